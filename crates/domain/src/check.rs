@@ -1,0 +1,111 @@
+//! The booking checker: what is wrong with massages the runner already booked, and
+//! the nearest date that would be right.
+
+use jiff::civil::Date;
+
+use crate::entry::Entry;
+use crate::massage::{Kind, Pressure};
+use crate::plan::interval_findings;
+use crate::rule::{Finding, Massage, Severity, evaluate};
+use crate::season::{Season, add_days};
+
+/// A massage the runner has booked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Booking {
+    pub massage: Massage,
+    /// True when the booking's words did not say how firm it is (judged as moderate).
+    pub pressure_unknown: bool,
+    pub title: String,
+}
+
+impl Booking {
+    /// Reads a booking from a calendar entry: whatever its title, it is a massage; its
+    /// pressure and kind come from its words when they say.
+    pub fn from_entry(e: &Entry) -> Booking {
+        let words = format!("{} {}", e.title, e.description);
+        let pressure = Pressure::from_words(&words);
+        Booking {
+            massage: Massage {
+                date: e.date,
+                start: e.start,
+                pressure: pressure.unwrap_or(Pressure::Moderate),
+                kind: kind_from_words(&words),
+                race: None,
+            },
+            pressure_unknown: pressure.is_none(),
+            title: e.title.clone(),
+        }
+    }
+}
+
+/// "pre-race", "pre-event", "post-marathon", "maintenance", "recovery"…
+pub fn kind_from_words(text: &str) -> Option<Kind> {
+    let t = text.to_lowercase().replace(['-', '_'], " ");
+    let has = |p: &str| t.contains(p);
+    if has("pre race") || has("pre event") || has("prerace") || has("pre marathon") || has("pre competition") {
+        Some(Kind::PreEvent)
+    } else if has("post race") || has("post event") || has("postrace") || has("post marathon") || has("post competition") {
+        Some(Kind::PostEvent)
+    } else if has("maintenance") {
+        Some(Kind::Maintenance)
+    } else if has("recovery phase") || has("recovery massage") {
+        Some(Kind::RecoveryPhase)
+    } else {
+        None
+    }
+}
+
+/// How far either side of a booking to look for a better date.
+const SUGGEST_DAYS: i32 = 21;
+
+/// Every rule the bookings break, with a suggested date for each booking that breaks
+/// an error or warning rule.
+pub fn check(season: &Season, bookings: &[Booking]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for b in bookings {
+        let mut findings = evaluate(season, &b.massage);
+        if findings.iter().any(|f| f.severity >= Severity::Warning) {
+            let suggestion = nearest_clean(season, &b.massage);
+            for f in &mut findings {
+                if f.severity >= Severity::Warning {
+                    f.suggestion = suggestion;
+                }
+            }
+        }
+        out.extend(findings);
+    }
+    let dates: Vec<Date> = bookings.iter().map(|b| b.massage.date).collect();
+    out.extend(interval_findings(season, &dates, None));
+    out.sort_by(|a, b| (a.date, b.severity, a.rule).cmp(&(b.date, a.severity, b.rule)));
+    out
+}
+
+/// The nearest date (earlier first on a tie) where the same massage breaks nothing.
+pub fn nearest_clean(season: &Season, m: &Massage) -> Option<Date> {
+    (1..=SUGGEST_DAYS).flat_map(|k| [-k, k]).map(|k| add_days(m.date, k)).find(|&d| {
+        let moved = Massage { date: d, start: None, ..m.clone() };
+        evaluate(season, &moved).iter().all(|f| f.severity < Severity::Warning)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn words_give_the_kind() {
+        assert_eq!(kind_from_words("Pre-race flush"), Some(Kind::PreEvent));
+        assert_eq!(kind_from_words("post marathon massage"), Some(Kind::PostEvent));
+        assert_eq!(kind_from_words("Sports massage"), None);
+    }
+
+    #[test]
+    fn words_give_the_pressure() {
+        let b = Booking::from_entry(&Entry::new(date(2027, 1, 1), "Deep tissue, 60 min"));
+        assert_eq!(b.massage.pressure, Pressure::Deep);
+        assert!(!b.pressure_unknown);
+        let b = Booking::from_entry(&Entry::new(date(2027, 1, 1), "Massage with Sam"));
+        assert!(b.pressure_unknown);
+    }
+}

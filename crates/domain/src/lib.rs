@@ -1,0 +1,29 @@
+//! kneadtime's domain: training sessions, races, phases, the massage-timing rules, the
+//! season planner and the booking checker. Pure: no I/O, no clock reads ("today" is a
+//! parameter), no async.
+
+pub mod budget;
+pub mod check;
+pub mod classify;
+pub mod entry;
+pub mod massage;
+pub mod next;
+pub mod phase;
+pub mod plan;
+pub mod profile;
+pub mod rule;
+pub mod season;
+pub mod session;
+
+pub use budget::Budget;
+pub use check::{Booking, check};
+pub use classify::classify;
+pub use entry::{Entry, Origin};
+pub use massage::{Kind, Pressure};
+pub use next::{NextAnswer, next};
+pub use phase::Phase;
+pub use plan::{Plan, PlanRequest, PlannedMassage, plan};
+pub use profile::Profile;
+pub use rule::{Finding, Massage, RuleId, Severity, evaluate};
+pub use season::{RaceSpec, Season};
+pub use session::{Class, Priority, Race, Session};

@@ -1,0 +1,74 @@
+//! The four kinds of massage and the pressures a session may use (GUIDANCE §3).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    PreEvent,
+    PostEvent,
+    Maintenance,
+    RecoveryPhase,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::PreEvent, Kind::PostEvent, Kind::Maintenance, Kind::RecoveryPhase];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::PreEvent => "pre_event",
+            Kind::PostEvent => "post_event",
+            Kind::Maintenance => "maintenance",
+            Kind::RecoveryPhase => "recovery_phase",
+        }
+    }
+
+    /// Words for people: "pre-race", "post-race", …
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::PreEvent => "pre-race",
+            Kind::PostEvent => "post-race",
+            Kind::Maintenance => "maintenance",
+            Kind::RecoveryPhase => "recovery",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+}
+
+/// How firm the work is. Ordered: light < moderate < deep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pressure {
+    Light,
+    Moderate,
+    Deep,
+}
+
+impl Pressure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pressure::Light => "light",
+            Pressure::Moderate => "moderate",
+            Pressure::Deep => "deep",
+        }
+    }
+
+    /// Reads the pressure a booking's words ask for: "light", "moderate", "deep" or
+    /// "deep tissue". `None` when the words do not say.
+    pub fn from_words(text: &str) -> Option<Pressure> {
+        let t = text.to_lowercase();
+        let has = |w: &str| t.split(|c: char| !c.is_alphanumeric()).any(|x| x == w);
+        if has("deep") {
+            Some(Pressure::Deep)
+        } else if has("moderate") || has("medium") || has("firm") {
+            Some(Pressure::Moderate)
+        } else if has("light") || has("gentle") || has("relaxation") {
+            Some(Pressure::Light)
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,735 @@
+//! The season planner: every massage of the season at once (GUIDANCE §3–§5).
+//!
+//! Order of work: race-bound sessions first, most valuable first (post-race after an A
+//! race, pre-race before it, then B races and the recovery block); then maintenance
+//! fills the gaps at the interval of each phase; then a budget, if any, keeps the most
+//! valuable set. Every candidate day is judged by [`crate::rule::evaluate`], the same
+//! function `check` uses: a day with an `error` is never used, a day with a `warning`
+//! only for an A race's own pre- or post-race massage when no clean day exists.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::{Date, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::budget::{Budget, select};
+use crate::massage::{Kind, Pressure};
+use crate::phase::Phase;
+use crate::rule::{Finding, Massage, RuleId, Severity, evaluate};
+use crate::season::{Season, add_days, days_between};
+use crate::session::{Priority, Race};
+
+/// What the runner asks for, beyond their calendar.
+#[derive(Debug, Clone, Default)]
+pub struct PlanRequest {
+    /// First day a massage may be planned (usually today).
+    pub from: Option<Date>,
+    /// Last day; by default the end of the calendar or of the last recovery block.
+    pub to: Option<Date>,
+    /// Weekdays the runner cannot attend.
+    pub unavailable_weekdays: Vec<Weekday>,
+    /// Dates the runner cannot attend (from a busy calendar).
+    pub busy_dates: BTreeSet<Date>,
+    pub budget: Budget,
+    /// Body regions a therapist keeps finding tight; they lead the focus of maintenance.
+    pub recurring_focus: Vec<String>,
+}
+
+/// A race as a planned session refers to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RaceRef {
+    pub date: Date,
+    pub distance_km: Option<f64>,
+    pub priority: Priority,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub name: String,
+}
+
+impl From<&Race> for RaceRef {
+    fn from(r: &Race) -> Self {
+        RaceRef { date: r.date, distance_km: r.distance_km, priority: r.priority, name: r.name.clone() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedMassage {
+    pub date: Date,
+    pub kind: Kind,
+    pub pressure: Pressure,
+    pub duration_min: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub race: Option<RaceRef>,
+    pub focus: Vec<String>,
+    pub rules: Vec<RuleId>,
+    pub why: String,
+    pub phase: Phase,
+    pub value: u32,
+    pub price: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub kind: Kind,
+    pub date: Date,
+    pub why: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub race: Option<RaceRef>,
+    pub value: u32,
+}
+
+/// A session the classifier could not read; it counted as easy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unclassified {
+    pub date: Date,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub from: Date,
+    pub to: Date,
+    pub massages: Vec<PlannedMassage>,
+    pub dropped: Vec<Dropped>,
+    pub findings: Vec<Finding>,
+    /// Plain sentences about the plan as a whole ("no race found: maintenance only").
+    pub notes: Vec<String>,
+    pub races: Vec<RaceRef>,
+    pub unclassified: Vec<Unclassified>,
+    pub total_price: f64,
+}
+
+/// One session the planner wants to place.
+#[derive(Debug, Clone)]
+struct Target {
+    kind: Kind,
+    race: Option<Race>,
+    lo: Date,
+    hi: Date,
+    ideal_lo: Date,
+    ideal_hi: Date,
+    value: u32,
+    /// May go on a day with warnings when no clean day exists.
+    must: bool,
+}
+
+/// Why a day could not take a session.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Block {
+    Rule(RuleId),
+    Unavailable,
+    Busy,
+    TooClose(Date),
+    OutOfRange,
+}
+
+struct Planner<'a> {
+    season: &'a Season,
+    req: &'a PlanRequest,
+    from: Date,
+    to: Date,
+    placed: Vec<PlannedMassage>,
+    dropped: Vec<Dropped>,
+    findings: Vec<Finding>,
+}
+
+/// Plans the season.
+pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
+    let p = season.profile();
+    let span = season.span();
+    let from = req.from.or(span.map(|s| s.0)).unwrap_or(jiff::civil::date(2000, 1, 1));
+    let last_race_end = season
+        .races
+        .iter()
+        .map(|r| {
+            let tail = if r.priority == Priority::A {
+                p.phases.recovery_weeks as i32 * 7
+            } else {
+                p.windows.post_event_max_days
+            };
+            add_days(r.date, tail)
+        })
+        .max();
+    let default_to = [span.map(|s| s.1), last_race_end].into_iter().flatten().max();
+    // An empty calendar still gets a useful answer: twelve weeks of maintenance.
+    let to = req.to.or(default_to).filter(|t| *t >= from).unwrap_or(add_days(from, 12 * 7 - 1));
+
+    let mut planner =
+        Planner { season, req, from, to, placed: Vec::new(), dropped: Vec::new(), findings: Vec::new() };
+    planner.place_race_sessions();
+    planner.place_recovery_blocks();
+    planner.fill_maintenance();
+
+    let Planner { mut placed, mut dropped, mut findings, .. } = planner;
+    placed.sort_by_key(|m| m.date);
+
+    // Budget: keep the most valuable set that fits.
+    let items: Vec<(u32, f64, Date)> = placed.iter().map(|m| (m.value, m.price, m.date)).collect();
+    let keep = select(&items, &req.budget);
+    let mut kept = Vec::new();
+    for (i, m) in placed.into_iter().enumerate() {
+        if keep.contains(&i) {
+            kept.push(m);
+        } else {
+            dropped.push(Dropped {
+                kind: m.kind,
+                date: m.date,
+                why: req.budget.reason(m.value, m.price),
+                race: m.race.clone(),
+                value: m.value,
+            });
+            findings.retain(|f| f.date != m.date || f.rule == RuleId::MaintenanceInterval);
+        }
+    }
+    findings.extend(interval_findings(season, &kept.iter().map(|m| m.date).collect::<Vec<_>>(), Some((from, to))));
+    findings.sort_by(|a, b| (a.date, b.severity, a.rule).cmp(&(b.date, a.severity, b.rule)));
+    dropped.sort_by_key(|d| (d.date, d.kind));
+
+    let mut notes = Vec::new();
+    if season.sessions.is_empty() {
+        notes.push("The calendar has no training sessions, so there is nothing to time the massages around: this is a plain maintenance plan every few weeks. Add your training calendar for a plan that fits it.".into());
+    }
+    if season.races.is_empty() {
+        notes.push("No race found in the calendar (name it \"Race: …\", \"… Marathon\" or pass --race DATE:DISTANCE): maintenance only.".into());
+    } else if !season.races.iter().any(|r| r.priority == Priority::A) {
+        notes.push("No A race (goal race) found: pre-race massage is planned only when a race is worth it; mark your goal race with --race DATE:DISTANCE:A.".into());
+    }
+    let unclassified: Vec<Unclassified> = season
+        .sessions
+        .iter()
+        .filter(|s| s.unclassified)
+        .map(|s| Unclassified { date: s.date, title: s.title.clone() })
+        .collect();
+    if !unclassified.is_empty() {
+        notes.push(format!(
+            "{} session title{} not understood and counted as easy running (listed below).",
+            unclassified.len(),
+            if unclassified.len() == 1 { " was" } else { "s were" }
+        ));
+    }
+    let total_price = kept.iter().map(|m| m.price).sum();
+    Plan {
+        from,
+        to,
+        massages: kept,
+        dropped,
+        findings,
+        notes,
+        races: season.races.iter().map(RaceRef::from).collect(),
+        unclassified,
+        total_price,
+    }
+}
+
+impl Planner<'_> {
+    fn profile(&self) -> &crate::profile::Profile {
+        self.season.profile()
+    }
+
+    fn in_range(&self, d: Date) -> bool {
+        d >= self.from && d <= self.to
+    }
+
+    /// Pre- and post-race sessions, most valuable first.
+    fn place_race_sessions(&mut self) {
+        let w = self.profile().windows.clone();
+        let v = self.profile().values.clone();
+        let mut targets = Vec::new();
+        for r in self.season.races.iter().filter(|r| r.priority != Priority::C) {
+            let a = r.priority == Priority::A;
+            targets.push(Target {
+                kind: Kind::PostEvent,
+                race: Some(r.clone()),
+                lo: add_days(r.date, w.post_event_min_days),
+                hi: add_days(r.date, w.post_event_max_days),
+                ideal_lo: add_days(r.date, w.post_event_ideal_min_days),
+                ideal_hi: add_days(r.date, w.post_event_ideal_max_days),
+                value: if a { v.post_event_a } else { v.post_event_b },
+                must: a,
+            });
+            targets.push(Target {
+                kind: Kind::PreEvent,
+                race: Some(r.clone()),
+                lo: add_days(r.date, -w.pre_event_max_days),
+                hi: add_days(r.date, -w.pre_event_min_days),
+                ideal_lo: add_days(r.date, -w.pre_event_ideal_days),
+                ideal_hi: add_days(r.date, -w.pre_event_ideal_days),
+                value: if a { v.pre_event_a } else { v.pre_event_b },
+                must: a,
+            });
+        }
+        targets.sort_by(|x, y| y.value.cmp(&x.value).then(x.lo.cmp(&y.lo)));
+        for t in targets {
+            if t.hi < self.from || t.lo > self.to {
+                continue;
+            }
+            self.place(&t);
+        }
+    }
+
+    /// Recovery-phase sessions in the weeks after each A race.
+    fn place_recovery_blocks(&mut self) {
+        let p = self.profile().clone();
+        let iv = p.intervals.recovery;
+        for r in self.season.races.iter().filter(|r| r.priority == Priority::A) {
+            let end = add_days(r.date, p.phases.recovery_weeks as i32 * 7);
+            let mut last = self
+                .placed
+                .iter()
+                .find(|m| m.kind == Kind::PostEvent && m.race.as_ref().is_some_and(|x| x.date == r.date))
+                .map(|m| m.date)
+                .unwrap_or(add_days(r.date, p.windows.post_event_ideal_max_days));
+            loop {
+                let lo = add_days(last, iv.min_weeks as i32 * 7);
+                if lo > end {
+                    break;
+                }
+                let ideal = add_days(last, iv.ideal_weeks as i32 * 7).min(end);
+                let t = Target {
+                    kind: Kind::RecoveryPhase,
+                    race: Some(r.clone()),
+                    lo,
+                    hi: add_days(last, iv.max_weeks as i32 * 7).min(end),
+                    ideal_lo: ideal,
+                    ideal_hi: ideal,
+                    value: p.values.recovery_phase,
+                    must: false,
+                };
+                if t.hi < self.from || t.lo > self.to {
+                    last = ideal;
+                    continue;
+                }
+                last = self.place(&t).unwrap_or(ideal);
+            }
+        }
+    }
+
+    /// Maintenance between the race-bound sessions, at each phase's interval.
+    fn fill_maintenance(&mut self) {
+        let p = self.profile().clone();
+        let mut anchors: Vec<Date> = self.placed.iter().map(|m| m.date).collect();
+        anchors.sort();
+        let mut last: Option<Date> = None;
+        let mut cursor = self.from;
+        let mut guard = 0;
+        while cursor <= self.to && guard < 1000 {
+            guard += 1;
+            let probe = last.map(|l| add_days(l, 7)).unwrap_or(cursor).max(cursor);
+            let phase = self.season.phase_on(probe);
+            if !maintenance_phase(phase) {
+                // Taper, race week or recovery: race-bound sessions cover them.
+                let mut d = probe;
+                while d <= self.to && !maintenance_phase(self.season.phase_on(d)) {
+                    d = add_days(d, 1);
+                }
+                if let Some(a) = anchors.iter().rev().find(|a| **a < d) {
+                    last = Some(last.map_or(*a, |l| l.max(*a)));
+                }
+                cursor = d;
+                continue;
+            }
+            let Some(iv) = p.interval(phase) else { break };
+            let (lo, ideal, hi) = match last {
+                Some(l) if add_days(l, iv.max_weeks as i32 * 7) >= cursor => (
+                    add_days(l, iv.min_weeks as i32 * 7).max(cursor),
+                    add_days(l, iv.ideal_weeks as i32 * 7).max(cursor),
+                    add_days(l, iv.max_weeks as i32 * 7),
+                ),
+                // No massage yet, or a long gap behind us: start soon.
+                _ => (cursor, cursor, add_days(cursor, 13)),
+            };
+            if lo > self.to {
+                break;
+            }
+            if let Some(a) = anchors.iter().find(|a| **a >= cursor && **a <= hi) {
+                last = Some(*a);
+                cursor = add_days(*a, 1);
+                continue;
+            }
+            let value = match phase {
+                Phase::Build => p.values.maintenance_build,
+                Phase::Peak => p.values.maintenance_peak,
+                _ => p.values.maintenance_base,
+            };
+            let t = Target {
+                kind: Kind::Maintenance,
+                race: None,
+                lo,
+                hi: hi.min(self.to),
+                ideal_lo: ideal,
+                ideal_hi: ideal,
+                value,
+                must: false,
+            };
+            match self.place(&t) {
+                Some(d) => {
+                    last = Some(d);
+                    cursor = add_days(d, 1);
+                }
+                None => {
+                    last = Some(hi);
+                    cursor = add_days(hi, 1);
+                }
+            }
+        }
+    }
+
+    /// The firmest pressure the kind allows that breaks no pressure rule on `d`.
+    fn pressure_for(&self, kind: Kind, d: Date, race: Option<&Race>) -> (Pressure, Vec<Finding>) {
+        let k = self.profile().sessions.get(kind);
+        let mut pressure = k.pressure_max;
+        // Pre- and post-race work closest to the race is lighter.
+        if let Some(r) = race {
+            let gap = days_between(r.date, d).abs();
+            let w = &self.profile().windows;
+            if (kind == Kind::PreEvent && gap < w.pre_event_ideal_days)
+                || (kind == Kind::PostEvent && gap <= w.post_event_ideal_min_days)
+            {
+                pressure = k.pressure_min;
+            }
+        }
+        // Work in the week before a B race is judged as its pre-race massage.
+        if kind == Kind::Maintenance
+            && self.season.next_ab_race(d, 1, self.profile().windows.pre_event_max_days).is_some()
+        {
+            pressure = pressure.min(self.profile().sessions.pre_event.pressure_max);
+        }
+        loop {
+            let m = Massage { date: d, start: None, pressure, kind: Some(kind), race: race.map(|r| r.date) };
+            let f = evaluate(self.season, &m);
+            let pressure_rule = f.iter().any(|f| matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer));
+            if !pressure_rule || pressure <= k.pressure_min {
+                return (pressure, f);
+            }
+            pressure = match pressure {
+                Pressure::Deep => Pressure::Moderate,
+                _ => Pressure::Light,
+            };
+        }
+    }
+
+    /// Places one target on its best day, or records why it could not be placed.
+    /// Returns the date used.
+    fn place(&mut self, t: &Target) -> Option<Date> {
+        let p = self.profile().clone();
+        struct Option_ {
+            date: Date,
+            pressure: Pressure,
+            findings: Vec<Finding>,
+            cost: f64,
+        }
+        let mut options: Vec<Option_> = Vec::new();
+        let mut blocks: BTreeMap<Block, Vec<Date>> = BTreeMap::new();
+        let mut d = t.lo;
+        while d <= t.hi {
+            let blocked = if !self.in_range(d) {
+                Some(Block::OutOfRange)
+            } else if self.req.unavailable_weekdays.contains(&d.weekday()) {
+                Some(Block::Unavailable)
+            } else if self.req.busy_dates.contains(&d) {
+                Some(Block::Busy)
+            } else {
+                self.placed
+                    .iter()
+                    .find(|m| days_between(m.date, d).abs() < p.sessions.min_gap_days.max(1))
+                    .map(|m| Block::TooClose(m.date))
+            };
+            if let Some(b) = blocked {
+                blocks.entry(b).or_default().push(d);
+                d = add_days(d, 1);
+                continue;
+            }
+            // Maintenance keeps to the phases it belongs to.
+            if t.kind == Kind::Maintenance && !maintenance_phase(self.season.phase_on(d)) {
+                blocks.entry(Block::OutOfRange).or_default().push(d);
+                d = add_days(d, 1);
+                continue;
+            }
+            let (pressure, findings) = self.pressure_for(t.kind, d, t.race.as_ref());
+            if let Some(e) = findings.iter().find(|f| f.severity == Severity::Error) {
+                blocks.entry(Block::Rule(e.rule)).or_default().push(d);
+                d = add_days(d, 1);
+                continue;
+            }
+            let warnings: Vec<Finding> =
+                findings.into_iter().filter(|f| f.severity == Severity::Warning).collect();
+            if !warnings.is_empty() && !t.must {
+                for f in &warnings {
+                    blocks.entry(Block::Rule(f.rule)).or_default().push(d);
+                }
+                d = add_days(d, 1);
+                continue;
+            }
+            let cost = self.cost(t, d, warnings.len());
+            options.push(Option_ { date: d, pressure, findings: warnings, cost });
+            d = add_days(d, 1);
+        }
+        let best = options
+            .into_iter()
+            .min_by(|a, b| a.cost.total_cmp(&b.cost).then(a.date.cmp(&b.date)));
+        let race_ref = t.race.as_ref().map(RaceRef::from);
+        let Some(best) = best else {
+            let ideal = t.ideal_lo.max(self.from).min(self.to.max(self.from));
+            if t.hi >= self.from && t.lo <= self.to {
+                self.dropped.push(Dropped {
+                    kind: t.kind,
+                    date: ideal,
+                    why: describe_blocks(t, &blocks),
+                    race: race_ref,
+                    value: t.value,
+                });
+            }
+            return None;
+        };
+        let mut rules = vec![match t.kind {
+            Kind::PreEvent => RuleId::PreEventWindow,
+            Kind::PostEvent => RuleId::PostEventWindow,
+            Kind::Maintenance | Kind::RecoveryPhase => RuleId::MaintenanceInterval,
+        }];
+        if self.season.is_rest(best.date) && matches!(t.kind, Kind::Maintenance | Kind::RecoveryPhase) {
+            rules.push(RuleId::PreferRestDay);
+        }
+        if best.pressure < self.profile().sessions.get(t.kind).pressure_max {
+            let m = Massage {
+                date: best.date,
+                start: None,
+                pressure: self.profile().sessions.get(t.kind).pressure_max,
+                kind: Some(t.kind),
+                race: t.race.as_ref().map(|r| r.date),
+            };
+            for f in evaluate(self.season, &m) {
+                if matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer) && !rules.contains(&f.rule) {
+                    rules.push(f.rule);
+                }
+            }
+        }
+        for f in &best.findings {
+            if !rules.contains(&f.rule) {
+                rules.push(f.rule);
+            }
+        }
+        let why = self.why(t, best.date, best.pressure, &best.findings);
+        let phase = self.season.phase_on(best.date);
+        let long_race = t.race.as_ref().is_some_and(|r| r.is_long(p.windows.long_race_km));
+        let ks = p.sessions.get(t.kind);
+        let duration_min = match t.kind {
+            Kind::PreEvent | Kind::PostEvent if !long_race => ks.length_min,
+            _ => ks.length_max,
+        };
+        self.findings.extend(best.findings.iter().cloned());
+        self.placed.push(PlannedMassage {
+            date: best.date,
+            kind: t.kind,
+            pressure: best.pressure,
+            duration_min,
+            race: race_ref,
+            focus: self.focus(t.kind, best.date),
+            rules,
+            why,
+            phase,
+            value: t.value,
+            price: p.prices.get(t.kind),
+        });
+        Some(best.date)
+    }
+
+    /// Lower is better.
+    fn cost(&self, t: &Target, d: Date, warnings: usize) -> f64 {
+        let s = &self.profile().scoring;
+        let w = &self.profile().windows;
+        let off = if d < t.ideal_lo {
+            days_between(d, t.ideal_lo)
+        } else if d > t.ideal_hi {
+            days_between(t.ideal_hi, d)
+        } else {
+            0
+        };
+        let mut cost = warnings as f64 * s.warning + off as f64 * s.per_day_from_ideal;
+        if self.season.is_rest(d) {
+            cost -= s.rest_day_bonus;
+        } else if self.season.is_easy(d) && self.season.is_rest(add_days(d, 1)) {
+            cost -= s.easy_before_rest_bonus;
+        }
+        if let Some(k) = self.season.days_since_quality(d, w.after_quality_ideal_max_days)
+            && k >= w.after_quality_ideal_min_days
+        {
+            cost -= s.after_quality_bonus;
+        }
+        cost
+    }
+
+    fn focus(&self, kind: Kind, d: Date) -> Vec<String> {
+        let base: &[&str] = match kind {
+            Kind::PreEvent => &["hamstrings", "calves", "hip flexors", "IT band"],
+            Kind::PostEvent => &["quads", "calves", "hamstrings", "glutes", "lower back"],
+            Kind::Maintenance => &["calves", "hamstrings", "hip flexors", "glutes", "upper back"],
+            Kind::RecoveryPhase => &["quads", "calves", "hamstrings", "glutes"],
+        };
+        let mut out: Vec<String> = Vec::new();
+        if kind == Kind::Maintenance {
+            out.extend(self.req.recurring_focus.iter().cloned());
+            let hills = (1..=14).filter(|k| self.season.sessions_on(add_days(d, -k)).any(|s| s.hills)).count();
+            if hills >= 2 && !out.iter().any(|f| f == "calves") {
+                out.insert(0, "calves".into());
+            }
+        }
+        for b in base {
+            if !out.iter().any(|f| f.eq_ignore_ascii_case(b)) {
+                out.push((*b).to_string());
+            }
+        }
+        out
+    }
+
+    fn why(&self, t: &Target, d: Date, pressure: Pressure, warnings: &[Finding]) -> String {
+        let p = self.profile();
+        let mut parts: Vec<String> = Vec::new();
+        match (t.kind, &t.race) {
+            (Kind::PreEvent, Some(r)) => parts.push(format!(
+                "{} before {} ({} race): loose legs on the start line, with time for any tenderness to pass. {} work with dynamic stretching, nothing deep.",
+                plural_days(days_between(d, r.date)),
+                r.label(),
+                priority_word(r.priority),
+                cap(pressure.as_str())
+            )),
+            (Kind::PostEvent, Some(r)) => parts.push(format!(
+                "{} after {}: the first inflammation has settled, so focused, unforced work speeds recovery.",
+                plural_days(days_between(r.date, d)),
+                r.label()
+            )),
+            (Kind::RecoveryPhase, Some(r)) => parts.push(format!(
+                "{} weeks after {}: steady work to bring the legs back to normal before training builds again.",
+                (days_between(r.date, d) + 3) / 7,
+                r.label()
+            )),
+            _ => {
+                let phase = self.season.phase_on(d);
+                if let Some(iv) = p.interval(phase) {
+                    parts.push(format!(
+                        "{} phase: one session every {}–{} weeks keeps small problems small.",
+                        cap(phase.label()),
+                        iv.min_weeks,
+                        iv.max_weeks
+                    ));
+                }
+            }
+        }
+        if self.season.is_rest(d) {
+            parts.push("A rest day.".into());
+        } else if self.season.is_easy(d) && self.season.is_rest(add_days(d, 1)) {
+            parts.push("An easy day with a rest day after it.".into());
+        }
+        if let Some(k) = self.season.days_since_quality(d, 3).filter(|k| *k >= 1)
+            && let Some(s) = self.season.quality_on(add_days(d, -k))
+        {
+            parts.push(format!("{} after \"{}\".", plural_days(k), s.title));
+        }
+        if t.kind == Kind::Maintenance {
+            if pressure == Pressure::Deep {
+                parts.push(format!(
+                    "No hard session in the next {} days, so deep work has time to settle.",
+                    p.windows.deep_buffer_days
+                ));
+            } else if pressure < p.sessions.maintenance.pressure_max {
+                parts.push("Kept moderate: a hard session or race follows soon.".into());
+            }
+        }
+        if !warnings.is_empty() {
+            let what: Vec<&str> = warnings.iter().map(|f| f.message.as_str()).collect();
+            parts.push(format!("No day in the window is free of every rule; this is the least bad one: {}", what.join(" ")));
+        }
+        parts.join(" ")
+    }
+}
+
+fn maintenance_phase(p: Phase) -> bool {
+    matches!(p, Phase::Base | Phase::Build | Phase::Peak)
+}
+
+fn cap(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn plural_days(n: i32) -> String {
+    let words = ["Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten"];
+    let word = usize::try_from(n).ok().and_then(|i| words.get(i)).map(|s| s.to_string()).unwrap_or(n.to_string());
+    if n == 1 { format!("{word} day") } else { format!("{word} days") }
+}
+
+fn priority_word(p: Priority) -> &'static str {
+    match p {
+        Priority::A => "goal",
+        Priority::B => "B",
+        Priority::C => "training",
+    }
+}
+
+fn describe_blocks(t: &Target, blocks: &BTreeMap<Block, Vec<Date>>) -> String {
+    let mut reasons: Vec<String> = Vec::new();
+    for (b, dates) in blocks {
+        let n = dates.len();
+        let days = if n == 1 { "1 day".to_string() } else { format!("{n} days") };
+        let r = match b {
+            Block::Rule(id) => format!("{id} ({days})"),
+            Block::Unavailable => format!("days you cannot attend ({days})"),
+            Block::Busy => format!("busy in your calendar ({days})"),
+            Block::TooClose(other) => format!("too close to the massage on {other} ({days})"),
+            Block::OutOfRange => format!("outside the planning range or phase ({days})"),
+        };
+        reasons.push(r);
+    }
+    format!(
+        "no suitable day between {} and {}: {}",
+        t.lo,
+        t.hi,
+        if reasons.is_empty() { "empty window".into() } else { reasons.join(", ") }
+    )
+}
+
+/// `maintenance-interval` findings for a sequence of massage dates: a gap longer than
+/// the phase allows, where no taper or race week explains it.
+pub fn interval_findings(season: &Season, dates: &[Date], range: Option<(Date, Date)>) -> Vec<Finding> {
+    let p = season.profile();
+    let mut sorted: Vec<Date> = dates.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let mut out = Vec::new();
+    for pair in sorted.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let phase = season.phase_on(add_days(a, 7));
+        let Some(iv) = p.interval(phase) else { continue };
+        let deadline = add_days(a, iv.max_weeks as i32 * 7);
+        if b <= deadline {
+            continue;
+        }
+        // A taper, race week or recovery inside the gap has its own sessions.
+        let explained = (1..days_between(a, deadline))
+            .any(|k| matches!(season.phase_on(add_days(a, k)), Phase::Taper | Phase::RaceWeek));
+        if explained {
+            continue;
+        }
+        if let Some((lo, hi)) = range
+            && (deadline < lo || deadline > hi)
+        {
+            continue;
+        }
+        out.push(Finding {
+            date: deadline,
+            rule: RuleId::MaintenanceInterval,
+            severity: Severity::Info,
+            message: format!(
+                "{} weeks between the massages on {a} and {b}; the {} phase calls for one every {}–{} weeks.",
+                (days_between(a, b) + 3) / 7,
+                phase.label(),
+                iv.min_weeks,
+                iv.max_weeks
+            ),
+            suggestion: Some(add_days(a, iv.ideal_weeks as i32 * 7)),
+            advice: None,
+        });
+    }
+    out
+}

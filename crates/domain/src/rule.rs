@@ -1,0 +1,462 @@
+//! The massage-timing rules (GUIDANCE §4): ids, severities, and the one function that
+//! judges a massage on a day against the season.
+//!
+//! The planner and the checker both call [`evaluate`], so a plan the planner makes is
+//! judged by exactly the rules `check` applies to a runner's own bookings.
+
+use std::fmt;
+
+use jiff::civil::{Date, DateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::massage::{Kind, Pressure};
+use crate::profile::Profile;
+use crate::season::{Season, add_days, days_between};
+use crate::session::{Priority, Race};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleId {
+    RaceDay,
+    RaceEve,
+    PostRaceTooSoon,
+    PreEventWindow,
+    PostEventWindow,
+    EveOfQuality,
+    AfterQuality,
+    TaperPressure,
+    DeepNeedsBuffer,
+    MaintenanceInterval,
+    PreferRestDay,
+    PlanAhead,
+}
+
+impl RuleId {
+    pub const ALL: [RuleId; 12] = [
+        RuleId::RaceDay,
+        RuleId::RaceEve,
+        RuleId::PostRaceTooSoon,
+        RuleId::PreEventWindow,
+        RuleId::PostEventWindow,
+        RuleId::EveOfQuality,
+        RuleId::AfterQuality,
+        RuleId::TaperPressure,
+        RuleId::DeepNeedsBuffer,
+        RuleId::MaintenanceInterval,
+        RuleId::PreferRestDay,
+        RuleId::PlanAhead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleId::RaceDay => "race-day",
+            RuleId::RaceEve => "race-eve",
+            RuleId::PostRaceTooSoon => "post-race-too-soon",
+            RuleId::PreEventWindow => "pre-event-window",
+            RuleId::PostEventWindow => "post-event-window",
+            RuleId::EveOfQuality => "eve-of-quality",
+            RuleId::AfterQuality => "after-quality",
+            RuleId::TaperPressure => "taper-pressure",
+            RuleId::DeepNeedsBuffer => "deep-needs-buffer",
+            RuleId::MaintenanceInterval => "maintenance-interval",
+            RuleId::PreferRestDay => "prefer-rest-day",
+            RuleId::PlanAhead => "plan-ahead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleId> {
+        RuleId::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// Something wrong with a massage on a day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub date: Date,
+    pub rule: RuleId,
+    pub severity: Severity,
+    pub message: String,
+    /// The nearest acceptable date, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<Date>,
+    /// What to do instead, where massage is the wrong tool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+}
+
+/// A massage to be judged: proposed by the planner or booked by the runner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Massage {
+    pub date: Date,
+    pub start: Option<DateTime>,
+    pub pressure: Pressure,
+    /// What the massage is meant to be, when known. `None` for a booking that does not
+    /// say; its position then decides (GUIDANCE: any massage in the week before an A or
+    /// B race is judged as that race's pre-event massage).
+    pub kind: Option<Kind>,
+    /// The race a pre- or post-event massage belongs to.
+    pub race: Option<Date>,
+}
+
+/// What to do on the eve of a race instead of a massage.
+pub const RACE_EVE_SELF_CARE: &str = "Instead: a short easy shakeout or walk, gentle mobility and stretching, \
+a few minutes of light foam rolling, plenty of fluids and an early night.";
+
+fn finding(date: Date, rule: RuleId, severity: Severity, message: String) -> Finding {
+    Finding { date, rule, severity, message, suggestion: None, advice: None }
+}
+
+fn days_word(n: i32) -> String {
+    match n.abs() {
+        1 => "1 day".into(),
+        k => format!("{k} days"),
+    }
+}
+
+/// The race a massage on `d` is judged as the pre-event massage of.
+pub fn judged_pre_race<'a>(season: &'a Season, m: &Massage) -> Option<&'a Race> {
+    let w = &season.profile().windows;
+    if let (Some(Kind::PreEvent), Some(rd)) = (m.kind, m.race) {
+        return season.races.iter().find(|r| r.date == rd);
+    }
+    if m.kind == Some(Kind::PreEvent) {
+        return season.next_ab_race(m.date, 1, 60);
+    }
+    if matches!(m.kind, Some(Kind::PostEvent)) {
+        return None;
+    }
+    season.next_ab_race(m.date, 1, w.pre_event_max_days)
+}
+
+/// The race a massage on `d` is judged as the post-event massage of.
+pub fn judged_post_race<'a>(season: &'a Season, m: &Massage) -> Option<&'a Race> {
+    let w = &season.profile().windows;
+    if let (Some(Kind::PostEvent), Some(rd)) = (m.kind, m.race) {
+        return season.races.iter().find(|r| r.date == rd);
+    }
+    if m.kind == Some(Kind::PostEvent) {
+        return season.prev_ab_race(m.date, 0, 60);
+    }
+    if matches!(m.kind, Some(Kind::PreEvent | Kind::Maintenance | Kind::RecoveryPhase)) {
+        return None;
+    }
+    season.prev_ab_race(m.date, 1, w.post_event_max_days)
+}
+
+/// Every rule a massage on its day breaks, worst first.
+pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
+    let profile: &Profile = season.profile();
+    let w = &profile.windows;
+    let d = m.date;
+    let mut out = Vec::new();
+
+    // race-day / race-eve: any race, any priority.
+    if let Some(r) = season.race_on(d) {
+        out.push(finding(
+            d,
+            RuleId::RaceDay,
+            Severity::Error,
+            format!("{} is on this day: no massage on race day.", r.label()),
+        ));
+    }
+    let eve_of = season.race_on(add_days(d, 1));
+    if let Some(r) = eve_of {
+        let mut f = finding(
+            d,
+            RuleId::RaceEve,
+            Severity::Error,
+            format!(
+                "This is the day before {}: even light work can leave legs heavy or sore on race morning.",
+                r.label()
+            ),
+        );
+        f.advice = Some(RACE_EVE_SELF_CARE.into());
+        out.push(f);
+    }
+    // post-race-too-soon: the day after any race (the same day is race-day above).
+    let mut too_soon_after: Option<Date> = None;
+    if let Some(r) = season.race_on(add_days(d, -1)) {
+        let long = r.is_long(w.long_race_km);
+        let sev = if long { Severity::Error } else { Severity::Warning };
+        let msg = if long {
+            format!(
+                "The day after {}: muscles are still inflamed and damaged; wait until at least {} days after.",
+                r.label(),
+                w.post_event_min_days.max(2)
+            )
+        } else {
+            format!(
+                "The day after {}: a little soon; give the legs {} days first.",
+                r.label(),
+                w.post_event_min_days.max(2)
+            )
+        };
+        out.push(finding(d, RuleId::PostRaceTooSoon, sev, msg));
+        too_soon_after = Some(r.date);
+    }
+
+    // pre-event-window
+    if let Some(r) = judged_pre_race(season, m) {
+        let k = days_between(d, r.date);
+        let broke_error = k <= 1; // race-day / race-eve already said it
+        if !broke_error && (k < w.pre_event_min_days || k > w.pre_event_max_days) {
+            let msg = if k < w.pre_event_min_days {
+                format!(
+                    "Only {} before {}: too close for pre-race work; {}–{} days before leaves time to feel loose, not sore.",
+                    days_word(k),
+                    r.label(),
+                    w.pre_event_min_days,
+                    w.pre_event_max_days
+                )
+            } else {
+                format!(
+                    "{} before {}: too early to help on race day; pre-race work belongs {}–{} days out.",
+                    days_word(k),
+                    r.label(),
+                    w.pre_event_min_days,
+                    w.pre_event_max_days
+                )
+            };
+            out.push(finding(d, RuleId::PreEventWindow, Severity::Warning, msg));
+        }
+    }
+    // post-event-window
+    if let Some(r) = judged_post_race(season, m) {
+        let k = days_between(r.date, d);
+        if k >= 1 && too_soon_after != Some(r.date) && (k < w.post_event_min_days || k > w.post_event_max_days) {
+            let msg = if k < w.post_event_min_days {
+                format!(
+                    "{} after {}: earlier than the {}–{} days that recovery work needs.",
+                    days_word(k),
+                    r.label(),
+                    w.post_event_min_days,
+                    w.post_event_max_days
+                )
+            } else {
+                format!(
+                    "{} after {}: past the {}–{}-day window where post-race work helps most.",
+                    days_word(k),
+                    r.label(),
+                    w.post_event_min_days,
+                    w.post_event_max_days
+                )
+            };
+            out.push(finding(d, RuleId::PostEventWindow, Severity::Warning, msg));
+        }
+    }
+
+    // eve-of-quality / after-quality
+    if eve_of.is_none()
+        && let Some(s) = season.quality_on(add_days(d, 1))
+    {
+        out.push(finding(
+            d,
+            RuleId::EveOfQuality,
+            Severity::Warning,
+            format!(
+                "Tomorrow is \"{}\" ({}): legs are often heavy the day after a massage, which spoils a quality session.",
+                s.title,
+                s.class.as_str()
+            ),
+        ));
+    }
+    if let Some(s) = season.quality_on(d) {
+        let before = matches!((m.start, s.start), (Some(ms), Some(ss)) if ms < ss);
+        let msg = if before {
+            format!(
+                "\"{}\" is later the same day: massage before a hard session leaves the legs heavy for it.",
+                s.title
+            )
+        } else {
+            format!(
+                "\"{}\" is the same day: give the muscles at least 24 hours after a hard session.",
+                s.title
+            )
+        };
+        out.push(finding(d, RuleId::AfterQuality, Severity::Warning, msg));
+    }
+
+    // taper-pressure / deep-needs-buffer
+    if m.pressure == Pressure::Deep {
+        if let Some(r) = season
+            .races
+            .iter()
+            .filter(|r| r.priority == Priority::A)
+            .find(|r| (1..=w.taper_pressure_days).contains(&days_between(d, r.date)))
+        {
+            out.push(finding(
+                d,
+                RuleId::TaperPressure,
+                Severity::Warning,
+                format!(
+                    "Deep pressure {} before {}: in the last {} days keep it light to moderate.",
+                    days_word(days_between(d, r.date)),
+                    r.label(),
+                    w.taper_pressure_days
+                ),
+            ));
+        }
+        let next_effort = (1..=w.deep_buffer_days).find_map(|k| {
+            let day = add_days(d, k);
+            season
+                .quality_on(day)
+                .map(|s| s.title.clone())
+                .or_else(|| season.race_on(day).map(|r| r.label()))
+                .map(|t| (k, t))
+        });
+        if let Some((k, title)) = next_effort {
+            out.push(finding(
+                d,
+                RuleId::DeepNeedsBuffer,
+                Severity::Warning,
+                format!(
+                    "Deep work needs {} clear days, but \"{title}\" is {} later: use moderate pressure or move it.",
+                    w.deep_buffer_days,
+                    days_word(k)
+                ),
+            ));
+        }
+    }
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
+    out
+}
+
+/// The worst severity among findings.
+pub fn worst(findings: &[Finding]) -> Option<Severity> {
+    findings.iter().map(|f| f.severity).max()
+}
+
+/// A rule as `explain` shows it.
+pub struct RuleInfo {
+    pub id: RuleId,
+    pub severity: &'static str,
+    pub summary: String,
+    pub why: &'static str,
+    pub sources: &'static str,
+}
+
+/// The rule, its numbers from the effective profile, and why.
+pub fn describe(id: RuleId, p: &Profile) -> RuleInfo {
+    let w = &p.windows;
+    let i = &p.intervals;
+    let (severity, summary, why, sources) = match id {
+        RuleId::RaceDay => (
+            "error",
+            "No massage on the day of a race.".to_string(),
+            "On race day the legs need their usual tone and feel; any massage changes how they respond, and there is no time left to adapt.",
+            "001, 003",
+        ),
+        RuleId::RaceEve => (
+            "error",
+            "No massage on the day before a race, however light. Self-care instead: an easy shakeout, gentle stretching, light foam rolling, fluids and sleep.".to_string(),
+            "Even gentle work can leave muscles heavy or tender for a day; the night before a race there is no margin to recover from it.",
+            "003 (explicit); 000, 001, 002 (their windows end earlier)",
+        ),
+        RuleId::PostRaceTooSoon => (
+            "error for races of half-marathon distance or more; warning for shorter ones",
+            format!(
+                "No massage on the day of or the day after a race of {:.1} km or more; after a shorter race, the next day is a warning.",
+                w.long_race_km
+            ),
+            "Straight after a long race the muscle fibres are damaged and inflamed; pressing on them then adds to the damage. Two or three days later the same work speeds recovery.",
+            "001 (marathon), 003 (48–72 h)",
+        ),
+        RuleId::PreEventWindow => (
+            "warning",
+            format!(
+                "A pre-race massage falls {}–{} days before its race; {} days is ideal. Any massage in the {} days before an A or B race counts as its pre-race massage.",
+                w.pre_event_min_days, w.pre_event_max_days, w.pre_event_ideal_days, w.pre_event_max_days
+            ),
+            "Close enough to the race that the legs feel loose on the start line, far enough that any tenderness has passed. Too early and the benefit fades; too late and the legs may still feel worked.",
+            "000, 001, 002 (3–5 days), 003 (5–7 days)",
+        ),
+        RuleId::PostEventWindow => (
+            "warning",
+            format!(
+                "A post-race massage falls {}–{} days after its race; {}–{} days (about 48–72 hours) is ideal.",
+                w.post_event_min_days, w.post_event_max_days, w.post_event_ideal_min_days, w.post_event_ideal_max_days
+            ),
+            "Once the first inflammation has settled, gentle focused work helps the legs recover; much later and most of the benefit has passed.",
+            "000, 001, 002, 003",
+        ),
+        RuleId::EveOfQuality => (
+            "warning",
+            "No massage on the day before a hard session or a long run.".to_string(),
+            "Legs often feel heavy or tender the day after a massage; a quality session run on such legs is a wasted session.",
+            "001, 003",
+        ),
+        RuleId::AfterQuality => (
+            "warning",
+            format!(
+                "No massage on the same day as a hard session or long run (it needs at least 24 hours). The next day is allowed; {}–{} days after is best.",
+                w.after_quality_ideal_min_days, w.after_quality_ideal_max_days
+            ),
+            "Right after hard work the muscles are at their most tender; a day or two later, massage helps them recover instead of adding load.",
+            "001, 003",
+        ),
+        RuleId::TaperPressure => (
+            "warning",
+            format!("No deep pressure in the {} days before an A race; pre-race work is light to moderate.", w.taper_pressure_days),
+            "Deep work can leave soreness for days; during the taper the aim is fresh legs, not treatment.",
+            "002, 003, 004",
+        ),
+        RuleId::DeepNeedsBuffer => (
+            "warning",
+            format!(
+                "Deep pressure needs {} clear days after it: no hard session, long run or race on either of the next {} days.",
+                w.deep_buffer_days, w.deep_buffer_days
+            ),
+            "Deep tissue work is a training load of its own; the muscles need about two days to absorb it before the next hard effort.",
+            "003, 004",
+        ),
+        RuleId::MaintenanceInterval => (
+            "info",
+            format!(
+                "Weeks between maintenance massages by phase: base {}–{} (ideal {}), build {}–{} (ideal {}), peak {}–{} (ideal {}), recovery {}–{} (ideal {}); none in the taper or race week. A longer gap is reported.",
+                i.base.min_weeks, i.base.max_weeks, i.base.ideal_weeks,
+                i.build.min_weeks, i.build.max_weeks, i.build.ideal_weeks,
+                i.peak.min_weeks, i.peak.max_weeks, i.peak.ideal_weeks,
+                i.recovery.min_weeks, i.recovery.max_weeks, i.recovery.ideal_weeks
+            ),
+            "Regular work catches tight spots and imbalances before they become injuries; the heavier the training, the more often it pays.",
+            "000, 002, 003",
+        ),
+        RuleId::PreferRestDay => (
+            "scoring only",
+            "Maintenance is best on a rest day, or on an easy day before a rest day.".to_string(),
+            "A rest day lets the body take the massage in without a training demand on top; the next day starts fresh.",
+            "003, 004",
+        ),
+        RuleId::PlanAhead => (
+            "product behaviour",
+            "The whole season is planned at once, so sessions can be booked ahead rather than when something already hurts.".to_string(),
+            "Good slots around races go early, and massage works best as part of the training plan, not as a repair.",
+            "003, 004",
+        ),
+    };
+    RuleInfo { id, severity, summary, why, sources }
+}

@@ -1,0 +1,409 @@
+//! The season: every session on one local-date timeline, races with settled
+//! priorities, and the phase of every day.
+//!
+//! Both the planner and the checker ask the season the same questions ("is there a hard
+//! session tomorrow?", "which race is this the eve of?", "what phase is this day in?"),
+//! so the answers live here once.
+
+use std::collections::BTreeMap;
+
+use jiff::ToSpan;
+use jiff::civil::{Date, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::phase::{Phase, estimate_load};
+use crate::profile::Profile;
+use crate::session::{Class, Priority, Race, Session};
+
+/// A race given on the command line (`--race 2027-04-25:marathon:A`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RaceSpec {
+    pub date: Date,
+    pub distance_km: Option<f64>,
+    pub priority: Option<Priority>,
+}
+
+/// What one day holds, summarised for the rules.
+#[derive(Debug, Clone, Default)]
+pub struct Day {
+    /// Indexes into `Season::sessions`.
+    pub sessions: Vec<usize>,
+    pub quality: bool,
+    pub rest_marked: bool,
+    pub load: f64,
+}
+
+/// Weekly totals (weeks start on Monday in the runner's calendar).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Week {
+    pub start: Date,
+    pub sessions: usize,
+    pub distance_km: f64,
+    pub load: f64,
+    pub phase: Phase,
+}
+
+#[derive(Debug, Clone)]
+pub struct Season {
+    pub sessions: Vec<Session>,
+    pub races: Vec<Race>,
+    days: BTreeMap<Date, Day>,
+    weeks: Vec<Week>,
+    week_phase: BTreeMap<Date, Phase>,
+    profile: Profile,
+}
+
+pub fn monday_of(d: Date) -> Date {
+    let back = d.weekday().to_monday_zero_offset() as i32;
+    d.checked_sub(back.days()).unwrap_or(d)
+}
+
+/// `a - b` in whole calendar days.
+pub fn days_between(b: Date, a: Date) -> i32 {
+    b.until(a).map(|span| span.get_days()).unwrap_or(0)
+}
+
+pub fn add_days(d: Date, n: i32) -> Date {
+    d.checked_add(n.days()).unwrap_or(d)
+}
+
+impl Season {
+    /// Builds the season from understood sessions and any races given explicitly.
+    pub fn new(mut sessions: Vec<Session>, specs: &[RaceSpec], profile: &Profile) -> Season {
+        sessions.sort_by(|a, b| (a.date, a.start, &a.title).cmp(&(b.date, b.start, &b.title)));
+        let races = settle_races(&sessions, specs, profile);
+        let mut days: BTreeMap<Date, Day> = BTreeMap::new();
+        for (i, s) in sessions.iter().enumerate() {
+            let day = days.entry(s.date).or_default();
+            day.sessions.push(i);
+            day.quality |= s.class.is_quality();
+            day.rest_marked |= s.class == Class::Rest;
+            day.load += estimate_load(s);
+        }
+        let mut season = Season { sessions, races, days, weeks: Vec::new(), week_phase: BTreeMap::new(), profile: profile.clone() };
+        season.compute_weeks();
+        season
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// First and last dates with anything on them (sessions or races).
+    pub fn span(&self) -> Option<(Date, Date)> {
+        let first = self.days.keys().next().copied();
+        let last = self.days.keys().next_back().copied();
+        let rf = self.races.first().map(|r| r.date);
+        let rl = self.races.last().map(|r| r.date);
+        let lo = [first, rf].into_iter().flatten().min()?;
+        let hi = [last, rl].into_iter().flatten().max()?;
+        Some((lo, hi))
+    }
+
+    pub fn sessions_on(&self, d: Date) -> impl Iterator<Item = &Session> {
+        self.days.get(&d).into_iter().flat_map(|day| day.sessions.iter().map(|&i| &self.sessions[i]))
+    }
+
+    /// The hard or long session on this day, if any.
+    pub fn quality_on(&self, d: Date) -> Option<&Session> {
+        self.sessions_on(d).find(|s| s.class.is_quality())
+    }
+
+    pub fn race_on(&self, d: Date) -> Option<&Race> {
+        self.races.iter().find(|r| r.date == d)
+    }
+
+    /// A rest day: marked rest, or nothing but cross/strength-free nothing planned.
+    pub fn is_rest(&self, d: Date) -> bool {
+        match self.days.get(&d) {
+            None => true,
+            Some(day) => day.sessions.iter().all(|&i| self.sessions[i].class == Class::Rest),
+        }
+    }
+
+    /// Only easy running, cross-training or strength that day.
+    pub fn is_easy(&self, d: Date) -> bool {
+        self.days.get(&d).is_some_and(|day| {
+            !day.quality && day.sessions.iter().all(|&i| self.sessions[i].class != Class::Race)
+        }) && !self.is_rest(d)
+    }
+
+    /// Days since the most recent hard/long session on or before `d` (0 = same day),
+    /// looking back at most `limit` days.
+    pub fn days_since_quality(&self, d: Date, limit: i32) -> Option<i32> {
+        (0..=limit).find(|&k| self.quality_on(add_days(d, -k)).is_some())
+    }
+
+    /// The nearest A or B race `k` days after `d` with `lo <= k <= hi`.
+    pub fn next_ab_race(&self, d: Date, lo: i32, hi: i32) -> Option<&Race> {
+        self.races
+            .iter()
+            .filter(|r| r.priority != Priority::C)
+            .filter(|r| (lo..=hi).contains(&days_between(d, r.date)))
+            .min_by_key(|r| days_between(d, r.date))
+    }
+
+    /// The nearest A or B race `k` days before `d` with `lo <= k <= hi`.
+    pub fn prev_ab_race(&self, d: Date, lo: i32, hi: i32) -> Option<&Race> {
+        self.races
+            .iter()
+            .filter(|r| r.priority != Priority::C)
+            .filter(|r| (lo..=hi).contains(&days_between(r.date, d)))
+            .min_by_key(|r| days_between(r.date, d))
+    }
+
+    pub fn taper_days(&self, race: &Race) -> i32 {
+        let p = &self.profile.phases;
+        match race.distance_km {
+            None => p.taper_days_marathon,
+            Some(km) if km >= 40.0 => p.taper_days_marathon,
+            Some(km) if km >= 20.0 => p.taper_days_half,
+            Some(km) if km >= 9.5 => p.taper_days_10k,
+            Some(_) => p.taper_days_shorter,
+        }
+    }
+
+    /// The phase of one day.
+    pub fn phase_on(&self, d: Date) -> Phase {
+        let p = &self.profile.phases;
+        let a_races = || self.races.iter().filter(|r| r.priority == Priority::A);
+        if a_races().any(|r| (0..=p.race_week_days).contains(&days_between(d, r.date))) {
+            return Phase::RaceWeek;
+        }
+        if a_races().any(|r| {
+            let k = days_between(d, r.date);
+            k > p.race_week_days && k <= self.taper_days(r)
+        }) {
+            return Phase::Taper;
+        }
+        let rec = p.recovery_weeks as i32 * 7;
+        if a_races().any(|r| (1..=rec).contains(&days_between(r.date, d))) {
+            return Phase::Recovery;
+        }
+        self.week_phase.get(&monday_of(d)).copied().unwrap_or(Phase::Base)
+    }
+
+    pub fn weeks(&self) -> &[Week] {
+        &self.weeks
+    }
+
+    fn compute_weeks(&mut self) {
+        let Some((lo, hi)) = self.days.keys().next().copied().zip(self.days.keys().next_back().copied()) else {
+            return;
+        };
+        let mut weeks = Vec::new();
+        let mut w = monday_of(lo);
+        while w <= hi {
+            let mut week = Week { start: w, sessions: 0, distance_km: 0.0, load: 0.0, phase: Phase::Base };
+            for k in 0..7 {
+                if let Some(day) = self.days.get(&add_days(w, k)) {
+                    for &i in &day.sessions {
+                        let s = &self.sessions[i];
+                        if s.class != Class::Rest {
+                            week.sessions += 1;
+                            if matches!(s.class, Class::Race | Class::Long | Class::Hard | Class::Easy) {
+                                week.distance_km += s.distance_km.unwrap_or(0.0);
+                            }
+                        }
+                    }
+                    week.load += day.load;
+                }
+            }
+            weeks.push(week);
+            w = add_days(w, 7);
+        }
+        let p = self.profile.phases.clone();
+        let loads: Vec<f64> = weeks.iter().map(|w| w.load).collect();
+        let mut prev = Phase::Base;
+        for (i, week) in weeks.iter_mut().enumerate() {
+            let from = i.saturating_sub(p.history_weeks as usize);
+            let trailing = &loads[from..i];
+            let reference = (trailing.len() >= 3).then(|| median(trailing));
+            // The block this week trains for: the next A race.
+            let next_a = self.races.iter().find(|r| r.priority == Priority::A && r.date >= week.start);
+            let mut phase = match reference {
+                Some(r) if week.load >= p.build_ratio * r && week.load > 0.0 => Phase::Build,
+                // A lighter week inside a build is a cutback week, not a return to base.
+                Some(r) if matches!(prev, Phase::Build | Phase::Peak) && week.load >= 0.75 * r => Phase::Build,
+                _ => Phase::Base,
+            };
+            if let Some(race) = next_a {
+                let taper_start = add_days(race.date, -self.taper_days(race));
+                let block_start = add_days(taper_start, -(p.block_weeks as i32 + 6) * 7);
+                let block_max = weeks_max(&loads, block_start, taper_start, lo);
+                let near = days_between(week.start, taper_start) <= p.peak_weeks as i32 * 7;
+                if near && reference.is_some() && block_max > 0.0 && week.load >= p.peak_share * block_max {
+                    phase = Phase::Peak;
+                }
+            }
+            week.phase = phase;
+            prev = phase;
+        }
+        self.week_phase = weeks.iter().map(|w| (w.start, w.phase)).collect();
+        // Weekly phase as shown: the day phase of the week's Monday wins where races
+        // define it (taper, race week, recovery).
+        for week in &mut weeks {
+            week.phase = self.phase_on(week.start).max_by_race(week.phase);
+        }
+        self.weeks = weeks;
+    }
+}
+
+trait RacePhase {
+    fn max_by_race(self, load_phase: Phase) -> Phase;
+}
+
+impl RacePhase for Phase {
+    fn max_by_race(self, load_phase: Phase) -> Phase {
+        match self {
+            Phase::Taper | Phase::RaceWeek | Phase::Recovery => self,
+            _ => load_phase,
+        }
+    }
+}
+
+fn weeks_max(loads: &[f64], from: Date, to: Date, first: Date) -> f64 {
+    let first_week = monday_of(first);
+    loads
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            let start = add_days(first_week, *i as i32 * 7);
+            start >= monday_of(from) && start < to
+        })
+        .map(|(_, l)| *l)
+        .fold(0.0, f64::max)
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v: Vec<f64> = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Races from the calendar and the command line, merged by date, with priorities
+/// settled: explicit first, otherwise the longest race of its block is A, the rest B.
+fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> Vec<Race> {
+    let mut by_date: BTreeMap<Date, (Race, bool)> = BTreeMap::new();
+    for s in sessions.iter().filter(|s| s.class == Class::Race) {
+        by_date.entry(s.date).or_insert_with(|| {
+            (
+                Race {
+                    date: s.date,
+                    name: s.title.clone(),
+                    distance_km: s.distance_km,
+                    priority: s.priority_hint.unwrap_or(Priority::B),
+                    start: s.start,
+                },
+                s.priority_hint.is_some(),
+            )
+        });
+    }
+    for spec in specs {
+        let entry = by_date.entry(spec.date).or_insert_with(|| {
+            (
+                Race { date: spec.date, name: String::new(), distance_km: spec.distance_km, priority: Priority::B, start: None },
+                false,
+            )
+        });
+        if spec.distance_km.is_some() {
+            entry.0.distance_km = spec.distance_km;
+        }
+        if let Some(p) = spec.priority {
+            entry.0.priority = p;
+            entry.1 = true;
+        }
+    }
+    let mut races: Vec<(Race, bool)> = by_date.into_values().collect();
+    let block = profile.phases.block_weeks as i32 * 7;
+    let snapshot: Vec<(Date, f64, bool, Priority)> =
+        races.iter().map(|(r, e)| (r.date, r.distance_km.unwrap_or(0.0), *e, r.priority)).collect();
+    for (race, explicit) in races.iter_mut() {
+        if *explicit {
+            continue;
+        }
+        let km = race.distance_km.unwrap_or(0.0);
+        // Longest in its block wins; on a tie the later race (the one trained for).
+        let beaten = snapshot.iter().any(|&(d, other_km, other_explicit, other_p)| {
+            d != race.date
+                && days_between(race.date, d).abs() <= block
+                && !(other_explicit && other_p == Priority::C)
+                && (other_km > km + 0.01 || ((other_km - km).abs() <= 0.01 && d > race.date))
+        });
+        race.priority = if beaten { Priority::B } else { Priority::A };
+    }
+    races.into_iter().map(|(r, _)| r).collect()
+}
+
+/// Weekday names as the command line takes them.
+pub fn parse_weekday(s: &str) -> Option<Weekday> {
+    Some(match s.trim().to_ascii_lowercase().get(..3)? {
+        "mon" => Weekday::Monday,
+        "tue" => Weekday::Tuesday,
+        "wed" => Weekday::Wednesday,
+        "thu" => Weekday::Thursday,
+        "fri" => Weekday::Friday,
+        "sat" => Weekday::Saturday,
+        "sun" => Weekday::Sunday,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Entry, classify};
+    use jiff::civil::date;
+
+    fn season(entries: &[(Date, &str)]) -> Season {
+        let sessions = entries.iter().map(|(d, t)| classify(&Entry::new(*d, *t))).collect();
+        Season::new(sessions, &[], &Profile::default())
+    }
+
+    #[test]
+    fn days_between_counts_calendar_days() {
+        assert_eq!(days_between(date(2027, 2, 27), date(2027, 3, 2)), 3);
+        assert_eq!(days_between(date(2027, 3, 2), date(2027, 2, 27)), -3);
+        assert_eq!(days_between(date(2024, 12, 31), date(2025, 1, 1)), 1);
+    }
+
+    #[test]
+    fn the_longest_race_of_a_block_is_the_a_race() {
+        let s = season(&[(date(2027, 3, 14), "Half Marathon"), (date(2027, 4, 25), "Spring Marathon")]);
+        assert_eq!(s.races[0].priority, Priority::B);
+        assert_eq!(s.races[1].priority, Priority::A);
+    }
+
+    #[test]
+    fn races_far_apart_are_both_goal_races() {
+        let s = season(&[(date(2027, 4, 25), "Spring Marathon"), (date(2027, 10, 10), "Autumn Marathon")]);
+        assert!(s.races.iter().all(|r| r.priority == Priority::A));
+    }
+
+    #[test]
+    fn explicit_priority_wins() {
+        let s = season(&[(date(2027, 3, 14), "Half Marathon - goal race"), (date(2027, 4, 25), "Marathon")]);
+        assert_eq!(s.races[0].priority, Priority::A);
+        assert_eq!(s.races[1].priority, Priority::A);
+    }
+
+    #[test]
+    fn race_week_taper_and_recovery_surround_an_a_race() {
+        let s = season(&[(date(2027, 4, 25), "Spring Marathon")]);
+        assert_eq!(s.phase_on(date(2027, 4, 25)), Phase::RaceWeek);
+        assert_eq!(s.phase_on(date(2027, 4, 18)), Phase::RaceWeek);
+        assert_eq!(s.phase_on(date(2027, 4, 17)), Phase::Taper);
+        assert_eq!(s.phase_on(date(2027, 4, 4)), Phase::Taper);
+        assert_eq!(s.phase_on(date(2027, 4, 3)), Phase::Base);
+        assert_eq!(s.phase_on(date(2027, 4, 26)), Phase::Recovery);
+        assert_eq!(s.phase_on(date(2027, 5, 23)), Phase::Recovery);
+        assert_eq!(s.phase_on(date(2027, 5, 24)), Phase::Base);
+    }
+}

@@ -1,0 +1,487 @@
+//! The iCalendar content-line pre-pass: unfolds lines while keeping their ORIGINAL
+//! 1-based line numbers, checks what the `icalendar` parser lets slip (no ':', empty
+//! parameter names, BEGIN/END mismatches, truncated files), reads each line with
+//! `icalendar`'s property parser, and builds the component tree.
+
+use crate::ImportError;
+use crate::values::quote;
+
+/// Components nested deeper than this are refused (real calendars use 3 levels).
+const MAX_DEPTH: usize = 16;
+
+/// One property, with upper-cased names and the value as `icalendar` read it
+/// (TEXT values unescaped, parameter quotes removed).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Prop {
+    pub name: String,
+    pub params: Vec<(String, String)>,
+    pub value: String,
+    pub line: usize,
+}
+
+impl Prop {
+    /// The value of a parameter, by case-insensitive name.
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A component (`VCALENDAR`, `VEVENT`, …) with the lines it spans.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Component {
+    pub name: String,
+    pub line: usize,
+    pub end_line: usize,
+    pub props: Vec<Prop>,
+    pub children: Vec<Component>,
+}
+
+impl Component {
+    /// The first property with this (upper-case) name.
+    pub(crate) fn prop(&self, name: &str) -> Option<&Prop> {
+        self.props.iter().find(|p| p.name == name)
+    }
+
+    /// Every property with this (upper-case) name.
+    pub(crate) fn props<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Prop> + 'a {
+        self.props.iter().filter(move |p| p.name == name)
+    }
+}
+
+/// The component trees found in a file, and warnings about what was tolerated.
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    pub roots: Vec<Component>,
+    pub warnings: Vec<String>,
+}
+
+/// One unfolded content line and the physical line it starts on.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Logical {
+    pub text: String,
+    pub line: usize,
+}
+
+/// Splits on CRLF, LF or a lone CR.
+fn physical_lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    loop {
+        match rest.find(['\r', '\n']) {
+            None => {
+                out.push(rest);
+                return out;
+            }
+            Some(i) => {
+                let (line, tail) = rest.split_at(i);
+                out.push(line);
+                let skip = if tail.starts_with("\r\n") { 2 } else { 1 };
+                rest = tail.get(skip..).unwrap_or_default();
+            }
+        }
+    }
+}
+
+/// Unfolds continuation lines (a leading space or tab) and skips blank lines,
+/// remembering where each logical line started.
+pub(crate) fn unfold(text: &str, file: &str) -> Result<Vec<Logical>, ImportError> {
+    let mut out: Vec<Logical> = Vec::new();
+    for (idx, phys) in physical_lines(text).into_iter().enumerate() {
+        let line = idx + 1;
+        if phys.is_empty() {
+            continue;
+        }
+        if let Some(rest) = phys.strip_prefix([' ', '\t']) {
+            match out.last_mut() {
+                Some(prev) => prev.text.push_str(rest),
+                None if rest.trim().is_empty() => {}
+                None => {
+                    return Err(ImportError::new(
+                        file,
+                        Some(line),
+                        format!(
+                            "expected a property line like NAME:VALUE, found a folded \
+                             continuation line (it starts with a space) with nothing before it: {}",
+                            quote(phys)
+                        ),
+                    ));
+                }
+            }
+            continue;
+        }
+        out.push(Logical {
+            text: phys.to_string(),
+            line,
+        });
+    }
+    Ok(out)
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// Checks the shape `NAME *(";" PARAM ["=" VALUE *("," VALUE)]) ":" VALUE` and returns
+/// the length of the name. Stricter than `icalendar` where it would silently guess.
+fn check_syntax(line: &str) -> Result<usize, String> {
+    if !line.contains(':') {
+        return Err(format!(
+            "expected a property line like NAME:VALUE, found a line with no ':': {}",
+            quote(line)
+        ));
+    }
+    let name_len = line.find(|c: char| !is_name_char(c)).unwrap_or(line.len());
+    let mut chars = line.get(name_len..).unwrap_or_default().chars().peekable();
+    if name_len == 0 {
+        let found = chars.peek().copied().unwrap_or(' ');
+        return Err(format!(
+            "expected a property name (letters, digits, '-') at the start of the line, \
+             found {:?} in {}",
+            found.to_string(),
+            quote(line)
+        ));
+    }
+    let name = line.get(..name_len).unwrap_or_default();
+    loop {
+        match chars.next() {
+            Some(':') => return Ok(name_len),
+            Some(';') => {}
+            Some(other) => {
+                return Err(format!(
+                    "expected ';' or ':' after the property name {name:?}, found {:?} in {}",
+                    other.to_string(),
+                    quote(line)
+                ));
+            }
+            None => unreachable_colon(line)?,
+        }
+        // A parameter: spaces after ';' are tolerated, as the icalendar parser does.
+        while chars.peek() == Some(&' ') {
+            chars.next();
+        }
+        let mut pname = String::new();
+        while let Some(&c) = chars.peek() {
+            if !is_name_char(c) {
+                break;
+            }
+            pname.push(c);
+            chars.next();
+        }
+        if pname.is_empty() {
+            let found = match chars.peek() {
+                Some(c) => format!("{:?}", c.to_string()),
+                None => "the end of the line".to_string(),
+            };
+            return Err(format!(
+                "expected a parameter name after ';', found {found} in {}",
+                quote(line)
+            ));
+        }
+        match chars.peek() {
+            Some(';' | ':') => continue,
+            Some('=') => {
+                chars.next();
+            }
+            Some(other) => {
+                return Err(format!(
+                    "expected '=' after the parameter name {pname:?}, found {:?} in {}",
+                    other.to_string(),
+                    quote(line)
+                ));
+            }
+            None => unreachable_colon(line)?,
+        }
+        // Parameter values: quoted or bare, separated by commas.
+        loop {
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                let mut closed = false;
+                for c in chars.by_ref() {
+                    if c == '"' {
+                        closed = true;
+                        break;
+                    }
+                }
+                if !closed {
+                    return Err(format!(
+                        "expected a closing '\"' for the value of parameter {pname:?}, \
+                         found the end of the line in {}",
+                        quote(line)
+                    ));
+                }
+            } else {
+                while let Some(&c) = chars.peek() {
+                    if matches!(c, ';' | ':' | ',') {
+                        break;
+                    }
+                    chars.next();
+                }
+            }
+            match chars.peek() {
+                Some(',') => {
+                    chars.next();
+                }
+                Some(';' | ':') => break,
+                Some(other) => {
+                    return Err(format!(
+                        "expected ';' or ':' after the value of parameter {pname:?}, \
+                         found {:?} in {}",
+                        other.to_string(),
+                        quote(line)
+                    ));
+                }
+                None => unreachable_colon(line)?,
+            }
+        }
+    }
+}
+
+/// The ':' we saw was inside a quoted parameter value: there is no value separator.
+fn unreachable_colon(line: &str) -> Result<(), String> {
+    Err(format!(
+        "expected ':' before the property value, found the end of the line in {}",
+        quote(line)
+    ))
+}
+
+/// Reads one checked content line with `icalendar`'s property parser.
+fn read_prop(logical: &Logical, name_len: usize) -> Result<Prop, String> {
+    let name = logical
+        .text
+        .get(..name_len)
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    // Upper-case the name so icalendar recognises TEXT properties and unescapes them.
+    let text = format!("{name}{}", logical.text.get(name_len..).unwrap_or_default());
+    let parsed = icalendar::parser::Property::try_from(text.as_str())
+        .map_err(|_| format!("expected a property line like NAME:VALUE, found {}", quote(&logical.text)))?;
+    if !parsed.name.as_str().eq_ignore_ascii_case(&name) {
+        return Err(format!(
+            "expected a property line like NAME:VALUE, found {}",
+            quote(&logical.text)
+        ));
+    }
+    Ok(Prop {
+        name,
+        params: parsed
+            .params
+            .iter()
+            .map(|p| {
+                (
+                    p.key.as_str().to_ascii_uppercase(),
+                    p.val.as_ref().map(|v| v.as_str().to_string()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        value: parsed.val.as_str().to_string(),
+        line: logical.line,
+    })
+}
+
+/// Parses iCalendar text into component trees.
+pub(crate) fn parse(text: &str, file: &str) -> Result<Parsed, ImportError> {
+    let mut parsed = Parsed::default();
+    let mut stack: Vec<Component> = Vec::new();
+    let mut ignored_outside = false;
+    for logical in unfold(text, file)? {
+        let err = |message: String| ImportError::new(file, Some(logical.line), message);
+        let name_len = check_syntax(&logical.text).map_err(err)?;
+        let name = logical.text.get(..name_len).unwrap_or_default();
+        let after = logical.text.get(name_len..).unwrap_or_default();
+        if name.eq_ignore_ascii_case("BEGIN") || name.eq_ignore_ascii_case("END") {
+            let Some(value) = after.strip_prefix(':') else {
+                return Err(err(format!(
+                    "expected {}:NAME with no parameters, found {}",
+                    name.to_ascii_uppercase(),
+                    quote(&logical.text)
+                )));
+            };
+            let comp = value.trim().to_ascii_uppercase();
+            if comp.is_empty() || !comp.chars().all(is_name_char) {
+                return Err(err(format!(
+                    "expected a component name like VEVENT after {}:, found {}",
+                    name.to_ascii_uppercase(),
+                    quote(value)
+                )));
+            }
+            if name.eq_ignore_ascii_case("BEGIN") {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(err(format!(
+                        "expected at most {MAX_DEPTH} nested components, found BEGIN:{comp} \
+                         nested deeper"
+                    )));
+                }
+                stack.push(Component {
+                    name: comp,
+                    line: logical.line,
+                    ..Component::default()
+                });
+            } else {
+                let Some(mut open) = stack.pop() else {
+                    return Err(err(format!(
+                        "found END:{comp} but no component is open (expected BEGIN:{comp} \
+                         before it)"
+                    )));
+                };
+                if open.name != comp {
+                    return Err(err(format!(
+                        "expected END:{} (closing BEGIN:{} on line {}), found END:{comp}",
+                        open.name, open.name, open.line
+                    )));
+                }
+                open.end_line = logical.line;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(open),
+                    None => parsed.roots.push(open),
+                }
+            }
+            continue;
+        }
+        let prop = read_prop(&logical, name_len).map_err(err)?;
+        match stack.last_mut() {
+            Some(top) => top.props.push(prop),
+            None => {
+                if !ignored_outside {
+                    ignored_outside = true;
+                    parsed.warnings.push(format!(
+                        "{file}:{}: ignored properties outside any BEGIN:…/END:… component",
+                        logical.line
+                    ));
+                }
+            }
+        }
+    }
+    // End of file with components still open.
+    if let Some(innermost) = stack.last() {
+        if stack.len() == 1 && innermost.name == "VCALENDAR" {
+            parsed.warnings.push(format!(
+                "{file}: the file ends without END:VCALENDAR (BEGIN:VCALENDAR is on line {}); \
+                 read it anyway because every event was closed",
+                innermost.line
+            ));
+            if let Some(mut cal) = stack.pop() {
+                cal.end_line = cal.line;
+                parsed.roots.push(cal);
+            }
+        } else {
+            return Err(ImportError::new(
+                file,
+                Some(innermost.line),
+                format!(
+                    "expected END:{} before the end of the file, found the end of the file \
+                     (BEGIN:{} is on this line)",
+                    innermost.name, innermost.name
+                ),
+            ));
+        }
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err_of(text: &str) -> ImportError {
+        parse(text, "t.ics").unwrap_err()
+    }
+
+    #[test]
+    fn unfolds_and_keeps_original_lines() {
+        let lines = unfold("A:1\r\n\r\nB:2\r\n  x\r\n\ty\nC:3\rD:4", "t").unwrap();
+        let got: Vec<(&str, usize)> = lines.iter().map(|l| (l.text.as_str(), l.line)).collect();
+        assert_eq!(got, vec![("A:1", 1), ("B:2 xy", 3), ("C:3", 6), ("D:4", 7)]);
+    }
+
+    #[test]
+    fn fold_inside_a_parameter_value() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/realdata/ics_fold_inside_param.ics"
+        ))
+        .unwrap();
+        let parsed = parse(&text, "f").unwrap();
+        let cal = &parsed.roots[0];
+        let attendee = cal.prop("ATTENDEE").unwrap();
+        assert_eq!(attendee.line, 2);
+        assert_eq!(attendee.param("rsvp"), Some("TRUE"));
+        assert_eq!(attendee.value, "mailto:person@foo.com");
+    }
+
+    #[test]
+    fn properties_are_read_by_icalendar() {
+        let parsed = parse(
+            "BEGIN:VEVENT\nsummary:Long run\\, easy\\nthen stretch\nDTSTART;TZID=\"Europe/London\";VALUE=DATE-TIME:20270425T070000\nCATEGORIES:a\\,b,c\nEND:VEVENT\n",
+            "t",
+        )
+        .unwrap();
+        let ev = &parsed.roots[0];
+        assert_eq!((ev.line, ev.end_line), (1, 5));
+        assert_eq!(ev.prop("SUMMARY").unwrap().value, "Long run, easy\nthen stretch");
+        let dt = ev.prop("DTSTART").unwrap();
+        assert_eq!(dt.param("TZID"), Some("Europe/London"));
+        assert_eq!(dt.param("value"), Some("DATE-TIME"));
+        assert_eq!(dt.value, "20270425T070000");
+        // Text lists stay escaped for crate::values::split_text_list.
+        assert_eq!(ev.prop("CATEGORIES").unwrap().value, "a\\,b,c");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let e = err_of("BEGIN:VEVENT\nSUMMARY no colon\nEND:VEVENT\n");
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("no ':'"), "{e}");
+
+        let e = err_of("BEGIN:VEVENT\nDTSTART;;VALUE=DATE:20270101\nEND:VEVENT\n");
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.starts_with("expected a parameter name after ';', found \";\""), "{e}");
+
+        let e = err_of("BEGIN:VEVENT\nDTSTART;TZID=\"Europe/London:20270101\nEND:VEVENT\n");
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("closing '\"'"), "{e}");
+
+        let e = err_of("BEGIN:VEVENT\nX FOO:1\nEND:VEVENT\n");
+        assert!(e.message.contains("expected ';' or ':'"), "{e}");
+
+        let e = err_of("BEGIN:VCALENDAR\nBEGIN:VEVENT\nEND:VCALENDAR\n");
+        assert_eq!(e.line, Some(3));
+        assert_eq!(
+            e.message,
+            "expected END:VEVENT (closing BEGIN:VEVENT on line 2), found END:VCALENDAR"
+        );
+
+        let e = err_of("END:VEVENT\n");
+        assert_eq!(e.line, Some(1));
+
+        let e = err_of("BEGIN:\n");
+        assert!(e.message.contains("component name"), "{e}");
+
+        let e = err_of(" folded:at the start\n");
+        assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn end_of_file_inside_components() {
+        // Missing END:VCALENDAR only: accepted with a warning.
+        let parsed =
+            parse("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20270101\nEND:VEVENT\n", "t").unwrap();
+        assert_eq!(parsed.roots.len(), 1);
+        assert_eq!(parsed.roots[0].children.len(), 1);
+        assert!(parsed.warnings[0].contains("END:VCALENDAR"), "{:?}", parsed.warnings);
+
+        // An unclosed VEVENT is an error naming its BEGIN line.
+        let e = err_of("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20270101\n");
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.starts_with("expected END:VEVENT before the end of the file"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let text = "BEGIN:X\n".repeat(10_000);
+        let e = err_of(&text);
+        assert_eq!(e.line, Some(MAX_DEPTH + 1));
+    }
+}

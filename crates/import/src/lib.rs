@@ -1,0 +1,201 @@
+//! Training calendars in (`.ics`, `.csv`) and massage plans out (`.ics`), as [`Entry`] values.
+//!
+//! # Reading
+//!
+//! [`read_calendar_file`] picks the format from the extension; [`parse_ics`] and
+//! [`parse_csv`] work on text already in memory. Both hand back a [`Calendar`]: the
+//! entries in the runner's **local** calendar, the IANA zone used to compute the local
+//! dates, and warnings about things that were guessed or skipped.
+//!
+//! Choices made for iCalendar input (RFC 5545, as real exports write it):
+//!
+//! * The runner's zone is the `tz` argument, else the calendar's `X-WR-TIMEZONE`, else
+//!   the most common IANA `TZID` in the file, else the system zone, else UTC.
+//! * A timed event's date is its instant seen in the runner's zone; an all-day event's
+//!   date is taken as written (all-day dates never move between zones).
+//! * `TZID`s are resolved as IANA names, then Windows names, then the file's own
+//!   `VTIMEZONE` (its transitions are applied), else the time is floating with a warning.
+//! * Recurrences are expanded in wall-clock time of the event's zone, then each instance
+//!   is placed on the time line, so a weekly 07:00 run stays at 07:00 across DST changes
+//!   and an instance falling into a spring-forward gap moves forward instead of failing.
+//!   Expansion stops 3 years after `DTSTART` or at 2,000 instances (with a warning).
+//!   `DTSTART` always counts as an instance, even if the rule would not produce it.
+//! * A file that ends without `END:VCALENDAR` is accepted, with a warning, when every
+//!   other component was closed; an unclosed `VEVENT` (or anything inside one) at the
+//!   end of the file is an error.
+//! * Blank lines anywhere are skipped. Properties outside any component are ignored.
+//! * `STATUS:CANCELLED` events are skipped; a cancelled override removes its instance;
+//!   an override whose master is missing stands on its own.
+//! * A `VEVENT` without `DTSTART`, an unreadable date, duration or `RRULE` is an error
+//!   naming the line; problems inside a `VTIMEZONE` only produce warnings.
+//!
+//! # Writing
+//!
+//! [`write_ics`] writes all-day events (the massage plan) as an RFC 5545 calendar.
+//!
+//! Nothing in this crate panics on bad input: the importers are meant to be fuzzed.
+
+mod content;
+mod csv;
+mod ics;
+mod ics_write;
+mod tz;
+mod values;
+
+use std::path::Path;
+
+pub use kneadtime_domain::{Entry, Origin};
+
+pub use crate::csv::parse_csv;
+pub use crate::ics::parse_ics;
+pub use crate::ics_write::{IcsEvent, write_ics};
+
+/// A training calendar read from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calendar {
+    /// The entries, sorted by local date, then start time, then position in the file.
+    pub entries: Vec<Entry>,
+    /// IANA name of the zone used to compute the local dates (e.g. `Europe/London`).
+    pub zone: String,
+    /// Things the runner may want to know: guesses made, instances capped, lines ignored.
+    pub warnings: Vec<String>,
+}
+
+/// Why a calendar file could not be imported.
+///
+/// Displays as `FILE:LINE: MESSAGE`, or `FILE: MESSAGE` when no line applies. The message
+/// says what was expected and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {message}", display_line(.line))]
+pub struct ImportError {
+    /// The file name as given by the runner.
+    pub file: String,
+    /// 1-based line the problem was found on, when there is one.
+    pub line: Option<usize>,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+fn display_line(line: &Option<usize>) -> String {
+    match line {
+        Some(line) => format!(":{line}"),
+        None => String::new(),
+    }
+}
+
+impl ImportError {
+    pub(crate) fn new(file: &str, line: Option<usize>, message: impl Into<String>) -> Self {
+        ImportError {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads a calendar file, choosing the format by extension: `.ics`, `.ical`, `.ifb`
+/// (iCalendar) or `.csv`.
+///
+/// The file must be UTF-8 (a leading byte-order mark is skipped). `tz` is the runner's
+/// time zone; without it the calendar's own zone is used (see the crate docs).
+pub fn read_calendar_file(
+    path: &Path,
+    tz: Option<&jiff::tz::TimeZone>,
+) -> Result<Calendar, ImportError> {
+    let file = path.display().to_string();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let parse: fn(&str, &str, Option<&jiff::tz::TimeZone>) -> Result<Calendar, ImportError> =
+        match ext.as_deref() {
+            Some("ics" | "ical" | "ifb") => parse_ics,
+            Some("csv") => parse_csv,
+            other => {
+                let found = match other {
+                    Some(ext) => format!("\".{ext}\""),
+                    None => "no extension".to_string(),
+                };
+                return Err(ImportError::new(
+                    &file,
+                    None,
+                    format!(
+                        "expected a calendar file ending in .ics, .ical, .ifb or .csv, found {found}"
+                    ),
+                ));
+            }
+        };
+    let bytes = std::fs::read(path)
+        .map_err(|e| ImportError::new(&file, None, format!("could not read the file: {e}")))?;
+    let text = decode_utf8(&bytes, &file)?;
+    parse(text, &file, tz)
+}
+
+/// Checks the bytes are UTF-8 and drops a leading byte-order mark.
+fn decode_utf8<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, ImportError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(ImportError::new(
+            file,
+            Some(1),
+            "expected UTF-8 text, found UTF-16 (save or export the file as UTF-8)",
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = bytes.get(..e.valid_up_to()).unwrap_or_default();
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let bad = bytes
+            .get(e.valid_up_to())
+            .map(|b| format!("0x{b:02X}"))
+            .unwrap_or_default();
+        ImportError::new(
+            file,
+            Some(line),
+            format!("expected UTF-8 text, found the byte {bad} that is not valid UTF-8"),
+        )
+    })
+}
+
+/// Drops a leading byte-order mark from text handed to the parsers directly.
+pub(crate) fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{FEFF}').unwrap_or(text)
+}
+
+/// Sorts entries by date, start time (all-day first) and line in the file.
+pub(crate) fn sort_entries(entries: &mut [Entry]) {
+    entries.sort_by(|a, b| {
+        (a.date, a.start, a.origin.line).cmp(&(b.date, b.start, b.origin.line))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_display_with_and_without_line() {
+        let e = ImportError::new("plan.csv", Some(7), "boom");
+        assert_eq!(e.to_string(), "plan.csv:7: boom");
+        let e = ImportError::new("plan.csv", None, "boom");
+        assert_eq!(e.to_string(), "plan.csv: boom");
+    }
+
+    #[test]
+    fn utf8_checks() {
+        assert_eq!(decode_utf8(b"\xEF\xBB\xBFabc", "f").unwrap(), "abc");
+        let e = decode_utf8(b"ok\nok\n\xFFbad", "f").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("0xFF"), "{e}");
+        let e = decode_utf8(b"\xFF\xFEa\x00", "f").unwrap_err();
+        assert!(e.message.contains("UTF-16"), "{e}");
+    }
+
+    #[test]
+    fn unknown_extension_is_a_clear_error() {
+        let e = read_calendar_file(Path::new("plan.txt"), None).unwrap_err();
+        assert_eq!(e.line, None);
+        assert!(e.message.contains(".ics") && e.message.contains("\".txt\""), "{e}");
+        let e = read_calendar_file(Path::new("plan"), None).unwrap_err();
+        assert!(e.message.contains("no extension"), "{e}");
+    }
+}
