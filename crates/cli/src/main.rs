@@ -1,1 +1,209 @@
-fn main(){}
+//! The `kneadtime` command: reads flags and files, asks the domain, prints the answer.
+//! Exit codes: 0 done, 1 `check` found an error, 2 bad input or usage.
+
+mod args;
+mod error;
+mod input;
+mod render;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use kneadtime_domain::check::Booking;
+use kneadtime_domain::rule::{RuleId, Severity, describe};
+use kneadtime_domain::{Season, check, next, plan};
+
+use crate::args::{CheckFormat, Cli, Command, Format, PlanArgs, ProfileAction};
+use crate::error::Bad;
+use crate::render::Paint;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("kneadtime: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+fn paint_for_stdout() -> Paint {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Paint(!no_color && std::io::stdout().is_terminal())
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Plan(a) => cmd_plan(&a),
+        Command::Next(a) => cmd_next(&a),
+        Command::Check(a) => {
+            let profile = input::load_profile(a.common.profile.as_deref())?;
+            let loaded = input::load(&a.common, &[], &profile)?;
+            let tz = jiff::tz::TimeZone::get(&loaded.zone).ok();
+            let (entries, _, _) = input::read_calendars(std::slice::from_ref(&a.bookings), tz)?;
+            let bookings: Vec<Booking> = entries.iter().map(Booking::from_entry).collect();
+            let findings = check(&loaded.season, &bookings);
+            for w in &loaded.warnings {
+                eprintln!("kneadtime: warning: {w}");
+            }
+            let text = match a.format {
+                CheckFormat::Json => {
+                    serde_json::to_string_pretty(&serde_json::json!({ "findings": findings }))? + "\n"
+                }
+                CheckFormat::Table => render::check_table(&findings, bookings.len(), paint_for_stdout()),
+            };
+            write_out(None, &text)?;
+            let failed = findings.iter().any(|f| f.severity == Severity::Error);
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Explain(a) => {
+            let profile = input::load_profile(a.profile.as_deref())?;
+            let Some(id) = a.rule else {
+                let mut s = String::from("Rules (kneadtime explain RULE for one):\n");
+                for r in RuleId::ALL {
+                    let info = describe(r, &profile);
+                    s.push_str(&format!("  {:<21} {}\n", r.as_str(), info.severity));
+                }
+                write_out(None, &s)?;
+                return Ok(ExitCode::SUCCESS);
+            };
+            let rule = RuleId::parse(&id).ok_or_else(|| {
+                let ids: Vec<&str> = RuleId::ALL.iter().map(|r| r.as_str()).collect();
+                Bad::new(format!("unknown rule {id:?}; expected one of: {}", ids.join(", ")))
+            })?;
+            let info = describe(rule, &profile);
+            let text = format!(
+                "{}  ({})\n\n{}\n\nWhy: {}\n\nAdvice published by: {}.\n",
+                info.id,
+                info.severity,
+                info.summary,
+                info.why,
+                kneadtime_domain::rule::source_names(info.sources)
+            );
+            let mut out = String::new();
+            for para in text.split("\n\n") {
+                out.push_str(&render_para(para));
+                out.push('\n');
+            }
+            write_out(None, out.trim_end_matches('\n'))?;
+            println!();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Profile(p) => match p.action {
+            ProfileAction::Show { profile } => {
+                let profile = input::load_profile(profile.as_deref())?;
+                write_out(None, &profile.to_toml())?;
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+    }
+}
+
+fn render_para(p: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in p.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > 78 {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+fn planned(a: &PlanArgs) -> anyhow::Result<(input::Loaded, kneadtime_domain::Plan, kneadtime_domain::PlanRequest, Season)> {
+    let mut profile = input::load_profile(a.common.profile.as_deref())?;
+    let loaded = input::load(&a.common, &a.positional, &profile)?;
+    let req = input::plan_request(a, &loaded, &mut profile)?;
+    // Prices may have changed the profile: rebuild the season with it.
+    let season = Season::new(loaded.season.sessions.clone(), &race_specs(&loaded.season), &profile);
+    let plan = plan(&season, &req);
+    for w in &loaded.warnings {
+        eprintln!("kneadtime: warning: {w}");
+    }
+    Ok((loaded, plan, req, season))
+}
+
+/// The season's settled races as explicit specs (so a rebuilt season keeps them).
+fn race_specs(season: &Season) -> Vec<kneadtime_domain::RaceSpec> {
+    season
+        .races
+        .iter()
+        .map(|r| kneadtime_domain::RaceSpec { date: r.date, distance_km: r.distance_km, priority: Some(r.priority) })
+        .collect()
+}
+
+fn cmd_plan(a: &PlanArgs) -> anyhow::Result<ExitCode> {
+    let (loaded, plan, req, _) = planned(a)?;
+    let text = match a.format {
+        Format::Json => serde_json::to_string_pretty(&plan)? + "\n",
+        Format::Md => render::plan_markdown(&plan, &loaded.zone),
+        Format::Table => {
+            let paint = if a.out.is_some() { Paint(false) } else { paint_for_stdout() };
+            render::plan_table(&plan, &loaded.zone, req.budget.money.is_some(), paint)
+        }
+        Format::Ics => {
+            let events = render::plan_events(&plan);
+            let now = jiff::Timestamp::now();
+            // Minutes since 2020: grows with every export, so calendars take the newer copy.
+            let sequence = u32::try_from((now.as_second() - 1_577_836_800).max(0) / 60).unwrap_or(0);
+            kneadtime_import::write_ics("Massage plan (kneadtime)", &events, now, sequence)
+        }
+    };
+    write_out(a.out.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_next(a: &PlanArgs) -> anyhow::Result<ExitCode> {
+    let mut profile = input::load_profile(a.common.profile.as_deref())?;
+    let loaded = input::load(&a.common, &a.positional, &profile)?;
+    let req = input::plan_request(a, &loaded, &mut profile)?;
+    let season = Season::new(loaded.season.sessions.clone(), &race_specs(&loaded.season), &profile);
+    let answer = next(&season, &req, loaded.today);
+    let text = match a.format {
+        Format::Json => serde_json::to_string_pretty(&answer)? + "\n",
+        Format::Table | Format::Md => render::next_table(&answer, paint_for_stdout()),
+        Format::Ics => return Err(Bad::new("--format ics is for `plan`; `next` prints table, md or json").into()),
+    };
+    write_out(a.out.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to stdout, or atomically to a file (a temporary file renamed into place, so a
+/// failure never leaves half a plan behind).
+fn write_out(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    match path {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+        Some(p) => {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+            let tmp = dir.join(format!(".{name}.kneadtime-tmp"));
+            std::fs::write(&tmp, text).map_err(|e| Bad::new(format!("{}: cannot write: {e}", p.display())))?;
+            std::fs::rename(&tmp, p).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Bad::new(format!("{}: cannot write: {e}", p.display()))
+            })?;
+        }
+    }
+    Ok(())
+}

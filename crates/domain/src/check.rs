@@ -65,10 +65,13 @@ pub fn check(season: &Season, bookings: &[Booking]) -> Vec<Finding> {
     for b in bookings {
         let mut findings = evaluate(season, &b.massage);
         if findings.iter().any(|f| f.severity >= Severity::Warning) {
-            let suggestion = nearest_clean(season, &b.massage);
+            let (suggestion, note) = suggest(season, &b.massage);
             for f in &mut findings {
                 if f.severity >= Severity::Warning {
                     f.suggestion = suggestion;
+                    if f.advice.is_none() {
+                        f.advice.clone_from(&note);
+                    }
                 }
             }
         }
@@ -78,6 +81,23 @@ pub fn check(season: &Season, bookings: &[Booking]) -> Vec<Finding> {
     out.extend(interval_findings(season, &dates, None));
     out.sort_by(|a, b| (a.date, b.severity, a.rule).cmp(&(b.date, a.severity, b.rule)));
     out
+}
+
+/// Where to move a booking: the nearest clean date at the booked pressure within a
+/// week; failing that, a lighter pressure (on the same day if that is enough).
+fn suggest(season: &Season, m: &Massage) -> (Option<Date>, Option<String>) {
+    let near = nearest_clean(season, m).filter(|d| crate::season::days_between(m.date, *d).abs() <= 7);
+    if near.is_some() || m.pressure != Pressure::Deep {
+        return (near.or_else(|| nearest_clean(season, m)), None);
+    }
+    let moderate = Massage { pressure: Pressure::Moderate, ..m.clone() };
+    if evaluate(season, &moderate).iter().all(|f| f.severity < Severity::Warning) {
+        return (None, Some("Moderate pressure instead of deep would make this date fine.".into()));
+    }
+    match nearest_clean(season, &moderate) {
+        Some(d) => (Some(d), Some(format!("No day close by suits deep work; {d} suits moderate pressure."))),
+        None => (nearest_clean(season, m), None),
+    }
 }
 
 /// The nearest date (earlier first on a tie) where the same massage breaks nothing.

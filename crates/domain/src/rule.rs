@@ -359,6 +359,24 @@ pub struct RuleInfo {
     pub sources: &'static str,
 }
 
+/// The published advice behind the rules, by the numbers `describe` cites.
+pub const SOURCES: [(&str, &str); 5] = [
+    ("000", "a Liverpool sports-injury clinic"),
+    ("001", "a running-focused clinic"),
+    ("002", "a New York sports-massage studio"),
+    ("003", "a Farnham sports-massage therapist"),
+    ("004", "a clinic of massage therapists and a personal trainer"),
+];
+
+/// `sources` with each number replaced by who said it.
+pub fn source_names(sources: &str) -> String {
+    let mut out = sources.to_string();
+    for (id, name) in SOURCES {
+        out = out.replace(id, name);
+    }
+    out
+}
+
 /// The rule, its numbers from the effective profile, and why.
 pub fn describe(id: RuleId, p: &Profile) -> RuleInfo {
     let w = &p.windows;

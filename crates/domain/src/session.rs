@@ -183,7 +183,19 @@ impl Race {
 
     /// "the Spring Marathon" / "your half marathon" — how the product names a race.
     pub fn label(&self) -> String {
-        let name = self.name.trim();
+        let mut name = self.name.trim();
+        for prefix in ["race:", "race -", "race day:", "race day -"] {
+            if name.len() > prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix) {
+                name = name[prefix.len()..].trim();
+            }
+        }
+        // "Spring Marathon - goal race" reads better as "Spring Marathon".
+        if let Some((head, tail)) = name.rsplit_once(" - ")
+            && tail.to_lowercase().contains("race")
+            && !head.trim().is_empty()
+        {
+            name = head.trim();
+        }
         if name.is_empty() {
             match self.distance_km {
                 Some(km) => format!("your {}", distance_label(km)),

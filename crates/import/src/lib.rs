@@ -39,6 +39,7 @@ mod content;
 mod csv;
 mod ics;
 mod ics_write;
+mod recur;
 mod tz;
 mod values;
 

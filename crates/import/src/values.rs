@@ -210,6 +210,7 @@ pub(crate) fn parse_period(value: &str) -> Result<(DateValue, PeriodEnd), String
     Ok((start, end))
 }
 
+#[cfg(test)]
 /// Splits a raw TEXT list (`CATEGORIES:Run,Long\, easy`) on unescaped commas and
 /// unescapes each item.
 pub(crate) fn split_text_list(raw: &str) -> Vec<String> {

@@ -1,0 +1,143 @@
+//! Command-line flags as typed by the runner, before they are checked.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kneadtime",
+    version,
+    about = "Plan well-timed sports massage around a runner's training calendar",
+    long_about = "kneadtime reads a runner's training calendar (.ics or .csv), finds the races, hard days, \
+long runs and rest days, and proposes the whole season of massage: pre-race, post-race, maintenance \
+and recovery, each with its date, pressure, length, focus and reason. It also checks massages already \
+booked against the timing rules.",
+    after_help = "Exit codes: 0 done (for `check`: no error found), 1 `check` found an error, 2 bad input or usage."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Propose the season's massages from a training calendar.
+    Plan(PlanArgs),
+    /// Check massages already booked against the training calendar.
+    Check(CheckArgs),
+    /// I feel tight now: the next session worth booking and the earliest good day.
+    Next(PlanArgs),
+    /// Print a rule, its numbers and why it exists.
+    Explain(ExplainArgs),
+    /// Show the effective rules profile.
+    Profile(ProfileArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Ics,
+    Md,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CheckFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Training calendar, .ics or .csv (repeat to merge several).
+    #[arg(long = "calendar", value_name = "FILE")]
+    pub calendars: Vec<PathBuf>,
+    /// The runner's time zone (IANA name, e.g. Europe/London); default: the calendar's.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Rules profile (TOML) overriding the default numbers.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Treat this date as today (YYYY-MM-DD); default: the real date in the runner's zone.
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+    /// A race not in the calendar, or a correction: DATE:DISTANCE[:A|B|C]
+    /// (DISTANCE: 5k, 10k, half, marathon, 50k, or a number with km/mi).
+    #[arg(long = "race", value_name = "DATE:DISTANCE[:PRIORITY]")]
+    pub races: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Training calendar given without --calendar.
+    #[arg(value_name = "CALENDAR")]
+    pub positional: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: Common,
+    /// First day to plan (default: today, or the calendar's start if later).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last day to plan (default: the end of the calendar and of the last recovery block).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// At most this many sessions; the most valuable are kept.
+    #[arg(long, value_name = "N")]
+    pub budget: Option<usize>,
+    /// At most this much money at the profile's prices; the most valuable set is kept.
+    #[arg(long, value_name = "AMOUNT")]
+    pub money: Option<f64>,
+    /// Price of one kind of session: KIND=AMOUNT (pre_event, post_event, maintenance, recovery_phase).
+    #[arg(long = "price", value_name = "KIND=AMOUNT")]
+    pub prices: Vec<String>,
+    /// Weekdays you cannot attend, e.g. sat,sun.
+    #[arg(long, value_name = "DAYS", value_delimiter = ',')]
+    pub unavailable: Vec<String>,
+    /// A calendar of your other commitments (.ics/.csv): days with an event are not used.
+    #[arg(long = "busy", value_name = "FILE")]
+    pub busy: Vec<PathBuf>,
+    /// A body region your therapist keeps finding tight (repeat); it leads maintenance focus.
+    #[arg(long = "focus", value_name = "REGION")]
+    pub focus: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// The massages already booked, .ics or .csv.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub bookings: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule id, e.g. race-eve. Without one, the list of rules.
+    pub rule: Option<String>,
+    /// Show the numbers of this profile instead of the defaults.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(subcommand)]
+    pub action: ProfileAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileAction {
+    /// Print the effective profile as TOML (defaults, overridden by --profile).
+    Show {
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+    },
+}

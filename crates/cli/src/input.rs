@@ -1,0 +1,174 @@
+//! Turning checked flags and files into what the domain needs: entries, races, a
+//! profile, the runner's zone and today's date.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use kneadtime_domain::season::parse_weekday;
+use kneadtime_domain::session::parse_distance;
+use kneadtime_domain::{Entry, Kind, PlanRequest, Priority, Profile, RaceSpec, Season, classify};
+
+use crate::args::{Common, PlanArgs};
+use crate::error::Bad;
+
+pub struct Loaded {
+    pub season: Season,
+    pub zone: String,
+    pub today: Date,
+    pub warnings: Vec<String>,
+}
+
+pub fn parse_date(flag: &str, s: &str) -> Result<Date, Bad> {
+    s.trim()
+        .parse::<Date>()
+        .map_err(|_| Bad::new(format!("{flag}: expected a date like 2027-04-25, found {s:?}")))
+}
+
+pub fn load_profile(path: Option<&Path>) -> Result<Profile, Bad> {
+    let Some(path) = path else { return Ok(Profile::default()) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Bad::new(format!("{}: cannot read the profile: {e}", path.display())))?;
+    Profile::from_toml(&text).map_err(|e| match e.line {
+        Some(l) => Bad::new(format!("{}:{l}: {}", path.display(), e.message)),
+        None => Bad::new(format!("{}: {}", path.display(), e.message)),
+    })
+}
+
+fn parse_race(s: &str) -> Result<RaceSpec, Bad> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let usage = || {
+        Bad::new(format!(
+            "--race: expected DATE:DISTANCE[:A|B|C], e.g. 2027-04-25:marathon:A; found {s:?}"
+        ))
+    };
+    if parts.len() < 2 || parts.len() > 3 {
+        return Err(usage());
+    }
+    let date = parse_date("--race", parts[0])?;
+    let distance_km = Some(parse_distance(parts[1]).map_err(|e| Bad::new(format!("--race {s}: {e}")))?);
+    let priority = match parts.get(2) {
+        None => None,
+        Some(p) => Some(
+            Priority::parse(p)
+                .ok_or_else(|| Bad::new(format!("--race {s}: expected priority A, B or C, found {p:?}")))?,
+        ),
+    };
+    Ok(RaceSpec { date, distance_km, priority })
+}
+
+pub fn parse_tz(name: Option<&str>) -> Result<Option<TimeZone>, Bad> {
+    name.map(|n| {
+        TimeZone::get(n).map_err(|_| {
+            Bad::new(format!("--tz: expected an IANA time zone name like Europe/London or America/New_York, found {n:?}"))
+        })
+    })
+    .transpose()
+}
+
+/// Reads every calendar; the first one's zone is the runner's unless --tz says.
+pub fn read_calendars(paths: &[PathBuf], tz: Option<TimeZone>) -> Result<(Vec<Entry>, String, Vec<String>), Bad> {
+    let mut entries = Vec::new();
+    let mut warnings = Vec::new();
+    let mut tz = tz;
+    let mut zone = tz.as_ref().and_then(|t| t.iana_name().map(String::from));
+    for path in paths {
+        let cal = kneadtime_import::read_calendar_file(path, tz.as_ref()).map_err(|e| Bad::new(e.to_string()))?;
+        if tz.is_none() {
+            tz = TimeZone::get(&cal.zone).ok();
+            zone = Some(cal.zone.clone());
+        }
+        warnings.extend(cal.warnings.into_iter().map(|w| format!("{}: {w}", path.display())));
+        entries.extend(cal.entries);
+    }
+    let zone = zone.unwrap_or_else(|| "UTC".into());
+    Ok((entries, zone, warnings))
+}
+
+pub fn today_in(zone: &str, flag: Option<&str>) -> Result<Date, Bad> {
+    if let Some(s) = flag {
+        return parse_date("--today", s);
+    }
+    let tz = TimeZone::get(zone).unwrap_or(TimeZone::UTC);
+    Ok(jiff::Timestamp::now().to_zoned(tz).date())
+}
+
+pub fn load(common: &Common, extra_calendars: &[PathBuf], profile: &Profile) -> Result<Loaded, Bad> {
+    let mut paths: Vec<PathBuf> = extra_calendars.to_vec();
+    paths.extend(common.calendars.iter().cloned());
+    if paths.is_empty() && common.races.is_empty() {
+        return Err(Bad::new(
+            "expected a training calendar: kneadtime plan --calendar plan.ics (or .csv); see kneadtime plan --help",
+        ));
+    }
+    let tz = parse_tz(common.tz.as_deref())?;
+    let (entries, zone, warnings) = read_calendars(&paths, tz)?;
+    let specs = common.races.iter().map(|s| parse_race(s)).collect::<Result<Vec<_>, _>>()?;
+    let sessions = entries.iter().map(classify).collect();
+    let today = today_in(&zone, common.today.as_deref())?;
+    Ok(Loaded { season: Season::new(sessions, &specs, profile), zone, today, warnings })
+}
+
+pub fn plan_request(a: &PlanArgs, loaded: &Loaded, profile: &mut Profile) -> Result<PlanRequest, Bad> {
+    let mut unavailable = Vec::new();
+    for d in a.unavailable.iter().filter(|d| !d.trim().is_empty()) {
+        unavailable.push(
+            parse_weekday(d)
+                .ok_or_else(|| Bad::new(format!("--unavailable: expected weekdays like sat,sun; found {d:?}")))?,
+        );
+    }
+    let mut busy_dates = BTreeSet::new();
+    if !a.busy.is_empty() {
+        let tz = TimeZone::get(&loaded.zone).ok();
+        let (entries, _, _) = read_calendars(&a.busy, tz)?;
+        busy_dates.extend(entries.iter().map(|e| e.date));
+    }
+    for p in &a.prices {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| Bad::new(format!("--price: expected KIND=AMOUNT, e.g. maintenance=70; found {p:?}")))?;
+        let kind = Kind::parse(k).ok_or_else(|| {
+            Bad::new(format!(
+                "--price: expected a kind of pre_event, post_event, maintenance or recovery_phase; found {k:?}"
+            ))
+        })?;
+        let amount: f64 = v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| Bad::new(format!("--price {p}: expected an amount of 0 or more")))?;
+        profile.prices.set(kind, amount);
+    }
+    if let Some(m) = a.money
+        && !(m.is_finite() && m >= 0.0)
+    {
+        return Err(Bad::new(format!("--money: expected an amount of 0 or more, found {m}")));
+    }
+    let from = a.from.as_deref().map(|s| parse_date("--from", s)).transpose()?;
+    let to = a.to.as_deref().map(|s| parse_date("--to", s)).transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(Bad::new(format!("--to {t} is before --from {f}")));
+    }
+    // Plan from today, or from the calendar's start when it lies ahead. A calendar
+    // wholly in the past is planned from its start, as a look back.
+    let from = from.or_else(|| {
+        let span = loaded.season.span();
+        Some(match span {
+            Some((lo, _)) if loaded.today < lo => lo,
+            Some((lo, hi)) if loaded.today > hi => lo,
+            _ => loaded.today,
+        })
+    });
+    Ok(PlanRequest {
+        from,
+        to,
+        unavailable_weekdays: unavailable,
+        busy_dates,
+        budget: kneadtime_domain::Budget { sessions: a.budget, money: a.money },
+        recurring_focus: a.focus.clone(),
+    })
+}

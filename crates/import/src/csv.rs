@@ -1,0 +1,233 @@
+//! Reading a training plan written as CSV: one row per session, with a header naming
+//! the columns (`date` and `title` required).
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use kneadtime_domain::{Entry, Origin};
+
+use crate::tz::{system_or_utc, zone_name};
+use crate::{Calendar, ImportError};
+
+/// Header names (lower-case) understood, in the order they are looked up.
+const DATE: &str = "date";
+const TITLE: &str = "title";
+
+/// Parses a CSV plan.
+///
+/// The header row is required (case-insensitive, trimmed): `date` and `title`, and
+/// optionally `time` (HH:MM), `duration_min`, `distance_km`, `kind`, `description` (or
+/// `notes`). Other columns are ignored, blank rows skipped. Dates are `YYYY-MM-DD`,
+/// optionally followed by ` HH:MM` or `THH:MM`. Dates are the runner's local dates as
+/// written; `tz` only decides the zone reported in [`Calendar::zone`].
+pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calendar, ImportError> {
+    let text = crate::strip_bom(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let csv_error = |e: csv::Error| {
+        let line = e
+            .position()
+            .and_then(|p| usize::try_from(p.line()).ok());
+        ImportError::new(file, line, format!("expected CSV rows, found a problem: {e}"))
+    };
+    let blank = |r: &csv::StringRecord| r.iter().all(|f| f.trim().is_empty());
+    let line_of = |r: &csv::StringRecord| r.position().and_then(|p| usize::try_from(p.line()).ok());
+
+    let mut records = reader.records();
+    let header = loop {
+        match records.next() {
+            None => {
+                return Err(ImportError::new(
+                    file,
+                    Some(1),
+                    "expected a header with columns \"date\" and \"title\"; found an empty file",
+                ));
+            }
+            Some(Err(e)) => return Err(csv_error(e)),
+            Some(Ok(r)) if blank(&r) => continue,
+            Some(Ok(r)) => break r,
+        }
+    };
+    let names: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
+    let col = |wanted: &[&str]| {
+        wanted
+            .iter()
+            .find_map(|w| names.iter().position(|n| n == w))
+    };
+    let (Some(date_col), Some(title_col)) = (col(&[DATE]), col(&[TITLE])) else {
+        const SHOWN: usize = 16;
+        let mut found: Vec<String> = header
+            .iter()
+            .take(SHOWN)
+            .map(|h| {
+                let h = h.trim();
+                if h.is_empty() { "(blank)".to_string() } else { h.to_string() }
+            })
+            .collect();
+        if header.len() > SHOWN {
+            found.push("…".to_string());
+        }
+        return Err(ImportError::new(
+            file,
+            line_of(&header),
+            format!(
+                "expected a header with columns \"date\" and \"title\"; found: {}",
+                found.join(", ")
+            ),
+        ));
+    };
+    let time_col = col(&["time"]);
+    let duration_col = col(&["duration_min"]);
+    let distance_col = col(&["distance_km"]);
+    let kind_col = col(&["kind"]);
+    let description_col = col(&["description", "notes"]);
+
+    let mut entries = Vec::new();
+    for record in records {
+        let record = record.map_err(csv_error)?;
+        if blank(&record) {
+            continue;
+        }
+        let line = line_of(&record);
+        let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim).unwrap_or("");
+        let field_err = |field: &str, expected: &str, found: &str| {
+            let found = if found.is_empty() {
+                "an empty cell".to_string()
+            } else {
+                crate::values::quote(found)
+            };
+            ImportError::new(
+                file,
+                line,
+                format!("field \"{field}\": {expected}, found {found}"),
+            )
+        };
+
+        let date_text = cell(Some(date_col));
+        let (date, mut time) = parse_date_time(date_text).ok_or_else(|| {
+            field_err("date", "expected a date like 2027-04-25", date_text)
+        })?;
+        let time_text = cell(time_col);
+        if !time_text.is_empty() {
+            time = Some(
+                parse_time(time_text)
+                    .ok_or_else(|| field_err("time", "expected a time like 07:30", time_text))?,
+            );
+        }
+        let title = cell(Some(title_col));
+        if title.is_empty() {
+            return Err(field_err("title", "expected a title", title));
+        }
+        let number = |field: &str, c: Option<usize>, what: &str| -> Result<Option<f64>, ImportError> {
+            let text = cell(c);
+            if text.is_empty() {
+                return Ok(None);
+            }
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
+                _ => Err(field_err(field, &format!("expected {what}, 0 or more"), text)),
+            }
+        };
+        let duration_min = number("duration_min", duration_col, "a number of minutes")?;
+        let distance_km = number("distance_km", distance_col, "a number of kilometres")?;
+        let kind = cell(kind_col);
+        entries.push(Entry {
+            date,
+            start: time.map(|t| date.to_datetime(t)),
+            duration_min,
+            distance_km,
+            title: title.to_string(),
+            description: cell(description_col).to_string(),
+            kind_hint: (!kind.is_empty()).then(|| kind.to_string()),
+            origin: Origin {
+                file: file.to_string(),
+                line,
+            },
+        });
+    }
+    crate::sort_entries(&mut entries);
+    let zone = match tz {
+        Some(tz) => zone_name(tz),
+        None => zone_name(&system_or_utc()),
+    };
+    Ok(Calendar {
+        entries,
+        zone,
+        warnings: Vec::new(),
+    })
+}
+
+fn number_part(s: &str, min_len: usize, max_len: usize) -> Option<i16> {
+    if s.len() < min_len || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// `YYYY-MM-DD`, optionally followed by ` HH:MM` or `THH:MM`.
+fn parse_date_time(text: &str) -> Option<(Date, Option<Time>)> {
+    let (date_part, time_part) = match text.find([' ', 'T', 't']) {
+        Some(i) => (text.get(..i)?, Some(text.get(i + 1..)?.trim())),
+        None => (text, None),
+    };
+    let mut parts = date_part.split('-');
+    let year = number_part(parts.next()?, 4, 4)?;
+    let month = number_part(parts.next()?, 1, 2)?;
+    let day = number_part(parts.next()?, 1, 2)?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let date = Date::new(year, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok()?;
+    let time = match time_part {
+        Some(t) => Some(parse_time(t)?),
+        None => None,
+    };
+    Some((date, time))
+}
+
+/// `H:MM`, `HH:MM` or `HH:MM:SS`.
+fn parse_time(text: &str) -> Option<Time> {
+    let mut parts = text.split(':');
+    let hour = number_part(parts.next()?, 1, 2)?;
+    let minute = number_part(parts.next()?, 2, 2)?;
+    let second = match parts.next() {
+        Some(s) => number_part(s, 2, 2)?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Time::new(
+        i8::try_from(hour).ok()?,
+        i8::try_from(minute).ok()?,
+        i8::try_from(second).ok()?,
+        0,
+    )
+    .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::{date, time};
+
+    #[test]
+    fn dates_and_times() {
+        assert_eq!(parse_date_time("2027-04-25"), Some((date(2027, 4, 25), None)));
+        assert_eq!(parse_date_time("2027-4-5"), Some((date(2027, 4, 5), None)));
+        assert_eq!(
+            parse_date_time("2027-04-25 07:30"),
+            Some((date(2027, 4, 25), Some(time(7, 30, 0, 0))))
+        );
+        assert_eq!(
+            parse_date_time("2027-04-25T7:30"),
+            Some((date(2027, 4, 25), Some(time(7, 30, 0, 0))))
+        );
+        for bad in ["25/04/2027", "2027-02-30", "2027-04-25 25:00", "27-04-25", "2027-04-25-1", "", "２０２７-04-25"] {
+            assert_eq!(parse_date_time(bad), None, "{bad}");
+        }
+        assert_eq!(parse_time("07:30:15"), Some(time(7, 30, 15, 0)));
+        assert_eq!(parse_time("7:3"), None);
+    }
+}

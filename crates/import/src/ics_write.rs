@@ -1,0 +1,173 @@
+//! Writing a massage plan as an RFC 5545 calendar of all-day events, with the
+//! `icalendar` crate's writer (CRLF line ends, 75-octet folding on character boundaries).
+
+use icalendar::parser::{Calendar as IcalCalendar, Component, Parameter, Property};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::values::escape_text;
+
+/// One all-day event to write (a planned massage, a reminder to book one…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IcsEvent {
+    /// Stable identifier: re-importing an updated plan replaces events with the same UID.
+    pub uid: String,
+    /// The day of the event (all-day).
+    pub date: Date,
+    /// The title.
+    pub summary: String,
+    /// Free text; may be empty.
+    pub description: String,
+    /// CATEGORIES values; may be empty.
+    pub categories: Vec<String>,
+    /// A display reminder this many minutes before the start of the day (00:00), e.g.
+    /// 900 = 09:00 the day before. Negative values remind after the start.
+    pub reminder_minutes_before: Option<i64>,
+}
+
+fn prop(name: &'static str, value: String) -> Property<'static> {
+    Property {
+        name: name.into(),
+        val: value.into(),
+        params: Vec::new(),
+    }
+}
+
+fn date_prop(name: &'static str, date: Date) -> Property<'static> {
+    Property {
+        name: name.into(),
+        val: format!("{:04}{:02}{:02}", date.year(), date.month(), date.day()).into(),
+        params: vec![Parameter {
+            key: "VALUE".into(),
+            val: Some("DATE".into()),
+        }],
+    }
+}
+
+/// An RFC 5545 DURATION for a trigger `minutes_before` the start.
+fn trigger(minutes_before: i64) -> String {
+    let sign = if minutes_before > 0 { "-" } else { "" };
+    let m = minutes_before.unsigned_abs();
+    let (days, hours, minutes) = (m / 1440, m % 1440 / 60, m % 60);
+    if m == 0 {
+        return "PT0S".to_string();
+    }
+    let mut out = format!("{sign}P");
+    if days > 0 {
+        out.push_str(&format!("{days}D"));
+    }
+    if hours > 0 || minutes > 0 {
+        out.push('T');
+        if hours > 0 {
+            out.push_str(&format!("{hours}H"));
+        }
+        if minutes > 0 {
+            out.push_str(&format!("{minutes}M"));
+        }
+    }
+    out
+}
+
+fn event(ev: &IcsEvent, dtstamp: &str, sequence: u32) -> Component<'static> {
+    let mut properties = vec![
+        prop("UID", escape_text(&ev.uid)),
+        prop("DTSTAMP", dtstamp.to_string()),
+        date_prop("DTSTART", ev.date),
+        // All-day DTEND is exclusive: the next day.
+        date_prop("DTEND", ev.date.tomorrow().unwrap_or(ev.date)),
+        prop("SUMMARY", escape_text(&ev.summary)),
+    ];
+    if !ev.description.is_empty() {
+        properties.push(prop("DESCRIPTION", escape_text(&ev.description)));
+    }
+    let categories: Vec<String> = ev
+        .categories
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| escape_text(c))
+        .collect();
+    if !categories.is_empty() {
+        properties.push(prop("CATEGORIES", categories.join(",")));
+    }
+    properties.push(prop("SEQUENCE", sequence.to_string()));
+    properties.push(prop("TRANSP", "TRANSPARENT".to_string()));
+    let components = ev
+        .reminder_minutes_before
+        .map(|m| Component {
+            name: "VALARM".into(),
+            properties: vec![
+                prop("ACTION", "DISPLAY".to_string()),
+                prop("DESCRIPTION", escape_text(&ev.summary)),
+                prop("TRIGGER", trigger(m)),
+            ],
+            components: Vec::new(),
+        })
+        .into_iter()
+        .collect();
+    Component {
+        name: "VEVENT".into(),
+        properties,
+        components,
+    }
+}
+
+/// Writes all-day events as an iCalendar document (RFC 5545): CRLF line ends, lines
+/// folded at 75 octets without splitting a character, TEXT values escaped.
+///
+/// `dtstamp` and `sequence` are written on every event, so the output depends only on
+/// the arguments; bump `sequence` when re-publishing a changed plan.
+pub fn write_ics(calendar_name: &str, events: &[IcsEvent], dtstamp: Timestamp, sequence: u32) -> String {
+    let stamp = dtstamp.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let calendar = IcalCalendar {
+        properties: vec![
+            prop("PRODID", "-//kneadtime//plan//EN".to_string()),
+            prop("VERSION", "2.0".to_string()),
+            prop("CALSCALE", "GREGORIAN".to_string()),
+            prop("METHOD", "PUBLISH".to_string()),
+            prop("X-WR-CALNAME", escape_text(calendar_name)),
+        ],
+        components: events.iter().map(|e| event(e, &stamp, sequence)).collect(),
+    };
+    calendar.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn triggers() {
+        assert_eq!(trigger(900), "-PT15H");
+        assert_eq!(trigger(930), "-PT15H30M");
+        assert_eq!(trigger(1440), "-P1D");
+        assert_eq!(trigger(2 * 1440 + 61), "-P2DT1H1M");
+        assert_eq!(trigger(0), "PT0S");
+        assert_eq!(trigger(-30), "PT30M");
+        assert!(trigger(i64::MIN).starts_with('P'));
+    }
+
+    #[test]
+    fn exact_output() {
+        let ev = IcsEvent {
+            uid: "m-1@kneadtime".into(),
+            date: date(2027, 4, 27),
+            summary: "Massage, light; flush".into(),
+            description: String::new(),
+            categories: vec!["massage".into()],
+            reminder_minutes_before: Some(900),
+        };
+        let stamp: Timestamp = "2027-01-02T03:04:05Z".parse().unwrap();
+        let out = write_ics("Plan", &[ev], stamp, 2);
+        assert_eq!(
+            out,
+            "BEGIN:VCALENDAR\r\nPRODID:-//kneadtime//plan//EN\r\nVERSION:2.0\r\nCALSCALE:GREGORIAN\r\n\
+             METHOD:PUBLISH\r\nX-WR-CALNAME:Plan\r\nBEGIN:VEVENT\r\nUID:m-1@kneadtime\r\n\
+             DTSTAMP:20270102T030405Z\r\nDTSTART;VALUE=DATE:20270427\r\nDTEND;VALUE=DATE:20270428\r\n\
+             SUMMARY:Massage\\, light\\; flush\r\nCATEGORIES:massage\r\nSEQUENCE:2\r\n\
+             TRANSP:TRANSPARENT\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\n\
+             DESCRIPTION:Massage\\, light\\; flush\r\nTRIGGER:-PT15H\r\nEND:VALARM\r\n\
+             END:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+    }
+}
