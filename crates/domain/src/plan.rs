@@ -335,7 +335,7 @@ impl Planner<'_> {
                     add_days(l, iv.max_weeks as i32 * 7),
                 ),
                 // No massage yet, or a long gap behind us: start soon.
-                _ => (cursor, cursor, add_days(cursor, 13)),
+                _ => (cursor, add_days(cursor, 3), add_days(cursor, 13)),
             };
             if lo > self.to {
                 break;
@@ -350,13 +350,15 @@ impl Planner<'_> {
                 Phase::Peak => p.values.maintenance_peak,
                 _ => p.values.maintenance_base,
             };
+            // Training repeats weekly, so the target is the week around the ideal day;
+            // inside it, the rest-day preference and the quality-session spacing decide.
             let t = Target {
                 kind: Kind::Maintenance,
                 race: None,
                 lo,
                 hi: hi.min(self.to),
-                ideal_lo: ideal,
-                ideal_hi: ideal,
+                ideal_lo: add_days(ideal, -3).max(lo),
+                ideal_hi: add_days(ideal, 3),
                 value,
                 must: false,
             };

@@ -138,7 +138,7 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
             duration_min,
             distance_km,
             title: title.to_string(),
-            description: cell(description_col).to_string(),
+            description: cell(description_col).replace("\r\n", "\n"),
             kind_hint: (!kind.is_empty()).then(|| kind.to_string()),
             origin: Origin {
                 file: file.to_string(),

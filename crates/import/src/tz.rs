@@ -263,8 +263,8 @@ impl ZoneRules {
                 }
                 None => to,
             };
+            // Without DTSTART only the fixed-offset fallback below can use this rule.
             let Some(start_prop) = obs.prop("DTSTART") else {
-                warn(obs.line, "expected DTSTART, found none".to_string());
                 continue;
             };
             let start = match parse_date_value(&start_prop.value) {
