@@ -26,13 +26,11 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         .flexible(true)
         .from_reader(text.as_bytes());
     let csv_error = |e: csv::Error| {
-        let line = e
-            .position()
-            .and_then(|p| usize::try_from(p.line()).ok());
+        let line = e.position().map(|p| line_at(text, p.byte()));
         ImportError::new(file, line, format!("expected CSV rows, found a problem: {e}"))
     };
     let blank = |r: &csv::StringRecord| r.iter().all(|f| f.trim().is_empty());
-    let line_of = |r: &csv::StringRecord| r.position().and_then(|p| usize::try_from(p.line()).ok());
+    let line_of = |r: &csv::StringRecord| r.position().map(|p| line_at(text, p.byte()));
 
     let mut records = reader.records();
     let header = loop {
@@ -158,6 +156,18 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
     })
 }
 
+/// The 1-based line where the record at `byte` starts. csv's own `Position::line` lags
+/// behind after CRLF and blank lines (it points at the previous terminator), so the line
+/// is counted from the byte offset, past any line breaks the record position sits on.
+fn line_at(text: &str, byte: u64) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = usize::try_from(byte).unwrap_or(bytes.len()).min(bytes.len());
+    while matches!(bytes.get(at), Some(b'\r' | b'\n')) {
+        at += 1;
+    }
+    bytes.get(..at).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) + 1
+}
+
 fn number_part(s: &str, min_len: usize, max_len: usize) -> Option<i16> {
     if s.len() < min_len || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -211,6 +221,15 @@ fn parse_time(text: &str) -> Option<Time> {
 mod tests {
     use super::*;
     use jiff::civil::{date, time};
+
+    #[test]
+    fn record_lines() {
+        let text = "a,b\r\n1,2\r\n\r\n3,\"x\r\ny\"\r\n4,5";
+        assert_eq!(line_at(text, 0), 1);
+        assert_eq!(line_at(text, 4), 2);
+        assert_eq!(line_at(text, 9), 4);
+        assert_eq!(line_at(text, 999), 6);
+    }
 
     #[test]
     fn dates_and_times() {

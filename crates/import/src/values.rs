@@ -121,6 +121,7 @@ pub(crate) fn parse_duration(value: &str) -> Result<i64, String> {
     let mut total: i64 = 0;
     let mut in_time = false;
     let mut any = false;
+    let mut any_time = false;
     while let Some(c) = rest.next() {
         if c == 'T' || c == 't' {
             if in_time {
@@ -152,8 +153,9 @@ pub(crate) fn parse_duration(value: &str) -> Result<i64, String> {
             .and_then(|v| total.checked_add(v))
             .ok_or_else(err)?;
         any = true;
+        any_time |= in_time;
     }
-    if !any {
+    if !any || (in_time && !any_time) {
         return Err(err());
     }
     Ok(sign * total)
