@@ -71,8 +71,16 @@ fn mangled_inputs_never_panic() {
     seeds.sort();
     seeds.push((false, "date,title,time,duration_min\n2027-04-25 07:00,Run,07:30,45\n".into()));
     let zones = [TimeZone::UTC, TimeZone::get("Pacific/Kiritimati").unwrap()];
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let rounds = 150;
+    let seed: u64 = std::env::var("KNEADTIME_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng(seed | 1);
+    // KNEADTIME_FUZZ_ROUNDS=20000 for a longer local run.
+    let rounds: usize = std::env::var("KNEADTIME_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150);
     for (i, (is_ics, seed)) in seeds.iter().enumerate() {
         for round in 0..rounds {
             let text = mutate(&mut rng, seed);
