@@ -2,6 +2,7 @@
 //! season planner and the booking checker. Pure: no I/O, no clock reads ("today" is a
 //! parameter), no async.
 
+pub mod activity;
 pub mod budget;
 pub mod check;
 pub mod classify;
@@ -15,6 +16,7 @@ pub mod rule;
 pub mod season;
 pub mod session;
 
+pub use activity::{Activity, Sport};
 pub use budget::Budget;
 pub use check::{Booking, check};
 pub use classify::classify;
