@@ -7,6 +7,7 @@ pub mod budget;
 pub mod check;
 pub mod classify;
 pub mod entry;
+pub mod load;
 pub mod massage;
 pub mod next;
 pub mod phase;
