@@ -256,8 +256,12 @@ fn read_prop(logical: &Logical, name_len: usize) -> Result<Prop, String> {
         .to_ascii_uppercase();
     // Upper-case the name so icalendar recognises TEXT properties and unescapes them.
     let text = format!("{name}{}", logical.text.get(name_len..).unwrap_or_default());
-    let parsed = icalendar::parser::Property::try_from(text.as_str())
-        .map_err(|_| format!("expected a property line like NAME:VALUE, found {}", quote(&logical.text)))?;
+    let parsed = icalendar::parser::Property::try_from(text.as_str()).map_err(|_| {
+        format!(
+            "expected a property line like NAME:VALUE, found {}",
+            quote(&logical.text)
+        )
+    })?;
     if !parsed.name.as_str().eq_ignore_ascii_case(&name) {
         return Err(format!(
             "expected a property line like NAME:VALUE, found {}",
@@ -272,7 +276,10 @@ fn read_prop(logical: &Logical, name_len: usize) -> Result<Prop, String> {
             .map(|p| {
                 (
                     p.key.as_str().to_ascii_uppercase(),
-                    p.val.as_ref().map(|v| v.as_str().to_string()).unwrap_or_default(),
+                    p.val
+                        .as_ref()
+                        .map(|v| v.as_str().to_string())
+                        .unwrap_or_default(),
                 )
             })
             .collect(),
@@ -420,7 +427,10 @@ mod tests {
         .unwrap();
         let ev = &parsed.roots[0];
         assert_eq!((ev.line, ev.end_line), (1, 5));
-        assert_eq!(ev.prop("SUMMARY").unwrap().value, "Long run, easy\nthen stretch");
+        assert_eq!(
+            ev.prop("SUMMARY").unwrap().value,
+            "Long run, easy\nthen stretch"
+        );
         let dt = ev.prop("DTSTART").unwrap();
         assert_eq!(dt.param("TZID"), Some("Europe/London"));
         assert_eq!(dt.param("value"), Some("DATE-TIME"));
@@ -437,7 +447,11 @@ mod tests {
 
         let e = err_of("BEGIN:VEVENT\nDTSTART;;VALUE=DATE:20270101\nEND:VEVENT\n");
         assert_eq!(e.line, Some(2));
-        assert!(e.message.starts_with("expected a parameter name after ';', found \";\""), "{e}");
+        assert!(
+            e.message
+                .starts_with("expected a parameter name after ';', found \";\""),
+            "{e}"
+        );
 
         let e = err_of("BEGIN:VEVENT\nDTSTART;TZID=\"Europe/London:20270101\nEND:VEVENT\n");
         assert_eq!(e.line, Some(2));
@@ -466,16 +480,27 @@ mod tests {
     #[test]
     fn end_of_file_inside_components() {
         // Missing END:VCALENDAR only: accepted with a warning.
-        let parsed =
-            parse("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20270101\nEND:VEVENT\n", "t").unwrap();
+        let parsed = parse(
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20270101\nEND:VEVENT\n",
+            "t",
+        )
+        .unwrap();
         assert_eq!(parsed.roots.len(), 1);
         assert_eq!(parsed.roots[0].children.len(), 1);
-        assert!(parsed.warnings[0].contains("END:VCALENDAR"), "{:?}", parsed.warnings);
+        assert!(
+            parsed.warnings[0].contains("END:VCALENDAR"),
+            "{:?}",
+            parsed.warnings
+        );
 
         // An unclosed VEVENT is an error naming its BEGIN line.
         let e = err_of("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20270101\n");
         assert_eq!(e.line, Some(2));
-        assert!(e.message.starts_with("expected END:VEVENT before the end of the file"), "{e}");
+        assert!(
+            e.message
+                .starts_with("expected END:VEVENT before the end of the file"),
+            "{e}"
+        );
     }
 
     #[test]

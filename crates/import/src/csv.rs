@@ -27,7 +27,11 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         .from_reader(text.as_bytes());
     let csv_error = |e: csv::Error| {
         let line = e.position().map(|p| line_at(text, p.byte()));
-        ImportError::new(file, line, format!("expected CSV rows, found a problem: {e}"))
+        ImportError::new(
+            file,
+            line,
+            format!("expected CSV rows, found a problem: {e}"),
+        )
     };
     let blank = |r: &csv::StringRecord| r.iter().all(|f| f.trim().is_empty());
     let line_of = |r: &csv::StringRecord| r.position().map(|p| line_at(text, p.byte()));
@@ -60,7 +64,11 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
             .take(SHOWN)
             .map(|h| {
                 let h = h.trim();
-                if h.is_empty() { "(blank)".to_string() } else { h.to_string() }
+                if h.is_empty() {
+                    "(blank)".to_string()
+                } else {
+                    h.to_string()
+                }
             })
             .collect();
         if header.len() > SHOWN {
@@ -103,9 +111,8 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         };
 
         let date_text = cell(Some(date_col));
-        let (date, mut time) = parse_date_time(date_text).ok_or_else(|| {
-            field_err("date", "expected a date like 2027-04-25", date_text)
-        })?;
+        let (date, mut time) = parse_date_time(date_text)
+            .ok_or_else(|| field_err("date", "expected a date like 2027-04-25", date_text))?;
         let time_text = cell(time_col);
         if !time_text.is_empty() {
             time = Some(
@@ -117,16 +124,21 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         if title.is_empty() {
             return Err(field_err("title", "expected a title", title));
         }
-        let number = |field: &str, c: Option<usize>, what: &str| -> Result<Option<f64>, ImportError> {
-            let text = cell(c);
-            if text.is_empty() {
-                return Ok(None);
-            }
-            match text.parse::<f64>() {
-                Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
-                _ => Err(field_err(field, &format!("expected {what}, 0 or more"), text)),
-            }
-        };
+        let number =
+            |field: &str, c: Option<usize>, what: &str| -> Result<Option<f64>, ImportError> {
+                let text = cell(c);
+                if text.is_empty() {
+                    return Ok(None);
+                }
+                match text.parse::<f64>() {
+                    Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
+                    _ => Err(field_err(
+                        field,
+                        &format!("expected {what}, 0 or more"),
+                        text,
+                    )),
+                }
+            };
         let duration_min = number("duration_min", duration_col, "a number of minutes")?;
         let distance_km = number("distance_km", distance_col, "a number of kilometres")?;
         let kind = cell(kind_col);
@@ -161,11 +173,16 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
 /// is counted from the byte offset, past any line breaks the record position sits on.
 fn line_at(text: &str, byte: u64) -> usize {
     let bytes = text.as_bytes();
-    let mut at = usize::try_from(byte).unwrap_or(bytes.len()).min(bytes.len());
+    let mut at = usize::try_from(byte)
+        .unwrap_or(bytes.len())
+        .min(bytes.len());
     while matches!(bytes.get(at), Some(b'\r' | b'\n')) {
         at += 1;
     }
-    bytes.get(..at).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) + 1
+    bytes
+        .get(..at)
+        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+        + 1
 }
 
 fn number_part(s: &str, min_len: usize, max_len: usize) -> Option<i16> {
@@ -233,7 +250,10 @@ mod tests {
 
     #[test]
     fn dates_and_times() {
-        assert_eq!(parse_date_time("2027-04-25"), Some((date(2027, 4, 25), None)));
+        assert_eq!(
+            parse_date_time("2027-04-25"),
+            Some((date(2027, 4, 25), None))
+        );
         assert_eq!(parse_date_time("2027-4-5"), Some((date(2027, 4, 5), None)));
         assert_eq!(
             parse_date_time("2027-04-25 07:30"),
@@ -243,7 +263,15 @@ mod tests {
             parse_date_time("2027-04-25T7:30"),
             Some((date(2027, 4, 25), Some(time(7, 30, 0, 0))))
         );
-        for bad in ["25/04/2027", "2027-02-30", "2027-04-25 25:00", "27-04-25", "2027-04-25-1", "", "２０２７-04-25"] {
+        for bad in [
+            "25/04/2027",
+            "2027-02-30",
+            "2027-04-25 25:00",
+            "27-04-25",
+            "2027-04-25-1",
+            "",
+            "２０２７-04-25",
+        ] {
             assert_eq!(parse_date_time(bad), None, "{bad}");
         }
         assert_eq!(parse_time("07:30:15"), Some(time(7, 30, 15, 0)));

@@ -12,9 +12,7 @@ use kneadtime_domain::{Entry, Origin};
 use crate::content::{self, Component, Prop};
 use crate::recur;
 use crate::tz::{EventZone, When, Zones, lookup_zone, system_or_utc, zone_name};
-use crate::values::{
-    DateValue, PeriodEnd, parse_date_value, parse_duration, parse_period, quote,
-};
+use crate::values::{DateValue, PeriodEnd, parse_date_value, parse_duration, parse_period, quote};
 use crate::{Calendar, ImportError};
 
 /// Most instances imported per event (RRULE and RDATE together).
@@ -69,7 +67,10 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         let group = if ev.cancelled {
             None
         } else {
-            groups.push((idx, expand(idx, ev, file, &mut zones, &runner, &mut warnings)?));
+            groups.push((
+                idx,
+                expand(idx, ev, file, &mut zones, &runner, &mut warnings)?,
+            ));
             Some(groups.len() - 1)
         };
         if let Some(uid) = ev.uid.as_deref() {
@@ -79,7 +80,10 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
     let mut standalone: Vec<Occ> = Vec::new();
     for (idx, ev) in events.iter().enumerate() {
         let Some(rid_prop) = ev.rid else { continue };
-        let master = ev.uid.as_deref().and_then(|uid| master_of_uid.get(uid).copied());
+        let master = ev
+            .uid
+            .as_deref()
+            .and_then(|uid| master_of_uid.get(uid).copied());
         let own = || Occ {
             when: ev.start_when,
             wall: ev.wall(),
@@ -119,7 +123,11 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         .into_iter()
         .flat_map(|(_, occs)| occs)
         .chain(standalone)
-        .filter_map(|occ| events.get(occ.src).map(|ev| to_entry(&occ, ev, file, &runner)))
+        .filter_map(|occ| {
+            events
+                .get(occ.src)
+                .map(|ev| to_entry(&occ, ev, file, &runner))
+        })
         .collect();
     crate::sort_entries(&mut entries);
     Ok(Calendar {
@@ -156,7 +164,12 @@ fn runner_zone(
         .iter()
         .filter_map(|e| e.prop("DTSTART"))
         .filter_map(|p| p.param("TZID"))
-        .chain(vtimezones.iter().filter_map(|v| v.prop("TZID")).map(|p| p.value.as_str()));
+        .chain(
+            vtimezones
+                .iter()
+                .filter_map(|v| v.prop("TZID"))
+                .map(|p| p.value.as_str()),
+        );
     let mut resolved: HashMap<&str, Option<TimeZone>> = HashMap::new();
     let mut counts: Vec<(String, usize, TimeZone)> = Vec::new();
     for id in tzids {
@@ -256,7 +269,8 @@ fn read_event<'a>(
             ),
         ));
     };
-    let value = parse_date_value(&dtstart.value).map_err(|e| err(dtstart.line, format!("{e} (DTSTART)")))?;
+    let value = parse_date_value(&dtstart.value)
+        .map_err(|e| err(dtstart.line, format!("{e} (DTSTART)")))?;
     let value_is_date = dtstart
         .param("VALUE")
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("DATE"));
@@ -268,9 +282,11 @@ fn read_event<'a>(
     };
     let (start, zone, start_when) = match value {
         DateValue::Date(d) => (Start::Day(d), EventZone::Floating, When::Day(d)),
-        DateValue::DateTime { dt, .. } if value_is_date => {
-            (Start::Day(dt.date()), EventZone::Floating, When::Day(dt.date()))
-        }
+        DateValue::DateTime { dt, .. } if value_is_date => (
+            Start::Day(dt.date()),
+            EventZone::Floating,
+            When::Day(dt.date()),
+        ),
         DateValue::DateTime { dt, utc } => {
             let zone = if utc {
                 EventZone::Known(TimeZone::UTC)
@@ -290,7 +306,8 @@ fn read_event<'a>(
         Start::Day(_) => None,
         Start::Wall(_) => {
             if let Some(p) = comp.prop("DURATION") {
-                let secs = parse_duration(&p.value).map_err(|e| err(p.line, format!("{e} (DURATION)")))?;
+                let secs =
+                    parse_duration(&p.value).map_err(|e| err(p.line, format!("{e} (DURATION)")))?;
                 nonnegative(secs, p.line, file, warnings)
             } else if let Some(p) = comp.prop("DTEND") {
                 match parse_date_value(&p.value).map_err(|e| err(p.line, format!("{e} (DTEND)")))? {
@@ -359,7 +376,11 @@ fn seconds_between(a: When, b: When, runner: &TimeZone) -> Option<i64> {
     if let (When::Floating(x), When::Floating(y)) = (a, b) {
         return Some(y.duration_since(x).as_secs());
     }
-    Some(instant(b, runner)?.duration_since(instant(a, runner)?).as_secs())
+    Some(
+        instant(b, runner)?
+            .duration_since(instant(a, runner)?)
+            .as_secs(),
+    )
 }
 
 /// What an EXDATE, RDATE or RECURRENCE-ID value designates.
@@ -398,9 +419,9 @@ fn key_of_value(
         DateValue::Date(d) => Key::Day(d),
         DateValue::DateTime { dt, .. } if is_date => Key::Day(dt.date()),
         DateValue::DateTime { dt, utc: true } => Key::At {
-            ts: Offset::UTC
-                .to_timestamp(dt)
-                .map_err(|_| format!("expected a date the calendar can place in time, found {dt}"))?,
+            ts: Offset::UTC.to_timestamp(dt).map_err(|_| {
+                format!("expected a date the calendar can place in time, found {dt}")
+            })?,
             civil: dt,
         },
         DateValue::DateTime { dt, utc: false } => {
@@ -455,7 +476,9 @@ impl ExSet {
                         .is_some_and(|w| self.walls.contains(&w) || self.days.contains(&w.date()))
             }
             When::Floating(w) => {
-                self.walls.contains(&w) || self.at_civils.contains(&w) || self.days.contains(&w.date())
+                self.walls.contains(&w)
+                    || self.at_civils.contains(&w)
+                    || self.days.contains(&w.date())
             }
         }
     }
@@ -493,6 +516,11 @@ fn expand(
         Start::Wall(w) => w,
     };
     for rule in ev.comp.props("RRULE") {
+        // A second RRULE is only expanded while there is room left.
+        if occs.len() >= MAX_INSTANCES {
+            capped = true;
+            break;
+        }
         let horizon = base
             .checked_add(HORIZON_YEARS.years())
             .unwrap_or(DateTime::MAX);
@@ -521,12 +549,15 @@ fn expand(
                 ev.zone.place(wall)
             };
             if let Some(when) = when {
-                push(&mut occs, Occ {
-                    when,
-                    wall: (!all_day).then_some(wall),
-                    duration: ev.duration,
-                    src: idx,
-                });
+                push(
+                    &mut occs,
+                    Occ {
+                        when,
+                        wall: (!all_day).then_some(wall),
+                        duration: ev.duration,
+                        src: idx,
+                    },
+                );
             }
         }
     }
@@ -541,7 +572,8 @@ fn expand(
                 break;
             }
             let (start_text, end) = if period || value.contains('/') {
-                let (s, e) = parse_period(value).map_err(|e| err(rdate.line, format!("{e} (RDATE)")))?;
+                let (s, e) =
+                    parse_period(value).map_err(|e| err(rdate.line, format!("{e} (RDATE)")))?;
                 (Some(s), Some(e))
             } else {
                 (None, None)
@@ -553,13 +585,17 @@ fn expand(
             .map_err(|e| err(rdate.line, e))?;
             let (when, wall) = match (key, all_day) {
                 (Key::Day(d), _) => (When::Day(d), None),
-                (Key::At { civil, .. }, true) | (Key::Wall(civil), true) => (When::Day(civil.date()), None),
+                (Key::At { civil, .. }, true) | (Key::Wall(civil), true) => {
+                    (When::Day(civil.date()), None)
+                }
                 (Key::At { ts, .. }, false) => (When::At(ts), ev.zone.wall_of(ts, runner)),
                 (Key::Wall(w), false) => (When::Floating(w), Some(w)),
             };
             let duration = match (end, when) {
                 (_, When::Day(_)) => None,
-                (Some(PeriodEnd::Duration(secs)), _) => nonnegative(secs, rdate.line, file, warnings),
+                (Some(PeriodEnd::Duration(secs)), _) => {
+                    nonnegative(secs, rdate.line, file, warnings)
+                }
                 (Some(PeriodEnd::End(e)), _) => key_of_value(e, rdate, &ev.zone, zones, warnings)
                     .ok()
                     .and_then(|k| match k {
@@ -571,14 +607,23 @@ fn expand(
                     .and_then(|secs| nonnegative(secs, rdate.line, file, warnings)),
                 (None, _) => ev.duration,
             };
-            push(&mut occs, Occ { when, wall, duration, src: idx });
+            push(
+                &mut occs,
+                Occ {
+                    when,
+                    wall,
+                    duration,
+                    src: idx,
+                },
+            );
         }
     }
 
     let mut ex = ExSet::default();
     for exdate in ev.comp.props("EXDATE") {
         for value in exdate.value.split(',') {
-            let key = key_of(value, exdate, &ev.zone, zones, warnings).map_err(|e| err(exdate.line, e))?;
+            let key = key_of(value, exdate, &ev.zone, zones, warnings)
+                .map_err(|e| err(exdate.line, e))?;
             ex.add(key);
         }
     }

@@ -116,7 +116,12 @@ fn event(ev: &IcsEvent, dtstamp: &str, sequence: u32) -> Component<'static> {
 ///
 /// `dtstamp` and `sequence` are written on every event, so the output depends only on
 /// the arguments; bump `sequence` when re-publishing a changed plan.
-pub fn write_ics(calendar_name: &str, events: &[IcsEvent], dtstamp: Timestamp, sequence: u32) -> String {
+pub fn write_ics(
+    calendar_name: &str,
+    events: &[IcsEvent],
+    dtstamp: Timestamp,
+    sequence: u32,
+) -> String {
     let stamp = dtstamp.strftime("%Y%m%dT%H%M%SZ").to_string();
     let calendar = IcalCalendar {
         properties: vec![

@@ -164,9 +164,7 @@ pub(crate) fn strip_bom(text: &str) -> &str {
 
 /// Sorts entries by date, start time (all-day first) and line in the file.
 pub(crate) fn sort_entries(entries: &mut [Entry]) {
-    entries.sort_by(|a, b| {
-        (a.date, a.start, a.origin.line).cmp(&(b.date, b.start, b.origin.line))
-    });
+    entries.sort_by_key(|e| (e.date, e.start, e.origin.line));
 }
 
 #[cfg(test)]
@@ -195,7 +193,10 @@ mod tests {
     fn unknown_extension_is_a_clear_error() {
         let e = read_calendar_file(Path::new("plan.txt"), None).unwrap_err();
         assert_eq!(e.line, None);
-        assert!(e.message.contains(".ics") && e.message.contains("\".txt\""), "{e}");
+        assert!(
+            e.message.contains(".ics") && e.message.contains("\".txt\""),
+            "{e}"
+        );
         let e = read_calendar_file(Path::new("plan"), None).unwrap_err();
         assert!(e.message.contains("no extension"), "{e}");
     }

@@ -168,11 +168,23 @@ mod tests {
     #[test]
     fn horizon_and_max_cap() {
         let start = date(2027, 1, 1).at(7, 0, 0, 0);
-        let exp = expand_wall("FREQ=DAILY", start, &same, date(2027, 1, 11).at(0, 0, 0, 0), 2000)
-            .unwrap();
+        let exp = expand_wall(
+            "FREQ=DAILY",
+            start,
+            &same,
+            date(2027, 1, 11).at(0, 0, 0, 0),
+            2000,
+        )
+        .unwrap();
         assert_eq!((exp.starts.len(), exp.capped), (10, true));
-        let exp = expand_wall("FREQ=DAILY;COUNT=5", start, &same, date(2099, 1, 1).at(0, 0, 0, 0), 3)
-            .unwrap();
+        let exp = expand_wall(
+            "FREQ=DAILY;COUNT=5",
+            start,
+            &same,
+            date(2099, 1, 1).at(0, 0, 0, 0),
+            3,
+        )
+        .unwrap();
         assert_eq!((exp.starts.len(), exp.capped), (3, true));
     }
 
@@ -180,7 +192,15 @@ mod tests {
     fn bad_rules_are_errors() {
         let start = date(2027, 1, 1).at(7, 0, 0, 0);
         let h = date(2099, 1, 1).at(0, 0, 0, 0);
-        for bad in ["", "FREQ=SOMETIMES", "FREQ=DAILY;COUNT=x", "BYDAY=MO", "FREQ=WEEKLY:X", "FREQ=DAILY;UNTIL=tomorrow", "FREQ"] {
+        for bad in [
+            "",
+            "FREQ=SOMETIMES",
+            "FREQ=DAILY;COUNT=x",
+            "BYDAY=MO",
+            "FREQ=WEEKLY:X",
+            "FREQ=DAILY;UNTIL=tomorrow",
+            "FREQ",
+        ] {
             let e = expand_wall(bad, start, &same, h, 10).unwrap_err();
             assert!(e.contains("expected"), "{bad}: {e}");
         }
@@ -189,8 +209,14 @@ mod tests {
     #[test]
     fn until_before_start_gives_nothing() {
         let start = date(2027, 1, 1).at(7, 0, 0, 0);
-        let exp = expand_wall("FREQ=DAILY;UNTIL=20261231", start, &same, date(2099, 1, 1).at(0, 0, 0, 0), 10)
-            .unwrap();
+        let exp = expand_wall(
+            "FREQ=DAILY;UNTIL=20261231",
+            start,
+            &same,
+            date(2099, 1, 1).at(0, 0, 0, 0),
+            10,
+        )
+        .unwrap();
         assert!(exp.starts.is_empty());
     }
 }

@@ -119,10 +119,9 @@ pub(crate) fn lookup_zone(name: &str) -> Option<TimeZone> {
         let mut rest = name;
         while let Some(i) = rest.find('/') {
             rest = rest.get(i + 1..).unwrap_or_default();
-            if rest.contains('/') {
-                if let Some(tz) = iana(rest) {
-                    return Some(tz);
-                }
+            let found = if rest.contains('/') { iana(rest) } else { None };
+            if found.is_some() {
+                return found;
             }
         }
     }
@@ -136,7 +135,9 @@ pub(crate) fn zone_name(tz: &TimeZone) -> String {
     }
     match tz.to_fixed_offset() {
         Ok(offset) if offset.seconds() == 0 => "UTC".to_string(),
-        Ok(offset) if offset.seconds() % 3600 == 0 && (-14..=12).contains(&(offset.seconds() / 3600)) => {
+        Ok(offset)
+            if offset.seconds() % 3600 == 0 && (-14..=12).contains(&(offset.seconds() / 3600)) =>
+        {
             // IANA's Etc/GMT zones have the sign inverted.
             let hours = -(offset.seconds() / 3600);
             format!("Etc/GMT{hours:+}")
@@ -161,6 +162,8 @@ pub(crate) struct ZoneRules {
     initial: i32,
     /// Transition instants, sorted, with the offset that applies from each on.
     transitions: Vec<(Timestamp, i32)>,
+    /// Every offset the zone uses, sorted and deduplicated.
+    offsets: Vec<i32>,
 }
 
 /// Most onsets kept per STANDARD/DAYLIGHT rule, and the last year expanded.
@@ -168,12 +171,22 @@ const MAX_ONSETS: usize = 1_000;
 const LAST_ONSET_YEAR: i16 = 2200;
 
 impl ZoneRules {
+    fn new(initial: i32, transitions: Vec<(Timestamp, i32)>) -> ZoneRules {
+        let mut offsets: Vec<i32> = std::iter::once(initial)
+            .chain(transitions.iter().map(|(_, o)| *o))
+            .collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        ZoneRules {
+            initial,
+            transitions,
+            offsets,
+        }
+    }
+
     /// A zone that never changes.
     fn fixed(offset: i32) -> ZoneRules {
-        ZoneRules {
-            initial: offset,
-            transitions: Vec::new(),
-        }
+        ZoneRules::new(offset, Vec::new())
     }
 
     /// The offset in force at an instant.
@@ -189,12 +202,8 @@ impl ZoneRules {
     /// occurrence (RFC 5545 §3.3.5); times in a gap use the offset before the gap.
     pub(crate) fn to_timestamp(&self, wall: DateTime) -> Option<Timestamp> {
         let at = |off: i32| Offset::from_seconds(off).ok()?.to_timestamp(wall).ok();
-        let mut candidates: Vec<i32> = std::iter::once(self.initial)
-            .chain(self.transitions.iter().map(|(_, o)| *o))
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        let best = candidates
+        let best = self
+            .offsets
             .iter()
             .filter_map(|&off| at(off).filter(|ts| self.offset_at(*ts) == off))
             .min();
@@ -204,10 +213,9 @@ impl ZoneRules {
         // In a gap: find the transition whose jump skips this wall time.
         let mut before = self.initial;
         for (onset, after) in &self.transitions {
-            if let (Some(lo), Some(hi)) = (at(before), at(*after)) {
-                if lo >= *onset && hi < *onset {
-                    return Some(lo);
-                }
+            match (at(before), at(*after)) {
+                (Some(lo), Some(hi)) if lo >= *onset && hi < *onset => return Some(lo),
+                _ => {}
             }
             before = *after;
         }
@@ -255,7 +263,10 @@ impl ZoneRules {
             if obs.name == "STANDARD" || fallback.is_none() {
                 fallback = Some(to);
             }
-            let from = match obs.prop("TZOFFSETFROM").map(|p| (p, parse_utc_offset(&p.value))) {
+            let from = match obs
+                .prop("TZOFFSETFROM")
+                .map(|p| (p, parse_utc_offset(&p.value)))
+            {
                 Some((_, Ok(o))) => o,
                 Some((p, Err(e))) => {
                     warn(p.line, e);
@@ -319,7 +330,9 @@ impl ZoneRules {
                 "{file}:{}: time zone {}: no usable transition dates; used its fixed offset {}",
                 vtz.line,
                 quote(tzid),
-                Offset::from_seconds(offset).map(|o| o.to_string()).unwrap_or_default()
+                Offset::from_seconds(offset)
+                    .map(|o| o.to_string())
+                    .unwrap_or_default()
             ));
             return Some(ZoneRules::fixed(offset));
         }
@@ -327,10 +340,13 @@ impl ZoneRules {
         transitions.dedup_by_key(|(ts, _, _)| *ts);
         // Before the first onset the zone keeps that rule's TZOFFSETFROM.
         let initial = transitions.first().map(|t| t.2).unwrap_or_default();
-        Some(ZoneRules {
+        Some(ZoneRules::new(
             initial,
-            transitions: transitions.into_iter().map(|(ts, to, _)| (ts, to)).collect(),
-        })
+            transitions
+                .into_iter()
+                .map(|(ts, to, _)| (ts, to))
+                .collect(),
+        ))
     }
 }
 
@@ -400,7 +416,12 @@ impl<'a> Zones<'a> {
     }
 
     /// The zone for a TZID parameter value.
-    pub(crate) fn resolve(&mut self, tzid: &str, line: usize, warnings: &mut Vec<String>) -> EventZone {
+    pub(crate) fn resolve(
+        &mut self,
+        tzid: &str,
+        line: usize,
+        warnings: &mut Vec<String>,
+    ) -> EventZone {
         let tzid = tzid.trim();
         if let Some(z) = self.cache.get(tzid) {
             return z.clone();
@@ -465,20 +486,23 @@ mod tests {
 
     #[test]
     fn zone_names() {
-        assert_eq!(zone_name(&TimeZone::get("Europe/London").unwrap()), "Europe/London");
+        assert_eq!(
+            zone_name(&TimeZone::get("Europe/London").unwrap()),
+            "Europe/London"
+        );
         assert_eq!(zone_name(&TimeZone::UTC), "UTC");
         let plus2 = TimeZone::fixed(jiff::tz::offset(2));
         assert_eq!(zone_name(&plus2), "Etc/GMT-2");
     }
 
     fn rules(initial: i32, transitions: &[(DateTime, i32)]) -> ZoneRules {
-        ZoneRules {
+        ZoneRules::new(
             initial,
-            transitions: transitions
+            transitions
                 .iter()
                 .map(|(dt, o)| (Offset::UTC.to_timestamp(*dt).unwrap(), *o))
                 .collect(),
-        }
+        )
     }
 
     #[test]
@@ -487,12 +511,21 @@ mod tests {
         // +12 until 2024-05-04T20:00Z, then +10 (a fold of two hours).
         let r = rules(12 * h, &[(date(2024, 5, 4).at(20, 0, 0, 0), 10 * h)]);
         let utc = |w: DateTime| Offset::UTC.to_datetime(r.to_timestamp(w).unwrap());
-        assert_eq!(utc(date(2024, 5, 5).at(7, 0, 1, 0)), date(2024, 5, 4).at(19, 0, 1, 0));
-        assert_eq!(utc(date(2024, 5, 5).at(8, 0, 1, 0)), date(2024, 5, 4).at(22, 0, 1, 0));
+        assert_eq!(
+            utc(date(2024, 5, 5).at(7, 0, 1, 0)),
+            date(2024, 5, 4).at(19, 0, 1, 0)
+        );
+        assert_eq!(
+            utc(date(2024, 5, 5).at(8, 0, 1, 0)),
+            date(2024, 5, 4).at(22, 0, 1, 0)
+        );
         // A gap: +1 -> +2 at 01:00Z; 02:30 local does not exist and moves forward.
         let r = rules(h, &[(date(2027, 3, 28).at(1, 0, 0, 0), 2 * h)]);
         let ts = r.to_timestamp(date(2027, 3, 28).at(2, 30, 0, 0)).unwrap();
-        assert_eq!(Offset::UTC.to_datetime(ts), date(2027, 3, 28).at(1, 30, 0, 0));
+        assert_eq!(
+            Offset::UTC.to_datetime(ts),
+            date(2027, 3, 28).at(1, 30, 0, 0)
+        );
         assert_eq!(r.to_datetime(ts), Some(date(2027, 3, 28).at(3, 30, 0, 0)));
     }
 }

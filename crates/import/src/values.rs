@@ -57,7 +57,10 @@ pub(crate) fn parse_date_value(value: &str) -> Result<DateValue, String> {
         None => (s, false),
     };
     let (date_part, time_part) = match s.find(['T', 't']) {
-        Some(i) => (s.get(..i).ok_or_else(err)?, Some(s.get(i + 1..).ok_or_else(err)?)),
+        Some(i) => (
+            s.get(..i).ok_or_else(err)?,
+            Some(s.get(i + 1..).ok_or_else(err)?),
+        ),
         None => (s, None),
     };
     if date_part.len() != 8 {
@@ -295,11 +298,23 @@ mod tests {
                 utc: false
             })
         );
-        for bad in ["", "2022-01-01", "20220230", "20220101T256000", "2022010", "２０２２０１０１", "20220101TZ"] {
+        for bad in [
+            "",
+            "2022-01-01",
+            "20220230",
+            "20220101T256000",
+            "2022010",
+            "２０２２０１０１",
+            "20220101TZ",
+        ] {
             let e = parse_date_value(bad).unwrap_err();
             assert!(e.starts_with(DATE_EXPECTED), "{bad}: {e}");
         }
-        assert!(parse_date_value("20220230").unwrap_err().contains("no such date"));
+        assert!(
+            parse_date_value("20220230")
+                .unwrap_err()
+                .contains("no such date")
+        );
     }
 
     #[test]
@@ -309,7 +324,17 @@ mod tests {
         assert_eq!(parse_duration("-P0DT0H30M0S"), Ok(-1_800));
         assert_eq!(parse_duration("P2W"), Ok(14 * 86_400));
         assert_eq!(parse_duration("P1DT12H"), Ok(129_600));
-        for bad in ["", "P", "PT", "1H", "PT1D", "P1H", "PT99999999999999H", "P1DT", "PTH"] {
+        for bad in [
+            "",
+            "P",
+            "PT",
+            "1H",
+            "PT1D",
+            "P1H",
+            "PT99999999999999H",
+            "P1DT",
+            "PTH",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
@@ -339,9 +364,6 @@ mod tests {
             split_text_list(r"Run,Long\, easy, ,Race\;A"),
             vec!["Run", "Long, easy", "Race;A"]
         );
-        assert_eq!(
-            escape_text("a,b;c\\d\ne\r\nf\u{7}"),
-            r"a\,b\;c\\d\ne\nf"
-        );
+        assert_eq!(escape_text("a,b;c\\d\ne\r\nf\u{7}"), r"a\,b\;c\\d\ne\nf");
     }
 }

@@ -17,7 +17,12 @@ fn happy_path() {
                 2027-04-22T18:15,Strides,20,,,,,\r\n\
                 ,,,,,,,\r\n\
                 2027-04-21,Rest day\r\n";
-    let c = parse_csv(text, "plan.csv", Some(&TimeZone::get("Europe/London").unwrap())).unwrap();
+    let c = parse_csv(
+        text,
+        "plan.csv",
+        Some(&TimeZone::get("Europe/London").unwrap()),
+    )
+    .unwrap();
     assert_eq!(c.zone, "Europe/London");
     assert!(c.warnings.is_empty());
     let got: Vec<_> = c
@@ -39,10 +44,46 @@ fn happy_path() {
     assert_eq!(
         got,
         vec![
-            (date(2027, 4, 20), Some(date(2027, 4, 20).at(7, 30, 0, 0)), Some(45.0), Some(8.5), "Easy run", "Keep it, easy", Some("easy"), Some(2)),
-            (date(2027, 4, 21), None, None, None, "Rest day", "", None, Some(8)),
-            (date(2027, 4, 22), Some(date(2027, 4, 22).at(18, 15, 0, 0)), Some(20.0), None, "Strides", "", None, Some(6)),
-            (date(2027, 4, 25), Some(date(2027, 4, 25).at(9, 0, 0, 0)), None, Some(42.195), "Race", "Line 1\nLine 2", Some("race"), Some(4)),
+            (
+                date(2027, 4, 20),
+                Some(date(2027, 4, 20).at(7, 30, 0, 0)),
+                Some(45.0),
+                Some(8.5),
+                "Easy run",
+                "Keep it, easy",
+                Some("easy"),
+                Some(2)
+            ),
+            (
+                date(2027, 4, 21),
+                None,
+                None,
+                None,
+                "Rest day",
+                "",
+                None,
+                Some(8)
+            ),
+            (
+                date(2027, 4, 22),
+                Some(date(2027, 4, 22).at(18, 15, 0, 0)),
+                Some(20.0),
+                None,
+                "Strides",
+                "",
+                None,
+                Some(6)
+            ),
+            (
+                date(2027, 4, 25),
+                Some(date(2027, 4, 25).at(9, 0, 0, 0)),
+                None,
+                Some(42.195),
+                "Race",
+                "Line 1\nLine 2",
+                Some("race"),
+                Some(4)
+            ),
         ]
     );
     assert!(c.entries.iter().all(|e| e.origin.file == "plan.csv"));
@@ -50,18 +91,29 @@ fn happy_path() {
 
 #[test]
 fn description_column_is_preferred_over_notes() {
-    let c = parse_csv("date,title,notes,description\n2027-04-20,Run,n,d\n", "p.csv", Some(&TimeZone::UTC)).unwrap();
+    let c = parse_csv(
+        "date,title,notes,description\n2027-04-20,Run,n,d\n",
+        "p.csv",
+        Some(&TimeZone::UTC),
+    )
+    .unwrap();
     assert_eq!(c.entries[0].description, "d");
 }
 
 #[test]
 fn missing_columns() {
     let e = err("WEEK,MON,TUE,WED\n1,a,b,c\n");
-    assert_eq!(e.to_string(), "plan.csv:1: expected a header with columns \"date\" and \"title\"; found: WEEK, MON, TUE, WED");
+    assert_eq!(
+        e.to_string(),
+        "plan.csv:1: expected a header with columns \"date\" and \"title\"; found: WEEK, MON, TUE, WED"
+    );
     let e = err("\n\ndate,name\n");
     assert_eq!(e.line, Some(3));
     let e = err("");
-    assert_eq!(e.to_string(), "plan.csv:1: expected a header with columns \"date\" and \"title\"; found an empty file");
+    assert_eq!(
+        e.to_string(),
+        "plan.csv:1: expected a header with columns \"date\" and \"title\"; found an empty file"
+    );
 }
 
 #[test]
@@ -69,25 +121,46 @@ fn bad_date_names_line_and_field() {
     // The quoted multi-line cell on line 2-3 pushes the bad row to line 7.
     let text = "date,title,notes\n2027-04-20,Run,\"a\nb\"\n2027-04-21,Run,\n2027-04-22,Run,\n\n25/04/2027,Race,\n";
     let e = err(text);
-    assert_eq!(e.to_string(), "plan.csv:7: field \"date\": expected a date like 2027-04-25, found \"25/04/2027\"");
+    assert_eq!(
+        e.to_string(),
+        "plan.csv:7: field \"date\": expected a date like 2027-04-25, found \"25/04/2027\""
+    );
     let e = err("date,title\n2027-02-30,Run\n");
-    assert_eq!(e.message, "field \"date\": expected a date like 2027-04-25, found \"2027-02-30\"");
+    assert_eq!(
+        e.message,
+        "field \"date\": expected a date like 2027-04-25, found \"2027-02-30\""
+    );
     let e = err("date,title\n,Run\n");
-    assert_eq!(e.message, "field \"date\": expected a date like 2027-04-25, found an empty cell");
+    assert_eq!(
+        e.message,
+        "field \"date\": expected a date like 2027-04-25, found an empty cell"
+    );
 }
 
 #[test]
 fn bad_numbers_time_and_title() {
     let e = err("date,title,duration_min\n2027-04-20,Run,-5\n");
-    assert_eq!(e.to_string(), "plan.csv:2: field \"duration_min\": expected a number of minutes, 0 or more, found \"-5\"");
+    assert_eq!(
+        e.to_string(),
+        "plan.csv:2: field \"duration_min\": expected a number of minutes, 0 or more, found \"-5\""
+    );
     let e = err("date,title,distance_km\n2027-04-20,Run,ten\n");
-    assert_eq!(e.message, "field \"distance_km\": expected a number of kilometres, 0 or more, found \"ten\"");
+    assert_eq!(
+        e.message,
+        "field \"distance_km\": expected a number of kilometres, 0 or more, found \"ten\""
+    );
     let e = err("date,title,distance_km\n2027-04-20,Run,NaN\n");
     assert!(e.message.starts_with("field \"distance_km\""), "{e}");
     let e = err("date,title,time\n2027-04-20,Run,7h30\n");
-    assert_eq!(e.message, "field \"time\": expected a time like 07:30, found \"7h30\"");
+    assert_eq!(
+        e.message,
+        "field \"time\": expected a time like 07:30, found \"7h30\""
+    );
     let e = err("date,title\n2027-04-20,\n");
-    assert_eq!(e.message, "field \"title\": expected a title, found an empty cell");
+    assert_eq!(
+        e.message,
+        "field \"title\": expected a title, found an empty cell"
+    );
 }
 
 #[test]

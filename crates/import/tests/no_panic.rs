@@ -16,20 +16,57 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 }
 
 const TOKENS: &[&str] = &[
-    ":", ";", ";;", "=", "\"", ",", "\r\n", "\n", "\r", "\r\n ", " ", "\\", "BEGIN:VEVENT\r\n",
-    "END:VEVENT\r\n", "BEGIN:VCALENDAR\n", "END:VCALENDAR\n", "BEGIN:VTIMEZONE\n", "DTSTART:",
-    "DTSTART;VALUE=DATE:20270101\n", "DTSTART;TZID=Europe/London:20270328T013000\n",
-    "DTSTART;TZID=X:99991231T235959\n", "RRULE:FREQ=SECONDLY\n", "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\n",
-    "RRULE:FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO,TU\n", "RRULE:FREQ=DAILY;INTERVAL=0\n",
-    "RRULE:FREQ=WEEKLY;UNTIL=00010101\n", "RRULE:FREQ=DAILY;COUNT=4294967295\n", "EXDATE:",
-    "RDATE;VALUE=PERIOD:20270101T000000Z/P99999999W\n", "RECURRENCE-ID:", "DURATION:-P1D\n",
-    "TZOFFSETTO:+2559\n", "TZOFFSETFROM:-9999\n", "00000000", "99999999T999999Z", "20270230",
-    "é", "😀", "\u{FEFF}", "\0", "STATUS:CANCELLED\n", "UID:x\n",
+    ":",
+    ";",
+    ";;",
+    "=",
+    "\"",
+    ",",
+    "\r\n",
+    "\n",
+    "\r",
+    "\r\n ",
+    " ",
+    "\\",
+    "BEGIN:VEVENT\r\n",
+    "END:VEVENT\r\n",
+    "BEGIN:VCALENDAR\n",
+    "END:VCALENDAR\n",
+    "BEGIN:VTIMEZONE\n",
+    "DTSTART:",
+    "DTSTART;VALUE=DATE:20270101\n",
+    "DTSTART;TZID=Europe/London:20270328T013000\n",
+    "DTSTART;TZID=X:99991231T235959\n",
+    "RRULE:FREQ=SECONDLY\n",
+    "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\n",
+    "RRULE:FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO,TU\n",
+    "RRULE:FREQ=DAILY;INTERVAL=0\n",
+    "RRULE:FREQ=WEEKLY;UNTIL=00010101\n",
+    "RRULE:FREQ=DAILY;COUNT=4294967295\n",
+    "EXDATE:",
+    "RDATE;VALUE=PERIOD:20270101T000000Z/P99999999W\n",
+    "RECURRENCE-ID:",
+    "DURATION:-P1D\n",
+    "TZOFFSETTO:+2559\n",
+    "TZOFFSETFROM:-9999\n",
+    "00000000",
+    "99999999T999999Z",
+    "20270230",
+    "é",
+    "😀",
+    "\u{FEFF}",
+    "\0",
+    "STATUS:CANCELLED\n",
+    "UID:x\n",
 ];
 
 fn mutate(rng: &mut Rng, input: &str) -> String {
@@ -69,7 +106,10 @@ fn mangled_inputs_never_panic() {
         })
         .collect();
     seeds.sort();
-    seeds.push((false, "date,title,time,duration_min\n2027-04-25 07:00,Run,07:30,45\n".into()));
+    seeds.push((
+        false,
+        "date,title,time,duration_min\n2027-04-25 07:00,Run,07:30,45\n".into(),
+    ));
     let zones = [TimeZone::UTC, TimeZone::get("Pacific/Kiritimati").unwrap()];
     let seed: u64 = std::env::var("KNEADTIME_FUZZ_SEED")
         .ok()
@@ -92,7 +132,10 @@ fn mangled_inputs_never_panic() {
                     parse_csv(&text, "fuzz.csv", tz).map(|_| ())
                 }
             });
-            assert!(result.is_ok(), "seed {i} round {round} panicked on:\n{text}");
+            assert!(
+                result.is_ok(),
+                "seed {i} round {round} panicked on:\n{text}"
+            );
         }
     }
 }

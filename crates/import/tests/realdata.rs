@@ -86,7 +86,10 @@ fn csv_week_grid_is_not_a_dated_plan() {
         "expected a header with columns \"date\" and \"title\"; found: WEEK, Monday, Tuesday, \
          Wednesday, Thursday, Friday, Saturday, Sunday, Estimated km, (blank), Duration, Avg km, Miles"
     );
-    assert!(e.to_string().ends_with(&format!("csv_plan_ultra80k_weekgrid.csv:1: {}", e.message)));
+    assert!(
+        e.to_string()
+            .ends_with(&format!("csv_plan_ultra80k_weekgrid.csv:1: {}", e.message))
+    );
 }
 
 #[test]
@@ -97,14 +100,20 @@ fn ics_bad_double_semicolon_param() {
         e.message,
         "expected a parameter name after ';', found \";\" in \"DTSTART;;VALUE=DATE-TIME:20140409T093000\""
     );
-    assert!(e.to_string().contains("ics_bad_double_semicolon_param.ics:4: expected a parameter name"));
+    assert!(
+        e.to_string()
+            .contains("ics_bad_double_semicolon_param.ics:4: expected a parameter name")
+    );
 }
 
 #[test]
 fn ics_bad_empty_vevents_names_the_first_event() {
     let e = fail("ics_bad_empty_vevents.ics");
     assert_eq!(e.line, Some(2));
-    assert_eq!(e.message, "expected a DTSTART property in the VEVENT on lines 2-3, found none");
+    assert_eq!(
+        e.message,
+        "expected a DTSTART property in the VEVENT on lines 2-3, found none"
+    );
 }
 
 #[test]
@@ -117,7 +126,12 @@ fn ics_bad_small_missing_end_vcalendar_still_needs_dtstart() {
 
 #[test]
 fn empty_calendars_are_not_errors() {
-    for name in ["ics_bom.ics", "ics_newline_junk.ics", "ics_bad_blank_line_mid.ics", "ics_fold_inside_param.ics"] {
+    for name in [
+        "ics_bom.ics",
+        "ics_newline_junk.ics",
+        "ics_bad_blank_line_mid.ics",
+        "ics_fold_inside_param.ics",
+    ] {
         let c = read(name, Some("Europe/London"));
         assert!(c.entries.is_empty(), "{name}");
         assert_eq!(c.zone, "Europe/London", "{name}");
@@ -132,7 +146,10 @@ fn ics_custom_tzid_utc_plus11_uses_its_vtimezone() {
     assert_eq!(c.entries.len(), 1);
     let e = &c.entries[0];
     assert_eq!(e.start, Some(date(2017, 2, 28).at(12, 0, 0, 0)));
-    assert_eq!((e.title.as_str(), e.description.as_str()), ("TESTIN", "TESTING"));
+    assert_eq!(
+        (e.title.as_str(), e.description.as_str()),
+        ("TESTIN", "TESTING")
+    );
     assert_eq!(e.duration_min, Some(30.0));
     assert_eq!(e.origin.line, Some(13));
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
@@ -150,16 +167,39 @@ fn ics_daily_recur_google_is_capped_at_three_years() {
     assert_eq!(c.entries.first().unwrap().date, date(2012, 8, 1));
     assert_eq!(c.entries.last().unwrap().date, date(2015, 7, 31));
     // 05:00 local on both sides of the DST changes.
-    assert!(c.entries.iter().all(|e| e.start.unwrap().time() == jiff::civil::time(5, 0, 0, 0)));
+    assert!(
+        c.entries
+            .iter()
+            .all(|e| e.start.unwrap().time() == jiff::civil::time(5, 0, 0, 0))
+    );
     assert!(c.entries.iter().all(|e| e.duration_min == Some(60.0)));
     assert_eq!(c.warnings.len(), 1);
-    assert!(c.warnings[0].contains(":25: the repeating event \"Every day recurring\" was imported only up to 2015-07-31"), "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].contains(
+            ":25: the repeating event \"Every day recurring\" was imported only up to 2015-07-31"
+        ),
+        "{:?}",
+        c.warnings
+    );
 
     // Seen from UTC, the instant moves by an hour when California changes clocks.
     let c = read("ics_daily_recur_google.ics", Some("UTC"));
-    let by_date = |d: Date| c.entries.iter().find(|e| e.date == d).unwrap().start.unwrap();
-    assert_eq!(by_date(date(2012, 11, 3)), date(2012, 11, 3).at(12, 0, 0, 0));
-    assert_eq!(by_date(date(2012, 11, 5)), date(2012, 11, 5).at(13, 0, 0, 0));
+    let by_date = |d: Date| {
+        c.entries
+            .iter()
+            .find(|e| e.date == d)
+            .unwrap()
+            .start
+            .unwrap()
+    };
+    assert_eq!(
+        by_date(date(2012, 11, 3)),
+        date(2012, 11, 3).at(12, 0, 0, 0)
+    );
+    assert_eq!(
+        by_date(date(2012, 11, 5)),
+        date(2012, 11, 5).at(13, 0, 0, 0)
+    );
 }
 
 #[test]
@@ -173,10 +213,22 @@ fn ics_dst_transition_ambiguity_follows_the_custom_zone() {
     assert_eq!(
         got,
         vec![
-            ("This event is clearly in winte", date(2024, 3, 2).at(20, 0, 0, 0)), // +12
-            ("Transition is from 8am -> 6am,", date(2024, 5, 4).at(19, 0, 1, 0)), // ambiguous: first (+12)
-            ("Transition is from 8am -> 6am,", date(2024, 5, 4).at(22, 0, 1, 0)), // +10
-            ("This event is clearly in summe", date(2024, 8, 2).at(22, 0, 0, 0)), // +10
+            (
+                "This event is clearly in winte",
+                date(2024, 3, 2).at(20, 0, 0, 0)
+            ), // +12
+            (
+                "Transition is from 8am -> 6am,",
+                date(2024, 5, 4).at(19, 0, 1, 0)
+            ), // ambiguous: first (+12)
+            (
+                "Transition is from 8am -> 6am,",
+                date(2024, 5, 4).at(22, 0, 1, 0)
+            ), // +10
+            (
+                "This event is clearly in summe",
+                date(2024, 8, 2).at(22, 0, 0, 0)
+            ), // +10
         ]
     );
     // The folded SUMMARY keeps one of its two leading spaces.
@@ -192,14 +244,31 @@ fn ics_dst_transition_ambiguity_follows_the_custom_zone() {
 fn ics_dtstart_date_without_value_param_is_all_day() {
     let c = read("ics_dtstart_date_without_value_param.ics", None);
     assert_eq!(c.zone, "Etc/GMT");
-    assert_eq!(dates(&c), vec![date(2022, 1, 1), date(2022, 1, 7), date(2022, 3, 8)]);
-    assert!(c.entries.iter().all(|e| e.start.is_none() && e.duration_min.is_none()));
+    assert_eq!(
+        dates(&c),
+        vec![date(2022, 1, 1), date(2022, 1, 7), date(2022, 3, 8)]
+    );
+    assert!(
+        c.entries
+            .iter()
+            .all(|e| e.start.is_none() && e.duration_min.is_none())
+    );
     let titles: Vec<&str> = c.entries.iter().map(|e| e.title.as_str()).collect();
-    assert_eq!(titles, ["New Year's Day", "Orthodox Christmas", "International Women's Day"]);
+    assert_eq!(
+        titles,
+        [
+            "New Year's Day",
+            "Orthodox Christmas",
+            "International Women's Day"
+        ]
+    );
     assert_eq!(c.entries[1].description, "It is Christmas again!");
     assert_eq!(c.entries[2].origin.line, Some(30));
     // All-day dates do not move with the runner's zone.
-    let far = read("ics_dtstart_date_without_value_param.ics", Some("Pacific/Kiritimati"));
+    let far = read(
+        "ics_dtstart_date_without_value_param.ics",
+        Some("Pacific/Kiritimati"),
+    );
     assert_eq!(dates(&far), dates(&c));
 }
 
@@ -248,7 +317,10 @@ fn ics_google_allday_rrule_recurrence_id() {
     // Master (UID 2014_…): DTSTART 2014-12-10 + COUNT=1, RDATE 2013-12-10 and 2012-12-10.
     // The three RECURRENCE-ID events have another UID (BIRTHDAY_…) with no master, so
     // they stand on their own.
-    let c = read("ics_google_allday_rrule_recurrence_id.ics", Some("Pacific/Auckland"));
+    let c = read(
+        "ics_google_allday_rrule_recurrence_id.ics",
+        Some("Pacific/Auckland"),
+    );
     let got: Vec<(Date, usize, bool)> = c
         .entries
         .iter()
@@ -265,7 +337,11 @@ fn ics_google_allday_rrule_recurrence_id() {
             (date(2014, 12, 10), 69, false),
         ]
     );
-    assert!(c.entries.iter().all(|e| e.title == "PErson #2's birthday" && e.start.is_none()));
+    assert!(
+        c.entries
+            .iter()
+            .all(|e| e.title == "PErson #2's birthday" && e.start.is_none())
+    );
     assert_eq!(c.entries[1].description, "Today is PErson #2's birthday!");
 }
 
@@ -277,10 +353,26 @@ fn ics_google_rrule_exdate_tzid() {
     assert_eq!(c.zone, "America/New_York");
     assert_eq!(
         dates(&c),
-        [(9, 7), (9, 13), (9, 14), (9, 20), (9, 21), (9, 27), (9, 28), (10, 4), (10, 5), (10, 18), (10, 19)]
-            .map(|(m, d)| date(2013, m, d))
+        [
+            (9, 7),
+            (9, 13),
+            (9, 14),
+            (9, 20),
+            (9, 21),
+            (9, 27),
+            (9, 28),
+            (10, 4),
+            (10, 5),
+            (10, 18),
+            (10, 19)
+        ]
+        .map(|(m, d)| date(2013, m, d))
     );
-    assert!(c.entries.iter().all(|e| e.start.unwrap().hour() == 12 && e.duration_min == Some(300.0)));
+    assert!(
+        c.entries
+            .iter()
+            .all(|e| e.start.unwrap().hour() == 12 && e.duration_min == Some(300.0))
+    );
     assert_eq!(
         c.entries[0].description,
         "The Fieldhouse and Hard Rock Cafe are working with PhillyRising to provide live \
@@ -296,7 +388,12 @@ fn ics_missing_vtimezone_custom_tzid_is_floating() {
         assert_eq!(starts(&c), vec![Some(date(2014, 8, 29).at(8, 0, 0, 0))]);
         assert_eq!(c.entries[0].title, "");
         assert_eq!(c.warnings.len(), 1);
-        assert!(c.warnings[0].contains(":3: TZID \"CUSTOM_tzid\" is neither an IANA nor a Windows time zone"), "{:?}", c.warnings);
+        assert!(
+            c.warnings[0]
+                .contains(":3: TZID \"CUSTOM_tzid\" is neither an IANA nor a Windows time zone"),
+            "{:?}",
+            c.warnings
+        );
     }
 }
 
@@ -307,10 +404,25 @@ fn ics_rrule_multi_exdate_bare_vevent() {
     assert_eq!(c.zone, "Europe/Vienna");
     assert_eq!(
         dates(&c),
-        [(3, 27), (4, 24), (5, 8), (5, 15), (5, 22), (6, 5), (6, 12), (6, 19), (6, 26), (7, 3)]
-            .map(|(m, d)| date(2012, m, d))
+        [
+            (3, 27),
+            (4, 24),
+            (5, 8),
+            (5, 15),
+            (5, 22),
+            (6, 5),
+            (6, 12),
+            (6, 19),
+            (6, 26),
+            (7, 3)
+        ]
+        .map(|(m, d)| date(2012, m, d))
     );
-    assert!(c.entries.iter().all(|e| e.start.unwrap().hour() == 10 && e.duration_min == Some(480.0)));
+    assert!(
+        c.entries
+            .iter()
+            .all(|e| e.start.unwrap().hour() == 10 && e.duration_min == Some(480.0))
+    );
 }
 
 #[test]
@@ -330,7 +442,14 @@ fn ics_rrule_rdate_exdate_recurrence_id() {
             .collect()
     };
     // RECURRENCE-ID;TZID=…:20121002T100000 moves the first instance to 15:00.
-    assert_eq!(at(date(2012, 10, 2)), vec![(date(2012, 10, 2).at(15, 0, 0, 0), "I HAZ CHANGED!", Some(30.0))]);
+    assert_eq!(
+        at(date(2012, 10, 2)),
+        vec![(
+            date(2012, 10, 2).at(15, 0, 0, 0),
+            "I HAZ CHANGED!",
+            Some(30.0)
+        )]
+    );
     // RECURRENCE-ID:20121105T180000Z is the RDATE 2012-11-05 10:00 PST, moved to 11-06 20:00.
     assert!(at(date(2012, 11, 5)).is_empty());
     assert_eq!(
@@ -342,10 +461,22 @@ fn ics_rrule_rdate_exdate_recurrence_id() {
     );
     assert_eq!(at(date(2012, 11, 30)).len(), 1);
     // RDATE in UTC and a PERIOD (09:00Z-12:30Z = 210 min), shown in Los Angeles time.
-    assert_eq!(at(date(2023, 11, 23)), vec![(date(2023, 11, 23).at(1, 0, 0, 0), "IAM FOO", Some(30.0))]);
-    assert_eq!(at(date(2023, 11, 25)), vec![(date(2023, 11, 25).at(1, 0, 0, 0), "IAM FOO", Some(210.0))]);
+    assert_eq!(
+        at(date(2023, 11, 23)),
+        vec![(date(2023, 11, 23).at(1, 0, 0, 0), "IAM FOO", Some(30.0))]
+    );
+    assert_eq!(
+        at(date(2023, 11, 25)),
+        vec![(date(2023, 11, 25).at(1, 0, 0, 0), "IAM FOO", Some(210.0))]
+    );
     assert_eq!(c.warnings.len(), 1);
-    assert!(c.warnings[0].contains(":24: the repeating event \"Crazy Event Thingy!\" was imported only up to 2015-09-01"), "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].contains(
+            ":24: the repeating event \"Crazy Event Thingy!\" was imported only up to 2015-09-01"
+        ),
+        "{:?}",
+        c.warnings
+    );
 }
 
 #[test]
@@ -356,6 +487,9 @@ fn ics_vtimezone_america_new_york_with_custom_name() {
     assert_eq!(c.entries[0].duration_min, Some(120.0));
     assert_eq!(c.entries[0].title, "an event with a custom tz name");
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
-    let c = read("ics_vtimezone_america_new_york.ics", Some("Pacific/Kiritimati"));
+    let c = read(
+        "ics_vtimezone_america_new_york.ics",
+        Some("Pacific/Kiritimati"),
+    );
     assert_eq!(starts(&c), vec![Some(date(2014, 8, 30).at(2, 0, 0, 0))]);
 }

@@ -11,8 +11,8 @@ fn events() -> Vec<IcsEvent> {
             uid: "massage-2027-04-27@kneadtime".into(),
             date: date(2027, 4, 27),
             summary: "Sports massage, light; flush".into(),
-            description: "Two days after the marathon.\nKeep it light: no deep work, \\ no cupping."
-                .into(),
+            description:
+                "Two days after the marathon.\nKeep it light: no deep work, \\ no cupping.".into(),
             categories: vec!["massage".into(), "recovery, post-race".into()],
             reminder_minutes_before: Some(900),
         },
@@ -43,7 +43,10 @@ fn stamp() -> Timestamp {
 fn lines_are_crlf_and_at_most_75_octets() {
     let out = write_ics("Kneadtime plan: spring, 2027", &events(), stamp(), 3);
     assert!(out.ends_with("END:VCALENDAR\r\n"));
-    assert!(!out.replace("\r\n", "").contains(['\r', '\n']), "bare CR or LF in output");
+    assert!(
+        !out.replace("\r\n", "").contains(['\r', '\n']),
+        "bare CR or LF in output"
+    );
     let lines: Vec<&str> = out.trim_end_matches("\r\n").split("\r\n").collect();
     let mut folded = 0;
     for line in &lines {
@@ -73,7 +76,11 @@ fn lines_are_crlf_and_at_most_75_octets() {
     // UIDs survive folding and escaping.
     let unfolded = out.replace("\r\n ", "");
     for ev in events() {
-        assert!(unfolded.contains(&format!("\r\nUID:{}\r\n", ev.uid)), "{}", ev.uid);
+        assert!(
+            unfolded.contains(&format!("\r\nUID:{}\r\n", ev.uid)),
+            "{}",
+            ev.uid
+        );
     }
 }
 
@@ -108,5 +115,10 @@ fn output_depends_only_on_arguments() {
         "BEGIN:VCALENDAR\r\nPRODID:-//kneadtime//plan//EN\r\nVERSION:2.0\r\nCALSCALE:GREGORIAN\r\n\
          METHOD:PUBLISH\r\nX-WR-CALNAME:Plan\r\nEND:VCALENDAR\r\n"
     );
-    assert!(parse_ics(&empty, "p.ics", Some(&TimeZone::UTC)).unwrap().entries.is_empty());
+    assert!(
+        parse_ics(&empty, "p.ics", Some(&TimeZone::UTC))
+            .unwrap()
+            .entries
+            .is_empty()
+    );
 }
