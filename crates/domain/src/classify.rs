@@ -212,11 +212,10 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
     let rest_phrase = t.has_pair("day", "off") || t.has_pair("off", "day") || t.has_pair("rest", "day")
         || t.has_pair("no", "running") || t.words == ["off"] || t.words == ["rest"];
     let active = t.has_any(HARD_WORDS) || t.has_any(&["long", "lr", "race"]) || t.distance_km().is_some();
-    if rest_phrase || (t.has_any(REST_WORDS) && !active && !t.has_pair("recovery", "run") && !t.has("jog")) {
-        if !(t.has("recovery") && t.has_any(&["run", "jog"])) {
+    if (rest_phrase || (t.has_any(REST_WORDS) && !active && !t.has_pair("recovery", "run") && !t.has("jog")))
+        && !(t.has("recovery") && t.has_any(&["run", "jog"])) {
             return Some(Class::Rest);
         }
-    }
     let lower = raw.to_lowercase();
     let pace = talks_about_pace(t);
     let race_word = (t.has("race") && !t.has_pair("race", "pace") && !lower.contains("race-pace"))

@@ -11,6 +11,7 @@ use crate::massage::{Kind, Pressure};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[derive(Default)]
 pub struct Profile {
     pub windows: Windows,
     pub intervals: Intervals,
@@ -251,19 +252,6 @@ impl Default for Scoring {
     }
 }
 
-impl Default for Profile {
-    fn default() -> Self {
-        Profile {
-            windows: Windows::default(),
-            intervals: Intervals::default(),
-            phases: Phases::default(),
-            sessions: Sessions::default(),
-            values: Values::default(),
-            prices: Prices::default(),
-            scoring: Scoring::default(),
-        }
-    }
-}
 
 /// A profile that could not be read, with the line when the TOML parser knows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -401,7 +389,7 @@ impl Profile {
         }
         for kind in Kind::ALL {
             let price = self.prices.get(kind);
-            if !(price.is_finite() && price >= 0.0 && price < 1_000_000.0) {
+            if !(price.is_finite() && (0.0..1_000_000.0).contains(&price)) {
                 return Err(format!("prices.{}: expected a price of 0 or more; found {price}", kind.as_str()));
             }
         }
