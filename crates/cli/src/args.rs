@@ -28,6 +28,8 @@ pub enum Command {
     Check(CheckArgs),
     /// I feel tight now: the next session worth booking and the earliest good day.
     Next(PlanArgs),
+    /// Training load from recorded activities: weekly table and chart.
+    Load(LoadArgs),
     /// Print a rule, its numbers and why it exists.
     Explain(ExplainArgs),
     /// Show the effective rules profile.
@@ -66,6 +68,40 @@ pub struct Common {
     /// (DISTANCE: 5k, 10k, half, marathon, 50k, or a number with km/mi).
     #[arg(long = "race", value_name = "DATE:DISTANCE[:PRIORITY]")]
     pub races: Vec<String>,
+    /// Recorded activities: .fit/.tcx/.gpx files (optionally .gz), a folder of them, or a
+    /// Strava bulk-export folder or its activities.csv (repeatable).
+    #[arg(long = "history", value_name = "PATH")]
+    pub history: Vec<PathBuf>,
+    #[command(flatten)]
+    pub body: BodyArgs,
+}
+
+/// What is known of the runner's physiology (estimated from the activities otherwise).
+#[derive(Debug, Args, Clone, Default)]
+pub struct BodyArgs {
+    /// Resting heart rate, beats per minute.
+    #[arg(long, value_name = "BPM")]
+    pub rest_hr: Option<f64>,
+    /// Maximum heart rate, beats per minute.
+    #[arg(long, value_name = "BPM")]
+    pub max_hr: Option<f64>,
+    /// Threshold pace per km, e.g. 4:30.
+    #[arg(long, value_name = "M:SS")]
+    pub threshold_pace: Option<String>,
+    /// Use the heart-rate load constants for women.
+    #[arg(long)]
+    pub female: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Write the chart (fitness, fatigue, form, weekly volume, races, planned massages) as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: CheckFormat,
 }
 
 #[derive(Debug, Args)]

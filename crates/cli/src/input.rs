@@ -15,9 +15,66 @@ use crate::error::Bad;
 
 pub struct Loaded {
     pub season: Season,
+    /// What the activity import found, when --history was given.
+    pub history: Option<History>,
     pub zone: String,
     pub today: Date,
     pub warnings: Vec<String>,
+}
+
+pub struct History {
+    pub report: kneadtime_activity::ImportReport,
+    pub physiology: kneadtime_domain::load::Physiology,
+    pub completed: Vec<kneadtime_domain::load::Completed>,
+}
+
+fn parse_pace(s: &str) -> Result<f64, Bad> {
+    let bad = || Bad::new(format!("--threshold-pace: expected minutes:seconds per km like 4:30, found {s:?}"));
+    let (m, sec) = s.trim().split_once(':').ok_or_else(bad)?;
+    let m: u32 = m.parse().map_err(|_| bad())?;
+    let sec: u32 = sec.parse().map_err(|_| bad())?;
+    let total = f64::from(m * 60 + sec);
+    if sec >= 60 || !(120.0..=900.0).contains(&total) {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+fn check_bpm(flag: &str, v: Option<f64>) -> Result<Option<f64>, Bad> {
+    match v {
+        Some(b) if !(25.0..=250.0).contains(&b) => {
+            Err(Bad::new(format!("{flag}: expected beats per minute between 25 and 250, found {b}")))
+        }
+        _ => Ok(v),
+    }
+}
+
+/// Imports recorded activities and understands them.
+pub fn read_history(common: &Common, tz: &TimeZone) -> Result<Option<History>, Bad> {
+    if common.history.is_empty() {
+        return Ok(None);
+    }
+    for p in &common.history {
+        if !p.exists() {
+            return Err(Bad::new(format!("{}: no such file or folder", p.display())));
+        }
+    }
+    let athlete = kneadtime_domain::load::Athlete {
+        rest_hr: check_bpm("--rest-hr", common.body.rest_hr)?,
+        max_hr: check_bpm("--max-hr", common.body.max_hr)?,
+        threshold_pace_s_per_km: common.body.threshold_pace.as_deref().map(parse_pace).transpose()?,
+        female: common.body.female,
+    };
+    if let (Some(r), Some(m)) = (athlete.rest_hr, athlete.max_hr)
+        && r + 20.0 >= m
+    {
+        return Err(Bad::new(format!("--rest-hr {r} must be well below --max-hr {m}")));
+    }
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let report = kneadtime_activity::import_paths(&common.history, tz, progress);
+    let physiology = kneadtime_domain::load::physiology(&athlete, &report.activities);
+    let completed = kneadtime_domain::load::understand(&report.activities, &physiology);
+    Ok(Some(History { report, physiology, completed }))
 }
 
 pub fn parse_date(flag: &str, s: &str) -> Result<Date, Bad> {
@@ -97,17 +154,26 @@ pub fn today_in(zone: &str, flag: Option<&str>) -> Result<Date, Bad> {
 pub fn load(common: &Common, extra_calendars: &[PathBuf], profile: &Profile) -> Result<Loaded, Bad> {
     let mut paths: Vec<PathBuf> = extra_calendars.to_vec();
     paths.extend(common.calendars.iter().cloned());
-    if paths.is_empty() && common.races.is_empty() {
+    if paths.is_empty() && common.races.is_empty() && common.history.is_empty() {
         return Err(Bad::new(
-            "expected a training calendar: kneadtime plan --calendar plan.ics (or .csv); see kneadtime plan --help",
+            "expected a training calendar or activity history: kneadtime plan --calendar plan.ics (or .csv) and/or --history FOLDER; see kneadtime plan --help",
         ));
     }
     let tz = parse_tz(common.tz.as_deref())?;
-    let (entries, zone, warnings) = read_calendars(&paths, tz)?;
+    let (entries, mut zone, warnings) = read_calendars(&paths, tz.clone())?;
+    if paths.is_empty() && tz.is_none() {
+        zone = TimeZone::system().iana_name().unwrap_or("UTC").to_string();
+    }
+    let zone_tz = TimeZone::get(&zone).unwrap_or(TimeZone::UTC);
     let specs = common.races.iter().map(|s| parse_race(s)).collect::<Result<Vec<_>, _>>()?;
-    let sessions = entries.iter().map(classify).collect();
+    let planned: Vec<_> = entries.iter().map(classify).collect();
+    let history = read_history(common, &zone_tz)?;
+    let sessions = match &history {
+        Some(h) => kneadtime_domain::load::merge(h.completed.iter().map(|c| c.session.clone()).collect(), planned),
+        None => planned,
+    };
     let today = today_in(&zone, common.today.as_deref())?;
-    Ok(Loaded { season: Season::new(sessions, &specs, profile), zone, today, warnings })
+    Ok(Loaded { season: Season::new(sessions, &specs, profile), history, zone, today, warnings })
 }
 
 pub fn plan_request(a: &PlanArgs, loaded: &Loaded, profile: &mut Profile) -> Result<PlanRequest, Bad> {

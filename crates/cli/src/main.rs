@@ -2,9 +2,11 @@
 //! Exit codes: 0 done, 1 `check` found an error, 2 bad input or usage.
 
 mod args;
+mod chart;
 mod error;
 mod input;
 mod render;
+mod report;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -45,6 +47,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Plan(a) => cmd_plan(&a),
         Command::Next(a) => cmd_next(&a),
+        Command::Load(a) => cmd_load(&a),
         Command::Check(a) => {
             let profile = input::load_profile(a.common.profile.as_deref())?;
             let loaded = input::load(&a.common, &[], &profile)?;
@@ -133,9 +136,24 @@ fn planned(a: &PlanArgs) -> anyhow::Result<(input::Loaded, kneadtime_domain::Pla
     let req = input::plan_request(a, &loaded, &mut profile)?;
     // Prices may have changed the profile: rebuild the season with it.
     let season = Season::new(loaded.season.sessions.clone(), &race_specs(&loaded.season), &profile);
-    let plan = plan(&season, &req);
+    let mut plan = plan(&season, &req);
     for w in &loaded.warnings {
         eprintln!("kneadtime: warning: {w}");
+    }
+    if let Some(h) = &loaded.history {
+        for f in &h.report.failed {
+            eprintln!("kneadtime: skipped {}: {}", f.file, f.error);
+        }
+        plan.notes.insert(
+            0,
+            format!(
+                "Recorded history: {} activities imported ({} duplicates, {} not activities, {} failed); phases before today come from your recorded load.",
+                h.report.activities.len(),
+                h.report.duplicates,
+                h.report.skipped.len(),
+                h.report.failed.len()
+            ),
+        );
     }
     Ok((loaded, plan, req, season))
 }
@@ -167,6 +185,42 @@ fn cmd_plan(a: &PlanArgs) -> anyhow::Result<ExitCode> {
         }
     };
     write_out(a.out.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_load(a: &args::LoadArgs) -> anyhow::Result<ExitCode> {
+    if a.common.history.is_empty() {
+        return Err(Bad::new("expected at least one --history PATH (activity files, a folder, or a Strava export)").into());
+    }
+    let profile = input::load_profile(a.common.profile.as_deref())?;
+    let loaded = input::load(&a.common, &[], &profile)?;
+    let Some(history) = &loaded.history else {
+        return Err(Bad::new("no activity history was read").into());
+    };
+    for w in &loaded.warnings {
+        eprintln!("kneadtime: warning: {w}");
+    }
+    let days = kneadtime_domain::load::series(&loaded.season.sessions);
+    let weeks = report::weeks(&loaded.season, &days);
+    // The plan from today, for the massages marked on the chart.
+    let req = kneadtime_domain::PlanRequest { from: Some(loaded.today), ..Default::default() };
+    let plan = plan(&loaded.season, &req);
+    if let Some(path) = &a.chart {
+        let svg = chart::load_svg(
+            "Training load, phases and planned massage",
+            &days,
+            loaded.season.weeks(),
+            &|d| loaded.season.phase_on(d),
+            &plan.races,
+            &plan.massages,
+        );
+        write_out(Some(path), &svg)?;
+    }
+    let text = match a.format {
+        CheckFormat::Json => serde_json::to_string_pretty(&report::load_json(history, &weeks))? + "\n",
+        CheckFormat::Table => report::load_table(history, &weeks, a.chart.as_deref()),
+    };
+    write_out(None, &text)?;
     Ok(ExitCode::SUCCESS)
 }
 

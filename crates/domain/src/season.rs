@@ -224,7 +224,9 @@ impl Season {
             let mut phase = match reference {
                 Some(r) if week.load >= p.build_ratio * r && week.load > 0.0 => Phase::Build,
                 // A lighter week inside a build is a cutback week, not a return to base.
-                Some(r) if matches!(prev, Phase::Build | Phase::Peak) && week.load >= 0.75 * r => Phase::Build,
+                Some(r) if matches!(prev, Phase::Build | Phase::Peak) && r > 0.0 && week.load >= 0.75 * r => {
+                    Phase::Build
+                }
                 _ => Phase::Base,
             };
             if let Some(race) = next_a {

@@ -1,0 +1,172 @@
+//! Completed activities in: FIT, TCX and GPX files (plain or gzipped) and Strava bulk
+//! exports, turned into [`kneadtime_domain::Activity`] values in the runner's local time.
+//!
+//! * [`read_activity_file`] reads one file, choosing the format by extension
+//!   (`.fit`, `.tcx`, `.gpx`, each optionally `.gz`).
+//! * [`parse_fit`], [`parse_tcx`], [`parse_gpx`] work on bytes already in memory.
+//! * [`import_paths`] takes files, folders and Strava exports, reads them in parallel,
+//!   and reports activities (sorted, duplicates removed), failures and skipped files.
+//!
+//! One file may hold several activities: a multisport FIT gives one per session (swim,
+//! bike, run; transitions are dropped), a TCX one per `<Activity>`. Instants in files are
+//! UTC and are converted to the `tz` given; the activity's `start` is local civil time.
+//!
+//! Heart rate: each sample counts for the time until the next one, at most 30 s (so a
+//! pause does not count as minutes at the pre-pause heart rate).
+
+mod error;
+mod fit;
+mod gpx;
+mod import;
+mod strava;
+mod tcx;
+mod track;
+mod xml;
+
+use std::io::Read;
+use std::path::Path;
+
+use jiff::tz::TimeZone;
+
+pub use error::{ActivityError, ErrorKind};
+pub use import::{ImportFailure, ImportReport, import_paths};
+pub use kneadtime_domain::{Activity, Sport};
+
+/// Decompressed files larger than this are refused (a gzip bomb, not a run).
+const MAX_DECOMPRESSED: u64 = 1 << 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Fit,
+    Tcx,
+    Gpx,
+}
+
+/// The format a file name says, and whether it is gzipped.
+pub(crate) fn format_of(path: &Path) -> Option<(Format, bool)> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let (inner, gz) = match name.strip_suffix(".gz") {
+        Some(inner) => (inner, true),
+        None => (name.as_str(), false),
+    };
+    let format = match inner.rsplit_once('.')?.1 {
+        "fit" => Format::Fit,
+        "tcx" => Format::Tcx,
+        "gpx" => Format::Gpx,
+        _ => return None,
+    };
+    Some((format, gz))
+}
+
+fn guarded_gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>, ActivityError> {
+    std::panic::catch_unwind(|| gunzip(bytes, file)).unwrap_or_else(|_| {
+        Err(ActivityError::new(
+            file,
+            ErrorKind::Internal,
+            "internal error while reading",
+        ))
+    })
+}
+
+fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>, ActivityError> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(MAX_DECOMPRESSED + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            ActivityError::invalid(
+                file,
+                format!("gzip: corrupt or truncated compressed data ({e})"),
+            )
+        })?;
+    if out.len() as u64 > MAX_DECOMPRESSED {
+        return Err(ActivityError::invalid(
+            file,
+            "gzip: decompresses to more than 1 GiB; not an activity file",
+        ));
+    }
+    Ok(out)
+}
+
+/// Runs a decoder, turning a panic (a bug in it or in a library) into an error.
+fn guarded(
+    file: &str,
+    f: impl FnOnce() -> Result<Vec<Activity>, ActivityError>,
+) -> Result<Vec<Activity>, ActivityError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(ActivityError::new(
+            file,
+            ErrorKind::Internal,
+            "internal error while reading",
+        ))
+    })
+}
+
+/// Decodes a FIT file; `file` names the source in errors and in each activity's origin.
+///
+/// * One activity per `session` message (multisport: swim, bike, run…); `transition`
+///   sessions are dropped. Without any session (a file cut before its summary) one
+///   activity is derived from the `record` messages.
+/// * Session totals are used as written (`total_elapsed_time`, `total_timer_time` as
+///   moving time, `total_distance`, `total_ascent`, average/maximum heart rate); records
+///   inside the session's time range fill the heart-rate histogram and anything missing.
+/// * Lenient: CRCs are not checked, chained FIT files are read in turn, and when the data
+///   breaks off (truncation, corrupt chained header, undefined message) what came before
+///   is kept. It fails only when nothing usable came before the damage.
+/// * Only `file_id.type = activity` is an activity: workout plans, monitoring, settings…
+///   are [`ErrorKind::NotAnActivity`].
+/// * Times are UTC, converted to `tz`. Times before 1990 or after 2080 are ignored as
+///   corrupt; device-relative times (clock not set) are anchored with the `activity`
+///   message's `local_timestamp` and are then the device's own local time.
+pub fn parse_fit(bytes: &[u8], file: &str, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
+    guarded(file, || fit::parse(bytes, file, tz))
+}
+
+/// Decodes a TCX document: one activity per `<Activity>`.
+///
+/// Laps give moving time (sum of `TotalTimeSeconds`), distance and lap heart rates
+/// (time-weighted); trackpoints give the histogram, elevation gain (2 m hysteresis) and
+/// the end time. The name is `Notes`, else a non-timestamp `Id`, else the sport word.
+/// A document whose root is not `TrainingCenterDatabase` is an error; one without
+/// `<Activity>` (courses, workouts) is [`ErrorKind::NotAnActivity`].
+pub fn parse_tcx(bytes: &[u8], file: &str, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
+    guarded(file, || tcx::parse(bytes, file, tz))
+}
+
+/// Decodes a GPX 1.0/1.1 document: all its tracks make one activity.
+///
+/// Start is the first timed track point, elapsed runs to the last; moving time sums the
+/// intervals shorter than 30 s faster than 0.5 m/s; distance is haversine within each
+/// segment; heart rate is an `hr` element with any prefix in a point's extensions. The
+/// sport comes from `<type>` (a word or Strava's number), else the track name, else run.
+/// Fewer than two timed track points is [`ErrorKind::NotAnActivity`]
+/// ("no timed track points: nothing to import").
+pub fn parse_gpx(bytes: &[u8], file: &str, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
+    guarded(file, || gpx::parse(bytes, file, tz))
+}
+
+/// Reads one activity file, choosing the format from the extension (`.fit`, `.tcx`,
+/// `.gpx`, each optionally followed by `.gz`). A decoder panic is caught and reported as
+/// an [`ErrorKind::Internal`] error.
+pub fn read_activity_file(path: &Path, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
+    let shown = path.display().to_string();
+    let Some((format, gz)) = format_of(path) else {
+        return Err(ActivityError::new(
+            shown,
+            ErrorKind::Unsupported,
+            "unsupported file type (expected .fit, .tcx or .gpx, optionally .gz)",
+        ));
+    };
+    let bytes = std::fs::read(path)
+        .map_err(|e| ActivityError::new(&shown, ErrorKind::Io, format!("cannot read: {e}")))?;
+    let bytes = if gz {
+        guarded_gunzip(&bytes, &shown)?
+    } else {
+        bytes
+    };
+    match format {
+        Format::Fit => parse_fit(&bytes, &shown, tz),
+        Format::Tcx => parse_tcx(&bytes, &shown, tz),
+        Format::Gpx => parse_gpx(&bytes, &shown, tz),
+    }
+}

@@ -1,0 +1,441 @@
+//! Appointments and the no-double-booking guarantee.
+//!
+//! A booking occupies every [`CELL_SECS`] cell from `start_at` to `end_at` plus the
+//! service's `buffer_after_min`; each cell is one `appointment_cells` row under PRIMARY
+//! KEY (therapist_id, cell_start). Booking, cancelling and rescheduling each write the
+//! appointment row and its cells in one transaction, so an overlapping racer fails on
+//! the key and is told [`StoreError::Conflict`]; nothing is left half-written.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+use crate::model::parse_or;
+use crate::{
+    Appointment, CELL_SECS, NewAppointment, Status, Store, StoreError, col, new_id, now,
+    retry_write,
+};
+
+fn appointment_from(row: &AnyRow) -> Result<Appointment, StoreError> {
+    let status: String = col(row, "status")?;
+    Ok(Appointment {
+        id: col(row, "id")?,
+        therapist_id: col(row, "therapist_id")?,
+        client_id: col(row, "client_id")?,
+        service_id: col(row, "service_id")?,
+        start_at: col(row, "start_at")?,
+        end_at: col(row, "end_at")?,
+        status: parse_or(Status::parse(&status), "status", &status)?,
+        override_reason: col(row, "override_reason")?,
+        created_by: col(row, "created_by")?,
+        created_at: col(row, "created_at")?,
+        idempotency_key: col(row, "idempotency_key")?,
+    })
+}
+
+/// The cell starts covering `[from, until)`: from the cell holding `from` up to the last
+/// cell that `until` reaches into.
+pub fn cells(from: i64, until: i64) -> impl Iterator<Item = i64> {
+    let first = from.div_euclid(CELL_SECS) * CELL_SECS;
+    (0..)
+        .map(move |i| first + i * CELL_SECS)
+        .take_while(move |&t| t < until)
+}
+
+/// What one attempt at a write transaction found (errors that may be retried travel as
+/// `sqlx::Error` beside it).
+enum Outcome {
+    Done,
+    /// A cell was already taken.
+    Taken,
+    /// The idempotency key was already used (by a racer that committed first).
+    KeyUsed,
+    /// The appointment or service does not exist.
+    Missing,
+    /// The appointment exists but is not in a state that allows this.
+    WrongState(Status),
+}
+
+fn is_unique(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+fn check_times(start_at: i64, end_at: i64) -> Result<(), StoreError> {
+    if end_at <= start_at {
+        return Err(StoreError::Invalid(
+            "an appointment must end after it starts".into(),
+        ));
+    }
+    if end_at - start_at > 24 * 3600 {
+        return Err(StoreError::Invalid(
+            "an appointment cannot last over a day".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Inserts the cells of `[start_at, end_at + buffer)` for `appointment_id`, in ascending
+/// order (so two PostgreSQL racers wait on each other instead of deadlocking).
+/// `Ok(false)` when a cell is taken; the caller then drops (rolls back) the transaction.
+async fn insert_cells(
+    tx: &mut Transaction<'static, Any>,
+    therapist_id: &str,
+    appointment_id: &str,
+    start_at: i64,
+    end_at: i64,
+    buffer_min: i64,
+) -> Result<bool, sqlx::Error> {
+    for cell in cells(start_at, end_at + buffer_min * 60) {
+        let r = sqlx::query("INSERT INTO appointment_cells (therapist_id, cell_start, appointment_id) VALUES ($1, $2, $3)")
+            .bind(therapist_id)
+            .bind(cell)
+            .bind(appointment_id)
+            .execute(&mut **tx)
+            .await;
+        match r {
+            Ok(_) => {}
+            Err(e) if is_unique(&e) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+async fn service_buffer(
+    tx: &mut Transaction<'static, Any>,
+    service_id: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("SELECT buffer_after_min FROM services WHERE id = $1")
+        .bind(service_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| sqlx::Row::try_get::<i64, _>(&r, "buffer_after_min"))
+        .transpose()
+}
+
+async fn status_of(tx: &mut Transaction<'static, Any>, id: &str) -> Result<Outcome, sqlx::Error> {
+    let row = sqlx::query("SELECT status FROM appointments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(match row {
+        None => Outcome::Missing,
+        Some(r) => {
+            let s: String = sqlx::Row::try_get(&r, "status")?;
+            Outcome::WrongState(Status::parse(&s).unwrap_or(Status::Cancelled))
+        }
+    })
+}
+
+impl Store {
+    /// Books an appointment: the row and all its cells, or nothing.
+    ///
+    /// With an idempotency key, a key already used returns the appointment first booked
+    /// with it (even when both requests raced).
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when any cell of the therapist is taken,
+    /// [`StoreError::Invalid`] for bad times or an unknown therapist, client or service.
+    pub async fn book(&self, new: NewAppointment) -> Result<Appointment, StoreError> {
+        check_times(new.start_at, new.end_at)?;
+        if let Some(key) = &new.idempotency_key
+            && let Some(a) = self.appointment_by_key(key).await?
+        {
+            return Ok(a);
+        }
+        let a = Appointment {
+            id: new_id(),
+            therapist_id: new.therapist_id,
+            client_id: new.client_id,
+            service_id: new.service_id,
+            start_at: new.start_at,
+            end_at: new.end_at,
+            status: Status::Booked,
+            override_reason: new.override_reason,
+            created_by: new.created_by,
+            created_at: now(),
+            idempotency_key: new.idempotency_key,
+        };
+        match retry_write!(self, self.book_once(&a))? {
+            Outcome::Done => Ok(a),
+            Outcome::Taken => Err(StoreError::Conflict),
+            Outcome::KeyUsed => {
+                let key = a.idempotency_key.as_deref().unwrap_or_default();
+                self.appointment_by_key(key)
+                    .await?
+                    .ok_or(StoreError::Conflict)
+            }
+            Outcome::Missing => Err(StoreError::Invalid(format!(
+                "unknown service {:?}",
+                a.service_id
+            ))),
+            Outcome::WrongState(_) => Err(StoreError::Conflict),
+        }
+    }
+
+    async fn book_once(&self, a: &Appointment) -> Result<Outcome, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let Some(buffer) = service_buffer(&mut tx, &a.service_id).await? else {
+            return Ok(Outcome::Missing);
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO appointments (id, therapist_id, client_id, service_id, start_at, end_at, status, \
+             override_reason, created_by, created_at, idempotency_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&a.id)
+        .bind(&a.therapist_id)
+        .bind(&a.client_id)
+        .bind(&a.service_id)
+        .bind(a.start_at)
+        .bind(a.end_at)
+        .bind(a.status.as_str())
+        .bind(a.override_reason.clone())
+        .bind(&a.created_by)
+        .bind(a.created_at)
+        .bind(a.idempotency_key.clone())
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            // The id is 128 random bits: a unique violation here is the idempotency key.
+            Err(e) if is_unique(&e) => return Ok(Outcome::KeyUsed),
+            Err(e) => return Err(e),
+        }
+        if !insert_cells(
+            &mut tx,
+            &a.therapist_id,
+            &a.id,
+            a.start_at,
+            a.end_at,
+            buffer,
+        )
+        .await?
+        {
+            return Ok(Outcome::Taken);
+        }
+        tx.commit().await?;
+        Ok(Outcome::Done)
+    }
+
+    /// Cancels a booked appointment and frees its cells. Cancelling a cancelled one
+    /// returns it unchanged.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`], or [`StoreError::Invalid`] when it was completed or a no-show.
+    pub async fn cancel(&self, id: &str) -> Result<Appointment, StoreError> {
+        match retry_write!(self, self.finish_once(id, Status::Cancelled))? {
+            Outcome::Done | Outcome::WrongState(Status::Cancelled) => self.appointment(id).await,
+            Outcome::Missing => Err(StoreError::NotFound),
+            other => Err(state_error(other)),
+        }
+    }
+
+    /// Marks a booked appointment completed or a no-show (its cells stay taken).
+    pub async fn set_status(&self, id: &str, status: Status) -> Result<Appointment, StoreError> {
+        if status == Status::Booked {
+            return Err(StoreError::Invalid("use book or reschedule to book".into()));
+        }
+        match retry_write!(self, self.finish_once(id, status))? {
+            Outcome::Done => self.appointment(id).await,
+            Outcome::WrongState(s) if s == status => self.appointment(id).await,
+            Outcome::Missing => Err(StoreError::NotFound),
+            other => Err(state_error(other)),
+        }
+    }
+
+    async fn finish_once(&self, id: &str, status: Status) -> Result<Outcome, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        // The guarded UPDATE comes first: on PostgreSQL it locks the row, so a racing
+        // reschedule or cancel waits and then finds the status changed.
+        let done =
+            sqlx::query("UPDATE appointments SET status = $1 WHERE id = $2 AND status = 'booked'")
+                .bind(status.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return status_of(&mut tx, id).await;
+        }
+        if status == Status::Cancelled {
+            sqlx::query("DELETE FROM appointment_cells WHERE appointment_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Outcome::Done)
+    }
+
+    /// Moves a booked appointment to new times (and optionally another therapist): old
+    /// cells out, new cells in, row updated — all or nothing.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when a new cell is taken (the appointment is unchanged),
+    /// [`StoreError::NotFound`], [`StoreError::Invalid`] when it is not booked.
+    pub async fn reschedule(
+        &self,
+        id: &str,
+        start_at: i64,
+        end_at: i64,
+        therapist_id: Option<&str>,
+    ) -> Result<Appointment, StoreError> {
+        check_times(start_at, end_at)?;
+        match retry_write!(
+            self,
+            self.reschedule_once(id, start_at, end_at, therapist_id)
+        )? {
+            Outcome::Done => self.appointment(id).await,
+            Outcome::Taken => Err(StoreError::Conflict),
+            Outcome::Missing => Err(StoreError::NotFound),
+            other => Err(state_error(other)),
+        }
+    }
+
+    async fn reschedule_once(
+        &self,
+        id: &str,
+        start_at: i64,
+        end_at: i64,
+        therapist_id: Option<&str>,
+    ) -> Result<Outcome, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE appointments SET start_at = $1, end_at = $2, therapist_id = COALESCE($3, therapist_id) \
+             WHERE id = $4 AND status = 'booked'",
+        )
+        .bind(start_at)
+        .bind(end_at)
+        .bind(therapist_id.map(str::to_string))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return status_of(&mut tx, id).await;
+        }
+        let row = sqlx::query(
+            "SELECT a.therapist_id, s.buffer_after_min FROM appointments a JOIN services s ON s.id = a.service_id \
+             WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let therapist: String = sqlx::Row::try_get(&row, "therapist_id")?;
+        let buffer: i64 = sqlx::Row::try_get(&row, "buffer_after_min")?;
+        sqlx::query("DELETE FROM appointment_cells WHERE appointment_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if !insert_cells(&mut tx, &therapist, id, start_at, end_at, buffer).await? {
+            return Ok(Outcome::Taken);
+        }
+        tx.commit().await?;
+        Ok(Outcome::Done)
+    }
+
+    pub async fn appointment(&self, id: &str) -> Result<Appointment, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
+             created_by, created_at, idempotency_key FROM appointments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        appointment_from(&row)
+    }
+
+    pub async fn appointment_by_key(&self, key: &str) -> Result<Option<Appointment>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
+             created_by, created_at, idempotency_key FROM appointments WHERE idempotency_key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(appointment_from).transpose()
+    }
+
+    /// A therapist's appointments of every status that overlap `[from, to)`, by start.
+    pub async fn appointments_for_therapist(
+        &self,
+        therapist_id: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Appointment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
+             created_by, created_at, idempotency_key FROM appointments \
+             WHERE therapist_id = $1 AND start_at < $3 AND end_at > $2 ORDER BY start_at, id",
+        )
+        .bind(therapist_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(appointment_from).collect()
+    }
+
+    /// A client's appointments of every status, by start.
+    pub async fn appointments_for_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Vec<Appointment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
+             created_by, created_at, idempotency_key FROM appointments WHERE client_id = $1 ORDER BY start_at, id",
+        )
+        .bind(client_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(appointment_from).collect()
+    }
+
+    /// Starts of the therapist's taken cells (buffers included) within `[from, to)`,
+    /// ascending: what slot search must avoid.
+    pub async fn busy_cells(
+        &self,
+        therapist_id: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT cell_start FROM appointment_cells WHERE therapist_id = $1 AND cell_start >= $2 AND cell_start < $3 \
+             ORDER BY cell_start",
+        )
+        .bind(therapist_id)
+        .bind(from.div_euclid(CELL_SECS) * CELL_SECS)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| col(r, "cell_start")).collect()
+    }
+
+    /// The cells held by one appointment, ascending.
+    pub async fn cells_of(&self, appointment_id: &str) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query("SELECT cell_start FROM appointment_cells WHERE appointment_id = $1 ORDER BY cell_start")
+            .bind(appointment_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| col(r, "cell_start")).collect()
+    }
+}
+
+fn state_error(o: Outcome) -> StoreError {
+    match o {
+        Outcome::WrongState(s) => StoreError::Invalid(format!("the appointment is {}", s.as_str())),
+        Outcome::Taken => StoreError::Conflict,
+        _ => StoreError::Invalid("unexpected appointment state".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cells;
+
+    #[test]
+    fn cells_cover_every_five_minutes_touched() {
+        assert_eq!(cells(600, 1200).collect::<Vec<_>>(), vec![600, 900]);
+        assert_eq!(cells(650, 1201).collect::<Vec<_>>(), vec![600, 900, 1200]);
+        assert_eq!(cells(-10, 10).collect::<Vec<_>>(), vec![-300, 0]);
+        assert_eq!(cells(600, 600).count(), 0);
+    }
+}

@@ -1,0 +1,410 @@
+//! What the clinic offers and who works when: the clinic row, therapists, services,
+//! working hours and exceptions (holidays, sick days). Plain CRUD; "deactivate" keeps
+//! the row so old appointments still point at something.
+
+use sqlx::any::AnyRow;
+
+use crate::model::{parse_or, pressure_parse};
+use crate::{
+    Clinic, ExceptionReason, NewException, NewService, NewTherapist, Service, ServiceKind, Skill,
+    Store, StoreError, Therapist, TherapistException, WorkingHours, check_date, col, col_bool,
+    from_json, json_text, new_id,
+};
+
+fn therapist_from(row: &AnyRow) -> Result<Therapist, StoreError> {
+    let raw: String = col(row, "skills")?;
+    let names: Vec<String> = from_json(&raw, "skills")?;
+    let skills = names
+        .iter()
+        .map(|s| parse_or(Skill::parse(s), "skill", s))
+        .collect::<Result<_, _>>()?;
+    Ok(Therapist {
+        id: col(row, "id")?,
+        name: col(row, "name")?,
+        skills,
+        active: col_bool(row, "active")?,
+    })
+}
+
+fn skills_text(skills: &[Skill]) -> String {
+    json_text(&skills.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+}
+
+fn service_from(row: &AnyRow) -> Result<Service, StoreError> {
+    let kind: String = col(row, "kind")?;
+    let pmin: String = col(row, "pressure_min")?;
+    let pmax: String = col(row, "pressure_max")?;
+    Ok(Service {
+        id: col(row, "id")?,
+        name: col(row, "name")?,
+        kind: parse_or(ServiceKind::parse(&kind), "service kind", &kind)?,
+        length_min: col(row, "length_min")?,
+        price_cents: col(row, "price_cents")?,
+        pressure_min: parse_or(pressure_parse(&pmin), "pressure", &pmin)?,
+        pressure_max: parse_or(pressure_parse(&pmax), "pressure", &pmax)?,
+        buffer_after_min: col(row, "buffer_after_min")?,
+        active: col_bool(row, "active")?,
+    })
+}
+
+fn check_service(s: &NewService) -> Result<(), StoreError> {
+    if s.name.trim().is_empty() {
+        return Err(StoreError::Invalid("a service needs a name".into()));
+    }
+    if s.length_min <= 0 || s.price_cents < 0 || s.buffer_after_min < 0 {
+        return Err(StoreError::Invalid(
+            "length must be positive, price and buffer not negative".into(),
+        ));
+    }
+    if s.pressure_min > s.pressure_max {
+        return Err(StoreError::Invalid(
+            "pressure_min is firmer than pressure_max".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn exception_from(row: &AnyRow) -> Result<TherapistException, StoreError> {
+    let reason: String = col(row, "reason")?;
+    Ok(TherapistException {
+        id: col(row, "id")?,
+        therapist_id: col(row, "therapist_id")?,
+        from_date: col(row, "from_date")?,
+        to_date: col(row, "to_date")?,
+        reason: parse_or(ExceptionReason::parse(&reason), "exception reason", &reason)?,
+        note: col(row, "note")?,
+    })
+}
+
+impl Store {
+    /// The clinic's one row (created by the first migration as "Clinic", UTC).
+    pub async fn clinic(&self) -> Result<Clinic, StoreError> {
+        let row =
+            sqlx::query("SELECT id, name, time_zone, profile_toml FROM clinic ORDER BY id LIMIT 1")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(Clinic {
+            id: col(&row, "id")?,
+            name: col(&row, "name")?,
+            time_zone: col(&row, "time_zone")?,
+            profile_toml: col(&row, "profile_toml")?,
+        })
+    }
+
+    /// Replaces the clinic's name, zone and profile (matched by `clinic.id`).
+    pub async fn update_clinic(&self, clinic: &Clinic) -> Result<(), StoreError> {
+        if clinic.time_zone.trim().is_empty() {
+            return Err(StoreError::Invalid("the clinic needs a time zone".into()));
+        }
+        let done = sqlx::query(
+            "UPDATE clinic SET name = $1, time_zone = $2, profile_toml = $3 WHERE id = $4",
+        )
+        .bind(&clinic.name)
+        .bind(&clinic.time_zone)
+        .bind(&clinic.profile_toml)
+        .bind(&clinic.id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn create_therapist(&self, new: &NewTherapist) -> Result<Therapist, StoreError> {
+        if new.name.trim().is_empty() {
+            return Err(StoreError::Invalid("a therapist needs a name".into()));
+        }
+        let t = Therapist {
+            id: new_id(),
+            name: new.name.clone(),
+            skills: new.skills.clone(),
+            active: true,
+        };
+        sqlx::query("INSERT INTO therapists (id, name, skills, active) VALUES ($1, $2, $3, 1)")
+            .bind(&t.id)
+            .bind(&t.name)
+            .bind(skills_text(&t.skills))
+            .execute(&self.pool)
+            .await?;
+        Ok(t)
+    }
+
+    pub async fn therapist(&self, id: &str) -> Result<Therapist, StoreError> {
+        let row = sqlx::query("SELECT id, name, skills, active FROM therapists WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        therapist_from(&row)
+    }
+
+    /// All therapists, inactive ones too, by name.
+    pub async fn therapists(&self) -> Result<Vec<Therapist>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, skills, active FROM therapists ORDER BY name, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(therapist_from).collect()
+    }
+
+    /// Replaces name, skills and the active flag (matched by `t.id`).
+    pub async fn update_therapist(&self, t: &Therapist) -> Result<(), StoreError> {
+        let done =
+            sqlx::query("UPDATE therapists SET name = $1, skills = $2, active = $3 WHERE id = $4")
+                .bind(&t.name)
+                .bind(skills_text(&t.skills))
+                .bind(i64::from(t.active))
+                .bind(&t.id)
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn deactivate_therapist(&self, id: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE therapists SET active = 0 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn create_service(&self, new: &NewService) -> Result<Service, StoreError> {
+        check_service(new)?;
+        let s = Service {
+            id: new_id(),
+            name: new.name.clone(),
+            kind: new.kind,
+            length_min: new.length_min,
+            price_cents: new.price_cents,
+            pressure_min: new.pressure_min,
+            pressure_max: new.pressure_max,
+            buffer_after_min: new.buffer_after_min,
+            active: true,
+        };
+        sqlx::query(
+            "INSERT INTO services (id, name, kind, length_min, price_cents, pressure_min, pressure_max, \
+             buffer_after_min, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
+        )
+        .bind(&s.id)
+        .bind(&s.name)
+        .bind(s.kind.as_str())
+        .bind(s.length_min)
+        .bind(s.price_cents)
+        .bind(s.pressure_min.as_str())
+        .bind(s.pressure_max.as_str())
+        .bind(s.buffer_after_min)
+        .execute(&self.pool)
+        .await?;
+        Ok(s)
+    }
+
+    pub async fn service(&self, id: &str) -> Result<Service, StoreError> {
+        let row = sqlx::query("SELECT * FROM services WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        service_from(&row)
+    }
+
+    /// All services, inactive ones too, by name.
+    pub async fn services(&self) -> Result<Vec<Service>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM services ORDER BY name, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(service_from).collect()
+    }
+
+    /// Replaces every field but the id. Existing appointments keep their cells: a new
+    /// buffer applies to bookings made (or rescheduled) from now on.
+    pub async fn update_service(&self, s: &Service) -> Result<(), StoreError> {
+        check_service(&NewService {
+            name: s.name.clone(),
+            kind: s.kind,
+            length_min: s.length_min,
+            price_cents: s.price_cents,
+            pressure_min: s.pressure_min,
+            pressure_max: s.pressure_max,
+            buffer_after_min: s.buffer_after_min,
+        })?;
+        let done = sqlx::query(
+            "UPDATE services SET name = $1, kind = $2, length_min = $3, price_cents = $4, pressure_min = $5, \
+             pressure_max = $6, buffer_after_min = $7, active = $8 WHERE id = $9",
+        )
+        .bind(&s.name)
+        .bind(s.kind.as_str())
+        .bind(s.length_min)
+        .bind(s.price_cents)
+        .bind(s.pressure_min.as_str())
+        .bind(s.pressure_max.as_str())
+        .bind(s.buffer_after_min)
+        .bind(i64::from(s.active))
+        .bind(&s.id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn deactivate_service(&self, id: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE services SET active = 0 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Replaces a therapist's whole weekly pattern in one transaction.
+    pub async fn set_working_hours(
+        &self,
+        therapist_id: &str,
+        hours: &[WorkingHours],
+    ) -> Result<(), StoreError> {
+        for h in hours {
+            if !(0..=6).contains(&h.weekday)
+                || h.start_minute < 0
+                || h.end_minute > 1440
+                || h.end_minute <= h.start_minute
+            {
+                return Err(StoreError::Invalid(format!("bad working hours {h:?}")));
+            }
+        }
+        self.therapist(therapist_id).await?;
+        let result: Result<(), sqlx::Error> = crate::retry_write!(self, async {
+            let mut tx = self.begin_write().await?;
+            sqlx::query("DELETE FROM working_hours WHERE therapist_id = $1")
+                .bind(therapist_id)
+                .execute(&mut *tx)
+                .await?;
+            for h in hours {
+                sqlx::query(
+                    "INSERT INTO working_hours (therapist_id, weekday, start_minute, end_minute) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(therapist_id)
+                .bind(h.weekday)
+                .bind(h.start_minute)
+                .bind(h.end_minute)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await
+        });
+        Ok(result?)
+    }
+
+    /// A therapist's weekly pattern, by weekday then start.
+    pub async fn working_hours(&self, therapist_id: &str) -> Result<Vec<WorkingHours>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT weekday, start_minute, end_minute FROM working_hours WHERE therapist_id = $1 \
+             ORDER BY weekday, start_minute",
+        )
+        .bind(therapist_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WorkingHours {
+                    weekday: col(r, "weekday")?,
+                    start_minute: col(r, "start_minute")?,
+                    end_minute: col(r, "end_minute")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn create_exception(
+        &self,
+        new: &NewException,
+    ) -> Result<TherapistException, StoreError> {
+        check_date(&new.from_date)?;
+        check_date(&new.to_date)?;
+        if new.to_date < new.from_date {
+            return Err(StoreError::Invalid(
+                "an exception cannot end before it starts".into(),
+            ));
+        }
+        let e = TherapistException {
+            id: new_id(),
+            therapist_id: new.therapist_id.clone(),
+            from_date: new.from_date.clone(),
+            to_date: new.to_date.clone(),
+            reason: new.reason,
+            note: new.note.clone(),
+        };
+        sqlx::query(
+            "INSERT INTO exceptions (id, therapist_id, from_date, to_date, reason, note) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&e.id)
+        .bind(&e.therapist_id)
+        .bind(&e.from_date)
+        .bind(&e.to_date)
+        .bind(e.reason.as_str())
+        .bind(&e.note)
+        .execute(&self.pool)
+        .await?;
+        Ok(e)
+    }
+
+    /// A therapist's exceptions that touch the dates `from..=to` ('YYYY-MM-DD').
+    pub async fn exceptions(
+        &self,
+        therapist_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<TherapistException>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM exceptions WHERE therapist_id = $1 AND to_date >= $2 AND from_date <= $3 ORDER BY from_date, id",
+        )
+        .bind(therapist_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(exception_from).collect()
+    }
+
+    /// Replaces dates, reason and note (matched by `e.id`).
+    pub async fn update_exception(&self, e: &TherapistException) -> Result<(), StoreError> {
+        check_date(&e.from_date)?;
+        check_date(&e.to_date)?;
+        let done = sqlx::query("UPDATE exceptions SET from_date = $1, to_date = $2, reason = $3, note = $4 WHERE id = $5")
+            .bind(&e.from_date)
+            .bind(&e.to_date)
+            .bind(e.reason.as_str())
+            .bind(&e.note)
+            .bind(&e.id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn delete_exception(&self, id: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM exceptions WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! Clients and what they bring: their races, their uploaded training calendars, and the
+//! therapists' session notes about them.
+
+use kneadtime_domain::Priority;
+use sqlx::any::AnyRow;
+
+use crate::model::{parse_or, pressure_parse, priority_str};
+use crate::{
+    Client, ClientCalendar, ClientRace, NewClient, NewSessionNote, SessionNote, Store, StoreError,
+    check_date, col, from_json, json_text, new_id, now,
+};
+
+fn client_from(row: &AnyRow) -> Result<Client, StoreError> {
+    let days: String = col(row, "unavailable_weekdays")?;
+    Ok(Client {
+        id: col(row, "id")?,
+        name: col(row, "name")?,
+        email: col(row, "email")?,
+        phone: col(row, "phone")?,
+        unavailable_weekdays: from_json(&days, "unavailable_weekdays")?,
+        access_token_hash: col(row, "access_token_hash")?,
+        password_hash: col(row, "password_hash")?,
+        created_at: col(row, "created_at")?,
+    })
+}
+
+fn check_weekdays(days: &[i64]) -> Result<(), StoreError> {
+    if days.iter().all(|d| (0..=6).contains(d)) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(
+            "weekdays are 0 (Monday) to 6 (Sunday)".into(),
+        ))
+    }
+}
+
+fn race_from(row: &AnyRow) -> Result<ClientRace, StoreError> {
+    let p: String = col(row, "priority")?;
+    Ok(ClientRace {
+        id: col(row, "id")?,
+        client_id: col(row, "client_id")?,
+        date: col(row, "date")?,
+        distance_km: col(row, "distance_km")?,
+        priority: parse_or(Priority::parse(&p), "priority", &p)?,
+        name: col(row, "name")?,
+    })
+}
+
+fn note_from(row: &AnyRow) -> Result<SessionNote, StoreError> {
+    let findings: String = col(row, "findings")?;
+    let techniques: String = col(row, "techniques")?;
+    let pressure: Option<String> = col(row, "pressure_used")?;
+    let pressure_used = match pressure {
+        Some(p) => Some(parse_or(pressure_parse(&p), "pressure", &p)?),
+        None => None,
+    };
+    Ok(SessionNote {
+        id: col(row, "id")?,
+        appointment_id: col(row, "appointment_id")?,
+        findings: from_json(&findings, "findings")?,
+        pressure_used,
+        techniques: from_json(&techniques, "techniques")?,
+        homework_given: col(row, "homework_given")?,
+        homework_done: col::<Option<i64>>(row, "homework_done")?.map(|v| v != 0),
+        created_at: col(row, "created_at")?,
+    })
+}
+
+impl Store {
+    pub async fn create_client(&self, new: &NewClient) -> Result<Client, StoreError> {
+        if new.name.trim().is_empty() {
+            return Err(StoreError::Invalid("a client needs a name".into()));
+        }
+        check_weekdays(&new.unavailable_weekdays)?;
+        let c = Client {
+            id: new_id(),
+            name: new.name.clone(),
+            email: new.email.trim().to_string(),
+            phone: new.phone.clone(),
+            unavailable_weekdays: new.unavailable_weekdays.clone(),
+            access_token_hash: new.access_token_hash.clone(),
+            password_hash: new.password_hash.clone(),
+            created_at: now(),
+        };
+        sqlx::query(
+            "INSERT INTO clients (id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&c.id)
+        .bind(&c.name)
+        .bind(&c.email)
+        .bind(&c.phone)
+        .bind(json_text(&c.unavailable_weekdays))
+        .bind(&c.access_token_hash)
+        .bind(c.password_hash.clone())
+        .bind(c.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(c)
+    }
+
+    pub async fn client(&self, id: &str) -> Result<Client, StoreError> {
+        let sql = "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
+                   FROM clients WHERE id = $1";
+        let row = sqlx::query(sql).bind(id).fetch_one(&self.pool).await?;
+        client_from(&row)
+    }
+
+    /// The client whose link token hashes to `hash`.
+    pub async fn client_by_token_hash(&self, hash: &str) -> Result<Client, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
+             FROM clients WHERE access_token_hash = $1",
+        )
+        .bind(hash)
+        .fetch_one(&self.pool)
+        .await?;
+        client_from(&row)
+    }
+
+    /// All clients by name.
+    pub async fn clients(&self) -> Result<Vec<Client>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
+             FROM clients ORDER BY name, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(client_from).collect()
+    }
+
+    /// Replaces every field but the id and creation time (matched by `c.id`).
+    pub async fn update_client(&self, c: &Client) -> Result<(), StoreError> {
+        check_weekdays(&c.unavailable_weekdays)?;
+        let done = sqlx::query(
+            "UPDATE clients SET name = $1, email = $2, phone = $3, unavailable_weekdays = $4, access_token_hash = $5, \
+             password_hash = $6 WHERE id = $7",
+        )
+        .bind(&c.name)
+        .bind(c.email.trim())
+        .bind(&c.phone)
+        .bind(json_text(&c.unavailable_weekdays))
+        .bind(&c.access_token_hash)
+        .bind(c.password_hash.clone())
+        .bind(&c.id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn add_race(
+        &self,
+        client_id: &str,
+        date: &str,
+        distance_km: f64,
+        priority: Priority,
+        name: &str,
+    ) -> Result<ClientRace, StoreError> {
+        check_date(date)?;
+        if !(distance_km.is_finite() && distance_km > 0.0) {
+            return Err(StoreError::Invalid(
+                "a race distance must be a positive number".into(),
+            ));
+        }
+        let r = ClientRace {
+            id: new_id(),
+            client_id: client_id.to_string(),
+            date: date.to_string(),
+            distance_km,
+            priority,
+            name: name.to_string(),
+        };
+        sqlx::query(
+            "INSERT INTO client_races (id, client_id, date, distance_km, priority, name) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&r.id)
+        .bind(&r.client_id)
+        .bind(&r.date)
+        .bind(r.distance_km)
+        .bind(priority_str(r.priority))
+        .bind(&r.name)
+        .execute(&self.pool)
+        .await?;
+        Ok(r)
+    }
+
+    /// A client's races by date.
+    pub async fn races(&self, client_id: &str) -> Result<Vec<ClientRace>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM client_races WHERE client_id = $1 ORDER BY date, id")
+            .bind(client_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(race_from).collect()
+    }
+
+    pub async fn delete_race(&self, id: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM client_races WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Stores an uploaded calendar file verbatim (the importer parses it later).
+    pub async fn add_calendar(
+        &self,
+        client_id: &str,
+        filename: &str,
+        content: &str,
+    ) -> Result<ClientCalendar, StoreError> {
+        let c = ClientCalendar {
+            id: new_id(),
+            client_id: client_id.to_string(),
+            filename: filename.to_string(),
+            content: content.to_string(),
+            uploaded_at: now(),
+        };
+        sqlx::query(
+            "INSERT INTO client_calendars (id, client_id, filename, content, uploaded_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&c.id)
+        .bind(&c.client_id)
+        .bind(&c.filename)
+        .bind(&c.content)
+        .bind(c.uploaded_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(c)
+    }
+
+    /// A client's calendars, oldest upload first.
+    pub async fn calendars(&self, client_id: &str) -> Result<Vec<ClientCalendar>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, client_id, filename, content, uploaded_at FROM client_calendars WHERE client_id = $1 \
+             ORDER BY uploaded_at, id",
+        )
+        .bind(client_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClientCalendar {
+                    id: col(r, "id")?,
+                    client_id: col(r, "client_id")?,
+                    filename: col(r, "filename")?,
+                    content: col(r, "content")?,
+                    uploaded_at: col(r, "uploaded_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn delete_calendar(&self, id: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM client_calendars WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Adds a therapist's note to an appointment.
+    pub async fn add_note(&self, new: &NewSessionNote) -> Result<SessionNote, StoreError> {
+        if new.findings.iter().any(|f| f.tightness > 3) {
+            return Err(StoreError::Invalid("tightness is 0 to 3".into()));
+        }
+        let n = SessionNote {
+            id: new_id(),
+            appointment_id: new.appointment_id.clone(),
+            findings: new.findings.clone(),
+            pressure_used: new.pressure_used,
+            techniques: new.techniques.clone(),
+            homework_given: new.homework_given.clone(),
+            homework_done: new.homework_done,
+            created_at: now(),
+        };
+        sqlx::query(
+            "INSERT INTO session_notes (id, appointment_id, findings, pressure_used, techniques, homework_given, \
+             homework_done, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&n.id)
+        .bind(&n.appointment_id)
+        .bind(json_text(&n.findings))
+        .bind(n.pressure_used.map(|p| p.as_str().to_string()))
+        .bind(json_text(&n.techniques))
+        .bind(&n.homework_given)
+        .bind(n.homework_done.map(i64::from))
+        .bind(n.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
+    /// Every note about a client, in appointment order.
+    pub async fn notes_for_client(&self, client_id: &str) -> Result<Vec<SessionNote>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT n.id, n.appointment_id, n.findings, n.pressure_used, n.techniques, n.homework_given, \
+             n.homework_done, n.created_at FROM session_notes n JOIN appointments a ON a.id = n.appointment_id \
+             WHERE a.client_id = $1 ORDER BY a.start_at, n.created_at, n.id",
+        )
+        .bind(client_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(note_from).collect()
+    }
+
+    /// Records whether the homework of a note was done.
+    pub async fn set_homework_done(&self, note_id: &str, done: bool) -> Result<(), StoreError> {
+        let r = sqlx::query("UPDATE session_notes SET homework_done = $1 WHERE id = $2")
+            .bind(i64::from(done))
+            .bind(note_id)
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+}

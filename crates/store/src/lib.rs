@@ -1,0 +1,236 @@
+//! kneadtime's store: the clinic's data (therapists, services, clients, appointments,
+//! notes, logins) on SQLite — the default, a file created and migrated on first open —
+//! or PostgreSQL, through ONE code path: sqlx's `Any` driver, `$1` placeholders, and
+//! only the column types both share (BIGINT, DOUBLE, TEXT).
+//!
+//! The store keeps data and one invariant of its own — no therapist is ever booked
+//! twice for the same five minutes — and computes no massage rule: the server asks the
+//! domain about those. No sqlx type leaves this crate; every failure is a [`StoreError`].
+//!
+//! # No double booking
+//! A booking occupies every 5-minute cell from its start to its end plus the service's
+//! buffer, one `appointment_cells` row per cell under PRIMARY KEY (therapist, cell).
+//! The appointment and its cells are written in one transaction, so a racing overlapping
+//! booking hits the key and comes back as [`StoreError::Conflict`].
+
+mod access;
+mod booking;
+mod catalog;
+mod clients;
+mod error;
+mod model;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Connection, Row, Transaction};
+
+pub use booking::cells;
+pub use error::StoreError;
+pub use model::*;
+
+/// Length of one booking cell in seconds.
+pub const CELL_SECS: i64 = 300;
+
+/// Which database a [`Store`] talks to; the SQL is the same, the tuning is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The clinic's data. Cheap to clone: it shares one connection pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// How many times a write transaction that lost to lock contention is run again.
+const MAX_RETRIES: u32 = 20;
+
+/// Runs `$op` (a future giving `Result<_, sqlx::Error>`) again while it fails for lock
+/// contention alone, with a short growing, jittered pause.
+macro_rules! retry_write {
+    ($store:expr, $op:expr) => {{
+        let mut attempt = 0u32;
+        loop {
+            match $op.await {
+                Err(e)
+                    if attempt < crate::MAX_RETRIES
+                        && crate::error::is_retryable(&e, $store.is_sqlite()) =>
+                {
+                    attempt += 1;
+                    crate::backoff(attempt).await;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+pub(crate) use retry_write;
+
+impl Store {
+    /// Opens (and on SQLite creates) the database at `url` and applies the migrations.
+    ///
+    /// `sqlite://PATH` (created if missing: `?mode=rwc` is added when no mode is given)
+    /// or `postgres://…`.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for an unknown URL scheme, [`StoreError::Backend`] when the
+    /// database cannot be reached or a migration fails.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            let url = if url.contains("mode=") {
+                url.to_string()
+            } else if url.contains('?') {
+                format!("{url}&mode=rwc")
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(StoreError::Invalid(format!(
+                "unsupported database URL {url:?}: use sqlite:// or postgres://"
+            )));
+        };
+
+        if backend == Backend::Sqlite {
+            // WAL is a property of the file: set it once, on a lone connection, because
+            // changing journal_mode needs an exclusive lock that busy_timeout cannot wait for.
+            let mut conn = sqlx::AnyConnection::connect(&url).await?;
+            sqlx::query("PRAGMA busy_timeout = 5000")
+                .execute(&mut conn)
+                .await?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&mut conn)
+                .await?;
+            conn.close().await?;
+        }
+
+        let sqlite = backend == Backend::Sqlite;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if sqlite { 8 } else { 10 })
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if sqlite {
+                        // Per-connection settings: wait up to 5 s for a lock, make a
+                        // confirmed booking survive power loss, enforce references.
+                        sqlx::query("PRAGMA busy_timeout = 5000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = FULL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        Ok(Store { pool, backend })
+    }
+
+    /// Which database this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool; later calls fail with [`StoreError::Backend`].
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn is_sqlite(&self) -> bool {
+        self.backend == Backend::Sqlite
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+    /// taken up front (waiting under busy_timeout) instead of at the first write, where a
+    /// deferred transaction would fail at once with SQLITE_BUSY.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+}
+
+/// A fresh random 128-bit id as 32 lowercase hex digits.
+pub(crate) fn new_id() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("the OS random source failed");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Now, in Unix seconds.
+pub(crate) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub(crate) async fn backoff(attempt: u32) {
+    let jitter = getrandom::u64().unwrap_or(0) % 10;
+    tokio::time::sleep(Duration::from_millis(
+        u64::from(attempt.min(10)) * 5 + jitter,
+    ))
+    .await;
+}
+
+/// Reads column `name` of `row`, as a [`StoreError`] when it is missing or mistyped.
+pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    row.try_get::<T, _>(name)
+        .map_err(|e| StoreError::Backend(format!("column {name}: {e}")))
+}
+
+/// Reads a 0/1 integer column as a bool (booleans are integers in both schemas).
+pub(crate) fn col_bool(row: &AnyRow, name: &str) -> Result<bool, StoreError> {
+    Ok(col::<i64>(row, name)? != 0)
+}
+
+pub(crate) fn json_text<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plain data serialises")
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    s: &str,
+    what: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(s)
+        .map_err(|e| StoreError::Backend(format!("stored {what} is not valid JSON: {e}")))
+}
+
+/// Checks a 'YYYY-MM-DD' civil date's shape (the server parses it properly).
+pub(crate) fn check_date(s: &str) -> Result<(), StoreError> {
+    let b = s.as_bytes();
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "{s:?} is not a YYYY-MM-DD date"
+        )))
+    }
+}

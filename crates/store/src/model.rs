@@ -1,0 +1,333 @@
+//! The rows the store hands out and takes in: plain data, no SQL. Enums that the domain
+//! already names (`Kind`, `Pressure`, `Priority`) are reused; the rest (skills, statuses,
+//! roles) are the clinic's vocabulary and live here, each with its snake_case spelling.
+
+use kneadtime_domain::{Kind, Pressure, Priority};
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+
+/// Defines a string-backed enum with `as_str` / `parse`, the spelling stored in SQL.
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($var:ident => $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($var),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$var => $s),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s.trim() { $($s => Some($name::$var),)+ _ => None }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What a therapist is trained to do.
+    Skill {
+        Sports => "sports",
+        DeepTissue => "deep_tissue",
+        TriggerPoint => "trigger_point",
+        Cupping => "cupping",
+        Myofascial => "myofascial",
+        Relaxation => "relaxation",
+        Acupuncture => "acupuncture",
+    }
+);
+
+text_enum!(
+    /// Why a therapist is away.
+    ExceptionReason { Holiday => "holiday", Sick => "sick", Other => "other" }
+);
+
+text_enum!(
+    /// Where an appointment stands. Only `Booked` holds cells; `Completed` and `NoShow`
+    /// keep theirs (the time was spent), `Cancelled` frees them.
+    Status { Booked => "booked", Cancelled => "cancelled", Completed => "completed", NoShow => "no_show" }
+);
+
+text_enum!(
+    /// What a staff login may do.
+    Role { Owner => "owner", Therapist => "therapist" }
+);
+
+/// A service is one of the domain's massage kinds, or something general (a consultation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    Massage(Kind),
+    General,
+}
+
+impl ServiceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::Massage(k) => k.as_str(),
+            ServiceKind::General => "general",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ServiceKind> {
+        match s.trim() {
+            "general" => Some(ServiceKind::General),
+            other => Kind::parse(other).map(ServiceKind::Massage),
+        }
+    }
+}
+
+pub(crate) fn pressure_parse(s: &str) -> Option<Pressure> {
+    [Pressure::Light, Pressure::Moderate, Pressure::Deep]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+}
+
+pub(crate) fn priority_str(p: Priority) -> &'static str {
+    match p {
+        Priority::A => "A",
+        Priority::B => "B",
+        Priority::C => "C",
+    }
+}
+
+/// The clinic itself: one row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clinic {
+    pub id: String,
+    pub name: String,
+    /// IANA zone name; working hours are read in it.
+    pub time_zone: String,
+    /// The domain `Profile` as TOML, stored verbatim.
+    pub profile_toml: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Therapist {
+    pub id: String,
+    pub name: String,
+    pub skills: Vec<Skill>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewTherapist {
+    pub name: String,
+    pub skills: Vec<Skill>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    pub kind: ServiceKind,
+    pub length_min: i64,
+    pub price_cents: i64,
+    pub pressure_min: Pressure,
+    pub pressure_max: Pressure,
+    /// Minutes kept free after the service (turnover, notes); blocks cells too.
+    pub buffer_after_min: i64,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewService {
+    pub name: String,
+    pub kind: ServiceKind,
+    pub length_min: i64,
+    pub price_cents: i64,
+    pub pressure_min: Pressure,
+    pub pressure_max: Pressure,
+    pub buffer_after_min: i64,
+}
+
+/// One working span in the clinic's local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkingHours {
+    /// 0 = Monday … 6 = Sunday.
+    pub weekday: i64,
+    pub start_minute: i64,
+    pub end_minute: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TherapistException {
+    pub id: String,
+    pub therapist_id: String,
+    /// 'YYYY-MM-DD', inclusive.
+    pub from_date: String,
+    /// 'YYYY-MM-DD', inclusive.
+    pub to_date: String,
+    pub reason: ExceptionReason,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewException {
+    pub therapist_id: String,
+    pub from_date: String,
+    pub to_date: String,
+    pub reason: ExceptionReason,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    /// Weekdays (0 = Monday) the client cannot come.
+    pub unavailable_weekdays: Vec<i64>,
+    /// Hash of the client's link token; the raw token is never stored.
+    pub access_token_hash: String,
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewClient {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub unavailable_weekdays: Vec<i64>,
+    pub access_token_hash: String,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientRace {
+    pub id: String,
+    pub client_id: String,
+    /// 'YYYY-MM-DD'.
+    pub date: String,
+    pub distance_km: f64,
+    pub priority: Priority,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientCalendar {
+    pub id: String,
+    pub client_id: String,
+    pub filename: String,
+    pub content: String,
+    pub uploaded_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    pub id: String,
+    pub therapist_id: String,
+    pub client_id: String,
+    pub service_id: String,
+    /// Unix seconds, UTC.
+    pub start_at: i64,
+    /// End of the service itself; the service's buffer is not included.
+    pub end_at: i64,
+    pub status: Status,
+    /// Why staff booked against the domain's advice, when they did.
+    pub override_reason: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAppointment {
+    pub therapist_id: String,
+    pub client_id: String,
+    pub service_id: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub override_reason: Option<String>,
+    pub created_by: String,
+    /// Same key twice returns the first appointment instead of booking again.
+    pub idempotency_key: Option<String>,
+}
+
+/// One finding of a session: a body region and how tight it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub region: String,
+    /// 0 (free) … 3 (very tight).
+    pub tightness: u8,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionNote {
+    pub id: String,
+    pub appointment_id: String,
+    pub findings: Vec<Finding>,
+    pub pressure_used: Option<Pressure>,
+    pub techniques: Vec<String>,
+    pub homework_given: String,
+    pub homework_done: Option<bool>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewSessionNote {
+    pub appointment_id: String,
+    pub findings: Vec<Finding>,
+    pub pressure_used: Option<Pressure>,
+    pub techniques: Vec<String>,
+    pub homework_given: String,
+    pub homework_done: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staff {
+    pub id: String,
+    /// Stored trimmed and lower-cased; unique.
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub therapist_id: Option<String>,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewStaff {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub therapist_id: Option<String>,
+    pub password_hash: String,
+}
+
+/// Who a web session belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Principal {
+    Staff(String),
+    Client(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebSession {
+    pub token_hash: String,
+    pub principal: Principal,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+/// A stored response for an `Idempotency-Key` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotentResponse {
+    pub key: String,
+    pub request_hash: String,
+    pub response_status: i64,
+    pub response_body: String,
+    pub created_at: i64,
+}
+
+pub(crate) fn parse_or<T>(v: Option<T>, what: &str, raw: &str) -> Result<T, StoreError> {
+    v.ok_or_else(|| StoreError::Backend(format!("stored {what} {raw:?} is not recognised")))
+}

@@ -1,0 +1,256 @@
+//! The no-double-booking guarantee, one rule per test, on SQLite and (when a server is
+//! named) PostgreSQL: overlaps, adjacency, buffers, cancel, reschedule, idempotency.
+
+mod common;
+
+use common::{Ctx, MIN, NINE, count, world};
+use kneadtime_store::{Status, StoreError};
+
+both!(
+    an_overlapping_booking_is_a_conflict,
+    back_to_back_bookings_both_fit,
+    the_buffer_blocks_the_next_cell,
+    a_booking_right_after_the_buffer_fits,
+    another_therapist_is_not_blocked,
+    cancelling_frees_the_slot,
+    a_rescheduling_conflict_leaves_the_original_intact,
+    rescheduling_moves_the_cells,
+    the_same_idempotency_key_returns_the_first_appointment,
+    bad_times_and_unknown_references_are_invalid,
+    completed_appointments_keep_their_cells_and_cannot_be_cancelled,
+);
+
+async fn an_overlapping_booking_is_a_conflict(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let first = t.store.book(w.at(NINE, 60)).await.unwrap();
+    assert_eq!(first.status, Status::Booked);
+    assert_eq!(
+        t.store.book(w.at(NINE + 30 * MIN, 60)).await,
+        Err(StoreError::Conflict)
+    );
+    assert_eq!(
+        t.store.book(w.at(NINE - 30 * MIN, 60)).await,
+        Err(StoreError::Conflict)
+    );
+    // Partly inside a cell still takes that cell.
+    assert_eq!(
+        t.store.book(w.at(NINE + 59 * MIN, 30)).await,
+        Err(StoreError::Conflict)
+    );
+    assert_eq!(
+        t.store
+            .appointments_for_therapist(&w.therapist.id, NINE - 3600, NINE + 7200)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        count(
+            &t.url,
+            "SELECT COUNT(*) FROM appointment_cells WHERE therapist_id = $1",
+            &w.therapist.id
+        )
+        .await,
+        12
+    );
+}
+
+async fn back_to_back_bookings_both_fit(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    t.store.book(w.at(NINE, 60)).await.unwrap();
+    t.store.book(w.at(NINE + 60 * MIN, 60)).await.unwrap();
+    t.store.book(w.at(NINE - 60 * MIN, 60)).await.unwrap();
+    let cells = t
+        .store
+        .busy_cells(&w.therapist.id, NINE - 7200, NINE + 7200)
+        .await
+        .unwrap();
+    assert_eq!(cells.len(), 36);
+    assert!(cells.windows(2).all(|p| p[1] - p[0] == 300));
+}
+
+async fn the_buffer_blocks_the_next_cell(t: Ctx) {
+    let w = world(&t.store, 15).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    assert_eq!(
+        a.end_at,
+        NINE + 3600,
+        "end_at is the service end, without the buffer"
+    );
+    assert_eq!(t.store.cells_of(&a.id).await.unwrap().len(), 15);
+    assert_eq!(
+        t.store.book(w.at(NINE + 60 * MIN, 30)).await,
+        Err(StoreError::Conflict)
+    );
+    assert_eq!(
+        t.store.book(w.at(NINE + 70 * MIN, 30)).await,
+        Err(StoreError::Conflict)
+    );
+}
+
+async fn a_booking_right_after_the_buffer_fits(t: Ctx) {
+    let w = world(&t.store, 15).await;
+    t.store.book(w.at(NINE, 60)).await.unwrap();
+    t.store.book(w.at(NINE + 75 * MIN, 60)).await.unwrap();
+    // And before: the new booking's own buffer must end by the first's start.
+    t.store.book(w.at(NINE - 75 * MIN, 60)).await.unwrap();
+    assert_eq!(
+        t.store.book(w.at(NINE - 70 * MIN, 55)).await,
+        Err(StoreError::Conflict)
+    );
+}
+
+async fn another_therapist_is_not_blocked(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let other = world(&t.store, 0).await;
+    let mut a = w.at(NINE, 60);
+    t.store.book(a.clone()).await.unwrap();
+    a.therapist_id = other.therapist.id.clone();
+    t.store.book(a).await.unwrap();
+}
+
+async fn cancelling_frees_the_slot(t: Ctx) {
+    let w = world(&t.store, 10).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    let cancelled = t.store.cancel(&a.id).await.unwrap();
+    assert_eq!(cancelled.status, Status::Cancelled);
+    assert!(t.store.cells_of(&a.id).await.unwrap().is_empty());
+    // Cancelling twice is harmless.
+    assert_eq!(
+        t.store.cancel(&a.id).await.unwrap().status,
+        Status::Cancelled
+    );
+    let b = t.store.book(w.at(NINE, 60)).await.unwrap();
+    assert_eq!(t.store.cells_of(&b.id).await.unwrap().len(), 14);
+    assert_eq!(
+        t.store.cancel("no-such-id").await,
+        Err(StoreError::NotFound)
+    );
+}
+
+async fn a_rescheduling_conflict_leaves_the_original_intact(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    let b = t.store.book(w.at(NINE + 120 * MIN, 60)).await.unwrap();
+    let before = t.store.cells_of(&a.id).await.unwrap();
+    assert_eq!(
+        t.store
+            .reschedule(&a.id, NINE + 90 * MIN, NINE + 150 * MIN, None)
+            .await,
+        Err(StoreError::Conflict)
+    );
+    assert_eq!(t.store.appointment(&a.id).await.unwrap(), a);
+    assert_eq!(t.store.cells_of(&a.id).await.unwrap(), before);
+    assert_eq!(t.store.cells_of(&b.id).await.unwrap().len(), 12);
+}
+
+async fn rescheduling_moves_the_cells(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    // Overlapping its own old slot is fine.
+    let moved = t
+        .store
+        .reschedule(&a.id, NINE + 30 * MIN, NINE + 90 * MIN, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (moved.start_at, moved.end_at),
+        (NINE + 30 * MIN, NINE + 90 * MIN)
+    );
+    assert_eq!(
+        t.store.cells_of(&a.id).await.unwrap().first(),
+        Some(&(NINE + 30 * MIN))
+    );
+    t.store.book(w.at(NINE, 30)).await.unwrap();
+    // To another therapist.
+    let other = world(&t.store, 0).await;
+    let moved = t
+        .store
+        .reschedule(&a.id, NINE, NINE + 3600, Some(&other.therapist.id))
+        .await
+        .unwrap();
+    assert_eq!(moved.therapist_id, other.therapist.id);
+    assert!(
+        t.store
+            .busy_cells(&w.therapist.id, NINE + 30 * MIN, NINE + 90 * MIN)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn the_same_idempotency_key_returns_the_first_appointment(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let mut req = w.at(NINE, 60);
+    req.idempotency_key = Some("key-1".into());
+    let first = t.store.book(req.clone()).await.unwrap();
+    let again = t.store.book(req.clone()).await.unwrap();
+    assert_eq!(first, again);
+    // Even with different times, the key wins: the first answer comes back.
+    req.start_at += 3 * 3600;
+    req.end_at += 3 * 3600;
+    assert_eq!(t.store.book(req).await.unwrap(), first);
+    assert_eq!(
+        count(
+            &t.url,
+            "SELECT COUNT(*) FROM appointments WHERE therapist_id = $1",
+            &w.therapist.id
+        )
+        .await,
+        1
+    );
+}
+
+async fn bad_times_and_unknown_references_are_invalid(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let mut req = w.at(NINE, 60);
+    req.end_at = req.start_at;
+    assert!(matches!(
+        t.store.book(req).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let mut req = w.at(NINE, 60);
+    req.therapist_id = "nobody".into();
+    assert!(matches!(
+        t.store.book(req).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let mut req = w.at(NINE, 60);
+    req.service_id = "nothing".into();
+    assert!(matches!(
+        t.store.book(req).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(
+        t.store
+            .busy_cells(&w.therapist.id, 0, i64::MAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn completed_appointments_keep_their_cells_and_cannot_be_cancelled(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    assert_eq!(
+        t.store
+            .set_status(&a.id, Status::Completed)
+            .await
+            .unwrap()
+            .status,
+        Status::Completed
+    );
+    assert_eq!(t.store.cells_of(&a.id).await.unwrap().len(), 12);
+    assert!(matches!(
+        t.store.cancel(&a.id).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        t.store
+            .reschedule(&a.id, NINE + 7200, NINE + 10800, None)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+}

@@ -1,0 +1,440 @@
+//! Round trips for everything the booking server stores besides appointments: clinic,
+//! therapists, services, hours, exceptions, clients, races, calendars, notes, staff,
+//! web sessions, idempotent responses and rate limits.
+
+mod common;
+
+use common::{Ctx, NINE, world};
+use kneadtime_domain::{Kind, Pressure, Priority};
+use kneadtime_store::{
+    ExceptionReason, Finding, NewException, NewService, NewSessionNote, NewStaff, Principal, Role,
+    ServiceKind, Skill, Store, StoreError, WebSession, WorkingHours,
+};
+
+both!(
+    the_clinic_row_exists_and_updates,
+    therapists_round_trip_and_deactivate,
+    services_round_trip_with_kinds_and_pressures,
+    working_hours_are_replaced_whole,
+    exceptions_round_trip_and_filter_by_date,
+    clients_races_and_calendars_round_trip,
+    notes_round_trip_per_client,
+    staff_emails_are_unique_and_case_blind,
+    web_sessions_expire,
+    idempotent_responses_keep_the_first,
+    rate_limits_count_per_window,
+    opening_twice_keeps_the_data,
+);
+
+async fn the_clinic_row_exists_and_updates(t: Ctx) {
+    let mut c = t.store.clinic().await.unwrap();
+    assert_eq!(c.time_zone, "UTC");
+    c.name = "Fast Legs Clinic".into();
+    c.time_zone = "Europe/London".into();
+    c.profile_toml = "[rules]\npre_event_days = 2\n".into();
+    t.store.update_clinic(&c).await.unwrap();
+    assert_eq!(t.store.clinic().await.unwrap(), c);
+}
+
+async fn therapists_round_trip_and_deactivate(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let mut th = t.store.therapist(&w.therapist.id).await.unwrap();
+    assert_eq!(th, w.therapist);
+    th.skills = vec![Skill::Cupping, Skill::Acupuncture, Skill::Myofascial];
+    th.name = "Ana B.".into();
+    t.store.update_therapist(&th).await.unwrap();
+    assert_eq!(t.store.therapist(&th.id).await.unwrap(), th);
+    t.store.deactivate_therapist(&th.id).await.unwrap();
+    assert!(!t.store.therapists().await.unwrap()[0].active);
+    assert_eq!(t.store.therapist("nope").await, Err(StoreError::NotFound));
+    assert_eq!(
+        t.store.deactivate_therapist("nope").await,
+        Err(StoreError::NotFound)
+    );
+}
+
+async fn services_round_trip_with_kinds_and_pressures(t: Ctx) {
+    let mut made = Vec::new();
+    for (i, kind) in Kind::ALL
+        .into_iter()
+        .map(ServiceKind::Massage)
+        .chain([ServiceKind::General])
+        .enumerate()
+    {
+        let s = t
+            .store
+            .create_service(&NewService {
+                name: format!("s{i}"),
+                kind,
+                length_min: 30 + i as i64,
+                price_cents: 1000,
+                pressure_min: Pressure::Light,
+                pressure_max: Pressure::Moderate,
+                buffer_after_min: 5,
+            })
+            .await
+            .unwrap();
+        made.push(s);
+    }
+    assert_eq!(t.store.services().await.unwrap(), made);
+    let mut s = made[0].clone();
+    s.pressure_max = Pressure::Deep;
+    s.price_cents = 7200;
+    t.store.update_service(&s).await.unwrap();
+    t.store.deactivate_service(&s.id).await.unwrap();
+    s.active = false;
+    assert_eq!(t.store.service(&s.id).await.unwrap(), s);
+    s.pressure_min = Pressure::Deep;
+    s.pressure_max = Pressure::Light;
+    assert!(matches!(
+        t.store.update_service(&s).await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+async fn working_hours_are_replaced_whole(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let week = [
+        WorkingHours {
+            weekday: 0,
+            start_minute: 9 * 60,
+            end_minute: 12 * 60,
+        },
+        WorkingHours {
+            weekday: 0,
+            start_minute: 13 * 60,
+            end_minute: 17 * 60,
+        },
+        WorkingHours {
+            weekday: 4,
+            start_minute: 8 * 60,
+            end_minute: 14 * 60,
+        },
+    ];
+    t.store
+        .set_working_hours(&w.therapist.id, &week)
+        .await
+        .unwrap();
+    assert_eq!(t.store.working_hours(&w.therapist.id).await.unwrap(), week);
+    t.store
+        .set_working_hours(&w.therapist.id, &week[2..])
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.working_hours(&w.therapist.id).await.unwrap(),
+        week[2..]
+    );
+    let bad = [WorkingHours {
+        weekday: 7,
+        start_minute: 0,
+        end_minute: 60,
+    }];
+    assert!(matches!(
+        t.store.set_working_hours(&w.therapist.id, &bad).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        t.store.set_working_hours("nope", &week).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+async fn exceptions_round_trip_and_filter_by_date(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let new = |from: &str, to: &str| NewException {
+        therapist_id: w.therapist.id.clone(),
+        from_date: from.into(),
+        to_date: to.into(),
+        reason: ExceptionReason::Holiday,
+        note: "beach".into(),
+    };
+    let a = t
+        .store
+        .create_exception(&new("2026-08-01", "2026-08-14"))
+        .await
+        .unwrap();
+    let mut b = t
+        .store
+        .create_exception(&new("2026-09-01", "2026-09-01"))
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store
+            .exceptions(&w.therapist.id, "2026-08-10", "2026-08-20")
+            .await
+            .unwrap(),
+        vec![a.clone()]
+    );
+    b.reason = ExceptionReason::Sick;
+    t.store.update_exception(&b).await.unwrap();
+    assert_eq!(
+        t.store
+            .exceptions(&w.therapist.id, "2026-01-01", "2026-12-31")
+            .await
+            .unwrap(),
+        vec![a.clone(), b]
+    );
+    t.store.delete_exception(&a.id).await.unwrap();
+    assert_eq!(
+        t.store
+            .exceptions(&w.therapist.id, "2026-08-01", "2026-08-31")
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert!(matches!(
+        t.store
+            .create_exception(&new("2026-08-02", "2026-08-01"))
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        t.store.create_exception(&new("1 Aug", "2026-08-01")).await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+async fn clients_races_and_calendars_round_trip(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let mut c = t.store.client(&w.client.id).await.unwrap();
+    assert_eq!(c, w.client);
+    assert_eq!(
+        t.store
+            .client_by_token_hash(&c.access_token_hash)
+            .await
+            .unwrap(),
+        c
+    );
+    c.phone = "+44 999".into();
+    c.unavailable_weekdays = vec![0, 2];
+    c.password_hash = Some("argon2:xyz".into());
+    t.store.update_client(&c).await.unwrap();
+    assert_eq!(t.store.clients().await.unwrap(), vec![c.clone()]);
+
+    let marathon = t
+        .store
+        .add_race(&c.id, "2026-10-04", 42.195, Priority::A, "Chicago")
+        .await
+        .unwrap();
+    let tune_up = t
+        .store
+        .add_race(&c.id, "2026-09-06", 21.1, Priority::B, "Half")
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.races(&c.id).await.unwrap(),
+        vec![tune_up.clone(), marathon]
+    );
+    t.store.delete_race(&tune_up.id).await.unwrap();
+    assert_eq!(t.store.races(&c.id).await.unwrap().len(), 1);
+    assert!(matches!(
+        t.store
+            .add_race("nobody", "2026-10-04", 5.0, Priority::C, "")
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    let ics = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
+    let cal = t.store.add_calendar(&c.id, "plan.ics", ics).await.unwrap();
+    assert_eq!(t.store.calendars(&c.id).await.unwrap(), vec![cal.clone()]);
+    t.store.delete_calendar(&cal.id).await.unwrap();
+    assert!(t.store.calendars(&c.id).await.unwrap().is_empty());
+}
+
+async fn notes_round_trip_per_client(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    let note = t
+        .store
+        .add_note(&NewSessionNote {
+            appointment_id: a.id.clone(),
+            findings: vec![Finding {
+                region: "left calf".into(),
+                tightness: 3,
+                note: "knot, medial".into(),
+            }],
+            pressure_used: Some(Pressure::Deep),
+            techniques: vec!["trigger_point".into(), "cupping".into()],
+            homework_given: "calf stretch 2x daily".into(),
+            homework_done: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.notes_for_client(&w.client.id).await.unwrap(),
+        vec![note.clone()]
+    );
+    t.store.set_homework_done(&note.id, true).await.unwrap();
+    assert_eq!(
+        t.store.notes_for_client(&w.client.id).await.unwrap()[0].homework_done,
+        Some(true)
+    );
+    let too_tight = NewSessionNote {
+        appointment_id: a.id.clone(),
+        findings: vec![Finding {
+            region: "hip".into(),
+            tightness: 4,
+            note: String::new(),
+        }],
+        pressure_used: None,
+        techniques: vec![],
+        homework_given: String::new(),
+        homework_done: None,
+    };
+    assert!(matches!(
+        t.store.add_note(&too_tight).await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+async fn staff_emails_are_unique_and_case_blind(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let new = NewStaff {
+        email: " Ana@Clinic.example ".into(),
+        name: "Ana".into(),
+        role: Role::Therapist,
+        therapist_id: Some(w.therapist.id.clone()),
+        password_hash: "argon2:abc".into(),
+    };
+    let s = t.store.create_staff(&new).await.unwrap();
+    assert_eq!(s.email, "ana@clinic.example");
+    assert_eq!(
+        t.store.staff_by_email("ANA@clinic.example").await.unwrap(),
+        s
+    );
+    assert_eq!(t.store.create_staff(&new).await, Err(StoreError::Conflict));
+    t.store
+        .set_staff_password(&s.id, "argon2:new")
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.staff(&s.id).await.unwrap().password_hash,
+        "argon2:new"
+    );
+    assert_eq!(
+        t.store.staff_by_email("who@else").await,
+        Err(StoreError::NotFound)
+    );
+}
+
+async fn web_sessions_expire(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let owner = t
+        .store
+        .create_staff(&NewStaff {
+            email: "owner@clinic.example".into(),
+            name: "Owner".into(),
+            role: Role::Owner,
+            therapist_id: None,
+            password_hash: "h".into(),
+        })
+        .await
+        .unwrap();
+    let staff_session = WebSession {
+        token_hash: "t1".into(),
+        principal: Principal::Staff(owner.id.clone()),
+        csrf_token: "c1".into(),
+        expires_at: 1000,
+    };
+    let client_session = WebSession {
+        token_hash: "t2".into(),
+        principal: Principal::Client(w.client.id.clone()),
+        csrf_token: "c2".into(),
+        expires_at: 2000,
+    };
+    t.store.create_web_session(&staff_session).await.unwrap();
+    t.store.create_web_session(&client_session).await.unwrap();
+    assert_eq!(t.store.web_session("t1", 999).await.unwrap(), staff_session);
+    assert_eq!(
+        t.store.web_session("t1", 1000).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(t.store.expire_web_sessions(1500).await.unwrap(), 1);
+    assert_eq!(
+        t.store.web_session("t2", 1500).await.unwrap(),
+        client_session
+    );
+    t.store.delete_web_session("t2").await.unwrap();
+    assert_eq!(
+        t.store.web_session("t2", 0).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+async fn idempotent_responses_keep_the_first(t: Ctx) {
+    assert_eq!(t.store.idempotent_response("k").await.unwrap(), None);
+    t.store
+        .put_idempotent_response("k", "req-hash", 201, "{\"id\":\"a\"}")
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.put_idempotent_response("k", "other", 500, "").await,
+        Err(StoreError::Conflict)
+    );
+    let r = t.store.idempotent_response("k").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            r.request_hash.as_str(),
+            r.response_status,
+            r.response_body.as_str()
+        ),
+        ("req-hash", 201, "{\"id\":\"a\"}")
+    );
+    assert_eq!(
+        t.store.expire_idempotency(r.created_at + 1).await.unwrap(),
+        1
+    );
+}
+
+async fn rate_limits_count_per_window(t: Ctx) {
+    let hits = |now| {
+        let store = t.store.clone();
+        async move { store.hit_at("login:1.2.3.4", 60, 3, now).await.unwrap() }
+    };
+    assert!(hits(120).await);
+    assert!(hits(130).await);
+    assert!(hits(179).await);
+    assert!(!hits(179).await, "fourth hit in the window is refused");
+    assert!(hits(180).await, "a new window starts over");
+    assert!(t.store.hit("other", 60, 1).await.unwrap());
+}
+
+async fn opening_twice_keeps_the_data(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    t.store.book(w.at(NINE, 60)).await.unwrap();
+    let again = Store::open(&t.url).await.unwrap();
+    assert_eq!(
+        again
+            .appointments_for_client(&w.client.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(again.book(w.at(NINE, 60)).await, Err(StoreError::Conflict));
+    again.close().await;
+}
+
+/// SQLite only: the file is created on first open and left in WAL mode.
+#[tokio::test]
+async fn a_new_sqlite_file_is_created_in_wal_mode() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::open(&url).await.unwrap();
+    assert!(path.exists());
+    store.close().await;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let row = sqlx::query("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let mode: String = sqlx::Row::try_get(&row, 0).unwrap();
+    assert_eq!(mode, "wal");
+    assert!(matches!(
+        Store::open("mysql://x").await,
+        Err(StoreError::Invalid(_))
+    ));
+}
