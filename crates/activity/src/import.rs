@@ -213,6 +213,8 @@ fn job_name(job: &Job) -> String {
     }
 }
 
+const PROGRESS_TEMPLATE: &str = "importing {bar:30} {pos}/{len} ({eta} left)";
+
 /// Imports files, folders (walked recursively for `.fit`, `.tcx`, `.gpx`, each optionally
 /// `.gz`) and Strava bulk exports (a folder holding `activities.csv`, or that CSV itself).
 ///
@@ -228,9 +230,7 @@ pub fn import_paths(paths: &[PathBuf], tz: &TimeZone, progress: bool) -> ImportR
     let bar = if progress {
         let bar =
             ProgressBar::with_draw_target(Some(c.jobs.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("importing {bar:30} {pos}/{len} ({eta} left) {wide_msg}")
-        {
+        if let Ok(style) = ProgressStyle::with_template(PROGRESS_TEMPLATE) {
             bar.set_style(style);
         }
         bar
@@ -333,4 +333,22 @@ pub(crate) fn dedupe(mut all: Vec<Activity>) -> (Vec<Activity>, usize) {
     }
     kept.sort_by(order);
     (kept, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_template_is_valid() {
+        assert!(ProgressStyle::with_template(PROGRESS_TEMPLATE).is_ok());
+    }
+
+    #[test]
+    fn similar_durations() {
+        assert!(similar_duration(3600.0, 3650.0));
+        assert!(similar_duration(36_000.0, 39_000.0));
+        assert!(!similar_duration(1800.0, 3600.0));
+        assert!(!similar_duration(100.0, 300.0));
+    }
 }

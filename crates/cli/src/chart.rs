@@ -68,10 +68,25 @@ pub fn load_svg(
     );
     let _ = writeln!(o, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
     let _ = writeln!(o, r##"<text x="{LEFT}" y="24" font-size="16" font-weight="600" fill="#222">{}</text>"##, esc(title));
+    // A year of history is what a runner looks at; older data only squeezes the picture.
+    let first = match (first, last) {
+        (Some(f), Some(l)) => {
+            let start = f.max(kneadtime_domain::season::add_days(l, -7 * 60));
+            // Skip an empty stretch at the start: begin a week before the first load.
+            let first_load = days.iter().find(|d| d.date >= start && d.load > 0.0).map(|d| d.date);
+            let first_week = weeks.iter().find(|w| w.start >= start && w.sessions > 0).map(|w| w.start);
+            let busy = [first_load, first_week].into_iter().flatten().min().unwrap_or(start);
+            Some(start.max(kneadtime_domain::season::add_days(busy, -7)))
+        }
+        _ => first,
+    };
     let (Some(first), Some(last)) = (first, last) else {
         let _ = writeln!(o, r##"<text x="{LEFT}" y="{}" fill="#666">Nothing to draw: no sessions.</text></svg>"##, TOP + 40.0);
         return o;
     };
+    let days: Vec<Day> = days.iter().filter(|d| d.date >= first).copied().collect();
+    let days = &days[..];
+    let weeks: Vec<&Week> = weeks.iter().filter(|w| w.start >= kneadtime_domain::season::monday_of(first)).collect();
     let span = days_between(first, last).max(1) as f64;
     let x = |d: Date| LEFT + (W - LEFT - RIGHT) * days_between(first, d) as f64 / span;
     let day_w = (W - LEFT - RIGHT) / span;
@@ -140,8 +155,16 @@ pub fn load_svg(
             r.date,
             esc(&r.name)
         );
-        let label = format!("{:?} race", r.priority);
-        let _ = writeln!(o, r##"<text x="{:.1}" y="{}" fill="#c62828" font-size="10" text-anchor="middle">{label}</text>"##, xx, TOP - 4.0);
+        if r.priority == Priority::A {
+            let name = if r.name.trim().is_empty() { "A race".to_string() } else { r.name.chars().take(28).collect() };
+            let _ = writeln!(
+                o,
+                r##"<text x="{:.1}" y="{}" fill="#c62828" font-size="10" text-anchor="end">{}</text>"##,
+                xx - 3.0,
+                TOP - 4.0,
+                esc(&name)
+            );
+        }
     }
 
     // Planned massages: a marker on the bottom edge of the load panel.
@@ -167,6 +190,7 @@ pub fn load_svg(
     // Weekly volume bars.
     let vol_top = TOP + LOAD_H + GAP;
     let vmax = nice_ceil(weeks.iter().map(|w| w.distance_km).fold(10.0, f64::max));
+    let weeks = weeks.into_iter();
     let _ = writeln!(o, r##"<text x="{}" y="{}" fill="#444" font-size="11">weekly km</text>"##, LEFT, vol_top - 6.0);
     for w in weeks {
         if w.start > last {
@@ -188,12 +212,16 @@ pub fn load_svg(
     let _ = writeln!(o, r##"<text x="{}" y="{:.1}" text-anchor="end" fill="#666">{vmax:.0}</text>"##, LEFT - 6.0, vol_top + 4.0);
 
     // Month labels.
+    // One label per month while they fit, then every quarter, then every January.
+    let months = span / 30.4;
+    let every = if months <= 14.0 { 1 } else if months <= 40.0 { 3 } else { 12 };
     let mut m = Date::new(first.year(), first.month(), 1).unwrap_or(first);
     while m <= last {
-        if m >= first {
+        if m >= first && (i32::from(m.month()) - 1) % every == 0 {
             let xx = x(m);
             let _ = writeln!(o, r##"<line x1="{xx:.1}" x2="{xx:.1}" y1="{}" y2="{}" stroke="#bbb"/>"##, vol_top + VOL_H, vol_top + VOL_H + 5.0);
-            let _ = writeln!(o, r##"<text x="{:.1}" y="{}" fill="#555">{}</text>"##, xx + 2.0, vol_top + VOL_H + 17.0, m.strftime("%b %Y"));
+            let label = if every == 12 || m.month() == 1 { m.strftime("%b %Y").to_string() } else { m.strftime("%b").to_string() };
+            let _ = writeln!(o, r##"<text x="{:.1}" y="{}" fill="#555">{label}</text>"##, xx + 2.0, vol_top + VOL_H + 17.0);
         }
         m = m.checked_add(jiff::Span::new().months(1)).unwrap_or(kneadtime_domain::season::add_days(last, 1));
     }
