@@ -58,8 +58,12 @@ pub fn load_svg(
         .map(|d| d.date)
         .into_iter()
         .chain(weeks.last().map(|w| kneadtime_domain::season::add_days(w.start, 6)))
-        .chain(massages.iter().map(|m| m.date))
         .max();
+    // Planned massages extend the picture only when they follow on from the data.
+    let last = last.map(|l| {
+        let horizon = kneadtime_domain::season::add_days(l, 26 * 7);
+        massages.iter().map(|m| m.date).filter(|d| *d <= horizon).fold(l, Date::max)
+    });
     let mut o = String::new();
     let _ = writeln!(
         o,
