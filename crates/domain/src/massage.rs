@@ -56,6 +56,11 @@ impl Pressure {
         }
     }
 
+    /// Parses the exact names `light`, `moderate`, `deep`.
+    pub fn parse(s: &str) -> Option<Pressure> {
+        [Pressure::Light, Pressure::Moderate, Pressure::Deep].into_iter().find(|p| p.as_str() == s.trim())
+    }
+
     /// Reads the pressure a booking's words ask for: "light", "moderate", "deep" or
     /// "deep tissue". `None` when the words do not say.
     pub fn from_words(text: &str) -> Option<Pressure> {

@@ -71,6 +71,14 @@ pub enum Priority {
 }
 
 impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::A => "A",
+            Priority::B => "B",
+            Priority::C => "C",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Priority> {
         match s.trim() {
             "A" | "a" => Some(Priority::A),

@@ -4,6 +4,7 @@
 
 use sqlx::any::AnyRow;
 
+use crate::found;
 use crate::model::parse_or;
 use crate::{
     IdempotentResponse, NewStaff, Principal, Role, Staff, Store, StoreError, WebSession, col,
@@ -90,11 +91,7 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if r.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(r)
     }
 
     pub async fn create_web_session(&self, s: &WebSession) -> Result<(), StoreError> {

@@ -2,9 +2,11 @@
 //! working hours and exceptions (holidays, sick days). Plain CRUD; "deactivate" keeps
 //! the row so old appointments still point at something.
 
+use kneadtime_domain::Pressure;
 use sqlx::any::AnyRow;
 
-use crate::model::{parse_or, pressure_parse};
+use crate::found;
+use crate::model::parse_or;
 use crate::{
     Clinic, ExceptionReason, NewException, NewService, NewTherapist, Service, ServiceKind, Skill,
     Store, StoreError, Therapist, TherapistException, WorkingHours, check_date, col, col_bool,
@@ -40,8 +42,8 @@ fn service_from(row: &AnyRow) -> Result<Service, StoreError> {
         kind: parse_or(ServiceKind::parse(&kind), "service kind", &kind)?,
         length_min: col(row, "length_min")?,
         price_cents: col(row, "price_cents")?,
-        pressure_min: parse_or(pressure_parse(&pmin), "pressure", &pmin)?,
-        pressure_max: parse_or(pressure_parse(&pmax), "pressure", &pmax)?,
+        pressure_min: parse_or(Pressure::parse(&pmin), "pressure", &pmin)?,
+        pressure_max: parse_or(Pressure::parse(&pmax), "pressure", &pmax)?,
         buffer_after_min: col(row, "buffer_after_min")?,
         active: col_bool(row, "active")?,
     })
@@ -105,11 +107,7 @@ impl Store {
         .bind(&clinic.id)
         .execute(&self.pool)
         .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 
     pub async fn create_therapist(&self, new: &NewTherapist) -> Result<Therapist, StoreError> {
@@ -157,11 +155,7 @@ impl Store {
                 .bind(&t.id)
                 .execute(&self.pool)
                 .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 
     pub async fn deactivate_therapist(&self, id: &str) -> Result<(), StoreError> {
@@ -169,11 +163,7 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 
     pub async fn create_service(&self, new: &NewService) -> Result<Service, StoreError> {
@@ -249,11 +239,7 @@ impl Store {
         .bind(&s.id)
         .execute(&self.pool)
         .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 
     pub async fn deactivate_service(&self, id: &str) -> Result<(), StoreError> {
@@ -261,11 +247,7 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 
     /// Replaces a therapist's whole weekly pattern in one transaction.
@@ -389,11 +371,7 @@ impl Store {
             .bind(&e.id)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 
     pub async fn delete_exception(&self, id: &str) -> Result<(), StoreError> {
@@ -401,10 +379,6 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 }

@@ -1,10 +1,11 @@
 //! Clients and what they bring: their races, their uploaded training calendars, and the
 //! therapists' session notes about them.
 
-use kneadtime_domain::Priority;
+use kneadtime_domain::{Pressure, Priority};
 use sqlx::any::AnyRow;
 
-use crate::model::{parse_or, pressure_parse, priority_str};
+use crate::found;
+use crate::model::parse_or;
 use crate::{
     Client, ClientCalendar, ClientRace, NewClient, NewSessionNote, SessionNote, Store, StoreError,
     check_date, col, from_json, json_text, new_id, now,
@@ -51,7 +52,7 @@ fn note_from(row: &AnyRow) -> Result<SessionNote, StoreError> {
     let techniques: String = col(row, "techniques")?;
     let pressure: Option<String> = col(row, "pressure_used")?;
     let pressure_used = match pressure {
-        Some(p) => Some(parse_or(pressure_parse(&p), "pressure", &p)?),
+        Some(p) => Some(parse_or(Pressure::parse(&p), "pressure", &p)?),
         None => None,
     };
     Ok(SessionNote {
@@ -145,11 +146,7 @@ impl Store {
         .bind(&c.id)
         .execute(&self.pool)
         .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 
     pub async fn add_race(
@@ -181,7 +178,7 @@ impl Store {
         .bind(&r.client_id)
         .bind(&r.date)
         .bind(r.distance_km)
-        .bind(priority_str(r.priority))
+        .bind(r.priority.as_str())
         .bind(&r.name)
         .execute(&self.pool)
         .await?;
@@ -202,11 +199,7 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 
     /// Stores an uploaded calendar file verbatim (the importer parses it later).
@@ -263,11 +256,7 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 
     /// Adds a therapist's note to an appointment.
@@ -322,10 +311,6 @@ impl Store {
             .bind(note_id)
             .execute(&self.pool)
             .await?;
-        if r.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(r)
     }
 }

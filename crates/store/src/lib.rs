@@ -169,6 +169,15 @@ impl Store {
 }
 
 /// A fresh random 128-bit id as 32 lowercase hex digits.
+/// `Ok` when a write touched a row, `NotFound` when nothing matched.
+pub(crate) fn found(done: sqlx::any::AnyQueryResult) -> Result<(), StoreError> {
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 pub(crate) fn new_id() -> String {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).expect("the OS random source failed");

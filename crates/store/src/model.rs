@@ -82,20 +82,6 @@ impl ServiceKind {
     }
 }
 
-pub(crate) fn pressure_parse(s: &str) -> Option<Pressure> {
-    [Pressure::Light, Pressure::Moderate, Pressure::Deep]
-        .into_iter()
-        .find(|p| p.as_str() == s)
-}
-
-pub(crate) fn priority_str(p: Priority) -> &'static str {
-    match p {
-        Priority::A => "A",
-        Priority::B => "B",
-        Priority::C => "C",
-    }
-}
-
 /// The clinic itself: one row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Clinic {
