@@ -194,9 +194,8 @@ pub fn load_svg(
     // Weekly volume bars.
     let vol_top = TOP + LOAD_H + GAP;
     let vmax = nice_ceil(weeks.iter().map(|w| w.distance_km).fold(10.0, f64::max));
-    let weeks = weeks.into_iter();
     let _ = writeln!(o, r##"<text x="{}" y="{}" fill="#444" font-size="11">weekly km</text>"##, LEFT, vol_top - 6.0);
-    for w in weeks {
+    for w in &weeks {
         if w.start > last {
             continue;
         }

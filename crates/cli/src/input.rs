@@ -176,21 +176,9 @@ pub fn load(common: &Common, extra_calendars: &[PathBuf], profile: &Profile) -> 
     Ok(Loaded { season: Season::new(sessions, &specs, profile), history, zone, today, warnings })
 }
 
-pub fn plan_request(a: &PlanArgs, loaded: &Loaded, profile: &mut Profile) -> Result<PlanRequest, Bad> {
-    let mut unavailable = Vec::new();
-    for d in a.unavailable.iter().filter(|d| !d.trim().is_empty()) {
-        unavailable.push(
-            parse_weekday(d)
-                .ok_or_else(|| Bad::new(format!("--unavailable: expected weekdays like sat,sun; found {d:?}")))?,
-        );
-    }
-    let mut busy_dates = BTreeSet::new();
-    if !a.busy.is_empty() {
-        let tz = TimeZone::get(&loaded.zone).ok();
-        let (entries, _, _) = read_calendars(&a.busy, tz)?;
-        busy_dates.extend(entries.iter().map(|e| e.date));
-    }
-    for p in &a.prices {
+/// `--price KIND=AMOUNT` flags, applied to the profile before the season is built.
+pub fn apply_prices(profile: &mut Profile, prices: &[String]) -> Result<(), Bad> {
+    for p in prices {
         let (k, v) = p
             .split_once('=')
             .ok_or_else(|| Bad::new(format!("--price: expected KIND=AMOUNT, e.g. maintenance=70; found {p:?}")))?;
@@ -206,6 +194,23 @@ pub fn plan_request(a: &PlanArgs, loaded: &Loaded, profile: &mut Profile) -> Res
             .filter(|x: &f64| x.is_finite() && *x >= 0.0)
             .ok_or_else(|| Bad::new(format!("--price {p}: expected an amount of 0 or more")))?;
         profile.prices.set(kind, amount);
+    }
+    Ok(())
+}
+
+pub fn plan_request(a: &PlanArgs, loaded: &Loaded) -> Result<PlanRequest, Bad> {
+    let mut unavailable = Vec::new();
+    for d in a.unavailable.iter().filter(|d| !d.trim().is_empty()) {
+        unavailable.push(
+            parse_weekday(d)
+                .ok_or_else(|| Bad::new(format!("--unavailable: expected weekdays like sat,sun; found {d:?}")))?,
+        );
+    }
+    let mut busy_dates = BTreeSet::new();
+    if !a.busy.is_empty() {
+        let tz = TimeZone::get(&loaded.zone).ok();
+        let (entries, _, _) = read_calendars(&a.busy, tz)?;
+        busy_dates.extend(entries.iter().map(|e| e.date));
     }
     if let Some(m) = a.money
         && !(m.is_finite() && m >= 0.0)

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use kneadtime_domain::check::Booking;
 use kneadtime_domain::rule::{RuleId, Severity, describe};
-use kneadtime_domain::{Season, check, next, plan};
+use kneadtime_domain::{check, next, plan};
 
 use crate::args::{CheckFormat, Cli, Command, Format, PlanArgs, ProfileAction};
 use crate::error::Bad;
@@ -55,14 +55,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (entries, _, _) = input::read_calendars(std::slice::from_ref(&a.bookings), tz)?;
             let bookings: Vec<Booking> = entries.iter().map(Booking::from_entry).collect();
             let findings = check(&loaded.season, &bookings);
+            // Bookings whose words did not say how firm: judged as moderate, and said so.
+            let assumed: Vec<jiff::civil::Date> =
+                bookings.iter().filter(|b| b.pressure_unknown).map(|b| b.massage.date).collect();
             for w in &loaded.warnings {
                 eprintln!("kneadtime: warning: {w}");
             }
             let text = match a.format {
                 CheckFormat::Json => {
-                    serde_json::to_string_pretty(&serde_json::json!({ "findings": findings }))? + "\n"
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "findings": findings,
+                        "pressure_assumed_moderate": assumed,
+                    }))? + "\n"
                 }
-                CheckFormat::Table => render::check_table(&findings, bookings.len(), paint_for_stdout()),
+                CheckFormat::Table => render::check_table(&findings, bookings.len(), &assumed, paint_for_stdout()),
             };
             write_out(None, &text)?;
             let failed = findings.iter().any(|f| f.severity == Severity::Error);
@@ -92,13 +98,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 info.why,
                 kneadtime_domain::rule::source_names(info.sources)
             );
-            let mut out = String::new();
-            for para in text.split("\n\n") {
-                out.push_str(&render_para(para));
-                out.push('\n');
-            }
-            write_out(None, out.trim_end_matches('\n'))?;
-            println!();
+            let paras: Vec<String> = text.split("\n\n").map(|p| render::wrap(p, 0, 78)).collect();
+            write_out(None, &paras.join("\n"))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Profile(p) => match p.action {
@@ -111,32 +112,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn render_para(p: &str) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in p.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > 78 {
-            out.push_str(&line);
-            out.push('\n');
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    out.push_str(&line);
-    out.push('\n');
-    out
-}
-
-fn planned(a: &PlanArgs) -> anyhow::Result<(input::Loaded, kneadtime_domain::Plan, kneadtime_domain::PlanRequest, Season)> {
+/// Reads everything `plan` and `next` need: the profile (with --price applied), the
+/// calendars and history, and the request. Warnings go to stderr once, here.
+fn planned(a: &PlanArgs) -> anyhow::Result<(input::Loaded, kneadtime_domain::PlanRequest)> {
     let mut profile = input::load_profile(a.common.profile.as_deref())?;
+    input::apply_prices(&mut profile, &a.prices)?;
     let loaded = input::load(&a.common, &a.positional, &profile)?;
-    let req = input::plan_request(a, &loaded, &mut profile)?;
-    // Prices may have changed the profile: rebuild the season with it.
-    let season = Season::new(loaded.season.sessions.clone(), &race_specs(&loaded.season), &profile);
-    let mut plan = plan(&season, &req);
+    let req = input::plan_request(a, &loaded)?;
     for w in &loaded.warnings {
         eprintln!("kneadtime: warning: {w}");
     }
@@ -144,6 +126,14 @@ fn planned(a: &PlanArgs) -> anyhow::Result<(input::Loaded, kneadtime_domain::Pla
         for f in &h.report.failed {
             eprintln!("kneadtime: skipped {}: {}", f.file, f.error);
         }
+    }
+    Ok((loaded, req))
+}
+
+fn cmd_plan(a: &PlanArgs) -> anyhow::Result<ExitCode> {
+    let (loaded, req) = planned(a)?;
+    let mut plan = plan(&loaded.season, &req);
+    if let Some(h) = &loaded.history {
         plan.notes.insert(
             0,
             format!(
@@ -155,20 +145,6 @@ fn planned(a: &PlanArgs) -> anyhow::Result<(input::Loaded, kneadtime_domain::Pla
             ),
         );
     }
-    Ok((loaded, plan, req, season))
-}
-
-/// The season's settled races as explicit specs (so a rebuilt season keeps them).
-fn race_specs(season: &Season) -> Vec<kneadtime_domain::RaceSpec> {
-    season
-        .races
-        .iter()
-        .map(|r| kneadtime_domain::RaceSpec { date: r.date, distance_km: r.distance_km, priority: Some(r.priority) })
-        .collect()
-}
-
-fn cmd_plan(a: &PlanArgs) -> anyhow::Result<ExitCode> {
-    let (loaded, plan, req, _) = planned(a)?;
     let text = match a.format {
         Format::Json => serde_json::to_string_pretty(&plan)? + "\n",
         Format::Md => render::plan_markdown(&plan, &loaded.zone),
@@ -225,11 +201,8 @@ fn cmd_load(a: &args::LoadArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn cmd_next(a: &PlanArgs) -> anyhow::Result<ExitCode> {
-    let mut profile = input::load_profile(a.common.profile.as_deref())?;
-    let loaded = input::load(&a.common, &a.positional, &profile)?;
-    let req = input::plan_request(a, &loaded, &mut profile)?;
-    let season = Season::new(loaded.season.sessions.clone(), &race_specs(&loaded.season), &profile);
-    let answer = next(&season, &req, loaded.today);
+    let (loaded, req) = planned(a)?;
+    let answer = next(&loaded.season, &req, loaded.today);
     let text = match a.format {
         Format::Json => serde_json::to_string_pretty(&answer)? + "\n",
         Format::Table | Format::Md => render::next_table(&answer, paint_for_stdout()),

@@ -45,7 +45,7 @@ impl Paint {
 }
 
 /// Wraps `text` to `width` columns, every line prefixed by `indent`.
-fn wrap(text: &str, indent: usize, width: usize) -> String {
+pub fn wrap(text: &str, indent: usize, width: usize) -> String {
     let pad = " ".repeat(indent);
     let room = width.saturating_sub(indent).max(20);
     let mut out = String::new();
@@ -69,7 +69,7 @@ fn wrap(text: &str, indent: usize, width: usize) -> String {
 fn race_line(date: &jiff::civil::Date, name: &str, km: Option<f64>, p: Priority) -> String {
     let dist = km.map(distance_label).unwrap_or_else(|| "distance unknown".into());
     let name = if name.trim().is_empty() { "Race".to_string() } else { name.trim().to_string() };
-    format!("{date}  {name} ({p:?}, {dist})")
+    format!("{date}  {name} ({}, {dist})", p.as_str())
 }
 
 pub fn plan_table(plan: &Plan, zone: &str, show_price: bool, paint: Paint) -> String {
@@ -177,12 +177,26 @@ pub fn findings_table(findings: &[Finding], paint: Paint) -> String {
     o
 }
 
-pub fn check_table(findings: &[Finding], bookings: usize, paint: Paint) -> String {
+pub fn check_table(findings: &[Finding], bookings: usize, assumed: &[jiff::civil::Date], paint: Paint) -> String {
     let mut o = String::new();
+    let assumed_note = |o: &mut String| {
+        if !assumed.is_empty() {
+            let dates: Vec<String> = assumed.iter().map(|d| d.to_string()).collect();
+            o.push_str(&wrap(
+                &format!(
+                    "Pressure not stated (light, moderate or deep), so judged as moderate: {}.",
+                    dates.join(", ")
+                ),
+                0,
+                WIDTH,
+            ));
+        }
+    };
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
     if findings.is_empty() {
         let _ = writeln!(o, "All {bookings} booked massage{} fit the rules.", if bookings == 1 { "" } else { "s" });
+        assumed_note(&mut o);
         return o;
     }
     o.push_str(&findings_table(findings, paint));
@@ -193,6 +207,7 @@ pub fn check_table(findings: &[Finding], bookings: usize, paint: Paint) -> Strin
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" }
     );
+    assumed_note(&mut o);
     o
 }
 

@@ -164,6 +164,8 @@ fn check_reports_errors_with_exit_1_and_suggestions() {
     assert!(eve["advice"].as_str().unwrap().contains("shakeout"));
     let after = findings.iter().find(|f| f["rule"] == "post-race-too-soon").unwrap();
     assert_eq!(after["suggestion"], "2027-04-27");
+    // Two bookings name no pressure: the runner is told they were judged as moderate.
+    assert_eq!(v["pressure_assumed_moderate"], serde_json::json!(["2027-01-15", "2027-04-26"]));
 }
 
 #[test]

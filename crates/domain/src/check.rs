@@ -15,7 +15,6 @@ pub struct Booking {
     pub massage: Massage,
     /// True when the booking's words did not say how firm it is (judged as moderate).
     pub pressure_unknown: bool,
-    pub title: String,
 }
 
 impl Booking {
@@ -33,7 +32,6 @@ impl Booking {
                 race: None,
             },
             pressure_unknown: pressure.is_none(),
-            title: e.title.clone(),
         }
     }
 }

@@ -80,7 +80,7 @@ fn quantities(s: &str) -> Vec<Quantity> {
         }
         let q = match unit.as_str() {
             "k" | "km" | "kms" | "kilometers" | "kilometres" => Some(Quantity::Km(value)),
-            "mi" | "mile" | "miles" | "m" if unit != "m" => Some(Quantity::Km(value * MILE_KM)),
+            "mi" | "mile" | "miles" => Some(Quantity::Km(value * MILE_KM)),
             "m" | "meters" | "metres" => Some(Quantity::Km(value / 1000.0)),
             "'" | "’" | "min" | "mins" | "minute" | "minutes" => Some(Quantity::Minutes(value)),
             "h" | "hr" | "hrs" | "hour" | "hours" => Some(Quantity::Minutes(value * 60.0)),

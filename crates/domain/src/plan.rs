@@ -220,8 +220,10 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
     }
 }
 
-impl Planner<'_> {
-    fn profile(&self) -> &crate::profile::Profile {
+impl<'a> Planner<'a> {
+    /// The profile lives as long as the season, not as long as this borrow of the
+    /// planner, so it can be read while the planner records sessions.
+    fn profile(&self) -> &'a crate::profile::Profile {
         self.season.profile()
     }
 
@@ -231,8 +233,8 @@ impl Planner<'_> {
 
     /// Pre- and post-race sessions, most valuable first.
     fn place_race_sessions(&mut self) {
-        let w = self.profile().windows.clone();
-        let v = self.profile().values.clone();
+        let w = &self.profile().windows;
+        let v = &self.profile().values;
         let mut targets = Vec::new();
         for r in self.season.races.iter().filter(|r| r.priority != Priority::C) {
             let a = r.priority == Priority::A;
@@ -268,7 +270,7 @@ impl Planner<'_> {
 
     /// Recovery-phase sessions in the weeks after each A race.
     fn place_recovery_blocks(&mut self) {
-        let p = self.profile().clone();
+        let p = self.profile();
         let iv = p.intervals.recovery;
         for r in self.season.races.iter().filter(|r| r.priority == Priority::A) {
             let end = add_days(r.date, p.phases.recovery_weeks as i32 * 7);
@@ -305,7 +307,7 @@ impl Planner<'_> {
 
     /// Maintenance between the race-bound sessions, at each phase's interval.
     fn fill_maintenance(&mut self) {
-        let p = self.profile().clone();
+        let p = self.profile();
         let mut anchors: Vec<Date> = self.placed.iter().map(|m| m.date).collect();
         anchors.sort();
         let mut last: Option<Date> = None;
@@ -412,7 +414,7 @@ impl Planner<'_> {
     /// Places one target on its best day, or records why it could not be placed.
     /// Returns the date used.
     fn place(&mut self, t: &Target) -> Option<Date> {
-        let p = self.profile().clone();
+        let p = self.profile();
         struct Option_ {
             date: Date,
             pressure: Pressure,

@@ -29,7 +29,6 @@ pub struct Day {
     /// Indexes into `Season::sessions`.
     pub sessions: Vec<usize>,
     pub quality: bool,
-    pub rest_marked: bool,
     pub load: f64,
 }
 
@@ -77,7 +76,6 @@ impl Season {
             let day = days.entry(s.date).or_default();
             day.sessions.push(i);
             day.quality |= s.class.is_quality();
-            day.rest_marked |= s.class == Class::Rest;
             day.load += estimate_load(s);
         }
         let mut season = Season { sessions, races, days, weeks: Vec::new(), week_phase: BTreeMap::new(), profile: profile.clone() };
@@ -242,25 +240,12 @@ impl Season {
             prev = phase;
         }
         self.week_phase = weeks.iter().map(|w| (w.start, w.phase)).collect();
-        // Weekly phase as shown: the day phase of the week's Monday wins where races
-        // define it (taper, race week, recovery).
+        // Weekly phase as shown: the phase of the week's Monday, so taper, race week and
+        // recovery (which races define) win over the load phase.
         for week in &mut weeks {
-            week.phase = self.phase_on(week.start).max_by_race(week.phase);
+            week.phase = self.phase_on(week.start);
         }
         self.weeks = weeks;
-    }
-}
-
-trait RacePhase {
-    fn max_by_race(self, load_phase: Phase) -> Phase;
-}
-
-impl RacePhase for Phase {
-    fn max_by_race(self, load_phase: Phase) -> Phase {
-        match self {
-            Phase::Taper | Phase::RaceWeek | Phase::Recovery => self,
-            _ => load_phase,
-        }
     }
 }
 

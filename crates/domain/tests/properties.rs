@@ -108,7 +108,6 @@ proptest! {
         let bookings: Vec<Booking> = p.massages.iter().map(|m| Booking {
             massage: Massage { date: m.date, start: None, pressure: m.pressure, kind: Some(m.kind), race: m.race.as_ref().map(|r| r.date) },
             pressure_unknown: false,
-            title: String::new(),
         }).collect();
         let errors: Vec<_> = check(&season, &bookings).into_iter().filter(|f| f.severity == Severity::Error).collect();
         prop_assert!(errors.is_empty(), "{errors:?}");
