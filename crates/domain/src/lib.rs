@@ -15,6 +15,7 @@ pub mod plan;
 pub mod profile;
 pub mod rule;
 pub mod season;
+pub mod slot;
 pub mod session;
 
 pub use activity::{Activity, Sport};
@@ -29,4 +30,5 @@ pub use plan::{Plan, PlanRequest, PlannedMassage, plan};
 pub use profile::Profile;
 pub use rule::{Finding, Massage, RuleId, Severity, evaluate};
 pub use season::{RaceSpec, Season};
+pub use slot::{DayFit, Wanted, day_fit};
 pub use session::{Class, Priority, Race, Session};

@@ -1,5 +1,6 @@
-//! Writing a massage plan as an RFC 5545 calendar of all-day events, with the
-//! `icalendar` crate's writer (CRLF line ends, 75-octet folding on character boundaries).
+//! Writing RFC 5545 calendars with the `icalendar` crate's writer (CRLF line ends,
+//! 75-octet folding on character boundaries): a massage plan as all-day events, and a
+//! clinic's subscription feed of timed appointments.
 
 use icalendar::parser::{Calendar as IcalCalendar, Component, Parameter, Property};
 use jiff::Timestamp;
@@ -136,6 +137,90 @@ pub fn write_ics(
     calendar.to_string()
 }
 
+/// One timed event of a subscription feed (an appointment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedEvent {
+    /// Stable identifier: calendars update the event with the same UID.
+    pub uid: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub summary: String,
+    /// Free text; may be empty.
+    pub description: String,
+    /// Where; may be empty.
+    pub location: String,
+    /// Cancelled events stay in the feed with STATUS:CANCELLED so subscribers drop them.
+    pub cancelled: bool,
+    /// Bumped by the caller whenever the event changes.
+    pub sequence: u32,
+    /// A display reminder this many minutes before the start.
+    pub reminder_minutes_before: Option<i64>,
+}
+
+fn utc(t: Timestamp) -> String {
+    t.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// Writes timed events as an iCalendar subscription feed (RFC 5545, with RFC 7986's
+/// REFRESH-INTERVAL and the common X-PUBLISHED-TTL so calendars poll hourly). Times are
+/// written in UTC, which every calendar shows in its own zone.
+pub fn write_feed(calendar_name: &str, events: &[TimedEvent], dtstamp: Timestamp) -> String {
+    let stamp = utc(dtstamp);
+    let components = events
+        .iter()
+        .map(|ev| {
+            let mut properties = vec![
+                prop("UID", escape_text(&ev.uid)),
+                prop("DTSTAMP", stamp.clone()),
+                prop("DTSTART", utc(ev.start)),
+                prop("DTEND", utc(ev.end)),
+                prop("SUMMARY", escape_text(&ev.summary)),
+            ];
+            if !ev.description.is_empty() {
+                properties.push(prop("DESCRIPTION", escape_text(&ev.description)));
+            }
+            if !ev.location.is_empty() {
+                properties.push(prop("LOCATION", escape_text(&ev.location)));
+            }
+            let status = if ev.cancelled { "CANCELLED" } else { "CONFIRMED" };
+            properties.push(prop("STATUS", status.to_string()));
+            properties.push(prop("SEQUENCE", ev.sequence.to_string()));
+            let components = ev
+                .reminder_minutes_before
+                .filter(|_| !ev.cancelled)
+                .map(|m| Component {
+                    name: "VALARM".into(),
+                    properties: vec![
+                        prop("ACTION", "DISPLAY".to_string()),
+                        prop("DESCRIPTION", escape_text(&ev.summary)),
+                        prop("TRIGGER", trigger(m)),
+                    ],
+                    components: Vec::new(),
+                })
+                .into_iter()
+                .collect();
+            Component { name: "VEVENT".into(), properties, components }
+        })
+        .collect();
+    let calendar = IcalCalendar {
+        properties: vec![
+            prop("PRODID", "-//kneadtime//feed//EN".to_string()),
+            prop("VERSION", "2.0".to_string()),
+            prop("CALSCALE", "GREGORIAN".to_string()),
+            prop("METHOD", "PUBLISH".to_string()),
+            prop("X-WR-CALNAME", escape_text(calendar_name)),
+            Property {
+                name: "REFRESH-INTERVAL".into(),
+                val: "PT1H".into(),
+                params: vec![Parameter { key: "VALUE".into(), val: Some("DURATION".into()) }],
+            },
+            prop("X-PUBLISHED-TTL", "PT1H".to_string()),
+        ],
+        components,
+    };
+    calendar.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +259,27 @@ mod tests {
              DESCRIPTION:Massage\\, light\\; flush\r\nTRIGGER:-PT15H\r\nEND:VALARM\r\n\
              END:VEVENT\r\nEND:VCALENDAR\r\n"
         );
+    }
+
+    #[test]
+    fn feed_events_are_timed_in_utc_and_cancellations_stay() {
+        let ev = TimedEvent {
+            uid: "a1@kneadtime".into(),
+            start: "2027-04-27T09:00:00Z".parse().unwrap(),
+            end: "2027-04-27T10:00:00Z".parse().unwrap(),
+            summary: "Post-event massage, Sam".into(),
+            description: String::new(),
+            location: "Clinic, Room 2".into(),
+            cancelled: true,
+            sequence: 1,
+            reminder_minutes_before: Some(60),
+        };
+        let out = write_feed("Sam", &[ev], "2027-01-02T03:04:05Z".parse().unwrap());
+        assert!(out.contains("DTSTART:20270427T090000Z\r\n"), "{out}");
+        assert!(out.contains("DTEND:20270427T100000Z\r\n"));
+        assert!(out.contains("STATUS:CANCELLED\r\n"));
+        assert!(out.contains("LOCATION:Clinic\\, Room 2\r\n"));
+        assert!(out.contains("REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"));
+        assert!(!out.contains("VALARM"), "a cancelled event has no reminder");
     }
 }

@@ -31,7 +31,8 @@
 //!
 //! # Writing
 //!
-//! [`write_ics`] writes all-day events (the massage plan) as an RFC 5545 calendar.
+//! [`write_ics`] writes all-day events (the massage plan) as an RFC 5545 calendar;
+//! [`write_feed`] writes timed appointments as a subscription feed.
 //!
 //! Nothing in this crate panics on bad input: the importers are meant to be fuzzed.
 
@@ -49,7 +50,7 @@ pub use kneadtime_domain::{Entry, Origin};
 
 pub use crate::csv::parse_csv;
 pub use crate::ics::parse_ics;
-pub use crate::ics_write::{IcsEvent, write_ics};
+pub use crate::ics_write::{IcsEvent, TimedEvent, write_feed, write_ics};
 
 /// A training calendar read from a file.
 #[derive(Debug, Clone, PartialEq)]
