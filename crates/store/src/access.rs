@@ -71,6 +71,16 @@ impl Store {
         staff_from(&row)
     }
 
+    /// Every staff login, owners first, then by name.
+    pub async fn staff_list(&self) -> Result<Vec<Staff>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, email, name, role, therapist_id, password_hash FROM staff ORDER BY role, name, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(staff_from).collect()
+    }
+
     pub async fn staff(&self, id: &str) -> Result<Staff, StoreError> {
         let row = sqlx::query(
             "SELECT id, email, name, role, therapist_id, password_hash FROM staff WHERE id = $1",

@@ -374,6 +374,20 @@ impl Store {
         rows.iter().map(appointment_from).collect()
     }
 
+    /// Every appointment of every status overlapping `[from, to)`, by start.
+    pub async fn appointments_between(&self, from: i64, to: i64) -> Result<Vec<Appointment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
+             created_by, created_at, idempotency_key FROM appointments \
+             WHERE start_at < $2 AND end_at > $1 ORDER BY start_at, id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(appointment_from).collect()
+    }
+
     /// A client's appointments of every status, by start.
     pub async fn appointments_for_client(
         &self,

@@ -11,7 +11,7 @@ use crate::{
     check_date, col, from_json, json_text, new_id, now,
 };
 
-fn client_from(row: &AnyRow) -> Result<Client, StoreError> {
+pub(crate) fn client_from(row: &AnyRow) -> Result<Client, StoreError> {
     let days: String = col(row, "unavailable_weekdays")?;
     Ok(Client {
         id: col(row, "id")?,
@@ -47,7 +47,7 @@ fn race_from(row: &AnyRow) -> Result<ClientRace, StoreError> {
     })
 }
 
-fn note_from(row: &AnyRow) -> Result<SessionNote, StoreError> {
+pub(crate) fn note_from(row: &AnyRow) -> Result<SessionNote, StoreError> {
     let findings: String = col(row, "findings")?;
     let techniques: String = col(row, "techniques")?;
     let pressure: Option<String> = col(row, "pressure_used")?;

@@ -18,6 +18,7 @@ mod booking;
 mod catalog;
 mod clients;
 mod error;
+mod feeds;
 mod model;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -27,6 +28,7 @@ use sqlx::{Any, AnyPool, Connection, Row, Transaction};
 
 pub use booking::cells;
 pub use error::StoreError;
+pub use feeds::FeedOwner;
 pub use model::*;
 
 /// Length of one booking cell in seconds.

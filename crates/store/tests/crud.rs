@@ -24,6 +24,7 @@ both!(
     idempotent_responses_keep_the_first,
     rate_limits_count_per_window,
     opening_twice_keeps_the_data,
+    feed_tokens_and_lookups,
 );
 
 async fn the_clinic_row_exists_and_updates(t: Ctx) {
@@ -437,4 +438,28 @@ async fn a_new_sqlite_file_is_created_in_wal_mode() {
         Store::open("mysql://x").await,
         Err(StoreError::Invalid(_))
     ));
+}
+
+async fn feed_tokens_and_lookups(ctx: Ctx) {
+    use kneadtime_store::FeedOwner;
+    let s = &ctx.store;
+    let w = world(s, 0).await;
+    let (t, c) = (&w.therapist, &w.client);
+    s.create_feed_token("h1", &FeedOwner::Therapist(t.id.clone())).await.unwrap();
+    s.create_feed_token("h2", &FeedOwner::Client(c.id.clone())).await.unwrap();
+    assert_eq!(s.feed_owner("h1").await.unwrap(), FeedOwner::Therapist(t.id.clone()));
+    assert_eq!(s.feed_owner("h2").await.unwrap(), FeedOwner::Client(c.id.clone()));
+    assert_eq!(s.feed_owner("nope").await, Err(StoreError::NotFound));
+    assert_eq!(s.revoke_feed_tokens(&FeedOwner::Client(c.id.clone())).await.unwrap(), 1);
+    assert_eq!(s.feed_owner("h2").await, Err(StoreError::NotFound));
+
+    assert!(!s.treats(&t.id, &c.id).await.unwrap());
+    s.book(w.at(NINE, 60)).await.unwrap();
+    assert!(s.treats(&t.id, &c.id).await.unwrap());
+    assert_eq!(s.client_ids_of_therapist(&t.id).await.unwrap(), vec![c.id.clone()]);
+    assert_eq!(s.appointments_between(NINE, NINE + 1).await.unwrap().len(), 1);
+    assert!(s.appointments_between(NINE + 3600, NINE + 9000).await.unwrap().is_empty());
+    let found = s.clients_by_email("  BEN@example.org ").await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, c.id);
 }

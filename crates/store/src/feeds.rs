@@ -1,0 +1,98 @@
+//! Calendar feed tokens (one secret per therapist or client, stored as a hash) and the
+//! lookups the server's access rules need: which clients a therapist treats, which
+//! note belongs to which appointment, clients by email.
+
+use crate::{Client, SessionNote, Store, StoreError, col, now};
+
+/// Whose appointments a feed shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedOwner {
+    Therapist(String),
+    Client(String),
+}
+
+impl Store {
+    /// Records a feed token hash for a therapist or a client. An owner may have several
+    /// (a new one is made when the old link is revoked).
+    pub async fn create_feed_token(&self, token_hash: &str, owner: &FeedOwner) -> Result<(), StoreError> {
+        let (t, c) = match owner {
+            FeedOwner::Therapist(id) => (Some(id.clone()), None),
+            FeedOwner::Client(id) => (None, Some(id.clone())),
+        };
+        sqlx::query("INSERT INTO feed_tokens (token_hash, therapist_id, client_id, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(t)
+            .bind(c)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whose feed a token hash opens.
+    pub async fn feed_owner(&self, token_hash: &str) -> Result<FeedOwner, StoreError> {
+        let row = sqlx::query("SELECT therapist_id, client_id FROM feed_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_one(&self.pool)
+            .await?;
+        let t: Option<String> = col(&row, "therapist_id")?;
+        let c: Option<String> = col(&row, "client_id")?;
+        match (t, c) {
+            (Some(t), None) => Ok(FeedOwner::Therapist(t)),
+            (None, Some(c)) => Ok(FeedOwner::Client(c)),
+            _ => Err(StoreError::Backend("a feed token must belong to one therapist or client".into())),
+        }
+    }
+
+    /// Revokes every feed token of an owner.
+    pub async fn revoke_feed_tokens(&self, owner: &FeedOwner) -> Result<u64, StoreError> {
+        let (sql, id) = match owner {
+            FeedOwner::Therapist(id) => ("DELETE FROM feed_tokens WHERE therapist_id = $1", id),
+            FeedOwner::Client(id) => ("DELETE FROM feed_tokens WHERE client_id = $1", id),
+        };
+        Ok(sqlx::query(sql).bind(id).execute(&self.pool).await?.rows_affected())
+    }
+
+    /// Clients with this email (trimmed, compared without case), oldest first.
+    pub async fn clients_by_email(&self, email: &str) -> Result<Vec<Client>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
+             FROM clients WHERE LOWER(email) = $1 ORDER BY created_at, id",
+        )
+        .bind(email.trim().to_lowercase())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(crate::clients::client_from).collect()
+    }
+
+    /// True when the therapist has (or had) an appointment with the client.
+    pub async fn treats(&self, therapist_id: &str, client_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM appointments WHERE therapist_id = $1 AND client_id = $2")
+            .bind(therapist_id)
+            .bind(client_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(col::<i64>(&row, "n")? > 0)
+    }
+
+    /// Ids of the clients a therapist has (or had) appointments with.
+    pub async fn client_ids_of_therapist(&self, therapist_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT client_id FROM appointments WHERE therapist_id = $1 ORDER BY client_id")
+            .bind(therapist_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| col(r, "client_id")).collect()
+    }
+
+    /// One note by id.
+    pub async fn note(&self, id: &str) -> Result<SessionNote, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, appointment_id, findings, pressure_used, techniques, homework_given, homework_done, created_at \
+             FROM session_notes WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        crate::clients::note_from(&row)
+    }
+}
