@@ -10,6 +10,7 @@ pub mod entry;
 pub mod load;
 pub mod massage;
 pub mod next;
+pub mod notes;
 pub mod phase;
 pub mod plan;
 pub mod profile;

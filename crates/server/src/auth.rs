@@ -1,0 +1,490 @@
+//! Who is asking: staff sign-in with argon2 passwords, clients through their personal
+//! link (or a password they set), server-side sessions in the database, CSRF checks on
+//! cookie sessions, and rate-limited sign-in. Only hashes of secrets are stored.
+
+use std::net::SocketAddr;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kneadtime_store::{Principal, Role, StoreError, WebSession};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiJson, ApiResult};
+
+pub const COOKIE: &str = "kt_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+const LOGIN_WINDOW_SECS: i64 = 300;
+const MIN_PASSWORD: usize = 10;
+
+/// A fresh 256-bit secret as 64 hex digits.
+pub fn new_token() -> String {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the OS random source failed");
+    hex(&b)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// What the database keeps of a secret token.
+pub fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// An argon2id hash (PHC string), computed off the async threads.
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).expect("the OS random source failed");
+        let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt");
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "password hashing failed"))?
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "password hashing failed"))
+}
+
+/// True when `password` matches the stored argon2 hash.
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+pub fn check_new_password(p: &str) -> ApiResult<()> {
+    if p.chars().count() < MIN_PASSWORD {
+        return Err(ApiError::field("password", format!("expected at least {MIN_PASSWORD} characters")));
+    }
+    if p.len() > 1024 {
+        return Err(ApiError::field("password", "expected at most 1024 bytes"));
+    }
+    Ok(())
+}
+
+/// The signed-in caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    Owner { staff_id: String },
+    Therapist { staff_id: String, therapist_id: Option<String> },
+    Client { client_id: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub who: Who,
+    pub session_hash: String,
+    pub csrf_token: String,
+}
+
+impl Caller {
+    pub fn is_owner(&self) -> bool {
+        matches!(self.who, Who::Owner { .. })
+    }
+
+    pub fn is_staff(&self) -> bool {
+        !matches!(self.who, Who::Client { .. })
+    }
+
+    pub fn require_owner(&self) -> ApiResult<()> {
+        if self.is_owner() { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+
+    pub fn require_staff(&self) -> ApiResult<()> {
+        if self.is_staff() { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+
+    /// The therapist record a therapist login works as.
+    pub fn therapist_id(&self) -> Option<&str> {
+        match &self.who {
+            Who::Therapist { therapist_id, .. } => therapist_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn client_id(&self) -> Option<&str> {
+        match &self.who {
+            Who::Client { client_id } => Some(client_id),
+            _ => None,
+        }
+    }
+
+    /// Who did it, for the record: `staff:ID` or `client:ID`.
+    pub fn actor(&self) -> String {
+        match &self.who {
+            Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => format!("staff:{staff_id}"),
+            Who::Client { client_id } => format!("client:{client_id}"),
+        }
+    }
+
+    /// Owner, the client themself, or a therapist who treats them.
+    pub async fn require_client_access(&self, state: &AppState, client_id: &str) -> ApiResult<()> {
+        match &self.who {
+            Who::Owner { .. } => Ok(()),
+            Who::Client { client_id: me } if me == client_id => Ok(()),
+            Who::Therapist { therapist_id: Some(t), .. } if state.store.treats(t, client_id).await? => Ok(()),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+
+    /// Owner, or the therapist themself.
+    pub fn require_therapist_access(&self, therapist_id: &str) -> ApiResult<()> {
+        if self.is_owner() || self.therapist_id() == Some(therapist_id) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        v.split(';').find_map(|kv| {
+            let (k, val) = kv.trim().split_once('=')?;
+            (k == COOKIE && !val.is_empty()).then(|| val.to_string())
+        })
+    })
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+/// A cross-site form post carries a foreign Origin; refuse it whatever the cookie says.
+fn origin_ok(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return true };
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+    origin_host.eq_ignore_ascii_case(host)
+}
+
+/// Resolves the session of a request, if any. A cookie session must show its CSRF token
+/// (header `X-CSRF-Token`) on anything but GET/HEAD; a bearer token needs none, since
+/// browsers never attach it by themselves.
+pub async fn caller_of(parts: &Parts, state: &AppState) -> ApiResult<Option<Caller>> {
+    let (token, via_cookie) = match bearer_token(&parts.headers) {
+        Some(t) => (t, false),
+        None => match cookie_token(&parts.headers) {
+            Some(t) => (t, true),
+            None => return Ok(None),
+        },
+    };
+    let hash = hash_token(&token);
+    let session = match state.store.web_session(&hash, now()).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "the session has expired or was signed out; sign in again",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if via_cookie && !matches!(parts.method, Method::GET | Method::HEAD) {
+        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !origin_ok(&parts.headers) || !constant_eq(sent, &session.csrf_token) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "missing or wrong X-CSRF-Token header for a cookie session",
+            ));
+        }
+    }
+    let who = match &session.principal {
+        Principal::Client(id) => Who::Client { client_id: id.clone() },
+        Principal::Staff(id) => {
+            let staff = state.store.staff(id).await?;
+            match staff.role {
+                Role::Owner => Who::Owner { staff_id: staff.id },
+                Role::Therapist => Who::Therapist { staff_id: staff.id, therapist_id: staff.therapist_id },
+            }
+        }
+    };
+    Ok(Some(Caller { who, session_hash: hash, csrf_token: session.csrf_token }))
+}
+
+pub fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        caller_of(parts, state).await?.ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// A caller who may be anonymous.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(MaybeCaller(caller_of(parts, state).await?))
+    }
+}
+
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientLoginBody {
+    /// The secret from the client's personal link.
+    pub token: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionOut {
+    /// Send as `Authorization: Bearer TOKEN`; the same value is set as a cookie.
+    pub token: String,
+    /// Send as `X-CSRF-Token` with cookie-authenticated writes.
+    pub csrf_token: String,
+    pub expires_at: String,
+    pub role: &'static str,
+    pub id: String,
+    pub name: String,
+}
+
+/// Counts a sign-in attempt against the caller's address and the account name; a 429
+/// once either is over the limit.
+async fn limit_logins(state: &AppState, addr: SocketAddr, account: &str) -> ApiResult<()> {
+    let n = state.config.login_attempts;
+    let by_ip = state.store.hit(&format!("login:ip:{}", addr.ip()), LOGIN_WINDOW_SECS, n).await?;
+    let by_account = state
+        .store
+        .hit(&format!("login:acct:{}", hash_token(&account.trim().to_lowercase())), LOGIN_WINDOW_SECS, n)
+        .await?;
+    if by_ip && by_account {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many sign-in attempts; wait five minutes and try again",
+        ))
+    }
+}
+
+async fn start_session(state: &AppState, principal: Principal, role: &'static str, id: String, name: String) -> ApiResult<Response> {
+    let token = new_token();
+    let csrf = new_token();
+    let expires_at = now() + state.config.session_days * 86_400;
+    state
+        .store
+        .create_web_session(&WebSession {
+            token_hash: hash_token(&token),
+            principal,
+            csrf_token: csrf.clone(),
+            expires_at,
+        })
+        .await?;
+    let secure = if state.base_url.starts_with("https://") { "; Secure" } else { "" };
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        state.config.session_days * 86_400
+    );
+    let body = SessionOut {
+        token,
+        csrf_token: csrf,
+        expires_at: jiff::Timestamp::from_second(expires_at).map(|t| t.to_string()).unwrap_or_default(),
+        role,
+        id,
+        name,
+    };
+    let mut res = (StatusCode::OK, axum::Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "the email or password is not right")
+}
+
+/// POST /api/login: staff sign-in.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<Response> {
+    limit_logins(&state, addr, &body.email).await?;
+    let staff = match state.store.staff_by_email(&body.email).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound) => {
+            // Same work as a real check, so timing does not tell which emails exist.
+            let _ = verify_password(body.password, DUMMY_HASH.to_string()).await;
+            return Err(wrong_credentials());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !verify_password(body.password, staff.password_hash.clone()).await {
+        return Err(wrong_credentials());
+    }
+    let role = staff.role.as_str();
+    start_session(&state, Principal::Staff(staff.id.clone()), role, staff.id, staff.name).await
+}
+
+/// An argon2 hash of a random password, for equal-time failures.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2eMQK3l9dWAbR/LHX0aCNG9bk5kGbJAEbbdOpUbkCyE";
+
+/// POST /api/client-login: a client by personal-link token, or by email and password.
+pub async fn client_login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<ClientLoginBody>,
+) -> ApiResult<Response> {
+    let client = match (&body.token, &body.email, &body.password) {
+        (Some(token), None, None) => {
+            limit_logins(&state, addr, "client-link").await?;
+            match state.store.client_by_token_hash(&hash_token(token.trim())).await {
+                Ok(c) => c,
+                Err(StoreError::NotFound) => {
+                    return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "this link is not valid"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        (None, Some(email), Some(password)) => {
+            limit_logins(&state, addr, email).await?;
+            let mut found = None;
+            for c in state.store.clients_by_email(email).await? {
+                if let Some(h) = &c.password_hash
+                    && verify_password(password.clone(), h.clone()).await
+                {
+                    found = Some(c);
+                    break;
+                }
+            }
+            match found {
+                Some(c) => c,
+                None => {
+                    let _ = verify_password(password.clone(), DUMMY_HASH.to_string()).await;
+                    return Err(wrong_credentials());
+                }
+            }
+        }
+        _ => return Err(ApiError::bad("send either {\"token\"} or {\"email\", \"password\"}")),
+    };
+    start_session(&state, Principal::Client(client.id.clone()), "client", client.id, client.name).await
+}
+
+/// POST /api/logout: ends the session and clears the cookie.
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    state.store.delete_web_session(&caller.session_hash).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("kt_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    Ok(res)
+}
+
+/// GET /api/me: who the session belongs to.
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<serde_json::Value>> {
+    Ok(axum::Json(match &caller.who {
+        Who::Client { client_id } => {
+            let c = state.store.client(client_id).await?;
+            json!({ "role": "client", "id": c.id, "name": c.name, "csrf_token": caller.csrf_token })
+        }
+        Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => {
+            let s = state.store.staff(staff_id).await?;
+            json!({
+                "role": s.role.as_str(), "id": s.id, "name": s.name, "email": s.email,
+                "therapist_id": s.therapist_id, "csrf_token": caller.csrf_token
+            })
+        }
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    pub password: String,
+    /// Required for staff: the password being replaced.
+    pub current_password: Option<String>,
+}
+
+/// PUT /api/me/password: a client sets (or a staff member changes) their password.
+pub async fn set_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> ApiResult<StatusCode> {
+    check_new_password(&body.password)?;
+    match &caller.who {
+        Who::Client { client_id } => {
+            let mut c = state.store.client(client_id).await?;
+            if c.email.trim().is_empty() {
+                return Err(ApiError::unprocessable(
+                    "email_needed",
+                    "a password signs in with the email on file; ask the clinic to add your email first",
+                ));
+            }
+            c.password_hash = Some(hash_password(body.password).await?);
+            state.store.update_client(&c).await?;
+        }
+        Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => {
+            let s = state.store.staff(staff_id).await?;
+            let current = body.current_password.unwrap_or_default();
+            if !verify_password(current, s.password_hash).await {
+                return Err(ApiError::field("current_password", "the current password is not right"));
+            }
+            state.store.set_staff_password(staff_id, &hash_password(body.password).await?).await?;
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery".into(), h.clone()).await);
+        assert!(!verify_password("wrong horse battery".into(), h).await);
+        assert!(!verify_password("x".into(), DUMMY_HASH.into()).await);
+        assert!(!verify_password("x".into(), "not a hash".into()).await);
+    }
+
+    #[test]
+    fn tokens_are_long_and_hashes_differ() {
+        let t = new_token();
+        assert_eq!(t.len(), 64);
+        assert_ne!(t, new_token());
+        assert_eq!(hash_token(&t).len(), 64);
+        assert_ne!(hash_token(&t), t);
+        assert!(constant_eq("abc", "abc") && !constant_eq("abc", "abd") && !constant_eq("ab", "abc"));
+    }
+}

@@ -1,0 +1,446 @@
+//! Appointments over HTTP: book (with an idempotency key), cancel, reschedule, mark done
+//! or no-show, list and read. A booking that breaks an error rule is refused with the
+//! rule and the nearest good slots, unless staff override it with a recorded reason.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kneadtime_domain::{DayFit, day_fit};
+use kneadtime_store::{Appointment, NewAppointment, Service, Status, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::{Caller, hash_token, now};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
+use crate::schedule::{
+    ClientContext, client_context, local_date, local_datetime, nearest_good, parse_date, parse_instant, show,
+    within_hours, zone_of,
+};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppointmentOut {
+    pub id: String,
+    pub therapist_id: String,
+    pub therapist_name: String,
+    pub client_id: String,
+    pub client_name: String,
+    pub service_id: String,
+    pub service_name: String,
+    pub start: String,
+    pub end: String,
+    pub date: jiff::civil::Date,
+    pub local_time: String,
+    pub time_zone: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
+    /// How the day fits the client's training, when it was judged in this request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit: Option<DayFit>,
+}
+
+/// Names for ids, loaded once per request.
+pub struct Names {
+    therapists: HashMap<String, String>,
+    services: HashMap<String, String>,
+    clients: HashMap<String, String>,
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl Names {
+    pub async fn load(state: &AppState) -> ApiResult<Names> {
+        let clinic = state.store.clinic().await?;
+        Ok(Names {
+            therapists: state.store.therapists().await?.into_iter().map(|t| (t.id, t.name)).collect(),
+            services: state.store.services().await?.into_iter().map(|s| (s.id, s.name)).collect(),
+            clients: HashMap::new(),
+            tz: zone_of(&clinic.time_zone),
+        })
+    }
+
+    pub async fn with_clients(mut self, state: &AppState) -> ApiResult<Names> {
+        self.clients = state.store.clients().await?.into_iter().map(|c| (c.id, c.name)).collect();
+        Ok(self)
+    }
+
+    pub fn view(&self, a: &Appointment, client_name: Option<&str>, fit: Option<DayFit>) -> AppointmentOut {
+        let name = |m: &HashMap<String, String>, id: &str| m.get(id).cloned().unwrap_or_default();
+        AppointmentOut {
+            id: a.id.clone(),
+            therapist_id: a.therapist_id.clone(),
+            therapist_name: name(&self.therapists, &a.therapist_id),
+            client_id: a.client_id.clone(),
+            client_name: client_name.map(str::to_string).unwrap_or_else(|| name(&self.clients, &a.client_id)),
+            service_id: a.service_id.clone(),
+            service_name: name(&self.services, &a.service_id),
+            start: show(a.start_at, &self.tz),
+            end: show(a.end_at, &self.tz),
+            date: local_date(a.start_at, &self.tz),
+            local_time: local_datetime(a.start_at, &self.tz).time().strftime("%H:%M").to_string(),
+            time_zone: self.tz.iana_name().unwrap_or("UTC").to_string(),
+            status: a.status,
+            override_reason: a.override_reason.clone(),
+            fit,
+        }
+    }
+}
+
+/// Owner, the appointment's therapist, or its client.
+pub fn may_see(caller: &Caller, a: &Appointment) -> bool {
+    caller.is_owner() || caller.therapist_id() == Some(a.therapist_id.as_str()) || caller.client_id() == Some(a.client_id.as_str())
+}
+
+async fn load_visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Appointment> {
+    let a = match state.store.appointment(id).await {
+        Ok(a) => a,
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("appointment")),
+        Err(e) => return Err(e.into()),
+    };
+    // Someone who may not see it is told it does not exist: ids are not probed.
+    if may_see(caller, &a) { Ok(a) } else { Err(ApiError::not_found("appointment")) }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookBody {
+    /// Required for staff; a client books for themself.
+    pub client_id: Option<String>,
+    pub service_id: String,
+    pub therapist_id: String,
+    /// RFC 3339 (`2027-04-27T10:00:00+01:00`) or wall-clock time in the clinic's zone.
+    pub start: String,
+    /// Staff only: why the booking goes ahead against an error rule.
+    pub override_reason: Option<String>,
+}
+
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    let k = v.to_str().map_err(|_| ApiError::field("Idempotency-Key", "expected printable ASCII"))?.trim();
+    if k.is_empty() || k.len() > 200 {
+        return Err(ApiError::field("Idempotency-Key", "expected 1 to 200 characters"));
+    }
+    Ok(Some(k.to_string()))
+}
+
+/// POST /api/appointments
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<BookBody>,
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    // Keys are per caller, so one caller's key can never replay another's answer.
+    let scoped = key.as_ref().map(|k| hash_token(&format!("{}\n{k}", caller.actor())));
+    let request_hash = hash_token(&serde_json::to_string(&body).unwrap_or_default());
+    if let Some(k) = &scoped
+        && let Some(prev) = state.store.idempotent_response(k).await?
+    {
+        if prev.request_hash != request_hash {
+            return Err(ApiError::unprocessable(
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request; use a new key",
+            ));
+        }
+        let status = StatusCode::from_u16(prev.response_status as u16).unwrap_or(StatusCode::OK);
+        let body: Value = serde_json::from_str(&prev.response_body).unwrap_or(Value::Null);
+        return Ok((status, Json(body)).into_response());
+    }
+    let out = book(&state, &caller, &body, scoped.clone()).await?;
+    let value = serde_json::to_value(&out).unwrap_or(Value::Null);
+    if let Some(k) = &scoped {
+        match state.store.put_idempotent_response(k, &request_hash, 201, &value.to_string()).await {
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((StatusCode::CREATED, Json(value)).into_response())
+}
+
+async fn active_service(state: &AppState, id: &str) -> ApiResult<Service> {
+    match state.store.service(id).await {
+        Ok(s) if s.active => Ok(s),
+        Ok(_) => Err(ApiError::unprocessable("service_inactive", "this service is no longer offered").with_field("service_id")),
+        Err(StoreError::NotFound) => Err(ApiError::not_found("service").with_field("service_id")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn active_therapist(state: &AppState, id: &str) -> ApiResult<()> {
+    match state.store.therapist(id).await {
+        Ok(t) if t.active => Ok(()),
+        Ok(_) => Err(ApiError::unprocessable("therapist_inactive", "this therapist no longer takes bookings").with_field("therapist_id")),
+        Err(StoreError::NotFound) => Err(ApiError::not_found("therapist").with_field("therapist_id")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The checks shared by booking and rescheduling; returns the day's fit.
+#[allow(clippy::too_many_arguments)]
+async fn judge(
+    state: &AppState,
+    caller: &Caller,
+    ctx: &ClientContext,
+    service: &Service,
+    therapist_id: &str,
+    start: i64,
+    override_reason: Option<&str>,
+    moving: Option<&str>,
+) -> ApiResult<DayFit> {
+    let now = now();
+    let len = service.length_min * 60;
+    if start < now {
+        return Err(ApiError::unprocessable("in_the_past", "that time has already passed").with_field("start"));
+    }
+    if !within_hours(state, therapist_id, start, len, &ctx.tz).await? {
+        let nearest = nearest_good(state, ctx, service, start, moving, now).await?;
+        return Err(ApiError::unprocessable(
+            "outside_hours",
+            "the therapist does not work then (outside working hours or on leave)",
+        )
+        .with_field("start")
+        .with_details(json!({ "nearest": nearest })));
+    }
+    let date = local_date(start, &ctx.tz);
+    let fit = day_fit(
+        &ctx.season,
+        crate::schedule::wanted(service),
+        date,
+        Some(local_datetime(start, &ctx.tz)),
+        &ctx.previous(moving),
+    );
+    if !fit.allowed {
+        let overridden = caller.is_staff() && override_reason.is_some_and(|r| !r.trim().is_empty());
+        if !overridden {
+            let broken = fit.findings.iter().find(|f| f.severity == kneadtime_domain::Severity::Error);
+            let rule = broken.map(|f| f.rule.as_str()).unwrap_or("");
+            let mut message = broken.map(|f| f.message.clone()).unwrap_or_default();
+            if caller.is_staff() {
+                message.push_str(" Staff may book it anyway with an override_reason.");
+            }
+            let nearest = nearest_good(state, ctx, service, start, moving, now).await?;
+            return Err(ApiError::unprocessable("rule_broken", message).with_field("start").with_details(json!({
+                "rule": rule,
+                "findings": fit.findings,
+                "nearest": nearest,
+            })));
+        }
+    }
+    Ok(fit)
+}
+
+async fn book(state: &AppState, caller: &Caller, body: &BookBody, key: Option<String>) -> ApiResult<AppointmentOut> {
+    let client_id = match (caller.client_id(), &body.client_id) {
+        (Some(me), None) => me.to_string(),
+        (Some(me), Some(c)) if c == me => me.to_string(),
+        (Some(_), Some(_)) => return Err(ApiError::forbidden()),
+        (None, Some(c)) => c.clone(),
+        (None, None) => return Err(ApiError::field("client_id", "expected the client's id")),
+    };
+    if !caller.is_staff() && body.override_reason.is_some() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "override_not_allowed", "only staff may override a rule"));
+    }
+    if let Some(t) = caller.therapist_id()
+        && t != body.therapist_id
+    {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "a therapist books on their own schedule"));
+    }
+    if caller.is_staff() && !caller.is_owner() && caller.therapist_id().is_none() {
+        return Err(ApiError::forbidden());
+    }
+    let service = active_service(state, &body.service_id).await?;
+    active_therapist(state, &body.therapist_id).await?;
+    let ctx = client_context(state, &client_id).await.map_err(|e| e.with_field("client_id"))?;
+    let start = parse_instant("start", &body.start, &ctx.tz)?;
+    let fit = judge(state, caller, &ctx, &service, &body.therapist_id, start, body.override_reason.as_deref(), None).await?;
+    let override_reason = if fit.allowed { None } else { body.override_reason.as_ref().map(|r| r.trim().to_string()) };
+    let new = NewAppointment {
+        therapist_id: body.therapist_id.clone(),
+        client_id: client_id.clone(),
+        service_id: service.id.clone(),
+        start_at: start,
+        end_at: start + service.length_min * 60,
+        override_reason,
+        created_by: caller.actor(),
+        idempotency_key: key,
+    };
+    let a = match state.store.book(new).await {
+        Ok(a) => a,
+        Err(StoreError::Conflict) => {
+            let nearest = nearest_good(state, &ctx, &service, start, None, now()).await?;
+            return Err(ApiError::conflict("slot_taken", "that time was just taken; here are the nearest good slots")
+                .with_field("start")
+                .with_details(json!({ "nearest": nearest })));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let names = Names::load(state).await?;
+    Ok(names.view(&a, Some(&ctx.client.name), Some(fit)))
+}
+
+/// POST /api/appointments/{id}/cancel
+pub async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<AppointmentOut>> {
+    load_visible(&state, &caller, &id).await?;
+    let a = state.store.cancel(&id).await.map_err(|e| match e {
+        StoreError::Invalid(why) => ApiError::conflict("wrong_state", format!("cannot cancel: {why}")),
+        e => e.into(),
+    })?;
+    let names = Names::load(&state).await?.with_clients(&state).await?;
+    Ok(Json(names.view(&a, None, None)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleBody {
+    pub start: String,
+    /// Move to another therapist (staff only; a therapist only to themself).
+    pub therapist_id: Option<String>,
+    pub override_reason: Option<String>,
+}
+
+/// POST /api/appointments/{id}/reschedule
+pub async fn reschedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RescheduleBody>,
+) -> ApiResult<Json<AppointmentOut>> {
+    let a = load_visible(&state, &caller, &id).await?;
+    if a.status != Status::Booked {
+        return Err(ApiError::conflict("wrong_state", format!("the appointment is {}", a.status.as_str())));
+    }
+    if !caller.is_staff() && (body.therapist_id.is_some() || body.override_reason.is_some()) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only staff may change the therapist or override a rule"));
+    }
+    let therapist_id = body.therapist_id.clone().unwrap_or_else(|| a.therapist_id.clone());
+    if let Some(t) = caller.therapist_id()
+        && t != therapist_id
+    {
+        return Err(ApiError::forbidden());
+    }
+    active_therapist(&state, &therapist_id).await?;
+    let service = state.store.service(&a.service_id).await?;
+    let ctx = client_context(&state, &a.client_id).await?;
+    let start = parse_instant("start", &body.start, &ctx.tz)?;
+    let fit = judge(&state, &caller, &ctx, &service, &therapist_id, start, body.override_reason.as_deref(), Some(&id)).await?;
+    let moved = state
+        .store
+        .reschedule(&id, start, start + service.length_min * 60, Some(&therapist_id))
+        .await;
+    let a = match moved {
+        Ok(a) => a,
+        Err(StoreError::Conflict) => {
+            let nearest = nearest_good(&state, &ctx, &service, start, Some(&id), now()).await?;
+            return Err(ApiError::conflict("slot_taken", "that time is taken; the appointment is unchanged")
+                .with_field("start")
+                .with_details(json!({ "nearest": nearest })));
+        }
+        Err(StoreError::Invalid(why)) => return Err(ApiError::conflict("wrong_state", why)),
+        Err(e) => return Err(e.into()),
+    };
+    let names = Names::load(&state).await?;
+    Ok(Json(names.view(&a, Some(&ctx.client.name), Some(fit))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    /// `completed` or `no_show`.
+    pub status: String,
+}
+
+/// POST /api/appointments/{id}/status: staff mark an appointment completed or a no-show.
+pub async fn set_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> ApiResult<Json<AppointmentOut>> {
+    caller.require_staff()?;
+    load_visible(&state, &caller, &id).await?;
+    let status = match Status::parse(&body.status) {
+        Some(s @ (Status::Completed | Status::NoShow)) => s,
+        _ => return Err(ApiError::field("status", format!("expected completed or no_show, found {:?}", body.status))),
+    };
+    let a = state.store.set_status(&id, status).await.map_err(|e| match e {
+        StoreError::Invalid(why) => ApiError::conflict("wrong_state", why),
+        e => e.into(),
+    })?;
+    let names = Names::load(&state).await?.with_clients(&state).await?;
+    Ok(Json(names.view(&a, None, None)))
+}
+
+/// GET /api/appointments/{id}
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<AppointmentOut>> {
+    let a = load_visible(&state, &caller, &id).await?;
+    let names = Names::load(&state).await?;
+    let client = state.store.client(&a.client_id).await?;
+    Ok(Json(names.view(&a, Some(&client.name), None)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// First local date (default: today).
+    pub from: Option<String>,
+    /// Last local date, inclusive (default: a week from `from`).
+    pub to: Option<String>,
+    pub therapist_id: Option<String>,
+    pub client_id: Option<String>,
+    /// Include cancelled appointments.
+    pub include_cancelled: Option<bool>,
+}
+
+/// GET /api/appointments: the owner sees all, a therapist their own schedule, a client
+/// their own appointments.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Vec<AppointmentOut>>> {
+    let names = Names::load(&state).await?.with_clients(&state).await?;
+    let tz = names.tz.clone();
+    let today = local_date(now(), &tz);
+    let from = q.from.as_deref().map(|s| parse_date("from", s)).transpose()?.unwrap_or(today);
+    let to = q.to.as_deref().map(|s| parse_date("to", s)).transpose()?.unwrap_or_else(|| kneadtime_domain::season::add_days(from, 7));
+    if to < from {
+        return Err(ApiError::field("to", "expected a date on or after from"));
+    }
+    if kneadtime_domain::season::days_between(from, to) > 366 {
+        return Err(ApiError::field("to", "expected a range of at most 366 days"));
+    }
+    let start = |d: jiff::civil::Date| {
+        tz.to_ambiguous_timestamp(d.at(0, 0, 0, 0)).compatible().map(|t| t.as_second()).unwrap_or(0)
+    };
+    let (lo, hi) = (start(from), start(kneadtime_domain::season::add_days(to, 1)));
+    let mut therapist = q.therapist_id.clone();
+    let mut client = q.client_id.clone();
+    if let Some(me) = caller.client_id() {
+        if client.as_deref().is_some_and(|c| c != me) {
+            return Err(ApiError::forbidden());
+        }
+        client = Some(me.to_string());
+    } else if !caller.is_owner() {
+        let me = caller.therapist_id().ok_or_else(ApiError::forbidden)?;
+        if therapist.as_deref().is_some_and(|t| t != me) {
+            return Err(ApiError::forbidden());
+        }
+        therapist = Some(me.to_string());
+    }
+    let all = match &therapist {
+        Some(t) => state.store.appointments_for_therapist(t, lo, hi).await?,
+        None => state.store.appointments_between(lo, hi).await?,
+    };
+    let include_cancelled = q.include_cancelled.unwrap_or(false);
+    Ok(Json(
+        all.iter()
+            .filter(|a| client.as_deref().is_none_or(|c| a.client_id == c))
+            .filter(|a| include_cancelled || a.status != Status::Cancelled)
+            .map(|a| names.view(a, None, None))
+            .collect(),
+    ))
+}

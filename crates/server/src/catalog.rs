@@ -1,0 +1,515 @@
+//! The clinic's set-up over HTTP: the clinic itself (name, zone, rules profile),
+//! therapists and their logins, working hours, days off, and services.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use kneadtime_domain::Pressure;
+use kneadtime_store::{
+    ExceptionReason, NewException, NewService, NewStaff, NewTherapist, Role, Service, ServiceKind, Skill, Staff,
+    StoreError, Therapist, TherapistException, WorkingHours,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::{Caller, MaybeCaller, check_new_password, hash_password};
+use crate::error::{ApiError, ApiJson, ApiResult, Created};
+use crate::schedule::{clinic_profile, parse_date};
+
+#[derive(Debug, Serialize)]
+pub struct ClinicOut {
+    pub name: String,
+    pub time_zone: String,
+    /// The rules profile as TOML; empty means the built-in defaults.
+    pub profile_toml: String,
+}
+
+/// GET /api/clinic: public (the booking page shows the name and zone).
+pub async fn get_clinic(State(state): State<AppState>) -> ApiResult<Json<ClinicOut>> {
+    let c = state.store.clinic().await?;
+    Ok(Json(ClinicOut { name: c.name, time_zone: c.time_zone, profile_toml: c.profile_toml }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClinicBody {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub profile_toml: Option<String>,
+}
+
+/// PUT /api/clinic (owner)
+pub async fn put_clinic(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ClinicBody>,
+) -> ApiResult<Json<ClinicOut>> {
+    caller.require_owner()?;
+    let mut c = state.store.clinic().await?;
+    if let Some(n) = body.name {
+        c.name = non_empty("name", &n, 200)?;
+    }
+    if let Some(z) = body.time_zone {
+        let z = z.trim().to_string();
+        jiff::tz::TimeZone::get(&z).map_err(|_| {
+            ApiError::field("time_zone", format!("expected an IANA time zone name like Europe/London, found {z:?}"))
+        })?;
+        c.time_zone = z;
+    }
+    if let Some(p) = body.profile_toml {
+        clinic_profile(&p).map_err(|e| ApiError::field("profile_toml", e))?;
+        c.profile_toml = p;
+    }
+    state.store.update_clinic(&c).await?;
+    Ok(Json(ClinicOut { name: c.name, time_zone: c.time_zone, profile_toml: c.profile_toml }))
+}
+
+pub fn non_empty(field: &str, s: &str, max: usize) -> ApiResult<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(ApiError::field(field, "expected some text"));
+    }
+    if t.chars().count() > max {
+        return Err(ApiError::field(field, format!("expected at most {max} characters")));
+    }
+    Ok(t.to_string())
+}
+
+fn skills(field: &str, names: &[String]) -> ApiResult<Vec<Skill>> {
+    names
+        .iter()
+        .map(|n| {
+            Skill::parse(n).ok_or_else(|| {
+                let all: Vec<&str> = Skill::ALL.iter().map(|s| s.as_str()).collect();
+                ApiError::field(field, format!("expected one of {}, found {n:?}", all.join(", ")))
+            })
+        })
+        .collect()
+}
+
+/// GET /api/therapists: active therapists; anyone may list them (clients choose one).
+pub async fn list_therapists(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller) -> ApiResult<Json<Vec<Therapist>>> {
+    let owner = caller.as_ref().is_some_and(Caller::is_owner);
+    Ok(Json(state.store.therapists().await?.into_iter().filter(|t| owner || t.active).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TherapistBody {
+    pub name: String,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Give the therapist a login: email and a first password (10 characters or more).
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+/// POST /api/therapists (owner): a therapist, with a login when email and password are given.
+pub async fn create_therapist(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<TherapistBody>,
+) -> ApiResult<Created<Value>> {
+    caller.require_owner()?;
+    let name = non_empty("name", &body.name, 200)?;
+    let skills = skills("skills", &body.skills)?;
+    let login = match (&body.email, &body.password) {
+        (Some(e), Some(p)) => {
+            check_new_password(p)?;
+            Some((e.clone(), p.clone()))
+        }
+        (None, None) => None,
+        _ => return Err(ApiError::bad("give both email and password for a login, or neither")),
+    };
+    let t = state.store.create_therapist(&NewTherapist { name: name.clone(), skills }).await?;
+    let mut staff = None;
+    if let Some((email, password)) = login {
+        let s = state
+            .store
+            .create_staff(&NewStaff {
+                email,
+                name,
+                role: Role::Therapist,
+                therapist_id: Some(t.id.clone()),
+                password_hash: hash_password(password).await?,
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => ApiError::conflict("email_taken", "that email already has a login").with_field("email"),
+                StoreError::Invalid(m) => ApiError::field("email", m),
+                e => e.into(),
+            })?;
+        staff = Some(staff_out(&s));
+    }
+    Ok(Created(json!({ "therapist": t, "login": staff })))
+}
+
+fn staff_out(s: &Staff) -> Value {
+    json!({ "id": s.id, "email": s.email, "name": s.name, "role": s.role.as_str(), "therapist_id": s.therapist_id })
+}
+
+async fn therapist_or_404(state: &AppState, id: &str) -> ApiResult<Therapist> {
+    state.store.therapist(id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("therapist"),
+        e => e.into(),
+    })
+}
+
+/// GET /api/therapists/{id}: the therapist with hours and days off (staff).
+pub async fn get_therapist(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    caller.require_staff()?;
+    let t = therapist_or_404(&state, &id).await?;
+    let hours = state.store.working_hours(&id).await?;
+    let exceptions = state.store.exceptions(&id, "0000-01-01", "9999-12-31").await?;
+    Ok(Json(json!({ "therapist": t, "hours": hours_out(&hours), "exceptions": exceptions })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TherapistPatch {
+    pub name: Option<String>,
+    pub skills: Option<Vec<String>>,
+    pub active: Option<bool>,
+}
+
+/// PATCH /api/therapists/{id} (owner)
+pub async fn patch_therapist(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TherapistPatch>,
+) -> ApiResult<Json<Therapist>> {
+    caller.require_owner()?;
+    let mut t = therapist_or_404(&state, &id).await?;
+    if let Some(n) = body.name {
+        t.name = non_empty("name", &n, 200)?;
+    }
+    if let Some(s) = body.skills {
+        t.skills = skills("skills", &s)?;
+    }
+    if let Some(a) = body.active {
+        t.active = a;
+    }
+    state.store.update_therapist(&t).await?;
+    Ok(Json(t))
+}
+
+/// Working hours as people write them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoursSpan {
+    /// mon … sun
+    pub day: String,
+    /// "09:00"
+    pub start: String,
+    /// "17:30"; "24:00" for midnight.
+    pub end: String,
+}
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+fn minute_of(field: &str, s: &str) -> ApiResult<i64> {
+    let bad = || ApiError::field(field, format!("expected a time like 09:00 (00:00 to 24:00), found {s:?}"));
+    let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
+    let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if !(0..=24).contains(&h) || !(0..60).contains(&m) || (h == 24 && m != 0) {
+        return Err(bad());
+    }
+    Ok(h * 60 + m)
+}
+
+pub fn hours_out(hours: &[WorkingHours]) -> Vec<HoursSpan> {
+    hours
+        .iter()
+        .map(|h| HoursSpan {
+            day: DAYS[h.weekday.clamp(0, 6) as usize].to_string(),
+            start: format!("{:02}:{:02}", h.start_minute / 60, h.start_minute % 60),
+            end: format!("{:02}:{:02}", h.end_minute / 60, h.end_minute % 60),
+        })
+        .collect()
+}
+
+/// Reads and checks a weekly pattern: known days, end after start, no overlaps.
+pub fn hours_in(spans: &[HoursSpan]) -> ApiResult<Vec<WorkingHours>> {
+    let mut out = Vec::new();
+    for (i, s) in spans.iter().enumerate() {
+        let f = |name: &str| format!("hours[{i}].{name}");
+        let day = s.day.trim().to_ascii_lowercase();
+        let weekday = DAYS
+            .iter()
+            .position(|d| day.starts_with(d))
+            .ok_or_else(|| ApiError::field(&f("day"), format!("expected mon, tue, wed, thu, fri, sat or sun, found {:?}", s.day)))?;
+        let start = minute_of(&f("start"), &s.start)?;
+        let end = minute_of(&f("end"), &s.end)?;
+        if end <= start {
+            return Err(ApiError::field(&f("end"), "expected the end after the start"));
+        }
+        out.push(WorkingHours { weekday: weekday as i64, start_minute: start, end_minute: end });
+    }
+    out.sort_by_key(|h| (h.weekday, h.start_minute));
+    for w in out.windows(2) {
+        if w[0].weekday == w[1].weekday && w[1].start_minute < w[0].end_minute {
+            return Err(ApiError::field("hours", format!("two spans overlap on {}", DAYS[w[0].weekday as usize])));
+        }
+    }
+    Ok(out)
+}
+
+/// GET /api/therapists/{id}/hours (staff)
+pub async fn get_hours(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<HoursSpan>>> {
+    caller.require_staff()?;
+    therapist_or_404(&state, &id).await?;
+    Ok(Json(hours_out(&state.store.working_hours(&id).await?)))
+}
+
+/// PUT /api/therapists/{id}/hours (owner, or the therapist): replaces the weekly pattern.
+pub async fn put_hours(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Vec<HoursSpan>>,
+) -> ApiResult<Json<Vec<HoursSpan>>> {
+    caller.require_therapist_access(&id)?;
+    therapist_or_404(&state, &id).await?;
+    let hours = hours_in(&body)?;
+    state.store.set_working_hours(&id, &hours).await?;
+    Ok(Json(hours_out(&hours)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionBody {
+    pub from: String,
+    /// Inclusive; defaults to `from`.
+    pub to: Option<String>,
+    /// holiday, sick or other
+    pub reason: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// POST /api/therapists/{id}/exceptions (owner, or the therapist): days off.
+pub async fn create_exception(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ExceptionBody>,
+) -> ApiResult<Created<TherapistException>> {
+    caller.require_therapist_access(&id)?;
+    therapist_or_404(&state, &id).await?;
+    let from = parse_date("from", &body.from)?;
+    let to = body.to.as_deref().map(|t| parse_date("to", t)).transpose()?.unwrap_or(from);
+    if to < from {
+        return Err(ApiError::field("to", "expected a date on or after from"));
+    }
+    let reason = ExceptionReason::parse(&body.reason)
+        .ok_or_else(|| ApiError::field("reason", format!("expected holiday, sick or other, found {:?}", body.reason)))?;
+    let e = state
+        .store
+        .create_exception(&NewException {
+            therapist_id: id,
+            from_date: from.to_string(),
+            to_date: to.to_string(),
+            reason,
+            note: body.note.chars().take(500).collect(),
+        })
+        .await?;
+    Ok(Created(e))
+}
+
+/// GET /api/therapists/{id}/exceptions (staff)
+pub async fn list_exceptions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<TherapistException>>> {
+    caller.require_staff()?;
+    therapist_or_404(&state, &id).await?;
+    Ok(Json(state.store.exceptions(&id, "0000-01-01", "9999-12-31").await?))
+}
+
+/// DELETE /api/therapists/{id}/exceptions/{exception_id} (owner, or the therapist)
+pub async fn delete_exception(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, exception_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require_therapist_access(&id)?;
+    let mine = state.store.exceptions(&id, "0000-01-01", "9999-12-31").await?;
+    if !mine.iter().any(|e| e.id == exception_id) {
+        return Err(ApiError::not_found("day off"));
+    }
+    state.store.delete_exception(&exception_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// GET /api/services: what the clinic offers; public.
+pub async fn list_services(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller) -> ApiResult<Json<Vec<Service>>> {
+    let owner = caller.as_ref().is_some_and(Caller::is_owner);
+    Ok(Json(state.store.services().await?.into_iter().filter(|s| owner || s.active).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceBody {
+    pub name: String,
+    /// pre_event, post_event, maintenance, recovery_phase or general
+    pub kind: String,
+    pub length_min: i64,
+    pub price_cents: i64,
+    pub pressure_min: String,
+    pub pressure_max: String,
+    #[serde(default)]
+    pub buffer_after_min: i64,
+}
+
+fn service_in(b: &ServiceBody) -> ApiResult<NewService> {
+    let kind = ServiceKind::parse(&b.kind).ok_or_else(|| {
+        ApiError::field("kind", format!("expected pre_event, post_event, maintenance, recovery_phase or general, found {:?}", b.kind))
+    })?;
+    let pressure = |field: &str, s: &str| {
+        Pressure::parse(s).ok_or_else(|| ApiError::field(field, format!("expected light, moderate or deep, found {s:?}")))
+    };
+    let (pmin, pmax) = (pressure("pressure_min", &b.pressure_min)?, pressure("pressure_max", &b.pressure_max)?);
+    if pmax < pmin {
+        return Err(ApiError::field("pressure_max", "expected a pressure at least pressure_min"));
+    }
+    if !(5..=480).contains(&b.length_min) || b.length_min % 5 != 0 {
+        return Err(ApiError::field("length_min", "expected minutes from 5 to 480, in steps of 5"));
+    }
+    if !(0..=10_000_000).contains(&b.price_cents) {
+        return Err(ApiError::field("price_cents", "expected 0 to 10000000"));
+    }
+    if !(0..=240).contains(&b.buffer_after_min) {
+        return Err(ApiError::field("buffer_after_min", "expected 0 to 240 minutes"));
+    }
+    Ok(NewService {
+        name: non_empty("name", &b.name, 200)?,
+        kind,
+        length_min: b.length_min,
+        price_cents: b.price_cents,
+        pressure_min: pmin,
+        pressure_max: pmax,
+        buffer_after_min: b.buffer_after_min,
+    })
+}
+
+/// POST /api/services (owner)
+pub async fn create_service(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ServiceBody>,
+) -> ApiResult<Created<Service>> {
+    caller.require_owner()?;
+    Ok(Created(state.store.create_service(&service_in(&body)?).await?))
+}
+
+/// PUT /api/services/{id} (owner): replaces the service's fields.
+pub async fn put_service(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ServiceBody>,
+) -> ApiResult<Json<Service>> {
+    caller.require_owner()?;
+    let old = state.store.service(&id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("service"),
+        e => e.into(),
+    })?;
+    let n = service_in(&body)?;
+    let s = Service {
+        id: old.id,
+        name: n.name,
+        kind: n.kind,
+        length_min: n.length_min,
+        price_cents: n.price_cents,
+        pressure_min: n.pressure_min,
+        pressure_max: n.pressure_max,
+        buffer_after_min: n.buffer_after_min,
+        active: old.active,
+    };
+    state.store.update_service(&s).await?;
+    Ok(Json(s))
+}
+
+/// DELETE /api/services/{id} (owner): stops offering it; past bookings keep it.
+pub async fn delete_service(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    caller.require_owner()?;
+    state.store.deactivate_service(&id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("service"),
+        e => e.into(),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// GET /api/staff (owner): every login, without password hashes.
+pub async fn list_staff(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Value>>> {
+    caller.require_owner()?;
+    Ok(Json(state.store.staff_list().await?.iter().map(staff_out).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffBody {
+    pub email: String,
+    pub name: String,
+    /// owner or therapist
+    pub role: String,
+    pub therapist_id: Option<String>,
+    pub password: String,
+}
+
+/// POST /api/staff (owner): another login.
+pub async fn create_staff(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<StaffBody>,
+) -> ApiResult<Created<Value>> {
+    caller.require_owner()?;
+    let role = Role::parse(&body.role)
+        .ok_or_else(|| ApiError::field("role", format!("expected owner or therapist, found {:?}", body.role)))?;
+    if role == Role::Therapist && body.therapist_id.is_none() {
+        return Err(ApiError::field("therapist_id", "a therapist login needs the therapist's id"));
+    }
+    if let Some(t) = &body.therapist_id {
+        therapist_or_404(&state, t).await.map_err(|e| e.with_field("therapist_id"))?;
+    }
+    check_new_password(&body.password)?;
+    let s = state
+        .store
+        .create_staff(&NewStaff {
+            email: body.email,
+            name: non_empty("name", &body.name, 200)?,
+            role,
+            therapist_id: body.therapist_id,
+            password_hash: hash_password(body.password).await?,
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => ApiError::conflict("email_taken", "that email already has a login").with_field("email"),
+            StoreError::Invalid(m) => ApiError::field("email", m),
+            e => e.into(),
+        })?;
+    Ok(Created(staff_out(&s)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_are_read_and_checked() {
+        let span = |d: &str, a: &str, b: &str| HoursSpan { day: d.into(), start: a.into(), end: b.into() };
+        let h = hours_in(&[span("Tuesday", "09:00", "12:30"), span("mon", "13:00", "24:00")]).unwrap();
+        assert_eq!(h[0], WorkingHours { weekday: 0, start_minute: 780, end_minute: 1440 });
+        assert_eq!(h[1].end_minute, 750);
+        let e = hours_in(&[span("mon", "09:00", "12:00"), span("mon", "11:00", "13:00")]).unwrap_err();
+        assert!(e.message.contains("overlap"));
+        let e = hours_in(&[span("mon", "9am", "12:00")]).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("hours[0].start"));
+        assert!(hours_in(&[span("funday", "09:00", "12:00")]).is_err());
+        assert!(hours_in(&[span("mon", "12:00", "09:00")]).is_err());
+        assert!(hours_in(&[span("mon", "24:30", "25:00")]).is_err());
+    }
+}

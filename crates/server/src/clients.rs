@@ -1,0 +1,495 @@
+//! Clients (runners) over HTTP: their details, personal link, races, training calendars,
+//! the season plan the domain makes for them, and session notes with the patterns the
+//! notes show over time.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use kneadtime_domain::notes::{Observation, normal_region, patterns};
+use kneadtime_domain::session::parse_distance;
+use kneadtime_domain::{PlanRequest, Pressure, Priority, plan};
+use kneadtime_store::{Client, ClientRace, FeedOwner, Finding, NewClient, NewSessionNote, SessionNote, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::{Caller, hash_token, new_token};
+use crate::booking::{Names, may_see};
+use crate::catalog::non_empty;
+use crate::error::{ApiError, ApiJson, ApiResult, Created};
+use crate::schedule::{client_context, local_date, parse_calendar, parse_date, zone_of};
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+#[derive(Debug, Serialize)]
+pub struct ClientOut {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    /// Weekdays the client cannot come: mon … sun.
+    pub unavailable_days: Vec<&'static str>,
+    pub has_password: bool,
+    pub created_at: String,
+}
+
+pub fn client_out(c: &Client) -> ClientOut {
+    ClientOut {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        unavailable_days: c.unavailable_weekdays.iter().filter_map(|d| DAYS.get(*d as usize).copied()).collect(),
+        has_password: c.password_hash.is_some(),
+        created_at: jiff::Timestamp::from_second(c.created_at).map(|t| t.to_string()).unwrap_or_default(),
+    }
+}
+
+fn weekdays(field: &str, days: &[String]) -> ApiResult<Vec<i64>> {
+    let mut out: Vec<i64> = days
+        .iter()
+        .map(|d| {
+            let l = d.trim().to_ascii_lowercase();
+            DAYS.iter()
+                .position(|x| l.starts_with(x))
+                .map(|p| p as i64)
+                .ok_or_else(|| ApiError::field(field, format!("expected mon, tue, wed, thu, fri, sat or sun, found {d:?}")))
+        })
+        .collect::<ApiResult<_>>()?;
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+fn check_email(e: &str) -> ApiResult<String> {
+    let e = e.trim();
+    if !e.is_empty() && (!e.contains('@') || e.len() > 254 || e.contains(char::is_whitespace)) {
+        return Err(ApiError::field("email", format!("expected an email address, found {e:?}")));
+    }
+    Ok(e.to_string())
+}
+
+async fn client_or_404(state: &AppState, id: &str) -> ApiResult<Client> {
+    state.store.client(id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("client"),
+        e => e.into(),
+    })
+}
+
+/// Access to a client, answering 404 (not 403) to callers who may not know it exists.
+async fn visible_client(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Client> {
+    let c = client_or_404(state, id).await?;
+    caller.require_client_access(state, id).await.map_err(|_| ApiError::not_found("client"))?;
+    Ok(c)
+}
+
+/// GET /api/clients (staff): the owner sees every client, a therapist their own.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ClientOut>>> {
+    caller.require_staff()?;
+    let all = state.store.clients().await?;
+    if caller.is_owner() {
+        return Ok(Json(all.iter().map(client_out).collect()));
+    }
+    let Some(t) = caller.therapist_id() else { return Ok(Json(Vec::new())) };
+    let mine = state.store.client_ids_of_therapist(t).await?;
+    Ok(Json(all.iter().filter(|c| mine.contains(&c.id)).map(client_out).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientBody {
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub unavailable_days: Vec<String>,
+}
+
+/// POST /api/clients (staff): a new client with their personal link and feed URL. The
+/// link's secret is shown only here (a new one can be made later).
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ClientBody>,
+) -> ApiResult<Created<Value>> {
+    caller.require_staff()?;
+    let token = new_token();
+    let c = state
+        .store
+        .create_client(&NewClient {
+            name: non_empty("name", &body.name, 200)?,
+            email: check_email(&body.email)?,
+            phone: body.phone.trim().chars().take(50).collect(),
+            unavailable_weekdays: weekdays("unavailable_days", &body.unavailable_days)?,
+            access_token_hash: hash_token(&token),
+            password_hash: None,
+        })
+        .await?;
+    let feed = new_feed(&state, FeedOwner::Client(c.id.clone())).await?;
+    Ok(Created(json!({
+        "client": client_out(&c),
+        "link": format!("{}/c/{token}", state.base_url),
+        "link_token": token,
+        "feed_url": feed,
+    })))
+}
+
+/// A fresh feed URL for an owner (the old ones stop working).
+pub async fn new_feed(state: &AppState, owner: FeedOwner) -> ApiResult<String> {
+    state.store.revoke_feed_tokens(&owner).await?;
+    let token = new_token();
+    state.store.create_feed_token(&hash_token(&token), &owner).await?;
+    Ok(format!("{}/feeds/{token}.ics", state.base_url))
+}
+
+/// POST /api/clients/{id}/link (staff): a new personal link; the old one stops working.
+pub async fn new_link(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    caller.require_staff()?;
+    let mut c = visible_client(&state, &caller, &id).await?;
+    let token = new_token();
+    c.access_token_hash = hash_token(&token);
+    state.store.update_client(&c).await?;
+    Ok(Json(json!({ "link": format!("{}/c/{token}", state.base_url), "link_token": token })))
+}
+
+/// POST /api/clients/{id}/feed: a new calendar feed URL for the client.
+pub async fn client_feed(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    visible_client(&state, &caller, &id).await?;
+    Ok(Json(json!({ "feed_url": new_feed(&state, FeedOwner::Client(id)).await? })))
+}
+
+/// POST /api/therapists/{id}/feed: a new calendar feed URL for the therapist.
+pub async fn therapist_feed(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    caller.require_therapist_access(&id)?;
+    state.store.therapist(&id).await.map_err(|_| ApiError::not_found("therapist"))?;
+    Ok(Json(json!({ "feed_url": new_feed(&state, FeedOwner::Therapist(id)).await? })))
+}
+
+/// GET /api/clients/{id}: details, races, calendars and appointments.
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let c = visible_client(&state, &caller, &id).await?;
+    let races = state.store.races(&id).await?;
+    let calendars: Vec<Value> = state
+        .store
+        .calendars(&id)
+        .await?
+        .iter()
+        .map(|k| json!({ "id": k.id, "filename": k.filename, "bytes": k.content.len(),
+            "uploaded_at": jiff::Timestamp::from_second(k.uploaded_at).map(|t| t.to_string()).unwrap_or_default() }))
+        .collect();
+    let names = Names::load(&state).await?;
+    let appointments: Vec<_> = state
+        .store
+        .appointments_for_client(&id)
+        .await?
+        .iter()
+        .filter(|a| may_see(&caller, a))
+        .map(|a| names.view(a, Some(&c.name), None))
+        .collect();
+    Ok(Json(json!({
+        "client": client_out(&c),
+        "races": races,
+        "calendars": calendars,
+        "appointments": appointments,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientPatch {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub unavailable_days: Option<Vec<String>>,
+}
+
+/// PATCH /api/clients/{id}: the owner, the client's therapist, or the client.
+pub async fn patch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ClientPatch>,
+) -> ApiResult<Json<ClientOut>> {
+    let mut c = visible_client(&state, &caller, &id).await?;
+    if let Some(n) = body.name {
+        c.name = non_empty("name", &n, 200)?;
+    }
+    if let Some(e) = body.email {
+        c.email = check_email(&e)?;
+    }
+    if let Some(p) = body.phone {
+        c.phone = p.trim().chars().take(50).collect();
+    }
+    if let Some(d) = body.unavailable_days {
+        c.unavailable_weekdays = weekdays("unavailable_days", &d)?;
+    }
+    state.store.update_client(&c).await?;
+    Ok(Json(client_out(&c)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RaceBody {
+    pub date: String,
+    /// Kilometres, or a name: marathon, half, 10k, 5k, 50k…
+    pub distance: Value,
+    /// A, B or C (default A).
+    pub priority: Option<String>,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// POST /api/clients/{id}/races
+pub async fn add_race(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RaceBody>,
+) -> ApiResult<Created<ClientRace>> {
+    visible_client(&state, &caller, &id).await?;
+    let date = parse_date("date", &body.date)?;
+    let km = match &body.distance {
+        Value::Number(n) => n.as_f64().unwrap_or(-1.0),
+        Value::String(s) => parse_distance(s).map_err(|e| ApiError::field("distance", e))?,
+        _ => return Err(ApiError::field("distance", "expected kilometres or a name like marathon")),
+    };
+    if !(km.is_finite() && km > 0.0 && km <= 1000.0) {
+        return Err(ApiError::field("distance", "expected a distance above 0 and at most 1000 km"));
+    }
+    let priority = match &body.priority {
+        None => Priority::A,
+        Some(p) => Priority::parse(p).ok_or_else(|| ApiError::field("priority", format!("expected A, B or C, found {p:?}")))?,
+    };
+    let name: String = body.name.trim().chars().take(200).collect();
+    Ok(Created(state.store.add_race(&id, &date.to_string(), km, priority, &name).await?))
+}
+
+/// DELETE /api/clients/{id}/races/{race_id}
+pub async fn delete_race(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, race_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    visible_client(&state, &caller, &id).await?;
+    if !state.store.races(&id).await?.iter().any(|r| r.id == race_id) {
+        return Err(ApiError::not_found("race"));
+    }
+    state.store.delete_race(&race_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarBody {
+    /// Ends in .ics or .csv.
+    pub filename: String,
+    pub content: String,
+}
+
+/// POST /api/clients/{id}/calendars: a training calendar, checked before it is kept.
+pub async fn add_calendar(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CalendarBody>,
+) -> ApiResult<Created<Value>> {
+    visible_client(&state, &caller, &id).await?;
+    let filename: String = body.filename.trim().rsplit(['/', '\\']).next().unwrap_or("").chars().take(200).collect();
+    let lower = filename.to_ascii_lowercase();
+    if !(lower.ends_with(".ics") || lower.ends_with(".ical") || lower.ends_with(".csv")) {
+        return Err(ApiError::field("filename", format!("expected a file ending in .ics or .csv, found {filename:?}")));
+    }
+    let clinic = state.store.clinic().await?;
+    let tz = zone_of(&clinic.time_zone);
+    let cal = parse_calendar(&filename, &body.content, &tz)
+        .map_err(|e| ApiError::unprocessable("bad_calendar", e.to_string()).with_field("content"))?;
+    if cal.entries.is_empty() {
+        return Err(ApiError::unprocessable("empty_calendar", format!("{filename}: no training sessions found")).with_field("content"));
+    }
+    let stored = state.store.add_calendar(&id, &filename, &body.content).await?;
+    let first = cal.entries.first().map(|e| e.date);
+    let last = cal.entries.last().map(|e| e.date);
+    Ok(Created(json!({
+        "id": stored.id,
+        "filename": filename,
+        "entries": cal.entries.len(),
+        "first": first,
+        "last": last,
+        "warnings": cal.warnings,
+    })))
+}
+
+/// DELETE /api/clients/{id}/calendars/{calendar_id}
+pub async fn delete_calendar(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, cal_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    visible_client(&state, &caller, &id).await?;
+    if !state.store.calendars(&id).await?.iter().any(|c| c.id == cal_id) {
+        return Err(ApiError::not_found("calendar"));
+    }
+    state.store.delete_calendar(&cal_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// GET /api/clients/{id}/plan: the season's massages from today, as the domain plans
+/// them, with recurring tight regions from the notes leading the focus.
+pub async fn get_plan(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    visible_client(&state, &caller, &id).await?;
+    let ctx = client_context(&state, &id).await?;
+    let today = local_date(crate::auth::now(), &ctx.tz);
+    let recurring: Vec<String> =
+        observations(&state, &id).await?.1.into_iter().filter(|p| p.recurring).map(|p| p.region).collect();
+    let unavailable = ctx
+        .client
+        .unavailable_weekdays
+        .iter()
+        .filter_map(|d| kneadtime_domain::season::parse_weekday(DAYS.get(*d as usize)?))
+        .collect();
+    let req = PlanRequest { from: Some(today), unavailable_weekdays: unavailable, recurring_focus: recurring, ..PlanRequest::default() };
+    let p = plan(&ctx.season, &req);
+    Ok(Json(json!({ "time_zone": ctx.tz.iana_name().unwrap_or("UTC"), "plan": p, "warnings": ctx.warnings })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    #[serde(default)]
+    pub findings: Vec<FindingIn>,
+    /// light, moderate or deep
+    pub pressure_used: Option<String>,
+    #[serde(default)]
+    pub techniques: Vec<String>,
+    #[serde(default)]
+    pub homework_given: String,
+    pub homework_done: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingIn {
+    pub region: String,
+    /// 0 (free) … 3 (very tight)
+    pub tightness: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// POST /api/appointments/{id}/notes: the appointment's therapist or the owner.
+pub async fn add_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> ApiResult<Created<SessionNote>> {
+    caller.require_staff()?;
+    let a = state.store.appointment(&id).await.map_err(|_| ApiError::not_found("appointment"))?;
+    if !caller.is_owner() && caller.therapist_id() != Some(a.therapist_id.as_str()) {
+        return Err(ApiError::not_found("appointment"));
+    }
+    if body.findings.len() > 40 || body.techniques.len() > 20 {
+        return Err(ApiError::bad("expected at most 40 findings and 20 techniques"));
+    }
+    let mut findings = Vec::new();
+    for (i, f) in body.findings.iter().enumerate() {
+        let region = normal_region(&f.region);
+        if region.is_empty() || region.chars().count() > 60 {
+            return Err(ApiError::field(&format!("findings[{i}].region"), "expected a body region, up to 60 characters"));
+        }
+        if !(0..=3).contains(&f.tightness) {
+            return Err(ApiError::field(&format!("findings[{i}].tightness"), format!("expected 0 to 3, found {}", f.tightness)));
+        }
+        findings.push(Finding { region, tightness: f.tightness as u8, note: f.note.chars().take(500).collect() });
+    }
+    let pressure_used = match &body.pressure_used {
+        None => None,
+        Some(p) => Some(Pressure::parse(p).ok_or_else(|| ApiError::field("pressure_used", format!("expected light, moderate or deep, found {p:?}")))?),
+    };
+    let techniques = body.techniques.iter().map(|t| t.trim().chars().take(60).collect::<String>()).filter(|t| !t.is_empty()).collect();
+    let n = state
+        .store
+        .add_note(&NewSessionNote {
+            appointment_id: id,
+            findings,
+            pressure_used,
+            techniques,
+            homework_given: body.homework_given.trim().chars().take(2000).collect(),
+            homework_done: body.homework_done,
+        })
+        .await?;
+    Ok(Created(n))
+}
+
+#[derive(Debug, Serialize)]
+pub struct NoteOut {
+    #[serde(flatten)]
+    pub note: SessionNote,
+    pub date: jiff::civil::Date,
+    pub therapist_id: String,
+    pub therapist_name: String,
+    pub service_name: String,
+}
+
+/// The client's notes (with their appointment's date) and the patterns they show.
+async fn observations(state: &AppState, client_id: &str) -> ApiResult<(Vec<NoteOut>, Vec<kneadtime_domain::notes::RegionPattern>)> {
+    let names = Names::load(state).await?;
+    let appts = state.store.appointments_for_client(client_id).await?;
+    let mut out = Vec::new();
+    let mut obs = Vec::new();
+    for n in state.store.notes_for_client(client_id).await? {
+        let Some(a) = appts.iter().find(|a| a.id == n.appointment_id) else { continue };
+        let v = names.view(a, Some(""), None);
+        for f in &n.findings {
+            obs.push(Observation { date: v.date, region: f.region.clone(), tightness: f.tightness });
+        }
+        out.push(NoteOut { date: v.date, therapist_id: v.therapist_id, therapist_name: v.therapist_name, service_name: v.service_name, note: n });
+    }
+    Ok((out, patterns(&obs)))
+}
+
+/// GET /api/clients/{id}/notes: every note, oldest first.
+pub async fn list_notes(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<NoteOut>>> {
+    visible_client(&state, &caller, &id).await?;
+    Ok(Json(observations(&state, &id).await?.0))
+}
+
+/// GET /api/clients/{id}/patterns: per body region, tightness over time and its trend,
+/// and how often homework was done.
+pub async fn get_patterns(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    visible_client(&state, &caller, &id).await?;
+    let (notes, regions) = observations(&state, &id).await?;
+    let given: Vec<&NoteOut> = notes.iter().filter(|n| !n.note.homework_given.is_empty()).collect();
+    let done = given.iter().filter(|n| n.note.homework_done == Some(true)).count();
+    let not_done = given.iter().filter(|n| n.note.homework_done == Some(false)).count();
+    Ok(Json(json!({
+        "sessions": notes.len(),
+        "regions": regions,
+        "homework": { "given": given.len(), "done": done, "not_done": not_done, "unknown": given.len() - done - not_done },
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeworkBody {
+    pub homework_done: bool,
+}
+
+/// PATCH /api/notes/{id}: record whether the homework was done (the client or staff
+/// who may see the note).
+pub async fn patch_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<HomeworkBody>,
+) -> ApiResult<Json<SessionNote>> {
+    let n = state.store.note(&id).await.map_err(|_| ApiError::not_found("note"))?;
+    let a = state.store.appointment(&n.appointment_id).await?;
+    if !may_see(&caller, &a) {
+        return Err(ApiError::not_found("note"));
+    }
+    state.store.set_homework_done(&id, body.homework_done).await?;
+    Ok(Json(state.store.note(&id).await?))
+}

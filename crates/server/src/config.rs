@@ -1,0 +1,246 @@
+//! Server settings: built-in defaults, then a TOML file, then `KNEADTIME_*` environment
+//! variables, then command-line flags (applied by the caller), each overriding the last.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where to listen. Port 0 picks a free port (printed on start).
+    pub addr: SocketAddr,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub db: String,
+    /// The address people reach the server at, for links and feed URLs. Defaults to
+    /// `http://ADDR`.
+    pub public_url: Option<String>,
+    /// How long a sign-in lasts.
+    pub session_days: i64,
+    /// Largest request body accepted, in KiB.
+    pub body_limit_kb: usize,
+    /// Sign-in attempts allowed per address and per email in each 5-minute window.
+    pub login_attempts: i64,
+    /// Load the demo clinic when the database is empty.
+    pub demo: bool,
+    /// Write one line per request to stderr.
+    pub log_requests: bool,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<String>,
+    db: Option<String>,
+    public_url: Option<String>,
+    session_days: Option<i64>,
+    body_limit_kb: Option<usize>,
+    login_attempts: Option<i64>,
+    demo: Option<bool>,
+    log_requests: Option<bool>,
+}
+
+/// A setting that could not be used, naming where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            db: default_db_url(),
+            public_url: None,
+            session_days: 14,
+            body_limit_kb: 4096,
+            login_attempts: 10,
+            demo: false,
+            log_requests: true,
+        }
+    }
+}
+
+/// `sqlite://` in the user's data folder (e.g. `~/.local/share/kneadtime/clinic.db`).
+pub fn default_db_url() -> String {
+    let dir = dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("kneadtime");
+    format!("sqlite://{}", dir.join("clinic.db").display())
+}
+
+/// The config file read when none is named: `~/.config/kneadtime/server.toml`.
+pub fn default_config_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("kneadtime").join("server.toml"))
+}
+
+impl Config {
+    /// Defaults, then `file` (or `KNEADTIME_CONFIG`, or the default path when it exists),
+    /// then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut c = Config::default();
+        let env_file = std::env::var_os("KNEADTIME_CONFIG").map(PathBuf::from);
+        let named = file.map(Path::to_path_buf).or(env_file);
+        let path = named.clone().or_else(|| default_config_path().filter(|p| p.exists()));
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError(format!("{}: cannot read the config file: {e}", path.display())))?;
+            c.apply_toml(&text, &path.display().to_string())?;
+        }
+        c.apply_env(|k| std::env::var(k).ok())?;
+        Ok(c)
+    }
+
+    /// Applies a TOML config file's settings.
+    pub fn apply_toml(&mut self, text: &str, name: &str) -> Result<(), ConfigError> {
+        let f: FileConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            match line {
+                Some(l) => ConfigError(format!("{name}:{l}: {}", e.message())),
+                None => ConfigError(format!("{name}: {}", e.message())),
+            }
+        })?;
+        if let Some(a) = f.addr {
+            self.addr = parse_addr(&a, &format!("{name}: addr"))?;
+        }
+        if let Some(d) = f.db {
+            self.db = check_db(&d, &format!("{name}: db"))?;
+        }
+        if let Some(u) = f.public_url {
+            self.public_url = Some(check_url(&u, &format!("{name}: public_url"))?);
+        }
+        if let Some(n) = f.session_days {
+            self.session_days = check_range(n, 1, 365, &format!("{name}: session_days"))?;
+        }
+        if let Some(n) = f.body_limit_kb {
+            self.body_limit_kb = check_range(n as i64, 16, 1024 * 1024, &format!("{name}: body_limit_kb"))? as usize;
+        }
+        if let Some(n) = f.login_attempts {
+            self.login_attempts = check_range(n, 1, 10_000, &format!("{name}: login_attempts"))?;
+        }
+        if let Some(b) = f.demo {
+            self.demo = b;
+        }
+        if let Some(b) = f.log_requests {
+            self.log_requests = b;
+        }
+        Ok(())
+    }
+
+    /// Applies `KNEADTIME_ADDR`, `KNEADTIME_DB`, `KNEADTIME_PUBLIC_URL`,
+    /// `KNEADTIME_SESSION_DAYS`, `KNEADTIME_BODY_LIMIT_KB`, `KNEADTIME_LOGIN_ATTEMPTS`,
+    /// `KNEADTIME_DEMO` and `KNEADTIME_LOG_REQUESTS`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(a) = get("KNEADTIME_ADDR") {
+            self.addr = parse_addr(&a, "KNEADTIME_ADDR")?;
+        }
+        if let Some(d) = get("KNEADTIME_DB") {
+            self.db = check_db(&d, "KNEADTIME_DB")?;
+        }
+        if let Some(u) = get("KNEADTIME_PUBLIC_URL") {
+            self.public_url = Some(check_url(&u, "KNEADTIME_PUBLIC_URL")?);
+        }
+        if let Some(n) = get("KNEADTIME_SESSION_DAYS") {
+            self.session_days = check_range(parse_int(&n, "KNEADTIME_SESSION_DAYS")?, 1, 365, "KNEADTIME_SESSION_DAYS")?;
+        }
+        if let Some(n) = get("KNEADTIME_BODY_LIMIT_KB") {
+            let v = parse_int(&n, "KNEADTIME_BODY_LIMIT_KB")?;
+            self.body_limit_kb = check_range(v, 16, 1024 * 1024, "KNEADTIME_BODY_LIMIT_KB")? as usize;
+        }
+        if let Some(n) = get("KNEADTIME_LOGIN_ATTEMPTS") {
+            let v = parse_int(&n, "KNEADTIME_LOGIN_ATTEMPTS")?;
+            self.login_attempts = check_range(v, 1, 10_000, "KNEADTIME_LOGIN_ATTEMPTS")?;
+        }
+        if let Some(b) = get("KNEADTIME_DEMO") {
+            self.demo = parse_bool(&b, "KNEADTIME_DEMO")?;
+        }
+        if let Some(b) = get("KNEADTIME_LOG_REQUESTS") {
+            self.log_requests = parse_bool(&b, "KNEADTIME_LOG_REQUESTS")?;
+        }
+        Ok(())
+    }
+
+    /// The base of links the server hands out, without a trailing slash.
+    pub fn base_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+pub fn parse_addr(s: &str, what: &str) -> Result<SocketAddr, ConfigError> {
+    s.trim()
+        .parse()
+        .map_err(|_| ConfigError(format!("{what}: expected HOST:PORT like 127.0.0.1:8080, found {s:?}")))
+}
+
+pub fn check_db(s: &str, what: &str) -> Result<String, ConfigError> {
+    let s = s.trim();
+    if s.starts_with("sqlite:") || s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        Ok(s.to_string())
+    } else {
+        Err(ConfigError(format!(
+            "{what}: expected sqlite://PATH or postgres://USER@HOST/DB, found {s:?}"
+        )))
+    }
+}
+
+fn check_url(s: &str, what: &str) -> Result<String, ConfigError> {
+    let s = s.trim();
+    if s.starts_with("http://") || s.starts_with("https://") {
+        Ok(s.trim_end_matches('/').to_string())
+    } else {
+        Err(ConfigError(format!("{what}: expected a URL starting with http:// or https://, found {s:?}")))
+    }
+}
+
+fn parse_int(s: &str, what: &str) -> Result<i64, ConfigError> {
+    s.trim().parse().map_err(|_| ConfigError(format!("{what}: expected a whole number, found {s:?}")))
+}
+
+fn check_range(v: i64, lo: i64, hi: i64, what: &str) -> Result<i64, ConfigError> {
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(ConfigError(format!("{what}: expected {lo} to {hi}, found {v}")))
+    }
+}
+
+fn parse_bool(s: &str, what: &str) -> Result<bool, ConfigError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(ConfigError(format!("{what}: expected true or false, found {s:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_override_in_order() {
+        let mut c = Config::default();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
+        assert!(c.db.starts_with("sqlite://") && c.db.ends_with("clinic.db"));
+        c.apply_toml("addr = \"0.0.0.0:9000\"\ndb = \"sqlite:///tmp/a.db\"\nsession_days = 3\n", "server.toml")
+            .unwrap();
+        assert_eq!(c.addr.port(), 9000);
+        assert_eq!(c.session_days, 3);
+        c.apply_env(|k| (k == "KNEADTIME_DB").then(|| "postgres://u@h/db".to_string())).unwrap();
+        assert_eq!(c.db, "postgres://u@h/db");
+        assert_eq!(c.addr.port(), 9000, "the environment leaves unset values alone");
+    }
+
+    #[test]
+    fn bad_settings_name_their_source() {
+        let mut c = Config::default();
+        let e = c.apply_toml("addr = 5\n", "server.toml").unwrap_err();
+        assert!(e.0.starts_with("server.toml:1:"), "{e}");
+        let e = c.apply_toml("colour = \"red\"\n", "server.toml").unwrap_err();
+        assert!(e.0.contains("colour"), "{e}");
+        let e = c.apply_env(|k| (k == "KNEADTIME_DB").then(|| "mysql://x".into())).unwrap_err();
+        assert!(e.0.starts_with("KNEADTIME_DB: expected sqlite://"), "{e}");
+        let e = c.apply_env(|k| (k == "KNEADTIME_SESSION_DAYS").then(|| "0".into())).unwrap_err();
+        assert_eq!(e.0, "KNEADTIME_SESSION_DAYS: expected 1 to 365, found 0");
+    }
+}

@@ -1,0 +1,240 @@
+//! The demo clinic loaded by `kneadtime serve --demo` into an empty database: three
+//! therapists with hours, five services, two runners with marathon plans, two more
+//! clients, and a week of bookings from today, so a newcomer sees something real.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use kneadtime_domain::season::add_days;
+use kneadtime_domain::{Kind, Pressure, Priority, day_fit};
+use kneadtime_store::{
+    NewAppointment, NewClient, NewService, NewStaff, NewTherapist, Role, Service, ServiceKind, Skill, Store,
+    StoreError, WorkingHours,
+};
+
+use crate::auth::{hash_password, hash_token, new_token};
+use crate::schedule::{client_context, spans_on, wanted};
+use crate::AppState;
+
+pub const OWNER_EMAIL: &str = "owner@demo.kneadtime.test";
+pub const OWNER_PASSWORD: &str = "demo-owner-pass";
+pub const THERAPIST_EMAIL: &str = "sam@demo.kneadtime.test";
+pub const THERAPIST_PASSWORD: &str = "demo-therapist-pass";
+
+/// What a newcomer needs to try the demo.
+#[derive(Debug, Clone)]
+pub struct DemoInfo {
+    /// (client name, personal link token)
+    pub client_links: Vec<(String, String)>,
+}
+
+const MARATHON_ICS: &str = include_str!("../../../examples/marathon-18-weeks.ics");
+
+/// A training block as CSV around a marathon on `race`: six weeks before, three after.
+fn block_around(race: Date) -> String {
+    let mut out = String::from("date,title,duration_min,distance_km,kind\n");
+    for k in -42..=21 {
+        let d = add_days(race, k);
+        let weeks_out = -k / 7;
+        let line = if k == 0 {
+            format!("{d},City Marathon,,42.2,race")
+        } else if k > 0 {
+            match k % 7 {
+                1 | 2 => format!("{d},Rest,,,rest"),
+                4 => format!("{d},Easy run 5 km,30,5,"),
+                6 => format!("{d},Easy run 8 km,50,8,"),
+                _ => format!("{d},Rest,,,rest"),
+            }
+        } else {
+            use jiff::civil::Weekday::*;
+            let long = if weeks_out <= 2 { 16 } else { 24 + (6 - weeks_out.min(6)) * 2 };
+            match d.weekday() {
+                Monday => format!("{d},Rest,,,rest"),
+                Tuesday if weeks_out >= 1 => format!("{d},\"Intervals: 6x800m @ 5K pace\",60,,"),
+                Thursday if weeks_out >= 2 => format!("{d},Tempo 8 km,50,,"),
+                Saturday if k != -1 => format!("{d},Long run {long} km,,{long},"),
+                Friday => format!("{d},Rest,,,rest"),
+                _ => format!("{d},Easy run 8 km,45,8,"),
+            }
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+async fn therapist(
+    store: &Store,
+    name: &str,
+    skills: &[Skill],
+    hours: &[(i64, i64, i64)],
+) -> Result<String, StoreError> {
+    let t = store.create_therapist(&NewTherapist { name: name.into(), skills: skills.to_vec() }).await?;
+    let hours: Vec<WorkingHours> = hours
+        .iter()
+        .map(|&(weekday, a, b)| WorkingHours { weekday, start_minute: a * 60, end_minute: b * 60 })
+        .collect();
+    store.set_working_hours(&t.id, &hours).await?;
+    Ok(t.id)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn service(
+    store: &Store,
+    name: &str,
+    kind: ServiceKind,
+    length_min: i64,
+    price_cents: i64,
+    pressure: (Pressure, Pressure),
+    buffer_after_min: i64,
+) -> Result<Service, StoreError> {
+    store
+        .create_service(&NewService {
+            name: name.into(),
+            kind,
+            length_min,
+            price_cents,
+            pressure_min: pressure.0,
+            pressure_max: pressure.1,
+            buffer_after_min,
+        })
+        .await
+}
+
+/// Loads the demo when the database has no therapists yet; `None` when it already has data.
+pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, String> {
+    let store = &state.store;
+    let err = |e: StoreError| format!("loading the demo clinic: {e}");
+    if !store.therapists().await.map_err(err)?.is_empty() {
+        return Ok(None);
+    }
+    let mut clinic = store.clinic().await.map_err(err)?;
+    clinic.name = "Riverside Sports Massage".into();
+    clinic.time_zone = "Europe/London".into();
+    store.update_clinic(&clinic).await.map_err(err)?;
+    let tz = TimeZone::get("Europe/London").map_err(|e| e.to_string())?;
+
+    let sam = therapist(store, "Sam Okafor", &[Skill::Sports, Skill::DeepTissue, Skill::TriggerPoint], &[
+        (0, 9, 17), (1, 9, 17), (2, 9, 17), (3, 9, 17), (4, 9, 17),
+    ])
+    .await
+    .map_err(err)?;
+    let lena = therapist(store, "Lena Fischer", &[Skill::Sports, Skill::Myofascial, Skill::Cupping], &[
+        (1, 10, 18), (2, 10, 18), (3, 10, 18), (4, 10, 18), (5, 9, 15),
+    ])
+    .await
+    .map_err(err)?;
+    let ravi = therapist(store, "Ravi Patel", &[Skill::Sports, Skill::Relaxation, Skill::Acupuncture], &[
+        (0, 12, 20), (2, 12, 20), (4, 12, 20), (5, 9, 13),
+    ])
+    .await
+    .map_err(err)?;
+
+    let pw = |p: &str| hash_password(p.to_string());
+    let owner_hash = pw(OWNER_PASSWORD).await.map_err(|e| e.message)?;
+    let sam_hash = pw(THERAPIST_PASSWORD).await.map_err(|e| e.message)?;
+    store
+        .create_staff(&NewStaff { email: OWNER_EMAIL.into(), name: "Morgan Ellis".into(), role: Role::Owner, therapist_id: None, password_hash: owner_hash })
+        .await
+        .map_err(err)?;
+    store
+        .create_staff(&NewStaff { email: THERAPIST_EMAIL.into(), name: "Sam Okafor".into(), role: Role::Therapist, therapist_id: Some(sam.clone()), password_hash: sam_hash })
+        .await
+        .map_err(err)?;
+
+    use Pressure::*;
+    let pre = service(store, "Pre-race flush (30 min)", ServiceKind::Massage(Kind::PreEvent), 30, 4000, (Light, Moderate), 10).await.map_err(err)?;
+    let post = service(store, "Post-race recovery (45 min)", ServiceKind::Massage(Kind::PostEvent), 45, 5500, (Light, Moderate), 15).await.map_err(err)?;
+    let sports = service(store, "Sports massage (60 min)", ServiceKind::Massage(Kind::Maintenance), 60, 6500, (Moderate, Deep), 15).await.map_err(err)?;
+    service(store, "Recovery block massage (60 min)", ServiceKind::Massage(Kind::RecoveryPhase), 60, 6000, (Light, Moderate), 15).await.map_err(err)?;
+    service(store, "Consultation and assessment (30 min)", ServiceKind::General, 30, 3000, (Light, Light), 0).await.map_err(err)?;
+
+    // Two runners with marathon plans; two regulars without calendars.
+    let mut links = Vec::new();
+    let mut client = |name: &'static str, email: &'static str, off: Vec<i64>| {
+        let token = new_token();
+        links.push((name.to_string(), token.clone()));
+        async move {
+            store
+                .create_client(&NewClient {
+                    name: name.into(),
+                    email: email.into(),
+                    phone: String::new(),
+                    unavailable_weekdays: off,
+                    access_token_hash: hash_token(&token),
+                    password_hash: None,
+                })
+                .await
+        }
+    };
+    let jo = client("Jo Marsh", "jo@example.org", vec![6]).await.map_err(err)?;
+    let priya = client("Priya Shah", "priya@example.org", vec![]).await.map_err(err)?;
+    let tom = client("Tom Reid", "tom@example.org", vec![]).await.map_err(err)?;
+    let alex = client("Alex Kim", "alex@example.org", vec![]).await.map_err(err)?;
+
+    store.add_calendar(&jo.id, "marathon-18-weeks.ics", MARATHON_ICS).await.map_err(err)?;
+    store.add_race(&jo.id, "2027-04-25", 42.195, Priority::A, "Spring Marathon").await.map_err(err)?;
+    store.add_race(&jo.id, "2027-03-28", 21.1, Priority::B, "Half marathon").await.map_err(err)?;
+    // Priya's marathon is nine days out, so pre- and post-race slots are in view.
+    let race = add_days(today, 9);
+    store.add_calendar(&priya.id, "city-marathon-block.csv", &block_around(race)).await.map_err(err)?;
+    store.add_race(&priya.id, &race.to_string(), 42.195, Priority::A, "City Marathon").await.map_err(err)?;
+
+    // A week of bookings: regulars at 10:00 and 14:00 where the therapist works, and
+    // the runners on their best day this week, each judged like any booking.
+    let regulars = [(&tom.id, &sports), (&alex.id, &sports)];
+    let mut n = 0usize;
+    for k in 1..=7 {
+        let d = add_days(today, k);
+        for t in [&sam, &lena, &ravi] {
+            let hours = store.working_hours(t).await.map_err(err)?;
+            for (a, b) in spans_on(d, &hours, &tz) {
+                for offset in [3600, 5 * 3600] {
+                    let start = a + offset;
+                    let (c, s) = regulars[n % regulars.len()];
+                    n += 1;
+                    if start + s.length_min * 60 > b {
+                        continue;
+                    }
+                    book(store, t, c, s, start).await;
+                }
+            }
+        }
+    }
+    for (who, svc) in [(&priya.id, &pre), (&jo.id, &sports)] {
+        let ctx = client_context(state, who).await.map_err(|e| e.message)?;
+        let best = (1..=7)
+            .map(|k| add_days(today, k))
+            .filter(|d| !ctx.client.unavailable_weekdays.contains(&i64::from(d.weekday().to_monday_zero_offset())))
+            .map(|d| day_fit(&ctx.season, wanted(svc), d, None, &ctx.previous(None)))
+            .filter(|f| f.allowed)
+            .max_by_key(|f| f.score);
+        if let Some(f) = best {
+            for t in [&sam, &lena, &ravi] {
+                let hours = store.working_hours(t).await.map_err(err)?;
+                if let Some((a, _)) = spans_on(f.date, &hours, &tz).first()
+                    && book(store, t, who, svc, a + 3 * 3600).await
+                {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = post;
+    Ok(Some(DemoInfo { client_links: links }))
+}
+
+async fn book(store: &Store, therapist: &str, client: &str, service: &Service, start: i64) -> bool {
+    store
+        .book(NewAppointment {
+            therapist_id: therapist.into(),
+            client_id: client.into(),
+            service_id: service.id.clone(),
+            start_at: start,
+            end_at: start + service.length_min * 60,
+            override_reason: None,
+            created_by: "demo".into(),
+            idempotency_key: None,
+        })
+        .await
+        .is_ok()
+}

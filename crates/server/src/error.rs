@@ -1,0 +1,185 @@
+//! The one JSON error shape every endpoint answers with, and extractors that turn bad
+//! bodies and queries into it instead of axum's plain-text rejections.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use kneadtime_store::StoreError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// An error answer: `{"error": {"status", "code", "message", "field"?, "details"?}}`.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// Stable, machine-readable: `bad_request`, `not_found`, `slot_taken`, `rule_broken`…
+    pub code: &'static str,
+    /// For people: what was wrong and what was expected.
+    pub message: String,
+    /// The request field at fault, when one is.
+    pub field: Option<String>,
+    /// Extra data (the broken rule and better slots, say).
+    pub details: Option<Value>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into(), field: None, details: None }
+    }
+
+    /// 400: a value that cannot be used, naming its field.
+    pub fn field(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError { field: Some(field.to_string()), ..ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message) }
+    }
+
+    pub fn bad(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first: send a session token or cookie")
+    }
+
+    pub fn forbidden() -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this account may not do that")
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    pub fn with_details(mut self, details: Value) -> ApiError {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn with_field(mut self, field: &str) -> ApiError {
+        self.field = Some(field.to_string());
+        self
+    }
+
+    /// The error as the JSON value sent (also stored for idempotent replays).
+    pub fn body(&self) -> Value {
+        let mut e = json!({ "status": self.status.as_u16(), "code": self.code, "message": self.message });
+        if let Some(f) = &self.field {
+            e["field"] = json!(f);
+        }
+        if let Some(d) = &self.details {
+            e["details"] = d.clone();
+        }
+        json!({ "error": e })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            crate::log::line(&format!("error {}: {}", self.code, self.message));
+        }
+        (self.status, axum::Json(self.body())).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::not_found("the record"),
+            StoreError::Conflict => ApiError::conflict("conflict", "already taken"),
+            StoreError::Invalid(why) => ApiError::bad(why),
+            StoreError::Backend(why) => {
+                crate::log::line(&format!("database error: {why}"));
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database could not complete the request; try again",
+                )
+            }
+        }
+    }
+}
+
+/// `Json<T>` whose rejections (bad JSON, wrong type, missing field, too large, wrong
+/// content type) come back in the one error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(r) => Err(json_rejection(r)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    let status = r.status();
+    let text = r.body_text();
+    match r {
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "expected a JSON body with Content-Type: application/json",
+        ),
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is too large")
+        }
+        JsonRejection::JsonDataError(_) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", tidy(&text))
+        }
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", tidy(&text)),
+    }
+}
+
+/// axum's messages start with a generic prefix; keep the serde part, which names the field.
+fn tidy(text: &str) -> String {
+    let t = text
+        .trim_start_matches("Failed to deserialize the JSON body into the target type: ")
+        .trim_start_matches("Failed to parse the request body as JSON: ");
+    format!("the JSON body could not be used: {t}")
+}
+
+/// `Query<T>` with rejections in the one error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(r) => Err(query_rejection(r)),
+        }
+    }
+}
+
+fn query_rejection(r: QueryRejection) -> ApiError {
+    let t = r.body_text();
+    ApiError::bad(format!(
+        "the query string could not be used: {}",
+        t.trim_start_matches("Failed to deserialize query string: ")
+    ))
+}
+
+/// A created resource: 201 with its JSON.
+pub struct Created<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        (StatusCode::CREATED, axum::Json(self.0)).into_response()
+    }
+}

@@ -1,0 +1,76 @@
+//! Calendar feeds: `/feeds/SECRET.ics`, one per therapist or client, that Google, Apple
+//! and Outlook calendars subscribe to. The secret in the URL is the only credential.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kneadtime_import::{TimedEvent, write_feed};
+use kneadtime_store::{FeedOwner, Status, StoreError};
+
+use crate::AppState;
+use crate::auth::{hash_token, now};
+use crate::booking::Names;
+use crate::error::{ApiError, ApiResult};
+
+/// How far back and ahead a feed reaches.
+const PAST_SECS: i64 = 90 * 86_400;
+const AHEAD_SECS: i64 = 400 * 86_400;
+
+/// GET /feeds/{token}.ics
+pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
+    let token = file.strip_suffix(".ics").unwrap_or(&file);
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::not_found("feed"));
+    }
+    let owner = match state.store.feed_owner(&hash_token(token)).await {
+        Ok(o) => o,
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("feed")),
+        Err(e) => return Err(e.into()),
+    };
+    let names = Names::load(&state).await?.with_clients(&state).await?;
+    let clinic = state.store.clinic().await?;
+    let (from, to) = (now() - PAST_SECS, now() + AHEAD_SECS);
+    let (title, appts) = match &owner {
+        FeedOwner::Therapist(id) => {
+            let t = state.store.therapist(id).await?;
+            (format!("{} – {}", clinic.name, t.name), state.store.appointments_for_therapist(id, from, to).await?)
+        }
+        FeedOwner::Client(id) => {
+            let c = state.store.client(id).await?;
+            let list = state.store.appointments_for_client(id).await?;
+            (
+                format!("{} – {}", clinic.name, c.name),
+                list.into_iter().filter(|a| a.end_at >= from && a.start_at <= to).collect(),
+            )
+        }
+    };
+    let events: Vec<TimedEvent> = appts
+        .iter()
+        .filter(|a| a.status != Status::NoShow)
+        .map(|a| {
+            let v = names.view(a, None, None);
+            let summary = match &owner {
+                FeedOwner::Therapist(_) => format!("{}: {}", v.service_name, v.client_name),
+                FeedOwner::Client(_) => format!("{} with {}", v.service_name, v.therapist_name),
+            };
+            TimedEvent {
+                uid: format!("{}@kneadtime", a.id),
+                start: jiff::Timestamp::from_second(a.start_at).unwrap_or_default(),
+                end: jiff::Timestamp::from_second(a.end_at).unwrap_or_default(),
+                summary,
+                description: format!("{} at {}, {} ({}).", v.service_name, clinic.name, v.local_time, v.time_zone),
+                location: clinic.name.clone(),
+                cancelled: a.status == Status::Cancelled,
+                // Subscribers replace the whole feed on each poll; the sequence only has
+                // to rise when an event is cancelled.
+                sequence: u32::from(a.status == Status::Cancelled),
+                reminder_minutes_before: Some(120),
+            }
+        })
+        .collect();
+    let body = write_feed(&title, &events, jiff::Timestamp::now());
+    let mut res = (StatusCode::OK, body).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
+    Ok(res)
+}

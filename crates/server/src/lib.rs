@@ -1,0 +1,279 @@
+//! kneadtime's clinic server: a JSON API (documented at `/api/openapi.json`), calendar
+//! feeds and web pages over the store, with slot search and booking judged by the
+//! domain's massage-timing rules.
+//!
+//! [`app`] builds the router for a [`AppState`]; [`start`] binds, migrates, optionally
+//! loads the demo, and serves until [`Running::shutdown`] or a signal. Handlers never
+//! compute a rule: they ask `kneadtime_domain` (`day_fit`, `plan`, `next`).
+
+pub mod auth;
+pub mod booking;
+pub mod catalog;
+pub mod clients;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod feeds;
+pub mod log;
+pub mod schedule;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use kneadtime_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use config::{Config, ConfigError};
+use error::ApiError;
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    /// Where people reach this server, for links and feed URLs (no trailing slash).
+    pub base_url: Arc<str>,
+}
+
+const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    let mut res = (StatusCode::OK, OPENAPI).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<Response, ApiError> {
+    state.store.clinic().await?;
+    Ok(axum::Json(serde_json::json!({ "status": "ok" })).into_response())
+}
+
+async fn rules(axum::extract::State(state): axum::extract::State<AppState>) -> Result<Response, ApiError> {
+    let clinic = state.store.clinic().await?;
+    let profile = schedule::clinic_profile(&clinic.profile_toml).unwrap_or_default();
+    let list: Vec<_> = kneadtime_domain::RuleId::ALL
+        .iter()
+        .map(|id| {
+            let r = kneadtime_domain::rule::describe(*id, &profile);
+            serde_json::json!({ "id": id.as_str(), "severity": r.severity, "summary": r.summary, "why": r.why })
+        })
+        .collect();
+    Ok(axum::Json(list).into_response())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /api/openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+}
+
+/// Every route of the server.
+pub fn app(state: AppState) -> Router {
+    use booking as b;
+    use catalog as k;
+    use clients as c;
+    let limit = state.config.body_limit_kb * 1024;
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/rules", get(rules))
+        .route("/api/login", post(auth::login))
+        .route("/api/client-login", post(auth::client_login))
+        .route("/api/logout", post(auth::logout))
+        .route("/api/me", get(auth::me))
+        .route("/api/me/password", axum::routing::put(auth::set_password))
+        .route("/api/clinic", get(k::get_clinic).put(k::put_clinic))
+        .route("/api/staff", get(k::list_staff).post(k::create_staff))
+        .route("/api/therapists", get(k::list_therapists).post(k::create_therapist))
+        .route("/api/therapists/{id}", get(k::get_therapist).patch(k::patch_therapist))
+        .route("/api/therapists/{id}/hours", get(k::get_hours).put(k::put_hours))
+        .route("/api/therapists/{id}/exceptions", get(k::list_exceptions).post(k::create_exception))
+        .route("/api/therapists/{id}/exceptions/{exception_id}", axum::routing::delete(k::delete_exception))
+        .route("/api/therapists/{id}/feed", post(c::therapist_feed))
+        .route("/api/services", get(k::list_services).post(k::create_service))
+        .route("/api/services/{id}", axum::routing::put(k::put_service).delete(k::delete_service))
+        .route("/api/clients", get(c::list).post(c::create))
+        .route("/api/clients/{id}", get(c::get).patch(c::patch))
+        .route("/api/clients/{id}/link", post(c::new_link))
+        .route("/api/clients/{id}/feed", post(c::client_feed))
+        .route("/api/clients/{id}/races", post(c::add_race))
+        .route("/api/clients/{id}/races/{race_id}", axum::routing::delete(c::delete_race))
+        .route("/api/clients/{id}/calendars", post(c::add_calendar))
+        .route("/api/clients/{id}/calendars/{calendar_id}", axum::routing::delete(c::delete_calendar))
+        .route("/api/clients/{id}/plan", get(c::get_plan))
+        .route("/api/clients/{id}/slots", get(schedule::slots))
+        .route("/api/clients/{id}/notes", get(c::list_notes))
+        .route("/api/clients/{id}/patterns", get(c::get_patterns))
+        .route("/api/appointments", get(b::list).post(b::create))
+        .route("/api/appointments/{id}", get(b::get))
+        .route("/api/appointments/{id}/cancel", post(b::cancel))
+        .route("/api/appointments/{id}/reschedule", post(b::reschedule))
+        .route("/api/appointments/{id}/status", post(b::set_status))
+        .route("/api/appointments/{id}/notes", post(c::add_note))
+        .route("/api/notes/{id}", axum::routing::patch(c::patch_note))
+        .route("/feeds/{file}", get(feeds::feed))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), log::requests))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server hit a fault; nothing was changed by it")
+                .into_response()
+        }))
+        .with_state(state)
+}
+
+/// A server that is up.
+pub struct Running {
+    /// The address actually bound (useful with port 0).
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub demo: Option<demo::DemoInfo>,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    store: Store,
+}
+
+impl Running {
+    /// Stops taking connections, lets requests in flight finish, and closes the database.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.wait().await
+    }
+
+    /// Serves until a stop signal (SIGINT or SIGTERM) and a graceful shutdown.
+    pub async fn wait(self) -> std::io::Result<()> {
+        let r = match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        self.store.close().await;
+        r
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder { path: String, source: std::io::Error },
+    #[error("cannot open the database: {0}")]
+    Database(String),
+    #[error("{0}")]
+    Demo(String),
+}
+
+/// Opens the database (creating and migrating it), binds, loads the demo when asked,
+/// and serves in the background. With `signals`, SIGINT/SIGTERM start a graceful stop.
+pub async fn start(config: Config, signals: bool) -> Result<Running, StartError> {
+    if let Some(path) = config.db.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(parent) = std::path::Path::new(path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| StartError::Folder { path: parent.display().to_string(), source })?;
+        }
+    }
+    let store = Store::open(&config.db).await.map_err(|e| StartError::Database(e.to_string()))?;
+    let listener = TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
+    let base_url = config.base_url(addr);
+    let state = AppState { store: store.clone(), config: Arc::new(config.clone()), base_url: base_url.clone().into() };
+    let demo = if config.demo {
+        let clinic = store.clinic().await.map_err(|e| StartError::Database(e.to_string()))?;
+        let today = jiff::Timestamp::now().to_zoned(schedule::zone_of(&clinic.time_zone)).date();
+        demo::load(&state, today).await.map_err(StartError::Demo)?
+    } else {
+        None
+    };
+    let (tx, rx) = oneshot::channel::<()>();
+    let router = app(state);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                if signals {
+                    tokio::select! {
+                        _ = rx => {}
+                        _ = stop_signal() => {}
+                    }
+                } else {
+                    let _ = rx.await;
+                }
+            })
+            .await
+    });
+    Ok(Running { addr, base_url, demo, stop: Some(tx), task, store })
+}
+
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// Runs the server on its own runtime until a stop signal: the `kneadtime serve` command.
+pub fn run_blocking(config: Config) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let db = config.db.clone();
+        let running = start(config, true).await.map_err(|e| e.to_string())?;
+        println!("kneadtime clinic server listening on {}", running.base_url);
+        println!("database: {}", redact_db(&db));
+        if let Some(d) = &running.demo {
+            println!("demo clinic loaded:");
+            println!("  owner:     {} / {}", demo::OWNER_EMAIL, demo::OWNER_PASSWORD);
+            println!("  therapist: {} / {}", demo::THERAPIST_EMAIL, demo::THERAPIST_PASSWORD);
+            for (name, token) in &d.client_links {
+                println!("  client {name}: {}/c/{token}", running.base_url);
+            }
+        }
+        println!("API description: {}/api/openapi.json — stop with Ctrl-C", running.base_url);
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        running.wait().await.map_err(|e| e.to_string())?;
+        println!("stopped cleanly");
+        Ok(())
+    })
+}
+
+/// A database URL with any password replaced, for printing.
+pub fn redact_db(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,534 @@
+//! Time in the clinic's zone and slot search: when each therapist works (DST included),
+//! what is free, and how well each free slot fits the client's training — the fit comes
+//! from the domain's `day_fit`, never from rules computed here.
+
+use std::collections::{BTreeMap, HashSet};
+
+use axum::extract::{Path, State};
+use axum::Json;
+use jiff::civil::{Date, DateTime};
+use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::Timestamp;
+use kneadtime_domain::next::next;
+use kneadtime_domain::season::add_days;
+use kneadtime_domain::{DayFit, Finding, Kind, PlanRequest, Profile, RaceSpec, Season, Wanted, classify, day_fit};
+use kneadtime_store::{
+    Client, Service, ServiceKind, Status, Therapist, TherapistException, WorkingHours, cells,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiQuery, ApiResult};
+
+/// Slots start on this grid (minutes past the hour, in absolute time).
+pub const STEP_SECS: i64 = 15 * 60;
+/// How far ahead slot search looks by default, and at most.
+const DEFAULT_DAYS: i64 = 21;
+const MAX_DAYS: i64 = 92;
+
+/// The clinic's zone; UTC when the stored name is unknown.
+pub fn zone_of(name: &str) -> TimeZone {
+    TimeZone::get(name).unwrap_or(TimeZone::UTC)
+}
+
+/// An instant as RFC 3339 with the clinic's offset, e.g. `2027-04-27T10:00:00+01:00`.
+pub fn show(ts: i64, tz: &TimeZone) -> String {
+    match Timestamp::from_second(ts) {
+        Ok(t) => {
+            let z = t.to_zoned(tz.clone());
+            t.display_with_offset(z.offset()).to_string()
+        }
+        Err(_) => ts.to_string(),
+    }
+}
+
+pub fn local_date(ts: i64, tz: &TimeZone) -> Date {
+    Timestamp::from_second(ts).map(|t| t.to_zoned(tz.clone()).date()).unwrap_or_default()
+}
+
+pub fn local_datetime(ts: i64, tz: &TimeZone) -> DateTime {
+    Timestamp::from_second(ts).map(|t| t.to_zoned(tz.clone()).datetime()).unwrap_or_default()
+}
+
+/// Reads an instant: RFC 3339 with an offset (`2027-04-27T10:00:00+01:00`, `…Z`), or a
+/// wall-clock time in the clinic's zone (`2027-04-27T10:00`). A wall-clock time that
+/// does not exist (clocks going forward) or happens twice (going back) is refused.
+pub fn parse_instant(field: &str, s: &str, tz: &TimeZone) -> ApiResult<i64> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t.as_second());
+    }
+    let dt: DateTime = s.parse().map_err(|_| {
+        ApiError::field(field, format!("expected a time like 2027-04-27T10:00 or 2027-04-27T10:00:00+01:00, found {s:?}"))
+    })?;
+    let amb = tz.to_ambiguous_timestamp(dt);
+    match amb.offset() {
+        AmbiguousOffset::Unambiguous { .. } => amb
+            .compatible()
+            .map(|t| t.as_second())
+            .map_err(|_| ApiError::field(field, "time out of range")),
+        AmbiguousOffset::Gap { .. } => Err(ApiError::field(
+            field,
+            format!("{dt} does not exist in {} (the clocks go forward then)", tz.iana_name().unwrap_or("the clinic's zone")),
+        )),
+        AmbiguousOffset::Fold { before, after } => Err(ApiError::field(
+            field,
+            format!("{dt} happens twice in {} (the clocks go back); add the offset, {before} or {after}", tz.iana_name().unwrap_or("the clinic's zone")),
+        )),
+    }
+}
+
+pub fn parse_date(field: &str, s: &str) -> ApiResult<Date> {
+    s.trim().parse().map_err(|_| ApiError::field(field, format!("expected a date like 2027-04-25, found {s:?}")))
+}
+
+/// The absolute spans a therapist works on a local date. Each span runs from the
+/// wall-clock start to the wall-clock end as real time: on the day the clocks go
+/// forward a 00:00–04:00 span is three hours long, on the day they go back five.
+pub fn spans_on(date: Date, hours: &[WorkingHours], tz: &TimeZone) -> Vec<(i64, i64)> {
+    let wd = i64::from(date.weekday().to_monday_zero_offset());
+    let at = |minute: i64| -> Option<i64> {
+        let (d, m) = if minute >= 1440 { (date.tomorrow().ok()?, 0) } else { (date, minute) };
+        let dt = d.at((m / 60) as i8, (m % 60) as i8, 0, 0);
+        tz.to_ambiguous_timestamp(dt).compatible().ok().map(|t| t.as_second())
+    };
+    hours
+        .iter()
+        .filter(|h| h.weekday == wd)
+        .filter_map(|h| Some((at(h.start_minute)?, at(h.end_minute)?)))
+        .filter(|(a, b)| b > a)
+        .collect()
+}
+
+fn off_on(date: Date, exceptions: &[TherapistException]) -> bool {
+    let d = date.to_string();
+    exceptions.iter().any(|e| e.from_date <= d && d <= e.to_date)
+}
+
+/// What is known about a client for judging slots.
+pub struct ClientContext {
+    pub client: Client,
+    pub season: Season,
+    pub tz: TimeZone,
+    /// Local dates of the client's other massages (booked or done), by appointment id.
+    pub massages: Vec<(String, Date)>,
+    pub warnings: Vec<String>,
+}
+
+impl ClientContext {
+    pub fn previous(&self, except: Option<&str>) -> Vec<Date> {
+        self.massages.iter().filter(|(id, _)| Some(id.as_str()) != except).map(|(_, d)| *d).collect()
+    }
+}
+
+/// The clinic's rules profile: its TOML, or the defaults when it has none.
+pub fn clinic_profile(toml_text: &str) -> Result<Profile, String> {
+    if toml_text.trim().is_empty() {
+        Ok(Profile::default())
+    } else {
+        Profile::from_toml(toml_text).map_err(|e| match e.line {
+            Some(l) => format!("line {l}: {}", e.message),
+            None => e.message,
+        })
+    }
+}
+
+/// Builds the client's season from their stored calendars and races, in the clinic's
+/// zone and under the clinic's profile.
+pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<ClientContext> {
+    let client = state.store.client(client_id).await.map_err(|_| ApiError::not_found("client"))?;
+    let clinic = state.store.clinic().await?;
+    let tz = zone_of(&clinic.time_zone);
+    let profile = clinic_profile(&clinic.profile_toml)
+        .map_err(|e| ApiError::unprocessable("bad_profile", format!("the clinic's rules profile cannot be read: {e}")))?;
+    let mut entries = Vec::new();
+    let mut warnings = Vec::new();
+    for cal in state.store.calendars(client_id).await? {
+        match parse_calendar(&cal.filename, &cal.content, &tz) {
+            Ok(c) => {
+                warnings.extend(c.warnings.into_iter().map(|w| format!("{}: {w}", cal.filename)));
+                entries.extend(c.entries);
+            }
+            Err(e) => warnings.push(e.to_string()),
+        }
+    }
+    let sessions = entries.iter().map(classify).collect();
+    let specs: Vec<RaceSpec> = state
+        .store
+        .races(client_id)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            Some(RaceSpec { date: r.date.parse().ok()?, distance_km: Some(r.distance_km), priority: Some(r.priority) })
+        })
+        .collect();
+    let season = Season::new(sessions, &specs, &profile);
+    let massages = state
+        .store
+        .appointments_for_client(client_id)
+        .await?
+        .into_iter()
+        .filter(|a| matches!(a.status, Status::Booked | Status::Completed))
+        .map(|a| (a.id, local_date(a.start_at, &tz)))
+        .collect();
+    Ok(ClientContext { client, season, tz, massages, warnings })
+}
+
+/// Parses a stored or uploaded calendar by its file name's extension.
+pub fn parse_calendar(
+    filename: &str,
+    content: &str,
+    tz: &TimeZone,
+) -> Result<kneadtime_import::Calendar, kneadtime_import::ImportError> {
+    let lower = filename.to_ascii_lowercase();
+    if lower.ends_with(".csv") {
+        kneadtime_import::parse_csv(content, filename, Some(tz))
+    } else {
+        kneadtime_import::parse_ics(content, filename, Some(tz))
+    }
+}
+
+/// What a service asks of the domain.
+pub fn wanted(service: &Service) -> Wanted {
+    Wanted {
+        kind: match service.kind {
+            ServiceKind::Massage(k) => Some(k),
+            ServiceKind::General => None,
+        },
+        pressure_min: service.pressure_min,
+        pressure_max: service.pressure_max,
+    }
+}
+
+/// One bookable slot with its fit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Slot {
+    pub therapist_id: String,
+    pub therapist_name: String,
+    pub service_id: String,
+    /// RFC 3339 with the clinic's offset.
+    pub start: String,
+    pub end: String,
+    /// Local date and wall-clock time in `time_zone`.
+    pub date: Date,
+    pub local_time: String,
+    pub time_zone: String,
+    #[serde(flatten)]
+    pub fit: DayFit,
+    #[serde(skip)]
+    pub start_at: i64,
+}
+
+/// What to search.
+pub struct Search<'a> {
+    pub service: &'a Service,
+    pub from: Date,
+    pub days: i64,
+    pub therapist_id: Option<&'a str>,
+    /// Nothing starting before this instant.
+    pub not_before: i64,
+    /// An appointment being moved: its own cells count as free, its date as not taken.
+    pub moving: Option<&'a str>,
+    /// Keep slots on days that break an error rule (marked not allowed).
+    pub include_refused: bool,
+}
+
+/// Every free slot in the range for every active therapist, best fit first (then
+/// earliest, then therapist name).
+pub async fn search(state: &AppState, ctx: &ClientContext, q: &Search<'_>) -> ApiResult<Vec<Slot>> {
+    let tz = &ctx.tz;
+    let zone_name = tz.iana_name().unwrap_or("UTC").to_string();
+    let therapists: Vec<Therapist> = state
+        .store
+        .therapists()
+        .await?
+        .into_iter()
+        .filter(|t| t.active && q.therapist_id.is_none_or(|id| id == t.id))
+        .collect();
+    let last = add_days(q.from, q.days as i32);
+    let range_from = spans_start(q.from, tz);
+    let range_to = spans_start(add_days(last, 1), tz);
+    let previous = ctx.previous(q.moving);
+    let w = wanted(q.service);
+    let mut fits: BTreeMap<Date, DayFit> = BTreeMap::new();
+    let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
+    let moving_cells: HashSet<i64> = match q.moving {
+        Some(id) => state.store.cells_of(id).await?.into_iter().collect(),
+        None => HashSet::new(),
+    };
+    let len = q.service.length_min * 60;
+    let buffer = q.service.buffer_after_min * 60;
+    let mut out = Vec::new();
+    for t in &therapists {
+        let hours = state.store.working_hours(&t.id).await?;
+        if hours.is_empty() {
+            continue;
+        }
+        let exceptions = state.store.exceptions(&t.id, &q.from.to_string(), &last.to_string()).await?;
+        let busy: HashSet<i64> = state
+            .store
+            .busy_cells(&t.id, range_from, range_to + 86_400)
+            .await?
+            .into_iter()
+            .filter(|c| !moving_cells.contains(c))
+            .collect();
+        let mut d = q.from;
+        while d < last {
+            let date = d;
+            d = add_days(d, 1);
+            let wd = i64::from(date.weekday().to_monday_zero_offset());
+            if unavailable.contains(&wd) || off_on(date, &exceptions) {
+                continue;
+            }
+            let fit = fits.entry(date).or_insert_with(|| day_fit(&ctx.season, w, date, None, &previous));
+            if !fit.allowed && !q.include_refused {
+                continue;
+            }
+            for (a, b) in spans_on(date, &hours, tz) {
+                let mut s = a.div_euclid(STEP_SECS) * STEP_SECS;
+                if s < a {
+                    s += STEP_SECS;
+                }
+                while s + len <= b {
+                    let start = s;
+                    s += STEP_SECS;
+                    if start < q.not_before {
+                        continue;
+                    }
+                    if cells(start, start + len + buffer).any(|c| busy.contains(&c)) {
+                        continue;
+                    }
+                    let local = local_datetime(start, tz);
+                    out.push(Slot {
+                        therapist_id: t.id.clone(),
+                        therapist_name: t.name.clone(),
+                        service_id: q.service.id.clone(),
+                        start: show(start, tz),
+                        end: show(start + len, tz),
+                        date,
+                        local_time: local.time().strftime("%H:%M").to_string(),
+                        time_zone: zone_name.clone(),
+                        fit: fit.clone(),
+                        start_at: start,
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        b.fit.score.cmp(&a.fit.score).then(a.start_at.cmp(&b.start_at)).then(a.therapist_name.cmp(&b.therapist_name))
+    });
+    Ok(out)
+}
+
+fn spans_start(date: Date, tz: &TimeZone) -> i64 {
+    tz.to_ambiguous_timestamp(date.at(0, 0, 0, 0)).compatible().map(|t| t.as_second()).unwrap_or(0)
+}
+
+/// The free, allowed, warning-free slots nearest to `around` (either side), for a
+/// refused booking.
+pub async fn nearest_good(
+    state: &AppState,
+    ctx: &ClientContext,
+    service: &Service,
+    around: i64,
+    moving: Option<&str>,
+    now: i64,
+) -> ApiResult<Vec<Slot>> {
+    let day = local_date(around, &ctx.tz);
+    let today = local_date(now, &ctx.tz);
+    let from = add_days(day, -10).max(today);
+    let q = Search {
+        service,
+        from,
+        days: 24,
+        therapist_id: None,
+        not_before: now,
+        moving,
+        include_refused: false,
+    };
+    let mut slots: Vec<Slot> = search(state, ctx, &q)
+        .await?
+        .into_iter()
+        .filter(|s| s.fit.findings.iter().all(|f| f.severity < kneadtime_domain::Severity::Warning))
+        .collect();
+    slots.sort_by_key(|s| ((s.start_at - around).abs(), std::cmp::Reverse(s.fit.score)));
+    // One per day keeps the list useful.
+    let mut seen = HashSet::new();
+    slots.retain(|s| seen.insert(s.date));
+    slots.truncate(5);
+    Ok(slots)
+}
+
+/// Whether `[start, start + len)` lies inside one of the therapist's working spans on a
+/// day off-duty days aside.
+pub async fn within_hours(state: &AppState, therapist_id: &str, start: i64, len: i64, tz: &TimeZone) -> ApiResult<bool> {
+    let date = local_date(start, tz);
+    let hours = state.store.working_hours(therapist_id).await?;
+    let exceptions = state.store.exceptions(therapist_id, &date.to_string(), &date.to_string()).await?;
+    if off_on(date, &exceptions) {
+        return Ok(false);
+    }
+    Ok(spans_on(date, &hours, tz).iter().any(|(a, b)| *a <= start && start + len <= *b))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotQuery {
+    /// The service to book; without it, the service for the session the client's
+    /// training calls for next.
+    pub service_id: Option<String>,
+    pub from: Option<String>,
+    pub days: Option<i64>,
+    pub therapist_id: Option<String>,
+    pub limit: Option<usize>,
+    /// Also list days that break an error rule (staff only), marked not allowed.
+    pub include_refused: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SlotsOut {
+    pub client_id: String,
+    pub service_id: String,
+    pub service_name: String,
+    /// Set when the service was chosen for the client ("what should I book next?").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested: Option<Suggested>,
+    pub time_zone: String,
+    pub from: Date,
+    pub to: Date,
+    pub total: usize,
+    pub slots: Vec<Slot>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Suggested {
+    pub kind: Option<Kind>,
+    pub summary: String,
+    pub earliest_good_day: Option<Date>,
+    pub not_today: Vec<Finding>,
+}
+
+/// GET /api/clients/{id}/slots: free slots ranked by fit.
+pub async fn slots(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(client_id): Path<String>,
+    ApiQuery(q): ApiQuery<SlotQuery>,
+) -> ApiResult<Json<SlotsOut>> {
+    // Staff search for anyone they may book (a new client has no history with them
+    // yet); a client only for themself.
+    if !caller.is_staff() && caller.client_id() != Some(client_id.as_str()) {
+        return Err(ApiError::forbidden());
+    }
+    let ctx = client_context(&state, &client_id).await?;
+    let now = crate::auth::now();
+    let today = local_date(now, &ctx.tz);
+    let from = match &q.from {
+        Some(s) => parse_date("from", s)?.max(today),
+        None => today,
+    };
+    let days = q.days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(ApiError::field("days", format!("expected 1 to {MAX_DAYS}, found {days}")));
+    }
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field("limit", format!("expected 1 to 500, found {limit}")));
+    }
+    let services: Vec<Service> = state.store.services().await?.into_iter().filter(|s| s.active).collect();
+    let (service, suggested) = match &q.service_id {
+        Some(id) => {
+            let s = services.iter().find(|s| &s.id == id).cloned().ok_or_else(|| ApiError::not_found("service"))?;
+            (s, None)
+        }
+        None => {
+            let req = PlanRequest { from: Some(from), ..PlanRequest::default() };
+            let answer = next(&ctx.season, &req, from);
+            let kind = answer.planned.as_ref().map(|p| p.kind);
+            let pick = services
+                .iter()
+                .filter(|s| kind.is_some_and(|k| s.kind == ServiceKind::Massage(k)))
+                .chain(services.iter().filter(|s| s.kind == ServiceKind::Massage(Kind::Maintenance)))
+                .chain(services.iter())
+                .next()
+                .cloned()
+                .ok_or_else(|| ApiError::unprocessable("no_services", "the clinic offers no services yet"))?;
+            let sugg = Suggested {
+                kind,
+                summary: answer.summary.clone(),
+                earliest_good_day: answer.earliest_good_day,
+                not_today: answer.not_today.clone(),
+            };
+            (pick, Some(sugg))
+        }
+    };
+    let include_refused = q.include_refused.unwrap_or(false) && caller.is_staff();
+    let therapist_id = q.therapist_id.as_deref();
+    let search_q = Search { service: &service, from, days, therapist_id, not_before: now, moving: None, include_refused };
+    let all = search(&state, &ctx, &search_q).await?;
+    let total = all.len();
+    Ok(Json(SlotsOut {
+        client_id,
+        service_id: service.id.clone(),
+        service_name: service.name.clone(),
+        suggested,
+        time_zone: ctx.tz.iana_name().unwrap_or("UTC").to_string(),
+        from,
+        to: add_days(from, days as i32 - 1),
+        total,
+        slots: all.into_iter().take(limit).collect(),
+        warnings: ctx.warnings,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn london() -> TimeZone {
+        TimeZone::get("Europe/London").unwrap()
+    }
+
+    fn nightly() -> Vec<WorkingHours> {
+        (0..7).map(|weekday| WorkingHours { weekday, start_minute: 0, end_minute: 240 }).collect()
+    }
+
+    #[test]
+    fn spans_follow_the_clocks() {
+        let tz = london();
+        // 28 March 2027: the clocks go forward at 01:00, so 00:00–04:00 is three hours.
+        let (a, b) = spans_on(date(2027, 3, 28), &nightly(), &tz)[0];
+        assert_eq!(b - a, 3 * 3600);
+        // 31 October 2027: they go back at 02:00, so it is five.
+        let (a, b) = spans_on(date(2027, 10, 31), &nightly(), &tz)[0];
+        assert_eq!(b - a, 5 * 3600);
+        let (a, b) = spans_on(date(2027, 6, 1), &nightly(), &tz)[0];
+        assert_eq!(b - a, 4 * 3600);
+    }
+
+    #[test]
+    fn a_full_day_span_ends_at_the_next_midnight() {
+        let tz = london();
+        let h = vec![WorkingHours { weekday: 0, start_minute: 1320, end_minute: 1440 }];
+        let (a, b) = spans_on(date(2027, 6, 7), &h, &tz)[0];
+        assert_eq!(b - a, 2 * 3600);
+    }
+
+    #[test]
+    fn wall_clock_times_in_gaps_and_folds_are_refused() {
+        let tz = london();
+        assert!(parse_instant("start", "2027-03-28T01:30", &tz).unwrap_err().message.contains("does not exist"));
+        let e = parse_instant("start", "2027-10-31T01:30", &tz).unwrap_err();
+        assert!(e.message.contains("happens twice"), "{}", e.message);
+        let early = parse_instant("start", "2027-10-31T01:30:00+01:00", &tz).unwrap();
+        let late = parse_instant("start", "2027-10-31T01:30:00+00:00", &tz).unwrap();
+        assert_eq!(late - early, 3600);
+        assert_eq!(show(late, &tz), "2027-10-31T01:30:00+00:00");
+        assert_eq!(parse_instant("start", "2027-06-01T10:00", &tz).unwrap(), parse_instant("start", "2027-06-01T09:00Z", &tz).unwrap());
+        assert_eq!(parse_instant("start", "tomorrow", &tz).unwrap_err().field.as_deref(), Some("start"));
+    }
+}
