@@ -34,6 +34,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Show the effective rules profile.
     Profile(ProfileArgs),
+    /// Run the clinic's booking server (JSON API, calendar feeds, web pages).
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -176,4 +178,25 @@ pub enum ProfileAction {
         #[arg(long, value_name = "FILE")]
         profile: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Settings come from defaults, then the config file (--config, KNEADTIME_CONFIG, or \
+~/.config/kneadtime/server.toml when it exists), then KNEADTIME_* environment variables, then these flags.")]
+pub struct ServeArgs {
+    /// Database: sqlite://PATH (default: clinic.db in the user's data folder) or postgres://USER@HOST/DB.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free one).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// Settings file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Load a demo clinic (therapists, services, runners, a week of bookings) into an empty database.
+    #[arg(long)]
+    pub demo: bool,
+    /// The address people reach the server at, for links and feed URLs (e.g. https://book.example.com).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }

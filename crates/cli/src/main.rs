@@ -102,6 +102,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             write_out(None, &paras.join("\n"))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(a) => {
+            let mut config = kneadtime_server::Config::load(a.config.as_deref()).map_err(|e| Bad::new(e.0))?;
+            if let Some(addr) = &a.addr {
+                config.addr = kneadtime_server::config::parse_addr(addr, "--addr").map_err(|e| Bad::new(e.0))?;
+            }
+            if let Some(db) = &a.db {
+                config.db = kneadtime_server::config::check_db(db, "--db").map_err(|e| Bad::new(e.0))?;
+            }
+            if let Some(u) = &a.public_url {
+                config.apply_env(|k| (k == "KNEADTIME_PUBLIC_URL").then(|| u.clone())).map_err(|e| {
+                    Bad::new(e.0.replace("KNEADTIME_PUBLIC_URL", "--public-url"))
+                })?;
+            }
+            config.demo |= a.demo;
+            kneadtime_server::run_blocking(config).map_err(Bad::new)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Profile(p) => match p.action {
             ProfileAction::Show { profile } => {
                 let profile = input::load_profile(profile.as_deref())?;

@@ -427,6 +427,63 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct SetupBody {
+    /// The one-time setup token the server printed when it started with no accounts.
+    pub token: String,
+    pub clinic_name: String,
+    /// IANA zone name, e.g. Europe/London.
+    pub time_zone: String,
+    pub email: String,
+    pub name: String,
+    pub password: String,
+}
+
+/// POST /api/setup: the first owner account and the clinic's name and zone, once.
+pub async fn setup(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<SetupBody>,
+) -> ApiResult<Response> {
+    limit_logins(&state, addr, "setup").await?;
+    if !state.store.staff_list().await?.is_empty() {
+        return Err(ApiError::conflict("already_set_up", "the clinic already has an owner; sign in instead"));
+    }
+    let Some(expected) = &state.setup_token else {
+        return Err(ApiError::conflict("already_set_up", "the clinic already has an owner; sign in instead"));
+    };
+    if !constant_eq(&hash_token(body.token.trim()), expected) {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "the setup token is not right").with_field("token"));
+    }
+    let name = crate::catalog::non_empty("name", &body.name, 200)?;
+    let clinic_name = crate::catalog::non_empty("clinic_name", &body.clinic_name, 200)?;
+    jiff::tz::TimeZone::get(body.time_zone.trim()).map_err(|_| {
+        ApiError::field("time_zone", format!("expected an IANA time zone name like Europe/London, found {:?}", body.time_zone))
+    })?;
+    check_new_password(&body.password)?;
+    let staff = state
+        .store
+        .create_staff(&kneadtime_store::NewStaff {
+            email: body.email,
+            name,
+            role: Role::Owner,
+            therapist_id: None,
+            password_hash: hash_password(body.password).await?,
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => ApiError::conflict("already_set_up", "that email already has a login"),
+            StoreError::Invalid(m) => ApiError::field("email", m),
+            e => e.into(),
+        })?;
+    let mut clinic = state.store.clinic().await?;
+    clinic.name = clinic_name;
+    clinic.time_zone = body.time_zone.trim().to_string();
+    state.store.update_clinic(&clinic).await?;
+    start_session(&state, Principal::Staff(staff.id.clone()), "owner", staff.id, staff.name).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     pub password: String,
     /// Required for staff: the password being replaced.

@@ -39,6 +39,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where people reach this server, for links and feed URLs (no trailing slash).
     pub base_url: Arc<str>,
+    /// Hash of the one-time setup token, while the clinic has no staff account.
+    pub setup_token: Option<Arc<str>>,
 }
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -85,6 +87,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/api/openapi.json", get(openapi))
         .route("/api/rules", get(rules))
+        .route("/api/setup", post(auth::setup))
         .route("/api/login", post(auth::login))
         .route("/api/client-login", post(auth::client_login))
         .route("/api/logout", post(auth::logout))
@@ -137,6 +140,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub base_url: String,
     pub demo: Option<demo::DemoInfo>,
+    /// Set when the clinic had no staff account at start: give it to POST /api/setup.
+    pub setup_token: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     store: Store,
@@ -191,7 +196,12 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
     let listener = TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
     let base_url = config.base_url(addr);
-    let state = AppState { store: store.clone(), config: Arc::new(config.clone()), base_url: base_url.clone().into() };
+    let mut state = AppState {
+        store: store.clone(),
+        config: Arc::new(config.clone()),
+        base_url: base_url.clone().into(),
+        setup_token: None,
+    };
     let demo = if config.demo {
         let clinic = store.clinic().await.map_err(|e| StartError::Database(e.to_string()))?;
         let today = jiff::Timestamp::now().to_zoned(schedule::zone_of(&clinic.time_zone)).date();
@@ -199,6 +209,9 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
     } else {
         None
     };
+    let no_staff = store.staff_list().await.map_err(|e| StartError::Database(e.to_string()))?.is_empty();
+    let setup_token = no_staff.then(auth::new_token);
+    state.setup_token = setup_token.as_deref().map(|t| auth::hash_token(t).into());
     let (tx, rx) = oneshot::channel::<()>();
     let router = app(state);
     let task = tokio::spawn(async move {
@@ -215,7 +228,7 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
             })
             .await
     });
-    Ok(Running { addr, base_url, demo, stop: Some(tx), task, store })
+    Ok(Running { addr, base_url, demo, setup_token, stop: Some(tx), task, store })
 }
 
 async fn stop_signal() {
@@ -254,6 +267,11 @@ pub fn run_blocking(config: Config) -> Result<(), String> {
             for (name, token) in &d.client_links {
                 println!("  client {name}: {}/c/{token}", running.base_url);
             }
+        }
+        if let Some(t) = &running.setup_token {
+            println!("first run: create the owner account with this one-time setup token:");
+            println!("  {t}");
+            println!("  POST {}/api/setup with token, clinic_name, time_zone, email, name, password", running.base_url);
         }
         println!("API description: {}/api/openapi.json — stop with Ctrl-C", running.base_url);
         use std::io::Write;

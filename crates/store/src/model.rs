@@ -59,8 +59,8 @@ text_enum!(
 );
 
 /// A service is one of the domain's massage kinds, or something general (a consultation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Serialised as its plain name: `pre_event` … `general`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceKind {
     Massage(Kind),
     General,
@@ -79,6 +79,23 @@ impl ServiceKind {
             "general" => Some(ServiceKind::General),
             other => Kind::parse(other).map(ServiceKind::Massage),
         }
+    }
+}
+
+impl Serialize for ServiceKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ServiceKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ServiceKind::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "expected pre_event, post_event, maintenance, recovery_phase or general, found {s:?}"
+            ))
+        })
     }
 }
 

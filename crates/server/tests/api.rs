@@ -1,0 +1,347 @@
+//! Black-box API tests: a real server on port 0 with a fresh database each, driven over
+//! HTTP the way a clinic's front desk or a runner's app would.
+
+mod common;
+
+use common::{Srv, add_days, backends, world};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn slots(v: &Value) -> &Vec<Value> {
+    v["slots"].as_array().expect("slots")
+}
+
+/// The whole "done when": set up, register a runner with their plan, find the best
+/// post-marathon slot, book it, record notes, subscribe to the feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clinic_day_from_setup_to_feed() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+
+        // The best post-marathon slots: none on the day after, the recovery window first.
+        let from = add_days(w.race, 1);
+        let v = srv
+            .get(&format!("/api/clients/{}/slots?service_id={}&from={from}&days=6", w.a, w.post), &o)
+            .await;
+        let list = slots(&v);
+        assert!(!list.is_empty(), "{v}");
+        assert!(list.iter().all(|s| s["date"] != json!(from.to_string())), "the day after a marathon is never offered");
+        let top = &list[0];
+        assert!(top["allowed"].as_bool().unwrap());
+        assert!(top["reasons"][0].as_str().unwrap().contains("after Test City Marathon"), "{top}");
+        let scores: Vec<u64> = list.iter().map(|s| s["score"].as_u64().unwrap()).collect();
+        assert!(scores.windows(2).all(|p| p[0] >= p[1]), "best first: {scores:?}");
+
+        // Book it, twice with one key: one appointment.
+        let body = json!({ "client_id": w.a, "service_id": w.post, "therapist_id": top["therapist_id"], "start": top["start"] });
+        let book = |key: &'static str, body: Value| {
+            let srv = &srv;
+            let o = o.clone();
+            async move {
+                let res = srv
+                    .http
+                    .post(format!("{}/api/appointments", srv.base))
+                    .bearer_auth(o)
+                    .header("Idempotency-Key", key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let s = res.status().as_u16();
+                (s, res.json::<Value>().await.unwrap())
+            }
+        };
+        let (s1, a1) = book("key-1", body.clone()).await;
+        assert_eq!(s1, 201, "{a1}");
+        let (s2, a2) = book("key-1", body.clone()).await;
+        assert_eq!(s2, 201);
+        assert_eq!(a1["id"], a2["id"], "the same key books once");
+        let mut other = body.clone();
+        other["start"] = list.iter().find(|s| s["start"] != top["start"]).unwrap()["start"].clone();
+        let (s3, e3) = book("key-1", other).await;
+        assert_eq!(s3, 422);
+        assert_eq!(e3["error"]["code"], "idempotency_key_reused");
+        let appt = a1["id"].as_str().unwrap().to_string();
+        assert_eq!(a1["status"], "booked");
+        assert!(a1["fit"]["score"].as_u64().unwrap() > 0);
+
+        // The slot is gone from the search now.
+        let v2 = srv
+            .get(&format!("/api/clients/{}/slots?service_id={}&from={from}&days=6&limit=500", w.a, w.post), &o)
+            .await;
+        assert!(!slots(&v2).iter().any(|s| s["start"] == top["start"] && s["therapist_id"] == top["therapist_id"]));
+
+        // Notes by the appointment's therapist, then the patterns.
+        let t_token = if top["therapist_id"] == json!(w.t1) { &w.t1_token } else { &w.t2_token };
+        let note = srv
+            .post(&format!("/api/appointments/{appt}/notes"), t_token, json!({
+                "findings": [{ "region": "Calves", "tightness": 3 }, { "region": "quads", "tightness": 2, "note": "left worse" }],
+                "pressure_used": "light", "techniques": ["flushing", "effleurage"], "homework_given": "calf stretch twice a day"
+            }))
+            .await;
+        assert_eq!(note["findings"][0]["region"], "calves");
+        let notes = srv.get(&format!("/api/clients/{}/notes", w.a), &o).await;
+        assert_eq!(notes.as_array().unwrap().len(), 1);
+        assert_eq!(notes[0]["homework_given"], "calf stretch twice a day");
+        let p = srv.get(&format!("/api/clients/{}/patterns", w.a), &w.a_token).await;
+        assert_eq!(p["sessions"], 1);
+        assert_eq!(p["homework"]["given"], 1);
+        assert!(p["regions"].as_array().unwrap().iter().any(|r| r["region"] == "calves" && r["latest"] == 3));
+
+        // The client's feed carries the appointment.
+        let feed = srv.post(&format!("/api/clients/{}/feed", w.a), &w.a_token, json!({})).await;
+        let url = feed["feed_url"].as_str().unwrap();
+        let res = srv.http.get(url).send().await.unwrap();
+        assert_eq!(res.headers()["content-type"], "text/calendar; charset=utf-8");
+        let ics = res.text().await.unwrap();
+        assert!(ics.contains(&format!("UID:{appt}@kneadtime")), "{ics}");
+        let parsed = kneadtime_import::parse_ics(&ics, "feed.ics", None).expect("our own parser reads the feed");
+        assert_eq!(parsed.entries.len(), 1);
+
+        // Cancel: the feed keeps it as cancelled, the slot is free again.
+        let (s, c) = srv.call(Method::POST, &format!("/api/appointments/{appt}/cancel"), Some(&w.a_token), None).await;
+        assert_eq!(s, 200, "{c}");
+        assert_eq!(c["status"], "cancelled");
+        let ics = srv.http.get(url).send().await.unwrap().text().await.unwrap();
+        assert!(ics.contains("STATUS:CANCELLED"));
+        srv.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn race_eve_is_refused_with_better_slots_and_staff_may_override() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let eve = add_days(w.race, -1);
+        let body = json!({ "client_id": w.a, "service_id": w.pre, "therapist_id": w.t1, "start": format!("{eve}T10:00") });
+        let (s, e) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(body.clone())).await;
+        assert_eq!(s, 422, "{e}");
+        assert_eq!(e["error"]["code"], "rule_broken");
+        assert_eq!(e["error"]["details"]["rule"], "race-eve");
+        let nearest = e["error"]["details"]["nearest"].as_array().unwrap();
+        assert!(!nearest.is_empty());
+        assert!(nearest.iter().all(|n| n["allowed"] == json!(true) && n["date"] != json!(eve.to_string())));
+
+        // The client cannot override; staff can, and the reason is kept.
+        let mut mine = body.clone();
+        mine.as_object_mut().unwrap().remove("client_id");
+        mine["override_reason"] = json!("I insist");
+        let (s, e) = srv.call(Method::POST, "/api/appointments", Some(&w.a_token), Some(mine)).await;
+        assert_eq!(s, 403, "{e}");
+        let mut over = body.clone();
+        over["override_reason"] = json!("Runner asked for a 15-minute light flush only; agreed with their coach");
+        let (s, a) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(over)).await;
+        assert_eq!(s, 201, "{a}");
+        assert!(a["override_reason"].as_str().unwrap().contains("coach"));
+
+        // The day after the marathon is refused too (post-race-too-soon).
+        let after = add_days(w.race, 1);
+        let body = json!({ "client_id": w.a, "service_id": w.post, "therapist_id": w.t2, "start": format!("{after}T12:00") });
+        let (s, e) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(body)).await;
+        assert_eq!(s, 422);
+        assert_eq!(e["error"]["details"]["rule"], "post-race-too-soon");
+        srv.stop().await;
+    }
+}
+
+/// 200 clients race for one slot: exactly one booking, 199 clean 409s, nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_racers_one_winner() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let day = add_days(w.race, -20);
+        let start = format!("{day}T11:00");
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let http = srv.http.clone();
+            let url = format!("{}/api/appointments", srv.base);
+            let token = srv.owner.clone();
+            let body = json!({ "client_id": if i % 2 == 0 { &w.a } else { &w.b }, "service_id": w.sports, "therapist_id": w.t1, "start": start });
+            tasks.push(tokio::spawn(async move {
+                let res = http.post(url).bearer_auth(token).header("Idempotency-Key", format!("racer-{i}")).json(&body).send().await.unwrap();
+                let s = res.status().as_u16();
+                (s, res.json::<Value>().await.unwrap())
+            }));
+        }
+        let mut won = 0;
+        let mut lost = 0;
+        for t in tasks {
+            let (s, v) = t.await.unwrap();
+            match s {
+                201 => won += 1,
+                409 => {
+                    assert_eq!(v["error"]["code"], "slot_taken", "{v}");
+                    lost += 1;
+                }
+                other => panic!("unexpected {other}: {v}"),
+            }
+        }
+        assert_eq!((won, lost), (1, 199));
+        let list = srv.get(&format!("/api/appointments?from={day}&to={day}"), &srv.owner).await;
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        srv.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_clean_4xx_in_one_shape() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let raw = |method: Method, path: &str, ctype: Option<&str>, body: Vec<u8>| {
+        let mut rb = srv.http.request(method, format!("{}{path}", srv.base)).bearer_auth(&o).body(body);
+        if let Some(c) = ctype {
+            rb = rb.header("content-type", c);
+        }
+        async move {
+            let r = rb.send().await.unwrap();
+            let s = r.status().as_u16();
+            (s, r.json::<Value>().await.expect("every error is JSON"))
+        }
+    };
+    let json_ct = Some("application/json");
+    let cases: Vec<(u16, &str, (u16, Value))> = vec![
+        (400, "invalid_json", raw(Method::POST, "/api/services", json_ct, b"{not json".to_vec()).await),
+        (400, "invalid_json", raw(Method::POST, "/api/services", json_ct, vec![0xff, 0xfe, b'{']).await),
+        (415, "unsupported_media_type", raw(Method::POST, "/api/services", None, b"{}".to_vec()).await),
+        (422, "invalid_body", raw(Method::POST, "/api/services", json_ct, br#"{"name": 5}"#.to_vec()).await),
+        (422, "invalid_body", raw(Method::POST, "/api/services", json_ct, br#"{"name":"x","kind":"maintenance","length_min":60,"price_cents":1,"pressure_min":"light","pressure_max":"deep","colour":"red"}"#.to_vec()).await),
+        (413, "too_large", raw(Method::POST, "/api/clients", json_ct, vec![b' '; 5 * 1024 * 1024]).await),
+        (404, "not_found", raw(Method::GET, "/api/nothing-here", None, vec![]).await),
+        (404, "not_found", raw(Method::GET, "/api/../../etc/passwd", None, vec![]).await),
+        (405, "method_not_allowed", raw(Method::DELETE, "/api/clinic", None, vec![]).await),
+        (400, "bad_request", raw(Method::GET, &format!("/api/clients/{}/slots?from=2027-02-30", w.a), None, vec![]).await),
+        (400, "bad_request", raw(Method::GET, &format!("/api/clients/{}/slots?days=9999", w.a), None, vec![]).await),
+        (400, "bad_request", raw(Method::GET, &format!("/api/clients/{}/slots?days=many", w.a), None, vec![]).await),
+        (404, "not_found", raw(Method::GET, "/feeds/..%2F..%2Fetc%2Fpasswd.ics", None, vec![]).await),
+    ];
+    for (want, code, (got, body)) in cases {
+        assert_eq!(got, want, "{body}");
+        assert_eq!(body["error"]["code"], code, "{body}");
+        assert_eq!(body["error"]["status"], want);
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    }
+    // Field-level messages name the field.
+    let (s, e) = srv
+        .call(Method::POST, "/api/appointments", Some(&o), Some(json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1, "start": "next tuesday" })))
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(e["error"]["field"], "start");
+    let (s, e) = srv
+        .call(Method::PUT, &format!("/api/therapists/{}/hours", w.t1), Some(&o), Some(json!([{ "day": "mon", "start": "9am", "end": "17:00" }])))
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(e["error"]["field"], "hours[0].start");
+    let (s, e) = srv
+        .call(Method::POST, &format!("/api/clients/{}/calendars", w.a), Some(&o), Some(json!({ "filename": "plan.ics", "content": "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:2027XXXX\r\n" })))
+        .await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().starts_with("plan.ics"), "{e}");
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_is_rate_limited_and_sessions_end() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let (s, e) = srv.call(Method::POST, "/api/login", None, Some(json!({ "email": common::OWNER_EMAIL, "password": "wrong-wrong" }))).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("wrong_credentials")));
+    let mut last = 0;
+    for _ in 0..12 {
+        last = srv.call(Method::POST, "/api/login", None, Some(json!({ "email": common::OWNER_EMAIL, "password": "wrong-wrong" }))).await.0;
+    }
+    assert_eq!(last, 429);
+    // The right password is refused too while the window lasts.
+    let (s, _) = srv.call(Method::POST, "/api/login", None, Some(json!({ "email": common::OWNER_EMAIL, "password": common::OWNER_PASSWORD }))).await;
+    assert_eq!(s, 429);
+
+    let (s, _) = srv.call(Method::POST, "/api/logout", Some(&srv.owner), None).await;
+    assert_eq!(s, 204);
+    let (s, e) = srv.call(Method::GET, "/api/me", Some(&srv.owner), None).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("session_expired")));
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookie_sessions_need_the_csrf_token() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let login = srv
+        .http
+        .post(format!("{}/api/login", srv.base))
+        .json(&json!({ "email": common::OWNER_EMAIL, "password": common::OWNER_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let body: Value = login.json().await.unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap();
+    let svc = json!({ "name": "Sports 60", "kind": "maintenance", "length_min": 60, "price_cents": 100, "pressure_min": "moderate", "pressure_max": "deep" });
+    let post = |csrf: Option<&str>, origin: Option<&str>| {
+        let mut rb = srv.http.post(format!("{}/api/services", srv.base)).header("cookie", &pair).json(&svc);
+        if let Some(c) = csrf {
+            rb = rb.header("x-csrf-token", c);
+        }
+        if let Some(o) = origin {
+            rb = rb.header("origin", o);
+        }
+        async move { rb.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(post(None, None).await, 403);
+    assert_eq!(post(Some("forged"), None).await, 403);
+    let host = srv.base.trim_start_matches("http://").to_string();
+    assert_eq!(post(Some(csrf), Some("https://evil.example")).await, 403);
+    assert_eq!(post(Some(csrf), Some(&format!("http://{host}"))).await, 201);
+    // Reads need no token.
+    let s = srv.http.get(format!("{}/api/me", srv.base)).header("cookie", &pair).send().await.unwrap().status();
+    assert_eq!(s, 200);
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_to_book_next_and_the_plan() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let v = srv.get(&format!("/api/clients/{}/slots?limit=5", w.a), &w.a_token).await;
+    assert!(v["suggested"]["summary"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+    assert!(!slots(&v).is_empty());
+    let plan = srv.get(&format!("/api/clients/{}/plan", w.a), &w.a_token).await;
+    let kinds: Vec<&str> = plan["plan"]["massages"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"pre_event") && kinds.contains(&"post_event"), "{kinds:?}");
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reschedule_moves_all_or_nothing() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let day = add_days(w.race, -20);
+    let mk = |client: &str, t: &str| json!({ "client_id": client, "service_id": w.sports, "therapist_id": t, "start": format!("{day}T10:00") });
+    let a = srv.post("/api/appointments", &o, mk(&w.a, &w.t1)).await;
+    let b = srv.post("/api/appointments", &o, {
+        let mut x = mk(&w.b, &w.t1);
+        x["start"] = json!(format!("{day}T14:00"));
+        x
+    }).await;
+    let id = a["id"].as_str().unwrap();
+    // Onto B's time: refused, A unchanged.
+    let (s, e) = srv.call(Method::POST, &format!("/api/appointments/{id}/reschedule"), Some(&o), Some(json!({ "start": format!("{day}T14:30") }))).await;
+    assert_eq!(s, 409, "{e}");
+    let still = srv.get(&format!("/api/appointments/{id}"), &o).await;
+    assert_eq!(still["start"], a["start"]);
+    // Fifteen minutes later overlaps only itself: fine.
+    let (s, m) = srv.call(Method::POST, &format!("/api/appointments/{id}/reschedule"), Some(&w.a_token), Some(json!({ "start": format!("{day}T10:15") }))).await;
+    assert_eq!(s, 200, "{m}");
+    assert!(m["local_time"] == "10:15");
+    let _ = b;
+    // Outside working hours: refused with the reason.
+    let (s, e) = srv.call(Method::POST, &format!("/api/appointments/{id}/reschedule"), Some(&o), Some(json!({ "start": format!("{day}T21:00") }))).await;
+    assert_eq!(s, 422);
+    assert_eq!(e["error"]["code"], "outside_hours");
+    srv.stop().await;
+}
