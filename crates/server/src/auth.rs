@@ -364,7 +364,9 @@ pub async fn client_login(
 ) -> ApiResult<Response> {
     let client = match (&body.token, &body.email, &body.password) {
         (Some(token), None, None) => {
-            limit_logins(&state, addr, "client-link").await?;
+            // The link's secret cannot be guessed; the limit is per address only, so one
+            // noisy caller cannot lock every client out.
+            limit_logins(&state, addr, &format!("client-link:{}", addr.ip())).await?;
             match state.store.client_by_token_hash(&hash_token(token.trim())).await {
                 Ok(c) => c,
                 Err(StoreError::NotFound) => {
@@ -460,6 +462,10 @@ pub async fn setup(
         ApiError::field("time_zone", format!("expected an IANA time zone name like Europe/London, found {:?}", body.time_zone))
     })?;
     check_new_password(&body.password)?;
+    let mut clinic = state.store.clinic().await?;
+    clinic.name = clinic_name;
+    clinic.time_zone = body.time_zone.trim().to_string();
+    state.store.update_clinic(&clinic).await?;
     let staff = state
         .store
         .create_staff(&kneadtime_store::NewStaff {
@@ -475,10 +481,6 @@ pub async fn setup(
             StoreError::Invalid(m) => ApiError::field("email", m),
             e => e.into(),
         })?;
-    let mut clinic = state.store.clinic().await?;
-    clinic.name = clinic_name;
-    clinic.time_zone = body.time_zone.trim().to_string();
-    state.store.update_clinic(&clinic).await?;
     start_session(&state, Principal::Staff(staff.id.clone()), "owner", staff.id, staff.name).await
 }
 

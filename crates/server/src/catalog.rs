@@ -122,6 +122,16 @@ pub async fn create_therapist(
         (None, None) => None,
         _ => return Err(ApiError::bad("give both email and password for a login, or neither")),
     };
+    if let Some((email, _)) = &login {
+        match state.store.staff_by_email(email).await {
+            Ok(_) => return Err(ApiError::conflict("email_taken", "that email already has a login").with_field("email")),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if !email.contains('@') {
+            return Err(ApiError::field("email", format!("expected an email address, found {email:?}")));
+        }
+    }
     let t = state.store.create_therapist(&NewTherapist { name: name.clone(), skills }).await?;
     let mut staff = None;
     if let Some((email, password)) = login {
@@ -236,9 +246,9 @@ pub fn hours_in(spans: &[HoursSpan]) -> ApiResult<Vec<WorkingHours>> {
     for (i, s) in spans.iter().enumerate() {
         let f = |name: &str| format!("hours[{i}].{name}");
         let day = s.day.trim().to_ascii_lowercase();
-        let weekday = DAYS
+        let weekday = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
             .iter()
-            .position(|d| day.starts_with(d))
+            .position(|d| day.len() >= 3 && d.starts_with(&day))
             .ok_or_else(|| ApiError::field(&f("day"), format!("expected mon, tue, wed, thu, fri, sat or sun, found {:?}", s.day)))?;
         let start = minute_of(&f("start"), &s.start)?;
         let end = minute_of(&f("end"), &s.end)?;

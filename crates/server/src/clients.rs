@@ -20,6 +20,7 @@ use crate::error::{ApiError, ApiJson, ApiResult, Created};
 use crate::schedule::{client_context, local_date, parse_calendar, parse_date, zone_of};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const FULL_DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 #[derive(Debug, Serialize)]
 pub struct ClientOut {
@@ -50,8 +51,9 @@ fn weekdays(field: &str, days: &[String]) -> ApiResult<Vec<i64>> {
         .iter()
         .map(|d| {
             let l = d.trim().to_ascii_lowercase();
-            DAYS.iter()
-                .position(|x| l.starts_with(x))
+            FULL_DAYS
+                .iter()
+                .position(|x| l.len() >= 3 && x.starts_with(&l))
                 .map(|p| p as i64)
                 .ok_or_else(|| ApiError::field(field, format!("expected mon, tue, wed, thu, fri, sat or sun, found {d:?}")))
         })
@@ -163,7 +165,10 @@ pub async fn client_feed(State(state): State<AppState>, caller: Caller, Path(id)
 /// POST /api/therapists/{id}/feed: a new calendar feed URL for the therapist.
 pub async fn therapist_feed(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     caller.require_therapist_access(&id)?;
-    state.store.therapist(&id).await.map_err(|_| ApiError::not_found("therapist"))?;
+    state.store.therapist(&id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("therapist"),
+        e => e.into(),
+    })?;
     Ok(Json(json!({ "feed_url": new_feed(&state, FeedOwner::Therapist(id)).await? })))
 }
 
@@ -386,7 +391,10 @@ pub async fn add_note(
     ApiJson(body): ApiJson<NoteBody>,
 ) -> ApiResult<Created<SessionNote>> {
     caller.require_staff()?;
-    let a = state.store.appointment(&id).await.map_err(|_| ApiError::not_found("appointment"))?;
+    let a = state.store.appointment(&id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("appointment"),
+        e => e.into(),
+    })?;
     if !caller.is_owner() && caller.therapist_id() != Some(a.therapist_id.as_str()) {
         return Err(ApiError::not_found("appointment"));
     }
@@ -485,7 +493,10 @@ pub async fn patch_note(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<HomeworkBody>,
 ) -> ApiResult<Json<SessionNote>> {
-    let n = state.store.note(&id).await.map_err(|_| ApiError::not_found("note"))?;
+    let n = state.store.note(&id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("note"),
+        e => e.into(),
+    })?;
     let a = state.store.appointment(&n.appointment_id).await?;
     if !may_see(&caller, &a) {
         return Err(ApiError::not_found("note"));

@@ -71,7 +71,7 @@ impl ApiError {
         self
     }
 
-    /// The error as the JSON value sent (also stored for idempotent replays).
+    /// The error as the JSON value sent.
     pub fn body(&self) -> Value {
         let mut e = json!({ "status": self.status.as_u16(), "code": self.code, "message": self.message });
         if let Some(f) = &self.field {

@@ -137,7 +137,10 @@ pub fn clinic_profile(toml_text: &str) -> Result<Profile, String> {
 /// Builds the client's season from their stored calendars and races, in the clinic's
 /// zone and under the clinic's profile.
 pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<ClientContext> {
-    let client = state.store.client(client_id).await.map_err(|_| ApiError::not_found("client"))?;
+    let client = state.store.client(client_id).await.map_err(|e| match e {
+        kneadtime_store::StoreError::NotFound => ApiError::not_found("client"),
+        e => e.into(),
+    })?;
     let clinic = state.store.clinic().await?;
     let tz = zone_of(&clinic.time_zone);
     let profile = clinic_profile(&clinic.profile_toml)
@@ -210,8 +213,7 @@ pub struct Slot {
     /// RFC 3339 with the clinic's offset.
     pub start: String,
     pub end: String,
-    /// Local date and wall-clock time in `time_zone`.
-    pub date: Date,
+    /// Wall-clock start in `time_zone` (the local date is the fit's `date`).
     pub local_time: String,
     pub time_zone: String,
     #[serde(flatten)]
@@ -306,7 +308,6 @@ pub async fn search(state: &AppState, ctx: &ClientContext, q: &Search<'_>) -> Ap
                         service_id: q.service.id.clone(),
                         start: show(start, tz),
                         end: show(start + len, tz),
-                        date,
                         local_time: local.time().strftime("%H:%M").to_string(),
                         time_zone: zone_name.clone(),
                         fit: fit.clone(),
@@ -356,7 +357,7 @@ pub async fn nearest_good(
     slots.sort_by_key(|s| ((s.start_at - around).abs(), std::cmp::Reverse(s.fit.score)));
     // One per day keeps the list useful.
     let mut seen = HashSet::new();
-    slots.retain(|s| seen.insert(s.date));
+    slots.retain(|s| seen.insert(s.fit.date));
     slots.truncate(5);
     Ok(slots)
 }
@@ -421,7 +422,7 @@ pub async fn slots(
     // Staff search for anyone they may book (a new client has no history with them
     // yet); a client only for themself.
     if !caller.is_staff() && caller.client_id() != Some(client_id.as_str()) {
-        return Err(ApiError::forbidden());
+        return Err(ApiError::not_found("client"));
     }
     let ctx = client_context(&state, &client_id).await?;
     let now = crate::auth::now();
