@@ -150,23 +150,38 @@ pub fn parse_gpx(bytes: &[u8], file: &str, tz: &TimeZone) -> Result<Vec<Activity
 /// an [`ErrorKind::Internal`] error.
 pub fn read_activity_file(path: &Path, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
     let shown = path.display().to_string();
-    let Some((format, gz)) = format_of(path) else {
-        return Err(ActivityError::new(
-            shown,
-            ErrorKind::Unsupported,
-            "unsupported file type (expected .fit, .tcx or .gpx, optionally .gz)",
-        ));
-    };
+    if format_of(path).is_none() {
+        return Err(unsupported(&shown));
+    }
     let bytes = std::fs::read(path)
         .map_err(|e| ActivityError::new(&shown, ErrorKind::Io, format!("cannot read: {e}")))?;
+    parse_named(&bytes, &shown, tz)
+}
+
+fn unsupported(shown: &str) -> ActivityError {
+    ActivityError::new(
+        shown,
+        ErrorKind::Unsupported,
+        "unsupported file type (expected .fit, .tcx or .gpx, optionally .gz)",
+    )
+}
+
+/// Decodes an activity file already in memory (an upload), choosing the format from
+/// `name`'s extension like [`read_activity_file`].
+pub fn parse_named(bytes: &[u8], name: &str, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
+    let Some((format, gz)) = format_of(Path::new(name)) else {
+        return Err(unsupported(name));
+    };
+    let unzipped;
     let bytes = if gz {
-        guarded_gunzip(&bytes, &shown)?
+        unzipped = guarded_gunzip(bytes, name)?;
+        &unzipped[..]
     } else {
         bytes
     };
     match format {
-        Format::Fit => parse_fit(&bytes, &shown, tz),
-        Format::Tcx => parse_tcx(&bytes, &shown, tz),
-        Format::Gpx => parse_gpx(&bytes, &shown, tz),
+        Format::Fit => parse_fit(bytes, name, tz),
+        Format::Tcx => parse_tcx(bytes, name, tz),
+        Format::Gpx => parse_gpx(bytes, name, tz),
     }
 }

@@ -213,3 +213,82 @@ fn tempfile_dir() -> String {
     std::fs::create_dir_all(&p).unwrap();
     p.display().to_string()
 }
+
+/// Two server processes on one PostgreSQL database: sessions made on one work on the
+/// other, and clients spread over both racing for the same slots get exactly one
+/// booking per slot and no 5xx.
+#[test]
+fn two_instances_share_one_postgres_without_double_booking() {
+    let Ok(base_url) = std::env::var("KNEADTIME_TEST_POSTGRES_URL") else {
+        println!("skipped: KNEADTIME_TEST_POSTGRES_URL not set (this test needs a PostgreSQL server)");
+        return;
+    };
+    let schema = format!("kt_multi_{}", std::process::id());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let exec = |sql: String| {
+        rt.block_on(async {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(&base_url).await.expect("connect");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.expect("statement");
+        })
+    };
+    exec(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    exec(format!("CREATE SCHEMA {schema}"));
+    let sep = if base_url.contains('?') { '&' } else { '?' };
+    let db = format!("{base_url}{sep}options=-c%20search_path%3D{schema}");
+    let a = start(&db, &[]);
+    let b = start(&db, &[]);
+    let token = a.setup_token.clone().or(b.setup_token.clone()).expect("setup offered");
+    let (st, body) = http(&a.base, "POST", "/api/setup", None, Some(&json!({
+        "token": token, "clinic_name": "Group", "time_zone": "Europe/London",
+        "email": "o@group.test", "name": "Owner", "password": "group-owner-pass"
+    })));
+    assert_eq!(st, 200, "{body}");
+    let owner = json_of(&body)["token"].as_str().unwrap().to_string();
+    let (st, _) = http(&b.base, "GET", "/api/me", Some(&owner), None);
+    assert_eq!(st, 200, "a session made on one instance works on the other");
+
+    let (_, body) = http(&a.base, "POST", "/api/therapists", Some(&owner), Some(&json!({ "name": "T" })));
+    let t = json_of(&body)["therapist"]["id"].as_str().unwrap().to_string();
+    let hours: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| json!({ "day": d, "start": "08:00", "end": "20:00" }))
+        .collect();
+    let (st, _) = http(&b.base, "PUT", &format!("/api/therapists/{t}/hours"), Some(&owner), Some(&json!(hours)));
+    assert_eq!(st, 200);
+    let (_, body) = http(&a.base, "POST", "/api/services", Some(&owner), Some(&json!({
+        "name": "Sports 45", "kind": "maintenance", "length_min": 45, "price_cents": 1,
+        "pressure_min": "moderate", "pressure_max": "deep", "buffer_after_min": 15
+    })));
+    let svc = json_of(&body)["id"].as_str().unwrap().to_string();
+    let (_, body) = http(&b.base, "POST", "/api/clients", Some(&owner), Some(&json!({ "name": "Runner" })));
+    let client = json_of(&body)["client"]["id"].as_str().unwrap().to_string();
+
+    // Ten slots an hour apart, twelve racers each, alternating between the instances.
+    let day = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(200)).unwrap().to_string();
+    let mut handles = Vec::new();
+    for slot in 0..10 {
+        for racer in 0..12 {
+            let base = if racer % 2 == 0 { a.base.clone() } else { b.base.clone() };
+            let body = json!({ "client_id": client, "service_id": svc, "therapist_id": t, "start": format!("{day}T{:02}:00", 8 + slot) });
+            let owner = owner.clone();
+            handles.push(std::thread::spawn(move || (slot, http(&base, "POST", "/api/appointments", Some(&owner), Some(&body)).0)));
+        }
+    }
+    let mut wins = [0; 10];
+    for h in handles {
+        let (slot, status) = h.join().unwrap();
+        match status {
+            201 => wins[slot] += 1,
+            409 => {}
+            other => panic!("slot {slot}: unexpected status {other}"),
+        }
+    }
+    assert_eq!(wins, [1; 10], "exactly one booking per slot");
+    let (_, body) = http(&a.base, "GET", &format!("/api/appointments?from={day}&to={day}"), Some(&owner), None);
+    assert_eq!(json_of(&body).as_array().unwrap().len(), 10);
+    assert!(terminate(a).0.success());
+    assert!(terminate(b).0.success());
+    exec(format!("DROP SCHEMA {schema} CASCADE"));
+}

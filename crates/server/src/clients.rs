@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::{Caller, hash_token, new_token};
 use crate::booking::{Names, may_see};
 use crate::catalog::non_empty;
-use crate::error::{ApiError, ApiJson, ApiResult, Created};
+use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Created};
 use crate::schedule::{client_context, local_date, parse_calendar, parse_date, zone_of};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -324,6 +324,57 @@ pub async fn add_calendar(
         "last": last,
         "warnings": cal.warnings,
     })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// The file's name; its extension says the format: .fit, .tcx or .gpx, optionally .gz.
+    pub filename: String,
+}
+
+/// Stored recorded sessions end in this, beside the training calendars.
+pub const HISTORY_SUFFIX: &str = ".history.json";
+
+/// POST /api/clients/{id}/activities?filename=NAME: a recorded activity file from a watch
+/// (the raw bytes as the body). Its runs become completed sessions with their measured
+/// load, so phases and the plan follow what the runner really did.
+pub async fn add_activities(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
+    ApiBytes(bytes): ApiBytes,
+) -> ApiResult<Created<Value>> {
+    visible_client(&state, &caller, &id).await?;
+    let filename: String = q.filename.trim().rsplit(['/', '\\']).next().unwrap_or("").chars().take(200).collect();
+    if bytes.is_empty() {
+        return Err(ApiError::bad("the body is empty: send the file's bytes"));
+    }
+    let clinic = state.store.clinic().await?;
+    let tz = zone_of(&clinic.time_zone);
+    let activities = kneadtime_activity::parse_named(&bytes, &filename, &tz).map_err(|e| {
+        let code = match e.kind {
+            kneadtime_activity::ErrorKind::Unsupported => "unsupported_file",
+            kneadtime_activity::ErrorKind::NotAnActivity => "not_an_activity",
+            _ => "bad_activity",
+        };
+        ApiError::unprocessable(code, e.to_string()).with_field("filename")
+    })?;
+    let physiology = kneadtime_domain::load::physiology(&kneadtime_domain::load::Athlete::default(), &activities);
+    let sessions: Vec<kneadtime_domain::Session> =
+        kneadtime_domain::load::understand(&activities, &physiology).into_iter().map(|c| c.session).collect();
+    if sessions.is_empty() {
+        return Err(ApiError::unprocessable("not_an_activity", format!("{filename}: no activity found")).with_field("filename"));
+    }
+    let text = serde_json::to_string(&sessions).map_err(|e| ApiError::bad(e.to_string()))?;
+    let stored = state.store.add_calendar(&id, &format!("{filename}{HISTORY_SUFFIX}"), &text).await?;
+    let summary: Vec<Value> = sessions
+        .iter()
+        .map(|s| json!({ "date": s.date, "title": s.title, "class": s.class, "distance_km": s.distance_km,
+            "duration_min": s.duration_min, "load": s.load }))
+        .collect();
+    Ok(Created(json!({ "id": stored.id, "filename": filename, "sessions": summary })))
 }
 
 /// DELETE /api/clients/{id}/calendars/{calendar_id}

@@ -175,6 +175,23 @@ fn query_rejection(r: QueryRejection) -> ApiError {
     ))
 }
 
+/// A raw request body (an uploaded file), with rejections in the one error shape.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(ApiBytes(b)),
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the uploaded file is too large"))
+            }
+            Err(r) => Err(ApiError::bad(format!("the request body could not be read: {}", r.body_text()))),
+        }
+    }
+}
+
 /// A created resource: 201 with its JSON.
 pub struct Created<T>(pub T);
 

@@ -110,6 +110,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/clients/{id}/races", post(c::add_race))
         .route("/api/clients/{id}/races/{race_id}", axum::routing::delete(c::delete_race))
         .route("/api/clients/{id}/calendars", post(c::add_calendar))
+        .route("/api/clients/{id}/activities", post(c::add_activities))
         .route("/api/clients/{id}/calendars/{calendar_id}", axum::routing::delete(c::delete_calendar))
         .route("/api/clients/{id}/plan", get(c::get_plan))
         .route("/api/clients/{id}/slots", get(schedule::slots))

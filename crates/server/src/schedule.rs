@@ -147,7 +147,15 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
         .map_err(|e| ApiError::unprocessable("bad_profile", format!("the clinic's rules profile cannot be read: {e}")))?;
     let mut entries = Vec::new();
     let mut warnings = Vec::new();
+    let mut history: Vec<kneadtime_domain::Session> = Vec::new();
     for cal in state.store.calendars(client_id).await? {
+        if cal.filename.ends_with(crate::clients::HISTORY_SUFFIX) {
+            match serde_json::from_str::<Vec<kneadtime_domain::Session>>(&cal.content) {
+                Ok(s) => history.extend(s),
+                Err(e) => warnings.push(format!("{}: stored sessions could not be read: {e}", cal.filename)),
+            }
+            continue;
+        }
         match parse_calendar(&cal.filename, &cal.content, &tz) {
             Ok(c) => {
                 warnings.extend(c.warnings.into_iter().map(|w| format!("{}: {w}", cal.filename)));
@@ -156,7 +164,11 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
             Err(e) => warnings.push(e.to_string()),
         }
     }
-    let sessions = entries.iter().map(classify).collect();
+    // The same activity uploaded twice counts once.
+    history.sort_by(|a, b| (a.date, a.start, &a.title).cmp(&(b.date, b.start, &b.title)));
+    history.dedup_by(|a, b| a.date == b.date && a.start == b.start && a.title == b.title);
+    let planned: Vec<kneadtime_domain::Session> = entries.iter().map(classify).collect();
+    let sessions = kneadtime_domain::load::merge(history, planned);
     let specs: Vec<RaceSpec> = state
         .store
         .races(client_id)

@@ -192,8 +192,11 @@ async fn bad_input_gets_a_clean_4xx_in_one_shape() {
     let srv = Srv::start("sqlite", "Europe/London").await;
     let w = world(&srv, "Europe/London").await;
     let o = srv.owner.clone();
+    // A fresh connection per request: after refusing an oversized body the server closes
+    // the connection without reading the rest, so it must not be reused.
+    let fresh = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     let raw = |method: Method, path: &str, ctype: Option<&str>, body: Vec<u8>| {
-        let mut rb = srv.http.request(method, format!("{}{path}", srv.base)).bearer_auth(&o).body(body);
+        let mut rb = fresh.request(method, format!("{}{path}", srv.base)).bearer_auth(&o).body(body);
         if let Some(c) = ctype {
             rb = rb.header("content-type", c);
         }
@@ -343,5 +346,52 @@ async fn reschedule_moves_all_or_nothing() {
     let (s, e) = srv.call(Method::POST, &format!("/api/appointments/{id}/reschedule"), Some(&o), Some(json!({ "start": format!("{day}T21:00") }))).await;
     assert_eq!(s, 422);
     assert_eq!(e["error"]["code"], "outside_hours");
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_files_become_completed_sessions() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let realdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realdata");
+    let upload = |name: &str, bytes: Vec<u8>| {
+        let req = srv
+            .http
+            .post(format!("{}/api/clients/{}/activities?filename={name}", srv.base, w.b))
+            .bearer_auth(&w.b_token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes);
+        async move {
+            let r = req.send().await.unwrap();
+            let s = r.status().as_u16();
+            (s, r.json::<Value>().await.unwrap())
+        }
+    };
+    let run = std::fs::read(realdata.join("fit_run_fenix2_hr.fit")).expect("realdata beside the repository");
+    let (s, v) = upload("fit_run_fenix2_hr.fit", run.clone()).await;
+    assert_eq!(s, 201, "{v}");
+    let session = &v["sessions"][0];
+    assert_eq!(session["date"], "2015-08-15");
+    assert!(session["load"].as_f64().unwrap() > 0.0, "{v}");
+    assert_ne!(session["class"], "rest");
+    // Uploading it again does not count it twice in the season.
+    let (s, _) = upload("again.fit", run).await;
+    assert_eq!(s, 201);
+    let (s, plan) = srv.call(Method::GET, &format!("/api/clients/{}/plan", w.b), Some(&w.b_token), None).await;
+    assert_eq!(s, 200, "{plan}");
+
+    let monitoring = std::fs::read(realdata.join("fit_monitoring_not_activity.fit")).unwrap();
+    let (s, e) = upload("fit_monitoring_not_activity.fit", monitoring).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("not_an_activity")), "{e}");
+    let (s, e) = upload("notes.doc", b"hello".to_vec()).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("unsupported_file")), "{e}");
+    let (s, e) = upload("broken.fit", vec![14, 16, 0, 0, 0, 0, 0, 0, b'.', b'F', b'I', b'T']).await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().starts_with("broken.fit"), "{e}");
+    // Another client's history is not theirs to change.
+    let (s, _) = srv
+        .call(Method::POST, &format!("/api/clients/{}/activities?filename=x.fit", w.a), Some(&w.b_token), None)
+        .await;
+    assert_eq!(s, 404);
     srv.stop().await;
 }
