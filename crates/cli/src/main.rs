@@ -170,7 +170,7 @@ fn cmd_plan(a: &PlanArgs) -> anyhow::Result<ExitCode> {
             render::plan_table(&plan, &loaded.zone, req.budget.money.is_some(), paint)
         }
         Format::Ics => {
-            let events = render::plan_events(&plan);
+            let events = kneadtime_import::plan_events(&plan);
             let now = jiff::Timestamp::now();
             // Minutes since 2020: grows with every export, so calendars take the newer copy.
             let sequence = u32::try_from((now.as_second() - 1_577_836_800).max(0) / 60).unwrap_or(0);

@@ -40,6 +40,7 @@ mod content;
 mod csv;
 mod ics;
 mod ics_write;
+mod plan_ics;
 mod recur;
 mod tz;
 mod values;
@@ -51,6 +52,7 @@ pub use kneadtime_domain::{Entry, Origin};
 pub use crate::csv::parse_csv;
 pub use crate::ics::parse_ics;
 pub use crate::ics_write::{IcsEvent, TimedEvent, write_feed, write_ics};
+pub use crate::plan_ics::{plan_events, race_line};
 
 /// A training calendar read from a file.
 #[derive(Debug, Clone, PartialEq)]

@@ -182,17 +182,12 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> ApiResult<Option<Call
             None => return Ok(None),
         },
     };
-    let hash = hash_token(&token);
-    let session = match state.store.web_session(&hash, now()).await {
-        Ok(s) => s,
-        Err(StoreError::NotFound) => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "session_expired",
-                "the session has expired or was signed out; sign in again",
-            ));
-        }
-        Err(e) => return Err(e.into()),
+    let Some((session, caller)) = session_caller(state, &token).await? else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "session_expired",
+            "the session has expired or was signed out; sign in again",
+        ));
     };
     if via_cookie && !matches!(parts.method, Method::GET | Method::HEAD) {
         let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -204,6 +199,17 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> ApiResult<Option<Call
             ));
         }
     }
+    Ok(Some(caller))
+}
+
+/// The session a token opens, if it is live.
+pub async fn session_caller(state: &AppState, token: &str) -> ApiResult<Option<(WebSession, Caller)>> {
+    let hash = hash_token(token);
+    let session = match state.store.web_session(&hash, now()).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
     let who = match &session.principal {
         Principal::Client(id) => Who::Client { client_id: id.clone() },
         Principal::Staff(id) => {
@@ -214,7 +220,13 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> ApiResult<Option<Call
             }
         }
     };
-    Ok(Some(Caller { who, session_hash: hash, csrf_token: session.csrf_token }))
+    let caller = Caller { who, session_hash: hash, csrf_token: session.csrf_token.clone() };
+    Ok(Some((session, caller)))
+}
+
+/// The session cookie of a request (pages read it; forms carry the CSRF token).
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_token(headers)
 }
 
 pub fn constant_eq(a: &str, b: &str) -> bool {
@@ -274,7 +286,7 @@ pub struct SessionOut {
 
 /// Counts a sign-in attempt against the caller's address and the account name; a 429
 /// once either is over the limit.
-async fn limit_logins(state: &AppState, addr: SocketAddr, account: &str) -> ApiResult<()> {
+pub(crate) async fn limit_logins(state: &AppState, addr: SocketAddr, account: &str) -> ApiResult<()> {
     let n = state.config.login_attempts;
     let by_ip = state.store.hit(&format!("login:ip:{}", addr.ip()), LOGIN_WINDOW_SECS, n).await?;
     let by_account = state
@@ -292,7 +304,8 @@ async fn limit_logins(state: &AppState, addr: SocketAddr, account: &str) -> ApiR
     }
 }
 
-async fn start_session(state: &AppState, principal: Principal, role: &'static str, id: String, name: String) -> ApiResult<Response> {
+/// A new session: its token, CSRF token, expiry (Unix seconds) and Set-Cookie value.
+pub(crate) async fn new_session(state: &AppState, principal: Principal) -> ApiResult<(String, String, i64, String)> {
     let token = new_token();
     let csrf = new_token();
     let expires_at = now() + state.config.session_days * 86_400;
@@ -310,6 +323,11 @@ async fn start_session(state: &AppState, principal: Principal, role: &'static st
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         state.config.session_days * 86_400
     );
+    Ok((token, csrf, expires_at, cookie))
+}
+
+async fn start_session(state: &AppState, principal: Principal, role: &'static str, id: String, name: String) -> ApiResult<Response> {
+    let (token, csrf, expires_at, cookie) = new_session(state, principal).await?;
     let body = SessionOut {
         token,
         csrf_token: csrf,
@@ -335,21 +353,27 @@ pub async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Response> {
-    limit_logins(&state, addr, &body.email).await?;
-    let staff = match state.store.staff_by_email(&body.email).await {
+    let staff = staff_sign_in(&state, addr, &body.email, body.password).await?;
+    let role = staff.role.as_str();
+    start_session(&state, Principal::Staff(staff.id.clone()), role, staff.id, staff.name).await
+}
+
+/// Checks a staff sign-in (rate-limited) and returns the account.
+pub(crate) async fn staff_sign_in(state: &AppState, addr: SocketAddr, email: &str, password: String) -> ApiResult<kneadtime_store::Staff> {
+    limit_logins(state, addr, email).await?;
+    let staff = match state.store.staff_by_email(email).await {
         Ok(s) => s,
         Err(StoreError::NotFound) => {
             // Same work as a real check, so timing does not tell which emails exist.
-            let _ = verify_password(body.password, DUMMY_HASH.to_string()).await;
+            let _ = verify_password(password, DUMMY_HASH.to_string()).await;
             return Err(wrong_credentials());
         }
         Err(e) => return Err(e.into()),
     };
-    if !verify_password(body.password, staff.password_hash.clone()).await {
+    if !verify_password(password, staff.password_hash.clone()).await {
         return Err(wrong_credentials());
     }
-    let role = staff.role.as_str();
-    start_session(&state, Principal::Staff(staff.id.clone()), role, staff.id, staff.name).await
+    Ok(staff)
 }
 
 /// An argon2 hash of a random password, for equal-time failures.

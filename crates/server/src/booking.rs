@@ -233,7 +233,7 @@ async fn judge(
     Ok(fit)
 }
 
-async fn book(state: &AppState, caller: &Caller, body: &BookBody, key: Option<String>) -> ApiResult<AppointmentOut> {
+pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key: Option<String>) -> ApiResult<AppointmentOut> {
     let client_id = match (caller.client_id(), &body.client_id) {
         (Some(me), None) => me.to_string(),
         (Some(me), Some(c)) if c == me => me.to_string(),

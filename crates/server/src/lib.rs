@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod feeds;
 pub mod log;
+pub mod pages;
 pub mod schedule;
 
 use std::net::SocketAddr;
@@ -69,8 +70,16 @@ async fn rules(axum::extract::State(state): axum::extract::State<AppState>) -> R
     Ok(axum::Json(list).into_response())
 }
 
-async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /api/openapi.json")
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if uri.path().starts_with("/api/") || uri.path().starts_with("/feeds/") {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /api/openapi.json").into_response()
+    } else {
+        pages::not_found(&state, &headers).await
+    }
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -124,6 +133,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/appointments/{id}/notes", post(c::add_note))
         .route("/api/notes/{id}", axum::routing::patch(c::patch_note))
         .route("/feeds/{file}", get(feeds::feed))
+        .merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), log::requests))

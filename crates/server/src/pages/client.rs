@@ -1,0 +1,524 @@
+//! The client's pages: the personal link, their appointments, and booking — the
+//! recommended slots first with the reason each fits, the rest by day, a clear refusal
+//! with better slots when a chosen time breaks a rule, and a confirmation with an
+//! "add to calendar" file.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine as _;
+use kneadtime_domain::session::parse_distance;
+use kneadtime_domain::Priority;
+use kneadtime_store::{NewClient, Principal, Service, StoreError};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{ApptView, Chrome, PageCaller, day_label, error_page, message, page, page_with, redirect_with_cookie, require_form};
+use crate::AppState;
+use crate::auth::{Caller, hash_token, new_session, new_token, now};
+use crate::booking::{BookBody, Names};
+use crate::error::ApiError;
+use crate::schedule::{Search, client_context, local_date, parse_date};
+
+/// GET /c/{token}: a client's personal link signs them in.
+pub async fn link(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Response {
+    if let Err(e) = crate::auth::limit_logins(&state, addr, &format!("client-link:{}", addr.ip())).await {
+        return error_page(&state, None, &e).await;
+    }
+    let client = match state.store.client_by_token_hash(&hash_token(token.trim())).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => {
+            return message(&state, None, StatusCode::NOT_FOUND, "Link not recognised",
+                "This personal link is not valid any more. Ask the clinic for a new one.", "/", "Back to the start").await;
+        }
+        Err(e) => return error_page(&state, None, &e.into()).await,
+    };
+    match new_session(&state, Principal::Client(client.id)).await {
+        Ok((_, _, _, cookie)) => redirect_with_cookie("/me", &cookie),
+        Err(e) => error_page(&state, None, &e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+pub struct Me {
+    pub chrome: Chrome,
+    pub upcoming: Vec<ApptView>,
+    pub past: Vec<ApptView>,
+    pub feed_url: String,
+    pub notice: String,
+}
+
+async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: String) -> Response {
+    let Some(me) = caller.client_id() else { return Redirect::to("/staff").into_response() };
+    let names = match Names::load(state).await {
+        Ok(n) => n,
+        Err(e) => return error_page(state, Some(caller), &e).await,
+    };
+    let appts = state.store.appointments_for_client(me).await.unwrap_or_default();
+    let t = now();
+    let views: Vec<ApptView> = appts.iter().map(|a| ApptView::from(&names.view(a, None, None), a.start_at, t, &names.tz)).collect();
+    let (upcoming, past): (Vec<_>, Vec<_>) = views.into_iter().partition(|v| v.upcoming);
+    page(&Me { chrome: Chrome::load(state, Some(caller)).await, upcoming, past: past.into_iter().rev().collect(), feed_url, notice })
+}
+
+/// GET /me
+pub async fn me(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
+    match caller {
+        Some(c) if c.client_id().is_some() => my_page(&state, &c, String::new(), String::new()).await,
+        Some(_) => Redirect::to("/staff").into_response(),
+        None => Redirect::to("/book").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf_token: String,
+}
+
+/// POST /me/feed: a calendar subscription URL for the client.
+pub async fn me_feed(State(state): State<AppState>, PageCaller(caller): PageCaller, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(me) = c.client_id().map(str::to_string) else { return Redirect::to("/staff").into_response() };
+    match crate::clients::new_feed(&state, kneadtime_store::FeedOwner::Client(me)).await {
+        Ok(url) => my_page(&state, &c, url, String::new()).await,
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+/// POST /me/cancel/{id}
+pub async fn me_cancel(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match crate::booking::cancel(State(state.clone()), c.clone(), Path(id)).await {
+        Ok(a) => my_page(&state, &c, String::new(), format!("Cancelled: {} on {} at {}.", a.0.service_name, day_label(a.0.date), a.0.local_time)).await,
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+#[derive(Clone)]
+pub struct ServiceOpt {
+    pub id: String,
+    pub name: String,
+    pub detail: String,
+    pub selected: bool,
+}
+
+fn service_opts(services: &[Service], selected: &str) -> Vec<ServiceOpt> {
+    services
+        .iter()
+        .filter(|s| s.active)
+        .map(|s| ServiceOpt {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            detail: format!("{} min, {}.{:02}", s.length_min, s.price_cents / 100, s.price_cents % 100),
+            selected: s.id == selected,
+        })
+        .collect()
+}
+
+#[derive(Template, Default)]
+#[template(path = "book_start.html")]
+pub struct BookStart {
+    pub chrome: Chrome,
+    pub services: Vec<ServiceOpt>,
+    pub signed_in: bool,
+    pub name: String,
+    pub email: String,
+    pub race_date: String,
+    pub race_distance: String,
+    pub error_service: String,
+    pub error_name: String,
+    pub error_email: String,
+    pub error_race: String,
+}
+
+/// GET /book: choose a service (and, without a link, say who you are).
+pub async fn start(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
+    let services = state.store.services().await.unwrap_or_default();
+    page(&BookStart {
+        chrome: Chrome::load(&state, caller.as_ref()).await,
+        services: service_opts(&services, ""),
+        signed_in: caller.as_ref().is_some_and(|c| c.client_id().is_some()),
+        ..BookStart::default()
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct StartForm {
+    #[serde(default)]
+    pub service_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub race_date: String,
+    #[serde(default)]
+    pub race_distance: String,
+}
+
+/// POST /book/start: a new client from name and email (and their next race), signed in
+/// for this booking; or a signed-in client going on to the slots.
+pub async fn start_submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Form(f): Form<StartForm>,
+) -> Response {
+    let services = state.store.services().await.unwrap_or_default();
+    let mut form = BookStart {
+        chrome: Chrome::load(&state, caller.as_ref()).await,
+        services: service_opts(&services, &f.service_id),
+        signed_in: caller.as_ref().is_some_and(|c| c.client_id().is_some()),
+        name: f.name.clone(),
+        email: f.email.clone(),
+        race_date: f.race_date.clone(),
+        race_distance: f.race_distance.clone(),
+        ..BookStart::default()
+    };
+    if !services.iter().any(|s| s.active && s.id == f.service_id) {
+        form.error_service = "Choose a service.".into();
+        return page_with(StatusCode::BAD_REQUEST, &form);
+    }
+    let next = format!("/book/slots?service_id={}", f.service_id);
+    if form.signed_in {
+        return Redirect::to(&next).into_response();
+    }
+    // A new visitor: the origin must be this site (there is no session to carry a token yet).
+    if !super::same_origin(&headers) {
+        return message(&state, None, StatusCode::FORBIDDEN, "Form expired", "This form came from another site.", "/book", "Start again").await;
+    }
+    let name = f.name.trim();
+    let email = f.email.trim();
+    if name.is_empty() {
+        form.error_name = "Enter your name.".into();
+    }
+    if email.is_empty() || !email.contains('@') || email.contains(char::is_whitespace) {
+        form.error_email = "Enter an email address, like runner@example.org.".into();
+    }
+    let race = if f.race_date.trim().is_empty() && f.race_distance.trim().is_empty() {
+        None
+    } else {
+        match (parse_date("race_date", &f.race_date), parse_distance(f.race_distance.trim())) {
+            (Ok(d), Ok(km)) if d >= local_date(now(), &form.chrome.tz()) => Some((d, km)),
+            (Ok(_), Ok(_)) => {
+                form.error_race = "The race date has passed; leave it empty or give your next race.".into();
+                None
+            }
+            (Err(_), _) => {
+                form.error_race = "Enter the race date like 2027-04-25.".into();
+                None
+            }
+            (_, Err(e)) => {
+                form.error_race = format!("Distance: {e}.");
+                None
+            }
+        }
+    };
+    if !form.error_name.is_empty() || !form.error_email.is_empty() || !form.error_race.is_empty() {
+        return page_with(StatusCode::BAD_REQUEST, &form);
+    }
+    let token = new_token();
+    let client = match state
+        .store
+        .create_client(&NewClient {
+            name: name.chars().take(200).collect(),
+            email: email.to_string(),
+            phone: String::new(),
+            unavailable_weekdays: Vec::new(),
+            access_token_hash: hash_token(&token),
+            password_hash: None,
+        })
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return error_page(&state, None, &e.into()).await,
+    };
+    if let Some((d, km)) = race
+        && let Err(e) = state.store.add_race(&client.id, &d.to_string(), km, Priority::A, "").await
+    {
+        return error_page(&state, None, &e.into()).await;
+    }
+    match new_session(&state, Principal::Client(client.id)).await {
+        Ok((_, _, _, cookie)) => redirect_with_cookie(&next, &cookie),
+        Err(e) => error_page(&state, None, &e).await,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SlotView {
+    pub therapist_id: String,
+    pub therapist_name: String,
+    pub start: String,
+    pub day: String,
+    pub time: String,
+    pub score: u64,
+    pub reasons: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl SlotView {
+    fn from_json(v: &Value) -> SlotView {
+        let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        let date: Option<jiff::civil::Date> = v["date"].as_str().and_then(|d| d.parse().ok());
+        SlotView {
+            therapist_id: s("therapist_id"),
+            therapist_name: s("therapist_name"),
+            start: s("start"),
+            day: date.map(day_label).unwrap_or_default(),
+            time: s("local_time"),
+            score: v["score"].as_u64().unwrap_or(0),
+            reasons: v["reasons"].as_array().map(|a| a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect()).unwrap_or_default(),
+            warnings: v["findings"]
+                .as_array()
+                .map(|a| a.iter().filter(|f| f["severity"] == "warning").filter_map(|f| f["message"].as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+pub struct DaySlots {
+    pub day: String,
+    pub slots: Vec<SlotView>,
+}
+
+#[derive(Template)]
+#[template(path = "book_slots.html")]
+pub struct BookSlots {
+    pub chrome: Chrome,
+    pub client_id: String,
+    pub client_name: String,
+    pub service_id: String,
+    pub service_name: String,
+    pub recommended: Vec<SlotView>,
+    pub days: Vec<DaySlots>,
+    pub refusal: String,
+    pub refusal_rule: String,
+    pub nearest: Vec<SlotView>,
+    pub therapists: Vec<(String, String)>,
+    pub pick_date: String,
+    pub pick_time: String,
+    pub staff: bool,
+}
+
+#[derive(Deserialize)]
+pub struct SlotsQuery {
+    pub service_id: String,
+    /// Staff booking for a client.
+    pub client_id: Option<String>,
+}
+
+async fn whose(state: &AppState, caller: &Option<Caller>, client_id: Option<&str>) -> Result<(Caller, String), Response> {
+    match caller {
+        Some(c) if c.client_id().is_some() => Ok((c.clone(), c.client_id().unwrap_or_default().to_string())),
+        Some(c) if c.is_staff() => match client_id {
+            Some(id) => Ok((c.clone(), id.to_string())),
+            None => Err(message(state, Some(c), StatusCode::BAD_REQUEST, "Which client?", "Open the client's page and book from there.", "/staff/clients", "Clients").await),
+        },
+        _ => Err(Redirect::to("/book").into_response()),
+    }
+}
+
+/// The slots page, with an optional refusal and its better slots.
+async fn slots_page(state: &AppState, caller: &Caller, client_id: &str, service_id: &str, refusal: Option<&ApiError>) -> Response {
+    let ctx = match client_context(state, client_id).await {
+        Ok(c) => c,
+        Err(e) => return error_page(state, Some(caller), &e).await,
+    };
+    let service = match state.store.service(service_id).await {
+        Ok(s) if s.active => s,
+        _ => return message(state, Some(caller), StatusCode::NOT_FOUND, "Service not offered", "Choose another service.", "/book", "Choose a service").await,
+    };
+    let t = now();
+    let q = Search { service: &service, from: local_date(t, &ctx.tz), days: 21, therapist_id: None, not_before: t, moving: None, include_refused: false };
+    let all = match crate::schedule::search(state, &ctx, &q).await {
+        Ok(s) => s,
+        Err(e) => return error_page(state, Some(caller), &e).await,
+    };
+    let as_view = |s: &crate::schedule::Slot| SlotView::from_json(&serde_json::to_value(s).unwrap_or(Value::Null));
+    // The best few, one per day, then every day's times in order.
+    let mut recommended = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for s in &all {
+        if recommended.len() == 5 {
+            break;
+        }
+        if seen.insert(s.fit.date) {
+            recommended.push(as_view(s));
+        }
+    }
+    let mut by_day: std::collections::BTreeMap<jiff::civil::Date, Vec<&crate::schedule::Slot>> = Default::default();
+    for s in &all {
+        by_day.entry(s.fit.date).or_default().push(s);
+    }
+    let days = by_day
+        .into_iter()
+        .map(|(d, mut v)| {
+            v.sort_by_key(|s| (s.start_at, s.therapist_name.clone()));
+            // One button per start time (the best-fitting therapist first is enough).
+            let mut times = std::collections::HashSet::new();
+            v.retain(|s| times.insert(s.start_at));
+            DaySlots { day: day_label(d), slots: v.into_iter().map(as_view).collect() }
+        })
+        .collect();
+    let (refusal_text, refusal_rule, nearest) = match refusal {
+        Some(e) => {
+            let nearest = e
+                .details
+                .as_ref()
+                .and_then(|d| d["nearest"].as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .map(SlotView::from_json)
+                .collect();
+            let rule = e.details.as_ref().and_then(|d| d["rule"].as_str().map(str::to_string)).unwrap_or_default();
+            (e.message.clone(), rule, nearest)
+        }
+        None => (String::new(), String::new(), Vec::new()),
+    };
+    let therapists = state.store.therapists().await.unwrap_or_default().into_iter().filter(|t| t.active).map(|t| (t.id, t.name)).collect();
+    let status = refusal.map(|e| e.status).unwrap_or(StatusCode::OK);
+    page_with(
+        status,
+        &BookSlots {
+            chrome: Chrome::load(state, Some(caller)).await,
+            client_id: client_id.to_string(),
+            client_name: ctx.client.name.clone(),
+            service_id: service.id.clone(),
+            service_name: service.name.clone(),
+            recommended,
+            days,
+            refusal: refusal_text,
+            refusal_rule,
+            nearest,
+            therapists,
+            pick_date: String::new(),
+            pick_time: String::new(),
+            staff: caller.is_staff(),
+        },
+    )
+}
+
+/// GET /book/slots
+pub async fn slots(State(state): State<AppState>, PageCaller(caller): PageCaller, Query(q): Query<SlotsQuery>) -> Response {
+    let (c, client_id) = match whose(&state, &caller, q.client_id.as_deref()).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    slots_page(&state, &c, &client_id, &q.service_id, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct BookForm {
+    #[serde(default)]
+    pub csrf_token: String,
+    #[serde(default)]
+    pub service_id: String,
+    #[serde(default)]
+    pub therapist_id: String,
+    /// RFC 3339 from a slot button, or empty when `date` and `time` are picked by hand.
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub time: String,
+    #[serde(default)]
+    pub client_id: String,
+    #[serde(default)]
+    pub override_reason: String,
+}
+
+/// POST /book
+pub async fn book(State(state): State<AppState>, PageCaller(caller): PageCaller, headers: HeaderMap, Form(f): Form<BookForm>) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let client_id = if c.is_staff() { Some(f.client_id.clone()) } else { None };
+    let start = if f.start.is_empty() { format!("{}T{}", f.date.trim(), f.time.trim()) } else { f.start.clone() };
+    let body = BookBody {
+        client_id: client_id.clone(),
+        service_id: f.service_id.clone(),
+        therapist_id: f.therapist_id.clone(),
+        start,
+        override_reason: (c.is_staff() && !f.override_reason.trim().is_empty()).then(|| f.override_reason.clone()),
+    };
+    match crate::booking::book(&state, &c, &body, None).await {
+        Ok(a) => Redirect::to(&format!("/book/done/{}", a.id)).into_response(),
+        Err(e) if matches!(e.code, "rule_broken" | "slot_taken" | "outside_hours" | "in_the_past" | "bad_request") => {
+            let who = client_id.unwrap_or_else(|| c.client_id().unwrap_or_default().to_string());
+            slots_page(&state, &c, &who, &f.service_id, Some(&e)).await
+        }
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "book_done.html")]
+pub struct BookDone {
+    pub chrome: Chrome,
+    pub appt: ApptView,
+    pub reasons: Vec<String>,
+    pub ics_href: String,
+}
+
+/// GET /book/done/{id}: the confirmation.
+pub async fn done(State(state): State<AppState>, PageCaller(caller): PageCaller, Path(id): Path<String>) -> Response {
+    let Some(c) = caller else { return Redirect::to("/book").into_response() };
+    let a = match state.store.appointment(&id).await {
+        Ok(a) if crate::booking::may_see(&c, &a) => a,
+        _ => return message(&state, Some(&c), StatusCode::NOT_FOUND, "Not found", "That booking is not yours to see.", "/", "Back").await,
+    };
+    let names = match Names::load(&state).await {
+        Ok(n) => n,
+        Err(e) => return error_page(&state, Some(&c), &e).await,
+    };
+    let client = state.store.client(&a.client_id).await.map(|c| c.name).unwrap_or_default();
+    let view = names.view(&a, Some(&client), None);
+    // Why the day suits, in the same words slot search used.
+    let mut reasons = Vec::new();
+    if let (Ok(ctx), Ok(service)) = (client_context(&state, &a.client_id).await, state.store.service(&a.service_id).await) {
+        let f = kneadtime_domain::day_fit(&ctx.season, crate::schedule::wanted(&service), view.date, None, &ctx.previous(Some(&a.id)));
+        reasons = f.reasons;
+    }
+    let event = kneadtime_import::TimedEvent {
+        uid: format!("{}@kneadtime", a.id),
+        start: jiff::Timestamp::from_second(a.start_at).unwrap_or_default(),
+        end: jiff::Timestamp::from_second(a.end_at).unwrap_or_default(),
+        summary: format!("{} with {}", view.service_name, view.therapist_name),
+        description: format!("{} at {}.", view.service_name, Chrome::load(&state, Some(&c)).await.clinic_name),
+        location: String::new(),
+        cancelled: false,
+        sequence: 0,
+        reminder_minutes_before: Some(120),
+    };
+    let ics = kneadtime_import::write_feed(&view.service_name, &[event], jiff::Timestamp::now());
+    let ics_href = format!("data:text/calendar;charset=utf-8;base64,{}", base64::engine::general_purpose::STANDARD.encode(ics));
+    page(&BookDone {
+        chrome: Chrome::load(&state, Some(&c)).await,
+        appt: ApptView::from(&view, a.start_at, now(), &names.tz),
+        reasons,
+        ics_href,
+    })
+}

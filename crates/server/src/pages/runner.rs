@@ -1,0 +1,245 @@
+//! The runner's pages, no account needed: the start page, and the season planner (upload
+//! a training calendar or watch files, see the season with each massage placed and
+//! explained, download it as a calendar).
+
+use askama::Template;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use base64::Engine as _;
+use jiff::tz::TimeZone;
+use kneadtime_domain::season::parse_weekday;
+use kneadtime_domain::session::parse_distance;
+use kneadtime_domain::{PlanRequest, Priority, RaceSpec, Season, classify, plan};
+
+use super::timeline::{MassageRow, WeekRow, build};
+use super::{Chrome, PageCaller, page, page_with};
+use crate::AppState;
+use crate::schedule::clinic_profile;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct Home {
+    pub chrome: Chrome,
+}
+
+/// GET /
+pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
+    page(&Home { chrome: Chrome::load(&state, caller.as_ref()).await })
+}
+
+#[derive(Template, Default)]
+#[template(path = "plan_form.html")]
+pub struct PlanForm {
+    pub chrome: Chrome,
+    pub races: String,
+    pub zone: String,
+    pub unavailable: String,
+    pub error_files: String,
+    pub error_races: String,
+    pub error_zone: String,
+    pub error_unavailable: String,
+}
+
+/// GET /plan
+pub async fn form(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
+    let chrome = Chrome::load(&state, caller.as_ref()).await;
+    let zone = chrome.zone.clone();
+    page(&PlanForm { chrome, zone, ..PlanForm::default() })
+}
+
+#[derive(Template)]
+#[template(path = "plan_result.html")]
+pub struct PlanResult {
+    pub chrome: Chrome,
+    pub from: String,
+    pub to: String,
+    pub zone: String,
+    pub weeks: Vec<WeekRow>,
+    pub massages: Vec<MassageRow>,
+    pub svg: String,
+    pub ics_href: String,
+    pub notes: Vec<String>,
+    pub warnings: Vec<String>,
+    pub dropped: Vec<String>,
+    pub races: Vec<String>,
+    pub files: Vec<String>,
+}
+
+/// What the planner form sent.
+#[derive(Default)]
+struct Upload {
+    files: Vec<(String, Vec<u8>)>,
+    races: String,
+    zone: String,
+    unavailable: String,
+}
+
+async fn read_upload(mut mp: Multipart) -> Result<Upload, String> {
+    let mut up = Upload::default();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(format!("the upload could not be read: {}", e.body_text())),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let filename = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(|e| format!("the upload could not be read: {}", e.body_text()))?;
+        match (name.as_str(), filename) {
+            ("files", Some(f)) if !f.is_empty() && !bytes.is_empty() => up.files.push((f, bytes.to_vec())),
+            ("races", _) => up.races = String::from_utf8_lossy(&bytes).into_owned(),
+            ("zone", _) => up.zone = String::from_utf8_lossy(&bytes).trim().to_string(),
+            ("unavailable", _) => up.unavailable = String::from_utf8_lossy(&bytes).trim().to_string(),
+            _ => {}
+        }
+    }
+    Ok(up)
+}
+
+/// One race per line: `2027-04-25 marathon A`.
+fn parse_races(text: &str) -> Result<Vec<RaceSpec>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let parts: Vec<&str> = line.split([' ', ',', ';', '\t']).filter(|p| !p.is_empty()).collect();
+        let bad = || format!("line {}: expected a date, a distance and an optional A, B or C, like 2027-04-25 marathon A; found {:?}", i + 1, line.trim());
+        if parts.len() < 2 || parts.len() > 3 {
+            return Err(bad());
+        }
+        let date = parts[0].parse().map_err(|_| bad())?;
+        let km = parse_distance(parts[1]).map_err(|e| format!("line {}: {e}", i + 1))?;
+        let priority = match parts.get(2) {
+            None => None,
+            Some(p) => Some(Priority::parse(p).ok_or_else(bad)?),
+        };
+        out.push(RaceSpec { date, distance_km: Some(km), priority });
+    }
+    Ok(out)
+}
+
+/// POST /plan
+pub async fn submit(State(state): State<AppState>, PageCaller(caller): PageCaller, mp: Multipart) -> Response {
+    let chrome = Chrome::load(&state, caller.as_ref()).await;
+    let up = match read_upload(mp).await {
+        Ok(u) => u,
+        Err(e) => {
+            let zone = chrome.zone.clone();
+            return page_with(StatusCode::BAD_REQUEST, &PlanForm { chrome, zone, error_files: e, ..PlanForm::default() });
+        }
+    };
+    let mut form = PlanForm {
+        chrome: chrome.clone(),
+        races: up.races.clone(),
+        zone: up.zone.clone(),
+        unavailable: up.unavailable.clone(),
+        ..PlanForm::default()
+    };
+    let tz = match TimeZone::get(if up.zone.is_empty() { &chrome.zone } else { &up.zone }) {
+        Ok(t) => t,
+        Err(_) => {
+            form.error_zone = format!("Expected a time zone name like Europe/London or America/New_York; found \"{}\".", up.zone);
+            return page_with(StatusCode::BAD_REQUEST, &form);
+        }
+    };
+    let races = match parse_races(&up.races) {
+        Ok(r) => r,
+        Err(e) => {
+            form.error_races = cap(&e);
+            return page_with(StatusCode::BAD_REQUEST, &form);
+        }
+    };
+    let mut unavailable = Vec::new();
+    for d in up.unavailable.split([',', ' ']).filter(|d| !d.trim().is_empty()) {
+        match parse_weekday(d) {
+            Some(w) => unavailable.push(w),
+            None => {
+                form.error_unavailable = format!("Expected weekdays like sat, sun; found \"{d}\".");
+                return page_with(StatusCode::BAD_REQUEST, &form);
+            }
+        }
+    }
+    if up.files.is_empty() && races.is_empty() {
+        form.error_files = "Choose a training calendar (.ics or .csv) or activity files, or enter a race.".into();
+        return page_with(StatusCode::BAD_REQUEST, &form);
+    }
+    let mut entries = Vec::new();
+    let mut activities = Vec::new();
+    let mut warnings = Vec::new();
+    let mut names = Vec::new();
+    for (name, bytes) in &up.files {
+        let lower = name.to_ascii_lowercase();
+        names.push(name.clone());
+        if lower.ends_with(".ics") || lower.ends_with(".ical") || lower.ends_with(".csv") {
+            let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes)) {
+                Ok(t) => t,
+                Err(_) => {
+                    form.error_files = format!("{name}: expected a UTF-8 text file.");
+                    return page_with(StatusCode::BAD_REQUEST, &form);
+                }
+            };
+            match crate::schedule::parse_calendar(name, text, &tz) {
+                Ok(c) => {
+                    warnings.extend(c.warnings.into_iter().map(|w| format!("{name}: {w}")));
+                    entries.extend(c.entries);
+                }
+                Err(e) => {
+                    form.error_files = cap(&e.to_string());
+                    return page_with(StatusCode::BAD_REQUEST, &form);
+                }
+            }
+        } else {
+            match kneadtime_activity::parse_named(bytes, name, &tz) {
+                Ok(a) => activities.extend(a),
+                Err(e) if e.kind == kneadtime_activity::ErrorKind::NotAnActivity => {
+                    warnings.push(format!("{e} (skipped)"));
+                }
+                Err(e) => {
+                    form.error_files = cap(&e.to_string());
+                    return page_with(StatusCode::BAD_REQUEST, &form);
+                }
+            }
+        }
+    }
+    let clinic = state.store.clinic().await.ok();
+    let profile = clinic.as_ref().and_then(|c| clinic_profile(&c.profile_toml).ok()).unwrap_or_default();
+    let planned: Vec<_> = entries.iter().map(classify).collect();
+    let sessions = if activities.is_empty() {
+        planned
+    } else {
+        let phys = kneadtime_domain::load::physiology(&kneadtime_domain::load::Athlete::default(), &activities);
+        let done = kneadtime_domain::load::understand(&activities, &phys).into_iter().map(|c| c.session).collect();
+        kneadtime_domain::load::merge(done, planned)
+    };
+    let season = Season::new(sessions, &races, &profile);
+    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
+    let from = match season.span() {
+        Some((lo, _)) if today < lo => lo,
+        Some((lo, hi)) if today > hi => lo,
+        _ => today,
+    };
+    let req = PlanRequest { from: Some(from), unavailable_weekdays: unavailable, ..PlanRequest::default() };
+    let p = plan(&season, &req);
+    let t = build(&season, &p);
+    let ics = kneadtime_import::write_ics("Massage plan", &kneadtime_import::plan_events(&p), jiff::Timestamp::now(), 0);
+    let ics_href = format!("data:text/calendar;charset=utf-8;base64,{}", base64::engine::general_purpose::STANDARD.encode(ics));
+    page(&PlanResult {
+        chrome,
+        from: p.from.strftime("%-d %b %Y").to_string(),
+        to: p.to.strftime("%-d %b %Y").to_string(),
+        zone: tz.iana_name().unwrap_or("UTC").to_string(),
+        weeks: t.weeks,
+        massages: t.massages,
+        svg: t.svg,
+        ics_href,
+        notes: p.notes.clone(),
+        warnings,
+        dropped: p.dropped.iter().map(|d| format!("{} ({}): {}", super::timeline::kind_title(d.kind), d.date, d.why)).collect(),
+        races: p.races.iter().map(|r| kneadtime_import::race_line(&r.date, &r.name, r.distance_km, r.priority)).collect(),
+        files: names,
+    })
+}
+
+fn cap(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}

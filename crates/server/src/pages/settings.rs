@@ -1,0 +1,271 @@
+//! The owner's settings page: the clinic (name, zone, rules profile), services,
+//! therapists, working hours and days off. Each form posts to the same handlers as the
+//! JSON API; a rejected form comes back with its values and the message beside the field.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use kneadtime_store::Skill;
+
+use super::{Chrome, PageCaller, error_page, message, page_with, require_form};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::catalog::{self, HoursSpan};
+use crate::error::{ApiError, ApiJson};
+
+/// Values of the form that came back, and where its error belongs.
+#[derive(Default)]
+pub struct Sent {
+    pub section: String,
+    pub field: String,
+    pub message: String,
+    pub values: BTreeMap<String, String>,
+}
+
+impl Sent {
+    /// The value typed into `name` of `section`, when that form came back.
+    pub fn get(&self, section: &str, name: &str) -> String {
+        if self.section == section { self.values.get(name).cloned().unwrap_or_default() } else { String::new() }
+    }
+
+    /// True when the form that came back had `value` in `name`.
+    pub fn is(&self, section: &str, name: &str, value: &str) -> bool {
+        self.get(section, name) == value
+    }
+
+    /// The message for `field` of `section` ("" for the section's general message).
+    pub fn error(&self, section: &str, field: &str) -> String {
+        if self.section == section && (self.field == field || (field.is_empty() && !self.known_field())) {
+            self.message.clone()
+        } else {
+            String::new()
+        }
+    }
+
+    fn known_field(&self) -> bool {
+        ["name", "time_zone", "profile_toml", "kind", "length_min", "price", "pressure_max", "buffer_after_min", "email", "password", "from", "to", "hours"]
+            .contains(&self.field.as_str())
+    }
+}
+
+pub struct ServiceRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub length: i64,
+    pub price: String,
+    pub pressure: String,
+    pub buffer: i64,
+    pub active: bool,
+}
+
+pub struct TherapistRow {
+    pub id: String,
+    /// The section name of this therapist's hours form.
+    pub hours_key: String,
+    pub name: String,
+    pub skills: String,
+    pub hours: String,
+    pub days_off: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_settings.html")]
+pub struct Settings {
+    pub chrome: Chrome,
+    pub clinic_name: String,
+    pub time_zone: String,
+    pub profile_toml: String,
+    pub services: Vec<ServiceRow>,
+    pub therapists: Vec<TherapistRow>,
+    pub skills: Vec<&'static str>,
+    pub sent: Sent,
+    pub saved: String,
+}
+
+async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Response {
+    let clinic = match state.store.clinic().await {
+        Ok(x) => x,
+        Err(e) => return error_page(state, Some(c), &e.into()).await,
+    };
+    let services = state
+        .store
+        .services()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| ServiceRow {
+            id: s.id,
+            name: s.name,
+            kind: s.kind.as_str().replace('_', " "),
+            length: s.length_min,
+            price: format!("{}.{:02}", s.price_cents / 100, s.price_cents % 100),
+            pressure: format!("{}–{}", s.pressure_min.as_str(), s.pressure_max.as_str()),
+            buffer: s.buffer_after_min,
+            active: s.active,
+        })
+        .collect();
+    let mut therapists = Vec::new();
+    for t in state.store.therapists().await.unwrap_or_default() {
+        let hours = catalog::hours_out(&state.store.working_hours(&t.id).await.unwrap_or_default())
+            .iter()
+            .map(|h| format!("{} {}-{}", h.day, h.start, h.end))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let today = crate::schedule::local_date(crate::auth::now(), &crate::schedule::zone_of(&clinic.time_zone)).to_string();
+        let days_off = state
+            .store
+            .exceptions(&t.id, &today, "9999-12-31")
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.id, format!("{} to {}: {}{}", e.from_date, e.to_date, e.reason.as_str(), if e.note.is_empty() { String::new() } else { format!(" ({})", e.note) })))
+            .collect();
+        let skills = t.skills.iter().map(|s| s.as_str().replace('_', " ")).collect::<Vec<_>>().join(", ");
+        therapists.push(TherapistRow {
+            name: if t.active { t.name } else { format!("{} (inactive)", t.name) },
+            hours_key: format!("hours-{}", t.id),
+            id: t.id,
+            skills,
+            hours,
+            days_off,
+        });
+    }
+    let status = if sent.message.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    page_with(
+        status,
+        &Settings {
+            chrome: Chrome::load(state, Some(c)).await,
+            clinic_name: clinic.name,
+            time_zone: clinic.time_zone,
+            profile_toml: clinic.profile_toml,
+            services,
+            therapists,
+            skills: Skill::ALL.iter().map(|s| s.as_str()).collect(),
+            sent,
+            saved: saved.to_string(),
+        },
+    )
+}
+
+async fn owner_only(state: &AppState, caller: &Option<Caller>) -> Result<Caller, Response> {
+    match caller {
+        Some(c) if c.is_owner() => Ok(c.clone()),
+        Some(c) => Err(message(state, Some(c), StatusCode::FORBIDDEN, "Owner only", "Only the clinic's owner can change settings.", "/staff", "Schedule").await),
+        None => Err(Redirect::to("/staff/login").into_response()),
+    }
+}
+
+/// GET /staff/settings
+pub async fn settings(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
+    match owner_only(&state, &caller).await {
+        Ok(c) => render(&state, &c, Sent::default(), "").await,
+        Err(r) => r,
+    }
+}
+
+fn field_of(e: &ApiError) -> String {
+    e.field.clone().unwrap_or_default()
+}
+
+/// POST /staff/settings/{section} (and /staff/settings/{section}/{id} for one row).
+pub async fn submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(path): Path<Vec<String>>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    if let Err(r) = owner_only(&state, &caller).await {
+        return r;
+    }
+    let c = match require_form(&state, &caller, f.get("csrf_token").map(String::as_str).unwrap_or(""), &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let v = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let section = path.first().cloned().unwrap_or_default();
+    let id = path.get(1).cloned().unwrap_or_default();
+    let st = State(state.clone());
+    let result: Result<&str, ApiError> = match section.as_str() {
+        "clinic" => catalog::put_clinic(
+            st,
+            c.clone(),
+            ApiJson(catalog::ClinicBody { name: Some(v("name")), time_zone: Some(v("time_zone")), profile_toml: Some(v("profile_toml")) }),
+        )
+        .await
+        .map(|_| "Clinic saved."),
+        "service" => {
+            let price = v("price").trim().replace(',', ".");
+            match price.parse::<f64>() {
+                Ok(p) if p.is_finite() && p >= 0.0 => {
+                    let body = catalog::ServiceBody {
+                        name: v("name"),
+                        kind: v("kind"),
+                        length_min: v("length_min").trim().parse().unwrap_or(0),
+                        price_cents: (p * 100.0).round() as i64,
+                        pressure_min: v("pressure_min"),
+                        pressure_max: v("pressure_max"),
+                        buffer_after_min: v("buffer_after_min").trim().parse().unwrap_or(-1),
+                    };
+                    catalog::create_service(st, c.clone(), ApiJson(body)).await.map(|_| "Service added.")
+                }
+                _ => Err(ApiError::field("price", "Enter a price like 65 or 65.50.")),
+            }
+        }
+        "service-stop" => catalog::delete_service(st, c.clone(), Path(id.clone())).await.map(|_| "Service no longer offered."),
+        "therapist" => {
+            let skills = Skill::ALL.iter().filter(|s| f.contains_key(&format!("skill_{}", s.as_str()))).map(|s| s.as_str().to_string()).collect();
+            let (email, password) = (v("email"), v("password"));
+            let body = catalog::TherapistBody {
+                name: v("name"),
+                skills,
+                email: (!email.trim().is_empty()).then_some(email),
+                password: (!password.is_empty()).then_some(password),
+            };
+            catalog::create_therapist(st, c.clone(), ApiJson(body)).await.map(|_| "Therapist added.")
+        }
+        "hours" => match parse_hours(&v("hours")) {
+            Ok(spans) => catalog::put_hours(st, c.clone(), Path(id.clone()), ApiJson(spans)).await.map(|_| "Working hours saved."),
+            Err(e) => Err(e),
+        },
+        "dayoff" => {
+            let body = catalog::ExceptionBody { from: v("from"), to: (!v("to").is_empty()).then(|| v("to")), reason: v("reason"), note: v("note") };
+            catalog::create_exception(st, c.clone(), Path(v("therapist_id")), ApiJson(body)).await.map(|_| "Day off added.")
+        }
+        "dayoff-delete" => {
+            let (tid, eid) = id.split_once(':').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_default();
+            catalog::delete_exception(st, c.clone(), Path((tid, eid))).await.map(|_| "Day off removed.")
+        }
+        _ => Err(ApiError::not_found("settings section")),
+    };
+    match result {
+        Ok(saved) => render(&state, &c, Sent::default(), saved).await,
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND && e.status != StatusCode::FORBIDDEN => {
+            let section_key = if section == "hours" { format!("hours-{id}") } else { section.clone() };
+            let mut msg = e.message.clone();
+            if let Some(first) = msg.get(..1) {
+                msg = first.to_uppercase() + &msg[1..];
+            }
+            let field = field_of(&e);
+            let field = if field.starts_with("hours") { "hours".to_string() } else { field };
+            render(&state, &c, Sent { section: section_key, field, message: msg, values: f }, "").await
+        }
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+/// "mon 09:00-17:00" per line (commas also separate spans).
+fn parse_hours(text: &str) -> Result<Vec<HoursSpan>, ApiError> {
+    let mut out = Vec::new();
+    for (i, line) in text.split(['\n', ',']).map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        let bad = || ApiError::field("hours", format!("Line {}: expected a day and a span like mon 09:00-17:00; found \"{line}\".", i + 1));
+        let (day, span) = line.split_once(char::is_whitespace).ok_or_else(bad)?;
+        let (a, b) = span.trim().split_once('-').ok_or_else(bad)?;
+        out.push(HoursSpan { day: day.to_string(), start: a.trim().to_string(), end: b.trim().to_string() });
+    }
+    Ok(out)
+}

@@ -1,0 +1,238 @@
+//! The pages in a real browser: headless Chromium driven through chromedriver. A runner
+//! plans a season from the example marathon calendar; a client books the top recommended
+//! slot; a second client's booking of the same slot is refused, and so is a race-eve
+//! time; a therapist records session notes that then show in the client's history.
+//! Screenshots of each page go to target/screenshots/ for people to look at.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{Srv, T1_PASSWORD, T2_PASSWORD, add_days, world};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+struct Driver {
+    child: Child,
+    url: String,
+    profiles: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromedriver() -> Option<String> {
+    let cmd = std::env::var("KNEADTIME_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    Command::new(&cmd).arg("--version").output().ok().filter(|o| o.status.success()).map(|_| cmd)
+}
+
+fn start_driver() -> Option<Driver> {
+    let Some(cmd) = chromedriver() else {
+        if std::env::var_os("KNEADTIME_REQUIRE_BROWSER").is_some() {
+            panic!("KNEADTIME_REQUIRE_BROWSER is set but chromedriver was not found");
+        }
+        println!("skipped: no chromedriver (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(cmd)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    Some(Driver { child, url: format!("http://127.0.0.1:{port}"), profiles: tempfile::tempdir().unwrap() })
+}
+
+/// A fresh headless browser with its own profile.
+async fn browser(d: &Driver, name: &str) -> Client {
+    let profile = d.profiles.path().join(name);
+    let mut opts = json!({ "args": [
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--window-size=1280,1600", format!("--user-data-dir={}", profile.display())
+    ]});
+    if let Ok(bin) = std::env::var("KNEADTIME_CHROMIUM") {
+        opts["binary"] = json!(bin);
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), opts);
+    // chromedriver takes a moment to listen: retry the connection, up to 15 s.
+    let mut last = String::new();
+    for _ in 0..150 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&d.url).await {
+            Ok(c) => return c,
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not start a browser session: {last}");
+}
+
+fn shots_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(shots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+}
+
+async fn click(c: &Client, css: &str) {
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+}
+
+/// Fills the "another time" form and sends it (date and time inputs are set directly:
+/// typing into them depends on the browser's locale).
+async fn pick(c: &Client, therapist: &str, date: &str, time: &str) {
+    c.wait().for_element(Locator::Id("pick")).await.unwrap();
+    c.execute(
+        "document.getElementById('pick-therapist').value = arguments[0];\
+         document.getElementById('pick-date').value = arguments[1];\
+         document.getElementById('pick-time').value = arguments[2];",
+        vec![json!(therapist), json!(date), json!(time)],
+    )
+    .await
+    .unwrap();
+    click(c, "#pick button[type=submit]").await;
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    let e = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    e.clear().await.ok();
+    e.send_keys(value).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runner_client_and_therapist_in_a_real_browser() {
+    let Some(driver) = start_driver() else { return };
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let base = srv.base.clone();
+
+    // 1. A runner plans the example marathon season: the timeline shows a pre-race and a
+    //    post-race massage, and each opens its reason.
+    let runner = browser(&driver, "runner").await;
+    runner.goto(&format!("{base}/plan")).await.unwrap();
+    shot(&runner, "01-planner-form").await;
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/marathon-18-weeks.ics").canonicalize().unwrap();
+    let input = runner.find(Locator::Id("files")).await.unwrap();
+    input.send_keys(&example.display().to_string()).await.unwrap();
+    click(&runner, "form[action='/plan'] button[type=submit]").await;
+    runner.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("timeline")).await.expect("the season picture");
+    let pre = runner.find(Locator::Css("details.massage[data-kind='Pre-race massage']")).await.expect("a pre-race massage");
+    runner.find(Locator::Css("details.massage[data-kind='Post-race massage']")).await.expect("a post-race massage");
+    let marks = runner.find_all(Locator::Css("#timeline a.m")).await.unwrap();
+    assert!(marks.len() >= 4, "massages are marked on the timeline");
+    pre.find(Locator::Css("summary")).await.unwrap().click().await.unwrap();
+    let reason = pre.find(Locator::Css("p")).await.unwrap().text().await.unwrap();
+    assert!(reason.contains("before"), "the reason opens: {reason}");
+    let href = runner.find(Locator::Id("download-ics")).await.unwrap().attr("href").await.unwrap().unwrap();
+    assert!(href.starts_with("data:text/calendar"));
+    shot(&runner, "02-planner-season").await;
+    runner.close().await.unwrap();
+
+    // 2. Client A books the top recommended slot through their personal link.
+    let a = browser(&driver, "client-a").await;
+    let b = browser(&driver, "client-b").await;
+    let b_link = srv.post(&format!("/api/clients/{}/link", w.b), &srv.owner, json!({})).await["link_token"].as_str().unwrap().to_string();
+    a.goto(&format!("{base}/c/{}", w.a_link)).await.unwrap();
+    assert!(text_of(&a, "h1").await.contains("Ada Runner"));
+    b.goto(&format!("{base}/c/{b_link}")).await.unwrap();
+    let slots = format!("{base}/book/slots?service_id={}", w.sports);
+    a.goto(&format!("{base}/book")).await.unwrap();
+    click(&a, &format!("input[value='{}']", w.sports)).await;
+    shot(&a, "03-book-choose").await;
+    click(&a, "form[action='/book/start'] button[type=submit]").await;
+    a.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("ol.recommended form")).await.expect("recommended slots");
+    b.goto(&slots).await.unwrap();
+    b.wait().for_element(Locator::Css("ol.recommended")).await.unwrap();
+    shot(&a, "04-book-slots").await;
+    let top = a.find(Locator::Css("ol.recommended form")).await.unwrap();
+    let start = top.find(Locator::Css("input[name=start]")).await.unwrap().attr("value").await.unwrap().unwrap();
+    let therapist = top.find(Locator::Css("input[name=therapist_id]")).await.unwrap().attr("value").await.unwrap().unwrap();
+    top.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    let confirmed = text_of(&a, "#confirmed").await;
+    assert!(confirmed.starts_with("Booked"), "{confirmed}");
+    a.find(Locator::Id("add-to-calendar")).await.expect("an add-to-calendar link");
+    shot(&a, "05-book-confirmed").await;
+
+    // 3. Client B, on the page since before, asks for the same therapist at the same time:
+    //    refused, with other times.
+    pick(&b, &therapist, &start[..10], &start[11..16]).await;
+    let refusal = text_of(&b, "#refusal").await;
+    assert!(refusal.contains("cannot be booked") && refusal.contains("taken"), "{refusal}");
+    shot(&b, "06-book-refused-taken").await;
+
+    // 4. A time on the eve of A's marathon is refused with the rule and better days.
+    a.goto(&slots).await.unwrap();
+    let eve = add_days(w.race, -1);
+    pick(&a, &w.t1, &eve.to_string(), "10:00").await;
+    let refusal = text_of(&a, "#refusal").await;
+    assert!(refusal.contains("race-eve"), "{refusal}");
+    shot(&a, "07-book-refused-rule").await;
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+
+    // 5. The therapist signs in and records notes; they show in the client's history.
+    let (email, password) = if therapist == w.t1 { ("t1@clinic.test", T1_PASSWORD) } else { ("t2@clinic.test", T2_PASSWORD) };
+    let t = browser(&driver, "therapist").await;
+    t.goto(&format!("{base}/staff/login")).await.unwrap();
+    fill(&t, "#email", email).await;
+    fill(&t, "#password", password).await;
+    click(&t, "form[action='/staff/login'] button").await;
+    t.wait().for_element(Locator::Css("nav[aria-label=Dates]")).await.expect("the schedule");
+    shot(&t, "08-staff-day").await;
+    t.goto(&format!("{base}/staff/clients/{}", w.a)).await.unwrap();
+    click(&t, "a[href$='/notes']").await;
+    t.wait().for_element(Locator::Css("form[action$='/notes']")).await.unwrap();
+    let calves = t.find(Locator::Css("select#t0")).await.unwrap();
+    calves.select_by_value("3").await.unwrap();
+    fill(&t, "#techniques", "effleurage, trigger point").await;
+    fill(&t, "#homework", "Calf raises, 3 x 15 daily").await;
+    shot(&t, "09-staff-notes-form").await;
+    click(&t, "form[action$='/notes'] button[type=submit]").await;
+    let table = text_of(&t, "#findings").await;
+    assert!(table.contains("calves") && table.contains('3'), "{table}");
+    let notes = text_of(&t, ".note").await;
+    assert!(notes.contains("Calf raises"), "{notes}");
+    shot(&t, "10-staff-client-history").await;
+    t.close().await.unwrap();
+
+    // 6. The owner's pages.
+    let o = browser(&driver, "owner").await;
+    o.goto(&format!("{base}/staff/login")).await.unwrap();
+    fill(&o, "#email", common::OWNER_EMAIL).await;
+    fill(&o, "#password", common::OWNER_PASSWORD).await;
+    click(&o, "form[action='/staff/login'] button").await;
+    o.wait().for_element(Locator::Css("nav[aria-label=Dates]")).await.unwrap();
+    let columns = o.find_all(Locator::Css(".cal section")).await.unwrap();
+    assert_eq!(columns.len(), 2, "every therapist side by side");
+    o.goto(&format!("{base}/staff/settings")).await.unwrap();
+    // A rejected form keeps what was typed and says why beside the field.
+    fill(&o, "#svc-name", "Hot stones").await;
+    fill(&o, "#svc-length", "50").await;
+    fill(&o, "#svc-price", "lots").await;
+    click(&o, "form[action='/staff/settings/service'] button").await;
+    let err = text_of(&o, "#svc-price + .field-error").await;
+    assert!(err.contains("price"), "{err}");
+    let kept = o.find(Locator::Id("svc-name")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(kept, "Hot stones");
+    shot(&o, "11-owner-settings").await;
+    o.close().await.unwrap();
+    srv.stop().await;
+}
