@@ -144,6 +144,14 @@ async fn runner_client_and_therapist_in_a_real_browser() {
     let href = runner.find(Locator::Id("download-ics")).await.unwrap().attr("href").await.unwrap().unwrap();
     assert!(href.starts_with("data:text/calendar"));
     shot(&runner, "02-planner-season").await;
+    // On a phone the page fits the screen: nothing scrolls sideways.
+    runner.set_window_size(390, 844).await.unwrap();
+    let fits = runner
+        .execute("return document.documentElement.scrollWidth <= window.innerWidth + 1;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(fits, json!(true), "the season page fits a phone screen");
+    shot(&runner, "02b-planner-season-phone").await;
     runner.close().await.unwrap();
 
     // 2. Client A books the top recommended slot through their personal link.
