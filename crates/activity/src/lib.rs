@@ -166,6 +166,16 @@ fn unsupported(shown: &str) -> ActivityError {
     )
 }
 
+/// Reads a Strava export's `activities.csv` held in memory into activities from its
+/// summary columns (the activity files it names are not read). Rows that cannot be used
+/// are skipped; a file without the export's header is an error.
+pub fn parse_strava_csv(bytes: &[u8], shown: &str, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
+    guarded(shown, || {
+        let rows = strava::rows(bytes, Path::new("."), shown)?;
+        Ok(rows.iter().filter_map(|r| strava::row_activity(r, shown, tz).ok()).collect())
+    })
+}
+
 /// Decodes an activity file already in memory (an upload), choosing the format from
 /// `name`'s extension like [`read_activity_file`].
 pub fn parse_named(bytes: &[u8], name: &str, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {

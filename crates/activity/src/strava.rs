@@ -57,7 +57,13 @@ pub(crate) fn read_csv(csv_path: &Path, shown: &str) -> Result<Vec<Row>, Activit
     let data = std::fs::read(csv_path).map_err(|e| {
         ActivityError::new(shown, crate::ErrorKind::Io, format!("cannot read: {e}"))
     })?;
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&data);
+    rows(&data, csv_path.parent().unwrap_or(Path::new(".")), shown)
+}
+
+/// Reads the rows of an `activities.csv` held in memory; files it names are looked for
+/// under `base`.
+pub(crate) fn rows(data: &[u8], base: &Path, shown: &str) -> Result<Vec<Row>, ActivityError> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(data);
     let headers = reader
         .headers()
@@ -90,7 +96,6 @@ pub(crate) fn read_csv(csv_path: &Path, shown: &str) -> Result<Vec<Row>, Activit
         first("max heart rate"),
     );
     let dist_cols = all.get("distance").cloned().unwrap_or_default();
-    let base = csv_path.parent().unwrap_or(Path::new("."));
 
     let mut rows = Vec::new();
     for rec in reader.records() {

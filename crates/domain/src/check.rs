@@ -19,16 +19,16 @@ pub struct Booking {
 
 impl Booking {
     /// Reads a booking from a calendar entry: whatever its title, it is a massage; its
-    /// pressure and kind come from its words when they say.
+    /// pressure and kind come from its words when they say, the title first (a
+    /// description may mention other kinds, pressures or rule names in passing).
     pub fn from_entry(e: &Entry) -> Booking {
-        let words = format!("{} {}", e.title, e.description);
-        let pressure = Pressure::from_words(&words);
+        let pressure = Pressure::from_words(&e.title).or_else(|| Pressure::from_words(&e.description));
         Booking {
             massage: Massage {
                 date: e.date,
                 start: e.start,
                 pressure: pressure.unwrap_or(Pressure::Moderate),
-                kind: kind_from_words(&words),
+                kind: kind_from_words(&e.title).or_else(|| kind_from_words(&e.description)),
                 race: None,
             },
             pressure_unknown: pressure.is_none(),
@@ -116,6 +116,15 @@ mod tests {
         assert_eq!(kind_from_words("Pre-race flush"), Some(Kind::PreEvent));
         assert_eq!(kind_from_words("post marathon massage"), Some(Kind::PostEvent));
         assert_eq!(kind_from_words("Sports massage"), None);
+    }
+
+    #[test]
+    fn the_title_speaks_before_the_description() {
+        let mut e = Entry::new(date(2027, 5, 10), "Recovery massage (light, 60 min)");
+        e.description = "Back to maintenance afterwards. Rules: deep-needs-buffer".into();
+        let b = Booking::from_entry(&e);
+        assert_eq!(b.massage.kind, Some(Kind::RecoveryPhase));
+        assert_eq!(b.massage.pressure, Pressure::Light);
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct AppState {
     pub base_url: Arc<str>,
     /// Hash of the one-time setup token, while the clinic has no staff account.
     pub setup_token: Option<Arc<str>>,
+    /// Stored calendars already read.
+    pub calendars: Arc<schedule::CalendarCache>,
 }
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -212,6 +214,7 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
         config: Arc::new(config.clone()),
         base_url: base_url.clone().into(),
         setup_token: None,
+        calendars: Arc::default(),
     };
     let demo = if config.demo {
         let clinic = store.clinic().await.map_err(|e| StartError::Database(e.to_string()))?;

@@ -2,7 +2,7 @@
 //! what is free, and how well each free slot fits the client's training — the fit comes
 //! from the domain's `day_fit`, never from rules computed here.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -148,21 +148,20 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
     let mut entries = Vec::new();
     let mut warnings = Vec::new();
     let mut history: Vec<kneadtime_domain::Session> = Vec::new();
-    for cal in state.store.calendars(client_id).await? {
-        if cal.filename.ends_with(crate::clients::HISTORY_SUFFIX) {
-            match serde_json::from_str::<Vec<kneadtime_domain::Session>>(&cal.content) {
-                Ok(s) => history.extend(s),
-                Err(e) => warnings.push(format!("{}: stored sessions could not be read: {e}", cal.filename)),
+    let zone = tz.iana_name().unwrap_or("UTC").to_string();
+    for (id, filename) in state.store.calendar_heads(client_id).await? {
+        let parsed = match state.calendars.get(&id, &zone) {
+            Some(p) => p,
+            None => {
+                let content = state.store.calendar_content(&id).await?;
+                let p = std::sync::Arc::new(parse_stored(&filename, &content, &tz));
+                state.calendars.put(&id, &zone, p.clone());
+                p
             }
-            continue;
-        }
-        match parse_calendar(&cal.filename, &cal.content, &tz) {
-            Ok(c) => {
-                warnings.extend(c.warnings.into_iter().map(|w| format!("{}: {w}", cal.filename)));
-                entries.extend(c.entries);
-            }
-            Err(e) => warnings.push(e.to_string()),
-        }
+        };
+        entries.extend(parsed.entries.iter().cloned());
+        history.extend(parsed.history.iter().cloned());
+        warnings.extend(parsed.warnings.iter().cloned());
     }
     // The same activity uploaded twice counts once.
     history.sort_by(|a, b| (a.date, a.start, &a.title).cmp(&(b.date, b.start, &b.title)));
@@ -188,6 +187,53 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
         .map(|a| (a.id, local_date(a.start_at, &tz)))
         .collect();
     Ok(ClientContext { client, season, tz, massages, warnings })
+}
+
+/// A stored calendar, read: planned entries, or recorded sessions, and what to tell.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub entries: Vec<kneadtime_domain::Entry>,
+    pub history: Vec<kneadtime_domain::Session>,
+    pub warnings: Vec<String>,
+}
+
+fn parse_stored(filename: &str, content: &str, tz: &TimeZone) -> Parsed {
+    if filename.ends_with(crate::clients::HISTORY_SUFFIX) {
+        return match serde_json::from_str(content) {
+            Ok(history) => Parsed { history, ..Parsed::default() },
+            Err(e) => Parsed { warnings: vec![format!("{filename}: stored sessions could not be read: {e}")], ..Parsed::default() },
+        };
+    }
+    match parse_calendar(filename, content, tz) {
+        Ok(c) => Parsed {
+            entries: c.entries,
+            warnings: c.warnings.into_iter().map(|w| format!("{filename}: {w}")).collect(),
+            ..Parsed::default()
+        },
+        Err(e) => Parsed { warnings: vec![e.to_string()], ..Parsed::default() },
+    }
+}
+
+/// Stored calendars never change once uploaded, so each is read once per zone and kept
+/// (a bounded map; cleared when full).
+#[derive(Default)]
+pub struct CalendarCache(std::sync::Mutex<HashMap<(String, String), std::sync::Arc<Parsed>>>);
+
+const CACHE_MAX: usize = 4096;
+
+impl CalendarCache {
+    fn get(&self, id: &str, zone: &str) -> Option<std::sync::Arc<Parsed>> {
+        self.0.lock().ok()?.get(&(id.to_string(), zone.to_string())).cloned()
+    }
+
+    fn put(&self, id: &str, zone: &str, p: std::sync::Arc<Parsed>) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= CACHE_MAX {
+                m.clear();
+            }
+            m.insert((id.to_string(), zone.to_string()), p);
+        }
+    }
 }
 
 /// Parses a stored or uploaded calendar by its file name's extension.
@@ -248,11 +294,14 @@ pub struct Search<'a> {
     pub include_refused: bool,
 }
 
-/// Every free slot in the range for every active therapist, best fit first (then
-/// earliest, then therapist name).
-pub async fn search(state: &AppState, ctx: &ClientContext, q: &Search<'_>) -> ApiResult<Vec<Slot>> {
-    let tz = &ctx.tz;
-    let zone_name = tz.iana_name().unwrap_or("UTC").to_string();
+/// Who works, when, and who is away in a search's range: three queries for the clinic.
+struct Window {
+    therapists: Vec<Therapist>,
+    hours: HashMap<String, Vec<WorkingHours>>,
+    exceptions: HashMap<String, Vec<TherapistException>>,
+}
+
+async fn window(state: &AppState, q: &Search<'_>) -> ApiResult<Window> {
     let therapists: Vec<Therapist> = state
         .store
         .therapists()
@@ -260,79 +309,121 @@ pub async fn search(state: &AppState, ctx: &ClientContext, q: &Search<'_>) -> Ap
         .into_iter()
         .filter(|t| t.active && q.therapist_id.is_none_or(|id| id == t.id))
         .collect();
+    let mut hours: HashMap<String, Vec<WorkingHours>> = HashMap::new();
+    for (t, h) in state.store.working_hours_all().await? {
+        hours.entry(t).or_default().push(h);
+    }
+    let mut exceptions: HashMap<String, Vec<TherapistException>> = HashMap::new();
     let last = add_days(q.from, q.days as i32);
-    let range_from = spans_start(q.from, tz);
-    let range_to = spans_start(add_days(last, 1), tz);
-    let previous = ctx.previous(q.moving);
-    let w = wanted(q.service);
-    let mut fits: BTreeMap<Date, DayFit> = BTreeMap::new();
-    let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
-    let moving_cells: HashSet<i64> = match q.moving {
-        Some(id) => state.store.cells_of(id).await?.into_iter().collect(),
-        None => HashSet::new(),
-    };
+    for e in state.store.exceptions_between(&q.from.to_string(), &last.to_string()).await? {
+        exceptions.entry(e.therapist_id.clone()).or_default().push(e);
+    }
+    Ok(Window { therapists, hours, exceptions })
+}
+
+/// The free start times of one local date, as (therapist index, start), earliest first
+/// (then by therapist name). One query for the day's bookings across the clinic.
+async fn day_candidates(state: &AppState, tz: &TimeZone, q: &Search<'_>, w: &Window, date: Date) -> ApiResult<Vec<(usize, i64)>> {
+    let (day_start, day_end) = (spans_start(date, tz), spans_start(add_days(date, 1), tz));
     let len = q.service.length_min * 60;
     let buffer = q.service.buffer_after_min * 60;
-    let mut out = Vec::new();
-    for t in &therapists {
-        let hours = state.store.working_hours(&t.id).await?;
-        if hours.is_empty() {
+    // Bookings reaching into the day, buffers included (a span may end at midnight and a
+    // buffer run past it).
+    let mut busy: HashMap<&str, HashSet<i64>> = HashMap::new();
+    let intervals = state.store.busy_intervals_between(day_start - 86_400, day_end + 86_400).await?;
+    for (id, t, a, b) in &intervals {
+        if Some(id.as_str()) == q.moving {
             continue;
         }
-        let exceptions = state.store.exceptions(&t.id, &q.from.to_string(), &last.to_string()).await?;
-        let busy: HashSet<i64> = state
-            .store
-            .busy_cells(&t.id, range_from, range_to + 86_400)
-            .await?
-            .into_iter()
-            .filter(|c| !moving_cells.contains(c))
-            .collect();
-        let mut d = q.from;
-        while d < last {
-            let date = d;
-            d = add_days(d, 1);
-            let wd = i64::from(date.weekday().to_monday_zero_offset());
-            if unavailable.contains(&wd) || off_on(date, &exceptions) {
-                continue;
+        if let Some(th) = w.therapists.iter().find(|x| &x.id == t) {
+            busy.entry(th.id.as_str()).or_default().extend(cells(*a, *b));
+        }
+    }
+    let empty = HashSet::new();
+    let mut out = Vec::new();
+    for (i, t) in w.therapists.iter().enumerate() {
+        let Some(hours) = w.hours.get(&t.id) else { continue };
+        if w.exceptions.get(&t.id).is_some_and(|e| off_on(date, e)) {
+            continue;
+        }
+        let taken = busy.get(t.id.as_str()).unwrap_or(&empty);
+        for (a, b) in spans_on(date, hours, tz) {
+            let mut s = a.div_euclid(STEP_SECS) * STEP_SECS;
+            if s < a {
+                s += STEP_SECS;
             }
-            let fit = fits.entry(date).or_insert_with(|| day_fit(&ctx.season, w, date, None, &previous));
-            if !fit.allowed && !q.include_refused {
-                continue;
-            }
-            for (a, b) in spans_on(date, &hours, tz) {
-                let mut s = a.div_euclid(STEP_SECS) * STEP_SECS;
-                if s < a {
-                    s += STEP_SECS;
-                }
-                while s + len <= b {
-                    let start = s;
-                    s += STEP_SECS;
-                    if start < q.not_before {
-                        continue;
-                    }
-                    if cells(start, start + len + buffer).any(|c| busy.contains(&c)) {
-                        continue;
-                    }
-                    let local = local_datetime(start, tz);
-                    out.push(Slot {
-                        therapist_id: t.id.clone(),
-                        therapist_name: t.name.clone(),
-                        service_id: q.service.id.clone(),
-                        start: show(start, tz),
-                        end: show(start + len, tz),
-                        local_time: local.time().strftime("%H:%M").to_string(),
-                        time_zone: zone_name.clone(),
-                        fit: fit.clone(),
-                        start_at: start,
-                    });
+            while s + len <= b {
+                let start = s;
+                s += STEP_SECS;
+                if start >= q.not_before && !cells(start, start + len + buffer).any(|c| taken.contains(&c)) {
+                    out.push((i, start));
                 }
             }
         }
     }
-    out.sort_by(|a, b| {
-        b.fit.score.cmp(&a.fit.score).then(a.start_at.cmp(&b.start_at)).then(a.therapist_name.cmp(&b.therapist_name))
-    });
+    out.sort_by(|x, y| x.1.cmp(&y.1).then_with(|| w.therapists[x.0].name.cmp(&w.therapists[y.0].name)));
     Ok(out)
+}
+
+fn slot(w: &Window, q: &Search<'_>, tz: &TimeZone, (i, start): (usize, i64), fit: &DayFit) -> Slot {
+    let t = &w.therapists[i];
+    Slot {
+        therapist_id: t.id.clone(),
+        therapist_name: t.name.clone(),
+        service_id: q.service.id.clone(),
+        start: show(start, tz),
+        end: show(start + q.service.length_min * 60, tz),
+        local_time: local_datetime(start, tz).time().strftime("%H:%M").to_string(),
+        time_zone: tz.iana_name().unwrap_or("UTC").to_string(),
+        fit: fit.clone(),
+        start_at: start,
+    }
+}
+
+/// The fit of every day in the range the client can come, best first (then earliest).
+fn ranked_days(ctx: &ClientContext, q: &Search<'_>) -> Vec<DayFit> {
+    let previous = ctx.previous(q.moving);
+    let w = wanted(q.service);
+    let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
+    let mut days: Vec<DayFit> = (0..q.days as i32)
+        .map(|k| add_days(q.from, k))
+        .filter(|d| !unavailable.contains(&i64::from(d.weekday().to_monday_zero_offset())))
+        .map(|d| day_fit(&ctx.season, w, d, None, &previous))
+        .filter(|f| f.allowed || q.include_refused)
+        .collect();
+    days.sort_by(|a, b| b.score.cmp(&a.score).then(a.date.cmp(&b.date)));
+    days
+}
+
+/// Every free slot in the range for every active therapist, best fit first (then
+/// earliest, then therapist name).
+pub async fn search(state: &AppState, ctx: &ClientContext, q: &Search<'_>) -> ApiResult<Vec<Slot>> {
+    let w = window(state, q).await?;
+    let mut out = Vec::new();
+    for fit in ranked_days(ctx, q) {
+        for c in day_candidates(state, &ctx.tz, q, &w, fit.date).await? {
+            out.push(slot(&w, q, &ctx.tz, c, &fit));
+        }
+    }
+    Ok(out)
+}
+
+/// The best `limit` slots, in the same order as [`search`], looking only at as many days
+/// as it takes; and whether more slots may follow.
+pub async fn best(state: &AppState, ctx: &ClientContext, q: &Search<'_>, limit: usize) -> ApiResult<(Vec<Slot>, bool)> {
+    let w = window(state, q).await?;
+    let days = ranked_days(ctx, q);
+    let mut out = Vec::new();
+    for (k, fit) in days.iter().enumerate() {
+        let found = day_candidates(state, &ctx.tz, q, &w, fit.date).await?;
+        let room = limit - out.len();
+        let more_here = found.len() > room;
+        out.extend(found.into_iter().take(room).map(|c| slot(&w, q, &ctx.tz, c, fit)));
+        if out.len() == limit {
+            return Ok((out, more_here || k + 1 < days.len()));
+        }
+    }
+    Ok((out, false))
 }
 
 fn spans_start(date: Date, tz: &TimeZone) -> i64 {
@@ -411,8 +502,9 @@ pub struct SlotsOut {
     pub time_zone: String,
     pub from: Date,
     pub to: Date,
-    pub total: usize,
     pub slots: Vec<Slot>,
+    /// True when more slots than `limit` are free in the range.
+    pub more: bool,
     pub warnings: Vec<String>,
 }
 
@@ -481,8 +573,7 @@ pub async fn slots(
     let include_refused = q.include_refused.unwrap_or(false) && caller.is_staff();
     let therapist_id = q.therapist_id.as_deref();
     let search_q = Search { service: &service, from, days, therapist_id, not_before: now, moving: None, include_refused };
-    let all = search(&state, &ctx, &search_q).await?;
-    let total = all.len();
+    let (slots, more) = best(&state, &ctx, &search_q, limit).await?;
     Ok(Json(SlotsOut {
         client_id,
         service_id: service.id.clone(),
@@ -491,8 +582,8 @@ pub async fn slots(
         time_zone: ctx.tz.iana_name().unwrap_or("UTC").to_string(),
         from,
         to: add_days(from, days as i32 - 1),
-        total,
-        slots: all.into_iter().take(limit).collect(),
+        more,
+        slots,
         warnings: ctx.warnings,
     }))
 }

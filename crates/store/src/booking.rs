@@ -423,6 +423,39 @@ impl Store {
         rows.iter().map(|r| col(r, "cell_start")).collect()
     }
 
+    /// Every therapist's taken cells within `[from, to)`, in one query: (therapist, cell start).
+    pub async fn busy_cells_between(&self, from: i64, to: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT therapist_id, cell_start FROM appointment_cells WHERE cell_start >= $1 AND cell_start < $2",
+        )
+        .bind(from.div_euclid(CELL_SECS) * CELL_SECS)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((col(r, "therapist_id")?, col(r, "cell_start")?))).collect()
+    }
+
+    /// Bookings that hold time within `[from, to)`, buffers included: (appointment id,
+    /// therapist, start, end of its buffer). Cancelled ones hold none.
+    pub async fn busy_intervals_between(&self, from: i64, to: i64) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.therapist_id, a.start_at, a.end_at + s.buffer_after_min * 60 AS busy_until \
+             FROM appointments a JOIN services s ON s.id = a.service_id \
+             WHERE a.status <> 'cancelled' AND a.start_at < $2 AND a.start_at > $3 \
+             AND a.end_at + s.buffer_after_min * 60 > $1",
+        )
+        .bind(from)
+        .bind(to)
+        // An appointment lasts at most a day and a buffer at most four hours: earlier
+        // starts cannot reach `from`, and the index on start_at skips them.
+        .bind(from - 2 * 86_400)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((col(r, "id")?, col(r, "therapist_id")?, col(r, "start_at")?, col(r, "busy_until")?)))
+            .collect()
+    }
+
     /// The cells held by one appointment, ascending.
     pub async fn cells_of(&self, appointment_id: &str) -> Result<Vec<i64>, StoreError> {
         let rows = sqlx::query("SELECT cell_start FROM appointment_cells WHERE appointment_id = $1 ORDER BY cell_start")

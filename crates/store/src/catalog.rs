@@ -308,6 +308,38 @@ impl Store {
             .collect()
     }
 
+    /// Every therapist's weekly pattern in one query, by therapist, weekday, start.
+    pub async fn working_hours_all(&self) -> Result<Vec<(String, WorkingHours)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT therapist_id, weekday, start_minute, end_minute FROM working_hours \
+             ORDER BY therapist_id, weekday, start_minute",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    col(r, "therapist_id")?,
+                    WorkingHours {
+                        weekday: col(r, "weekday")?,
+                        start_minute: col(r, "start_minute")?,
+                        end_minute: col(r, "end_minute")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Every therapist's days off overlapping `from`..=`to` ('YYYY-MM-DD'), in one query.
+    pub async fn exceptions_between(&self, from: &str, to: &str) -> Result<Vec<TherapistException>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM exceptions WHERE to_date >= $1 AND from_date <= $2 ORDER BY therapist_id, from_date, id")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(exception_from).collect()
+    }
+
     pub async fn create_exception(
         &self,
         new: &NewException,

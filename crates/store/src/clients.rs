@@ -230,6 +230,22 @@ impl Store {
     }
 
     /// A client's calendars, oldest upload first.
+    /// A client's calendars without their content: (id, filename), oldest first. The
+    /// content of a stored calendar never changes, so callers may cache it by id.
+    pub async fn calendar_heads(&self, client_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT id, filename FROM client_calendars WHERE client_id = $1 ORDER BY uploaded_at, id")
+            .bind(client_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((col(r, "id")?, col(r, "filename")?))).collect()
+    }
+
+    /// One calendar's content.
+    pub async fn calendar_content(&self, id: &str) -> Result<String, StoreError> {
+        let row = sqlx::query("SELECT content FROM client_calendars WHERE id = $1").bind(id).fetch_one(&self.pool).await?;
+        col(&row, "content")
+    }
+
     pub async fn calendars(&self, client_id: &str) -> Result<Vec<ClientCalendar>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, client_id, filename, content, uploaded_at FROM client_calendars WHERE client_id = $1 \
