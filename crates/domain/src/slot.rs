@@ -119,6 +119,7 @@ pub fn day_fit(season: &Season, wanted: Wanted, date: Date, start: Option<DateTi
         _ => {
             let phase = season.phase_on(date);
             let last = previous.iter().filter(|p| **p < date).max();
+            // (A massage booked within the minimum gap is penalised below, whatever the kind.)
             if let (Some(iv), Some(last)) = (profile.interval(phase), last) {
                 let gap = days_between(*last, date);
                 let (min, ideal, max) = (iv.min_weeks as i32 * 7, iv.ideal_weeks as i32 * 7, iv.max_weeks as i32 * 7);
@@ -165,6 +166,17 @@ pub fn day_fit(season: &Season, wanted: Wanted, date: Date, start: Option<DateTi
         }
     }
 
+    // Another massage already booked close by: the client would not want two.
+    let gap = profile.sessions.min_gap_days.max(1);
+    if let Some(other) = previous.iter().filter(|p| days_between(**p, date).abs() < gap).min_by_key(|p| days_between(**p, date).abs()) {
+        score -= 50;
+        let k = days_between(*other, date);
+        reasons.insert(0, match k {
+            0 => "You already have a massage booked that day".to_string(),
+            k if k > 0 => format!("You already have a massage {} before", plural(k, "day")),
+            k => format!("You already have a massage {} after", plural(-k, "day")),
+        });
+    }
     let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count() as i64;
     score -= warnings * WARNING_COST;
     let allowed = findings.iter().all(|f| f.severity < Severity::Error);
@@ -267,6 +279,16 @@ mod tests {
             .unwrap();
         assert!(days_between(best.date, date(2027, 4, 25)) >= s.profile().windows.pre_event_min_days);
         assert!((days_between(best.date, date(2027, 4, 25)) - ideal).abs() <= 1, "{best:?}");
+    }
+
+    #[test]
+    fn a_day_next_to_another_massage_ranks_low() {
+        let s = season();
+        let d = date(2027, 3, 22);
+        let free = day_fit(&s, wanted(Kind::Maintenance), d, None, &[]);
+        let same = day_fit(&s, wanted(Kind::Maintenance), d, None, &[d]);
+        assert!(same.score + 40 <= free.score, "{} vs {}", same.score, free.score);
+        assert!(same.reasons[0].contains("already"), "{:?}", same.reasons);
     }
 
     #[test]
