@@ -18,7 +18,7 @@ use sqlx::{Any, Connection};
 use tokio::sync::Mutex;
 
 const THERAPISTS: usize = 50;
-const CLIENTS: usize = 200;
+const CLIENTS: usize = 1000;
 const PER_DAY: i64 = 8;
 
 fn percentile(v: &mut [u32], p: f64) -> f64 {
@@ -157,7 +157,7 @@ async fn seed(base: &str, setup: &str, db: &str) -> World {
         }
         for t in &therapists {
             for k in 0..PER_DAY {
-                let start = tz.to_ambiguous_timestamp(d.at(9 + k as i8, 0, 0, 0)).compatible().unwrap().as_second();
+                let start = tz.to_ambiguous_timestamp(d.at(8, 0, 0, 0)).compatible().unwrap().as_second() + k * 90 * 60;
                 let id = format!("seed{n:028x}");
                 let client = &clients[n as usize % clients.len()];
                 sqlx::query::<Any>("INSERT INTO appointments (id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, created_by, created_at, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, 'completed', NULL, 'seed', $7, NULL)")

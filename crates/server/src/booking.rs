@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use kneadtime_domain::{DayFit, day_fit};
 use kneadtime_store::{Appointment, NewAppointment, Service, Status, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::AppState;
 use crate::auth::{Caller, hash_token, now};
@@ -138,27 +138,36 @@ pub async fn create(
     let scoped = key.as_ref().map(|k| hash_token(&format!("{}\n{k}", caller.actor())));
     let request_hash = hash_token(&serde_json::to_string(&body).unwrap_or_default());
     if let Some(k) = &scoped
-        && let Some(prev) = state.store.idempotent_response(k).await?
+        && let Some(a) = state.store.appointment_by_key(k).await?
     {
-        if prev.request_hash != request_hash {
-            return Err(ApiError::unprocessable(
-                "idempotency_key_reused",
-                "this Idempotency-Key was used for a different request; use a new key",
-            ));
-        }
-        let status = StatusCode::from_u16(prev.response_status as u16).unwrap_or(StatusCode::OK);
-        let body: Value = serde_json::from_str(&prev.response_body).unwrap_or(Value::Null);
-        return Ok((status, Json(body)).into_response());
+        return replay(&state, &a, &request_hash).await;
     }
-    let out = book(&state, &caller, &body, scoped.clone()).await?;
-    let value = serde_json::to_value(&out).unwrap_or(Value::Null);
-    if let Some(k) = &scoped {
-        match state.store.put_idempotent_response(k, &request_hash, 201, &value.to_string()).await {
-            Ok(()) | Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e.into()),
-        }
+    let out = book(&state, &caller, &body, scoped.clone().map(|k| (k, request_hash.clone()))).await;
+    match out {
+        Ok(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
+        // A racer with the same key booked first: answer as it was answered.
+        Err(e) if e.code == "slot_taken" => match &scoped {
+            Some(k) => match state.store.appointment_by_key(k).await? {
+                Some(a) => replay(&state, &a, &request_hash).await,
+                None => Err(e),
+            },
+            None => Err(e),
+        },
+        Err(e) => Err(e),
     }
-    Ok((StatusCode::CREATED, Json(value)).into_response())
+}
+
+/// The answer to a repeated key: the appointment it booked, as it stands now; or a
+/// refusal when the key was used for a different request.
+async fn replay(state: &AppState, a: &Appointment, request_hash: &str) -> ApiResult<Response> {
+    if a.request_hash.as_deref().is_some_and(|h| h != request_hash) {
+        return Err(ApiError::unprocessable(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different request; use a new key",
+        ));
+    }
+    let names = Names::load(state).await?.with_clients(state).await?;
+    Ok((StatusCode::CREATED, Json(names.view(a, None, None))).into_response())
 }
 
 async fn active_service(state: &AppState, id: &str) -> ApiResult<Service> {
@@ -233,7 +242,8 @@ async fn judge(
     Ok(fit)
 }
 
-pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key: Option<String>) -> ApiResult<AppointmentOut> {
+/// Books for `caller`; `key` is the scoped idempotency key and the request's digest.
+pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key: Option<(String, String)>) -> ApiResult<AppointmentOut> {
     let client_id = match (caller.client_id(), &body.client_id) {
         (Some(me), None) => me.to_string(),
         (Some(me), Some(c)) if c == me => me.to_string(),
@@ -258,6 +268,7 @@ pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key
     let start = parse_instant("start", &body.start, &ctx.tz)?;
     let fit = judge(state, caller, &ctx, &service, &body.therapist_id, start, body.override_reason.as_deref(), None).await?;
     let override_reason = if fit.allowed { None } else { body.override_reason.as_ref().map(|r| r.trim().to_string()) };
+    let my_hash = key.as_ref().map(|(_, h)| h.clone());
     let new = NewAppointment {
         therapist_id: body.therapist_id.clone(),
         client_id: client_id.clone(),
@@ -266,7 +277,8 @@ pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key
         end_at: start + service.length_min * 60,
         override_reason,
         created_by: caller.actor(),
-        idempotency_key: key,
+        idempotency_key: key.as_ref().map(|(k, _)| k.clone()),
+        request_hash: my_hash.clone(),
     };
     let a = match state.store.book(new).await {
         Ok(a) => a,
@@ -278,6 +290,15 @@ pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key
         }
         Err(e) => return Err(e.into()),
     };
+    // A racer with the same key but another request booked first.
+    if let (Some(mine), Some(theirs)) = (&my_hash, &a.request_hash)
+        && mine != theirs
+    {
+        return Err(ApiError::unprocessable(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different request; use a new key",
+        ));
+    }
     let names = Names::load(state).await?;
     Ok(names.view(&a, Some(&ctx.client.name), Some(fit)))
 }

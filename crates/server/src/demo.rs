@@ -234,6 +234,7 @@ async fn book(store: &Store, therapist: &str, client: &str, service: &Service, s
             override_reason: None,
             created_by: "demo".into(),
             idempotency_key: None,
+            request_hash: None,
         })
         .await
         .is_ok()

@@ -137,11 +137,20 @@ pub fn clinic_profile(toml_text: &str) -> Result<Profile, String> {
 /// Builds the client's season from their stored calendars and races, in the clinic's
 /// zone and under the clinic's profile.
 pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<ClientContext> {
-    let client = state.store.client(client_id).await.map_err(|e| match e {
+    let now = crate::auth::now();
+    // Independent reads, side by side on the pool.
+    let (client, clinic, heads, races, appointments) = tokio::try_join!(
+        state.store.client(client_id),
+        state.store.clinic(),
+        state.store.calendar_heads(client_id),
+        state.store.races(client_id),
+        // Massages that matter for judging a day: a season back, a year ahead.
+        state.store.appointments_for_client_between(client_id, now - 180 * 86_400, now + 400 * 86_400),
+    )
+    .map_err(|e| match e {
         kneadtime_store::StoreError::NotFound => ApiError::not_found("client"),
         e => e.into(),
     })?;
-    let clinic = state.store.clinic().await?;
     let tz = zone_of(&clinic.time_zone);
     let profile = clinic_profile(&clinic.profile_toml)
         .map_err(|e| ApiError::unprocessable("bad_profile", format!("the clinic's rules profile cannot be read: {e}")))?;
@@ -149,7 +158,7 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
     let mut warnings = Vec::new();
     let mut history: Vec<kneadtime_domain::Session> = Vec::new();
     let zone = tz.iana_name().unwrap_or("UTC").to_string();
-    for (id, filename) in state.store.calendar_heads(client_id).await? {
+    for (id, filename) in heads {
         let parsed = match state.calendars.get(&id, &zone) {
             Some(p) => p,
             None => {
@@ -168,20 +177,14 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
     history.dedup_by(|a, b| a.date == b.date && a.start == b.start && a.title == b.title);
     let planned: Vec<kneadtime_domain::Session> = entries.iter().map(classify).collect();
     let sessions = kneadtime_domain::load::merge(history, planned);
-    let specs: Vec<RaceSpec> = state
-        .store
-        .races(client_id)
-        .await?
+    let specs: Vec<RaceSpec> = races
         .iter()
         .filter_map(|r| {
             Some(RaceSpec { date: r.date.parse().ok()?, distance_km: Some(r.distance_km), priority: Some(r.priority) })
         })
         .collect();
     let season = Season::new(sessions, &specs, &profile);
-    let massages = state
-        .store
-        .appointments_for_client(client_id)
-        .await?
+    let massages = appointments
         .into_iter()
         .filter(|a| matches!(a.status, Status::Booked | Status::Completed))
         .map(|a| (a.id, local_date(a.start_at, &tz)))
@@ -302,20 +305,22 @@ struct Window {
 }
 
 async fn window(state: &AppState, q: &Search<'_>) -> ApiResult<Window> {
-    let therapists: Vec<Therapist> = state
-        .store
-        .therapists()
-        .await?
-        .into_iter()
-        .filter(|t| t.active && q.therapist_id.is_none_or(|id| id == t.id))
-        .collect();
+    let last = add_days(q.from, q.days as i32);
+    let (from, to) = (q.from.to_string(), last.to_string());
+    // Three independent reads, side by side on the pool.
+    let (all, all_hours, all_exceptions) = tokio::try_join!(
+        state.store.therapists(),
+        state.store.working_hours_all(),
+        state.store.exceptions_between(&from, &to)
+    )?;
+    let therapists: Vec<Therapist> =
+        all.into_iter().filter(|t| t.active && q.therapist_id.is_none_or(|id| id == t.id)).collect();
     let mut hours: HashMap<String, Vec<WorkingHours>> = HashMap::new();
-    for (t, h) in state.store.working_hours_all().await? {
+    for (t, h) in all_hours {
         hours.entry(t).or_default().push(h);
     }
     let mut exceptions: HashMap<String, Vec<TherapistException>> = HashMap::new();
-    let last = add_days(q.from, q.days as i32);
-    for e in state.store.exceptions_between(&q.from.to_string(), &last.to_string()).await? {
+    for e in all_exceptions {
         exceptions.entry(e.therapist_id.clone()).or_default().push(e);
     }
     Ok(Window { therapists, hours, exceptions })
@@ -430,8 +435,8 @@ fn spans_start(date: Date, tz: &TimeZone) -> i64 {
     tz.to_ambiguous_timestamp(date.at(0, 0, 0, 0)).compatible().map(|t| t.as_second()).unwrap_or(0)
 }
 
-/// The free, allowed, warning-free slots nearest to `around` (either side), for a
-/// refused booking.
+/// The free, allowed, warning-free slots nearest to `around` (either side), one per day,
+/// for a refused booking. Days are tried nearest first, so only a few are read.
 pub async fn nearest_good(
     state: &AppState,
     ctx: &ClientContext,
@@ -443,26 +448,32 @@ pub async fn nearest_good(
     let day = local_date(around, &ctx.tz);
     let today = local_date(now, &ctx.tz);
     let from = add_days(day, -10).max(today);
-    let q = Search {
-        service,
-        from,
-        days: 24,
-        therapist_id: None,
-        not_before: now,
-        moving,
-        include_refused: false,
-    };
-    let mut slots: Vec<Slot> = search(state, ctx, &q)
-        .await?
-        .into_iter()
-        .filter(|s| s.fit.findings.iter().all(|f| f.severity < kneadtime_domain::Severity::Warning))
-        .collect();
-    slots.sort_by_key(|s| ((s.start_at - around).abs(), std::cmp::Reverse(s.fit.score)));
-    // One per day keeps the list useful.
-    let mut seen = HashSet::new();
-    slots.retain(|s| seen.insert(s.fit.date));
-    slots.truncate(5);
-    Ok(slots)
+    let q = Search { service, from, days: 24, therapist_id: None, not_before: now, moving, include_refused: false };
+    let w = window(state, &q).await?;
+    let previous = ctx.previous(moving);
+    let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
+    let mut out: Vec<Slot> = Vec::new();
+    for k in (0..=12).flat_map(|k| if k == 0 { vec![0] } else { vec![-k, k] }) {
+        let date = add_days(day, k);
+        if date < from || date >= add_days(from, q.days as i32)
+            || unavailable.contains(&i64::from(date.weekday().to_monday_zero_offset()))
+        {
+            continue;
+        }
+        let fit = day_fit(&ctx.season, wanted(service), date, None, &previous);
+        if !fit.allowed || fit.findings.iter().any(|f| f.severity >= kneadtime_domain::Severity::Warning) {
+            continue;
+        }
+        let found = day_candidates(state, &ctx.tz, &q, &w, date).await?;
+        if let Some(best) = found.into_iter().min_by_key(|(_, s)| (s - around).abs()) {
+            out.push(slot(&w, &q, &ctx.tz, best, &fit));
+        }
+        if out.len() == 5 {
+            break;
+        }
+    }
+    out.sort_by_key(|s| (s.start_at - around).abs());
+    Ok(out)
 }
 
 /// Whether `[start, start + len)` lies inside one of the therapist's working spans on a
@@ -528,7 +539,9 @@ pub async fn slots(
     if !caller.is_staff() && caller.client_id() != Some(client_id.as_str()) {
         return Err(ApiError::not_found("client"));
     }
-    let ctx = client_context(&state, &client_id).await?;
+    let (ctx, services) = tokio::try_join!(client_context(&state, &client_id), async {
+        state.store.services().await.map_err(ApiError::from)
+    })?;
     let now = crate::auth::now();
     let today = local_date(now, &ctx.tz);
     let from = match &q.from {
@@ -543,7 +556,7 @@ pub async fn slots(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::field("limit", format!("expected 1 to 500, found {limit}")));
     }
-    let services: Vec<Service> = state.store.services().await?.into_iter().filter(|s| s.active).collect();
+    let services: Vec<Service> = services.into_iter().filter(|s| s.active).collect();
     let (service, suggested) = match &q.service_id {
         Some(id) => {
             let s = services.iter().find(|s| &s.id == id).cloned().ok_or_else(|| ApiError::not_found("service"))?;

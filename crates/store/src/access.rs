@@ -202,6 +202,7 @@ impl Store {
         response_status: i64,
         response_body: &str,
     ) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
         sqlx::query(
             "INSERT INTO idempotency (key, request_hash, response_status, response_body, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -250,6 +251,7 @@ impl Store {
             ));
         }
         let window_start = now.div_euclid(window_secs) * window_secs;
+        let _gate = self.gate().await;
         let row = sqlx::query(
             "INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, $2, 1) \
              ON CONFLICT (bucket) DO UPDATE SET \

@@ -29,6 +29,7 @@ fn appointment_from(row: &AnyRow) -> Result<Appointment, StoreError> {
         created_by: col(row, "created_by")?,
         created_at: col(row, "created_at")?,
         idempotency_key: col(row, "idempotency_key")?,
+        request_hash: col(row, "request_hash")?,
     })
 }
 
@@ -154,8 +155,12 @@ impl Store {
             created_by: new.created_by,
             created_at: now(),
             idempotency_key: new.idempotency_key,
+            request_hash: new.request_hash,
         };
-        match retry_write!(self, self.book_once(&a))? {
+        let gate = self.gate().await;
+        let outcome = retry_write!(self, self.book_once(&a))?;
+        drop(gate);
+        match outcome {
             Outcome::Done => Ok(a),
             Outcome::Taken => Err(StoreError::Conflict),
             Outcome::KeyUsed => {
@@ -179,8 +184,8 @@ impl Store {
         };
         let inserted = sqlx::query(
             "INSERT INTO appointments (id, therapist_id, client_id, service_id, start_at, end_at, status, \
-             override_reason, created_by, created_at, idempotency_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             override_reason, created_by, created_at, idempotency_key, request_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&a.id)
         .bind(&a.therapist_id)
@@ -193,6 +198,7 @@ impl Store {
         .bind(&a.created_by)
         .bind(a.created_at)
         .bind(a.idempotency_key.clone())
+        .bind(a.request_hash.clone())
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -223,7 +229,10 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`], or [`StoreError::Invalid`] when it was completed or a no-show.
     pub async fn cancel(&self, id: &str) -> Result<Appointment, StoreError> {
-        match retry_write!(self, self.finish_once(id, Status::Cancelled))? {
+        let gate = self.gate().await;
+        let outcome = retry_write!(self, self.finish_once(id, Status::Cancelled))?;
+        drop(gate);
+        match outcome {
             Outcome::Done | Outcome::WrongState(Status::Cancelled) => self.appointment(id).await,
             Outcome::Missing => Err(StoreError::NotFound),
             other => Err(state_error(other)),
@@ -235,7 +244,10 @@ impl Store {
         if status == Status::Booked {
             return Err(StoreError::Invalid("use book or reschedule to book".into()));
         }
-        match retry_write!(self, self.finish_once(id, status))? {
+        let gate = self.gate().await;
+        let outcome = retry_write!(self, self.finish_once(id, status))?;
+        drop(gate);
+        match outcome {
             Outcome::Done => self.appointment(id).await,
             Outcome::WrongState(s) if s == status => self.appointment(id).await,
             Outcome::Missing => Err(StoreError::NotFound),
@@ -280,10 +292,10 @@ impl Store {
         therapist_id: Option<&str>,
     ) -> Result<Appointment, StoreError> {
         check_times(start_at, end_at)?;
-        match retry_write!(
-            self,
-            self.reschedule_once(id, start_at, end_at, therapist_id)
-        )? {
+        let gate = self.gate().await;
+        let outcome = retry_write!(self, self.reschedule_once(id, start_at, end_at, therapist_id))?;
+        drop(gate);
+        match outcome {
             Outcome::Done => self.appointment(id).await,
             Outcome::Taken => Err(StoreError::Conflict),
             Outcome::Missing => Err(StoreError::NotFound),
@@ -335,7 +347,7 @@ impl Store {
     pub async fn appointment(&self, id: &str) -> Result<Appointment, StoreError> {
         let row = sqlx::query(
             "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key FROM appointments WHERE id = $1",
+             created_by, created_at, idempotency_key, request_hash FROM appointments WHERE id = $1",
         )
         .bind(id)
         .fetch_one(&self.pool)
@@ -346,7 +358,7 @@ impl Store {
     pub async fn appointment_by_key(&self, key: &str) -> Result<Option<Appointment>, StoreError> {
         let row = sqlx::query(
             "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key FROM appointments WHERE idempotency_key = $1",
+             created_by, created_at, idempotency_key, request_hash FROM appointments WHERE idempotency_key = $1",
         )
         .bind(key)
         .fetch_optional(&self.pool)
@@ -363,7 +375,7 @@ impl Store {
     ) -> Result<Vec<Appointment>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key FROM appointments \
+             created_by, created_at, idempotency_key, request_hash FROM appointments \
              WHERE therapist_id = $1 AND start_at < $3 AND end_at > $2 ORDER BY start_at, id",
         )
         .bind(therapist_id)
@@ -378,9 +390,24 @@ impl Store {
     pub async fn appointments_between(&self, from: i64, to: i64) -> Result<Vec<Appointment>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key FROM appointments \
+             created_by, created_at, idempotency_key, request_hash FROM appointments \
              WHERE start_at < $2 AND end_at > $1 ORDER BY start_at, id",
         )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(appointment_from).collect()
+    }
+
+    /// A client's appointments of every status starting within `[from, to)`, by start.
+    pub async fn appointments_for_client_between(&self, client_id: &str, from: i64, to: i64) -> Result<Vec<Appointment>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
+             created_by, created_at, idempotency_key, request_hash FROM appointments WHERE client_id = $1 AND start_at >= $2 AND start_at < $3 \
+             ORDER BY start_at, id",
+        )
+        .bind(client_id)
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
@@ -395,7 +422,7 @@ impl Store {
     ) -> Result<Vec<Appointment>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key FROM appointments WHERE client_id = $1 ORDER BY start_at, id",
+             created_by, created_at, idempotency_key, request_hash FROM appointments WHERE client_id = $1 ORDER BY start_at, id",
         )
         .bind(client_id)
         .fetch_all(&self.pool)

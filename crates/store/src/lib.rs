@@ -46,6 +46,10 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// On SQLite, one writer at a time inside this process: waiting here is a wakeup
+    /// when the writer finishes, where waiting in SQLite's busy handler is a sleep of
+    /// growing length. (Other processes are still kept out by SQLite's own lock.)
+    gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// How many times a write transaction that lost to lock contention is run again.
@@ -142,7 +146,7 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, gate: Default::default() })
     }
 
     /// Which database this store talks to.
@@ -157,6 +161,12 @@ impl Store {
 
     pub(crate) fn is_sqlite(&self) -> bool {
         self.backend == Backend::Sqlite
+    }
+
+    /// Waits for this process's turn to write, on SQLite; nothing on PostgreSQL, where
+    /// row locks let writers run side by side.
+    pub(crate) async fn gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        if self.is_sqlite() { Some(self.gate.lock().await) } else { None }
     }
 
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is

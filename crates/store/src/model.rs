@@ -239,6 +239,9 @@ pub struct Appointment {
     pub created_by: String,
     pub created_at: i64,
     pub idempotency_key: Option<String>,
+    /// A digest of the request that booked it with the key, so a different request
+    /// under the same key can be told apart.
+    pub request_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +255,7 @@ pub struct NewAppointment {
     pub created_by: String,
     /// Same key twice returns the first appointment instead of booking again.
     pub idempotency_key: Option<String>,
+    pub request_hash: Option<String>,
 }
 
 /// One finding of a session: a body region and how tight it was.

@@ -161,6 +161,7 @@ impl World {
             override_reason: None,
             created_by: "test".into(),
             idempotency_key: None,
+            request_hash: None,
         }
     }
 }
