@@ -62,6 +62,16 @@ impl Names {
         })
     }
 
+    /// Names for one appointment whose therapist and service are already at hand.
+    pub fn single(tz: jiff::tz::TimeZone, t: &kneadtime_store::Therapist, s: &Service) -> Names {
+        Names {
+            therapists: HashMap::from([(t.id.clone(), t.name.clone())]),
+            services: HashMap::from([(s.id.clone(), s.name.clone())]),
+            clients: HashMap::new(),
+            tz,
+        }
+    }
+
     pub async fn with_clients(mut self, state: &AppState) -> ApiResult<Names> {
         self.clients = state.store.clients().await?.into_iter().map(|c| (c.id, c.name)).collect();
         Ok(self)
@@ -179,9 +189,9 @@ async fn active_service(state: &AppState, id: &str) -> ApiResult<Service> {
     }
 }
 
-async fn active_therapist(state: &AppState, id: &str) -> ApiResult<()> {
+async fn active_therapist(state: &AppState, id: &str) -> ApiResult<kneadtime_store::Therapist> {
     match state.store.therapist(id).await {
-        Ok(t) if t.active => Ok(()),
+        Ok(t) if t.active => Ok(t),
         Ok(_) => Err(ApiError::unprocessable("therapist_inactive", "this therapist no longer takes bookings").with_field("therapist_id")),
         Err(StoreError::NotFound) => Err(ApiError::not_found("therapist").with_field("therapist_id")),
         Err(e) => Err(e.into()),
@@ -262,9 +272,11 @@ pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key
     if caller.is_staff() && !caller.is_owner() && caller.therapist_id().is_none() {
         return Err(ApiError::forbidden());
     }
-    let service = active_service(state, &body.service_id).await?;
-    active_therapist(state, &body.therapist_id).await?;
-    let ctx = client_context(state, &client_id).await.map_err(|e| e.with_field("client_id"))?;
+    let (service, therapist, ctx) = tokio::try_join!(
+        active_service(state, &body.service_id),
+        active_therapist(state, &body.therapist_id),
+        async { client_context(state, &client_id).await.map_err(|e| e.with_field("client_id")) },
+    )?;
     let start = parse_instant("start", &body.start, &ctx.tz)?;
     let fit = judge(state, caller, &ctx, &service, &body.therapist_id, start, body.override_reason.as_deref(), None).await?;
     let override_reason = if fit.allowed { None } else { body.override_reason.as_ref().map(|r| r.trim().to_string()) };
@@ -299,7 +311,7 @@ pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key
             "this Idempotency-Key was used for a different request; use a new key",
         ));
     }
-    let names = Names::load(state).await?;
+    let names = Names::single(ctx.tz.clone(), &therapist, &service);
     Ok(names.view(&a, Some(&ctx.client.name), Some(fit)))
 }
 

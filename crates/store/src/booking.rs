@@ -85,18 +85,24 @@ async fn insert_cells(
     end_at: i64,
     buffer_min: i64,
 ) -> Result<bool, sqlx::Error> {
-    for cell in cells(start_at, end_at + buffer_min * 60) {
-        let r = sqlx::query("INSERT INTO appointment_cells (therapist_id, cell_start, appointment_id) VALUES ($1, $2, $3)")
-            .bind(therapist_id)
-            .bind(cell)
-            .bind(appointment_id)
-            .execute(&mut **tx)
-            .await;
-        match r {
-            Ok(_) => {}
-            Err(e) if is_unique(&e) => return Ok(false),
-            Err(e) => return Err(e),
-        }
+    // One multi-row INSERT: all the cells or none (a unique violation fails the lot).
+    let all: Vec<i64> = cells(start_at, end_at + buffer_min * 60).collect();
+    if all.is_empty() {
+        return Ok(true);
+    }
+    let values: Vec<String> = (0..all.len()).map(|i| format!("($1, $2, ${})", i + 3)).collect();
+    let sql = format!(
+        "INSERT INTO appointment_cells (therapist_id, appointment_id, cell_start) VALUES {}",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(therapist_id).bind(appointment_id);
+    for c in &all {
+        q = q.bind(*c);
+    }
+    match q.execute(&mut **tx).await {
+        Ok(_) => {}
+        Err(e) if is_unique(&e) => return Ok(false),
+        Err(e) => return Err(e),
     }
     Ok(true)
 }
