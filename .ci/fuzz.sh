@@ -15,7 +15,7 @@ trap 'rm -f "$log"' EXIT
 for t in ics csv fit tcx gpx strava profile; do
   echo "fuzzing $t for ${seconds}s"
   if ! (cd fuzz && cargo fuzz run --release "$t" "corpus/$t" -- \
-      -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1) >"$log" 2>&1; then
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1) >"$log" 2>&1; then
     tail -60 "$log"
     echo "fuzz target $t failed; inputs that crash it are in fuzz/artifacts/$t/"
     exit 1

@@ -249,17 +249,16 @@ impl Season {
     }
 }
 
+/// The heaviest week starting in `[monday_of(from), to)`; `loads[i]` is the week `i`
+/// weeks after `first`'s Monday. Reads only the weeks in range, so a calendar spanning
+/// centuries (a mistyped year) stays quick.
 fn weeks_max(loads: &[f64], from: Date, to: Date, first: Date) -> f64 {
     let first_week = monday_of(first);
-    loads
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| {
-            let start = add_days(first_week, *i as i32 * 7);
-            start >= monday_of(from) && start < to
-        })
-        .map(|(_, l)| *l)
-        .fold(0.0, f64::max)
+    let index = |d: Date| days_between(first_week, d).div_euclid(7);
+    let lo = index(monday_of(from)).max(0) as usize;
+    // The last week whose start is before `to`.
+    let hi = (index(add_days(to, -1)) + 1).clamp(0, loads.len() as i32) as usize;
+    loads.get(lo..hi.max(lo)).unwrap_or(&[]).iter().copied().fold(0.0, f64::max)
 }
 
 fn median(xs: &[f64]) -> f64 {

@@ -69,6 +69,19 @@ fn trigger(minutes_before: i64) -> String {
     out
 }
 
+/// A display reminder `minutes_before` the event.
+fn alarm(summary: &str, minutes_before: i64) -> Component<'static> {
+    Component {
+        name: "VALARM".into(),
+        properties: vec![
+            prop("ACTION", "DISPLAY".to_string()),
+            prop("DESCRIPTION", escape_text(summary)),
+            prop("TRIGGER", trigger(minutes_before)),
+        ],
+        components: Vec::new(),
+    }
+}
+
 fn event(ev: &IcsEvent, dtstamp: &str, sequence: u32) -> Component<'static> {
     let mut properties = vec![
         prop("UID", escape_text(&ev.uid)),
@@ -92,19 +105,7 @@ fn event(ev: &IcsEvent, dtstamp: &str, sequence: u32) -> Component<'static> {
     }
     properties.push(prop("SEQUENCE", sequence.to_string()));
     properties.push(prop("TRANSP", "TRANSPARENT".to_string()));
-    let components = ev
-        .reminder_minutes_before
-        .map(|m| Component {
-            name: "VALARM".into(),
-            properties: vec![
-                prop("ACTION", "DISPLAY".to_string()),
-                prop("DESCRIPTION", escape_text(&ev.summary)),
-                prop("TRIGGER", trigger(m)),
-            ],
-            components: Vec::new(),
-        })
-        .into_iter()
-        .collect();
+    let components = ev.reminder_minutes_before.map(|m| alarm(&ev.summary, m)).into_iter().collect();
     Component {
         name: "VEVENT".into(),
         properties,
@@ -185,20 +186,8 @@ pub fn write_feed(calendar_name: &str, events: &[TimedEvent], dtstamp: Timestamp
             let status = if ev.cancelled { "CANCELLED" } else { "CONFIRMED" };
             properties.push(prop("STATUS", status.to_string()));
             properties.push(prop("SEQUENCE", ev.sequence.to_string()));
-            let components = ev
-                .reminder_minutes_before
-                .filter(|_| !ev.cancelled)
-                .map(|m| Component {
-                    name: "VALARM".into(),
-                    properties: vec![
-                        prop("ACTION", "DISPLAY".to_string()),
-                        prop("DESCRIPTION", escape_text(&ev.summary)),
-                        prop("TRIGGER", trigger(m)),
-                    ],
-                    components: Vec::new(),
-                })
-                .into_iter()
-                .collect();
+            let components =
+                ev.reminder_minutes_before.filter(|_| !ev.cancelled).map(|m| alarm(&ev.summary, m)).into_iter().collect();
             Component { name: "VEVENT".into(), properties, components }
         })
         .collect();

@@ -480,8 +480,8 @@ pub async fn setup(
     if !constant_eq(&hash_token(body.token.trim()), expected) {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "the setup token is not right").with_field("token"));
     }
-    let name = crate::catalog::non_empty("name", &body.name, 200)?;
-    let clinic_name = crate::catalog::non_empty("clinic_name", &body.clinic_name, 200)?;
+    let name = crate::error::non_empty("name", &body.name, 200)?;
+    let clinic_name = crate::error::non_empty("clinic_name", &body.clinic_name, 200)?;
     jiff::tz::TimeZone::get(body.time_zone.trim()).map_err(|_| {
         ApiError::field("time_zone", format!("expected an IANA time zone name like Europe/London, found {:?}", body.time_zone))
     })?;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller, check_new_password, hash_password};
-use crate::error::{ApiError, ApiJson, ApiResult, Created};
+use crate::error::{ApiError, ApiJson, ApiResult, Created, non_empty};
 use crate::schedule::{clinic_profile, parse_date};
 
 #[derive(Debug, Serialize)]
@@ -27,8 +27,11 @@ pub struct ClinicOut {
 
 /// GET /api/clinic: public (the booking page shows the name and zone).
 pub async fn get_clinic(State(state): State<AppState>) -> ApiResult<Json<ClinicOut>> {
-    let c = state.store.clinic().await?;
-    Ok(Json(ClinicOut { name: c.name, time_zone: c.time_zone, profile_toml: c.profile_toml }))
+    Ok(Json(clinic_out(state.store.clinic().await?)))
+}
+
+fn clinic_out(c: kneadtime_store::Clinic) -> ClinicOut {
+    ClinicOut { name: c.name, time_zone: c.time_zone, profile_toml: c.profile_toml }
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,19 +65,9 @@ pub async fn put_clinic(
         c.profile_toml = p;
     }
     state.store.update_clinic(&c).await?;
-    Ok(Json(ClinicOut { name: c.name, time_zone: c.time_zone, profile_toml: c.profile_toml }))
+    Ok(Json(clinic_out(c)))
 }
 
-pub fn non_empty(field: &str, s: &str, max: usize) -> ApiResult<String> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err(ApiError::field(field, "expected some text"));
-    }
-    if t.chars().count() > max {
-        return Err(ApiError::field(field, format!("expected at most {max} characters")));
-    }
-    Ok(t.to_string())
-}
 
 fn skills(field: &str, names: &[String]) -> ApiResult<Vec<Skill>> {
     names

@@ -15,9 +15,8 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::{Caller, hash_token, new_token};
 use crate::booking::{Names, may_see};
-use crate::catalog::non_empty;
-use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Created};
-use crate::schedule::{client_context, local_date, parse_calendar, parse_date, zone_of};
+use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Created, non_empty};
+use crate::schedule::{HISTORY_SUFFIX, client_context, local_date, parse_calendar, parse_date, zone_of};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const FULL_DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
@@ -332,9 +331,6 @@ pub struct UploadQuery {
     /// The file's name; its extension says the format: .fit, .tcx or .gpx, optionally .gz.
     pub filename: String,
 }
-
-/// Stored recorded sessions end in this, beside the training calendars.
-pub const HISTORY_SUFFIX: &str = ".history.json";
 
 /// POST /api/clients/{id}/activities?filename=NAME: a recorded activity file from a watch
 /// (the raw bytes as the body). Its runs become completed sessions with their measured

@@ -192,6 +192,9 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
     Ok(ClientContext { client, season, tz, massages, warnings })
 }
 
+/// Stored recorded sessions (from watch files) end in this, beside the training calendars.
+pub const HISTORY_SUFFIX: &str = ".history.json";
+
 /// A stored calendar, read: planned entries, or recorded sessions, and what to tell.
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -201,7 +204,7 @@ pub struct Parsed {
 }
 
 fn parse_stored(filename: &str, content: &str, tz: &TimeZone) -> Parsed {
-    if filename.ends_with(crate::clients::HISTORY_SUFFIX) {
+    if filename.ends_with(HISTORY_SUFFIX) {
         return match serde_json::from_str(content) {
             Ok(history) => Parsed { history, ..Parsed::default() },
             Err(e) => Parsed { warnings: vec![format!("{filename}: stored sessions could not be read: {e}")], ..Parsed::default() },

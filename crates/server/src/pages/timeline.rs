@@ -53,18 +53,6 @@ pub struct Timeline {
 /// Most weeks drawn; a longer plan shows its first this many.
 const MAX_WEEKS: i32 = 60;
 
-fn class_css(c: Class) -> &'static str {
-    match c {
-        Class::Race => "race",
-        Class::Long => "long",
-        Class::Hard => "hard",
-        Class::Easy => "easy",
-        Class::Cross => "cross",
-        Class::Strength => "strength",
-        Class::Rest => "rest",
-    }
-}
-
 pub fn kind_title(k: Kind) -> &'static str {
     match k {
         Kind::PreEvent => "Pre-race massage",
@@ -130,7 +118,7 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
                 let class = if out && main.is_none() {
                     "out".to_string()
                 } else {
-                    main.map(|s| class_css(s.class)).unwrap_or("rest").to_string()
+                    main.map(|s| s.class.as_str()).unwrap_or("rest").to_string()
                 };
                 let what = if sessions.is_empty() {
                     "rest".to_string()
