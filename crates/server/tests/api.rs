@@ -383,6 +383,16 @@ async fn watch_files_become_completed_sessions() {
     let monitoring = std::fs::read(realdata.join("fit_monitoring_not_activity.fit")).unwrap();
     let (s, e) = upload("fit_monitoring_not_activity.fit", monitoring).await;
     assert_eq!((s, e["error"]["code"].as_str()), (422, Some("not_an_activity")), "{e}");
+    // A huge upload is refused before it is read.
+    let huge = srv
+        .http
+        .post(format!("{}/api/clients/{}/activities?filename=huge.fit", srv.base, w.b))
+        .bearer_auth(&w.b_token)
+        .header("content-type", "application/octet-stream")
+        .body(vec![0u8; 6 * 1024 * 1024]);
+    let r = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap().execute(huge.build().unwrap()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "too_large");
     let (s, e) = upload("notes.doc", b"hello".to_vec()).await;
     assert_eq!((s, e["error"]["code"].as_str()), (422, Some("unsupported_file")), "{e}");
     let (s, e) = upload("broken.fit", vec![14, 16, 0, 0, 0, 0, 0, 0, b'.', b'F', b'I', b'T']).await;
