@@ -329,21 +329,33 @@ fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> 
 }
 
 /// Weekday names as the command line takes them.
+/// A weekday from its name or a start of it of three letters or more ("tue", "Thurs",
+/// "saturday"); anything else ("monkey") is not a weekday.
 pub fn parse_weekday(s: &str) -> Option<Weekday> {
-    Some(match s.trim().to_ascii_lowercase().get(..3)? {
-        "mon" => Weekday::Monday,
-        "tue" => Weekday::Tuesday,
-        "wed" => Weekday::Wednesday,
-        "thu" => Weekday::Thursday,
-        "fri" => Weekday::Friday,
-        "sat" => Weekday::Saturday,
-        "sun" => Weekday::Sunday,
-        _ => return None,
-    })
+    const NAMES: [(&str, Weekday); 7] = [
+        ("monday", Weekday::Monday),
+        ("tuesday", Weekday::Tuesday),
+        ("wednesday", Weekday::Wednesday),
+        ("thursday", Weekday::Thursday),
+        ("friday", Weekday::Friday),
+        ("saturday", Weekday::Saturday),
+        ("sunday", Weekday::Sunday),
+    ];
+    let s = s.trim().to_ascii_lowercase();
+    NAMES.iter().find(|(name, _)| s.len() >= 3 && name.starts_with(s.as_str())).map(|(_, d)| *d)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn weekdays_by_name_or_a_start_of_it() {
+        use jiff::civil::Weekday;
+        assert_eq!(super::parse_weekday(" Thurs"), Some(Weekday::Thursday));
+        assert_eq!(super::parse_weekday("saturday"), Some(Weekday::Saturday));
+        assert_eq!(super::parse_weekday("monkey"), None);
+        assert_eq!(super::parse_weekday("mo"), None);
+    }
+
     use super::*;
     use crate::{Entry, classify};
     use jiff::civil::date;

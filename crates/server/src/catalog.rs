@@ -238,17 +238,15 @@ pub fn hours_in(spans: &[HoursSpan]) -> ApiResult<Vec<WorkingHours>> {
     let mut out = Vec::new();
     for (i, s) in spans.iter().enumerate() {
         let f = |name: &str| format!("hours[{i}].{name}");
-        let day = s.day.trim().to_ascii_lowercase();
-        let weekday = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-            .iter()
-            .position(|d| day.len() >= 3 && d.starts_with(&day))
+        let weekday = kneadtime_domain::season::parse_weekday(&s.day)
+            .map(|w| w.to_monday_zero_offset())
             .ok_or_else(|| ApiError::field(&f("day"), format!("expected mon, tue, wed, thu, fri, sat or sun, found {:?}", s.day)))?;
         let start = minute_of(&f("start"), &s.start)?;
         let end = minute_of(&f("end"), &s.end)?;
         if end <= start {
             return Err(ApiError::field(&f("end"), "expected the end after the start"));
         }
-        out.push(WorkingHours { weekday: weekday as i64, start_minute: start, end_minute: end });
+        out.push(WorkingHours { weekday: i64::from(weekday), start_minute: start, end_minute: end });
     }
     out.sort_by_key(|h| (h.weekday, h.start_minute));
     for w in out.windows(2) {

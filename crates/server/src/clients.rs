@@ -19,7 +19,6 @@ use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Created, no
 use crate::schedule::{HISTORY_SUFFIX, client_context, local_date, parse_calendar, parse_date, zone_of};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const FULL_DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 #[derive(Debug, Serialize)]
 pub struct ClientOut {
@@ -49,11 +48,8 @@ fn weekdays(field: &str, days: &[String]) -> ApiResult<Vec<i64>> {
     let mut out: Vec<i64> = days
         .iter()
         .map(|d| {
-            let l = d.trim().to_ascii_lowercase();
-            FULL_DAYS
-                .iter()
-                .position(|x| l.len() >= 3 && x.starts_with(&l))
-                .map(|p| p as i64)
+            kneadtime_domain::season::parse_weekday(d)
+                .map(|w| i64::from(w.to_monday_zero_offset()))
                 .ok_or_else(|| ApiError::field(field, format!("expected mon, tue, wed, thu, fri, sat or sun, found {d:?}")))
         })
         .collect::<ApiResult<_>>()?;
