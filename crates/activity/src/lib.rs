@@ -32,8 +32,11 @@ pub use error::{ActivityError, ErrorKind};
 pub use import::{ImportFailure, ImportReport, import_paths};
 pub use kneadtime_domain::{Activity, Sport};
 
-/// Decompressed files larger than this are refused (a gzip bomb, not a run).
-const MAX_DECOMPRESSED: u64 = 1 << 30;
+/// Decompressed files larger than this are refused (a gzip bomb, not a run): a day-long
+/// ultra recorded every second is well under 64 MiB of GPX.
+pub const MAX_INFLATED: u64 = 256 << 20;
+/// …and so are files that inflate to more than this many times their size.
+pub const MAX_INFLATE_RATIO: u64 = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -58,8 +61,8 @@ pub(crate) fn format_of(path: &Path) -> Option<(Format, bool)> {
     Some((format, gz))
 }
 
-fn guarded_gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>, ActivityError> {
-    std::panic::catch_unwind(|| gunzip(bytes, file)).unwrap_or_else(|_| {
+fn guarded_gunzip(bytes: &[u8], file: &str, cap: u64) -> Result<Vec<u8>, ActivityError> {
+    std::panic::catch_unwind(|| gunzip(bytes, file, cap)).unwrap_or_else(|_| {
         Err(ActivityError::new(
             file,
             ErrorKind::Internal,
@@ -68,10 +71,17 @@ fn guarded_gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>, ActivityError> {
     })
 }
 
-fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>, ActivityError> {
+/// The most a gzipped file of `compressed` bytes may inflate to by default.
+pub fn default_inflate_cap(compressed: usize) -> u64 {
+    (compressed as u64)
+        .saturating_mul(MAX_INFLATE_RATIO)
+        .clamp(1 << 20, MAX_INFLATED)
+}
+
+fn gunzip(bytes: &[u8], file: &str, cap: u64) -> Result<Vec<u8>, ActivityError> {
     let mut out = Vec::new();
     flate2::read::MultiGzDecoder::new(bytes)
-        .take(MAX_DECOMPRESSED + 1)
+        .take(cap + 1)
         .read_to_end(&mut out)
         .map_err(|e| {
             ActivityError::invalid(
@@ -79,10 +89,13 @@ fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>, ActivityError> {
                 format!("gzip: corrupt or truncated compressed data ({e})"),
             )
         })?;
-    if out.len() as u64 > MAX_DECOMPRESSED {
+    if out.len() as u64 > cap {
         return Err(ActivityError::invalid(
             file,
-            "gzip: decompresses to more than 1 GiB; not an activity file",
+            format!(
+                "gzip: inflates to more than {} MiB; not an activity file",
+                cap.div_ceil(1 << 20)
+            ),
         ));
     }
     Ok(out)
@@ -93,13 +106,26 @@ fn guarded(
     file: &str,
     f: impl FnOnce() -> Result<Vec<Activity>, ActivityError>,
 ) -> Result<Vec<Activity>, ActivityError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+    let activities = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
         Err(ActivityError::new(
             file,
             ErrorKind::Internal,
             "internal error while reading",
         ))
-    })
+    })?;
+    in_calendar(file, activities)
+}
+
+/// Refuses activities dated outside the calendar kneadtime accepts.
+fn in_calendar(file: &str, activities: Vec<Activity>) -> Result<Vec<Activity>, ActivityError> {
+    use kneadtime_domain::dates::{EARLIEST, LATEST, accepted};
+    match activities.iter().find(|a| !accepted(a.start.date())) {
+        Some(a) => Err(ActivityError::invalid(
+            file,
+            format!("an activity starts on {}: expected dates between {EARLIEST} and {LATEST}", a.start.date()),
+        )),
+        None => Ok(activities),
+    }
 }
 
 /// Decodes a FIT file; `file` names the source in errors and in each activity's origin.
@@ -172,19 +198,34 @@ fn unsupported(shown: &str) -> ActivityError {
 pub fn parse_strava_csv(bytes: &[u8], shown: &str, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
     guarded(shown, || {
         let rows = strava::rows(bytes, Path::new("."), shown)?;
-        Ok(rows.iter().filter_map(|r| strava::row_activity(r, shown, tz).ok()).collect())
+        Ok(rows
+            .iter()
+            .filter_map(|r| strava::row_activity(r, shown, tz).ok())
+            .filter(|a| kneadtime_domain::dates::accepted(a.start.date()))
+            .collect())
     })
 }
 
 /// Decodes an activity file already in memory (an upload), choosing the format from
 /// `name`'s extension like [`read_activity_file`].
 pub fn parse_named(bytes: &[u8], name: &str, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
+    parse_named_within(bytes, name, tz, default_inflate_cap(bytes.len()))
+}
+
+/// [`parse_named`] with a gzipped file allowed to inflate to at most `inflate_cap` bytes
+/// (a server sets it from what an upload may cost).
+pub fn parse_named_within(
+    bytes: &[u8],
+    name: &str,
+    tz: &TimeZone,
+    inflate_cap: u64,
+) -> Result<Vec<Activity>, ActivityError> {
     let Some((format, gz)) = format_of(Path::new(name)) else {
         return Err(unsupported(name));
     };
     let unzipped;
     let bytes = if gz {
-        unzipped = guarded_gunzip(bytes, name)?;
+        unzipped = guarded_gunzip(bytes, name, inflate_cap)?;
         &unzipped[..]
     } else {
         bytes

@@ -96,13 +96,15 @@ pub fn load_svg(
     let day_w = (W - LEFT - RIGHT) / span;
 
     // Phase bands behind the load panel.
-    let mut d = first;
-    while d <= last {
+    let mut bands: Vec<(Phase, Date, Date)> = Vec::new();
+    for d in kneadtime_domain::dates::days(first, last) {
         let p = phase_of(d);
-        let mut e = d;
-        while e < last && phase_of(kneadtime_domain::season::add_days(e, 1)) == p {
-            e = kneadtime_domain::season::add_days(e, 1);
+        match bands.last_mut() {
+            Some((q, _, e)) if *q == p => *e = d,
+            _ => bands.push((p, d, d)),
         }
+    }
+    for (p, d, e) in bands {
         let (x0, x1) = (x(d), x(e) + day_w);
         let _ = writeln!(
             o,
@@ -116,7 +118,6 @@ pub fn load_svg(
         if x1 - x0 > 44.0 {
             let _ = writeln!(o, r##"<text x="{:.1}" y="{}" fill="#7a7a7a" font-size="10">{}</text>"##, x0 + 3.0, TOP + 12.0, p.label());
         }
-        d = kneadtime_domain::season::add_days(e, 1);
     }
 
     // Load panel scale.
@@ -218,15 +219,15 @@ pub fn load_svg(
     // One label per month while they fit, then every quarter, then every January.
     let months = span / 30.4;
     let every = if months <= 14.0 { 1 } else if months <= 40.0 { 3 } else { 12 };
-    let mut m = Date::new(first.year(), first.month(), 1).unwrap_or(first);
-    while m <= last {
+    let start = Date::new(first.year(), first.month(), 1).unwrap_or(first);
+    let month_count = (i32::from(last.year()) - i32::from(start.year())) * 12 + i32::from(last.month()) - i32::from(start.month()) + 1;
+    for m in (0..month_count.max(0)).filter_map(|k| start.checked_add(jiff::Span::new().months(k)).ok()) {
         if m >= first && (i32::from(m.month()) - 1) % every == 0 {
             let xx = x(m);
             let _ = writeln!(o, r##"<line x1="{xx:.1}" x2="{xx:.1}" y1="{}" y2="{}" stroke="#bbb"/>"##, vol_top + VOL_H, vol_top + VOL_H + 5.0);
             let label = if every == 12 || m.month() == 1 { m.strftime("%b %Y").to_string() } else { m.strftime("%b").to_string() };
             let _ = writeln!(o, r##"<text x="{:.1}" y="{}" fill="#555">{label}</text>"##, xx + 2.0, vol_top + VOL_H + 17.0);
         }
-        m = m.checked_add(jiff::Span::new().months(1)).unwrap_or(kneadtime_domain::season::add_days(last, 1));
     }
 
     // Legend.

@@ -78,9 +78,11 @@ pub fn read_history(common: &Common, tz: &TimeZone) -> Result<Option<History>, B
 }
 
 pub fn parse_date(flag: &str, s: &str) -> Result<Date, Bad> {
-    s.trim()
+    let d = s
+        .trim()
         .parse::<Date>()
-        .map_err(|_| Bad::new(format!("{flag}: expected a date like 2027-04-25, found {s:?}")))
+        .map_err(|_| Bad::new(format!("{flag}: expected a date like 2027-04-25, found {s:?}")))?;
+    kneadtime_domain::dates::check(flag, d).map_err(|e| Bad::new(e.to_string()))
 }
 
 pub fn load_profile(path: Option<&Path>) -> Result<Profile, Bad> {

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod budget;
 pub mod check;
 pub mod classify;
+pub mod dates;
 pub mod entry;
 pub mod load;
 pub mod massage;

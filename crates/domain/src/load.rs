@@ -316,13 +316,11 @@ pub fn series(sessions: &[Session]) -> Vec<Day> {
     let ka = 1.0 - (-1.0 / FATIGUE_DAYS).exp();
     let (mut fitness, mut fatigue) = (0.0, 0.0);
     let mut out = Vec::with_capacity(days_between(first, last).max(0) as usize + 1);
-    let mut d = first;
-    while d <= last {
+    for d in crate::dates::days(first, last) {
         let load = by_day.get(&d).copied().unwrap_or(0.0);
         fitness += (load - fitness) * kf;
         fatigue += (load - fatigue) * ka;
         out.push(Day { date: d, load, fitness, fatigue, form: fitness - fatigue });
-        d = add_days(d, 1);
     }
     out
 }

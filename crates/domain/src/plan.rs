@@ -132,6 +132,9 @@ struct Planner<'a> {
     findings: Vec<Finding>,
 }
 
+/// The longest stretch one plan covers (three years).
+pub const MAX_PLAN_DAYS: i32 = 3 * 366;
+
 /// Plans the season.
 pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
     let p = season.profile();
@@ -152,6 +155,11 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
     let default_to = [span.map(|s| s.1), last_race_end].into_iter().flatten().max();
     // An empty calendar still gets a useful answer: twelve weeks of maintenance.
     let to = req.to.or(default_to).filter(|t| *t >= from).unwrap_or(add_days(from, 12 * 7 - 1));
+    // However far the calendar reaches, one plan covers a bounded stretch of it.
+    let (from, to) = (crate::dates::clamp(from), crate::dates::clamp(to));
+    let horizon_end = add_days(from, MAX_PLAN_DAYS - 1);
+    let cut = to > horizon_end;
+    let to = to.min(horizon_end);
 
     let mut planner =
         Planner { season, req, from, to, placed: Vec::new(), dropped: Vec::new(), findings: Vec::new() };
@@ -185,6 +193,11 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
     dropped.sort_by_key(|d| (d.date, d.kind));
 
     let mut notes = Vec::new();
+    if cut {
+        notes.push(format!(
+            "The calendar reaches further than three years ahead; this plan stops at {to}. Plan again from a later date for the rest."
+        ));
+    }
     if season.sessions.is_empty() {
         notes.push("The calendar has no training sessions, so there is nothing to time the massages around: this is a plain maintenance plan every few weeks. Add your training calendar for a plan that fits it.".into());
     }
@@ -280,9 +293,10 @@ impl<'a> Planner<'a> {
                 .find(|m| m.kind == Kind::PostEvent && m.race.as_ref().is_some_and(|x| x.date == r.date))
                 .map(|m| m.date)
                 .unwrap_or(add_days(r.date, p.windows.post_event_ideal_max_days));
-            loop {
-                let lo = add_days(last, iv.min_weeks as i32 * 7);
-                if lo > end {
+            // Each turn moves `last` on by at least a week, so the recovery weeks bound it.
+            for _ in 0..=p.phases.recovery_weeks {
+                let lo = add_days(last, iv.min_weeks.max(1) as i32 * 7);
+                if lo > end || lo <= last {
                     break;
                 }
                 let ideal = add_days(last, iv.ideal_weeks as i32 * 7).min(end);
@@ -297,10 +311,10 @@ impl<'a> Planner<'a> {
                     must: false,
                 };
                 if t.hi < self.from || t.lo > self.to {
-                    last = ideal;
+                    last = ideal.max(lo);
                     continue;
                 }
-                last = self.place(&t).unwrap_or(ideal);
+                last = self.place(&t).unwrap_or(ideal).max(lo);
             }
         }
     }
@@ -319,10 +333,9 @@ impl<'a> Planner<'a> {
             let phase = self.season.phase_on(probe);
             if !maintenance_phase(phase) {
                 // Taper, race week or recovery: race-bound sessions cover them.
-                let mut d = probe;
-                while d <= self.to && !maintenance_phase(self.season.phase_on(d)) {
-                    d = add_days(d, 1);
-                }
+                let d = crate::dates::days(probe, self.to)
+                    .find(|d| maintenance_phase(self.season.phase_on(*d)))
+                    .unwrap_or_else(|| add_days(self.to, 1));
                 if let Some(a) = anchors.iter().rev().find(|a| **a < d) {
                     last = Some(last.map_or(*a, |l| l.max(*a)));
                 }
@@ -423,8 +436,7 @@ impl<'a> Planner<'a> {
         }
         let mut options: Vec<Option_> = Vec::new();
         let mut blocks: BTreeMap<Block, Vec<Date>> = BTreeMap::new();
-        let mut d = t.lo;
-        while d <= t.hi {
+        for d in crate::dates::days(t.lo, t.hi) {
             let blocked = if !self.in_range(d) {
                 Some(Block::OutOfRange)
             } else if self.req.unavailable_weekdays.contains(&d.weekday()) {
@@ -439,19 +451,16 @@ impl<'a> Planner<'a> {
             };
             if let Some(b) = blocked {
                 blocks.entry(b).or_default().push(d);
-                d = add_days(d, 1);
                 continue;
             }
             // Maintenance keeps to the phases it belongs to.
             if t.kind == Kind::Maintenance && !maintenance_phase(self.season.phase_on(d)) {
                 blocks.entry(Block::OutOfRange).or_default().push(d);
-                d = add_days(d, 1);
                 continue;
             }
             let (pressure, findings) = self.pressure_for(t.kind, d, t.race.as_ref());
             if let Some(e) = findings.iter().find(|f| f.severity == Severity::Error) {
                 blocks.entry(Block::Rule(e.rule)).or_default().push(d);
-                d = add_days(d, 1);
                 continue;
             }
             let warnings: Vec<Finding> =
@@ -460,12 +469,10 @@ impl<'a> Planner<'a> {
                 for f in &warnings {
                     blocks.entry(Block::Rule(f.rule)).or_default().push(d);
                 }
-                d = add_days(d, 1);
                 continue;
             }
             let cost = self.cost(t, d, warnings.len());
             options.push(Option_ { date: d, pressure, findings: warnings, cost });
-            d = add_days(d, 1);
         }
         let best = options
             .into_iter()

@@ -52,18 +52,11 @@ pub struct Season {
     profile: Profile,
 }
 
+pub use crate::dates::{add_days, days_between};
+
 pub fn monday_of(d: Date) -> Date {
     let back = d.weekday().to_monday_zero_offset() as i32;
     d.checked_sub(back.days()).unwrap_or(d)
-}
-
-/// `a - b` in whole calendar days.
-pub fn days_between(b: Date, a: Date) -> i32 {
-    b.until(a).map(|span| span.get_days()).unwrap_or(0)
-}
-
-pub fn add_days(d: Date, n: i32) -> Date {
-    d.checked_add(n.days()).unwrap_or(d)
 }
 
 impl Season {
@@ -190,8 +183,7 @@ impl Season {
             return;
         };
         let mut weeks = Vec::new();
-        let mut w = monday_of(lo);
-        while w <= hi {
+        for w in crate::dates::every(monday_of(lo), hi, 7) {
             let mut week = Week { start: w, sessions: 0, distance_km: 0.0, load: 0.0, phase: Phase::Base };
             for k in 0..7 {
                 if let Some(day) = self.days.get(&add_days(w, k)) {
@@ -208,7 +200,6 @@ impl Season {
                 }
             }
             weeks.push(week);
-            w = add_days(w, 7);
         }
         let p = self.profile.phases.clone();
         let loads: Vec<f64> = weeks.iter().map(|w| w.load).collect();

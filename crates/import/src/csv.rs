@@ -113,6 +113,14 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         let date_text = cell(Some(date_col));
         let (date, mut time) = parse_date_time(date_text)
             .ok_or_else(|| field_err("date", "expected a date like 2027-04-25", date_text))?;
+        if !kneadtime_domain::dates::accepted(date) {
+            let expected = format!(
+                "expected a date between {} and {}",
+                kneadtime_domain::dates::EARLIEST,
+                kneadtime_domain::dates::LATEST
+            );
+            return Err(field_err("date", &expected, date_text));
+        }
         let time_text = cell(time_col);
         if !time_text.is_empty() {
             time = Some(

@@ -129,6 +129,19 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
                 .map(|ev| to_entry(&occ, ev, file, &runner))
         })
         .collect();
+    if let Some(e) = entries.iter().find(|e| !kneadtime_domain::dates::accepted(e.date)) {
+        return Err(ImportError::new(
+            file,
+            e.origin.line,
+            format!(
+                "the event {} falls on {}: expected dates between {} and {}",
+                quote(&e.title),
+                e.date,
+                kneadtime_domain::dates::EARLIEST,
+                kneadtime_domain::dates::LATEST
+            ),
+        ));
+    }
     crate::sort_entries(&mut entries);
     Ok(Calendar {
         entries,

@@ -345,7 +345,9 @@ pub async fn add_activities(
     }
     let clinic = state.store.clinic().await?;
     let tz = zone_of(&clinic.time_zone);
-    let activities = kneadtime_activity::parse_named(&bytes, &filename, &tz).map_err(|e| {
+    let cap = state.config.limits.inflate_cap(bytes.len());
+    let name = filename.clone();
+    let activities = crate::cpu(move || kneadtime_activity::parse_named_within(&bytes, &name, &tz, cap)).await?.map_err(|e| {
         let code = match e.kind {
             kneadtime_activity::ErrorKind::Unsupported => "unsupported_file",
             kneadtime_activity::ErrorKind::NotAnActivity => "not_an_activity",
@@ -398,7 +400,8 @@ pub async fn get_plan(State(state): State<AppState>, caller: Caller, Path(id): P
         .filter_map(|d| kneadtime_domain::season::parse_weekday(DAYS.get(*d as usize)?))
         .collect();
     let req = PlanRequest { from: Some(today), unavailable_weekdays: unavailable, recurring_focus: recurring, ..PlanRequest::default() };
-    let p = plan(&ctx.season, &req);
+    let season = ctx.season.clone();
+    let p = crate::cpu(move || plan(&season, &req)).await?;
     Ok(Json(json!({ "time_zone": ctx.tz.iana_name().unwrap_or("UTC"), "plan": p, "warnings": ctx.warnings })))
 }
 

@@ -26,6 +26,86 @@ pub struct Config {
     pub demo: bool,
     /// Write one line per request to stderr.
     pub log_requests: bool,
+    /// Timeouts, caps and rate limits that keep one caller from taking the server down.
+    pub limits: Limits,
+}
+
+/// What one caller may cost the server (the `[limits]` table; `KNEADTIME_LIMIT_NAME`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Seconds a client has to send a request's headers.
+    pub header_timeout_secs: u64,
+    /// Seconds from a request's headers to its answer (body upload included); after it
+    /// the answer is 503.
+    pub request_timeout_secs: u64,
+    /// Seconds an open connection may sit with no request before it is closed.
+    pub idle_timeout_secs: u64,
+    /// Open connections in all.
+    pub max_connections: u64,
+    /// Open connections from one address.
+    pub max_connections_per_address: u64,
+    /// Seconds a stop waits for requests in flight.
+    pub shutdown_grace_secs: u64,
+    /// A gzipped upload may inflate to at most this many times its size…
+    pub inflate_ratio: u64,
+    /// …and at most this many MiB.
+    pub inflate_max_mb: u64,
+    /// New client records one address may create per hour (booking without an account).
+    pub new_clients_per_hour: u64,
+    /// Bookings one address may make per hour without a staff sign-in.
+    pub bookings_per_hour_per_address: u64,
+    /// Bookings one client may make per hour.
+    pub bookings_per_hour_per_client: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout_secs: 10,
+            request_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: 4096,
+            max_connections_per_address: 256,
+            shutdown_grace_secs: 10,
+            inflate_ratio: 50,
+            inflate_max_mb: 32,
+            new_clients_per_hour: 10,
+            bookings_per_hour_per_address: 20,
+            bookings_per_hour_per_client: 10,
+        }
+    }
+}
+
+impl Limits {
+    /// Each setting by name with its accepted range.
+    fn fields(&mut self) -> [(&'static str, &mut u64, u64, u64); 11] {
+        [
+            ("header_timeout_secs", &mut self.header_timeout_secs, 1, 3600),
+            ("request_timeout_secs", &mut self.request_timeout_secs, 1, 3600),
+            ("idle_timeout_secs", &mut self.idle_timeout_secs, 1, 86_400),
+            ("max_connections", &mut self.max_connections, 1, 1_000_000),
+            ("max_connections_per_address", &mut self.max_connections_per_address, 1, 1_000_000),
+            ("shutdown_grace_secs", &mut self.shutdown_grace_secs, 0, 3600),
+            ("inflate_ratio", &mut self.inflate_ratio, 1, 10_000),
+            ("inflate_max_mb", &mut self.inflate_max_mb, 1, 4096),
+            ("new_clients_per_hour", &mut self.new_clients_per_hour, 1, 1_000_000),
+            ("bookings_per_hour_per_address", &mut self.bookings_per_hour_per_address, 1, 1_000_000),
+            ("bookings_per_hour_per_client", &mut self.bookings_per_hour_per_client, 1, 1_000_000),
+        ]
+    }
+
+    fn validate(&mut self, source: &str) -> Result<(), ConfigError> {
+        for (name, v, lo, hi) in self.fields() {
+            check_range(*v as i64, lo as i64, hi as i64, &format!("{source}: limits.{name}"))?;
+        }
+        Ok(())
+    }
+
+    /// Largest size an upload of `compressed` bytes may inflate to.
+    pub fn inflate_cap(&self, compressed: usize) -> u64 {
+        (compressed as u64).saturating_mul(self.inflate_ratio).clamp(1 << 20, self.inflate_max_mb << 20)
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -39,6 +119,7 @@ struct FileConfig {
     login_attempts: Option<i64>,
     demo: Option<bool>,
     log_requests: Option<bool>,
+    limits: Option<Limits>,
 }
 
 /// A setting that could not be used, naming where it came from.
@@ -57,6 +138,7 @@ impl Default for Config {
             login_attempts: 10,
             demo: false,
             log_requests: true,
+            limits: Limits::default(),
         }
     }
 }
@@ -122,6 +204,10 @@ impl Config {
         if let Some(b) = f.log_requests {
             self.log_requests = b;
         }
+        if let Some(mut l) = f.limits {
+            l.validate(name)?;
+            self.limits = l;
+        }
         Ok(())
     }
 
@@ -154,6 +240,12 @@ impl Config {
         }
         if let Some(b) = get("KNEADTIME_LOG_REQUESTS") {
             self.log_requests = parse_bool(&b, "KNEADTIME_LOG_REQUESTS")?;
+        }
+        for (name, v, lo, hi) in self.limits.fields() {
+            let key = format!("KNEADTIME_LIMIT_{}", name.to_ascii_uppercase());
+            if let Some(n) = get(&key) {
+                *v = check_range(parse_int(&n, &key)?, lo as i64, hi as i64, &key)? as u64;
+            }
         }
         Ok(())
     }
@@ -242,5 +334,21 @@ mod tests {
         assert!(e.0.starts_with("KNEADTIME_DB: expected sqlite://"), "{e}");
         let e = c.apply_env(|k| (k == "KNEADTIME_SESSION_DAYS").then(|| "0".into())).unwrap_err();
         assert_eq!(e.0, "KNEADTIME_SESSION_DAYS: expected 1 to 365, found 0");
+        let e = c.apply_toml("[limits]\nmax_connections = 0\n", "server.toml").unwrap_err();
+        assert_eq!(e.0, "server.toml: limits.max_connections: expected 1 to 1000000, found 0");
+        let e = c.apply_toml("[limits]\nmax_conections = 5\n", "server.toml").unwrap_err();
+        assert!(e.0.contains("max_conections"), "{e}");
+    }
+
+    #[test]
+    fn limits_come_from_the_file_and_the_environment() {
+        let mut c = Config::default();
+        c.apply_toml("[limits]\nidle_timeout_secs = 5\n", "server.toml").unwrap();
+        assert_eq!(c.limits.idle_timeout_secs, 5);
+        assert_eq!(c.limits.max_connections, Limits::default().max_connections, "unnamed limits keep their default");
+        c.apply_env(|k| (k == "KNEADTIME_LIMIT_MAX_CONNECTIONS_PER_ADDRESS").then(|| "3".into())).unwrap();
+        assert_eq!(c.limits.max_connections_per_address, 3);
+        assert_eq!(c.limits.inflate_cap(100_000), 5_000_000);
+        assert_eq!(c.limits.inflate_cap(10 << 20), 32 << 20, "never more than the absolute cap");
     }
 }

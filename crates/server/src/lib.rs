@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod feeds;
+pub mod listen;
 pub mod log;
 pub mod pages;
 pub mod schedule;
@@ -32,6 +33,44 @@ use tokio::sync::oneshot;
 
 pub use config::{Config, ConfigError};
 use error::ApiError;
+
+/// At most this many computations (season building, planning) run at once per core; the
+/// rest wait their turn inside their request's deadline.
+const CPU_PER_CORE: usize = 2;
+
+static CPU: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    tokio::sync::Semaphore::new(cores * CPU_PER_CORE)
+});
+
+/// Runs domain work (parsing calendars, building a season, planning) off the async
+/// threads, a bounded number at a time. When the request's deadline passes first, the
+/// answer is 503 and the work, bounded by construction, ends on its own and frees its
+/// memory.
+pub(crate) async fn cpu<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    let _permit = CPU.acquire().await.map_err(|_| ApiError::unavailable())?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server hit a fault; nothing was changed by it"))
+}
+
+/// Answers 503 when a request runs past its deadline (body upload included).
+async fn deadline(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let secs = state.config.limits.request_timeout_secs;
+    match tokio::time::timeout(std::time::Duration::from_secs(secs), next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {secs} s and was stopped; try again (a booking retried with the same Idempotency-Key is never made twice)"),
+        )
+        .into_response(),
+    }
+}
 
 /// What every handler shares. Cheap to clone.
 #[derive(Clone)]
@@ -138,6 +177,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
         .layer(axum::middleware::from_fn_with_state(state.clone(), log::requests))
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
@@ -228,20 +268,17 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
     state.setup_token = setup_token.as_deref().map(|t| auth::hash_token(t).into());
     let (tx, rx) = oneshot::channel::<()>();
     let router = app(state);
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                if signals {
-                    tokio::select! {
-                        _ = rx => {}
-                        _ = stop_signal() => {}
-                    }
-                } else {
-                    let _ = rx.await;
-                }
-            })
-            .await
-    });
+    let limits = config.limits.clone();
+    let task = tokio::spawn(listen::serve(listener, router, limits, async move {
+        if signals {
+            tokio::select! {
+                _ = rx => {}
+                _ = stop_signal() => {}
+            }
+        } else {
+            let _ = rx.await;
+        }
+    }));
     Ok(Running { addr, base_url, demo, setup_token, stop: Some(tx), task, store })
 }
 
@@ -292,8 +329,11 @@ pub fn run_blocking(config: Config) -> Result<(), String> {
         let _ = std::io::stdout().flush();
         running.wait().await.map_err(|e| e.to_string())?;
         println!("stopped cleanly");
-        Ok(())
-    })
+        Ok::<(), String>(())
+    })?;
+    // Work still running past the grace period is not waited for.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    Ok(())
 }
 
 /// A database URL with any password replaced, for printing.

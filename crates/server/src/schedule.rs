@@ -55,6 +55,13 @@ pub fn local_datetime(ts: i64, tz: &TimeZone) -> DateTime {
 /// wall-clock time in the clinic's zone (`2027-04-27T10:00`). A wall-clock time that
 /// does not exist (clocks going forward) or happens twice (going back) is refused.
 pub fn parse_instant(field: &str, s: &str, tz: &TimeZone) -> ApiResult<i64> {
+    let ts = wall_or_instant(field, s, tz)?;
+    let date = local_date(ts, tz);
+    kneadtime_domain::dates::check(field, date).map_err(|e| ApiError::field(field, e.to_string()))?;
+    Ok(ts)
+}
+
+fn wall_or_instant(field: &str, s: &str, tz: &TimeZone) -> ApiResult<i64> {
     let s = s.trim();
     if let Ok(t) = s.parse::<Timestamp>() {
         return Ok(t.as_second());
@@ -79,8 +86,11 @@ pub fn parse_instant(field: &str, s: &str, tz: &TimeZone) -> ApiResult<i64> {
     }
 }
 
+/// A date in the accepted calendar (see `kneadtime_domain::dates`).
 pub fn parse_date(field: &str, s: &str) -> ApiResult<Date> {
-    s.trim().parse().map_err(|_| ApiError::field(field, format!("expected a date like 2027-04-25, found {s:?}")))
+    let d: Date =
+        s.trim().parse().map_err(|_| ApiError::field(field, format!("expected a date like 2027-04-25, found {s:?}")))?;
+    kneadtime_domain::dates::check(field, d).map_err(|e| ApiError::field(field, e.to_string()))
 }
 
 /// The absolute spans a therapist works on a local date. Each span runs from the
@@ -109,7 +119,7 @@ fn off_on(date: Date, exceptions: &[TherapistException]) -> bool {
 /// What is known about a client for judging slots.
 pub struct ClientContext {
     pub client: Client,
-    pub season: Season,
+    pub season: std::sync::Arc<Season>,
     pub tz: TimeZone,
     /// Local dates of the client's other massages (booked or done), by appointment id.
     pub massages: Vec<(String, Date)>,
@@ -154,20 +164,36 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
     let tz = zone_of(&clinic.time_zone);
     let profile = clinic_profile(&clinic.profile_toml)
         .map_err(|e| ApiError::unprocessable("bad_profile", format!("the clinic's rules profile cannot be read: {e}")))?;
-    let mut entries = Vec::new();
-    let mut warnings = Vec::new();
-    let mut history: Vec<kneadtime_domain::Session> = Vec::new();
     let zone = tz.iana_name().unwrap_or("UTC").to_string();
+    let mut parsed_all = Vec::new();
     for (id, filename) in heads {
         let parsed = match state.calendars.get(&id, &zone) {
             Some(p) => p,
             None => {
                 let content = state.store.calendar_content(&id).await?;
-                let p = std::sync::Arc::new(parse_stored(&filename, &content, &tz));
+                let tz = tz.clone();
+                let p = std::sync::Arc::new(crate::cpu(move || parse_stored(&filename, &content, &tz)).await?);
                 state.calendars.put(&id, &zone, p.clone());
                 p
             }
         };
+        parsed_all.push(parsed);
+    }
+    let (season, warnings) = crate::cpu(move || season_of(&parsed_all, &races, &profile)).await?;
+    let massages = appointments
+        .into_iter()
+        .filter(|a| matches!(a.status, Status::Booked | Status::Completed))
+        .map(|a| (a.id, local_date(a.start_at, &tz)))
+        .collect();
+    Ok(ClientContext { client, season: std::sync::Arc::new(season), tz, massages, warnings })
+}
+
+/// The season of a client's stored calendars and races.
+fn season_of(parsed_all: &[std::sync::Arc<Parsed>], races: &[kneadtime_store::ClientRace], profile: &Profile) -> (Season, Vec<String>) {
+    let mut entries = Vec::new();
+    let mut warnings = Vec::new();
+    let mut history: Vec<kneadtime_domain::Session> = Vec::new();
+    for parsed in parsed_all {
         entries.extend(parsed.entries.iter().cloned());
         history.extend(parsed.history.iter().cloned());
         warnings.extend(parsed.warnings.iter().cloned());
@@ -180,16 +206,12 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
     let specs: Vec<RaceSpec> = races
         .iter()
         .filter_map(|r| {
-            Some(RaceSpec { date: r.date.parse().ok()?, distance_km: Some(r.distance_km), priority: Some(r.priority) })
+            // A race stored before dates were bounded is left out rather than planned.
+            let date = r.date.parse().ok().filter(|d| kneadtime_domain::dates::accepted(*d))?;
+            Some(RaceSpec { date, distance_km: Some(r.distance_km), priority: Some(r.priority) })
         })
         .collect();
-    let season = Season::new(sessions, &specs, &profile);
-    let massages = appointments
-        .into_iter()
-        .filter(|a| matches!(a.status, Status::Booked | Status::Completed))
-        .map(|a| (a.id, local_date(a.start_at, &tz)))
-        .collect();
-    Ok(ClientContext { client, season, tz, massages, warnings })
+    (Season::new(sessions, &specs, profile), warnings)
 }
 
 /// Stored recorded sessions (from watch files) end in this, beside the training calendars.
@@ -567,7 +589,8 @@ pub async fn slots(
         }
         None => {
             let req = PlanRequest { from: Some(from), ..PlanRequest::default() };
-            let answer = next(&ctx.season, &req, from);
+            let season = ctx.season.clone();
+            let answer = crate::cpu(move || next(&season, &req, from)).await?;
             let kind = answer.planned.as_ref().map(|p| p.kind);
             let pick = services
                 .iter()

@@ -107,6 +107,7 @@ fn parse_races(text: &str) -> Result<Vec<RaceSpec>, String> {
             return Err(bad());
         }
         let date = parts[0].parse().map_err(|_| bad())?;
+        let date = kneadtime_domain::dates::check(&format!("line {}", i + 1), date).map_err(|e| e.to_string())?;
         let km = parse_distance(parts[1]).map_err(|e| format!("line {}: {e}", i + 1))?;
         let priority = match parts.get(2) {
             None => None,
@@ -162,46 +163,56 @@ pub async fn submit(State(state): State<AppState>, PageCaller(caller): PageCalle
         form.error_files = "Choose a training calendar (.ics or .csv) or activity files, or enter a race.".into();
         return page_with(StatusCode::BAD_REQUEST, &form);
     }
+    let clinic = state.store.clinic().await.ok();
+    let profile = clinic.as_ref().and_then(|c| clinic_profile(&c.profile_toml).ok()).unwrap_or_default();
+    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
+    let limits = state.config.limits.clone();
+    let files = up.files;
+    let planned = crate::cpu(move || plan_upload(&files, &tz, &races, &profile, unavailable, today, &limits)).await;
+    match planned {
+        Ok(Ok(result)) => page(&PlanResult { chrome, ..result }),
+        Ok(Err(e)) => {
+            form.error_files = cap(&e);
+            page_with(StatusCode::BAD_REQUEST, &form)
+        }
+        Err(e) => page_with(e.status, &PlanForm { error_files: e.message, ..form }),
+    }
+}
+
+/// Reads the uploaded files and plans the season: the CPU work of POST /plan, or the
+/// message for the files field.
+fn plan_upload(
+    files: &[(String, Vec<u8>)],
+    tz: &TimeZone,
+    races: &[RaceSpec],
+    profile: &kneadtime_domain::Profile,
+    unavailable: Vec<jiff::civil::Weekday>,
+    today: jiff::civil::Date,
+    limits: &crate::config::Limits,
+) -> Result<PlanResult, String> {
     let mut entries = Vec::new();
     let mut activities = Vec::new();
     let mut warnings = Vec::new();
     let mut names = Vec::new();
-    for (name, bytes) in &up.files {
+    for (name, bytes) in files {
         let lower = name.to_ascii_lowercase();
         names.push(name.clone());
         if lower.ends_with(".ics") || lower.ends_with(".ical") || lower.ends_with(".csv") {
-            let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes)) {
-                Ok(t) => t,
-                Err(_) => {
-                    form.error_files = format!("{name}: expected a UTF-8 text file.");
-                    return page_with(StatusCode::BAD_REQUEST, &form);
-                }
-            };
-            match crate::schedule::parse_calendar(name, text, &tz) {
-                Ok(c) => {
-                    warnings.extend(c.warnings.into_iter().map(|w| format!("{name}: {w}")));
-                    entries.extend(c.entries);
-                }
-                Err(e) => {
-                    form.error_files = cap(&e.to_string());
-                    return page_with(StatusCode::BAD_REQUEST, &form);
-                }
-            }
+            let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes))
+                .map_err(|_| format!("{name}: expected a UTF-8 text file."))?;
+            let c = crate::schedule::parse_calendar(name, text, tz).map_err(|e| e.to_string())?;
+            warnings.extend(c.warnings.into_iter().map(|w| format!("{name}: {w}")));
+            entries.extend(c.entries);
         } else {
-            match kneadtime_activity::parse_named(bytes, name, &tz) {
+            match kneadtime_activity::parse_named_within(bytes, name, tz, limits.inflate_cap(bytes.len())) {
                 Ok(a) => activities.extend(a),
                 Err(e) if e.kind == kneadtime_activity::ErrorKind::NotAnActivity => {
                     warnings.push(format!("{e} (skipped)"));
                 }
-                Err(e) => {
-                    form.error_files = cap(&e.to_string());
-                    return page_with(StatusCode::BAD_REQUEST, &form);
-                }
+                Err(e) => return Err(e.to_string()),
             }
         }
     }
-    let clinic = state.store.clinic().await.ok();
-    let profile = clinic.as_ref().and_then(|c| clinic_profile(&c.profile_toml).ok()).unwrap_or_default();
     let planned: Vec<_> = entries.iter().map(classify).collect();
     let sessions = if activities.is_empty() {
         planned
@@ -210,8 +221,7 @@ pub async fn submit(State(state): State<AppState>, PageCaller(caller): PageCalle
         let done = kneadtime_domain::load::understand(&activities, &phys).into_iter().map(|c| c.session).collect();
         kneadtime_domain::load::merge(done, planned)
     };
-    let season = Season::new(sessions, &races, &profile);
-    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
+    let season = Season::new(sessions, races, profile);
     let from = match season.span() {
         Some((lo, _)) if today < lo => lo,
         Some((lo, hi)) if today > hi => lo,
@@ -222,8 +232,8 @@ pub async fn submit(State(state): State<AppState>, PageCaller(caller): PageCalle
     let t = build(&season, &p);
     let ics = kneadtime_import::write_ics("Massage plan", &kneadtime_import::plan_events(&p), jiff::Timestamp::now(), 0);
     let ics_href = format!("data:text/calendar;charset=utf-8;base64,{}", base64::engine::general_purpose::STANDARD.encode(ics));
-    page(&PlanResult {
-        chrome,
+    Ok(PlanResult {
+        chrome: Chrome::default(),
         from: p.from.strftime("%-d %b %Y").to_string(),
         to: p.to.strftime("%-d %b %Y").to_string(),
         zone: tz.iana_name().unwrap_or("UTC").to_string(),

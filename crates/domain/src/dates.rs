@@ -1,0 +1,98 @@
+//! The calendar kneadtime accepts: dates from 1900-01-01 to 2199-12-31, and walks over
+//! days that end by construction (they count, they never step until a date is reached).
+//!
+//! Every importer, flag, form and API field checks its dates with [`check`], so nothing
+//! near the ends of the calendar reaches the planner, where `add_days` would stand still
+//! at the last representable day.
+
+use std::fmt;
+
+use jiff::ToSpan;
+use jiff::civil::{Date, date};
+
+/// The first date any input may carry.
+pub const EARLIEST: Date = date(1900, 1, 1);
+/// The last date any input may carry.
+pub const LATEST: Date = date(2199, 12, 31);
+
+/// A date outside [`EARLIEST`]..=[`LATEST`], named by the field that carried it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateOutOfRange {
+    pub field: String,
+    pub date: Date,
+}
+
+impl fmt::Display for DateOutOfRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: expected a date between {EARLIEST} and {LATEST}, found {}", self.field, self.date)
+    }
+}
+
+impl std::error::Error for DateOutOfRange {}
+
+/// True when `d` is inside the accepted calendar.
+pub fn accepted(d: Date) -> bool {
+    (EARLIEST..=LATEST).contains(&d)
+}
+
+/// `d` when it is inside the accepted calendar, else an error naming `field`.
+pub fn check(field: &str, d: Date) -> Result<Date, DateOutOfRange> {
+    if accepted(d) { Ok(d) } else { Err(DateOutOfRange { field: field.to_string(), date: d }) }
+}
+
+/// `d` moved into the accepted calendar.
+pub fn clamp(d: Date) -> Date {
+    d.clamp(EARLIEST, LATEST)
+}
+
+/// `b - a` in whole calendar days (0 when it cannot be computed).
+pub fn days_between(a: Date, b: Date) -> i32 {
+    a.until(b).map(|span| span.get_days()).unwrap_or(0)
+}
+
+/// `d` moved by `n` days, saturating at the ends of what a date can hold.
+pub fn add_days(d: Date, n: i32) -> Date {
+    match d.checked_add(n.days()) {
+        Ok(x) => x,
+        Err(_) if n < 0 => Date::MIN,
+        Err(_) => Date::MAX,
+    }
+}
+
+/// Every date from `lo` to `hi`, both included; empty when `hi < lo`. The number of days
+/// is counted first, so the walk ends whatever the dates.
+pub fn days(lo: Date, hi: Date) -> impl Iterator<Item = Date> {
+    let n = if hi < lo { 0 } else { days_between(lo, hi) + 1 };
+    (0..n).map(move |k| add_days(lo, k))
+}
+
+/// `lo`, `lo + step`, … up to `hi` (included), counted first like [`days`].
+pub fn every(lo: Date, hi: Date, step: i32) -> impl Iterator<Item = Date> {
+    let step = step.max(1);
+    let n = if hi < lo { 0 } else { days_between(lo, hi) / step + 1 };
+    (0..n).map(move |k| add_days(lo, k * step))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_end_at_the_edges_of_the_calendar() {
+        assert_eq!(days(date(9999, 12, 30), Date::MAX).count(), 2);
+        assert_eq!(days(Date::MAX, Date::MAX).count(), 1);
+        assert_eq!(days(date(2027, 1, 2), date(2027, 1, 1)).count(), 0);
+        assert_eq!(every(date(2027, 1, 4), date(2027, 1, 31), 7).collect::<Vec<_>>().len(), 4);
+        assert_eq!(add_days(Date::MAX, 1), Date::MAX);
+        assert_eq!(add_days(Date::MIN, -1), Date::MIN);
+    }
+
+    #[test]
+    fn the_range_names_the_field() {
+        assert!(check("date", date(2027, 4, 25)).is_ok());
+        let e = check("races[0].date", date(9999, 12, 31)).unwrap_err();
+        assert_eq!(e.to_string(), "races[0].date: expected a date between 1900-01-01 and 2199-12-31, found 9999-12-31");
+        assert!(check("from", date(1899, 12, 31)).is_err());
+        assert_eq!(clamp(date(9999, 1, 1)), LATEST);
+    }
+}
