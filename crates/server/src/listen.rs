@@ -20,46 +20,82 @@ use tower::ServiceExt as _;
 
 use crate::config::Limits;
 
-/// Open connections, in all and by address.
+/// Open connections, in all and by address, and how to ask each to close.
 #[derive(Default)]
 struct Census {
-    total: AtomicUsize,
-    by_addr: Mutex<HashMap<IpAddr, u64>>,
+    inner: Mutex<Rooms>,
+}
+
+#[derive(Default)]
+struct Rooms {
+    next_id: u64,
+    by_addr: HashMap<IpAddr, u64>,
+    open: HashMap<u64, Open>,
+}
+
+struct Open {
+    activity: Arc<Activity>,
+    /// Told to close when a newcomer needs the room.
+    kick: Arc<tokio::sync::Notify>,
 }
 
 /// A place in the census, given back when the connection ends.
 struct Seat {
     census: Arc<Census>,
     ip: IpAddr,
+    id: u64,
+    activity: Arc<Activity>,
+    kick: Arc<tokio::sync::Notify>,
 }
 
 impl Census {
+    fn rooms(&self) -> std::sync::MutexGuard<'_, Rooms> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A seat for a connection from `ip`: refused when that address has its share; when
+    /// the server is full, the connection idle longest is asked to make room.
     fn admit(self: &Arc<Self>, ip: IpAddr, limits: &Limits) -> Option<Seat> {
-        let mut by = self.by_addr.lock().unwrap_or_else(|p| p.into_inner());
-        let here = by.get(&ip).copied().unwrap_or(0);
-        if here >= limits.max_connections_per_address || self.total.load(Ordering::SeqCst) as u64 >= limits.max_connections {
+        let mut rooms = self.rooms();
+        let here = rooms.by_addr.get(&ip).copied().unwrap_or(0);
+        if here >= limits.max_connections_per_address {
             return None;
         }
-        by.insert(ip, here + 1);
-        self.total.fetch_add(1, Ordering::SeqCst);
-        Some(Seat { census: self.clone(), ip })
+        if rooms.open.len() as u64 >= limits.max_connections {
+            let idlest = rooms
+                .open
+                .iter()
+                .filter_map(|(id, o)| Some((o.activity.idle_for()?, *id)))
+                .max()
+                .map(|(_, id)| id)?;
+            if let Some(o) = rooms.open.remove(&idlest) {
+                o.kick.notify_one();
+            }
+        }
+        let id = rooms.next_id;
+        rooms.next_id += 1;
+        *rooms.by_addr.entry(ip).or_default() += 1;
+        let activity = Arc::new(Activity { started: Instant::now(), in_flight: AtomicUsize::new(0), last_ms: AtomicU64::new(0) });
+        let kick = Arc::new(tokio::sync::Notify::new());
+        rooms.open.insert(id, Open { activity: activity.clone(), kick: kick.clone() });
+        Some(Seat { census: self.clone(), ip, id, activity, kick })
     }
 
     fn open(&self) -> u64 {
-        self.total.load(Ordering::SeqCst) as u64
+        self.rooms().open.len() as u64
     }
 }
 
 impl Drop for Seat {
     fn drop(&mut self) {
-        let mut by = self.census.by_addr.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = by.get_mut(&self.ip) {
+        let mut rooms = self.census.rooms();
+        rooms.open.remove(&self.id);
+        if let Some(n) = rooms.by_addr.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {
-                by.remove(&self.ip);
+                rooms.by_addr.remove(&self.ip);
             }
         }
-        self.census.total.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -72,6 +108,7 @@ struct Activity {
 }
 
 impl Activity {
+    /// How long the connection has had no request in flight; `None` while it has one.
     fn idle_for(&self) -> Option<Duration> {
         if self.in_flight.load(Ordering::SeqCst) > 0 {
             return None;
@@ -159,7 +196,8 @@ async fn connection(
     seat: Seat,
     mut stop: watch::Receiver<bool>,
 ) {
-    let activity = Arc::new(Activity { started: Instant::now(), in_flight: AtomicUsize::new(0), last_ms: AtomicU64::new(0) });
+    let activity = seat.activity.clone();
+    let kick = seat.kick.clone();
     let watched = activity.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         let guard = InFlight::new(&watched);
@@ -192,6 +230,8 @@ async fn connection(
                 conn.as_mut().graceful_shutdown();
                 hard_stop = Some(Instant::now() + Duration::from_secs(limits.shutdown_grace_secs));
             }
+            // A newcomer needed the room; this connection had nothing in flight.
+            _ = kick.notified(), if hard_stop.is_none() => break,
             _ = tick.tick() => match hard_stop {
                 Some(at) if Instant::now() >= at => break,
                 Some(_) => {}

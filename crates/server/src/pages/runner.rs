@@ -172,7 +172,8 @@ pub async fn submit(State(state): State<AppState>, PageCaller(caller): PageCalle
     match planned {
         Ok(Ok(result)) => page(&PlanResult { chrome, ..result }),
         Ok(Err(e)) => {
-            form.error_files = cap(&e);
+            // The message starts with the file's own name, kept as the runner wrote it.
+            form.error_files = e;
             page_with(StatusCode::BAD_REQUEST, &form)
         }
         Err(e) => page_with(e.status, &PlanForm { error_files: e.message, ..form }),

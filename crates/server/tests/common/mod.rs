@@ -64,14 +64,20 @@ async fn psql(url: &str, sql: &str) {
 impl Srv {
     /// A server on `backend` with an owner account and the clinic in `zone`.
     pub async fn start(backend: &str, zone: &str) -> Srv {
+        Srv::start_with(backend, zone, |_| {}).await
+    }
+
+    /// A server like [`Srv::start`] with settings changed by `tune`.
+    pub async fn start_with(backend: &str, zone: &str, tune: impl FnOnce(&mut Config)) -> Srv {
         let dir = tempfile::tempdir().expect("temp dir");
         let (db_url, schema) = fresh_db(backend, dir.path()).await;
-        let config = Config {
+        let mut config = Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             db: db_url.clone(),
             log_requests: false,
             ..Config::default()
         };
+        tune(&mut config);
         let running = start(config, false).await.expect("server starts");
         let base = running.base_url.clone();
         let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
