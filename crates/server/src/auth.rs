@@ -18,7 +18,23 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ApiResult};
 
+/// The session cookie's name over plain HTTP.
 pub const COOKIE: &str = "kt_session";
+/// Its name over HTTPS: the `__Host-` prefix makes browsers refuse it from a subdomain or
+/// without `Secure`.
+pub const SECURE_COOKIE: &str = "__Host-kt_session";
+
+/// The session cookie's name for this server.
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.base_url.starts_with("https://") { SECURE_COOKIE } else { COOKIE }
+}
+
+/// A Set-Cookie value that clears the session cookie.
+pub fn clear_cookie(state: &AppState) -> HeaderValue {
+    let secure = if state.base_url.starts_with("https://") { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", cookie_name(state)))
+        .unwrap_or_else(|_| HeaderValue::from_static("kt_session=; Path=/; Max-Age=0"))
+}
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const LOGIN_WINDOW_SECS: i64 = 300;
 const MIN_PASSWORD: usize = 10;
@@ -148,11 +164,11 @@ impl Caller {
     }
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
         v.split(';').find_map(|kv| {
             let (k, val) = kv.trim().split_once('=')?;
-            (k == COOKIE && !val.is_empty()).then(|| val.to_string())
+            (k == name && !val.is_empty()).then(|| val.to_string())
         })
     })
 }
@@ -177,7 +193,7 @@ fn origin_ok(headers: &HeaderMap) -> bool {
 pub async fn caller_of(parts: &Parts, state: &AppState) -> ApiResult<Option<Caller>> {
     let (token, via_cookie) = match bearer_token(&parts.headers) {
         Some(t) => (t, false),
-        None => match cookie_token(&parts.headers) {
+        None => match cookie_token(&parts.headers, cookie_name(state)) {
             Some(t) => (t, true),
             None => return Ok(None),
         },
@@ -225,8 +241,8 @@ pub async fn session_caller(state: &AppState, token: &str) -> ApiResult<Option<(
 }
 
 /// The session cookie of a request (pages read it; forms carry the CSRF token).
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    cookie_token(headers)
+pub fn session_cookie(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    cookie_token(headers, cookie_name(state))
 }
 
 pub fn constant_eq(a: &str, b: &str) -> bool {
@@ -320,7 +336,8 @@ pub(crate) async fn new_session(state: &AppState, principal: Principal) -> ApiRe
         .await?;
     let secure = if state.base_url.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        cookie_name(state),
         state.config.session_days * 86_400
     );
     Ok((token, csrf, expires_at, cookie))
@@ -427,10 +444,7 @@ pub async fn client_login(
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     state.store.delete_web_session(&caller.session_hash).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("kt_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-    );
+    res.headers_mut().insert(header::SET_COOKIE, clear_cookie(&state));
     Ok(res)
 }
 

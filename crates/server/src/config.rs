@@ -271,7 +271,8 @@ pub fn check_db(s: &str, what: &str) -> Result<String, ConfigError> {
         Ok(s.to_string())
     } else {
         Err(ConfigError(format!(
-            "{what}: expected sqlite://PATH or postgres://USER@HOST/DB, found {s:?}"
+            "{what}: expected sqlite://PATH or postgres://USER@HOST/DB, found {:?}",
+            crate::redact_db(s)
         )))
     }
 }

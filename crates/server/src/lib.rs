@@ -18,6 +18,7 @@ pub mod listen;
 pub mod log;
 pub mod pages;
 pub mod schedule;
+pub mod shield;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -177,7 +178,9 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(shield::no_nul))
         .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), shield::headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), log::requests))
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
@@ -245,7 +248,9 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
                 .map_err(|source| StartError::Folder { path: parent.display().to_string(), source })?;
         }
     }
-    let store = Store::open(&config.db).await.map_err(|e| StartError::Database(e.to_string()))?;
+    let store = Store::open(&config.db)
+        .await
+        .map_err(|e| StartError::Database(e.to_string().replace(&config.db, &redact_db(&config.db))))?;
     let listener = TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
     let base_url = config.base_url(addr);
@@ -336,16 +341,52 @@ pub fn run_blocking(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-/// A database URL with any password replaced, for printing.
+/// A database URL with any password replaced, for printing: `user:secret@` before the
+/// host, and `password=`/`sslpassword=` parameters after it.
 pub fn redact_db(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match (head.find("://"), head.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
+            let creds = &head[s + 3..at];
             match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_string(),
+                Some((user, _)) => format!("{}{user}:***{}", &head[..s + 3], &head[at..]),
+                None => head.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => head.to_string(),
+    };
+    if let Some(q) = query {
+        let params: Vec<String> = q
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.to_ascii_lowercase().contains("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_db;
+
+    #[test]
+    fn database_passwords_never_print() {
+        for (url, shown) in [
+            ("postgres://kt:s3cret@db:5432/clinic", "postgres://kt:***@db:5432/clinic"),
+            ("postgresql://kt@db/clinic?password=s3cret&sslmode=require", "postgresql://kt@db/clinic?password=***&sslmode=require"),
+            ("postgres://db/clinic?user=kt&PASSWORD=s3cret", "postgres://db/clinic?user=kt&PASSWORD=***"),
+            ("postgres://kt:p%40ss@db/clinic?sslpassword=s3cret", "postgres://kt:***@db/clinic?sslpassword=***"),
+            ("sqlite:///srv/clinic.db", "sqlite:///srv/clinic.db"),
+        ] {
+            assert_eq!(redact_db(url), shown);
+            assert!(!redact_db(url).contains("s3cret"));
+        }
     }
 }

@@ -50,7 +50,7 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// A page that does not exist.
 pub async fn not_found(state: &AppState, headers: &HeaderMap) -> Response {
-    let caller = match session_cookie(headers) {
+    let caller = match session_cookie(state, headers) {
         Some(t) => session_caller(state, &t).await.ok().flatten().map(|(_, c)| c),
         None => None,
     };
@@ -168,7 +168,7 @@ impl FromRequestParts<AppState> for PageCaller {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(token) = session_cookie(&parts.headers) else { return Ok(PageCaller(None)) };
+        let Some(token) = session_cookie(state, &parts.headers) else { return Ok(PageCaller(None)) };
         Ok(PageCaller(session_caller(state, &token).await.ok().flatten().map(|(_, c)| c)))
     }
 }

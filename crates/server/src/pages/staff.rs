@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use kneadtime_domain::notes::{Trend, normal_region, patterns, Observation};
@@ -88,7 +88,7 @@ pub async fn logout(State(state): State<AppState>, PageCaller(caller): PageCalle
         let _ = state.store.delete_web_session(&c.session_hash).await;
     }
     let mut res = Redirect::to("/").into_response();
-    res.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("kt_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    res.headers_mut().insert(header::SET_COOKIE, crate::auth::clear_cookie(&state));
     res
 }
 
@@ -616,7 +616,7 @@ pub async fn set_status(State(state): State<AppState>, PageCaller(caller): PageC
         crate::booking::set_status(State(state.clone()), c.clone(), Path(id), ApiJson(crate::booking::StatusBody { status: f.status })).await.map(|_| ())
     };
     match r {
-        Ok(()) => Redirect::to(if f.back.starts_with('/') { &f.back } else { "/staff" }).into_response(),
+        Ok(()) => Redirect::to(crate::shield::local_path(&f.back, "/staff")).into_response(),
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
 }

@@ -79,7 +79,7 @@ impl Srv {
         };
         tune(&mut config);
         let running = start(config, false).await.expect("server starts");
-        let base = running.base_url.clone();
+        let base = format!("http://{}", running.addr);
         let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
         let token = running.setup_token.clone().expect("a fresh clinic offers setup");
         let mut srv = Srv { base, http, owner: String::new(), running: Some(running), db_url, _dir: dir, schema };
