@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kneadtime_store::{Principal, Role, StoreError, WebSession};
+use kneadtime_store::{Principal, Role, SignIn, StoreError, WebSession};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -37,7 +37,7 @@ pub fn clear_cookie(state: &AppState) -> HeaderValue {
 }
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const LOGIN_WINDOW_SECS: i64 = 300;
-const MIN_PASSWORD: usize = 10;
+const MIN_PASSWORD: usize = 12;
 
 /// A fresh 256-bit secret as 64 hex digits.
 pub fn new_token() -> String {
@@ -68,8 +68,17 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
     .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "password hashing failed"))
 }
 
+/// Password checks made since the process started (so tests can see that a sign-in
+/// costs one, whatever the data).
+static PASSWORD_CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn password_checks() -> u64 {
+    PASSWORD_CHECKS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// True when `password` matches the stored argon2 hash.
 pub async fn verify_password(password: String, hash: String) -> bool {
+    PASSWORD_CHECKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
@@ -79,15 +88,43 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-pub fn check_new_password(p: &str) -> ApiResult<()> {
+/// A new password: at least 12 characters and not easily guessed, judged by zxcvbn's
+/// estimate (dictionaries of common and breached passwords, names, keyboard walks,
+/// dates, repeats) with the person's own words (`about`: email, name) counted against it.
+pub fn check_new_password(p: &str, about: &[&str]) -> ApiResult<()> {
     if p.chars().count() < MIN_PASSWORD {
         return Err(ApiError::field("password", format!("expected at least {MIN_PASSWORD} characters")));
     }
     if p.len() > 1024 {
         return Err(ApiError::field("password", "expected at most 1024 bytes"));
     }
+    // zxcvbn's work grows with length; the first 100 characters decide.
+    let judged: String = p.chars().take(100).collect();
+    let words: Vec<&str> = about
+        .iter()
+        .map(|a| a.trim())
+        .chain(about.iter().flat_map(|a| a.split(['@', '.', ' ', '-', '_'])))
+        .filter(|w| w.len() >= 3)
+        .collect();
+    let e = zxcvbn::zxcvbn(&judged, &words);
+    if (e.score() as u8) < MIN_PASSWORD_SCORE {
+        let hint = e
+            .feedback()
+            .map(|f| {
+                let mut parts: Vec<String> = f.warning().map(|w| w.to_string()).into_iter().collect();
+                parts.extend(f.suggestions().iter().map(|s| s.to_string()));
+                parts.join(" ")
+            })
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "Add more words or characters that are not a common pattern.".into());
+        return Err(ApiError::field("password", format!("this password is too easy to guess. {hint}")));
+    }
     Ok(())
 }
+
+/// zxcvbn's score (0 to 4) a new password must reach: 3 is "safely unguessable" for an
+/// online attack.
+const MIN_PASSWORD_SCORE: u8 = 3;
 
 /// The signed-in caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +139,9 @@ pub struct Caller {
     pub who: Who,
     pub session_hash: String,
     pub csrf_token: String,
+    /// How the session was opened, and when (Unix seconds).
+    pub via: SignIn,
+    pub signed_in_at: i64,
 }
 
 impl Caller {
@@ -144,14 +184,9 @@ impl Caller {
         }
     }
 
-    /// Owner, the client themself, or a therapist who treats them.
+    /// See [`crate::policy`]: owner, the client themself, or a therapist who treats them.
     pub async fn require_client_access(&self, state: &AppState, client_id: &str) -> ApiResult<()> {
-        match &self.who {
-            Who::Owner { .. } => Ok(()),
-            Who::Client { client_id: me } if me == client_id => Ok(()),
-            Who::Therapist { therapist_id: Some(t), .. } if state.store.treats(t, client_id).await? => Ok(()),
-            _ => Err(ApiError::forbidden()),
-        }
+        crate::policy::allow(state, self, crate::policy::Act::Client(client_id)).await
     }
 
     /// Owner, or the therapist themself.
@@ -229,14 +264,25 @@ pub async fn session_caller(state: &AppState, token: &str) -> ApiResult<Option<(
     let who = match &session.principal {
         Principal::Client(id) => Who::Client { client_id: id.clone() },
         Principal::Staff(id) => {
-            let staff = state.store.staff(id).await?;
+            let staff = match state.store.staff(id).await {
+                Ok(s) if s.active => s,
+                // A revoked login's sessions are gone; one racing the revocation is too.
+                Ok(_) | Err(StoreError::NotFound) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
             match staff.role {
                 Role::Owner => Who::Owner { staff_id: staff.id },
                 Role::Therapist => Who::Therapist { staff_id: staff.id, therapist_id: staff.therapist_id },
             }
         }
     };
-    let caller = Caller { who, session_hash: hash, csrf_token: session.csrf_token.clone() };
+    let caller = Caller {
+        who,
+        session_hash: hash,
+        csrf_token: session.csrf_token.clone(),
+        via: session.via,
+        signed_in_at: session.created_at,
+    };
     Ok(Some((session, caller)))
 }
 
@@ -300,31 +346,70 @@ pub struct SessionOut {
     pub name: String,
 }
 
-/// Counts a sign-in attempt against the caller's address and the account name; a 429
-/// once either is over the limit.
-pub(crate) async fn limit_logins(state: &AppState, addr: SocketAddr, account: &str) -> ApiResult<()> {
-    let n = state.config.login_attempts;
-    let by_ip = state.store.hit(&format!("login:ip:{}", addr.ip()), LOGIN_WINDOW_SECS, n).await?;
-    let by_account = state
-        .store
-        .hit(&format!("login:acct:{}", hash_token(&account.trim().to_lowercase())), LOGIN_WINDOW_SECS, n)
-        .await?;
-    if by_ip && by_account {
+/// Sign-in limits. Only failures count. An address is slowed after `login_attempts`
+/// failures in the window, whatever accounts it tried; an account after ten times that
+/// many from all addresses together, except from addresses it signed in from before
+/// (within the session lifetime), so a stranger guessing cannot lock its owner out.
+pub(crate) struct Gate {
+    address: String,
+    account: String,
+}
+
+fn too_many() -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many failed sign-in attempts; wait five minutes and try again")
+}
+
+impl Gate {
+    /// The gate for `account` (an email, or a purpose such as "setup") from `addr`;
+    /// 429 when this caller has failed too often.
+    pub(crate) async fn open(state: &AppState, addr: SocketAddr, account: &str) -> ApiResult<Gate> {
+        let g = Gate { address: addr.ip().to_string(), account: hash_token(&account.trim().to_lowercase()) };
+        let n = state.config.login_attempts;
+        let (a, b) = (g.address_bucket(), g.account_bucket());
+        let (by_addr, by_account) =
+            tokio::try_join!(state.store.hits(&a, LOGIN_WINDOW_SECS), state.store.hits(&b, LOGIN_WINDOW_SECS))?;
+        if by_addr >= n {
+            return Err(too_many());
+        }
+        if by_account >= n * 10 {
+            let since = now() - state.config.session_days * 86_400;
+            if !state.store.known_sign_in(&g.account, &g.address, since).await? {
+                return Err(too_many());
+            }
+        }
+        Ok(g)
+    }
+
+    fn address_bucket(&self) -> String {
+        format!("login-fail:ip:{}", self.address)
+    }
+
+    fn account_bucket(&self) -> String {
+        format!("login-fail:acct:{}", self.account)
+    }
+
+    /// Counts a failure against the address and the account.
+    pub(crate) async fn failed(&self, state: &AppState) -> ApiResult<()> {
+        let (a, b) = (self.address_bucket(), self.account_bucket());
+        tokio::try_join!(
+            state.store.hit(&a, LOGIN_WINDOW_SECS, i64::MAX),
+            state.store.hit(&b, LOGIN_WINDOW_SECS, i64::MAX),
+        )?;
         Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "too many sign-in attempts; wait five minutes and try again",
-        ))
+    }
+
+    /// Remembers the address as one the account signs in from.
+    pub(crate) async fn succeeded(&self, state: &AppState) -> ApiResult<()> {
+        Ok(state.store.remember_sign_in(&self.account, &self.address).await?)
     }
 }
 
 /// A new session: its token, CSRF token, expiry (Unix seconds) and Set-Cookie value.
-pub(crate) async fn new_session(state: &AppState, principal: Principal) -> ApiResult<(String, String, i64, String)> {
+pub(crate) async fn new_session(state: &AppState, principal: Principal, via: SignIn) -> ApiResult<(String, String, i64, String)> {
     let token = new_token();
     let csrf = new_token();
-    let expires_at = now() + state.config.session_days * 86_400;
+    let created_at = now();
+    let expires_at = created_at + state.config.session_days * 86_400;
     state
         .store
         .create_web_session(&WebSession {
@@ -332,6 +417,8 @@ pub(crate) async fn new_session(state: &AppState, principal: Principal) -> ApiRe
             principal,
             csrf_token: csrf.clone(),
             expires_at,
+            via,
+            created_at,
         })
         .await?;
     let secure = if state.base_url.starts_with("https://") { "; Secure" } else { "" };
@@ -343,8 +430,8 @@ pub(crate) async fn new_session(state: &AppState, principal: Principal) -> ApiRe
     Ok((token, csrf, expires_at, cookie))
 }
 
-async fn start_session(state: &AppState, principal: Principal, role: &'static str, id: String, name: String) -> ApiResult<Response> {
-    let (token, csrf, expires_at, cookie) = new_session(state, principal).await?;
+async fn start_session(state: &AppState, principal: Principal, via: SignIn, role: &'static str, id: String, name: String) -> ApiResult<Response> {
+    let (token, csrf, expires_at, cookie) = new_session(state, principal, via).await?;
     let body = SessionOut {
         token,
         csrf_token: csrf,
@@ -372,25 +459,30 @@ pub async fn login(
 ) -> ApiResult<Response> {
     let staff = staff_sign_in(&state, addr, &body.email, body.password).await?;
     let role = staff.role.as_str();
-    start_session(&state, Principal::Staff(staff.id.clone()), role, staff.id, staff.name).await
+    start_session(&state, Principal::Staff(staff.id.clone()), SignIn::Password, role, staff.id, staff.name).await
 }
 
-/// Checks a staff sign-in (rate-limited) and returns the account.
+/// Checks a staff sign-in (rate-limited) and returns the account. Exactly one argon2
+/// check runs whether or not the email exists or the login is revoked.
 pub(crate) async fn staff_sign_in(state: &AppState, addr: SocketAddr, email: &str, password: String) -> ApiResult<kneadtime_store::Staff> {
-    limit_logins(state, addr, email).await?;
+    let gate = Gate::open(state, addr, email).await?;
     let staff = match state.store.staff_by_email(email).await {
-        Ok(s) => s,
-        Err(StoreError::NotFound) => {
-            // Same work as a real check, so timing does not tell which emails exist.
-            let _ = verify_password(password, DUMMY_HASH.to_string()).await;
-            return Err(wrong_credentials());
-        }
+        Ok(s) => Some(s),
+        Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    if !verify_password(password, staff.password_hash.clone()).await {
-        return Err(wrong_credentials());
+    let hash = staff.as_ref().map(|s| s.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
+    let right = verify_password(password, hash).await;
+    match staff {
+        Some(s) if right && s.active => {
+            gate.succeeded(state).await?;
+            Ok(s)
+        }
+        _ => {
+            gate.failed(state).await?;
+            Err(wrong_credentials())
+        }
     }
-    Ok(staff)
 }
 
 /// An argon2 hash of a random password, for equal-time failures.
@@ -403,41 +495,41 @@ pub async fn client_login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<ClientLoginBody>,
 ) -> ApiResult<Response> {
-    let client = match (&body.token, &body.email, &body.password) {
+    let (client, via) = match (&body.token, &body.email, &body.password) {
         (Some(token), None, None) => {
             // The link's secret cannot be guessed; the limit is per address only, so one
             // noisy caller cannot lock every client out.
-            limit_logins(&state, addr, &format!("client-link:{}", addr.ip())).await?;
+            let gate = Gate::open(&state, addr, "client-link").await?;
             match state.store.client_by_token_hash(&hash_token(token.trim())).await {
-                Ok(c) => c,
+                Ok(c) => (c, SignIn::Link),
                 Err(StoreError::NotFound) => {
+                    gate.failed(&state).await?;
                     return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "this link is not valid"));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
         (None, Some(email), Some(password)) => {
-            limit_logins(&state, addr, email).await?;
-            let mut found = None;
-            for c in state.store.clients_by_email(email).await? {
-                if let Some(h) = &c.password_hash
-                    && verify_password(password.clone(), h.clone()).await
-                {
-                    found = Some(c);
-                    break;
-                }
-            }
+            let gate = Gate::open(&state, addr, email).await?;
+            // One argon2 check, however many records share the email: the one with a
+            // password (the first, in a fixed order), else a dummy.
+            let found = state.store.clients_by_email(email).await?.into_iter().find(|c| c.password_hash.is_some());
+            let hash = found.as_ref().and_then(|c| c.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
+            let right = verify_password(password.clone(), hash).await;
             match found {
-                Some(c) => c,
-                None => {
-                    let _ = verify_password(password.clone(), DUMMY_HASH.to_string()).await;
+                Some(c) if right => {
+                    gate.succeeded(&state).await?;
+                    (c, SignIn::Password)
+                }
+                _ => {
+                    gate.failed(&state).await?;
                     return Err(wrong_credentials());
                 }
             }
         }
         _ => return Err(ApiError::bad("send either {\"token\"} or {\"email\", \"password\"}")),
     };
-    start_session(&state, Principal::Client(client.id.clone()), "client", client.id, client.name).await
+    start_session(&state, Principal::Client(client.id.clone()), via, "client", client.id, client.name).await
 }
 
 /// POST /api/logout: ends the session and clears the cookie.
@@ -484,14 +576,18 @@ pub async fn setup(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<SetupBody>,
 ) -> ApiResult<Response> {
-    limit_logins(&state, addr, "setup").await?;
+    // Guesses are limited per address: another address guessing cannot lock the holder
+    // of the real token out.
+    let gate = Gate::open(&state, addr, &format!("setup:{}", addr.ip())).await?;
+    let already = || ApiError::conflict("already_set_up", "the clinic already has an owner; sign in instead");
     if !state.store.staff_list().await?.is_empty() {
-        return Err(ApiError::conflict("already_set_up", "the clinic already has an owner; sign in instead"));
+        return Err(already());
     }
     let Some(expected) = &state.setup_token else {
-        return Err(ApiError::conflict("already_set_up", "the clinic already has an owner; sign in instead"));
+        return Err(already());
     };
     if !constant_eq(&hash_token(body.token.trim()), expected) {
+        gate.failed(&state).await?;
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "the setup token is not right").with_field("token"));
     }
     let name = crate::error::non_empty("name", &body.name, 200)?;
@@ -499,19 +595,27 @@ pub async fn setup(
     jiff::tz::TimeZone::get(body.time_zone.trim()).map_err(|_| {
         ApiError::field("time_zone", format!("expected an IANA time zone name like Europe/London, found {:?}", body.time_zone))
     })?;
-    check_new_password(&body.password)?;
-    let mut clinic = state.store.clinic().await?;
-    clinic.name = clinic_name;
-    clinic.time_zone = body.time_zone.trim().to_string();
-    state.store.update_clinic(&clinic).await?;
+    check_new_password(&body.password, &[&body.email, &name, &clinic_name])?;
+    // The token is good once: the first claim wins, the rest are told it is done.
+    if !state.store.claim_setup().await? {
+        return Err(already());
+    }
+    let made = make_owner(&state, &body, name, clinic_name).await;
+    if made.is_err() {
+        state.store.release_setup().await?;
+    }
+    made
+}
+
+async fn make_owner(state: &AppState, body: &SetupBody, name: String, clinic_name: String) -> ApiResult<Response> {
     let staff = state
         .store
         .create_staff(&kneadtime_store::NewStaff {
-            email: body.email,
+            email: body.email.clone(),
             name,
             role: Role::Owner,
             therapist_id: None,
-            password_hash: hash_password(body.password).await?,
+            password_hash: hash_password(body.password.clone()).await?,
         })
         .await
         .map_err(|e| match e {
@@ -519,7 +623,11 @@ pub async fn setup(
             StoreError::Invalid(m) => ApiError::field("email", m),
             e => e.into(),
         })?;
-    start_session(&state, Principal::Staff(staff.id.clone()), "owner", staff.id, staff.name).await
+    let mut clinic = state.store.clinic().await?;
+    clinic.name = clinic_name;
+    clinic.time_zone = body.time_zone.trim().to_string();
+    state.store.update_clinic(&clinic).await?;
+    start_session(state, Principal::Staff(staff.id.clone()), SignIn::Password, "owner", staff.id, staff.name).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -530,32 +638,52 @@ pub struct PasswordBody {
     pub current_password: Option<String>,
 }
 
-/// PUT /api/me/password: a client sets (or a staff member changes) their password.
+/// How long after a link sign-in a client may set a password without the current one.
+const FRESH_LINK_SECS: i64 = 15 * 60;
+
+/// PUT /api/me/password: a client sets (or a staff member changes) their password. It
+/// takes the current password, or for a client, a link sign-in in the last 15 minutes.
+/// Every other session of the account ends.
 pub async fn set_password(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> ApiResult<StatusCode> {
-    check_new_password(&body.password)?;
+    let wrong_current = || ApiError::field("current_password", "the current password is not right");
     match &caller.who {
         Who::Client { client_id } => {
-            let mut c = state.store.client(client_id).await?;
+            let c = state.store.client(client_id).await?;
+            check_new_password(&body.password, &[&c.email, &c.name])?;
             if c.email.trim().is_empty() {
                 return Err(ApiError::unprocessable(
                     "email_needed",
                     "a password signs in with the email on file; ask the clinic to add your email first",
                 ));
             }
-            c.password_hash = Some(hash_password(body.password).await?);
-            state.store.update_client(&c).await?;
+            let fresh_link = caller.via == SignIn::Link && now() - caller.signed_in_at <= FRESH_LINK_SECS;
+            if !fresh_link {
+                let (Some(current), Some(hash)) = (body.current_password.clone(), c.password_hash.clone()) else {
+                    return Err(ApiError::field(
+                        "current_password",
+                        "send the current password, or open your personal link again and set it within 15 minutes",
+                    ));
+                };
+                if !verify_password(current, hash).await {
+                    return Err(wrong_current());
+                }
+            }
+            state.store.set_client_password(client_id, Some(&hash_password(body.password).await?)).await?;
+            state.store.end_client_sessions(client_id, Some(&caller.session_hash)).await?;
         }
         Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => {
             let s = state.store.staff(staff_id).await?;
+            check_new_password(&body.password, &[&s.email, &s.name])?;
             let current = body.current_password.unwrap_or_default();
             if !verify_password(current, s.password_hash).await {
-                return Err(ApiError::field("current_password", "the current password is not right"));
+                return Err(wrong_current());
             }
             state.store.set_staff_password(staff_id, &hash_password(body.password).await?).await?;
+            state.store.end_staff_sessions(staff_id, Some(&caller.session_hash)).await?;
         }
     }
     Ok(StatusCode::NO_CONTENT)

@@ -3,9 +3,10 @@
 //! rule and the nearest good slots, unless staff override it with a recorded reason.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kneadtime_domain::{DayFit, day_fit};
@@ -99,7 +100,7 @@ impl Names {
     }
 }
 
-/// Owner, the appointment's therapist, or its client.
+/// Owner, the appointment's therapist, or its client (see [`crate::policy`]).
 pub fn may_see(caller: &Caller, a: &Appointment) -> bool {
     caller.is_owner() || caller.therapist_id() == Some(a.therapist_id.as_str()) || caller.client_id() == Some(a.client_id.as_str())
 }
@@ -139,6 +140,7 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
 /// POST /api/appointments
 pub async fn create(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     caller: Caller,
     headers: HeaderMap,
     ApiJson(body): ApiJson<BookBody>,
@@ -152,7 +154,7 @@ pub async fn create(
     {
         return replay(&state, &a, &request_hash).await;
     }
-    let out = book(&state, &caller, &body, scoped.clone().map(|k| (k, request_hash.clone()))).await;
+    let out = book(&state, &caller, &body, scoped.clone().map(|k| (k, request_hash.clone())), addr.ip()).await;
     match out {
         Ok(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
         // A racer with the same key booked first: answer as it was answered.
@@ -215,6 +217,25 @@ async fn judge(
     if start < now {
         return Err(ApiError::unprocessable("in_the_past", "that time has already passed").with_field("start"));
     }
+    let grid = kneadtime_store::CELL_SECS;
+    if start.rem_euclid(grid) != 0 {
+        return Err(ApiError::field(
+            "start",
+            format!(
+                "times start on the clinic's {}-minute grid (10:00, 10:05, 10:10…); found {}",
+                grid / 60,
+                crate::schedule::show(start, &ctx.tz)
+            ),
+        ));
+    }
+    let clinic = state.store.clinic().await?;
+    if start > now + clinic.booking_horizon_days * 86_400 {
+        return Err(ApiError::unprocessable(
+            "beyond_horizon",
+            format!("the clinic takes bookings up to {} days ahead", clinic.booking_horizon_days),
+        )
+        .with_field("start"));
+    }
     if !within_hours(state, therapist_id, start, len, &ctx.tz).await? {
         let nearest = nearest_good(state, ctx, service, start, moving, now).await?;
         return Err(ApiError::unprocessable(
@@ -252,8 +273,37 @@ async fn judge(
     Ok(fit)
 }
 
-/// Books for `caller`; `key` is the scoped idempotency key and the request's digest.
-pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key: Option<(String, String)>) -> ApiResult<AppointmentOut> {
+/// Limits on booking without staff: per address and per client each hour, and open
+/// future bookings per client. Staff book past them.
+async fn limit_self_booking(state: &AppState, caller: &Caller, client_id: &str, from: IpAddr) -> ApiResult<()> {
+    if caller.is_staff() {
+        return Ok(());
+    }
+    let l = &state.config.limits;
+    let slow = |what: &str| {
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_bookings", format!("too many bookings {what} in the last hour; try again later or call the clinic"))
+    };
+    if !state.store.hit(&format!("book:ip:{from}"), 3600, l.bookings_per_hour_per_address as i64).await? {
+        return Err(slow("from this address"));
+    }
+    if !state.store.hit(&format!("book:client:{client_id}"), 3600, l.bookings_per_hour_per_client as i64).await? {
+        return Err(slow("for this client"));
+    }
+    let (clinic, open) = tokio::try_join!(state.store.clinic(), state.store.appointments_for_client(client_id))?;
+    let now = now();
+    let held = open.iter().filter(|a| a.status == Status::Booked && a.start_at > now).count() as i64;
+    if held >= clinic.max_open_bookings {
+        return Err(ApiError::unprocessable(
+            "too_many_open",
+            format!("you already hold {held} upcoming bookings, the most the clinic takes at once; cancel one or call the clinic"),
+        ));
+    }
+    Ok(())
+}
+
+/// Books for `caller` (whose request came from `from`); `key` is the scoped idempotency
+/// key and the request's digest.
+pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key: Option<(String, String)>, from: IpAddr) -> ApiResult<AppointmentOut> {
     let client_id = match (caller.client_id(), &body.client_id) {
         (Some(me), None) => me.to_string(),
         (Some(me), Some(c)) if c == me => me.to_string(),
@@ -269,9 +319,14 @@ pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key
     {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "a therapist books on their own schedule"));
     }
-    if caller.is_staff() && !caller.is_owner() && caller.therapist_id().is_none() {
-        return Err(ApiError::forbidden());
+    if !crate::policy::permitted(state, caller, crate::policy::Act::Book { client: &client_id, therapist: &body.therapist_id }).await? {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a therapist books only clients they already treat; the front desk or the client books a first visit",
+        ));
     }
+    limit_self_booking(state, caller, &client_id, from).await?;
     let (service, therapist, ctx) = tokio::try_join!(
         active_service(state, &body.service_id),
         active_therapist(state, &body.therapist_id),

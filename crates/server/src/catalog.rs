@@ -23,6 +23,10 @@ pub struct ClinicOut {
     pub time_zone: String,
     /// The rules profile as TOML; empty means the built-in defaults.
     pub profile_toml: String,
+    /// How far ahead a booking may be made, in days.
+    pub booking_horizon_days: i64,
+    /// Future bookings a client may hold at once when booking themself.
+    pub max_open_bookings: i64,
 }
 
 /// GET /api/clinic: public (the booking page shows the name and zone).
@@ -31,7 +35,13 @@ pub async fn get_clinic(State(state): State<AppState>) -> ApiResult<Json<ClinicO
 }
 
 fn clinic_out(c: kneadtime_store::Clinic) -> ClinicOut {
-    ClinicOut { name: c.name, time_zone: c.time_zone, profile_toml: c.profile_toml }
+    ClinicOut {
+        name: c.name,
+        time_zone: c.time_zone,
+        profile_toml: c.profile_toml,
+        booking_horizon_days: c.booking_horizon_days,
+        max_open_bookings: c.max_open_bookings,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,6 +50,10 @@ pub struct ClinicBody {
     pub name: Option<String>,
     pub time_zone: Option<String>,
     pub profile_toml: Option<String>,
+    /// 1 to 3650.
+    pub booking_horizon_days: Option<i64>,
+    /// 1 to 1000.
+    pub max_open_bookings: Option<i64>,
 }
 
 /// PUT /api/clinic (owner)
@@ -63,6 +77,18 @@ pub async fn put_clinic(
     if let Some(p) = body.profile_toml {
         clinic_profile(&p).map_err(|e| ApiError::field("profile_toml", e))?;
         c.profile_toml = p;
+    }
+    if let Some(d) = body.booking_horizon_days {
+        if !(1..=3650).contains(&d) {
+            return Err(ApiError::field("booking_horizon_days", format!("expected 1 to 3650 days, found {d}")));
+        }
+        c.booking_horizon_days = d;
+    }
+    if let Some(n) = body.max_open_bookings {
+        if !(1..=1000).contains(&n) {
+            return Err(ApiError::field("max_open_bookings", format!("expected 1 to 1000, found {n}")));
+        }
+        c.max_open_bookings = n;
     }
     state.store.update_clinic(&c).await?;
     Ok(Json(clinic_out(c)))
@@ -109,7 +135,7 @@ pub async fn create_therapist(
     let skills = skills("skills", &body.skills)?;
     let login = match (&body.email, &body.password) {
         (Some(e), Some(p)) => {
-            check_new_password(p)?;
+            check_new_password(p, &[e, &name])?;
             Some((e.clone(), p.clone()))
         }
         (None, None) => None,
@@ -149,7 +175,46 @@ pub async fn create_therapist(
 }
 
 fn staff_out(s: &Staff) -> Value {
-    json!({ "id": s.id, "email": s.email, "name": s.name, "role": s.role.as_str(), "therapist_id": s.therapist_id })
+    json!({ "id": s.id, "email": s.email, "name": s.name, "role": s.role.as_str(), "therapist_id": s.therapist_id, "active": s.active })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffPatch {
+    /// false revokes the login (its sessions end); true restores it.
+    pub active: Option<bool>,
+    /// A new password set by the owner (the login's sessions end).
+    pub password: Option<String>,
+}
+
+/// PATCH /api/staff/{id} (owner): revoke or restore a login, or reset its password.
+pub async fn patch_staff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StaffPatch>,
+) -> ApiResult<Json<Value>> {
+    caller.require_owner()?;
+    let s = state.store.staff(&id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("staff login"),
+        e => e.into(),
+    })?;
+    if body.active == Some(false) && s.role == Role::Owner {
+        let owners = state.store.staff_list().await?.iter().filter(|x| x.role == Role::Owner && x.active && x.id != s.id).count();
+        if owners == 0 {
+            return Err(ApiError::conflict("last_owner", "the clinic's only active owner cannot be revoked").with_field("active"));
+        }
+    }
+    if let Some(p) = &body.password {
+        check_new_password(p, &[&s.email, &s.name])?;
+        state.store.set_staff_password(&s.id, &hash_password(p.clone()).await?).await?;
+        let keep = (caller.actor() == format!("staff:{}", s.id)).then_some(caller.session_hash.as_str());
+        state.store.end_staff_sessions(&s.id, keep).await?;
+    }
+    if let Some(a) = body.active {
+        state.store.set_staff_active(&s.id, a).await?;
+    }
+    Ok(Json(staff_out(&state.store.staff(&s.id).await?)))
 }
 
 async fn therapist_or_404(state: &AppState, id: &str) -> ApiResult<Therapist> {
@@ -191,10 +256,15 @@ pub async fn patch_therapist(
     if let Some(s) = body.skills {
         t.skills = skills("skills", &s)?;
     }
+    let was_active = t.active;
     if let Some(a) = body.active {
         t.active = a;
     }
     state.store.update_therapist(&t).await?;
+    // A deactivated therapist's logins stop at once: sign-in refused, sessions ended.
+    if was_active != t.active {
+        state.store.set_therapist_logins_active(&t.id, t.active).await?;
+    }
     Ok(Json(t))
 }
 
@@ -382,8 +452,10 @@ fn service_in(b: &ServiceBody) -> ApiResult<NewService> {
     if !(0..=10_000_000).contains(&b.price_cents) {
         return Err(ApiError::field("price_cents", "expected 0 to 10000000"));
     }
-    if !(0..=240).contains(&b.buffer_after_min) {
-        return Err(ApiError::field("buffer_after_min", "expected 0 to 240 minutes"));
+    if !(0..=240).contains(&b.buffer_after_min) || b.buffer_after_min % 5 != 0 {
+        // Bookings sit on the 5-minute grid, so a length and buffer in whole steps of it
+        // block exactly the time they take.
+        return Err(ApiError::field("buffer_after_min", "expected 0 to 240 minutes, in steps of 5"));
     }
     Ok(NewService {
         name: non_empty("name", &b.name, 200)?,
@@ -476,7 +548,7 @@ pub async fn create_staff(
     if let Some(t) = &body.therapist_id {
         therapist_or_404(&state, t).await.map_err(|e| e.with_field("therapist_id"))?;
     }
-    check_new_password(&body.password)?;
+    check_new_password(&body.password, &[&body.email, &body.name])?;
     let s = state
         .store
         .create_staff(&NewStaff {

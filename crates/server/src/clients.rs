@@ -88,7 +88,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
         return Ok(Json(all.iter().map(client_out).collect()));
     }
     let Some(t) = caller.therapist_id() else { return Ok(Json(Vec::new())) };
-    let mine = state.store.client_ids_of_therapist(t).await?;
+    let mine = state.store.client_ids_of_therapist(t, crate::auth::now() - crate::policy::AWAITING_STATUS_SECS).await?;
     Ok(Json(all.iter().filter(|c| mine.contains(&c.id)).map(client_out).collect()))
 }
 
@@ -143,11 +143,10 @@ pub async fn new_feed(state: &AppState, owner: FeedOwner) -> ApiResult<String> {
 
 /// POST /api/clients/{id}/link (staff): a new personal link; the old one stops working.
 pub async fn new_link(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    caller.require_staff()?;
-    let mut c = visible_client(&state, &caller, &id).await?;
+    crate::policy::allow(&state, &caller, crate::policy::Act::RotateClientLink(&id)).await?;
+    client_or_404(&state, &id).await?;
     let token = new_token();
-    c.access_token_hash = hash_token(&token);
-    state.store.update_client(&c).await?;
+    state.store.set_client_link(&id, &hash_token(&token)).await?;
     Ok(Json(json!({ "link": format!("{}/c/{token}", state.base_url), "link_token": token })))
 }
 

@@ -17,6 +17,7 @@ pub mod feeds;
 pub mod listen;
 pub mod log;
 pub mod pages;
+pub mod policy;
 pub mod schedule;
 pub mod shield;
 
@@ -146,6 +147,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/me/password", axum::routing::put(auth::set_password))
         .route("/api/clinic", get(k::get_clinic).put(k::put_clinic))
         .route("/api/staff", get(k::list_staff).post(k::create_staff))
+        .route("/api/staff/{id}", axum::routing::patch(k::patch_staff))
         .route("/api/therapists", get(k::list_therapists).post(k::create_therapist))
         .route("/api/therapists/{id}", get(k::get_therapist).patch(k::patch_therapist))
         .route("/api/therapists/{id}/hours", get(k::get_hours).put(k::put_hours))

@@ -559,9 +559,8 @@ pub async fn slots(
     Path(client_id): Path<String>,
     ApiQuery(q): ApiQuery<SlotQuery>,
 ) -> ApiResult<Json<SlotsOut>> {
-    // Staff search for anyone they may book (a new client has no history with them
-    // yet); a client only for themself.
-    if !caller.is_staff() && caller.client_id() != Some(client_id.as_str()) {
+    // The owner for anyone, a therapist for the clients they treat, a client for themself.
+    if !crate::policy::permitted(&state, &caller, crate::policy::Act::Client(&client_id)).await? {
         return Err(ApiError::not_found("client"));
     }
     let (ctx, services) = tokio::try_join!(client_context(&state, &client_id), async {

@@ -23,7 +23,9 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // Personal links carry their secret in the path: never hand it to another site.
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // (`no-referrer` would also make browsers send `Origin: null` with the site's own
+    // forms, which the same-origin check must refuse.)
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if state.base_url.starts_with("https://") {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }

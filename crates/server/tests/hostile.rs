@@ -220,3 +220,63 @@ async fn a_gzip_bomb_is_refused_without_inflating_it() {
     assert!(page.contains("inflates to more than 32 MiB"), "{page}");
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn booking_without_staff_has_limits() {
+    for backend in backends() {
+        let srv = Srv::start_with(backend, "Europe/London", |c| {
+            c.limits.bookings_per_hour_per_client = 4;
+            c.limits.new_clients_per_hour = 2;
+        })
+        .await;
+        let w = world(&srv, "Europe/London").await;
+        let (s, v) = srv.call(Method::PUT, "/api/clinic", Some(&srv.owner), Some(json!({ "max_open_bookings": 2 }))).await;
+        assert_eq!((s, v["max_open_bookings"].as_i64()), (200, Some(2)), "{v}");
+        let today = today_in("Europe/London");
+        let at = |days: i64, time: &str| json!({ "service_id": w.sports, "therapist_id": w.t1, "start": format!("{}T{time}", add_days(today, days)) });
+
+        // Times sit on the 5-minute grid.
+        let (s, v) = srv.call(Method::POST, "/api/appointments", Some(&w.b_token), Some(at(3, "10:02"))).await;
+        assert_eq!((s, v["error"]["field"].as_str()), (400, Some("start")), "{v}");
+        assert!(v["error"]["message"].as_str().unwrap().contains("5-minute grid"), "{v}");
+        // Nobody books past the horizon.
+        let far = json!({ "client_id": w.b, "service_id": w.sports, "therapist_id": w.t1, "start": "2099-06-01T10:00" });
+        let (s, v) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(far)).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (422, Some("beyond_horizon")), "{v}");
+
+        // A client holds at most the clinic's number of upcoming bookings…
+        let first = srv.post("/api/appointments", &w.b_token, at(3, "10:00")).await;
+        srv.post("/api/appointments", &w.b_token, at(4, "10:00")).await;
+        let (s, v) = srv.call(Method::POST, "/api/appointments", Some(&w.b_token), Some(at(5, "10:00"))).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (422, Some("too_many_open")), "{backend}: {v}");
+        // …and makes a few bookings an hour.
+        srv.post(&format!("/api/appointments/{}/cancel", first["id"].as_str().unwrap()), &w.b_token, json!(null)).await;
+        let (s, v) = srv.call(Method::POST, "/api/appointments", Some(&w.b_token), Some(at(6, "10:00"))).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (429, Some("too_many_bookings")), "{backend}: {v}");
+        // Staff book past both.
+        let mut staff = at(7, "11:00");
+        staff["client_id"] = json!(w.b);
+        srv.post("/api/appointments", &srv.owner, staff).await;
+
+        // One address starts only a few new client records an hour.
+        let http = reqwest::Client::builder()
+            .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut codes = Vec::new();
+        for i in 0..3 {
+            let res = http
+                .post(format!("{}/book/start", srv.base))
+                .form(&[("service_id", w.sports.as_str()), ("name", &format!("Visitor {i}")), ("email", &format!("v{i}@example.org"))])
+                .send()
+                .await
+                .unwrap();
+            codes.push(res.status().as_u16());
+        }
+        assert_eq!(codes, [303, 303, 429], "{backend}");
+        let clients = srv.get("/api/clients", &srv.owner).await;
+        assert_eq!(clients.as_array().unwrap().iter().filter(|c| c["name"].as_str().unwrap().starts_with("Visitor")).count(), 2);
+        srv.stop().await;
+    }
+}

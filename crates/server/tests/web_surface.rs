@@ -39,7 +39,7 @@ async fn pages_and_json_carry_the_security_headers_and_are_never_cached() {
         assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline") && csp.contains("default-src 'none'"), "{csp}");
         assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
         assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
-        assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer");
+        assert_eq!(h.get("referrer-policy").unwrap(), "same-origin");
         assert_eq!(h.get(CACHE_CONTROL).unwrap(), "no-store", "{path}");
         assert!(h.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
         let body = res.text().await.unwrap();

@@ -20,7 +20,15 @@ fn staff_from(row: &AnyRow) -> Result<Staff, StoreError> {
         role: parse_or(Role::parse(&role), "role", &role)?,
         therapist_id: col(row, "therapist_id")?,
         password_hash: col(row, "password_hash")?,
+        active: col::<i64>(row, "active")? != 0,
     })
+}
+
+/// The staff columns `staff_from` reads, written once.
+macro_rules! staff_select {
+    ($rest:literal) => {
+        concat!("SELECT id, email, name, role, therapist_id, password_hash, active FROM staff ", $rest)
+    };
 }
 
 fn normal_email(e: &str) -> String {
@@ -46,6 +54,7 @@ impl Store {
             role: new.role,
             therapist_id: new.therapist_id.clone(),
             password_hash: new.password_hash.clone(),
+            active: true,
         };
         sqlx::query(
             "INSERT INTO staff (id, email, name, role, therapist_id, password_hash) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -63,7 +72,7 @@ impl Store {
 
     pub async fn staff_by_email(&self, email: &str) -> Result<Staff, StoreError> {
         let row = sqlx::query(
-            "SELECT id, email, name, role, therapist_id, password_hash FROM staff WHERE email = $1",
+            staff_select!("WHERE email = $1"),
         )
         .bind(normal_email(email))
         .fetch_one(&self.pool)
@@ -74,7 +83,7 @@ impl Store {
     /// Every staff login, owners first, then by name.
     pub async fn staff_list(&self) -> Result<Vec<Staff>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, email, name, role, therapist_id, password_hash FROM staff ORDER BY role, name, id",
+            staff_select!("ORDER BY role, name, id"),
         )
         .fetch_all(&self.pool)
         .await?;
@@ -83,7 +92,7 @@ impl Store {
 
     pub async fn staff(&self, id: &str) -> Result<Staff, StoreError> {
         let row = sqlx::query(
-            "SELECT id, email, name, role, therapist_id, password_hash FROM staff WHERE id = $1",
+            staff_select!("WHERE id = $1"),
         )
         .bind(id)
         .fetch_one(&self.pool)
@@ -104,19 +113,120 @@ impl Store {
         found(r)
     }
 
+    /// Revokes or restores a staff login. Revoking ends every session it has.
+    pub async fn set_staff_active(&self, id: &str, active: bool) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
+            .bind(i64::from(active))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        found(r)?;
+        if !active {
+            sqlx::query("DELETE FROM web_sessions WHERE staff_id = $1").bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Revokes or restores the logins that work as a therapist (when the therapist is
+    /// deactivated or comes back).
+    pub async fn set_therapist_logins_active(&self, therapist_id: &str, active: bool) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE staff SET active = $1 WHERE therapist_id = $2")
+            .bind(i64::from(active))
+            .bind(therapist_id)
+            .execute(&mut *tx)
+            .await?;
+        if !active {
+            sqlx::query("DELETE FROM web_sessions WHERE staff_id IN (SELECT id FROM staff WHERE therapist_id = $1)")
+                .bind(therapist_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of a staff login but `keep` (a password reset ends the rest).
+    pub async fn end_staff_sessions(&self, staff_id: &str, keep: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM web_sessions WHERE staff_id = $1 AND token_hash <> $2")
+            .bind(staff_id)
+            .bind(keep.unwrap_or(""))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of a client but `keep`.
+    pub async fn end_client_sessions(&self, client_id: &str, keep: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM web_sessions WHERE client_id = $1 AND token_hash <> $2")
+            .bind(client_id)
+            .bind(keep.unwrap_or(""))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Claims the one-time setup: true for the first caller only, however many race.
+    pub async fn claim_setup(&self) -> Result<bool, StoreError> {
+        let r = sqlx::query("INSERT INTO setup_claims (id, claimed_at) VALUES ('owner', $1) ON CONFLICT (id) DO NOTHING")
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Gives the setup claim back (the owner could not be created after all).
+    pub async fn release_setup(&self) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM setup_claims WHERE id = 'owner'").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Remembers that `account` signed in from `address`.
+    pub async fn remember_sign_in(&self, account: &str, address: &str) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        sqlx::query(
+            "INSERT INTO known_sign_ins (account, address, last_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (account, address) DO UPDATE SET last_at = excluded.last_at",
+        )
+        .bind(account)
+        .bind(address)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// True when `account` signed in from `address` since `since` (Unix seconds).
+    pub async fn known_sign_in(&self, account: &str, address: &str, since: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM known_sign_ins WHERE account = $1 AND address = $2 AND last_at >= $3")
+            .bind(account)
+            .bind(address)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(col::<i64>(&row, "n")? > 0)
+    }
+
     pub async fn create_web_session(&self, s: &WebSession) -> Result<(), StoreError> {
         let (staff, client) = match &s.principal {
             Principal::Staff(id) => (Some(id.clone()), None),
             Principal::Client(id) => (None, Some(id.clone())),
         };
         sqlx::query(
-            "INSERT INTO web_sessions (token_hash, staff_id, client_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO web_sessions (token_hash, staff_id, client_id, csrf_token, expires_at, via, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&s.token_hash)
         .bind(staff)
         .bind(client)
         .bind(&s.csrf_token)
         .bind(s.expires_at)
+        .bind(s.via.as_str())
+        .bind(s.created_at)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -125,7 +235,7 @@ impl Store {
     /// The session with this token hash if it has not expired at `now` (Unix seconds).
     pub async fn web_session(&self, token_hash: &str, now: i64) -> Result<WebSession, StoreError> {
         let row = sqlx::query(
-            "SELECT token_hash, staff_id, client_id, csrf_token, expires_at FROM web_sessions \
+            "SELECT token_hash, staff_id, client_id, csrf_token, expires_at, via, created_at FROM web_sessions \
              WHERE token_hash = $1 AND expires_at > $2",
         )
         .bind(token_hash)
@@ -148,6 +258,8 @@ impl Store {
             principal,
             csrf_token: col(&row, "csrf_token")?,
             expires_at: col(&row, "expires_at")?,
+            via: crate::SignIn::parse(&col::<String>(&row, "via")?),
+            created_at: col(&row, "created_at")?,
         })
     }
 
@@ -235,6 +347,23 @@ impl Store {
         limit: i64,
     ) -> Result<bool, StoreError> {
         self.hit_at(bucket, window_secs, limit, now()).await
+    }
+
+    /// How many hits `bucket` has in the current fixed window of `window_secs` (none
+    /// counted by asking).
+    pub async fn hits(&self, bucket: &str, window_secs: i64) -> Result<i64, StoreError> {
+        if window_secs <= 0 {
+            return Err(StoreError::Invalid("a rate-limit window must be positive".into()));
+        }
+        let window_start = now().div_euclid(window_secs) * window_secs;
+        let row = sqlx::query("SELECT count, window_start FROM rate_limits WHERE bucket = $1")
+            .bind(bucket)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) if col::<i64>(&r, "window_start")? == window_start => col(&r, "count"),
+            _ => Ok(0),
+        }
     }
 
     /// [`Store::hit`] at a given time (Unix seconds), for tests.

@@ -34,7 +34,8 @@ fn appointment_from(row: &AnyRow) -> Result<Appointment, StoreError> {
 }
 
 /// The cell starts covering `[from, until)`: from the cell holding `from` up to the last
-/// cell that `until` reaches into.
+/// cell that `until` reaches into. Starts are on the grid, so only an end off the grid
+/// (a service stored before lengths were whole steps) is rounded up.
 pub fn cells(from: i64, until: i64) -> impl Iterator<Item = i64> {
     let first = from.div_euclid(CELL_SECS) * CELL_SECS;
     (0..)
@@ -70,6 +71,14 @@ fn check_times(start_at: i64, end_at: i64) -> Result<(), StoreError> {
         return Err(StoreError::Invalid(
             "an appointment cannot last over a day".into(),
         ));
+    }
+    // On the grid, the cells an appointment takes are exactly its time: two bookings
+    // conflict when, and only when, their times (buffers included) overlap.
+    if start_at.rem_euclid(CELL_SECS) != 0 {
+        return Err(StoreError::Invalid(format!(
+            "appointments start on the {}-minute grid (10:00, 10:05, …)",
+            CELL_SECS / 60
+        )));
     }
     Ok(())
 }

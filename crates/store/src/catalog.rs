@@ -82,7 +82,7 @@ impl Store {
     /// The clinic's one row (created by the first migration as "Clinic", UTC).
     pub async fn clinic(&self) -> Result<Clinic, StoreError> {
         let row =
-            sqlx::query("SELECT id, name, time_zone, profile_toml FROM clinic ORDER BY id LIMIT 1")
+            sqlx::query("SELECT id, name, time_zone, profile_toml, booking_horizon_days, max_open_bookings FROM clinic ORDER BY id LIMIT 1")
                 .fetch_one(&self.pool)
                 .await?;
         Ok(Clinic {
@@ -90,6 +90,8 @@ impl Store {
             name: col(&row, "name")?,
             time_zone: col(&row, "time_zone")?,
             profile_toml: col(&row, "profile_toml")?,
+            booking_horizon_days: col(&row, "booking_horizon_days")?,
+            max_open_bookings: col(&row, "max_open_bookings")?,
         })
     }
 
@@ -98,12 +100,18 @@ impl Store {
         if clinic.time_zone.trim().is_empty() {
             return Err(StoreError::Invalid("the clinic needs a time zone".into()));
         }
+        if !(1..=3650).contains(&clinic.booking_horizon_days) || !(1..=1000).contains(&clinic.max_open_bookings) {
+            return Err(StoreError::Invalid("the booking horizon or open-booking limit is out of range".into()));
+        }
         let done = sqlx::query(
-            "UPDATE clinic SET name = $1, time_zone = $2, profile_toml = $3 WHERE id = $4",
+            "UPDATE clinic SET name = $1, time_zone = $2, profile_toml = $3, booking_horizon_days = $4, \
+             max_open_bookings = $5 WHERE id = $6",
         )
         .bind(&clinic.name)
         .bind(&clinic.time_zone)
         .bind(&clinic.profile_toml)
+        .bind(clinic.booking_horizon_days)
+        .bind(clinic.max_open_bookings)
         .bind(&clinic.id)
         .execute(&self.pool)
         .await?;

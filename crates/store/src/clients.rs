@@ -133,19 +133,43 @@ impl Store {
     /// Replaces every field but the id and creation time (matched by `c.id`).
     pub async fn update_client(&self, c: &Client) -> Result<(), StoreError> {
         check_weekdays(&c.unavailable_weekdays)?;
+        // The secrets are never written here, so an edit racing a new link cannot bring
+        // the old link back.
         let done = sqlx::query(
-            "UPDATE clients SET name = $1, email = $2, phone = $3, unavailable_weekdays = $4, access_token_hash = $5, \
-             password_hash = $6 WHERE id = $7",
+            "UPDATE clients SET name = $1, email = $2, phone = $3, unavailable_weekdays = $4 WHERE id = $5",
         )
         .bind(&c.name)
         .bind(c.email.trim())
         .bind(&c.phone)
         .bind(json_text(&c.unavailable_weekdays))
-        .bind(&c.access_token_hash)
-        .bind(c.password_hash.clone())
         .bind(&c.id)
         .execute(&self.pool)
         .await?;
+        found(done)
+    }
+
+    /// A new personal link (its hash); every session the client had ends with it.
+    pub async fn set_client_link(&self, client_id: &str, token_hash: &str) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE clients SET access_token_hash = $1 WHERE id = $2")
+            .bind(token_hash)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+        found(done)?;
+        sqlx::query("DELETE FROM web_sessions WHERE client_id = $1").bind(client_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets (or clears) the client's password hash.
+    pub async fn set_client_password(&self, client_id: &str, password_hash: Option<&str>) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE clients SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash.map(str::to_string))
+            .bind(client_id)
+            .execute(&self.pool)
+            .await?;
         found(done)
     }
 

@@ -66,21 +66,31 @@ impl Store {
     }
 
     /// True when the therapist has (or had) an appointment with the client.
-    pub async fn treats(&self, therapist_id: &str, client_id: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM appointments WHERE therapist_id = $1 AND client_id = $2")
-            .bind(therapist_id)
-            .bind(client_id)
-            .fetch_one(&self.pool)
-            .await?;
+    /// True when the therapist treats the client: an appointment between them is
+    /// completed, or booked and ending after `booked_since` (Unix seconds).
+    pub async fn treats(&self, therapist_id: &str, client_id: &str, booked_since: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM appointments WHERE therapist_id = $1 AND client_id = $2 \
+             AND (status = 'completed' OR (status = 'booked' AND end_at > $3))",
+        )
+        .bind(therapist_id)
+        .bind(client_id)
+        .bind(booked_since)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(col::<i64>(&row, "n")? > 0)
     }
 
-    /// Ids of the clients a therapist has (or had) appointments with.
-    pub async fn client_ids_of_therapist(&self, therapist_id: &str) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT DISTINCT client_id FROM appointments WHERE therapist_id = $1 ORDER BY client_id")
-            .bind(therapist_id)
-            .fetch_all(&self.pool)
-            .await?;
+    /// Ids of the clients a therapist treats, as [`Store::treats`] reads it.
+    pub async fn client_ids_of_therapist(&self, therapist_id: &str, booked_since: i64) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT client_id FROM appointments WHERE therapist_id = $1 \
+             AND (status = 'completed' OR (status = 'booked' AND end_at > $2)) ORDER BY client_id",
+        )
+        .bind(therapist_id)
+        .bind(booked_since)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(|r| col(r, "client_id")).collect()
     }
 

@@ -108,6 +108,10 @@ pub struct Clinic {
     pub time_zone: String,
     /// The domain `Profile` as TOML, stored verbatim.
     pub profile_toml: String,
+    /// How far ahead a booking may be made, in days.
+    pub booking_horizon_days: i64,
+    /// Future bookings one client may hold at once (staff may book past it).
+    pub max_open_bookings: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -299,6 +303,8 @@ pub struct Staff {
     pub role: Role,
     pub therapist_id: Option<String>,
     pub password_hash: String,
+    /// False once the owner revokes the login: it cannot sign in and has no sessions.
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,6 +329,32 @@ pub struct WebSession {
     pub principal: Principal,
     pub csrf_token: String,
     pub expires_at: i64,
+    /// How it was opened.
+    pub via: SignIn,
+    /// When it was opened (Unix seconds).
+    pub created_at: i64,
+}
+
+/// How a session was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignIn {
+    /// A client's personal link.
+    Link,
+    /// An email and password (client or staff).
+    Password,
+}
+
+impl SignIn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignIn::Link => "link",
+            SignIn::Password => "password",
+        }
+    }
+
+    pub fn parse(s: &str) -> SignIn {
+        if s == "link" { SignIn::Link } else { SignIn::Password }
+    }
 }
 
 /// A stored response for an `Idempotency-Key` request.

@@ -32,11 +32,11 @@ async fn an_overlapping_booking_is_a_conflict(t: Ctx) {
         t.store.book(w.at(NINE - 30 * MIN, 60)).await,
         Err(StoreError::Conflict)
     );
-    // Partly inside a cell still takes that cell.
-    assert_eq!(
-        t.store.book(w.at(NINE + 59 * MIN, 30)).await,
-        Err(StoreError::Conflict)
-    );
+    // Off the 5-minute grid a start is refused, not rounded into a neighbour's time.
+    assert!(matches!(
+        t.store.book(w.at(NINE + 62 * MIN, 30)).await,
+        Err(StoreError::Invalid(_))
+    ));
     assert_eq!(
         t.store
             .appointments_for_therapist(&w.therapist.id, NINE - 3600, NINE + 7200)

@@ -336,12 +336,16 @@ async fn web_sessions_expire(t: Ctx) {
         principal: Principal::Staff(owner.id.clone()),
         csrf_token: "c1".into(),
         expires_at: 1000,
+        via: kneadtime_store::SignIn::Password,
+        created_at: 10,
     };
     let client_session = WebSession {
         token_hash: "t2".into(),
         principal: Principal::Client(w.client.id.clone()),
         csrf_token: "c2".into(),
         expires_at: 2000,
+        via: kneadtime_store::SignIn::Link,
+        created_at: 20,
     };
     t.store.create_web_session(&staff_session).await.unwrap();
     t.store.create_web_session(&client_session).await.unwrap();
@@ -453,11 +457,15 @@ async fn feed_tokens_and_lookups(ctx: Ctx) {
     assert_eq!(s.revoke_feed_tokens(&FeedOwner::Client(c.id.clone())).await.unwrap(), 1);
     assert_eq!(s.feed_owner("h2").await, Err(StoreError::NotFound));
 
-    assert!(!s.treats(&t.id, &c.id).await.unwrap());
-    s.book(w.at(NINE, 60)).await.unwrap();
-    assert!(s.treats(&t.id, &c.id).await.unwrap());
-    assert_eq!(s.client_ids_of_therapist(&t.id).await.unwrap(), vec![c.id.clone()]);
-    assert_eq!(s.appointments_between(NINE, NINE + 1).await.unwrap().len(), 1);
+    assert!(!s.treats(&t.id, &c.id, 0).await.unwrap());
+    let a = s.book(w.at(NINE, 60)).await.unwrap();
+    assert!(s.treats(&t.id, &c.id, 0).await.unwrap());
+    assert!(!s.treats(&t.id, &c.id, a.end_at).await.unwrap(), "a booking long past is no tie until completed");
+    assert_eq!(s.client_ids_of_therapist(&t.id, 0).await.unwrap(), vec![c.id.clone()]);
+    s.cancel(&a.id).await.unwrap();
+    assert!(!s.treats(&t.id, &c.id, 0).await.unwrap(), "a cancelled appointment is no tie");
+    assert!(s.client_ids_of_therapist(&t.id, 0).await.unwrap().is_empty());
+    assert_eq!(s.appointments_between(NINE, NINE + 1).await.unwrap().len(), 1, "cancelled appointments are still listed");
     assert!(s.appointments_between(NINE + 3600, NINE + 9000).await.unwrap().is_empty());
     let found = s.clients_by_email("  BEN@example.org ").await.unwrap();
     assert_eq!(found.len(), 1);

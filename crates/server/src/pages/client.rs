@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine as _;
 use kneadtime_domain::session::parse_distance;
 use kneadtime_domain::Priority;
-use kneadtime_store::{NewClient, Principal, Service, StoreError};
+use kneadtime_store::{NewClient, Principal, Service, SignIn, StoreError};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -29,18 +29,22 @@ pub async fn link(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    if let Err(e) = crate::auth::limit_logins(&state, addr, &format!("client-link:{}", addr.ip())).await {
-        return error_page(&state, None, &e).await;
-    }
+    let gate = match crate::auth::Gate::open(&state, addr, "client-link").await {
+        Ok(g) => g,
+        Err(e) => return error_page(&state, None, &e).await,
+    };
     let client = match state.store.client_by_token_hash(&hash_token(token.trim())).await {
         Ok(c) => c,
         Err(StoreError::NotFound) => {
+            if let Err(e) = gate.failed(&state).await {
+                return error_page(&state, None, &e).await;
+            }
             return message(&state, None, StatusCode::NOT_FOUND, "Link not recognised",
                 "This personal link is not valid any more. Ask the clinic for a new one.", "/", "Back to the start").await;
         }
         Err(e) => return error_page(&state, None, &e.into()).await,
     };
-    match new_session(&state, Principal::Client(client.id)).await {
+    match new_session(&state, Principal::Client(client.id), SignIn::Link).await {
         Ok((_, _, _, cookie)) => redirect_with_cookie("/me", &cookie),
         Err(e) => error_page(&state, None, &e).await,
     }
@@ -181,6 +185,7 @@ pub struct StartForm {
 /// for this booking; or a signed-in client going on to the slots.
 pub async fn start_submit(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     PageCaller(caller): PageCaller,
     headers: HeaderMap,
     Form(f): Form<StartForm>,
@@ -238,6 +243,16 @@ pub async fn start_submit(
     if !form.error_name.is_empty() || !form.error_email.is_empty() || !form.error_race.is_empty() {
         return page_with(StatusCode::BAD_REQUEST, &form);
     }
+    // One address makes a few client records an hour, not hundreds.
+    match state.store.hit(&format!("new-client:ip:{}", addr.ip()), 3600, state.config.limits.new_clients_per_hour as i64).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return message(&state, None, StatusCode::TOO_MANY_REQUESTS, "Please wait",
+                "Too many new bookings were started from this address in the last hour. Try again later, or call the clinic.",
+                "/book", "Back").await;
+        }
+        Err(e) => return error_page(&state, None, &e.into()).await,
+    }
     let token = new_token();
     let client = match state
         .store
@@ -259,7 +274,7 @@ pub async fn start_submit(
     {
         return error_page(&state, None, &e.into()).await;
     }
-    match new_session(&state, Principal::Client(client.id)).await {
+    match new_session(&state, Principal::Client(client.id), SignIn::Link).await {
         Ok((_, _, _, cookie)) => redirect_with_cookie(&next, &cookie),
         Err(e) => error_page(&state, None, &e).await,
     }
@@ -450,7 +465,13 @@ pub struct BookForm {
 }
 
 /// POST /book
-pub async fn book(State(state): State<AppState>, PageCaller(caller): PageCaller, headers: HeaderMap, Form(f): Form<BookForm>) -> Response {
+pub async fn book(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Form(f): Form<BookForm>,
+) -> Response {
     let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -464,9 +485,14 @@ pub async fn book(State(state): State<AppState>, PageCaller(caller): PageCaller,
         start,
         override_reason: (c.is_staff() && !f.override_reason.trim().is_empty()).then(|| f.override_reason.clone()),
     };
-    match crate::booking::book(&state, &c, &body, None).await {
+    match crate::booking::book(&state, &c, &body, None, addr.ip()).await {
         Ok(a) => Redirect::to(&format!("/book/done/{}", a.id)).into_response(),
-        Err(e) if matches!(e.code, "rule_broken" | "slot_taken" | "outside_hours" | "in_the_past" | "bad_request") => {
+        Err(e)
+            if matches!(
+                e.code,
+                "rule_broken" | "slot_taken" | "outside_hours" | "in_the_past" | "bad_request" | "beyond_horizon" | "too_many_open"
+            ) =>
+        {
             let who = client_id.unwrap_or_else(|| c.client_id().unwrap_or_default().to_string());
             slots_page(&state, &c, &who, &f.service_id, Some(&e)).await
         }

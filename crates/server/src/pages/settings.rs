@@ -46,7 +46,7 @@ impl Sent {
     }
 
     fn known_field(&self) -> bool {
-        ["name", "time_zone", "profile_toml", "kind", "length_min", "price", "pressure_max", "buffer_after_min", "email", "password", "from", "to", "hours"]
+        ["name", "time_zone", "profile_toml", "booking_horizon_days", "max_open_bookings", "kind", "length_min", "price", "pressure_max", "buffer_after_min", "email", "password", "from", "to", "hours"]
             .contains(&self.field.as_str())
     }
 }
@@ -79,11 +79,22 @@ pub struct Settings {
     pub clinic_name: String,
     pub time_zone: String,
     pub profile_toml: String,
+    pub booking_horizon_days: i64,
+    pub max_open_bookings: i64,
     pub services: Vec<ServiceRow>,
     pub therapists: Vec<TherapistRow>,
     pub skills: Vec<&'static str>,
     pub sent: Sent,
     pub saved: String,
+}
+
+/// A whole number from a form field; empty keeps what is stored.
+fn whole(field: &str, s: &str) -> Result<Option<i64>, ApiError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse().map(Some).map_err(|_| ApiError::field(field, format!("expected a whole number, found {s:?}")))
 }
 
 async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Response {
@@ -142,6 +153,8 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             clinic_name: clinic.name,
             time_zone: clinic.time_zone,
             profile_toml: clinic.profile_toml,
+            booking_horizon_days: clinic.booking_horizon_days,
+            max_open_bookings: clinic.max_open_bookings,
             services,
             therapists,
             skills: Skill::ALL.iter().map(|s| s.as_str()).collect(),
@@ -191,13 +204,21 @@ pub async fn submit(
     let id = path.get(1).cloned().unwrap_or_default();
     let st = State(state.clone());
     let result: Result<&str, ApiError> = match section.as_str() {
-        "clinic" => catalog::put_clinic(
-            st,
-            c.clone(),
-            ApiJson(catalog::ClinicBody { name: Some(v("name")), time_zone: Some(v("time_zone")), profile_toml: Some(v("profile_toml")) }),
-        )
-        .await
-        .map(|_| "Clinic saved."),
+        "clinic" => {
+            async {
+                let booking_horizon_days = whole("booking_horizon_days", &v("booking_horizon_days"))?;
+                let max_open_bookings = whole("max_open_bookings", &v("max_open_bookings"))?;
+                let body = catalog::ClinicBody {
+                    name: Some(v("name")),
+                    time_zone: Some(v("time_zone")),
+                    profile_toml: Some(v("profile_toml")),
+                    booking_horizon_days,
+                    max_open_bookings,
+                };
+                catalog::put_clinic(st, c.clone(), ApiJson(body)).await.map(|_| "Clinic saved.")
+            }
+            .await
+        }
         "service" => {
             let price = v("price").trim().replace(',', ".");
             match price.parse::<f64>() {
