@@ -95,9 +95,21 @@ async fn openapi() -> Response {
     res
 }
 
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<Response, ApiError> {
-    state.store.clinic().await?;
-    Ok(axum::Json(serde_json::json!({ "status": "ok" })).into_response())
+/// GET /api/health: 200 while the database takes writes (one small write is made to
+/// know), 503 otherwise, so a balancer stops sending bookings to a server that would fail
+/// them.
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.store.probe_write().await {
+        Ok(()) => axum::Json(serde_json::json!({ "status": "ok", "database": "writable" })).into_response(),
+        Err(e) => {
+            log::line(&format!("health: the database does not take writes: {e}"));
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({ "status": "unavailable", "database": "not_writable" })),
+            )
+                .into_response()
+        }
+    }
 }
 
 async fn rules(axum::extract::State(state): axum::extract::State<AppState>) -> Result<Response, ApiError> {

@@ -65,7 +65,7 @@ impl Store {
         .bind(s.role.as_str())
         .bind(s.therapist_id.clone())
         .bind(&s.password_hash)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(s)
     }
@@ -75,7 +75,7 @@ impl Store {
             staff_select!("WHERE email = $1"),
         )
         .bind(normal_email(email))
-        .fetch_one(&self.pool)
+        .fetch_one(self.db()?)
         .await?;
         staff_from(&row)
     }
@@ -85,7 +85,7 @@ impl Store {
         let rows = sqlx::query(
             staff_select!("ORDER BY role, name, id"),
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(staff_from).collect()
     }
@@ -95,7 +95,7 @@ impl Store {
             staff_select!("WHERE id = $1"),
         )
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(self.db()?)
         .await?;
         staff_from(&row)
     }
@@ -108,7 +108,7 @@ impl Store {
         let r = sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         found(r)
     }
@@ -155,7 +155,7 @@ impl Store {
         sqlx::query("DELETE FROM web_sessions WHERE staff_id = $1 AND token_hash <> $2")
             .bind(staff_id)
             .bind(keep.unwrap_or(""))
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         Ok(())
     }
@@ -165,7 +165,7 @@ impl Store {
         sqlx::query("DELETE FROM web_sessions WHERE client_id = $1 AND token_hash <> $2")
             .bind(client_id)
             .bind(keep.unwrap_or(""))
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         Ok(())
     }
@@ -174,14 +174,14 @@ impl Store {
     pub async fn claim_setup(&self) -> Result<bool, StoreError> {
         let r = sqlx::query("INSERT INTO setup_claims (id, claimed_at) VALUES ('owner', $1) ON CONFLICT (id) DO NOTHING")
             .bind(now())
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         Ok(r.rows_affected() == 1)
     }
 
     /// Gives the setup claim back (the owner could not be created after all).
     pub async fn release_setup(&self) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM setup_claims WHERE id = 'owner'").execute(&self.pool).await?;
+        sqlx::query("DELETE FROM setup_claims WHERE id = 'owner'").execute(self.db()?).await?;
         Ok(())
     }
 
@@ -195,7 +195,7 @@ impl Store {
         .bind(account)
         .bind(address)
         .bind(now())
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(())
     }
@@ -206,7 +206,7 @@ impl Store {
             .bind(account)
             .bind(address)
             .bind(since)
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await?;
         Ok(col::<i64>(&row, "n")? > 0)
     }
@@ -227,7 +227,7 @@ impl Store {
         .bind(s.expires_at)
         .bind(s.via.as_str())
         .bind(s.created_at)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(())
     }
@@ -240,7 +240,7 @@ impl Store {
         )
         .bind(token_hash)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(self.db()?)
         .await?;
         let staff: Option<String> = col(&row, "staff_id")?;
         let client: Option<String> = col(&row, "client_id")?;
@@ -267,7 +267,7 @@ impl Store {
     pub async fn delete_web_session(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         Ok(())
     }
@@ -276,7 +276,7 @@ impl Store {
     pub async fn expire_web_sessions(&self, now: i64) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         Ok(r.rows_affected())
     }
@@ -289,7 +289,7 @@ impl Store {
             "SELECT key, request_hash, response_status, response_body, created_at FROM idempotency WHERE key = $1",
         )
         .bind(key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db()?)
         .await?;
         row.map(|r| {
             Ok(IdempotentResponse {
@@ -324,7 +324,7 @@ impl Store {
         .bind(response_status)
         .bind(response_body)
         .bind(now())
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(())
     }
@@ -333,7 +333,7 @@ impl Store {
     pub async fn expire_idempotency(&self, before: i64) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
             .bind(before)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         Ok(r.rows_affected())
     }
@@ -358,7 +358,7 @@ impl Store {
         let window_start = now().div_euclid(window_secs) * window_secs;
         let row = sqlx::query("SELECT count, window_start FROM rate_limits WHERE bucket = $1")
             .bind(bucket)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db()?)
             .await?;
         match row {
             Some(r) if col::<i64>(&r, "window_start")? == window_start => col(&r, "count"),
@@ -390,7 +390,7 @@ impl Store {
         )
         .bind(bucket)
         .bind(window_start)
-        .fetch_one(&self.pool)
+        .fetch_one(self.db()?)
         .await?;
         let count: i64 = col(&row, "count")?;
         Ok(count <= limit)

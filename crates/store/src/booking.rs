@@ -365,7 +365,7 @@ impl Store {
              created_by, created_at, idempotency_key, request_hash FROM appointments WHERE id = $1",
         )
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(self.db()?)
         .await?;
         appointment_from(&row)
     }
@@ -376,7 +376,7 @@ impl Store {
              created_by, created_at, idempotency_key, request_hash FROM appointments WHERE idempotency_key = $1",
         )
         .bind(key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db()?)
         .await?;
         row.as_ref().map(appointment_from).transpose()
     }
@@ -396,7 +396,7 @@ impl Store {
         .bind(therapist_id)
         .bind(from)
         .bind(to)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(appointment_from).collect()
     }
@@ -410,7 +410,7 @@ impl Store {
         )
         .bind(from)
         .bind(to)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(appointment_from).collect()
     }
@@ -425,7 +425,7 @@ impl Store {
         .bind(client_id)
         .bind(from)
         .bind(to)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(appointment_from).collect()
     }
@@ -440,7 +440,7 @@ impl Store {
              created_by, created_at, idempotency_key, request_hash FROM appointments WHERE client_id = $1 ORDER BY start_at, id",
         )
         .bind(client_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(appointment_from).collect()
     }
@@ -460,7 +460,7 @@ impl Store {
         .bind(therapist_id)
         .bind(from.div_euclid(CELL_SECS) * CELL_SECS)
         .bind(to)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(|r| col(r, "cell_start")).collect()
     }
@@ -472,7 +472,7 @@ impl Store {
         )
         .bind(from.div_euclid(CELL_SECS) * CELL_SECS)
         .bind(to)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(|r| Ok((col(r, "therapist_id")?, col(r, "cell_start")?))).collect()
     }
@@ -491,7 +491,7 @@ impl Store {
         // An appointment lasts at most a day and a buffer at most four hours: earlier
         // starts cannot reach `from`, and the index on start_at skips them.
         .bind(from - 2 * 86_400)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter()
             .map(|r| Ok((col(r, "id")?, col(r, "therapist_id")?, col(r, "start_at")?, col(r, "busy_until")?)))
@@ -502,7 +502,7 @@ impl Store {
     pub async fn cells_of(&self, appointment_id: &str) -> Result<Vec<i64>, StoreError> {
         let rows = sqlx::query("SELECT cell_start FROM appointment_cells WHERE appointment_id = $1 ORDER BY cell_start")
             .bind(appointment_id)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await?;
         rows.iter().map(|r| col(r, "cell_start")).collect()
     }

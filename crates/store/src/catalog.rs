@@ -83,7 +83,7 @@ impl Store {
     pub async fn clinic(&self) -> Result<Clinic, StoreError> {
         let row =
             sqlx::query("SELECT id, name, time_zone, profile_toml, booking_horizon_days, max_open_bookings FROM clinic ORDER BY id LIMIT 1")
-                .fetch_one(&self.pool)
+                .fetch_one(self.db()?)
                 .await?;
         Ok(Clinic {
             id: col(&row, "id")?,
@@ -113,7 +113,7 @@ impl Store {
         .bind(clinic.booking_horizon_days)
         .bind(clinic.max_open_bookings)
         .bind(&clinic.id)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         found(done)
     }
@@ -132,7 +132,7 @@ impl Store {
             .bind(&t.id)
             .bind(&t.name)
             .bind(skills_text(&t.skills))
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         Ok(t)
     }
@@ -140,7 +140,7 @@ impl Store {
     pub async fn therapist(&self, id: &str) -> Result<Therapist, StoreError> {
         let row = sqlx::query("SELECT id, name, skills, active FROM therapists WHERE id = $1")
             .bind(id)
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await?;
         therapist_from(&row)
     }
@@ -148,7 +148,7 @@ impl Store {
     /// All therapists, inactive ones too, by name.
     pub async fn therapists(&self) -> Result<Vec<Therapist>, StoreError> {
         let rows = sqlx::query("SELECT id, name, skills, active FROM therapists ORDER BY name, id")
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await?;
         rows.iter().map(therapist_from).collect()
     }
@@ -161,7 +161,7 @@ impl Store {
                 .bind(skills_text(&t.skills))
                 .bind(i64::from(t.active))
                 .bind(&t.id)
-                .execute(&self.pool)
+                .execute(self.db()?)
                 .await?;
         found(done)
     }
@@ -169,7 +169,7 @@ impl Store {
     pub async fn deactivate_therapist(&self, id: &str) -> Result<(), StoreError> {
         let done = sqlx::query("UPDATE therapists SET active = 0 WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         found(done)
     }
@@ -199,7 +199,7 @@ impl Store {
         .bind(s.pressure_min.as_str())
         .bind(s.pressure_max.as_str())
         .bind(s.buffer_after_min)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(s)
     }
@@ -207,7 +207,7 @@ impl Store {
     pub async fn service(&self, id: &str) -> Result<Service, StoreError> {
         let row = sqlx::query("SELECT * FROM services WHERE id = $1")
             .bind(id)
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await?;
         service_from(&row)
     }
@@ -215,7 +215,7 @@ impl Store {
     /// All services, inactive ones too, by name.
     pub async fn services(&self) -> Result<Vec<Service>, StoreError> {
         let rows = sqlx::query("SELECT * FROM services ORDER BY name, id")
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await?;
         rows.iter().map(service_from).collect()
     }
@@ -245,7 +245,7 @@ impl Store {
         .bind(s.buffer_after_min)
         .bind(i64::from(s.active))
         .bind(&s.id)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         found(done)
     }
@@ -253,7 +253,7 @@ impl Store {
     pub async fn deactivate_service(&self, id: &str) -> Result<(), StoreError> {
         let done = sqlx::query("UPDATE services SET active = 0 WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         found(done)
     }
@@ -303,7 +303,7 @@ impl Store {
              ORDER BY weekday, start_minute",
         )
         .bind(therapist_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -322,7 +322,7 @@ impl Store {
             "SELECT therapist_id, weekday, start_minute, end_minute FROM working_hours \
              ORDER BY therapist_id, weekday, start_minute",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -343,7 +343,7 @@ impl Store {
         let rows = sqlx::query("SELECT * FROM exceptions WHERE to_date >= $1 AND from_date <= $2 ORDER BY therapist_id, from_date, id")
             .bind(from)
             .bind(to)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await?;
         rows.iter().map(exception_from).collect()
     }
@@ -376,7 +376,7 @@ impl Store {
         .bind(&e.to_date)
         .bind(e.reason.as_str())
         .bind(&e.note)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(e)
     }
@@ -394,7 +394,7 @@ impl Store {
         .bind(therapist_id)
         .bind(from)
         .bind(to)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(exception_from).collect()
     }
@@ -409,7 +409,7 @@ impl Store {
             .bind(e.reason.as_str())
             .bind(&e.note)
             .bind(&e.id)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         found(done)
     }
@@ -417,7 +417,7 @@ impl Store {
     pub async fn delete_exception(&self, id: &str) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM exceptions WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         found(done)
     }

@@ -95,7 +95,7 @@ impl Store {
         .bind(&c.access_token_hash)
         .bind(c.password_hash.clone())
         .bind(c.created_at)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(c)
     }
@@ -103,7 +103,7 @@ impl Store {
     pub async fn client(&self, id: &str) -> Result<Client, StoreError> {
         let sql = "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
                    FROM clients WHERE id = $1";
-        let row = sqlx::query(sql).bind(id).fetch_one(&self.pool).await?;
+        let row = sqlx::query(sql).bind(id).fetch_one(self.db()?).await?;
         client_from(&row)
     }
 
@@ -114,7 +114,7 @@ impl Store {
              FROM clients WHERE access_token_hash = $1",
         )
         .bind(hash)
-        .fetch_one(&self.pool)
+        .fetch_one(self.db()?)
         .await?;
         client_from(&row)
     }
@@ -125,7 +125,7 @@ impl Store {
             "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
              FROM clients ORDER BY name, id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(client_from).collect()
     }
@@ -143,7 +143,7 @@ impl Store {
         .bind(&c.phone)
         .bind(json_text(&c.unavailable_weekdays))
         .bind(&c.id)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         found(done)
     }
@@ -168,7 +168,7 @@ impl Store {
         let done = sqlx::query("UPDATE clients SET password_hash = $1 WHERE id = $2")
             .bind(password_hash.map(str::to_string))
             .bind(client_id)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         found(done)
     }
@@ -204,7 +204,7 @@ impl Store {
         .bind(r.distance_km)
         .bind(r.priority.as_str())
         .bind(&r.name)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(r)
     }
@@ -213,7 +213,7 @@ impl Store {
     pub async fn races(&self, client_id: &str) -> Result<Vec<ClientRace>, StoreError> {
         let rows = sqlx::query("SELECT * FROM client_races WHERE client_id = $1 ORDER BY date, id")
             .bind(client_id)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await?;
         rows.iter().map(race_from).collect()
     }
@@ -221,7 +221,7 @@ impl Store {
     pub async fn delete_race(&self, id: &str) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM client_races WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         found(done)
     }
@@ -248,7 +248,7 @@ impl Store {
         .bind(&c.filename)
         .bind(&c.content)
         .bind(c.uploaded_at)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(c)
     }
@@ -259,14 +259,14 @@ impl Store {
     pub async fn calendar_heads(&self, client_id: &str) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query("SELECT id, filename FROM client_calendars WHERE client_id = $1 ORDER BY uploaded_at, id")
             .bind(client_id)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db()?)
             .await?;
         rows.iter().map(|r| Ok((col(r, "id")?, col(r, "filename")?))).collect()
     }
 
     /// One calendar's content.
     pub async fn calendar_content(&self, id: &str) -> Result<String, StoreError> {
-        let row = sqlx::query("SELECT content FROM client_calendars WHERE id = $1").bind(id).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT content FROM client_calendars WHERE id = $1").bind(id).fetch_one(self.db()?).await?;
         col(&row, "content")
     }
 
@@ -276,7 +276,7 @@ impl Store {
              ORDER BY uploaded_at, id",
         )
         .bind(client_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -294,7 +294,7 @@ impl Store {
     pub async fn delete_calendar(&self, id: &str) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM client_calendars WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         found(done)
     }
@@ -326,7 +326,7 @@ impl Store {
         .bind(&n.homework_given)
         .bind(n.homework_done.map(i64::from))
         .bind(n.created_at)
-        .execute(&self.pool)
+        .execute(self.db()?)
         .await?;
         Ok(n)
     }
@@ -339,7 +339,7 @@ impl Store {
              WHERE a.client_id = $1 ORDER BY a.start_at, n.created_at, n.id",
         )
         .bind(client_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(note_from).collect()
     }
@@ -349,7 +349,7 @@ impl Store {
         let r = sqlx::query("UPDATE session_notes SET homework_done = $1 WHERE id = $2")
             .bind(i64::from(done))
             .bind(note_id)
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         found(r)
     }

@@ -24,7 +24,7 @@ impl Store {
             .bind(t)
             .bind(c)
             .bind(now())
-            .execute(&self.pool)
+            .execute(self.db()?)
             .await?;
         Ok(())
     }
@@ -33,7 +33,7 @@ impl Store {
     pub async fn feed_owner(&self, token_hash: &str) -> Result<FeedOwner, StoreError> {
         let row = sqlx::query("SELECT therapist_id, client_id FROM feed_tokens WHERE token_hash = $1")
             .bind(token_hash)
-            .fetch_one(&self.pool)
+            .fetch_one(self.db()?)
             .await?;
         let t: Option<String> = col(&row, "therapist_id")?;
         let c: Option<String> = col(&row, "client_id")?;
@@ -50,7 +50,7 @@ impl Store {
             FeedOwner::Therapist(id) => ("DELETE FROM feed_tokens WHERE therapist_id = $1", id),
             FeedOwner::Client(id) => ("DELETE FROM feed_tokens WHERE client_id = $1", id),
         };
-        Ok(sqlx::query(sql).bind(id).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::query(sql).bind(id).execute(self.db()?).await?.rows_affected())
     }
 
     /// Clients with this email (trimmed, compared without case), oldest first.
@@ -60,7 +60,7 @@ impl Store {
              FROM clients WHERE LOWER(email) = $1 ORDER BY created_at, id",
         )
         .bind(email.trim().to_lowercase())
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(crate::clients::client_from).collect()
     }
@@ -76,7 +76,7 @@ impl Store {
         .bind(therapist_id)
         .bind(client_id)
         .bind(booked_since)
-        .fetch_one(&self.pool)
+        .fetch_one(self.db()?)
         .await?;
         Ok(col::<i64>(&row, "n")? > 0)
     }
@@ -89,7 +89,7 @@ impl Store {
         )
         .bind(therapist_id)
         .bind(booked_since)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db()?)
         .await?;
         rows.iter().map(|r| col(r, "client_id")).collect()
     }
@@ -101,7 +101,7 @@ impl Store {
              FROM session_notes WHERE id = $1",
         )
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(self.db()?)
         .await?;
         crate::clients::note_from(&row)
     }

@@ -46,10 +46,47 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The SQLite file and its identity when opened: a file removed or replaced under
+    /// the server is refused, not written into.
+    file: Option<std::sync::Arc<DbFile>>,
     /// On SQLite, one writer at a time inside this process: waiting here is a wakeup
     /// when the writer finishes, where waiting in SQLite's busy handler is a sleep of
     /// growing length. (Other processes are still kept out by SQLite's own lock.)
     gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A SQLite database file as it was when opened.
+#[derive(Debug)]
+struct DbFile {
+    path: std::path::PathBuf,
+    identity: (u64, u64),
+}
+
+/// The file beside a SQLite database that says it was made: a start that finds the
+/// marker but not the database reports it missing instead of making an empty clinic.
+pub fn marker_path(db: &std::path::Path) -> std::path::PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".kneadtime");
+    std::path::PathBuf::from(name)
+}
+
+#[cfg(unix)]
+fn identity(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path)?;
+    Ok((m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
+    std::fs::metadata(path).map(|m| (m.len(), 0))
+}
+
+/// The path in a `sqlite://PATH?…` URL.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
 /// How many times a write transaction that lost to lock contention is run again.
@@ -104,6 +141,24 @@ impl Store {
             )));
         };
 
+        let path = if backend == Backend::Sqlite { sqlite_path(&url) } else { None };
+        let mut fresh = false;
+        if let Some(p) = &path {
+            let shown = p.display();
+            if !p.exists() {
+                if marker_path(p).exists() {
+                    return Err(StoreError::Backend(format!(
+                        "the database {shown} is missing, but a clinic was kept there ({} says so); \
+                         restore it from a backup, or remove that marker to start an empty clinic",
+                        marker_path(p).display()
+                    )));
+                }
+                fresh = true;
+            } else if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open(p) {
+                return Err(StoreError::Backend(format!("the database {shown} cannot be written: {e}")));
+            }
+        }
+
         if backend == Backend::Sqlite {
             // WAL is a property of the file: set it once, on a lone connection, because
             // changing journal_mode needs an exclusive lock that busy_timeout cannot wait for.
@@ -118,6 +173,9 @@ impl Store {
         }
 
         let sqlite = backend == Backend::Sqlite;
+        // The file exists now; the pool never creates it again (a removed file stays
+        // removed and is reported).
+        let pool_url = if sqlite { url.replace("mode=rwc", "mode=rw") } else { url.clone() };
         let pool = AnyPoolOptions::new()
             .max_connections(if sqlite { 8 } else { 10 })
             .acquire_timeout(Duration::from_secs(30))
@@ -139,14 +197,71 @@ impl Store {
                     Ok(())
                 })
             })
-            .connect(&url)
+            .after_release(|conn, _meta| {
+                // A connection handed back still inside a transaction (a COMMIT that failed
+                // on a full disk leaves the driver counting one) is closed, so the next
+                // request gets a clean one and the pool recovers by itself.
+                let clean = !conn.is_in_transaction();
+                Box::pin(async move { Ok(clean) })
+            })
+            .connect(&pool_url)
             .await?;
 
         match backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        Ok(Store { pool, backend, gate: Default::default() })
+        let file = match &path {
+            Some(p) => {
+                let identity = identity(p).map_err(|e| StoreError::Backend(format!("the database {}: {e}", p.display())))?;
+                Some(std::sync::Arc::new(DbFile { path: p.clone(), identity }))
+            }
+            None => None,
+        };
+        let store = Store { pool, backend, file, gate: Default::default() };
+        store.probe_write().await.map_err(|e| match (&path, e) {
+            (Some(p), StoreError::Backend(why)) => {
+                StoreError::Backend(format!("the database {} cannot be written: {why}", p.display()))
+            }
+            (_, e) => e,
+        })?;
+        if let Some(p) = &path
+            && (fresh || !marker_path(p).exists())
+        {
+            let note = format!("kneadtime keeps a clinic in {}. Do not remove it while the database may be restored.\n", p.display());
+            std::fs::write(marker_path(p), note)
+                .map_err(|e| StoreError::Backend(format!("cannot write {}: {e}", marker_path(p).display())))?;
+        }
+        Ok(store)
+    }
+
+    /// The pool, once the database file is known to be the one opened.
+    pub(crate) fn db(&self) -> Result<&AnyPool, StoreError> {
+        if let Some(f) = &self.file {
+            match identity(&f.path) {
+                Ok(id) if id == f.identity => {}
+                _ => {
+                    return Err(StoreError::Backend(format!(
+                        "the database file {} was removed or replaced while the server was running",
+                        f.path.display()
+                    )));
+                }
+            }
+        }
+        Ok(&self.pool)
+    }
+
+    /// Writes one row, to learn whether the database takes writes now.
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        sqlx::query(
+            "INSERT INTO rate_limits (bucket, window_start, count) VALUES ('health:write', $1, 1) \
+             ON CONFLICT (bucket) DO UPDATE SET window_start = excluded.window_start, count = rate_limits.count + 1",
+        )
+        .bind(now())
+        .execute(self.db()?)
+        .await?;
+        Ok(())
     }
 
     /// Which database this store talks to.
@@ -173,6 +288,9 @@ impl Store {
     /// taken up front (waiting under busy_timeout) instead of at the first write, where a
     /// deferred transaction would fail at once with SQLITE_BUSY.
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        if let Err(StoreError::Backend(why)) = self.db() {
+            return Err(sqlx::Error::Protocol(why));
+        }
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,

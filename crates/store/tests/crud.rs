@@ -208,8 +208,15 @@ async fn clients_races_and_calendars_round_trip(t: Ctx) {
     );
     c.phone = "+44 999".into();
     c.unavailable_weekdays = vec![0, 2];
+    // An update leaves the secrets alone; they change only through their own calls.
     c.password_hash = Some("argon2:xyz".into());
+    c.access_token_hash = "forged".into();
     t.store.update_client(&c).await.unwrap();
+    let stored = t.store.client(&c.id).await.unwrap();
+    assert_eq!((stored.password_hash.as_deref(), stored.access_token_hash.as_str()), (None, w.client.access_token_hash.as_str()));
+    t.store.set_client_password(&c.id, Some("argon2:xyz")).await.unwrap();
+    t.store.set_client_link(&c.id, "hash-new").await.unwrap();
+    c.access_token_hash = "hash-new".into();
     assert_eq!(t.store.clients().await.unwrap(), vec![c.clone()]);
 
     let marathon = t
