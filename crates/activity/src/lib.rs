@@ -106,13 +106,14 @@ fn guarded(
     file: &str,
     f: impl FnOnce() -> Result<Vec<Activity>, ActivityError>,
 ) -> Result<Vec<Activity>, ActivityError> {
-    let activities = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(ActivityError::new(
-            file,
-            ErrorKind::Internal,
-            "internal error while reading",
-        ))
-    })?;
+    let activities =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+            Err(ActivityError::new(
+                file,
+                ErrorKind::Internal,
+                "internal error while reading",
+            ))
+        })?;
     in_calendar(file, activities)
 }
 
@@ -122,7 +123,10 @@ fn in_calendar(file: &str, activities: Vec<Activity>) -> Result<Vec<Activity>, A
     match activities.iter().find(|a| !accepted(a.start.date())) {
         Some(a) => Err(ActivityError::invalid(
             file,
-            format!("an activity starts on {}: expected dates between {EARLIEST} and {LATEST}", a.start.date()),
+            format!(
+                "an activity starts on {}: expected dates between {EARLIEST} and {LATEST}",
+                a.start.date()
+            ),
         )),
         None => Ok(activities),
     }
@@ -195,7 +199,11 @@ fn unsupported(shown: &str) -> ActivityError {
 /// Reads a Strava export's `activities.csv` held in memory into activities from its
 /// summary columns (the activity files it names are not read). Rows that cannot be used
 /// are skipped; a file without the export's header is an error.
-pub fn parse_strava_csv(bytes: &[u8], shown: &str, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
+pub fn parse_strava_csv(
+    bytes: &[u8],
+    shown: &str,
+    tz: &TimeZone,
+) -> Result<Vec<Activity>, ActivityError> {
     guarded(shown, || {
         let rows = strava::rows(bytes, Path::new("."), shown)?;
         Ok(rows
@@ -208,7 +216,11 @@ pub fn parse_strava_csv(bytes: &[u8], shown: &str, tz: &TimeZone) -> Result<Vec<
 
 /// Decodes an activity file already in memory (an upload), choosing the format from
 /// `name`'s extension like [`read_activity_file`].
-pub fn parse_named(bytes: &[u8], name: &str, tz: &TimeZone) -> Result<Vec<Activity>, ActivityError> {
+pub fn parse_named(
+    bytes: &[u8],
+    name: &str,
+    tz: &TimeZone,
+) -> Result<Vec<Activity>, ActivityError> {
     parse_named_within(bytes, name, tz, default_inflate_cap(bytes.len()))
 }
 

@@ -17,11 +17,15 @@ fn tz() -> jiff::tz::TimeZone {
 }
 
 fn request() -> PlanRequest {
-    PlanRequest { from: Some(date(2026, 12, 21)), ..Default::default() }
+    PlanRequest {
+        from: Some(date(2026, 12, 21)),
+        ..Default::default()
+    }
 }
 
 fn season_from(text: &str, tz: &jiff::tz::TimeZone, profile: &Profile) -> Season {
-    let cal = kneadtime_import::parse_ics(text, "marathon-18-weeks.ics", Some(tz)).expect("example imports");
+    let cal = kneadtime_import::parse_ics(text, "marathon-18-weeks.ics", Some(tz))
+        .expect("example imports");
     Season::new(cal.entries.iter().map(classify).collect(), &[], profile)
 }
 
@@ -29,7 +33,10 @@ fn season_from(text: &str, tz: &jiff::tz::TimeZone, profile: &Profile) -> Season
 #[divan::bench]
 fn import_only(b: divan::Bencher) {
     let tz = tz();
-    b.bench(|| kneadtime_import::parse_ics(divan::black_box(MARATHON_ICS), "m.ics", Some(&tz)).expect("imports"));
+    b.bench(|| {
+        kneadtime_import::parse_ics(divan::black_box(MARATHON_ICS), "m.ics", Some(&tz))
+            .expect("imports")
+    });
 }
 
 /// The whole job: import, classify, phases, plan.
@@ -38,7 +45,12 @@ fn import_and_plan(b: divan::Bencher) {
     let tz = tz();
     let profile = Profile::default();
     let req = request();
-    b.bench(|| plan(&season_from(divan::black_box(MARATHON_ICS), &tz, &profile), &req));
+    b.bench(|| {
+        plan(
+            &season_from(divan::black_box(MARATHON_ICS), &tz, &profile),
+            &req,
+        )
+    });
 }
 
 /// Planning alone, from an already classified season.

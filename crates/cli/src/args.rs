@@ -181,8 +181,10 @@ pub enum ProfileAction {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Settings come from defaults, then the config file (--config, KNEADTIME_CONFIG, or \
-~/.config/kneadtime/server.toml when it exists), then KNEADTIME_* environment variables, then these flags.")]
+#[command(
+    after_help = "Settings come from defaults, then the config file (--config, KNEADTIME_CONFIG, or \
+~/.config/kneadtime/server.toml when it exists), then KNEADTIME_* environment variables, then these flags."
+)]
 pub struct ServeArgs {
     /// Database: sqlite://PATH (default: clinic.db in the user's data folder) or postgres://USER@HOST/DB.
     #[arg(long, value_name = "URL")]

@@ -29,7 +29,11 @@ pub struct History {
 }
 
 fn parse_pace(s: &str) -> Result<f64, Bad> {
-    let bad = || Bad::new(format!("--threshold-pace: expected minutes:seconds per km like 4:30, found {s:?}"));
+    let bad = || {
+        Bad::new(format!(
+            "--threshold-pace: expected minutes:seconds per km like 4:30, found {s:?}"
+        ))
+    };
     let (m, sec) = s.trim().split_once(':').ok_or_else(bad)?;
     let m: u32 = m.parse().map_err(|_| bad())?;
     let sec: u32 = sec.parse().map_err(|_| bad())?;
@@ -42,9 +46,9 @@ fn parse_pace(s: &str) -> Result<f64, Bad> {
 
 fn check_bpm(flag: &str, v: Option<f64>) -> Result<Option<f64>, Bad> {
     match v {
-        Some(b) if !(25.0..=250.0).contains(&b) => {
-            Err(Bad::new(format!("{flag}: expected beats per minute between 25 and 250, found {b}")))
-        }
+        Some(b) if !(25.0..=250.0).contains(&b) => Err(Bad::new(format!(
+            "{flag}: expected beats per minute between 25 and 250, found {b}"
+        ))),
         _ => Ok(v),
     }
 }
@@ -62,31 +66,45 @@ pub fn read_history(common: &Common, tz: &TimeZone) -> Result<Option<History>, B
     let athlete = kneadtime_domain::load::Athlete {
         rest_hr: check_bpm("--rest-hr", common.body.rest_hr)?,
         max_hr: check_bpm("--max-hr", common.body.max_hr)?,
-        threshold_pace_s_per_km: common.body.threshold_pace.as_deref().map(parse_pace).transpose()?,
+        threshold_pace_s_per_km: common
+            .body
+            .threshold_pace
+            .as_deref()
+            .map(parse_pace)
+            .transpose()?,
         female: common.body.female,
     };
     if let (Some(r), Some(m)) = (athlete.rest_hr, athlete.max_hr)
         && r + 20.0 >= m
     {
-        return Err(Bad::new(format!("--rest-hr {r} must be well below --max-hr {m}")));
+        return Err(Bad::new(format!(
+            "--rest-hr {r} must be well below --max-hr {m}"
+        )));
     }
     let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let report = kneadtime_activity::import_paths(&common.history, tz, progress);
     let physiology = kneadtime_domain::load::physiology(&athlete, &report.activities);
     let completed = kneadtime_domain::load::understand(&report.activities, &physiology);
-    Ok(Some(History { report, physiology, completed }))
+    Ok(Some(History {
+        report,
+        physiology,
+        completed,
+    }))
 }
 
 pub fn parse_date(flag: &str, s: &str) -> Result<Date, Bad> {
-    let d = s
-        .trim()
-        .parse::<Date>()
-        .map_err(|_| Bad::new(format!("{flag}: expected a date like 2027-04-25, found {s:?}")))?;
+    let d = s.trim().parse::<Date>().map_err(|_| {
+        Bad::new(format!(
+            "{flag}: expected a date like 2027-04-25, found {s:?}"
+        ))
+    })?;
     kneadtime_domain::dates::check(flag, d).map_err(|e| Bad::new(e.to_string()))
 }
 
 pub fn load_profile(path: Option<&Path>) -> Result<Profile, Bad> {
-    let Some(path) = path else { return Ok(Profile::default()) };
+    let Some(path) = path else {
+        return Ok(Profile::default());
+    };
     let text = std::fs::read_to_string(path)
         .map_err(|e| Bad::new(format!("{}: cannot read the profile: {e}", path.display())))?;
     Profile::from_toml(&text).map_err(|e| match e.line {
@@ -106,15 +124,21 @@ fn parse_race(s: &str) -> Result<RaceSpec, Bad> {
         return Err(usage());
     }
     let date = parse_date("--race", parts[0])?;
-    let distance_km = Some(parse_distance(parts[1]).map_err(|e| Bad::new(format!("--race {s}: {e}")))?);
+    let distance_km =
+        Some(parse_distance(parts[1]).map_err(|e| Bad::new(format!("--race {s}: {e}")))?);
     let priority = match parts.get(2) {
         None => None,
-        Some(p) => Some(
-            Priority::parse(p)
-                .ok_or_else(|| Bad::new(format!("--race {s}: expected priority A, B or C, found {p:?}")))?,
-        ),
+        Some(p) => Some(Priority::parse(p).ok_or_else(|| {
+            Bad::new(format!(
+                "--race {s}: expected priority A, B or C, found {p:?}"
+            ))
+        })?),
     };
-    Ok(RaceSpec { date, distance_km, priority })
+    Ok(RaceSpec {
+        date,
+        distance_km,
+        priority,
+    })
 }
 
 pub fn parse_tz(name: Option<&str>) -> Result<Option<TimeZone>, Bad> {
@@ -127,18 +151,26 @@ pub fn parse_tz(name: Option<&str>) -> Result<Option<TimeZone>, Bad> {
 }
 
 /// Reads every calendar; the first one's zone is the runner's unless --tz says.
-pub fn read_calendars(paths: &[PathBuf], tz: Option<TimeZone>) -> Result<(Vec<Entry>, String, Vec<String>), Bad> {
+pub fn read_calendars(
+    paths: &[PathBuf],
+    tz: Option<TimeZone>,
+) -> Result<(Vec<Entry>, String, Vec<String>), Bad> {
     let mut entries = Vec::new();
     let mut warnings = Vec::new();
     let mut tz = tz;
     let mut zone = tz.as_ref().and_then(|t| t.iana_name().map(String::from));
     for path in paths {
-        let cal = kneadtime_import::read_calendar_file(path, tz.as_ref()).map_err(|e| Bad::new(e.to_string()))?;
+        let cal = kneadtime_import::read_calendar_file(path, tz.as_ref())
+            .map_err(|e| Bad::new(e.to_string()))?;
         if tz.is_none() {
             tz = TimeZone::get(&cal.zone).ok();
             zone = Some(cal.zone.clone());
         }
-        warnings.extend(cal.warnings.into_iter().map(|w| format!("{}: {w}", path.display())));
+        warnings.extend(
+            cal.warnings
+                .into_iter()
+                .map(|w| format!("{}: {w}", path.display())),
+        );
         entries.extend(cal.entries);
     }
     let zone = zone.unwrap_or_else(|| "UTC".into());
@@ -153,7 +185,11 @@ pub fn today_in(zone: &str, flag: Option<&str>) -> Result<Date, Bad> {
     Ok(jiff::Timestamp::now().to_zoned(tz).date())
 }
 
-pub fn load(common: &Common, extra_calendars: &[PathBuf], profile: &Profile) -> Result<Loaded, Bad> {
+pub fn load(
+    common: &Common,
+    extra_calendars: &[PathBuf],
+    profile: &Profile,
+) -> Result<Loaded, Bad> {
     let mut paths: Vec<PathBuf> = extra_calendars.to_vec();
     paths.extend(common.calendars.iter().cloned());
     if paths.is_empty() && common.races.is_empty() && common.history.is_empty() {
@@ -167,23 +203,38 @@ pub fn load(common: &Common, extra_calendars: &[PathBuf], profile: &Profile) -> 
         zone = TimeZone::system().iana_name().unwrap_or("UTC").to_string();
     }
     let zone_tz = TimeZone::get(&zone).unwrap_or(TimeZone::UTC);
-    let specs = common.races.iter().map(|s| parse_race(s)).collect::<Result<Vec<_>, _>>()?;
+    let specs = common
+        .races
+        .iter()
+        .map(|s| parse_race(s))
+        .collect::<Result<Vec<_>, _>>()?;
     let planned: Vec<_> = entries.iter().map(classify).collect();
     let history = read_history(common, &zone_tz)?;
     let sessions = match &history {
-        Some(h) => kneadtime_domain::load::merge(h.completed.iter().map(|c| c.session.clone()).collect(), planned),
+        Some(h) => kneadtime_domain::load::merge(
+            h.completed.iter().map(|c| c.session.clone()).collect(),
+            planned,
+        ),
         None => planned,
     };
     let today = today_in(&zone, common.today.as_deref())?;
-    Ok(Loaded { season: Season::new(sessions, &specs, profile), history, zone, today, warnings })
+    Ok(Loaded {
+        season: Season::new(sessions, &specs, profile),
+        history,
+        zone,
+        today,
+        warnings,
+    })
 }
 
 /// `--price KIND=AMOUNT` flags, applied to the profile before the season is built.
 pub fn apply_prices(profile: &mut Profile, prices: &[String]) -> Result<(), Bad> {
     for p in prices {
-        let (k, v) = p
-            .split_once('=')
-            .ok_or_else(|| Bad::new(format!("--price: expected KIND=AMOUNT, e.g. maintenance=70; found {p:?}")))?;
+        let (k, v) = p.split_once('=').ok_or_else(|| {
+            Bad::new(format!(
+                "--price: expected KIND=AMOUNT, e.g. maintenance=70; found {p:?}"
+            ))
+        })?;
         let kind = Kind::parse(k).ok_or_else(|| {
             Bad::new(format!(
                 "--price: expected a kind of pre_event, post_event, maintenance or recovery_phase; found {k:?}"
@@ -203,10 +254,11 @@ pub fn apply_prices(profile: &mut Profile, prices: &[String]) -> Result<(), Bad>
 pub fn plan_request(a: &PlanArgs, loaded: &Loaded) -> Result<PlanRequest, Bad> {
     let mut unavailable = Vec::new();
     for d in a.unavailable.iter().filter(|d| !d.trim().is_empty()) {
-        unavailable.push(
-            parse_weekday(d)
-                .ok_or_else(|| Bad::new(format!("--unavailable: expected weekdays like sat,sun; found {d:?}")))?,
-        );
+        unavailable.push(parse_weekday(d).ok_or_else(|| {
+            Bad::new(format!(
+                "--unavailable: expected weekdays like sat,sun; found {d:?}"
+            ))
+        })?);
     }
     let mut busy_dates = BTreeSet::new();
     if !a.busy.is_empty() {
@@ -217,9 +269,15 @@ pub fn plan_request(a: &PlanArgs, loaded: &Loaded) -> Result<PlanRequest, Bad> {
     if let Some(m) = a.money
         && !(m.is_finite() && m >= 0.0)
     {
-        return Err(Bad::new(format!("--money: expected an amount of 0 or more, found {m}")));
+        return Err(Bad::new(format!(
+            "--money: expected an amount of 0 or more, found {m}"
+        )));
     }
-    let from = a.from.as_deref().map(|s| parse_date("--from", s)).transpose()?;
+    let from = a
+        .from
+        .as_deref()
+        .map(|s| parse_date("--from", s))
+        .transpose()?;
     let to = a.to.as_deref().map(|s| parse_date("--to", s)).transpose()?;
     if let (Some(f), Some(t)) = (from, to)
         && t < f
@@ -241,7 +299,10 @@ pub fn plan_request(a: &PlanArgs, loaded: &Loaded) -> Result<PlanRequest, Bad> {
         to,
         unavailable_weekdays: unavailable,
         busy_dates,
-        budget: kneadtime_domain::Budget { sessions: a.budget, money: a.money },
+        budget: kneadtime_domain::Budget {
+            sessions: a.budget,
+            money: a.money,
+        },
         recurring_focus: a.focus.clone(),
     })
 }

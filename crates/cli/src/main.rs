@@ -35,7 +35,10 @@ fn main() -> ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn paint_for_stdout() -> Paint {
@@ -56,8 +59,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let bookings: Vec<Booking> = entries.iter().map(Booking::from_entry).collect();
             let findings = check(&loaded.season, &bookings);
             // Bookings whose words did not say how firm: judged as moderate, and said so.
-            let assumed: Vec<jiff::civil::Date> =
-                bookings.iter().filter(|b| b.pressure_unknown).map(|b| b.massage.date).collect();
+            let assumed: Vec<jiff::civil::Date> = bookings
+                .iter()
+                .filter(|b| b.pressure_unknown)
+                .map(|b| b.massage.date)
+                .collect();
             for w in &loaded.warnings {
                 eprintln!("kneadtime: warning: {w}");
             }
@@ -68,11 +74,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "pressure_assumed_moderate": assumed,
                     }))? + "\n"
                 }
-                CheckFormat::Table => render::check_table(&findings, bookings.len(), &assumed, paint_for_stdout()),
+                CheckFormat::Table => {
+                    render::check_table(&findings, bookings.len(), &assumed, paint_for_stdout())
+                }
             };
             write_out(None, &text)?;
             let failed = findings.iter().any(|f| f.severity == Severity::Error);
-            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Explain(a) => {
             let profile = input::load_profile(a.profile.as_deref())?;
@@ -87,7 +99,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let rule = RuleId::parse(&id).ok_or_else(|| {
                 let ids: Vec<&str> = RuleId::ALL.iter().map(|r| r.as_str()).collect();
-                Bad::new(format!("unknown rule {id:?}; expected one of: {}", ids.join(", ")))
+                Bad::new(format!(
+                    "unknown rule {id:?}; expected one of: {}",
+                    ids.join(", ")
+                ))
             })?;
             let info = describe(rule, &profile);
             let text = format!(
@@ -103,17 +118,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(a) => {
-            let mut config = kneadtime_server::Config::load(a.config.as_deref()).map_err(|e| Bad::new(e.0))?;
+            let mut config =
+                kneadtime_server::Config::load(a.config.as_deref()).map_err(|e| Bad::new(e.0))?;
             if let Some(addr) = &a.addr {
-                config.addr = kneadtime_server::config::parse_addr(addr, "--addr").map_err(|e| Bad::new(e.0))?;
+                config.addr = kneadtime_server::config::parse_addr(addr, "--addr")
+                    .map_err(|e| Bad::new(e.0))?;
             }
             if let Some(db) = &a.db {
-                config.db = kneadtime_server::config::check_db(db, "--db").map_err(|e| Bad::new(e.0))?;
+                config.db =
+                    kneadtime_server::config::check_db(db, "--db").map_err(|e| Bad::new(e.0))?;
             }
             if let Some(u) = &a.public_url {
-                config.apply_env(|k| (k == "KNEADTIME_PUBLIC_URL").then(|| u.clone())).map_err(|e| {
-                    Bad::new(e.0.replace("KNEADTIME_PUBLIC_URL", "--public-url"))
-                })?;
+                config
+                    .apply_env(|k| (k == "KNEADTIME_PUBLIC_URL").then(|| u.clone()))
+                    .map_err(|e| Bad::new(e.0.replace("KNEADTIME_PUBLIC_URL", "--public-url")))?;
             }
             config.demo |= a.demo;
             kneadtime_server::run_blocking(config).map_err(Bad::new)?;
@@ -166,14 +184,19 @@ fn cmd_plan(a: &PlanArgs) -> anyhow::Result<ExitCode> {
         Format::Json => serde_json::to_string_pretty(&plan)? + "\n",
         Format::Md => render::plan_markdown(&plan, &loaded.zone),
         Format::Table => {
-            let paint = if a.out.is_some() { Paint(false) } else { paint_for_stdout() };
+            let paint = if a.out.is_some() {
+                Paint(false)
+            } else {
+                paint_for_stdout()
+            };
             render::plan_table(&plan, &loaded.zone, req.budget.money.is_some(), paint)
         }
         Format::Ics => {
             let events = kneadtime_import::plan_events(&plan);
             let now = jiff::Timestamp::now();
             // Minutes since 2020: grows with every export, so calendars take the newer copy.
-            let sequence = u32::try_from((now.as_second() - 1_577_836_800).max(0) / 60).unwrap_or(0);
+            let sequence =
+                u32::try_from((now.as_second() - 1_577_836_800).max(0) / 60).unwrap_or(0);
             kneadtime_import::write_ics("Massage plan (kneadtime)", &events, now, sequence)
         }
     };
@@ -183,7 +206,10 @@ fn cmd_plan(a: &PlanArgs) -> anyhow::Result<ExitCode> {
 
 fn cmd_load(a: &args::LoadArgs) -> anyhow::Result<ExitCode> {
     if a.common.history.is_empty() {
-        return Err(Bad::new("expected at least one --history PATH (activity files, a folder, or a Strava export)").into());
+        return Err(Bad::new(
+            "expected at least one --history PATH (activity files, a folder, or a Strava export)",
+        )
+        .into());
     }
     let profile = input::load_profile(a.common.profile.as_deref())?;
     let loaded = input::load(&a.common, &[], &profile)?;
@@ -196,7 +222,10 @@ fn cmd_load(a: &args::LoadArgs) -> anyhow::Result<ExitCode> {
     let days = kneadtime_domain::load::series(&loaded.season.sessions);
     let weeks = report::weeks(&loaded.season, &days);
     // The plan from today, for the massages marked on the chart.
-    let req = kneadtime_domain::PlanRequest { from: Some(loaded.today), ..Default::default() };
+    let req = kneadtime_domain::PlanRequest {
+        from: Some(loaded.today),
+        ..Default::default()
+    };
     let plan = plan(&loaded.season, &req);
     if let Some(path) = &a.chart {
         let svg = chart::load_svg(
@@ -210,7 +239,9 @@ fn cmd_load(a: &args::LoadArgs) -> anyhow::Result<ExitCode> {
         write_out(Some(path), &svg)?;
     }
     let text = match a.format {
-        CheckFormat::Json => serde_json::to_string_pretty(&report::load_json(history, &weeks))? + "\n",
+        CheckFormat::Json => {
+            serde_json::to_string_pretty(&report::load_json(history, &weeks))? + "\n"
+        }
         CheckFormat::Table => report::load_table(history, &weeks, a.chart.as_deref()),
     };
     write_out(None, &text)?;
@@ -223,7 +254,11 @@ fn cmd_next(a: &PlanArgs) -> anyhow::Result<ExitCode> {
     let text = match a.format {
         Format::Json => serde_json::to_string_pretty(&answer)? + "\n",
         Format::Table | Format::Md => render::next_table(&answer, paint_for_stdout()),
-        Format::Ics => return Err(Bad::new("--format ics is for `plan`; `next` prints table, md or json").into()),
+        Format::Ics => {
+            return Err(
+                Bad::new("--format ics is for `plan`; `next` prints table, md or json").into(),
+            );
+        }
     };
     write_out(a.out.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
@@ -239,10 +274,17 @@ fn write_out(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
             out.flush()?;
         }
         Some(p) => {
-            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "out".into());
             let tmp = dir.join(format!(".{name}.kneadtime-tmp"));
-            std::fs::write(&tmp, text).map_err(|e| Bad::new(format!("{}: cannot write: {e}", p.display())))?;
+            std::fs::write(&tmp, text)
+                .map_err(|e| Bad::new(format!("{}: cannot write: {e}", p.display())))?;
             std::fs::rename(&tmp, p).map_err(|e| {
                 let _ = std::fs::remove_file(&tmp);
                 Bad::new(format!("{}: cannot write: {e}", p.display()))

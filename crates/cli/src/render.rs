@@ -16,7 +16,11 @@ pub struct Paint(pub bool);
 
 impl Paint {
     fn wrap(self, code: &str, s: &str) -> String {
-        if self.0 { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
     fn bold(self, s: &str) -> String {
         self.wrap("1", s)
@@ -65,25 +69,38 @@ pub fn wrap(text: &str, indent: usize, width: usize) -> String {
     out
 }
 
-
 pub fn plan_table(plan: &Plan, zone: &str, show_price: bool, paint: Paint) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
         "{}",
-        paint.bold(&format!("Massage plan {} to {} ({zone})", plan.from, plan.to))
+        paint.bold(&format!(
+            "Massage plan {} to {} ({zone})",
+            plan.from, plan.to
+        ))
     );
     if !plan.races.is_empty() {
         let _ = writeln!(o, "Races:");
         for r in &plan.races {
-            let _ = writeln!(o, "  {}", race_line(&r.date, &r.name, r.distance_km, r.priority));
+            let _ = writeln!(
+                o,
+                "  {}",
+                race_line(&r.date, &r.name, r.distance_km, r.priority)
+            );
         }
     }
     let _ = writeln!(o);
     if plan.massages.is_empty() {
         let _ = writeln!(o, "No massage to propose in this range.");
     } else {
-        let _ = writeln!(o, "{}", paint.bold(&format!("{:<11} {:<15} {:<9} {:>4}", "Date", "Kind", "Pressure", "Min")));
+        let _ = writeln!(
+            o,
+            "{}",
+            paint.bold(&format!(
+                "{:<11} {:<15} {:<9} {:>4}",
+                "Date", "Kind", "Pressure", "Min"
+            ))
+        );
         for m in &plan.massages {
             o.push_str(&massage_row(m, show_price, paint));
         }
@@ -100,7 +117,11 @@ pub fn plan_table(plan: &Plan, zone: &str, show_price: bool, paint: Paint) -> St
         o.push_str(&findings_table(&plan.findings, paint));
     }
     if show_price {
-        let _ = writeln!(o, "\nTotal at the profile's prices: {:.2}", plan.total_price);
+        let _ = writeln!(
+            o,
+            "\nTotal at the profile's prices: {:.2}",
+            plan.total_price
+        );
     }
     if !plan.notes.is_empty() {
         let _ = writeln!(o);
@@ -109,12 +130,20 @@ pub fn plan_table(plan: &Plan, zone: &str, show_price: bool, paint: Paint) -> St
         }
     }
     if !plan.unclassified.is_empty() {
-        let _ = writeln!(o, "\n{}", paint.bold("Counted as easy (title not understood)"));
+        let _ = writeln!(
+            o,
+            "\n{}",
+            paint.bold("Counted as easy (title not understood)")
+        );
         for u in plan.unclassified.iter().take(20) {
             let _ = writeln!(o, "  {}  {}", u.date, truncate(&u.title, WIDTH - 14));
         }
         if plan.unclassified.len() > 20 {
-            let _ = writeln!(o, "  … and {} more (see --format json)", plan.unclassified.len() - 20);
+            let _ = writeln!(
+                o,
+                "  … and {} more (see --format json)",
+                plan.unclassified.len() - 20
+            );
         }
     }
     o
@@ -171,7 +200,12 @@ pub fn findings_table(findings: &[Finding], paint: Paint) -> String {
     o
 }
 
-pub fn check_table(findings: &[Finding], bookings: usize, assumed: &[jiff::civil::Date], paint: Paint) -> String {
+pub fn check_table(
+    findings: &[Finding],
+    bookings: usize,
+    assumed: &[jiff::civil::Date],
+    paint: Paint,
+) -> String {
     let mut o = String::new();
     let assumed_note = |o: &mut String| {
         if !assumed.is_empty() {
@@ -186,10 +220,20 @@ pub fn check_table(findings: &[Finding], bookings: usize, assumed: &[jiff::civil
             ));
         }
     };
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
-    let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
     if findings.is_empty() {
-        let _ = writeln!(o, "All {bookings} booked massage{} fit the rules.", if bookings == 1 { "" } else { "s" });
+        let _ = writeln!(
+            o,
+            "All {bookings} booked massage{} fit the rules.",
+            if bookings == 1 { "" } else { "s" }
+        );
         assumed_note(&mut o);
         return o;
     }
@@ -212,7 +256,11 @@ pub fn plan_markdown(plan: &Plan, zone: &str) -> String {
     if !plan.races.is_empty() {
         let _ = writeln!(o, "## Races\n");
         for r in &plan.races {
-            let _ = writeln!(o, "- {}", race_line(&r.date, &r.name, r.distance_km, r.priority));
+            let _ = writeln!(
+                o,
+                "- {}",
+                race_line(&r.date, &r.name, r.distance_km, r.priority)
+            );
         }
         let _ = writeln!(o);
     }
@@ -241,7 +289,14 @@ pub fn plan_markdown(plan: &Plan, zone: &str) -> String {
     if !plan.findings.is_empty() {
         let _ = writeln!(o, "\n## Findings\n");
         for f in &plan.findings {
-            let _ = writeln!(o, "- {} **{}** `{}`: {}", f.date, f.severity.as_str(), f.rule, f.message);
+            let _ = writeln!(
+                o,
+                "- {} **{}** `{}`: {}",
+                f.date,
+                f.severity.as_str(),
+                f.rule,
+                f.message
+            );
         }
     }
     for n in &plan.notes {
@@ -258,11 +313,19 @@ pub fn plan_markdown(plan: &Plan, zone: &str) -> String {
 
 pub fn next_table(a: &NextAnswer, paint: Paint) -> String {
     let mut o = String::new();
-    o.push_str(&wrap(&paint.bold(&a.summary), 0, WIDTH + if paint.0 { 8 } else { 0 }));
+    o.push_str(&wrap(
+        &paint.bold(&a.summary),
+        0,
+        WIDTH + if paint.0 { 8 } else { 0 },
+    ));
     if !a.not_today.is_empty() {
         let _ = writeln!(o, "\nWhy not today ({}):", a.today);
         for f in &a.not_today {
-            o.push_str(&wrap(&format!("- {} ({}): {}", f.rule, f.severity.as_str(), f.message), 2, WIDTH));
+            o.push_str(&wrap(
+                &format!("- {} ({}): {}", f.rule, f.severity.as_str(), f.message),
+                2,
+                WIDTH,
+            ));
         }
     }
     if let Some(m) = &a.meanwhile {

@@ -48,8 +48,18 @@ pub fn weeks(season: &Season, days: &[Day]) -> Vec<WeekRow> {
 }
 
 pub fn load_json(h: &History, weeks: &[WeekRow]) -> serde_json::Value {
-    let failed: Vec<_> = h.report.failed.iter().map(|f| serde_json::json!({ "file": f.file, "error": f.error })).collect();
-    let skipped: Vec<_> = h.report.skipped.iter().map(|f| serde_json::json!({ "file": f.file, "reason": f.error })).collect();
+    let failed: Vec<_> = h
+        .report
+        .failed
+        .iter()
+        .map(|f| serde_json::json!({ "file": f.file, "error": f.error }))
+        .collect();
+    let skipped: Vec<_> = h
+        .report
+        .skipped
+        .iter()
+        .map(|f| serde_json::json!({ "file": f.file, "reason": f.error }))
+        .collect();
     serde_json::json!({
         "imported": h.report.activities.len(),
         "duplicates": h.report.duplicates,
@@ -83,11 +93,21 @@ pub fn load_table(h: &History, weeks: &[WeekRow], chart: Option<&Path>) -> Strin
         let _ = writeln!(o, "  note: {n}");
     }
     let _ = writeln!(o);
-    let _ = writeln!(o, "{:<11} {:>4} {:>7} {:>6} {:>8} {:>8} {:>6}  {}", "Week of", "Sess", "km", "Load", "Fitness", "Fatigue", "Form", "Phase");
+    let _ = writeln!(
+        o,
+        "{:<11} {:>4} {:>7} {:>6} {:>8} {:>8} {:>6}  Phase",
+        "Week of", "Sess", "km", "Load", "Fitness", "Fatigue", "Form"
+    );
     let mut quiet = 0usize;
     let flush = |o: &mut String, quiet: &mut usize| {
         if *quiet > 0 {
-            let _ = writeln!(o, "{:<11} … {} quiet week{} …", "", quiet, if *quiet == 1 { "" } else { "s" });
+            let _ = writeln!(
+                o,
+                "{:<11} … {} quiet week{} …",
+                "",
+                quiet,
+                if *quiet == 1 { "" } else { "s" }
+            );
             *quiet = 0;
         }
     };

@@ -32,14 +32,23 @@ fn stderr(o: &Output) -> String {
 }
 
 fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("JSON on stdout ({e}): {}", stdout(o)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("JSON on stdout ({e}): {}", stdout(o)))
 }
 
 const TODAY: &str = "2026-12-01";
 
 fn plan_json(file: &str, extra: &[&str]) -> serde_json::Value {
     let f = example(file);
-    let mut args = vec!["plan", "--calendar", &f, "--today", TODAY, "--format", "json"];
+    let mut args = vec![
+        "plan",
+        "--calendar",
+        &f,
+        "--today",
+        TODAY,
+        "--format",
+        "json",
+    ];
     args.extend_from_slice(extra);
     let o = run(&args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -63,7 +72,10 @@ fn the_marathon_plan_has_what_a_runner_expects() {
     let plan = plan_json("marathon-18-weeks.ics", &[]);
     let massages = plan["massages"].as_array().unwrap();
     let find = |kind: &str, race: &str| {
-        massages.iter().find(|m| m["kind"] == kind && m["race"]["date"] == race).unwrap_or_else(|| panic!("{kind} for {race}"))
+        massages
+            .iter()
+            .find(|m| m["kind"] == kind && m["race"]["date"] == race)
+            .unwrap_or_else(|| panic!("{kind} for {race}"))
     };
     let pre = find("pre_event", "2027-04-25");
     assert_eq!(pre["date"], "2027-04-20", "five days before the marathon");
@@ -73,30 +85,58 @@ fn the_marathon_plan_has_what_a_runner_expects() {
     assert_eq!(post["date"], "2027-04-27", "two days after");
     find("post_event", "2027-03-28");
     assert!(massages.iter().any(|m| m["kind"] == "recovery_phase"));
-    assert!(massages.iter().filter(|m| m["kind"] == "maintenance").count() >= 4);
+    assert!(
+        massages
+            .iter()
+            .filter(|m| m["kind"] == "maintenance")
+            .count()
+            >= 4
+    );
     for m in massages {
         assert!(!m["why"].as_str().unwrap().is_empty());
         assert!(!m["focus"].as_array().unwrap().is_empty());
         assert!(!m["rules"].as_array().unwrap().is_empty());
     }
-    assert_eq!(plan["findings"].as_array().unwrap().len(), 0, "{:#}", plan["findings"]);
+    assert_eq!(
+        plan["findings"].as_array().unwrap().len(),
+        0,
+        "{:#}",
+        plan["findings"]
+    );
 }
 
 #[test]
 fn a_session_budget_keeps_the_most_valuable_and_says_what_was_dropped() {
     let plan = plan_json("marathon-18-weeks.ics", &["--budget", "3"]);
-    let kinds: Vec<&str> = plan["massages"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = plan["massages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds.len(), 3);
     assert!(kinds.contains(&"post_event"), "{kinds:?}");
     let dropped = plan["dropped"].as_array().unwrap();
     assert!(!dropped.is_empty());
-    assert!(dropped.iter().all(|d| d["why"].as_str().unwrap().contains("over budget")));
+    assert!(
+        dropped
+            .iter()
+            .all(|d| d["why"].as_str().unwrap().contains("over budget"))
+    );
 }
 
 #[test]
 fn a_money_budget_is_never_exceeded() {
-    let plan = plan_json("marathon-18-weeks.ics", &["--money", "200", "--price", "maintenance=60"]);
-    let spent: f64 = plan["massages"].as_array().unwrap().iter().map(|m| m["price"].as_f64().unwrap()).sum();
+    let plan = plan_json(
+        "marathon-18-weeks.ics",
+        &["--money", "200", "--price", "maintenance=60"],
+    );
+    let spent: f64 = plan["massages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["price"].as_f64().unwrap())
+        .sum();
     assert!(spent <= 200.0 && spent > 0.0, "{spent}");
     assert_eq!(plan["total_price"].as_f64().unwrap(), spent);
 }
@@ -106,7 +146,13 @@ fn unavailable_weekdays_are_never_used() {
     let plan = plan_json("marathon-18-weeks.ics", &["--unavailable", "fri,mon"]);
     for m in plan["massages"].as_array().unwrap() {
         let d: jiff::civil::Date = m["date"].as_str().unwrap().parse().unwrap();
-        assert!(!matches!(d.weekday(), jiff::civil::Weekday::Friday | jiff::civil::Weekday::Monday), "{m}");
+        assert!(
+            !matches!(
+                d.weekday(),
+                jiff::civil::Weekday::Friday | jiff::civil::Weekday::Monday
+            ),
+            "{m}"
+        );
     }
 }
 
@@ -115,18 +161,49 @@ fn the_ics_export_reimports_and_checks_clean() {
     let dir = tempdir();
     let out = dir.join("plan.ics");
     let cal = example("marathon-18-weeks.ics");
-    let o = run(&["plan", "--calendar", &cal, "--today", TODAY, "--format", "ics", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "plan",
+        "--calendar",
+        &cal,
+        "--today",
+        TODAY,
+        "--format",
+        "ics",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.contains("BEGIN:VALARM"), "a reminder the day before");
-    let back = kneadtime_import::parse_ics(&text, "plan.ics", jiff::tz::TimeZone::get("Europe/London").ok().as_ref()).unwrap();
+    let back = kneadtime_import::parse_ics(
+        &text,
+        "plan.ics",
+        jiff::tz::TimeZone::get("Europe/London").ok().as_ref(),
+    )
+    .unwrap();
     let plan = plan_json("marathon-18-weeks.ics", &[]);
     let dates: Vec<String> = back.entries.iter().map(|e| e.date.to_string()).collect();
-    let planned: Vec<String> = plan["massages"].as_array().unwrap().iter().map(|m| m["date"].as_str().unwrap().to_string()).collect();
+    let planned: Vec<String> = plan["massages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["date"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(dates, planned);
-    assert!(back.entries.iter().all(|e| e.description.contains("Focus:")), "the why travels in DESCRIPTION");
+    assert!(
+        back.entries
+            .iter()
+            .all(|e| e.description.contains("Focus:")),
+        "the why travels in DESCRIPTION"
+    );
     // The planner's own plan, booked as is, breaks no error rule.
-    let o = run(&["check", "--calendar", &cal, "--bookings", out.to_str().unwrap()]);
+    let o = run(&[
+        "check",
+        "--calendar",
+        &cal,
+        "--bookings",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 }
 
@@ -134,10 +211,23 @@ fn the_ics_export_reimports_and_checks_clean() {
 fn uids_stay_the_same_when_the_plan_is_made_later() {
     let cal = example("marathon-18-weeks.ics");
     let uids = |from: &str| {
-        let o = run(&["plan", "--calendar", &cal, "--today", TODAY, "--from", from, "--format", "ics"]);
+        let o = run(&[
+            "plan",
+            "--calendar",
+            &cal,
+            "--today",
+            TODAY,
+            "--from",
+            from,
+            "--format",
+            "ics",
+        ]);
         assert_eq!(o.status.code(), Some(0));
-        let mut v: Vec<String> =
-            stdout(&o).lines().filter(|l| l.starts_with("UID:")).map(|l| l.trim().to_string()).collect();
+        let mut v: Vec<String> = stdout(&o)
+            .lines()
+            .filter(|l| l.starts_with("UID:"))
+            .map(|l| l.trim().to_string())
+            .collect();
         v.sort();
         v
     };
@@ -153,25 +243,50 @@ fn uids_stay_the_same_when_the_plan_is_made_later() {
 fn check_reports_errors_with_exit_1_and_suggestions() {
     let cal = example("marathon-18-weeks.ics");
     let bookings = example("bookings.csv");
-    let o = run(&["check", "--calendar", &cal, "--bookings", &bookings, "--format", "json"]);
+    let o = run(&[
+        "check",
+        "--calendar",
+        &cal,
+        "--bookings",
+        &bookings,
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let v = json(&o);
     let findings = v["findings"].as_array().unwrap();
-    let eve = findings.iter().find(|f| f["rule"] == "race-eve").expect("race eve booking found");
+    let eve = findings
+        .iter()
+        .find(|f| f["rule"] == "race-eve")
+        .expect("race eve booking found");
     assert_eq!(eve["severity"], "error");
     assert_eq!(eve["date"], "2027-04-24");
     assert_eq!(eve["suggestion"], "2027-04-22");
     assert!(eve["advice"].as_str().unwrap().contains("shakeout"));
-    let after = findings.iter().find(|f| f["rule"] == "post-race-too-soon").unwrap();
+    let after = findings
+        .iter()
+        .find(|f| f["rule"] == "post-race-too-soon")
+        .unwrap();
     assert_eq!(after["suggestion"], "2027-04-27");
     // Two bookings name no pressure: the runner is told they were judged as moderate.
-    assert_eq!(v["pressure_assumed_moderate"], serde_json::json!(["2027-01-15", "2027-04-26"]));
+    assert_eq!(
+        v["pressure_assumed_moderate"],
+        serde_json::json!(["2027-01-15", "2027-04-26"])
+    );
 }
 
 #[test]
 fn next_says_wait_on_race_eve() {
     let cal = example("marathon-18-weeks.ics");
-    let o = run(&["next", "--calendar", &cal, "--today", "2027-04-24", "--format", "json"]);
+    let o = run(&[
+        "next",
+        "--calendar",
+        &cal,
+        "--today",
+        "2027-04-24",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let v = json(&o);
     assert_eq!(v["earliest_good_day"], "2027-04-27");
@@ -185,14 +300,26 @@ fn the_table_fits_80_columns_and_has_no_colour_when_piped() {
     for f in ["marathon-18-weeks.ics", "10k-10-weeks.csv"] {
         let cal = example(f);
         let o = Command::new(env!("CARGO_BIN_EXE_kneadtime"))
-            .args(["plan", "--calendar", &cal, "--today", TODAY, "--budget", "5"])
+            .args([
+                "plan",
+                "--calendar",
+                &cal,
+                "--today",
+                TODAY,
+                "--budget",
+                "5",
+            ])
             .env_remove("NO_COLOR")
             .output()
             .unwrap();
         let text = stdout(&o);
         assert!(!text.contains('\x1b'), "no escape codes in a pipe");
         for line in text.lines() {
-            assert!(line.chars().count() <= 80, "{} columns: {line}", line.chars().count());
+            assert!(
+                line.chars().count() <= 80,
+                "{} columns: {line}",
+                line.chars().count()
+            );
         }
     }
 }
@@ -200,7 +327,15 @@ fn the_table_fits_80_columns_and_has_no_colour_when_piped() {
 #[test]
 fn markdown_output_is_a_table() {
     let cal = example("10k-10-weeks.csv");
-    let o = run(&["plan", "--calendar", &cal, "--today", TODAY, "--format", "md"]);
+    let o = run(&[
+        "plan",
+        "--calendar",
+        &cal,
+        "--today",
+        TODAY,
+        "--format",
+        "md",
+    ]);
     assert!(stdout(&o).contains("| Date | Kind | Pressure | Minutes | Focus | Why |"));
 }
 
@@ -210,19 +345,95 @@ fn bad_input_is_one_clear_line_and_exit_2() {
     let bad_csv = dir.join("bad.csv");
     std::fs::write(&bad_csv, "date,title\n2027-01-01,Easy\n25/04/2027,Race\n").unwrap();
     let bad_profile = dir.join("p.toml");
-    std::fs::write(&bad_profile, "[windows]\npre_event_min_days = 3\npre_evnt_max = 6\n").unwrap();
+    std::fs::write(
+        &bad_profile,
+        "[windows]\npre_event_min_days = 3\npre_evnt_max = 6\n",
+    )
+    .unwrap();
     let cal = example("10k-10-weeks.csv");
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec!["plan".into(), "--calendar".into(), bad_csv.display().to_string()], "bad.csv:3: field \"date\": expected a date"),
-        (vec!["plan".into(), "--calendar".into(), realdata().join("ics_bad_double_semicolon_param.ics").display().to_string()], "ics_bad_double_semicolon_param.ics:4:"),
-        (vec!["plan".into(), "--calendar".into(), "/no/such/file.ics".into()], "/no/such/file.ics"),
-        (vec!["plan".into(), "--calendar".into(), cal.clone(), "--race".into(), "2027-06-13:11 furlongs".into()], "--race"),
-        (vec!["plan".into(), "--calendar".into(), cal.clone(), "--tz".into(), "Mars/Olympus".into()], "--tz"),
-        (vec!["plan".into(), "--calendar".into(), cal.clone(), "--profile".into(), bad_profile.display().to_string()], "p.toml:3: unknown field `pre_evnt_max`"),
-        (vec!["plan".into(), "--calendar".into(), cal.clone(), "--unavailable".into(), "someday".into()], "--unavailable"),
-        (vec!["plan".into(), "--calendar".into(), cal.clone(), "--price".into(), "massage=10".into()], "--price"),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                bad_csv.display().to_string(),
+            ],
+            "bad.csv:3: field \"date\": expected a date",
+        ),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                realdata()
+                    .join("ics_bad_double_semicolon_param.ics")
+                    .display()
+                    .to_string(),
+            ],
+            "ics_bad_double_semicolon_param.ics:4:",
+        ),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                "/no/such/file.ics".into(),
+            ],
+            "/no/such/file.ics",
+        ),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                cal.clone(),
+                "--race".into(),
+                "2027-06-13:11 furlongs".into(),
+            ],
+            "--race",
+        ),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                cal.clone(),
+                "--tz".into(),
+                "Mars/Olympus".into(),
+            ],
+            "--tz",
+        ),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                cal.clone(),
+                "--profile".into(),
+                bad_profile.display().to_string(),
+            ],
+            "p.toml:3: unknown field `pre_evnt_max`",
+        ),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                cal.clone(),
+                "--unavailable".into(),
+                "someday".into(),
+            ],
+            "--unavailable",
+        ),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                cal.clone(),
+                "--price".into(),
+                "massage=10".into(),
+            ],
+            "--price",
+        ),
         (vec!["plan".into()], "expected a training calendar"),
-        (vec!["explain".into(), "no-such-rule".into()], "unknown rule"),
+        (
+            vec!["explain".into(), "no-such-rule".into()],
+            "unknown rule",
+        ),
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -240,7 +451,15 @@ fn a_failed_write_leaves_no_half_written_file() {
     let dir = tempdir();
     let out = dir.join("missing-dir/plan.ics");
     let cal = example("10k-10-weeks.csv");
-    let o = run(&["plan", "--calendar", &cal, "--format", "ics", "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "plan",
+        "--calendar",
+        &cal,
+        "--format",
+        "ics",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
 }
@@ -249,12 +468,35 @@ fn a_failed_write_leaves_no_half_written_file() {
 fn an_empty_calendar_still_gets_a_useful_answer() {
     let dir = tempdir();
     let empty = dir.join("empty.ics");
-    std::fs::write(&empty, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n").unwrap();
-    let o = run(&["plan", "--calendar", empty.to_str().unwrap(), "--today", TODAY, "--format", "json", "--tz", "UTC"]);
+    std::fs::write(
+        &empty,
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "plan",
+        "--calendar",
+        empty.to_str().unwrap(),
+        "--today",
+        TODAY,
+        "--format",
+        "json",
+        "--tz",
+        "UTC",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = json(&o);
-    assert!(!v["massages"].as_array().unwrap().is_empty(), "maintenance only");
-    assert!(v["massages"].as_array().unwrap().iter().all(|m| m["kind"] == "maintenance"));
+    assert!(
+        !v["massages"].as_array().unwrap().is_empty(),
+        "maintenance only"
+    );
+    assert!(
+        v["massages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["kind"] == "maintenance")
+    );
     let notes = v["notes"].to_string();
     assert!(notes.contains("No race"), "{notes}");
 }
@@ -269,12 +511,23 @@ fn every_real_calendar_file_plans_or_fails_cleanly() {
             continue;
         }
         tried += 1;
-        let o = run(&["plan", "--calendar", path.to_str().unwrap(), "--today", TODAY, "--tz", "Europe/London"]);
+        let o = run(&[
+            "plan",
+            "--calendar",
+            path.to_str().unwrap(),
+            "--today",
+            TODAY,
+            "--tz",
+            "Europe/London",
+        ]);
         match o.status.code() {
             Some(0) => assert!(stdout(&o).contains("Massage plan"), "{name}"),
             Some(2) => {
                 let err = stderr(&o);
-                assert!(err.contains(&name) && err.trim().lines().count() == 1, "{name}: {err}");
+                assert!(
+                    err.contains(&name) && err.trim().lines().count() == 1,
+                    "{name}: {err}"
+                );
             }
             other => panic!("{name}: exit {other:?}: {}", stderr(&o)),
         }
@@ -297,7 +550,11 @@ fn explain_and_profile_show() {
 fn tempdir() -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!("kneadtime-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let d = std::env::temp_dir().join(format!(
+        "kneadtime-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     std::fs::create_dir_all(&d).unwrap();
     d
 }

@@ -13,19 +13,32 @@ fn realdata() -> PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kneadtime")).args(args).env("NO_COLOR", "1").output().expect("runs")
+    Command::new(env!("CARGO_BIN_EXE_kneadtime"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
 }
 
 fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
 }
 
 /// A folder with the real activity files (good and bad) copied in.
 fn history_dir() -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!("kneadtime-hist-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let d = std::env::temp_dir().join(format!(
+        "kneadtime-hist-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     std::fs::create_dir_all(&d).unwrap();
     for e in std::fs::read_dir(realdata()).unwrap() {
         let p = e.unwrap().path();
@@ -43,21 +56,55 @@ fn history_dir() -> PathBuf {
 #[test]
 fn load_imports_the_real_files_and_reports_the_bad_ones() {
     let dir = history_dir();
-    let o = run(&["load", "--history", dir.to_str().unwrap(), "--format", "json", "--tz", "UTC"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&[
+        "load",
+        "--history",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+        "--tz",
+        "UTC",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v = json(&o);
     let imported = v["imported"].as_u64().unwrap();
     assert!(imported >= 15, "most real files are activities: {imported}");
     let failed = v["failed"].as_array().unwrap();
     let names: Vec<&str> = failed.iter().map(|f| f["file"].as_str().unwrap()).collect();
-    assert!(names.iter().any(|n| n.contains("tcx_bad_malformed_no_root")), "{names:?}");
-    assert!(failed.iter().all(|f| !f["error"].as_str().unwrap().is_empty()));
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("tcx_bad_malformed_no_root")),
+        "{names:?}"
+    );
+    assert!(
+        failed
+            .iter()
+            .all(|f| !f["error"].as_str().unwrap().is_empty())
+    );
     let skipped = v["skipped"].to_string();
-    assert!(skipped.contains("fit_planned_workout") && skipped.contains("fit_monitoring"), "{skipped}");
+    assert!(
+        skipped.contains("fit_planned_workout") && skipped.contains("fit_monitoring"),
+        "{skipped}"
+    );
     let weeks = v["weeks"].as_array().unwrap();
     assert!(!weeks.is_empty());
     for w in weeks {
-        for k in ["week_start", "sessions", "distance_km", "load", "fitness", "fatigue", "form", "phase"] {
+        for k in [
+            "week_start",
+            "sessions",
+            "distance_km",
+            "load",
+            "fitness",
+            "fatigue",
+            "form",
+            "phase",
+        ] {
             assert!(!w[k].is_null(), "{k} in {w}");
         }
     }
@@ -68,8 +115,21 @@ fn load_imports_the_real_files_and_reports_the_bad_ones() {
 fn load_writes_a_chart() {
     let dir = history_dir();
     let svg = dir.join("load.svg");
-    let o = run(&["load", "--history", dir.to_str().unwrap(), "--chart", svg.to_str().unwrap(), "--tz", "UTC"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&[
+        "load",
+        "--history",
+        dir.to_str().unwrap(),
+        "--chart",
+        svg.to_str().unwrap(),
+        "--tz",
+        "UTC",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"));
     assert!(text.contains("polyline"), "fitness and fatigue lines");
@@ -82,12 +142,36 @@ fn plan_takes_history_and_a_calendar_together() {
     let dir = history_dir();
     let cal = root().join("examples/marathon-18-weeks.ics");
     let o = run(&[
-        "plan", "--history", dir.to_str().unwrap(), "--calendar", cal.to_str().unwrap(), "--today", "2026-12-01", "--format", "json",
+        "plan",
+        "--history",
+        dir.to_str().unwrap(),
+        "--calendar",
+        cal.to_str().unwrap(),
+        "--today",
+        "2026-12-01",
+        "--format",
+        "json",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v = json(&o);
-    assert!(v["notes"][0].as_str().unwrap().starts_with("Recorded history"));
-    assert!(v["massages"].as_array().unwrap().iter().any(|m| m["kind"] == "pre_event"));
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Recorded history")
+    );
+    assert!(
+        v["massages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "pre_event")
+    );
 }
 
 #[test]

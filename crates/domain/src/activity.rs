@@ -98,7 +98,7 @@ impl Activity {
 
     /// Adds `seconds` at heart rate `bpm` to the histogram.
     pub fn add_hr(&mut self, bpm: f64, seconds: f64) {
-        if !(bpm.is_finite() && seconds.is_finite()) || !(25.0..=250.0).contains(&bpm) || seconds <= 0.0 {
+        if !(seconds.is_finite() && (25.0..=250.0).contains(&bpm)) || seconds <= 0.0 {
             return;
         }
         if self.hr_seconds.is_empty() {

@@ -26,8 +26,12 @@ impl Budget {
                 "over budget: {n} session{} allowed, and the ones kept are worth more (this one: value {value})",
                 if n == 1 { "" } else { "s" }
             ),
-            (None, Some(m)) => format!("over budget: {m:.2} to spend; this one costs {price:.2} for value {value}, less than the sessions kept"),
-            _ => format!("over budget: the sessions kept are worth more (this one: value {value}, price {price:.2})"),
+            (None, Some(m)) => format!(
+                "over budget: {m:.2} to spend; this one costs {price:.2} for value {value}, less than the sessions kept"
+            ),
+            _ => format!(
+                "over budget: the sessions kept are worth more (this one: value {value}, price {price:.2})"
+            ),
         }
     }
 }
@@ -47,7 +51,11 @@ pub fn select(items: &[(u32, f64, Date)], budget: &Budget) -> BTreeSet<usize> {
 }
 
 fn cents(x: f64) -> u64 {
-    if x.is_finite() && x > 0.0 { (x * 100.0).round() as u64 } else { 0 }
+    if x.is_finite() && x > 0.0 {
+        (x * 100.0).round() as u64
+    } else {
+        0
+    }
 }
 
 fn knapsack(items: &[(u32, f64, Date)], money: f64) -> BTreeSet<usize> {
@@ -58,7 +66,12 @@ fn knapsack(items: &[(u32, f64, Date)], money: f64) -> BTreeSet<usize> {
     }
     // Work in units of the greatest common divisor of the prices, so a budget of 500.00
     // with prices in whole units needs 500 cells, not 50,000.
-    let g = items.iter().map(|i| cents(i.1)).filter(|c| *c > 0).fold(0, gcd).max(1);
+    let g = items
+        .iter()
+        .map(|i| cents(i.1))
+        .filter(|c| *c > 0)
+        .fold(0, gcd)
+        .max(1);
     let cap = (cap / g) as usize;
     let n = items.len();
     // best[c] = greatest value with cost exactly at most c; take[i][c] remembers choices.
@@ -128,29 +141,72 @@ mod tests {
 
     #[test]
     fn a_session_budget_keeps_the_most_valuable() {
-        let items = [(4, 65.0, date(2027, 1, 5)), (10, 65.0, date(2027, 2, 1)), (6, 50.0, date(2027, 1, 27))];
-        let keep = select(&items, &Budget { sessions: Some(2), money: None });
+        let items = [
+            (4, 65.0, date(2027, 1, 5)),
+            (10, 65.0, date(2027, 2, 1)),
+            (6, 50.0, date(2027, 1, 27)),
+        ];
+        let keep = select(
+            &items,
+            &Budget {
+                sessions: Some(2),
+                money: None,
+            },
+        );
         assert_eq!(keep, BTreeSet::from([1, 2]));
     }
 
     #[test]
     fn a_money_budget_maximises_value_not_count() {
         // 100 to spend: one 10-value session at 70 beats two cheap 4-value ones at 45.
-        let items = [(4, 45.0, date(2027, 1, 5)), (4, 45.0, date(2027, 1, 20)), (10, 70.0, date(2027, 2, 1))];
-        let keep = select(&items, &Budget { sessions: None, money: Some(100.0) });
+        let items = [
+            (4, 45.0, date(2027, 1, 5)),
+            (4, 45.0, date(2027, 1, 20)),
+            (10, 70.0, date(2027, 2, 1)),
+        ];
+        let keep = select(
+            &items,
+            &Budget {
+                sessions: None,
+                money: Some(100.0),
+            },
+        );
         assert_eq!(keep, BTreeSet::from([2]));
-        let keep = select(&items, &Budget { sessions: None, money: Some(150.0) });
+        let keep = select(
+            &items,
+            &Budget {
+                sessions: None,
+                money: Some(150.0),
+            },
+        );
         assert_eq!(keep.len(), 2);
         assert!(keep.contains(&2));
-        let keep = select(&items, &Budget { sessions: None, money: Some(160.0) });
+        let keep = select(
+            &items,
+            &Budget {
+                sessions: None,
+                money: Some(160.0),
+            },
+        );
         assert_eq!(keep.len(), 3, "everything fits exactly");
     }
 
     #[test]
     fn equal_values_are_spread_out() {
         let d = |m, day| date(2027, m, day);
-        let items = [(7, 1.0, d(1, 1)), (7, 1.0, d(1, 15)), (7, 1.0, d(1, 29)), (7, 1.0, d(2, 12))];
-        let keep = select(&items, &Budget { sessions: Some(2), money: None });
+        let items = [
+            (7, 1.0, d(1, 1)),
+            (7, 1.0, d(1, 15)),
+            (7, 1.0, d(1, 29)),
+            (7, 1.0, d(2, 12)),
+        ];
+        let keep = select(
+            &items,
+            &Budget {
+                sessions: Some(2),
+                money: None,
+            },
+        );
         assert_eq!(keep, BTreeSet::from([0, 3]));
     }
 }

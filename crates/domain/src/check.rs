@@ -22,7 +22,8 @@ impl Booking {
     /// pressure and kind come from its words when they say, the title first (a
     /// description may mention other kinds, pressures or rule names in passing).
     pub fn from_entry(e: &Entry) -> Booking {
-        let pressure = Pressure::from_words(&e.title).or_else(|| Pressure::from_words(&e.description));
+        let pressure =
+            Pressure::from_words(&e.title).or_else(|| Pressure::from_words(&e.description));
         Booking {
             massage: Massage {
                 date: e.date,
@@ -40,9 +41,19 @@ impl Booking {
 pub fn kind_from_words(text: &str) -> Option<Kind> {
     let t = text.to_lowercase().replace(['-', '_'], " ");
     let has = |p: &str| t.contains(p);
-    if has("pre race") || has("pre event") || has("prerace") || has("pre marathon") || has("pre competition") {
+    if has("pre race")
+        || has("pre event")
+        || has("prerace")
+        || has("pre marathon")
+        || has("pre competition")
+    {
         Some(Kind::PreEvent)
-    } else if has("post race") || has("post event") || has("postrace") || has("post marathon") || has("post competition") {
+    } else if has("post race")
+        || has("post event")
+        || has("postrace")
+        || has("post marathon")
+        || has("post competition")
+    {
         Some(Kind::PostEvent)
     } else if has("maintenance") {
         Some(Kind::Maintenance)
@@ -84,26 +95,50 @@ pub fn check(season: &Season, bookings: &[Booking]) -> Vec<Finding> {
 /// Where to move a booking: the nearest clean date at the booked pressure within a
 /// week; failing that, a lighter pressure (on the same day if that is enough).
 fn suggest(season: &Season, m: &Massage) -> (Option<Date>, Option<String>) {
-    let near = nearest_clean(season, m).filter(|d| crate::season::days_between(m.date, *d).abs() <= 7);
+    let near =
+        nearest_clean(season, m).filter(|d| crate::season::days_between(m.date, *d).abs() <= 7);
     if near.is_some() || m.pressure != Pressure::Deep {
         return (near.or_else(|| nearest_clean(season, m)), None);
     }
-    let moderate = Massage { pressure: Pressure::Moderate, ..m.clone() };
-    if evaluate(season, &moderate).iter().all(|f| f.severity < Severity::Warning) {
-        return (None, Some("Moderate pressure instead of deep would make this date fine.".into()));
+    let moderate = Massage {
+        pressure: Pressure::Moderate,
+        ..m.clone()
+    };
+    if evaluate(season, &moderate)
+        .iter()
+        .all(|f| f.severity < Severity::Warning)
+    {
+        return (
+            None,
+            Some("Moderate pressure instead of deep would make this date fine.".into()),
+        );
     }
     match nearest_clean(season, &moderate) {
-        Some(d) => (Some(d), Some(format!("No day close by suits deep work; {d} suits moderate pressure."))),
+        Some(d) => (
+            Some(d),
+            Some(format!(
+                "No day close by suits deep work; {d} suits moderate pressure."
+            )),
+        ),
         None => (nearest_clean(season, m), None),
     }
 }
 
 /// The nearest date (earlier first on a tie) where the same massage breaks nothing.
 pub fn nearest_clean(season: &Season, m: &Massage) -> Option<Date> {
-    (1..=SUGGEST_DAYS).flat_map(|k| [-k, k]).map(|k| add_days(m.date, k)).find(|&d| {
-        let moved = Massage { date: d, start: None, ..m.clone() };
-        evaluate(season, &moved).iter().all(|f| f.severity < Severity::Warning)
-    })
+    (1..=SUGGEST_DAYS)
+        .flat_map(|k| [-k, k])
+        .map(|k| add_days(m.date, k))
+        .find(|&d| {
+            let moved = Massage {
+                date: d,
+                start: None,
+                ..m.clone()
+            };
+            evaluate(season, &moved)
+                .iter()
+                .all(|f| f.severity < Severity::Warning)
+        })
 }
 
 #[cfg(test)]
@@ -114,7 +149,10 @@ mod tests {
     #[test]
     fn words_give_the_kind() {
         assert_eq!(kind_from_words("Pre-race flush"), Some(Kind::PreEvent));
-        assert_eq!(kind_from_words("post marathon massage"), Some(Kind::PostEvent));
+        assert_eq!(
+            kind_from_words("post marathon massage"),
+            Some(Kind::PostEvent)
+        );
         assert_eq!(kind_from_words("Sports massage"), None);
     }
 

@@ -33,7 +33,10 @@ fn tokenize(s: &str) -> Text {
             words.push(w.to_string());
         }
     }
-    Text { words, quantities: quantities(&lower) }
+    Text {
+        words,
+        quantities: quantities(&lower),
+    }
 }
 
 /// Scans for numbers and what follows them.
@@ -53,7 +56,9 @@ fn quantities(s: &str) -> Vec<Quantity> {
             i += 1;
         }
         let num: String = chars[start..i].iter().collect();
-        let Ok(value) = num.trim_end_matches('.').parse::<f64>() else { continue };
+        let Ok(value) = num.trim_end_matches('.').parse::<f64>() else {
+            continue;
+        };
         if glued {
             continue;
         }
@@ -69,7 +74,9 @@ fn quantities(s: &str) -> Vec<Quantity> {
             j += 1;
         }
         let unit_start = j;
-        while j < chars.len() && (chars[j].is_alphabetic() || chars[j] == '\'' || chars[j] == '"' || chars[j] == '’') {
+        while j < chars.len()
+            && (chars[j].is_alphabetic() || chars[j] == '\'' || chars[j] == '"' || chars[j] == '’')
+        {
             j += 1;
         }
         let unit: String = chars[unit_start..j].iter().collect();
@@ -94,7 +101,11 @@ fn quantities(s: &str) -> Vec<Quantity> {
                 || rest.starts_with("pace")
                 || rest.starts_with("effort")
                 || rest.starts_with("race pace");
-            out.push(if is_pace && matches!(q, Quantity::Km(_)) { Quantity::Pace } else { q });
+            out.push(if is_pace && matches!(q, Quantity::Km(_)) {
+                Quantity::Pace
+            } else {
+                q
+            });
         }
         // A bare "x" right after a number with a space ("5 x 1 mile").
         if unit.is_empty() && j < chars.len() && (chars[j] == 'x' || chars[j] == '×') {
@@ -139,23 +150,91 @@ impl Text {
 
 const REST_WORDS: &[&str] = &["rest", "off", "nothing", "recover"];
 const HARD_WORDS: &[&str] = &[
-    "interval", "intervals", "repeats", "repeat", "reps", "tempo", "threshold", "lt", "hill", "hills",
-    "fartlek", "speed", "speedwork", "track", "vo2", "vo2max", "mp", "hmp", "tmp", "progression",
-    "cruise", "quality", "workout", "pyramid", "ladder", "yasso", "yassos", "sprints", "sprint",
-    "anaerobic", "lactate", "tt", "cv", "critical", "sweetspot",
+    "interval",
+    "intervals",
+    "repeats",
+    "repeat",
+    "reps",
+    "tempo",
+    "threshold",
+    "lt",
+    "hill",
+    "hills",
+    "fartlek",
+    "speed",
+    "speedwork",
+    "track",
+    "vo2",
+    "vo2max",
+    "mp",
+    "hmp",
+    "tmp",
+    "progression",
+    "cruise",
+    "quality",
+    "workout",
+    "pyramid",
+    "ladder",
+    "yasso",
+    "yassos",
+    "sprints",
+    "sprint",
+    "anaerobic",
+    "lactate",
+    "tt",
+    "cv",
+    "critical",
+    "sweetspot",
 ];
 const EASY_WORDS: &[&str] = &[
     "easy", "recovery", "shakeout", "shake", "jog", "base", "aerobic", "steady", "run", "running",
     "strides", "general", "gentle", "z2", "zone", "trot", "miles", "km", "mi",
 ];
 const CROSS_WORDS: &[&str] = &[
-    "bike", "biking", "cycle", "cycling", "ride", "spin", "swim", "swimming", "elliptical", "yoga",
-    "pilates", "row", "rowing", "xt", "cross", "crosstrain", "cross-train", "hike", "hiking", "ski",
-    "skiing", "aqua", "pool", "walk", "walking", "mobility", "stretch", "stretching", "paddle",
+    "bike",
+    "biking",
+    "cycle",
+    "cycling",
+    "ride",
+    "spin",
+    "swim",
+    "swimming",
+    "elliptical",
+    "yoga",
+    "pilates",
+    "row",
+    "rowing",
+    "xt",
+    "cross",
+    "crosstrain",
+    "cross-train",
+    "hike",
+    "hiking",
+    "ski",
+    "skiing",
+    "aqua",
+    "pool",
+    "walk",
+    "walking",
+    "mobility",
+    "stretch",
+    "stretching",
+    "paddle",
 ];
 const STRENGTH_WORDS: &[&str] = &[
-    "gym", "strength", "core", "weights", "lifting", "lift", "plyo", "plyometrics", "s&c", "circuit",
-    "circuits", "conditioning", "kettlebell",
+    "gym",
+    "strength",
+    "core",
+    "weights",
+    "lifting",
+    "lift",
+    "plyo",
+    "plyometrics",
+    "s&c",
+    "circuit",
+    "circuits",
+    "conditioning",
+    "kettlebell",
 ];
 
 /// Understands one calendar entry.
@@ -176,7 +255,10 @@ pub fn classify(entry: &Entry) -> Session {
     };
     let mut distance_km = entry.distance_km.or_else(|| title.distance_km());
     if class == Class::Race {
-        distance_km = entry.distance_km.or_else(|| race_distance(&title)).or_else(|| race_distance(&desc));
+        distance_km = entry
+            .distance_km
+            .or_else(|| race_distance(&title))
+            .or_else(|| race_distance(&desc));
     }
     let duration_min = entry.duration_min.or_else(|| title.minutes());
     let priority_hint = if class == Class::Race {
@@ -184,7 +266,8 @@ pub fn classify(entry: &Entry) -> Session {
     } else {
         None
     };
-    let hills = title.has_any(&["hill", "hills", "hilly", "uphill"]) || desc.has_any(&["hill", "hills"]);
+    let hills =
+        title.has_any(&["hill", "hills", "hilly", "uphill"]) || desc.has_any(&["hill", "hills"]);
     Session {
         date: entry.date,
         start: entry.start,
@@ -201,21 +284,34 @@ pub fn classify(entry: &Entry) -> Session {
 }
 
 fn talks_about_pace(t: &Text) -> bool {
-    t.has("pace") || t.has("mp") || t.has("hmp") || t.quantities.contains(&Quantity::Pace)
-        || t.has("effort") || t.has("simulation") || t.has("rehearsal") || t.has("practice")
+    t.has("pace")
+        || t.has("mp")
+        || t.has("hmp")
+        || t.quantities.contains(&Quantity::Pace)
+        || t.has("effort")
+        || t.has("simulation")
+        || t.has("rehearsal")
+        || t.has("practice")
 }
 
 fn class_of(t: &Text, raw: &str) -> Option<Class> {
     if t.words.is_empty() {
         return None;
     }
-    let rest_phrase = t.has_pair("day", "off") || t.has_pair("off", "day") || t.has_pair("rest", "day")
-        || t.has_pair("no", "running") || t.words == ["off"] || t.words == ["rest"];
-    let active = t.has_any(HARD_WORDS) || t.has_any(&["long", "lr", "race"]) || t.distance_km().is_some();
-    if (rest_phrase || (t.has_any(REST_WORDS) && !active && !t.has_pair("recovery", "run") && !t.has("jog")))
-        && !(t.has("recovery") && t.has_any(&["run", "jog"])) {
-            return Some(Class::Rest);
-        }
+    let rest_phrase = t.has_pair("day", "off")
+        || t.has_pair("off", "day")
+        || t.has_pair("rest", "day")
+        || t.has_pair("no", "running")
+        || t.words == ["off"]
+        || t.words == ["rest"];
+    let active =
+        t.has_any(HARD_WORDS) || t.has_any(&["long", "lr", "race"]) || t.distance_km().is_some();
+    if (rest_phrase
+        || (t.has_any(REST_WORDS) && !active && !t.has_pair("recovery", "run") && !t.has("jog")))
+        && !(t.has("recovery") && t.has_any(&["run", "jog"]))
+    {
+        return Some(Class::Rest);
+    }
     let lower = raw.to_lowercase();
     let pace = talks_about_pace(t);
     let race_word = (t.has("race") && !t.has_pair("race", "pace") && !lower.contains("race-pace"))
@@ -223,8 +319,12 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
         || t.has("parkrun")
         || t.has("raceday")
         || t.has_pair("race", "day");
-    let event_word = (t.has("marathon") || t.has("halfmarathon") || t.has("ultramarathon") || t.has("ultra")
-        || t.has("triathlon") || t.has("duathlon"))
+    let event_word = (t.has("marathon")
+        || t.has("halfmarathon")
+        || t.has("ultramarathon")
+        || t.has("ultra")
+        || t.has("triathlon")
+        || t.has("duathlon"))
         && !pace
         && !t.has_any(&["long", "lr", "training", "specific", "miles"]);
     if race_word || event_word {
@@ -237,7 +337,9 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
     if pace && t.distance_km().is_some_and(|km| km >= 20.0) {
         return Some(Class::Long);
     }
-    if t.has_any(HARD_WORDS) || t.quantities.contains(&Quantity::Reps) || t.has_prefix("interval")
+    if t.has_any(HARD_WORDS)
+        || t.quantities.contains(&Quantity::Reps)
+        || t.has_prefix("interval")
         || (pace && !t.has("easy"))
     {
         return Some(Class::Hard);
@@ -276,7 +378,12 @@ fn priority_hint(t: &Text) -> Option<Priority> {
     if w("a", "race") || w("goal", "race") || t.has("goal") || w("priority", "a") || t.has("(a)") {
         return Some(Priority::A);
     }
-    if w("b", "race") || w("tune", "up") || t.has("tuneup") || t.has("tune-up") || w("priority", "b") {
+    if w("b", "race")
+        || w("tune", "up")
+        || t.has("tuneup")
+        || t.has("tune-up")
+        || w("priority", "b")
+    {
         return Some(Priority::B);
     }
     if w("c", "race") || w("training", "race") || w("priority", "c") || t.has("parkrun") {
@@ -301,7 +408,9 @@ mod tests {
         assert_eq!(s.class, class, "class of {title:?}");
         match (km, s.distance_km) {
             (None, None) => {}
-            (Some(a), Some(b)) => assert!((a - b).abs() < 0.01, "distance of {title:?}: {b} != {a}"),
+            (Some(a), Some(b)) => {
+                assert!((a - b).abs() < 0.01, "distance of {title:?}: {b} != {a}")
+            }
             (a, b) => panic!("distance of {title:?}: {b:?} != {a:?}"),
         }
         assert!(!s.unclassified, "{title:?} should be understood");
@@ -332,7 +441,11 @@ mod tests {
         check("Swim", Class::Cross, None);
         check("Yoga", Class::Cross, None);
         check("Gym: strength & core", Class::Strength, None);
-        check("14 mi with 8 @ marathon pace", Class::Long, Some(14.0 * MILE_KM));
+        check(
+            "14 mi with 8 @ marathon pace",
+            Class::Long,
+            Some(14.0 * MILE_KM),
+        );
         check("Marathon pace 10 mi", Class::Hard, Some(10.0 * MILE_KM));
         check("Track: 12x400m", Class::Hard, None);
         check("VO2 max 5x1000m", Class::Hard, None);

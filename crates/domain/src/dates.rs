@@ -24,7 +24,11 @@ pub struct DateOutOfRange {
 
 impl fmt::Display for DateOutOfRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: expected a date between {EARLIEST} and {LATEST}, found {}", self.field, self.date)
+        write!(
+            f,
+            "{}: expected a date between {EARLIEST} and {LATEST}, found {}",
+            self.field, self.date
+        )
     }
 }
 
@@ -37,7 +41,14 @@ pub fn accepted(d: Date) -> bool {
 
 /// `d` when it is inside the accepted calendar, else an error naming `field`.
 pub fn check(field: &str, d: Date) -> Result<Date, DateOutOfRange> {
-    if accepted(d) { Ok(d) } else { Err(DateOutOfRange { field: field.to_string(), date: d }) }
+    if accepted(d) {
+        Ok(d)
+    } else {
+        Err(DateOutOfRange {
+            field: field.to_string(),
+            date: d,
+        })
+    }
 }
 
 /// `d` moved into the accepted calendar.
@@ -69,7 +80,11 @@ pub fn days(lo: Date, hi: Date) -> impl Iterator<Item = Date> {
 /// `lo`, `lo + step`, … up to `hi` (included), counted first like [`days`].
 pub fn every(lo: Date, hi: Date, step: i32) -> impl Iterator<Item = Date> {
     let step = step.max(1);
-    let n = if hi < lo { 0 } else { days_between(lo, hi) / step + 1 };
+    let n = if hi < lo {
+        0
+    } else {
+        days_between(lo, hi) / step + 1
+    };
     (0..n).map(move |k| add_days(lo, k * step))
 }
 
@@ -82,7 +97,12 @@ mod tests {
         assert_eq!(days(date(9999, 12, 30), Date::MAX).count(), 2);
         assert_eq!(days(Date::MAX, Date::MAX).count(), 1);
         assert_eq!(days(date(2027, 1, 2), date(2027, 1, 1)).count(), 0);
-        assert_eq!(every(date(2027, 1, 4), date(2027, 1, 31), 7).collect::<Vec<_>>().len(), 4);
+        assert_eq!(
+            every(date(2027, 1, 4), date(2027, 1, 31), 7)
+                .collect::<Vec<_>>()
+                .len(),
+            4
+        );
         assert_eq!(add_days(Date::MAX, 1), Date::MAX);
         assert_eq!(add_days(Date::MIN, -1), Date::MIN);
     }
@@ -91,7 +111,10 @@ mod tests {
     fn the_range_names_the_field() {
         assert!(check("date", date(2027, 4, 25)).is_ok());
         let e = check("races[0].date", date(9999, 12, 31)).unwrap_err();
-        assert_eq!(e.to_string(), "races[0].date: expected a date between 1900-01-01 and 2199-12-31, found 9999-12-31");
+        assert_eq!(
+            e.to_string(),
+            "races[0].date: expected a date between 1900-01-01 and 2199-12-31, found 9999-12-31"
+        );
         assert!(check("from", date(1899, 12, 31)).is_err());
         assert_eq!(clamp(date(9999, 1, 1)), LATEST);
     }

@@ -17,8 +17,8 @@ pub mod plan;
 pub mod profile;
 pub mod rule;
 pub mod season;
-pub mod slot;
 pub mod session;
+pub mod slot;
 
 pub use activity::{Activity, Sport};
 pub use budget::Budget;
@@ -32,5 +32,5 @@ pub use plan::{Plan, PlanRequest, PlannedMassage, plan};
 pub use profile::Profile;
 pub use rule::{Finding, Massage, RuleId, Severity, evaluate};
 pub use season::{RaceSpec, Season};
-pub use slot::{DayFit, Wanted, day_fit};
 pub use session::{Class, Priority, Race, Session};
+pub use slot::{DayFit, Wanted, day_fit};

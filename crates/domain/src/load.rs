@@ -63,18 +63,31 @@ pub fn physiology(athlete: &Athlete, activities: &[Activity]) -> Physiology {
         // The highest heart rate held for at least 5 seconds, across all activities.
         let seen = activities
             .iter()
-            .flat_map(|a| a.hr_seconds.iter().enumerate().rev().find(|(_, s)| **s >= 5.0).map(|(b, _)| b as f64))
+            .flat_map(|a| {
+                a.hr_seconds
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .find(|(_, s)| **s >= 5.0)
+                    .map(|(b, _)| b as f64)
+            })
             .fold(0.0, f64::max);
         if seen >= 120.0 {
-            notes.push(format!("maximum heart rate {seen:.0} taken from the highest seen in your activities"));
+            notes.push(format!(
+                "maximum heart rate {seen:.0} taken from the highest seen in your activities"
+            ));
             seen
         } else {
-            notes.push(format!("maximum heart rate assumed {DEFAULT_MAX_HR:.0} (none seen; give --max-hr)"));
+            notes.push(format!(
+                "maximum heart rate assumed {DEFAULT_MAX_HR:.0} (none seen; give --max-hr)"
+            ));
             DEFAULT_MAX_HR
         }
     });
     let rest_hr = athlete.rest_hr.unwrap_or_else(|| {
-        notes.push(format!("resting heart rate assumed {DEFAULT_REST_HR:.0} (give --rest-hr)"));
+        notes.push(format!(
+            "resting heart rate assumed {DEFAULT_REST_HR:.0} (give --rest-hr)"
+        ));
         DEFAULT_REST_HR
     });
     let rest_hr = rest_hr.min(max_hr - 20.0);
@@ -170,7 +183,10 @@ pub fn activity_load(a: &Activity, class: Class, p: &Physiology) -> (f64, LoadSo
         && let Some(speed) = effort_speed(a)
     {
         let intensity = speed / p.threshold_speed_mps;
-        return (a.active_s() / 3600.0 * intensity * intensity * 100.0, LoadSource::Pace);
+        return (
+            a.active_s() / 3600.0 * intensity * intensity * 100.0,
+            LoadSource::Pace,
+        );
     }
     let s = Session {
         date: a.date(),
@@ -233,17 +249,28 @@ pub fn understand(activities: &[Activity], p: &Physiology) -> Vec<Completed> {
             let session = Session {
                 date: a.date(),
                 start: Some(a.start),
-                title: if a.name.trim().is_empty() { format!("{} (recorded)", a.sport.as_str()) } else { a.name.clone() },
+                title: if a.name.trim().is_empty() {
+                    format!("{} (recorded)", a.sport.as_str())
+                } else {
+                    a.name.clone()
+                },
                 class,
                 distance_km: a.distance_m.map(|m| m / 1000.0),
                 duration_min: Some(a.active_s() / 60.0),
                 unclassified: false,
-                hills: a.elevation_gain_m.zip(a.distance_m).is_some_and(|(g, d)| d > 0.0 && g / d > 0.02),
+                hills: a
+                    .elevation_gain_m
+                    .zip(a.distance_m)
+                    .is_some_and(|(g, d)| d > 0.0 && g / d > 0.02),
                 priority_hint: None,
                 load: Some(load),
                 origin: a.origin.clone(),
             };
-            Completed { session, load_source, sport: a.sport }
+            Completed {
+                session,
+                load_source,
+                sport: a.sport,
+            }
         })
         .collect()
 }
@@ -274,8 +301,13 @@ fn class_of(a: &Activity, p: &Physiology, usual_long_s: Option<f64>) -> Class {
         (h >= 0.92 * p.max_hr && t >= 12.0 * 60.0) || (h >= 0.87 * p.max_hr && t >= 100.0 * 60.0)
     });
     let max_effort_pace = intensity.is_some_and(|i| i >= 1.02) && t >= 15.0 * 60.0
-        || intensity.is_some_and(|i| i >= 0.88) && t >= 2.0 * 3600.0 && a.distance_m.is_some_and(|d| d >= 40_000.0);
-    if named == Class::Race || max_effort_hr || (max_effort_pace && hr_share.is_none_or(|(s, _)| s >= 0.6)) {
+        || intensity.is_some_and(|i| i >= 0.88)
+            && t >= 2.0 * 3600.0
+            && a.distance_m.is_some_and(|d| d >= 40_000.0);
+    if named == Class::Race
+        || max_effort_hr
+        || (max_effort_pace && hr_share.is_none_or(|(s, _)| s >= 0.6))
+    {
         return Class::Race;
     }
     let long_threshold = usual_long_s.map_or(90.0 * 60.0, |u| (0.8 * u).max(75.0 * 60.0));
@@ -309,7 +341,10 @@ pub fn series(sessions: &[Session]) -> Vec<Day> {
     for s in sessions {
         *by_day.entry(s.date).or_default() += estimate_load(s);
     }
-    let (Some(first), Some(last)) = (by_day.keys().next().copied(), by_day.keys().next_back().copied()) else {
+    let (Some(first), Some(last)) = (
+        by_day.keys().next().copied(),
+        by_day.keys().next_back().copied(),
+    ) else {
         return Vec::new();
     };
     let kf = 1.0 - (-1.0 / FITNESS_DAYS).exp();
@@ -320,7 +355,13 @@ pub fn series(sessions: &[Session]) -> Vec<Day> {
         let load = by_day.get(&d).copied().unwrap_or(0.0);
         fitness += (load - fitness) * kf;
         fatigue += (load - fatigue) * ka;
-        out.push(Day { date: d, load, fitness, fatigue, form: fitness - fatigue });
+        out.push(Day {
+            date: d,
+            load,
+            fitness,
+            fatigue,
+            form: fitness - fatigue,
+        });
     }
     out
 }
@@ -328,7 +369,9 @@ pub fn series(sessions: &[Session]) -> Vec<Day> {
 /// History and plan on one timeline: what was done replaces what was planned, up to the
 /// last recorded day; planned races stay (they carry distance and priority).
 pub fn merge(history: Vec<Session>, planned: Vec<Session>) -> Vec<Session> {
-    let Some(last_done) = history.iter().map(|s| s.date).max() else { return planned };
+    let Some(last_done) = history.iter().map(|s| s.date).max() else {
+        return planned;
+    };
     let mut out = history;
     for mut s in planned {
         if s.date > last_done {
@@ -371,7 +414,15 @@ mod tests {
     }
 
     fn phys() -> Physiology {
-        physiology(&Athlete { rest_hr: Some(50.0), max_hr: Some(190.0), threshold_pace_s_per_km: Some(270.0), female: false }, &[])
+        physiology(
+            &Athlete {
+                rest_hr: Some(50.0),
+                max_hr: Some(190.0),
+                threshold_pace_s_per_km: Some(270.0),
+                female: false,
+            },
+            &[],
+        )
     }
 
     #[test]
@@ -404,8 +455,14 @@ mod tests {
         let p = phys();
         let c = |a: Activity| understand(&[a], &p)[0].session.class;
         assert_eq!(c(run("Morning Run", 45.0, 8.0, Some(135.0))), Class::Easy);
-        assert_eq!(c(run("Morning Run", 50.0, 11.0, Some(p.threshold_hr - 1.0))), Class::Hard);
-        assert_eq!(c(run("Morning Run", 40.0, 10.0, Some(0.93 * 190.0))), Class::Race);
+        assert_eq!(
+            c(run("Morning Run", 50.0, 11.0, Some(p.threshold_hr - 1.0))),
+            Class::Hard
+        );
+        assert_eq!(
+            c(run("Morning Run", 40.0, 10.0, Some(0.93 * 190.0))),
+            Class::Race
+        );
         assert_eq!(c(run("Parkrun", 22.0, 5.0, None)), Class::Race);
         assert_eq!(c(run("Sunday", 130.0, 22.0, Some(140.0))), Class::Long);
         let mut bike = run("Ride", 90.0, 40.0, Some(140.0));
@@ -427,7 +484,11 @@ mod tests {
         // After 100 days of 100 a day, fatigue is ~100 and fitness ~1 - e^(-100/42).
         assert!((last.fatigue - 100.0).abs() < 0.1);
         let expected = 100.0 * (1.0 - (-100.0f64 / 42.0).exp());
-        assert!((last.fitness - expected).abs() < 1.0, "{} vs {expected}", last.fitness);
+        assert!(
+            (last.fitness - expected).abs() < 1.0,
+            "{} vs {expected}",
+            last.fitness
+        );
         assert!(last.form < 0.0);
     }
 

@@ -12,7 +12,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::PreEvent, Kind::PostEvent, Kind::Maintenance, Kind::RecoveryPhase];
+    pub const ALL: [Kind; 4] = [
+        Kind::PreEvent,
+        Kind::PostEvent,
+        Kind::Maintenance,
+        Kind::RecoveryPhase,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -58,7 +63,9 @@ impl Pressure {
 
     /// Parses the exact names `light`, `moderate`, `deep`.
     pub fn parse(s: &str) -> Option<Pressure> {
-        [Pressure::Light, Pressure::Moderate, Pressure::Deep].into_iter().find(|p| p.as_str() == s.trim())
+        [Pressure::Light, Pressure::Moderate, Pressure::Deep]
+            .into_iter()
+            .find(|p| p.as_str() == s.trim())
     }
 
     /// Reads the pressure a booking's words ask for: "light", "moderate", "deep" or

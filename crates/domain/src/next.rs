@@ -32,16 +32,37 @@ const SELF_CARE: &str = "Meanwhile: easy mobility work, gentle stretching and a 
 const HORIZON_DAYS: i32 = 42;
 
 pub fn next(season: &Season, req: &PlanRequest, today: Date) -> NextAnswer {
-    let req = PlanRequest { from: Some(today), ..req.clone() };
+    let req = PlanRequest {
+        from: Some(today),
+        ..req.clone()
+    };
     let plan = plan(season, &req);
     let planned = plan.massages.iter().find(|m| m.date >= today).cloned();
-    let available = |d: Date| !req.unavailable_weekdays.contains(&d.weekday()) && !req.busy_dates.contains(&d);
-    let judge = |d: Date| evaluate(season, &Massage { date: d, start: None, pressure: Pressure::Moderate, kind: None, race: None });
+    let available =
+        |d: Date| !req.unavailable_weekdays.contains(&d.weekday()) && !req.busy_dates.contains(&d);
+    let judge = |d: Date| {
+        evaluate(
+            season,
+            &Massage {
+                date: d,
+                start: None,
+                pressure: Pressure::Moderate,
+                kind: None,
+                race: None,
+            },
+        )
+    };
     let earliest_good_day = (0..=HORIZON_DAYS)
         .map(|k| add_days(today, k))
         .find(|&d| available(d) && judge(d).iter().all(|f| f.severity < Severity::Warning));
-    let not_today: Vec<Finding> = if earliest_good_day == Some(today) { Vec::new() } else { judge(today) };
-    let race_soon = not_today.iter().any(|f| matches!(f.rule, RuleId::RaceEve | RuleId::RaceDay));
+    let not_today: Vec<Finding> = if earliest_good_day == Some(today) {
+        Vec::new()
+    } else {
+        judge(today)
+    };
+    let race_soon = not_today
+        .iter()
+        .any(|f| matches!(f.rule, RuleId::RaceEve | RuleId::RaceDay));
     let meanwhile = match earliest_good_day {
         Some(d) if d == today => None,
         _ if race_soon => Some(RACE_EVE_SELF_CARE.to_string()),
@@ -49,7 +70,10 @@ pub fn next(season: &Season, req: &PlanRequest, today: Date) -> NextAnswer {
     };
     let summary = match (earliest_good_day, &planned) {
         (Some(d), _) if d == today => match &planned {
-            Some(p) if p.date == today => format!("Today is good: it is the {} massage in your plan.", p.kind.label()),
+            Some(p) if p.date == today => format!(
+                "Today is good: it is the {} massage in your plan.",
+                p.kind.label()
+            ),
             Some(p) => format!(
                 "Today is a good day for a moderate massage. Your next planned session is the {} massage on {} ({} days away).",
                 p.kind.label(),
@@ -66,10 +90,26 @@ pub fn next(season: &Season, req: &PlanRequest, today: Date) -> NextAnswer {
         (Some(d), _) => format!(
             "Wait until {d} ({} days): {}",
             days_between(today, d),
-            not_today.first().map(|f| f.message.as_str()).unwrap_or("today is not available.")
+            not_today
+                .first()
+                .map(|f| f.message.as_str())
+                .unwrap_or("today is not available.")
         ),
-        (None, Some(p)) => format!("No good day in the next six weeks before the {} massage on {}.", p.kind.label(), p.date),
-        (None, None) => "No good day for a massage in the next six weeks; see the reasons below.".into(),
+        (None, Some(p)) => format!(
+            "No good day in the next six weeks before the {} massage on {}.",
+            p.kind.label(),
+            p.date
+        ),
+        (None, None) => {
+            "No good day for a massage in the next six weeks; see the reasons below.".into()
+        }
     };
-    NextAnswer { today, planned, earliest_good_day, not_today, meanwhile, summary }
+    NextAnswer {
+        today,
+        planned,
+        earliest_good_day,
+        not_today,
+        meanwhile,
+        summary,
+    }
 }

@@ -42,7 +42,10 @@ pub struct RegionPattern {
 
 /// How a region name is compared: trimmed, lower case, single spaces.
 pub fn normal_region(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Patterns per region, the most concerning first (recurring, then worsening, then by
@@ -52,7 +55,11 @@ pub fn patterns(obs: &[Observation]) -> Vec<RegionPattern> {
     for o in obs {
         let t = o.tightness.min(3);
         // Two findings for one region on one day (left and right, say): keep the worse.
-        let e = by.entry(normal_region(&o.region)).or_default().entry(o.date).or_insert(t);
+        let e = by
+            .entry(normal_region(&o.region))
+            .or_default()
+            .entry(o.date)
+            .or_insert(t);
         *e = (*e).max(t);
     }
     let mut out: Vec<RegionPattern> = by
@@ -104,15 +111,28 @@ mod tests {
     use jiff::civil::date;
 
     fn o(d: u8, region: &str, t: u8) -> Observation {
-        Observation { date: date(2027, 1, d as i8), region: region.into(), tightness: t }
+        Observation {
+            date: date(2027, 1, d as i8),
+            region: region.into(),
+            tightness: t,
+        }
     }
 
     #[test]
     fn recurring_and_trends() {
         let obs = vec![
-            o(1, "Calves", 3), o(8, "calves ", 2), o(15, "calves", 3), o(22, "calves", 2),
-            o(1, "hamstrings", 0), o(8, "hamstrings", 1), o(15, "hamstrings", 2), o(22, "hamstrings", 3),
-            o(1, "quads", 3), o(8, "quads", 2), o(15, "quads", 1), o(22, "quads", 0),
+            o(1, "Calves", 3),
+            o(8, "calves ", 2),
+            o(15, "calves", 3),
+            o(22, "calves", 2),
+            o(1, "hamstrings", 0),
+            o(8, "hamstrings", 1),
+            o(15, "hamstrings", 2),
+            o(22, "hamstrings", 3),
+            o(1, "quads", 3),
+            o(8, "quads", 2),
+            o(15, "quads", 1),
+            o(22, "quads", 0),
             o(22, "IT  band", 1),
         ];
         let p = patterns(&obs);

@@ -47,7 +47,12 @@ pub struct RaceRef {
 
 impl From<&Race> for RaceRef {
     fn from(r: &Race) -> Self {
-        RaceRef { date: r.date, distance_km: r.distance_km, priority: r.priority, name: r.name.clone() }
+        RaceRef {
+            date: r.date,
+            distance_km: r.distance_km,
+            priority: r.priority,
+            name: r.name.clone(),
+        }
     }
 }
 
@@ -139,7 +144,10 @@ pub const MAX_PLAN_DAYS: i32 = 3 * 366;
 pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
     let p = season.profile();
     let span = season.span();
-    let from = req.from.or(span.map(|s| s.0)).unwrap_or(jiff::civil::date(2000, 1, 1));
+    let from = req
+        .from
+        .or(span.map(|s| s.0))
+        .unwrap_or(jiff::civil::date(2000, 1, 1));
     let last_race_end = season
         .races
         .iter()
@@ -152,22 +160,41 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
             add_days(r.date, tail)
         })
         .max();
-    let default_to = [span.map(|s| s.1), last_race_end].into_iter().flatten().max();
+    let default_to = [span.map(|s| s.1), last_race_end]
+        .into_iter()
+        .flatten()
+        .max();
     // An empty calendar still gets a useful answer: twelve weeks of maintenance.
-    let to = req.to.or(default_to).filter(|t| *t >= from).unwrap_or(add_days(from, 12 * 7 - 1));
+    let to = req
+        .to
+        .or(default_to)
+        .filter(|t| *t >= from)
+        .unwrap_or(add_days(from, 12 * 7 - 1));
     // However far the calendar reaches, one plan covers a bounded stretch of it.
     let (from, to) = (crate::dates::clamp(from), crate::dates::clamp(to));
     let horizon_end = add_days(from, MAX_PLAN_DAYS - 1);
     let cut = to > horizon_end;
     let to = to.min(horizon_end);
 
-    let mut planner =
-        Planner { season, req, from, to, placed: Vec::new(), dropped: Vec::new(), findings: Vec::new() };
+    let mut planner = Planner {
+        season,
+        req,
+        from,
+        to,
+        placed: Vec::new(),
+        dropped: Vec::new(),
+        findings: Vec::new(),
+    };
     planner.place_race_sessions();
     planner.place_recovery_blocks();
     planner.fill_maintenance();
 
-    let Planner { mut placed, mut dropped, mut findings, .. } = planner;
+    let Planner {
+        mut placed,
+        mut dropped,
+        mut findings,
+        ..
+    } = planner;
     placed.sort_by_key(|m| m.date);
 
     // Budget: keep the most valuable set that fits.
@@ -188,7 +215,11 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
             findings.retain(|f| f.date != m.date || f.rule == RuleId::MaintenanceInterval);
         }
     }
-    findings.extend(interval_findings(season, &kept.iter().map(|m| m.date).collect::<Vec<_>>(), Some((from, to))));
+    findings.extend(interval_findings(
+        season,
+        &kept.iter().map(|m| m.date).collect::<Vec<_>>(),
+        Some((from, to)),
+    ));
     findings.sort_by(|a, b| (a.date, b.severity, a.rule).cmp(&(b.date, a.severity, b.rule)));
     dropped.sort_by_key(|d| (d.date, d.kind));
 
@@ -210,13 +241,20 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
         .sessions
         .iter()
         .filter(|s| s.unclassified)
-        .map(|s| Unclassified { date: s.date, title: s.title.clone() })
+        .map(|s| Unclassified {
+            date: s.date,
+            title: s.title.clone(),
+        })
         .collect();
     if !unclassified.is_empty() {
         notes.push(format!(
             "{} session title{} not understood and counted as easy running (listed below).",
             unclassified.len(),
-            if unclassified.len() == 1 { " was" } else { "s were" }
+            if unclassified.len() == 1 {
+                " was"
+            } else {
+                "s were"
+            }
         ));
     }
     let total_price = kept.iter().map(|m| m.price).sum();
@@ -249,7 +287,12 @@ impl<'a> Planner<'a> {
         let w = &self.profile().windows;
         let v = &self.profile().values;
         let mut targets = Vec::new();
-        for r in self.season.races.iter().filter(|r| r.priority != Priority::C) {
+        for r in self
+            .season
+            .races
+            .iter()
+            .filter(|r| r.priority != Priority::C)
+        {
             let a = r.priority == Priority::A;
             targets.push(Target {
                 kind: Kind::PostEvent,
@@ -285,12 +328,19 @@ impl<'a> Planner<'a> {
     fn place_recovery_blocks(&mut self) {
         let p = self.profile();
         let iv = p.intervals.recovery;
-        for r in self.season.races.iter().filter(|r| r.priority == Priority::A) {
+        for r in self
+            .season
+            .races
+            .iter()
+            .filter(|r| r.priority == Priority::A)
+        {
             let end = add_days(r.date, p.phases.recovery_weeks as i32 * 7);
             let mut last = self
                 .placed
                 .iter()
-                .find(|m| m.kind == Kind::PostEvent && m.race.as_ref().is_some_and(|x| x.date == r.date))
+                .find(|m| {
+                    m.kind == Kind::PostEvent && m.race.as_ref().is_some_and(|x| x.date == r.date)
+                })
                 .map(|m| m.date)
                 .unwrap_or(add_days(r.date, p.windows.post_event_ideal_max_days));
             // Each turn moves `last` on by at least a week, so the recovery weeks bound it.
@@ -406,14 +456,25 @@ impl<'a> Planner<'a> {
         }
         // Work in the week before a B race is judged as its pre-race massage.
         if kind == Kind::Maintenance
-            && self.season.next_ab_race(d, 1, self.profile().windows.pre_event_max_days).is_some()
+            && self
+                .season
+                .next_ab_race(d, 1, self.profile().windows.pre_event_max_days)
+                .is_some()
         {
             pressure = pressure.min(self.profile().sessions.pre_event.pressure_max);
         }
         loop {
-            let m = Massage { date: d, start: None, pressure, kind: Some(kind), race: race.map(|r| r.date) };
+            let m = Massage {
+                date: d,
+                start: None,
+                pressure,
+                kind: Some(kind),
+                race: race.map(|r| r.date),
+            };
             let f = evaluate(self.season, &m);
-            let pressure_rule = f.iter().any(|f| matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer));
+            let pressure_rule = f
+                .iter()
+                .any(|f| matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer));
             if !pressure_rule || pressure <= k.pressure_min {
                 return (pressure, f);
             }
@@ -463,8 +524,10 @@ impl<'a> Planner<'a> {
                 blocks.entry(Block::Rule(e.rule)).or_default().push(d);
                 continue;
             }
-            let warnings: Vec<Finding> =
-                findings.into_iter().filter(|f| f.severity == Severity::Warning).collect();
+            let warnings: Vec<Finding> = findings
+                .into_iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .collect();
             if !warnings.is_empty() && !t.must {
                 for f in &warnings {
                     blocks.entry(Block::Rule(f.rule)).or_default().push(d);
@@ -472,7 +535,12 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let cost = self.cost(t, d, warnings.len());
-            options.push(Option_ { date: d, pressure, findings: warnings, cost });
+            options.push(Option_ {
+                date: d,
+                pressure,
+                findings: warnings,
+                cost,
+            });
         }
         let best = options
             .into_iter()
@@ -496,7 +564,9 @@ impl<'a> Planner<'a> {
             Kind::PostEvent => RuleId::PostEventWindow,
             Kind::Maintenance | Kind::RecoveryPhase => RuleId::MaintenanceInterval,
         }];
-        if self.season.is_rest(best.date) && matches!(t.kind, Kind::Maintenance | Kind::RecoveryPhase) {
+        if self.season.is_rest(best.date)
+            && matches!(t.kind, Kind::Maintenance | Kind::RecoveryPhase)
+        {
             rules.push(RuleId::PreferRestDay);
         }
         if best.pressure < self.profile().sessions.get(t.kind).pressure_max {
@@ -508,7 +578,9 @@ impl<'a> Planner<'a> {
                 race: t.race.as_ref().map(|r| r.date),
             };
             for f in evaluate(self.season, &m) {
-                if matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer) && !rules.contains(&f.rule) {
+                if matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer)
+                    && !rules.contains(&f.rule)
+                {
                     rules.push(f.rule);
                 }
             }
@@ -520,7 +592,10 @@ impl<'a> Planner<'a> {
         }
         let why = self.why(t, best.date, best.pressure, &best.findings);
         let phase = self.season.phase_on(best.date);
-        let long_race = t.race.as_ref().is_some_and(|r| r.is_long(p.windows.long_race_km));
+        let long_race = t
+            .race
+            .as_ref()
+            .is_some_and(|r| r.is_long(p.windows.long_race_km));
         let ks = p.sessions.get(t.kind);
         let duration_min = match t.kind {
             Kind::PreEvent | Kind::PostEvent if !long_race => ks.length_min,
@@ -560,7 +635,9 @@ impl<'a> Planner<'a> {
         } else if self.season.is_easy(d) && self.season.is_rest(add_days(d, 1)) {
             cost -= s.easy_before_rest_bonus;
         }
-        if let Some(k) = self.season.days_since_quality(d, w.after_quality_ideal_max_days)
+        if let Some(k) = self
+            .season
+            .days_since_quality(d, w.after_quality_ideal_max_days)
             && k >= w.after_quality_ideal_min_days
         {
             cost -= s.after_quality_bonus;
@@ -572,13 +649,21 @@ impl<'a> Planner<'a> {
         let base: &[&str] = match kind {
             Kind::PreEvent => &["hamstrings", "calves", "hip flexors", "IT band"],
             Kind::PostEvent => &["quads", "calves", "hamstrings", "glutes", "lower back"],
-            Kind::Maintenance => &["calves", "hamstrings", "hip flexors", "glutes", "upper back"],
+            Kind::Maintenance => &[
+                "calves",
+                "hamstrings",
+                "hip flexors",
+                "glutes",
+                "upper back",
+            ],
             Kind::RecoveryPhase => &["quads", "calves", "hamstrings", "glutes"],
         };
         let mut out: Vec<String> = Vec::new();
         if kind == Kind::Maintenance {
             out.extend(self.req.recurring_focus.iter().cloned());
-            let hills = (1..=14).filter(|k| self.season.sessions_on(add_days(d, -k)).any(|s| s.hills)).count();
+            let hills = (1..=14)
+                .filter(|k| self.season.sessions_on(add_days(d, -k)).any(|s| s.hills))
+                .count();
             if hills >= 2 && !out.iter().any(|f| f == "calves") {
                 out.insert(0, "calves".into());
             }
@@ -646,7 +731,10 @@ impl<'a> Planner<'a> {
         }
         if !warnings.is_empty() {
             let what: Vec<&str> = warnings.iter().map(|f| f.message.as_str()).collect();
-            parts.push(format!("No day in the window is free of every rule; this is the least bad one: {}", what.join(" ")));
+            parts.push(format!(
+                "No day in the window is free of every rule; this is the least bad one: {}",
+                what.join(" ")
+            ));
         }
         parts.join(" ")
     }
@@ -665,9 +753,19 @@ fn cap(s: &str) -> String {
 }
 
 fn plural_days(n: i32) -> String {
-    let words = ["Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten"];
-    let word = usize::try_from(n).ok().and_then(|i| words.get(i)).map(|s| s.to_string()).unwrap_or(n.to_string());
-    if n == 1 { format!("{word} day") } else { format!("{word} days") }
+    let words = [
+        "Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
+    ];
+    let word = usize::try_from(n)
+        .ok()
+        .and_then(|i| words.get(i))
+        .map(|s| s.to_string())
+        .unwrap_or(n.to_string());
+    if n == 1 {
+        format!("{word} day")
+    } else {
+        format!("{word} days")
+    }
 }
 
 fn priority_word(p: Priority) -> &'static str {
@@ -682,7 +780,11 @@ fn describe_blocks(t: &Target, blocks: &BTreeMap<Block, Vec<Date>>) -> String {
     let mut reasons: Vec<String> = Vec::new();
     for (b, dates) in blocks {
         let n = dates.len();
-        let days = if n == 1 { "1 day".to_string() } else { format!("{n} days") };
+        let days = if n == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{n} days")
+        };
         let r = match b {
             Block::Rule(id) => format!("{id} ({days})"),
             Block::Unavailable => format!("days you cannot attend ({days})"),
@@ -696,13 +798,21 @@ fn describe_blocks(t: &Target, blocks: &BTreeMap<Block, Vec<Date>>) -> String {
         "no suitable day between {} and {}: {}",
         t.lo,
         t.hi,
-        if reasons.is_empty() { "empty window".into() } else { reasons.join(", ") }
+        if reasons.is_empty() {
+            "empty window".into()
+        } else {
+            reasons.join(", ")
+        }
     )
 }
 
 /// `maintenance-interval` findings for a sequence of massage dates: a gap longer than
 /// the phase allows, where no taper or race week explains it.
-pub fn interval_findings(season: &Season, dates: &[Date], range: Option<(Date, Date)>) -> Vec<Finding> {
+pub fn interval_findings(
+    season: &Season,
+    dates: &[Date],
+    range: Option<(Date, Date)>,
+) -> Vec<Finding> {
     let p = season.profile();
     let mut sorted: Vec<Date> = dates.to_vec();
     sorted.sort();
@@ -711,14 +821,20 @@ pub fn interval_findings(season: &Season, dates: &[Date], range: Option<(Date, D
     for pair in sorted.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         let phase = season.phase_on(add_days(a, 7));
-        let Some(iv) = p.interval(phase) else { continue };
+        let Some(iv) = p.interval(phase) else {
+            continue;
+        };
         let deadline = add_days(a, iv.max_weeks as i32 * 7);
         if b <= deadline {
             continue;
         }
         // A taper, race week or recovery inside the gap has its own sessions.
-        let explained = (1..days_between(a, deadline))
-            .any(|k| matches!(season.phase_on(add_days(a, k)), Phase::Taper | Phase::RaceWeek));
+        let explained = (1..days_between(a, deadline)).any(|k| {
+            matches!(
+                season.phase_on(add_days(a, k)),
+                Phase::Taper | Phase::RaceWeek
+            )
+        });
         if explained {
             continue;
         }

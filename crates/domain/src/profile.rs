@@ -177,8 +177,17 @@ impl Default for Windows {
 
 impl Default for Intervals {
     fn default() -> Self {
-        let i = |min_weeks, ideal_weeks, max_weeks| Interval { min_weeks, ideal_weeks, max_weeks };
-        Intervals { base: i(4, 4, 6), build: i(2, 2, 3), peak: i(1, 2, 2), recovery: i(2, 3, 4) }
+        let i = |min_weeks, ideal_weeks, max_weeks| Interval {
+            min_weeks,
+            ideal_weeks,
+            max_weeks,
+        };
+        Intervals {
+            base: i(4, 4, 6),
+            build: i(2, 2, 3),
+            peak: i(1, 2, 2),
+            recovery: i(2, 3, 4),
+        }
     }
 }
 
@@ -236,7 +245,12 @@ impl Default for Values {
 
 impl Default for Prices {
     fn default() -> Self {
-        Prices { pre_event: 50.0, post_event: 65.0, maintenance: 65.0, recovery_phase: 65.0 }
+        Prices {
+            pre_event: 50.0,
+            post_event: 65.0,
+            maintenance: 65.0,
+            recovery_phase: 65.0,
+        }
     }
 }
 
@@ -251,7 +265,6 @@ impl Default for Scoring {
         }
     }
 }
-
 
 /// A profile that could not be read, with the line when the TOML parser knows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -279,11 +292,16 @@ impl Profile {
     /// its maximum, a negative price…), each naming the key.
     pub fn from_toml(text: &str) -> Result<Profile, ProfileError> {
         let profile: Profile = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             let msg = e.message().trim().replace('\n', " ");
             ProfileError { line, message: msg }
         })?;
-        profile.validate().map_err(|message| ProfileError { line: None, message })?;
+        profile.validate().map_err(|message| ProfileError {
+            line: None,
+            message,
+        })?;
         Ok(profile)
     }
 
@@ -299,7 +317,8 @@ impl Profile {
     pub fn validate(&self) -> Result<(), String> {
         let w = &self.windows;
         let range = |name: &str, min: i32, ideal_lo: i32, ideal_hi: i32, max: i32| {
-            if min < 0 || max > 60 || !(min <= ideal_lo && ideal_lo <= ideal_hi && ideal_hi <= max) {
+            if min < 0 || max > 60 || !(min <= ideal_lo && ideal_lo <= ideal_hi && ideal_hi <= max)
+            {
                 Err(format!(
                     "windows.{name}: expected 0 <= min <= ideal <= max <= 60 days; found min {min}, ideal {ideal_lo}..{ideal_hi}, max {max}"
                 ))
@@ -307,7 +326,13 @@ impl Profile {
                 Ok(())
             }
         };
-        range("pre_event_*", w.pre_event_min_days, w.pre_event_ideal_days, w.pre_event_ideal_days, w.pre_event_max_days)?;
+        range(
+            "pre_event_*",
+            w.pre_event_min_days,
+            w.pre_event_ideal_days,
+            w.pre_event_ideal_days,
+            w.pre_event_max_days,
+        )?;
         if w.pre_event_min_days < 1 {
             return Err("windows.pre_event_min_days: expected at least 1 (race day itself is never allowed)".into());
         }
@@ -325,13 +350,19 @@ impl Profile {
             w.after_quality_ideal_max_days,
             60,
         )?;
-        for (name, v) in [("windows.taper_pressure_days", w.taper_pressure_days), ("windows.deep_buffer_days", w.deep_buffer_days)] {
+        for (name, v) in [
+            ("windows.taper_pressure_days", w.taper_pressure_days),
+            ("windows.deep_buffer_days", w.deep_buffer_days),
+        ] {
             if !(0..=60).contains(&v) {
                 return Err(format!("{name}: expected 0 to 60 days; found {v}"));
             }
         }
         if !(w.long_race_km.is_finite() && w.long_race_km > 0.0) {
-            return Err(format!("windows.long_race_km: expected a positive distance; found {}", w.long_race_km));
+            return Err(format!(
+                "windows.long_race_km: expected a positive distance; found {}",
+                w.long_race_km
+            ));
         }
         for (name, i) in [
             ("base", self.intervals.base),
@@ -339,7 +370,11 @@ impl Profile {
             ("peak", self.intervals.peak),
             ("recovery", self.intervals.recovery),
         ] {
-            if !(1 <= i.min_weeks && i.min_weeks <= i.ideal_weeks && i.ideal_weeks <= i.max_weeks && i.max_weeks <= 26) {
+            if !(1 <= i.min_weeks
+                && i.min_weeks <= i.ideal_weeks
+                && i.ideal_weeks <= i.max_weeks
+                && i.max_weeks <= 26)
+            {
                 return Err(format!(
                     "intervals.{name}: expected 1 <= min_weeks <= ideal_weeks <= max_weeks <= 26; found {}, {}, {}",
                     i.min_weeks, i.ideal_weeks, i.max_weeks
@@ -359,18 +394,32 @@ impl Profile {
             }
         }
         if !(p.build_ratio.is_finite() && p.build_ratio > 0.0) {
-            return Err(format!("phases.build_ratio: expected a positive number; found {}", p.build_ratio));
+            return Err(format!(
+                "phases.build_ratio: expected a positive number; found {}",
+                p.build_ratio
+            ));
         }
         if !(p.peak_share.is_finite() && p.peak_share > 0.0 && p.peak_share <= 1.0) {
-            return Err(format!("phases.peak_share: expected a share between 0 and 1; found {}", p.peak_share));
+            return Err(format!(
+                "phases.peak_share: expected a share between 0 and 1; found {}",
+                p.peak_share
+            ));
         }
-        if p.recovery_weeks > 26 || p.block_weeks > 52 || p.peak_weeks > 26 || p.history_weeks == 0 || p.history_weeks > 52 {
+        if p.recovery_weeks > 26
+            || p.block_weeks > 52
+            || p.peak_weeks > 26
+            || p.history_weeks == 0
+            || p.history_weeks > 52
+        {
             return Err("phases: recovery_weeks and peak_weeks at most 26, block_weeks at most 52, history_weeks 1 to 52".into());
         }
         for kind in Kind::ALL {
             let k = self.sessions.get(kind);
             if k.pressure_min > k.pressure_max {
-                return Err(format!("sessions.{}: pressure_min is firmer than pressure_max", kind.as_str()));
+                return Err(format!(
+                    "sessions.{}: pressure_min is firmer than pressure_max",
+                    kind.as_str()
+                ));
             }
             if k.length_min == 0 || k.length_min > k.length_max || k.length_max > 240 {
                 return Err(format!(
@@ -385,12 +434,18 @@ impl Profile {
             return Err("sessions.pre_event.pressure_max: pre-race work is never deep; expected light or moderate".into());
         }
         if !(0..=30).contains(&self.sessions.min_gap_days) {
-            return Err(format!("sessions.min_gap_days: expected 0 to 30; found {}", self.sessions.min_gap_days));
+            return Err(format!(
+                "sessions.min_gap_days: expected 0 to 30; found {}",
+                self.sessions.min_gap_days
+            ));
         }
         for kind in Kind::ALL {
             let price = self.prices.get(kind);
             if !(price.is_finite() && (0.0..1_000_000.0).contains(&price)) {
-                return Err(format!("prices.{}: expected a price of 0 or more; found {price}", kind.as_str()));
+                return Err(format!(
+                    "prices.{}: expected a price of 0 or more; found {price}",
+                    kind.as_str()
+                ));
             }
         }
         let s = &self.scoring;
@@ -402,7 +457,9 @@ impl Profile {
             ("after_quality_bonus", s.after_quality_bonus),
         ] {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(format!("scoring.{name}: expected a number of 0 or more; found {v}"));
+                return Err(format!(
+                    "scoring.{name}: expected a number of 0 or more; found {v}"
+                ));
             }
         }
         Ok(())
@@ -464,7 +521,9 @@ mod tests {
 
     #[test]
     fn a_partial_profile_keeps_the_other_defaults() {
-        let p = Profile::from_toml("[windows]\npre_event_min_days = 4\n[prices]\nmaintenance = 80\n").unwrap();
+        let p =
+            Profile::from_toml("[windows]\npre_event_min_days = 4\n[prices]\nmaintenance = 80\n")
+                .unwrap();
         assert_eq!(p.windows.pre_event_min_days, 4);
         assert_eq!(p.windows.pre_event_max_days, 7);
         assert_eq!(p.prices.maintenance, 80.0);
@@ -472,7 +531,8 @@ mod tests {
 
     #[test]
     fn an_unknown_key_is_named_with_its_line() {
-        let e = Profile::from_toml("[windows]\npre_event_min_days = 4\npre_evnt_max_days = 6\n").unwrap_err();
+        let e = Profile::from_toml("[windows]\npre_event_min_days = 4\npre_evnt_max_days = 6\n")
+            .unwrap_err();
         assert_eq!(e.line, Some(3));
         assert!(e.message.contains("pre_evnt_max_days"), "{e}");
     }

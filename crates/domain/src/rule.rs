@@ -127,7 +127,14 @@ pub const RACE_EVE_SELF_CARE: &str = "Instead: a short easy shakeout or walk, ge
 a few minutes of light foam rolling, plenty of fluids and an early night.";
 
 fn finding(date: Date, rule: RuleId, severity: Severity, message: String) -> Finding {
-    Finding { date, rule, severity, message, suggestion: None, advice: None }
+    Finding {
+        date,
+        rule,
+        severity,
+        message,
+        suggestion: None,
+        advice: None,
+    }
 }
 
 fn days_word(n: i32) -> String {
@@ -161,7 +168,10 @@ pub fn judged_post_race<'a>(season: &'a Season, m: &Massage) -> Option<&'a Race>
     if m.kind == Some(Kind::PostEvent) {
         return season.prev_ab_race(m.date, 0, 60);
     }
-    if matches!(m.kind, Some(Kind::PreEvent | Kind::Maintenance | Kind::RecoveryPhase)) {
+    if matches!(
+        m.kind,
+        Some(Kind::PreEvent | Kind::Maintenance | Kind::RecoveryPhase)
+    ) {
         return None;
     }
     season.prev_ab_race(m.date, 1, w.post_event_max_days)
@@ -201,7 +211,11 @@ pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
     let mut too_soon_after: Option<Date> = None;
     if let Some(r) = season.race_on(add_days(d, -1)) {
         let long = r.is_long(w.long_race_km);
-        let sev = if long { Severity::Error } else { Severity::Warning };
+        let sev = if long {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         let msg = if long {
             format!(
                 "The day after {}: muscles are still inflamed and damaged; wait until at least {} days after.",
@@ -247,7 +261,10 @@ pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
     // post-event-window
     if let Some(r) = judged_post_race(season, m) {
         let k = days_between(r.date, d);
-        if k >= 1 && too_soon_after != Some(r.date) && (k < w.post_event_min_days || k > w.post_event_max_days) {
+        if k >= 1
+            && too_soon_after != Some(r.date)
+            && (k < w.post_event_min_days || k > w.post_event_max_days)
+        {
             let msg = if k < w.post_event_min_days {
                 format!(
                     "{} after {}: earlier than the {}–{} days that recovery work needs.",
@@ -365,7 +382,10 @@ pub const SOURCES: [(&str, &str); 5] = [
     ("001", "a running-focused clinic"),
     ("002", "a New York sports-massage studio"),
     ("003", "a Farnham sports-massage therapist"),
-    ("004", "a clinic of massage therapists and a personal trainer"),
+    (
+        "004",
+        "a clinic of massage therapists and a personal trainer",
+    ),
 ];
 
 /// `sources` with each number replaced by who said it.
@@ -476,5 +496,11 @@ pub fn describe(id: RuleId, p: &Profile) -> RuleInfo {
             "003, 004",
         ),
     };
-    RuleInfo { id, severity, summary, why, sources }
+    RuleInfo {
+        id,
+        severity,
+        summary,
+        why,
+        sources,
+    }
 }

@@ -71,7 +71,14 @@ impl Season {
             day.quality |= s.class.is_quality();
             day.load += estimate_load(s);
         }
-        let mut season = Season { sessions, races, days, weeks: Vec::new(), week_phase: BTreeMap::new(), profile: profile.clone() };
+        let mut season = Season {
+            sessions,
+            races,
+            days,
+            weeks: Vec::new(),
+            week_phase: BTreeMap::new(),
+            profile: profile.clone(),
+        };
         season.compute_weeks();
         season
     }
@@ -92,7 +99,10 @@ impl Season {
     }
 
     pub fn sessions_on(&self, d: Date) -> impl Iterator<Item = &Session> {
-        self.days.get(&d).into_iter().flat_map(|day| day.sessions.iter().map(|&i| &self.sessions[i]))
+        self.days
+            .get(&d)
+            .into_iter()
+            .flat_map(|day| day.sessions.iter().map(|&i| &self.sessions[i]))
     }
 
     /// The hard or long session on this day, if any.
@@ -108,14 +118,21 @@ impl Season {
     pub fn is_rest(&self, d: Date) -> bool {
         match self.days.get(&d) {
             None => true,
-            Some(day) => day.sessions.iter().all(|&i| self.sessions[i].class == Class::Rest),
+            Some(day) => day
+                .sessions
+                .iter()
+                .all(|&i| self.sessions[i].class == Class::Rest),
         }
     }
 
     /// Only easy running, cross-training or strength that day.
     pub fn is_easy(&self, d: Date) -> bool {
         self.days.get(&d).is_some_and(|day| {
-            !day.quality && day.sessions.iter().all(|&i| self.sessions[i].class != Class::Race)
+            !day.quality
+                && day
+                    .sessions
+                    .iter()
+                    .all(|&i| self.sessions[i].class != Class::Race)
         }) && !self.is_rest(d)
     }
 
@@ -171,7 +188,10 @@ impl Season {
         if a_races().any(|r| (1..=rec).contains(&days_between(r.date, d))) {
             return Phase::Recovery;
         }
-        self.week_phase.get(&monday_of(d)).copied().unwrap_or(Phase::Base)
+        self.week_phase
+            .get(&monday_of(d))
+            .copied()
+            .unwrap_or(Phase::Base)
     }
 
     pub fn weeks(&self) -> &[Week] {
@@ -179,19 +199,34 @@ impl Season {
     }
 
     fn compute_weeks(&mut self) {
-        let Some((lo, hi)) = self.days.keys().next().copied().zip(self.days.keys().next_back().copied()) else {
+        let Some((lo, hi)) = self
+            .days
+            .keys()
+            .next()
+            .copied()
+            .zip(self.days.keys().next_back().copied())
+        else {
             return;
         };
         let mut weeks = Vec::new();
         for w in crate::dates::every(monday_of(lo), hi, 7) {
-            let mut week = Week { start: w, sessions: 0, distance_km: 0.0, load: 0.0, phase: Phase::Base };
+            let mut week = Week {
+                start: w,
+                sessions: 0,
+                distance_km: 0.0,
+                load: 0.0,
+                phase: Phase::Base,
+            };
             for k in 0..7 {
                 if let Some(day) = self.days.get(&add_days(w, k)) {
                     for &i in &day.sessions {
                         let s = &self.sessions[i];
                         if s.class != Class::Rest {
                             week.sessions += 1;
-                            if matches!(s.class, Class::Race | Class::Long | Class::Hard | Class::Easy) {
+                            if matches!(
+                                s.class,
+                                Class::Race | Class::Long | Class::Hard | Class::Easy
+                            ) {
                                 week.distance_km += s.distance_km.unwrap_or(0.0);
                             }
                         }
@@ -209,11 +244,18 @@ impl Season {
             let trailing = &loads[from..i];
             let reference = (trailing.len() >= 3).then(|| median(trailing));
             // The block this week trains for: the next A race.
-            let next_a = self.races.iter().find(|r| r.priority == Priority::A && r.date >= week.start);
+            let next_a = self
+                .races
+                .iter()
+                .find(|r| r.priority == Priority::A && r.date >= week.start);
             let mut phase = match reference {
                 Some(r) if week.load >= p.build_ratio * r && week.load > 0.0 => Phase::Build,
                 // A lighter week inside a build is a cutback week, not a return to base.
-                Some(r) if matches!(prev, Phase::Build | Phase::Peak) && r > 0.0 && week.load >= 0.75 * r => {
+                Some(r)
+                    if matches!(prev, Phase::Build | Phase::Peak)
+                        && r > 0.0
+                        && week.load >= 0.75 * r =>
+                {
                     Phase::Build
                 }
                 _ => Phase::Base,
@@ -223,7 +265,11 @@ impl Season {
                 let block_start = add_days(taper_start, -(p.block_weeks as i32 + 6) * 7);
                 let block_max = weeks_max(&loads, block_start, taper_start, lo);
                 let near = days_between(week.start, taper_start) <= p.peak_weeks as i32 * 7;
-                if near && reference.is_some() && block_max > 0.0 && week.load >= p.peak_share * block_max {
+                if near
+                    && reference.is_some()
+                    && block_max > 0.0
+                    && week.load >= p.peak_share * block_max
+                {
                     phase = Phase::Peak;
                 }
             }
@@ -249,7 +295,12 @@ fn weeks_max(loads: &[f64], from: Date, to: Date, first: Date) -> f64 {
     let lo = index(monday_of(from)).max(0) as usize;
     // The last week whose start is before `to`.
     let hi = (index(add_days(to, -1)) + 1).clamp(0, loads.len() as i32) as usize;
-    loads.get(lo..hi.max(lo)).unwrap_or(&[]).iter().copied().fold(0.0, f64::max)
+    loads
+        .get(lo..hi.max(lo))
+        .unwrap_or(&[])
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
 }
 
 fn median(xs: &[f64]) -> f64 {
@@ -286,7 +337,13 @@ fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> 
     for spec in specs {
         let entry = by_date.entry(spec.date).or_insert_with(|| {
             (
-                Race { date: spec.date, name: String::new(), distance_km: spec.distance_km, priority: Priority::B, start: None },
+                Race {
+                    date: spec.date,
+                    name: String::new(),
+                    distance_km: spec.distance_km,
+                    priority: Priority::B,
+                    start: None,
+                },
                 false,
             )
         });
@@ -300,20 +357,24 @@ fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> 
     }
     let mut races: Vec<(Race, bool)> = by_date.into_values().collect();
     let block = profile.phases.block_weeks as i32 * 7;
-    let snapshot: Vec<(Date, f64, bool, Priority)> =
-        races.iter().map(|(r, e)| (r.date, r.distance_km.unwrap_or(0.0), *e, r.priority)).collect();
+    let snapshot: Vec<(Date, f64, bool, Priority)> = races
+        .iter()
+        .map(|(r, e)| (r.date, r.distance_km.unwrap_or(0.0), *e, r.priority))
+        .collect();
     for (race, explicit) in races.iter_mut() {
         if *explicit {
             continue;
         }
         let km = race.distance_km.unwrap_or(0.0);
         // Longest in its block wins; on a tie the later race (the one trained for).
-        let beaten = snapshot.iter().any(|&(d, other_km, other_explicit, other_p)| {
-            d != race.date
-                && days_between(race.date, d).abs() <= block
-                && !(other_explicit && other_p == Priority::C)
-                && (other_km > km + 0.01 || ((other_km - km).abs() <= 0.01 && d > race.date))
-        });
+        let beaten = snapshot
+            .iter()
+            .any(|&(d, other_km, other_explicit, other_p)| {
+                d != race.date
+                    && days_between(race.date, d).abs() <= block
+                    && !(other_explicit && other_p == Priority::C)
+                    && (other_km > km + 0.01 || ((other_km - km).abs() <= 0.01 && d > race.date))
+            });
         race.priority = if beaten { Priority::B } else { Priority::A };
     }
     races.into_iter().map(|(r, _)| r).collect()
@@ -333,7 +394,10 @@ pub fn parse_weekday(s: &str) -> Option<Weekday> {
         ("sunday", Weekday::Sunday),
     ];
     let s = s.trim().to_ascii_lowercase();
-    NAMES.iter().find(|(name, _)| s.len() >= 3 && name.starts_with(s.as_str())).map(|(_, d)| *d)
+    NAMES
+        .iter()
+        .find(|(name, _)| s.len() >= 3 && name.starts_with(s.as_str()))
+        .map(|(_, d)| *d)
 }
 
 #[cfg(test)]
@@ -352,7 +416,10 @@ mod tests {
     use jiff::civil::date;
 
     fn season(entries: &[(Date, &str)]) -> Season {
-        let sessions = entries.iter().map(|(d, t)| classify(&Entry::new(*d, *t))).collect();
+        let sessions = entries
+            .iter()
+            .map(|(d, t)| classify(&Entry::new(*d, *t)))
+            .collect();
         Season::new(sessions, &[], &Profile::default())
     }
 
@@ -365,20 +432,29 @@ mod tests {
 
     #[test]
     fn the_longest_race_of_a_block_is_the_a_race() {
-        let s = season(&[(date(2027, 3, 14), "Half Marathon"), (date(2027, 4, 25), "Spring Marathon")]);
+        let s = season(&[
+            (date(2027, 3, 14), "Half Marathon"),
+            (date(2027, 4, 25), "Spring Marathon"),
+        ]);
         assert_eq!(s.races[0].priority, Priority::B);
         assert_eq!(s.races[1].priority, Priority::A);
     }
 
     #[test]
     fn races_far_apart_are_both_goal_races() {
-        let s = season(&[(date(2027, 4, 25), "Spring Marathon"), (date(2027, 10, 10), "Autumn Marathon")]);
+        let s = season(&[
+            (date(2027, 4, 25), "Spring Marathon"),
+            (date(2027, 10, 10), "Autumn Marathon"),
+        ]);
         assert!(s.races.iter().all(|r| r.priority == Priority::A));
     }
 
     #[test]
     fn explicit_priority_wins() {
-        let s = season(&[(date(2027, 3, 14), "Half Marathon - goal race"), (date(2027, 4, 25), "Marathon")]);
+        let s = season(&[
+            (date(2027, 3, 14), "Half Marathon - goal race"),
+            (date(2027, 4, 25), "Marathon"),
+        ]);
         assert_eq!(s.races[0].priority, Priority::A);
         assert_eq!(s.races[1].priority, Priority::A);
     }

@@ -115,7 +115,9 @@ pub fn parse_distance(s: &str) -> Result<f64, String> {
         None => (t.as_str(), ""),
     };
     let value: f64 = num.parse().map_err(|_| {
-        format!("expected a distance like 5k, 10k, half, marathon, 50k, 30km or 26.2mi; found {s:?}")
+        format!(
+            "expected a distance like 5k, 10k, half, marathon, 50k, 30km or 26.2mi; found {s:?}"
+        )
     })?;
     let km = match unit.trim() {
         "k" | "km" | "" => value,
@@ -128,7 +130,9 @@ pub fn parse_distance(s: &str) -> Result<f64, String> {
         }
     };
     if !(km.is_finite() && km > 0.0 && km <= 1000.0) {
-        return Err(format!("expected a race distance between 0 and 1000 km; found {s:?}"));
+        return Err(format!(
+            "expected a race distance between 0 and 1000 km; found {s:?}"
+        ));
     }
     Ok(km)
 }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::massage::{Kind, Pressure};
 use crate::plan::RaceRef;
-use crate::rule::{Finding, Massage, RuleId, Severity, evaluate, judged_post_race, judged_pre_race};
+use crate::rule::{
+    Finding, Massage, RuleId, Severity, evaluate, judged_post_race, judged_pre_race,
+};
 use crate::season::{Season, add_days, days_between};
 
 /// The verdict on one day for one massage.
@@ -49,17 +51,33 @@ const DAY_OFF_INTERVAL_COST: i64 = 2;
 const BASE: i64 = 80;
 
 fn plural(n: i32, one: &str) -> String {
-    if n.abs() == 1 { format!("1 {one}") } else { format!("{} {one}s", n.abs()) }
+    if n.abs() == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {one}s", n.abs())
+    }
 }
 
 /// Judges a massage of `wanted` on `date` (starting at `start`, local time, when known).
 /// `previous` holds the dates of the runner's other massages (booked or done), for the
 /// maintenance interval.
-pub fn day_fit(season: &Season, wanted: Wanted, date: Date, start: Option<DateTime>, previous: &[Date]) -> DayFit {
+pub fn day_fit(
+    season: &Season,
+    wanted: Wanted,
+    date: Date,
+    start: Option<DateTime>,
+    previous: &[Date],
+) -> DayFit {
     let profile = season.profile();
     let w = &profile.windows;
     let (lo, hi) = pressure_range(season, wanted);
-    let probe = Massage { date, start, pressure: hi, kind: wanted.kind, race: None };
+    let probe = Massage {
+        date,
+        start,
+        pressure: hi,
+        kind: wanted.kind,
+        race: None,
+    };
     let race = match wanted.kind {
         Some(Kind::PreEvent) => judged_pre_race(season, &probe).cloned(),
         Some(Kind::PostEvent) => judged_post_race(season, &probe).cloned(),
@@ -67,13 +85,23 @@ pub fn day_fit(season: &Season, wanted: Wanted, date: Date, start: Option<DateTi
     };
     let mut pressure = hi;
     let findings = loop {
-        let m = Massage { pressure, race: race.as_ref().map(|r| r.date), ..probe.clone() };
+        let m = Massage {
+            pressure,
+            race: race.as_ref().map(|r| r.date),
+            ..probe.clone()
+        };
         let f = evaluate(season, &m);
-        let pressure_rule = f.iter().any(|f| matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer));
+        let pressure_rule = f
+            .iter()
+            .any(|f| matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer));
         if !pressure_rule || pressure <= lo {
             break f;
         }
-        pressure = if pressure == Pressure::Deep { Pressure::Moderate } else { Pressure::Light };
+        pressure = if pressure == Pressure::Deep {
+            Pressure::Moderate
+        } else {
+            Pressure::Light
+        };
     };
 
     let mut score = BASE;
@@ -85,27 +113,55 @@ pub fn day_fit(season: &Season, wanted: Wanted, date: Date, start: Option<DateTi
             score -= i64::from((before - ideal).abs()) * DAY_OFF_IDEAL_COST;
             if before == ideal {
                 score += 20;
-                reasons.push(format!("{} before {}: the best day for a pre-race massage", plural(before, "day"), r.label()));
+                reasons.push(format!(
+                    "{} before {}: the best day for a pre-race massage",
+                    plural(before, "day"),
+                    r.label()
+                ));
             } else if (w.pre_event_min_days..=w.pre_event_max_days).contains(&before) {
                 score += 10;
-                reasons.push(format!("{} before {}: inside the pre-race window", plural(before, "day"), r.label()));
+                reasons.push(format!(
+                    "{} before {}: inside the pre-race window",
+                    plural(before, "day"),
+                    r.label()
+                ));
             } else {
-                reasons.push(format!("{} before {}: outside the pre-race window", plural(before, "day"), r.label()));
+                reasons.push(format!(
+                    "{} before {}: outside the pre-race window",
+                    plural(before, "day"),
+                    r.label()
+                ));
             }
         }
         (Some(Kind::PostEvent), Some(r)) => {
             let after = days_between(r.date, date);
             let (ilo, ihi) = (w.post_event_ideal_min_days, w.post_event_ideal_max_days);
-            let off = if after < ilo { ilo - after } else { (after - ihi).max(0) };
+            let off = if after < ilo {
+                ilo - after
+            } else {
+                (after - ihi).max(0)
+            };
             score -= i64::from(off) * DAY_OFF_IDEAL_COST;
             if off == 0 {
                 score += 20;
-                reasons.push(format!("{} after {}: the recovery window", plural(after, "day"), r.label()));
+                reasons.push(format!(
+                    "{} after {}: the recovery window",
+                    plural(after, "day"),
+                    r.label()
+                ));
             } else if after >= w.post_event_min_days && after <= w.post_event_max_days {
                 score += 10;
-                reasons.push(format!("{} after {}: inside the post-race window", plural(after, "day"), r.label()));
+                reasons.push(format!(
+                    "{} after {}: inside the post-race window",
+                    plural(after, "day"),
+                    r.label()
+                ));
             } else if after > 0 {
-                reasons.push(format!("{} after {}: outside the post-race window", plural(after, "day"), r.label()));
+                reasons.push(format!(
+                    "{} after {}: outside the post-race window",
+                    plural(after, "day"),
+                    r.label()
+                ));
             }
         }
         (Some(Kind::PreEvent), None) => {
@@ -122,8 +178,16 @@ pub fn day_fit(season: &Season, wanted: Wanted, date: Date, start: Option<DateTi
             // (A massage booked within the minimum gap is penalised below, whatever the kind.)
             if let (Some(iv), Some(last)) = (profile.interval(phase), last) {
                 let gap = days_between(*last, date);
-                let (min, ideal, max) = (iv.min_weeks as i32 * 7, iv.ideal_weeks as i32 * 7, iv.max_weeks as i32 * 7);
-                let off = if gap < min { min - gap } else { (gap - max).max(0) };
+                let (min, ideal, max) = (
+                    iv.min_weeks as i32 * 7,
+                    iv.ideal_weeks as i32 * 7,
+                    iv.max_weeks as i32 * 7,
+                );
+                let off = if gap < min {
+                    min - gap
+                } else {
+                    (gap - max).max(0)
+                };
                 score -= i64::from(off) * DAY_OFF_INTERVAL_COST;
                 if off == 0 {
                     score += 10 - i64::from((gap - ideal).abs()).min(10);
@@ -155,42 +219,67 @@ pub fn day_fit(season: &Season, wanted: Wanted, date: Date, start: Option<DateTi
             reasons.push("An easy day with rest to follow".into());
         } else if let Some(q) = quality {
             score -= 5;
-            reasons.push(format!("{} on the same day: book it after the run", q.title));
+            reasons.push(format!(
+                "{} on the same day: book it after the run",
+                q.title
+            ));
         }
         if let Some(k) = season.days_since_quality(date, w.after_quality_ideal_max_days)
             && k >= w.after_quality_ideal_min_days
             && let Some(q) = season.quality_on(add_days(date, -k))
         {
             score += 5;
-            reasons.push(format!("{} after {}: legs have had time to settle", plural(k, "day"), q.title));
+            reasons.push(format!(
+                "{} after {}: legs have had time to settle",
+                plural(k, "day"),
+                q.title
+            ));
         }
     }
 
     // Another massage already booked close by: the client would not want two.
     let gap = profile.sessions.min_gap_days.max(1);
-    if let Some(other) = previous.iter().filter(|p| days_between(**p, date).abs() < gap).min_by_key(|p| days_between(**p, date).abs()) {
+    if let Some(other) = previous
+        .iter()
+        .filter(|p| days_between(**p, date).abs() < gap)
+        .min_by_key(|p| days_between(**p, date).abs())
+    {
         score -= 50;
         let k = days_between(*other, date);
-        reasons.insert(0, match k {
-            0 => "You already have a massage booked that day".to_string(),
-            k if k > 0 => format!("You already have a massage {} before", plural(k, "day")),
-            k => format!("You already have a massage {} after", plural(-k, "day")),
-        });
+        reasons.insert(
+            0,
+            match k {
+                0 => "You already have a massage booked that day".to_string(),
+                k if k > 0 => format!("You already have a massage {} before", plural(k, "day")),
+                k => format!("You already have a massage {} after", plural(-k, "day")),
+            },
+        );
     }
-    let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count() as i64;
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count() as i64;
     score -= warnings * WARNING_COST;
     let allowed = findings.iter().all(|f| f.severity < Severity::Error);
     for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
         reasons.push(f.message.clone());
     }
     if pressure < hi {
-        reasons.push(format!("{} pressure that day, not {}", cap(pressure.as_str()), hi.as_str()));
+        reasons.push(format!(
+            "{} pressure that day, not {}",
+            cap(pressure.as_str()),
+            hi.as_str()
+        ));
     }
     DayFit {
         date,
         pressure,
         race: race.as_ref().map(RaceRef::from),
-        score: if allowed { score.clamp(1, 100) as u32 } else { 0 },
+        score: if allowed {
+            score.clamp(1, 100) as u32
+        } else {
+            0
+        },
         allowed,
         reasons,
         findings,
@@ -200,8 +289,13 @@ pub fn day_fit(season: &Season, wanted: Wanted, date: Date, start: Option<DateTi
 /// The service's pressure range narrowed to the profile's range for the kind, when
 /// the two overlap.
 fn pressure_range(season: &Season, wanted: Wanted) -> (Pressure, Pressure) {
-    let (lo, hi) = (wanted.pressure_min.min(wanted.pressure_max), wanted.pressure_max.max(wanted.pressure_min));
-    let Some(kind) = wanted.kind else { return (lo, hi) };
+    let (lo, hi) = (
+        wanted.pressure_min.min(wanted.pressure_max),
+        wanted.pressure_max.max(wanted.pressure_min),
+    );
+    let Some(kind) = wanted.kind else {
+        return (lo, hi);
+    };
     let k = season.profile().sessions.get(kind);
     let (a, b) = (lo.max(k.pressure_min), hi.min(k.pressure_max));
     if a <= b { (a, b) } else { (lo, lo) }
@@ -209,17 +303,19 @@ fn pressure_range(season: &Season, wanted: Wanted) -> (Pressure, Pressure) {
 
 fn cap(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify;
     use crate::entry::Entry;
     use crate::profile::Profile;
     use crate::season::RaceSpec;
     use crate::session::Priority;
-    use crate::classify;
     use jiff::civil::date;
 
     fn season() -> Season {
@@ -239,13 +335,21 @@ mod tests {
         let sessions = entries.iter().map(classify).collect();
         Season::new(
             sessions,
-            &[RaceSpec { date: race, distance_km: Some(42.2), priority: Some(Priority::A) }],
+            &[RaceSpec {
+                date: race,
+                distance_km: Some(42.2),
+                priority: Some(Priority::A),
+            }],
             &Profile::default(),
         )
     }
 
     fn wanted(kind: Kind) -> Wanted {
-        Wanted { kind: Some(kind), pressure_min: Pressure::Light, pressure_max: Pressure::Deep }
+        Wanted {
+            kind: Some(kind),
+            pressure_min: Pressure::Light,
+            pressure_max: Pressure::Deep,
+        }
     }
 
     #[test]
@@ -265,7 +369,10 @@ mod tests {
         assert!(!day_after.allowed);
         assert!(window.allowed);
         assert!(window.reasons[0].contains("after"), "{:?}", window.reasons);
-        assert_eq!(window.race.as_ref().map(|r| r.date), Some(date(2027, 4, 25)));
+        assert_eq!(
+            window.race.as_ref().map(|r| r.date),
+            Some(date(2027, 4, 25))
+        );
         assert!(window.pressure <= Pressure::Moderate);
     }
 
@@ -274,11 +381,24 @@ mod tests {
         let s = season();
         let ideal = s.profile().windows.pre_event_ideal_days;
         let best = (2..=7)
-            .map(|k| day_fit(&s, wanted(Kind::PreEvent), add_days(date(2027, 4, 25), -k), None, &[]))
+            .map(|k| {
+                day_fit(
+                    &s,
+                    wanted(Kind::PreEvent),
+                    add_days(date(2027, 4, 25), -k),
+                    None,
+                    &[],
+                )
+            })
             .max_by_key(|f| f.score)
             .unwrap();
-        assert!(days_between(best.date, date(2027, 4, 25)) >= s.profile().windows.pre_event_min_days);
-        assert!((days_between(best.date, date(2027, 4, 25)) - ideal).abs() <= 1, "{best:?}");
+        assert!(
+            days_between(best.date, date(2027, 4, 25)) >= s.profile().windows.pre_event_min_days
+        );
+        assert!(
+            (days_between(best.date, date(2027, 4, 25)) - ideal).abs() <= 1,
+            "{best:?}"
+        );
     }
 
     #[test]
@@ -287,7 +407,12 @@ mod tests {
         let d = date(2027, 3, 22);
         let free = day_fit(&s, wanted(Kind::Maintenance), d, None, &[]);
         let same = day_fit(&s, wanted(Kind::Maintenance), d, None, &[d]);
-        assert!(same.score + 40 <= free.score, "{} vs {}", same.score, free.score);
+        assert!(
+            same.score + 40 <= free.score,
+            "{} vs {}",
+            same.score,
+            free.score
+        );
         assert!(same.reasons[0].contains("already"), "{:?}", same.reasons);
     }
 
@@ -297,6 +422,11 @@ mod tests {
         let d = date(2027, 3, 22);
         let soon = day_fit(&s, wanted(Kind::Maintenance), d, None, &[add_days(d, -3)]);
         let on_rhythm = day_fit(&s, wanted(Kind::Maintenance), d, None, &[add_days(d, -14)]);
-        assert!(on_rhythm.score > soon.score, "{} vs {}", on_rhythm.score, soon.score);
+        assert!(
+            on_rhythm.score > soon.score,
+            "{} vs {}",
+            on_rhythm.score,
+            soon.score
+        );
     }
 }

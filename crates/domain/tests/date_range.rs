@@ -11,8 +11,8 @@ use jiff::civil::{Date, date};
 use kneadtime_domain::check::Booking;
 use kneadtime_domain::dates::{EARLIEST, LATEST, add_days, days_between};
 use kneadtime_domain::{
-    Entry, Massage, PlanRequest, Pressure, Priority, Profile, RaceSpec, Season, Wanted, check, classify, day_fit, next,
-    plan,
+    Entry, Massage, PlanRequest, Pressure, Priority, Profile, RaceSpec, Season, Wanted, check,
+    classify, day_fit, next, plan,
 };
 use proptest::prelude::*;
 
@@ -38,7 +38,11 @@ struct Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    let race = (any_date(), prop::sample::select(vec![5.0, 21.0975, 42.195, 100.0]), prop::option::of(Just(Priority::A)));
+    let race = (
+        any_date(),
+        prop::sample::select(vec![5.0, 21.0975, 42.195, 100.0]),
+        prop::option::of(Just(Priority::A)),
+    );
     (
         prop::collection::vec(any_date(), 0..30),
         prop::collection::vec(race, 0..4),
@@ -46,34 +50,80 @@ fn case() -> impl Strategy<Value = Case> {
         prop::option::of(any_date()),
         any_date(),
     )
-        .prop_map(|(sessions, races, from, to, today)| Case { sessions, races, from, to, today })
+        .prop_map(|(sessions, races, from, to, today)| Case {
+            sessions,
+            races,
+            from,
+            to,
+            today,
+        })
 }
 
 fn run(c: Case) {
     let titles = ["Long run 30 km", "Intervals 6x800", "Rest", "Easy 8 km"];
-    let entries: Vec<Entry> =
-        c.sessions.iter().enumerate().map(|(i, d)| Entry::new(*d, titles[i % titles.len()])).collect();
-    let specs: Vec<RaceSpec> =
-        c.races.iter().map(|(d, km, p)| RaceSpec { date: *d, distance_km: Some(*km), priority: *p }).collect();
-    let season = Season::new(entries.iter().map(classify).collect(), &specs, &Profile::default());
-    let req = PlanRequest { from: Some(c.from), to: c.to, ..PlanRequest::default() };
+    let entries: Vec<Entry> = c
+        .sessions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Entry::new(*d, titles[i % titles.len()]))
+        .collect();
+    let specs: Vec<RaceSpec> = c
+        .races
+        .iter()
+        .map(|(d, km, p)| RaceSpec {
+            date: *d,
+            distance_km: Some(*km),
+            priority: *p,
+        })
+        .collect();
+    let season = Season::new(
+        entries.iter().map(classify).collect(),
+        &specs,
+        &Profile::default(),
+    );
+    let req = PlanRequest {
+        from: Some(c.from),
+        to: c.to,
+        ..PlanRequest::default()
+    };
     let p = plan(&season, &req);
-    assert!(days_between(p.from, p.to) < kneadtime_domain::plan::MAX_PLAN_DAYS, "{} to {}", p.from, p.to);
+    assert!(
+        days_between(p.from, p.to) < kneadtime_domain::plan::MAX_PLAN_DAYS,
+        "{} to {}",
+        p.from,
+        p.to
+    );
     let bookings: Vec<Booking> = p
         .massages
         .iter()
         .map(|m| Booking {
-            massage: Massage { date: m.date, start: None, pressure: m.pressure, kind: Some(m.kind), race: None },
+            massage: Massage {
+                date: m.date,
+                start: None,
+                pressure: m.pressure,
+                kind: Some(m.kind),
+                race: None,
+            },
             pressure_unknown: false,
         })
         .chain([Booking {
-            massage: Massage { date: c.today, start: None, pressure: Pressure::Deep, kind: None, race: None },
+            massage: Massage {
+                date: c.today,
+                start: None,
+                pressure: Pressure::Deep,
+                kind: None,
+                race: None,
+            },
             pressure_unknown: false,
         }])
         .collect();
     let _ = check(&season, &bookings);
     let _ = next(&season, &req, c.today);
-    let wanted = Wanted { kind: None, pressure_min: Pressure::Light, pressure_max: Pressure::Deep };
+    let wanted = Wanted {
+        kind: None,
+        pressure_min: Pressure::Light,
+        pressure_max: Pressure::Deep,
+    };
     for d in [c.today, EARLIEST, LATEST, date(9999, 12, 31)] {
         let _ = day_fit(&season, wanted, d, None, &[c.from, c.today]);
     }
@@ -100,13 +150,30 @@ fn the_last_days_of_the_calendar_do_not_stand_still() {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let far = date(9999, 12, 30);
-        let entries = [Entry::new(far, "Long run 30 km"), Entry::new(Date::MAX, "Race: City Marathon")];
-        let specs = [RaceSpec { date: Date::MAX, distance_km: Some(42.195), priority: Some(Priority::A) }];
-        let season = Season::new(entries.iter().map(classify).collect(), &specs, &Profile::default());
-        let req = PlanRequest { from: Some(far), ..PlanRequest::default() };
+        let entries = [
+            Entry::new(far, "Long run 30 km"),
+            Entry::new(Date::MAX, "Race: City Marathon"),
+        ];
+        let specs = [RaceSpec {
+            date: Date::MAX,
+            distance_km: Some(42.195),
+            priority: Some(Priority::A),
+        }];
+        let season = Season::new(
+            entries.iter().map(classify).collect(),
+            &specs,
+            &Profile::default(),
+        );
+        let req = PlanRequest {
+            from: Some(far),
+            ..PlanRequest::default()
+        };
         let p = plan(&season, &req);
         let _ = next(&season, &req, Date::MAX);
         let _ = tx.send(p.massages.len());
     });
-    assert!(rx.recv_timeout(HANG).is_ok(), "the planner did not return for dates at the end of the calendar");
+    assert!(
+        rx.recv_timeout(HANG).is_ok(),
+        "the planner did not return for dates at the end of the calendar"
+    );
 }

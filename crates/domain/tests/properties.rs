@@ -6,14 +6,26 @@ use jiff::ToSpan;
 use jiff::civil::{Date, Weekday, date};
 use kneadtime_domain::check::Booking;
 use kneadtime_domain::{
-    Budget, Entry, Massage, PlanRequest, Priority, Profile, RaceSpec, Season, Severity, check, classify, evaluate,
-    plan,
+    Budget, Entry, Massage, PlanRequest, Priority, Profile, RaceSpec, Season, Severity, check,
+    classify, evaluate, plan,
 };
 use proptest::prelude::*;
 
 const TITLES: &[&str] = &[
-    "Easy 8 km", "Rest", "Intervals 6x800 @ 5K", "Tempo 5 mi", "Long run 28 km", "LR 18 mi", "Hill repeats",
-    "Yoga", "Gym: core", "Recovery run 40'", "Fartlek", "Day off", "Bike 60 min", "Club social",
+    "Easy 8 km",
+    "Rest",
+    "Intervals 6x800 @ 5K",
+    "Tempo 5 mi",
+    "Long run 28 km",
+    "LR 18 mi",
+    "Hill repeats",
+    "Yoga",
+    "Gym: core",
+    "Recovery run 40'",
+    "Fartlek",
+    "Day off",
+    "Bike 60 min",
+    "Club social",
 ];
 
 fn start() -> Date {
@@ -31,13 +43,31 @@ struct Input {
 
 fn input() -> impl Strategy<Value = Input> {
     let sessions = prop::collection::vec((0i64..200, 0usize..TITLES.len()), 0..160);
-    let race = (20i64..200, prop::sample::select(vec![5.0, 10.0, 21.0975, 42.195, 50.0]),
-        prop::option::of(prop::sample::select(vec![Priority::A, Priority::B, Priority::C])));
+    let race = (
+        20i64..200,
+        prop::sample::select(vec![5.0, 10.0, 21.0975, 42.195, 50.0]),
+        prop::option::of(prop::sample::select(vec![
+            Priority::A,
+            Priority::B,
+            Priority::C,
+        ])),
+    );
     let races = prop::collection::vec(race, 0..4);
-    let budget = (prop::option::of(0usize..12), prop::option::of(0.0f64..800.0))
+    let budget = (
+        prop::option::of(0usize..12),
+        prop::option::of(0.0f64..800.0),
+    )
         .prop_map(|(sessions, money)| Budget { sessions, money });
     let days = prop::sample::subsequence(
-        vec![Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday],
+        vec![
+            Weekday::Monday,
+            Weekday::Tuesday,
+            Weekday::Wednesday,
+            Weekday::Thursday,
+            Weekday::Friday,
+            Weekday::Saturday,
+            Weekday::Sunday,
+        ],
         0..4,
     );
     let profile = (3i32..5, 5i32..8, 1u32..3).prop_map(|(pre_min, pre_max, build_min)| {
@@ -49,8 +79,15 @@ fn input() -> impl Strategy<Value = Input> {
         p.validate().expect("generated profile is valid");
         p
     });
-    (sessions, races, budget, days, profile)
-        .prop_map(|(sessions, races, budget, unavailable, profile)| Input { sessions, races, budget, unavailable, profile })
+    (sessions, races, budget, days, profile).prop_map(
+        |(sessions, races, budget, unavailable, profile)| Input {
+            sessions,
+            races,
+            budget,
+            unavailable,
+            profile,
+        },
+    )
 }
 
 fn day(n: i64) -> Date {
@@ -58,9 +95,20 @@ fn day(n: i64) -> Date {
 }
 
 fn build(i: &Input) -> (Season, PlanRequest) {
-    let entries: Vec<Entry> = i.sessions.iter().map(|(d, t)| Entry::new(day(*d), TITLES[*t])).collect();
-    let specs: Vec<RaceSpec> =
-        i.races.iter().map(|(d, km, p)| RaceSpec { date: day(*d), distance_km: Some(*km), priority: *p }).collect();
+    let entries: Vec<Entry> = i
+        .sessions
+        .iter()
+        .map(|(d, t)| Entry::new(day(*d), TITLES[*t]))
+        .collect();
+    let specs: Vec<RaceSpec> = i
+        .races
+        .iter()
+        .map(|(d, km, p)| RaceSpec {
+            date: day(*d),
+            distance_km: Some(*km),
+            priority: *p,
+        })
+        .collect();
     let season = Season::new(entries.iter().map(classify).collect(), &specs, &i.profile);
     let req = PlanRequest {
         from: Some(start()),

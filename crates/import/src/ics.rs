@@ -129,7 +129,10 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
                 .map(|ev| to_entry(&occ, ev, file, &runner))
         })
         .collect();
-    if let Some(e) = entries.iter().find(|e| !kneadtime_domain::dates::accepted(e.date)) {
+    if let Some(e) = entries
+        .iter()
+        .find(|e| !kneadtime_domain::dates::accepted(e.date))
+    {
         return Err(ImportError::new(
             file,
             e.origin.line,

@@ -105,7 +105,11 @@ fn event(ev: &IcsEvent, dtstamp: &str, sequence: u32) -> Component<'static> {
     }
     properties.push(prop("SEQUENCE", sequence.to_string()));
     properties.push(prop("TRANSP", "TRANSPARENT".to_string()));
-    let components = ev.reminder_minutes_before.map(|m| alarm(&ev.summary, m)).into_iter().collect();
+    let components = ev
+        .reminder_minutes_before
+        .map(|m| alarm(&ev.summary, m))
+        .into_iter()
+        .collect();
     Component {
         name: "VEVENT".into(),
         properties,
@@ -183,12 +187,24 @@ pub fn write_feed(calendar_name: &str, events: &[TimedEvent], dtstamp: Timestamp
             if !ev.location.is_empty() {
                 properties.push(prop("LOCATION", escape_text(&ev.location)));
             }
-            let status = if ev.cancelled { "CANCELLED" } else { "CONFIRMED" };
+            let status = if ev.cancelled {
+                "CANCELLED"
+            } else {
+                "CONFIRMED"
+            };
             properties.push(prop("STATUS", status.to_string()));
             properties.push(prop("SEQUENCE", ev.sequence.to_string()));
-            let components =
-                ev.reminder_minutes_before.filter(|_| !ev.cancelled).map(|m| alarm(&ev.summary, m)).into_iter().collect();
-            Component { name: "VEVENT".into(), properties, components }
+            let components = ev
+                .reminder_minutes_before
+                .filter(|_| !ev.cancelled)
+                .map(|m| alarm(&ev.summary, m))
+                .into_iter()
+                .collect();
+            Component {
+                name: "VEVENT".into(),
+                properties,
+                components,
+            }
         })
         .collect();
     let calendar = IcalCalendar {
@@ -201,7 +217,10 @@ pub fn write_feed(calendar_name: &str, events: &[TimedEvent], dtstamp: Timestamp
             Property {
                 name: "REFRESH-INTERVAL".into(),
                 val: "PT1H".into(),
-                params: vec![Parameter { key: "VALUE".into(), val: Some("DURATION".into()) }],
+                params: vec![Parameter {
+                    key: "VALUE".into(),
+                    val: Some("DURATION".into()),
+                }],
             },
             prop("X-PUBLISHED-TTL", "PT1H".to_string()),
         ],

@@ -10,8 +10,14 @@ use crate::IcsEvent;
 
 /// "2027-04-25  Spring Marathon (A, marathon)": a race as one line.
 pub fn race_line(date: &jiff::civil::Date, name: &str, km: Option<f64>, p: Priority) -> String {
-    let dist = km.map(distance_label).unwrap_or_else(|| "distance unknown".into());
-    let name = if name.trim().is_empty() { "Race".to_string() } else { name.trim().to_string() };
+    let dist = km
+        .map(distance_label)
+        .unwrap_or_else(|| "distance unknown".into());
+    let name = if name.trim().is_empty() {
+        "Race".to_string()
+    } else {
+        name.trim().to_string()
+    };
     format!("{date}  {name} ({}, {dist})", p.as_str())
 }
 
@@ -26,7 +32,9 @@ pub fn plan_events(plan: &Plan) -> Vec<IcsEvent> {
     let mut keyed: Vec<(usize, String)> = Vec::new();
     for (i, m) in plan.massages.iter().enumerate().rev() {
         let key = match (m.kind, &m.race) {
-            (Kind::PreEvent | Kind::PostEvent, Some(r)) => format!("{}-{}", m.kind.as_str(), r.date),
+            (Kind::PreEvent | Kind::PostEvent, Some(r)) => {
+                format!("{}-{}", m.kind.as_str(), r.date)
+            }
             (Kind::RecoveryPhase, Some(r)) => {
                 let n = recovery_counter.entry(r.date.to_string()).or_default();
                 *n += 1;
@@ -63,7 +71,10 @@ pub fn plan_events(plan: &Plan) -> Vec<IcsEvent> {
             m.focus.join(", ")
         ));
         if let Some(r) = &m.race {
-            description.push_str(&format!("\nRace: {}", race_line(&r.date, &r.name, r.distance_km, r.priority)));
+            description.push_str(&format!(
+                "\nRace: {}",
+                race_line(&r.date, &r.name, r.distance_km, r.priority)
+            ));
         }
         let rules: Vec<&str> = m.rules.iter().map(|r| r.as_str()).collect();
         description.push_str(&format!("\nRules: {}", rules.join(", ")));
@@ -79,4 +90,3 @@ pub fn plan_events(plan: &Plan) -> Vec<IcsEvent> {
     }
     events
 }
-

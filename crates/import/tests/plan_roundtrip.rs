@@ -6,13 +6,27 @@
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
 use kneadtime_domain::check::Booking;
-use kneadtime_domain::{Entry, PlanRequest, Priority, Profile, RaceSpec, Season, Severity, check, classify, plan};
+use kneadtime_domain::{
+    Entry, PlanRequest, Priority, Profile, RaceSpec, Season, Severity, check, classify, plan,
+};
 use kneadtime_import::{IcsEvent, parse_ics, plan_events, write_ics};
 use proptest::prelude::*;
 
 const TITLES: &[&str] = &[
-    "Easy 8 km", "Rest", "Intervals 6x800 @ 5K", "Tempo 5 mi", "Long run 28 km", "LR 18 mi", "Hill repeats",
-    "Yoga", "Recovery run 40'", "Fartlek", "Day off", "Bike 60 min", "Race: City 10K", "Half marathon race",
+    "Easy 8 km",
+    "Rest",
+    "Intervals 6x800 @ 5K",
+    "Tempo 5 mi",
+    "Long run 28 km",
+    "LR 18 mi",
+    "Hill repeats",
+    "Yoga",
+    "Recovery run 40'",
+    "Fartlek",
+    "Day off",
+    "Bike 60 min",
+    "Race: City 10K",
+    "Half marathon race",
 ];
 
 fn day(n: i64) -> Date {
@@ -23,19 +37,36 @@ fn stamp() -> jiff::Timestamp {
     "2027-01-01T00:00:00Z".parse().unwrap()
 }
 
-type Input = (Vec<(i64, usize)>, Vec<(i64, f64, Option<Priority>)>, (i32, u32));
+type Input = (
+    Vec<(i64, usize)>,
+    Vec<(i64, f64, Option<Priority>)>,
+    (i32, u32),
+);
 
 fn input() -> impl Strategy<Value = Input> {
     let sessions = prop::collection::vec((0i64..180, 0usize..TITLES.len()), 0..120);
-    let race = (20i64..180, prop::sample::select(vec![5.0, 10.0, 21.0975, 42.195]),
-        prop::option::of(prop::sample::select(vec![Priority::A, Priority::B, Priority::C])));
-    (sessions, prop::collection::vec(race, 0..3), (3i32..6, 1u32..3))
+    let race = (
+        20i64..180,
+        prop::sample::select(vec![5.0, 10.0, 21.0975, 42.195]),
+        prop::option::of(prop::sample::select(vec![
+            Priority::A,
+            Priority::B,
+            Priority::C,
+        ])),
+    );
+    (
+        sessions,
+        prop::collection::vec(race, 0..3),
+        (3i32..6, 1u32..3),
+    )
 }
 
 fn profile((pre_min, build_min): (i32, u32)) -> Profile {
     let mut p = Profile::default();
     p.windows.pre_event_min_days = pre_min;
-    p.windows.pre_event_ideal_days = pre_min.max(p.windows.pre_event_ideal_days).min(p.windows.pre_event_max_days);
+    p.windows.pre_event_ideal_days = pre_min
+        .max(p.windows.pre_event_ideal_days)
+        .min(p.windows.pre_event_max_days);
     p.intervals.build.min_weeks = build_min;
     p.validate().expect("generated profile is valid");
     p

@@ -38,7 +38,11 @@ struct Stats {
 
 impl Stats {
     fn new(name: &'static str) -> Stats {
-        Stats { name, lat_us: Vec::new(), codes: HashMap::new() }
+        Stats {
+            name,
+            lat_us: Vec::new(),
+            codes: HashMap::new(),
+        }
     }
 
     fn line(&mut self, secs: f64) -> String {
@@ -70,14 +74,23 @@ async fn raw_sqlite_inserts(dir: &std::path::Path, seconds: f64) -> f64 {
     sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}?mode=rwc", dir.join("raw.db").display());
     let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
-    for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "CREATE TABLE t (id TEXT PRIMARY KEY, v BIGINT NOT NULL)"] {
+    for pragma in [
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = FULL",
+        "CREATE TABLE t (id TEXT PRIMARY KEY, v BIGINT NOT NULL)",
+    ] {
         sqlx::query(pragma).execute(&mut c).await.unwrap();
     }
     let started = Instant::now();
     let mut n = 0u64;
     while started.elapsed().as_secs_f64() < seconds {
         let mut tx = sqlx::Connection::begin(&mut c).await.unwrap();
-        sqlx::query::<Any>("INSERT INTO t (id, v) VALUES ($1, $2)").bind(format!("{n:032x}")).bind(n as i64).execute(&mut *tx).await.unwrap();
+        sqlx::query::<Any>("INSERT INTO t (id, v) VALUES ($1, $2)")
+            .bind(format!("{n:032x}"))
+            .bind(n as i64)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         n += 1;
     }
@@ -93,7 +106,14 @@ struct World {
     feeds: Vec<String>,
 }
 
-async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, token: &str, body: Option<&Value>, key: Option<&str>) -> (u16, Value) {
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    token: &str,
+    body: Option<&Value>,
+    key: Option<&str>,
+) -> (u16, Value) {
     let mut rb = http.request(method, url).bearer_auth(token);
     if let Some(b) = body {
         rb = rb.json(b);
@@ -109,24 +129,65 @@ async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, token:
 /// The clinic, through the API; the year of past bookings straight into the database.
 async fn seed(base: &str, setup: &str, db: &str) -> World {
     let http = reqwest::Client::new();
-    let (_, v) = call(&http, reqwest::Method::POST, &format!("{base}/api/setup"), "", Some(&json!({
-        "token": setup, "clinic_name": "Load Clinic", "time_zone": "Europe/London",
-        "email": "owner@load.test", "name": "Owner", "password": "load-owner-pass"
-    })), None).await;
+    let (_, v) = call(
+        &http,
+        reqwest::Method::POST,
+        &format!("{base}/api/setup"),
+        "",
+        Some(&json!({
+            "token": setup, "clinic_name": "Load Clinic", "time_zone": "Europe/London",
+            "email": "owner@load.test", "name": "Owner", "password": "load-owner-pass"
+        })),
+        None,
+    )
+    .await;
     let owner = v["token"].as_str().unwrap().to_string();
     let post = |path: &str, body: Value| {
         let (http, owner, url) = (http.clone(), owner.clone(), format!("{base}{path}"));
-        async move { call(&http, reqwest::Method::POST, &url, &owner, Some(&body), None).await.1 }
+        async move {
+            call(
+                &http,
+                reqwest::Method::POST,
+                &url,
+                &owner,
+                Some(&body),
+                None,
+            )
+            .await
+            .1
+        }
     };
-    let hours: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat"].iter().map(|d| json!({ "day": d, "start": "08:00", "end": "20:00" })).collect();
+    let hours: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat"]
+        .iter()
+        .map(|d| json!({ "day": d, "start": "08:00", "end": "20:00" }))
+        .collect();
     let mut therapists = Vec::new();
     for i in 0..THERAPISTS {
-        let t = post("/api/therapists", json!({ "name": format!("Therapist {i:02}"), "skills": ["sports"] })).await["therapist"]["id"].as_str().unwrap().to_string();
-        call(&http, reqwest::Method::PUT, &format!("{base}/api/therapists/{t}/hours"), &owner, Some(&json!(hours)), None).await;
+        let t = post(
+            "/api/therapists",
+            json!({ "name": format!("Therapist {i:02}"), "skills": ["sports"] }),
+        )
+        .await["therapist"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        call(
+            &http,
+            reqwest::Method::PUT,
+            &format!("{base}/api/therapists/{t}/hours"),
+            &owner,
+            Some(&json!(hours)),
+            None,
+        )
+        .await;
         therapists.push(t);
     }
     let mut services = Vec::new();
-    for (name, kind, len, lo, hi) in [("Sports 60", "maintenance", 60, "moderate", "deep"), ("Pre-race 30", "pre_event", 30, "light", "moderate"), ("Post-race 45", "post_event", 45, "light", "moderate")] {
+    for (name, kind, len, lo, hi) in [
+        ("Sports 60", "maintenance", 60, "moderate", "deep"),
+        ("Pre-race 30", "pre_event", 30, "light", "moderate"),
+        ("Post-race 45", "post_event", 45, "light", "moderate"),
+    ] {
         let v = post("/api/services", json!({ "name": name, "kind": kind, "length_min": len, "price_cents": 6000, "pressure_min": lo, "pressure_max": hi, "buffer_after_min": 15 })).await;
         services.push(v["id"].as_str().unwrap().to_string());
     }
@@ -134,12 +195,24 @@ async fn seed(base: &str, setup: &str, db: &str) -> World {
     let mut clients = Vec::new();
     let mut feeds = Vec::new();
     for i in 0..CLIENTS {
-        let v = post("/api/clients", json!({ "name": format!("Runner {i:03}"), "email": format!("r{i}@load.test") })).await;
+        let v = post(
+            "/api/clients",
+            json!({ "name": format!("Runner {i:03}"), "email": format!("r{i}@load.test") }),
+        )
+        .await;
         let id = v["client"]["id"].as_str().unwrap().to_string();
         feeds.push(v["feed_url"].as_str().unwrap().to_string());
         if i % 4 == 0 {
-            post(&format!("/api/clients/{id}/calendars"), json!({ "filename": "plan.ics", "content": ics })).await;
-            post(&format!("/api/clients/{id}/races"), json!({ "date": "2027-04-25", "distance": "marathon", "priority": "A" })).await;
+            post(
+                &format!("/api/clients/{id}/calendars"),
+                json!({ "filename": "plan.ics", "content": ics }),
+            )
+            .await;
+            post(
+                &format!("/api/clients/{id}/races"),
+                json!({ "date": "2027-04-25", "distance": "marathon", "priority": "A" }),
+            )
+            .await;
         }
         clients.push(id);
     }
@@ -157,7 +230,12 @@ async fn seed(base: &str, setup: &str, db: &str) -> World {
         }
         for t in &therapists {
             for k in 0..PER_DAY {
-                let start = tz.to_ambiguous_timestamp(d.at(8, 0, 0, 0)).compatible().unwrap().as_second() + k * 90 * 60;
+                let start = tz
+                    .to_ambiguous_timestamp(d.at(8, 0, 0, 0))
+                    .compatible()
+                    .unwrap()
+                    .as_second()
+                    + k * 90 * 60;
                 let id = format!("seed{n:028x}");
                 let client = &clients[n as usize % clients.len()];
                 sqlx::query::<Any>("INSERT INTO appointments (id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, created_by, created_at, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, 'completed', NULL, 'seed', $7, NULL)")
@@ -173,14 +251,23 @@ async fn seed(base: &str, setup: &str, db: &str) -> World {
     }
     tx.commit().await.unwrap();
     eprintln!("seeded {n} past appointments");
-    World { base: base.to_string(), owner, therapists, services, clients, feeds }
+    World {
+        base: base.to_string(),
+        owner,
+        therapists,
+        services,
+        clients,
+        feeds,
+    }
 }
 
 /// A start in the coming three weeks on a working day, on the quarter hour.
 fn future_start(seed: &mut u64, tz: &TimeZone) -> String {
     let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
     loop {
-        let d = today.checked_add(jiff::Span::new().days(1 + (rand(seed) % 21) as i64)).unwrap();
+        let d = today
+            .checked_add(jiff::Span::new().days(1 + (rand(seed) % 21) as i64))
+            .unwrap();
         if d.weekday() == jiff::civil::Weekday::Sunday {
             continue;
         }
@@ -192,8 +279,16 @@ fn future_start(seed: &mut u64, tz: &TimeZone) -> String {
 /// `clients` concurrent clients for `seconds`, each doing `mix` (weights for search,
 /// book, cancel, feed).
 async fn run(w: &Arc<World>, clients: usize, seconds: f64, mix: [u64; 4]) -> (Vec<Stats>, f64) {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
-    let stats = Arc::new(Mutex::new(vec![Stats::new("slot search"), Stats::new("book"), Stats::new("cancel"), Stats::new("feed")]));
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap();
+    let stats = Arc::new(Mutex::new(vec![
+        Stats::new("slot search"),
+        Stats::new("book"),
+        Stats::new("cancel"),
+        Stats::new("feed"),
+    ]));
     let counter = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -264,27 +359,60 @@ async fn main() {
     let clients: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(64);
     let seconds: f64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(20.0);
     let dir = tempfile::tempdir().unwrap();
-    let db = args.get(3).cloned().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("clinic.db").display()));
-    let backend = if db.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let db = args
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("clinic.db").display()));
+    let backend = if db.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
 
     let raw = raw_sqlite_inserts(dir.path(), seconds.min(10.0)).await;
-    let config = Config { addr: SocketAddr::from(([127, 0, 0, 1], 0)), db: db.clone(), log_requests: false, ..Config::default() };
+    let config = Config {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        db: db.clone(),
+        log_requests: false,
+        ..Config::default()
+    };
     let running = start(config, false).await.expect("server");
     let setup = running.setup_token.clone().expect("a fresh database");
     let w = Arc::new(seed(&running.base_url, &setup, &db).await);
 
-    println!("## {backend}: {THERAPISTS} therapists, {CLIENTS} clients, a year of bookings; {clients} concurrent clients, {seconds:.0} s per phase\n");
-    println!("Raw single-row transactional inserts into SQLite (WAL, synchronous=FULL), one connection: **{raw:.0}/s**\n");
-    println!("| phase / operation | requests | throughput | p50 | p99 | statuses |\n|---|---|---|---|---|---|");
+    println!(
+        "## {backend}: {THERAPISTS} therapists, {CLIENTS} clients, a year of bookings; {clients} concurrent clients, {seconds:.0} s per phase\n"
+    );
+    println!(
+        "Raw single-row transactional inserts into SQLite (WAL, synchronous=FULL), one connection: **{raw:.0}/s**\n"
+    );
+    println!(
+        "| phase / operation | requests | throughput | p50 | p99 | statuses |\n|---|---|---|---|---|---|"
+    );
     let (mut s, secs) = run(&w, 1, seconds / 2.0, [1, 0, 0, 0]).await;
-    println!("{}", s[0].line(secs).replacen("slot search", "slot search, 1 client", 1));
+    println!(
+        "{}",
+        s[0].line(secs)
+            .replacen("slot search", "slot search, 1 client", 1)
+    );
     let (mut s, secs) = run(&w, clients, seconds, [0, 1, 0, 0]).await;
     let booked = s[1].codes.get(&201).copied().unwrap_or(0) as f64 / secs;
-    println!("{}", s[1].line(secs).replacen("book", &format!("book only, {clients} clients"), 1));
+    println!(
+        "{}",
+        s[1].line(secs)
+            .replacen("book", &format!("book only, {clients} clients"), 1)
+    );
     let (mut s, secs) = run(&w, clients, seconds, [5, 2, 1, 2]).await;
     for st in s.iter_mut() {
-        println!("{}", st.line(secs).replacen('|', &format!("| mix, {clients} clients:"), 1));
+        println!(
+            "{}",
+            st.line(secs)
+                .replacen('|', &format!("| mix, {clients} clients:"), 1)
+        );
     }
-    println!("\nBookings confirmed per second (book-only phase): **{booked:.0}/s** = {:.0}% of the raw insert limit", 100.0 * booked / raw);
+    println!(
+        "\nBookings confirmed per second (book-only phase): **{booked:.0}/s** = {:.0}% of the raw insert limit",
+        100.0 * booked / raw
+    );
     running.shutdown().await.unwrap();
 }

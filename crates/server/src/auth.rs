@@ -4,8 +4,8 @@
 
 use std::net::SocketAddr;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -26,14 +26,25 @@ pub const SECURE_COOKIE: &str = "__Host-kt_session";
 
 /// The session cookie's name for this server.
 pub fn cookie_name(state: &AppState) -> &'static str {
-    if state.base_url.starts_with("https://") { SECURE_COOKIE } else { COOKIE }
+    if state.base_url.starts_with("https://") {
+        SECURE_COOKIE
+    } else {
+        COOKIE
+    }
 }
 
 /// A Set-Cookie value that clears the session cookie.
 pub fn clear_cookie(state: &AppState) -> HeaderValue {
-    let secure = if state.base_url.starts_with("https://") { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", cookie_name(state)))
-        .unwrap_or_else(|_| HeaderValue::from_static("kt_session=; Path=/; Max-Age=0"))
+    let secure = if state.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+        cookie_name(state)
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("kt_session=; Path=/; Max-Age=0"))
 }
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const LOGIN_WINDOW_SECS: i64 = 300;
@@ -61,11 +72,25 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).expect("the OS random source failed");
         let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt");
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
     })
     .await
-    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "password hashing failed"))?
-    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "password hashing failed"))
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "password hashing failed",
+        )
+    })?
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "password hashing failed",
+        )
+    })
 }
 
 /// Password checks made since the process started (so tests can see that a sign-in
@@ -81,7 +106,11 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     PASSWORD_CHECKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -93,7 +122,10 @@ pub async fn verify_password(password: String, hash: String) -> bool {
 /// dates, repeats) with the person's own words (`about`: email, name) counted against it.
 pub fn check_new_password(p: &str, about: &[&str]) -> ApiResult<()> {
     if p.chars().count() < MIN_PASSWORD {
-        return Err(ApiError::field("password", format!("expected at least {MIN_PASSWORD} characters")));
+        return Err(ApiError::field(
+            "password",
+            format!("expected at least {MIN_PASSWORD} characters"),
+        ));
     }
     if p.len() > 1024 {
         return Err(ApiError::field("password", "expected at most 1024 bytes"));
@@ -103,7 +135,11 @@ pub fn check_new_password(p: &str, about: &[&str]) -> ApiResult<()> {
     let words: Vec<&str> = about
         .iter()
         .map(|a| a.trim())
-        .chain(about.iter().flat_map(|a| a.split(['@', '.', ' ', '-', '_'])))
+        .chain(
+            about
+                .iter()
+                .flat_map(|a| a.split(['@', '.', ' ', '-', '_'])),
+        )
         .filter(|w| w.len() >= 3)
         .collect();
     let e = zxcvbn::zxcvbn(&judged, &words);
@@ -111,13 +147,19 @@ pub fn check_new_password(p: &str, about: &[&str]) -> ApiResult<()> {
         let hint = e
             .feedback()
             .map(|f| {
-                let mut parts: Vec<String> = f.warning().map(|w| w.to_string()).into_iter().collect();
+                let mut parts: Vec<String> =
+                    f.warning().map(|w| w.to_string()).into_iter().collect();
                 parts.extend(f.suggestions().iter().map(|s| s.to_string()));
                 parts.join(" ")
             })
             .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "Add more words or characters that are not a common pattern.".into());
-        return Err(ApiError::field("password", format!("this password is too easy to guess. {hint}")));
+            .unwrap_or_else(|| {
+                "Add more words or characters that are not a common pattern.".into()
+            });
+        return Err(ApiError::field(
+            "password",
+            format!("this password is too easy to guess. {hint}"),
+        ));
     }
     Ok(())
 }
@@ -129,9 +171,16 @@ const MIN_PASSWORD_SCORE: u8 = 3;
 /// The signed-in caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Who {
-    Owner { staff_id: String },
-    Therapist { staff_id: String, therapist_id: Option<String> },
-    Client { client_id: String },
+    Owner {
+        staff_id: String,
+    },
+    Therapist {
+        staff_id: String,
+        therapist_id: Option<String>,
+    },
+    Client {
+        client_id: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -153,12 +202,21 @@ impl Caller {
         !matches!(self.who, Who::Client { .. })
     }
 
+    /// The clinic's set-up (see [`crate::policy`]).
     pub fn require_owner(&self) -> ApiResult<()> {
-        if self.is_owner() { Ok(()) } else { Err(ApiError::forbidden()) }
+        if crate::policy::decide(self, crate::policy::Act::Clinic) == Some(true) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
     }
 
     pub fn require_staff(&self) -> ApiResult<()> {
-        if self.is_staff() { Ok(()) } else { Err(ApiError::forbidden()) }
+        if self.is_staff() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
     }
 
     /// The therapist record a therapist login works as.
@@ -179,7 +237,9 @@ impl Caller {
     /// Who did it, for the record: `staff:ID` or `client:ID`.
     pub fn actor(&self) -> String {
         match &self.who {
-            Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => format!("staff:{staff_id}"),
+            Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => {
+                format!("staff:{staff_id}")
+            }
             Who::Client { client_id } => format!("client:{client_id}"),
         }
     }
@@ -189,9 +249,9 @@ impl Caller {
         crate::policy::allow(state, self, crate::policy::Act::Client(client_id)).await
     }
 
-    /// Owner, or the therapist themself.
+    /// Owner, or the therapist themself (see [`crate::policy`]).
     pub fn require_therapist_access(&self, therapist_id: &str) -> ApiResult<()> {
-        if self.is_owner() || self.therapist_id() == Some(therapist_id) {
+        if crate::policy::decide(self, crate::policy::Act::Therapist(therapist_id)) == Some(true) {
             Ok(())
         } else {
             Err(ApiError::forbidden())
@@ -200,24 +260,34 @@ impl Caller {
 }
 
 fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-        v.split(';').find_map(|kv| {
-            let (k, val) = kv.trim().split_once('=')?;
-            (k == name && !val.is_empty()).then(|| val.to_string())
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.split(';').find_map(|kv| {
+                let (k, val) = kv.trim().split_once('=')?;
+                (k == name && !val.is_empty()).then(|| val.to_string())
+            })
         })
-    })
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// A cross-site form post carries a foreign Origin; refuse it whatever the cookie says.
 fn origin_ok(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return true };
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
     let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
     origin_host.eq_ignore_ascii_case(host)
 }
@@ -241,7 +311,11 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> ApiResult<Option<Call
         ));
     };
     if via_cookie && !matches!(parts.method, Method::GET | Method::HEAD) {
-        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if !origin_ok(&parts.headers) || !constant_eq(sent, &session.csrf_token) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -254,7 +328,10 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> ApiResult<Option<Call
 }
 
 /// The session a token opens, if it is live.
-pub async fn session_caller(state: &AppState, token: &str) -> ApiResult<Option<(WebSession, Caller)>> {
+pub async fn session_caller(
+    state: &AppState,
+    token: &str,
+) -> ApiResult<Option<(WebSession, Caller)>> {
     let hash = hash_token(token);
     let session = match state.store.web_session(&hash, now()).await {
         Ok(s) => s,
@@ -262,7 +339,9 @@ pub async fn session_caller(state: &AppState, token: &str) -> ApiResult<Option<(
         Err(e) => return Err(e.into()),
     };
     let who = match &session.principal {
-        Principal::Client(id) => Who::Client { client_id: id.clone() },
+        Principal::Client(id) => Who::Client {
+            client_id: id.clone(),
+        },
         Principal::Staff(id) => {
             let staff = match state.store.staff(id).await {
                 Ok(s) if s.active => s,
@@ -272,7 +351,10 @@ pub async fn session_caller(state: &AppState, token: &str) -> ApiResult<Option<(
             };
             match staff.role {
                 Role::Owner => Who::Owner { staff_id: staff.id },
-                Role::Therapist => Who::Therapist { staff_id: staff.id, therapist_id: staff.therapist_id },
+                Role::Therapist => Who::Therapist {
+                    staff_id: staff.id,
+                    therapist_id: staff.therapist_id,
+                },
             }
         }
     };
@@ -292,14 +374,20 @@ pub fn session_cookie(state: &AppState, headers: &HeaderMap) -> Option<String> {
 }
 
 pub fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        caller_of(parts, state).await?.ok_or_else(ApiError::unauthorized)
+        caller_of(parts, state)
+            .await?
+            .ok_or_else(ApiError::unauthorized)
     }
 }
 
@@ -356,24 +444,37 @@ pub(crate) struct Gate {
 }
 
 fn too_many() -> ApiError {
-    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many failed sign-in attempts; wait five minutes and try again")
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        "too many failed sign-in attempts; wait five minutes and try again",
+    )
 }
 
 impl Gate {
     /// The gate for `account` (an email, or a purpose such as "setup") from `addr`;
     /// 429 when this caller has failed too often.
     pub(crate) async fn open(state: &AppState, addr: SocketAddr, account: &str) -> ApiResult<Gate> {
-        let g = Gate { address: addr.ip().to_string(), account: hash_token(&account.trim().to_lowercase()) };
+        let g = Gate {
+            address: addr.ip().to_string(),
+            account: hash_token(&account.trim().to_lowercase()),
+        };
         let n = state.config.login_attempts;
         let (a, b) = (g.address_bucket(), g.account_bucket());
-        let (by_addr, by_account) =
-            tokio::try_join!(state.store.hits(&a, LOGIN_WINDOW_SECS), state.store.hits(&b, LOGIN_WINDOW_SECS))?;
+        let (by_addr, by_account) = tokio::try_join!(
+            state.store.hits(&a, LOGIN_WINDOW_SECS),
+            state.store.hits(&b, LOGIN_WINDOW_SECS)
+        )?;
         if by_addr >= n {
             return Err(too_many());
         }
         if by_account >= n * 10 {
             let since = now() - state.config.session_days * 86_400;
-            if !state.store.known_sign_in(&g.account, &g.address, since).await? {
+            if !state
+                .store
+                .known_sign_in(&g.account, &g.address, since)
+                .await?
+            {
                 return Err(too_many());
             }
         }
@@ -400,12 +501,19 @@ impl Gate {
 
     /// Remembers the address as one the account signs in from.
     pub(crate) async fn succeeded(&self, state: &AppState) -> ApiResult<()> {
-        Ok(state.store.remember_sign_in(&self.account, &self.address).await?)
+        Ok(state
+            .store
+            .remember_sign_in(&self.account, &self.address)
+            .await?)
     }
 }
 
 /// A new session: its token, CSRF token, expiry (Unix seconds) and Set-Cookie value.
-pub(crate) async fn new_session(state: &AppState, principal: Principal, via: SignIn) -> ApiResult<(String, String, i64, String)> {
+pub(crate) async fn new_session(
+    state: &AppState,
+    principal: Principal,
+    via: SignIn,
+) -> ApiResult<(String, String, i64, String)> {
     let token = new_token();
     let csrf = new_token();
     let created_at = now();
@@ -421,7 +529,11 @@ pub(crate) async fn new_session(state: &AppState, principal: Principal, via: Sig
             created_at,
         })
         .await?;
-    let secure = if state.base_url.starts_with("https://") { "; Secure" } else { "" };
+    let secure = if state.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         cookie_name(state),
@@ -430,12 +542,21 @@ pub(crate) async fn new_session(state: &AppState, principal: Principal, via: Sig
     Ok((token, csrf, expires_at, cookie))
 }
 
-async fn start_session(state: &AppState, principal: Principal, via: SignIn, role: &'static str, id: String, name: String) -> ApiResult<Response> {
+async fn start_session(
+    state: &AppState,
+    principal: Principal,
+    via: SignIn,
+    role: &'static str,
+    id: String,
+    name: String,
+) -> ApiResult<Response> {
     let (token, csrf, expires_at, cookie) = new_session(state, principal, via).await?;
     let body = SessionOut {
         token,
         csrf_token: csrf,
-        expires_at: jiff::Timestamp::from_second(expires_at).map(|t| t.to_string()).unwrap_or_default(),
+        expires_at: jiff::Timestamp::from_second(expires_at)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         role,
         id,
         name,
@@ -448,7 +569,11 @@ async fn start_session(state: &AppState, principal: Principal, via: SignIn, role
 }
 
 fn wrong_credentials() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "the email or password is not right")
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "wrong_credentials",
+        "the email or password is not right",
+    )
 }
 
 /// POST /api/login: staff sign-in.
@@ -459,19 +584,35 @@ pub async fn login(
 ) -> ApiResult<Response> {
     let staff = staff_sign_in(&state, addr, &body.email, body.password).await?;
     let role = staff.role.as_str();
-    start_session(&state, Principal::Staff(staff.id.clone()), SignIn::Password, role, staff.id, staff.name).await
+    start_session(
+        &state,
+        Principal::Staff(staff.id.clone()),
+        SignIn::Password,
+        role,
+        staff.id,
+        staff.name,
+    )
+    .await
 }
 
 /// Checks a staff sign-in (rate-limited) and returns the account. Exactly one argon2
 /// check runs whether or not the email exists or the login is revoked.
-pub(crate) async fn staff_sign_in(state: &AppState, addr: SocketAddr, email: &str, password: String) -> ApiResult<kneadtime_store::Staff> {
+pub(crate) async fn staff_sign_in(
+    state: &AppState,
+    addr: SocketAddr,
+    email: &str,
+    password: String,
+) -> ApiResult<kneadtime_store::Staff> {
     let gate = Gate::open(state, addr, email).await?;
     let staff = match state.store.staff_by_email(email).await {
         Ok(s) => Some(s),
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    let hash = staff.as_ref().map(|s| s.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
+    let hash = staff
+        .as_ref()
+        .map(|s| s.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_string());
     let right = verify_password(password, hash).await;
     match staff {
         Some(s) if right && s.active => {
@@ -486,8 +627,7 @@ pub(crate) async fn staff_sign_in(state: &AppState, addr: SocketAddr, email: &st
 }
 
 /// An argon2 hash of a random password, for equal-time failures.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2eMQK3l9dWAbR/LHX0aCNG9bk5kGbJAEbbdOpUbkCyE";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2eMQK3l9dWAbR/LHX0aCNG9bk5kGbJAEbbdOpUbkCyE";
 
 /// POST /api/client-login: a client by personal-link token, or by email and password.
 pub async fn client_login(
@@ -500,11 +640,19 @@ pub async fn client_login(
             // The link's secret cannot be guessed; the limit is per address only, so one
             // noisy caller cannot lock every client out.
             let gate = Gate::open(&state, addr, "client-link").await?;
-            match state.store.client_by_token_hash(&hash_token(token.trim())).await {
+            match state
+                .store
+                .client_by_token_hash(&hash_token(token.trim()))
+                .await
+            {
                 Ok(c) => (c, SignIn::Link),
                 Err(StoreError::NotFound) => {
                     gate.failed(&state).await?;
-                    return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "this link is not valid"));
+                    return Err(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "wrong_credentials",
+                        "this link is not valid",
+                    ));
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -513,8 +661,16 @@ pub async fn client_login(
             let gate = Gate::open(&state, addr, email).await?;
             // One argon2 check, however many records share the email: the one with a
             // password (the first, in a fixed order), else a dummy.
-            let found = state.store.clients_by_email(email).await?.into_iter().find(|c| c.password_hash.is_some());
-            let hash = found.as_ref().and_then(|c| c.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_string());
+            let found = state
+                .store
+                .clients_by_email(email)
+                .await?
+                .into_iter()
+                .find(|c| c.password_hash.is_some());
+            let hash = found
+                .as_ref()
+                .and_then(|c| c.password_hash.clone())
+                .unwrap_or_else(|| DUMMY_HASH.to_string());
             let right = verify_password(password.clone(), hash).await;
             match found {
                 Some(c) if right => {
@@ -527,21 +683,37 @@ pub async fn client_login(
                 }
             }
         }
-        _ => return Err(ApiError::bad("send either {\"token\"} or {\"email\", \"password\"}")),
+        _ => {
+            return Err(ApiError::bad(
+                "send either {\"token\"} or {\"email\", \"password\"}",
+            ));
+        }
     };
-    start_session(&state, Principal::Client(client.id.clone()), via, "client", client.id, client.name).await
+    start_session(
+        &state,
+        Principal::Client(client.id.clone()),
+        via,
+        "client",
+        client.id,
+        client.name,
+    )
+    .await
 }
 
 /// POST /api/logout: ends the session and clears the cookie.
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     state.store.delete_web_session(&caller.session_hash).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(header::SET_COOKIE, clear_cookie(&state));
+    res.headers_mut()
+        .insert(header::SET_COOKIE, clear_cookie(&state));
     Ok(res)
 }
 
 /// GET /api/me: who the session belongs to.
-pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<serde_json::Value>> {
+pub async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<axum::Json<serde_json::Value>> {
     Ok(axum::Json(match &caller.who {
         Who::Client { client_id } => {
             let c = state.store.client(client_id).await?;
@@ -579,7 +751,12 @@ pub async fn setup(
     // Guesses are limited per address: another address guessing cannot lock the holder
     // of the real token out.
     let gate = Gate::open(&state, addr, &format!("setup:{}", addr.ip())).await?;
-    let already = || ApiError::conflict("already_set_up", "the clinic already has an owner; sign in instead");
+    let already = || {
+        ApiError::conflict(
+            "already_set_up",
+            "the clinic already has an owner; sign in instead",
+        )
+    };
     if !state.store.staff_list().await?.is_empty() {
         return Err(already());
     }
@@ -588,12 +765,23 @@ pub async fn setup(
     };
     if !constant_eq(&hash_token(body.token.trim()), expected) {
         gate.failed(&state).await?;
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "the setup token is not right").with_field("token"));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "wrong_credentials",
+            "the setup token is not right",
+        )
+        .with_field("token"));
     }
     let name = crate::error::non_empty("name", &body.name, 200)?;
     let clinic_name = crate::error::non_empty("clinic_name", &body.clinic_name, 200)?;
     jiff::tz::TimeZone::get(body.time_zone.trim()).map_err(|_| {
-        ApiError::field("time_zone", format!("expected an IANA time zone name like Europe/London, found {:?}", body.time_zone))
+        ApiError::field(
+            "time_zone",
+            format!(
+                "expected an IANA time zone name like Europe/London, found {:?}",
+                body.time_zone
+            ),
+        )
     })?;
     check_new_password(&body.password, &[&body.email, &name, &clinic_name])?;
     // The token is good once: the first claim wins, the rest are told it is done.
@@ -607,7 +795,12 @@ pub async fn setup(
     made
 }
 
-async fn make_owner(state: &AppState, body: &SetupBody, name: String, clinic_name: String) -> ApiResult<Response> {
+async fn make_owner(
+    state: &AppState,
+    body: &SetupBody,
+    name: String,
+    clinic_name: String,
+) -> ApiResult<Response> {
     let staff = state
         .store
         .create_staff(&kneadtime_store::NewStaff {
@@ -619,7 +812,9 @@ async fn make_owner(state: &AppState, body: &SetupBody, name: String, clinic_nam
         })
         .await
         .map_err(|e| match e {
-            StoreError::Conflict => ApiError::conflict("already_set_up", "that email already has a login"),
+            StoreError::Conflict => {
+                ApiError::conflict("already_set_up", "that email already has a login")
+            }
             StoreError::Invalid(m) => ApiError::field("email", m),
             e => e.into(),
         })?;
@@ -627,7 +822,15 @@ async fn make_owner(state: &AppState, body: &SetupBody, name: String, clinic_nam
     clinic.name = clinic_name;
     clinic.time_zone = body.time_zone.trim().to_string();
     state.store.update_clinic(&clinic).await?;
-    start_session(state, Principal::Staff(staff.id.clone()), SignIn::Password, "owner", staff.id, staff.name).await
+    start_session(
+        state,
+        Principal::Staff(staff.id.clone()),
+        SignIn::Password,
+        "owner",
+        staff.id,
+        staff.name,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -660,9 +863,12 @@ pub async fn set_password(
                     "a password signs in with the email on file; ask the clinic to add your email first",
                 ));
             }
-            let fresh_link = caller.via == SignIn::Link && now() - caller.signed_in_at <= FRESH_LINK_SECS;
+            let fresh_link =
+                caller.via == SignIn::Link && now() - caller.signed_in_at <= FRESH_LINK_SECS;
             if !fresh_link {
-                let (Some(current), Some(hash)) = (body.current_password.clone(), c.password_hash.clone()) else {
+                let (Some(current), Some(hash)) =
+                    (body.current_password.clone(), c.password_hash.clone())
+                else {
                     return Err(ApiError::field(
                         "current_password",
                         "send the current password, or open your personal link again and set it within 15 minutes",
@@ -672,8 +878,14 @@ pub async fn set_password(
                     return Err(wrong_current());
                 }
             }
-            state.store.set_client_password(client_id, Some(&hash_password(body.password).await?)).await?;
-            state.store.end_client_sessions(client_id, Some(&caller.session_hash)).await?;
+            state
+                .store
+                .set_client_password(client_id, Some(&hash_password(body.password).await?))
+                .await?;
+            state
+                .store
+                .end_client_sessions(client_id, Some(&caller.session_hash))
+                .await?;
         }
         Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => {
             let s = state.store.staff(staff_id).await?;
@@ -682,8 +894,14 @@ pub async fn set_password(
             if !verify_password(current, s.password_hash).await {
                 return Err(wrong_current());
             }
-            state.store.set_staff_password(staff_id, &hash_password(body.password).await?).await?;
-            state.store.end_staff_sessions(staff_id, Some(&caller.session_hash)).await?;
+            state
+                .store
+                .set_staff_password(staff_id, &hash_password(body.password).await?)
+                .await?;
+            state
+                .store
+                .end_staff_sessions(staff_id, Some(&caller.session_hash))
+                .await?;
         }
     }
     Ok(StatusCode::NO_CONTENT)
@@ -710,6 +928,8 @@ mod tests {
         assert_ne!(t, new_token());
         assert_eq!(hash_token(&t).len(), 64);
         assert_ne!(hash_token(&t), t);
-        assert!(constant_eq("abc", "abc") && !constant_eq("abc", "abd") && !constant_eq("ab", "abc"));
+        assert!(
+            constant_eq("abc", "abc") && !constant_eq("abc", "abd") && !constant_eq("ab", "abc")
+        );
     }
 }

@@ -18,8 +18,8 @@ use crate::AppState;
 use crate::auth::{Caller, hash_token, now};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::schedule::{
-    ClientContext, client_context, local_date, local_datetime, nearest_good, parse_date, parse_instant, show,
-    within_hours, zone_of,
+    ClientContext, client_context, local_date, local_datetime, nearest_good, parse_date,
+    parse_instant, show, within_hours, zone_of,
 };
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,8 +56,20 @@ impl Names {
     pub async fn load(state: &AppState) -> ApiResult<Names> {
         let clinic = state.store.clinic().await?;
         Ok(Names {
-            therapists: state.store.therapists().await?.into_iter().map(|t| (t.id, t.name)).collect(),
-            services: state.store.services().await?.into_iter().map(|s| (s.id, s.name)).collect(),
+            therapists: state
+                .store
+                .therapists()
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect(),
+            services: state
+                .store
+                .services()
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s.name))
+                .collect(),
             clients: HashMap::new(),
             tz: zone_of(&clinic.time_zone),
         })
@@ -74,24 +86,40 @@ impl Names {
     }
 
     pub async fn with_clients(mut self, state: &AppState) -> ApiResult<Names> {
-        self.clients = state.store.clients().await?.into_iter().map(|c| (c.id, c.name)).collect();
+        self.clients = state
+            .store
+            .clients()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
         Ok(self)
     }
 
-    pub fn view(&self, a: &Appointment, client_name: Option<&str>, fit: Option<DayFit>) -> AppointmentOut {
+    pub fn view(
+        &self,
+        a: &Appointment,
+        client_name: Option<&str>,
+        fit: Option<DayFit>,
+    ) -> AppointmentOut {
         let name = |m: &HashMap<String, String>, id: &str| m.get(id).cloned().unwrap_or_default();
         AppointmentOut {
             id: a.id.clone(),
             therapist_id: a.therapist_id.clone(),
             therapist_name: name(&self.therapists, &a.therapist_id),
             client_id: a.client_id.clone(),
-            client_name: client_name.map(str::to_string).unwrap_or_else(|| name(&self.clients, &a.client_id)),
+            client_name: client_name
+                .map(str::to_string)
+                .unwrap_or_else(|| name(&self.clients, &a.client_id)),
             service_id: a.service_id.clone(),
             service_name: name(&self.services, &a.service_id),
             start: show(a.start_at, &self.tz),
             end: show(a.end_at, &self.tz),
             date: local_date(a.start_at, &self.tz),
-            local_time: local_datetime(a.start_at, &self.tz).time().strftime("%H:%M").to_string(),
+            local_time: local_datetime(a.start_at, &self.tz)
+                .time()
+                .strftime("%H:%M")
+                .to_string(),
             time_zone: self.tz.iana_name().unwrap_or("UTC").to_string(),
             status: a.status,
             override_reason: a.override_reason.clone(),
@@ -102,7 +130,7 @@ impl Names {
 
 /// Owner, the appointment's therapist, or its client (see [`crate::policy`]).
 pub fn may_see(caller: &Caller, a: &Appointment) -> bool {
-    caller.is_owner() || caller.therapist_id() == Some(a.therapist_id.as_str()) || caller.client_id() == Some(a.client_id.as_str())
+    crate::policy::decide(caller, crate::policy::Act::Appointment(a)) == Some(true)
 }
 
 async fn load_visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Appointment> {
@@ -112,7 +140,11 @@ async fn load_visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<
         Err(e) => return Err(e.into()),
     };
     // Someone who may not see it is told it does not exist: ids are not probed.
-    if may_see(caller, &a) { Ok(a) } else { Err(ApiError::not_found("appointment")) }
+    if may_see(caller, &a) {
+        Ok(a)
+    } else {
+        Err(ApiError::not_found("appointment"))
+    }
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -129,10 +161,18 @@ pub struct BookBody {
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
-    let k = v.to_str().map_err(|_| ApiError::field("Idempotency-Key", "expected printable ASCII"))?.trim();
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let k = v
+        .to_str()
+        .map_err(|_| ApiError::field("Idempotency-Key", "expected printable ASCII"))?
+        .trim();
     if k.is_empty() || k.len() > 200 {
-        return Err(ApiError::field("Idempotency-Key", "expected 1 to 200 characters"));
+        return Err(ApiError::field(
+            "Idempotency-Key",
+            "expected 1 to 200 characters",
+        ));
     }
     Ok(Some(k.to_string()))
 }
@@ -147,14 +187,23 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers)?;
     // Keys are per caller, so one caller's key can never replay another's answer.
-    let scoped = key.as_ref().map(|k| hash_token(&format!("{}\n{k}", caller.actor())));
+    let scoped = key
+        .as_ref()
+        .map(|k| hash_token(&format!("{}\n{k}", caller.actor())));
     let request_hash = hash_token(&serde_json::to_string(&body).unwrap_or_default());
     if let Some(k) = &scoped
         && let Some(a) = state.store.appointment_by_key(k).await?
     {
         return replay(&state, &a, &request_hash).await;
     }
-    let out = book(&state, &caller, &body, scoped.clone().map(|k| (k, request_hash.clone())), addr.ip()).await;
+    let out = book(
+        &state,
+        &caller,
+        &body,
+        scoped.clone().map(|k| (k, request_hash.clone())),
+        addr.ip(),
+    )
+    .await;
     match out {
         Ok(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
         // A racer with the same key booked first: answer as it was answered.
@@ -185,7 +234,11 @@ async fn replay(state: &AppState, a: &Appointment, request_hash: &str) -> ApiRes
 async fn active_service(state: &AppState, id: &str) -> ApiResult<Service> {
     match state.store.service(id).await {
         Ok(s) if s.active => Ok(s),
-        Ok(_) => Err(ApiError::unprocessable("service_inactive", "this service is no longer offered").with_field("service_id")),
+        Ok(_) => Err(ApiError::unprocessable(
+            "service_inactive",
+            "this service is no longer offered",
+        )
+        .with_field("service_id")),
         Err(StoreError::NotFound) => Err(ApiError::not_found("service").with_field("service_id")),
         Err(e) => Err(e.into()),
     }
@@ -194,8 +247,14 @@ async fn active_service(state: &AppState, id: &str) -> ApiResult<Service> {
 async fn active_therapist(state: &AppState, id: &str) -> ApiResult<kneadtime_store::Therapist> {
     match state.store.therapist(id).await {
         Ok(t) if t.active => Ok(t),
-        Ok(_) => Err(ApiError::unprocessable("therapist_inactive", "this therapist no longer takes bookings").with_field("therapist_id")),
-        Err(StoreError::NotFound) => Err(ApiError::not_found("therapist").with_field("therapist_id")),
+        Ok(_) => Err(ApiError::unprocessable(
+            "therapist_inactive",
+            "this therapist no longer takes bookings",
+        )
+        .with_field("therapist_id")),
+        Err(StoreError::NotFound) => {
+            Err(ApiError::not_found("therapist").with_field("therapist_id"))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -215,7 +274,10 @@ async fn judge(
     let now = now();
     let len = service.length_min * 60;
     if start < now {
-        return Err(ApiError::unprocessable("in_the_past", "that time has already passed").with_field("start"));
+        return Err(
+            ApiError::unprocessable("in_the_past", "that time has already passed")
+                .with_field("start"),
+        );
     }
     let grid = kneadtime_store::CELL_SECS;
     if start.rem_euclid(grid) != 0 {
@@ -232,7 +294,10 @@ async fn judge(
     if start > now + clinic.booking_horizon_days * 86_400 {
         return Err(ApiError::unprocessable(
             "beyond_horizon",
-            format!("the clinic takes bookings up to {} days ahead", clinic.booking_horizon_days),
+            format!(
+                "the clinic takes bookings up to {} days ahead",
+                clinic.booking_horizon_days
+            ),
         )
         .with_field("start"));
     }
@@ -256,18 +321,23 @@ async fn judge(
     if !fit.allowed {
         let overridden = caller.is_staff() && override_reason.is_some_and(|r| !r.trim().is_empty());
         if !overridden {
-            let broken = fit.findings.iter().find(|f| f.severity == kneadtime_domain::Severity::Error);
+            let broken = fit
+                .findings
+                .iter()
+                .find(|f| f.severity == kneadtime_domain::Severity::Error);
             let rule = broken.map(|f| f.rule.as_str()).unwrap_or("");
             let mut message = broken.map(|f| f.message.clone()).unwrap_or_default();
             if caller.is_staff() {
                 message.push_str(" Staff may book it anyway with an override_reason.");
             }
             let nearest = nearest_good(state, ctx, service, start, moving, now).await?;
-            return Err(ApiError::unprocessable("rule_broken", message).with_field("start").with_details(json!({
-                "rule": rule,
-                "findings": fit.findings,
-                "nearest": nearest,
-            })));
+            return Err(ApiError::unprocessable("rule_broken", message)
+                .with_field("start")
+                .with_details(json!({
+                    "rule": rule,
+                    "findings": fit.findings,
+                    "nearest": nearest,
+                })));
         }
     }
     Ok(fit)
@@ -275,27 +345,62 @@ async fn judge(
 
 /// Limits on booking without staff: per address and per client each hour, and open
 /// future bookings per client. Staff book past them.
-async fn limit_self_booking(state: &AppState, caller: &Caller, client_id: &str, from: IpAddr) -> ApiResult<()> {
+async fn limit_self_booking(
+    state: &AppState,
+    caller: &Caller,
+    client_id: &str,
+    from: IpAddr,
+) -> ApiResult<()> {
     if caller.is_staff() {
         return Ok(());
     }
     let l = &state.config.limits;
     let slow = |what: &str| {
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_bookings", format!("too many bookings {what} in the last hour; try again later or call the clinic"))
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_bookings",
+            format!(
+                "too many bookings {what} in the last hour; try again later or call the clinic"
+            ),
+        )
     };
-    if !state.store.hit(&format!("book:ip:{from}"), 3600, l.bookings_per_hour_per_address as i64).await? {
+    if !state
+        .store
+        .hit(
+            &format!("book:ip:{from}"),
+            3600,
+            l.bookings_per_hour_per_address as i64,
+        )
+        .await?
+    {
         return Err(slow("from this address"));
     }
-    if !state.store.hit(&format!("book:client:{client_id}"), 3600, l.bookings_per_hour_per_client as i64).await? {
+    if !state
+        .store
+        .hit(
+            &format!("book:client:{client_id}"),
+            3600,
+            l.bookings_per_hour_per_client as i64,
+        )
+        .await?
+    {
         return Err(slow("for this client"));
     }
-    let (clinic, open) = tokio::try_join!(state.store.clinic(), state.store.appointments_for_client(client_id))?;
+    let (clinic, open) = tokio::try_join!(
+        state.store.clinic(),
+        state.store.appointments_for_client(client_id)
+    )?;
     let now = now();
-    let held = open.iter().filter(|a| a.status == Status::Booked && a.start_at > now).count() as i64;
+    let held = open
+        .iter()
+        .filter(|a| a.status == Status::Booked && a.start_at > now)
+        .count() as i64;
     if held >= clinic.max_open_bookings {
         return Err(ApiError::unprocessable(
             "too_many_open",
-            format!("you already hold {held} upcoming bookings, the most the clinic takes at once; cancel one or call the clinic"),
+            format!(
+                "you already hold {held} upcoming bookings, the most the clinic takes at once; cancel one or call the clinic"
+            ),
         ));
     }
     Ok(())
@@ -303,7 +408,13 @@ async fn limit_self_booking(state: &AppState, caller: &Caller, client_id: &str, 
 
 /// Books for `caller` (whose request came from `from`); `key` is the scoped idempotency
 /// key and the request's digest.
-pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key: Option<(String, String)>, from: IpAddr) -> ApiResult<AppointmentOut> {
+pub(crate) async fn book(
+    state: &AppState,
+    caller: &Caller,
+    body: &BookBody,
+    key: Option<(String, String)>,
+    from: IpAddr,
+) -> ApiResult<AppointmentOut> {
     let client_id = match (caller.client_id(), &body.client_id) {
         (Some(me), None) => me.to_string(),
         (Some(me), Some(c)) if c == me => me.to_string(),
@@ -312,14 +423,31 @@ pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key
         (None, None) => return Err(ApiError::field("client_id", "expected the client's id")),
     };
     if !caller.is_staff() && body.override_reason.is_some() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "override_not_allowed", "only staff may override a rule"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "override_not_allowed",
+            "only staff may override a rule",
+        ));
     }
     if let Some(t) = caller.therapist_id()
         && t != body.therapist_id
     {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "a therapist books on their own schedule"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a therapist books on their own schedule",
+        ));
     }
-    if !crate::policy::permitted(state, caller, crate::policy::Act::Book { client: &client_id, therapist: &body.therapist_id }).await? {
+    if !crate::policy::permitted(
+        state,
+        caller,
+        crate::policy::Act::Book {
+            client: &client_id,
+            therapist: &body.therapist_id,
+        },
+    )
+    .await?
+    {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -330,11 +458,29 @@ pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key
     let (service, therapist, ctx) = tokio::try_join!(
         active_service(state, &body.service_id),
         active_therapist(state, &body.therapist_id),
-        async { client_context(state, &client_id).await.map_err(|e| e.with_field("client_id")) },
+        async {
+            client_context(state, &client_id)
+                .await
+                .map_err(|e| e.with_field("client_id"))
+        },
     )?;
     let start = parse_instant("start", &body.start, &ctx.tz)?;
-    let fit = judge(state, caller, &ctx, &service, &body.therapist_id, start, body.override_reason.as_deref(), None).await?;
-    let override_reason = if fit.allowed { None } else { body.override_reason.as_ref().map(|r| r.trim().to_string()) };
+    let fit = judge(
+        state,
+        caller,
+        &ctx,
+        &service,
+        &body.therapist_id,
+        start,
+        body.override_reason.as_deref(),
+        None,
+    )
+    .await?;
+    let override_reason = if fit.allowed {
+        None
+    } else {
+        body.override_reason.as_ref().map(|r| r.trim().to_string())
+    };
     let my_hash = key.as_ref().map(|(_, h)| h.clone());
     let new = NewAppointment {
         therapist_id: body.therapist_id.clone(),
@@ -351,9 +497,12 @@ pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key
         Ok(a) => a,
         Err(StoreError::Conflict) => {
             let nearest = nearest_good(state, &ctx, &service, start, None, now()).await?;
-            return Err(ApiError::conflict("slot_taken", "that time was just taken; here are the nearest good slots")
-                .with_field("start")
-                .with_details(json!({ "nearest": nearest })));
+            return Err(ApiError::conflict(
+                "slot_taken",
+                "that time was just taken; here are the nearest good slots",
+            )
+            .with_field("start")
+            .with_details(json!({ "nearest": nearest })));
         }
         Err(e) => return Err(e.into()),
     };
@@ -371,10 +520,16 @@ pub(crate) async fn book(state: &AppState, caller: &Caller, body: &BookBody, key
 }
 
 /// POST /api/appointments/{id}/cancel
-pub async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<AppointmentOut>> {
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AppointmentOut>> {
     load_visible(&state, &caller, &id).await?;
     let a = state.store.cancel(&id).await.map_err(|e| match e {
-        StoreError::Invalid(why) => ApiError::conflict("wrong_state", format!("cannot cancel: {why}")),
+        StoreError::Invalid(why) => {
+            ApiError::conflict("wrong_state", format!("cannot cancel: {why}"))
+        }
         e => e.into(),
     })?;
     let names = Names::load(&state).await?.with_clients(&state).await?;
@@ -399,12 +554,22 @@ pub async fn reschedule(
 ) -> ApiResult<Json<AppointmentOut>> {
     let a = load_visible(&state, &caller, &id).await?;
     if a.status != Status::Booked {
-        return Err(ApiError::conflict("wrong_state", format!("the appointment is {}", a.status.as_str())));
+        return Err(ApiError::conflict(
+            "wrong_state",
+            format!("the appointment is {}", a.status.as_str()),
+        ));
     }
     if !caller.is_staff() && (body.therapist_id.is_some() || body.override_reason.is_some()) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only staff may change the therapist or override a rule"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only staff may change the therapist or override a rule",
+        ));
     }
-    let therapist_id = body.therapist_id.clone().unwrap_or_else(|| a.therapist_id.clone());
+    let therapist_id = body
+        .therapist_id
+        .clone()
+        .unwrap_or_else(|| a.therapist_id.clone());
     if let Some(t) = caller.therapist_id()
         && t != therapist_id
     {
@@ -414,18 +579,36 @@ pub async fn reschedule(
     let service = state.store.service(&a.service_id).await?;
     let ctx = client_context(&state, &a.client_id).await?;
     let start = parse_instant("start", &body.start, &ctx.tz)?;
-    let fit = judge(&state, &caller, &ctx, &service, &therapist_id, start, body.override_reason.as_deref(), Some(&id)).await?;
+    let fit = judge(
+        &state,
+        &caller,
+        &ctx,
+        &service,
+        &therapist_id,
+        start,
+        body.override_reason.as_deref(),
+        Some(&id),
+    )
+    .await?;
     let moved = state
         .store
-        .reschedule(&id, start, start + service.length_min * 60, Some(&therapist_id))
+        .reschedule(
+            &id,
+            start,
+            start + service.length_min * 60,
+            Some(&therapist_id),
+        )
         .await;
     let a = match moved {
         Ok(a) => a,
         Err(StoreError::Conflict) => {
             let nearest = nearest_good(&state, &ctx, &service, start, Some(&id), now()).await?;
-            return Err(ApiError::conflict("slot_taken", "that time is taken; the appointment is unchanged")
-                .with_field("start")
-                .with_details(json!({ "nearest": nearest })));
+            return Err(ApiError::conflict(
+                "slot_taken",
+                "that time is taken; the appointment is unchanged",
+            )
+            .with_field("start")
+            .with_details(json!({ "nearest": nearest })));
         }
         Err(StoreError::Invalid(why)) => return Err(ApiError::conflict("wrong_state", why)),
         Err(e) => return Err(e.into()),
@@ -452,18 +635,31 @@ pub async fn set_status(
     load_visible(&state, &caller, &id).await?;
     let status = match Status::parse(&body.status) {
         Some(s @ (Status::Completed | Status::NoShow)) => s,
-        _ => return Err(ApiError::field("status", format!("expected completed or no_show, found {:?}", body.status))),
+        _ => {
+            return Err(ApiError::field(
+                "status",
+                format!("expected completed or no_show, found {:?}", body.status),
+            ));
+        }
     };
-    let a = state.store.set_status(&id, status).await.map_err(|e| match e {
-        StoreError::Invalid(why) => ApiError::conflict("wrong_state", why),
-        e => e.into(),
-    })?;
+    let a = state
+        .store
+        .set_status(&id, status)
+        .await
+        .map_err(|e| match e {
+            StoreError::Invalid(why) => ApiError::conflict("wrong_state", why),
+            e => e.into(),
+        })?;
     let names = Names::load(&state).await?.with_clients(&state).await?;
     Ok(Json(names.view(&a, None, None)))
 }
 
 /// GET /api/appointments/{id}
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<AppointmentOut>> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AppointmentOut>> {
     let a = load_visible(&state, &caller, &id).await?;
     let names = Names::load(&state).await?;
     let client = state.store.client(&a.client_id).await?;
@@ -493,18 +689,36 @@ pub async fn list(
     let names = Names::load(&state).await?.with_clients(&state).await?;
     let tz = names.tz.clone();
     let today = local_date(now(), &tz);
-    let from = q.from.as_deref().map(|s| parse_date("from", s)).transpose()?.unwrap_or(today);
-    let to = q.to.as_deref().map(|s| parse_date("to", s)).transpose()?.unwrap_or_else(|| kneadtime_domain::season::add_days(from, 7));
+    let from = q
+        .from
+        .as_deref()
+        .map(|s| parse_date("from", s))
+        .transpose()?
+        .unwrap_or(today);
+    let to =
+        q.to.as_deref()
+            .map(|s| parse_date("to", s))
+            .transpose()?
+            .unwrap_or_else(|| kneadtime_domain::season::add_days(from, 7));
     if to < from {
         return Err(ApiError::field("to", "expected a date on or after from"));
     }
     if kneadtime_domain::season::days_between(from, to) > 366 {
-        return Err(ApiError::field("to", "expected a range of at most 366 days"));
+        return Err(ApiError::field(
+            "to",
+            "expected a range of at most 366 days",
+        ));
     }
     let start = |d: jiff::civil::Date| {
-        tz.to_ambiguous_timestamp(d.at(0, 0, 0, 0)).compatible().map(|t| t.as_second()).unwrap_or(0)
+        tz.to_ambiguous_timestamp(d.at(0, 0, 0, 0))
+            .compatible()
+            .map(|t| t.as_second())
+            .unwrap_or(0)
     };
-    let (lo, hi) = (start(from), start(kneadtime_domain::season::add_days(to, 1)));
+    let (lo, hi) = (
+        start(from),
+        start(kneadtime_domain::season::add_days(to, 1)),
+    );
     let mut therapist = q.therapist_id.clone();
     let mut client = q.client_id.clone();
     if let Some(me) = caller.client_id() {

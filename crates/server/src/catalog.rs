@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kneadtime_domain::Pressure;
 use kneadtime_store::{
-    ExceptionReason, NewException, NewService, NewStaff, NewTherapist, Role, Service, ServiceKind, Skill, Staff,
-    StoreError, Therapist, TherapistException, WorkingHours,
+    ExceptionReason, NewException, NewService, NewStaff, NewTherapist, Role, Service, ServiceKind,
+    Skill, Staff, StoreError, Therapist, TherapistException, WorkingHours,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -70,7 +70,10 @@ pub async fn put_clinic(
     if let Some(z) = body.time_zone {
         let z = z.trim().to_string();
         jiff::tz::TimeZone::get(&z).map_err(|_| {
-            ApiError::field("time_zone", format!("expected an IANA time zone name like Europe/London, found {z:?}"))
+            ApiError::field(
+                "time_zone",
+                format!("expected an IANA time zone name like Europe/London, found {z:?}"),
+            )
         })?;
         c.time_zone = z;
     }
@@ -80,13 +83,19 @@ pub async fn put_clinic(
     }
     if let Some(d) = body.booking_horizon_days {
         if !(1..=3650).contains(&d) {
-            return Err(ApiError::field("booking_horizon_days", format!("expected 1 to 3650 days, found {d}")));
+            return Err(ApiError::field(
+                "booking_horizon_days",
+                format!("expected 1 to 3650 days, found {d}"),
+            ));
         }
         c.booking_horizon_days = d;
     }
     if let Some(n) = body.max_open_bookings {
         if !(1..=1000).contains(&n) {
-            return Err(ApiError::field("max_open_bookings", format!("expected 1 to 1000, found {n}")));
+            return Err(ApiError::field(
+                "max_open_bookings",
+                format!("expected 1 to 1000, found {n}"),
+            ));
         }
         c.max_open_bookings = n;
     }
@@ -94,23 +103,36 @@ pub async fn put_clinic(
     Ok(Json(clinic_out(c)))
 }
 
-
 fn skills(field: &str, names: &[String]) -> ApiResult<Vec<Skill>> {
     names
         .iter()
         .map(|n| {
             Skill::parse(n).ok_or_else(|| {
                 let all: Vec<&str> = Skill::ALL.iter().map(|s| s.as_str()).collect();
-                ApiError::field(field, format!("expected one of {}, found {n:?}", all.join(", ")))
+                ApiError::field(
+                    field,
+                    format!("expected one of {}, found {n:?}", all.join(", ")),
+                )
             })
         })
         .collect()
 }
 
 /// GET /api/therapists: active therapists; anyone may list them (clients choose one).
-pub async fn list_therapists(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller) -> ApiResult<Json<Vec<Therapist>>> {
+pub async fn list_therapists(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+) -> ApiResult<Json<Vec<Therapist>>> {
     let owner = caller.as_ref().is_some_and(Caller::is_owner);
-    Ok(Json(state.store.therapists().await?.into_iter().filter(|t| owner || t.active).collect()))
+    Ok(Json(
+        state
+            .store
+            .therapists()
+            .await?
+            .into_iter()
+            .filter(|t| owner || t.active)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,19 +161,37 @@ pub async fn create_therapist(
             Some((e.clone(), p.clone()))
         }
         (None, None) => None,
-        _ => return Err(ApiError::bad("give both email and password for a login, or neither")),
+        _ => {
+            return Err(ApiError::bad(
+                "give both email and password for a login, or neither",
+            ));
+        }
     };
     if let Some((email, _)) = &login {
         match state.store.staff_by_email(email).await {
-            Ok(_) => return Err(ApiError::conflict("email_taken", "that email already has a login").with_field("email")),
+            Ok(_) => {
+                return Err(
+                    ApiError::conflict("email_taken", "that email already has a login")
+                        .with_field("email"),
+                );
+            }
             Err(StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
         if !email.contains('@') {
-            return Err(ApiError::field("email", format!("expected an email address, found {email:?}")));
+            return Err(ApiError::field(
+                "email",
+                format!("expected an email address, found {email:?}"),
+            ));
         }
     }
-    let t = state.store.create_therapist(&NewTherapist { name: name.clone(), skills }).await?;
+    let t = state
+        .store
+        .create_therapist(&NewTherapist {
+            name: name.clone(),
+            skills,
+        })
+        .await?;
     let mut staff = None;
     if let Some((email, password)) = login {
         let s = state
@@ -165,7 +205,10 @@ pub async fn create_therapist(
             })
             .await
             .map_err(|e| match e {
-                StoreError::Conflict => ApiError::conflict("email_taken", "that email already has a login").with_field("email"),
+                StoreError::Conflict => {
+                    ApiError::conflict("email_taken", "that email already has a login")
+                        .with_field("email")
+                }
                 StoreError::Invalid(m) => ApiError::field("email", m),
                 e => e.into(),
             })?;
@@ -200,15 +243,29 @@ pub async fn patch_staff(
         e => e.into(),
     })?;
     if body.active == Some(false) && s.role == Role::Owner {
-        let owners = state.store.staff_list().await?.iter().filter(|x| x.role == Role::Owner && x.active && x.id != s.id).count();
+        let owners = state
+            .store
+            .staff_list()
+            .await?
+            .iter()
+            .filter(|x| x.role == Role::Owner && x.active && x.id != s.id)
+            .count();
         if owners == 0 {
-            return Err(ApiError::conflict("last_owner", "the clinic's only active owner cannot be revoked").with_field("active"));
+            return Err(ApiError::conflict(
+                "last_owner",
+                "the clinic's only active owner cannot be revoked",
+            )
+            .with_field("active"));
         }
     }
     if let Some(p) = &body.password {
         check_new_password(p, &[&s.email, &s.name])?;
-        state.store.set_staff_password(&s.id, &hash_password(p.clone()).await?).await?;
-        let keep = (caller.actor() == format!("staff:{}", s.id)).then_some(caller.session_hash.as_str());
+        state
+            .store
+            .set_staff_password(&s.id, &hash_password(p.clone()).await?)
+            .await?;
+        let keep =
+            (caller.actor() == format!("staff:{}", s.id)).then_some(caller.session_hash.as_str());
         state.store.end_staff_sessions(&s.id, keep).await?;
     }
     if let Some(a) = body.active {
@@ -225,12 +282,21 @@ async fn therapist_or_404(state: &AppState, id: &str) -> ApiResult<Therapist> {
 }
 
 /// GET /api/therapists/{id}: the therapist with hours and days off (staff).
-pub async fn get_therapist(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_therapist(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     caller.require_staff()?;
     let t = therapist_or_404(&state, &id).await?;
     let hours = state.store.working_hours(&id).await?;
-    let exceptions = state.store.exceptions(&id, "0000-01-01", "9999-12-31").await?;
-    Ok(Json(json!({ "therapist": t, "hours": hours_out(&hours), "exceptions": exceptions })))
+    let exceptions = state
+        .store
+        .exceptions(&id, "0000-01-01", "9999-12-31")
+        .await?;
+    Ok(Json(
+        json!({ "therapist": t, "hours": hours_out(&hours), "exceptions": exceptions }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -263,7 +329,10 @@ pub async fn patch_therapist(
     state.store.update_therapist(&t).await?;
     // A deactivated therapist's logins stop at once: sign-in refused, sessions ended.
     if was_active != t.active {
-        state.store.set_therapist_logins_active(&t.id, t.active).await?;
+        state
+            .store
+            .set_therapist_logins_active(&t.id, t.active)
+            .await?;
     }
     Ok(Json(t))
 }
@@ -283,7 +352,12 @@ pub struct HoursSpan {
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 fn minute_of(field: &str, s: &str) -> ApiResult<i64> {
-    let bad = || ApiError::field(field, format!("expected a time like 09:00 (00:00 to 24:00), found {s:?}"));
+    let bad = || {
+        ApiError::field(
+            field,
+            format!("expected a time like 09:00 (00:00 to 24:00), found {s:?}"),
+        )
+    };
     let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
     let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
     if !(0..=24).contains(&h) || !(0..60).contains(&m) || (h == 24 && m != 0) {
@@ -310,25 +384,47 @@ pub fn hours_in(spans: &[HoursSpan]) -> ApiResult<Vec<WorkingHours>> {
         let f = |name: &str| format!("hours[{i}].{name}");
         let weekday = kneadtime_domain::season::parse_weekday(&s.day)
             .map(|w| w.to_monday_zero_offset())
-            .ok_or_else(|| ApiError::field(&f("day"), format!("expected mon, tue, wed, thu, fri, sat or sun, found {:?}", s.day)))?;
+            .ok_or_else(|| {
+                ApiError::field(
+                    &f("day"),
+                    format!(
+                        "expected mon, tue, wed, thu, fri, sat or sun, found {:?}",
+                        s.day
+                    ),
+                )
+            })?;
         let start = minute_of(&f("start"), &s.start)?;
         let end = minute_of(&f("end"), &s.end)?;
         if end <= start {
-            return Err(ApiError::field(&f("end"), "expected the end after the start"));
+            return Err(ApiError::field(
+                &f("end"),
+                "expected the end after the start",
+            ));
         }
-        out.push(WorkingHours { weekday: i64::from(weekday), start_minute: start, end_minute: end });
+        out.push(WorkingHours {
+            weekday: i64::from(weekday),
+            start_minute: start,
+            end_minute: end,
+        });
     }
     out.sort_by_key(|h| (h.weekday, h.start_minute));
     for w in out.windows(2) {
         if w[0].weekday == w[1].weekday && w[1].start_minute < w[0].end_minute {
-            return Err(ApiError::field("hours", format!("two spans overlap on {}", DAYS[w[0].weekday as usize])));
+            return Err(ApiError::field(
+                "hours",
+                format!("two spans overlap on {}", DAYS[w[0].weekday as usize]),
+            ));
         }
     }
     Ok(out)
 }
 
 /// GET /api/therapists/{id}/hours (staff)
-pub async fn get_hours(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<HoursSpan>>> {
+pub async fn get_hours(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<HoursSpan>>> {
     caller.require_staff()?;
     therapist_or_404(&state, &id).await?;
     Ok(Json(hours_out(&state.store.working_hours(&id).await?)))
@@ -370,12 +466,21 @@ pub async fn create_exception(
     caller.require_therapist_access(&id)?;
     therapist_or_404(&state, &id).await?;
     let from = parse_date("from", &body.from)?;
-    let to = body.to.as_deref().map(|t| parse_date("to", t)).transpose()?.unwrap_or(from);
+    let to = body
+        .to
+        .as_deref()
+        .map(|t| parse_date("to", t))
+        .transpose()?
+        .unwrap_or(from);
     if to < from {
         return Err(ApiError::field("to", "expected a date on or after from"));
     }
-    let reason = ExceptionReason::parse(&body.reason)
-        .ok_or_else(|| ApiError::field("reason", format!("expected holiday, sick or other, found {:?}", body.reason)))?;
+    let reason = ExceptionReason::parse(&body.reason).ok_or_else(|| {
+        ApiError::field(
+            "reason",
+            format!("expected holiday, sick or other, found {:?}", body.reason),
+        )
+    })?;
     let e = state
         .store
         .create_exception(&NewException {
@@ -397,7 +502,12 @@ pub async fn list_exceptions(
 ) -> ApiResult<Json<Vec<TherapistException>>> {
     caller.require_staff()?;
     therapist_or_404(&state, &id).await?;
-    Ok(Json(state.store.exceptions(&id, "0000-01-01", "9999-12-31").await?))
+    Ok(Json(
+        state
+            .store
+            .exceptions(&id, "0000-01-01", "9999-12-31")
+            .await?,
+    ))
 }
 
 /// DELETE /api/therapists/{id}/exceptions/{exception_id} (owner, or the therapist)
@@ -407,7 +517,10 @@ pub async fn delete_exception(
     Path((id, exception_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_therapist_access(&id)?;
-    let mine = state.store.exceptions(&id, "0000-01-01", "9999-12-31").await?;
+    let mine = state
+        .store
+        .exceptions(&id, "0000-01-01", "9999-12-31")
+        .await?;
     if !mine.iter().any(|e| e.id == exception_id) {
         return Err(ApiError::not_found("day off"));
     }
@@ -416,9 +529,20 @@ pub async fn delete_exception(
 }
 
 /// GET /api/services: what the clinic offers; public.
-pub async fn list_services(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller) -> ApiResult<Json<Vec<Service>>> {
+pub async fn list_services(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+) -> ApiResult<Json<Vec<Service>>> {
     let owner = caller.as_ref().is_some_and(Caller::is_owner);
-    Ok(Json(state.store.services().await?.into_iter().filter(|s| owner || s.active).collect()))
+    Ok(Json(
+        state
+            .store
+            .services()
+            .await?
+            .into_iter()
+            .filter(|s| owner || s.active)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -440,14 +564,28 @@ fn service_in(b: &ServiceBody) -> ApiResult<NewService> {
         ApiError::field("kind", format!("expected pre_event, post_event, maintenance, recovery_phase or general, found {:?}", b.kind))
     })?;
     let pressure = |field: &str, s: &str| {
-        Pressure::parse(s).ok_or_else(|| ApiError::field(field, format!("expected light, moderate or deep, found {s:?}")))
+        Pressure::parse(s).ok_or_else(|| {
+            ApiError::field(
+                field,
+                format!("expected light, moderate or deep, found {s:?}"),
+            )
+        })
     };
-    let (pmin, pmax) = (pressure("pressure_min", &b.pressure_min)?, pressure("pressure_max", &b.pressure_max)?);
+    let (pmin, pmax) = (
+        pressure("pressure_min", &b.pressure_min)?,
+        pressure("pressure_max", &b.pressure_max)?,
+    );
     if pmax < pmin {
-        return Err(ApiError::field("pressure_max", "expected a pressure at least pressure_min"));
+        return Err(ApiError::field(
+            "pressure_max",
+            "expected a pressure at least pressure_min",
+        ));
     }
     if !(5..=480).contains(&b.length_min) || b.length_min % 5 != 0 {
-        return Err(ApiError::field("length_min", "expected minutes from 5 to 480, in steps of 5"));
+        return Err(ApiError::field(
+            "length_min",
+            "expected minutes from 5 to 480, in steps of 5",
+        ));
     }
     if !(0..=10_000_000).contains(&b.price_cents) {
         return Err(ApiError::field("price_cents", "expected 0 to 10000000"));
@@ -455,7 +593,10 @@ fn service_in(b: &ServiceBody) -> ApiResult<NewService> {
     if !(0..=240).contains(&b.buffer_after_min) || b.buffer_after_min % 5 != 0 {
         // Bookings sit on the 5-minute grid, so a length and buffer in whole steps of it
         // block exactly the time they take.
-        return Err(ApiError::field("buffer_after_min", "expected 0 to 240 minutes, in steps of 5"));
+        return Err(ApiError::field(
+            "buffer_after_min",
+            "expected 0 to 240 minutes, in steps of 5",
+        ));
     }
     Ok(NewService {
         name: non_empty("name", &b.name, 200)?,
@@ -475,7 +616,9 @@ pub async fn create_service(
     ApiJson(body): ApiJson<ServiceBody>,
 ) -> ApiResult<Created<Service>> {
     caller.require_owner()?;
-    Ok(Created(state.store.create_service(&service_in(&body)?).await?))
+    Ok(Created(
+        state.store.create_service(&service_in(&body)?).await?,
+    ))
 }
 
 /// PUT /api/services/{id} (owner): replaces the service's fields.
@@ -507,19 +650,38 @@ pub async fn put_service(
 }
 
 /// DELETE /api/services/{id} (owner): stops offering it; past bookings keep it.
-pub async fn delete_service(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_service(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     caller.require_owner()?;
-    state.store.deactivate_service(&id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("service"),
-        e => e.into(),
-    })?;
+    state
+        .store
+        .deactivate_service(&id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::not_found("service"),
+            e => e.into(),
+        })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// GET /api/staff (owner): every login, without password hashes.
-pub async fn list_staff(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Value>>> {
+pub async fn list_staff(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Value>>> {
     caller.require_owner()?;
-    Ok(Json(state.store.staff_list().await?.iter().map(staff_out).collect()))
+    Ok(Json(
+        state
+            .store
+            .staff_list()
+            .await?
+            .iter()
+            .map(staff_out)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -540,13 +702,22 @@ pub async fn create_staff(
     ApiJson(body): ApiJson<StaffBody>,
 ) -> ApiResult<Created<Value>> {
     caller.require_owner()?;
-    let role = Role::parse(&body.role)
-        .ok_or_else(|| ApiError::field("role", format!("expected owner or therapist, found {:?}", body.role)))?;
+    let role = Role::parse(&body.role).ok_or_else(|| {
+        ApiError::field(
+            "role",
+            format!("expected owner or therapist, found {:?}", body.role),
+        )
+    })?;
     if role == Role::Therapist && body.therapist_id.is_none() {
-        return Err(ApiError::field("therapist_id", "a therapist login needs the therapist's id"));
+        return Err(ApiError::field(
+            "therapist_id",
+            "a therapist login needs the therapist's id",
+        ));
     }
     if let Some(t) = &body.therapist_id {
-        therapist_or_404(&state, t).await.map_err(|e| e.with_field("therapist_id"))?;
+        therapist_or_404(&state, t)
+            .await
+            .map_err(|e| e.with_field("therapist_id"))?;
     }
     check_new_password(&body.password, &[&body.email, &body.name])?;
     let s = state
@@ -560,7 +731,10 @@ pub async fn create_staff(
         })
         .await
         .map_err(|e| match e {
-            StoreError::Conflict => ApiError::conflict("email_taken", "that email already has a login").with_field("email"),
+            StoreError::Conflict => {
+                ApiError::conflict("email_taken", "that email already has a login")
+                    .with_field("email")
+            }
             StoreError::Invalid(m) => ApiError::field("email", m),
             e => e.into(),
         })?;
@@ -573,11 +747,27 @@ mod tests {
 
     #[test]
     fn hours_are_read_and_checked() {
-        let span = |d: &str, a: &str, b: &str| HoursSpan { day: d.into(), start: a.into(), end: b.into() };
-        let h = hours_in(&[span("Tuesday", "09:00", "12:30"), span("mon", "13:00", "24:00")]).unwrap();
-        assert_eq!(h[0], WorkingHours { weekday: 0, start_minute: 780, end_minute: 1440 });
+        let span = |d: &str, a: &str, b: &str| HoursSpan {
+            day: d.into(),
+            start: a.into(),
+            end: b.into(),
+        };
+        let h = hours_in(&[
+            span("Tuesday", "09:00", "12:30"),
+            span("mon", "13:00", "24:00"),
+        ])
+        .unwrap();
+        assert_eq!(
+            h[0],
+            WorkingHours {
+                weekday: 0,
+                start_minute: 780,
+                end_minute: 1440
+            }
+        );
         assert_eq!(h[1].end_minute, 750);
-        let e = hours_in(&[span("mon", "09:00", "12:00"), span("mon", "11:00", "13:00")]).unwrap_err();
+        let e =
+            hours_in(&[span("mon", "09:00", "12:00"), span("mon", "11:00", "13:00")]).unwrap_err();
         assert!(e.message.contains("overlap"));
         let e = hours_in(&[span("mon", "9am", "12:00")]).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("hours[0].start"));

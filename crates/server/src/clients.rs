@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use kneadtime_domain::notes::{Observation, normal_region, patterns};
 use kneadtime_domain::session::parse_distance;
 use kneadtime_domain::{PlanRequest, Pressure, Priority, plan};
-use kneadtime_store::{Client, ClientRace, FeedOwner, Finding, NewClient, NewSessionNote, SessionNote, StoreError};
+use kneadtime_store::{
+    Client, ClientRace, FeedOwner, Finding, NewClient, NewSessionNote, SessionNote, StoreError,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -16,7 +18,9 @@ use crate::AppState;
 use crate::auth::{Caller, hash_token, new_token};
 use crate::booking::{Names, may_see};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Created, non_empty};
-use crate::schedule::{HISTORY_SUFFIX, client_context, local_date, parse_calendar, parse_date, zone_of};
+use crate::schedule::{
+    HISTORY_SUFFIX, client_context, local_date, parse_calendar, parse_date, zone_of,
+};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -38,9 +42,15 @@ pub fn client_out(c: &Client) -> ClientOut {
         name: c.name.clone(),
         email: c.email.clone(),
         phone: c.phone.clone(),
-        unavailable_days: c.unavailable_weekdays.iter().filter_map(|d| DAYS.get(*d as usize).copied()).collect(),
+        unavailable_days: c
+            .unavailable_weekdays
+            .iter()
+            .filter_map(|d| DAYS.get(*d as usize).copied())
+            .collect(),
         has_password: c.password_hash.is_some(),
-        created_at: jiff::Timestamp::from_second(c.created_at).map(|t| t.to_string()).unwrap_or_default(),
+        created_at: jiff::Timestamp::from_second(c.created_at)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -50,7 +60,12 @@ fn weekdays(field: &str, days: &[String]) -> ApiResult<Vec<i64>> {
         .map(|d| {
             kneadtime_domain::season::parse_weekday(d)
                 .map(|w| i64::from(w.to_monday_zero_offset()))
-                .ok_or_else(|| ApiError::field(field, format!("expected mon, tue, wed, thu, fri, sat or sun, found {d:?}")))
+                .ok_or_else(|| {
+                    ApiError::field(
+                        field,
+                        format!("expected mon, tue, wed, thu, fri, sat or sun, found {d:?}"),
+                    )
+                })
         })
         .collect::<ApiResult<_>>()?;
     out.sort_unstable();
@@ -61,7 +76,10 @@ fn weekdays(field: &str, days: &[String]) -> ApiResult<Vec<i64>> {
 fn check_email(e: &str) -> ApiResult<String> {
     let e = e.trim();
     if !e.is_empty() && (!e.contains('@') || e.len() > 254 || e.contains(char::is_whitespace)) {
-        return Err(ApiError::field("email", format!("expected an email address, found {e:?}")));
+        return Err(ApiError::field(
+            "email",
+            format!("expected an email address, found {e:?}"),
+        ));
     }
     Ok(e.to_string())
 }
@@ -76,20 +94,36 @@ async fn client_or_404(state: &AppState, id: &str) -> ApiResult<Client> {
 /// Access to a client, answering 404 (not 403) to callers who may not know it exists.
 async fn visible_client(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Client> {
     let c = client_or_404(state, id).await?;
-    caller.require_client_access(state, id).await.map_err(|_| ApiError::not_found("client"))?;
+    caller
+        .require_client_access(state, id)
+        .await
+        .map_err(|_| ApiError::not_found("client"))?;
     Ok(c)
 }
 
 /// GET /api/clients (staff): the owner sees every client, a therapist their own.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ClientOut>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<ClientOut>>> {
     caller.require_staff()?;
     let all = state.store.clients().await?;
     if caller.is_owner() {
         return Ok(Json(all.iter().map(client_out).collect()));
     }
-    let Some(t) = caller.therapist_id() else { return Ok(Json(Vec::new())) };
-    let mine = state.store.client_ids_of_therapist(t, crate::auth::now() - crate::policy::AWAITING_STATUS_SECS).await?;
-    Ok(Json(all.iter().filter(|c| mine.contains(&c.id)).map(client_out).collect()))
+    let Some(t) = caller.therapist_id() else {
+        return Ok(Json(Vec::new()));
+    };
+    let mine = state
+        .store
+        .client_ids_of_therapist(t, crate::auth::now() - crate::policy::AWAITING_STATUS_SECS)
+        .await?;
+    Ok(Json(
+        all.iter()
+            .filter(|c| mine.contains(&c.id))
+            .map(client_out)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,37 +171,65 @@ pub async fn create(
 pub async fn new_feed(state: &AppState, owner: FeedOwner) -> ApiResult<String> {
     state.store.revoke_feed_tokens(&owner).await?;
     let token = new_token();
-    state.store.create_feed_token(&hash_token(&token), &owner).await?;
+    state
+        .store
+        .create_feed_token(&hash_token(&token), &owner)
+        .await?;
     Ok(format!("{}/feeds/{token}.ics", state.base_url))
 }
 
 /// POST /api/clients/{id}/link (staff): a new personal link; the old one stops working.
-pub async fn new_link(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn new_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     crate::policy::allow(&state, &caller, crate::policy::Act::RotateClientLink(&id)).await?;
     client_or_404(&state, &id).await?;
     let token = new_token();
-    state.store.set_client_link(&id, &hash_token(&token)).await?;
-    Ok(Json(json!({ "link": format!("{}/c/{token}", state.base_url), "link_token": token })))
+    state
+        .store
+        .set_client_link(&id, &hash_token(&token))
+        .await?;
+    Ok(Json(
+        json!({ "link": format!("{}/c/{token}", state.base_url), "link_token": token }),
+    ))
 }
 
 /// POST /api/clients/{id}/feed: a new calendar feed URL for the client.
-pub async fn client_feed(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn client_feed(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     visible_client(&state, &caller, &id).await?;
-    Ok(Json(json!({ "feed_url": new_feed(&state, FeedOwner::Client(id)).await? })))
+    Ok(Json(
+        json!({ "feed_url": new_feed(&state, FeedOwner::Client(id)).await? }),
+    ))
 }
 
 /// POST /api/therapists/{id}/feed: a new calendar feed URL for the therapist.
-pub async fn therapist_feed(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn therapist_feed(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     caller.require_therapist_access(&id)?;
     state.store.therapist(&id).await.map_err(|e| match e {
         StoreError::NotFound => ApiError::not_found("therapist"),
         e => e.into(),
     })?;
-    Ok(Json(json!({ "feed_url": new_feed(&state, FeedOwner::Therapist(id)).await? })))
+    Ok(Json(
+        json!({ "feed_url": new_feed(&state, FeedOwner::Therapist(id)).await? }),
+    ))
 }
 
 /// GET /api/clients/{id}: details, races, calendars and appointments.
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let c = visible_client(&state, &caller, &id).await?;
     let races = state.store.races(&id).await?;
     let calendars: Vec<Value> = state
@@ -252,17 +314,32 @@ pub async fn add_race(
     let km = match &body.distance {
         Value::Number(n) => n.as_f64().unwrap_or(-1.0),
         Value::String(s) => parse_distance(s).map_err(|e| ApiError::field("distance", e))?,
-        _ => return Err(ApiError::field("distance", "expected kilometres or a name like marathon")),
+        _ => {
+            return Err(ApiError::field(
+                "distance",
+                "expected kilometres or a name like marathon",
+            ));
+        }
     };
     if !(km.is_finite() && km > 0.0 && km <= 1000.0) {
-        return Err(ApiError::field("distance", "expected a distance above 0 and at most 1000 km"));
+        return Err(ApiError::field(
+            "distance",
+            "expected a distance above 0 and at most 1000 km",
+        ));
     }
     let priority = match &body.priority {
         None => Priority::A,
-        Some(p) => Priority::parse(p).ok_or_else(|| ApiError::field("priority", format!("expected A, B or C, found {p:?}")))?,
+        Some(p) => Priority::parse(p).ok_or_else(|| {
+            ApiError::field("priority", format!("expected A, B or C, found {p:?}"))
+        })?,
     };
     let name: String = body.name.trim().chars().take(200).collect();
-    Ok(Created(state.store.add_race(&id, &date.to_string(), km, priority, &name).await?))
+    Ok(Created(
+        state
+            .store
+            .add_race(&id, &date.to_string(), km, priority, &name)
+            .await?,
+    ))
 }
 
 /// DELETE /api/clients/{id}/races/{race_id}
@@ -272,7 +349,13 @@ pub async fn delete_race(
     Path((id, race_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     visible_client(&state, &caller, &id).await?;
-    if !state.store.races(&id).await?.iter().any(|r| r.id == race_id) {
+    if !state
+        .store
+        .races(&id)
+        .await?
+        .iter()
+        .any(|r| r.id == race_id)
+    {
         return Err(ApiError::not_found("race"));
     }
     state.store.delete_race(&race_id).await?;
@@ -295,19 +378,38 @@ pub async fn add_calendar(
     ApiJson(body): ApiJson<CalendarBody>,
 ) -> ApiResult<Created<Value>> {
     visible_client(&state, &caller, &id).await?;
-    let filename: String = body.filename.trim().rsplit(['/', '\\']).next().unwrap_or("").chars().take(200).collect();
+    let filename: String = body
+        .filename
+        .trim()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect();
     let lower = filename.to_ascii_lowercase();
     if !(lower.ends_with(".ics") || lower.ends_with(".ical") || lower.ends_with(".csv")) {
-        return Err(ApiError::field("filename", format!("expected a file ending in .ics or .csv, found {filename:?}")));
+        return Err(ApiError::field(
+            "filename",
+            format!("expected a file ending in .ics or .csv, found {filename:?}"),
+        ));
     }
     let clinic = state.store.clinic().await?;
     let tz = zone_of(&clinic.time_zone);
-    let cal = parse_calendar(&filename, &body.content, &tz)
-        .map_err(|e| ApiError::unprocessable("bad_calendar", e.to_string()).with_field("content"))?;
+    let cal = parse_calendar(&filename, &body.content, &tz).map_err(|e| {
+        ApiError::unprocessable("bad_calendar", e.to_string()).with_field("content")
+    })?;
     if cal.entries.is_empty() {
-        return Err(ApiError::unprocessable("empty_calendar", format!("{filename}: no training sessions found")).with_field("content"));
+        return Err(ApiError::unprocessable(
+            "empty_calendar",
+            format!("{filename}: no training sessions found"),
+        )
+        .with_field("content"));
     }
-    let stored = state.store.add_calendar(&id, &filename, &body.content).await?;
+    let stored = state
+        .store
+        .add_calendar(&id, &filename, &body.content)
+        .await?;
     let first = cal.entries.first().map(|e| e.date);
     let last = cal.entries.last().map(|e| e.date);
     Ok(Created(json!({
@@ -338,7 +440,15 @@ pub async fn add_activities(
     ApiBytes(bytes): ApiBytes,
 ) -> ApiResult<Created<Value>> {
     visible_client(&state, &caller, &id).await?;
-    let filename: String = q.filename.trim().rsplit(['/', '\\']).next().unwrap_or("").chars().take(200).collect();
+    let filename: String = q
+        .filename
+        .trim()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect();
     if bytes.is_empty() {
         return Err(ApiError::bad("the body is empty: send the file's bytes"));
     }
@@ -346,28 +456,46 @@ pub async fn add_activities(
     let tz = zone_of(&clinic.time_zone);
     let cap = state.config.limits.inflate_cap(bytes.len());
     let name = filename.clone();
-    let activities = crate::cpu(move || kneadtime_activity::parse_named_within(&bytes, &name, &tz, cap)).await?.map_err(|e| {
-        let code = match e.kind {
-            kneadtime_activity::ErrorKind::Unsupported => "unsupported_file",
-            kneadtime_activity::ErrorKind::NotAnActivity => "not_an_activity",
-            _ => "bad_activity",
-        };
-        ApiError::unprocessable(code, e.to_string()).with_field("filename")
-    })?;
-    let physiology = kneadtime_domain::load::physiology(&kneadtime_domain::load::Athlete::default(), &activities);
+    let activities =
+        crate::cpu(move || kneadtime_activity::parse_named_within(&bytes, &name, &tz, cap))
+            .await?
+            .map_err(|e| {
+                let code = match e.kind {
+                    kneadtime_activity::ErrorKind::Unsupported => "unsupported_file",
+                    kneadtime_activity::ErrorKind::NotAnActivity => "not_an_activity",
+                    _ => "bad_activity",
+                };
+                ApiError::unprocessable(code, e.to_string()).with_field("filename")
+            })?;
+    let physiology = kneadtime_domain::load::physiology(
+        &kneadtime_domain::load::Athlete::default(),
+        &activities,
+    );
     let sessions: Vec<kneadtime_domain::Session> =
-        kneadtime_domain::load::understand(&activities, &physiology).into_iter().map(|c| c.session).collect();
+        kneadtime_domain::load::understand(&activities, &physiology)
+            .into_iter()
+            .map(|c| c.session)
+            .collect();
     if sessions.is_empty() {
-        return Err(ApiError::unprocessable("not_an_activity", format!("{filename}: no activity found")).with_field("filename"));
+        return Err(ApiError::unprocessable(
+            "not_an_activity",
+            format!("{filename}: no activity found"),
+        )
+        .with_field("filename"));
     }
     let text = serde_json::to_string(&sessions).map_err(|e| ApiError::bad(e.to_string()))?;
-    let stored = state.store.add_calendar(&id, &format!("{filename}{HISTORY_SUFFIX}"), &text).await?;
+    let stored = state
+        .store
+        .add_calendar(&id, &format!("{filename}{HISTORY_SUFFIX}"), &text)
+        .await?;
     let summary: Vec<Value> = sessions
         .iter()
         .map(|s| json!({ "date": s.date, "title": s.title, "class": s.class, "distance_km": s.distance_km,
             "duration_min": s.duration_min, "load": s.load }))
         .collect();
-    Ok(Created(json!({ "id": stored.id, "filename": filename, "sessions": summary })))
+    Ok(Created(
+        json!({ "id": stored.id, "filename": filename, "sessions": summary }),
+    ))
 }
 
 /// DELETE /api/clients/{id}/calendars/{calendar_id}
@@ -377,7 +505,13 @@ pub async fn delete_calendar(
     Path((id, cal_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     visible_client(&state, &caller, &id).await?;
-    if !state.store.calendars(&id).await?.iter().any(|c| c.id == cal_id) {
+    if !state
+        .store
+        .calendars(&id)
+        .await?
+        .iter()
+        .any(|c| c.id == cal_id)
+    {
         return Err(ApiError::not_found("calendar"));
     }
     state.store.delete_calendar(&cal_id).await?;
@@ -386,22 +520,38 @@ pub async fn delete_calendar(
 
 /// GET /api/clients/{id}/plan: the season's massages from today, as the domain plans
 /// them, with recurring tight regions from the notes leading the focus.
-pub async fn get_plan(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     visible_client(&state, &caller, &id).await?;
     let ctx = client_context(&state, &id).await?;
     let today = local_date(crate::auth::now(), &ctx.tz);
-    let recurring: Vec<String> =
-        observations(&state, &id).await?.1.into_iter().filter(|p| p.recurring).map(|p| p.region).collect();
+    let recurring: Vec<String> = observations(&state, &id)
+        .await?
+        .1
+        .into_iter()
+        .filter(|p| p.recurring)
+        .map(|p| p.region)
+        .collect();
     let unavailable = ctx
         .client
         .unavailable_weekdays
         .iter()
         .filter_map(|d| kneadtime_domain::season::parse_weekday(DAYS.get(*d as usize)?))
         .collect();
-    let req = PlanRequest { from: Some(today), unavailable_weekdays: unavailable, recurring_focus: recurring, ..PlanRequest::default() };
+    let req = PlanRequest {
+        from: Some(today),
+        unavailable_weekdays: unavailable,
+        recurring_focus: recurring,
+        ..PlanRequest::default()
+    };
     let season = ctx.season.clone();
     let p = crate::cpu(move || plan(&season, &req)).await?;
-    Ok(Json(json!({ "time_zone": ctx.tz.iana_name().unwrap_or("UTC"), "plan": p, "warnings": ctx.warnings })))
+    Ok(Json(
+        json!({ "time_zone": ctx.tz.iana_name().unwrap_or("UTC"), "plan": p, "warnings": ctx.warnings }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -444,24 +594,46 @@ pub async fn add_note(
         return Err(ApiError::not_found("appointment"));
     }
     if body.findings.len() > 40 || body.techniques.len() > 20 {
-        return Err(ApiError::bad("expected at most 40 findings and 20 techniques"));
+        return Err(ApiError::bad(
+            "expected at most 40 findings and 20 techniques",
+        ));
     }
     let mut findings = Vec::new();
     for (i, f) in body.findings.iter().enumerate() {
         let region = normal_region(&f.region);
         if region.is_empty() || region.chars().count() > 60 {
-            return Err(ApiError::field(&format!("findings[{i}].region"), "expected a body region, up to 60 characters"));
+            return Err(ApiError::field(
+                &format!("findings[{i}].region"),
+                "expected a body region, up to 60 characters",
+            ));
         }
         if !(0..=3).contains(&f.tightness) {
-            return Err(ApiError::field(&format!("findings[{i}].tightness"), format!("expected 0 to 3, found {}", f.tightness)));
+            return Err(ApiError::field(
+                &format!("findings[{i}].tightness"),
+                format!("expected 0 to 3, found {}", f.tightness),
+            ));
         }
-        findings.push(Finding { region, tightness: f.tightness as u8, note: f.note.chars().take(500).collect() });
+        findings.push(Finding {
+            region,
+            tightness: f.tightness as u8,
+            note: f.note.chars().take(500).collect(),
+        });
     }
     let pressure_used = match &body.pressure_used {
         None => None,
-        Some(p) => Some(Pressure::parse(p).ok_or_else(|| ApiError::field("pressure_used", format!("expected light, moderate or deep, found {p:?}")))?),
+        Some(p) => Some(Pressure::parse(p).ok_or_else(|| {
+            ApiError::field(
+                "pressure_used",
+                format!("expected light, moderate or deep, found {p:?}"),
+            )
+        })?),
     };
-    let techniques = body.techniques.iter().map(|t| t.trim().chars().take(60).collect::<String>()).filter(|t| !t.is_empty()).collect();
+    let techniques = body
+        .techniques
+        .iter()
+        .map(|t| t.trim().chars().take(60).collect::<String>())
+        .filter(|t| !t.is_empty())
+        .collect();
     let n = state
         .store
         .add_note(&NewSessionNote {
@@ -487,36 +659,68 @@ pub struct NoteOut {
 }
 
 /// The client's notes (with their appointment's date) and the patterns they show.
-async fn observations(state: &AppState, client_id: &str) -> ApiResult<(Vec<NoteOut>, Vec<kneadtime_domain::notes::RegionPattern>)> {
+async fn observations(
+    state: &AppState,
+    client_id: &str,
+) -> ApiResult<(Vec<NoteOut>, Vec<kneadtime_domain::notes::RegionPattern>)> {
     let names = Names::load(state).await?;
     let appts = state.store.appointments_for_client(client_id).await?;
     let mut out = Vec::new();
     let mut obs = Vec::new();
     for n in state.store.notes_for_client(client_id).await? {
-        let Some(a) = appts.iter().find(|a| a.id == n.appointment_id) else { continue };
+        let Some(a) = appts.iter().find(|a| a.id == n.appointment_id) else {
+            continue;
+        };
         let v = names.view(a, Some(""), None);
         for f in &n.findings {
-            obs.push(Observation { date: v.date, region: f.region.clone(), tightness: f.tightness });
+            obs.push(Observation {
+                date: v.date,
+                region: f.region.clone(),
+                tightness: f.tightness,
+            });
         }
-        out.push(NoteOut { date: v.date, therapist_id: v.therapist_id, therapist_name: v.therapist_name, service_name: v.service_name, note: n });
+        out.push(NoteOut {
+            date: v.date,
+            therapist_id: v.therapist_id,
+            therapist_name: v.therapist_name,
+            service_name: v.service_name,
+            note: n,
+        });
     }
     Ok((out, patterns(&obs)))
 }
 
 /// GET /api/clients/{id}/notes: every note, oldest first.
-pub async fn list_notes(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<NoteOut>>> {
+pub async fn list_notes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<NoteOut>>> {
     visible_client(&state, &caller, &id).await?;
     Ok(Json(observations(&state, &id).await?.0))
 }
 
 /// GET /api/clients/{id}/patterns: per body region, tightness over time and its trend,
 /// and how often homework was done.
-pub async fn get_patterns(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_patterns(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     visible_client(&state, &caller, &id).await?;
     let (notes, regions) = observations(&state, &id).await?;
-    let given: Vec<&NoteOut> = notes.iter().filter(|n| !n.note.homework_given.is_empty()).collect();
-    let done = given.iter().filter(|n| n.note.homework_done == Some(true)).count();
-    let not_done = given.iter().filter(|n| n.note.homework_done == Some(false)).count();
+    let given: Vec<&NoteOut> = notes
+        .iter()
+        .filter(|n| !n.note.homework_given.is_empty())
+        .collect();
+    let done = given
+        .iter()
+        .filter(|n| n.note.homework_done == Some(true))
+        .count();
+    let not_done = given
+        .iter()
+        .filter(|n| n.note.homework_done == Some(false))
+        .count();
     Ok(Json(json!({
         "sessions": notes.len(),
         "regions": regions,
@@ -546,6 +750,9 @@ pub async fn patch_note(
     if !may_see(&caller, &a) {
         return Err(ApiError::not_found("note"));
     }
-    state.store.set_homework_done(&id, body.homework_done).await?;
+    state
+        .store
+        .set_homework_done(&id, body.homework_done)
+        .await?;
     Ok(Json(state.store.note(&id).await?))
 }

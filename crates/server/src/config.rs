@@ -81,30 +81,72 @@ impl Limits {
     /// Each setting by name with its accepted range.
     fn fields(&mut self) -> [(&'static str, &mut u64, u64, u64); 11] {
         [
-            ("header_timeout_secs", &mut self.header_timeout_secs, 1, 3600),
-            ("request_timeout_secs", &mut self.request_timeout_secs, 1, 3600),
+            (
+                "header_timeout_secs",
+                &mut self.header_timeout_secs,
+                1,
+                3600,
+            ),
+            (
+                "request_timeout_secs",
+                &mut self.request_timeout_secs,
+                1,
+                3600,
+            ),
             ("idle_timeout_secs", &mut self.idle_timeout_secs, 1, 86_400),
             ("max_connections", &mut self.max_connections, 1, 1_000_000),
-            ("max_connections_per_address", &mut self.max_connections_per_address, 1, 1_000_000),
-            ("shutdown_grace_secs", &mut self.shutdown_grace_secs, 0, 3600),
+            (
+                "max_connections_per_address",
+                &mut self.max_connections_per_address,
+                1,
+                1_000_000,
+            ),
+            (
+                "shutdown_grace_secs",
+                &mut self.shutdown_grace_secs,
+                0,
+                3600,
+            ),
             ("inflate_ratio", &mut self.inflate_ratio, 1, 10_000),
             ("inflate_max_mb", &mut self.inflate_max_mb, 1, 4096),
-            ("new_clients_per_hour", &mut self.new_clients_per_hour, 1, 1_000_000),
-            ("bookings_per_hour_per_address", &mut self.bookings_per_hour_per_address, 1, 1_000_000),
-            ("bookings_per_hour_per_client", &mut self.bookings_per_hour_per_client, 1, 1_000_000),
+            (
+                "new_clients_per_hour",
+                &mut self.new_clients_per_hour,
+                1,
+                1_000_000,
+            ),
+            (
+                "bookings_per_hour_per_address",
+                &mut self.bookings_per_hour_per_address,
+                1,
+                1_000_000,
+            ),
+            (
+                "bookings_per_hour_per_client",
+                &mut self.bookings_per_hour_per_client,
+                1,
+                1_000_000,
+            ),
         ]
     }
 
     fn validate(&mut self, source: &str) -> Result<(), ConfigError> {
         for (name, v, lo, hi) in self.fields() {
-            check_range(*v as i64, lo as i64, hi as i64, &format!("{source}: limits.{name}"))?;
+            check_range(
+                *v as i64,
+                lo as i64,
+                hi as i64,
+                &format!("{source}: limits.{name}"),
+            )?;
         }
         Ok(())
     }
 
     /// Largest size an upload of `compressed` bytes may inflate to.
     pub fn inflate_cap(&self, compressed: usize) -> u64 {
-        (compressed as u64).saturating_mul(self.inflate_ratio).clamp(1 << 20, self.inflate_max_mb << 20)
+        (compressed as u64)
+            .saturating_mul(self.inflate_ratio)
+            .clamp(1 << 20, self.inflate_max_mb << 20)
     }
 }
 
@@ -145,7 +187,9 @@ impl Default for Config {
 
 /// `sqlite://` in the user's data folder (e.g. `~/.local/share/kneadtime/clinic.db`).
 pub fn default_db_url() -> String {
-    let dir = dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("kneadtime");
+    let dir = dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("kneadtime");
     format!("sqlite://{}", dir.join("clinic.db").display())
 }
 
@@ -161,10 +205,16 @@ impl Config {
         let mut c = Config::default();
         let env_file = std::env::var_os("KNEADTIME_CONFIG").map(PathBuf::from);
         let named = file.map(Path::to_path_buf).or(env_file);
-        let path = named.clone().or_else(|| default_config_path().filter(|p| p.exists()));
+        let path = named
+            .clone()
+            .or_else(|| default_config_path().filter(|p| p.exists()));
         if let Some(path) = path {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| ConfigError(format!("{}: cannot read the config file: {e}", path.display())))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                ConfigError(format!(
+                    "{}: cannot read the config file: {e}",
+                    path.display()
+                ))
+            })?;
             c.apply_toml(&text, &path.display().to_string())?;
         }
         c.apply_env(|k| std::env::var(k).ok())?;
@@ -174,7 +224,9 @@ impl Config {
     /// Applies a TOML config file's settings.
     pub fn apply_toml(&mut self, text: &str, name: &str) -> Result<(), ConfigError> {
         let f: FileConfig = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
             match line {
                 Some(l) => ConfigError(format!("{name}:{l}: {}", e.message())),
                 None => ConfigError(format!("{name}: {}", e.message())),
@@ -193,7 +245,8 @@ impl Config {
             self.session_days = check_range(n, 1, 365, &format!("{name}: session_days"))?;
         }
         if let Some(n) = f.body_limit_kb {
-            self.body_limit_kb = check_range(n as i64, 16, 1024 * 1024, &format!("{name}: body_limit_kb"))? as usize;
+            self.body_limit_kb =
+                check_range(n as i64, 16, 1024 * 1024, &format!("{name}: body_limit_kb"))? as usize;
         }
         if let Some(n) = f.login_attempts {
             self.login_attempts = check_range(n, 1, 10_000, &format!("{name}: login_attempts"))?;
@@ -225,11 +278,17 @@ impl Config {
             self.public_url = Some(check_url(&u, "KNEADTIME_PUBLIC_URL")?);
         }
         if let Some(n) = get("KNEADTIME_SESSION_DAYS") {
-            self.session_days = check_range(parse_int(&n, "KNEADTIME_SESSION_DAYS")?, 1, 365, "KNEADTIME_SESSION_DAYS")?;
+            self.session_days = check_range(
+                parse_int(&n, "KNEADTIME_SESSION_DAYS")?,
+                1,
+                365,
+                "KNEADTIME_SESSION_DAYS",
+            )?;
         }
         if let Some(n) = get("KNEADTIME_BODY_LIMIT_KB") {
             let v = parse_int(&n, "KNEADTIME_BODY_LIMIT_KB")?;
-            self.body_limit_kb = check_range(v, 16, 1024 * 1024, "KNEADTIME_BODY_LIMIT_KB")? as usize;
+            self.body_limit_kb =
+                check_range(v, 16, 1024 * 1024, "KNEADTIME_BODY_LIMIT_KB")? as usize;
         }
         if let Some(n) = get("KNEADTIME_LOGIN_ATTEMPTS") {
             let v = parse_int(&n, "KNEADTIME_LOGIN_ATTEMPTS")?;
@@ -260,9 +319,11 @@ impl Config {
 }
 
 pub fn parse_addr(s: &str, what: &str) -> Result<SocketAddr, ConfigError> {
-    s.trim()
-        .parse()
-        .map_err(|_| ConfigError(format!("{what}: expected HOST:PORT like 127.0.0.1:8080, found {s:?}")))
+    s.trim().parse().map_err(|_| {
+        ConfigError(format!(
+            "{what}: expected HOST:PORT like 127.0.0.1:8080, found {s:?}"
+        ))
+    })
 }
 
 pub fn check_db(s: &str, what: &str) -> Result<String, ConfigError> {
@@ -282,19 +343,25 @@ fn check_url(s: &str, what: &str) -> Result<String, ConfigError> {
     if s.starts_with("http://") || s.starts_with("https://") {
         Ok(s.trim_end_matches('/').to_string())
     } else {
-        Err(ConfigError(format!("{what}: expected a URL starting with http:// or https://, found {s:?}")))
+        Err(ConfigError(format!(
+            "{what}: expected a URL starting with http:// or https://, found {s:?}"
+        )))
     }
 }
 
 fn parse_int(s: &str, what: &str) -> Result<i64, ConfigError> {
-    s.trim().parse().map_err(|_| ConfigError(format!("{what}: expected a whole number, found {s:?}")))
+    s.trim()
+        .parse()
+        .map_err(|_| ConfigError(format!("{what}: expected a whole number, found {s:?}")))
 }
 
 fn check_range(v: i64, lo: i64, hi: i64, what: &str) -> Result<i64, ConfigError> {
     if (lo..=hi).contains(&v) {
         Ok(v)
     } else {
-        Err(ConfigError(format!("{what}: expected {lo} to {hi}, found {v}")))
+        Err(ConfigError(format!(
+            "{what}: expected {lo} to {hi}, found {v}"
+        )))
     }
 }
 
@@ -302,7 +369,9 @@ fn parse_bool(s: &str, what: &str) -> Result<bool, ConfigError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" | "" => Ok(false),
-        _ => Err(ConfigError(format!("{what}: expected true or false, found {s:?}"))),
+        _ => Err(ConfigError(format!(
+            "{what}: expected true or false, found {s:?}"
+        ))),
     }
 }
 
@@ -315,13 +384,21 @@ mod tests {
         let mut c = Config::default();
         assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
         assert!(c.db.starts_with("sqlite://") && c.db.ends_with("clinic.db"));
-        c.apply_toml("addr = \"0.0.0.0:9000\"\ndb = \"sqlite:///tmp/a.db\"\nsession_days = 3\n", "server.toml")
-            .unwrap();
+        c.apply_toml(
+            "addr = \"0.0.0.0:9000\"\ndb = \"sqlite:///tmp/a.db\"\nsession_days = 3\n",
+            "server.toml",
+        )
+        .unwrap();
         assert_eq!(c.addr.port(), 9000);
         assert_eq!(c.session_days, 3);
-        c.apply_env(|k| (k == "KNEADTIME_DB").then(|| "postgres://u@h/db".to_string())).unwrap();
+        c.apply_env(|k| (k == "KNEADTIME_DB").then(|| "postgres://u@h/db".to_string()))
+            .unwrap();
         assert_eq!(c.db, "postgres://u@h/db");
-        assert_eq!(c.addr.port(), 9000, "the environment leaves unset values alone");
+        assert_eq!(
+            c.addr.port(),
+            9000,
+            "the environment leaves unset values alone"
+        );
     }
 
     #[test]
@@ -329,27 +406,50 @@ mod tests {
         let mut c = Config::default();
         let e = c.apply_toml("addr = 5\n", "server.toml").unwrap_err();
         assert!(e.0.starts_with("server.toml:1:"), "{e}");
-        let e = c.apply_toml("colour = \"red\"\n", "server.toml").unwrap_err();
+        let e = c
+            .apply_toml("colour = \"red\"\n", "server.toml")
+            .unwrap_err();
         assert!(e.0.contains("colour"), "{e}");
-        let e = c.apply_env(|k| (k == "KNEADTIME_DB").then(|| "mysql://x".into())).unwrap_err();
+        let e = c
+            .apply_env(|k| (k == "KNEADTIME_DB").then(|| "mysql://x".into()))
+            .unwrap_err();
         assert!(e.0.starts_with("KNEADTIME_DB: expected sqlite://"), "{e}");
-        let e = c.apply_env(|k| (k == "KNEADTIME_SESSION_DAYS").then(|| "0".into())).unwrap_err();
+        let e = c
+            .apply_env(|k| (k == "KNEADTIME_SESSION_DAYS").then(|| "0".into()))
+            .unwrap_err();
         assert_eq!(e.0, "KNEADTIME_SESSION_DAYS: expected 1 to 365, found 0");
-        let e = c.apply_toml("[limits]\nmax_connections = 0\n", "server.toml").unwrap_err();
-        assert_eq!(e.0, "server.toml: limits.max_connections: expected 1 to 1000000, found 0");
-        let e = c.apply_toml("[limits]\nmax_conections = 5\n", "server.toml").unwrap_err();
+        let e = c
+            .apply_toml("[limits]\nmax_connections = 0\n", "server.toml")
+            .unwrap_err();
+        assert_eq!(
+            e.0,
+            "server.toml: limits.max_connections: expected 1 to 1000000, found 0"
+        );
+        let e = c
+            .apply_toml("[limits]\nmax_conections = 5\n", "server.toml")
+            .unwrap_err();
         assert!(e.0.contains("max_conections"), "{e}");
     }
 
     #[test]
     fn limits_come_from_the_file_and_the_environment() {
         let mut c = Config::default();
-        c.apply_toml("[limits]\nidle_timeout_secs = 5\n", "server.toml").unwrap();
+        c.apply_toml("[limits]\nidle_timeout_secs = 5\n", "server.toml")
+            .unwrap();
         assert_eq!(c.limits.idle_timeout_secs, 5);
-        assert_eq!(c.limits.max_connections, Limits::default().max_connections, "unnamed limits keep their default");
-        c.apply_env(|k| (k == "KNEADTIME_LIMIT_MAX_CONNECTIONS_PER_ADDRESS").then(|| "3".into())).unwrap();
+        assert_eq!(
+            c.limits.max_connections,
+            Limits::default().max_connections,
+            "unnamed limits keep their default"
+        );
+        c.apply_env(|k| (k == "KNEADTIME_LIMIT_MAX_CONNECTIONS_PER_ADDRESS").then(|| "3".into()))
+            .unwrap();
         assert_eq!(c.limits.max_connections_per_address, 3);
         assert_eq!(c.limits.inflate_cap(100_000), 5_000_000);
-        assert_eq!(c.limits.inflate_cap(10 << 20), 32 << 20, "never more than the absolute cap");
+        assert_eq!(
+            c.limits.inflate_cap(10 << 20),
+            32 << 20,
+            "never more than the absolute cap"
+        );
     }
 }

@@ -7,13 +7,13 @@ use jiff::tz::TimeZone;
 use kneadtime_domain::season::add_days;
 use kneadtime_domain::{Kind, Pressure, Priority, day_fit};
 use kneadtime_store::{
-    NewAppointment, NewClient, NewService, NewStaff, NewTherapist, Role, Service, ServiceKind, Skill, Store,
-    StoreError, WorkingHours,
+    NewAppointment, NewClient, NewService, NewStaff, NewTherapist, Role, Service, ServiceKind,
+    Skill, Store, StoreError, WorkingHours,
 };
 
+use crate::AppState;
 use crate::auth::{hash_password, hash_token, new_token};
 use crate::schedule::{client_context, spans_on, wanted};
-use crate::AppState;
 
 pub const OWNER_EMAIL: &str = "owner@demo.kneadtime.test";
 pub const OWNER_PASSWORD: &str = "demo-owner-pass";
@@ -46,7 +46,11 @@ fn block_around(race: Date) -> String {
             }
         } else {
             use jiff::civil::Weekday::*;
-            let long = if weeks_out <= 2 { 16 } else { 24 + (6 - weeks_out.min(6)) * 2 };
+            let long = if weeks_out <= 2 {
+                16
+            } else {
+                24 + (6 - weeks_out.min(6)) * 2
+            };
             match d.weekday() {
                 Monday => format!("{d},Rest,,,rest"),
                 Tuesday if weeks_out >= 1 => format!("{d},\"Intervals: 6x800m @ 5K pace\",60,,"),
@@ -68,10 +72,19 @@ async fn therapist(
     skills: &[Skill],
     hours: &[(i64, i64, i64)],
 ) -> Result<String, StoreError> {
-    let t = store.create_therapist(&NewTherapist { name: name.into(), skills: skills.to_vec() }).await?;
+    let t = store
+        .create_therapist(&NewTherapist {
+            name: name.into(),
+            skills: skills.to_vec(),
+        })
+        .await?;
     let hours: Vec<WorkingHours> = hours
         .iter()
-        .map(|&(weekday, a, b)| WorkingHours { weekday, start_minute: a * 60, end_minute: b * 60 })
+        .map(|&(weekday, a, b)| WorkingHours {
+            weekday,
+            start_minute: a * 60,
+            end_minute: b * 60,
+        })
         .collect();
     store.set_working_hours(&t.id, &hours).await?;
     Ok(t.id)
@@ -113,19 +126,34 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
     store.update_clinic(&clinic).await.map_err(err)?;
     let tz = TimeZone::get("Europe/London").map_err(|e| e.to_string())?;
 
-    let sam = therapist(store, "Sam Okafor", &[Skill::Sports, Skill::DeepTissue, Skill::TriggerPoint], &[
-        (0, 9, 17), (1, 9, 17), (2, 9, 17), (3, 9, 17), (4, 9, 17),
-    ])
+    let sam = therapist(
+        store,
+        "Sam Okafor",
+        &[Skill::Sports, Skill::DeepTissue, Skill::TriggerPoint],
+        &[(0, 9, 17), (1, 9, 17), (2, 9, 17), (3, 9, 17), (4, 9, 17)],
+    )
     .await
     .map_err(err)?;
-    let lena = therapist(store, "Lena Fischer", &[Skill::Sports, Skill::Myofascial, Skill::Cupping], &[
-        (1, 10, 18), (2, 10, 18), (3, 10, 18), (4, 10, 18), (5, 9, 15),
-    ])
+    let lena = therapist(
+        store,
+        "Lena Fischer",
+        &[Skill::Sports, Skill::Myofascial, Skill::Cupping],
+        &[
+            (1, 10, 18),
+            (2, 10, 18),
+            (3, 10, 18),
+            (4, 10, 18),
+            (5, 9, 15),
+        ],
+    )
     .await
     .map_err(err)?;
-    let ravi = therapist(store, "Ravi Patel", &[Skill::Sports, Skill::Relaxation, Skill::Acupuncture], &[
-        (0, 12, 20), (2, 12, 20), (4, 12, 20), (5, 9, 13),
-    ])
+    let ravi = therapist(
+        store,
+        "Ravi Patel",
+        &[Skill::Sports, Skill::Relaxation, Skill::Acupuncture],
+        &[(0, 12, 20), (2, 12, 20), (4, 12, 20), (5, 9, 13)],
+    )
     .await
     .map_err(err)?;
 
@@ -133,20 +161,82 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
     let owner_hash = pw(OWNER_PASSWORD).await.map_err(|e| e.message)?;
     let sam_hash = pw(THERAPIST_PASSWORD).await.map_err(|e| e.message)?;
     store
-        .create_staff(&NewStaff { email: OWNER_EMAIL.into(), name: "Morgan Ellis".into(), role: Role::Owner, therapist_id: None, password_hash: owner_hash })
+        .create_staff(&NewStaff {
+            email: OWNER_EMAIL.into(),
+            name: "Morgan Ellis".into(),
+            role: Role::Owner,
+            therapist_id: None,
+            password_hash: owner_hash,
+        })
         .await
         .map_err(err)?;
     store
-        .create_staff(&NewStaff { email: THERAPIST_EMAIL.into(), name: "Sam Okafor".into(), role: Role::Therapist, therapist_id: Some(sam.clone()), password_hash: sam_hash })
+        .create_staff(&NewStaff {
+            email: THERAPIST_EMAIL.into(),
+            name: "Sam Okafor".into(),
+            role: Role::Therapist,
+            therapist_id: Some(sam.clone()),
+            password_hash: sam_hash,
+        })
         .await
         .map_err(err)?;
 
     use Pressure::*;
-    let pre = service(store, "Pre-race flush (30 min)", ServiceKind::Massage(Kind::PreEvent), 30, 4000, (Light, Moderate), 10).await.map_err(err)?;
-    let post = service(store, "Post-race recovery (45 min)", ServiceKind::Massage(Kind::PostEvent), 45, 5500, (Light, Moderate), 15).await.map_err(err)?;
-    let sports = service(store, "Sports massage (60 min)", ServiceKind::Massage(Kind::Maintenance), 60, 6500, (Moderate, Deep), 15).await.map_err(err)?;
-    service(store, "Recovery block massage (60 min)", ServiceKind::Massage(Kind::RecoveryPhase), 60, 6000, (Light, Moderate), 15).await.map_err(err)?;
-    service(store, "Consultation and assessment (30 min)", ServiceKind::General, 30, 3000, (Light, Light), 0).await.map_err(err)?;
+    let pre = service(
+        store,
+        "Pre-race flush (30 min)",
+        ServiceKind::Massage(Kind::PreEvent),
+        30,
+        4000,
+        (Light, Moderate),
+        10,
+    )
+    .await
+    .map_err(err)?;
+    let post = service(
+        store,
+        "Post-race recovery (45 min)",
+        ServiceKind::Massage(Kind::PostEvent),
+        45,
+        5500,
+        (Light, Moderate),
+        15,
+    )
+    .await
+    .map_err(err)?;
+    let sports = service(
+        store,
+        "Sports massage (60 min)",
+        ServiceKind::Massage(Kind::Maintenance),
+        60,
+        6500,
+        (Moderate, Deep),
+        15,
+    )
+    .await
+    .map_err(err)?;
+    service(
+        store,
+        "Recovery block massage (60 min)",
+        ServiceKind::Massage(Kind::RecoveryPhase),
+        60,
+        6000,
+        (Light, Moderate),
+        15,
+    )
+    .await
+    .map_err(err)?;
+    service(
+        store,
+        "Consultation and assessment (30 min)",
+        ServiceKind::General,
+        30,
+        3000,
+        (Light, Light),
+        0,
+    )
+    .await
+    .map_err(err)?;
 
     // Two runners with marathon plans; two regulars without calendars.
     let mut links = Vec::new();
@@ -166,18 +256,47 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
                 .await
         }
     };
-    let jo = client("Jo Marsh", "jo@example.org", vec![6]).await.map_err(err)?;
-    let priya = client("Priya Shah", "priya@example.org", vec![]).await.map_err(err)?;
-    let tom = client("Tom Reid", "tom@example.org", vec![]).await.map_err(err)?;
-    let alex = client("Alex Kim", "alex@example.org", vec![]).await.map_err(err)?;
+    let jo = client("Jo Marsh", "jo@example.org", vec![6])
+        .await
+        .map_err(err)?;
+    let priya = client("Priya Shah", "priya@example.org", vec![])
+        .await
+        .map_err(err)?;
+    let tom = client("Tom Reid", "tom@example.org", vec![])
+        .await
+        .map_err(err)?;
+    let alex = client("Alex Kim", "alex@example.org", vec![])
+        .await
+        .map_err(err)?;
 
-    store.add_calendar(&jo.id, "marathon-18-weeks.ics", MARATHON_ICS).await.map_err(err)?;
-    store.add_race(&jo.id, "2027-04-25", 42.195, Priority::A, "Spring Marathon").await.map_err(err)?;
-    store.add_race(&jo.id, "2027-03-28", 21.1, Priority::B, "Half marathon").await.map_err(err)?;
+    store
+        .add_calendar(&jo.id, "marathon-18-weeks.ics", MARATHON_ICS)
+        .await
+        .map_err(err)?;
+    store
+        .add_race(&jo.id, "2027-04-25", 42.195, Priority::A, "Spring Marathon")
+        .await
+        .map_err(err)?;
+    store
+        .add_race(&jo.id, "2027-03-28", 21.1, Priority::B, "Half marathon")
+        .await
+        .map_err(err)?;
     // Priya's marathon is nine days out, so pre- and post-race slots are in view.
     let race = add_days(today, 9);
-    store.add_calendar(&priya.id, "city-marathon-block.csv", &block_around(race)).await.map_err(err)?;
-    store.add_race(&priya.id, &race.to_string(), 42.195, Priority::A, "City Marathon").await.map_err(err)?;
+    store
+        .add_calendar(&priya.id, "city-marathon-block.csv", &block_around(race))
+        .await
+        .map_err(err)?;
+    store
+        .add_race(
+            &priya.id,
+            &race.to_string(),
+            42.195,
+            Priority::A,
+            "City Marathon",
+        )
+        .await
+        .map_err(err)?;
 
     // A week of bookings: regulars at 10:00 and 14:00 where the therapist works, and
     // the runners on their best day this week, each judged like any booking.
@@ -204,7 +323,11 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
         let ctx = client_context(state, who).await.map_err(|e| e.message)?;
         let best = (1..=7)
             .map(|k| add_days(today, k))
-            .filter(|d| !ctx.client.unavailable_weekdays.contains(&i64::from(d.weekday().to_monday_zero_offset())))
+            .filter(|d| {
+                !ctx.client
+                    .unavailable_weekdays
+                    .contains(&i64::from(d.weekday().to_monday_zero_offset()))
+            })
             .map(|d| day_fit(&ctx.season, wanted(svc), d, None, &ctx.previous(None)))
             .filter(|f| f.allowed)
             .max_by_key(|f| f.score);
@@ -220,7 +343,9 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
         }
     }
     let _ = post;
-    Ok(Some(DemoInfo { client_links: links }))
+    Ok(Some(DemoInfo {
+        client_links: links,
+    }))
 }
 
 async fn book(store: &Store, therapist: &str, client: &str, service: &Service, start: i64) -> bool {

@@ -29,12 +29,21 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), field: None, details: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            details: None,
+        }
     }
 
     /// 400: a value that cannot be used, naming its field.
     pub fn field(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError { field: Some(field.to_string()), ..ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message) }
+        ApiError {
+            field: Some(field.to_string()),
+            ..ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        }
     }
 
     pub fn bad(message: impl Into<String>) -> ApiError {
@@ -42,15 +51,27 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn unauthorized() -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first: send a session token or cookie")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "sign in first: send a session token or cookie",
+        )
     }
 
     pub fn forbidden() -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this account may not do that")
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this account may not do that",
+        )
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -63,7 +84,11 @@ impl ApiError {
 
     /// 503: the server cannot take this on now.
     pub fn unavailable() -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server is busy; try again shortly")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the server is busy; try again shortly",
+        )
     }
 
     pub fn with_details(mut self, details: Value) -> ApiError {
@@ -78,7 +103,8 @@ impl ApiError {
 
     /// The error as the JSON value sent.
     pub fn body(&self) -> Value {
-        let mut e = json!({ "status": self.status.as_u16(), "code": self.code, "message": self.message });
+        let mut e =
+            json!({ "status": self.status.as_u16(), "code": self.code, "message": self.message });
         if let Some(f) = &self.field {
             e["field"] = json!(f);
         }
@@ -123,7 +149,10 @@ pub fn non_empty(field: &str, s: &str, max: usize) -> ApiResult<String> {
         return Err(ApiError::field(field, "expected some text"));
     }
     if t.chars().count() > max {
-        return Err(ApiError::field(field, format!("expected at most {max} characters")));
+        return Err(ApiError::field(
+            field,
+            format!("expected at most {max} characters"),
+        ));
     }
     Ok(t.to_string())
 }
@@ -152,12 +181,16 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             "unsupported_media_type",
             "expected a JSON body with Content-Type: application/json",
         ),
-        _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is too large")
-        }
-        JsonRejection::JsonDataError(_) => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", tidy(&text))
-        }
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the request body is too large",
+        ),
+        JsonRejection::JsonDataError(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            tidy(&text),
+        ),
         _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", tidy(&text)),
     }
 }
@@ -201,10 +234,15 @@ impl<S: Send + Sync> FromRequest<S> for ApiBytes {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::body::Bytes::from_request(req, state).await {
             Ok(b) => Ok(ApiBytes(b)),
-            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the uploaded file is too large"))
-            }
-            Err(r) => Err(ApiError::bad(format!("the request body could not be read: {}", r.body_text()))),
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the uploaded file is too large",
+            )),
+            Err(r) => Err(ApiError::bad(format!(
+                "the request body could not be read: {}",
+                r.body_text()
+            ))),
         }
     }
 }

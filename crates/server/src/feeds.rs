@@ -33,14 +33,19 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
     let (title, appts) = match &owner {
         FeedOwner::Therapist(id) => {
             let t = state.store.therapist(id).await?;
-            (format!("{} – {}", clinic.name, t.name), state.store.appointments_for_therapist(id, from, to).await?)
+            (
+                format!("{} – {}", clinic.name, t.name),
+                state.store.appointments_for_therapist(id, from, to).await?,
+            )
         }
         FeedOwner::Client(id) => {
             let c = state.store.client(id).await?;
             let list = state.store.appointments_for_client(id).await?;
             (
                 format!("{} – {}", clinic.name, c.name),
-                list.into_iter().filter(|a| a.end_at >= from && a.start_at <= to).collect(),
+                list.into_iter()
+                    .filter(|a| a.end_at >= from && a.start_at <= to)
+                    .collect(),
             )
         }
     };
@@ -58,7 +63,10 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
                 start: jiff::Timestamp::from_second(a.start_at).unwrap_or_default(),
                 end: jiff::Timestamp::from_second(a.end_at).unwrap_or_default(),
                 summary,
-                description: format!("{} at {}, {} ({}).", v.service_name, clinic.name, v.local_time, v.time_zone),
+                description: format!(
+                    "{} at {}, {} ({}).",
+                    v.service_name, clinic.name, v.local_time, v.time_zone
+                ),
                 location: clinic.name.clone(),
                 cancelled: a.status == Status::Cancelled,
                 // Subscribers replace the whole feed on each poll; the sequence only has
@@ -70,7 +78,13 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
         .collect();
     let body = write_feed(&title, &events, jiff::Timestamp::now());
     let mut res = (StatusCode::OK, body).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=300"),
+    );
     Ok(res)
 }

@@ -41,7 +41,9 @@ use error::ApiError;
 const CPU_PER_CORE: usize = 2;
 
 static CPU: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     tokio::sync::Semaphore::new(cores * CPU_PER_CORE)
 });
 
@@ -49,11 +51,17 @@ static CPU: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::n
 /// threads, a bounded number at a time. When the request's deadline passes first, the
 /// answer is 503 and the work, bounded by construction, ends on its own and frees its
 /// memory.
-pub(crate) async fn cpu<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+pub(crate) async fn cpu<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
     let _permit = CPU.acquire().await.map_err(|_| ApiError::unavailable())?;
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server hit a fault; nothing was changed by it"))
+    tokio::task::spawn_blocking(f).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server hit a fault; nothing was changed by it",
+        )
+    })
 }
 
 /// Answers 503 when a request runs past its deadline (body upload included).
@@ -91,7 +99,10 @@ const OPENAPI: &str = include_str!("openapi.json");
 
 async fn openapi() -> Response {
     let mut res = (StatusCode::OK, OPENAPI).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     res
 }
 
@@ -100,19 +111,24 @@ async fn openapi() -> Response {
 /// them.
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     match state.store.probe_write().await {
-        Ok(()) => axum::Json(serde_json::json!({ "status": "ok", "database": "writable" })).into_response(),
+        Ok(()) => axum::Json(serde_json::json!({ "status": "ok", "database": "writable" }))
+            .into_response(),
         Err(e) => {
             log::line(&format!("health: the database does not take writes: {e}"));
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({ "status": "unavailable", "database": "not_writable" })),
+                axum::Json(
+                    serde_json::json!({ "status": "unavailable", "database": "not_writable" }),
+                ),
             )
                 .into_response()
         }
     }
 }
 
-async fn rules(axum::extract::State(state): axum::extract::State<AppState>) -> Result<Response, ApiError> {
+async fn rules(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<Response, ApiError> {
     let clinic = state.store.clinic().await?;
     let profile = schedule::clinic_profile(&clinic.profile_toml).unwrap_or_default();
     let list: Vec<_> = kneadtime_domain::RuleId::ALL
@@ -131,14 +147,23 @@ async fn not_found(
     headers: axum::http::HeaderMap,
 ) -> Response {
     if uri.path().starts_with("/api/") || uri.path().starts_with("/feeds/") {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /api/openapi.json").into_response()
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such endpoint; see /api/openapi.json",
+        )
+        .into_response()
     } else {
         pages::not_found(&state, &headers).await
     }
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method",
+    )
 }
 
 /// Every route of the server.
@@ -160,23 +185,50 @@ pub fn app(state: AppState) -> Router {
         .route("/api/clinic", get(k::get_clinic).put(k::put_clinic))
         .route("/api/staff", get(k::list_staff).post(k::create_staff))
         .route("/api/staff/{id}", axum::routing::patch(k::patch_staff))
-        .route("/api/therapists", get(k::list_therapists).post(k::create_therapist))
-        .route("/api/therapists/{id}", get(k::get_therapist).patch(k::patch_therapist))
-        .route("/api/therapists/{id}/hours", get(k::get_hours).put(k::put_hours))
-        .route("/api/therapists/{id}/exceptions", get(k::list_exceptions).post(k::create_exception))
-        .route("/api/therapists/{id}/exceptions/{exception_id}", axum::routing::delete(k::delete_exception))
+        .route(
+            "/api/therapists",
+            get(k::list_therapists).post(k::create_therapist),
+        )
+        .route(
+            "/api/therapists/{id}",
+            get(k::get_therapist).patch(k::patch_therapist),
+        )
+        .route(
+            "/api/therapists/{id}/hours",
+            get(k::get_hours).put(k::put_hours),
+        )
+        .route(
+            "/api/therapists/{id}/exceptions",
+            get(k::list_exceptions).post(k::create_exception),
+        )
+        .route(
+            "/api/therapists/{id}/exceptions/{exception_id}",
+            axum::routing::delete(k::delete_exception),
+        )
         .route("/api/therapists/{id}/feed", post(c::therapist_feed))
-        .route("/api/services", get(k::list_services).post(k::create_service))
-        .route("/api/services/{id}", axum::routing::put(k::put_service).delete(k::delete_service))
+        .route(
+            "/api/services",
+            get(k::list_services).post(k::create_service),
+        )
+        .route(
+            "/api/services/{id}",
+            axum::routing::put(k::put_service).delete(k::delete_service),
+        )
         .route("/api/clients", get(c::list).post(c::create))
         .route("/api/clients/{id}", get(c::get).patch(c::patch))
         .route("/api/clients/{id}/link", post(c::new_link))
         .route("/api/clients/{id}/feed", post(c::client_feed))
         .route("/api/clients/{id}/races", post(c::add_race))
-        .route("/api/clients/{id}/races/{race_id}", axum::routing::delete(c::delete_race))
+        .route(
+            "/api/clients/{id}/races/{race_id}",
+            axum::routing::delete(c::delete_race),
+        )
         .route("/api/clients/{id}/calendars", post(c::add_calendar))
         .route("/api/clients/{id}/activities", post(c::add_activities))
-        .route("/api/clients/{id}/calendars/{calendar_id}", axum::routing::delete(c::delete_calendar))
+        .route(
+            "/api/clients/{id}/calendars/{calendar_id}",
+            axum::routing::delete(c::delete_calendar),
+        )
         .route("/api/clients/{id}/plan", get(c::get_plan))
         .route("/api/clients/{id}/slots", get(schedule::slots))
         .route("/api/clients/{id}/notes", get(c::list_notes))
@@ -193,13 +245,26 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(shield::no_nul))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), shield::headers))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), log::requests))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            deadline,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            shield::headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            log::requests,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server hit a fault; nothing was changed by it")
-                .into_response()
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the server hit a fault; nothing was changed by it",
+            )
+            .into_response()
         }))
         .with_state(state)
 }
@@ -241,9 +306,15 @@ impl Running {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot create the database folder {path}: {source}")]
-    Folder { path: String, source: std::io::Error },
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot open the database: {0}")]
     Database(String),
     #[error("{0}")]
@@ -258,15 +329,25 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
         if let Some(parent) = std::path::Path::new(path).parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| StartError::Folder { path: parent.display().to_string(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| StartError::Folder {
+                path: parent.display().to_string(),
+                source,
+            })?;
         }
     }
-    let store = Store::open(&config.db)
+    let store = Store::open(&config.db).await.map_err(|e| {
+        StartError::Database(e.to_string().replace(&config.db, &redact_db(&config.db)))
+    })?;
+    let listener = TcpListener::bind(config.addr)
         .await
-        .map_err(|e| StartError::Database(e.to_string().replace(&config.db, &redact_db(&config.db))))?;
-    let listener = TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
+        .map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.addr,
+        source,
+    })?;
     let base_url = config.base_url(addr);
     let mut state = AppState {
         store: store.clone(),
@@ -276,13 +357,22 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
         calendars: Arc::default(),
     };
     let demo = if config.demo {
-        let clinic = store.clinic().await.map_err(|e| StartError::Database(e.to_string()))?;
-        let today = jiff::Timestamp::now().to_zoned(schedule::zone_of(&clinic.time_zone)).date();
+        let clinic = store
+            .clinic()
+            .await
+            .map_err(|e| StartError::Database(e.to_string()))?;
+        let today = jiff::Timestamp::now()
+            .to_zoned(schedule::zone_of(&clinic.time_zone))
+            .date();
         demo::load(&state, today).await.map_err(StartError::Demo)?
     } else {
         None
     };
-    let no_staff = store.staff_list().await.map_err(|e| StartError::Database(e.to_string()))?.is_empty();
+    let no_staff = store
+        .staff_list()
+        .await
+        .map_err(|e| StartError::Database(e.to_string()))?
+        .is_empty();
     let setup_token = no_staff.then(auth::new_token);
     state.setup_token = setup_token.as_deref().map(|t| auth::hash_token(t).into());
     let (tx, rx) = oneshot::channel::<()>();
@@ -298,7 +388,15 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
             let _ = rx.await;
         }
     }));
-    Ok(Running { addr, base_url, demo, setup_token, stop: Some(tx), task, store })
+    Ok(Running {
+        addr,
+        base_url,
+        demo,
+        setup_token,
+        stop: Some(tx),
+        task,
+        store,
+    })
 }
 
 async fn stop_signal() {
@@ -324,7 +422,10 @@ async fn stop_signal() {
 
 /// Runs the server on its own runtime until a stop signal: the `kneadtime serve` command.
 pub fn run_blocking(config: Config) -> Result<(), String> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let db = config.db.clone();
         let running = start(config, true).await.map_err(|e| e.to_string())?;
@@ -332,8 +433,16 @@ pub fn run_blocking(config: Config) -> Result<(), String> {
         println!("database: {}", redact_db(&db));
         if let Some(d) = &running.demo {
             println!("demo clinic loaded:");
-            println!("  owner:     {} / {}", demo::OWNER_EMAIL, demo::OWNER_PASSWORD);
-            println!("  therapist: {} / {}", demo::THERAPIST_EMAIL, demo::THERAPIST_PASSWORD);
+            println!(
+                "  owner:     {} / {}",
+                demo::OWNER_EMAIL,
+                demo::OWNER_PASSWORD
+            );
+            println!(
+                "  therapist: {} / {}",
+                demo::THERAPIST_EMAIL,
+                demo::THERAPIST_PASSWORD
+            );
             for (name, token) in &d.client_links {
                 println!("  client {name}: {}/c/{token}", running.base_url);
             }
@@ -341,9 +450,15 @@ pub fn run_blocking(config: Config) -> Result<(), String> {
         if let Some(t) = &running.setup_token {
             println!("first run: create the owner account with this one-time setup token:");
             println!("  {t}");
-            println!("  POST {}/api/setup with token, clinic_name, time_zone, email, name, password", running.base_url);
+            println!(
+                "  POST {}/api/setup with token, clinic_name, time_zone, email, name, password",
+                running.base_url
+            );
         }
-        println!("API description: {}/api/openapi.json — stop with Ctrl-C", running.base_url);
+        println!(
+            "API description: {}/api/openapi.json — stop with Ctrl-C",
+            running.base_url
+        );
         use std::io::Write;
         let _ = std::io::stdout().flush();
         running.wait().await.map_err(|e| e.to_string())?;
@@ -393,10 +508,22 @@ mod tests {
     #[test]
     fn database_passwords_never_print() {
         for (url, shown) in [
-            ("postgres://kt:s3cret@db:5432/clinic", "postgres://kt:***@db:5432/clinic"),
-            ("postgresql://kt@db/clinic?password=s3cret&sslmode=require", "postgresql://kt@db/clinic?password=***&sslmode=require"),
-            ("postgres://db/clinic?user=kt&PASSWORD=s3cret", "postgres://db/clinic?user=kt&PASSWORD=***"),
-            ("postgres://kt:p%40ss@db/clinic?sslpassword=s3cret", "postgres://kt:***@db/clinic?sslpassword=***"),
+            (
+                "postgres://kt:s3cret@db:5432/clinic",
+                "postgres://kt:***@db:5432/clinic",
+            ),
+            (
+                "postgresql://kt@db/clinic?password=s3cret&sslmode=require",
+                "postgresql://kt@db/clinic?password=***&sslmode=require",
+            ),
+            (
+                "postgres://db/clinic?user=kt&PASSWORD=s3cret",
+                "postgres://db/clinic?user=kt&PASSWORD=***",
+            ),
+            (
+                "postgres://kt:p%40ss@db/clinic?sslpassword=s3cret",
+                "postgres://kt:***@db/clinic?sslpassword=***",
+            ),
             ("sqlite:///srv/clinic.db", "sqlite:///srv/clinic.db"),
         ] {
             assert_eq!(redact_db(url), shown);

@@ -75,10 +75,26 @@ impl Census {
         let id = rooms.next_id;
         rooms.next_id += 1;
         *rooms.by_addr.entry(ip).or_default() += 1;
-        let activity = Arc::new(Activity { started: Instant::now(), in_flight: AtomicUsize::new(0), last_ms: AtomicU64::new(0) });
+        let activity = Arc::new(Activity {
+            started: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            last_ms: AtomicU64::new(0),
+        });
         let kick = Arc::new(tokio::sync::Notify::new());
-        rooms.open.insert(id, Open { activity: activity.clone(), kick: kick.clone() });
-        Some(Seat { census: self.clone(), ip, id, activity, kick })
+        rooms.open.insert(
+            id,
+            Open {
+                activity: activity.clone(),
+                kick: kick.clone(),
+            },
+        );
+        Some(Seat {
+            census: self.clone(),
+            ip,
+            id,
+            activity,
+            kick,
+        })
     }
 
     fn open(&self) -> u64 {
@@ -171,15 +187,21 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        tasks.spawn(connection(stream, peer, router.clone(), limits.clone(), census.clone(), seat, stop_rx.clone()));
+        tasks.spawn(connection(
+            stream,
+            peer,
+            router.clone(),
+            limits.clone(),
+            census.clone(),
+            seat,
+            stop_rx.clone(),
+        ));
     }
     drop(listener);
     let _ = stop_tx.send(true);
     let grace = Duration::from_secs(limits.shutdown_grace_secs);
-    let drained = tokio::time::timeout(grace, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
+    let drained =
+        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}

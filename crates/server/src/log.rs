@@ -11,7 +11,10 @@ use crate::AppState;
 
 /// Writes one log line to stderr.
 pub fn line(msg: &str) {
-    eprintln!("{} {msg}", jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ"));
+    eprintln!(
+        "{} {msg}",
+        jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    );
 }
 
 /// The path with secret segments replaced: `/feeds/…​.ics`, `/c/…`.
@@ -20,7 +23,11 @@ pub fn redact(path: &str) -> String {
     let mut secret_next = false;
     for seg in path.split('/') {
         if secret_next && !seg.is_empty() {
-            out.push(if seg.ends_with(".ics") { "[secret].ics" } else { "[secret]" });
+            out.push(if seg.ends_with(".ics") {
+                "[secret].ics"
+            } else {
+                "[secret]"
+            });
             secret_next = false;
             continue;
         }

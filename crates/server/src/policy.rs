@@ -14,7 +14,7 @@
 //! * Rotating a client's personal link (which signs in as the client) and everything in
 //!   the clinic's set-up are the owner's.
 
-use kneadtime_store::{Appointment, Status};
+use kneadtime_store::Appointment;
 
 use crate::AppState;
 use crate::auth::{Caller, Who};
@@ -49,36 +49,71 @@ pub enum Act<'a> {
 /// Ok when `caller` may do `act`; 403 otherwise (callers that may not know a client
 /// exists are told 404 by the handler).
 pub async fn allow(state: &AppState, caller: &Caller, act: Act<'_>) -> ApiResult<()> {
-    if permitted(state, caller, act).await? { Ok(()) } else { Err(ApiError::forbidden()) }
+    if permitted(state, caller, act).await? {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
 }
 
 /// Whether `caller` may do `act`.
 pub async fn permitted(state: &AppState, caller: &Caller, act: Act<'_>) -> ApiResult<bool> {
+    if let Some(answer) = decide(caller, act) {
+        return Ok(answer);
+    }
     Ok(match (&caller.who, act) {
+        (
+            Who::Therapist {
+                therapist_id: Some(t),
+                ..
+            },
+            Act::Client(c),
+        ) => treats(state, t, c).await?,
+        (
+            Who::Therapist {
+                therapist_id: Some(t),
+                ..
+            },
+            Act::Book { client, therapist },
+        ) => therapist == t && treats(state, t, client).await?,
+        _ => false,
+    })
+}
+
+/// The rules that need no database: an appointment, a therapist's own set-up, the
+/// clinic's set-up. `None` when the answer needs the relationship read.
+pub fn decide(caller: &Caller, act: Act<'_>) -> Option<bool> {
+    Some(match (&caller.who, act) {
         (Who::Owner { .. }, _) => true,
-        (Who::Client { client_id }, Act::Client(c)) => client_id == c,
-        (Who::Client { client_id }, Act::Book { client, .. }) => client_id == client,
         (Who::Client { client_id }, Act::Appointment(a)) => *client_id == a.client_id,
+        (Who::Client { client_id }, Act::Client(c) | Act::Book { client: c, .. }) => client_id == c,
         (Who::Client { .. }, _) => false,
-        (Who::Therapist { therapist_id: None, .. }, act) => matches!(act, Act::Staff),
-        (Who::Therapist { therapist_id: Some(t), .. }, act) => match act {
-            Act::Client(c) => treats(state, t, c).await?,
-            Act::Book { client, therapist } => therapist == t && treats(state, t, client).await?,
+        (
+            Who::Therapist {
+                therapist_id: None, ..
+            },
+            act,
+        ) => matches!(act, Act::Staff),
+        (
+            Who::Therapist {
+                therapist_id: Some(t),
+                ..
+            },
+            act,
+        ) => match act {
             Act::Appointment(a) | Act::Treat(a) => a.therapist_id == *t,
             Act::Therapist(id) => id == t,
             Act::Staff => true,
             Act::RotateClientLink(_) | Act::Clinic => false,
+            Act::Client(_) | Act::Book { .. } => return None,
         },
     })
 }
 
 /// True when `therapist` treats `client` now.
 pub async fn treats(state: &AppState, therapist: &str, client: &str) -> ApiResult<bool> {
-    Ok(state.store.treats(therapist, client, crate::auth::now() - AWAITING_STATUS_SECS).await?)
-}
-
-/// Whether an appointment ties its therapist to its client (the rule `treats` reads
-/// from the database, for lists already in hand).
-pub fn ties(a: &Appointment, now: i64) -> bool {
-    a.status == Status::Completed || (a.status == Status::Booked && a.end_at > now - AWAITING_STATUS_SECS)
+    Ok(state
+        .store
+        .treats(therapist, client, crate::auth::now() - AWAITING_STATUS_SECS)
+        .await?)
 }

@@ -4,14 +4,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use axum::extract::{Path, State};
 use axum::Json;
+use axum::extract::{Path, State};
+use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::{AmbiguousOffset, TimeZone};
-use jiff::Timestamp;
 use kneadtime_domain::next::next;
 use kneadtime_domain::season::add_days;
-use kneadtime_domain::{DayFit, Finding, Kind, PlanRequest, Profile, RaceSpec, Season, Wanted, classify, day_fit};
+use kneadtime_domain::{
+    DayFit, Finding, Kind, PlanRequest, Profile, RaceSpec, Season, Wanted, classify, day_fit,
+};
 use kneadtime_store::{
     Client, Service, ServiceKind, Status, Therapist, TherapistException, WorkingHours, cells,
 };
@@ -44,11 +46,15 @@ pub fn show(ts: i64, tz: &TimeZone) -> String {
 }
 
 pub fn local_date(ts: i64, tz: &TimeZone) -> Date {
-    Timestamp::from_second(ts).map(|t| t.to_zoned(tz.clone()).date()).unwrap_or_default()
+    Timestamp::from_second(ts)
+        .map(|t| t.to_zoned(tz.clone()).date())
+        .unwrap_or_default()
 }
 
 pub fn local_datetime(ts: i64, tz: &TimeZone) -> DateTime {
-    Timestamp::from_second(ts).map(|t| t.to_zoned(tz.clone()).datetime()).unwrap_or_default()
+    Timestamp::from_second(ts)
+        .map(|t| t.to_zoned(tz.clone()).datetime())
+        .unwrap_or_default()
 }
 
 /// Reads an instant: RFC 3339 with an offset (`2027-04-27T10:00:00+01:00`, `…Z`), or a
@@ -57,7 +63,8 @@ pub fn local_datetime(ts: i64, tz: &TimeZone) -> DateTime {
 pub fn parse_instant(field: &str, s: &str, tz: &TimeZone) -> ApiResult<i64> {
     let ts = wall_or_instant(field, s, tz)?;
     let date = local_date(ts, tz);
-    kneadtime_domain::dates::check(field, date).map_err(|e| ApiError::field(field, e.to_string()))?;
+    kneadtime_domain::dates::check(field, date)
+        .map_err(|e| ApiError::field(field, e.to_string()))?;
     Ok(ts)
 }
 
@@ -67,7 +74,12 @@ fn wall_or_instant(field: &str, s: &str, tz: &TimeZone) -> ApiResult<i64> {
         return Ok(t.as_second());
     }
     let dt: DateTime = s.parse().map_err(|_| {
-        ApiError::field(field, format!("expected a time like 2027-04-27T10:00 or 2027-04-27T10:00:00+01:00, found {s:?}"))
+        ApiError::field(
+            field,
+            format!(
+                "expected a time like 2027-04-27T10:00 or 2027-04-27T10:00:00+01:00, found {s:?}"
+            ),
+        )
     })?;
     let amb = tz.to_ambiguous_timestamp(dt);
     match amb.offset() {
@@ -77,19 +89,29 @@ fn wall_or_instant(field: &str, s: &str, tz: &TimeZone) -> ApiResult<i64> {
             .map_err(|_| ApiError::field(field, "time out of range")),
         AmbiguousOffset::Gap { .. } => Err(ApiError::field(
             field,
-            format!("{dt} does not exist in {} (the clocks go forward then)", tz.iana_name().unwrap_or("the clinic's zone")),
+            format!(
+                "{dt} does not exist in {} (the clocks go forward then)",
+                tz.iana_name().unwrap_or("the clinic's zone")
+            ),
         )),
         AmbiguousOffset::Fold { before, after } => Err(ApiError::field(
             field,
-            format!("{dt} happens twice in {} (the clocks go back); add the offset, {before} or {after}", tz.iana_name().unwrap_or("the clinic's zone")),
+            format!(
+                "{dt} happens twice in {} (the clocks go back); add the offset, {before} or {after}",
+                tz.iana_name().unwrap_or("the clinic's zone")
+            ),
         )),
     }
 }
 
 /// A date in the accepted calendar (see `kneadtime_domain::dates`).
 pub fn parse_date(field: &str, s: &str) -> ApiResult<Date> {
-    let d: Date =
-        s.trim().parse().map_err(|_| ApiError::field(field, format!("expected a date like 2027-04-25, found {s:?}")))?;
+    let d: Date = s.trim().parse().map_err(|_| {
+        ApiError::field(
+            field,
+            format!("expected a date like 2027-04-25, found {s:?}"),
+        )
+    })?;
     kneadtime_domain::dates::check(field, d).map_err(|e| ApiError::field(field, e.to_string()))
 }
 
@@ -99,9 +121,16 @@ pub fn parse_date(field: &str, s: &str) -> ApiResult<Date> {
 pub fn spans_on(date: Date, hours: &[WorkingHours], tz: &TimeZone) -> Vec<(i64, i64)> {
     let wd = i64::from(date.weekday().to_monday_zero_offset());
     let at = |minute: i64| -> Option<i64> {
-        let (d, m) = if minute >= 1440 { (date.tomorrow().ok()?, 0) } else { (date, minute) };
+        let (d, m) = if minute >= 1440 {
+            (date.tomorrow().ok()?, 0)
+        } else {
+            (date, minute)
+        };
         let dt = d.at((m / 60) as i8, (m % 60) as i8, 0, 0);
-        tz.to_ambiguous_timestamp(dt).compatible().ok().map(|t| t.as_second())
+        tz.to_ambiguous_timestamp(dt)
+            .compatible()
+            .ok()
+            .map(|t| t.as_second())
     };
     hours
         .iter()
@@ -113,7 +142,9 @@ pub fn spans_on(date: Date, hours: &[WorkingHours], tz: &TimeZone) -> Vec<(i64, 
 
 fn off_on(date: Date, exceptions: &[TherapistException]) -> bool {
     let d = date.to_string();
-    exceptions.iter().any(|e| e.from_date <= d && d <= e.to_date)
+    exceptions
+        .iter()
+        .any(|e| e.from_date <= d && d <= e.to_date)
 }
 
 /// What is known about a client for judging slots.
@@ -128,7 +159,11 @@ pub struct ClientContext {
 
 impl ClientContext {
     pub fn previous(&self, except: Option<&str>) -> Vec<Date> {
-        self.massages.iter().filter(|(id, _)| Some(id.as_str()) != except).map(|(_, d)| *d).collect()
+        self.massages
+            .iter()
+            .filter(|(id, _)| Some(id.as_str()) != except)
+            .map(|(_, d)| *d)
+            .collect()
     }
 }
 
@@ -155,15 +190,23 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
         state.store.calendar_heads(client_id),
         state.store.races(client_id),
         // Massages that matter for judging a day: a season back, a year ahead.
-        state.store.appointments_for_client_between(client_id, now - 180 * 86_400, now + 400 * 86_400),
+        state.store.appointments_for_client_between(
+            client_id,
+            now - 180 * 86_400,
+            now + 400 * 86_400
+        ),
     )
     .map_err(|e| match e {
         kneadtime_store::StoreError::NotFound => ApiError::not_found("client"),
         e => e.into(),
     })?;
     let tz = zone_of(&clinic.time_zone);
-    let profile = clinic_profile(&clinic.profile_toml)
-        .map_err(|e| ApiError::unprocessable("bad_profile", format!("the clinic's rules profile cannot be read: {e}")))?;
+    let profile = clinic_profile(&clinic.profile_toml).map_err(|e| {
+        ApiError::unprocessable(
+            "bad_profile",
+            format!("the clinic's rules profile cannot be read: {e}"),
+        )
+    })?;
     let zone = tz.iana_name().unwrap_or("UTC").to_string();
     let mut parsed_all = Vec::new();
     for (id, filename) in heads {
@@ -172,7 +215,9 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
             None => {
                 let content = state.store.calendar_content(&id).await?;
                 let tz = tz.clone();
-                let p = std::sync::Arc::new(crate::cpu(move || parse_stored(&filename, &content, &tz)).await?);
+                let p = std::sync::Arc::new(
+                    crate::cpu(move || parse_stored(&filename, &content, &tz)).await?,
+                );
                 state.calendars.put(&id, &zone, p.clone());
                 p
             }
@@ -185,11 +230,21 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
         .filter(|a| matches!(a.status, Status::Booked | Status::Completed))
         .map(|a| (a.id, local_date(a.start_at, &tz)))
         .collect();
-    Ok(ClientContext { client, season: std::sync::Arc::new(season), tz, massages, warnings })
+    Ok(ClientContext {
+        client,
+        season: std::sync::Arc::new(season),
+        tz,
+        massages,
+        warnings,
+    })
 }
 
 /// The season of a client's stored calendars and races.
-fn season_of(parsed_all: &[std::sync::Arc<Parsed>], races: &[kneadtime_store::ClientRace], profile: &Profile) -> (Season, Vec<String>) {
+fn season_of(
+    parsed_all: &[std::sync::Arc<Parsed>],
+    races: &[kneadtime_store::ClientRace],
+    profile: &Profile,
+) -> (Season, Vec<String>) {
     let mut entries = Vec::new();
     let mut warnings = Vec::new();
     let mut history: Vec<kneadtime_domain::Session> = Vec::new();
@@ -207,8 +262,16 @@ fn season_of(parsed_all: &[std::sync::Arc<Parsed>], races: &[kneadtime_store::Cl
         .iter()
         .filter_map(|r| {
             // A race stored before dates were bounded is left out rather than planned.
-            let date = r.date.parse().ok().filter(|d| kneadtime_domain::dates::accepted(*d))?;
-            Some(RaceSpec { date, distance_km: Some(r.distance_km), priority: Some(r.priority) })
+            let date = r
+                .date
+                .parse()
+                .ok()
+                .filter(|d| kneadtime_domain::dates::accepted(*d))?;
+            Some(RaceSpec {
+                date,
+                distance_km: Some(r.distance_km),
+                priority: Some(r.priority),
+            })
         })
         .collect();
     (Season::new(sessions, &specs, profile), warnings)
@@ -228,17 +291,32 @@ pub struct Parsed {
 fn parse_stored(filename: &str, content: &str, tz: &TimeZone) -> Parsed {
     if filename.ends_with(HISTORY_SUFFIX) {
         return match serde_json::from_str(content) {
-            Ok(history) => Parsed { history, ..Parsed::default() },
-            Err(e) => Parsed { warnings: vec![format!("{filename}: stored sessions could not be read: {e}")], ..Parsed::default() },
+            Ok(history) => Parsed {
+                history,
+                ..Parsed::default()
+            },
+            Err(e) => Parsed {
+                warnings: vec![format!(
+                    "{filename}: stored sessions could not be read: {e}"
+                )],
+                ..Parsed::default()
+            },
         };
     }
     match parse_calendar(filename, content, tz) {
         Ok(c) => Parsed {
             entries: c.entries,
-            warnings: c.warnings.into_iter().map(|w| format!("{filename}: {w}")).collect(),
+            warnings: c
+                .warnings
+                .into_iter()
+                .map(|w| format!("{filename}: {w}"))
+                .collect(),
             ..Parsed::default()
         },
-        Err(e) => Parsed { warnings: vec![e.to_string()], ..Parsed::default() },
+        Err(e) => Parsed {
+            warnings: vec![e.to_string()],
+            ..Parsed::default()
+        },
     }
 }
 
@@ -251,7 +329,11 @@ const CACHE_MAX: usize = 4096;
 
 impl CalendarCache {
     fn get(&self, id: &str, zone: &str) -> Option<std::sync::Arc<Parsed>> {
-        self.0.lock().ok()?.get(&(id.to_string(), zone.to_string())).cloned()
+        self.0
+            .lock()
+            .ok()?
+            .get(&(id.to_string(), zone.to_string()))
+            .cloned()
     }
 
     fn put(&self, id: &str, zone: &str, p: std::sync::Arc<Parsed>) {
@@ -338,41 +420,63 @@ async fn window(state: &AppState, q: &Search<'_>) -> ApiResult<Window> {
         state.store.working_hours_all(),
         state.store.exceptions_between(&from, &to)
     )?;
-    let therapists: Vec<Therapist> =
-        all.into_iter().filter(|t| t.active && q.therapist_id.is_none_or(|id| id == t.id)).collect();
+    let therapists: Vec<Therapist> = all
+        .into_iter()
+        .filter(|t| t.active && q.therapist_id.is_none_or(|id| id == t.id))
+        .collect();
     let mut hours: HashMap<String, Vec<WorkingHours>> = HashMap::new();
     for (t, h) in all_hours {
         hours.entry(t).or_default().push(h);
     }
     let mut exceptions: HashMap<String, Vec<TherapistException>> = HashMap::new();
     for e in all_exceptions {
-        exceptions.entry(e.therapist_id.clone()).or_default().push(e);
+        exceptions
+            .entry(e.therapist_id.clone())
+            .or_default()
+            .push(e);
     }
-    Ok(Window { therapists, hours, exceptions })
+    Ok(Window {
+        therapists,
+        hours,
+        exceptions,
+    })
 }
 
 /// The free start times of one local date, as (therapist index, start), earliest first
 /// (then by therapist name). One query for the day's bookings across the clinic.
-async fn day_candidates(state: &AppState, tz: &TimeZone, q: &Search<'_>, w: &Window, date: Date) -> ApiResult<Vec<(usize, i64)>> {
+async fn day_candidates(
+    state: &AppState,
+    tz: &TimeZone,
+    q: &Search<'_>,
+    w: &Window,
+    date: Date,
+) -> ApiResult<Vec<(usize, i64)>> {
     let (day_start, day_end) = (spans_start(date, tz), spans_start(add_days(date, 1), tz));
     let len = q.service.length_min * 60;
     let buffer = q.service.buffer_after_min * 60;
     // Bookings reaching into the day, buffers included (a span may end at midnight and a
     // buffer run past it).
     let mut busy: HashMap<&str, HashSet<i64>> = HashMap::new();
-    let intervals = state.store.busy_intervals_between(day_start - 86_400, day_end + 86_400).await?;
+    let intervals = state
+        .store
+        .busy_intervals_between(day_start - 86_400, day_end + 86_400)
+        .await?;
     for (id, t, a, b) in &intervals {
         if Some(id.as_str()) == q.moving {
             continue;
         }
         if let Some(th) = w.therapists.iter().find(|x| &x.id == t) {
-            busy.entry(th.id.as_str()).or_default().extend(cells(*a, *b));
+            busy.entry(th.id.as_str())
+                .or_default()
+                .extend(cells(*a, *b));
         }
     }
     let empty = HashSet::new();
     let mut out = Vec::new();
     for (i, t) in w.therapists.iter().enumerate() {
-        let Some(hours) = w.hours.get(&t.id) else { continue };
+        let Some(hours) = w.hours.get(&t.id) else {
+            continue;
+        };
         if w.exceptions.get(&t.id).is_some_and(|e| off_on(date, e)) {
             continue;
         }
@@ -385,13 +489,18 @@ async fn day_candidates(state: &AppState, tz: &TimeZone, q: &Search<'_>, w: &Win
             while s + len <= b {
                 let start = s;
                 s += STEP_SECS;
-                if start >= q.not_before && !cells(start, start + len + buffer).any(|c| taken.contains(&c)) {
+                if start >= q.not_before
+                    && !cells(start, start + len + buffer).any(|c| taken.contains(&c))
+                {
                     out.push((i, start));
                 }
             }
         }
     }
-    out.sort_by(|x, y| x.1.cmp(&y.1).then_with(|| w.therapists[x.0].name.cmp(&w.therapists[y.0].name)));
+    out.sort_by(|x, y| {
+        x.1.cmp(&y.1)
+            .then_with(|| w.therapists[x.0].name.cmp(&w.therapists[y.0].name))
+    });
     Ok(out)
 }
 
@@ -403,7 +512,10 @@ fn slot(w: &Window, q: &Search<'_>, tz: &TimeZone, (i, start): (usize, i64), fit
         service_id: q.service.id.clone(),
         start: show(start, tz),
         end: show(start + q.service.length_min * 60, tz),
-        local_time: local_datetime(start, tz).time().strftime("%H:%M").to_string(),
+        local_time: local_datetime(start, tz)
+            .time()
+            .strftime("%H:%M")
+            .to_string(),
         time_zone: tz.iana_name().unwrap_or("UTC").to_string(),
         fit: fit.clone(),
         start_at: start,
@@ -440,7 +552,12 @@ pub async fn search(state: &AppState, ctx: &ClientContext, q: &Search<'_>) -> Ap
 
 /// The best `limit` slots, in the same order as [`search`], looking only at as many days
 /// as it takes; and whether more slots may follow.
-pub async fn best(state: &AppState, ctx: &ClientContext, q: &Search<'_>, limit: usize) -> ApiResult<(Vec<Slot>, bool)> {
+pub async fn best(
+    state: &AppState,
+    ctx: &ClientContext,
+    q: &Search<'_>,
+    limit: usize,
+) -> ApiResult<(Vec<Slot>, bool)> {
     let w = window(state, q).await?;
     let days = ranked_days(ctx, q);
     let mut out = Vec::new();
@@ -448,7 +565,12 @@ pub async fn best(state: &AppState, ctx: &ClientContext, q: &Search<'_>, limit: 
         let found = day_candidates(state, &ctx.tz, q, &w, fit.date).await?;
         let room = limit - out.len();
         let more_here = found.len() > room;
-        out.extend(found.into_iter().take(room).map(|c| slot(&w, q, &ctx.tz, c, fit)));
+        out.extend(
+            found
+                .into_iter()
+                .take(room)
+                .map(|c| slot(&w, q, &ctx.tz, c, fit)),
+        );
         if out.len() == limit {
             return Ok((out, more_here || k + 1 < days.len()));
         }
@@ -457,7 +579,10 @@ pub async fn best(state: &AppState, ctx: &ClientContext, q: &Search<'_>, limit: 
 }
 
 fn spans_start(date: Date, tz: &TimeZone) -> i64 {
-    tz.to_ambiguous_timestamp(date.at(0, 0, 0, 0)).compatible().map(|t| t.as_second()).unwrap_or(0)
+    tz.to_ambiguous_timestamp(date.at(0, 0, 0, 0))
+        .compatible()
+        .map(|t| t.as_second())
+        .unwrap_or(0)
 }
 
 /// The free, allowed, warning-free slots nearest to `around` (either side), one per day,
@@ -473,20 +598,34 @@ pub async fn nearest_good(
     let day = local_date(around, &ctx.tz);
     let today = local_date(now, &ctx.tz);
     let from = add_days(day, -10).max(today);
-    let q = Search { service, from, days: 24, therapist_id: None, not_before: now, moving, include_refused: false };
+    let q = Search {
+        service,
+        from,
+        days: 24,
+        therapist_id: None,
+        not_before: now,
+        moving,
+        include_refused: false,
+    };
     let w = window(state, &q).await?;
     let previous = ctx.previous(moving);
     let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
     let mut out: Vec<Slot> = Vec::new();
     for k in (0..=12).flat_map(|k| if k == 0 { vec![0] } else { vec![-k, k] }) {
         let date = add_days(day, k);
-        if date < from || date >= add_days(from, q.days as i32)
+        if date < from
+            || date >= add_days(from, q.days as i32)
             || unavailable.contains(&i64::from(date.weekday().to_monday_zero_offset()))
         {
             continue;
         }
         let fit = day_fit(&ctx.season, wanted(service), date, None, &previous);
-        if !fit.allowed || fit.findings.iter().any(|f| f.severity >= kneadtime_domain::Severity::Warning) {
+        if !fit.allowed
+            || fit
+                .findings
+                .iter()
+                .any(|f| f.severity >= kneadtime_domain::Severity::Warning)
+        {
             continue;
         }
         let found = day_candidates(state, &ctx.tz, &q, &w, date).await?;
@@ -503,14 +642,25 @@ pub async fn nearest_good(
 
 /// Whether `[start, start + len)` lies inside one of the therapist's working spans on a
 /// day off-duty days aside.
-pub async fn within_hours(state: &AppState, therapist_id: &str, start: i64, len: i64, tz: &TimeZone) -> ApiResult<bool> {
+pub async fn within_hours(
+    state: &AppState,
+    therapist_id: &str,
+    start: i64,
+    len: i64,
+    tz: &TimeZone,
+) -> ApiResult<bool> {
     let date = local_date(start, tz);
     let hours = state.store.working_hours(therapist_id).await?;
-    let exceptions = state.store.exceptions(therapist_id, &date.to_string(), &date.to_string()).await?;
+    let exceptions = state
+        .store
+        .exceptions(therapist_id, &date.to_string(), &date.to_string())
+        .await?;
     if off_on(date, &exceptions) {
         return Ok(false);
     }
-    Ok(spans_on(date, &hours, tz).iter().any(|(a, b)| *a <= start && start + len <= *b))
+    Ok(spans_on(date, &hours, tz)
+        .iter()
+        .any(|(a, b)| *a <= start && start + len <= *b))
 }
 
 #[derive(Debug, Deserialize)]
@@ -574,31 +724,50 @@ pub async fn slots(
     };
     let days = q.days.unwrap_or(DEFAULT_DAYS);
     if !(1..=MAX_DAYS).contains(&days) {
-        return Err(ApiError::field("days", format!("expected 1 to {MAX_DAYS}, found {days}")));
+        return Err(ApiError::field(
+            "days",
+            format!("expected 1 to {MAX_DAYS}, found {days}"),
+        ));
     }
     let limit = q.limit.unwrap_or(20);
     if !(1..=500).contains(&limit) {
-        return Err(ApiError::field("limit", format!("expected 1 to 500, found {limit}")));
+        return Err(ApiError::field(
+            "limit",
+            format!("expected 1 to 500, found {limit}"),
+        ));
     }
     let services: Vec<Service> = services.into_iter().filter(|s| s.active).collect();
     let (service, suggested) = match &q.service_id {
         Some(id) => {
-            let s = services.iter().find(|s| &s.id == id).cloned().ok_or_else(|| ApiError::not_found("service"))?;
+            let s = services
+                .iter()
+                .find(|s| &s.id == id)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found("service"))?;
             (s, None)
         }
         None => {
-            let req = PlanRequest { from: Some(from), ..PlanRequest::default() };
+            let req = PlanRequest {
+                from: Some(from),
+                ..PlanRequest::default()
+            };
             let season = ctx.season.clone();
             let answer = crate::cpu(move || next(&season, &req, from)).await?;
             let kind = answer.planned.as_ref().map(|p| p.kind);
             let pick = services
                 .iter()
                 .filter(|s| kind.is_some_and(|k| s.kind == ServiceKind::Massage(k)))
-                .chain(services.iter().filter(|s| s.kind == ServiceKind::Massage(Kind::Maintenance)))
+                .chain(
+                    services
+                        .iter()
+                        .filter(|s| s.kind == ServiceKind::Massage(Kind::Maintenance)),
+                )
                 .chain(services.iter())
                 .next()
                 .cloned()
-                .ok_or_else(|| ApiError::unprocessable("no_services", "the clinic offers no services yet"))?;
+                .ok_or_else(|| {
+                    ApiError::unprocessable("no_services", "the clinic offers no services yet")
+                })?;
             let sugg = Suggested {
                 kind,
                 summary: answer.summary.clone(),
@@ -610,7 +779,15 @@ pub async fn slots(
     };
     let include_refused = q.include_refused.unwrap_or(false) && caller.is_staff();
     let therapist_id = q.therapist_id.as_deref();
-    let search_q = Search { service: &service, from, days, therapist_id, not_before: now, moving: None, include_refused };
+    let search_q = Search {
+        service: &service,
+        from,
+        days,
+        therapist_id,
+        not_before: now,
+        moving: None,
+        include_refused,
+    };
     let (slots, more) = best(&state, &ctx, &search_q, limit).await?;
     Ok(Json(SlotsOut {
         client_id,
@@ -636,7 +813,13 @@ mod tests {
     }
 
     fn nightly() -> Vec<WorkingHours> {
-        (0..7).map(|weekday| WorkingHours { weekday, start_minute: 0, end_minute: 240 }).collect()
+        (0..7)
+            .map(|weekday| WorkingHours {
+                weekday,
+                start_minute: 0,
+                end_minute: 240,
+            })
+            .collect()
     }
 
     #[test]
@@ -655,7 +838,11 @@ mod tests {
     #[test]
     fn a_full_day_span_ends_at_the_next_midnight() {
         let tz = london();
-        let h = vec![WorkingHours { weekday: 0, start_minute: 1320, end_minute: 1440 }];
+        let h = vec![WorkingHours {
+            weekday: 0,
+            start_minute: 1320,
+            end_minute: 1440,
+        }];
         let (a, b) = spans_on(date(2027, 6, 7), &h, &tz)[0];
         assert_eq!(b - a, 2 * 3600);
     }
@@ -663,14 +850,28 @@ mod tests {
     #[test]
     fn wall_clock_times_in_gaps_and_folds_are_refused() {
         let tz = london();
-        assert!(parse_instant("start", "2027-03-28T01:30", &tz).unwrap_err().message.contains("does not exist"));
+        assert!(
+            parse_instant("start", "2027-03-28T01:30", &tz)
+                .unwrap_err()
+                .message
+                .contains("does not exist")
+        );
         let e = parse_instant("start", "2027-10-31T01:30", &tz).unwrap_err();
         assert!(e.message.contains("happens twice"), "{}", e.message);
         let early = parse_instant("start", "2027-10-31T01:30:00+01:00", &tz).unwrap();
         let late = parse_instant("start", "2027-10-31T01:30:00+00:00", &tz).unwrap();
         assert_eq!(late - early, 3600);
         assert_eq!(show(late, &tz), "2027-10-31T01:30:00+00:00");
-        assert_eq!(parse_instant("start", "2027-06-01T10:00", &tz).unwrap(), parse_instant("start", "2027-06-01T09:00Z", &tz).unwrap());
-        assert_eq!(parse_instant("start", "tomorrow", &tz).unwrap_err().field.as_deref(), Some("start"));
+        assert_eq!(
+            parse_instant("start", "2027-06-01T10:00", &tz).unwrap(),
+            parse_instant("start", "2027-06-01T09:00Z", &tz).unwrap()
+        );
+        assert_eq!(
+            parse_instant("start", "tomorrow", &tz)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("start")
+        );
     }
 }

@@ -19,15 +19,27 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; f
 pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     // Personal links carry their secret in the path: never hand it to another site.
     // (`no-referrer` would also make browsers send `Origin: null` with the site's own
     // forms, which the same-origin check must refuse.)
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     if state.base_url.starts_with("https://") {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     // Only what says it may be kept (the stylesheet) is cached; pages, JSON and feeds
     // hold people's data and are never stored by the browser.
@@ -47,7 +59,12 @@ pub async fn no_nul(req: Request, next: Next) -> Response {
     if has_encoded_nul(target) {
         return nul_error("the address").into_response();
     }
-    let kind = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let kind = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let json = kind.starts_with("application/json");
     let form = kind.starts_with("application/x-www-form-urlencoded");
     if !json && !form {
@@ -57,7 +74,12 @@ pub async fn no_nul(req: Request, next: Next) -> Response {
     let bytes = match axum::body::to_bytes(body, SCAN_LIMIT).await {
         Ok(b) => b,
         Err(_) => {
-            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is too large").into_response();
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the request body is too large",
+            )
+            .into_response();
         }
     };
     let bad = bytes.contains(&0)
@@ -66,11 +88,15 @@ pub async fn no_nul(req: Request, next: Next) -> Response {
     if bad {
         return nul_error("the request body").into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn nul_error(place: &str) -> ApiError {
-    ApiError::unprocessable("nul_character", format!("{place} contains a NUL character, which no field accepts"))
+    ApiError::unprocessable(
+        "nul_character",
+        format!("{place} contains a NUL character, which no field accepts"),
+    )
 }
 
 /// `%00` in a URL-encoded text.
@@ -123,7 +149,14 @@ mod tests {
     #[test]
     fn only_local_paths_are_redirect_targets() {
         assert_eq!(local_path("/staff/clients/1", "/staff"), "/staff/clients/1");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "/staff\r\nSet-Cookie: x", "staff", ""] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "/staff\r\nSet-Cookie: x",
+            "staff",
+            "",
+        ] {
             assert_eq!(local_path(bad, "/staff"), "/staff", "{bad:?}");
         }
     }

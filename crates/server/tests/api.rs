@@ -23,16 +23,34 @@ async fn a_clinic_day_from_setup_to_feed() {
         // The best post-marathon slots: none on the day after, the recovery window first.
         let from = add_days(w.race, 1);
         let v = srv
-            .get(&format!("/api/clients/{}/slots?service_id={}&from={from}&days=6", w.a, w.post), &o)
+            .get(
+                &format!(
+                    "/api/clients/{}/slots?service_id={}&from={from}&days=6",
+                    w.a, w.post
+                ),
+                &o,
+            )
             .await;
         let list = slots(&v);
         assert!(!list.is_empty(), "{v}");
-        assert!(list.iter().all(|s| s["date"] != json!(from.to_string())), "the day after a marathon is never offered");
+        assert!(
+            list.iter().all(|s| s["date"] != json!(from.to_string())),
+            "the day after a marathon is never offered"
+        );
         let top = &list[0];
         assert!(top["allowed"].as_bool().unwrap());
-        assert!(top["reasons"][0].as_str().unwrap().contains("after Test City Marathon"), "{top}");
+        assert!(
+            top["reasons"][0]
+                .as_str()
+                .unwrap()
+                .contains("after Test City Marathon"),
+            "{top}"
+        );
         let scores: Vec<u64> = list.iter().map(|s| s["score"].as_u64().unwrap()).collect();
-        assert!(scores.windows(2).all(|p| p[0] >= p[1]), "best first: {scores:?}");
+        assert!(
+            scores.windows(2).all(|p| p[0] >= p[1]),
+            "best first: {scores:?}"
+        );
 
         // Book it, twice with one key: one appointment.
         let body = json!({ "client_id": w.a, "service_id": w.post, "therapist_id": top["therapist_id"], "start": top["start"] });
@@ -69,12 +87,26 @@ async fn a_clinic_day_from_setup_to_feed() {
 
         // The slot is gone from the search now.
         let v2 = srv
-            .get(&format!("/api/clients/{}/slots?service_id={}&from={from}&days=6&limit=500", w.a, w.post), &o)
+            .get(
+                &format!(
+                    "/api/clients/{}/slots?service_id={}&from={from}&days=6&limit=500",
+                    w.a, w.post
+                ),
+                &o,
+            )
             .await;
-        assert!(!slots(&v2).iter().any(|s| s["start"] == top["start"] && s["therapist_id"] == top["therapist_id"]));
+        assert!(
+            !slots(&v2)
+                .iter()
+                .any(|s| s["start"] == top["start"] && s["therapist_id"] == top["therapist_id"])
+        );
 
         // Notes by the appointment's therapist, then the patterns.
-        let t_token = if top["therapist_id"] == json!(w.t1) { &w.t1_token } else { &w.t2_token };
+        let t_token = if top["therapist_id"] == json!(w.t1) {
+            &w.t1_token
+        } else {
+            &w.t2_token
+        };
         let note = srv
             .post(&format!("/api/appointments/{appt}/notes"), t_token, json!({
                 "findings": [{ "region": "Calves", "tightness": 3 }, { "region": "quads", "tightness": 2, "note": "left worse" }],
@@ -85,26 +117,55 @@ async fn a_clinic_day_from_setup_to_feed() {
         let notes = srv.get(&format!("/api/clients/{}/notes", w.a), &o).await;
         assert_eq!(notes.as_array().unwrap().len(), 1);
         assert_eq!(notes[0]["homework_given"], "calf stretch twice a day");
-        let p = srv.get(&format!("/api/clients/{}/patterns", w.a), &w.a_token).await;
+        let p = srv
+            .get(&format!("/api/clients/{}/patterns", w.a), &w.a_token)
+            .await;
         assert_eq!(p["sessions"], 1);
         assert_eq!(p["homework"]["given"], 1);
-        assert!(p["regions"].as_array().unwrap().iter().any(|r| r["region"] == "calves" && r["latest"] == 3));
+        assert!(
+            p["regions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["region"] == "calves" && r["latest"] == 3)
+        );
 
         // The client's feed carries the appointment.
-        let feed = srv.post(&format!("/api/clients/{}/feed", w.a), &w.a_token, json!({})).await;
+        let feed = srv
+            .post(&format!("/api/clients/{}/feed", w.a), &w.a_token, json!({}))
+            .await;
         let url = feed["feed_url"].as_str().unwrap();
         let res = srv.http.get(url).send().await.unwrap();
-        assert_eq!(res.headers()["content-type"], "text/calendar; charset=utf-8");
+        assert_eq!(
+            res.headers()["content-type"],
+            "text/calendar; charset=utf-8"
+        );
         let ics = res.text().await.unwrap();
         assert!(ics.contains(&format!("UID:{appt}@kneadtime")), "{ics}");
-        let parsed = kneadtime_import::parse_ics(&ics, "feed.ics", None).expect("our own parser reads the feed");
+        let parsed = kneadtime_import::parse_ics(&ics, "feed.ics", None)
+            .expect("our own parser reads the feed");
         assert_eq!(parsed.entries.len(), 1);
 
         // Cancel: the feed keeps it as cancelled, the slot is free again.
-        let (s, c) = srv.call(Method::POST, &format!("/api/appointments/{appt}/cancel"), Some(&w.a_token), None).await;
+        let (s, c) = srv
+            .call(
+                Method::POST,
+                &format!("/api/appointments/{appt}/cancel"),
+                Some(&w.a_token),
+                None,
+            )
+            .await;
         assert_eq!(s, 200, "{c}");
         assert_eq!(c["status"], "cancelled");
-        let ics = srv.http.get(url).send().await.unwrap().text().await.unwrap();
+        let ics = srv
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(ics.contains("STATUS:CANCELLED"));
         srv.stop().await;
     }
@@ -117,30 +178,63 @@ async fn race_eve_is_refused_with_better_slots_and_staff_may_override() {
         let w = world(&srv, "Europe/London").await;
         let eve = add_days(w.race, -1);
         let body = json!({ "client_id": w.a, "service_id": w.pre, "therapist_id": w.t1, "start": format!("{eve}T10:00") });
-        let (s, e) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(body.clone())).await;
+        let (s, e) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&srv.owner),
+                Some(body.clone()),
+            )
+            .await;
         assert_eq!(s, 422, "{e}");
         assert_eq!(e["error"]["code"], "rule_broken");
         assert_eq!(e["error"]["details"]["rule"], "race-eve");
         let nearest = e["error"]["details"]["nearest"].as_array().unwrap();
         assert!(!nearest.is_empty());
-        assert!(nearest.iter().all(|n| n["allowed"] == json!(true) && n["date"] != json!(eve.to_string())));
+        assert!(
+            nearest
+                .iter()
+                .all(|n| n["allowed"] == json!(true) && n["date"] != json!(eve.to_string()))
+        );
 
         // The client cannot override; staff can, and the reason is kept.
         let mut mine = body.clone();
         mine.as_object_mut().unwrap().remove("client_id");
         mine["override_reason"] = json!("I insist");
-        let (s, e) = srv.call(Method::POST, "/api/appointments", Some(&w.a_token), Some(mine)).await;
+        let (s, e) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&w.a_token),
+                Some(mine),
+            )
+            .await;
         assert_eq!(s, 403, "{e}");
         let mut over = body.clone();
-        over["override_reason"] = json!("Runner asked for a 15-minute light flush only; agreed with their coach");
-        let (s, a) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(over)).await;
+        over["override_reason"] =
+            json!("Runner asked for a 15-minute light flush only; agreed with their coach");
+        let (s, a) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&srv.owner),
+                Some(over),
+            )
+            .await;
         assert_eq!(s, 201, "{a}");
         assert!(a["override_reason"].as_str().unwrap().contains("coach"));
 
         // The day after the marathon is refused too (post-race-too-soon).
         let after = add_days(w.race, 1);
         let body = json!({ "client_id": w.a, "service_id": w.post, "therapist_id": w.t2, "start": format!("{after}T12:00") });
-        let (s, e) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(body)).await;
+        let (s, e) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&srv.owner),
+                Some(body),
+            )
+            .await;
         assert_eq!(s, 422);
         assert_eq!(e["error"]["details"]["rule"], "post-race-too-soon");
         srv.stop().await;
@@ -162,7 +256,14 @@ async fn two_hundred_racers_one_winner() {
             let token = srv.owner.clone();
             let body = json!({ "client_id": if i % 2 == 0 { &w.a } else { &w.b }, "service_id": w.sports, "therapist_id": w.t1, "start": start });
             tasks.push(tokio::spawn(async move {
-                let res = http.post(url).bearer_auth(token).header("Idempotency-Key", format!("racer-{i}")).json(&body).send().await.unwrap();
+                let res = http
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("Idempotency-Key", format!("racer-{i}"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
                 let s = res.status().as_u16();
                 (s, res.json::<Value>().await.unwrap())
             }));
@@ -181,7 +282,12 @@ async fn two_hundred_racers_one_winner() {
             }
         }
         assert_eq!((won, lost), (1, 199));
-        let list = srv.get(&format!("/api/appointments?from={day}&to={day}"), &srv.owner).await;
+        let list = srv
+            .get(
+                &format!("/api/appointments?from={day}&to={day}"),
+                &srv.owner,
+            )
+            .await;
         assert_eq!(list.as_array().unwrap().len(), 1);
         srv.stop().await;
     }
@@ -194,9 +300,15 @@ async fn bad_input_gets_a_clean_4xx_in_one_shape() {
     let o = srv.owner.clone();
     // A fresh connection per request: after refusing an oversized body the server closes
     // the connection without reading the rest, so it must not be reused.
-    let fresh = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let raw = |method: Method, path: &str, ctype: Option<&str>, body: Vec<u8>| {
-        let mut rb = fresh.request(method, format!("{}{path}", srv.base)).bearer_auth(&o).body(body);
+        let mut rb = fresh
+            .request(method, format!("{}{path}", srv.base))
+            .bearer_auth(&o)
+            .body(body);
         if let Some(c) = ctype {
             rb = rb.header("content-type", c);
         }
@@ -235,7 +347,12 @@ async fn bad_input_gets_a_clean_4xx_in_one_shape() {
     assert_eq!(s, 400);
     assert_eq!(e["error"]["field"], "start");
     let (s, e) = srv
-        .call(Method::PUT, &format!("/api/therapists/{}/hours", w.t1), Some(&o), Some(json!([{ "day": "mon", "start": "9am", "end": "17:00" }])))
+        .call(
+            Method::PUT,
+            &format!("/api/therapists/{}/hours", w.t1),
+            Some(&o),
+            Some(json!([{ "day": "mon", "start": "9am", "end": "17:00" }])),
+        )
         .await;
     assert_eq!(s, 400);
     assert_eq!(e["error"]["field"], "hours[0].start");
@@ -243,28 +360,66 @@ async fn bad_input_gets_a_clean_4xx_in_one_shape() {
         .call(Method::POST, &format!("/api/clients/{}/calendars", w.a), Some(&o), Some(json!({ "filename": "plan.ics", "content": "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:2027XXXX\r\n" })))
         .await;
     assert_eq!(s, 422, "{e}");
-    assert!(e["error"]["message"].as_str().unwrap().starts_with("plan.ics"), "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("plan.ics"),
+        "{e}"
+    );
     srv.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_is_rate_limited_and_sessions_end() {
     let srv = Srv::start("sqlite", "Europe/London").await;
-    let (s, e) = srv.call(Method::POST, "/api/login", None, Some(json!({ "email": common::OWNER_EMAIL, "password": "wrong-wrong" }))).await;
-    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("wrong_credentials")));
+    let (s, e) = srv
+        .call(
+            Method::POST,
+            "/api/login",
+            None,
+            Some(json!({ "email": common::OWNER_EMAIL, "password": "wrong-wrong" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (401, Some("wrong_credentials"))
+    );
     let mut last = 0;
     for _ in 0..12 {
-        last = srv.call(Method::POST, "/api/login", None, Some(json!({ "email": common::OWNER_EMAIL, "password": "wrong-wrong" }))).await.0;
+        last = srv
+            .call(
+                Method::POST,
+                "/api/login",
+                None,
+                Some(json!({ "email": common::OWNER_EMAIL, "password": "wrong-wrong" })),
+            )
+            .await
+            .0;
     }
     assert_eq!(last, 429);
     // The right password is refused too while the window lasts.
-    let (s, _) = srv.call(Method::POST, "/api/login", None, Some(json!({ "email": common::OWNER_EMAIL, "password": common::OWNER_PASSWORD }))).await;
+    let (s, _) = srv
+        .call(
+            Method::POST,
+            "/api/login",
+            None,
+            Some(json!({ "email": common::OWNER_EMAIL, "password": common::OWNER_PASSWORD })),
+        )
+        .await;
     assert_eq!(s, 429);
 
-    let (s, _) = srv.call(Method::POST, "/api/logout", Some(&srv.owner), None).await;
+    let (s, _) = srv
+        .call(Method::POST, "/api/logout", Some(&srv.owner), None)
+        .await;
     assert_eq!(s, 204);
-    let (s, e) = srv.call(Method::GET, "/api/me", Some(&srv.owner), None).await;
-    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("session_expired")));
+    let (s, e) = srv
+        .call(Method::GET, "/api/me", Some(&srv.owner), None)
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (401, Some("session_expired"))
+    );
     srv.stop().await;
 }
 
@@ -279,13 +434,20 @@ async fn cookie_sessions_need_the_csrf_token() {
         .await
         .unwrap();
     let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let pair = cookie.split(';').next().unwrap().to_string();
     let body: Value = login.json().await.unwrap();
     let csrf = body["csrf_token"].as_str().unwrap();
     let svc = json!({ "name": "Sports 60", "kind": "maintenance", "length_min": 60, "price_cents": 100, "pressure_min": "moderate", "pressure_max": "deep" });
     let post = |csrf: Option<&str>, origin: Option<&str>| {
-        let mut rb = srv.http.post(format!("{}/api/services", srv.base)).header("cookie", &pair).json(&svc);
+        let mut rb = srv
+            .http
+            .post(format!("{}/api/services", srv.base))
+            .header("cookie", &pair)
+            .json(&svc);
         if let Some(c) = csrf {
             rb = rb.header("x-csrf-token", c);
         }
@@ -300,7 +462,14 @@ async fn cookie_sessions_need_the_csrf_token() {
     assert_eq!(post(Some(csrf), Some("https://evil.example")).await, 403);
     assert_eq!(post(Some(csrf), Some(&format!("http://{host}"))).await, 201);
     // Reads need no token.
-    let s = srv.http.get(format!("{}/api/me", srv.base)).header("cookie", &pair).send().await.unwrap().status();
+    let s = srv
+        .http
+        .get(format!("{}/api/me", srv.base))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(s, 200);
     srv.stop().await;
 }
@@ -309,12 +478,29 @@ async fn cookie_sessions_need_the_csrf_token() {
 async fn what_to_book_next_and_the_plan() {
     let srv = Srv::start("sqlite", "Europe/London").await;
     let w = world(&srv, "Europe/London").await;
-    let v = srv.get(&format!("/api/clients/{}/slots?limit=5", w.a), &w.a_token).await;
-    assert!(v["suggested"]["summary"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+    let v = srv
+        .get(&format!("/api/clients/{}/slots?limit=5", w.a), &w.a_token)
+        .await;
+    assert!(
+        v["suggested"]["summary"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{v}"
+    );
     assert!(!slots(&v).is_empty());
-    let plan = srv.get(&format!("/api/clients/{}/plan", w.a), &w.a_token).await;
-    let kinds: Vec<&str> = plan["plan"]["massages"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"pre_event") && kinds.contains(&"post_event"), "{kinds:?}");
+    let plan = srv
+        .get(&format!("/api/clients/{}/plan", w.a), &w.a_token)
+        .await;
+    let kinds: Vec<&str> = plan["plan"]["massages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"pre_event") && kinds.contains(&"post_event"),
+        "{kinds:?}"
+    );
     srv.stop().await;
 }
 
@@ -326,24 +512,47 @@ async fn reschedule_moves_all_or_nothing() {
     let day = add_days(w.race, -20);
     let mk = |client: &str, t: &str| json!({ "client_id": client, "service_id": w.sports, "therapist_id": t, "start": format!("{day}T10:00") });
     let a = srv.post("/api/appointments", &o, mk(&w.a, &w.t1)).await;
-    let b = srv.post("/api/appointments", &o, {
-        let mut x = mk(&w.b, &w.t1);
-        x["start"] = json!(format!("{day}T14:00"));
-        x
-    }).await;
+    let b = srv
+        .post("/api/appointments", &o, {
+            let mut x = mk(&w.b, &w.t1);
+            x["start"] = json!(format!("{day}T14:00"));
+            x
+        })
+        .await;
     let id = a["id"].as_str().unwrap();
     // Onto B's time: refused, A unchanged.
-    let (s, e) = srv.call(Method::POST, &format!("/api/appointments/{id}/reschedule"), Some(&o), Some(json!({ "start": format!("{day}T14:30") }))).await;
+    let (s, e) = srv
+        .call(
+            Method::POST,
+            &format!("/api/appointments/{id}/reschedule"),
+            Some(&o),
+            Some(json!({ "start": format!("{day}T14:30") })),
+        )
+        .await;
     assert_eq!(s, 409, "{e}");
     let still = srv.get(&format!("/api/appointments/{id}"), &o).await;
     assert_eq!(still["start"], a["start"]);
     // Fifteen minutes later overlaps only itself: fine.
-    let (s, m) = srv.call(Method::POST, &format!("/api/appointments/{id}/reschedule"), Some(&w.a_token), Some(json!({ "start": format!("{day}T10:15") }))).await;
+    let (s, m) = srv
+        .call(
+            Method::POST,
+            &format!("/api/appointments/{id}/reschedule"),
+            Some(&w.a_token),
+            Some(json!({ "start": format!("{day}T10:15") })),
+        )
+        .await;
     assert_eq!(s, 200, "{m}");
     assert!(m["local_time"] == "10:15");
     let _ = b;
     // Outside working hours: refused with the reason.
-    let (s, e) = srv.call(Method::POST, &format!("/api/appointments/{id}/reschedule"), Some(&o), Some(json!({ "start": format!("{day}T21:00") }))).await;
+    let (s, e) = srv
+        .call(
+            Method::POST,
+            &format!("/api/appointments/{id}/reschedule"),
+            Some(&o),
+            Some(json!({ "start": format!("{day}T21:00") })),
+        )
+        .await;
     assert_eq!(s, 422);
     assert_eq!(e["error"]["code"], "outside_hours");
     srv.stop().await;
@@ -353,11 +562,15 @@ async fn reschedule_moves_all_or_nothing() {
 async fn watch_files_become_completed_sessions() {
     let srv = Srv::start("sqlite", "Europe/London").await;
     let w = world(&srv, "Europe/London").await;
-    let realdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realdata");
+    let realdata =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realdata");
     let upload = |name: &str, bytes: Vec<u8>| {
         let req = srv
             .http
-            .post(format!("{}/api/clients/{}/activities?filename={name}", srv.base, w.b))
+            .post(format!(
+                "{}/api/clients/{}/activities?filename={name}",
+                srv.base, w.b
+            ))
             .bearer_auth(&w.b_token)
             .header("content-type", "application/octet-stream")
             .body(bytes);
@@ -367,7 +580,8 @@ async fn watch_files_become_completed_sessions() {
             (s, r.json::<Value>().await.unwrap())
         }
     };
-    let run = std::fs::read(realdata.join("fit_run_fenix2_hr.fit")).expect("realdata beside the repository");
+    let run = std::fs::read(realdata.join("fit_run_fenix2_hr.fit"))
+        .expect("realdata beside the repository");
     let (s, v) = upload("fit_run_fenix2_hr.fit", run.clone()).await;
     assert_eq!(s, 201, "{v}");
     let session = &v["sessions"][0];
@@ -377,30 +591,72 @@ async fn watch_files_become_completed_sessions() {
     // Uploading it again does not count it twice in the season.
     let (s, _) = upload("again.fit", run).await;
     assert_eq!(s, 201);
-    let (s, plan) = srv.call(Method::GET, &format!("/api/clients/{}/plan", w.b), Some(&w.b_token), None).await;
+    let (s, plan) = srv
+        .call(
+            Method::GET,
+            &format!("/api/clients/{}/plan", w.b),
+            Some(&w.b_token),
+            None,
+        )
+        .await;
     assert_eq!(s, 200, "{plan}");
 
     let monitoring = std::fs::read(realdata.join("fit_monitoring_not_activity.fit")).unwrap();
     let (s, e) = upload("fit_monitoring_not_activity.fit", monitoring).await;
-    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("not_an_activity")), "{e}");
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (422, Some("not_an_activity")),
+        "{e}"
+    );
     // A huge upload is refused before it is read.
     let huge = srv
         .http
-        .post(format!("{}/api/clients/{}/activities?filename=huge.fit", srv.base, w.b))
+        .post(format!(
+            "{}/api/clients/{}/activities?filename=huge.fit",
+            srv.base, w.b
+        ))
         .bearer_auth(&w.b_token)
         .header("content-type", "application/octet-stream")
         .body(vec![0u8; 6 * 1024 * 1024]);
-    let r = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap().execute(huge.build().unwrap()).await.unwrap();
+    let r = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
+        .execute(huge.build().unwrap())
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 413);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "too_large");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "too_large"
+    );
     let (s, e) = upload("notes.doc", b"hello".to_vec()).await;
-    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("unsupported_file")), "{e}");
-    let (s, e) = upload("broken.fit", vec![14, 16, 0, 0, 0, 0, 0, 0, b'.', b'F', b'I', b'T']).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (422, Some("unsupported_file")),
+        "{e}"
+    );
+    let (s, e) = upload(
+        "broken.fit",
+        vec![14, 16, 0, 0, 0, 0, 0, 0, b'.', b'F', b'I', b'T'],
+    )
+    .await;
     assert_eq!(s, 422, "{e}");
-    assert!(e["error"]["message"].as_str().unwrap().starts_with("broken.fit"), "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("broken.fit"),
+        "{e}"
+    );
     // Another client's history is not theirs to change.
     let (s, _) = srv
-        .call(Method::POST, &format!("/api/clients/{}/activities?filename=x.fit", w.a), Some(&w.b_token), None)
+        .call(
+            Method::POST,
+            &format!("/api/clients/{}/activities?filename=x.fit", w.a),
+            Some(&w.b_token),
+            None,
+        )
         .await;
     assert_eq!(s, 404);
     srv.stop().await;

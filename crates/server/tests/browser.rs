@@ -30,7 +30,12 @@ impl Drop for Driver {
 
 fn chromedriver() -> Option<String> {
     let cmd = std::env::var("KNEADTIME_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-    Command::new(&cmd).arg("--version").output().ok().filter(|o| o.status.success()).map(|_| cmd)
+    Command::new(&cmd)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| cmd)
 }
 
 fn start_driver() -> Option<Driver> {
@@ -41,14 +46,22 @@ fn start_driver() -> Option<Driver> {
         println!("skipped: no chromedriver (apt-get install chromium chromium-driver)");
         return None;
     };
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(cmd)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    Some(Driver { child, url: format!("http://127.0.0.1:{port}"), profiles: tempfile::tempdir().unwrap() })
+    Some(Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        profiles: tempfile::tempdir().unwrap(),
+    })
 }
 
 /// A fresh headless browser with its own profile.
@@ -68,7 +81,11 @@ async fn browser(d: &Driver, name: &str) -> Client {
     let mut last = String::new();
     for _ in 0..150 {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&d.url).await {
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&d.url)
+            .await
+        {
             Ok(c) => return c,
             Err(e) => last = e.to_string(),
         }
@@ -78,7 +95,10 @@ async fn browser(d: &Driver, name: &str) -> Client {
 }
 
 fn shots_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("screenshots");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -89,11 +109,25 @@ async fn shot(c: &Client, name: &str) {
 }
 
 async fn text_of(c: &Client, css: &str) -> String {
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
 }
 
 async fn click(c: &Client, css: &str) {
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
 }
 
 /// Fills the "another time" form and sends it (date and time inputs are set directly:
@@ -112,7 +146,12 @@ async fn pick(c: &Client, therapist: &str, date: &str, time: &str) {
 }
 
 async fn fill(c: &Client, css: &str, value: &str) {
-    let e = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    let e = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
     e.clear().await.ok();
     e.send_keys(value).await.unwrap();
 }
@@ -129,25 +168,70 @@ async fn runner_client_and_therapist_in_a_real_browser() {
     let runner = browser(&driver, "runner").await;
     runner.goto(&format!("{base}/plan")).await.unwrap();
     shot(&runner, "01-planner-form").await;
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/marathon-18-weeks.ics").canonicalize().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/marathon-18-weeks.ics")
+        .canonicalize()
+        .unwrap();
     let input = runner.find(Locator::Id("files")).await.unwrap();
-    input.send_keys(&example.display().to_string()).await.unwrap();
+    input
+        .send_keys(&example.display().to_string())
+        .await
+        .unwrap();
     click(&runner, "form[action='/plan'] button[type=submit]").await;
-    runner.wait().at_most(Duration::from_secs(20)).for_element(Locator::Id("timeline")).await.expect("the season picture");
-    let pre = runner.find(Locator::Css("details.massage[data-kind='Pre-race massage']")).await.expect("a pre-race massage");
-    runner.find(Locator::Css("details.massage[data-kind='Post-race massage']")).await.expect("a post-race massage");
-    let marks = runner.find_all(Locator::Css("#timeline a.m")).await.unwrap();
+    runner
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("timeline"))
+        .await
+        .expect("the season picture");
+    let pre = runner
+        .find(Locator::Css(
+            "details.massage[data-kind='Pre-race massage']",
+        ))
+        .await
+        .expect("a pre-race massage");
+    runner
+        .find(Locator::Css(
+            "details.massage[data-kind='Post-race massage']",
+        ))
+        .await
+        .expect("a post-race massage");
+    let marks = runner
+        .find_all(Locator::Css("#timeline a.m"))
+        .await
+        .unwrap();
     assert!(marks.len() >= 4, "massages are marked on the timeline");
-    pre.find(Locator::Css("summary")).await.unwrap().click().await.unwrap();
-    let reason = pre.find(Locator::Css("p")).await.unwrap().text().await.unwrap();
+    pre.find(Locator::Css("summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let reason = pre
+        .find(Locator::Css("p"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(reason.contains("before"), "the reason opens: {reason}");
-    let href = runner.find(Locator::Id("download-ics")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let href = runner
+        .find(Locator::Id("download-ics"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(href.starts_with("data:text/calendar"));
     shot(&runner, "02-planner-season").await;
     // On a phone the page fits the screen: nothing scrolls sideways.
     runner.set_window_size(390, 844).await.unwrap();
     let fits = runner
-        .execute("return document.documentElement.scrollWidth <= window.innerWidth + 1;", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(fits, json!(true), "the season page fits a phone screen");
@@ -157,7 +241,12 @@ async fn runner_client_and_therapist_in_a_real_browser() {
     // 2. Client A books the top recommended slot through their personal link.
     let a = browser(&driver, "client-a").await;
     let b = browser(&driver, "client-b").await;
-    let b_link = srv.post(&format!("/api/clients/{}/link", w.b), &srv.owner, json!({})).await["link_token"].as_str().unwrap().to_string();
+    let b_link = srv
+        .post(&format!("/api/clients/{}/link", w.b), &srv.owner, json!({}))
+        .await["link_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     a.goto(&format!("{base}/c/{}", w.a_link)).await.unwrap();
     assert!(text_of(&a, "h1").await.contains("Ada Runner"));
     b.goto(&format!("{base}/c/{b_link}")).await.unwrap();
@@ -166,24 +255,55 @@ async fn runner_client_and_therapist_in_a_real_browser() {
     click(&a, &format!("input[value='{}']", w.sports)).await;
     shot(&a, "03-book-choose").await;
     click(&a, "form[action='/book/start'] button[type=submit]").await;
-    a.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("ol.recommended form")).await.expect("recommended slots");
+    a.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("ol.recommended form"))
+        .await
+        .expect("recommended slots");
     b.goto(&slots).await.unwrap();
-    b.wait().for_element(Locator::Css("ol.recommended")).await.unwrap();
+    b.wait()
+        .for_element(Locator::Css("ol.recommended"))
+        .await
+        .unwrap();
     shot(&a, "04-book-slots").await;
     let top = a.find(Locator::Css("ol.recommended form")).await.unwrap();
-    let start = top.find(Locator::Css("input[name=start]")).await.unwrap().attr("value").await.unwrap().unwrap();
-    let therapist = top.find(Locator::Css("input[name=therapist_id]")).await.unwrap().attr("value").await.unwrap().unwrap();
-    top.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    let start = top
+        .find(Locator::Css("input[name=start]"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap();
+    let therapist = top
+        .find(Locator::Css("input[name=therapist_id]"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap();
+    top.find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let confirmed = text_of(&a, "#confirmed").await;
     assert!(confirmed.starts_with("Booked"), "{confirmed}");
-    a.find(Locator::Id("add-to-calendar")).await.expect("an add-to-calendar link");
+    a.find(Locator::Id("add-to-calendar"))
+        .await
+        .expect("an add-to-calendar link");
     shot(&a, "05-book-confirmed").await;
 
     // 3. Client B, on the page since before, asks for the same therapist at the same time:
     //    refused, with other times.
     pick(&b, &therapist, &start[..10], &start[11..16]).await;
     let refusal = text_of(&b, "#refusal").await;
-    assert!(refusal.contains("cannot be booked") && refusal.contains("taken"), "{refusal}");
+    assert!(
+        refusal.contains("cannot be booked") && refusal.contains("taken"),
+        "{refusal}"
+    );
     shot(&b, "06-book-refused-taken").await;
 
     // 4. A time on the eve of A's marathon is refused with the rule and better days.
@@ -197,17 +317,29 @@ async fn runner_client_and_therapist_in_a_real_browser() {
     b.close().await.unwrap();
 
     // 5. The therapist signs in and records notes; they show in the client's history.
-    let (email, password) = if therapist == w.t1 { ("t1@clinic.test", T1_PASSWORD) } else { ("t2@clinic.test", T2_PASSWORD) };
+    let (email, password) = if therapist == w.t1 {
+        ("t1@clinic.test", T1_PASSWORD)
+    } else {
+        ("t2@clinic.test", T2_PASSWORD)
+    };
     let t = browser(&driver, "therapist").await;
     t.goto(&format!("{base}/staff/login")).await.unwrap();
     fill(&t, "#email", email).await;
     fill(&t, "#password", password).await;
     click(&t, "form[action='/staff/login'] button").await;
-    t.wait().for_element(Locator::Css("nav[aria-label=Dates]")).await.expect("the schedule");
+    t.wait()
+        .for_element(Locator::Css("nav[aria-label=Dates]"))
+        .await
+        .expect("the schedule");
     shot(&t, "08-staff-day").await;
-    t.goto(&format!("{base}/staff/clients/{}", w.a)).await.unwrap();
+    t.goto(&format!("{base}/staff/clients/{}", w.a))
+        .await
+        .unwrap();
     click(&t, "a[href$='/notes']").await;
-    t.wait().for_element(Locator::Css("form[action$='/notes']")).await.unwrap();
+    t.wait()
+        .for_element(Locator::Css("form[action$='/notes']"))
+        .await
+        .unwrap();
     let calves = t.find(Locator::Css("select#t0")).await.unwrap();
     calves.select_by_value("3").await.unwrap();
     fill(&t, "#techniques", "effleurage, trigger point").await;
@@ -227,7 +359,10 @@ async fn runner_client_and_therapist_in_a_real_browser() {
     fill(&o, "#email", common::OWNER_EMAIL).await;
     fill(&o, "#password", common::OWNER_PASSWORD).await;
     click(&o, "form[action='/staff/login'] button").await;
-    o.wait().for_element(Locator::Css("nav[aria-label=Dates]")).await.unwrap();
+    o.wait()
+        .for_element(Locator::Css("nav[aria-label=Dates]"))
+        .await
+        .unwrap();
     let columns = o.find_all(Locator::Css(".cal section")).await.unwrap();
     assert_eq!(columns.len(), 2, "every therapist side by side");
     o.goto(&format!("{base}/staff/settings")).await.unwrap();
@@ -238,7 +373,14 @@ async fn runner_client_and_therapist_in_a_real_browser() {
     click(&o, "form[action='/staff/settings/service'] button").await;
     let err = text_of(&o, "#svc-price + .field-error").await;
     assert!(err.contains("price"), "{err}");
-    let kept = o.find(Locator::Id("svc-name")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    let kept = o
+        .find(Locator::Id("svc-name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
     assert_eq!(kept, "Hot stones");
     shot(&o, "11-owner-settings").await;
     o.close().await.unwrap();

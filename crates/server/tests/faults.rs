@@ -28,7 +28,10 @@ impl Tmpfs {
         if ok {
             return Some(Tmpfs { dir });
         }
-        assert!(std::env::var_os("CI").is_none(), "CI must be able to mount a tmpfs (run as root)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to mount a tmpfs (run as root)"
+        );
         println!("skipped: mounting a tmpfs needs root");
         None
     }
@@ -38,14 +41,21 @@ impl Tmpfs {
     }
 
     fn read_only(&self) {
-        let s = Command::new("mount").args(["-o", "remount,ro"]).arg(self.path()).status().unwrap();
+        let s = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(self.path())
+            .status()
+            .unwrap();
         assert!(s.success());
     }
 }
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
     }
 }
 
@@ -64,34 +74,63 @@ fn sqlite_url(p: &Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_is_reported_and_service_comes_back_when_it_is_freed() {
-    let Some(fs) = Tmpfs::mount("24m") else { return };
+    let Some(fs) = Tmpfs::mount("24m") else {
+        return;
+    };
     let db = fs.path().join("clinic.db");
     let url = sqlite_url(&db);
     let srv = Srv::start_with("sqlite", "Europe/London", |c| c.db = url).await;
     let w = world(&srv, "Europe/London").await;
     let day = add_days(w.race, -20);
     let booking = |h: u32| json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1, "start": format!("{day}T{h:02}:00") });
-    assert_eq!(srv.call(Method::GET, "/api/health", None, None).await.0, 200);
+    assert_eq!(
+        srv.call(Method::GET, "/api/health", None, None).await.0,
+        200
+    );
 
     let filler = fs.path().join("filler");
     fill(&filler);
     let mut refused = 0;
     for h in 9..12 {
-        let (s, v) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(booking(h))).await;
+        let (s, v) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&srv.owner),
+                Some(booking(h)),
+            )
+            .await;
         assert_eq!(s, 503, "a booking on a full disk: {v}");
         refused += 1;
     }
     assert_eq!(refused, 3);
     let (s, v) = srv.call(Method::GET, "/api/health", None, None).await;
-    assert_eq!(s, 503, "health must say the database cannot be written: {v}");
+    assert_eq!(
+        s, 503,
+        "health must say the database cannot be written: {v}"
+    );
     assert_eq!(v["database"], "not_writable", "{v}");
 
     std::fs::remove_file(&filler).unwrap();
     // The pool recovers by itself: the next booking goes through, and health says so.
-    let (s, v) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(booking(14))).await;
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            "/api/appointments",
+            Some(&srv.owner),
+            Some(booking(14)),
+        )
+        .await;
     assert_eq!(s, 201, "after the disk is freed: {v}");
     for h in [16, 18] {
-        let (s, v) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(booking(h))).await;
+        let (s, v) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&srv.owner),
+                Some(booking(h)),
+            )
+            .await;
         assert_eq!(s, 201, "{v}");
     }
     let (s, v) = srv.call(Method::GET, "/api/health", None, None).await;
@@ -101,7 +140,9 @@ async fn a_full_disk_is_reported_and_service_comes_back_when_it_is_freed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_that_cannot_be_written_refuses_to_start() {
-    let Some(fs) = Tmpfs::mount("16m") else { return };
+    let Some(fs) = Tmpfs::mount("16m") else {
+        return;
+    };
     let db = fs.path().join("clinic.db");
     let srv = Srv::start_with("sqlite", "Europe/London", |c| c.db = sqlite_url(&db)).await;
     srv.stop().await;
@@ -116,7 +157,10 @@ async fn a_database_that_cannot_be_written_refuses_to_start() {
         Ok(_) => panic!("the server started on a database it cannot write"),
         Err(e) => e.to_string(),
     };
-    assert!(e.contains(&db.display().to_string()) && e.contains("cannot be written"), "{e}");
+    assert!(
+        e.contains(&db.display().to_string()) && e.contains("cannot be written"),
+        "{e}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +174,14 @@ async fn a_database_removed_under_the_server_is_reported_not_recreated() {
     }
     let day = add_days(w.race, -20);
     let body = json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1, "start": format!("{day}T10:00") });
-    let (s, v) = srv.call(Method::POST, "/api/appointments", Some(&srv.owner), Some(body)).await;
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            "/api/appointments",
+            Some(&srv.owner),
+            Some(body),
+        )
+        .await;
     assert_eq!(s, 503, "a booking into a removed database file: {v}");
     let (s, v) = srv.call(Method::GET, "/api/health", None, None).await;
     assert_eq!(s, 503, "{v}");
@@ -147,6 +198,9 @@ async fn a_database_removed_under_the_server_is_reported_not_recreated() {
         Ok(_) => panic!("a new empty clinic was made where the database had been"),
         Err(e) => e.to_string(),
     };
-    assert!(e.contains("missing") && e.contains(&db.display().to_string()), "{e}");
+    assert!(
+        e.contains("missing") && e.contains(&db.display().to_string()),
+        "{e}"
+    );
     assert!(!db.exists(), "nothing was created in its place");
 }

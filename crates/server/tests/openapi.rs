@@ -45,7 +45,10 @@ fn every_route_is_documented_and_nothing_else() {
     assert!(routes.len() > 40, "{routes:?}");
     let missing: Vec<_> = routes.difference(&doc).collect();
     let extra: Vec<_> = doc.difference(&routes).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "undocumented: {missing:?}\ndocumented but not routed: {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "undocumented: {missing:?}\ndocumented but not routed: {extra:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,18 +56,30 @@ async fn every_documented_operation_is_served() {
     let srv = Srv::start("sqlite", "Europe/London").await;
     let (status, served) = srv.call(Method::GET, "/api/openapi.json", None, None).await;
     assert_eq!(status, 200);
-    assert_eq!(served, serde_json::from_str::<Value>(include_str!("../src/openapi.json")).unwrap());
+    assert_eq!(
+        served,
+        serde_json::from_str::<Value>(include_str!("../src/openapi.json")).unwrap()
+    );
     for (method, path) in documented() {
         let concrete = path
             .split('/')
-            .map(|seg| if seg.starts_with('{') { "0123456789abcdef".to_string() } else { seg.to_string() })
+            .map(|seg| {
+                if seg.starts_with('{') {
+                    "0123456789abcdef".to_string()
+                } else {
+                    seg.to_string()
+                }
+            })
             .collect::<Vec<_>>()
             .join("/");
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let (status, body) = srv.call(m, &concrete, Some(&srv.owner), None).await;
         assert_ne!(status, 405, "{method} {path}: {body}");
         assert!(
-            !(status == 404 && body["error"]["message"].as_str().is_some_and(|m| m.starts_with("no such endpoint"))),
+            !(status == 404
+                && body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("no such endpoint"))),
             "{method} {path} is documented but not served"
         );
         assert!(status < 500, "{method} {path}: {status} {body}");

@@ -11,11 +11,19 @@ use serde_json::{Value, json};
 
 /// A client whose connections come from `127.0.0.N`.
 fn from(n: u8) -> reqwest::Client {
-    reqwest::Client::builder().local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, n))).build().unwrap()
+    reqwest::Client::builder()
+        .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, n)))
+        .build()
+        .unwrap()
 }
 
 async fn login(http: &reqwest::Client, srv: &Srv, email: &str, password: &str) -> (u16, Value) {
-    let res = http.post(format!("{}/api/login", srv.base)).json(&json!({ "email": email, "password": password })).send().await.unwrap();
+    let res = http
+        .post(format!("{}/api/login", srv.base))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap();
     let s = res.status().as_u16();
     (s, res.json().await.unwrap_or(Value::Null))
 }
@@ -27,21 +35,37 @@ async fn a_guesser_slows_only_themself() {
         let owner_pc = from(1);
         // The owner signs in from their usual address; successes never count.
         for _ in 0..8 {
-            assert_eq!(login(&owner_pc, &srv, OWNER_EMAIL, OWNER_PASSWORD).await.0, 200, "{backend}");
+            assert_eq!(
+                login(&owner_pc, &srv, OWNER_EMAIL, OWNER_PASSWORD).await.0,
+                200,
+                "{backend}"
+            );
         }
         // A guesser at one address is stopped after three failures…
         let guesser = from(2);
         let codes: Vec<u16> = {
             let mut v = Vec::new();
             for _ in 0..6 {
-                v.push(login(&guesser, &srv, OWNER_EMAIL, "not-the-password").await.0);
+                v.push(
+                    login(&guesser, &srv, OWNER_EMAIL, "not-the-password")
+                        .await
+                        .0,
+                );
             }
             v
         };
         assert_eq!(codes, [401, 401, 401, 429, 429, 429], "{backend}");
         // …even with the right password, while the owner's own address goes on working.
-        assert_eq!(login(&guesser, &srv, OWNER_EMAIL, OWNER_PASSWORD).await.0, 429, "{backend}");
-        assert_eq!(login(&owner_pc, &srv, OWNER_EMAIL, OWNER_PASSWORD).await.0, 200, "{backend}");
+        assert_eq!(
+            login(&guesser, &srv, OWNER_EMAIL, OWNER_PASSWORD).await.0,
+            429,
+            "{backend}"
+        );
+        assert_eq!(
+            login(&owner_pc, &srv, OWNER_EMAIL, OWNER_PASSWORD).await.0,
+            200,
+            "{backend}"
+        );
         // Guessing spread over many addresses locks new addresses out of the account
         // (3 x 10 failures), never the addresses the owner signs in from.
         for n in 3..=12u8 {
@@ -50,8 +74,16 @@ async fn a_guesser_slows_only_themself() {
                 login(&http, &srv, OWNER_EMAIL, "still-not-it").await;
             }
         }
-        assert_eq!(login(&from(13), &srv, OWNER_EMAIL, OWNER_PASSWORD).await.0, 429, "{backend}");
-        assert_eq!(login(&owner_pc, &srv, OWNER_EMAIL, OWNER_PASSWORD).await.0, 200, "{backend}");
+        assert_eq!(
+            login(&from(13), &srv, OWNER_EMAIL, OWNER_PASSWORD).await.0,
+            429,
+            "{backend}"
+        );
+        assert_eq!(
+            login(&owner_pc, &srv, OWNER_EMAIL, OWNER_PASSWORD).await.0,
+            200,
+            "{backend}"
+        );
         srv.stop().await;
     }
 }
@@ -78,14 +110,28 @@ async fn the_setup_token_makes_one_owner_and_strangers_cannot_spoil_it() {
         // A stranger's bad tokens do not lock the holder of the real one out.
         let stranger = from(9);
         for _ in 0..6 {
-            let res = stranger.post(format!("{base}/api/setup")).json(&body("0000", 99)).send().await.unwrap();
+            let res = stranger
+                .post(format!("{base}/api/setup"))
+                .json(&body("0000", 99))
+                .send()
+                .await
+                .unwrap();
             assert!(matches!(res.status().as_u16(), 401 | 429));
         }
         // Eight at once with the real token: one owner.
         let mut tasks = Vec::new();
         for i in 0..8 {
             let (url, b) = (format!("{base}/api/setup"), body(&token, i));
-            tasks.push(tokio::spawn(async move { reqwest::Client::new().post(url).json(&b).send().await.unwrap().status().as_u16() }));
+            tasks.push(tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .json(&b)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
         }
         let mut codes = Vec::new();
         for t in tasks {

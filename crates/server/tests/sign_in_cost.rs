@@ -15,11 +15,24 @@ async fn one_password_check_per_sign_in_whatever_the_data() {
     // Forty records share one email; one of them has a password.
     let mut links = Vec::new();
     for i in 0..40 {
-        let c = srv.post("/api/clients", &o, json!({ "name": format!("Copy {i}"), "email": "twin@example.org" })).await;
+        let c = srv
+            .post(
+                "/api/clients",
+                &o,
+                json!({ "name": format!("Copy {i}"), "email": "twin@example.org" }),
+            )
+            .await;
         links.push(c["link_token"].as_str().unwrap().to_string());
     }
     let t = srv.client_login(&links[7]).await;
-    let (s, v) = srv.call(Method::PUT, "/api/me/password", Some(&t), Some(json!({ "password": "copper-meadow-61-violet" }))).await;
+    let (s, v) = srv
+        .call(
+            Method::PUT,
+            "/api/me/password",
+            Some(&t),
+            Some(json!({ "password": "copper-meadow-61-violet" })),
+        )
+        .await;
     assert_eq!(s, 204, "{v}");
     for (email, password) in [
         ("twin@example.org", "wrong-guess-entirely"),
@@ -27,13 +40,37 @@ async fn one_password_check_per_sign_in_whatever_the_data() {
         ("nobody@example.org", "wrong-guess-entirely"),
     ] {
         let before = kneadtime_server::auth::password_checks();
-        srv.call(Method::POST, "/api/client-login", None, Some(json!({ "email": email, "password": password }))).await;
-        assert_eq!(kneadtime_server::auth::password_checks() - before, 1, "{email}");
+        srv.call(
+            Method::POST,
+            "/api/client-login",
+            None,
+            Some(json!({ "email": email, "password": password })),
+        )
+        .await;
+        assert_eq!(
+            kneadtime_server::auth::password_checks() - before,
+            1,
+            "{email}"
+        );
     }
-    for (email, password) in [(OWNER_EMAIL, "wrong-guess-entirely"), ("ghost@clinic.test", "wrong-guess-entirely"), (OWNER_EMAIL, OWNER_PASSWORD)] {
+    for (email, password) in [
+        (OWNER_EMAIL, "wrong-guess-entirely"),
+        ("ghost@clinic.test", "wrong-guess-entirely"),
+        (OWNER_EMAIL, OWNER_PASSWORD),
+    ] {
         let before = kneadtime_server::auth::password_checks();
-        srv.call(Method::POST, "/api/login", None, Some(json!({ "email": email, "password": password }))).await;
-        assert_eq!(kneadtime_server::auth::password_checks() - before, 1, "{email}");
+        srv.call(
+            Method::POST,
+            "/api/login",
+            None,
+            Some(json!({ "email": email, "password": password })),
+        )
+        .await;
+        assert_eq!(
+            kneadtime_server::auth::password_checks() - before,
+            1,
+            "{email}"
+        );
     }
     srv.stop().await;
 }

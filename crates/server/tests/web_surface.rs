@@ -9,7 +9,10 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, SET_COOK
 use serde_json::json;
 
 fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// Signs in on the staff page; the session cookie's `name=value`.
@@ -21,7 +24,13 @@ async fn page_sign_in(http: &reqwest::Client, base: &str, email: &str, password:
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 303, "staff sign-in redirects");
-    let cookie = res.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_string();
+    let cookie = res
+        .headers()
+        .get(SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     cookie.split(';').next().unwrap().to_string()
 }
 
@@ -32,27 +41,69 @@ async fn pages_and_json_carry_the_security_headers_and_are_never_cached() {
     let http = no_redirects();
     let cookie = page_sign_in(&http, &srv.base, OWNER_EMAIL, OWNER_PASSWORD).await;
     for path in ["/staff", &format!("/staff/clients/{}", w.a), "/plan", "/"] {
-        let res = http.get(format!("{}{path}", srv.base)).header("cookie", &cookie).send().await.unwrap();
+        let res = http
+            .get(format!("{}{path}", srv.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status().as_u16(), 200, "{path}");
         let h = res.headers();
-        let csp = h.get(CONTENT_SECURITY_POLICY).expect("CSP").to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline") && csp.contains("default-src 'none'"), "{csp}");
+        let csp = h
+            .get(CONTENT_SECURITY_POLICY)
+            .expect("CSP")
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'")
+                && !csp.contains("unsafe-inline")
+                && csp.contains("default-src 'none'"),
+            "{csp}"
+        );
         assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
         assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
         assert_eq!(h.get("referrer-policy").unwrap(), "same-origin");
         assert_eq!(h.get(CACHE_CONTROL).unwrap(), "no-store", "{path}");
-        assert!(h.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "no HSTS over plain HTTP"
+        );
         let body = res.text().await.unwrap();
-        assert!(!body.contains("style=\"") && !body.contains("<script"), "{path} has inline style or script");
+        assert!(
+            !body.contains("style=\"") && !body.contains("<script"),
+            "{path} has inline style or script"
+        );
     }
-    let res = srv.http.get(format!("{}/api/clients/{}/notes", srv.base, w.a)).bearer_auth(&srv.owner).send().await.unwrap();
+    let res = srv
+        .http
+        .get(format!("{}/api/clients/{}/notes", srv.base, w.a))
+        .bearer_auth(&srv.owner)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers().get(CACHE_CONTROL).unwrap(), "no-store");
     // The stylesheet alone may be kept.
-    let res = srv.http.get(format!("{}/static/app.css", srv.base)).send().await.unwrap();
-    assert!(res.headers().get(CACHE_CONTROL).unwrap().to_str().unwrap().starts_with("public"));
+    let res = srv
+        .http
+        .get(format!("{}/static/app.css", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()
+            .get(CACHE_CONTROL)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("public")
+    );
 
     // After sign-out the staff page is gone, and nothing of it was stored.
-    let res = http.get(format!("{}/staff/clients/{}", srv.base, w.a)).send().await.unwrap();
+    let res = http
+        .get(format!("{}/staff/clients/{}", srv.base, w.a))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 303);
     srv.stop().await;
 }
@@ -64,10 +115,33 @@ async fn redirects_stay_on_the_site_and_bad_targets_never_fail_after_the_change(
     let http = no_redirects();
     let cookie = page_sign_in(&http, &srv.base, OWNER_EMAIL, OWNER_PASSWORD).await;
     // A page session's CSRF token comes from the page itself.
-    let page = http.get(format!("{}/staff", srv.base)).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
-    let csrf = page.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let page = http
+        .get(format!("{}/staff", srv.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let day = add_days(w.race, -20);
-    for (i, back) in ["//evil.example/x", "https://evil.example", "/staff\r\nX-Injected: 1", "/\\evil.example"].iter().enumerate() {
+    for (i, back) in [
+        "//evil.example/x",
+        "https://evil.example",
+        "/staff\r\nX-Injected: 1",
+        "/\\evil.example",
+    ]
+    .iter()
+    .enumerate()
+    {
         let start = format!("{day}T{:02}:00", 9 + i);
         let a = srv
             .post("/api/appointments", &srv.owner, json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1, "start": start }))
@@ -76,14 +150,20 @@ async fn redirects_stay_on_the_site_and_bad_targets_never_fail_after_the_change(
         let res = http
             .post(format!("{}/staff/appointments/{id}/status", srv.base))
             .header("cookie", &cookie)
-            .form(&[("csrf_token", csrf.as_str()), ("status", "cancelled"), ("back", back)])
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("status", "cancelled"),
+                ("back", back),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(res.status().as_u16(), 303, "{back:?}");
         assert_eq!(res.headers().get(LOCATION).unwrap(), "/staff", "{back:?}");
         assert!(res.headers().get("x-injected").is_none());
-        let v = srv.get(&format!("/api/appointments/{id}"), &srv.owner).await;
+        let v = srv
+            .get(&format!("/api/appointments/{id}"), &srv.owner)
+            .await;
         assert_eq!(v["status"], "cancelled");
     }
     srv.stop().await;
@@ -94,16 +174,44 @@ async fn a_nul_character_is_refused_the_same_on_every_database() {
     for backend in backends() {
         let srv = Srv::start(backend, "Europe/London").await;
         let w = world(&srv, "Europe/London").await;
-        let (s, v) = srv.call(Method::POST, "/api/clients", Some(&srv.owner), Some(json!({ "name": "Nul\u{0}Runner" }))).await;
-        assert_eq!((s, v["error"]["code"].as_str()), (422, Some("nul_character")), "{backend}: {v}");
         let (s, v) = srv
-            .call(Method::PATCH, &format!("/api/clients/{}", w.a), Some(&srv.owner), Some(json!({ "phone": "0\u{0}1" })))
+            .call(
+                Method::POST,
+                "/api/clients",
+                Some(&srv.owner),
+                Some(json!({ "name": "Nul\u{0}Runner" })),
+            )
+            .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (422, Some("nul_character")),
+            "{backend}: {v}"
+        );
+        let (s, v) = srv
+            .call(
+                Method::PATCH,
+                &format!("/api/clients/{}", w.a),
+                Some(&srv.owner),
+                Some(json!({ "phone": "0\u{0}1" })),
+            )
             .await;
         assert_eq!(s, 422, "{backend}: {v}");
-        let (s, v) = srv.call(Method::GET, &format!("/api/clients?q=a%00b&x={}", w.a), Some(&srv.owner), None).await;
+        let (s, v) = srv
+            .call(
+                Method::GET,
+                &format!("/api/clients?q=a%00b&x={}", w.a),
+                Some(&srv.owner),
+                None,
+            )
+            .await;
         assert_eq!(s, 422, "{backend}: {v}");
         let http = no_redirects();
-        let res = http.post(format!("{}/staff/login", srv.base)).form(&[("email", "a\u{0}@b"), ("password", "x")]).send().await.unwrap();
+        let res = http
+            .post(format!("{}/staff/login", srv.base))
+            .form(&[("email", "a\u{0}@b"), ("password", "x")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status().as_u16(), 422, "{backend}");
         // Nothing was written: the client list is as it was.
         let list = srv.get("/api/clients", &srv.owner).await;
@@ -114,7 +222,10 @@ async fn a_nul_character_is_refused_the_same_on_every_database() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_https_cookies_are_host_only_and_hsts_is_sent() {
-    let srv = Srv::start_with("sqlite", "Europe/London", |c| c.public_url = Some("https://book.example.test".into())).await;
+    let srv = Srv::start_with("sqlite", "Europe/London", |c| {
+        c.public_url = Some("https://book.example.test".into())
+    })
+    .await;
     let res = srv
         .http
         .post(format!("{}/api/login", srv.base))
@@ -123,15 +234,48 @@ async fn over_https_cookies_are_host_only_and_hsts_is_sent() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    let cookie = res.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_string();
-    assert!(cookie.starts_with("__Host-kt_session=") && cookie.contains("; Secure") && cookie.contains("Path=/"), "{cookie}");
+    let cookie = res
+        .headers()
+        .get(SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.starts_with("__Host-kt_session=")
+            && cookie.contains("; Secure")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Domain"), "{cookie}");
-    assert_eq!(res.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
+    assert_eq!(
+        res.headers().get("strict-transport-security").unwrap(),
+        "max-age=31536000"
+    );
     // The prefixed cookie signs in; the plain name does not.
-    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
-    let me = srv.http.get(format!("{}/api/me", srv.base)).header("cookie", format!("__Host-kt_session={token}")).send().await.unwrap();
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string();
+    let me = srv
+        .http
+        .get(format!("{}/api/me", srv.base))
+        .header("cookie", format!("__Host-kt_session={token}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status().as_u16(), 200);
-    let me = srv.http.get(format!("{}/api/me", srv.base)).header("cookie", format!("kt_session={token}")).send().await.unwrap();
+    let me = srv
+        .http
+        .get(format!("{}/api/me", srv.base))
+        .header("cookie", format!("kt_session={token}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status().as_u16(), 401);
     srv.stop().await;
 }

@@ -27,7 +27,10 @@ fn staff_from(row: &AnyRow) -> Result<Staff, StoreError> {
 /// The staff columns `staff_from` reads, written once.
 macro_rules! staff_select {
     ($rest:literal) => {
-        concat!("SELECT id, email, name, role, therapist_id, password_hash, active FROM staff ", $rest)
+        concat!(
+            "SELECT id, email, name, role, therapist_id, password_hash, active FROM staff ",
+            $rest
+        )
     };
 }
 
@@ -71,32 +74,26 @@ impl Store {
     }
 
     pub async fn staff_by_email(&self, email: &str) -> Result<Staff, StoreError> {
-        let row = sqlx::query(
-            staff_select!("WHERE email = $1"),
-        )
-        .bind(normal_email(email))
-        .fetch_one(self.db()?)
-        .await?;
+        let row = sqlx::query(staff_select!("WHERE email = $1"))
+            .bind(normal_email(email))
+            .fetch_one(self.db()?)
+            .await?;
         staff_from(&row)
     }
 
     /// Every staff login, owners first, then by name.
     pub async fn staff_list(&self) -> Result<Vec<Staff>, StoreError> {
-        let rows = sqlx::query(
-            staff_select!("ORDER BY role, name, id"),
-        )
-        .fetch_all(self.db()?)
-        .await?;
+        let rows = sqlx::query(staff_select!("ORDER BY role, name, id"))
+            .fetch_all(self.db()?)
+            .await?;
         rows.iter().map(staff_from).collect()
     }
 
     pub async fn staff(&self, id: &str) -> Result<Staff, StoreError> {
-        let row = sqlx::query(
-            staff_select!("WHERE id = $1"),
-        )
-        .bind(id)
-        .fetch_one(self.db()?)
-        .await?;
+        let row = sqlx::query(staff_select!("WHERE id = $1"))
+            .bind(id)
+            .fetch_one(self.db()?)
+            .await?;
         staff_from(&row)
     }
 
@@ -124,7 +121,10 @@ impl Store {
             .await?;
         found(r)?;
         if !active {
-            sqlx::query("DELETE FROM web_sessions WHERE staff_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM web_sessions WHERE staff_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -132,7 +132,11 @@ impl Store {
 
     /// Revokes or restores the logins that work as a therapist (when the therapist is
     /// deactivated or comes back).
-    pub async fn set_therapist_logins_active(&self, therapist_id: &str, active: bool) -> Result<(), StoreError> {
+    pub async fn set_therapist_logins_active(
+        &self,
+        therapist_id: &str,
+        active: bool,
+    ) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE staff SET active = $1 WHERE therapist_id = $2")
@@ -151,7 +155,11 @@ impl Store {
     }
 
     /// Ends every session of a staff login but `keep` (a password reset ends the rest).
-    pub async fn end_staff_sessions(&self, staff_id: &str, keep: Option<&str>) -> Result<(), StoreError> {
+    pub async fn end_staff_sessions(
+        &self,
+        staff_id: &str,
+        keep: Option<&str>,
+    ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM web_sessions WHERE staff_id = $1 AND token_hash <> $2")
             .bind(staff_id)
             .bind(keep.unwrap_or(""))
@@ -161,7 +169,11 @@ impl Store {
     }
 
     /// Ends every session of a client but `keep`.
-    pub async fn end_client_sessions(&self, client_id: &str, keep: Option<&str>) -> Result<(), StoreError> {
+    pub async fn end_client_sessions(
+        &self,
+        client_id: &str,
+        keep: Option<&str>,
+    ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM web_sessions WHERE client_id = $1 AND token_hash <> $2")
             .bind(client_id)
             .bind(keep.unwrap_or(""))
@@ -181,7 +193,9 @@ impl Store {
 
     /// Gives the setup claim back (the owner could not be created after all).
     pub async fn release_setup(&self) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM setup_claims WHERE id = 'owner'").execute(self.db()?).await?;
+        sqlx::query("DELETE FROM setup_claims WHERE id = 'owner'")
+            .execute(self.db()?)
+            .await?;
         Ok(())
     }
 
@@ -201,7 +215,12 @@ impl Store {
     }
 
     /// True when `account` signed in from `address` since `since` (Unix seconds).
-    pub async fn known_sign_in(&self, account: &str, address: &str, since: i64) -> Result<bool, StoreError> {
+    pub async fn known_sign_in(
+        &self,
+        account: &str,
+        address: &str,
+        since: i64,
+    ) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM known_sign_ins WHERE account = $1 AND address = $2 AND last_at >= $3")
             .bind(account)
             .bind(address)
@@ -353,7 +372,9 @@ impl Store {
     /// counted by asking).
     pub async fn hits(&self, bucket: &str, window_secs: i64) -> Result<i64, StoreError> {
         if window_secs <= 0 {
-            return Err(StoreError::Invalid("a rate-limit window must be positive".into()));
+            return Err(StoreError::Invalid(
+                "a rate-limit window must be positive".into(),
+            ));
         }
         let window_start = now().div_euclid(window_secs) * window_secs;
         let row = sqlx::query("SELECT count, window_start FROM rate_limits WHERE bucket = $1")

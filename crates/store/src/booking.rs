@@ -99,12 +99,16 @@ async fn insert_cells(
     if all.is_empty() {
         return Ok(true);
     }
-    let values: Vec<String> = (0..all.len()).map(|i| format!("($1, $2, ${})", i + 3)).collect();
+    let values: Vec<String> = (0..all.len())
+        .map(|i| format!("($1, $2, ${})", i + 3))
+        .collect();
     let sql = format!(
         "INSERT INTO appointment_cells (therapist_id, appointment_id, cell_start) VALUES {}",
         values.join(", ")
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(therapist_id).bind(appointment_id);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(therapist_id)
+        .bind(appointment_id);
     for c in &all {
         q = q.bind(*c);
     }
@@ -308,7 +312,10 @@ impl Store {
     ) -> Result<Appointment, StoreError> {
         check_times(start_at, end_at)?;
         let gate = self.gate().await;
-        let outcome = retry_write!(self, self.reschedule_once(id, start_at, end_at, therapist_id))?;
+        let outcome = retry_write!(
+            self,
+            self.reschedule_once(id, start_at, end_at, therapist_id)
+        )?;
         drop(gate);
         match outcome {
             Outcome::Done => self.appointment(id).await,
@@ -402,7 +409,11 @@ impl Store {
     }
 
     /// Every appointment of every status overlapping `[from, to)`, by start.
-    pub async fn appointments_between(&self, from: i64, to: i64) -> Result<Vec<Appointment>, StoreError> {
+    pub async fn appointments_between(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Appointment>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
              created_by, created_at, idempotency_key, request_hash FROM appointments \
@@ -416,7 +427,12 @@ impl Store {
     }
 
     /// A client's appointments of every status starting within `[from, to)`, by start.
-    pub async fn appointments_for_client_between(&self, client_id: &str, from: i64, to: i64) -> Result<Vec<Appointment>, StoreError> {
+    pub async fn appointments_for_client_between(
+        &self,
+        client_id: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Appointment>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
              created_by, created_at, idempotency_key, request_hash FROM appointments WHERE client_id = $1 AND start_at >= $2 AND start_at < $3 \
@@ -466,7 +482,11 @@ impl Store {
     }
 
     /// Every therapist's taken cells within `[from, to)`, in one query: (therapist, cell start).
-    pub async fn busy_cells_between(&self, from: i64, to: i64) -> Result<Vec<(String, i64)>, StoreError> {
+    pub async fn busy_cells_between(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query(
             "SELECT therapist_id, cell_start FROM appointment_cells WHERE cell_start >= $1 AND cell_start < $2",
         )
@@ -474,12 +494,18 @@ impl Store {
         .bind(to)
         .fetch_all(self.db()?)
         .await?;
-        rows.iter().map(|r| Ok((col(r, "therapist_id")?, col(r, "cell_start")?))).collect()
+        rows.iter()
+            .map(|r| Ok((col(r, "therapist_id")?, col(r, "cell_start")?)))
+            .collect()
     }
 
     /// Bookings that hold time within `[from, to)`, buffers included: (appointment id,
     /// therapist, start, end of its buffer). Cancelled ones hold none.
-    pub async fn busy_intervals_between(&self, from: i64, to: i64) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+    pub async fn busy_intervals_between(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
         let rows = sqlx::query(
             "SELECT a.id, a.therapist_id, a.start_at, a.end_at + s.buffer_after_min * 60 AS busy_until \
              FROM appointments a JOIN services s ON s.id = a.service_id \
@@ -494,7 +520,14 @@ impl Store {
         .fetch_all(self.db()?)
         .await?;
         rows.iter()
-            .map(|r| Ok((col(r, "id")?, col(r, "therapist_id")?, col(r, "start_at")?, col(r, "busy_until")?)))
+            .map(|r| {
+                Ok((
+                    col(r, "id")?,
+                    col(r, "therapist_id")?,
+                    col(r, "start_at")?,
+                    col(r, "busy_until")?,
+                ))
+            })
             .collect()
     }
 

@@ -100,8 +100,12 @@ impl Store {
         if clinic.time_zone.trim().is_empty() {
             return Err(StoreError::Invalid("the clinic needs a time zone".into()));
         }
-        if !(1..=3650).contains(&clinic.booking_horizon_days) || !(1..=1000).contains(&clinic.max_open_bookings) {
-            return Err(StoreError::Invalid("the booking horizon or open-booking limit is out of range".into()));
+        if !(1..=3650).contains(&clinic.booking_horizon_days)
+            || !(1..=1000).contains(&clinic.max_open_bookings)
+        {
+            return Err(StoreError::Invalid(
+                "the booking horizon or open-booking limit is out of range".into(),
+            ));
         }
         let done = sqlx::query(
             "UPDATE clinic SET name = $1, time_zone = $2, profile_toml = $3, booking_horizon_days = $4, \
@@ -339,7 +343,11 @@ impl Store {
     }
 
     /// Every therapist's days off overlapping `from`..=`to` ('YYYY-MM-DD'), in one query.
-    pub async fn exceptions_between(&self, from: &str, to: &str) -> Result<Vec<TherapistException>, StoreError> {
+    pub async fn exceptions_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<TherapistException>, StoreError> {
         let rows = sqlx::query("SELECT * FROM exceptions WHERE to_date >= $1 AND from_date <= $2 ORDER BY therapist_id, from_date, id")
             .bind(from)
             .bind(to)

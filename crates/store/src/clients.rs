@@ -149,7 +149,11 @@ impl Store {
     }
 
     /// A new personal link (its hash); every session the client had ends with it.
-    pub async fn set_client_link(&self, client_id: &str, token_hash: &str) -> Result<(), StoreError> {
+    pub async fn set_client_link(
+        &self,
+        client_id: &str,
+        token_hash: &str,
+    ) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE clients SET access_token_hash = $1 WHERE id = $2")
@@ -158,13 +162,20 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         found(done)?;
-        sqlx::query("DELETE FROM web_sessions WHERE client_id = $1").bind(client_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM web_sessions WHERE client_id = $1")
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Sets (or clears) the client's password hash.
-    pub async fn set_client_password(&self, client_id: &str, password_hash: Option<&str>) -> Result<(), StoreError> {
+    pub async fn set_client_password(
+        &self,
+        client_id: &str,
+        password_hash: Option<&str>,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query("UPDATE clients SET password_hash = $1 WHERE id = $2")
             .bind(password_hash.map(str::to_string))
             .bind(client_id)
@@ -256,17 +267,25 @@ impl Store {
     /// A client's calendars, oldest upload first.
     /// A client's calendars without their content: (id, filename), oldest first. The
     /// content of a stored calendar never changes, so callers may cache it by id.
-    pub async fn calendar_heads(&self, client_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    pub async fn calendar_heads(
+        &self,
+        client_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query("SELECT id, filename FROM client_calendars WHERE client_id = $1 ORDER BY uploaded_at, id")
             .bind(client_id)
             .fetch_all(self.db()?)
             .await?;
-        rows.iter().map(|r| Ok((col(r, "id")?, col(r, "filename")?))).collect()
+        rows.iter()
+            .map(|r| Ok((col(r, "id")?, col(r, "filename")?)))
+            .collect()
     }
 
     /// One calendar's content.
     pub async fn calendar_content(&self, id: &str) -> Result<String, StoreError> {
-        let row = sqlx::query("SELECT content FROM client_calendars WHERE id = $1").bind(id).fetch_one(self.db()?).await?;
+        let row = sqlx::query("SELECT content FROM client_calendars WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.db()?)
+            .await?;
         col(&row, "content")
     }
 

@@ -14,7 +14,11 @@ pub enum FeedOwner {
 impl Store {
     /// Records a feed token hash for a therapist or a client. An owner may have several
     /// (a new one is made when the old link is revoked).
-    pub async fn create_feed_token(&self, token_hash: &str, owner: &FeedOwner) -> Result<(), StoreError> {
+    pub async fn create_feed_token(
+        &self,
+        token_hash: &str,
+        owner: &FeedOwner,
+    ) -> Result<(), StoreError> {
         let (t, c) = match owner {
             FeedOwner::Therapist(id) => (Some(id.clone()), None),
             FeedOwner::Client(id) => (None, Some(id.clone())),
@@ -31,16 +35,19 @@ impl Store {
 
     /// Whose feed a token hash opens.
     pub async fn feed_owner(&self, token_hash: &str) -> Result<FeedOwner, StoreError> {
-        let row = sqlx::query("SELECT therapist_id, client_id FROM feed_tokens WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_one(self.db()?)
-            .await?;
+        let row =
+            sqlx::query("SELECT therapist_id, client_id FROM feed_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_one(self.db()?)
+                .await?;
         let t: Option<String> = col(&row, "therapist_id")?;
         let c: Option<String> = col(&row, "client_id")?;
         match (t, c) {
             (Some(t), None) => Ok(FeedOwner::Therapist(t)),
             (None, Some(c)) => Ok(FeedOwner::Client(c)),
-            _ => Err(StoreError::Backend("a feed token must belong to one therapist or client".into())),
+            _ => Err(StoreError::Backend(
+                "a feed token must belong to one therapist or client".into(),
+            )),
         }
     }
 
@@ -50,7 +57,11 @@ impl Store {
             FeedOwner::Therapist(id) => ("DELETE FROM feed_tokens WHERE therapist_id = $1", id),
             FeedOwner::Client(id) => ("DELETE FROM feed_tokens WHERE client_id = $1", id),
         };
-        Ok(sqlx::query(sql).bind(id).execute(self.db()?).await?.rows_affected())
+        Ok(sqlx::query(sql)
+            .bind(id)
+            .execute(self.db()?)
+            .await?
+            .rows_affected())
     }
 
     /// Clients with this email (trimmed, compared without case), oldest first.
@@ -68,7 +79,12 @@ impl Store {
     /// True when the therapist has (or had) an appointment with the client.
     /// True when the therapist treats the client: an appointment between them is
     /// completed, or booked and ending after `booked_since` (Unix seconds).
-    pub async fn treats(&self, therapist_id: &str, client_id: &str, booked_since: i64) -> Result<bool, StoreError> {
+    pub async fn treats(
+        &self,
+        therapist_id: &str,
+        client_id: &str,
+        booked_since: i64,
+    ) -> Result<bool, StoreError> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n FROM appointments WHERE therapist_id = $1 AND client_id = $2 \
              AND (status = 'completed' OR (status = 'booked' AND end_at > $3))",
@@ -82,7 +98,11 @@ impl Store {
     }
 
     /// Ids of the clients a therapist treats, as [`Store::treats`] reads it.
-    pub async fn client_ids_of_therapist(&self, therapist_id: &str, booked_since: i64) -> Result<Vec<String>, StoreError> {
+    pub async fn client_ids_of_therapist(
+        &self,
+        therapist_id: &str,
+        booked_since: i64,
+    ) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(
             "SELECT DISTINCT client_id FROM appointments WHERE therapist_id = $1 \
              AND (status = 'completed' OR (status = 'booked' AND end_at > $2)) ORDER BY client_id",

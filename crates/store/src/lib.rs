@@ -84,7 +84,9 @@ fn identity(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
 
 /// The path in a `sqlite://PATH?…` URL.
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
@@ -141,7 +143,11 @@ impl Store {
             )));
         };
 
-        let path = if backend == Backend::Sqlite { sqlite_path(&url) } else { None };
+        let path = if backend == Backend::Sqlite {
+            sqlite_path(&url)
+        } else {
+            None
+        };
         let mut fresh = false;
         if let Some(p) = &path {
             let shown = p.display();
@@ -155,7 +161,9 @@ impl Store {
                 }
                 fresh = true;
             } else if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open(p) {
-                return Err(StoreError::Backend(format!("the database {shown} cannot be written: {e}")));
+                return Err(StoreError::Backend(format!(
+                    "the database {shown} cannot be written: {e}"
+                )));
             }
         }
 
@@ -175,7 +183,11 @@ impl Store {
         let sqlite = backend == Backend::Sqlite;
         // The file exists now; the pool never creates it again (a removed file stays
         // removed and is reported).
-        let pool_url = if sqlite { url.replace("mode=rwc", "mode=rw") } else { url.clone() };
+        let pool_url = if sqlite {
+            url.replace("mode=rwc", "mode=rw")
+        } else {
+            url.clone()
+        };
         let pool = AnyPoolOptions::new()
             .max_connections(if sqlite { 8 } else { 10 })
             .acquire_timeout(Duration::from_secs(30))
@@ -213,24 +225,39 @@ impl Store {
         }
         let file = match &path {
             Some(p) => {
-                let identity = identity(p).map_err(|e| StoreError::Backend(format!("the database {}: {e}", p.display())))?;
-                Some(std::sync::Arc::new(DbFile { path: p.clone(), identity }))
+                let identity = identity(p).map_err(|e| {
+                    StoreError::Backend(format!("the database {}: {e}", p.display()))
+                })?;
+                Some(std::sync::Arc::new(DbFile {
+                    path: p.clone(),
+                    identity,
+                }))
             }
             None => None,
         };
-        let store = Store { pool, backend, file, gate: Default::default() };
+        let store = Store {
+            pool,
+            backend,
+            file,
+            gate: Default::default(),
+        };
         store.probe_write().await.map_err(|e| match (&path, e) {
-            (Some(p), StoreError::Backend(why)) => {
-                StoreError::Backend(format!("the database {} cannot be written: {why}", p.display()))
-            }
+            (Some(p), StoreError::Backend(why)) => StoreError::Backend(format!(
+                "the database {} cannot be written: {why}",
+                p.display()
+            )),
             (_, e) => e,
         })?;
         if let Some(p) = &path
             && (fresh || !marker_path(p).exists())
         {
-            let note = format!("kneadtime keeps a clinic in {}. Do not remove it while the database may be restored.\n", p.display());
-            std::fs::write(marker_path(p), note)
-                .map_err(|e| StoreError::Backend(format!("cannot write {}: {e}", marker_path(p).display())))?;
+            let note = format!(
+                "kneadtime keeps a clinic in {}. Do not remove it while the database may be restored.\n",
+                p.display()
+            );
+            std::fs::write(marker_path(p), note).map_err(|e| {
+                StoreError::Backend(format!("cannot write {}: {e}", marker_path(p).display()))
+            })?;
         }
         Ok(store)
     }
@@ -281,7 +308,11 @@ impl Store {
     /// Waits for this process's turn to write, on SQLite; nothing on PostgreSQL, where
     /// row locks let writers run side by side.
     pub(crate) async fn gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        if self.is_sqlite() { Some(self.gate.lock().await) } else { None }
+        if self.is_sqlite() {
+            Some(self.gate.lock().await)
+        } else {
+            None
+        }
     }
 
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is

@@ -353,7 +353,11 @@ impl SignIn {
     }
 
     pub fn parse(s: &str) -> SignIn {
-        if s == "link" { SignIn::Link } else { SignIn::Password }
+        if s == "link" {
+            SignIn::Link
+        } else {
+            SignIn::Password
+        }
     }
 }
 

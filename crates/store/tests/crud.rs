@@ -213,8 +213,17 @@ async fn clients_races_and_calendars_round_trip(t: Ctx) {
     c.access_token_hash = "forged".into();
     t.store.update_client(&c).await.unwrap();
     let stored = t.store.client(&c.id).await.unwrap();
-    assert_eq!((stored.password_hash.as_deref(), stored.access_token_hash.as_str()), (None, w.client.access_token_hash.as_str()));
-    t.store.set_client_password(&c.id, Some("argon2:xyz")).await.unwrap();
+    assert_eq!(
+        (
+            stored.password_hash.as_deref(),
+            stored.access_token_hash.as_str()
+        ),
+        (None, w.client.access_token_hash.as_str())
+    );
+    t.store
+        .set_client_password(&c.id, Some("argon2:xyz"))
+        .await
+        .unwrap();
     t.store.set_client_link(&c.id, "hash-new").await.unwrap();
     c.access_token_hash = "hash-new".into();
     assert_eq!(t.store.clients().await.unwrap(), vec![c.clone()]);
@@ -456,24 +465,62 @@ async fn feed_tokens_and_lookups(ctx: Ctx) {
     let s = &ctx.store;
     let w = world(s, 0).await;
     let (t, c) = (&w.therapist, &w.client);
-    s.create_feed_token("h1", &FeedOwner::Therapist(t.id.clone())).await.unwrap();
-    s.create_feed_token("h2", &FeedOwner::Client(c.id.clone())).await.unwrap();
-    assert_eq!(s.feed_owner("h1").await.unwrap(), FeedOwner::Therapist(t.id.clone()));
-    assert_eq!(s.feed_owner("h2").await.unwrap(), FeedOwner::Client(c.id.clone()));
+    s.create_feed_token("h1", &FeedOwner::Therapist(t.id.clone()))
+        .await
+        .unwrap();
+    s.create_feed_token("h2", &FeedOwner::Client(c.id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.feed_owner("h1").await.unwrap(),
+        FeedOwner::Therapist(t.id.clone())
+    );
+    assert_eq!(
+        s.feed_owner("h2").await.unwrap(),
+        FeedOwner::Client(c.id.clone())
+    );
     assert_eq!(s.feed_owner("nope").await, Err(StoreError::NotFound));
-    assert_eq!(s.revoke_feed_tokens(&FeedOwner::Client(c.id.clone())).await.unwrap(), 1);
+    assert_eq!(
+        s.revoke_feed_tokens(&FeedOwner::Client(c.id.clone()))
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(s.feed_owner("h2").await, Err(StoreError::NotFound));
 
     assert!(!s.treats(&t.id, &c.id, 0).await.unwrap());
     let a = s.book(w.at(NINE, 60)).await.unwrap();
     assert!(s.treats(&t.id, &c.id, 0).await.unwrap());
-    assert!(!s.treats(&t.id, &c.id, a.end_at).await.unwrap(), "a booking long past is no tie until completed");
-    assert_eq!(s.client_ids_of_therapist(&t.id, 0).await.unwrap(), vec![c.id.clone()]);
+    assert!(
+        !s.treats(&t.id, &c.id, a.end_at).await.unwrap(),
+        "a booking long past is no tie until completed"
+    );
+    assert_eq!(
+        s.client_ids_of_therapist(&t.id, 0).await.unwrap(),
+        vec![c.id.clone()]
+    );
     s.cancel(&a.id).await.unwrap();
-    assert!(!s.treats(&t.id, &c.id, 0).await.unwrap(), "a cancelled appointment is no tie");
-    assert!(s.client_ids_of_therapist(&t.id, 0).await.unwrap().is_empty());
-    assert_eq!(s.appointments_between(NINE, NINE + 1).await.unwrap().len(), 1, "cancelled appointments are still listed");
-    assert!(s.appointments_between(NINE + 3600, NINE + 9000).await.unwrap().is_empty());
+    assert!(
+        !s.treats(&t.id, &c.id, 0).await.unwrap(),
+        "a cancelled appointment is no tie"
+    );
+    assert!(
+        s.client_ids_of_therapist(&t.id, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        s.appointments_between(NINE, NINE + 1).await.unwrap().len(),
+        1,
+        "cancelled appointments are still listed"
+    );
+    assert!(
+        s.appointments_between(NINE + 3600, NINE + 9000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let found = s.clients_by_email("  BEN@example.org ").await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, c.id);

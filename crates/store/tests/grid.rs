@@ -10,13 +10,19 @@ use kneadtime_store::StoreError;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-both!(bookings_conflict_exactly_when_their_times_overlap, starts_off_the_grid_are_refused);
+both!(
+    bookings_conflict_exactly_when_their_times_overlap,
+    starts_off_the_grid_are_refused
+);
 
 async fn bookings_conflict_exactly_when_their_times_overlap(t: Ctx) {
     // Starts within four hours in steps of 5 minutes; lengths 5 to 120 minutes; buffers
     // 0 to 30 minutes, both in steps of 5.
     let strategy = (0i64..48, 1i64..=24, 0i64..=6, 0i64..48, 1i64..=24);
-    let mut runner = TestRunner::new(Config { cases: 64, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        ..Config::default()
+    });
     let handle = tokio::runtime::Handle::current();
     let store = t.store.clone();
     let result = tokio::task::block_in_place(|| {
@@ -47,11 +53,17 @@ async fn starts_off_the_grid_are_refused(t: Ctx) {
         let mut a = w.at(NINE, 30);
         a.start_at += off;
         a.end_at += off;
-        assert!(matches!(t.store.book(a).await, Err(StoreError::Invalid(m)) if m.contains("5-minute grid")), "{off}");
+        assert!(
+            matches!(t.store.book(a).await, Err(StoreError::Invalid(m)) if m.contains("5-minute grid")),
+            "{off}"
+        );
     }
     // The case that used to fail: 10:00 + 30 min + 10 min buffer ends at 10:40, and 10:40
     // is free.
     t.store.book(w.at(NINE + 60 * MIN, 30)).await.unwrap();
     t.store.book(w.at(NINE + 100 * MIN, 30)).await.unwrap();
-    assert_eq!(t.store.book(w.at(NINE + 95 * MIN, 30)).await, Err(StoreError::Conflict));
+    assert_eq!(
+        t.store.book(w.at(NINE + 95 * MIN, 30)).await,
+        Err(StoreError::Conflict)
+    );
 }

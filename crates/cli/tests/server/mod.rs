@@ -14,7 +14,13 @@ pub fn bin() -> Command {
 }
 
 /// A minimal HTTP/1.1 client: one request per connection.
-pub fn http(base: &str, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, String) {
+pub fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, String) {
     try_http(base, method, path, token, body, &[]).expect("the server answers")
 }
 
@@ -31,7 +37,10 @@ pub fn try_http(
     let mut s = TcpStream::connect(host).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     if !body.is_empty() {
         req.push_str("Content-Type: application/json\r\n");
     }
@@ -107,14 +116,30 @@ pub fn start(db: &str, extra: &[&str]) -> Server {
         let mut rest = String::new();
         let _ = reader.read_to_string(&mut rest);
     });
-    Server { child, base: base.expect("the server says where it listens"), setup_token, stdout_lines: lines }
+    Server {
+        child,
+        base: base.expect("the server says where it listens"),
+        setup_token,
+        stdout_lines: lines,
+    }
 }
 
 pub fn terminate(mut s: Server) -> (std::process::ExitStatus, String) {
     let pid = s.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let mut err = String::new();
-    s.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    s.child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     (s.child.wait().unwrap(), err)
 }
 
@@ -122,7 +147,10 @@ pub fn terminate(mut s: Server) -> (std::process::ExitStatus, String) {
 pub fn tempfile_dir() -> String {
     let base = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     let mut b = [0u8; 8];
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     b.copy_from_slice(&(t as u64 ^ std::process::id() as u64).to_le_bytes());
     let name: String = b.iter().map(|x| format!("{x:02x}")).collect();
     let p = base.join(format!("serve-{name}"));

@@ -10,13 +10,16 @@ use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine as _;
-use kneadtime_domain::session::parse_distance;
 use kneadtime_domain::Priority;
+use kneadtime_domain::session::parse_distance;
 use kneadtime_store::{NewClient, Principal, Service, SignIn, StoreError};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ApptView, Chrome, PageCaller, day_label, error_page, message, page, page_with, redirect_with_cookie, require_form};
+use super::{
+    ApptView, Chrome, PageCaller, day_label, error_page, message, page, page_with,
+    redirect_with_cookie, require_form,
+};
 use crate::AppState;
 use crate::auth::{Caller, hash_token, new_session, new_token, now};
 use crate::booking::{BookBody, Names};
@@ -33,14 +36,26 @@ pub async fn link(
         Ok(g) => g,
         Err(e) => return error_page(&state, None, &e).await,
     };
-    let client = match state.store.client_by_token_hash(&hash_token(token.trim())).await {
+    let client = match state
+        .store
+        .client_by_token_hash(&hash_token(token.trim()))
+        .await
+    {
         Ok(c) => c,
         Err(StoreError::NotFound) => {
             if let Err(e) = gate.failed(&state).await {
                 return error_page(&state, None, &e).await;
             }
-            return message(&state, None, StatusCode::NOT_FOUND, "Link not recognised",
-                "This personal link is not valid any more. Ask the clinic for a new one.", "/", "Back to the start").await;
+            return message(
+                &state,
+                None,
+                StatusCode::NOT_FOUND,
+                "Link not recognised",
+                "This personal link is not valid any more. Ask the clinic for a new one.",
+                "/",
+                "Back to the start",
+            )
+            .await;
         }
         Err(e) => return error_page(&state, None, &e.into()).await,
     };
@@ -61,22 +76,39 @@ pub struct Me {
 }
 
 async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: String) -> Response {
-    let Some(me) = caller.client_id() else { return Redirect::to("/staff").into_response() };
+    let Some(me) = caller.client_id() else {
+        return Redirect::to("/staff").into_response();
+    };
     let names = match Names::load(state).await {
         Ok(n) => n,
         Err(e) => return error_page(state, Some(caller), &e).await,
     };
-    let appts = state.store.appointments_for_client(me).await.unwrap_or_default();
+    let appts = state
+        .store
+        .appointments_for_client(me)
+        .await
+        .unwrap_or_default();
     let t = now();
-    let views: Vec<ApptView> = appts.iter().map(|a| ApptView::from(&names.view(a, None, None), a.start_at, t, &names.tz)).collect();
+    let views: Vec<ApptView> = appts
+        .iter()
+        .map(|a| ApptView::from(&names.view(a, None, None), a.start_at, t, &names.tz))
+        .collect();
     let (upcoming, past): (Vec<_>, Vec<_>) = views.into_iter().partition(|v| v.upcoming);
-    page(&Me { chrome: Chrome::load(state, Some(caller)).await, upcoming, past: past.into_iter().rev().collect(), feed_url, notice })
+    page(&Me {
+        chrome: Chrome::load(state, Some(caller)).await,
+        upcoming,
+        past: past.into_iter().rev().collect(),
+        feed_url,
+        notice,
+    })
 }
 
 /// GET /me
 pub async fn me(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
     match caller {
-        Some(c) if c.client_id().is_some() => my_page(&state, &c, String::new(), String::new()).await,
+        Some(c) if c.client_id().is_some() => {
+            my_page(&state, &c, String::new(), String::new()).await
+        }
         Some(_) => Redirect::to("/staff").into_response(),
         None => Redirect::to("/book").into_response(),
     }
@@ -89,12 +121,19 @@ pub struct CsrfForm {
 }
 
 /// POST /me/feed: a calendar subscription URL for the client.
-pub async fn me_feed(State(state): State<AppState>, PageCaller(caller): PageCaller, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+pub async fn me_feed(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let Some(me) = c.client_id().map(str::to_string) else { return Redirect::to("/staff").into_response() };
+    let Some(me) = c.client_id().map(str::to_string) else {
+        return Redirect::to("/staff").into_response();
+    };
     match crate::clients::new_feed(&state, kneadtime_store::FeedOwner::Client(me)).await {
         Ok(url) => my_page(&state, &c, url, String::new()).await,
         Err(e) => error_page(&state, Some(&c), &e).await,
@@ -114,7 +153,20 @@ pub async fn me_cancel(
         Err(r) => return r,
     };
     match crate::booking::cancel(State(state.clone()), c.clone(), Path(id)).await {
-        Ok(a) => my_page(&state, &c, String::new(), format!("Cancelled: {} on {} at {}.", a.0.service_name, day_label(a.0.date), a.0.local_time)).await,
+        Ok(a) => {
+            my_page(
+                &state,
+                &c,
+                String::new(),
+                format!(
+                    "Cancelled: {} on {} at {}.",
+                    a.0.service_name,
+                    day_label(a.0.date),
+                    a.0.local_time
+                ),
+            )
+            .await
+        }
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
 }
@@ -134,7 +186,12 @@ fn service_opts(services: &[Service], selected: &str) -> Vec<ServiceOpt> {
         .map(|s| ServiceOpt {
             id: s.id.clone(),
             name: s.name.clone(),
-            detail: format!("{} min, {}.{:02}", s.length_min, s.price_cents / 100, s.price_cents % 100),
+            detail: format!(
+                "{} min, {}.{:02}",
+                s.length_min,
+                s.price_cents / 100,
+                s.price_cents % 100
+            ),
             selected: s.id == selected,
         })
         .collect()
@@ -211,7 +268,16 @@ pub async fn start_submit(
     }
     // A new visitor: the origin must be this site (there is no session to carry a token yet).
     if !super::same_origin(&headers) {
-        return message(&state, None, StatusCode::FORBIDDEN, "Form expired", "This form came from another site.", "/book", "Start again").await;
+        return message(
+            &state,
+            None,
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            "This form came from another site.",
+            "/book",
+            "Start again",
+        )
+        .await;
     }
     let name = f.name.trim();
     let email = f.email.trim();
@@ -224,10 +290,14 @@ pub async fn start_submit(
     let race = if f.race_date.trim().is_empty() && f.race_distance.trim().is_empty() {
         None
     } else {
-        match (parse_date("race_date", &f.race_date), parse_distance(f.race_distance.trim())) {
+        match (
+            parse_date("race_date", &f.race_date),
+            parse_distance(f.race_distance.trim()),
+        ) {
             (Ok(d), Ok(km)) if d >= local_date(now(), &form.chrome.tz()) => Some((d, km)),
             (Ok(_), Ok(_)) => {
-                form.error_race = "The race date has passed; leave it empty or give your next race.".into();
+                form.error_race =
+                    "The race date has passed; leave it empty or give your next race.".into();
                 None
             }
             (Err(_), _) => {
@@ -244,7 +314,15 @@ pub async fn start_submit(
         return page_with(StatusCode::BAD_REQUEST, &form);
     }
     // One address makes a few client records an hour, not hundreds.
-    match state.store.hit(&format!("new-client:ip:{}", addr.ip()), 3600, state.config.limits.new_clients_per_hour as i64).await {
+    match state
+        .store
+        .hit(
+            &format!("new-client:ip:{}", addr.ip()),
+            3600,
+            state.config.limits.new_clients_per_hour as i64,
+        )
+        .await
+    {
         Ok(true) => {}
         Ok(false) => {
             return message(&state, None, StatusCode::TOO_MANY_REQUESTS, "Please wait",
@@ -270,7 +348,10 @@ pub async fn start_submit(
         Err(e) => return error_page(&state, None, &e.into()).await,
     };
     if let Some((d, km)) = race
-        && let Err(e) = state.store.add_race(&client.id, &d.to_string(), km, Priority::A, "").await
+        && let Err(e) = state
+            .store
+            .add_race(&client.id, &d.to_string(), km, Priority::A, "")
+            .await
     {
         return error_page(&state, None, &e.into()).await;
     }
@@ -303,10 +384,22 @@ impl SlotView {
             day: date.map(day_label).unwrap_or_default(),
             time: s("local_time"),
             score: v["score"].as_u64().unwrap_or(0),
-            reasons: v["reasons"].as_array().map(|a| a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect()).unwrap_or_default(),
+            reasons: v["reasons"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|r| r.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
             warnings: v["findings"]
                 .as_array()
-                .map(|a| a.iter().filter(|f| f["severity"] == "warning").filter_map(|f| f["message"].as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter(|f| f["severity"] == "warning")
+                        .filter_map(|f| f["message"].as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -343,34 +436,76 @@ pub struct SlotsQuery {
     pub client_id: Option<String>,
 }
 
-async fn whose(state: &AppState, caller: &Option<Caller>, client_id: Option<&str>) -> Result<(Caller, String), Response> {
+async fn whose(
+    state: &AppState,
+    caller: &Option<Caller>,
+    client_id: Option<&str>,
+) -> Result<(Caller, String), Response> {
     match caller {
-        Some(c) if c.client_id().is_some() => Ok((c.clone(), c.client_id().unwrap_or_default().to_string())),
+        Some(c) if c.client_id().is_some() => {
+            Ok((c.clone(), c.client_id().unwrap_or_default().to_string()))
+        }
         Some(c) if c.is_staff() => match client_id {
             Some(id) => Ok((c.clone(), id.to_string())),
-            None => Err(message(state, Some(c), StatusCode::BAD_REQUEST, "Which client?", "Open the client's page and book from there.", "/staff/clients", "Clients").await),
+            None => Err(message(
+                state,
+                Some(c),
+                StatusCode::BAD_REQUEST,
+                "Which client?",
+                "Open the client's page and book from there.",
+                "/staff/clients",
+                "Clients",
+            )
+            .await),
         },
         _ => Err(Redirect::to("/book").into_response()),
     }
 }
 
 /// The slots page, with an optional refusal and its better slots.
-async fn slots_page(state: &AppState, caller: &Caller, client_id: &str, service_id: &str, refusal: Option<&ApiError>) -> Response {
+async fn slots_page(
+    state: &AppState,
+    caller: &Caller,
+    client_id: &str,
+    service_id: &str,
+    refusal: Option<&ApiError>,
+) -> Response {
     let ctx = match client_context(state, client_id).await {
         Ok(c) => c,
         Err(e) => return error_page(state, Some(caller), &e).await,
     };
     let service = match state.store.service(service_id).await {
         Ok(s) if s.active => s,
-        _ => return message(state, Some(caller), StatusCode::NOT_FOUND, "Service not offered", "Choose another service.", "/book", "Choose a service").await,
+        _ => {
+            return message(
+                state,
+                Some(caller),
+                StatusCode::NOT_FOUND,
+                "Service not offered",
+                "Choose another service.",
+                "/book",
+                "Choose a service",
+            )
+            .await;
+        }
     };
     let t = now();
-    let q = Search { service: &service, from: local_date(t, &ctx.tz), days: 21, therapist_id: None, not_before: t, moving: None, include_refused: false };
+    let q = Search {
+        service: &service,
+        from: local_date(t, &ctx.tz),
+        days: 21,
+        therapist_id: None,
+        not_before: t,
+        moving: None,
+        include_refused: false,
+    };
     let all = match crate::schedule::search(state, &ctx, &q).await {
         Ok(s) => s,
         Err(e) => return error_page(state, Some(caller), &e).await,
     };
-    let as_view = |s: &crate::schedule::Slot| SlotView::from_json(&serde_json::to_value(s).unwrap_or(Value::Null));
+    let as_view = |s: &crate::schedule::Slot| {
+        SlotView::from_json(&serde_json::to_value(s).unwrap_or(Value::Null))
+    };
     // The best few, one per day, then every day's times in order.
     let mut recommended = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -382,7 +517,8 @@ async fn slots_page(state: &AppState, caller: &Caller, client_id: &str, service_
             recommended.push(as_view(s));
         }
     }
-    let mut by_day: std::collections::BTreeMap<jiff::civil::Date, Vec<&crate::schedule::Slot>> = Default::default();
+    let mut by_day: std::collections::BTreeMap<jiff::civil::Date, Vec<&crate::schedule::Slot>> =
+        Default::default();
     for s in &all {
         by_day.entry(s.fit.date).or_default().push(s);
     }
@@ -393,7 +529,10 @@ async fn slots_page(state: &AppState, caller: &Caller, client_id: &str, service_
             // One button per start time (the best-fitting therapist first is enough).
             let mut times = std::collections::HashSet::new();
             v.retain(|s| times.insert(s.start_at));
-            DaySlots { day: day_label(d), slots: v.into_iter().map(as_view).collect() }
+            DaySlots {
+                day: day_label(d),
+                slots: v.into_iter().map(as_view).collect(),
+            }
         })
         .collect();
     let (refusal_text, refusal_rule, nearest) = match refusal {
@@ -406,12 +545,24 @@ async fn slots_page(state: &AppState, caller: &Caller, client_id: &str, service_
                 .iter()
                 .map(SlotView::from_json)
                 .collect();
-            let rule = e.details.as_ref().and_then(|d| d["rule"].as_str().map(str::to_string)).unwrap_or_default();
+            let rule = e
+                .details
+                .as_ref()
+                .and_then(|d| d["rule"].as_str().map(str::to_string))
+                .unwrap_or_default();
             (e.message.clone(), rule, nearest)
         }
         None => (String::new(), String::new(), Vec::new()),
     };
-    let therapists = state.store.therapists().await.unwrap_or_default().into_iter().filter(|t| t.active).map(|t| (t.id, t.name)).collect();
+    let therapists = state
+        .store
+        .therapists()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.active)
+        .map(|t| (t.id, t.name))
+        .collect();
     let status = refusal.map(|e| e.status).unwrap_or(StatusCode::OK);
     page_with(
         status,
@@ -435,7 +586,11 @@ async fn slots_page(state: &AppState, caller: &Caller, client_id: &str, service_
 }
 
 /// GET /book/slots
-pub async fn slots(State(state): State<AppState>, PageCaller(caller): PageCaller, Query(q): Query<SlotsQuery>) -> Response {
+pub async fn slots(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(q): Query<SlotsQuery>,
+) -> Response {
     let (c, client_id) = match whose(&state, &caller, q.client_id.as_deref()).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -476,21 +631,36 @@ pub async fn book(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let client_id = if c.is_staff() { Some(f.client_id.clone()) } else { None };
-    let start = if f.start.is_empty() { format!("{}T{}", f.date.trim(), f.time.trim()) } else { f.start.clone() };
+    let client_id = if c.is_staff() {
+        Some(f.client_id.clone())
+    } else {
+        None
+    };
+    let start = if f.start.is_empty() {
+        format!("{}T{}", f.date.trim(), f.time.trim())
+    } else {
+        f.start.clone()
+    };
     let body = BookBody {
         client_id: client_id.clone(),
         service_id: f.service_id.clone(),
         therapist_id: f.therapist_id.clone(),
         start,
-        override_reason: (c.is_staff() && !f.override_reason.trim().is_empty()).then(|| f.override_reason.clone()),
+        override_reason: (c.is_staff() && !f.override_reason.trim().is_empty())
+            .then(|| f.override_reason.clone()),
     };
     match crate::booking::book(&state, &c, &body, None, addr.ip()).await {
         Ok(a) => Redirect::to(&format!("/book/done/{}", a.id)).into_response(),
         Err(e)
             if matches!(
                 e.code,
-                "rule_broken" | "slot_taken" | "outside_hours" | "in_the_past" | "bad_request" | "beyond_horizon" | "too_many_open"
+                "rule_broken"
+                    | "slot_taken"
+                    | "outside_hours"
+                    | "in_the_past"
+                    | "bad_request"
+                    | "beyond_horizon"
+                    | "too_many_open"
             ) =>
         {
             let who = client_id.unwrap_or_else(|| c.client_id().unwrap_or_default().to_string());
@@ -510,22 +680,53 @@ pub struct BookDone {
 }
 
 /// GET /book/done/{id}: the confirmation.
-pub async fn done(State(state): State<AppState>, PageCaller(caller): PageCaller, Path(id): Path<String>) -> Response {
-    let Some(c) = caller else { return Redirect::to("/book").into_response() };
+pub async fn done(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(c) = caller else {
+        return Redirect::to("/book").into_response();
+    };
     let a = match state.store.appointment(&id).await {
         Ok(a) if crate::booking::may_see(&c, &a) => a,
-        _ => return message(&state, Some(&c), StatusCode::NOT_FOUND, "Not found", "That booking is not yours to see.", "/", "Back").await,
+        _ => {
+            return message(
+                &state,
+                Some(&c),
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "That booking is not yours to see.",
+                "/",
+                "Back",
+            )
+            .await;
+        }
     };
     let names = match Names::load(&state).await {
         Ok(n) => n,
         Err(e) => return error_page(&state, Some(&c), &e).await,
     };
-    let client = state.store.client(&a.client_id).await.map(|c| c.name).unwrap_or_default();
+    let client = state
+        .store
+        .client(&a.client_id)
+        .await
+        .map(|c| c.name)
+        .unwrap_or_default();
     let view = names.view(&a, Some(&client), None);
     // Why the day suits, in the same words slot search used.
     let mut reasons = Vec::new();
-    if let (Ok(ctx), Ok(service)) = (client_context(&state, &a.client_id).await, state.store.service(&a.service_id).await) {
-        let f = kneadtime_domain::day_fit(&ctx.season, crate::schedule::wanted(&service), view.date, None, &ctx.previous(Some(&a.id)));
+    if let (Ok(ctx), Ok(service)) = (
+        client_context(&state, &a.client_id).await,
+        state.store.service(&a.service_id).await,
+    ) {
+        let f = kneadtime_domain::day_fit(
+            &ctx.season,
+            crate::schedule::wanted(&service),
+            view.date,
+            None,
+            &ctx.previous(Some(&a.id)),
+        );
         reasons = f.reasons;
     }
     let event = kneadtime_import::TimedEvent {
@@ -533,14 +734,21 @@ pub async fn done(State(state): State<AppState>, PageCaller(caller): PageCaller,
         start: jiff::Timestamp::from_second(a.start_at).unwrap_or_default(),
         end: jiff::Timestamp::from_second(a.end_at).unwrap_or_default(),
         summary: format!("{} with {}", view.service_name, view.therapist_name),
-        description: format!("{} at {}.", view.service_name, Chrome::load(&state, Some(&c)).await.clinic_name),
+        description: format!(
+            "{} at {}.",
+            view.service_name,
+            Chrome::load(&state, Some(&c)).await.clinic_name
+        ),
         location: String::new(),
         cancelled: false,
         sequence: 0,
         reminder_minutes_before: Some(120),
     };
     let ics = kneadtime_import::write_feed(&view.service_name, &[event], jiff::Timestamp::now());
-    let ics_href = format!("data:text/calendar;charset=utf-8;base64,{}", base64::engine::general_purpose::STANDARD.encode(ics));
+    let ics_href = format!(
+        "data:text/calendar;charset=utf-8;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(ics)
+    );
     page(&BookDone {
         chrome: Chrome::load(&state, Some(&c)).await,
         appt: ApptView::from(&view, a.start_at, now(), &names.tz),

@@ -38,10 +38,16 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/logout", post(staff::logout))
         .route("/staff", get(staff::schedule))
         .route("/staff/login", get(staff::login_form).post(staff::login))
-        .route("/staff/clients", get(staff::clients).post(staff::create_client))
+        .route(
+            "/staff/clients",
+            get(staff::clients).post(staff::create_client),
+        )
         .route("/staff/clients/{id}", get(staff::client))
         .route("/staff/clients/{id}/races", post(staff::add_race))
-        .route("/staff/appointments/{id}/notes", get(staff::note_form).post(staff::note_submit))
+        .route(
+            "/staff/appointments/{id}/notes",
+            get(staff::note_form).post(staff::note_submit),
+        )
         .route("/staff/appointments/{id}/status", post(staff::set_status))
         .route("/staff/settings", get(settings::settings))
         .route("/staff/settings/{section}", post(settings::submit))
@@ -51,10 +57,23 @@ pub fn routes() -> axum::Router<AppState> {
 /// A page that does not exist.
 pub async fn not_found(state: &AppState, headers: &HeaderMap) -> Response {
     let caller = match session_cookie(state, headers) {
-        Some(t) => session_caller(state, &t).await.ok().flatten().map(|(_, c)| c),
+        Some(t) => session_caller(state, &t)
+            .await
+            .ok()
+            .flatten()
+            .map(|(_, c)| c),
         None => None,
     };
-    message(state, caller.as_ref(), StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.", "/", "Back to the start").await
+    message(
+        state,
+        caller.as_ref(),
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no page at this address.",
+        "/",
+        "Back to the start",
+    )
+    .await
 }
 
 /// What every page's frame shows: the clinic, the zone times are in, who is signed in.
@@ -73,15 +92,37 @@ pub struct Chrome {
 impl Chrome {
     pub async fn load(state: &AppState, caller: Option<&Caller>) -> Chrome {
         let clinic = state.store.clinic().await.ok();
-        let (clinic_name, zone) = clinic.map(|c| (c.name, c.time_zone)).unwrap_or_else(|| ("kneadtime".into(), "UTC".into()));
+        let (clinic_name, zone) = clinic
+            .map(|c| (c.name, c.time_zone))
+            .unwrap_or_else(|| ("kneadtime".into(), "UTC".into()));
         let (who, role) = match caller.map(|c| &c.who) {
-            Some(Who::Client { client_id }) => {
-                (state.store.client(client_id).await.map(|c| c.name).unwrap_or_default(), "client")
-            }
-            Some(Who::Owner { staff_id }) => (state.store.staff(staff_id).await.map(|s| s.name).unwrap_or_default(), "owner"),
-            Some(Who::Therapist { staff_id, .. }) => {
-                (state.store.staff(staff_id).await.map(|s| s.name).unwrap_or_default(), "therapist")
-            }
+            Some(Who::Client { client_id }) => (
+                state
+                    .store
+                    .client(client_id)
+                    .await
+                    .map(|c| c.name)
+                    .unwrap_or_default(),
+                "client",
+            ),
+            Some(Who::Owner { staff_id }) => (
+                state
+                    .store
+                    .staff(staff_id)
+                    .await
+                    .map(|s| s.name)
+                    .unwrap_or_default(),
+                "owner",
+            ),
+            Some(Who::Therapist { staff_id, .. }) => (
+                state
+                    .store
+                    .staff(staff_id)
+                    .await
+                    .map(|s| s.name)
+                    .unwrap_or_default(),
+                "therapist",
+            ),
             None => (String::new(), ""),
         };
         Chrome {
@@ -112,7 +153,12 @@ pub fn page_with<T: Template>(status: StatusCode, t: &T) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             crate::log::line(&format!("template error: {e}"));
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>Something went wrong</h1><p>The page could not be drawn.</p>".to_string()))
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(
+                    "<h1>Something went wrong</h1><p>The page could not be drawn.</p>".to_string(),
+                ),
+            )
                 .into_response()
         }
     }
@@ -129,7 +175,15 @@ pub struct MessagePage {
 }
 
 /// A page that says what went wrong, with a way on.
-pub async fn message(state: &AppState, caller: Option<&Caller>, status: StatusCode, title: &str, message: &str, link: &str, link_text: &str) -> Response {
+pub async fn message(
+    state: &AppState,
+    caller: Option<&Caller>,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    link: &str,
+    link_text: &str,
+) -> Response {
     page_with(
         status,
         &MessagePage {
@@ -157,7 +211,16 @@ pub async fn error_page(state: &AppState, caller: Option<&Caller>, e: &ApiError)
     if let Some(c) = msg.get(..1) {
         msg = c.to_uppercase() + &msg[1..];
     }
-    message(state, caller, e.status, title, &msg, "/", "Back to the start").await
+    message(
+        state,
+        caller,
+        e.status,
+        title,
+        &msg,
+        "/",
+        "Back to the start",
+    )
+    .await
 }
 
 /// The signed-in person on a page, read from the session cookie (no CSRF header: forms
@@ -167,9 +230,20 @@ pub struct PageCaller(pub Option<Caller>);
 impl FromRequestParts<AppState> for PageCaller {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(token) = session_cookie(state, &parts.headers) else { return Ok(PageCaller(None)) };
-        Ok(PageCaller(session_caller(state, &token).await.ok().flatten().map(|(_, c)| c)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = session_cookie(state, &parts.headers) else {
+            return Ok(PageCaller(None));
+        };
+        Ok(PageCaller(
+            session_caller(state, &token)
+                .await
+                .ok()
+                .flatten()
+                .map(|(_, c)| c),
+        ))
     }
 }
 
@@ -180,8 +254,15 @@ pub fn check_csrf(caller: &Caller, sent: &str, headers: &HeaderMap) -> bool {
 
 /// False when the browser says the form came from another site.
 pub fn same_origin(headers: &HeaderMap) -> bool {
-    match (headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()), headers.get(header::HOST).and_then(|h| h.to_str().ok())) {
-        (Some(o), Some(h)) => o.split_once("://").map(|(_, x)| x).unwrap_or(o).eq_ignore_ascii_case(h),
+    match (
+        headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()),
+        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+    ) {
+        (Some(o), Some(h)) => o
+            .split_once("://")
+            .map(|(_, x)| x)
+            .unwrap_or(o)
+            .eq_ignore_ascii_case(h),
         (Some(_), None) => false,
         (None, _) => true,
     }
@@ -199,7 +280,11 @@ pub fn redirect_with_cookie(to: &str, cookie: &str) -> Response {
 /// "Tue 27 Apr 2027, 10:00" in the clinic's zone.
 pub fn when(ts: i64, tz: &TimeZone) -> String {
     jiff::Timestamp::from_second(ts)
-        .map(|t| t.to_zoned(tz.clone()).strftime("%a %-d %b %Y, %H:%M").to_string())
+        .map(|t| {
+            t.to_zoned(tz.clone())
+                .strftime("%a %-d %b %Y, %H:%M")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -211,8 +296,14 @@ pub fn day_label(d: jiff::civil::Date) -> String {
 /// GET /static/app.css
 pub async fn css() -> Response {
     let mut res = (StatusCode::OK, include_str!("../../static/app.css")).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     res
 }
 
@@ -233,7 +324,12 @@ pub struct ApptView {
 }
 
 impl ApptView {
-    pub fn from(a: &crate::booking::AppointmentOut, start_at: i64, now: i64, tz: &TimeZone) -> ApptView {
+    pub fn from(
+        a: &crate::booking::AppointmentOut,
+        start_at: i64,
+        now: i64,
+        tz: &TimeZone,
+    ) -> ApptView {
         ApptView {
             id: a.id.clone(),
             when: when(start_at, tz),
@@ -251,7 +347,12 @@ impl ApptView {
 }
 
 /// Checks a form's CSRF token or answers with a page saying why not.
-pub async fn require_form(state: &AppState, caller: &Option<Caller>, sent: &str, headers: &HeaderMap) -> Result<Caller, Response> {
+pub async fn require_form(
+    state: &AppState,
+    caller: &Option<Caller>,
+    sent: &str,
+    headers: &HeaderMap,
+) -> Result<Caller, Response> {
     match caller {
         Some(c) if check_csrf(c, sent, headers) => Ok(c.clone()),
         Some(c) => Err(message(

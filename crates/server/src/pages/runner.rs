@@ -25,7 +25,9 @@ pub struct Home {
 
 /// GET /
 pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
-    page(&Home { chrome: Chrome::load(&state, caller.as_ref()).await })
+    page(&Home {
+        chrome: Chrome::load(&state, caller.as_ref()).await,
+    })
 }
 
 #[derive(Template, Default)]
@@ -45,7 +47,11 @@ pub struct PlanForm {
 pub async fn form(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
     let chrome = Chrome::load(&state, caller.as_ref()).await;
     let zone = chrome.zone.clone();
-    page(&PlanForm { chrome, zone, ..PlanForm::default() })
+    page(&PlanForm {
+        chrome,
+        zone,
+        ..PlanForm::default()
+    })
 }
 
 #[derive(Template)]
@@ -85,12 +91,19 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, String> {
         };
         let name = field.name().unwrap_or("").to_string();
         let filename = field.file_name().map(str::to_string);
-        let bytes = field.bytes().await.map_err(|e| format!("the upload could not be read: {}", e.body_text()))?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| format!("the upload could not be read: {}", e.body_text()))?;
         match (name.as_str(), filename) {
-            ("files", Some(f)) if !f.is_empty() && !bytes.is_empty() => up.files.push((f, bytes.to_vec())),
+            ("files", Some(f)) if !f.is_empty() && !bytes.is_empty() => {
+                up.files.push((f, bytes.to_vec()))
+            }
             ("races", _) => up.races = String::from_utf8_lossy(&bytes).into_owned(),
             ("zone", _) => up.zone = String::from_utf8_lossy(&bytes).trim().to_string(),
-            ("unavailable", _) => up.unavailable = String::from_utf8_lossy(&bytes).trim().to_string(),
+            ("unavailable", _) => {
+                up.unavailable = String::from_utf8_lossy(&bytes).trim().to_string()
+            }
             _ => {}
         }
     }
@@ -100,32 +113,62 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, String> {
 /// One race per line: `2027-04-25 marathon A`.
 fn parse_races(text: &str) -> Result<Vec<RaceSpec>, String> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let parts: Vec<&str> = line.split([' ', ',', ';', '\t']).filter(|p| !p.is_empty()).collect();
-        let bad = || format!("line {}: expected a date, a distance and an optional A, B or C, like 2027-04-25 marathon A; found {:?}", i + 1, line.trim());
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let parts: Vec<&str> = line
+            .split([' ', ',', ';', '\t'])
+            .filter(|p| !p.is_empty())
+            .collect();
+        let bad = || {
+            format!(
+                "line {}: expected a date, a distance and an optional A, B or C, like 2027-04-25 marathon A; found {:?}",
+                i + 1,
+                line.trim()
+            )
+        };
         if parts.len() < 2 || parts.len() > 3 {
             return Err(bad());
         }
         let date = parts[0].parse().map_err(|_| bad())?;
-        let date = kneadtime_domain::dates::check(&format!("line {}", i + 1), date).map_err(|e| e.to_string())?;
+        let date = kneadtime_domain::dates::check(&format!("line {}", i + 1), date)
+            .map_err(|e| e.to_string())?;
         let km = parse_distance(parts[1]).map_err(|e| format!("line {}: {e}", i + 1))?;
         let priority = match parts.get(2) {
             None => None,
             Some(p) => Some(Priority::parse(p).ok_or_else(bad)?),
         };
-        out.push(RaceSpec { date, distance_km: Some(km), priority });
+        out.push(RaceSpec {
+            date,
+            distance_km: Some(km),
+            priority,
+        });
     }
     Ok(out)
 }
 
 /// POST /plan
-pub async fn submit(State(state): State<AppState>, PageCaller(caller): PageCaller, mp: Multipart) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    mp: Multipart,
+) -> Response {
     let chrome = Chrome::load(&state, caller.as_ref()).await;
     let up = match read_upload(mp).await {
         Ok(u) => u,
         Err(e) => {
             let zone = chrome.zone.clone();
-            return page_with(StatusCode::BAD_REQUEST, &PlanForm { chrome, zone, error_files: e, ..PlanForm::default() });
+            return page_with(
+                StatusCode::BAD_REQUEST,
+                &PlanForm {
+                    chrome,
+                    zone,
+                    error_files: e,
+                    ..PlanForm::default()
+                },
+            );
         }
     };
     let mut form = PlanForm {
@@ -135,10 +178,17 @@ pub async fn submit(State(state): State<AppState>, PageCaller(caller): PageCalle
         unavailable: up.unavailable.clone(),
         ..PlanForm::default()
     };
-    let tz = match TimeZone::get(if up.zone.is_empty() { &chrome.zone } else { &up.zone }) {
+    let tz = match TimeZone::get(if up.zone.is_empty() {
+        &chrome.zone
+    } else {
+        &up.zone
+    }) {
         Ok(t) => t,
         Err(_) => {
-            form.error_zone = format!("Expected a time zone name like Europe/London or America/New_York; found \"{}\".", up.zone);
+            form.error_zone = format!(
+                "Expected a time zone name like Europe/London or America/New_York; found \"{}\".",
+                up.zone
+            );
             return page_with(StatusCode::BAD_REQUEST, &form);
         }
     };
@@ -150,7 +200,11 @@ pub async fn submit(State(state): State<AppState>, PageCaller(caller): PageCalle
         }
     };
     let mut unavailable = Vec::new();
-    for d in up.unavailable.split([',', ' ']).filter(|d| !d.trim().is_empty()) {
+    for d in up
+        .unavailable
+        .split([',', ' '])
+        .filter(|d| !d.trim().is_empty())
+    {
         match parse_weekday(d) {
             Some(w) => unavailable.push(w),
             None => {
@@ -160,15 +214,21 @@ pub async fn submit(State(state): State<AppState>, PageCaller(caller): PageCalle
         }
     }
     if up.files.is_empty() && races.is_empty() {
-        form.error_files = "Choose a training calendar (.ics or .csv) or activity files, or enter a race.".into();
+        form.error_files =
+            "Choose a training calendar (.ics or .csv) or activity files, or enter a race.".into();
         return page_with(StatusCode::BAD_REQUEST, &form);
     }
     let clinic = state.store.clinic().await.ok();
-    let profile = clinic.as_ref().and_then(|c| clinic_profile(&c.profile_toml).ok()).unwrap_or_default();
+    let profile = clinic
+        .as_ref()
+        .and_then(|c| clinic_profile(&c.profile_toml).ok())
+        .unwrap_or_default();
     let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
     let limits = state.config.limits.clone();
     let files = up.files;
-    let planned = crate::cpu(move || plan_upload(&files, &tz, &races, &profile, unavailable, today, &limits)).await;
+    let planned =
+        crate::cpu(move || plan_upload(&files, &tz, &races, &profile, unavailable, today, &limits))
+            .await;
     match planned {
         Ok(Ok(result)) => page(&PlanResult { chrome, ..result }),
         Ok(Err(e)) => {
@@ -176,7 +236,13 @@ pub async fn submit(State(state): State<AppState>, PageCaller(caller): PageCalle
             form.error_files = e;
             page_with(StatusCode::BAD_REQUEST, &form)
         }
-        Err(e) => page_with(e.status, &PlanForm { error_files: e.message, ..form }),
+        Err(e) => page_with(
+            e.status,
+            &PlanForm {
+                error_files: e.message,
+                ..form
+            },
+        ),
     }
 }
 
@@ -199,13 +265,22 @@ fn plan_upload(
         let lower = name.to_ascii_lowercase();
         names.push(name.clone());
         if lower.ends_with(".ics") || lower.ends_with(".ical") || lower.ends_with(".csv") {
-            let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes))
-                .map_err(|_| format!("{name}: expected a UTF-8 text file."))?;
+            let text = std::str::from_utf8(
+                bytes
+                    .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+                    .unwrap_or(bytes),
+            )
+            .map_err(|_| format!("{name}: expected a UTF-8 text file."))?;
             let c = crate::schedule::parse_calendar(name, text, tz).map_err(|e| e.to_string())?;
             warnings.extend(c.warnings.into_iter().map(|w| format!("{name}: {w}")));
             entries.extend(c.entries);
         } else {
-            match kneadtime_activity::parse_named_within(bytes, name, tz, limits.inflate_cap(bytes.len())) {
+            match kneadtime_activity::parse_named_within(
+                bytes,
+                name,
+                tz,
+                limits.inflate_cap(bytes.len()),
+            ) {
                 Ok(a) => activities.extend(a),
                 Err(e) if e.kind == kneadtime_activity::ErrorKind::NotAnActivity => {
                     warnings.push(format!("{e} (skipped)"));
@@ -218,8 +293,14 @@ fn plan_upload(
     let sessions = if activities.is_empty() {
         planned
     } else {
-        let phys = kneadtime_domain::load::physiology(&kneadtime_domain::load::Athlete::default(), &activities);
-        let done = kneadtime_domain::load::understand(&activities, &phys).into_iter().map(|c| c.session).collect();
+        let phys = kneadtime_domain::load::physiology(
+            &kneadtime_domain::load::Athlete::default(),
+            &activities,
+        );
+        let done = kneadtime_domain::load::understand(&activities, &phys)
+            .into_iter()
+            .map(|c| c.session)
+            .collect();
         kneadtime_domain::load::merge(done, planned)
     };
     let season = Season::new(sessions, races, profile);
@@ -228,11 +309,23 @@ fn plan_upload(
         Some((lo, hi)) if today > hi => lo,
         _ => today,
     };
-    let req = PlanRequest { from: Some(from), unavailable_weekdays: unavailable, ..PlanRequest::default() };
+    let req = PlanRequest {
+        from: Some(from),
+        unavailable_weekdays: unavailable,
+        ..PlanRequest::default()
+    };
     let p = plan(&season, &req);
     let t = build(&season, &p);
-    let ics = kneadtime_import::write_ics("Massage plan", &kneadtime_import::plan_events(&p), jiff::Timestamp::now(), 0);
-    let ics_href = format!("data:text/calendar;charset=utf-8;base64,{}", base64::engine::general_purpose::STANDARD.encode(ics));
+    let ics = kneadtime_import::write_ics(
+        "Massage plan",
+        &kneadtime_import::plan_events(&p),
+        jiff::Timestamp::now(),
+        0,
+    );
+    let ics_href = format!(
+        "data:text/calendar;charset=utf-8;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(ics)
+    );
     Ok(PlanResult {
         chrome: Chrome::default(),
         from: p.from.strftime("%-d %b %Y").to_string(),
@@ -244,13 +337,30 @@ fn plan_upload(
         ics_href,
         notes: p.notes.clone(),
         warnings,
-        dropped: p.dropped.iter().map(|d| format!("{} ({}): {}", super::timeline::kind_title(d.kind), d.date, d.why)).collect(),
-        races: p.races.iter().map(|r| kneadtime_import::race_line(&r.date, &r.name, r.distance_km, r.priority)).collect(),
+        dropped: p
+            .dropped
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} ({}): {}",
+                    super::timeline::kind_title(d.kind),
+                    d.date,
+                    d.why
+                )
+            })
+            .collect(),
+        races: p
+            .races
+            .iter()
+            .map(|r| kneadtime_import::race_line(&r.date, &r.name, r.distance_km, r.priority))
+            .collect(),
         files: names,
     })
 }
 
 fn cap(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

@@ -28,7 +28,11 @@ pub struct Sent {
 impl Sent {
     /// The value typed into `name` of `section`, when that form came back.
     pub fn get(&self, section: &str, name: &str) -> String {
-        if self.section == section { self.values.get(name).cloned().unwrap_or_default() } else { String::new() }
+        if self.section == section {
+            self.values.get(name).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
     }
 
     /// True when the form that came back had `value` in `name`.
@@ -38,7 +42,9 @@ impl Sent {
 
     /// The message for `field` of `section` ("" for the section's general message).
     pub fn error(&self, section: &str, field: &str) -> String {
-        if self.section == section && (self.field == field || (field.is_empty() && !self.known_field())) {
+        if self.section == section
+            && (self.field == field || (field.is_empty() && !self.known_field()))
+        {
             self.message.clone()
         } else {
             String::new()
@@ -46,8 +52,24 @@ impl Sent {
     }
 
     fn known_field(&self) -> bool {
-        ["name", "time_zone", "profile_toml", "booking_horizon_days", "max_open_bookings", "kind", "length_min", "price", "pressure_max", "buffer_after_min", "email", "password", "from", "to", "hours"]
-            .contains(&self.field.as_str())
+        [
+            "name",
+            "time_zone",
+            "profile_toml",
+            "booking_horizon_days",
+            "max_open_bookings",
+            "kind",
+            "length_min",
+            "price",
+            "pressure_max",
+            "buffer_after_min",
+            "email",
+            "password",
+            "from",
+            "to",
+            "hours",
+        ]
+        .contains(&self.field.as_str())
     }
 }
 
@@ -94,7 +116,9 @@ fn whole(field: &str, s: &str) -> Result<Option<i64>, ApiError> {
     if s.is_empty() {
         return Ok(None);
     }
-    s.parse().map(Some).map_err(|_| ApiError::field(field, format!("expected a whole number, found {s:?}")))
+    s.parse()
+        .map(Some)
+        .map_err(|_| ApiError::field(field, format!("expected a whole number, found {s:?}")))
 }
 
 async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Response {
@@ -126,18 +150,46 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             .map(|h| format!("{} {}-{}", h.day, h.start, h.end))
             .collect::<Vec<_>>()
             .join("\n");
-        let today = crate::schedule::local_date(crate::auth::now(), &crate::schedule::zone_of(&clinic.time_zone)).to_string();
+        let today = crate::schedule::local_date(
+            crate::auth::now(),
+            &crate::schedule::zone_of(&clinic.time_zone),
+        )
+        .to_string();
         let days_off = state
             .store
             .exceptions(&t.id, &today, "9999-12-31")
             .await
             .unwrap_or_default()
             .into_iter()
-            .map(|e| (e.id, format!("{} to {}: {}{}", e.from_date, e.to_date, e.reason.as_str(), if e.note.is_empty() { String::new() } else { format!(" ({})", e.note) })))
+            .map(|e| {
+                (
+                    e.id,
+                    format!(
+                        "{} to {}: {}{}",
+                        e.from_date,
+                        e.to_date,
+                        e.reason.as_str(),
+                        if e.note.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", e.note)
+                        }
+                    ),
+                )
+            })
             .collect();
-        let skills = t.skills.iter().map(|s| s.as_str().replace('_', " ")).collect::<Vec<_>>().join(", ");
+        let skills = t
+            .skills
+            .iter()
+            .map(|s| s.as_str().replace('_', " "))
+            .collect::<Vec<_>>()
+            .join(", ");
         therapists.push(TherapistRow {
-            name: if t.active { t.name } else { format!("{} (inactive)", t.name) },
+            name: if t.active {
+                t.name
+            } else {
+                format!("{} (inactive)", t.name)
+            },
             hours_key: format!("hours-{}", t.id),
             id: t.id,
             skills,
@@ -145,7 +197,11 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             days_off,
         });
     }
-    let status = if sent.message.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if sent.message.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     page_with(
         status,
         &Settings {
@@ -167,7 +223,16 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
 async fn owner_only(state: &AppState, caller: &Option<Caller>) -> Result<Caller, Response> {
     match caller {
         Some(c) if c.is_owner() => Ok(c.clone()),
-        Some(c) => Err(message(state, Some(c), StatusCode::FORBIDDEN, "Owner only", "Only the clinic's owner can change settings.", "/staff", "Schedule").await),
+        Some(c) => Err(message(
+            state,
+            Some(c),
+            StatusCode::FORBIDDEN,
+            "Owner only",
+            "Only the clinic's owner can change settings.",
+            "/staff",
+            "Schedule",
+        )
+        .await),
         None => Err(Redirect::to("/staff/login").into_response()),
     }
 }
@@ -195,7 +260,14 @@ pub async fn submit(
     if let Err(r) = owner_only(&state, &caller).await {
         return r;
     }
-    let c = match require_form(&state, &caller, f.get("csrf_token").map(String::as_str).unwrap_or(""), &headers).await {
+    let c = match require_form(
+        &state,
+        &caller,
+        f.get("csrf_token").map(String::as_str).unwrap_or(""),
+        &headers,
+    )
+    .await
+    {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -206,7 +278,8 @@ pub async fn submit(
     let result: Result<&str, ApiError> = match section.as_str() {
         "clinic" => {
             async {
-                let booking_horizon_days = whole("booking_horizon_days", &v("booking_horizon_days"))?;
+                let booking_horizon_days =
+                    whole("booking_horizon_days", &v("booking_horizon_days"))?;
                 let max_open_bookings = whole("max_open_bookings", &v("max_open_bookings"))?;
                 let body = catalog::ClinicBody {
                     name: Some(v("name")),
@@ -215,7 +288,9 @@ pub async fn submit(
                     booking_horizon_days,
                     max_open_bookings,
                 };
-                catalog::put_clinic(st, c.clone(), ApiJson(body)).await.map(|_| "Clinic saved.")
+                catalog::put_clinic(st, c.clone(), ApiJson(body))
+                    .await
+                    .map(|_| "Clinic saved.")
             }
             .await
         }
@@ -232,14 +307,22 @@ pub async fn submit(
                         pressure_max: v("pressure_max"),
                         buffer_after_min: v("buffer_after_min").trim().parse().unwrap_or(-1),
                     };
-                    catalog::create_service(st, c.clone(), ApiJson(body)).await.map(|_| "Service added.")
+                    catalog::create_service(st, c.clone(), ApiJson(body))
+                        .await
+                        .map(|_| "Service added.")
                 }
                 _ => Err(ApiError::field("price", "Enter a price like 65 or 65.50.")),
             }
         }
-        "service-stop" => catalog::delete_service(st, c.clone(), Path(id.clone())).await.map(|_| "Service no longer offered."),
+        "service-stop" => catalog::delete_service(st, c.clone(), Path(id.clone()))
+            .await
+            .map(|_| "Service no longer offered."),
         "therapist" => {
-            let skills = Skill::ALL.iter().filter(|s| f.contains_key(&format!("skill_{}", s.as_str()))).map(|s| s.as_str().to_string()).collect();
+            let skills = Skill::ALL
+                .iter()
+                .filter(|s| f.contains_key(&format!("skill_{}", s.as_str())))
+                .map(|s| s.as_str().to_string())
+                .collect();
             let (email, password) = (v("email"), v("password"));
             let body = catalog::TherapistBody {
                 name: v("name"),
@@ -247,33 +330,72 @@ pub async fn submit(
                 email: (!email.trim().is_empty()).then_some(email),
                 password: (!password.is_empty()).then_some(password),
             };
-            catalog::create_therapist(st, c.clone(), ApiJson(body)).await.map(|_| "Therapist added.")
+            catalog::create_therapist(st, c.clone(), ApiJson(body))
+                .await
+                .map(|_| "Therapist added.")
         }
         "hours" => match parse_hours(&v("hours")) {
-            Ok(spans) => catalog::put_hours(st, c.clone(), Path(id.clone()), ApiJson(spans)).await.map(|_| "Working hours saved."),
+            Ok(spans) => catalog::put_hours(st, c.clone(), Path(id.clone()), ApiJson(spans))
+                .await
+                .map(|_| "Working hours saved."),
             Err(e) => Err(e),
         },
         "dayoff" => {
-            let body = catalog::ExceptionBody { from: v("from"), to: (!v("to").is_empty()).then(|| v("to")), reason: v("reason"), note: v("note") };
-            catalog::create_exception(st, c.clone(), Path(v("therapist_id")), ApiJson(body)).await.map(|_| "Day off added.")
+            let body = catalog::ExceptionBody {
+                from: v("from"),
+                to: (!v("to").is_empty()).then(|| v("to")),
+                reason: v("reason"),
+                note: v("note"),
+            };
+            catalog::create_exception(st, c.clone(), Path(v("therapist_id")), ApiJson(body))
+                .await
+                .map(|_| "Day off added.")
         }
         "dayoff-delete" => {
-            let (tid, eid) = id.split_once(':').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_default();
-            catalog::delete_exception(st, c.clone(), Path((tid, eid))).await.map(|_| "Day off removed.")
+            let (tid, eid) = id
+                .split_once(':')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .unwrap_or_default();
+            catalog::delete_exception(st, c.clone(), Path((tid, eid)))
+                .await
+                .map(|_| "Day off removed.")
         }
         _ => Err(ApiError::not_found("settings section")),
     };
     match result {
         Ok(saved) => render(&state, &c, Sent::default(), saved).await,
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND && e.status != StatusCode::FORBIDDEN => {
-            let section_key = if section == "hours" { format!("hours-{id}") } else { section.clone() };
+        Err(e)
+            if e.status.is_client_error()
+                && e.status != StatusCode::NOT_FOUND
+                && e.status != StatusCode::FORBIDDEN =>
+        {
+            let section_key = if section == "hours" {
+                format!("hours-{id}")
+            } else {
+                section.clone()
+            };
             let mut msg = e.message.clone();
             if let Some(first) = msg.get(..1) {
                 msg = first.to_uppercase() + &msg[1..];
             }
             let field = field_of(&e);
-            let field = if field.starts_with("hours") { "hours".to_string() } else { field };
-            render(&state, &c, Sent { section: section_key, field, message: msg, values: f }, "").await
+            let field = if field.starts_with("hours") {
+                "hours".to_string()
+            } else {
+                field
+            };
+            render(
+                &state,
+                &c,
+                Sent {
+                    section: section_key,
+                    field,
+                    message: msg,
+                    values: f,
+                },
+                "",
+            )
+            .await
         }
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
@@ -282,11 +404,28 @@ pub async fn submit(
 /// "mon 09:00-17:00" per line (commas also separate spans).
 fn parse_hours(text: &str) -> Result<Vec<HoursSpan>, ApiError> {
     let mut out = Vec::new();
-    for (i, line) in text.split(['\n', ',']).map(str::trim).filter(|l| !l.is_empty()).enumerate() {
-        let bad = || ApiError::field("hours", format!("Line {}: expected a day and a span like mon 09:00-17:00; found \"{line}\".", i + 1));
+    for (i, line) in text
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let bad = || {
+            ApiError::field(
+                "hours",
+                format!(
+                    "Line {}: expected a day and a span like mon 09:00-17:00; found \"{line}\".",
+                    i + 1
+                ),
+            )
+        };
         let (day, span) = line.split_once(char::is_whitespace).ok_or_else(bad)?;
         let (a, b) = span.trim().split_once('-').ok_or_else(bad)?;
-        out.push(HoursSpan { day: day.to_string(), start: a.trim().to_string(), end: b.trim().to_string() });
+        out.push(HoursSpan {
+            day: day.to_string(),
+            start: a.trim().to_string(),
+            end: b.trim().to_string(),
+        });
     }
     Ok(out)
 }

@@ -10,13 +10,16 @@ use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
-use kneadtime_domain::notes::{Trend, normal_region, patterns, Observation};
+use kneadtime_domain::notes::{Observation, Trend, normal_region, patterns};
 use kneadtime_domain::season::add_days;
 use kneadtime_store::Principal;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ApptView, Chrome, PageCaller, day_label, error_page, message, page, page_with, redirect_with_cookie, require_form};
+use super::{
+    ApptView, Chrome, PageCaller, day_label, error_page, message, page, page_with,
+    redirect_with_cookie, require_form,
+};
 use crate::AppState;
 use crate::auth::{Caller, new_session, now, staff_sign_in};
 use crate::booking::Names;
@@ -36,7 +39,10 @@ pub async fn login_form(State(state): State<AppState>, PageCaller(caller): PageC
     if caller.as_ref().is_some_and(Caller::is_staff) {
         return Redirect::to("/staff").into_response();
     }
-    page(&Login { chrome: Chrome::load(&state, None).await, ..Login::default() })
+    page(&Login {
+        chrome: Chrome::load(&state, None).await,
+        ..Login::default()
+    })
 }
 
 #[derive(Deserialize)]
@@ -56,10 +62,23 @@ pub async fn login(
 ) -> Response {
     let chrome = Chrome::load(&state, None).await;
     if !super::same_origin(&headers) {
-        return page_with(StatusCode::FORBIDDEN, &Login { chrome, email: f.email, error: "This form came from another site.".into() });
+        return page_with(
+            StatusCode::FORBIDDEN,
+            &Login {
+                chrome,
+                email: f.email,
+                error: "This form came from another site.".into(),
+            },
+        );
     }
     match staff_sign_in(&state, addr, &f.email, f.password).await {
-        Ok(s) => match new_session(&state, Principal::Staff(s.id), kneadtime_store::SignIn::Password).await {
+        Ok(s) => match new_session(
+            &state,
+            Principal::Staff(s.id),
+            kneadtime_store::SignIn::Password,
+        )
+        .await
+        {
             Ok((_, _, _, cookie)) => redirect_with_cookie("/staff", &cookie),
             Err(e) => error_page(&state, None, &e).await,
         },
@@ -69,7 +88,14 @@ pub async fn login(
             } else {
                 "That email and password do not match an account.".to_string()
             };
-            page_with(e.status, &Login { chrome, email: f.email, error })
+            page_with(
+                e.status,
+                &Login {
+                    chrome,
+                    email: f.email,
+                    error,
+                },
+            )
         }
     }
 }
@@ -81,21 +107,36 @@ pub struct CsrfOnly {
 }
 
 /// POST /logout: ends the session (staff or client).
-pub async fn logout(State(state): State<AppState>, PageCaller(caller): PageCaller, headers: HeaderMap, Form(f): Form<CsrfOnly>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
     if let Some(c) = &caller
         && super::check_csrf(c, &f.csrf_token, &headers)
     {
         let _ = state.store.delete_web_session(&c.session_hash).await;
     }
     let mut res = Redirect::to("/").into_response();
-    res.headers_mut().insert(header::SET_COOKIE, crate::auth::clear_cookie(&state));
+    res.headers_mut()
+        .insert(header::SET_COOKIE, crate::auth::clear_cookie(&state));
     res
 }
 
 async fn staff_only(state: &AppState, caller: Option<Caller>) -> Result<Caller, Response> {
     match caller {
         Some(c) if c.is_staff() => Ok(c),
-        Some(c) => Err(message(state, Some(&c), StatusCode::FORBIDDEN, "Staff only", "This page is for the clinic's staff.", "/me", "My appointments").await),
+        Some(c) => Err(message(
+            state,
+            Some(&c),
+            StatusCode::FORBIDDEN,
+            "Staff only",
+            "This page is for the clinic's staff.",
+            "/me",
+            "My appointments",
+        )
+        .await),
         None => Err(Redirect::to("/staff/login").into_response()),
     }
 }
@@ -134,7 +175,11 @@ pub struct ScheduleQuery {
 }
 
 /// GET /staff: the day (all therapists side by side for the owner) or a therapist's week.
-pub async fn schedule(State(state): State<AppState>, PageCaller(caller): PageCaller, Query(q): Query<ScheduleQuery>) -> Response {
+pub async fn schedule(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(q): Query<ScheduleQuery>,
+) -> Response {
     let c = match staff_only(&state, caller).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -150,28 +195,77 @@ pub async fn schedule(State(state): State<AppState>, PageCaller(caller): PageCal
     let tz = names.tz.clone();
     let t = now();
     let today = local_date(t, &tz);
-    let date = q.date.as_deref().and_then(|d| parse_date("date", d).ok()).unwrap_or(today);
+    let date = q
+        .date
+        .as_deref()
+        .and_then(|d| parse_date("date", d).ok())
+        .unwrap_or(today);
     let week = q.view.as_deref() == Some("week");
-    let all = state.store.therapists().await.unwrap_or_default().into_iter().filter(|t| t.active).collect::<Vec<_>>();
+    let all = state
+        .store
+        .therapists()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.active)
+        .collect::<Vec<_>>();
     let visible: Vec<_> = if c.is_owner() {
         all.clone()
     } else {
-        all.iter().filter(|t| Some(t.id.as_str()) == c.therapist_id()).cloned().collect()
+        all.iter()
+            .filter(|t| Some(t.id.as_str()) == c.therapist_id())
+            .cloned()
+            .collect()
     };
-    let chosen = q.therapist.clone().filter(|id| visible.iter().any(|t| &t.id == id)).or_else(|| visible.first().map(|t| t.id.clone()));
-    let start_of = |d: Date| tz.to_ambiguous_timestamp(d.at(0, 0, 0, 0)).compatible().map(|x| x.as_second()).unwrap_or(0);
-    let (first, n_days) = if week { (kneadtime_domain::season::monday_of(date), 7) } else { (date, 1) };
+    let chosen = q
+        .therapist
+        .clone()
+        .filter(|id| visible.iter().any(|t| &t.id == id))
+        .or_else(|| visible.first().map(|t| t.id.clone()));
+    let start_of = |d: Date| {
+        tz.to_ambiguous_timestamp(d.at(0, 0, 0, 0))
+            .compatible()
+            .map(|x| x.as_second())
+            .unwrap_or(0)
+    };
+    let (first, n_days) = if week {
+        (kneadtime_domain::season::monday_of(date), 7)
+    } else {
+        (date, 1)
+    };
     let mut columns = Vec::new();
-    let shown: Vec<_> = if week { visible.iter().filter(|t| Some(&t.id) == chosen.as_ref()).collect() } else { visible.iter().collect() };
+    let shown: Vec<_> = if week {
+        visible
+            .iter()
+            .filter(|t| Some(&t.id) == chosen.as_ref())
+            .collect()
+    } else {
+        visible.iter().collect()
+    };
     for th in shown {
-        let appts = state.store.appointments_for_therapist(&th.id, start_of(first), start_of(add_days(first, n_days))).await.unwrap_or_default();
-        let exceptions = state.store.exceptions(&th.id, &first.to_string(), &add_days(first, n_days - 1).to_string()).await.unwrap_or_default();
+        let appts = state
+            .store
+            .appointments_for_therapist(&th.id, start_of(first), start_of(add_days(first, n_days)))
+            .await
+            .unwrap_or_default();
+        let exceptions = state
+            .store
+            .exceptions(
+                &th.id,
+                &first.to_string(),
+                &add_days(first, n_days - 1).to_string(),
+            )
+            .await
+            .unwrap_or_default();
         let hours = state.store.working_hours(&th.id).await.unwrap_or_default();
         let days = (0..n_days)
             .map(|k| {
                 let d = add_days(first, k);
                 let ds = d.to_string();
-                let off = exceptions.iter().find(|e| e.from_date <= ds && ds <= e.to_date).map(|e| format!("Away ({})", e.reason.as_str()));
+                let off = exceptions
+                    .iter()
+                    .find(|e| e.from_date <= ds && ds <= e.to_date)
+                    .map(|e| format!("Away ({})", e.reason.as_str()));
                 let works = !crate::schedule::spans_on(d, &hours, &tz).is_empty();
                 DayCol {
                     label: day_label(d),
@@ -180,11 +274,20 @@ pub async fn schedule(State(state): State<AppState>, PageCaller(caller): PageCal
                         .filter(|a| local_date(a.start_at, &tz) == d)
                         .map(|a| ApptView::from(&names.view(a, None, None), a.start_at, t, &tz))
                         .collect(),
-                    off: off.unwrap_or_else(|| if works { String::new() } else { "Not working".into() }),
+                    off: off.unwrap_or_else(|| {
+                        if works {
+                            String::new()
+                        } else {
+                            "Not working".into()
+                        }
+                    }),
                 }
             })
             .collect();
-        columns.push(Column { title: th.name.clone(), days });
+        columns.push(Column {
+            title: th.name.clone(),
+            days,
+        });
     }
     let step = if week { 7 } else { 1 };
     let link = |d: Date| {
@@ -199,14 +302,21 @@ pub async fn schedule(State(state): State<AppState>, PageCaller(caller): PageCal
     };
     page(&Schedule {
         chrome: Chrome::load(&state, Some(&c)).await,
-        title: if week { format!("Week of {}", day_label(first)) } else { first.strftime("%A %-d %B %Y").to_string() },
+        title: if week {
+            format!("Week of {}", day_label(first))
+        } else {
+            first.strftime("%A %-d %B %Y").to_string()
+        },
         week,
         date: date.to_string(),
         prev: link(add_days(date, -step)),
         next: link(add_days(date, step)),
         today: link(today),
         columns,
-        therapists: visible.iter().map(|t| (t.id.clone(), t.name.clone(), Some(&t.id) == chosen.as_ref())).collect(),
+        therapists: visible
+            .iter()
+            .map(|t| (t.id.clone(), t.name.clone(), Some(&t.id) == chosen.as_ref()))
+            .collect(),
         therapist: chosen.unwrap_or_default(),
     })
 }
@@ -228,8 +338,17 @@ pub struct Clients {
     pub error_email: String,
 }
 
-async fn clients_page(state: &AppState, c: &Caller, name: String, email: String, err: Option<ApiError>) -> Response {
-    let list = crate::clients::list(State(state.clone()), c.clone()).await.map(|j| j.0).unwrap_or_default();
+async fn clients_page(
+    state: &AppState,
+    c: &Caller,
+    name: String,
+    email: String,
+    err: Option<ApiError>,
+) -> Response {
+    let list = crate::clients::list(State(state.clone()), c.clone())
+        .await
+        .map(|j| j.0)
+        .unwrap_or_default();
     let (mut error_name, mut error_email) = (String::new(), String::new());
     let status = err.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     if let Some(e) = err {
@@ -242,7 +361,14 @@ async fn clients_page(state: &AppState, c: &Caller, name: String, email: String,
         status,
         &Clients {
             chrome: Chrome::load(state, Some(c)).await,
-            clients: list.into_iter().map(|c| ClientRow { id: c.id, name: c.name, email: c.email }).collect(),
+            clients: list
+                .into_iter()
+                .map(|c| ClientRow {
+                    id: c.id,
+                    name: c.name,
+                    email: c.email,
+                })
+                .collect(),
             name,
             email,
             error_name,
@@ -270,17 +396,33 @@ pub struct NewClientForm {
 }
 
 /// POST /staff/clients: a new client; their page then shows the personal link once.
-pub async fn create_client(State(state): State<AppState>, PageCaller(caller): PageCaller, headers: HeaderMap, Form(f): Form<NewClientForm>) -> Response {
+pub async fn create_client(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Form(f): Form<NewClientForm>,
+) -> Response {
     let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let body = crate::clients::ClientBody { name: f.name.clone(), email: f.email.clone(), phone: String::new(), unavailable_days: Vec::new() };
+    let body = crate::clients::ClientBody {
+        name: f.name.clone(),
+        email: f.email.clone(),
+        phone: String::new(),
+        unavailable_days: Vec::new(),
+    };
     match crate::clients::create(State(state.clone()), c.clone(), ApiJson(body)).await {
         Ok(created) => {
             let v = created.0;
             let id = v["client"]["id"].as_str().unwrap_or_default().to_string();
-            client_page(&state, &c, &id, v["link"].as_str().unwrap_or_default().to_string()).await
+            client_page(
+                &state,
+                &c,
+                &id,
+                v["link"].as_str().unwrap_or_default().to_string(),
+            )
+            .await
         }
         Err(e) => clients_page(&state, &c, f.name, f.email, Some(e)).await,
     }
@@ -324,10 +466,11 @@ pub struct ClientPage {
 }
 
 async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -> Response {
-    let client = match crate::clients::get(State(state.clone()), c.clone(), Path(id.to_string())).await {
-        Ok(j) => j.0,
-        Err(e) => return error_page(state, Some(c), &e).await,
-    };
+    let client =
+        match crate::clients::get(State(state.clone()), c.clone(), Path(id.to_string())).await {
+            Ok(j) => j.0,
+            Err(e) => return error_page(state, Some(c), &e).await,
+        };
     let ctx = match client_context(state, id).await {
         Ok(x) => x,
         Err(e) => return error_page(state, Some(c), &e).await,
@@ -341,18 +484,36 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         .weeks()
         .iter()
         .filter(|w| w.start >= add_days(this_week, -21) && w.start <= add_days(this_week, 28))
-        .map(|w| (day_label(w.start), w.phase.as_str().replace('_', " "), format!("{}", w.sessions), format!("{:.0} km", w.distance_km)))
+        .map(|w| {
+            (
+                day_label(w.start),
+                w.phase.as_str().replace('_', " "),
+                format!("{}", w.sessions),
+                format!("{:.0} km", w.distance_km),
+            )
+        })
         .collect();
     let names = match Names::load(state).await {
         Ok(n) => n,
         Err(e) => return error_page(state, Some(c), &e).await,
     };
-    let appts = state.store.appointments_for_client(id).await.unwrap_or_default();
+    let appts = state
+        .store
+        .appointments_for_client(id)
+        .await
+        .unwrap_or_default();
     let views: Vec<ApptView> = appts
         .iter()
         // The page is reached only under the client rule, and shows every therapist's
         // appointments with the client.
-        .map(|a| ApptView::from(&names.view(a, Some(&ctx.client.name), None), a.start_at, t, &tz))
+        .map(|a| {
+            ApptView::from(
+                &names.view(a, Some(&ctx.client.name), None),
+                a.start_at,
+                t,
+                &tz,
+            )
+        })
         .collect();
     let (upcoming, past): (Vec<_>, Vec<_>) = views.into_iter().partition(|v| v.upcoming);
     // Notes history, and the findings table: one row per region, one column per session.
@@ -361,20 +522,45 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
     let mut obs = Vec::new();
     let mut dates: Vec<Date> = Vec::new();
     for n in &notes {
-        let Some(a) = appts.iter().find(|a| a.id == n.appointment_id) else { continue };
+        let Some(a) = appts.iter().find(|a| a.id == n.appointment_id) else {
+            continue;
+        };
         let d = local_date(a.start_at, &tz);
         if !dates.contains(&d) {
             dates.push(d);
         }
         for f in &n.findings {
-            obs.push(Observation { date: d, region: f.region.clone(), tightness: f.tightness });
+            obs.push(Observation {
+                date: d,
+                region: f.region.clone(),
+                tightness: f.tightness,
+            });
         }
         rows.push(NoteRow {
             date: day_label(d),
             therapist: names.view(a, Some(""), None).therapist_name,
-            pressure: n.pressure_used.map(|p| p.as_str().to_string()).unwrap_or_default(),
+            pressure: n
+                .pressure_used
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
             techniques: n.techniques.join(", "),
-            findings: n.findings.iter().map(|f| format!("{} {}{}", f.region, f.tightness, if f.note.is_empty() { String::new() } else { format!(" ({})", f.note) })).collect::<Vec<_>>().join("; "),
+            findings: n
+                .findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} {}{}",
+                        f.region,
+                        f.tightness,
+                        if f.note.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", f.note)
+                        }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
             homework: n.homework_given.clone(),
             homework_done: match n.homework_done {
                 Some(true) => "done".into(),
@@ -389,7 +575,10 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         .map(|p| {
             let at: BTreeMap<Date, u8> = p.points.iter().copied().collect();
             RegionRow {
-                cells: dates.iter().map(|d| at.get(d).map(|t| t.to_string()).unwrap_or_default()).collect(),
+                cells: dates
+                    .iter()
+                    .map(|d| at.get(d).map(|t| t.to_string()).unwrap_or_default())
+                    .collect(),
                 trend: match p.trend {
                     Trend::Unknown => "too early to tell",
                     Trend::Easing => "easing",
@@ -406,11 +595,27 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         .as_array()
         .map(|a| {
             a.iter()
-                .map(|r| format!("{} · {:.1} km · {} {}", r["date"].as_str().unwrap_or(""), r["distance_km"].as_f64().unwrap_or(0.0), r["priority"].as_str().unwrap_or(""), r["name"].as_str().unwrap_or("")))
+                .map(|r| {
+                    format!(
+                        "{} · {:.1} km · {} {}",
+                        r["date"].as_str().unwrap_or(""),
+                        r["distance_km"].as_f64().unwrap_or(0.0),
+                        r["priority"].as_str().unwrap_or(""),
+                        r["name"].as_str().unwrap_or("")
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
-    let services = state.store.services().await.unwrap_or_default().into_iter().filter(|s| s.active).map(|s| (s.id, s.name)).collect();
+    let services = state
+        .store
+        .services()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.active)
+        .map(|s| (s.id, s.name))
+        .collect();
     page(&ClientPage {
         chrome: Chrome::load(state, Some(c)).await,
         id: id.to_string(),
@@ -423,7 +628,10 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         upcoming,
         past: past.into_iter().rev().collect(),
         notes: rows.into_iter().rev().collect(),
-        note_dates: dates.iter().map(|d| d.strftime("%-d %b").to_string()).collect(),
+        note_dates: dates
+            .iter()
+            .map(|d| d.strftime("%-d %b").to_string())
+            .collect(),
         regions,
         services,
         warnings: ctx.warnings.clone(),
@@ -431,7 +639,11 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
 }
 
 /// GET /staff/clients/{id}
-pub async fn client(State(state): State<AppState>, PageCaller(caller): PageCaller, Path(id): Path<String>) -> Response {
+pub async fn client(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+) -> Response {
     match staff_only(&state, caller).await {
         Ok(c) => client_page(&state, &c, &id, String::new()).await,
         Err(r) => r,
@@ -453,7 +665,13 @@ pub struct RaceForm {
 }
 
 /// POST /staff/clients/{id}/races
-pub async fn add_race(State(state): State<AppState>, PageCaller(caller): PageCaller, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<RaceForm>) -> Response {
+pub async fn add_race(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<RaceForm>,
+) -> Response {
     let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -464,7 +682,14 @@ pub async fn add_race(State(state): State<AppState>, PageCaller(caller): PageCal
         priority: (!f.priority.is_empty()).then_some(f.priority),
         name: f.name,
     };
-    match crate::clients::add_race(State(state.clone()), c.clone(), Path(id.clone()), ApiJson(body)).await {
+    match crate::clients::add_race(
+        State(state.clone()),
+        c.clone(),
+        Path(id.clone()),
+        ApiJson(body),
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("/staff/clients/{id}")).into_response(),
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
@@ -472,7 +697,18 @@ pub async fn add_race(State(state): State<AppState>, PageCaller(caller): PageCal
 
 /// The regions the notes form offers (others can be typed).
 const REGIONS: [&str; 12] = [
-    "calves", "achilles", "shins", "hamstrings", "quads", "IT band", "glutes", "hip flexors", "adductors", "lower back", "upper back", "feet",
+    "calves",
+    "achilles",
+    "shins",
+    "hamstrings",
+    "quads",
+    "IT band",
+    "glutes",
+    "hip flexors",
+    "adductors",
+    "lower back",
+    "upper back",
+    "feet",
 ];
 
 pub struct RegionInput {
@@ -499,22 +735,55 @@ pub struct NotePage {
     pub error_field: String,
 }
 
-async fn note_page(state: &AppState, c: &Caller, id: &str, form: Option<&BTreeMap<String, String>>, err: Option<ApiError>) -> Response {
+async fn note_page(
+    state: &AppState,
+    c: &Caller,
+    id: &str,
+    form: Option<&BTreeMap<String, String>>,
+    err: Option<ApiError>,
+) -> Response {
     let a = match state.store.appointment(id).await {
         Ok(a) if c.is_owner() || c.therapist_id() == Some(a.therapist_id.as_str()) => a,
-        _ => return message(state, Some(c), StatusCode::NOT_FOUND, "Not found", "No such appointment on your schedule.", "/staff", "Schedule").await,
+        _ => {
+            return message(
+                state,
+                Some(c),
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "No such appointment on your schedule.",
+                "/staff",
+                "Schedule",
+            )
+            .await;
+        }
     };
     let names = match Names::load(state).await {
         Ok(n) => n,
         Err(e) => return error_page(state, Some(c), &e).await,
     };
-    let client = state.store.client(&a.client_id).await.map(|c| c.name).unwrap_or_default();
-    let appt = ApptView::from(&names.view(&a, Some(&client), None), a.start_at, now(), &names.tz);
+    let client = state
+        .store
+        .client(&a.client_id)
+        .await
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let appt = ApptView::from(
+        &names.view(&a, Some(&client), None),
+        a.start_at,
+        now(),
+        &names.tz,
+    );
     let get = |k: &str| form.and_then(|f| f.get(k).cloned()).unwrap_or_default();
     let regions = REGIONS
         .iter()
         .enumerate()
-        .map(|(i, r)| RegionInput { index: i, field: format!("t{i}"), name: r.to_string(), tightness: get(&format!("t{i}")), note: get(&format!("n{i}")) })
+        .map(|(i, r)| RegionInput {
+            index: i,
+            field: format!("t{i}"),
+            name: r.to_string(),
+            tightness: get(&format!("t{i}")),
+            note: get(&format!("n{i}")),
+        })
         .collect();
     let status = err.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     page_with(
@@ -528,14 +797,21 @@ async fn note_page(state: &AppState, c: &Caller, id: &str, form: Option<&BTreeMa
             pressure: get("pressure"),
             techniques: get("techniques"),
             homework: get("homework"),
-            error_field: err.as_ref().and_then(|e| e.field.clone()).unwrap_or_default(),
+            error_field: err
+                .as_ref()
+                .and_then(|e| e.field.clone())
+                .unwrap_or_default(),
             error: err.map(|e| e.message).unwrap_or_default(),
         },
     )
 }
 
 /// GET /staff/appointments/{id}/notes
-pub async fn note_form(State(state): State<AppState>, PageCaller(caller): PageCaller, Path(id): Path<String>) -> Response {
+pub async fn note_form(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+) -> Response {
     match staff_only(&state, caller).await {
         Ok(c) => note_page(&state, &c, &id, None, None).await,
         Err(r) => r,
@@ -550,7 +826,14 @@ pub async fn note_submit(
     Path(id): Path<String>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let c = match require_form(&state, &caller, f.get("csrf_token").map(String::as_str).unwrap_or(""), &headers).await {
+    let c = match require_form(
+        &state,
+        &caller,
+        f.get("csrf_token").map(String::as_str).unwrap_or(""),
+        &headers,
+    )
+    .await
+    {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -561,17 +844,34 @@ pub async fn note_submit(
             return;
         }
         match t.parse::<i64>() {
-            Ok(v) => findings.push(crate::clients::FindingIn { region: normal_region(region), tightness: v, note: note.to_string() }),
-            Err(_) => bad = Some(ApiError::field(&field, "Choose a tightness from 0 (free) to 3 (very tight).")),
+            Ok(v) => findings.push(crate::clients::FindingIn {
+                region: normal_region(region),
+                tightness: v,
+                note: note.to_string(),
+            }),
+            Err(_) => {
+                bad = Some(ApiError::field(
+                    &field,
+                    "Choose a tightness from 0 (free) to 3 (very tight).",
+                ))
+            }
         }
     };
     for (i, r) in REGIONS.iter().enumerate() {
-        push(r, f.get(&format!("t{i}")).map(String::as_str).unwrap_or(""), f.get(&format!("n{i}")).map(String::as_str).unwrap_or(""), format!("t{i}"));
+        push(
+            r,
+            f.get(&format!("t{i}")).map(String::as_str).unwrap_or(""),
+            f.get(&format!("n{i}")).map(String::as_str).unwrap_or(""),
+            format!("t{i}"),
+        );
     }
     let other = f.get("other_region").cloned().unwrap_or_default();
     let other_t = f.get("other_tightness").cloned().unwrap_or_default();
     if !other.trim().is_empty() && other_t.is_empty() {
-        bad = Some(ApiError::field("other_tightness", "Give a tightness for the region you typed."));
+        bad = Some(ApiError::field(
+            "other_tightness",
+            "Give a tightness for the region you typed.",
+        ));
     } else if !other.trim().is_empty() {
         push(&other, &other_t, "", "other_tightness".into());
     }
@@ -581,16 +881,38 @@ pub async fn note_submit(
     let body = crate::clients::NoteBody {
         findings,
         pressure_used: f.get("pressure").filter(|p| !p.is_empty()).cloned(),
-        techniques: f.get("techniques").map(|t| t.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()).unwrap_or_default(),
+        techniques: f
+            .get("techniques")
+            .map(|t| {
+                t.split(',')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
         homework_given: f.get("homework").cloned().unwrap_or_default(),
         homework_done: None,
     };
-    match crate::clients::add_note(State(state.clone()), c.clone(), Path(id.clone()), ApiJson(body)).await {
+    match crate::clients::add_note(
+        State(state.clone()),
+        c.clone(),
+        Path(id.clone()),
+        ApiJson(body),
+    )
+    .await
+    {
         Ok(_) => {
-            let client = state.store.appointment(&id).await.map(|a| a.client_id).unwrap_or_default();
+            let client = state
+                .store
+                .appointment(&id)
+                .await
+                .map(|a| a.client_id)
+                .unwrap_or_default();
             Redirect::to(&format!("/staff/clients/{client}#notes")).into_response()
         }
-        Err(e) if e.status == StatusCode::BAD_REQUEST => note_page(&state, &c, &id, Some(&f), Some(e)).await,
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            note_page(&state, &c, &id, Some(&f), Some(e)).await
+        }
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
 }
@@ -606,15 +928,30 @@ pub struct StatusForm {
 }
 
 /// POST /staff/appointments/{id}/status: completed, no-show or cancelled.
-pub async fn set_status(State(state): State<AppState>, PageCaller(caller): PageCaller, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<StatusForm>) -> Response {
+pub async fn set_status(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> Response {
     let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     let r = if f.status == "cancelled" {
-        crate::booking::cancel(State(state.clone()), c.clone(), Path(id)).await.map(|_| ())
+        crate::booking::cancel(State(state.clone()), c.clone(), Path(id))
+            .await
+            .map(|_| ())
     } else {
-        crate::booking::set_status(State(state.clone()), c.clone(), Path(id), ApiJson(crate::booking::StatusBody { status: f.status })).await.map(|_| ())
+        crate::booking::set_status(
+            State(state.clone()),
+            c.clone(),
+            Path(id),
+            ApiJson(crate::booking::StatusBody { status: f.status }),
+        )
+        .await
+        .map(|_| ())
     };
     match r {
         Ok(()) => Redirect::to(crate::shield::local_path(&f.back, "/staff")).into_response(),

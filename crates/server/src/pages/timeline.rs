@@ -72,7 +72,7 @@ fn kind_mark(k: Kind) -> &'static str {
 }
 
 fn phase_css(p: Phase) -> String {
-    format!("phase-{}", p.as_str().replace(' ', "_").replace('-', "_"))
+    format!("phase-{}", p.as_str().replace([' ', '-'], "_"))
 }
 
 /// Builds the picture of `plan` over `season`.
@@ -95,7 +95,13 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
                 minutes: m.duration_min,
                 focus: m.focus.join(", "),
                 why: m.why.clone(),
-                race: m.race.as_ref().map(|r| kneadtime_import::race_line(&r.date, &r.name, r.distance_km, r.priority)).unwrap_or_default(),
+                race: m
+                    .race
+                    .as_ref()
+                    .map(|r| {
+                        kneadtime_import::race_line(&r.date, &r.name, r.distance_km, r.priority)
+                    })
+                    .unwrap_or_default(),
                 mark: kind_mark(m.kind).to_string(),
             }
         })
@@ -123,16 +129,27 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
                 let what = if sessions.is_empty() {
                     "rest".to_string()
                 } else {
-                    sessions.iter().map(|s| s.title.as_str()).collect::<Vec<_>>().join("; ")
+                    sessions
+                        .iter()
+                        .map(|s| s.title.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 };
                 let (massage_id, massage_mark, extra) = match by_day.get(&d) {
-                    Some((i, kind)) => (format!("m{}", i + 1), kind_mark(*kind).to_string(), format!(". {}", kind_title(*kind))),
+                    Some((i, kind)) => (
+                        format!("m{}", i + 1),
+                        kind_mark(*kind).to_string(),
+                        format!(". {}", kind_title(*kind)),
+                    ),
                     None => (String::new(), String::new(), String::new()),
                 };
                 DayCell {
                     class,
                     label: format!("{}: {what}{extra}", d.strftime("%a %-d %b")),
-                    text: main.filter(|s| s.class == Class::Race).map(|s| s.title.clone()).unwrap_or_default(),
+                    text: main
+                        .filter(|s| s.class == Class::Race)
+                        .map(|s| s.title.clone())
+                        .unwrap_or_default(),
                     massage_id,
                     massage_mark,
                 }
@@ -142,19 +159,33 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
             label: start.strftime("%-d %b").to_string(),
             phase_css: phase_css(phase),
             phase: phase.as_str().replace('_', " "),
-            load: loads.get(&start).map(|l| format!("{l:.0}")).unwrap_or_default(),
+            load: loads
+                .get(&start)
+                .map(|l| format!("{l:.0}"))
+                .unwrap_or_default(),
             days,
         });
     }
     let svg = load_svg(&weeks, first, &loads, plan);
-    Timeline { weeks, massages, svg }
+    Timeline {
+        weeks,
+        massages,
+        svg,
+    }
 }
 
 /// Weekly load as a line over the weeks drawn, with a tick for each massage.
 fn load_svg(weeks: &[WeekRow], first: Date, loads: &BTreeMap<Date, f64>, plan: &Plan) -> String {
     let n = weeks.len().max(1);
     let (w, h, pad) = (720.0, 140.0, 24.0);
-    let vals: Vec<f64> = (0..n).map(|k| loads.get(&add_days(first, k as i32 * 7)).copied().unwrap_or(0.0)).collect();
+    let vals: Vec<f64> = (0..n)
+        .map(|k| {
+            loads
+                .get(&add_days(first, k as i32 * 7))
+                .copied()
+                .unwrap_or(0.0)
+        })
+        .collect();
     let max = vals.iter().cloned().fold(1.0, f64::max);
     let x = |k: f64| pad + k * (w - 2.0 * pad) / (n.max(2) - 1) as f64;
     let y = |v: f64| h - pad - v / max * (h - 2.0 * pad);
@@ -163,7 +194,11 @@ fn load_svg(weeks: &[WeekRow], first: Date, loads: &BTreeMap<Date, f64>, plan: &
         s,
         r##"<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="load-title" xmlns="http://www.w3.org/2000/svg"><title id="load-title">Weekly training load, with the proposed massages marked</title><rect x="0" y="0" width="{w}" height="{h}" fill="#fff"/>"##
     );
-    let pts: Vec<String> = vals.iter().enumerate().map(|(k, v)| format!("{:.1},{:.1}", x(k as f64), y(*v))).collect();
+    let pts: Vec<String> = vals
+        .iter()
+        .enumerate()
+        .map(|(k, v)| format!("{:.1},{:.1}", x(k as f64), y(*v)))
+        .collect();
     let _ = write!(
         s,
         r##"<polyline points="{}" fill="none" stroke="#0b6e4f" stroke-width="2.5"/>"##,

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 pub const OWNER_EMAIL: &str = "owner@clinic.test";
 pub const OWNER_PASSWORD: &str = "owner-password-1";
-pub const PG_SKIP: &str = "skipped on PostgreSQL: KNEADTIME_TEST_POSTGRES_URL not set (these tests need a server)";
+pub const PG_SKIP: &str =
+    "skipped on PostgreSQL: KNEADTIME_TEST_POSTGRES_URL not set (these tests need a server)";
 
 pub struct Srv {
     pub base: String,
@@ -48,17 +49,28 @@ pub async fn fresh_db(backend: &str, dir: &std::path::Path) -> (String, Option<(
         let schema = format!("kt_api_{}", random_hex());
         psql(&base, &format!("CREATE SCHEMA {schema}")).await;
         let sep = if base.contains('?') { '&' } else { '?' };
-        (format!("{base}{sep}options=-c%20search_path%3D{schema}"), Some((base, schema)))
+        (
+            format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+            Some((base, schema)),
+        )
     } else {
-        (format!("sqlite://{}", dir.join("clinic.db").display()), None)
+        (
+            format!("sqlite://{}", dir.join("clinic.db").display()),
+            None,
+        )
     }
 }
 
 async fn psql(url: &str, sql: &str) {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(url).await.expect("connect postgres");
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect("schema statement");
+    let mut conn = sqlx::AnyConnection::connect(url)
+        .await
+        .expect("connect postgres");
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut conn)
+        .await
+        .expect("schema statement");
 }
 
 impl Srv {
@@ -80,14 +92,33 @@ impl Srv {
         tune(&mut config);
         let running = start(config, false).await.expect("server starts");
         let base = format!("http://{}", running.addr);
-        let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
-        let token = running.setup_token.clone().expect("a fresh clinic offers setup");
-        let mut srv = Srv { base, http, owner: String::new(), running: Some(running), db_url, _dir: dir, schema };
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap();
+        let token = running
+            .setup_token
+            .clone()
+            .expect("a fresh clinic offers setup");
+        let mut srv = Srv {
+            base,
+            http,
+            owner: String::new(),
+            running: Some(running),
+            db_url,
+            _dir: dir,
+            schema,
+        };
         let (status, body) = srv
-            .call(Method::POST, "/api/setup", None, Some(json!({
-                "token": token, "clinic_name": "Test Clinic", "time_zone": zone,
-                "email": OWNER_EMAIL, "name": "Olive Owner", "password": OWNER_PASSWORD
-            })))
+            .call(
+                Method::POST,
+                "/api/setup",
+                None,
+                Some(json!({
+                    "token": token, "clinic_name": "Test Clinic", "time_zone": zone,
+                    "email": OWNER_EMAIL, "name": "Olive Owner", "password": OWNER_PASSWORD
+                })),
+            )
             .await;
         assert_eq!(status, 200, "{body}");
         srv.owner = body["token"].as_str().unwrap().to_string();
@@ -104,7 +135,13 @@ impl Srv {
     }
 
     /// One request; the status and the JSON body (Null when empty, a string when not JSON).
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut rb = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
@@ -137,21 +174,35 @@ impl Srv {
 
     pub async fn login(&self, email: &str, password: &str) -> String {
         let (s, v) = self
-            .call(Method::POST, "/api/login", None, Some(json!({ "email": email, "password": password })))
+            .call(
+                Method::POST,
+                "/api/login",
+                None,
+                Some(json!({ "email": email, "password": password })),
+            )
             .await;
         assert_eq!(s, 200, "{v}");
         v["token"].as_str().unwrap().to_string()
     }
 
     pub async fn client_login(&self, link_token: &str) -> String {
-        let (s, v) = self.call(Method::POST, "/api/client-login", None, Some(json!({ "token": link_token }))).await;
+        let (s, v) = self
+            .call(
+                Method::POST,
+                "/api/client-login",
+                None,
+                Some(json!({ "token": link_token })),
+            )
+            .await;
         assert_eq!(s, 200, "{v}");
         v["token"].as_str().unwrap().to_string()
     }
 }
 
 pub fn today_in(zone: &str) -> Date {
-    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get(zone).unwrap()).date()
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get(zone).unwrap())
+        .date()
 }
 
 pub fn add_days(d: Date, n: i64) -> Date {
@@ -177,7 +228,11 @@ pub fn marathon_csv(race: Date) -> String {
         let line = if k == 0 {
             format!("{d},Test City Marathon,,42.2,race")
         } else if k > 0 {
-            if k % 3 == 0 { format!("{d},Easy run 6 km,35,6,") } else { format!("{d},Rest,,,rest") }
+            if k % 3 == 0 {
+                format!("{d},Easy run 6 km,35,6,")
+            } else {
+                format!("{d},Rest,,,rest")
+            }
         } else {
             match d.weekday() {
                 Weekday::Monday | Weekday::Friday => format!("{d},Rest,,,rest"),
@@ -221,12 +276,22 @@ pub async fn world(srv: &Srv, zone: &str) -> World {
         .map(|d| json!({ "day": d, "start": "08:00", "end": "20:00" }))
         .collect();
     let mut therapists = Vec::new();
-    for (name, email, pw) in [("Tess One", "t1@clinic.test", T1_PASSWORD), ("Theo Two", "t2@clinic.test", T2_PASSWORD)] {
+    for (name, email, pw) in [
+        ("Tess One", "t1@clinic.test", T1_PASSWORD),
+        ("Theo Two", "t2@clinic.test", T2_PASSWORD),
+    ] {
         let v = srv
             .post("/api/therapists", &o, json!({ "name": name, "skills": ["sports", "deep_tissue"], "email": email, "password": pw }))
             .await;
         let id = v["therapist"]["id"].as_str().unwrap().to_string();
-        let (s, h) = srv.call(Method::PUT, &format!("/api/therapists/{id}/hours"), Some(&o), Some(json!(all_week))).await;
+        let (s, h) = srv
+            .call(
+                Method::PUT,
+                &format!("/api/therapists/{id}/hours"),
+                Some(&o),
+                Some(json!(all_week)),
+            )
+            .await;
         assert_eq!(s, 200, "{h}");
         let token = srv.login(email, pw).await;
         therapists.push((id, token));
@@ -235,20 +300,50 @@ pub async fn world(srv: &Srv, zone: &str) -> World {
         json!({ "name": name, "kind": kind, "length_min": len, "price_cents": 5000,
                 "pressure_min": lo, "pressure_max": hi, "buffer_after_min": 15 })
     };
-    let pre = srv.post("/api/services", &o, svc("Pre-race 30", "pre_event", 30, "light", "moderate")).await;
-    let post = srv.post("/api/services", &o, svc("Post-race 45", "post_event", 45, "light", "moderate")).await;
-    let sports = srv.post("/api/services", &o, svc("Sports 60", "maintenance", 60, "moderate", "deep")).await;
+    let pre = srv
+        .post(
+            "/api/services",
+            &o,
+            svc("Pre-race 30", "pre_event", 30, "light", "moderate"),
+        )
+        .await;
+    let post = srv
+        .post(
+            "/api/services",
+            &o,
+            svc("Post-race 45", "post_event", 45, "light", "moderate"),
+        )
+        .await;
+    let sports = srv
+        .post(
+            "/api/services",
+            &o,
+            svc("Sports 60", "maintenance", 60, "moderate", "deep"),
+        )
+        .await;
 
     let today = today_in(zone);
     let race = sunday_from(add_days(today, 40));
-    let a = srv.post("/api/clients", &o, json!({ "name": "Ada Runner", "email": "ada@example.org" })).await;
+    let a = srv
+        .post(
+            "/api/clients",
+            &o,
+            json!({ "name": "Ada Runner", "email": "ada@example.org" }),
+        )
+        .await;
     let a_id = a["client"]["id"].as_str().unwrap().to_string();
     let a_link = a["link_token"].as_str().unwrap().to_string();
-    srv.post(&format!("/api/clients/{a_id}/calendars"), &o, json!({ "filename": "block.csv", "content": marathon_csv(race) }))
-        .await;
+    srv.post(
+        &format!("/api/clients/{a_id}/calendars"),
+        &o,
+        json!({ "filename": "block.csv", "content": marathon_csv(race) }),
+    )
+    .await;
     srv.post(&format!("/api/clients/{a_id}/races"), &o, json!({ "date": race.to_string(), "distance": "marathon", "priority": "A", "name": "Test City Marathon" }))
         .await;
-    let b = srv.post("/api/clients", &o, json!({ "name": "Ben Other" })).await;
+    let b = srv
+        .post("/api/clients", &o, json!({ "name": "Ben Other" }))
+        .await;
     let b_id = b["client"]["id"].as_str().unwrap().to_string();
     let b_link = b["link_token"].as_str().unwrap().to_string();
     let a_token = srv.client_login(&a_link).await;
