@@ -125,7 +125,7 @@ pub fn plan_table(plan: &Plan, zone: &str, show_price: bool, paint: Paint) -> St
     }
     if !plan.notes.is_empty() {
         let _ = writeln!(o);
-        for n in &plan.notes {
+        for n in plan.notes.iter().map(String::as_str).chain(flag_hint(plan)) {
             o.push_str(&wrap(&format!("Note: {n}"), 0, WIDTH));
         }
     }
@@ -299,7 +299,7 @@ pub fn plan_markdown(plan: &Plan, zone: &str) -> String {
             );
         }
     }
-    for n in &plan.notes {
+    for n in plan.notes.iter().map(String::as_str).chain(flag_hint(plan)) {
         let _ = writeln!(o, "\n> {n}");
     }
     if !plan.unclassified.is_empty() {
@@ -337,4 +337,19 @@ pub fn next_table(a: &NextAnswer, paint: Paint) -> String {
         o.push_str(&massage_row(p, false, paint));
     }
     o
+}
+
+/// How to add or mark a race from the command line, when the plan lacks one.
+fn flag_hint(plan: &Plan) -> Option<&'static str> {
+    if plan.races.is_empty() {
+        Some("add a race with --race DATE:DISTANCE[:A|B|C], e.g. --race 2027-04-25:marathon:A.")
+    } else if !plan
+        .races
+        .iter()
+        .any(|r| r.priority == kneadtime_domain::Priority::A)
+    {
+        Some("mark your goal race with --race DATE:DISTANCE:A.")
+    } else {
+        None
+    }
 }

@@ -344,6 +344,12 @@ fn bad_input_is_one_clear_line_and_exit_2() {
     let dir = tempdir();
     let bad_csv = dir.join("bad.csv");
     std::fs::write(&bad_csv, "date,title\n2027-01-01,Easy\n25/04/2027,Race\n").unwrap();
+    let far_csv = dir.join("far.csv");
+    std::fs::write(
+        &far_csv,
+        "date,title\n2027-01-01,Easy\n9999-12-30,Race: City Marathon\n",
+    )
+    .unwrap();
     let bad_profile = dir.join("p.toml");
     std::fs::write(
         &bad_profile,
@@ -428,6 +434,40 @@ fn bad_input_is_one_clear_line_and_exit_2() {
                 "massage=10".into(),
             ],
             "--price",
+        ),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                cal.clone(),
+                "--race".into(),
+                "2027-06-13:26.2".into(),
+            ],
+            "write 26.2km (26.2 kilometres) or 26.2mi (42.2 kilometres)",
+        ),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                cal.clone(),
+                "--race".into(),
+                "9999-12-31:marathon".into(),
+            ],
+            "--race: expected a date between 1900-01-01 and 2199-12-31, found 9999-12-31",
+        ),
+        (
+            vec![
+                "plan".into(),
+                "--calendar".into(),
+                cal.clone(),
+                "--from".into(),
+                "1899-12-31".into(),
+            ],
+            "--from: expected a date between 1900-01-01 and 2199-12-31",
+        ),
+        (
+            vec!["plan".into(), far_csv.display().to_string()],
+            "far.csv:3: field \"date\": expected a date between 1900-01-01 and 2199-12-31",
         ),
         (vec!["plan".into()], "expected a training calendar"),
         (

@@ -7,6 +7,7 @@
 
 use crate::entry::Entry;
 use crate::session::{Class, HALF_MARATHON_KM, MARATHON_KM, MILE_KM, Priority, Session};
+use crate::vocab::{Sense, VOCAB, words_of};
 
 /// A number and the unit written right after it ("30 km", "10k", "40'", "6x800").
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,20 +23,14 @@ enum Quantity {
 struct Text {
     words: Vec<String>,
     quantities: Vec<Quantity>,
+    lower: String,
 }
 
 fn tokenize(s: &str) -> Text {
-    let lower = s.to_lowercase();
-    let mut words = Vec::new();
-    for w in lower.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '.')) {
-        let w = w.trim_matches(|c: char| c == '.' || c == '\'');
-        if !w.is_empty() {
-            words.push(w.to_string());
-        }
-    }
     Text {
-        words,
-        quantities: quantities(&lower),
+        words: words_of(s),
+        quantities: quantities(&s.to_lowercase()),
+        lower: s.to_lowercase(),
     }
 }
 
@@ -117,18 +112,14 @@ fn quantities(s: &str) -> Vec<Quantity> {
 }
 
 impl Text {
+    fn says(&self, sense: Sense) -> bool {
+        VOCAB.says(&self.words, sense)
+    }
     fn has(&self, w: &str) -> bool {
         self.words.iter().any(|x| x == w)
     }
     fn has_any(&self, ws: &[&str]) -> bool {
         ws.iter().any(|w| self.has(w))
-    }
-    fn has_prefix(&self, p: &str) -> bool {
-        self.words.iter().any(|x| x.starts_with(p))
-    }
-    /// Two words one after the other.
-    fn has_pair(&self, a: &str, b: &str) -> bool {
-        self.words.windows(2).any(|w| w[0] == a && w[1] == b)
     }
     fn distance_km(&self) -> Option<f64> {
         self.quantities.iter().find_map(|q| match q {
@@ -148,93 +139,19 @@ impl Text {
     }
 }
 
-const REST_WORDS: &[&str] = &["rest", "off", "nothing", "recover"];
-const HARD_WORDS: &[&str] = &[
-    "interval",
-    "intervals",
-    "repeats",
-    "repeat",
-    "reps",
-    "tempo",
-    "threshold",
-    "lt",
-    "hill",
-    "hills",
-    "fartlek",
-    "speed",
-    "speedwork",
-    "track",
-    "vo2",
-    "vo2max",
-    "mp",
-    "hmp",
-    "tmp",
-    "progression",
-    "cruise",
-    "quality",
-    "workout",
-    "pyramid",
-    "ladder",
-    "yasso",
-    "yassos",
-    "sprints",
-    "sprint",
-    "anaerobic",
-    "lactate",
-    "tt",
-    "cv",
-    "critical",
-    "sweetspot",
-];
-const EASY_WORDS: &[&str] = &[
-    "easy", "recovery", "shakeout", "shake", "jog", "base", "aerobic", "steady", "run", "running",
-    "strides", "general", "gentle", "z2", "zone", "trot", "miles", "km", "mi",
-];
-const CROSS_WORDS: &[&str] = &[
-    "bike",
-    "biking",
-    "cycle",
-    "cycling",
-    "ride",
-    "spin",
-    "swim",
-    "swimming",
-    "elliptical",
-    "yoga",
-    "pilates",
-    "row",
-    "rowing",
-    "xt",
-    "cross",
-    "crosstrain",
-    "cross-train",
-    "hike",
-    "hiking",
-    "ski",
-    "skiing",
-    "aqua",
-    "pool",
-    "walk",
-    "walking",
-    "mobility",
-    "stretch",
-    "stretching",
-    "paddle",
-];
-const STRENGTH_WORDS: &[&str] = &[
-    "gym",
-    "strength",
-    "core",
-    "weights",
-    "lifting",
-    "lift",
-    "plyo",
-    "plyometrics",
-    "s&c",
-    "circuit",
-    "circuits",
-    "conditioning",
-    "kettlebell",
+/// Run-equivalent distances for multisport races, for the recovery they need: a sprint
+/// triathlon like a 10 km race, an olympic one or a duathlon like a half marathon, a
+/// 70.3 like a marathon, an iron distance like a 100 km ultra.
+const SPRINT_TRI_KM: f64 = 10.0;
+const OLYMPIC_TRI_KM: f64 = HALF_MARATHON_KM;
+const HALF_IRON_KM: f64 = MARATHON_KM;
+const IRON_KM: f64 = 100.0;
+/// An ultra named without its distance.
+const ULTRA_KM: f64 = 50.0;
+
+/// Adjectives that make a pace session an easy one.
+const EASY_PACE: &[&str] = &[
+    "easy", "locker", "facile", "fácil", "facil", "suave", "leve", "rustig", "lento",
 ];
 
 /// Understands one calendar entry.
@@ -247,7 +164,9 @@ pub fn classify(entry: &Entry) -> Session {
         None => match class_of(&title, &entry.title) {
             Some(c) => (c, false),
             // The title said nothing; the description may ("Coach's notes: 5x1k at 10K").
+            // A race named only in the description is a race when it names the event.
             None => match class_of(&desc, &entry.description) {
+                Some(Class::Race) if is_event(&desc) => (Class::Race, false),
                 Some(Class::Race) | None => (Class::Easy, true),
                 Some(c) => (c, false),
             },
@@ -262,12 +181,17 @@ pub fn classify(entry: &Entry) -> Session {
     }
     let duration_min = entry.duration_min.or_else(|| title.minutes());
     let priority_hint = if class == Class::Race {
-        priority_hint(&title).or_else(|| priority_hint(&desc))
+        priority_hint(&title, true).or_else(|| priority_hint(&desc, false))
     } else {
         None
     };
-    let hills =
-        title.has_any(&["hill", "hills", "hilly", "uphill"]) || desc.has_any(&["hill", "hills"]);
+    let hills = title.has_any(&["hill", "hills", "hilly", "uphill"])
+        || desc.has_any(&["hill", "hills"])
+        || [
+            "berg", "hügel", "huegel", "côte", "cote", "cuesta", "salit", "heuvel", "subida",
+        ]
+        .iter()
+        .any(|p| title.words.iter().any(|w| w.starts_with(p)));
     Session {
         date: entry.date,
         start: entry.start,
@@ -284,73 +208,90 @@ pub fn classify(entry: &Entry) -> Session {
 }
 
 fn talks_about_pace(t: &Text) -> bool {
-    t.has("pace")
-        || t.has("mp")
-        || t.has("hmp")
-        || t.quantities.contains(&Quantity::Pace)
-        || t.has("effort")
-        || t.has("simulation")
-        || t.has("rehearsal")
-        || t.has("practice")
+    t.says(Sense::Pace) || t.quantities.contains(&Quantity::Pace)
+}
+
+/// Talk about a race inside a workout ("race pace", "race week", "pre-race shakeout").
+fn race_talk(t: &Text) -> bool {
+    t.says(Sense::RaceTalk) || t.lower.contains("race-pace")
+}
+
+/// Names a race event: a marathon, a half marathon by its full name, an ultra, a
+/// triathlon or duathlon.
+fn is_event(t: &Text) -> bool {
+    let full_half = VOCAB
+        .phrases(Sense::Half)
+        .iter()
+        .any(|p| p.occurs_in(&t.words) && p.is_full_name());
+    // "Great North Half", "Brighton Half": a short form ending a race's name.
+    let named_half = t.words.len() > 1
+        && t.words
+            .last()
+            .is_some_and(|w| VOCAB.says(std::slice::from_ref(w), Sense::Half));
+    full_half
+        || named_half
+        || [
+            Sense::Marathon,
+            Sense::Ultra,
+            Sense::SprintTriathlon,
+            Sense::OlympicTriathlon,
+            Sense::HalfIronman,
+            Sense::Ironman,
+            Sense::Duathlon,
+        ]
+        .iter()
+        .any(|s| t.says(*s))
 }
 
 fn class_of(t: &Text, raw: &str) -> Option<Class> {
     if t.words.is_empty() {
         return None;
     }
-    let rest_phrase = t.has_pair("day", "off")
-        || t.has_pair("off", "day")
-        || t.has_pair("rest", "day")
-        || t.has_pair("no", "running")
-        || t.words == ["off"]
-        || t.words == ["rest"];
-    let active =
-        t.has_any(HARD_WORDS) || t.has_any(&["long", "lr", "race"]) || t.distance_km().is_some();
-    if (rest_phrase
-        || (t.has_any(REST_WORDS) && !active && !t.has_pair("recovery", "run") && !t.has("jog")))
-        && !(t.has("recovery") && t.has_any(&["run", "jog"]))
-    {
+    let rest_phrase = VOCAB
+        .phrases(Sense::Rest)
+        .iter()
+        .any(|p| p.occurs_in(&t.words) && p.len() > 1)
+        || (t.words.len() == 1 && t.says(Sense::Rest));
+    let active = t.says(Sense::Hard)
+        || t.says(Sense::Long)
+        || t.says(Sense::Race)
+        || t.distance_km().is_some();
+    let recovery_run = t.has("recovery") && t.has_any(&["run", "jog"]);
+    if (rest_phrase || (t.says(Sense::Rest) && !active && !t.has("jog"))) && !recovery_run {
         return Some(Class::Rest);
     }
     let lower = raw.to_lowercase();
     let pace = talks_about_pace(t);
-    let race_word = (t.has("race") && !t.has_pair("race", "pace") && !lower.contains("race-pace"))
-        || lower.contains("race:")
-        || t.has("parkrun")
-        || t.has("raceday")
-        || t.has_pair("race", "day");
-    let event_word = (t.has("marathon")
-        || t.has("halfmarathon")
-        || t.has("ultramarathon")
-        || t.has("ultra")
-        || t.has("triathlon")
-        || t.has("duathlon"))
+    let talk = race_talk(t);
+    let race_word = !talk && (t.says(Sense::Race) || lower.contains("race:"));
+    let event_word = is_event(t)
+        && !talk
         && !pace
-        && !t.has_any(&["long", "lr", "training", "specific", "miles"]);
+        && !t.says(Sense::Long)
+        && !t.has_any(&["training", "specific", "miles"]);
     if race_word || event_word {
         return Some(Class::Race);
     }
-    if t.has("long") || t.has("lr") || t.has("lsd") {
+    if t.says(Sense::Long) {
         return Some(Class::Long);
     }
     // "14 mi with 8 @ marathon pace": far enough to be the week's long run.
     if pace && t.distance_km().is_some_and(|km| km >= 20.0) {
         return Some(Class::Long);
     }
-    if t.has_any(HARD_WORDS)
+    if t.says(Sense::Hard)
         || t.quantities.contains(&Quantity::Reps)
-        || t.has_prefix("interval")
-        || (pace && !t.has("easy"))
+        || (pace && !t.has_any(EASY_PACE))
     {
         return Some(Class::Hard);
     }
-    if t.has_any(STRENGTH_WORDS) {
+    if t.says(Sense::Strength) {
         return Some(Class::Strength);
     }
-    if t.has_any(CROSS_WORDS) {
+    if t.says(Sense::Cross) {
         return Some(Class::Cross);
     }
-    if t.has_any(EASY_WORDS) || t.distance_km().is_some() || t.minutes().is_some() {
+    if t.says(Sense::Easy) || t.distance_km().is_some() || t.minutes().is_some() {
         // A plain distance with no other word is a run; long when it is far.
         if t.distance_km().is_some_and(|km| km >= 25.0) || t.minutes().is_some_and(|m| m >= 120.0) {
             return Some(Class::Long);
@@ -360,41 +301,65 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
     None
 }
 
+/// A race's distance: a multisport race by its kind; otherwise a number written in the
+/// title wins over a distance word ("Marathon des Sables 250 km" is 250 km).
 fn race_distance(t: &Text) -> Option<f64> {
-    if t.has("halfmarathon") || t.has_pair("half", "marathon") || t.has("half") {
+    for (sense, km) in [
+        (Sense::HalfIronman, HALF_IRON_KM),
+        (Sense::Ironman, IRON_KM),
+        (Sense::SprintTriathlon, SPRINT_TRI_KM),
+        (Sense::OlympicTriathlon, OLYMPIC_TRI_KM),
+        (Sense::Duathlon, OLYMPIC_TRI_KM),
+    ] {
+        if t.says(sense) {
+            return Some(km);
+        }
+    }
+    if let Some(km) = t.distance_km() {
+        return Some(km);
+    }
+    if t.says(Sense::Half) {
         return Some(HALF_MARATHON_KM);
     }
-    if t.has("marathon") && !t.has("ultramarathon") {
+    if t.says(Sense::Marathon) {
         return Some(MARATHON_KM);
+    }
+    if t.says(Sense::Ultra) {
+        return Some(ULTRA_KM);
     }
     if t.has("parkrun") {
         return Some(5.0);
     }
-    t.distance_km()
+    None
 }
 
-fn priority_hint(t: &Text) -> Option<Priority> {
-    let w = |a, b| t.has_pair(a, b);
-    if w("a", "race") || w("goal", "race") || t.has("goal") || w("priority", "a") || t.has("(a)") {
-        return Some(Priority::A);
+/// A priority only from an explicit marker: "(A)", "goal race", "tune-up", "training
+/// race"… in any language. In a description, single-letter phrases ("a race") are not
+/// read: there they are ordinary words.
+fn priority_hint(t: &Text, in_title: bool) -> Option<Priority> {
+    for (mark, p) in [
+        ("(a)", Priority::A),
+        ("(b)", Priority::B),
+        ("(c)", Priority::C),
+    ] {
+        if t.lower.contains(mark) {
+            return Some(p);
+        }
     }
-    if w("b", "race")
-        || w("tune", "up")
-        || t.has("tuneup")
-        || t.has("tune-up")
-        || w("priority", "b")
-    {
-        return Some(Priority::B);
-    }
-    if w("c", "race") || w("training", "race") || w("priority", "c") || t.has("parkrun") {
-        return Some(Priority::C);
-    }
-    // "(A)" survives tokenizing as the lone word "a" at the end of the title.
-    match t.words.last().map(String::as_str) {
-        Some("a") if t.words.len() > 1 => Some(Priority::A),
-        Some("b") if t.words.len() > 1 => Some(Priority::B),
-        Some("c") if t.words.len() > 1 => Some(Priority::C),
-        _ => None,
+    let marked = |sense| {
+        VOCAB
+            .phrases(sense)
+            .iter()
+            .any(|p| p.occurs_in(&t.words) && (in_title || !p.starts_with_letter()))
+    };
+    if marked(Sense::Goal) {
+        Some(Priority::A)
+    } else if marked(Sense::TuneUp) {
+        Some(Priority::B)
+    } else if marked(Sense::TrainingRace) || t.has("parkrun") {
+        Some(Priority::C)
+    } else {
+        None
     }
 }
 
@@ -452,6 +417,186 @@ mod tests {
         check("Intervals 5 x 1 mile", Class::Hard, Some(MILE_KM));
         check("Race day!", Class::Race, None);
         check("Rest or cross-train", Class::Rest, None);
+    }
+
+    #[test]
+    fn workouts_that_talk_about_races_are_workouts() {
+        check("Race week: easy 5 km", Class::Easy, Some(5.0));
+        check("3 x 3 km at race pace", Class::Hard, Some(3.0));
+        check("Race simulation 16 km", Class::Hard, Some(16.0));
+        check("Pre-race shakeout", Class::Easy, None);
+        check("Race-day rehearsal 10 km", Class::Hard, Some(10.0));
+        check("Half marathon pace 8 km", Class::Hard, Some(8.0));
+        check("Marathon des Sables 250 km", Class::Race, Some(250.0));
+        check("UTMB 171 km", Class::Long, Some(171.0));
+        check("Ultra trail du Mont-Blanc", Class::Race, Some(50.0));
+        check("Comrades Marathon 90 km", Class::Race, Some(90.0));
+        check(
+            "Western States 100 mi race",
+            Class::Race,
+            Some(100.0 * MILE_KM),
+        );
+        check("Ironman 70.3 Zell am See", Class::Race, Some(MARATHON_KM));
+        check("Ironman Frankfurt", Class::Race, Some(100.0));
+        check("Sprint triathlon", Class::Race, Some(10.0));
+        check("Olympic triathlon", Class::Race, Some(HALF_MARATHON_KM));
+        check(
+            "Semi-marathon de Paris",
+            Class::Race,
+            Some(HALF_MARATHON_KM),
+        );
+        check("Great North Half", Class::Race, Some(HALF_MARATHON_KM));
+    }
+
+    #[test]
+    fn a_race_named_only_in_the_description_is_a_race() {
+        let mut e = Entry::new(date(2027, 4, 25), "Sunday");
+        e.description = "London Marathon. Start 10:00, pen 4.".into();
+        let s = classify(&e);
+        assert_eq!((s.class, s.distance_km), (Class::Race, Some(MARATHON_KM)));
+        let mut e = Entry::new(date(2027, 4, 25), "Sunday");
+        e.description = "Easy miles, race pace for the last two".into();
+        assert_ne!(classify(&e).class, Class::Race);
+    }
+
+    #[test]
+    fn priority_only_from_an_explicit_marker() {
+        let p = |title: &str, desc: &str| {
+            let mut e = Entry::new(date(2027, 4, 25), title);
+            e.kind_hint = Some("race".into());
+            e.description = desc.into();
+            classify(&e).priority_hint
+        };
+        assert_eq!(
+            p("City Half Marathon", "Bring a gel and a spare pin. Wave b"),
+            None,
+            "a stray letter is no marker"
+        );
+        assert_eq!(
+            p(
+                "City Half Marathon",
+                "Travel by train, see the map in section a"
+            ),
+            None
+        );
+        assert_eq!(
+            p("City Half Marathon", "This is my goal race"),
+            Some(Priority::A)
+        );
+        assert_eq!(p("Spring 10K race (B)", ""), Some(Priority::B));
+        assert_eq!(p("Hauptwettkampf: Berlin-Marathon", ""), Some(Priority::A));
+        assert_eq!(p("Semi-marathon de préparation", ""), Some(Priority::B));
+        assert_eq!(p("Carrera popular 10K", "por diversión"), Some(Priority::C));
+    }
+
+    /// One table per language: the everyday words of plans written in it.
+    #[test]
+    fn titles_in_german() {
+        check("Ruhetag", Class::Rest, None);
+        check("Lockerer Dauerlauf 8 km", Class::Easy, Some(8.0));
+        check("Tempodauerlauf 10 km", Class::Hard, Some(10.0));
+        check("Intervalle 6x1000 m", Class::Hard, None);
+        check("Langer Lauf 28 km", Class::Long, Some(28.0));
+        check("Bergläufe", Class::Hard, None);
+        check("Krafttraining", Class::Strength, None);
+        check("Halbmarathon Köln", Class::Race, Some(HALF_MARATHON_KM));
+        check("Berlin-Marathon", Class::Race, Some(MARATHON_KM));
+        check("Wettkampftempo 3x5 km", Class::Hard, None);
+    }
+
+    #[test]
+    fn titles_in_french() {
+        check("Repos", Class::Rest, None);
+        check("Footing 45 min", Class::Easy, None);
+        check("Fractionné 10x400", Class::Hard, None);
+        check("Sortie longue 25 km", Class::Long, Some(25.0));
+        check("Seuil 3x10'", Class::Hard, None);
+        check("Course de côtes", Class::Hard, None);
+        check("Renforcement musculaire", Class::Strength, None);
+        check("Semi-marathon de Lyon", Class::Race, Some(HALF_MARATHON_KM));
+        check("Marathon de Paris", Class::Race, Some(MARATHON_KM));
+        check("Allure course 3x2 km", Class::Hard, None);
+    }
+
+    #[test]
+    fn titles_in_spanish() {
+        check("Descanso", Class::Rest, None);
+        check("Rodaje suave 8 km", Class::Easy, Some(8.0));
+        check("Series 8x400", Class::Hard, None);
+        check("Tirada larga 22 km", Class::Long, Some(22.0));
+        check("Umbral 3x10'", Class::Hard, None);
+        check("Cuestas", Class::Hard, None);
+        check("Fuerza en gimnasio", Class::Strength, None);
+        check(
+            "Media maratón de Valencia",
+            Class::Race,
+            Some(HALF_MARATHON_KM),
+        );
+        check("Maratón de Sevilla", Class::Race, Some(MARATHON_KM));
+        check("Carrera continua 40 min", Class::Easy, None);
+    }
+
+    #[test]
+    fn titles_in_italian() {
+        check("Riposo", Class::Rest, None);
+        check("Corsa lenta 10 km", Class::Easy, Some(10.0));
+        check("Ripetute 10x400", Class::Hard, None);
+        check("Lungo 28 km", Class::Long, Some(28.0));
+        check("Soglia 2x15'", Class::Hard, None);
+        check("Salite", Class::Hard, None);
+        check("Palestra: forza", Class::Strength, None);
+        check(
+            "Mezza maratona di Roma",
+            Class::Race,
+            Some(HALF_MARATHON_KM),
+        );
+        check("Maratona di Milano", Class::Race, Some(MARATHON_KM));
+        check("Ritmo gara 3x3 km", Class::Hard, None);
+    }
+
+    #[test]
+    fn titles_in_dutch() {
+        check("Rustdag", Class::Rest, None);
+        check("Rustige duurloop 10 km", Class::Easy, Some(10.0));
+        check("Intervallen 6x800", Class::Hard, None);
+        check("Lange duurloop 26 km", Class::Long, Some(26.0));
+        check("Drempeltraining", Class::Hard, None);
+        check("Heuveltraining", Class::Hard, None);
+        check("Krachttraining", Class::Strength, None);
+        check("Halve marathon Egmond", Class::Race, Some(HALF_MARATHON_KM));
+        check("Marathon Rotterdam", Class::Race, Some(MARATHON_KM));
+        check("Wedstrijdtempo 4x2 km", Class::Hard, None);
+    }
+
+    #[test]
+    fn titles_in_portuguese() {
+        check("Descanso", Class::Rest, None);
+        check("Rodagem leve 8 km", Class::Easy, Some(8.0));
+        check("Intervalado 10x400", Class::Hard, None);
+        check("Longão 30 km", Class::Long, Some(30.0));
+        check("Limiar 3x10'", Class::Hard, None);
+        check("Subidas", Class::Hard, None);
+        check("Musculação", Class::Strength, None);
+        check(
+            "Meia maratona do Porto",
+            Class::Race,
+            Some(HALF_MARATHON_KM),
+        );
+        check("Maratona de Lisboa", Class::Race, Some(MARATHON_KM));
+        check("Ritmo de prova 3x3 km", Class::Hard, None);
+    }
+
+    #[test]
+    fn abbreviations_coaches_use() {
+        check("LSR 20 mi", Class::Long, Some(20.0 * MILE_KM));
+        check("MLR 12 mi", Class::Long, Some(12.0 * MILE_KM));
+        check("LT2 3x8'", Class::Hard, None);
+        check("Z2 run 50'", Class::Easy, None);
+        check("Yasso 800s", Class::Hard, None);
+        check("Easy + strides", Class::Easy, None);
+        check("Norwegian 4x4", Class::Hard, None);
+        check("MP 10 km", Class::Hard, Some(10.0));
+        check("HMP 3x3 km", Class::Hard, None);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod rule;
 pub mod season;
 pub mod session;
 pub mod slot;
+pub mod vocab;
 
 pub use activity::{Activity, Sport};
 pub use budget::Budget;

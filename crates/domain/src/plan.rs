@@ -233,9 +233,9 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
         notes.push("The calendar has no training sessions, so there is nothing to time the massages around: this is a plain maintenance plan every few weeks. Add your training calendar for a plan that fits it.".into());
     }
     if season.races.is_empty() {
-        notes.push("No race found in the calendar (name it \"Race: …\", \"… Marathon\" or pass --race DATE:DISTANCE): maintenance only.".into());
+        notes.push("No race found in the calendar (a title like \"Race: …\" or \"… Marathon\" names one), so this plan is maintenance only. Add your race for pre- and post-race massage.".into());
     } else if !season.races.iter().any(|r| r.priority == Priority::A) {
-        notes.push("No A race (goal race) found: pre-race massage is planned only when a race is worth it; mark your goal race with --race DATE:DISTANCE:A.".into());
+        notes.push("No goal race found: pre-race massage is planned only for a race that matters. Mark your goal race to plan its pre-race session.".into());
     }
     let unclassified: Vec<Unclassified> = season
         .sessions

@@ -102,9 +102,11 @@ pub const MILE_KM: f64 = 1.609_344;
 pub fn parse_distance(s: &str) -> Result<f64, String> {
     let t = s.trim().to_ascii_lowercase();
     let named = match t.as_str() {
-        "half" | "half-marathon" | "half_marathon" | "hm" => Some(HALF_MARATHON_KM),
+        "half" | "half-marathon" | "half_marathon" | "half marathon" | "hm" | "semi"
+        | "semi-marathon" => Some(HALF_MARATHON_KM),
         "marathon" | "full" => Some(MARATHON_KM),
         "parkrun" => Some(5.0),
+        "ultra" => Some(50.0),
         _ => None,
     };
     if let Some(km) = named {
@@ -120,7 +122,14 @@ pub fn parse_distance(s: &str) -> Result<f64, String> {
         )
     })?;
     let km = match unit.trim() {
-        "k" | "km" | "" => value,
+        // A bare number could be either unit: say which rather than guess.
+        "" => {
+            return Err(format!(
+                "{num} has no unit: write {num}km ({num} kilometres) or {num}mi ({:.1} kilometres)",
+                value * MILE_KM
+            ));
+        }
+        "k" | "km" | "kms" | "kilometres" | "kilometers" => value,
         "mi" | "mile" | "miles" => value * MILE_KM,
         "m" => value / 1000.0,
         _ => {

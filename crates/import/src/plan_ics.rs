@@ -76,8 +76,7 @@ pub fn plan_events(plan: &Plan) -> Vec<IcsEvent> {
                 race_line(&r.date, &r.name, r.distance_km, r.priority)
             ));
         }
-        let rules: Vec<&str> = m.rules.iter().map(|r| r.as_str()).collect();
-        description.push_str(&format!("\nRules: {}", rules.join(", ")));
+        // Rule ids are for `explain` and the JSON; a runner's calendar reads as words.
         events.push(IcsEvent {
             uid: format!("{key}@kneadtime"),
             date: m.date,

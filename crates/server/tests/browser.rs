@@ -306,12 +306,16 @@ async fn runner_client_and_therapist_in_a_real_browser() {
     );
     shot(&b, "06-book-refused-taken").await;
 
-    // 4. A time on the eve of A's marathon is refused with the rule and better days.
+    // 4. A time on the eve of A's marathon is refused with the reason and better days.
     a.goto(&slots).await.unwrap();
     let eve = add_days(w.race, -1);
     pick(&a, &w.t1, &eve.to_string(), "10:00").await;
     let refusal = text_of(&a, "#refusal").await;
-    assert!(refusal.contains("race-eve"), "{refusal}");
+    // In the runner's own words, not the rule's id.
+    assert!(
+        refusal.contains("This is the day before") && !refusal.contains("race-eve"),
+        "{refusal}"
+    );
     shot(&a, "07-book-refused-rule").await;
     a.close().await.unwrap();
     b.close().await.unwrap();

@@ -335,7 +335,14 @@ fn plan_upload(
         massages: t.massages,
         svg: t.svg,
         ics_href,
-        notes: p.notes.clone(),
+        notes: p
+            .notes
+            .iter()
+            .cloned()
+            .chain(p.races.iter().all(|r| r.priority != kneadtime_domain::Priority::A).then(|| {
+                "On the planner, the Races box takes a race per line, like 2027-04-25 marathon A (A for your goal race).".to_string()
+            }))
+            .collect(),
         warnings,
         dropped: p
             .dropped

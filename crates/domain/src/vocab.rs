@@ -1,0 +1,234 @@
+//! The words runners and coaches write, by language, as data: one TOML table per language
+//! in `vocab/` (compiled in), read once. The classifier asks which kinds of word a title
+//! holds, whatever the language it is written in.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+include!(concat!(env!("OUT_DIR"), "/vocab_tables.rs"));
+
+/// A word or a phrase; the last word may be a prefix ("interval*").
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Phrase {
+    words: Vec<String>,
+    prefix: bool,
+}
+
+impl Phrase {
+    fn new(text: &str) -> Option<Phrase> {
+        let prefix = text.trim().ends_with('*');
+        let words = words_of(text.trim().trim_end_matches('*'));
+        (!words.is_empty()).then_some(Phrase { words, prefix })
+    }
+
+    /// True when the phrase occurs in `words`, in order.
+    pub(crate) fn occurs_in(&self, words: &[String]) -> bool {
+        let n = self.words.len();
+        if words.len() < n {
+            return false;
+        }
+        words.windows(n).any(|w| {
+            w.iter()
+                .zip(&self.words)
+                .enumerate()
+                .all(|(i, (got, want))| {
+                    if self.prefix && i == n - 1 {
+                        got.starts_with(want.as_str())
+                    } else {
+                        got == want
+                    }
+                })
+        })
+    }
+
+    /// Words in the phrase.
+    pub(crate) fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// A full name rather than a short form: two words or more, or one long compound
+    /// ("halbmarathon"), not "half" or "hm" alone.
+    pub(crate) fn is_full_name(&self) -> bool {
+        self.words.len() > 1 || self.words.first().is_some_and(|w| w.chars().count() >= 8)
+    }
+
+    /// Single-letter phrases such as "a race" are read only in titles.
+    pub(crate) fn starts_with_letter(&self) -> bool {
+        self.words.first().is_some_and(|w| w.chars().count() == 1)
+    }
+}
+
+/// The words of a text as the classifier reads them: lower case, split at anything but
+/// letters, digits, apostrophes and inner dots ("70.3", "26.2").
+pub(crate) fn words_of(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '.'))
+        .map(|w| w.trim_matches(|c: char| c == '.' || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// One language's table as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Table {
+    pub rest: Vec<String>,
+    pub hard: Vec<String>,
+    pub long: Vec<String>,
+    pub easy: Vec<String>,
+    pub cross: Vec<String>,
+    pub strength: Vec<String>,
+    pub race: Vec<String>,
+    pub race_talk: Vec<String>,
+    pub pace: Vec<String>,
+    pub half: Vec<String>,
+    pub marathon: Vec<String>,
+    pub ultra: Vec<String>,
+    pub sprint_triathlon: Vec<String>,
+    pub olympic_triathlon: Vec<String>,
+    pub half_ironman: Vec<String>,
+    pub ironman: Vec<String>,
+    pub duathlon: Vec<String>,
+    pub goal: Vec<String>,
+    pub tune_up: Vec<String>,
+    pub training_race: Vec<String>,
+}
+
+/// What a word says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Sense {
+    Rest,
+    Hard,
+    Long,
+    Easy,
+    Cross,
+    Strength,
+    Race,
+    RaceTalk,
+    Pace,
+    Half,
+    Marathon,
+    Ultra,
+    SprintTriathlon,
+    OlympicTriathlon,
+    HalfIronman,
+    Ironman,
+    Duathlon,
+    Goal,
+    TuneUp,
+    TrainingRace,
+}
+
+impl Table {
+    fn lists(&self) -> [(Sense, &Vec<String>); 20] {
+        [
+            (Sense::Rest, &self.rest),
+            (Sense::Hard, &self.hard),
+            (Sense::Long, &self.long),
+            (Sense::Easy, &self.easy),
+            (Sense::Cross, &self.cross),
+            (Sense::Strength, &self.strength),
+            (Sense::Race, &self.race),
+            (Sense::RaceTalk, &self.race_talk),
+            (Sense::Pace, &self.pace),
+            (Sense::Half, &self.half),
+            (Sense::Marathon, &self.marathon),
+            (Sense::Ultra, &self.ultra),
+            (Sense::SprintTriathlon, &self.sprint_triathlon),
+            (Sense::OlympicTriathlon, &self.olympic_triathlon),
+            (Sense::HalfIronman, &self.half_ironman),
+            (Sense::Ironman, &self.ironman),
+            (Sense::Duathlon, &self.duathlon),
+            (Sense::Goal, &self.goal),
+            (Sense::TuneUp, &self.tune_up),
+            (Sense::TrainingRace, &self.training_race),
+        ]
+    }
+}
+
+/// Every language's phrases, by sense.
+pub(crate) struct Vocab {
+    by_sense: BTreeMap<Sense, Vec<Phrase>>,
+}
+
+impl Vocab {
+    fn load() -> Vocab {
+        let mut by_sense: BTreeMap<Sense, Vec<Phrase>> = BTreeMap::new();
+        // A table that cannot be read adds nothing (a test reads every one).
+        for t in TABLES
+            .iter()
+            .filter_map(|(_, text)| toml::from_str::<Table>(text).ok())
+        {
+            for (sense, list) in t.lists() {
+                by_sense
+                    .entry(sense)
+                    .or_default()
+                    .extend(list.iter().filter_map(|p| Phrase::new(p)));
+            }
+        }
+        Vocab { by_sense }
+    }
+
+    pub(crate) fn phrases(&self, sense: Sense) -> &[Phrase] {
+        self.by_sense.get(&sense).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// True when any phrase of `sense` occurs in `words`.
+    pub(crate) fn says(&self, words: &[String], sense: Sense) -> bool {
+        self.phrases(sense).iter().any(|p| p.occurs_in(words))
+    }
+}
+
+pub(crate) static VOCAB: LazyLock<Vocab> = LazyLock::new(Vocab::load);
+
+/// The language codes compiled in.
+pub fn languages() -> Vec<&'static str> {
+    TABLES.iter().map(|(l, _)| *l).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_reads() {
+        for l in ["en", "de", "fr", "es", "it", "nl", "pt"] {
+            assert!(languages().contains(&l), "{l} is compiled in");
+        }
+        for (lang, text) in TABLES {
+            let t: Table = toml::from_str(text).unwrap_or_else(|e| panic!("{lang}: {e}"));
+            for (sense, list) in t.lists() {
+                for p in list {
+                    assert!(
+                        Phrase::new(p).is_some(),
+                        "{lang} {sense:?}: {p:?} has no words"
+                    );
+                }
+            }
+            assert!(
+                !t.rest.is_empty()
+                    && !t.hard.is_empty()
+                    && !t.easy.is_empty()
+                    && !t.race.is_empty(),
+                "{lang}"
+            );
+        }
+    }
+
+    #[test]
+    fn phrases_match_in_order_and_by_prefix() {
+        let p = Phrase::new("race pace").unwrap();
+        assert!(p.occurs_in(&words_of("6 km at race pace")));
+        assert!(!p.occurs_in(&words_of("pace race")));
+        let p = Phrase::new("tempo*").unwrap();
+        assert!(p.occurs_in(&words_of("Tempodauerlauf 8 km")));
+        assert!(
+            Phrase::new("70.3")
+                .unwrap()
+                .occurs_in(&words_of("Ironman 70.3 Zell am See"))
+        );
+    }
+}
