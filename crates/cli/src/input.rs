@@ -264,7 +264,8 @@ pub fn plan_request(a: &PlanArgs, loaded: &Loaded) -> Result<PlanRequest, Bad> {
     if !a.busy.is_empty() {
         let tz = TimeZone::get(&loaded.zone).ok();
         let (entries, _, _) = read_calendars(&a.busy, tz)?;
-        busy_dates.extend(entries.iter().map(|e| e.date));
+        // A holiday or a trip of several days blocks every day it covers.
+        busy_dates.extend(entries.iter().flat_map(|e| e.dates()));
     }
     if let Some(m) = a.money
         && !(m.is_finite() && m >= 0.0)

@@ -192,9 +192,23 @@ pub fn classify(entry: &Entry) -> Session {
         ]
         .iter()
         .any(|p| title.words.iter().any(|w| w.starts_with(p)));
+    // The end: as the source gave it, or from the start and the length.
+    let end = entry.end.or_else(|| {
+        let start = entry.start?;
+        let minutes = duration_min?;
+        start
+            .checked_add(jiff::Span::new().minutes((minutes.round() as i64).clamp(0, 60 * 24 * 31)))
+            .ok()
+    });
+    let last_date = entry
+        .last_date
+        .or(end.map(|e| e.date()))
+        .filter(|d| *d > entry.date);
     Session {
         date: entry.date,
         start: entry.start,
+        last_date,
+        end,
         title: entry.title.clone(),
         class,
         distance_km,

@@ -26,6 +26,13 @@ pub struct Entry {
     pub start: Option<DateTime>,
     /// Planned or recorded length in minutes, when known.
     pub duration_min: Option<f64>,
+    /// The last local date the entry covers when it runs past its first day (a stage
+    /// race, an overnight ultra, a week's holiday, a training camp).
+    #[serde(default)]
+    pub last_date: Option<Date>,
+    /// When a timed entry ends (local), when the source said.
+    #[serde(default)]
+    pub end: Option<DateTime>,
     /// Planned or recorded distance in kilometres, when known.
     pub distance_km: Option<f64>,
     /// The title (SUMMARY in .ics, `title` in .csv).
@@ -39,12 +46,22 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Every local date the entry covers, first to last.
+    pub fn dates(&self) -> impl Iterator<Item = Date> {
+        crate::dates::days(
+            self.date,
+            self.last_date.unwrap_or(self.date).max(self.date),
+        )
+    }
+
     /// A bare entry with only a date and a title; handy for tests and simple sources.
     pub fn new(date: Date, title: impl Into<String>) -> Entry {
         Entry {
             date,
             start: None,
             duration_min: None,
+            last_date: None,
+            end: None,
             distance_km: None,
             title: title.into(),
             description: String::new(),

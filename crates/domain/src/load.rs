@@ -189,6 +189,8 @@ pub fn activity_load(a: &Activity, class: Class, p: &Physiology) -> (f64, LoadSo
         );
     }
     let s = Session {
+        last_date: None,
+        end: None,
         date: a.date(),
         start: Some(a.start),
         title: a.name.clone(),
@@ -247,6 +249,8 @@ pub fn understand(activities: &[Activity], p: &Physiology) -> Vec<Completed> {
             let class = class_of(a, p, usual_long);
             let (load, load_source) = activity_load(a, class, p);
             let session = Session {
+                last_date: None,
+                end: None,
                 date: a.date(),
                 start: Some(a.start),
                 title: if a.name.trim().is_empty() {

@@ -157,7 +157,7 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
             } else {
                 p.windows.post_event_max_days
             };
-            add_days(r.date, tail)
+            add_days(r.last_day(), tail)
         })
         .max();
     let default_to = [span.map(|s| s.1), last_race_end]
@@ -297,10 +297,10 @@ impl<'a> Planner<'a> {
             targets.push(Target {
                 kind: Kind::PostEvent,
                 race: Some(r.clone()),
-                lo: add_days(r.date, w.post_event_min_days),
-                hi: add_days(r.date, w.post_event_max_days),
-                ideal_lo: add_days(r.date, w.post_event_ideal_min_days),
-                ideal_hi: add_days(r.date, w.post_event_ideal_max_days),
+                lo: add_days(r.last_day(), w.post_event_min_days),
+                hi: add_days(r.last_day(), w.post_event_max_days),
+                ideal_lo: add_days(r.last_day(), w.post_event_ideal_min_days),
+                ideal_hi: add_days(r.last_day(), w.post_event_ideal_max_days),
                 value: if a { v.post_event_a } else { v.post_event_b },
                 must: a,
             });
@@ -334,7 +334,7 @@ impl<'a> Planner<'a> {
             .iter()
             .filter(|r| r.priority == Priority::A)
         {
-            let end = add_days(r.date, p.phases.recovery_weeks as i32 * 7);
+            let end = add_days(r.last_day(), p.phases.recovery_weeks as i32 * 7);
             let mut last = self
                 .placed
                 .iter()
@@ -342,7 +342,7 @@ impl<'a> Planner<'a> {
                     m.kind == Kind::PostEvent && m.race.as_ref().is_some_and(|x| x.date == r.date)
                 })
                 .map(|m| m.date)
-                .unwrap_or(add_days(r.date, p.windows.post_event_ideal_max_days));
+                .unwrap_or(add_days(r.last_day(), p.windows.post_event_ideal_max_days));
             // Each turn moves `last` on by at least a week, so the recovery weeks bound it.
             for _ in 0..=p.phases.recovery_weeks {
                 let lo = add_days(last, iv.min_weeks.max(1) as i32 * 7);
@@ -446,7 +446,11 @@ impl<'a> Planner<'a> {
         let mut pressure = k.pressure_max;
         // Pre- and post-race work closest to the race is lighter.
         if let Some(r) = race {
-            let gap = days_between(r.date, d).abs();
+            let gap = if kind == Kind::PostEvent {
+                days_between(r.last_day(), d)
+            } else {
+                days_between(r.date, d).abs()
+            };
             let w = &self.profile().windows;
             if (kind == Kind::PreEvent && gap < w.pre_event_ideal_days)
                 || (kind == Kind::PostEvent && gap <= w.post_event_ideal_min_days)
@@ -687,14 +691,19 @@ impl<'a> Planner<'a> {
                 priority_word(r.priority),
                 cap(pressure.as_str())
             )),
-            (Kind::PostEvent, Some(r)) => parts.push(format!(
-                "{} after {}: the first inflammation has settled, so focused, unforced work speeds recovery.",
-                plural_days(days_between(r.date, d)),
-                r.label()
-            )),
+            (Kind::PostEvent, Some(r)) => {
+                let since = if r.end.is_some_and(|e| e > r.date) {
+                    cap(&r.after_finish(d, None))
+                } else {
+                    format!("{} after {}", plural_days(days_between(r.date, d)), r.label())
+                };
+                parts.push(format!(
+                    "{since}: the first inflammation has settled, so focused, unforced work speeds recovery."
+                ))
+            }
             (Kind::RecoveryPhase, Some(r)) => parts.push(format!(
                 "{} weeks after {}: steady work to bring the legs back to normal before training builds again.",
-                (days_between(r.date, d) + 3) / 7,
+                (days_between(r.last_day(), d) + 3) / 7,
                 r.label()
             )),
             _ => {
@@ -744,13 +753,7 @@ fn maintenance_phase(p: Phase) -> bool {
     matches!(p, Phase::Base | Phase::Build | Phase::Peak)
 }
 
-fn cap(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
+use crate::session::cap;
 
 fn plural_days(n: i32) -> String {
     let words = [

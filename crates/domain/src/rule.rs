@@ -216,21 +216,27 @@ pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
         } else {
             Severity::Warning
         };
+        let since = match (r.finish, m.start) {
+            (Some(_), Some(_)) => r.after_finish(d, m.start),
+            _ if r.end.is_some_and(|e| e > r.date) => {
+                format!("the day after you finish {}", r.label())
+            }
+            _ => format!("the day after {}", r.label()),
+        };
+        let since = crate::session::cap(&since);
         let msg = if long {
             format!(
-                "The day after {}: muscles are still inflamed and damaged; wait until at least {} days after.",
-                r.label(),
+                "{since}: muscles are still inflamed and damaged; wait until at least {} days after.",
                 w.post_event_min_days.max(2)
             )
         } else {
             format!(
-                "The day after {}: a little soon; give the legs {} days first.",
-                r.label(),
+                "{since}: a little soon; give the legs {} days first.",
                 w.post_event_min_days.max(2)
             )
         };
         out.push(finding(d, RuleId::PostRaceTooSoon, sev, msg));
-        too_soon_after = Some(r.date);
+        too_soon_after = Some(r.last_day());
     }
 
     // pre-event-window
@@ -260,9 +266,9 @@ pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
     }
     // post-event-window
     if let Some(r) = judged_post_race(season, m) {
-        let k = days_between(r.date, d);
+        let k = days_between(r.last_day(), d);
         if k >= 1
-            && too_soon_after != Some(r.date)
+            && too_soon_after != Some(r.last_day())
             && (k < w.post_event_min_days || k > w.post_event_max_days)
         {
             let msg = if k < w.post_event_min_days {

@@ -92,7 +92,7 @@ impl Season {
         let first = self.days.keys().next().copied();
         let last = self.days.keys().next_back().copied();
         let rf = self.races.first().map(|r| r.date);
-        let rl = self.races.last().map(|r| r.date);
+        let rl = self.races.iter().map(Race::last_day).max();
         let lo = [first, rf].into_iter().flatten().min()?;
         let hi = [last, rl].into_iter().flatten().max()?;
         Some((lo, hi))
@@ -111,7 +111,7 @@ impl Season {
     }
 
     pub fn race_on(&self, d: Date) -> Option<&Race> {
-        self.races.iter().find(|r| r.date == d)
+        self.races.iter().find(|r| r.covers(d))
     }
 
     /// A rest day: marked rest, or nothing but cross/strength-free nothing planned.
@@ -156,8 +156,8 @@ impl Season {
         self.races
             .iter()
             .filter(|r| r.priority != Priority::C)
-            .filter(|r| (lo..=hi).contains(&days_between(r.date, d)))
-            .min_by_key(|r| days_between(r.date, d))
+            .filter(|r| (lo..=hi).contains(&days_between(r.last_day(), d)))
+            .min_by_key(|r| days_between(r.last_day(), d))
     }
 
     pub fn taper_days(&self, race: &Race) -> i32 {
@@ -185,7 +185,10 @@ impl Season {
             return Phase::Taper;
         }
         let rec = p.recovery_weeks as i32 * 7;
-        if a_races().any(|r| (1..=rec).contains(&days_between(r.date, d))) {
+        if a_races().any(|r| r.covers(d) && d > r.date) {
+            return Phase::RaceWeek;
+        }
+        if a_races().any(|r| (1..=rec).contains(&days_between(r.last_day(), d))) {
             return Phase::Recovery;
         }
         self.week_phase
@@ -329,6 +332,8 @@ fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> 
                     distance_km: s.distance_km,
                     priority: s.priority_hint.unwrap_or(Priority::B),
                     start: s.start,
+                    end: s.last_date,
+                    finish: s.end,
                 },
                 s.priority_hint.is_some(),
             )
@@ -343,6 +348,8 @@ fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> 
                     distance_km: spec.distance_km,
                     priority: Priority::B,
                     start: None,
+                    end: None,
+                    finish: None,
                 },
                 false,
             )

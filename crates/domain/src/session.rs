@@ -164,6 +164,12 @@ pub fn distance_label(km: f64) -> String {
 pub struct Session {
     pub date: Date,
     pub start: Option<DateTime>,
+    /// The last local date it covers, when it runs past its first day.
+    #[serde(default)]
+    pub last_date: Option<Date>,
+    /// When it ends (local), when known.
+    #[serde(default)]
+    pub end: Option<DateTime>,
     pub title: String,
     pub class: Class,
     pub distance_km: Option<f64>,
@@ -182,6 +188,14 @@ pub struct Session {
     pub origin: Origin,
 }
 
+/// The text with its first letter in capitals.
+pub(crate) fn cap(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// A race on the season's calendar, with its priority settled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Race {
@@ -193,9 +207,51 @@ pub struct Race {
     /// Local start time, when the calendar gave one (used for "hours after the finish").
     #[serde(skip)]
     pub start: Option<DateTime>,
+    /// The last day it covers, when it runs past its first (a stage race, a 24-hour or
+    /// an overnight race); post-race rules count from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Date>,
+    /// When the runner finishes (local), when the calendar said.
+    #[serde(skip)]
+    pub finish: Option<DateTime>,
 }
 
 impl Race {
+    /// The last day of the race (its only day, for most).
+    pub fn last_day(&self) -> Date {
+        self.end.unwrap_or(self.date).max(self.date)
+    }
+
+    /// How long after the finish `d` (at `at`, when known) is, in words: "38 h after you
+    /// finish the Lakeland 100" when both times are known, else whole days from the
+    /// race's last day.
+    pub fn after_finish(&self, d: Date, at: Option<DateTime>) -> String {
+        if let (Some(f), Some(at)) = (self.finish, at)
+            && let Ok(span) = f.until((jiff::Unit::Hour, at))
+        {
+            let hours = span.get_hours();
+            if hours >= 0 {
+                return format!("{hours} h after you finish {}", self.label());
+            }
+        }
+        let days = crate::dates::days_between(self.last_day(), d);
+        let n = if days.abs() == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{days} days")
+        };
+        if self.end.is_some_and(|e| e > self.date) {
+            format!("{n} after you finish {}", self.label())
+        } else {
+            format!("{n} after {}", self.label())
+        }
+    }
+
+    /// True when the race covers `d`.
+    pub fn covers(&self, d: Date) -> bool {
+        self.date <= d && d <= self.last_day()
+    }
+
     /// Races of half-marathon distance or more, or of unknown distance (assumed long, to
     /// be safe), are "long races" for the post-race rule.
     pub fn is_long(&self, long_race_km: f64) -> bool {

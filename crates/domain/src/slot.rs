@@ -134,7 +134,8 @@ pub fn day_fit(
             }
         }
         (Some(Kind::PostEvent), Some(r)) => {
-            let after = days_between(r.date, date);
+            let after = days_between(r.last_day(), date);
+            let since = r.after_finish(date, start);
             let (ilo, ihi) = (w.post_event_ideal_min_days, w.post_event_ideal_max_days);
             let off = if after < ilo {
                 ilo - after
@@ -144,18 +145,10 @@ pub fn day_fit(
             score -= i64::from(off) * DAY_OFF_IDEAL_COST;
             if off == 0 {
                 score += 20;
-                reasons.push(format!(
-                    "{} after {}: the recovery window",
-                    plural(after, "day"),
-                    r.label()
-                ));
+                reasons.push(format!("{since}: the recovery window"));
             } else if after >= w.post_event_min_days && after <= w.post_event_max_days {
                 score += 10;
-                reasons.push(format!(
-                    "{} after {}: inside the post-race window",
-                    plural(after, "day"),
-                    r.label()
-                ));
+                reasons.push(format!("{since}: inside the post-race window"));
             } else if after > 0 {
                 reasons.push(format!(
                     "{} after {}: outside the post-race window",
@@ -301,12 +294,7 @@ fn pressure_range(season: &Season, wanted: Wanted) -> (Pressure, Pressure) {
     if a <= b { (a, b) } else { (lo, lo) }
 }
 
-fn cap(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
+use crate::session::cap;
 
 #[cfg(test)]
 mod tests {

@@ -84,7 +84,8 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         ));
     };
     let time_col = col(&["time"]);
-    let duration_col = col(&["duration_min"]);
+    let duration_col = col(&["duration_min", "duration"]);
+    let end_col = col(&["end", "end_date"]);
     let distance_col = col(&["distance_km"]);
     let kind_col = col(&["kind"]);
     let description_col = col(&["description", "notes"]);
@@ -148,12 +149,37 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
                 }
             };
         let duration_min = number("duration_min", duration_col, "a number of minutes")?;
+        // `end`: the last day (a stage race, a holiday) or the end time.
+        let end_text = cell(end_col);
+        let (last_date, end) = if end_text.is_empty() {
+            (None, None)
+        } else {
+            let (d, t) = parse_date_time(end_text)
+                .filter(|(d, _)| kneadtime_domain::dates::accepted(*d))
+                .ok_or_else(|| {
+                    field_err(
+                        "end",
+                        "expected a date like 2027-04-26 or a time like 2027-04-26 14:30",
+                        end_text,
+                    )
+                })?;
+            if d < date || d > date.checked_add(jiff::Span::new().days(366)).unwrap_or(d) {
+                return Err(field_err(
+                    "end",
+                    "expected an end on or after the date, within a year",
+                    end_text,
+                ));
+            }
+            (Some(d).filter(|d| *d > date), t.map(|t| d.to_datetime(t)))
+        };
         let distance_km = number("distance_km", distance_col, "a number of kilometres")?;
         let kind = cell(kind_col);
         entries.push(Entry {
             date,
             start: time.map(|t| date.to_datetime(t)),
             duration_min,
+            last_date,
+            end,
             distance_km,
             title: title.to_string(),
             description: cell(description_col).replace("\r\n", "\n"),

@@ -319,7 +319,25 @@ fn read_event<'a>(
 
     let title = text("SUMMARY");
     let duration = match start {
-        Start::Day(_) => None,
+        // An all-day event lasts whole days: DTEND is the day after its last one.
+        Start::Day(first) => {
+            if let Some(p) = comp.prop("DURATION") {
+                let secs =
+                    parse_duration(&p.value).map_err(|e| err(p.line, format!("{e} (DURATION)")))?;
+                nonnegative(secs, p.line, file, warnings)
+            } else if let Some(p) = comp.prop("DTEND") {
+                match parse_date_value(&p.value).map_err(|e| err(p.line, format!("{e} (DTEND)")))? {
+                    DateValue::Date(end) => first
+                        .until(end)
+                        .ok()
+                        .map(|s| i64::from(s.get_days()) * 86_400)
+                        .and_then(|secs| nonnegative(secs, p.line, file, warnings)),
+                    DateValue::DateTime { .. } => None,
+                }
+            } else {
+                None
+            }
+        }
         Start::Wall(_) => {
             if let Some(p) = comp.prop("DURATION") {
                 let secs =
@@ -674,10 +692,34 @@ fn to_entry(occ: &Occ, ev: &Event<'_>, file: &str, runner: &TimeZone) -> Entry {
         }
         When::Floating(w) => (w.date(), Some(w)),
     };
+    // What it covers: whole days for an all-day event, up to the end for a timed one
+    // (an end at midnight does not reach into the next day). At most a year.
+    let secs = occ.duration.filter(|s| *s > 0).map(|s| s.min(366 * 86_400));
+    let end = match (occ.when, secs) {
+        (When::At(ts), Some(s)) => ts
+            .checked_add(jiff::SignedDuration::from_secs(s))
+            .ok()
+            .map(|t| runner.to_datetime(t)),
+        (When::Floating(w), Some(s)) => w.checked_add(jiff::SignedDuration::from_secs(s)).ok(),
+        _ => None,
+    };
+    let last_date = match (start, end, secs) {
+        (None, _, Some(s)) if s > 86_400 => date
+            .checked_add(jiff::Span::new().days((s - 1) / 86_400))
+            .ok(),
+        (Some(_), Some(e), _) => e
+            .checked_sub(jiff::Span::new().seconds(1))
+            .ok()
+            .map(|x| x.date()),
+        _ => None,
+    }
+    .filter(|d| *d > date);
     Entry {
         date,
         start,
         duration_min: start.and(occ.duration).map(|secs| secs as f64 / 60.0),
+        last_date,
+        end,
         distance_km: None,
         title: ev.title.clone(),
         description: ev.description.clone(),

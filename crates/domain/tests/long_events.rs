@@ -1,0 +1,132 @@
+//! Events as long as they last: a stage race is a race on every day it covers, post-race
+//! rules count from the finish, and the hours since an overnight finish are said.
+
+use jiff::civil::{Date, date};
+use kneadtime_domain::{
+    Entry, Kind, Massage, PlanRequest, Pressure, Priority, Profile, RaceSpec, RuleId, Season,
+    Severity, Wanted, classify, day_fit, evaluate, plan,
+};
+
+fn season(entries: &[Entry]) -> Season {
+    Season::new(
+        entries.iter().map(classify).collect(),
+        &[] as &[RaceSpec],
+        &Profile::default(),
+    )
+}
+
+fn moderate(d: Date) -> Massage {
+    Massage {
+        date: d,
+        start: None,
+        pressure: Pressure::Moderate,
+        kind: None,
+        race: None,
+    }
+}
+
+#[test]
+fn a_stage_race_is_a_race_on_every_day_and_recovery_counts_from_its_last() {
+    let mut stage = Entry::new(date(2027, 9, 3), "Trans Alpine Run stage race 250 km (A)");
+    stage.last_date = Some(date(2027, 9, 5));
+    let mut entries = vec![stage];
+    for k in 0..40 {
+        entries.push(Entry::new(
+            date(2027, 7, 20)
+                .checked_add(jiff::Span::new().days(k * 2))
+                .unwrap(),
+            "Easy 10 km",
+        ));
+    }
+    let s = season(&entries);
+    assert_eq!(s.races.len(), 1);
+    assert_eq!(s.races[0].priority, Priority::A);
+    for d in [date(2027, 9, 3), date(2027, 9, 4), date(2027, 9, 5)] {
+        let f = evaluate(&s, &moderate(d));
+        assert!(
+            f.iter()
+                .any(|f| f.rule == RuleId::RaceDay && f.severity == Severity::Error),
+            "{d}: {f:?}"
+        );
+    }
+    // The day after the finish, not the day after the start.
+    let f = evaluate(&s, &moderate(date(2027, 9, 6)));
+    let too_soon = f
+        .iter()
+        .find(|f| f.rule == RuleId::PostRaceTooSoon)
+        .expect("the day after the finish");
+    assert_eq!(too_soon.severity, Severity::Error);
+    assert!(
+        too_soon.message.contains("after you finish"),
+        "{}",
+        too_soon.message
+    );
+
+    let p = plan(
+        &s,
+        &PlanRequest {
+            from: Some(date(2027, 8, 1)),
+            ..PlanRequest::default()
+        },
+    );
+    for m in &p.massages {
+        assert!(
+            !(date(2027, 9, 2)..=date(2027, 9, 6)).contains(&m.date),
+            "a massage on {} in the middle of the race",
+            m.date
+        );
+    }
+    let post = p
+        .massages
+        .iter()
+        .find(|m| m.kind == Kind::PostEvent)
+        .expect("a post-race massage");
+    assert!(post.date >= date(2027, 9, 7), "post-race on {}", post.date);
+    assert!(post.why.contains("after you finish"), "{}", post.why);
+}
+
+#[test]
+fn an_overnight_ultra_counts_hours_from_the_finish() {
+    let mut ultra = Entry::new(date(2027, 7, 24), "Lakeland 100 mile race");
+    ultra.start = Some(date(2027, 7, 24).at(18, 0, 0, 0));
+    ultra.duration_min = Some(34.0 * 60.0);
+    let s = season(&[ultra]);
+    let r = &s.races[0];
+    assert_eq!(
+        r.last_day(),
+        date(2027, 7, 26),
+        "34 hours from Saturday 18:00 end on Monday"
+    );
+    assert_eq!(r.distance_km, Some(100.0 * 1.609_344));
+    // Monday evening, hours after the finish: still race day, then the day after.
+    let wanted = Wanted {
+        kind: Some(Kind::PostEvent),
+        pressure_min: Pressure::Light,
+        pressure_max: Pressure::Moderate,
+    };
+    assert!(
+        !day_fit(
+            &s,
+            wanted,
+            date(2027, 7, 27),
+            Some(date(2027, 7, 27).at(10, 0, 0, 0)),
+            &[]
+        )
+        .allowed
+    );
+    let fit = day_fit(
+        &s,
+        wanted,
+        date(2027, 7, 28),
+        Some(date(2027, 7, 28).at(10, 0, 0, 0)),
+        &[],
+    );
+    assert!(fit.allowed, "{fit:?}");
+    assert!(
+        fit.reasons
+            .iter()
+            .any(|r| r.contains("54 h after you finish")),
+        "{:?}",
+        fit.reasons
+    );
+}
