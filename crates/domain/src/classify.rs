@@ -172,14 +172,21 @@ pub fn classify(entry: &Entry) -> Session {
             },
         },
     };
-    let mut distance_km = entry.distance_km.or_else(|| title.distance_km());
+    let (said_minutes, said_km) = described_length(&entry.description);
+    let mut distance_km = entry
+        .distance_km
+        .or_else(|| title.distance_km())
+        .or(said_km);
     if class == Class::Race {
         distance_km = entry
             .distance_km
             .or_else(|| race_distance(&title))
             .or_else(|| race_distance(&desc));
     }
-    let duration_min = entry.duration_min.or_else(|| title.minutes());
+    let duration_min = entry
+        .duration_min
+        .or_else(|| title.minutes())
+        .or(said_minutes);
     let priority_hint = if class == Class::Race {
         priority_hint(&title, true).or_else(|| priority_hint(&desc, false))
     } else {
@@ -218,6 +225,76 @@ pub fn classify(entry: &Entry) -> Session {
         priority_hint,
         load: None,
         origin: entry.origin.clone(),
+    }
+}
+
+/// Lengths that coaching apps write on their own lines of a description: "Planned Time:
+/// 1:30:00", "Planned Distance: 16 km", "Actual Time: 58:12", "Estimated Duration: 45
+/// min". What was done wins over what was planned.
+fn described_length(desc: &str) -> (Option<f64>, Option<f64>) {
+    let mut planned = (None, None);
+    let mut actual = (None, None);
+    for line in desc.lines().take(200) {
+        let Some((key, value)) = line.split_once([':', '=']) else {
+            continue;
+        };
+        let key = key.trim().to_lowercase();
+        let slot = if key.starts_with("actual") || key.starts_with("completed") {
+            &mut actual
+        } else {
+            &mut planned
+        };
+        let timed = [
+            "time",
+            "duration",
+            "estimated duration",
+            "planned time",
+            "planned duration",
+            "actual time",
+            "actual duration",
+            "moving time",
+        ];
+        let far = ["distance", "planned distance", "actual distance"];
+        if timed.contains(&key.as_str()) {
+            slot.0 = slot
+                .0
+                .or(clock_minutes(value.trim()).or_else(|| tokenize(value).minutes()));
+        } else if far.contains(&key.as_str()) {
+            slot.1 = slot.1.or(tokenize(value).distance_km());
+        }
+    }
+    (
+        actual
+            .0
+            .or(planned.0)
+            .filter(|m| *m > 0.0 && *m <= 60.0 * 48.0),
+        actual.1.or(planned.1).filter(|k| *k > 0.0 && *k <= 1000.0),
+    )
+}
+
+/// "1:30:00" and "1:30" (hours and minutes), "58:12" (minutes and seconds, when the first
+/// part is 10 or more), "1h30", in minutes.
+fn clock_minutes(s: &str) -> Option<f64> {
+    let s = s.split_whitespace().next()?;
+    if let Some((h, m)) = s.split_once('h') {
+        let h: f64 = h.parse().ok()?;
+        let m: f64 = if m.is_empty() {
+            0.0
+        } else {
+            m.trim_end_matches("min").parse().ok()?
+        };
+        return Some(h * 60.0 + m);
+    }
+    let parts: Vec<f64> = s
+        .split(':')
+        .map(|p| p.parse::<f64>())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    match parts.as_slice() {
+        [h, m, sec] => Some(h * 60.0 + m + sec / 60.0),
+        [a, b] if *a >= 10.0 => Some(a + b / 60.0),
+        [a, b] => Some(a * 60.0 + b),
+        _ => None,
     }
 }
 
@@ -611,6 +688,33 @@ mod tests {
         check("Norwegian 4x4", Class::Hard, None);
         check("MP 10 km", Class::Hard, Some(10.0));
         check("HMP 3x3 km", Class::Hard, None);
+    }
+
+    #[test]
+    fn lengths_from_the_lines_apps_write() {
+        let with = |title: &str, desc: &str| {
+            let mut e = Entry::new(date(2027, 1, 4), title);
+            e.description = desc.into();
+            classify(&e)
+        };
+        let s = with(
+            "Steady run",
+            "Planned Time: 1:45:00\nPlanned Distance: 19.3 km\nNotes: keep it conversational",
+        );
+        assert_eq!((s.duration_min, s.distance_km), (Some(105.0), Some(19.3)));
+        let s = with(
+            "Run",
+            "Planned Time: 1:00:00\nActual Time: 58:12\nActual Distance: 10.4 km",
+        );
+        assert_eq!(
+            s.duration_min.map(|m| (m * 10.0).round() / 10.0),
+            Some(58.2)
+        );
+        assert_eq!(s.distance_km, Some(10.4));
+        let s = with("Easy", "Estimated Duration: 45 min");
+        assert_eq!(s.duration_min, Some(45.0));
+        let s = with("Long run 2h", "Planned Distance: 13.1 mi");
+        assert!((s.distance_km.unwrap() - 13.1 * MILE_KM).abs() < 0.01);
     }
 
     #[test]

@@ -63,6 +63,7 @@ impl Season {
     /// Builds the season from understood sessions and any races given explicitly.
     pub fn new(mut sessions: Vec<Session>, specs: &[RaceSpec], profile: &Profile) -> Season {
         sessions.sort_by(|a, b| (a.date, a.start, &a.title).cmp(&(b.date, b.start, &b.title)));
+        mark_long_runs(&mut sessions);
         let races = settle_races(&sessions, specs, profile);
         let mut days: BTreeMap<Date, Day> = BTreeMap::new();
         for (i, s) in sessions.iter().enumerate() {
@@ -316,6 +317,62 @@ fn median(xs: &[f64]) -> f64 {
         v[n / 2]
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// A run this many times the length of the week's typical run is its long run…
+const LONG_RUN_RATIO: f64 = 1.5;
+/// …when it is also at least this long (minutes) or this far (km).
+const LONG_RUN_MIN_MINUTES: f64 = 90.0;
+const LONG_RUN_MIN_KM: f64 = 16.0;
+
+/// The week's long run, whatever its title: an easy-looking run ("Steady run", "Run
+/// 2:00") that stands well above the week's other runs in time or distance. The other
+/// runs' median is the yardstick, so one long run in a week of short ones is found and a
+/// week of equal runs has none.
+/// One way to measure a run (its minutes or its kilometres), and the least it takes.
+type Measure = (fn(&Session) -> Option<f64>, f64);
+
+fn mark_long_runs(sessions: &mut [Session]) {
+    let mut weeks: BTreeMap<Date, Vec<usize>> = BTreeMap::new();
+    for (i, s) in sessions.iter().enumerate() {
+        if matches!(s.class, Class::Easy | Class::Long | Class::Hard) {
+            weeks.entry(monday_of(s.date)).or_default().push(i);
+        }
+    }
+    let measures: [Measure; 2] = [
+        (|s| s.duration_min, LONG_RUN_MIN_MINUTES),
+        (|s| s.distance_km, LONG_RUN_MIN_KM),
+    ];
+    for runs in weeks.values() {
+        // The week already has its long run, or has too few runs to tell.
+        if runs.len() < 3 || runs.iter().any(|&i| sessions[i].class == Class::Long) {
+            continue;
+        }
+        for (measure, floor) in measures {
+            let measured: Vec<(usize, f64)> = runs
+                .iter()
+                .filter_map(|&i| Some((i, measure(&sessions[i])?)))
+                .collect();
+            let Some(&(longest, value)) = measured
+                .iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            else {
+                continue;
+            };
+            let others: Vec<f64> = measured
+                .iter()
+                .filter(|(i, _)| *i != longest)
+                .map(|(_, v)| *v)
+                .collect();
+            if others.len() < 2 || sessions[longest].class != Class::Easy {
+                continue;
+            }
+            if value >= floor && value >= LONG_RUN_RATIO * median(&others) {
+                sessions[longest].class = Class::Long;
+                break;
+            }
+        }
     }
 }
 

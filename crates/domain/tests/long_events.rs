@@ -130,3 +130,38 @@ fn an_overnight_ultra_counts_hours_from_the_finish() {
         fit.reasons
     );
 }
+
+#[test]
+fn the_run_that_stands_out_is_the_weeks_long_run_whatever_its_title() {
+    let mk = |d: Date, title: &str, minutes: f64| {
+        let mut e = Entry::new(d, title);
+        e.duration_min = Some(minutes);
+        e
+    };
+    let week = [
+        mk(date(2027, 3, 1), "Steady run", 45.0),
+        mk(date(2027, 3, 3), "Steady run", 50.0),
+        mk(date(2027, 3, 5), "Steady run", 40.0),
+        mk(date(2027, 3, 7), "Steady run", 120.0),
+    ];
+    let s = season(&week);
+    let sunday = s.sessions_on(date(2027, 3, 7)).next().unwrap();
+    assert_eq!(
+        sunday.class,
+        kneadtime_domain::Class::Long,
+        "two hours in a week of 45-minute runs"
+    );
+    assert!(s.quality_on(date(2027, 3, 7)).is_some());
+    // A week of equal runs has no long run made up.
+    let even = [
+        mk(date(2027, 3, 1), "Run", 60.0),
+        mk(date(2027, 3, 3), "Run", 60.0),
+        mk(date(2027, 3, 5), "Run", 65.0),
+    ];
+    let s = season(&even);
+    assert!(
+        s.sessions
+            .iter()
+            .all(|x| x.class == kneadtime_domain::Class::Easy)
+    );
+}

@@ -233,6 +233,8 @@ struct Event<'a> {
     start_when: When,
     /// Seconds, for timed events.
     duration: Option<i64>,
+    /// Seconds a coaching app says the workout takes (`X-WORKOUT-ESTIMATED-DURATION`).
+    estimated: Option<i64>,
     rid: Option<&'a Prop>,
 }
 
@@ -383,6 +385,16 @@ fn read_event<'a>(
         start,
         start_when,
         duration,
+        estimated: comp
+            .prop("X-WORKOUT-ESTIMATED-DURATION")
+            .and_then(|p| {
+                p.value
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .or_else(|| parse_duration(&p.value).ok())
+            })
+            .filter(|s| (1..=48 * 3600).contains(s)),
         rid: comp.prop("RECURRENCE-ID"),
     })
 }
@@ -717,7 +729,10 @@ fn to_entry(occ: &Occ, ev: &Event<'_>, file: &str, runner: &TimeZone) -> Entry {
     Entry {
         date,
         start,
-        duration_min: start.and(occ.duration).map(|secs| secs as f64 / 60.0),
+        duration_min: start
+            .and(occ.duration)
+            .or(ev.estimated)
+            .map(|secs| secs as f64 / 60.0),
         last_date,
         end,
         distance_km: None,

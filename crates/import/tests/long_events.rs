@@ -69,3 +69,14 @@ fn the_csv_end_column_gives_the_last_day_or_the_end_time() {
     .unwrap_err();
     assert!(e.to_string().contains("camp.csv:2: field \"end\""), "{e}");
 }
+
+#[test]
+fn an_apps_estimated_duration_gives_an_all_day_workout_its_length() {
+    let text = ics(concat!(
+        "BEGIN:VEVENT\r\nUID:w\r\nDTSTART;VALUE=DATE:20270310\r\nSUMMARY:Steady run\r\nX-WORKOUT-ESTIMATED-DURATION:5400\r\nEND:VEVENT\r\n",
+        "BEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=DATE:20270311\r\nSUMMARY:Easy run\r\nX-WORKOUT-ESTIMATED-DURATION:PT45M\r\nEND:VEVENT\r\n",
+    ));
+    let cal = parse_ics(&text, "plan.ics", Some(&TimeZone::UTC)).unwrap();
+    assert_eq!(cal.entries[0].duration_min, Some(90.0));
+    assert_eq!(cal.entries[1].duration_min, Some(45.0));
+}
