@@ -290,6 +290,9 @@ fn usual_long(longest: &BTreeMap<Date, f64>, d: Date) -> Option<f64> {
     Some(v[v.len() / 2])
 }
 
+/// Time on foot past which a recorded run is treated as a race for recovery.
+const ULTRA_EFFORT_S: f64 = 4.0 * 3600.0;
+
 fn class_of(a: &Activity, p: &Physiology, usual_long_s: Option<f64>) -> Class {
     match a.sport {
         Sport::Strength => return Class::Strength,
@@ -308,7 +311,17 @@ fn class_of(a: &Activity, p: &Physiology, usual_long_s: Option<f64>) -> Class {
         || intensity.is_some_and(|i| i >= 0.88)
             && t >= 2.0 * 3600.0
             && a.distance_m.is_some_and(|d| d >= 40_000.0);
-    if named == Class::Race
+    // A name is believed when the effort bears it out (or nothing was measured): a
+    // "Chasing the half" jog is a run, not a race.
+    let measured = intensity.is_some() || a.avg_hr.is_some();
+    let effortful =
+        intensity.is_some_and(|i| i >= 0.8) || a.avg_hr.is_some_and(|h| h >= 0.8 * p.max_hr);
+    let named_race = named == Class::Race && (effortful || !measured);
+    // Ultra length is recovered from like a race, whatever the pace: a marathon's distance
+    // or four hours on foot.
+    let ultra_length = a.distance_m.is_some_and(|d| d >= 42_000.0) || t >= ULTRA_EFFORT_S;
+    if named_race
+        || ultra_length
         || max_effort_hr
         || (max_effort_pace && hr_share.is_none_or(|(s, _)| s >= 0.6))
     {
@@ -468,6 +481,19 @@ mod tests {
             Class::Race
         );
         assert_eq!(c(run("Parkrun", 22.0, 5.0, None)), Class::Race);
+        // A race word in the name of an easy jog is not a race; a day-long run is one.
+        assert_eq!(
+            c(run("Chasing the half", 60.0, 10.0, Some(128.0))),
+            Class::Easy
+        );
+        assert_eq!(
+            c(run("Race week shakeout", 25.0, 4.0, Some(125.0))),
+            Class::Easy
+        );
+        assert_eq!(
+            c(run("Lakeland loop", 14.0 * 60.0, 100.0, Some(132.0))),
+            Class::Race
+        );
         assert_eq!(c(run("Sunday", 130.0, 22.0, Some(140.0))), Class::Long);
         let mut bike = run("Ride", 90.0, 40.0, Some(140.0));
         bike.sport = Sport::Bike;
