@@ -202,15 +202,6 @@ impl Caller {
         !matches!(self.who, Who::Client { .. })
     }
 
-    /// The clinic's set-up (see [`crate::policy`]).
-    pub fn require_owner(&self) -> ApiResult<()> {
-        if crate::policy::decide(self, crate::policy::Act::Clinic) == Some(true) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
-        }
-    }
-
     pub fn require_staff(&self) -> ApiResult<()> {
         if self.is_staff() {
             Ok(())
@@ -241,20 +232,6 @@ impl Caller {
                 format!("staff:{staff_id}")
             }
             Who::Client { client_id } => format!("client:{client_id}"),
-        }
-    }
-
-    /// See [`crate::policy`]: owner, the client themself, or a therapist who treats them.
-    pub async fn require_client_access(&self, state: &AppState, client_id: &str) -> ApiResult<()> {
-        crate::policy::allow(state, self, crate::policy::Act::Client(client_id)).await
-    }
-
-    /// Owner, or the therapist themself (see [`crate::policy`]).
-    pub fn require_therapist_access(&self, therapist_id: &str) -> ApiResult<()> {
-        if crate::policy::decide(self, crate::policy::Act::Therapist(therapist_id)) == Some(true) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
         }
     }
 }

@@ -117,3 +117,29 @@ pub async fn treats(state: &AppState, therapist: &str, client: &str) -> ApiResul
         .treats(therapist, client, crate::auth::now() - AWAITING_STATUS_SECS)
         .await?)
 }
+
+/// The checks handlers call, each one rule of this module.
+impl Caller {
+    /// The clinic's set-up.
+    pub fn require_owner(&self) -> ApiResult<()> {
+        if decide(self, Act::Clinic) == Some(true) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// Owner, the client themself, or a therapist who treats them.
+    pub async fn require_client_access(&self, state: &AppState, client_id: &str) -> ApiResult<()> {
+        allow(state, self, Act::Client(client_id)).await
+    }
+
+    /// Owner, or the therapist themself.
+    pub fn require_therapist_access(&self, therapist_id: &str) -> ApiResult<()> {
+        if decide(self, Act::Therapist(therapist_id)) == Some(true) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
