@@ -262,8 +262,13 @@ impl Race {
     pub fn label(&self) -> String {
         let mut name = self.name.trim();
         for prefix in ["race:", "race -", "race day:", "race day -"] {
-            if name.len() > prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix) {
-                name = name[prefix.len()..].trim();
+            // `get` keeps the cut on a character boundary ("côte" is not cut inside ô).
+            if name.len() > prefix.len()
+                && let (Some(head), Some(rest)) =
+                    (name.get(..prefix.len()), name.get(prefix.len()..))
+                && head.eq_ignore_ascii_case(prefix)
+            {
+                name = rest.trim();
             }
         }
         // "Spring Marathon - goal race" reads better as "Spring Marathon".
@@ -281,5 +286,32 @@ impl Race {
         } else {
             name.to_string()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn race(name: &str) -> Race {
+        Race {
+            date: date(2027, 4, 25),
+            name: name.into(),
+            distance_km: Some(MARATHON_KM),
+            priority: Priority::A,
+            start: None,
+            end: None,
+            finish: None,
+        }
+    }
+
+    #[test]
+    fn labels_cut_only_on_character_boundaries() {
+        assert_eq!(race("Race: City Marathon").label(), "City Marathon");
+        // A multibyte letter where a prefix would end must not split it.
+        let l = race("S   agecôte7-044-26").label();
+        assert!(l.contains("côte"), "{l}");
+        assert!(!race("Course de la Côte d'Azur").label().is_empty());
     }
 }
