@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for SECONDS each (default 20), seeded from ../shared/realdata
+# Runs every fuzz target for SECONDS each (default 20), seeded from testdata/realdata
 # and the examples. cargo-fuzz needs nightly flags: RUSTC_BOOTSTRAP=1 lets the stable
 # toolchain take them. A crash fails the run and leaves its input in fuzz/artifacts/.
 set -euo pipefail

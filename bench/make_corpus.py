@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds a large activity export from the real files in ../shared/realdata.
+"""Builds a large activity export from the real files in testdata/realdata.
 
 Each copy is shifted in time by a whole number of days, so it is a distinct activity
 (not a duplicate): GPX/TCX timestamps are rewritten as text, FIT timestamps are rewritten
@@ -16,7 +16,7 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REAL = os.path.join(HERE, "..", "..", "shared", "realdata")
+REAL = os.path.join(HERE, "..", "testdata", "realdata")
 
 # Real activity files that import cleanly (see MANIFEST.tsv).
 FIT = ["fit_run_fenix2_hr.fit", "fit_run_fr110_hr.fit", "fit_run_stryd_devfields.fit", "fit_run_fenix5_short.fit",

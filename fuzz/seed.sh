@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Seeds each fuzz target's corpus from ../shared/realdata and the examples.
+# Seeds each fuzz target's corpus from testdata/realdata and the examples.
 set -euo pipefail
 cd "$(dirname "$0")"
-real=../../shared/realdata
+real=../testdata/realdata
 for t in ics csv fit tcx gpx strava profile; do mkdir -p "corpus/$t"; done
 cp "$real"/*.ics ../examples/*.ics corpus/ics/ 2>/dev/null || true
 cp "$real"/*.csv ../examples/*.csv corpus/csv/ 2>/dev/null || true

@@ -8,7 +8,7 @@ use jiff::tz::{TimeZone, offset};
 use kneadtime_activity::{Sport, parse_fit};
 
 fn realdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realdata")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/realdata")
 }
 
 /// (seconds of the day, heart rate) for each record of the CSV.

@@ -9,7 +9,7 @@ use kneadtime_activity::{ErrorKind, Sport, parse_fit, parse_gpx, parse_tcx};
 
 fn realdata(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/realdata")
+        .join("../../testdata/realdata")
         .join(name)
 }
 

@@ -10,7 +10,7 @@ use kneadtime_activity::{ErrorKind, Sport, import_paths, read_activity_file};
 
 fn realdata(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/realdata")
+        .join("../../testdata/realdata")
         .join(name)
 }
 

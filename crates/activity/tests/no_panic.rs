@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 use kneadtime_activity::{Activity, ActivityError, ErrorKind, parse_fit, parse_gpx, parse_tcx};
 
 fn realdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realdata")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/realdata")
 }
 
 type Parser = fn(&[u8], &str, &TimeZone) -> Result<Vec<Activity>, ActivityError>;

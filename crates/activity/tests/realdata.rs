@@ -1,4 +1,4 @@
-//! Every `fit_*`, `tcx_*` and `gpx_*` file in shared/realdata: what it must import as
+//! Every `fit_*`, `tcx_*` and `gpx_*` file in testdata/realdata: what it must import as
 //! (sport, local start, duration, distance, heart rate) or why it must be skipped/fail.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use jiff::tz::{TimeZone, offset};
 use kneadtime_activity::{Activity, ErrorKind, Sport, import_paths, read_activity_file};
 
 fn realdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realdata")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/realdata")
 }
 
 /// One expected activity.
@@ -367,7 +367,7 @@ fn check(file: &str, acts: &[Activity], want: &[A]) {
 fn every_realdata_activity_file_has_an_expectation() {
     let table = expectations();
     let mut missing = Vec::new();
-    for e in std::fs::read_dir(realdata()).expect("shared/realdata beside the repository") {
+    for e in std::fs::read_dir(realdata()).expect("testdata/realdata in the repository") {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         let activity_file =
             ["fit_", "tcx_", "gpx"].iter().any(|p| name.starts_with(p)) && !name.ends_with(".csv");

@@ -12,7 +12,7 @@ fn example(name: &str) -> String {
 }
 
 fn realdata() -> PathBuf {
-    root().join("../shared/realdata")
+    root().join("testdata/realdata")
 }
 
 fn run(args: &[&str]) -> Output {

@@ -1,5 +1,5 @@
 //! `kneadtime load` and `plan --history` driven as a runner would, on the real activity
-//! files in ../shared/realdata.
+//! files in testdata/realdata.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -9,7 +9,7 @@ fn root() -> PathBuf {
 }
 
 fn realdata() -> PathBuf {
-    root().join("../shared/realdata")
+    root().join("testdata/realdata")
 }
 
 fn run(args: &[&str]) -> Output {

@@ -407,7 +407,7 @@ mod tests {
     fn fold_inside_a_parameter_value() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/realdata/ics_fold_inside_param.ics"
+            "/../../testdata/realdata/ics_fold_inside_param.ics"
         ))
         .unwrap();
         let parsed = parse(&text, "f").unwrap();

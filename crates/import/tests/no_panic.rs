@@ -93,7 +93,7 @@ fn mutate(rng: &mut Rng, input: &str) -> String {
 
 #[test]
 fn mangled_inputs_never_panic() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/realdata");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/realdata");
     let mut seeds: Vec<(bool, String)> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| {

@@ -1,4 +1,4 @@
-//! Every `ics_*` and `csv_*` file in shared/realdata (real exports; see MANIFEST.tsv
+//! Every `ics_*` and `csv_*` file in testdata/realdata (real exports; see MANIFEST.tsv
 //! there) imports with the values read by hand from the file, or fails on the right line.
 
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use kneadtime_import::{Calendar, ImportError, read_calendar_file};
 
 fn path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/realdata")
+        .join("../../testdata/realdata")
         .join(name)
 }
 
