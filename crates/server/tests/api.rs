@@ -562,8 +562,7 @@ async fn reschedule_moves_all_or_nothing() {
 async fn watch_files_become_completed_sessions() {
     let srv = Srv::start("sqlite", "Europe/London").await;
     let w = world(&srv, "Europe/London").await;
-    let realdata =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/realdata");
+    let realdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/realdata");
     let upload = |name: &str, bytes: Vec<u8>| {
         let req = srv
             .http
