@@ -290,7 +290,7 @@ async fn judge(
             ),
         ));
     }
-    let clinic = state.store.clinic().await?;
+    let clinic = &ctx.clinic;
     if start > now + clinic.booking_horizon_days * 86_400 {
         return Err(ApiError::unprocessable(
             "beyond_horizon",
@@ -386,16 +386,30 @@ async fn limit_self_booking(
     {
         return Err(slow("for this client"));
     }
-    let (clinic, open) = tokio::try_join!(
-        state.store.clinic(),
-        state.store.appointments_for_client(client_id)
-    )?;
+    Ok(())
+}
+
+/// A client booking themself holds at most the clinic's number of upcoming bookings
+/// (read from the appointments up to the booking horizon, the clinic from the context).
+async fn limit_open_bookings(
+    state: &AppState,
+    caller: &Caller,
+    ctx: &ClientContext,
+) -> ApiResult<()> {
+    if caller.is_staff() {
+        return Ok(());
+    }
     let now = now();
+    let until = now + ctx.clinic.booking_horizon_days * 86_400 + 86_400;
+    let open = state
+        .store
+        .appointments_for_client_between(&ctx.client.id, now, until)
+        .await?;
     let held = open
         .iter()
         .filter(|a| a.status == Status::Booked && a.start_at > now)
         .count() as i64;
-    if held >= clinic.max_open_bookings {
+    if held >= ctx.clinic.max_open_bookings {
         return Err(ApiError::unprocessable(
             "too_many_open",
             format!(
@@ -464,6 +478,7 @@ pub(crate) async fn book(
                 .map_err(|e| e.with_field("client_id"))
         },
     )?;
+    limit_open_bookings(state, caller, &ctx).await?;
     let start = parse_instant("start", &body.start, &ctx.tz)?;
     let fit = judge(
         state,

@@ -150,6 +150,8 @@ fn off_on(date: Date, exceptions: &[TherapistException]) -> bool {
 /// What is known about a client for judging slots.
 pub struct ClientContext {
     pub client: Client,
+    /// The clinic as read with the client (zone, profile, booking limits).
+    pub clinic: kneadtime_store::Clinic,
     pub season: std::sync::Arc<Season>,
     pub tz: TimeZone,
     /// Local dates of the client's other massages (booked or done), by appointment id.
@@ -232,6 +234,7 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
         .collect();
     Ok(ClientContext {
         client,
+        clinic,
         season: std::sync::Arc::new(season),
         tz,
         massages,
