@@ -244,7 +244,10 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(shield::no_nul))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            shield::no_nul,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             deadline,

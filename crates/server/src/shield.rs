@@ -49,12 +49,9 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     res
 }
 
-/// Largest body read here to look for NUL characters (the body limit caps it anyway).
-const SCAN_LIMIT: usize = 64 << 20;
-
 /// Refuses a request with a NUL character in its path, query, JSON or form body: 422,
 /// the same on every database (PostgreSQL cannot store one, SQLite would).
-pub async fn no_nul(req: Request, next: Next) -> Response {
+pub async fn no_nul(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
     if has_encoded_nul(target) {
         return nul_error("the address").into_response();
@@ -71,7 +68,8 @@ pub async fn no_nul(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, SCAN_LIMIT).await {
+    // Read no more than the server's body limit, as the handler's extractor would.
+    let bytes = match axum::body::to_bytes(body, state.config.body_limit_kb * 1024).await {
         Ok(b) => b,
         Err(_) => {
             return ApiError::new(
