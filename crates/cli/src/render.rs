@@ -182,12 +182,12 @@ fn massage_row(m: &PlannedMassage, show_price: bool, paint: Paint) -> String {
 pub fn findings_table(findings: &[Finding], paint: Paint) -> String {
     let mut o = String::new();
     for f in findings {
+        // The rule's id stays in JSON and `explain`; the runner reads its message.
         let _ = writeln!(
             o,
-            "{}  {}  {}",
+            "{}  {}",
             f.date,
-            paint.severity(f.severity, &format!("{:<7}", f.severity.as_str())),
-            f.rule
+            paint.severity(f.severity, f.severity.as_str()),
         );
         o.push_str(&wrap(&f.message, 12, WIDTH));
         if let Some(s) = f.suggestion {
@@ -289,14 +289,7 @@ pub fn plan_markdown(plan: &Plan, zone: &str) -> String {
     if !plan.findings.is_empty() {
         let _ = writeln!(o, "\n## Findings\n");
         for f in &plan.findings {
-            let _ = writeln!(
-                o,
-                "- {} **{}** `{}`: {}",
-                f.date,
-                f.severity.as_str(),
-                f.rule,
-                f.message
-            );
+            let _ = writeln!(o, "- {} **{}**: {}", f.date, f.severity.as_str(), f.message);
         }
     }
     for n in plan.notes.iter().map(String::as_str).chain(flag_hint(plan)) {
@@ -322,7 +315,7 @@ pub fn next_table(a: &NextAnswer, paint: Paint) -> String {
         let _ = writeln!(o, "\nWhy not today ({}):", a.today);
         for f in &a.not_today {
             o.push_str(&wrap(
-                &format!("- {} ({}): {}", f.rule, f.severity.as_str(), f.message),
+                &format!("- {}: {}", f.severity.as_str(), f.message),
                 2,
                 WIDTH,
             ));

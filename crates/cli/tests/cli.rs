@@ -598,3 +598,54 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn what_a_runner_reads_names_no_rule_id() {
+    let cal = example("marathon-18-weeks.ics");
+    let bookings = example("bookings.csv");
+    let ids = [
+        "race-day",
+        "race-eve",
+        "post-race-too-soon",
+        "pre-event-window",
+        "post-event-window",
+        "eve-of-quality",
+        "after-quality",
+        "taper-pressure",
+        "deep-needs-buffer",
+        "maintenance-interval",
+        "prefer-rest-day",
+    ];
+    let outputs = [
+        run(&["check", "--calendar", &cal, "--bookings", &bookings]),
+        run(&["next", "--calendar", &cal, "--today", "2027-04-24"]),
+        run(&["plan", "--calendar", &cal, "--today", TODAY]),
+        run(&[
+            "plan",
+            "--calendar",
+            &cal,
+            "--today",
+            TODAY,
+            "--format",
+            "md",
+        ]),
+        run(&[
+            "plan",
+            "--calendar",
+            &cal,
+            "--today",
+            TODAY,
+            "--format",
+            "ics",
+        ]),
+    ];
+    for o in &outputs {
+        let text = stdout(o);
+        assert!(!text.trim().is_empty(), "{}", stderr(o));
+        for id in ids {
+            assert!(!text.contains(id), "{id} in:\n{text}");
+        }
+    }
+    // The check table still says what is wrong with the race-eve booking.
+    assert!(stdout(&outputs[0]).contains("2027-04-24"));
+}

@@ -60,8 +60,8 @@ pub const CLIMB_FACTOR: f64 = 8.0;
 pub fn physiology(athlete: &Athlete, activities: &[Activity]) -> Physiology {
     let mut notes = Vec::new();
     let max_hr = athlete.max_hr.unwrap_or_else(|| {
-        // The highest heart rate held for at least 5 seconds, across all activities.
-        let seen = activities
+        // The highest heart rate held for at least 5 seconds, across all activities…
+        let held = activities
             .iter()
             .flat_map(|a| {
                 a.hr_seconds
@@ -72,6 +72,9 @@ pub fn physiology(athlete: &Athlete, activities: &[Activity]) -> Physiology {
                     .map(|(b, _)| b as f64)
             })
             .fold(0.0, f64::max);
+        // …or the maximum an activity without samples reports (a Strava export's row,
+        // a watch's summary), unless it is a lone spike far above every other.
+        let seen = held.max(summary_max_hr(activities));
         if seen >= 120.0 {
             notes.push(format!(
                 "maximum heart rate {seen:.0} taken from the highest seen in your activities"
@@ -127,6 +130,28 @@ pub fn physiology(athlete: &Athlete, activities: &[Activity]) -> Physiology {
     }
 }
 
+/// A reading this far above the next highest is a sensor spike.
+const HR_SPIKE_BPM: f64 = 10.0;
+
+/// The highest plausible maximum heart rate reported by activities that carry no
+/// samples; 0 when none does.
+fn summary_max_hr(activities: &[Activity]) -> f64 {
+    let mut maxima: Vec<f64> = activities
+        .iter()
+        .filter(|a| a.hr_seconds.is_empty())
+        .filter_map(|a| a.max_hr)
+        .filter(|m| (120.0..=230.0).contains(m))
+        .collect();
+    maxima.sort_by(|a, b| b.total_cmp(a));
+    // The first reading with another close below it; a single reading stands alone.
+    maxima
+        .windows(2)
+        .find(|w| w[0] - w[1] <= HR_SPIKE_BPM)
+        .map(|w| w[0])
+        .or_else(|| (maxima.len() == 1).then(|| maxima[0]))
+        .unwrap_or(0.0)
+}
+
 /// "4:35" for a speed in m/s.
 pub fn pace(speed_mps: f64) -> String {
     if speed_mps <= 0.0 {
@@ -151,7 +176,11 @@ fn trimp_weight(hrr: f64, female: bool) -> f64 {
 /// Banister TRIMP of an activity's heart-rate histogram, in TRIMP units.
 pub fn trimp(a: &Activity, p: &Physiology) -> Option<f64> {
     if a.hr_seconds.is_empty() {
-        return None;
+        // Banister's own form: the whole active time at the average heart rate.
+        let avg = a.avg_hr.filter(|h| (25.0..=250.0).contains(h))?;
+        let hrr = ((avg - p.rest_hr) / (p.max_hr - p.rest_hr)).clamp(0.0, 1.1);
+        let total = a.active_s() / 60.0 * trimp_weight(hrr, p.female);
+        return (total > 0.0).then_some(total);
     }
     let mut total = 0.0;
     for (bpm, secs) in a.hr_seconds.iter().enumerate() {
@@ -458,6 +487,47 @@ mod tests {
         let (load, src) = activity_load(&a, Class::Hard, &p);
         assert_eq!(src, LoadSource::Pace);
         assert!((load - 100.0).abs() < 0.5, "{load}");
+    }
+
+    /// A row of a Strava export without its file: heart rate only as summary numbers.
+    fn summary_only(avg: f64, max: f64) -> Activity {
+        let mut a = run("Morning Run", 60.0, 11.0, None);
+        a.avg_hr = Some(avg);
+        a.max_hr = Some(max);
+        a
+    }
+
+    #[test]
+    fn maximum_heart_rate_comes_from_summaries_when_no_samples_exist() {
+        let none = Athlete::default();
+        let acts = [
+            summary_only(150.0, 188.0),
+            summary_only(155.0, 193.0),
+            summary_only(140.0, 179.0),
+        ];
+        let p = physiology(&none, &acts);
+        assert_eq!(p.max_hr, 193.0, "{:?}", p.notes);
+        // A lone reading far above every other is a sensor spike, not the runner.
+        let spiky = [
+            summary_only(150.0, 236.0),
+            summary_only(155.0, 186.0),
+            summary_only(140.0, 183.0),
+        ];
+        assert_eq!(physiology(&none, &spiky).max_hr, 186.0);
+        // Samples held for seconds still win over a summary that says less.
+        let mut sampled = run("Intervals", 40.0, 9.0, Some(150.0));
+        sampled.add_hr(197.0, 20.0);
+        let p = physiology(&none, &[sampled, summary_only(150.0, 190.0)]);
+        assert_eq!(p.max_hr, 197.0);
+    }
+
+    #[test]
+    fn average_heart_rate_alone_still_measures_the_load() {
+        let p = phys();
+        let a = summary_only(p.threshold_hr, 190.0);
+        let (load, src) = activity_load(&a, Class::Hard, &p);
+        assert_eq!(src, LoadSource::HeartRate);
+        assert!((load - 100.0).abs() < 1.5, "{load}");
     }
 
     #[test]

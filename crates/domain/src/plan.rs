@@ -229,8 +229,14 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
             "The calendar reaches further than three years ahead; this plan stops at {to}. Plan again from a later date for the rest."
         ));
     }
+    let base = season.profile().intervals.base;
     if season.sessions.is_empty() {
-        notes.push("The calendar has no training sessions, so there is nothing to time the massages around: this is a plain maintenance plan every few weeks. Add your training calendar for a plan that fits it.".into());
+        notes.push(format!(
+            "The calendar has no training sessions, so nothing is known of your hard days or rest days. This plan assumes base training: a session every {}–{} weeks, at moderate pressure at most. Add your training calendar for a plan that fits your week.",
+            base.min_weeks, base.max_weeks
+        ));
+    } else if season.training_span().is_none() {
+        notes.push("The calendar holds only races, no training: the sessions are timed around the races alone, the weeks between them are taken as base training, and pressure stays moderate at most because your hard days are not known. Add your training calendar for a plan that fits your week.".into());
     }
     if season.races.is_empty() {
         notes.push("No race found in the calendar (a title like \"Race: …\" or \"… Marathon\" names one), so this plan is maintenance only. Add your race for pre- and post-race massage.".into());
@@ -444,6 +450,11 @@ impl<'a> Planner<'a> {
     fn pressure_for(&self, kind: Kind, d: Date, race: Option<&Race>) -> (Pressure, Vec<Finding>) {
         let k = self.profile().sessions.get(kind);
         let mut pressure = k.pressure_max;
+        // Deep work needs clear days after it; where the calendar does not show the
+        // runner's days, nobody knows they are clear.
+        if !self.season.knows(d) {
+            pressure = pressure.min(Pressure::Moderate).max(k.pressure_min);
+        }
         // Pre- and post-race work closest to the race is lighter.
         if let Some(r) = race {
             let gap = if kind == Kind::PostEvent {
@@ -501,6 +512,8 @@ impl<'a> Planner<'a> {
         }
         let mut options: Vec<Option_> = Vec::new();
         let mut blocks: BTreeMap<Block, Vec<Date>> = BTreeMap::new();
+        // The best day the runner said they cannot attend, had it been possible.
+        let mut unavailable_best: Option<(f64, Date)> = None;
         for d in crate::dates::days(t.lo, t.hi) {
             let blocked = if !self.in_range(d) {
                 Some(Block::OutOfRange)
@@ -515,6 +528,12 @@ impl<'a> Planner<'a> {
                     .map(|m| Block::TooClose(m.date))
             };
             if let Some(b) = blocked {
+                if b == Block::Unavailable
+                    && let Some(cost) = self.acceptable(t, d)
+                    && unavailable_best.is_none_or(|(c, _)| cost < c)
+                {
+                    unavailable_best = Some((cost, d));
+                }
                 blocks.entry(b).or_default().push(d);
                 continue;
             }
@@ -553,10 +572,18 @@ impl<'a> Planner<'a> {
         let Some(best) = best else {
             let ideal = t.ideal_lo.max(self.from).min(self.to.max(self.from));
             if t.hi >= self.from && t.lo <= self.to {
+                let mut why = describe_blocks(t, &blocks);
+                if let Some((_, d)) = unavailable_best {
+                    why.push_str(&format!(
+                        ". If you could come on a {}, {} {d} would suit",
+                        weekday_name(d.weekday()),
+                        weekday_name(d.weekday())
+                    ));
+                }
                 self.dropped.push(Dropped {
                     kind: t.kind,
                     date: ideal,
-                    why: describe_blocks(t, &blocks),
+                    why,
                     race: race_ref,
                     value: t.value,
                 });
@@ -620,6 +647,30 @@ impl<'a> Planner<'a> {
             price: p.prices.get(t.kind),
         });
         Some(best.date)
+    }
+
+    /// The cost of `d` for `t` if the rules and the other sessions allow it, whatever
+    /// the runner's own availability.
+    fn acceptable(&self, t: &Target, d: Date) -> Option<f64> {
+        let p = self.profile();
+        if !self.in_range(d)
+            || self
+                .placed
+                .iter()
+                .any(|m| days_between(m.date, d).abs() < p.sessions.min_gap_days.max(1))
+            || (t.kind == Kind::Maintenance && !maintenance_phase(self.season.phase_on(d)))
+        {
+            return None;
+        }
+        let (_, findings) = self.pressure_for(t.kind, d, t.race.as_ref());
+        if findings.iter().any(|f| f.severity == Severity::Error) {
+            return None;
+        }
+        let warnings = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count();
+        (warnings == 0 || t.must).then(|| self.cost(t, d, warnings))
     }
 
     /// Lower is better.
@@ -734,6 +785,8 @@ impl<'a> Planner<'a> {
                     "No hard session in the next {} days, so deep work has time to settle.",
                     p.windows.deep_buffer_days
                 ));
+            } else if pressure < p.sessions.maintenance.pressure_max && !self.season.knows(d) {
+                parts.push("Kept moderate: your calendar does not show your training around this day, so deep work might land just before a hard session.".into());
             } else if pressure < p.sessions.maintenance.pressure_max {
                 parts.push("Kept moderate: a hard session or race follows soon.".into());
             }
@@ -771,6 +824,18 @@ fn plural_days(n: i32) -> String {
     }
 }
 
+fn weekday_name(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Monday => "Monday",
+        Weekday::Tuesday => "Tuesday",
+        Weekday::Wednesday => "Wednesday",
+        Weekday::Thursday => "Thursday",
+        Weekday::Friday => "Friday",
+        Weekday::Saturday => "Saturday",
+        Weekday::Sunday => "Sunday",
+    }
+}
+
 fn priority_word(p: Priority) -> &'static str {
     match p {
         Priority::A => "goal",
@@ -789,7 +854,7 @@ fn describe_blocks(t: &Target, blocks: &BTreeMap<Block, Vec<Date>>) -> String {
             format!("{n} days")
         };
         let r = match b {
-            Block::Rule(id) => format!("{id} ({days})"),
+            Block::Rule(id) => format!("{} ({days})", id.plain()),
             Block::Unavailable => format!("days you cannot attend ({days})"),
             Block::Busy => format!("busy in your calendar ({days})"),
             Block::TooClose(other) => format!("too close to the massage on {other} ({days})"),

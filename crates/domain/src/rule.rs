@@ -64,6 +64,25 @@ impl RuleId {
         }
     }
 
+    /// What the rule forbids, in words for the runner ("the day before a race"), for
+    /// sentences like "no suitable day: the day before a race (2 days)".
+    pub fn plain(self) -> &'static str {
+        match self {
+            RuleId::RaceDay => "a race day",
+            RuleId::RaceEve => "the day before a race",
+            RuleId::PostRaceTooSoon => "too soon after a race",
+            RuleId::PreEventWindow => "too early or too late for a pre-race massage",
+            RuleId::PostEventWindow => "too early or too late for a post-race massage",
+            RuleId::EveOfQuality => "the day before a hard session or long run",
+            RuleId::AfterQuality => "the day of a hard session or long run",
+            RuleId::TaperPressure => "too close to your goal race for deep work",
+            RuleId::DeepNeedsBuffer => "a hard session too soon after deep work",
+            RuleId::MaintenanceInterval => "off the spacing between sessions",
+            RuleId::PreferRestDay => "not a rest day",
+            RuleId::PlanAhead => "not planned ahead",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<RuleId> {
         RuleId::ALL.into_iter().find(|r| r.as_str() == s.trim())
     }

@@ -49,6 +49,7 @@ pub struct Season {
     days: BTreeMap<Date, Day>,
     weeks: Vec<Week>,
     week_phase: BTreeMap<Date, Phase>,
+    training: Option<(Date, Date)>,
     profile: Profile,
 }
 
@@ -72,7 +73,18 @@ impl Season {
             day.quality |= s.class.is_quality();
             day.load += estimate_load(s);
         }
+        // Sessions are sorted by date, so the first and last training days are found
+        // from either end.
+        let is_training = |s: &&Session| s.class != Class::Race;
+        let training = sessions.iter().find(is_training).map(|s| s.date).zip(
+            sessions
+                .iter()
+                .filter(is_training)
+                .map(|s| s.last_date.unwrap_or(s.date))
+                .max(),
+        );
         let mut season = Season {
+            training,
             sessions,
             races,
             days,
@@ -115,10 +127,24 @@ impl Season {
         self.races.iter().find(|r| r.covers(d))
     }
 
-    /// A rest day: marked rest, or nothing but cross/strength-free nothing planned.
+    /// First and last days the calendar holds training (anything but races): inside
+    /// them an empty day is a day off; outside them nothing is known of the runner's days.
+    pub fn training_span(&self) -> Option<(Date, Date)> {
+        self.training
+    }
+
+    /// Whether the calendar says what the runner does on `d` (rest, easy or hard), so a
+    /// rest day or the absence of a hard session can be relied on.
+    pub fn knows(&self, d: Date) -> bool {
+        self.training_span()
+            .is_some_and(|(lo, hi)| d >= lo && d <= hi)
+    }
+
+    /// A rest day: marked rest, or nothing planned on a day inside the training the
+    /// calendar holds. A day the calendar says nothing about is not called a rest day.
     pub fn is_rest(&self, d: Date) -> bool {
         match self.days.get(&d) {
-            None => true,
+            None => self.knows(d),
             Some(day) => day
                 .sessions
                 .iter()
@@ -243,6 +269,8 @@ impl Season {
         let p = self.profile.phases.clone();
         let loads: Vec<f64> = weeks.iter().map(|w| w.load).collect();
         let mut prev = Phase::Base;
+        // Weeks the previous phase has held; the calendar's first phase has no past.
+        let mut held = MIN_PHASE_WEEKS;
         for (i, week) in weeks.iter_mut().enumerate() {
             let from = i.saturating_sub(p.history_weeks as usize);
             let trailing = &loads[from..i];
@@ -252,7 +280,16 @@ impl Season {
                 .races
                 .iter()
                 .find(|r| r.priority == Priority::A && r.date >= week.start);
+            // A calendar that starts partway into a block has no weeks to compare with:
+            // a week inside the block before an A race's taper is built on, whatever
+            // came before.
+            let in_block = next_a.is_some_and(|race| {
+                let taper_start = add_days(race.date, -self.taper_days(race));
+                week.start < taper_start
+                    && days_between(week.start, taper_start) <= p.block_weeks as i32 * 7
+            });
             let mut phase = match reference {
+                None if in_block && week.load > 0.0 => Phase::Build,
                 Some(r) if week.load >= p.build_ratio * r && week.load > 0.0 => Phase::Build,
                 // A lighter week inside a build is a cutback week, not a return to base.
                 Some(r)
@@ -270,12 +307,22 @@ impl Season {
                 let block_max = weeks_max(&loads, block_start, taper_start, lo);
                 let near = days_between(week.start, taper_start) <= p.peak_weeks as i32 * 7;
                 if near
-                    && reference.is_some()
+                    && (reference.is_some() || in_block)
                     && block_max > 0.0
                     && week.load >= p.peak_share * block_max
                 {
                     phase = Phase::Peak;
                 }
+            }
+            // A phase holds for two weeks: one heavy or light week does not change it.
+            // Peak comes from the race's calendar, so it is not held back.
+            if phase != prev && held < MIN_PHASE_WEEKS && phase != Phase::Peak {
+                phase = prev;
+            }
+            if phase == prev {
+                held += 1;
+            } else {
+                held = 1;
             }
             week.phase = phase;
             prev = phase;
@@ -289,6 +336,9 @@ impl Season {
         self.weeks = weeks;
     }
 }
+
+/// Weeks a load phase (base, build, peak) holds before the volume may change it.
+const MIN_PHASE_WEEKS: u32 = 2;
 
 /// The heaviest week starting in `[monday_of(from), to)`; `loads[i]` is the week `i`
 /// weeks after `first`'s Monday. Reads only the weeks in range, so a calendar spanning

@@ -71,6 +71,12 @@ pub fn day_fit(
     let profile = season.profile();
     let w = &profile.windows;
     let (lo, hi) = pressure_range(season, wanted);
+    // Deep work needs clear days after it, which only the calendar can show.
+    let hi = if season.knows(date) {
+        hi
+    } else {
+        hi.min(Pressure::Moderate).max(lo)
+    };
     let probe = Massage {
         date,
         start,
