@@ -360,7 +360,7 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
         && !pace
         && !t.says(Sense::Long)
         && !t.has_any(&["training", "specific", "miles"]);
-    if race_word || event_word {
+    if race_word || event_word || (!talk && !pace && named_distance(t, raw)) {
         return Some(Class::Race);
     }
     if t.says(Sense::Long) {
@@ -390,6 +390,40 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
         return Some(Class::Easy);
     }
     None
+}
+
+/// Distances races are run over (km), for titles like "Riverside 10K".
+const RACE_DISTANCES_KM: &[f64] = &[5.0, 8.0, 10.0, 12.0, 15.0, 16.09, 20.0, 25.0, 30.0];
+/// Unit words that follow a number.
+const UNITS: &[&str] = &["k", "km", "kms", "mi", "mile", "miles"];
+
+/// A race distance after a name and nothing else ("Riverside 10K", "Bay to Breakers
+/// 12K"): a name no table knows, capitalised as names are, and no word saying what kind
+/// of session it is. "Easy 10K", "Sunday 10K" and "10K" alone are runs.
+fn named_distance(t: &Text, raw: &str) -> bool {
+    let [Quantity::Km(km)] = t.quantities.as_slice() else {
+        return false;
+    };
+    if !RACE_DISTANCES_KM.iter().any(|d| (d - km).abs() < 0.06) {
+        return false;
+    }
+    let words: Vec<&String> = t
+        .words
+        .iter()
+        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()) && !UNITS.contains(&w.as_str()))
+        .collect();
+    let says_what = words
+        .iter()
+        .any(|w| VOCAB.knows(w) && !VOCAB.says(std::slice::from_ref(*w), Sense::When));
+    let capitalised: Vec<String> = raw
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .map(str::to_lowercase)
+        .collect();
+    let named = words
+        .iter()
+        .any(|w| !VOCAB.knows(w) && capitalised.contains(*w));
+    !says_what && named
 }
 
 /// A race's distance: a multisport race by its kind; otherwise a number written in the
@@ -508,6 +542,22 @@ mod tests {
         check("Intervals 5 x 1 mile", Class::Hard, Some(MILE_KM));
         check("Race day!", Class::Race, None);
         check("Rest or cross-train", Class::Rest, None);
+    }
+
+    #[test]
+    fn a_race_distance_after_a_name_is_a_race() {
+        check("Riverside 10K", Class::Race, Some(10.0));
+        check("Bay to Breakers 12K", Class::Race, Some(12.0));
+        check("Dublin 10 mile", Class::Race, Some(16.09));
+        check("Stadtlauf Köln 10 km", Class::Race, Some(10.0));
+        // Runs, not races: a word says what kind, says when, or there is no name.
+        check("Easy 10K", Class::Easy, Some(10.0));
+        check("Sunday 10K", Class::Easy, Some(10.0));
+        check("Morning 10K with the group", Class::Easy, Some(10.0));
+        check("10K", Class::Easy, Some(10.0));
+        check("riverside 10k", Class::Easy, Some(10.0));
+        check("Tempo 10K", Class::Hard, Some(10.0));
+        check("Riverside 11K", Class::Easy, Some(11.0));
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub struct PlannedMassage {
     pub duration_min: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub race: Option<RaceRef>,
+    /// Other races this one session also serves (a post-race massage that is the next
+    /// race's pre-race massage too).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_for: Vec<RaceRef>,
     pub focus: Vec<String>,
     pub rules: Vec<RuleId>,
     pub why: String,
@@ -135,7 +139,13 @@ struct Planner<'a> {
     placed: Vec<PlannedMassage>,
     dropped: Vec<Dropped>,
     findings: Vec<Finding>,
+    /// Sessions left out that a weekday the runner cannot attend would have taken, by
+    /// weekday (Monday = 0).
+    weekday_hints: BTreeMap<i8, usize>,
 }
+
+/// The shortest session worth booking, in minutes.
+const SHORTEST_MIN: u32 = 30;
 
 /// The longest stretch one plan covers (three years).
 pub const MAX_PLAN_DAYS: i32 = 3 * 366;
@@ -184,6 +194,7 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
         placed: Vec::new(),
         dropped: Vec::new(),
         findings: Vec::new(),
+        weekday_hints: BTreeMap::new(),
     };
     planner.place_race_sessions();
     planner.place_recovery_blocks();
@@ -193,6 +204,7 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
         mut placed,
         mut dropped,
         mut findings,
+        weekday_hints,
         ..
     } = planner;
     placed.sort_by_key(|m| m.date);
@@ -242,6 +254,53 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
         notes.push("No race found in the calendar (a title like \"Race: …\" or \"… Marathon\" names one), so this plan is maintenance only. Add your race for pre- and post-race massage.".into());
     } else if !season.races.iter().any(|r| r.priority == Priority::A) {
         notes.push("No goal race found: pre-race massage is planned only for a race that matters. Mark your goal race to plan its pre-race session.".into());
+    }
+    // The weekday that would take the most of what was left out.
+    if let Some((&day, &n)) = weekday_hints.iter().max_by_key(|(d, n)| (**n, -**d)) {
+        let weekday = add_days(jiff::civil::date(2024, 1, 1), i32::from(day)).weekday();
+        notes.push(format!(
+            "{n} session{} found no day you can come. If you could also come on {}s, {} would fit.",
+            if n == 1 { "" } else { "s" },
+            weekday_name(weekday),
+            if n == 1 { "it" } else { "they" }
+        ));
+    }
+    let block = season.profile().phases.block_weeks as i32 * 7;
+    for goal in season
+        .races
+        .iter()
+        .filter(|r| r.priority == Priority::A && !r.marked)
+        .filter(|r| r.last_day() >= from && r.date <= to)
+    {
+        let tune_ups: Vec<String> = season
+            .races
+            .iter()
+            .filter(|r| r.priority == Priority::B && !r.marked)
+            .filter(|r| days_between(r.date, goal.date).abs() <= block)
+            .map(|r| format!("{} ({})", r.label(), r.date))
+            .collect();
+        let alone = !season
+            .races
+            .iter()
+            .any(|r| r.date != goal.date && days_between(r.date, goal.date).abs() <= block);
+        notes.push(if alone {
+            format!(
+                "{} on {} is taken as your goal race because it is the only race of its training block. If it is not, write \"tune-up\" or \"(B)\" in its title.",
+                cap(&goal.label()),
+                goal.date
+            )
+        } else {
+            let others = if tune_ups.is_empty() {
+                String::new()
+            } else {
+                format!(", so {} counts as a tune-up", tune_ups.join(" and "))
+            };
+            format!(
+                "{} on {} is taken as your goal race because it is the longest race of its training block{others}. To choose another, write \"goal race\" or \"(A)\" in that race's title.",
+                cap(&goal.label()),
+                goal.date
+            )
+        });
     }
     let unclassified: Vec<Unclassified> = season
         .sessions
@@ -326,8 +385,64 @@ impl<'a> Planner<'a> {
             if t.hi < self.from || t.lo > self.to {
                 continue;
             }
-            self.place(&t);
+            if !self.share(&t) {
+                self.place(&t);
+            }
         }
+    }
+
+    /// Two races close together: a session already placed for one race that also falls
+    /// in this target's window, and breaks no rule as this race's session, serves both.
+    fn share(&mut self, t: &Target) -> bool {
+        let Some(race) = t.race.as_ref() else {
+            return false;
+        };
+        let found = self.placed.iter().enumerate().find_map(|(i, m)| {
+            let other_race = m.race.as_ref().is_some_and(|r| r.date != race.date);
+            let race_bound = matches!(m.kind, Kind::PreEvent | Kind::PostEvent);
+            if !(other_race
+                && race_bound
+                && m.date >= t.lo
+                && m.date <= t.hi
+                && self.in_range(m.date))
+            {
+                return None;
+            }
+            let (pressure, findings) = self.pressure_for(t.kind, m.date, Some(race));
+            let clean = findings.iter().all(|f| f.severity == Severity::Info);
+            clean.then_some((i, pressure))
+        });
+        let Some((i, pressure)) = found else {
+            return false;
+        };
+        let m = &mut self.placed[i];
+        m.pressure = m.pressure.min(pressure);
+        m.value += t.value;
+        m.also_for.push(RaceRef::from(race));
+        let rule = match t.kind {
+            Kind::PreEvent => RuleId::PreEventWindow,
+            _ => RuleId::PostEventWindow,
+        };
+        if !m.rules.contains(&rule) {
+            m.rules.push(rule);
+        }
+        let when = match t.kind {
+            Kind::PreEvent => format!(
+                "{} before {}",
+                plural_days(days_between(m.date, race.date)).to_lowercase(),
+                race.label()
+            ),
+            _ => race.after_finish(m.date, None),
+        };
+        let role = match t.kind {
+            Kind::PreEvent => "pre-race",
+            _ => "post-race",
+        };
+        m.why.push_str(&format!(
+            " It is also your {role} massage for {}, {when}.",
+            race.label()
+        ));
+        true
     }
 
     /// Recovery-phase sessions in the weeks after each A race.
@@ -512,6 +627,7 @@ impl<'a> Planner<'a> {
         }
         let mut options: Vec<Option_> = Vec::new();
         let mut blocks: BTreeMap<Block, Vec<Date>> = BTreeMap::new();
+        let mut lenient: Vec<Option_> = Vec::new();
         // The best day the runner said they cannot attend, had it been possible.
         let mut unavailable_best: Option<(f64, Date)> = None;
         for d in crate::dates::days(t.lo, t.hi) {
@@ -555,6 +671,14 @@ impl<'a> Planner<'a> {
                 for f in &warnings {
                     blocks.entry(Block::Rule(f.rule)).or_default().push(d);
                 }
+                // Kept for a shorter, lighter session should no day suit a full one.
+                let cost = self.cost(t, d, warnings.len());
+                lenient.push(Option_ {
+                    date: d,
+                    pressure: Pressure::Light,
+                    findings: warnings,
+                    cost,
+                });
                 continue;
             }
             let cost = self.cost(t, d, warnings.len());
@@ -565,15 +689,25 @@ impl<'a> Planner<'a> {
                 cost,
             });
         }
-        let best = options
-            .into_iter()
-            .min_by(|a, b| a.cost.total_cmp(&b.cost).then(a.date.cmp(&b.date)));
+        let by_cost =
+            |a: &Option_, b: &Option_| a.cost.total_cmp(&b.cost).then(a.date.cmp(&b.date));
+        let mut best = options.into_iter().min_by(by_cost);
+        // Maintenance bends before it breaks: with no day free of every warning, a
+        // shorter, lighter session goes on the least bad day that breaks no error rule.
+        let shortened = best.is_none() && matches!(t.kind, Kind::Maintenance | Kind::RecoveryPhase);
+        if shortened {
+            best = lenient.into_iter().min_by(by_cost);
+        }
         let race_ref = t.race.as_ref().map(RaceRef::from);
         let Some(best) = best else {
             let ideal = t.ideal_lo.max(self.from).min(self.to.max(self.from));
             if t.hi >= self.from && t.lo <= self.to {
                 let mut why = describe_blocks(t, &blocks);
                 if let Some((_, d)) = unavailable_best {
+                    *self
+                        .weekday_hints
+                        .entry(d.weekday().to_monday_zero_offset())
+                        .or_default() += 1;
                     why.push_str(&format!(
                         ". If you could come on a {}, {} {d} would suit",
                         weekday_name(d.weekday()),
@@ -621,17 +755,24 @@ impl<'a> Planner<'a> {
                 rules.push(f.rule);
             }
         }
-        let why = self.why(t, best.date, best.pressure, &best.findings);
+        let mut why = self.why(t, best.date, best.pressure, &best.findings);
         let phase = self.season.phase_on(best.date);
         let long_race = t
             .race
             .as_ref()
             .is_some_and(|r| r.is_long(p.windows.long_race_km));
         let ks = p.sessions.get(t.kind);
-        let duration_min = match t.kind {
+        let mut duration_min = match t.kind {
             Kind::PreEvent | Kind::PostEvent if !long_race => ks.length_min,
             _ => ks.length_max,
         };
+        if shortened {
+            duration_min = (ks.length_min / 2).max(SHORTEST_MIN).min(duration_min);
+            why = format!(
+                "A shorter, lighter session ({duration_min} minutes, light pressure): no day between {} and {} suits a full one. {why}",
+                t.lo, t.hi
+            );
+        }
         self.findings.extend(best.findings.iter().cloned());
         self.placed.push(PlannedMassage {
             date: best.date,
@@ -639,6 +780,7 @@ impl<'a> Planner<'a> {
             pressure: best.pressure,
             duration_min,
             race: race_ref,
+            also_for: Vec::new(),
             focus: self.focus(t.kind, best.date),
             rules,
             why,
@@ -785,6 +927,8 @@ impl<'a> Planner<'a> {
                     "No hard session in the next {} days, so deep work has time to settle.",
                     p.windows.deep_buffer_days
                 ));
+            } else if pressure == Pressure::Light {
+                // A shortened session says why itself.
             } else if pressure < p.sessions.maintenance.pressure_max && !self.season.knows(d) {
                 parts.push("Kept moderate: your calendar does not show your training around this day, so deep work might land just before a hard session.".into());
             } else if pressure < p.sessions.maintenance.pressure_max {

@@ -441,6 +441,7 @@ fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> 
                     start: s.start,
                     end: s.last_date,
                     finish: s.end,
+                    marked: false,
                 },
                 s.priority_hint.is_some(),
             )
@@ -457,6 +458,7 @@ fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> 
                     start: None,
                     end: None,
                     finish: None,
+                    marked: false,
                 },
                 false,
             )
@@ -491,7 +493,13 @@ fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> 
             });
         race.priority = if beaten { Priority::B } else { Priority::A };
     }
-    races.into_iter().map(|(r, _)| r).collect()
+    races
+        .into_iter()
+        .map(|(mut r, explicit)| {
+            r.marked = explicit;
+            r
+        })
+        .collect()
 }
 
 /// Weekday names as the command line takes them.

@@ -214,6 +214,10 @@ pub struct Race {
     /// When the runner finishes (local), when the calendar said.
     #[serde(skip)]
     pub finish: Option<DateTime>,
+    /// The priority came from the runner (a marker in the title, a field, `--race`),
+    /// not from the rule that picks the longest race of a block.
+    #[serde(skip)]
+    pub marked: bool,
 }
 
 impl Race {
@@ -303,6 +307,7 @@ mod tests {
             start: None,
             end: None,
             finish: None,
+            marked: false,
         }
     }
 

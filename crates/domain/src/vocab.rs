@@ -95,6 +95,8 @@ pub(crate) struct Table {
     pub goal: Vec<String>,
     pub tune_up: Vec<String>,
     pub training_race: Vec<String>,
+    /// Words that say when or with whom, not what ("morning", "sunday", "group").
+    pub when: Vec<String>,
 }
 
 /// What a word says.
@@ -120,10 +122,11 @@ pub(crate) enum Sense {
     Goal,
     TuneUp,
     TrainingRace,
+    When,
 }
 
 impl Table {
-    fn lists(&self) -> [(Sense, &Vec<String>); 20] {
+    fn lists(&self) -> [(Sense, &Vec<String>); 21] {
         [
             (Sense::Rest, &self.rest),
             (Sense::Hard, &self.hard),
@@ -145,6 +148,7 @@ impl Table {
             (Sense::Goal, &self.goal),
             (Sense::TuneUp, &self.tune_up),
             (Sense::TrainingRace, &self.training_race),
+            (Sense::When, &self.when),
         ]
     }
 }
@@ -174,6 +178,15 @@ impl Vocab {
 
     pub(crate) fn phrases(&self, sense: Sense) -> &[Phrase] {
         self.by_sense.get(&sense).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// True when some table has `word` in any sense.
+    pub(crate) fn knows(&self, word: &str) -> bool {
+        let one = [word.to_string()];
+        self.by_sense
+            .values()
+            .flatten()
+            .any(|p| p.len() == 1 && p.occurs_in(&one))
     }
 
     /// True when any phrase of `sense` occurs in `words`.

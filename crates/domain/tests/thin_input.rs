@@ -121,9 +121,9 @@ fn a_rest_day_in_the_data_is_still_named() {
 
 #[test]
 fn a_session_left_out_is_explained_in_plain_words_with_what_would_work() {
-    // Only Mondays are possible, and every Tuesday holds intervals: each Monday is the eve
-    // of a hard session, so maintenance cannot go anywhere.
+    // Only Mondays are possible, and every Monday is taken in the runner's calendar.
     let mut entries = Vec::new();
+    let mut busy = std::collections::BTreeSet::new();
     for k in 0..70 {
         let d = date(2027, 3, 1)
             .checked_add(jiff::Span::new().days(k))
@@ -132,6 +132,10 @@ fn a_session_left_out_is_explained_in_plain_words_with_what_would_work() {
             Weekday::Tuesday => "Intervals 6x800",
             Weekday::Sunday => "Long run 24 km",
             Weekday::Friday => "Rest",
+            Weekday::Monday => {
+                busy.insert(d);
+                "Easy 8 km"
+            }
             _ => "Easy 8 km",
         };
         entries.push(Entry::new(d, title));
@@ -145,16 +149,51 @@ fn a_session_left_out_is_explained_in_plain_words_with_what_would_work() {
             Weekday::Saturday,
             Weekday::Sunday,
         ],
+        busy_dates: busy,
         ..from(date(2027, 3, 1))
     };
     let p = plan(&season(&entries), &req);
-    assert!(!p.dropped.is_empty(), "{:#?}", p.massages);
+    assert!(p.massages.is_empty(), "{:#?}", p.massages);
+    assert!(!p.dropped.is_empty());
     assert_no_rule_ids(&p);
     let why = &p.dropped[0].why;
-    assert!(
-        why.contains("the day before a hard session or long run"),
-        "{why}"
-    );
-    // The runner is told which weekday would have worked.
+    assert!(why.contains("busy in your calendar"), "{why}");
+    // The runner is told which weekday would have worked: Friday is their rest day.
     assert!(why.contains("Friday"), "{why}");
+    // And the plan as a whole says so, so an empty plan is never a silent one.
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("If you could also come on")),
+        "{:?}",
+        p.notes
+    );
+}
+
+#[test]
+fn a_race_session_left_out_names_the_rule_in_plain_words() {
+    // Hard training every day around a tune-up 10K: no day before it is clean, and a
+    // tune-up's pre-race massage is not worth a compromise.
+    let mut entries = Vec::new();
+    for k in 0..60 {
+        let d = date(2027, 3, 1)
+            .checked_add(jiff::Span::new().days(k))
+            .unwrap();
+        entries.push(Entry::new(d, "Intervals 6x800"));
+    }
+    entries.retain(|e| e.date != date(2027, 4, 4) && e.date != date(2027, 4, 25));
+    entries.push(Entry::new(date(2027, 4, 4), "Riverside 10K (B)"));
+    entries.push(Entry::new(date(2027, 4, 25), "City Marathon"));
+    let p = plan(&season(&entries), &from(date(2027, 3, 1)));
+    let pre = p
+        .dropped
+        .iter()
+        .find(|d| d.kind == Kind::PreEvent)
+        .expect("the tune-up's pre-race massage is left out");
+    assert!(
+        pre.why.contains("the day of a hard session or long run"),
+        "{}",
+        pre.why
+    );
+    assert_no_rule_ids(&p);
 }
