@@ -105,11 +105,54 @@ pub struct Plan {
     pub races: Vec<RaceRef>,
     pub unclassified: Vec<Unclassified>,
     pub total_price: f64,
+    /// What each of `massages` was placed for, in the same order, so the plan can be
+    /// judged against its own costs ([`improving_change`]).
+    #[serde(skip)]
+    pub(crate) slots: Vec<Slot>,
+}
+
+/// A placed session's target, its cost on its day, and the findings it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Slot {
+    target: Target,
+    /// Not moved by the search: a session shared by two races, or a shortened one.
+    fixed: bool,
+    cost: f64,
+    findings: Vec<Finding>,
+}
+
+/// A day a target may go on, with what it would carry there.
+#[derive(Debug, Clone)]
+struct Choice {
+    date: Date,
+    pressure: Pressure,
+    findings: Vec<Finding>,
+    cost: f64,
+}
+
+/// How one day suits one target.
+enum Fit {
+    Blocked(Block),
+    /// Only with warnings, which this target may not carry at full length.
+    Lenient(Choice),
+    Good(Choice),
+}
+
+/// One change to a plan that lowers its total cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Improvement {
+    /// Index into the plan's massages.
+    pub session: usize,
+    pub to: Date,
+    /// For a swap: the other session, which moves to `session`'s day.
+    pub swap_with: Option<usize>,
+    /// How much the plan's total cost falls.
+    pub saving: f64,
 }
 
 /// One session the planner wants to place.
-#[derive(Debug, Clone)]
-struct Target {
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Target {
     kind: Kind,
     race: Option<Race>,
     lo: Date,
@@ -137,8 +180,9 @@ struct Planner<'a> {
     from: Date,
     to: Date,
     placed: Vec<PlannedMassage>,
+    /// What each placed session is for, in the same order as `placed`.
+    slots: Vec<Slot>,
     dropped: Vec<Dropped>,
-    findings: Vec<Finding>,
     /// Sessions left out that a weekday the runner cannot attend would have taken, by
     /// weekday (Monday = 0).
     weekday_hints: BTreeMap<i8, usize>,
@@ -146,6 +190,9 @@ struct Planner<'a> {
 
 /// The shortest session worth booking, in minutes.
 const SHORTEST_MIN: u32 = 30;
+
+/// A change must lower the total cost by more than this to count.
+const EPS: f64 = 1e-9;
 
 /// The longest stretch one plan covers (three years).
 pub const MAX_PLAN_DAYS: i32 = 3 * 366;
@@ -192,41 +239,29 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
         from,
         to,
         placed: Vec::new(),
+        slots: Vec::new(),
         dropped: Vec::new(),
-        findings: Vec::new(),
         weekday_hints: BTreeMap::new(),
     };
     planner.place_race_sessions();
     planner.place_recovery_blocks();
     planner.fill_maintenance();
+    // The sessions were placed one at a time; the search then moves and swaps them
+    // until no single change lowers the season's total cost.
+    planner.improve();
+    if planner.keep_within_budget() {
+        planner.improve();
+    }
+    planner.sort();
 
     let Planner {
-        mut placed,
+        placed: kept,
+        slots,
         mut dropped,
-        mut findings,
         weekday_hints,
         ..
     } = planner;
-    placed.sort_by_key(|m| m.date);
-
-    // Budget: keep the most valuable set that fits.
-    let items: Vec<(u32, f64, Date)> = placed.iter().map(|m| (m.value, m.price, m.date)).collect();
-    let keep = select(&items, &req.budget);
-    let mut kept = Vec::new();
-    for (i, m) in placed.into_iter().enumerate() {
-        if keep.contains(&i) {
-            kept.push(m);
-        } else {
-            dropped.push(Dropped {
-                kind: m.kind,
-                date: m.date,
-                why: req.budget.reason(m.value, m.price),
-                race: m.race.clone(),
-                value: m.value,
-            });
-            findings.retain(|f| f.date != m.date || f.rule == RuleId::MaintenanceInterval);
-        }
-    }
+    let mut findings: Vec<Finding> = slots.iter().flat_map(|s| s.findings.clone()).collect();
     findings.extend(interval_findings(
         season,
         &kept.iter().map(|m| m.date).collect::<Vec<_>>(),
@@ -333,7 +368,54 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
         races: season.races.iter().map(RaceRef::from).collect(),
         unclassified,
         total_price,
+        slots,
     }
+}
+
+/// The best single move or swap that would lower `plan`'s total cost by the planner's
+/// own costs and rules, if there is one. The planner stops only when there is none.
+pub fn improving_change(season: &Season, req: &PlanRequest, plan: &Plan) -> Option<Improvement> {
+    let mut planner = Planner {
+        season,
+        req,
+        from: plan.from,
+        to: plan.to,
+        placed: plan.massages.clone(),
+        slots: plan.slots.clone(),
+        dropped: Vec::new(),
+        weekday_hints: BTreeMap::new(),
+    };
+    // The costs of the days the sessions are on now (a plan edited by hand may have
+    // moved them).
+    for i in 0..planner.placed.len().min(planner.slots.len()) {
+        let t = planner.slots[i].target.clone();
+        planner.slots[i].cost = match planner.judge(&t, planner.placed[i].date, &[i], true) {
+            Fit::Good(c) | Fit::Lenient(c) => c.cost,
+            Fit::Blocked(_) => f64::INFINITY,
+        };
+    }
+    planner
+        .improving_change()
+        .map(|(saving, change)| match change {
+            Change::Move(i, c) => Improvement {
+                session: i,
+                to: c.date,
+                swap_with: None,
+                saving,
+            },
+            Change::Swap(i, a, j, _) => Improvement {
+                session: i,
+                to: a.date,
+                swap_with: Some(j),
+                saving,
+            },
+        })
+}
+
+/// A change the search may make: move one session, or swap the days of two.
+enum Change {
+    Move(usize, Choice),
+    Swap(usize, Choice, usize, Choice),
 }
 
 impl<'a> Planner<'a> {
@@ -415,6 +497,7 @@ impl<'a> Planner<'a> {
         let Some((i, pressure)) = found else {
             return false;
         };
+        self.slots[i].fixed = true;
         let m = &mut self.placed[i];
         m.pressure = m.pressure.min(pressure);
         m.value += t.value;
@@ -615,82 +698,90 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Places one target on its best day, or records why it could not be placed.
-    /// Returns the date used.
-    fn place(&mut self, t: &Target) -> Option<Date> {
+    /// How day `d` suits target `t`, with the sessions at `skip` left out of the
+    /// spacing check (the ones being moved). `attend` applies the runner's own
+    /// availability (weekdays and busy days).
+    fn judge(&self, t: &Target, d: Date, skip: &[usize], attend: bool) -> Fit {
         let p = self.profile();
-        struct Option_ {
-            date: Date,
-            pressure: Pressure,
-            findings: Vec<Finding>,
-            cost: f64,
+        if !self.in_range(d) {
+            return Fit::Blocked(Block::OutOfRange);
         }
-        let mut options: Vec<Option_> = Vec::new();
-        let mut blocks: BTreeMap<Block, Vec<Date>> = BTreeMap::new();
-        let mut lenient: Vec<Option_> = Vec::new();
-        // The best day the runner said they cannot attend, had it been possible.
-        let mut unavailable_best: Option<(f64, Date)> = None;
-        for d in crate::dates::days(t.lo, t.hi) {
-            let blocked = if !self.in_range(d) {
-                Some(Block::OutOfRange)
-            } else if self.req.unavailable_weekdays.contains(&d.weekday()) {
-                Some(Block::Unavailable)
-            } else if self.req.busy_dates.contains(&d) {
-                Some(Block::Busy)
-            } else {
-                self.placed
-                    .iter()
-                    .find(|m| days_between(m.date, d).abs() < p.sessions.min_gap_days.max(1))
-                    .map(|m| Block::TooClose(m.date))
-            };
-            if let Some(b) = blocked {
-                if b == Block::Unavailable
-                    && let Some(cost) = self.acceptable(t, d)
-                    && unavailable_best.is_none_or(|(c, _)| cost < c)
-                {
-                    unavailable_best = Some((cost, d));
-                }
-                blocks.entry(b).or_default().push(d);
-                continue;
-            }
-            // Maintenance keeps to the phases it belongs to.
-            if t.kind == Kind::Maintenance && !maintenance_phase(self.season.phase_on(d)) {
-                blocks.entry(Block::OutOfRange).or_default().push(d);
-                continue;
-            }
-            let (pressure, findings) = self.pressure_for(t.kind, d, t.race.as_ref());
-            if let Some(e) = findings.iter().find(|f| f.severity == Severity::Error) {
-                blocks.entry(Block::Rule(e.rule)).or_default().push(d);
-                continue;
-            }
-            let warnings: Vec<Finding> = findings
-                .into_iter()
-                .filter(|f| f.severity == Severity::Warning)
-                .collect();
-            if !warnings.is_empty() && !t.must {
-                for f in &warnings {
-                    blocks.entry(Block::Rule(f.rule)).or_default().push(d);
-                }
-                // Kept for a shorter, lighter session should no day suit a full one.
-                let cost = self.cost(t, d, warnings.len());
-                lenient.push(Option_ {
-                    date: d,
-                    pressure: Pressure::Light,
-                    findings: warnings,
-                    cost,
-                });
-                continue;
-            }
-            let cost = self.cost(t, d, warnings.len());
-            options.push(Option_ {
+        if attend && self.req.unavailable_weekdays.contains(&d.weekday()) {
+            return Fit::Blocked(Block::Unavailable);
+        }
+        if attend && self.req.busy_dates.contains(&d) {
+            return Fit::Blocked(Block::Busy);
+        }
+        let gap = p.sessions.min_gap_days.max(1);
+        if let Some(m) = self
+            .placed
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !skip.contains(j))
+            .map(|(_, m)| m)
+            .find(|m| days_between(m.date, d).abs() < gap)
+        {
+            return Fit::Blocked(Block::TooClose(m.date));
+        }
+        // Maintenance keeps to the phases it belongs to.
+        if t.kind == Kind::Maintenance && !maintenance_phase(self.season.phase_on(d)) {
+            return Fit::Blocked(Block::OutOfRange);
+        }
+        let (pressure, findings) = self.pressure_for(t.kind, d, t.race.as_ref());
+        if let Some(e) = findings.iter().find(|f| f.severity == Severity::Error) {
+            return Fit::Blocked(Block::Rule(e.rule));
+        }
+        let warnings: Vec<Finding> = findings
+            .into_iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .collect();
+        let cost = self.cost(t, d, warnings.len());
+        if !warnings.is_empty() && !t.must {
+            return Fit::Lenient(Choice {
                 date: d,
-                pressure,
+                pressure: Pressure::Light,
                 findings: warnings,
                 cost,
             });
         }
-        let by_cost =
-            |a: &Option_, b: &Option_| a.cost.total_cmp(&b.cost).then(a.date.cmp(&b.date));
+        Fit::Good(Choice {
+            date: d,
+            pressure,
+            findings: warnings,
+            cost,
+        })
+    }
+
+    /// Places one target on its best day, or records why it could not be placed.
+    /// Returns the date used.
+    fn place(&mut self, t: &Target) -> Option<Date> {
+        let mut options: Vec<Choice> = Vec::new();
+        let mut blocks: BTreeMap<Block, Vec<Date>> = BTreeMap::new();
+        let mut lenient: Vec<Choice> = Vec::new();
+        // The best day the runner said they cannot attend, had it been possible.
+        let mut unavailable_best: Option<(f64, Date)> = None;
+        for d in crate::dates::days(t.lo, t.hi) {
+            match self.judge(t, d, &[], true) {
+                Fit::Blocked(b) => {
+                    if b == Block::Unavailable
+                        && let Fit::Good(c) = self.judge(t, d, &[], false)
+                        && unavailable_best.is_none_or(|(cost, _)| c.cost < cost)
+                    {
+                        unavailable_best = Some((c.cost, d));
+                    }
+                    blocks.entry(b).or_default().push(d);
+                }
+                Fit::Lenient(c) => {
+                    for f in &c.findings {
+                        blocks.entry(Block::Rule(f.rule)).or_default().push(d);
+                    }
+                    // Kept for a shorter, lighter session should no day suit a full one.
+                    lenient.push(c);
+                }
+                Fit::Good(c) => options.push(c),
+            }
+        }
+        let by_cost = |a: &Choice, b: &Choice| a.cost.total_cmp(&b.cost).then(a.date.cmp(&b.date));
         let mut best = options.into_iter().min_by(by_cost);
         // Maintenance bends before it breaks: with no day free of every warning, a
         // shorter, lighter session goes on the least bad day that breaks no error rule.
@@ -698,7 +789,6 @@ impl<'a> Planner<'a> {
         if shortened {
             best = lenient.into_iter().min_by(by_cost);
         }
-        let race_ref = t.race.as_ref().map(RaceRef::from);
         let Some(best) = best else {
             let ideal = t.ideal_lo.max(self.from).min(self.to.max(self.from));
             if t.hi >= self.from && t.lo <= self.to {
@@ -718,11 +808,42 @@ impl<'a> Planner<'a> {
                     kind: t.kind,
                     date: ideal,
                     why,
-                    race: race_ref,
+                    race: t.race.as_ref().map(RaceRef::from),
                     value: t.value,
                 });
             }
             return None;
+        };
+        let date = best.date;
+        let (m, findings) = self.make(t, &best, shortened);
+        self.placed.push(m);
+        self.slots.push(Slot {
+            target: t.clone(),
+            fixed: shortened,
+            cost: best.cost,
+            findings,
+        });
+        Some(date)
+    }
+
+    /// The planned session for target `t` on the chosen day, and the findings it carries.
+    fn make(&self, t: &Target, best: &Choice, shortened: bool) -> (PlannedMassage, Vec<Finding>) {
+        let p = self.profile();
+        let findings = if shortened {
+            // Judged at the light pressure it will have.
+            let m = Massage {
+                date: best.date,
+                start: None,
+                pressure: Pressure::Light,
+                kind: Some(t.kind),
+                race: t.race.as_ref().map(|r| r.date),
+            };
+            evaluate(self.season, &m)
+                .into_iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .collect()
+        } else {
+            best.findings.clone()
         };
         let mut rules = vec![match t.kind {
             Kind::PreEvent => RuleId::PreEventWindow,
@@ -734,11 +855,11 @@ impl<'a> Planner<'a> {
         {
             rules.push(RuleId::PreferRestDay);
         }
-        if best.pressure < self.profile().sessions.get(t.kind).pressure_max {
+        if best.pressure < p.sessions.get(t.kind).pressure_max {
             let m = Massage {
                 date: best.date,
                 start: None,
-                pressure: self.profile().sessions.get(t.kind).pressure_max,
+                pressure: p.sessions.get(t.kind).pressure_max,
                 kind: Some(t.kind),
                 race: t.race.as_ref().map(|r| r.date),
             };
@@ -750,13 +871,12 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        for f in &best.findings {
+        for f in &findings {
             if !rules.contains(&f.rule) {
                 rules.push(f.rule);
             }
         }
-        let mut why = self.why(t, best.date, best.pressure, &best.findings);
-        let phase = self.season.phase_on(best.date);
+        let mut why = self.why(t, best.date, best.pressure, &findings);
         let long_race = t
             .race
             .as_ref()
@@ -773,46 +893,136 @@ impl<'a> Planner<'a> {
                 t.lo, t.hi
             );
         }
-        self.findings.extend(best.findings.iter().cloned());
-        self.placed.push(PlannedMassage {
+        let m = PlannedMassage {
             date: best.date,
             kind: t.kind,
             pressure: best.pressure,
             duration_min,
-            race: race_ref,
+            race: t.race.as_ref().map(RaceRef::from),
             also_for: Vec::new(),
             focus: self.focus(t.kind, best.date),
             rules,
             why,
-            phase,
+            phase: self.season.phase_on(best.date),
             value: t.value,
             price: p.prices.get(t.kind),
-        });
-        Some(best.date)
+        };
+        (m, findings)
     }
 
-    /// The cost of `d` for `t` if the rules and the other sessions allow it, whatever
-    /// the runner's own availability.
-    fn acceptable(&self, t: &Target, d: Date) -> Option<f64> {
-        let p = self.profile();
-        if !self.in_range(d)
-            || self
-                .placed
-                .iter()
-                .any(|m| days_between(m.date, d).abs() < p.sessions.min_gap_days.max(1))
-            || (t.kind == Kind::Maintenance && !maintenance_phase(self.season.phase_on(d)))
-        {
-            return None;
+    /// The change that lowers the total cost most, with its saving: a session moved to
+    /// another day of its window, or two sessions trading days. Ties go to the first
+    /// found, so the search is deterministic.
+    fn improving_change(&self) -> Option<(f64, Change)> {
+        let n = self.placed.len().min(self.slots.len());
+        let mut best: Option<(f64, Change)> = None;
+        let better = |saving: f64, best: &Option<(f64, Change)>| {
+            saving > EPS && best.as_ref().is_none_or(|(b, _)| saving > *b + EPS)
+        };
+        for i in (0..n).filter(|&i| !self.slots[i].fixed) {
+            let slot = &self.slots[i];
+            let t = &slot.target;
+            for d in crate::dates::days(t.lo, t.hi) {
+                if d == self.placed[i].date {
+                    continue;
+                }
+                if let Fit::Good(c) = self.judge(t, d, &[i], true) {
+                    let saving = slot.cost - c.cost;
+                    if better(saving, &best) {
+                        best = Some((saving, Change::Move(i, c)));
+                    }
+                }
+            }
         }
-        let (_, findings) = self.pressure_for(t.kind, d, t.race.as_ref());
-        if findings.iter().any(|f| f.severity == Severity::Error) {
-            return None;
+        for i in (0..n).filter(|&i| !self.slots[i].fixed) {
+            for j in (i + 1..n).filter(|&j| !self.slots[j].fixed) {
+                let (di, dj) = (self.placed[i].date, self.placed[j].date);
+                let (ti, tj) = (&self.slots[i].target, &self.slots[j].target);
+                if di == dj || dj < ti.lo || dj > ti.hi || di < tj.lo || di > tj.hi {
+                    continue;
+                }
+                let (Fit::Good(a), Fit::Good(b)) = (
+                    self.judge(ti, dj, &[i, j], true),
+                    self.judge(tj, di, &[i, j], true),
+                ) else {
+                    continue;
+                };
+                let saving = self.slots[i].cost + self.slots[j].cost - a.cost - b.cost;
+                if better(saving, &best) {
+                    best = Some((saving, Change::Swap(i, a, j, b)));
+                }
+            }
         }
-        let warnings = findings
+        best
+    }
+
+    /// Moves and swaps sessions while one lowers the total cost. Each change lowers it,
+    /// so no plan is visited twice; the count bounds the search all the same.
+    fn improve(&mut self) {
+        let limit = 8 * self.placed.len() + 8;
+        for _ in 0..limit {
+            let Some((_, change)) = self.improving_change() else {
+                break;
+            };
+            match change {
+                Change::Move(i, c) => self.put(i, c),
+                Change::Swap(i, a, j, b) => {
+                    self.put(i, a);
+                    self.put(j, b);
+                }
+            }
+        }
+    }
+
+    /// Session `i` moves to the chosen day.
+    fn put(&mut self, i: usize, c: Choice) {
+        let t = self.slots[i].target.clone();
+        let (m, findings) = self.make(&t, &c, false);
+        self.placed[i] = m;
+        self.slots[i].cost = c.cost;
+        self.slots[i].findings = findings;
+    }
+
+    /// Sessions and their slots in date order.
+    fn sort(&mut self) {
+        let mut both: Vec<(PlannedMassage, Slot)> = std::mem::take(&mut self.placed)
+            .into_iter()
+            .zip(std::mem::take(&mut self.slots))
+            .collect();
+        both.sort_by_key(|(m, _)| m.date);
+        (self.placed, self.slots) = both.into_iter().unzip();
+    }
+
+    /// Keeps the most valuable set the budget allows; the rest are listed as left out.
+    /// True when something was left out.
+    fn keep_within_budget(&mut self) -> bool {
+        self.sort();
+        let items: Vec<(u32, f64, Date)> = self
+            .placed
             .iter()
-            .filter(|f| f.severity == Severity::Warning)
-            .count();
-        (warnings == 0 || t.must).then(|| self.cost(t, d, warnings))
+            .map(|m| (m.value, m.price, m.date))
+            .collect();
+        let keep = select(&items, &self.req.budget);
+        if keep.len() == items.len() {
+            return false;
+        }
+        let placed = std::mem::take(&mut self.placed);
+        let slots = std::mem::take(&mut self.slots);
+        for (i, (m, slot)) in placed.into_iter().zip(slots).enumerate() {
+            if keep.contains(&i) {
+                self.placed.push(m);
+                self.slots.push(slot);
+            } else {
+                self.dropped.push(Dropped {
+                    kind: m.kind,
+                    date: m.date,
+                    why: self.req.budget.reason(m.value, m.price),
+                    race: m.race.clone(),
+                    value: m.value,
+                });
+            }
+        }
+        true
     }
 
     /// Lower is better.
@@ -1071,4 +1281,76 @@ pub fn interval_findings(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Entry, Profile, classify};
+    use jiff::civil::date;
+
+    fn season() -> Season {
+        let mut entries = Vec::new();
+        for k in 0..120 {
+            let d = add_days(date(2027, 1, 4), k);
+            let title = match d.weekday() {
+                Weekday::Tuesday => "Intervals 6x800",
+                Weekday::Sunday => "Long run 26 km",
+                Weekday::Friday => "Rest",
+                _ => "Easy 8 km",
+            };
+            entries.push(Entry::new(d, title));
+        }
+        entries.push(Entry::new(date(2027, 4, 25), "City Marathon"));
+        Season::new(
+            entries.iter().map(classify).collect(),
+            &[],
+            &Profile::default(),
+        )
+    }
+
+    #[test]
+    fn a_session_moved_off_its_best_day_is_found_and_moved_back() {
+        let s = season();
+        let req = PlanRequest {
+            from: Some(date(2027, 1, 4)),
+            ..PlanRequest::default()
+        };
+        let good = plan(&s, &req);
+        assert_eq!(improving_change(&s, &req, &good), None);
+        let total = |p: &Plan| p.slots.iter().map(|s| s.cost).sum::<f64>();
+        // Move one movable session to the worst day its window allows.
+        let mut planner = Planner {
+            season: &s,
+            req: &req,
+            from: good.from,
+            to: good.to,
+            placed: good.massages.clone(),
+            slots: good.slots.clone(),
+            dropped: Vec::new(),
+            weekday_hints: BTreeMap::new(),
+        };
+        let (i, worse) = (0..planner.slots.len())
+            .filter(|&i| !planner.slots[i].fixed)
+            .find_map(|i| {
+                let t = planner.slots[i].target.clone();
+                crate::dates::days(t.lo, t.hi)
+                    .filter_map(|d| match planner.judge(&t, d, &[i], true) {
+                        Fit::Good(c) if c.cost > planner.slots[i].cost + 1.0 => Some(c),
+                        _ => None,
+                    })
+                    .max_by(|a, b| a.cost.total_cmp(&b.cost))
+                    .map(|c| (i, c))
+            })
+            .expect("some session has a worse day");
+        planner.put(i, worse);
+        let mut moved = good.clone();
+        moved.massages = planner.placed.clone();
+        moved.slots = planner.slots.clone();
+        let change = improving_change(&s, &req, &moved).expect("the worse day is found");
+        assert!(change.saving > 1.0, "{change:?}");
+        planner.improve();
+        let best: f64 = planner.slots.iter().map(|s| s.cost).sum();
+        assert!(best <= total(&good) + EPS, "{best} > {}", total(&good));
+    }
 }

@@ -1,13 +1,14 @@
 //! Invariants of the planner on random calendars: no `error` rule is ever broken, a
 //! budget is never exceeded, the checker finds no error in the planner's own output, and
-//! the same input always gives the same plan.
+//! the same input always gives the same plan, and no single move or swap of a session
+//! lowers the plan's total cost.
 
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday, date};
 use kneadtime_domain::check::Booking;
 use kneadtime_domain::{
     Budget, Entry, Massage, PlanRequest, Priority, Profile, RaceSpec, Season, Severity, check,
-    classify, evaluate, plan,
+    classify, evaluate, improving_change, plan,
 };
 use proptest::prelude::*;
 
@@ -159,6 +160,14 @@ proptest! {
         }).collect();
         let errors: Vec<_> = check(&season, &bookings).into_iter().filter(|f| f.severity == Severity::Error).collect();
         prop_assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn no_single_move_or_swap_lowers_the_plans_cost(i in input()) {
+        let (season, req) = build(&i);
+        let p = plan(&season, &req);
+        let change = improving_change(&season, &req, &p);
+        prop_assert!(change.is_none(), "{change:?} in {:#?}", p.massages);
     }
 
     #[test]
