@@ -7,7 +7,7 @@
 
 use crate::entry::Entry;
 use crate::session::{Class, HALF_MARATHON_KM, MARATHON_KM, MILE_KM, Priority, Session};
-use crate::vocab::{Sense, VOCAB, words_of};
+use crate::vocab::{Sense, Senses, VOCAB, words_of};
 
 /// A number and the unit written right after it ("30 km", "10k", "40'", "6x800").
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,15 +22,20 @@ enum Quantity {
 
 struct Text {
     words: Vec<String>,
+    /// Every sense the words hold, read once.
+    senses: Senses,
     quantities: Vec<Quantity>,
     lower: String,
 }
 
 fn tokenize(s: &str) -> Text {
+    let words = words_of(s);
+    let lower = s.to_lowercase();
     Text {
-        words: words_of(s),
-        quantities: quantities(&s.to_lowercase()),
-        lower: s.to_lowercase(),
+        senses: VOCAB.senses(&words),
+        words,
+        quantities: quantities(&lower),
+        lower,
     }
 }
 
@@ -113,7 +118,7 @@ fn quantities(s: &str) -> Vec<Quantity> {
 
 impl Text {
     fn says(&self, sense: Sense) -> bool {
-        VOCAB.says(&self.words, sense)
+        self.senses.has(sense)
     }
     fn has(&self, w: &str) -> bool {
         self.words.iter().any(|x| x == w)
@@ -157,7 +162,8 @@ const EASY_PACE: &[&str] = &[
 /// Understands one calendar entry.
 pub fn classify(entry: &Entry) -> Session {
     let title = tokenize(&entry.title);
-    let desc = tokenize(&entry.description);
+    // Most titles say enough; the description is read only when asked.
+    let desc = std::cell::LazyCell::new(|| tokenize(&entry.description));
     let explicit = entry.kind_hint.as_deref().and_then(Class::parse);
     let (class, unclassified) = match explicit {
         Some(c) => (c, false),
@@ -193,7 +199,10 @@ pub fn classify(entry: &Entry) -> Session {
         None
     };
     let hills = title.has_any(&["hill", "hills", "hilly", "uphill"])
-        || desc.has_any(&["hill", "hills"])
+        || entry
+            .description
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w.eq_ignore_ascii_case("hill") || w.eq_ignore_ascii_case("hills"))
         || [
             "berg", "hügel", "huegel", "côte", "cote", "cuesta", "salit", "heuvel", "subida",
         ]
@@ -310,10 +319,7 @@ fn race_talk(t: &Text) -> bool {
 /// Names a race event: a marathon, a half marathon by its full name, an ultra, a
 /// triathlon or duathlon.
 fn is_event(t: &Text) -> bool {
-    let full_half = VOCAB
-        .phrases(Sense::Half)
-        .iter()
-        .any(|p| p.occurs_in(&t.words) && p.is_full_name());
+    let full_half = VOCAB.occurs(&t.words, Sense::Half, |p| p.is_full_name());
     // "Great North Half", "Brighton Half": a short form ending a race's name.
     let named_half = t.words.len() > 1
         && t.words
@@ -338,10 +344,7 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
     if t.words.is_empty() {
         return None;
     }
-    let rest_phrase = VOCAB
-        .phrases(Sense::Rest)
-        .iter()
-        .any(|p| p.occurs_in(&t.words) && p.len() > 1)
+    let rest_phrase = VOCAB.occurs(&t.words, Sense::Rest, |p| p.len() > 1)
         || (t.words.len() == 1 && t.says(Sense::Rest));
     let active = t.says(Sense::Hard)
         || t.says(Sense::Long)
@@ -471,12 +474,7 @@ fn priority_hint(t: &Text, in_title: bool) -> Option<Priority> {
             return Some(p);
         }
     }
-    let marked = |sense| {
-        VOCAB
-            .phrases(sense)
-            .iter()
-            .any(|p| p.occurs_in(&t.words) && (in_title || !p.starts_with_letter()))
-    };
+    let marked = |sense| VOCAB.occurs(&t.words, sense, |p| in_title || !p.starts_with_letter());
     if marked(Sense::Goal) {
         Some(Priority::A)
     } else if marked(Sense::TuneUp) {

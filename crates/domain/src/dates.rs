@@ -7,7 +7,6 @@
 
 use std::fmt;
 
-use jiff::ToSpan;
 use jiff::civil::{Date, date};
 
 /// The first date any input may carry.
@@ -56,18 +55,41 @@ pub fn clamp(d: Date) -> Date {
     d.clamp(EARLIEST, LATEST)
 }
 
-/// `b - a` in whole calendar days (0 when it cannot be computed).
+/// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
+/// `days_from_civil`): plain arithmetic, since the planner asks this millions of times.
+fn day_number(d: Date) -> i64 {
+    let m = i64::from(d.month());
+    let y = i64::from(d.year()) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d.day()) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date `z` days after 1970-01-01 (`civil_from_days`), inside what a date can hold.
+fn from_day_number(z: i64) -> Date {
+    let z = z.clamp(day_number(Date::MIN), day_number(Date::MAX)) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    // In range by the clamp above; the fallback is never taken.
+    Date::new(year as i16, month as i8, day as i8).unwrap_or(Date::MAX)
+}
+
+/// `b - a` in whole calendar days.
 pub fn days_between(a: Date, b: Date) -> i32 {
-    a.until(b).map(|span| span.get_days()).unwrap_or(0)
+    (day_number(b) - day_number(a)) as i32
 }
 
 /// `d` moved by `n` days, saturating at the ends of what a date can hold.
 pub fn add_days(d: Date, n: i32) -> Date {
-    match d.checked_add(n.days()) {
-        Ok(x) => x,
-        Err(_) if n < 0 => Date::MIN,
-        Err(_) => Date::MAX,
-    }
+    from_day_number(day_number(d) + i64::from(n))
 }
 
 /// Every date from `lo` to `hi`, both included; empty when `hi < lo`. The number of days
@@ -105,6 +127,31 @@ mod tests {
         );
         assert_eq!(add_days(Date::MAX, 1), Date::MAX);
         assert_eq!(add_days(Date::MIN, -1), Date::MIN);
+    }
+
+    #[test]
+    fn day_arithmetic_agrees_with_the_calendar_library() {
+        use jiff::ToSpan;
+        let mut d = Date::MIN;
+        // Every 97th day across the whole range, and every day of the accepted one.
+        while let Ok(next) = d.checked_add(97.days()) {
+            assert_eq!(
+                days_between(d, next),
+                d.until(next).unwrap().get_days(),
+                "{d}"
+            );
+            assert_eq!(add_days(d, 97), next, "{d}");
+            assert_eq!(add_days(next, -97), d, "{next}");
+            d = next;
+        }
+        assert_eq!(add_days(d, 97), Date::MAX);
+        for x in days(EARLIEST, LATEST) {
+            assert_eq!(x.checked_add(1.days()).unwrap(), add_days(x, 1));
+            assert_eq!(
+                days_between(EARLIEST, x),
+                EARLIEST.until(x).unwrap().get_days()
+            );
+        }
     }
 
     #[test]

@@ -119,10 +119,13 @@ pub(crate) struct Slot {
     fixed: bool,
     cost: f64,
     findings: Vec<Finding>,
+    /// How each day of the target's window suits it, from `target.lo` on, before the
+    /// spacing from other sessions (which is all a move changes).
+    days: Vec<Fit>,
 }
 
 /// A day a target may go on, with what it would carry there.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Choice {
     date: Date,
     pressure: Pressure,
@@ -131,6 +134,7 @@ struct Choice {
 }
 
 /// How one day suits one target.
+#[derive(Debug, Clone, PartialEq)]
 enum Fit {
     Blocked(Block),
     /// Only with warnings, which this target may not carry at full length.
@@ -388,8 +392,8 @@ pub fn improving_change(season: &Season, req: &PlanRequest, plan: &Plan) -> Opti
     // The costs of the days the sessions are on now (a plan edited by hand may have
     // moved them).
     for i in 0..planner.placed.len().min(planner.slots.len()) {
-        let t = planner.slots[i].target.clone();
-        planner.slots[i].cost = match planner.judge(&t, planner.placed[i].date, &[i], true) {
+        let d = planner.placed[i].date;
+        planner.slots[i].cost = match planner.spaced(&planner.slot_day(i, d), d, &[i]) {
             Fit::Good(c) | Fit::Lenient(c) => c.cost,
             Fit::Blocked(_) => f64::INFINITY,
         };
@@ -698,11 +702,9 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// How day `d` suits target `t`, with the sessions at `skip` left out of the
-    /// spacing check (the ones being moved). `attend` applies the runner's own
-    /// availability (weekdays and busy days).
-    fn judge(&self, t: &Target, d: Date, skip: &[usize], attend: bool) -> Fit {
-        let p = self.profile();
+    /// How day `d` suits target `t` whatever the other sessions: the range, the
+    /// runner's availability when `attend`, the phase and the rules.
+    fn verdict(&self, t: &Target, d: Date, attend: bool) -> Fit {
         if !self.in_range(d) {
             return Fit::Blocked(Block::OutOfRange);
         }
@@ -711,17 +713,6 @@ impl<'a> Planner<'a> {
         }
         if attend && self.req.busy_dates.contains(&d) {
             return Fit::Blocked(Block::Busy);
-        }
-        let gap = p.sessions.min_gap_days.max(1);
-        if let Some(m) = self
-            .placed
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| !skip.contains(j))
-            .map(|(_, m)| m)
-            .find(|m| days_between(m.date, d).abs() < gap)
-        {
-            return Fit::Blocked(Block::TooClose(m.date));
         }
         // Maintenance keeps to the phases it belongs to.
         if t.kind == Kind::Maintenance && !maintenance_phase(self.season.phase_on(d)) {
@@ -752,6 +743,44 @@ impl<'a> Planner<'a> {
         })
     }
 
+    /// The placed session too close to `d` for two massages, leaving out those at `skip`.
+    fn too_close(&self, d: Date, skip: &[usize]) -> Option<Date> {
+        let gap = self.profile().sessions.min_gap_days.max(1);
+        self.placed
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !skip.contains(j))
+            .map(|(_, m)| m.date)
+            .find(|m| days_between(*m, d).abs() < gap)
+    }
+
+    /// A day's verdict with the spacing from the other sessions applied.
+    fn spaced(&self, v: &Fit, d: Date, skip: &[usize]) -> Fit {
+        match v {
+            Fit::Blocked(_) => v.clone(),
+            _ => match self.too_close(d, skip) {
+                Some(other) => Fit::Blocked(Block::TooClose(other)),
+                None => v.clone(),
+            },
+        }
+    }
+
+    /// How day `d` suits target `t`, with the sessions at `skip` left out of the
+    /// spacing check (the ones being moved).
+    fn judge(&self, t: &Target, d: Date, skip: &[usize], attend: bool) -> Fit {
+        self.spaced(&self.verdict(t, d, attend), d, skip)
+    }
+
+    /// The stored verdict of slot `i` for day `d`, or a fresh one outside its table.
+    fn slot_day(&self, i: usize, d: Date) -> Fit {
+        let slot = &self.slots[i];
+        usize::try_from(days_between(slot.target.lo, d))
+            .ok()
+            .and_then(|k| slot.days.get(k))
+            .cloned()
+            .unwrap_or_else(|| self.verdict(&slot.target, d, true))
+    }
+
     /// Places one target on its best day, or records why it could not be placed.
     /// Returns the date used.
     fn place(&mut self, t: &Target) -> Option<Date> {
@@ -760,8 +789,12 @@ impl<'a> Planner<'a> {
         let mut lenient: Vec<Choice> = Vec::new();
         // The best day the runner said they cannot attend, had it been possible.
         let mut unavailable_best: Option<(f64, Date)> = None;
+        let mut days: Vec<Fit> = Vec::new();
         for d in crate::dates::days(t.lo, t.hi) {
-            match self.judge(t, d, &[], true) {
+            let v = self.verdict(t, d, true);
+            let fit = self.spaced(&v, d, &[]);
+            days.push(v);
+            match fit {
                 Fit::Blocked(b) => {
                     if b == Block::Unavailable
                         && let Fit::Good(c) = self.judge(t, d, &[], false)
@@ -822,6 +855,7 @@ impl<'a> Planner<'a> {
             fixed: shortened,
             cost: best.cost,
             findings,
+            days,
         });
         Some(date)
     }
@@ -926,7 +960,7 @@ impl<'a> Planner<'a> {
                 if d == self.placed[i].date {
                     continue;
                 }
-                if let Fit::Good(c) = self.judge(t, d, &[i], true) {
+                if let Fit::Good(c) = self.spaced(&self.slot_day(i, d), d, &[i]) {
                     let saving = slot.cost - c.cost;
                     if better(saving, &best) {
                         best = Some((saving, Change::Move(i, c)));
@@ -942,8 +976,8 @@ impl<'a> Planner<'a> {
                     continue;
                 }
                 let (Fit::Good(a), Fit::Good(b)) = (
-                    self.judge(ti, dj, &[i, j], true),
-                    self.judge(tj, di, &[i, j], true),
+                    self.spaced(&self.slot_day(i, dj), dj, &[i, j]),
+                    self.spaced(&self.slot_day(j, di), di, &[i, j]),
                 ) else {
                     continue;
                 };

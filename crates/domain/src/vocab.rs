@@ -2,7 +2,7 @@
 //! in `vocab/` (compiled in), read once. The classifier asks which kinds of word a title
 //! holds, whatever the language it is written in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -23,7 +23,9 @@ impl Phrase {
         (!words.is_empty()).then_some(Phrase { words, prefix })
     }
 
-    /// True when the phrase occurs in `words`, in order.
+    /// True when the phrase occurs in `words`, in order (the plain scan the index is
+    /// tested against).
+    #[cfg(test)]
     pub(crate) fn occurs_in(&self, words: &[String]) -> bool {
         let n = self.words.len();
         if words.len() < n {
@@ -35,6 +37,23 @@ impl Phrase {
                 .enumerate()
                 .all(|(i, (got, want))| {
                     if self.prefix && i == n - 1 {
+                        got.starts_with(want.as_str())
+                    } else {
+                        got == want
+                    }
+                })
+        })
+    }
+
+    /// True when the phrase occurs in `words` starting at word `i`.
+    fn occurs_at(&self, words: &[String], i: usize) -> bool {
+        let n = self.words.len();
+        words.get(i..i + n).is_some_and(|w| {
+            w.iter()
+                .zip(&self.words)
+                .enumerate()
+                .all(|(k, (got, want))| {
+                    if self.prefix && k == n - 1 {
                         got.starts_with(want.as_str())
                     } else {
                         got == want
@@ -153,9 +172,33 @@ impl Table {
     }
 }
 
-/// Every language's phrases, by sense.
+/// Every language's phrases, by sense, and indexed by their first word so a text is
+/// read in one pass.
 pub(crate) struct Vocab {
+    #[cfg(test)]
     by_sense: BTreeMap<Sense, Vec<Phrase>>,
+    /// Phrases by their first word (all but one-word prefixes).
+    by_first: HashMap<String, Vec<(Sense, Phrase)>>,
+    /// One-word prefixes ("interval*"), tried against every word.
+    prefixes: Vec<(Sense, Phrase)>,
+}
+
+/// The senses a text holds, one bit each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Senses(u32);
+
+impl Senses {
+    pub(crate) fn has(self, sense: Sense) -> bool {
+        self.0 & (1 << sense as u32) != 0
+    }
+
+    pub(crate) fn any(self) -> bool {
+        self.0 != 0
+    }
+
+    fn add(&mut self, sense: Sense) {
+        self.0 |= 1 << sense as u32;
+    }
 }
 
 impl Vocab {
@@ -173,25 +216,75 @@ impl Vocab {
                     .extend(list.iter().filter_map(|p| Phrase::new(p)));
             }
         }
-        Vocab { by_sense }
+        let mut by_first: HashMap<String, Vec<(Sense, Phrase)>> = HashMap::new();
+        let mut prefixes = Vec::new();
+        for (sense, list) in &by_sense {
+            for p in list {
+                if p.prefix && p.words.len() == 1 {
+                    prefixes.push((*sense, p.clone()));
+                } else {
+                    by_first
+                        .entry(p.words[0].clone())
+                        .or_default()
+                        .push((*sense, p.clone()));
+                }
+            }
+        }
+        Vocab {
+            #[cfg(test)]
+            by_sense,
+            by_first,
+            prefixes,
+        }
     }
 
-    pub(crate) fn phrases(&self, sense: Sense) -> &[Phrase] {
-        self.by_sense.get(&sense).map(Vec::as_slice).unwrap_or(&[])
+    /// Every sense some phrase of which occurs in `words`.
+    pub(crate) fn senses(&self, words: &[String]) -> Senses {
+        let mut out = Senses::default();
+        for (i, w) in words.iter().enumerate() {
+            if let Some(phrases) = self.by_first.get(w) {
+                for (sense, p) in phrases {
+                    if !out.has(*sense) && p.occurs_at(words, i) {
+                        out.add(*sense);
+                    }
+                }
+            }
+            for (sense, p) in &self.prefixes {
+                if !out.has(*sense) && w.starts_with(p.words[0].as_str()) {
+                    out.add(*sense);
+                }
+            }
+        }
+        out
+    }
+
+    /// True when a phrase of `sense` that `keep` accepts occurs in `words`.
+    pub(crate) fn occurs(
+        &self,
+        words: &[String],
+        sense: Sense,
+        keep: impl Fn(&Phrase) -> bool,
+    ) -> bool {
+        words.iter().enumerate().any(|(i, w)| {
+            self.by_first.get(w).is_some_and(|phrases| {
+                phrases
+                    .iter()
+                    .any(|(s, p)| *s == sense && keep(p) && p.occurs_at(words, i))
+            }) || self
+                .prefixes
+                .iter()
+                .any(|(s, p)| *s == sense && keep(p) && w.starts_with(p.words[0].as_str()))
+        })
     }
 
     /// True when some table has `word` in any sense.
     pub(crate) fn knows(&self, word: &str) -> bool {
-        let one = [word.to_string()];
-        self.by_sense
-            .values()
-            .flatten()
-            .any(|p| p.len() == 1 && p.occurs_in(&one))
+        self.senses(&[word.to_string()]).any()
     }
 
     /// True when any phrase of `sense` occurs in `words`.
     pub(crate) fn says(&self, words: &[String], sense: Sense) -> bool {
-        self.phrases(sense).iter().any(|p| p.occurs_in(words))
+        self.senses(words).has(sense)
     }
 }
 
@@ -228,6 +321,29 @@ mod tests {
                     && !t.race.is_empty(),
                 "{lang}"
             );
+        }
+    }
+
+    #[test]
+    fn the_index_reads_what_a_scan_of_every_phrase_reads() {
+        let texts = [
+            "6 km at race pace",
+            "Tempodauerlauf 8 km",
+            "Long run 30 km with the last 10 at marathon pace",
+            "Ironman 70.3 Zell am See",
+            "Semi-marathon de Paris (objectif)",
+            "Rustige duurloop",
+            "interval training",
+            "race",
+            "",
+        ];
+        for t in texts {
+            let words = words_of(t);
+            let got = VOCAB.senses(&words);
+            for (sense, list) in &VOCAB.by_sense {
+                let scanned = list.iter().any(|p| p.occurs_in(&words));
+                assert_eq!(got.has(*sense), scanned, "{t:?} {sense:?}");
+            }
         }
     }
 

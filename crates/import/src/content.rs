@@ -247,8 +247,30 @@ fn unreachable_colon(line: &str) -> Result<(), String> {
     ))
 }
 
-/// Reads one checked content line with `icalendar`'s property parser.
+/// Reads one checked content line: `NAME:VALUE` with nothing to unescape is taken as
+/// it stands (what the parser would return, see the test), anything else goes through
+/// `icalendar`'s property parser.
 fn read_prop(logical: &Logical, name_len: usize) -> Result<Prop, String> {
+    let after = logical.text.get(name_len..).unwrap_or_default();
+    if let Some(value) = after.strip_prefix(':')
+        && !value.contains('\\')
+    {
+        return Ok(Prop {
+            name: logical
+                .text
+                .get(..name_len)
+                .unwrap_or_default()
+                .to_ascii_uppercase(),
+            params: Vec::new(),
+            value: value.to_string(),
+            line: logical.line,
+        });
+    }
+    read_prop_parsed(logical, name_len)
+}
+
+/// Reads one checked content line with `icalendar`'s property parser.
+fn read_prop_parsed(logical: &Logical, name_len: usize) -> Result<Prop, String> {
     let name = logical
         .text
         .get(..name_len)
@@ -508,5 +530,49 @@ mod tests {
         let text = "BEGIN:X\n".repeat(10_000);
         let e = err_of(&text);
         assert_eq!(e.line, Some(MAX_DEPTH + 1));
+    }
+
+    #[test]
+    fn plain_lines_read_as_the_property_parser_reads_them() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files: Vec<std::path::PathBuf> = Vec::new();
+        for dir in ["examples", "testdata/realdata"] {
+            for e in std::fs::read_dir(root.join(dir)).expect("the folder") {
+                let p = e.expect("an entry").path();
+                if p.extension().is_some_and(|x| x == "ics") {
+                    files.push(p);
+                }
+            }
+        }
+        assert!(files.len() >= 3, "{files:?}");
+        let extra = "SUMMARY:Tempo 8 km; easy: 2 km\nLOCATION:Park, north gate\nX-WORKOUT-ESTIMATED-DURATION:PT45M\nsummary:lower case\nDESCRIPTION: leading and trailing \nURL:https://example.com/a?b=c;d=e\n";
+        let mut texts: Vec<String> = files
+            .iter()
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).expect("readable")).into_owned())
+            .collect();
+        texts.push(extra.to_string());
+        let mut compared = 0;
+        for text in &texts {
+            for logical in unfold(text, "t.ics").expect("unfolds") {
+                let Ok(name_len) = check_syntax(&logical.text) else {
+                    continue;
+                };
+                let after = logical.text.get(name_len..).unwrap_or_default();
+                let name = logical.text.get(..name_len).unwrap_or_default();
+                // BEGIN and END lines are read by `parse` itself.
+                if !after.starts_with(':')
+                    || after.contains('\\')
+                    || name.eq_ignore_ascii_case("BEGIN")
+                    || name.eq_ignore_ascii_case("END")
+                {
+                    continue;
+                }
+                let fast = read_prop(&logical, name_len);
+                let parsed = read_prop_parsed(&logical, name_len);
+                assert_eq!(fast, parsed, "{:?}", logical.text);
+                compared += 1;
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 }

@@ -1,7 +1,8 @@
 //! Season plans per second for the example 18-week marathon calendar: the whole job
 //! (import, classify, plan), planning alone, and importing alone as the baseline.
 //!
-//! Run: `cargo bench -p kneadtime --bench plan`
+//! Run: `cargo bench -p kneadtime-import --bench plan` (or `bench/plan.sh`, which times
+//! Python's icalendar + recurring_ical_events on the same file in the same run).
 
 use jiff::civil::date;
 use kneadtime_domain::{PlanRequest, Profile, Season, classify, plan};
@@ -59,4 +60,25 @@ fn plan_only(b: divan::Bencher) {
     let season = season_from(MARATHON_ICS, &tz(), &Profile::default());
     let req = request();
     b.bench(|| plan(divan::black_box(&season), &req));
+}
+
+/// Reading the titles alone: classifying every imported entry.
+#[divan::bench]
+fn classify_only(b: divan::Bencher) {
+    let cal = kneadtime_import::parse_ics(MARATHON_ICS, "m.ics", Some(&tz())).expect("imports");
+    b.bench(|| {
+        divan::black_box(&cal.entries)
+            .iter()
+            .map(classify)
+            .collect::<Vec<_>>()
+    });
+}
+
+/// Building the season (phases, races, weeks) from classified sessions.
+#[divan::bench]
+fn season_only(b: divan::Bencher) {
+    let cal = kneadtime_import::parse_ics(MARATHON_ICS, "m.ics", Some(&tz())).expect("imports");
+    let sessions: Vec<_> = cal.entries.iter().map(classify).collect();
+    let profile = Profile::default();
+    b.bench(|| Season::new(divan::black_box(sessions.clone()), &[], &profile));
 }
