@@ -366,7 +366,8 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
     if race_word || event_word || (!talk && !pace && named_distance(t, raw)) {
         return Some(Class::Race);
     }
-    if t.says(Sense::Long) {
+    // A training camp: days of heavy training, each a quality day for the rules.
+    if t.says(Sense::Long) || t.says(Sense::Camp) {
         return Some(Class::Long);
     }
     // "14 mi with 8 @ marathon pace": far enough to be the week's long run.

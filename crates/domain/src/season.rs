@@ -68,10 +68,21 @@ impl Season {
         let races = settle_races(&sessions, specs, profile);
         let mut days: BTreeMap<Date, Day> = BTreeMap::new();
         for (i, s) in sessions.iter().enumerate() {
-            let day = days.entry(s.date).or_default();
-            day.sessions.push(i);
-            day.quality |= s.class.is_quality();
-            day.load += estimate_load(s);
+            // An all-day event over several days (a training camp) is training on every
+            // day it covers; races keep their own day-by-day reading, and a title not
+            // understood ("Holiday") is not made into days of training.
+            let last = match (s.start, s.last_date) {
+                (None, Some(l)) if s.class != Class::Race && !s.unclassified => {
+                    l.min(add_days(s.date, MAX_SPAN_DAYS - 1))
+                }
+                _ => s.date,
+            };
+            for d in crate::dates::days(s.date, last) {
+                let day = days.entry(d).or_default();
+                day.sessions.push(i);
+                day.quality |= s.class.is_quality();
+                day.load += estimate_load(s);
+            }
         }
         // Sessions are sorted by date, so the first and last training days are found
         // from either end.
@@ -336,6 +347,9 @@ impl Season {
         self.weeks = weeks;
     }
 }
+
+/// The most days one all-day event is read as training on (a month-long camp).
+const MAX_SPAN_DAYS: i32 = 31;
 
 /// Weeks a load phase (base, build, peak) holds before the volume may change it.
 const MIN_PHASE_WEEKS: u32 = 2;

@@ -116,6 +116,8 @@ pub(crate) struct Table {
     pub training_race: Vec<String>,
     /// Words that say when or with whom, not what ("morning", "sunday", "group").
     pub when: Vec<String>,
+    /// A training camp: days of heavy training away from home.
+    pub camp: Vec<String>,
 }
 
 /// What a word says.
@@ -142,10 +144,11 @@ pub(crate) enum Sense {
     TuneUp,
     TrainingRace,
     When,
+    Camp,
 }
 
 impl Table {
-    fn lists(&self) -> [(Sense, &Vec<String>); 21] {
+    fn lists(&self) -> [(Sense, &Vec<String>); 22] {
         [
             (Sense::Rest, &self.rest),
             (Sense::Hard, &self.hard),
@@ -168,6 +171,7 @@ impl Table {
             (Sense::TuneUp, &self.tune_up),
             (Sense::TrainingRace, &self.training_race),
             (Sense::When, &self.when),
+            (Sense::Camp, &self.camp),
         ]
     }
 }

@@ -165,3 +165,60 @@ fn the_run_that_stands_out_is_the_weeks_long_run_whatever_its_title() {
             .all(|x| x.class == kneadtime_domain::Class::Easy)
     );
 }
+
+#[test]
+fn a_training_camp_is_training_on_every_day_it_covers() {
+    for title in [
+        "Training camp Mallorca",
+        "Trainingslager Kenia",
+        "Stage d'entraînement à Font-Romeu",
+        "Concentración en Sierra Nevada",
+        "Ritiro in altura",
+        "Trainingskamp Portugal",
+        "Estágio em altitude",
+    ] {
+        let mut camp = Entry::new(date(2027, 3, 8), title);
+        camp.last_date = Some(date(2027, 3, 14));
+        let mut entries = vec![camp];
+        for k in 0..21 {
+            let d = date(2027, 2, 15)
+                .checked_add(jiff::Span::new().days(k * 2))
+                .unwrap();
+            if !(date(2027, 3, 8)..=date(2027, 3, 14)).contains(&d) {
+                entries.push(Entry::new(d, "Easy 8 km"));
+            }
+        }
+        let s = season(&entries);
+        for d in kneadtime_domain::dates::days(date(2027, 3, 8), date(2027, 3, 14)) {
+            assert!(s.quality_on(d).is_some(), "{title}: {d} is a camp day");
+        }
+        // The camp week carries more load than the weeks around it.
+        let week = |monday: Date| {
+            s.weeks()
+                .iter()
+                .find(|w| w.start == monday)
+                .map(|w| w.load)
+                .unwrap_or(0.0)
+        };
+        assert!(
+            week(date(2027, 3, 8)) > 2.0 * week(date(2027, 3, 1)),
+            "{title}: {} vs {}",
+            week(date(2027, 3, 8)),
+            week(date(2027, 3, 1))
+        );
+        let p = plan(
+            &s,
+            &kneadtime_domain::PlanRequest {
+                from: Some(date(2027, 2, 15)),
+                ..Default::default()
+            },
+        );
+        assert!(
+            !p.massages
+                .iter()
+                .any(|m| (date(2027, 3, 7)..=date(2027, 3, 14)).contains(&m.date)),
+            "{title}: no massage during the camp or on its eve: {:#?}",
+            p.massages
+        );
+    }
+}
