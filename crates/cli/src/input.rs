@@ -287,14 +287,10 @@ pub fn plan_request(a: &PlanArgs, loaded: &Loaded) -> Result<PlanRequest, Bad> {
     }
     // Plan from today, or from the calendar's start when it lies ahead. A calendar
     // wholly in the past is planned from its start, as a look back.
-    let from = from.or_else(|| {
-        let span = loaded.season.span();
-        Some(match span {
-            Some((lo, _)) if loaded.today < lo => lo,
-            Some((lo, hi)) if loaded.today > hi => lo,
-            _ => loaded.today,
-        })
-    });
+    let from = from.or(Some(kneadtime_domain::start_for(
+        &loaded.season,
+        loaded.today,
+    )));
     Ok(PlanRequest {
         from,
         to,

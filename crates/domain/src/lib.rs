@@ -29,7 +29,7 @@ pub use entry::{Entry, Origin};
 pub use massage::{Kind, Pressure};
 pub use next::{NextAnswer, next};
 pub use phase::Phase;
-pub use plan::{Improvement, Plan, PlanRequest, PlannedMassage, improving_change, plan};
+pub use plan::{Improvement, Plan, PlanRequest, PlannedMassage, improving_change, plan, start_for};
 pub use profile::Profile;
 pub use rule::{Finding, Massage, RuleId, Severity, evaluate};
 pub use season::{RaceSpec, Season};

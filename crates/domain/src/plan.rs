@@ -201,6 +201,24 @@ const EPS: f64 = 1e-9;
 /// The longest stretch one plan covers (three years).
 pub const MAX_PLAN_DAYS: i32 = 3 * 366;
 
+/// The first day to plan from, given today: today, or the calendar's start when it lies
+/// ahead (a calendar wholly in the past is planned from its start, as a look back). The
+/// calendar starts early enough to hold its first race's pre-race window, so a calendar
+/// of races alone still gets its pre-race massage.
+pub fn start_for(season: &Season, today: Date) -> Date {
+    let lead = season
+        .races
+        .first()
+        .map(|r| add_days(r.date, -season.profile().windows.pre_event_max_days));
+    match season.span() {
+        Some((lo, hi)) => {
+            let lo = lead.map_or(lo, |l| l.min(lo));
+            if today < lo || today > hi { lo } else { today }
+        }
+        None => today,
+    }
+}
+
 /// Plans the season.
 pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
     let p = season.profile();

@@ -203,3 +203,30 @@ fn the_plan_says_which_race_it_took_as_the_goal_and_how_to_change_it() {
     let p = plan(&season(&marked), &from(date(2027, 1, 4)));
     assert!(!p.notes.join(" ").contains("longest"), "{:?}", p.notes);
 }
+
+#[test]
+fn races_given_alone_plan_like_races_in_a_file() {
+    // Only a race, months ahead (given on a form or with --race): the plan starts early
+    // enough for its pre-race massage.
+    let race = date(2027, 4, 25);
+    let s = Season::new(
+        Vec::new(),
+        &[RaceSpec {
+            date: race,
+            distance_km: Some(42.195),
+            priority: Some(Priority::A),
+        }],
+        &Profile::default(),
+    );
+    let today = date(2026, 12, 1);
+    let start = kneadtime_domain::start_for(&s, today);
+    assert!(start <= day(race, -7), "{start}");
+    let p = plan(&s, &from(start));
+    assert_eq!(for_race(&p, Kind::PreEvent, race).len(), 1, "{:#?}", p);
+    assert_eq!(for_race(&p, Kind::PostEvent, race).len(), 1, "{:#?}", p);
+    // Today inside the calendar stays today.
+    assert_eq!(
+        kneadtime_domain::start_for(&s, day(race, -3)),
+        day(race, -3)
+    );
+}

@@ -186,35 +186,70 @@ async fn runner_client_and_therapist_in_a_real_browser() {
         .expect("the season picture");
     let pre = runner
         .find(Locator::Css(
-            "details.massage[data-kind='Pre-race massage']",
+            "article.massage[data-kind='Pre-race massage']",
         ))
         .await
         .expect("a pre-race massage");
     runner
         .find(Locator::Css(
-            "details.massage[data-kind='Post-race massage']",
+            "article.massage[data-kind='Post-race massage']",
         ))
         .await
         .expect("a post-race massage");
-    let marks = runner
-        .find_all(Locator::Css("#timeline a.m"))
-        .await
-        .unwrap();
+    let marks = runner.find_all(Locator::Css("#timeline .m")).await.unwrap();
     assert!(marks.len() >= 4, "massages are marked on the timeline");
-    pre.find(Locator::Css("summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
     let reason = pre
-        .find(Locator::Css("p"))
+        .find(Locator::Css("p.why"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(reason.contains("before"), "the reason opens: {reason}");
+    assert!(reason.contains("before"), "the reason is shown: {reason}");
+    // The week grid is headed by weekdays, and the load chart says what it measures.
+    let head = text_of(&runner, ".week.head").await;
+    for day in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] {
+        assert!(head.contains(day), "{day} heads the grid: {head}");
+    }
+    let chart = text_of(&runner, ".chart svg").await;
+    assert!(chart.contains("Load per week"), "{chart}");
+    // A massage badge opens its day, and the day its reason, by tap…
+    let marked = runner
+        .find(Locator::XPath(
+            "//details[contains(@class,'day')][.//span[@class='m']]/summary",
+        ))
+        .await
+        .expect("a marked day");
+    marked.click().await.unwrap();
+    let pop = text_of(&runner, "#timeline details.day[open] .pop").await;
+    assert!(
+        pop.contains("massage."),
+        "the day says why its massage is there: {pop}"
+    );
+    marked.click().await.unwrap();
+    // …and by keyboard.
+    runner
+        .execute(
+            "document.querySelector('#timeline details.day summary').focus();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    runner
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    let opened = runner
+        .execute(
+            "return document.querySelectorAll('#timeline details.day[open]').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(opened, json!(1), "Enter opens a day");
     let href = runner
         .find(Locator::Id("download-ics"))
         .await
@@ -235,6 +270,30 @@ async fn runner_client_and_therapist_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(fits, json!(true), "the season page fits a phone screen");
+    // And no text on it is smaller than 12 px, the chart's included.
+    let smallest = runner
+        .execute(
+            r#"let min = 99, what = "";
+            for (const e of document.querySelectorAll("body *")) {
+              const text = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+              const r = e.getBoundingClientRect();
+              if (!text || r.width === 0 || r.height === 0) continue;
+              let px = parseFloat(getComputedStyle(e).fontSize);
+              if (e instanceof SVGElement && e.ownerSVGElement) {
+                const svg = e.ownerSVGElement;
+                px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+              }
+              if (px < min) { min = px; what = e.tagName + " " + e.textContent.trim().slice(0, 30); }
+            }
+            return [min, what];"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        smallest[0].as_f64().unwrap() >= 11.9,
+        "text below 12 px on a phone: {smallest}"
+    );
     shot(&runner, "02b-planner-season-phone").await;
     runner.close().await.unwrap();
 

@@ -304,11 +304,7 @@ fn plan_upload(
         kneadtime_domain::load::merge(done, planned)
     };
     let season = Season::new(sessions, races, profile);
-    let from = match season.span() {
-        Some((lo, _)) if today < lo => lo,
-        Some((lo, hi)) if today > hi => lo,
-        _ => today,
-    };
+    let from = kneadtime_domain::start_for(&season, today);
     let req = PlanRequest {
         from: Some(from),
         unavailable_weekdays: unavailable,

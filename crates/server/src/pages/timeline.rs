@@ -17,9 +17,16 @@ pub struct DayCell {
     pub label: String,
     /// Short text shown in the cell (the race name on race day).
     pub text: String,
-    /// The massage on this day: its anchor id and one-letter mark.
+    /// The day, as the opened cell heads it ("Mon 4 Jan").
+    pub date: String,
+    /// What the day holds, one line each ("rest" when nothing).
+    pub sessions: Vec<String>,
+    /// The massage on this day: its anchor id, one-letter mark and name.
     pub massage_id: String,
     pub massage_mark: String,
+    pub massage_title: String,
+    /// Why the massage is on this day.
+    pub massage_why: String,
 }
 
 #[derive(Debug, Clone)]
@@ -80,13 +87,13 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
     let first = monday_of(plan.from);
     let last_week = monday_of(plan.to);
     let n_weeks = (days_between(first, last_week) / 7 + 1).clamp(1, MAX_WEEKS);
-    let mut by_day: BTreeMap<Date, (usize, Kind)> = BTreeMap::new();
+    let mut by_day: BTreeMap<Date, (usize, Kind, String)> = BTreeMap::new();
     let massages: Vec<MassageRow> = plan
         .massages
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            by_day.insert(m.date, (i, m.kind));
+            by_day.insert(m.date, (i, m.kind, m.why.clone()));
             MassageRow {
                 id: format!("m{}", i + 1),
                 date: m.date.strftime("%a %-d %b %Y").to_string(),
@@ -135,13 +142,19 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
                         .collect::<Vec<_>>()
                         .join("; ")
                 };
-                let (massage_id, massage_mark, extra) = match by_day.get(&d) {
-                    Some((i, kind)) => (
+                let (massage_id, massage_mark, massage_title, massage_why) = match by_day.get(&d) {
+                    Some((i, kind, why)) => (
                         format!("m{}", i + 1),
                         kind_mark(*kind).to_string(),
-                        format!(". {}", kind_title(*kind)),
+                        kind_title(*kind).to_string(),
+                        why.clone(),
                     ),
-                    None => (String::new(), String::new(), String::new()),
+                    None => Default::default(),
+                };
+                let extra = if massage_title.is_empty() {
+                    String::new()
+                } else {
+                    format!(". {massage_title}")
                 };
                 DayCell {
                     class,
@@ -150,8 +163,20 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
                         .filter(|s| s.class == Class::Race)
                         .map(|s| s.title.clone())
                         .unwrap_or_default(),
+                    date: d.strftime("%a %-d %b %Y").to_string(),
+                    sessions: if sessions.is_empty() {
+                        vec![if season.knows(d) {
+                            "Rest".to_string()
+                        } else {
+                            "Nothing in your calendar".to_string()
+                        }]
+                    } else {
+                        sessions.iter().map(|s| s.title.clone()).collect()
+                    },
                     massage_id,
                     massage_mark,
+                    massage_title,
+                    massage_why,
                 }
             })
             .collect();
@@ -174,10 +199,13 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
     }
 }
 
-/// Weekly load as a line over the weeks drawn, with a tick for each massage.
+/// Weekly load as a line over the weeks drawn, with a load axis (its unit said), dates
+/// along the bottom, and a tick for each massage. Text is 13 units high in a chart at
+/// least 680 units wide on screen, so it never shows below 12 px.
 fn load_svg(weeks: &[WeekRow], first: Date, loads: &BTreeMap<Date, f64>, plan: &Plan) -> String {
     let n = weeks.len().max(1);
-    let (w, h, pad) = (720.0, 140.0, 24.0);
+    let (w, h) = (720.0, 220.0);
+    let (left, right, top, bottom) = (56.0, 36.0, 30.0, 44.0);
     let vals: Vec<f64> = (0..n)
         .map(|k| {
             loads
@@ -186,14 +214,48 @@ fn load_svg(weeks: &[WeekRow], first: Date, loads: &BTreeMap<Date, f64>, plan: &
                 .unwrap_or(0.0)
         })
         .collect();
-    let max = vals.iter().cloned().fold(1.0, f64::max);
-    let x = |k: f64| pad + k * (w - 2.0 * pad) / (n.max(2) - 1) as f64;
-    let y = |v: f64| h - pad - v / max * (h - 2.0 * pad);
+    // The axis runs to a round number above the heaviest week.
+    let peak = vals.iter().cloned().fold(1.0, f64::max);
+    let step = [25.0, 50.0, 100.0, 200.0, 250.0, 500.0, 1000.0]
+        .into_iter()
+        .find(|s| peak / s <= 5.0)
+        .unwrap_or(2000.0);
+    let max = (peak / step).ceil() * step;
+    let x = |k: f64| left + k * (w - left - right) / (n.max(2) - 1) as f64;
+    let y = |v: f64| h - bottom - v / max * (h - top - bottom);
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="load-title" xmlns="http://www.w3.org/2000/svg"><title id="load-title">Weekly training load, with the proposed massages marked</title><rect x="0" y="0" width="{w}" height="{h}" fill="#fff"/>"##
+        r##"<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="load-title" xmlns="http://www.w3.org/2000/svg" font-size="13" font-family="system-ui, sans-serif"><title id="load-title">Weekly training load, with the proposed massages marked</title><rect x="0" y="0" width="{w}" height="{h}" fill="#fff"/>"##
     );
+    let _ = write!(
+        s,
+        r##"<text x="{left}" y="16" fill="#1d2430">Load per week (points; 100 = one hour at threshold effort)</text>"##
+    );
+    let ticks = (max / step).round() as i32;
+    for t in 0..=ticks.clamp(0, 20) {
+        let v = f64::from(t) * step;
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" x2="{x2:.1}" y1="{yv:.1}" y2="{yv:.1}" stroke="#e3e8ef"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="end" fill="#5b6676">{v:.0}</text>"##,
+            x2 = w - right,
+            yv = y(v),
+            tx = left - 6.0,
+            ty = y(v) + 4.0
+        );
+    }
+    // A date under every few weeks, so labels never crowd.
+    let every = (n / 6).max(1);
+    for k in (0..n).step_by(every) {
+        let d = add_days(first, k as i32 * 7);
+        let _ = write!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#5b6676">{}</text>"##,
+            x(k as f64),
+            h - bottom + 30.0,
+            d.strftime("%-d %b")
+        );
+    }
     let pts: Vec<String> = vals
         .iter()
         .enumerate()
@@ -217,17 +279,14 @@ fn load_svg(weeks: &[WeekRow], first: Date, loads: &BTreeMap<Date, f64>, plan: &
         };
         let _ = write!(
             s,
-            r##"<line x1="{0:.1}" x2="{0:.1}" y1="{1:.1}" y2="{2:.1}" stroke="{color}" stroke-width="2"><title>{3} {4}</title></line>"##,
+            r##"<line x1="{0:.1}" x2="{0:.1}" y1="{1:.1}" y2="{2:.1}" stroke="{color}" stroke-width="3"><title>{3} {4}</title></line>"##,
             x(k.min((n - 1) as f64)),
-            h - pad,
-            h - pad + 10.0,
+            h - bottom,
+            h - bottom + 12.0,
             kind_title(m.kind),
             m.date
         );
     }
-    let _ = write!(
-        s,
-        r##"<text x="{pad}" y="14" font-size="12" fill="#5b6676">weekly load (peak {max:.0})</text></svg>"##
-    );
+    s.push_str("</svg>");
     s
 }
