@@ -519,6 +519,15 @@ pub(crate) async fn book(
             .with_field("start")
             .with_details(json!({ "nearest": nearest })));
         }
+        Err(StoreError::ClientBusy) => {
+            let nearest = nearest_good(state, &ctx, &service, start, None, now()).await?;
+            return Err(ApiError::conflict(
+                "client_busy",
+                "the client already has an appointment at that time; here are the nearest good slots",
+            )
+            .with_field("start")
+            .with_details(json!({ "nearest": nearest })));
+        }
         Err(e) => return Err(e.into()),
     };
     // A racer with the same key but another request booked first.
@@ -616,14 +625,22 @@ pub async fn reschedule(
         .await;
     let a = match moved {
         Ok(a) => a,
-        Err(StoreError::Conflict) => {
+        Err(e @ (StoreError::Conflict | StoreError::ClientBusy)) => {
             let nearest = nearest_good(&state, &ctx, &service, start, Some(&id), now()).await?;
-            return Err(ApiError::conflict(
-                "slot_taken",
-                "that time is taken; the appointment is unchanged",
-            )
-            .with_field("start")
-            .with_details(json!({ "nearest": nearest })));
+            let (code, message) = if e == StoreError::ClientBusy {
+                (
+                    "client_busy",
+                    "the client already has another appointment at that time; the appointment is unchanged",
+                )
+            } else {
+                (
+                    "slot_taken",
+                    "that time is taken; the appointment is unchanged",
+                )
+            };
+            return Err(ApiError::conflict(code, message)
+                .with_field("start")
+                .with_details(json!({ "nearest": nearest })));
         }
         Err(StoreError::Invalid(why)) => return Err(ApiError::conflict("wrong_state", why)),
         Err(e) => return Err(e.into()),

@@ -129,6 +129,10 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::not_found("the record"),
             StoreError::Conflict => ApiError::conflict("conflict", "already taken"),
+            StoreError::ClientBusy => ApiError::conflict(
+                "client_busy",
+                "the client already has an appointment at that time",
+            ),
             StoreError::Invalid(why) => ApiError::bad(why),
             StoreError::Backend(why) => {
                 crate::log::line(&format!("database error: {why}"));

@@ -156,10 +156,29 @@ pub struct ClientContext {
     pub tz: TimeZone,
     /// Local dates of the client's other massages (booked or done), by appointment id.
     pub massages: Vec<(String, Date)>,
+    /// The client's booked appointments: id, start and end (no buffer).
+    pub booked: Vec<(String, i64, i64)>,
     pub warnings: Vec<String>,
 }
 
 impl ClientContext {
+    /// Whether the client is booked during any of `[start, end)`, leaving out the
+    /// appointment being moved.
+    pub fn busy_during(&self, start: i64, end: i64, except: Option<&str>) -> bool {
+        self.booked
+            .iter()
+            .any(|(id, a, b)| Some(id.as_str()) != except && *a < end && start < *b)
+    }
+
+    /// Local dates that already hold one of the client's booked massages.
+    pub fn booked_dates(&self, except: Option<&str>) -> HashSet<Date> {
+        self.booked
+            .iter()
+            .filter(|(id, _, _)| Some(id.as_str()) != except)
+            .map(|(_, a, _)| local_date(*a, &self.tz))
+            .collect()
+    }
+
     pub fn previous(&self, except: Option<&str>) -> Vec<Date> {
         self.massages
             .iter()
@@ -227,6 +246,11 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
         parsed_all.push(parsed);
     }
     let (season, warnings) = crate::cpu(move || season_of(&parsed_all, &races, &profile)).await?;
+    let booked = appointments
+        .iter()
+        .filter(|a| a.status == Status::Booked)
+        .map(|a| (a.id.clone(), a.start_at, a.end_at))
+        .collect();
     let massages = appointments
         .into_iter()
         .filter(|a| matches!(a.status, Status::Booked | Status::Completed))
@@ -238,6 +262,7 @@ pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<Clie
         season: std::sync::Arc::new(season),
         tz,
         massages,
+        booked,
         warnings,
     })
 }
@@ -449,11 +474,12 @@ async fn window(state: &AppState, q: &Search<'_>) -> ApiResult<Window> {
 /// (then by therapist name). One query for the day's bookings across the clinic.
 async fn day_candidates(
     state: &AppState,
-    tz: &TimeZone,
+    ctx: &ClientContext,
     q: &Search<'_>,
     w: &Window,
     date: Date,
 ) -> ApiResult<Vec<(usize, i64)>> {
+    let tz = &ctx.tz;
     let (day_start, day_end) = (spans_start(date, tz), spans_start(add_days(date, 1), tz));
     let len = q.service.length_min * 60;
     let buffer = q.service.buffer_after_min * 60;
@@ -492,8 +518,10 @@ async fn day_candidates(
             while s + len <= b {
                 let start = s;
                 s += STEP_SECS;
+                // Free for the therapist, and the client is not in another room then.
                 if start >= q.not_before
                     && !cells(start, start + len + buffer).any(|c| taken.contains(&c))
+                    && !ctx.busy_during(start, start + len, q.moving)
                 {
                     out.push((i, start));
                 }
@@ -530,9 +558,12 @@ fn ranked_days(ctx: &ClientContext, q: &Search<'_>) -> Vec<DayFit> {
     let previous = ctx.previous(q.moving);
     let w = wanted(q.service);
     let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
+    // A day that already holds one of the client's massages is not offered a second.
+    let taken = ctx.booked_dates(q.moving);
     let mut days: Vec<DayFit> = (0..q.days as i32)
         .map(|k| add_days(q.from, k))
         .filter(|d| !unavailable.contains(&i64::from(d.weekday().to_monday_zero_offset())))
+        .filter(|d| !taken.contains(d))
         .map(|d| day_fit(&ctx.season, w, d, None, &previous))
         .filter(|f| f.allowed || q.include_refused)
         .collect();
@@ -546,7 +577,7 @@ pub async fn search(state: &AppState, ctx: &ClientContext, q: &Search<'_>) -> Ap
     let w = window(state, q).await?;
     let mut out = Vec::new();
     for fit in ranked_days(ctx, q) {
-        for c in day_candidates(state, &ctx.tz, q, &w, fit.date).await? {
+        for c in day_candidates(state, ctx, q, &w, fit.date).await? {
             out.push(slot(&w, q, &ctx.tz, c, &fit));
         }
     }
@@ -565,7 +596,7 @@ pub async fn best(
     let days = ranked_days(ctx, q);
     let mut out = Vec::new();
     for (k, fit) in days.iter().enumerate() {
-        let found = day_candidates(state, &ctx.tz, q, &w, fit.date).await?;
+        let found = day_candidates(state, ctx, q, &w, fit.date).await?;
         let room = limit - out.len();
         let more_here = found.len() > room;
         out.extend(
@@ -613,12 +644,14 @@ pub async fn nearest_good(
     let w = window(state, &q).await?;
     let previous = ctx.previous(moving);
     let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
+    let taken = ctx.booked_dates(moving);
     let mut out: Vec<Slot> = Vec::new();
     for k in (0..=12).flat_map(|k| if k == 0 { vec![0] } else { vec![-k, k] }) {
         let date = add_days(day, k);
         if date < from
             || date >= add_days(from, q.days as i32)
             || unavailable.contains(&i64::from(date.weekday().to_monday_zero_offset()))
+            || taken.contains(&date)
         {
             continue;
         }
@@ -631,7 +664,7 @@ pub async fn nearest_good(
         {
             continue;
         }
-        let found = day_candidates(state, &ctx.tz, &q, &w, date).await?;
+        let found = day_candidates(state, ctx, &q, &w, date).await?;
         if let Some(best) = found.into_iter().min_by_key(|(_, s)| (s - around).abs()) {
             out.push(slot(&w, &q, &ctx.tz, best, &fit));
         }

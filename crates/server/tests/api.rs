@@ -660,3 +660,159 @@ async fn watch_files_become_completed_sessions() {
     assert_eq!(s, 404);
     srv.stop().await;
 }
+
+/// A client is never in two rooms: racers booking one client with two therapists at one
+/// time get one booking; an overlapping booking or reschedule is refused with the
+/// nearest good slots; slot search offers neither the time nor a second massage that day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_is_never_in_two_rooms() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let day = add_days(w.race, -20);
+        let at = |t: &str, time: &str| json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": t, "start": format!("{day}T{time}") });
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let http = srv.http.clone();
+            let url = format!("{}/api/appointments", srv.base);
+            let token = srv.owner.clone();
+            let body = at(if i % 2 == 0 { &w.t1 } else { &w.t2 }, "12:00");
+            tasks.push(tokio::spawn(async move {
+                let res = http
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let s = res.status().as_u16();
+                (s, res.json::<Value>().await.unwrap())
+            }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            let (s, v) = t.await.unwrap();
+            match s {
+                201 => won += 1,
+                409 => assert!(
+                    v["error"]["code"] == "client_busy" || v["error"]["code"] == "slot_taken",
+                    "{v}"
+                ),
+                other => panic!("{backend}: unexpected {other}: {v}"),
+            }
+        }
+        assert_eq!(won, 1, "{backend}: one booking for one client at one time");
+        let list = srv
+            .get(
+                &format!("/api/appointments?from={day}&to={day}"),
+                &srv.owner,
+            )
+            .await;
+        let booked = list.as_array().unwrap();
+        assert_eq!(booked.len(), 1, "{backend}: {list}");
+        let other = if booked[0]["therapist_id"] == json!(w.t1) {
+            &w.t2
+        } else {
+            &w.t1
+        };
+        // Half an hour in, with the other therapist: still the same client, refused.
+        let (s, e) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&srv.owner),
+                Some(at(other, "12:30")),
+            )
+            .await;
+        assert_eq!(s, 409, "{backend}: {e}");
+        assert_eq!(e["error"]["code"], "client_busy", "{e}");
+        assert!(e["error"]["details"]["nearest"].is_array(), "{e}");
+        // Slot search: nothing for this client on that day, with any therapist.
+        let v = srv
+            .get(
+                &format!(
+                    "/api/clients/{}/slots?service_id={}&from={day}&days=3&limit=500",
+                    w.a, w.sports
+                ),
+                &srv.owner,
+            )
+            .await;
+        let offered = slots(&v);
+        assert!(!offered.is_empty(), "{v}");
+        assert!(
+            offered.iter().all(|s| s["date"] != json!(day.to_string())),
+            "{backend}: a second massage offered on a day that has one"
+        );
+        // Another client at that time is fine; moving the client's own appointment
+        // within itself is fine; moving a second one of theirs onto it is not.
+        let (s, b) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&srv.owner),
+                Some(json!({ "client_id": w.b, "service_id": w.sports, "therapist_id": other, "start": format!("{day}T12:00") })),
+            )
+            .await;
+        assert_eq!(s, 201, "{backend}: another client at the same time");
+        let b_id = b["id"].as_str().unwrap();
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &format!("/api/appointments/{b_id}/cancel"),
+                Some(&srv.owner),
+                None,
+            )
+            .await;
+        assert_eq!(s, 200);
+        let next_day = add_days(day, 1);
+        let second = srv
+            .post(
+                "/api/appointments",
+                &srv.owner,
+                json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": other, "start": format!("{next_day}T09:00") }),
+            )
+            .await;
+        let id = second["id"].as_str().expect("booked the next day");
+        let (s, e) = srv
+            .call(
+                Method::POST,
+                &format!("/api/appointments/{id}/reschedule"),
+                Some(&srv.owner),
+                Some(json!({ "start": format!("{day}T09:00"), "therapist_id": other })),
+            )
+            .await;
+        // 09:00 with the other therapist is free, and the client is free then: allowed.
+        assert_eq!(s, 200, "{backend}: {e}");
+        let (s, e) = srv
+            .call(
+                Method::POST,
+                &format!("/api/appointments/{id}/reschedule"),
+                Some(&srv.owner),
+                Some(json!({ "start": format!("{day}T12:45") })),
+            )
+            .await;
+        assert_eq!(s, 409, "{backend}: {e}");
+        assert_eq!(e["error"]["code"], "client_busy", "{e}");
+        // Cancelling frees the client's time.
+        let first = booked[0]["id"].as_str().unwrap();
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &format!("/api/appointments/{first}/cancel"),
+                Some(&srv.owner),
+                None,
+            )
+            .await;
+        assert_eq!(s, 200);
+        let (s, e) = srv
+            .call(
+                Method::POST,
+                &format!("/api/appointments/{id}/reschedule"),
+                Some(&srv.owner),
+                Some(json!({ "start": format!("{day}T12:45") })),
+            )
+            .await;
+        assert_eq!(s, 200, "{backend}: {e}");
+        srv.stop().await;
+    }
+}

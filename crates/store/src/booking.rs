@@ -2,9 +2,12 @@
 //!
 //! A booking occupies every [`CELL_SECS`] cell from `start_at` to `end_at` plus the
 //! service's `buffer_after_min`; each cell is one `appointment_cells` row under PRIMARY
-//! KEY (therapist_id, cell_start). Booking, cancelling and rescheduling each write the
-//! appointment row and its cells in one transaction, so an overlapping racer fails on
-//! the key and is told [`StoreError::Conflict`]; nothing is left half-written.
+//! KEY (therapist_id, cell_start). The client is held the same way for the session's own
+//! time, one `client_cells` row per cell under PRIMARY KEY (client_id, cell_start), so a
+//! client is never in two rooms. Booking, cancelling and rescheduling each write the
+//! appointment row and its cells in one transaction, so an overlapping racer fails on a
+//! key and is told [`StoreError::Conflict`] (the therapist is taken) or
+//! [`StoreError::ClientBusy`]; nothing is left half-written.
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
@@ -47,8 +50,10 @@ pub fn cells(from: i64, until: i64) -> impl Iterator<Item = i64> {
 /// `sqlx::Error` beside it).
 enum Outcome {
     Done,
-    /// A cell was already taken.
+    /// A cell of the therapist was already taken.
     Taken,
+    /// A cell of the client was already taken.
+    ClientTaken,
     /// The idempotency key was already used (by a racer that committed first).
     KeyUsed,
     /// The appointment or service does not exist.
@@ -83,41 +88,102 @@ fn check_times(start_at: i64, end_at: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Inserts the cells of `[start_at, end_at + buffer)` for `appointment_id`, in ascending
-/// order (so two PostgreSQL racers wait on each other instead of deadlocking).
-/// `Ok(false)` when a cell is taken; the caller then drops (rolls back) the transaction.
-async fn insert_cells(
+/// Whose cell was already taken.
+enum Clash {
+    Therapist,
+    Client,
+}
+
+/// One multi-row INSERT of `(owner, appointment, cell)` rows: all the cells or none (a
+/// unique violation fails the lot). `Ok(false)` when a cell is taken.
+async fn insert_rows(
     tx: &mut Transaction<'static, Any>,
-    therapist_id: &str,
+    table: &str,
+    owner_column: &str,
+    owner: &str,
     appointment_id: &str,
-    start_at: i64,
-    end_at: i64,
-    buffer_min: i64,
+    cells: &[i64],
 ) -> Result<bool, sqlx::Error> {
-    // One multi-row INSERT: all the cells or none (a unique violation fails the lot).
-    let all: Vec<i64> = cells(start_at, end_at + buffer_min * 60).collect();
-    if all.is_empty() {
+    if cells.is_empty() {
         return Ok(true);
     }
-    let values: Vec<String> = (0..all.len())
+    let values: Vec<String> = (0..cells.len())
         .map(|i| format!("($1, $2, ${})", i + 3))
         .collect();
     let sql = format!(
-        "INSERT INTO appointment_cells (therapist_id, appointment_id, cell_start) VALUES {}",
+        "INSERT INTO {table} ({owner_column}, appointment_id, cell_start) VALUES {}",
         values.join(", ")
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(therapist_id)
+        .bind(owner)
         .bind(appointment_id);
-    for c in &all {
+    for c in cells {
         q = q.bind(*c);
     }
     match q.execute(&mut **tx).await {
-        Ok(_) => {}
-        Err(e) if is_unique(&e) => return Ok(false),
-        Err(e) => return Err(e),
+        Ok(_) => Ok(true),
+        Err(e) if is_unique(&e) => Ok(false),
+        Err(e) => Err(e),
     }
-    Ok(true)
+}
+
+/// Inserts the therapist's cells of `[start_at, end_at + buffer)` and the client's of
+/// `[start_at, end_at)` for `appointment_id`, in ascending order (so two PostgreSQL
+/// racers wait on each other instead of deadlocking). `Ok(Some(_))` says whose cell was
+/// taken; the caller then drops (rolls back) the transaction.
+async fn insert_cells(
+    tx: &mut Transaction<'static, Any>,
+    a: &Appointment,
+    therapist_id: &str,
+    start_at: i64,
+    end_at: i64,
+    buffer_min: i64,
+) -> Result<Option<Clash>, sqlx::Error> {
+    let therapist: Vec<i64> = cells(start_at, end_at + buffer_min * 60).collect();
+    if !insert_rows(
+        tx,
+        "appointment_cells",
+        "therapist_id",
+        therapist_id,
+        &a.id,
+        &therapist,
+    )
+    .await?
+    {
+        return Ok(Some(Clash::Therapist));
+    }
+    let client: Vec<i64> = cells(start_at, end_at).collect();
+    if !insert_rows(
+        tx,
+        "client_cells",
+        "client_id",
+        &a.client_id,
+        &a.id,
+        &client,
+    )
+    .await?
+    {
+        return Ok(Some(Clash::Client));
+    }
+    Ok(None)
+}
+
+/// Frees every cell an appointment holds, the therapist's and the client's.
+async fn delete_cells(tx: &mut Transaction<'static, Any>, id: &str) -> Result<(), sqlx::Error> {
+    for sql in [
+        "DELETE FROM appointment_cells WHERE appointment_id = $1",
+        "DELETE FROM client_cells WHERE appointment_id = $1",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+fn clash_outcome(c: Clash) -> Outcome {
+    match c {
+        Clash::Therapist => Outcome::Taken,
+        Clash::Client => Outcome::ClientTaken,
+    }
 }
 
 async fn service_buffer(
@@ -182,6 +248,7 @@ impl Store {
         match outcome {
             Outcome::Done => Ok(a),
             Outcome::Taken => Err(StoreError::Conflict),
+            Outcome::ClientTaken => Err(StoreError::ClientBusy),
             Outcome::KeyUsed => {
                 let key = a.idempotency_key.as_deref().unwrap_or_default();
                 self.appointment_by_key(key)
@@ -226,17 +293,10 @@ impl Store {
             Err(e) if is_unique(&e) => return Ok(Outcome::KeyUsed),
             Err(e) => return Err(e),
         }
-        if !insert_cells(
-            &mut tx,
-            &a.therapist_id,
-            &a.id,
-            a.start_at,
-            a.end_at,
-            buffer,
-        )
-        .await?
+        if let Some(clash) =
+            insert_cells(&mut tx, a, &a.therapist_id, a.start_at, a.end_at, buffer).await?
         {
-            return Ok(Outcome::Taken);
+            return Ok(clash_outcome(clash));
         }
         tx.commit().await?;
         Ok(Outcome::Done)
@@ -288,10 +348,7 @@ impl Store {
             return status_of(&mut tx, id).await;
         }
         if status == Status::Cancelled {
-            sqlx::query("DELETE FROM appointment_cells WHERE appointment_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            delete_cells(&mut tx, id).await?;
         }
         tx.commit().await?;
         Ok(Outcome::Done)
@@ -320,6 +377,7 @@ impl Store {
         match outcome {
             Outcome::Done => self.appointment(id).await,
             Outcome::Taken => Err(StoreError::Conflict),
+            Outcome::ClientTaken => Err(StoreError::ClientBusy),
             Outcome::Missing => Err(StoreError::NotFound),
             other => Err(state_error(other)),
         }
@@ -347,20 +405,21 @@ impl Store {
             return status_of(&mut tx, id).await;
         }
         let row = sqlx::query(
-            "SELECT a.therapist_id, s.buffer_after_min FROM appointments a JOIN services s ON s.id = a.service_id \
+            "SELECT a.id, a.therapist_id, a.client_id, a.service_id, a.start_at, a.end_at, a.status, \
+             a.override_reason, a.created_by, a.created_at, a.idempotency_key, a.request_hash, \
+             s.buffer_after_min FROM appointments a JOIN services s ON s.id = a.service_id \
              WHERE a.id = $1",
         )
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        let therapist: String = sqlx::Row::try_get(&row, "therapist_id")?;
+        let a = appointment_from(&row).map_err(|e| sqlx::Error::Decode(e.to_string().into()))?;
         let buffer: i64 = sqlx::Row::try_get(&row, "buffer_after_min")?;
-        sqlx::query("DELETE FROM appointment_cells WHERE appointment_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if !insert_cells(&mut tx, &therapist, id, start_at, end_at, buffer).await? {
-            return Ok(Outcome::Taken);
+        delete_cells(&mut tx, id).await?;
+        if let Some(clash) =
+            insert_cells(&mut tx, &a, &a.therapist_id, start_at, end_at, buffer).await?
+        {
+            return Ok(clash_outcome(clash));
         }
         tx.commit().await?;
         Ok(Outcome::Done)

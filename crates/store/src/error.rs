@@ -11,6 +11,8 @@ pub enum StoreError {
     NotFound,
     /// A uniqueness rule was hit: the slot is taken, or the email is in use.
     Conflict,
+    /// The client already has an appointment at that time (with any therapist).
+    ClientBusy,
     /// The request cannot be stored as given (bad value, unknown reference, wrong state).
     Invalid(String),
     /// The database failed or could not be reached.
@@ -22,6 +24,7 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::NotFound => f.write_str("not found"),
             StoreError::Conflict => f.write_str("conflict: already taken"),
+            StoreError::ClientBusy => f.write_str("conflict: the client is booked then"),
             StoreError::Invalid(why) => write!(f, "invalid: {why}"),
             StoreError::Backend(why) => write!(f, "database error: {why}"),
         }

@@ -12,6 +12,7 @@ both!(
     the_buffer_blocks_the_next_cell,
     a_booking_right_after_the_buffer_fits,
     another_therapist_is_not_blocked,
+    a_client_is_never_in_two_rooms,
     cancelling_frees_the_slot,
     a_rescheduling_conflict_leaves_the_original_intact,
     rescheduling_moves_the_cells,
@@ -107,7 +108,58 @@ async fn another_therapist_is_not_blocked(t: Ctx) {
     let mut a = w.at(NINE, 60);
     t.store.book(a.clone()).await.unwrap();
     a.therapist_id = other.therapist.id.clone();
+    a.client_id = other.client.id.clone();
     t.store.book(a).await.unwrap();
+}
+
+async fn a_client_is_never_in_two_rooms(t: Ctx) {
+    let w = world(&t.store, 15).await;
+    let other = world(&t.store, 0).await;
+    let first = t.store.book(w.at(NINE, 60)).await.unwrap();
+    // The same client with another therapist, overlapping: refused, nothing written.
+    let mut clash = w.at(NINE + 30 * MIN, 60);
+    clash.therapist_id = other.therapist.id.clone();
+    assert_eq!(
+        t.store.book(clash.clone()).await,
+        Err(StoreError::ClientBusy)
+    );
+    assert_eq!(
+        count(
+            &t.url,
+            "SELECT COUNT(*) FROM appointment_cells WHERE therapist_id = $1",
+            &other.therapist.id
+        )
+        .await,
+        0
+    );
+    // The client is held for the session itself, not the therapist's buffer: right
+    // after the hour, with another therapist, is fine.
+    clash.start_at = NINE + 60 * MIN;
+    clash.end_at = NINE + 120 * MIN;
+    let second = t.store.book(clash).await.unwrap();
+    assert_eq!(
+        count(
+            &t.url,
+            "SELECT COUNT(*) FROM client_cells WHERE client_id = $1",
+            &w.client.id
+        )
+        .await,
+        24
+    );
+    // Moving the second onto the first is refused and changes nothing.
+    assert_eq!(
+        t.store
+            .reschedule(&second.id, NINE + 30 * MIN, NINE + 90 * MIN, None)
+            .await,
+        Err(StoreError::ClientBusy)
+    );
+    assert_eq!(t.store.appointment(&second.id).await.unwrap(), second);
+    // Cancelling the first frees the client's time.
+    t.store.cancel(&first.id).await.unwrap();
+    t.store
+        .reschedule(&second.id, NINE + 30 * MIN, NINE + 90 * MIN, None)
+        .await
+        .unwrap();
 }
 
 async fn cancelling_frees_the_slot(t: Ctx) {
@@ -162,9 +214,11 @@ async fn rescheduling_moves_the_cells(t: Ctx) {
         t.store.cells_of(&a.id).await.unwrap().first(),
         Some(&(NINE + 30 * MIN))
     );
-    t.store.book(w.at(NINE, 30)).await.unwrap();
-    // To another therapist.
+    // Another client takes the freed half hour; then to another therapist.
     let other = world(&t.store, 0).await;
+    let mut theirs = w.at(NINE, 30);
+    theirs.client_id = other.client.id.clone();
+    t.store.book(theirs).await.unwrap();
     let moved = t
         .store
         .reschedule(&a.id, NINE, NINE + 3600, Some(&other.therapist.id))

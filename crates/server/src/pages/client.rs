@@ -656,6 +656,7 @@ pub async fn book(
                 e.code,
                 "rule_broken"
                     | "slot_taken"
+                    | "client_busy"
                     | "outside_hours"
                     | "in_the_past"
                     | "bad_request"
