@@ -649,3 +649,142 @@ fn what_a_runner_reads_names_no_rule_id() {
     // The check table still says what is wrong with the race-eve booking.
     assert!(stdout(&outputs[0]).contains("2027-04-24"));
 }
+
+fn calendar(name: &str) -> String {
+    root()
+        .join("testdata/calendars")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn plan_of(path: &str, today: &str) -> serde_json::Value {
+    let o = run(&[
+        "plan",
+        "--calendar",
+        path,
+        "--today",
+        today,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    json(&o)
+}
+
+/// The dates of the plan's massages of `kind`, as text.
+fn dates_of(plan: &serde_json::Value, kind: &str) -> Vec<String> {
+    plan["massages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == kind)
+        .map(|m| m["date"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn all_dates(plan: &serde_json::Value) -> Vec<String> {
+    plan["massages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["date"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_german_calendar_plans_its_half_marathon_and_its_tune_up() {
+    let plan = plan_of(&calendar("german-half-marathon.ics"), "2027-02-01");
+    let races = plan["races"].as_array().unwrap();
+    assert_eq!(races.len(), 2, "{races:?}");
+    let half = races.iter().find(|r| r["date"] == "2027-04-18").unwrap();
+    assert_eq!(half["priority"], "A", "{half}");
+    assert!((half["distance_km"].as_f64().unwrap() - 21.0975).abs() < 0.01);
+    let ten = races.iter().find(|r| r["date"] == "2027-03-21").unwrap();
+    assert_eq!(ten["priority"], "B", "a tune-up: {ten}");
+    assert_eq!(ten["distance_km"], 10.0);
+    assert!(
+        plan["unclassified"].as_array().unwrap().is_empty(),
+        "{}",
+        plan["unclassified"]
+    );
+    let pre = dates_of(&plan, "pre_event");
+    assert!(
+        pre.iter()
+            .any(|d| ("2027-04-11".."2027-04-16").contains(&d.as_str())),
+        "{pre:?}"
+    );
+    let post = dates_of(&plan, "post_event");
+    assert!(
+        post.iter()
+            .any(|d| ("2027-04-20".."2027-04-24").contains(&d.as_str())),
+        "{post:?}"
+    );
+    for never in [
+        "2027-03-20",
+        "2027-03-21",
+        "2027-04-17",
+        "2027-04-18",
+        "2027-04-19",
+    ] {
+        assert!(!all_dates(&plan).iter().any(|d| d == never), "{never}");
+    }
+    let notes = plan["notes"].to_string();
+    assert!(notes.contains("Frankfurter Halbmarathon"), "{notes}");
+}
+
+#[test]
+fn a_stage_race_and_a_training_camp_last_as_long_as_they_do() {
+    let plan = plan_of(&calendar("stage-race-and-camp.ics"), "2027-05-01");
+    let races = plan["races"].as_array().unwrap();
+    assert_eq!(
+        races.len(),
+        1,
+        "the camp is training, not a race: {races:?}"
+    );
+    assert_eq!(races[0]["priority"], "A");
+    assert_eq!(races[0]["distance_km"], 120.0);
+    let dates = all_dates(&plan);
+    // Nothing on the camp's days or its eve, nothing from the stage race's eve to the
+    // day after its last stage.
+    for d in dates.iter() {
+        assert!(
+            !("2027-06-06".."2027-06-14").contains(&d.as_str()),
+            "{d} falls in the training camp: {dates:?}"
+        );
+        assert!(
+            !("2027-08-18".."2027-08-24").contains(&d.as_str()),
+            "{d} falls in the stage race: {dates:?}"
+        );
+    }
+    let post = plan["massages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "post_event")
+        .expect("a post-race massage");
+    let day = post["date"].as_str().unwrap();
+    assert!(("2027-08-24".."2027-08-28").contains(&day), "{post}");
+    assert!(
+        post["why"].as_str().unwrap().contains("after you finish"),
+        "{post}"
+    );
+}
+
+#[test]
+fn workouts_that_talk_about_the_race_are_workouts_and_the_marathon_is_the_goal() {
+    let plan = plan_of(&calendar("runna-race-week.ics"), "2027-03-01");
+    let races = plan["races"].as_array().unwrap();
+    assert_eq!(races.len(), 1, "only the marathon is a race: {races:?}");
+    assert_eq!(races[0]["date"], "2027-05-16");
+    // "Corral assignment: B" in its notes does not make it a B race.
+    assert_eq!(races[0]["priority"], "A", "{}", races[0]);
+    assert!((races[0]["distance_km"].as_f64().unwrap() - 42.195).abs() < 0.01);
+    let pre = dates_of(&plan, "pre_event");
+    assert_eq!(pre.len(), 1, "{pre:?}");
+    assert!(
+        ("2027-05-09".."2027-05-14").contains(&pre[0].as_str()),
+        "{pre:?}"
+    );
+    assert!(plan["unclassified"].as_array().unwrap().is_empty());
+}

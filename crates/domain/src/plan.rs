@@ -1,11 +1,14 @@
 //! The season planner: every massage of the season at once (GUIDANCE §3–§5).
 //!
 //! Order of work: race-bound sessions first, most valuable first (post-race after an A
-//! race, pre-race before it, then B races and the recovery block); then maintenance
-//! fills the gaps at the interval of each phase; then a budget, if any, keeps the most
-//! valuable set. Every candidate day is judged by [`crate::rule::evaluate`], the same
-//! function `check` uses: a day with an `error` is never used, a day with a `warning`
-//! only for an A race's own pre- or post-race massage when no clean day exists.
+//! race, pre-race before it, then B races and the recovery block; a session that serves
+//! two close races is shared); then maintenance fills the gaps at the interval of each
+//! phase; then a search moves and swaps sessions until no single change lowers the
+//! season's total cost; then a budget, if any, keeps the most valuable set, and the
+//! search runs again. Every candidate day is judged by [`crate::rule::evaluate`], the
+//! same function `check` uses: a day with an `error` is never used, a day with a
+//! `warning` only for an A race's own pre- or post-race massage, or for a shortened,
+//! light maintenance session, when no clean day exists.
 
 use std::collections::{BTreeMap, BTreeSet};
 

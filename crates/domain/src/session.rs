@@ -282,6 +282,17 @@ impl Race {
         {
             name = head.trim();
         }
+        // So does "Alpine Trail 120 km (A)": the priority is said elsewhere.
+        for mark in ["(a)", "(b)", "(c)"] {
+            if name.len() > mark.len()
+                && let Some(cut) = name.len().checked_sub(mark.len())
+                && let (Some(head), Some(tail)) = (name.get(..cut), name.get(cut..))
+                && tail.eq_ignore_ascii_case(mark)
+                && !head.trim().is_empty()
+            {
+                name = head.trim();
+            }
+        }
         if name.is_empty() {
             match self.distance_km {
                 Some(km) => format!("your {}", distance_label(km)),
@@ -297,6 +308,14 @@ impl Race {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn a_priority_mark_is_not_part_of_the_name() {
+        assert_eq!(race("Alpine Trail 120 km (A)").label(), "Alpine Trail 120 km");
+        assert_eq!(race("Park 10K (b)").label(), "Park 10K");
+        assert_eq!(race("(A)").label(), "(A)");
+        assert_eq!(race("Côte d'Azur (C)").label(), "Côte d'Azur");
+    }
 
     fn race(name: &str) -> Race {
         Race {
