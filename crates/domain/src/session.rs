@@ -311,7 +311,10 @@ mod tests {
 
     #[test]
     fn a_priority_mark_is_not_part_of_the_name() {
-        assert_eq!(race("Alpine Trail 120 km (A)").label(), "Alpine Trail 120 km");
+        assert_eq!(
+            race("Alpine Trail 120 km (A)").label(),
+            "Alpine Trail 120 km"
+        );
         assert_eq!(race("Park 10K (b)").label(), "Park 10K");
         assert_eq!(race("(A)").label(), "(A)");
         assert_eq!(race("Côte d'Azur (C)").label(), "Côte d'Azur");
