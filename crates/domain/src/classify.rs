@@ -557,6 +557,12 @@ mod tests {
         check("riverside 10k", Class::Easy, Some(10.0));
         check("Tempo 10K", Class::Hard, Some(10.0));
         check("Riverside 11K", Class::Easy, Some(11.0));
+        // Where or how a run is done says it is a run.
+        check("Treadmill 5K", Class::Easy, Some(5.0));
+        check("Trail 10K", Class::Easy, Some(10.0));
+        check("Fasted 10K", Class::Easy, Some(10.0));
+        check("Laufband 10 km", Class::Easy, Some(10.0));
+        check("Esteira 5 km", Class::Easy, Some(5.0));
     }
 
     #[test]
