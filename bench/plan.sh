@@ -12,7 +12,7 @@ if [ -z "$py" ]; then
   py=target/bench-venv/bin/python
 fi
 out=$(cargo bench --locked -p kneadtime-import --bench plan 2>/dev/null)
-echo "$out" | tail -4
+echo "$out" | tail -6
 base=$("$py" bench/python_plan_baseline.py "$file" 30)
 echo "$base"
 # Divan's median column, in seconds.

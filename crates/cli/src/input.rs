@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use kneadtime_domain::season::parse_weekday;
 use kneadtime_domain::session::parse_distance;
-use kneadtime_domain::{Entry, Kind, PlanRequest, Priority, Profile, RaceSpec, Season, classify};
+use kneadtime_domain::{Entry, Kind, PlanRequest, Priority, Profile, RaceSpec, Season};
 
 use crate::args::{Common, PlanArgs};
 use crate::error::Bad;
@@ -208,7 +208,7 @@ pub fn load(
         .iter()
         .map(|s| parse_race(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let planned: Vec<_> = entries.iter().map(classify).collect();
+    let planned: Vec<_> = kneadtime_domain::classify_all(&entries);
     let history = read_history(common, &zone_tz)?;
     let sessions = match &history {
         Some(h) => kneadtime_domain::load::merge(

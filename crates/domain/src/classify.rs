@@ -159,8 +159,45 @@ const EASY_PACE: &[&str] = &[
     "easy", "locker", "facile", "fácil", "facil", "suave", "leve", "rustig", "lento",
 ];
 
+/// What the words of an entry say, whatever its date: the same for every occurrence of
+/// a recurring event.
+#[derive(Debug, Clone)]
+struct Reading {
+    class: Class,
+    unclassified: bool,
+    distance_km: Option<f64>,
+    duration_min: Option<f64>,
+    priority_hint: Option<Priority>,
+    hills: bool,
+}
+
 /// Understands one calendar entry.
 pub fn classify(entry: &Entry) -> Session {
+    assemble(entry, &read(entry))
+}
+
+/// Understands every entry, reading each distinct title and description once (a
+/// recurring event's occurrences share them).
+pub fn classify_all(entries: &[Entry]) -> Vec<Session> {
+    type Key<'a> = (&'a str, &'a str, Option<&'a str>, Option<u64>, Option<u64>);
+    let mut seen: std::collections::HashMap<Key<'_>, Reading> = std::collections::HashMap::new();
+    entries
+        .iter()
+        .map(|e| {
+            let key = (
+                e.title.as_str(),
+                e.description.as_str(),
+                e.kind_hint.as_deref(),
+                e.distance_km.map(f64::to_bits),
+                e.duration_min.map(f64::to_bits),
+            );
+            let reading = seen.entry(key).or_insert_with(|| read(e));
+            assemble(e, reading)
+        })
+        .collect()
+}
+
+fn read(entry: &Entry) -> Reading {
     let title = tokenize(&entry.title);
     // Most titles say enough; the description is read only when asked.
     let desc = std::cell::LazyCell::new(|| tokenize(&entry.description));
@@ -208,10 +245,22 @@ pub fn classify(entry: &Entry) -> Session {
         ]
         .iter()
         .any(|p| title.words.iter().any(|w| w.starts_with(p)));
+    Reading {
+        class,
+        unclassified,
+        distance_km,
+        duration_min,
+        priority_hint,
+        hills,
+    }
+}
+
+/// The session of one entry on its own day, from what its words say.
+fn assemble(entry: &Entry, r: &Reading) -> Session {
     // The end: as the source gave it, or from the start and the length.
     let end = entry.end.or_else(|| {
         let start = entry.start?;
-        let minutes = duration_min?;
+        let minutes = r.duration_min?;
         start
             .checked_add(jiff::Span::new().minutes((minutes.round() as i64).clamp(0, 60 * 24 * 31)))
             .ok()
@@ -226,12 +275,12 @@ pub fn classify(entry: &Entry) -> Session {
         last_date,
         end,
         title: entry.title.clone(),
-        class,
-        distance_km,
-        duration_min,
-        unclassified,
-        hills,
-        priority_hint,
+        class: r.class,
+        distance_km: r.distance_km,
+        duration_min: r.duration_min,
+        unclassified: r.unclassified,
+        hills: r.hills,
+        priority_hint: r.priority_hint,
         load: None,
         origin: entry.origin.clone(),
     }
@@ -490,6 +539,7 @@ fn priority_hint(t: &Text, in_title: bool) -> Option<Priority> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dates::add_days;
     use jiff::civil::date;
 
     fn check(title: &str, class: Class, km: Option<f64>) {
@@ -541,6 +591,28 @@ mod tests {
         check("Intervals 5 x 1 mile", Class::Hard, Some(MILE_KM));
         check("Race day!", Class::Race, None);
         check("Rest or cross-train", Class::Rest, None);
+    }
+
+    #[test]
+    fn reading_all_at_once_reads_each_entry_as_alone() {
+        let mut entries = Vec::new();
+        for (k, t) in [
+            "Easy 8 km",
+            "Intervals 6x800",
+            "Easy 8 km",
+            "City Marathon",
+            "Rest",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut e = Entry::new(add_days(date(2027, 1, 4), k as i32), *t);
+            e.start = Some(add_days(date(2027, 1, 4), k as i32).at(7, 0, 0, 0));
+            e.duration_min = (k % 2 == 0).then_some(45.0);
+            entries.push(e);
+        }
+        let one_by_one: Vec<Session> = entries.iter().map(classify).collect();
+        assert_eq!(classify_all(&entries), one_by_one);
     }
 
     #[test]

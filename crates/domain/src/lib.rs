@@ -24,7 +24,7 @@ pub mod vocab;
 pub use activity::{Activity, Sport};
 pub use budget::Budget;
 pub use check::{Booking, check};
-pub use classify::classify;
+pub use classify::{classify, classify_all};
 pub use entry::{Entry, Origin};
 pub use massage::{Kind, Pressure};
 pub use next::{NextAnswer, next};

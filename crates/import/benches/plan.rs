@@ -5,7 +5,7 @@
 //! Python's icalendar + recurring_ical_events on the same file in the same run).
 
 use jiff::civil::date;
-use kneadtime_domain::{PlanRequest, Profile, Season, classify, plan};
+use kneadtime_domain::{PlanRequest, Profile, Season, classify_all, plan};
 
 fn main() {
     divan::main();
@@ -27,7 +27,7 @@ fn request() -> PlanRequest {
 fn season_from(text: &str, tz: &jiff::tz::TimeZone, profile: &Profile) -> Season {
     let cal = kneadtime_import::parse_ics(text, "marathon-18-weeks.ics", Some(tz))
         .expect("example imports");
-    Season::new(cal.entries.iter().map(classify).collect(), &[], profile)
+    Season::new(classify_all(&cal.entries), &[], profile)
 }
 
 /// Baseline: reading and expanding the calendar only.
@@ -66,19 +66,14 @@ fn plan_only(b: divan::Bencher) {
 #[divan::bench]
 fn classify_only(b: divan::Bencher) {
     let cal = kneadtime_import::parse_ics(MARATHON_ICS, "m.ics", Some(&tz())).expect("imports");
-    b.bench(|| {
-        divan::black_box(&cal.entries)
-            .iter()
-            .map(classify)
-            .collect::<Vec<_>>()
-    });
+    b.bench(|| classify_all(divan::black_box(&cal.entries)));
 }
 
 /// Building the season (phases, races, weeks) from classified sessions.
 #[divan::bench]
 fn season_only(b: divan::Bencher) {
     let cal = kneadtime_import::parse_ics(MARATHON_ICS, "m.ics", Some(&tz())).expect("imports");
-    let sessions: Vec<_> = cal.entries.iter().map(classify).collect();
+    let sessions = classify_all(&cal.entries);
     let profile = Profile::default();
     b.bench(|| Season::new(divan::black_box(sessions.clone()), &[], &profile));
 }

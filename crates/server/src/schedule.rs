@@ -12,7 +12,7 @@ use jiff::tz::{AmbiguousOffset, TimeZone};
 use kneadtime_domain::next::next;
 use kneadtime_domain::season::add_days;
 use kneadtime_domain::{
-    DayFit, Finding, Kind, PlanRequest, Profile, RaceSpec, Season, Wanted, classify, day_fit,
+    DayFit, Finding, Kind, PlanRequest, Profile, RaceSpec, Season, Wanted, day_fit,
 };
 use kneadtime_store::{
     Client, Service, ServiceKind, Status, Therapist, TherapistException, WorkingHours, cells,
@@ -284,7 +284,7 @@ fn season_of(
     // The same activity uploaded twice counts once.
     history.sort_by(|a, b| (a.date, a.start, &a.title).cmp(&(b.date, b.start, &b.title)));
     history.dedup_by(|a, b| a.date == b.date && a.start == b.start && a.title == b.title);
-    let planned: Vec<kneadtime_domain::Session> = entries.iter().map(classify).collect();
+    let planned: Vec<kneadtime_domain::Session> = kneadtime_domain::classify_all(&entries);
     let sessions = kneadtime_domain::load::merge(history, planned);
     let specs: Vec<RaceSpec> = races
         .iter()

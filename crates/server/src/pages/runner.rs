@@ -10,7 +10,7 @@ use base64::Engine as _;
 use jiff::tz::TimeZone;
 use kneadtime_domain::season::parse_weekday;
 use kneadtime_domain::session::parse_distance;
-use kneadtime_domain::{PlanRequest, Priority, RaceSpec, Season, classify, plan};
+use kneadtime_domain::{PlanRequest, Priority, RaceSpec, Season, plan};
 
 use super::timeline::{MassageRow, WeekRow, build};
 use super::{Chrome, PageCaller, page, page_with};
@@ -289,7 +289,7 @@ fn plan_upload(
             }
         }
     }
-    let planned: Vec<_> = entries.iter().map(classify).collect();
+    let planned: Vec<_> = kneadtime_domain::classify_all(&entries);
     let sessions = if activities.is_empty() {
         planned
     } else {
