@@ -672,22 +672,13 @@ fn plan_of(path: &str, today: &str) -> serde_json::Value {
     json(&o)
 }
 
-/// The dates of the plan's massages of `kind`, as text.
-fn dates_of(plan: &serde_json::Value, kind: &str) -> Vec<String> {
+/// The dates of the plan's massages of `kind` (of every kind with `None`), as text.
+fn dates_of(plan: &serde_json::Value, kind: Option<&str>) -> Vec<String> {
     plan["massages"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|m| m["kind"] == kind)
-        .map(|m| m["date"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn all_dates(plan: &serde_json::Value) -> Vec<String> {
-    plan["massages"]
-        .as_array()
-        .unwrap()
-        .iter()
+        .filter(|m| kind.is_none_or(|k| m["kind"] == k))
         .map(|m| m["date"].as_str().unwrap().to_string())
         .collect()
 }
@@ -708,13 +699,13 @@ fn a_german_calendar_plans_its_half_marathon_and_its_tune_up() {
         "{}",
         plan["unclassified"]
     );
-    let pre = dates_of(&plan, "pre_event");
+    let pre = dates_of(&plan, Some("pre_event"));
     assert!(
         pre.iter()
             .any(|d| ("2027-04-11".."2027-04-16").contains(&d.as_str())),
         "{pre:?}"
     );
-    let post = dates_of(&plan, "post_event");
+    let post = dates_of(&plan, Some("post_event"));
     assert!(
         post.iter()
             .any(|d| ("2027-04-20".."2027-04-24").contains(&d.as_str())),
@@ -727,7 +718,7 @@ fn a_german_calendar_plans_its_half_marathon_and_its_tune_up() {
         "2027-04-18",
         "2027-04-19",
     ] {
-        assert!(!all_dates(&plan).iter().any(|d| d == never), "{never}");
+        assert!(!dates_of(&plan, None).iter().any(|d| d == never), "{never}");
     }
     let notes = plan["notes"].to_string();
     assert!(notes.contains("Frankfurter Halbmarathon"), "{notes}");
@@ -744,7 +735,7 @@ fn a_stage_race_and_a_training_camp_last_as_long_as_they_do() {
     );
     assert_eq!(races[0]["priority"], "A");
     assert_eq!(races[0]["distance_km"], 120.0);
-    let dates = all_dates(&plan);
+    let dates = dates_of(&plan, None);
     // Nothing on the camp's days or its eve, nothing from the stage race's eve to the
     // day after its last stage.
     for d in dates.iter() {
@@ -780,7 +771,7 @@ fn workouts_that_talk_about_the_race_are_workouts_and_the_marathon_is_the_goal()
     // "Corral assignment: B" in its notes does not make it a B race.
     assert_eq!(races[0]["priority"], "A", "{}", races[0]);
     assert!((races[0]["distance_km"].as_f64().unwrap() - 42.195).abs() < 0.01);
-    let pre = dates_of(&plan, "pre_event");
+    let pre = dates_of(&plan, Some("pre_event"));
     assert_eq!(pre.len(), 1, "{pre:?}");
     assert!(
         ("2027-05-09".."2027-05-14").contains(&pre[0].as_str()),

@@ -1,19 +1,13 @@
 //! Events as long as they last: a stage race is a race on every day it covers, post-race
 //! rules count from the finish, and the hours since an overnight finish are said.
 
+mod common;
+use common::season;
 use jiff::civil::{Date, date};
 use kneadtime_domain::{
-    Entry, Kind, Massage, PlanRequest, Pressure, Priority, Profile, RaceSpec, RuleId, Season,
-    Severity, Wanted, classify, day_fit, evaluate, plan,
+    Entry, Kind, Massage, PlanRequest, Pressure, Priority, RuleId, Severity, Wanted, day_fit,
+    evaluate, plan,
 };
-
-fn season(entries: &[Entry]) -> Season {
-    Season::new(
-        entries.iter().map(classify).collect(),
-        &[] as &[RaceSpec],
-        &Profile::default(),
-    )
-}
 
 fn moderate(d: Date) -> Massage {
     Massage {

@@ -1,20 +1,10 @@
 //! Phases read from the weeks to the race and the volume: a calendar that starts partway
 //! into a block is not base, and a phase holds for two weeks unless a race moves it.
 
+mod common;
+use common::{day, season};
 use jiff::civil::{Date, Weekday, date};
-use kneadtime_domain::{Entry, Phase, PlanRequest, Profile, RaceSpec, Season, classify, plan};
-
-fn day(start: Date, k: i64) -> Date {
-    start.checked_add(jiff::Span::new().days(k)).unwrap()
-}
-
-fn season(entries: &[Entry]) -> Season {
-    Season::new(
-        entries.iter().map(classify).collect(),
-        &[] as &[RaceSpec],
-        &Profile::default(),
-    )
-}
+use kneadtime_domain::{Entry, Phase, PlanRequest, plan};
 
 /// A steady week of marathon training from `monday`: the same volume every week.
 fn steady_week(monday: Date, out: &mut Vec<Entry>) {

@@ -2,29 +2,12 @@
 //! one session for two races close together, maintenance that bends before it breaks,
 //! and a goal race chosen by a rule the plan states.
 
+mod common;
+use common::{day, from, season};
 use jiff::civil::{Date, Weekday, date};
 use kneadtime_domain::{
-    Entry, Kind, Plan, PlanRequest, Pressure, Priority, Profile, RaceSpec, Season, classify, plan,
+    Entry, Kind, Plan, PlanRequest, Pressure, Priority, Profile, RaceSpec, Season, plan,
 };
-
-fn day(start: Date, k: i64) -> Date {
-    start.checked_add(jiff::Span::new().days(k)).unwrap()
-}
-
-fn season(entries: &[Entry]) -> Season {
-    Season::new(
-        entries.iter().map(classify).collect(),
-        &[] as &[RaceSpec],
-        &Profile::default(),
-    )
-}
-
-fn from(d: Date) -> PlanRequest {
-    PlanRequest {
-        from: Some(d),
-        ..PlanRequest::default()
-    }
-}
 
 /// Ten weeks of ordinary training from `first`.
 fn training(first: Date, weeks: i64) -> Vec<Entry> {

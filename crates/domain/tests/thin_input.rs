@@ -2,25 +2,10 @@
 //! proposes no deep work when the hard days are unknown, and claims no rest day the data
 //! does not hold; what a runner reads names no rule id.
 
-use jiff::civil::{Date, Weekday, date};
-use kneadtime_domain::{
-    Entry, Kind, Plan, PlanRequest, Pressure, Profile, RaceSpec, RuleId, Season, classify, plan,
-};
-
-fn season(entries: &[Entry]) -> Season {
-    Season::new(
-        entries.iter().map(classify).collect(),
-        &[] as &[RaceSpec],
-        &Profile::default(),
-    )
-}
-
-fn from(d: Date) -> PlanRequest {
-    PlanRequest {
-        from: Some(d),
-        ..PlanRequest::default()
-    }
-}
+mod common;
+use common::{from, season};
+use jiff::civil::{Weekday, date};
+use kneadtime_domain::{Entry, Kind, Plan, PlanRequest, Pressure, RuleId, plan};
 
 /// Everything in a plan a runner reads: reasons, notes, why a session was left out.
 fn runner_text(p: &Plan) -> String {

@@ -7,6 +7,34 @@ use common::{Srv, add_days, backends, world};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+/// Posts every booking at once, each from its own task (with an Idempotency-Key of its
+/// own when `keyed`), and returns each answer's status and body.
+async fn race_bookings(srv: &Srv, bodies: Vec<Value>, keyed: bool) -> Vec<(u16, Value)> {
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let http = srv.http.clone();
+            let url = format!("{}/api/appointments", srv.base);
+            let token = srv.owner.clone();
+            tokio::spawn(async move {
+                let mut req = http.post(url).bearer_auth(token).json(&body);
+                if keyed {
+                    req = req.header("Idempotency-Key", format!("racer-{i}"));
+                }
+                let res = req.send().await.unwrap();
+                let s = res.status().as_u16();
+                (s, res.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
 fn slots(v: &Value) -> &Vec<Value> {
     v["slots"].as_array().expect("slots")
 }
@@ -249,29 +277,12 @@ async fn two_hundred_racers_one_winner() {
         let w = world(&srv, "Europe/London").await;
         let day = add_days(w.race, -20);
         let start = format!("{day}T11:00");
-        let mut tasks = Vec::new();
-        for i in 0..200 {
-            let http = srv.http.clone();
-            let url = format!("{}/api/appointments", srv.base);
-            let token = srv.owner.clone();
-            let body = json!({ "client_id": if i % 2 == 0 { &w.a } else { &w.b }, "service_id": w.sports, "therapist_id": w.t1, "start": start });
-            tasks.push(tokio::spawn(async move {
-                let res = http
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("Idempotency-Key", format!("racer-{i}"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                let s = res.status().as_u16();
-                (s, res.json::<Value>().await.unwrap())
-            }));
-        }
+        let bodies = (0..200)
+            .map(|i| json!({ "client_id": if i % 2 == 0 { &w.a } else { &w.b }, "service_id": w.sports, "therapist_id": w.t1, "start": start }))
+            .collect();
         let mut won = 0;
         let mut lost = 0;
-        for t in tasks {
-            let (s, v) = t.await.unwrap();
+        for (s, v) in race_bookings(&srv, bodies, true).await {
             match s {
                 201 => won += 1,
                 409 => {
@@ -671,27 +682,11 @@ async fn a_client_is_never_in_two_rooms() {
         let w = world(&srv, "Europe/London").await;
         let day = add_days(w.race, -20);
         let at = |t: &str, time: &str| json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": t, "start": format!("{day}T{time}") });
-        let mut tasks = Vec::new();
-        for i in 0..40 {
-            let http = srv.http.clone();
-            let url = format!("{}/api/appointments", srv.base);
-            let token = srv.owner.clone();
-            let body = at(if i % 2 == 0 { &w.t1 } else { &w.t2 }, "12:00");
-            tasks.push(tokio::spawn(async move {
-                let res = http
-                    .post(url)
-                    .bearer_auth(token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                let s = res.status().as_u16();
-                (s, res.json::<Value>().await.unwrap())
-            }));
-        }
+        let bodies = (0..40)
+            .map(|i| at(if i % 2 == 0 { &w.t1 } else { &w.t2 }, "12:00"))
+            .collect();
         let mut won = 0;
-        for t in tasks {
-            let (s, v) = t.await.unwrap();
+        for (s, v) in race_bookings(&srv, bodies, false).await {
             match s {
                 201 => won += 1,
                 409 => assert!(
