@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::budget::{Budget, select};
 use crate::massage::{Kind, Pressure};
 use crate::phase::Phase;
-use crate::rule::{Finding, Massage, RuleId, Severity, evaluate};
+use crate::rule::{Finding, Massage, RuleId, Severity, evaluate, rules_broken};
 use crate::season::{Season, add_days, days_between};
 use crate::session::{Priority, Race};
 
@@ -132,6 +132,9 @@ pub(crate) struct Slot {
 struct Choice {
     date: Date,
     pressure: Pressure,
+    /// The pressure `findings` were judged at (a lenient day is then given lighter).
+    judged: Pressure,
+    /// Rules and severities only: the words are written once the day is chosen.
     findings: Vec<Finding>,
     cost: f64,
 }
@@ -709,7 +712,7 @@ impl<'a> Planner<'a> {
                 kind: Some(kind),
                 race: race.map(|r| r.date),
             };
-            let f = evaluate(self.season, &m);
+            let f = rules_broken(self.season, &m);
             let pressure_rule = f
                 .iter()
                 .any(|f| matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer));
@@ -752,6 +755,7 @@ impl<'a> Planner<'a> {
             return Fit::Lenient(Choice {
                 date: d,
                 pressure: Pressure::Light,
+                judged: pressure,
                 findings: warnings,
                 cost,
             });
@@ -759,6 +763,7 @@ impl<'a> Planner<'a> {
         Fit::Good(Choice {
             date: d,
             pressure,
+            judged: pressure,
             findings: warnings,
             cost,
         })
@@ -884,22 +889,23 @@ impl<'a> Planner<'a> {
     /// The planned session for target `t` on the chosen day, and the findings it carries.
     fn make(&self, t: &Target, best: &Choice, shortened: bool) -> (PlannedMassage, Vec<Finding>) {
         let p = self.profile();
-        let findings = if shortened {
-            // Judged at the light pressure it will have.
-            let m = Massage {
-                date: best.date,
-                start: None,
-                pressure: Pressure::Light,
-                kind: Some(t.kind),
-                race: t.race.as_ref().map(|r| r.date),
-            };
-            evaluate(self.season, &m)
-                .into_iter()
-                .filter(|f| f.severity == Severity::Warning)
-                .collect()
-        } else {
-            best.findings.clone()
+        // The warnings it carries, worded now that the day is chosen; a shortened
+        // session is judged at the light pressure it will have.
+        let m = Massage {
+            date: best.date,
+            start: None,
+            pressure: if shortened {
+                Pressure::Light
+            } else {
+                best.judged
+            },
+            kind: Some(t.kind),
+            race: t.race.as_ref().map(|r| r.date),
         };
+        let findings: Vec<Finding> = evaluate(self.season, &m)
+            .into_iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .collect();
         let mut rules = vec![match t.kind {
             Kind::PreEvent => RuleId::PreEventWindow,
             Kind::PostEvent => RuleId::PostEventWindow,

@@ -145,14 +145,33 @@ pub struct Massage {
 pub const RACE_EVE_SELF_CARE: &str = "Instead: a short easy shakeout or walk, gentle mobility and stretching, \
 a few minutes of light foam rolling, plenty of fluids and an early night.";
 
-fn finding(date: Date, rule: RuleId, severity: Severity, message: String) -> Finding {
-    Finding {
-        date,
-        rule,
-        severity,
-        message,
-        suggestion: None,
-        advice: None,
+/// The findings of one judgement. Messages are written only when someone will read
+/// them: the planner weighs thousands of candidate days by their rules and severities
+/// alone, and words only the days it keeps.
+struct Findings {
+    say: bool,
+    list: Vec<Finding>,
+}
+
+impl Findings {
+    fn push(
+        &mut self,
+        date: Date,
+        rule: RuleId,
+        severity: Severity,
+        message: impl FnOnce() -> String,
+    ) -> &mut Finding {
+        let message = if self.say { message() } else { String::new() };
+        self.list.push(Finding {
+            date,
+            rule,
+            severity,
+            message,
+            suggestion: None,
+            advice: None,
+        });
+        let last = self.list.len() - 1;
+        &mut self.list[last]
     }
 }
 
@@ -198,33 +217,40 @@ pub fn judged_post_race<'a>(season: &'a Season, m: &Massage) -> Option<&'a Race>
 
 /// Every rule a massage on its day breaks, worst first.
 pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
+    judge(season, m, true)
+}
+
+/// The rules a massage on its day breaks, worst first, with empty messages: for
+/// weighing candidate days, never for showing. [`evaluate`] gives the same rules in
+/// the same order, worded.
+pub(crate) fn rules_broken(season: &Season, m: &Massage) -> Vec<Finding> {
+    judge(season, m, false)
+}
+
+fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
     let profile: &Profile = season.profile();
     let w = &profile.windows;
     let d = m.date;
-    let mut out = Vec::new();
+    let mut out = Findings {
+        say,
+        list: Vec::new(),
+    };
 
     // race-day / race-eve: any race, any priority.
     if let Some(r) = season.race_on(d) {
-        out.push(finding(
-            d,
-            RuleId::RaceDay,
-            Severity::Error,
-            format!("{} is on this day: no massage on race day.", r.label()),
-        ));
+        out.push(d, RuleId::RaceDay, Severity::Error, || {
+            format!("{} is on this day: no massage on race day.", r.label())
+        });
     }
     let eve_of = season.race_on(add_days(d, 1));
     if let Some(r) = eve_of {
-        let mut f = finding(
-            d,
-            RuleId::RaceEve,
-            Severity::Error,
+        out.push(d, RuleId::RaceEve, Severity::Error, || {
             format!(
                 "This is the day before {}: even light work can leave legs heavy or sore on race morning.",
                 r.label()
-            ),
-        );
-        f.advice = Some(RACE_EVE_SELF_CARE.into());
-        out.push(f);
+            )
+        })
+        .advice = say.then(|| RACE_EVE_SELF_CARE.into());
     }
     // post-race-too-soon: the day after any race (the same day is race-day above).
     let mut too_soon_after: Option<Date> = None;
@@ -235,26 +261,27 @@ pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
         } else {
             Severity::Warning
         };
-        let since = match (r.finish, m.start) {
-            (Some(_), Some(_)) => r.after_finish(d, m.start),
-            _ if r.end.is_some_and(|e| e > r.date) => {
-                format!("the day after you finish {}", r.label())
+        out.push(d, RuleId::PostRaceTooSoon, sev, || {
+            let since = match (r.finish, m.start) {
+                (Some(_), Some(_)) => r.after_finish(d, m.start),
+                _ if r.end.is_some_and(|e| e > r.date) => {
+                    format!("the day after you finish {}", r.label())
+                }
+                _ => format!("the day after {}", r.label()),
+            };
+            let since = crate::session::cap(&since);
+            if long {
+                format!(
+                    "{since}: muscles are still inflamed and damaged; wait until at least {} days after.",
+                    w.post_event_min_days.max(2)
+                )
+            } else {
+                format!(
+                    "{since}: a little soon; give the legs {} days first.",
+                    w.post_event_min_days.max(2)
+                )
             }
-            _ => format!("the day after {}", r.label()),
-        };
-        let since = crate::session::cap(&since);
-        let msg = if long {
-            format!(
-                "{since}: muscles are still inflamed and damaged; wait until at least {} days after.",
-                w.post_event_min_days.max(2)
-            )
-        } else {
-            format!(
-                "{since}: a little soon; give the legs {} days first.",
-                w.post_event_min_days.max(2)
-            )
-        };
-        out.push(finding(d, RuleId::PostRaceTooSoon, sev, msg));
+        });
         too_soon_after = Some(r.last_day());
     }
 
@@ -263,24 +290,25 @@ pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
         let k = days_between(d, r.date);
         let broke_error = k <= 1; // race-day / race-eve already said it
         if !broke_error && (k < w.pre_event_min_days || k > w.pre_event_max_days) {
-            let msg = if k < w.pre_event_min_days {
-                format!(
-                    "Only {} before {}: too close for pre-race work; {}–{} days before leaves time to feel loose, not sore.",
-                    days_word(k),
-                    r.label(),
-                    w.pre_event_min_days,
-                    w.pre_event_max_days
-                )
-            } else {
-                format!(
-                    "{} before {}: too early to help on race day; pre-race work belongs {}–{} days out.",
-                    days_word(k),
-                    r.label(),
-                    w.pre_event_min_days,
-                    w.pre_event_max_days
-                )
-            };
-            out.push(finding(d, RuleId::PreEventWindow, Severity::Warning, msg));
+            out.push(d, RuleId::PreEventWindow, Severity::Warning, || {
+                if k < w.pre_event_min_days {
+                    format!(
+                        "Only {} before {}: too close for pre-race work; {}–{} days before leaves time to feel loose, not sore.",
+                        days_word(k),
+                        r.label(),
+                        w.pre_event_min_days,
+                        w.pre_event_max_days
+                    )
+                } else {
+                    format!(
+                        "{} before {}: too early to help on race day; pre-race work belongs {}–{} days out.",
+                        days_word(k),
+                        r.label(),
+                        w.pre_event_min_days,
+                        w.pre_event_max_days
+                    )
+                }
+            });
         }
     }
     // post-event-window
@@ -290,24 +318,25 @@ pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
             && too_soon_after != Some(r.last_day())
             && (k < w.post_event_min_days || k > w.post_event_max_days)
         {
-            let msg = if k < w.post_event_min_days {
-                format!(
-                    "{} after {}: earlier than the {}–{} days that recovery work needs.",
-                    days_word(k),
-                    r.label(),
-                    w.post_event_min_days,
-                    w.post_event_max_days
-                )
-            } else {
-                format!(
-                    "{} after {}: past the {}–{}-day window where post-race work helps most.",
-                    days_word(k),
-                    r.label(),
-                    w.post_event_min_days,
-                    w.post_event_max_days
-                )
-            };
-            out.push(finding(d, RuleId::PostEventWindow, Severity::Warning, msg));
+            out.push(d, RuleId::PostEventWindow, Severity::Warning, || {
+                if k < w.post_event_min_days {
+                    format!(
+                        "{} after {}: earlier than the {}–{} days that recovery work needs.",
+                        days_word(k),
+                        r.label(),
+                        w.post_event_min_days,
+                        w.post_event_max_days
+                    )
+                } else {
+                    format!(
+                        "{} after {}: past the {}–{}-day window where post-race work helps most.",
+                        days_word(k),
+                        r.label(),
+                        w.post_event_min_days,
+                        w.post_event_max_days
+                    )
+                }
+            });
         }
     }
 
@@ -315,31 +344,29 @@ pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
     if eve_of.is_none()
         && let Some(s) = season.quality_on(add_days(d, 1))
     {
-        out.push(finding(
-            d,
-            RuleId::EveOfQuality,
-            Severity::Warning,
+        out.push(d, RuleId::EveOfQuality, Severity::Warning, || {
             format!(
                 "Tomorrow is \"{}\" ({}): legs are often heavy the day after a massage, which spoils a quality session.",
                 s.title,
                 s.class.as_str()
-            ),
-        ));
+            )
+        });
     }
     if let Some(s) = season.quality_on(d) {
         let before = matches!((m.start, s.start), (Some(ms), Some(ss)) if ms < ss);
-        let msg = if before {
-            format!(
-                "\"{}\" is later the same day: massage before a hard session leaves the legs heavy for it.",
-                s.title
-            )
-        } else {
-            format!(
-                "\"{}\" is the same day: give the muscles at least 24 hours after a hard session.",
-                s.title
-            )
-        };
-        out.push(finding(d, RuleId::AfterQuality, Severity::Warning, msg));
+        out.push(d, RuleId::AfterQuality, Severity::Warning, || {
+            if before {
+                format!(
+                    "\"{}\" is later the same day: massage before a hard session leaves the legs heavy for it.",
+                    s.title
+                )
+            } else {
+                format!(
+                    "\"{}\" is the same day: give the muscles at least 24 hours after a hard session.",
+                    s.title
+                )
+            }
+        });
     }
 
     // taper-pressure / deep-needs-buffer
@@ -350,39 +377,35 @@ pub fn evaluate(season: &Season, m: &Massage) -> Vec<Finding> {
             .filter(|r| r.priority == Priority::A)
             .find(|r| (1..=w.taper_pressure_days).contains(&days_between(d, r.date)))
         {
-            out.push(finding(
-                d,
-                RuleId::TaperPressure,
-                Severity::Warning,
+            out.push(d, RuleId::TaperPressure, Severity::Warning, || {
                 format!(
                     "Deep pressure {} before {}: in the last {} days keep it light to moderate.",
                     days_word(days_between(d, r.date)),
                     r.label(),
                     w.taper_pressure_days
-                ),
-            ));
+                )
+            });
         }
         let next_effort = (1..=w.deep_buffer_days).find_map(|k| {
             let day = add_days(d, k);
-            season
-                .quality_on(day)
-                .map(|s| s.title.clone())
-                .or_else(|| season.race_on(day).map(|r| r.label()))
-                .map(|t| (k, t))
+            (season.quality_on(day).is_some() || season.race_on(day).is_some()).then_some((k, day))
         });
-        if let Some((k, title)) = next_effort {
-            out.push(finding(
-                d,
-                RuleId::DeepNeedsBuffer,
-                Severity::Warning,
+        if let Some((k, day)) = next_effort {
+            out.push(d, RuleId::DeepNeedsBuffer, Severity::Warning, || {
+                let title = season
+                    .quality_on(day)
+                    .map(|s| s.title.clone())
+                    .or_else(|| season.race_on(day).map(|r| r.label()))
+                    .unwrap_or_default();
                 format!(
                     "Deep work needs {} clear days, but \"{title}\" is {} later: use moderate pressure or move it.",
                     w.deep_buffer_days,
                     days_word(k)
-                ),
-            ));
+                )
+            });
         }
     }
+    let mut out = out.list;
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
     out
 }
@@ -527,5 +550,89 @@ pub fn describe(id: RuleId, p: &Profile) -> RuleInfo {
         summary,
         why,
         sources,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dates::add_days;
+    use crate::{Entry, classify};
+    use jiff::civil::{Weekday, date};
+
+    /// A marathon block with a B half marathon and timed sessions, so every rule can fire.
+    fn season() -> Season {
+        let mut entries = Vec::new();
+        for k in 0..120 {
+            let d = add_days(date(2027, 1, 4), k);
+            let title = match d.weekday() {
+                Weekday::Tuesday => "Intervals 6x800",
+                Weekday::Thursday => "Tempo 40'",
+                Weekday::Sunday => "Long run 26 km",
+                Weekday::Friday => "Rest",
+                _ => "Easy 8 km",
+            };
+            entries.push(Entry::new(d, title));
+        }
+        entries.push(Entry::new(date(2027, 3, 21), "Spring Half Marathon (B)"));
+        entries.push(Entry::new(date(2027, 4, 25), "City Marathon"));
+        Season::new(
+            entries.iter().map(classify).collect(),
+            &[],
+            &Profile::default(),
+        )
+    }
+
+    #[test]
+    fn unworded_judgement_breaks_the_same_rules_in_the_same_order() {
+        let s = season();
+        let kinds = [
+            None,
+            Some(Kind::PreEvent),
+            Some(Kind::PostEvent),
+            Some(Kind::Maintenance),
+            Some(Kind::RecoveryPhase),
+        ];
+        let mut fired = std::collections::BTreeSet::new();
+        for k in 0..130 {
+            let d = add_days(date(2027, 1, 1), k);
+            for kind in kinds {
+                for pressure in [Pressure::Light, Pressure::Moderate, Pressure::Deep] {
+                    for race in [None, Some(date(2027, 3, 21)), Some(date(2027, 4, 25))] {
+                        let m = Massage {
+                            date: d,
+                            start: None,
+                            pressure,
+                            kind,
+                            race,
+                        };
+                        let worded = evaluate(&s, &m);
+                        let bare = rules_broken(&s, &m);
+                        let key = |f: &Finding| (f.date, f.rule, f.severity);
+                        assert_eq!(
+                            worded.iter().map(key).collect::<Vec<_>>(),
+                            bare.iter().map(key).collect::<Vec<_>>(),
+                            "{m:?}"
+                        );
+                        assert!(worded.iter().all(|f| !f.message.is_empty()), "{m:?}");
+                        fired.extend(worded.iter().map(|f| f.rule));
+                    }
+                }
+            }
+        }
+        // The calendar exercises every rule a single massage can break.
+        for rule in [
+            RuleId::RaceDay,
+            RuleId::RaceEve,
+            RuleId::PostRaceTooSoon,
+            RuleId::PreEventWindow,
+            RuleId::PostEventWindow,
+            RuleId::EveOfQuality,
+            RuleId::AfterQuality,
+            RuleId::TaperPressure,
+            RuleId::DeepNeedsBuffer,
+        ] {
+            assert!(fired.contains(&rule), "{rule:?} never fired");
+        }
     }
 }
