@@ -3,6 +3,8 @@
 //! parameter names, BEGIN/END mismatches, truncated files), reads each line with
 //! `icalendar`'s property parser, and builds the component tree.
 
+use std::borrow::Cow;
+
 use crate::ImportError;
 use crate::values::quote;
 
@@ -10,58 +12,60 @@ use crate::values::quote;
 const MAX_DEPTH: usize = 16;
 
 /// One property, with upper-cased names and the value as `icalendar` read it
-/// (TEXT values unescaped, parameter quotes removed).
+/// (TEXT values unescaped, parameter quotes removed). Borrowed from the file's text
+/// where nothing had to change.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Prop {
-    pub name: String,
-    pub params: Vec<(String, String)>,
-    pub value: String,
+pub(crate) struct Prop<'a> {
+    pub name: Cow<'a, str>,
+    pub params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub value: Cow<'a, str>,
     pub line: usize,
 }
 
-impl Prop {
+impl Prop<'_> {
     /// The value of a parameter, by case-insensitive name.
     pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 
 /// A component (`VCALENDAR`, `VEVENT`, …) with the lines it spans.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Component {
+pub(crate) struct Component<'a> {
     pub name: String,
     pub line: usize,
     pub end_line: usize,
-    pub props: Vec<Prop>,
-    pub children: Vec<Component>,
+    pub props: Vec<Prop<'a>>,
+    pub children: Vec<Component<'a>>,
 }
 
-impl Component {
+impl<'a> Component<'a> {
     /// The first property with this (upper-case) name.
-    pub(crate) fn prop(&self, name: &str) -> Option<&Prop> {
+    pub(crate) fn prop(&self, name: &str) -> Option<&Prop<'a>> {
         self.props.iter().find(|p| p.name == name)
     }
 
     /// Every property with this (upper-case) name.
-    pub(crate) fn props<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Prop> + 'a {
+    pub(crate) fn props<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Prop<'a>> + 's {
         self.props.iter().filter(move |p| p.name == name)
     }
 }
 
 /// The component trees found in a file, and warnings about what was tolerated.
 #[derive(Debug, Default)]
-pub(crate) struct Parsed {
-    pub roots: Vec<Component>,
+pub(crate) struct Parsed<'a> {
+    pub roots: Vec<Component<'a>>,
     pub warnings: Vec<String>,
 }
 
 /// One unfolded content line and the physical line it starts on.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Logical {
-    pub text: String,
+pub(crate) struct Logical<'a> {
+    /// Borrowed from the file unless continuation lines were joined to it.
+    pub text: Cow<'a, str>,
     pub line: usize,
 }
 
@@ -87,7 +91,7 @@ fn physical_lines(text: &str) -> Vec<&str> {
 
 /// Unfolds continuation lines (a leading space or tab) and skips blank lines,
 /// remembering where each logical line started.
-pub(crate) fn unfold(text: &str, file: &str) -> Result<Vec<Logical>, ImportError> {
+pub(crate) fn unfold<'a>(text: &'a str, file: &str) -> Result<Vec<Logical<'a>>, ImportError> {
     let mut out: Vec<Logical> = Vec::new();
     for (idx, phys) in physical_lines(text).into_iter().enumerate() {
         let line = idx + 1;
@@ -96,7 +100,7 @@ pub(crate) fn unfold(text: &str, file: &str) -> Result<Vec<Logical>, ImportError
         }
         if let Some(rest) = phys.strip_prefix([' ', '\t']) {
             match out.last_mut() {
-                Some(prev) => prev.text.push_str(rest),
+                Some(prev) => prev.text.to_mut().push_str(rest),
                 None if rest.trim().is_empty() => {}
                 None => {
                     return Err(ImportError::new(
@@ -113,7 +117,7 @@ pub(crate) fn unfold(text: &str, file: &str) -> Result<Vec<Logical>, ImportError
             continue;
         }
         out.push(Logical {
-            text: phys.to_string(),
+            text: Cow::Borrowed(phys),
             line,
         });
     }
@@ -250,7 +254,7 @@ fn unreachable_colon(line: &str) -> Result<(), String> {
 /// Reads one checked content line: `NAME:VALUE` with nothing to unescape is taken as
 /// it stands (what the parser would return, see the test), anything else goes through
 /// `icalendar`'s property parser.
-fn read_prop(logical: &Logical, name_len: usize) -> Result<Prop, String> {
+fn read_prop<'a>(logical: &Logical<'a>, name_len: usize) -> Result<Prop<'a>, String> {
     match plain_prop(logical, name_len) {
         Some(p) => Ok(p),
         None => read_prop_parsed(logical, name_len),
@@ -259,12 +263,29 @@ fn read_prop(logical: &Logical, name_len: usize) -> Result<Prop, String> {
 
 /// A line with nothing for the parser to do: simple `;KEY=VALUE` parameters (no quotes,
 /// no lists, no spaces) and a value with no escapes. `None` sends it to the parser.
-fn plain_prop(logical: &Logical, name_len: usize) -> Option<Prop> {
-    let after = logical.text.get(name_len..)?;
+fn plain_prop<'a>(logical: &Logical<'a>, name_len: usize) -> Option<Prop<'a>> {
+    let text: &str = &logical.text;
+    let after = text.get(name_len..)?;
     let (params_text, value) = after.split_once(':')?;
     if value.contains('\\') {
         return None;
     }
+    // Offsets into the logical line, so a borrowed line gives borrowed parts.
+    let at = |part: &str| part.as_ptr() as usize - text.as_ptr() as usize;
+    let piece = |part: &str| -> Cow<'a, str> {
+        let start = at(part);
+        match &logical.text {
+            Cow::Borrowed(line) => Cow::Borrowed(&line[start..start + part.len()]),
+            Cow::Owned(_) => Cow::Owned(part.to_string()),
+        }
+    };
+    let upper = |part: &str| -> Cow<'a, str> {
+        if part.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(part.to_ascii_uppercase())
+        } else {
+            piece(part)
+        }
+    };
     let mut params = Vec::new();
     if !params_text.is_empty() {
         for p in params_text.strip_prefix(';')?.split(';') {
@@ -277,19 +298,19 @@ fn plain_prop(logical: &Logical, name_len: usize) -> Option<Prop> {
             if !(simple(k) && simple(v)) {
                 return None;
             }
-            params.push((k.to_ascii_uppercase(), v.to_string()));
+            params.push((upper(k), piece(v)));
         }
     }
     Some(Prop {
-        name: logical.text.get(..name_len)?.to_ascii_uppercase(),
+        name: upper(text.get(..name_len)?),
         params,
-        value: value.to_string(),
+        value: piece(value),
         line: logical.line,
     })
 }
 
 /// Reads one checked content line with `icalendar`'s property parser.
-fn read_prop_parsed(logical: &Logical, name_len: usize) -> Result<Prop, String> {
+fn read_prop_parsed<'a>(logical: &Logical<'_>, name_len: usize) -> Result<Prop<'a>, String> {
     let name = logical
         .text
         .get(..name_len)
@@ -310,27 +331,29 @@ fn read_prop_parsed(logical: &Logical, name_len: usize) -> Result<Prop, String> 
         ));
     }
     Ok(Prop {
-        name,
+        name: Cow::Owned(name),
         params: parsed
             .params
             .iter()
             .map(|p| {
                 (
-                    p.key.as_str().to_ascii_uppercase(),
-                    p.val
-                        .as_ref()
-                        .map(|v| v.as_str().to_string())
-                        .unwrap_or_default(),
+                    Cow::Owned(p.key.as_str().to_ascii_uppercase()),
+                    Cow::Owned(
+                        p.val
+                            .as_ref()
+                            .map(|v| v.as_str().to_string())
+                            .unwrap_or_default(),
+                    ),
                 )
             })
             .collect(),
-        value: parsed.val.as_str().to_string(),
+        value: Cow::Owned(parsed.val.as_str().to_string()),
         line: logical.line,
     })
 }
 
 /// Parses iCalendar text into component trees.
-pub(crate) fn parse(text: &str, file: &str) -> Result<Parsed, ImportError> {
+pub(crate) fn parse<'a>(text: &'a str, file: &str) -> Result<Parsed<'a>, ImportError> {
     let mut parsed = Parsed::default();
     let mut stack: Vec<Component> = Vec::new();
     let mut ignored_outside = false;
@@ -440,7 +463,7 @@ mod tests {
     #[test]
     fn unfolds_and_keeps_original_lines() {
         let lines = unfold("A:1\r\n\r\nB:2\r\n  x\r\n\ty\nC:3\rD:4", "t").unwrap();
-        let got: Vec<(&str, usize)> = lines.iter().map(|l| (l.text.as_str(), l.line)).collect();
+        let got: Vec<(&str, usize)> = lines.iter().map(|l| (l.text.as_ref(), l.line)).collect();
         assert_eq!(got, vec![("A:1", 1), ("B:2 xy", 3), ("C:3", 6), ("D:4", 7)]);
     }
 

@@ -184,7 +184,7 @@ fn runner_zone(
             vtimezones
                 .iter()
                 .filter_map(|v| v.prop("TZID"))
-                .map(|p| p.value.as_str()),
+                .map(|p| p.value.as_ref()),
         );
     let mut resolved: HashMap<&str, Option<TimeZone>> = HashMap::new();
     let mut counts: Vec<(String, usize, TimeZone)> = Vec::new();
@@ -223,7 +223,7 @@ enum Start {
 
 /// One VEVENT as read from the file.
 struct Event<'a> {
-    comp: &'a Component,
+    comp: &'a Component<'a>,
     uid: Option<String>,
     title: String,
     description: String,
@@ -235,7 +235,7 @@ struct Event<'a> {
     duration: Option<i64>,
     /// Seconds a coaching app says the workout takes (`X-WORKOUT-ESTIMATED-DURATION`).
     estimated: Option<i64>,
-    rid: Option<&'a Prop>,
+    rid: Option<&'a Prop<'a>>,
 }
 
 impl Event<'_> {
@@ -277,7 +277,11 @@ fn read_event<'a>(
     warnings: &mut Vec<String>,
 ) -> Result<Event<'a>, ImportError> {
     let err = |line: usize, msg: String| ImportError::new(file, Some(line), msg);
-    let text = |name: &str| comp.prop(name).map(|p| p.value.clone()).unwrap_or_default();
+    let text = |name: &str| {
+        comp.prop(name)
+            .map(|p| p.value.to_string())
+            .unwrap_or_default()
+    };
     let Some(dtstart) = comp.prop("DTSTART") else {
         return Err(err(
             comp.line,

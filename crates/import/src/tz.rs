@@ -396,12 +396,12 @@ impl EventZone {
 /// Resolves TZIDs for one file, caching results and warning once per unknown TZID.
 pub(crate) struct Zones<'a> {
     file: &'a str,
-    vtimezones: HashMap<String, &'a Component>,
+    vtimezones: HashMap<String, &'a Component<'a>>,
     cache: HashMap<String, EventZone>,
 }
 
 impl<'a> Zones<'a> {
-    pub(crate) fn new(file: &'a str, vtimezones: &[&'a Component]) -> Zones<'a> {
+    pub(crate) fn new(file: &'a str, vtimezones: &[&'a Component<'a>]) -> Zones<'a> {
         let mut map = HashMap::new();
         for vtz in vtimezones {
             if let Some(id) = vtz.prop("TZID") {
