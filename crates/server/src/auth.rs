@@ -310,7 +310,7 @@ pub async fn session_caller(
     token: &str,
 ) -> ApiResult<Option<(WebSession, Caller)>> {
     let hash = hash_token(token);
-    let session = match state.store.web_session(&hash, now()).await {
+    let session = match state.store.web_session(&hash, state.now()).await {
         Ok(s) => s,
         Err(StoreError::NotFound) => return Ok(None),
         Err(e) => return Err(e.into()),
@@ -379,10 +379,6 @@ impl FromRequestParts<AppState> for MaybeCaller {
     }
 }
 
-pub fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
@@ -446,7 +442,7 @@ impl Gate {
             return Err(too_many());
         }
         if by_account >= n * 10 {
-            let since = now() - state.config.session_days * 86_400;
+            let since = state.now() - state.config.session_days * 86_400;
             if !state
                 .store
                 .known_sign_in(&g.account, &g.address, since)
@@ -493,7 +489,7 @@ pub(crate) async fn new_session(
 ) -> ApiResult<(String, String, i64, String)> {
     let token = new_token();
     let csrf = new_token();
-    let created_at = now();
+    let created_at = state.now();
     let expires_at = created_at + state.config.session_days * 86_400;
     state
         .store
@@ -841,7 +837,7 @@ pub async fn set_password(
                 ));
             }
             let fresh_link =
-                caller.via == SignIn::Link && now() - caller.signed_in_at <= FRESH_LINK_SECS;
+                caller.via == SignIn::Link && state.now() - caller.signed_in_at <= FRESH_LINK_SECS;
             if !fresh_link {
                 let (Some(current), Some(hash)) =
                     (body.current_password.clone(), c.password_hash.clone())

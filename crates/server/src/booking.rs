@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
-use crate::auth::{Caller, hash_token, now};
+use crate::auth::{Caller, hash_token};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::schedule::{
     ClientContext, client_context, local_date, local_datetime, nearest_good, parse_date,
@@ -271,7 +271,7 @@ async fn judge(
     override_reason: Option<&str>,
     moving: Option<&str>,
 ) -> ApiResult<DayFit> {
-    let now = now();
+    let now = state.now();
     let len = service.length_min * 60;
     if start < now {
         return Err(
@@ -399,7 +399,7 @@ async fn limit_open_bookings(
     if caller.is_staff() {
         return Ok(());
     }
-    let now = now();
+    let now = state.now();
     let until = now + ctx.clinic.booking_horizon_days * 86_400 + 86_400;
     let open = state
         .store
@@ -511,7 +511,7 @@ pub(crate) async fn book(
     let a = match state.store.book(new).await {
         Ok(a) => a,
         Err(StoreError::Conflict) => {
-            let nearest = nearest_good(state, &ctx, &service, start, None, now()).await?;
+            let nearest = nearest_good(state, &ctx, &service, start, None, state.now()).await?;
             return Err(ApiError::conflict(
                 "slot_taken",
                 "that time was just taken; here are the nearest good slots",
@@ -520,7 +520,7 @@ pub(crate) async fn book(
             .with_details(json!({ "nearest": nearest })));
         }
         Err(StoreError::ClientBusy) => {
-            let nearest = nearest_good(state, &ctx, &service, start, None, now()).await?;
+            let nearest = nearest_good(state, &ctx, &service, start, None, state.now()).await?;
             return Err(ApiError::conflict(
                 "client_busy",
                 "the client already has an appointment at that time; here are the nearest good slots",
@@ -626,7 +626,8 @@ pub async fn reschedule(
     let a = match moved {
         Ok(a) => a,
         Err(e @ (StoreError::Conflict | StoreError::ClientBusy)) => {
-            let nearest = nearest_good(&state, &ctx, &service, start, Some(&id), now()).await?;
+            let nearest =
+                nearest_good(&state, &ctx, &service, start, Some(&id), state.now()).await?;
             let (code, message) = if e == StoreError::ClientBusy {
                 (
                     "client_busy",
@@ -720,7 +721,7 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<AppointmentOut>>> {
     let names = Names::load(&state).await?.with_clients(&state).await?;
     let tz = names.tz.clone();
-    let today = local_date(now(), &tz);
+    let today = local_date(state.now(), &tz);
     let from = q
         .from
         .as_deref()

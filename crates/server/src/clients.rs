@@ -116,7 +116,7 @@ pub async fn list(
     };
     let mine = state
         .store
-        .client_ids_of_therapist(t, crate::auth::now() - crate::policy::AWAITING_STATUS_SECS)
+        .client_ids_of_therapist(t, state.now() - crate::policy::AWAITING_STATUS_SECS)
         .await?;
     Ok(Json(
         all.iter()
@@ -527,7 +527,7 @@ pub async fn get_plan(
 ) -> ApiResult<Json<Value>> {
     visible_client(&state, &caller, &id).await?;
     let ctx = client_context(&state, &id).await?;
-    let today = local_date(crate::auth::now(), &ctx.tz);
+    let today = local_date(state.now(), &ctx.tz);
     let recurring: Vec<String> = observations(&state, &id)
         .await?
         .1

@@ -8,7 +8,7 @@ use kneadtime_import::{TimedEvent, write_feed};
 use kneadtime_store::{FeedOwner, Status, StoreError};
 
 use crate::AppState;
-use crate::auth::{hash_token, now};
+use crate::auth::hash_token;
 use crate::booking::Names;
 use crate::error::{ApiError, ApiResult};
 
@@ -29,7 +29,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
     };
     let names = Names::load(&state).await?.with_clients(&state).await?;
     let clinic = state.store.clinic().await?;
-    let (from, to) = (now() - PAST_SECS, now() + AHEAD_SECS);
+    let (from, to) = (state.now() - PAST_SECS, state.now() + AHEAD_SECS);
     let (title, appts) = match &owner {
         FeedOwner::Therapist(id) => {
             let t = state.store.therapist(id).await?;
@@ -76,7 +76,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
             }
         })
         .collect();
-    let body = write_feed(&title, &events, jiff::Timestamp::now());
+    let body = write_feed(&title, &events, state.clock.now());
     let mut res = (StatusCode::OK, body).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -30,6 +30,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kneadtime_store::Store;
+pub use kneadtime_store::{Clock, SetClock, SystemClock};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -93,6 +94,15 @@ pub struct AppState {
     pub setup_token: Option<Arc<str>>,
     /// Stored calendars already read.
     pub calendars: Arc<schedule::CalendarCache>,
+    /// Where "now" comes from (the store tells the time by the same clock).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Now, in Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.clock.unix()
+    }
 }
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -327,6 +337,15 @@ pub enum StartError {
 /// Opens the database (creating and migrating it), binds, loads the demo when asked,
 /// and serves in the background. With `signals`, SIGINT/SIGTERM start a graceful stop.
 pub async fn start(config: Config, signals: bool) -> Result<Running, StartError> {
+    start_with_clock(config, signals, Arc::new(SystemClock)).await
+}
+
+/// Starts like [`start`], telling the time by `clock` (tests set it instead of waiting).
+pub async fn start_with_clock(
+    config: Config,
+    signals: bool,
+    clock: Arc<dyn Clock>,
+) -> Result<Running, StartError> {
     if let Some(path) = config.db.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
         if let Some(parent) = std::path::Path::new(path).parent()
@@ -338,9 +357,12 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
             })?;
         }
     }
-    let store = Store::open(&config.db).await.map_err(|e| {
-        StartError::Database(e.to_string().replace(&config.db, &redact_db(&config.db)))
-    })?;
+    let store = Store::open(&config.db)
+        .await
+        .map_err(|e| {
+            StartError::Database(e.to_string().replace(&config.db, &redact_db(&config.db)))
+        })?
+        .with_clock(clock.clone());
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| StartError::Bind {
@@ -358,13 +380,16 @@ pub async fn start(config: Config, signals: bool) -> Result<Running, StartError>
         base_url: base_url.clone().into(),
         setup_token: None,
         calendars: Arc::default(),
+        clock,
     };
     let demo = if config.demo {
         let clinic = store
             .clinic()
             .await
             .map_err(|e| StartError::Database(e.to_string()))?;
-        let today = jiff::Timestamp::now()
+        let today = state
+            .clock
+            .now()
             .to_zoned(schedule::zone_of(&clinic.time_zone))
             .date();
         demo::load(&state, today).await.map_err(StartError::Demo)?

@@ -114,7 +114,7 @@ pub fn decide(caller: &Caller, act: Act<'_>) -> Option<bool> {
 pub async fn treats(state: &AppState, therapist: &str, client: &str) -> ApiResult<bool> {
     Ok(state
         .store
-        .treats(therapist, client, crate::auth::now() - AWAITING_STATUS_SECS)
+        .treats(therapist, client, state.now() - AWAITING_STATUS_SECS)
         .await?)
 }
 

@@ -203,7 +203,7 @@ pub fn clinic_profile(toml_text: &str) -> Result<Profile, String> {
 /// Builds the client's season from their stored calendars and races, in the clinic's
 /// zone and under the clinic's profile.
 pub async fn client_context(state: &AppState, client_id: &str) -> ApiResult<ClientContext> {
-    let now = crate::auth::now();
+    let now = state.now();
     // Independent reads, side by side on the pool.
     let (client, clinic, heads, races, appointments) = tokio::try_join!(
         state.store.client(client_id),
@@ -752,7 +752,7 @@ pub async fn slots(
     let (ctx, services) = tokio::try_join!(client_context(&state, &client_id), async {
         state.store.services().await.map_err(ApiError::from)
     })?;
-    let now = crate::auth::now();
+    let now = state.now();
     let today = local_date(now, &ctx.tz);
     let from = match &q.from {
         Some(s) => parse_date("from", s)?.max(today),

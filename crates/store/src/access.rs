@@ -8,7 +8,7 @@ use crate::found;
 use crate::model::parse_or;
 use crate::{
     IdempotentResponse, NewStaff, Principal, Role, Staff, Store, StoreError, WebSession, col,
-    new_id, now,
+    new_id,
 };
 
 fn staff_from(row: &AnyRow) -> Result<Staff, StoreError> {
@@ -185,7 +185,7 @@ impl Store {
     /// Claims the one-time setup: true for the first caller only, however many race.
     pub async fn claim_setup(&self) -> Result<bool, StoreError> {
         let r = sqlx::query("INSERT INTO setup_claims (id, claimed_at) VALUES ('owner', $1) ON CONFLICT (id) DO NOTHING")
-            .bind(now())
+            .bind(self.now())
             .execute(self.db()?)
             .await?;
         Ok(r.rows_affected() == 1)
@@ -208,7 +208,7 @@ impl Store {
         )
         .bind(account)
         .bind(address)
-        .bind(now())
+        .bind(self.now())
         .execute(self.db()?)
         .await?;
         Ok(())
@@ -342,7 +342,7 @@ impl Store {
         .bind(request_hash)
         .bind(response_status)
         .bind(response_body)
-        .bind(now())
+        .bind(self.now())
         .execute(self.db()?)
         .await?;
         Ok(())
@@ -365,7 +365,7 @@ impl Store {
         window_secs: i64,
         limit: i64,
     ) -> Result<bool, StoreError> {
-        self.hit_at(bucket, window_secs, limit, now()).await
+        self.hit_at(bucket, window_secs, limit, self.now()).await
     }
 
     /// How many hits `bucket` has in the current fixed window of `window_secs` (none
@@ -376,7 +376,7 @@ impl Store {
                 "a rate-limit window must be positive".into(),
             ));
         }
-        let window_start = now().div_euclid(window_secs) * window_secs;
+        let window_start = self.now().div_euclid(window_secs) * window_secs;
         let row = sqlx::query("SELECT count, window_start FROM rate_limits WHERE bucket = $1")
             .bind(bucket)
             .fetch_optional(self.db()?)

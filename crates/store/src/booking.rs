@@ -14,8 +14,7 @@ use sqlx::{Any, Transaction};
 
 use crate::model::parse_or;
 use crate::{
-    Appointment, CELL_SECS, NewAppointment, Status, Store, StoreError, col, new_id, now,
-    retry_write,
+    Appointment, CELL_SECS, NewAppointment, Status, Store, StoreError, col, new_id, retry_write,
 };
 
 fn appointment_from(row: &AnyRow) -> Result<Appointment, StoreError> {
@@ -238,7 +237,7 @@ impl Store {
             status: Status::Booked,
             override_reason: new.override_reason,
             created_by: new.created_by,
-            created_at: now(),
+            created_at: self.now(),
             idempotency_key: new.idempotency_key,
             request_hash: new.request_hash,
         };

@@ -8,7 +8,7 @@ use crate::found;
 use crate::model::parse_or;
 use crate::{
     Client, ClientCalendar, ClientRace, NewClient, NewSessionNote, SessionNote, Store, StoreError,
-    check_date, col, from_json, json_text, new_id, now,
+    check_date, col, from_json, json_text, new_id,
 };
 
 pub(crate) fn client_from(row: &AnyRow) -> Result<Client, StoreError> {
@@ -81,7 +81,7 @@ impl Store {
             unavailable_weekdays: new.unavailable_weekdays.clone(),
             access_token_hash: new.access_token_hash.clone(),
             password_hash: new.password_hash.clone(),
-            created_at: now(),
+            created_at: self.now(),
         };
         sqlx::query(
             "INSERT INTO clients (id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, \
@@ -249,7 +249,7 @@ impl Store {
             client_id: client_id.to_string(),
             filename: filename.to_string(),
             content: content.to_string(),
-            uploaded_at: now(),
+            uploaded_at: self.now(),
         };
         sqlx::query(
             "INSERT INTO client_calendars (id, client_id, filename, content, uploaded_at) VALUES ($1, $2, $3, $4, $5)",
@@ -331,7 +331,7 @@ impl Store {
             techniques: new.techniques.clone(),
             homework_given: new.homework_given.clone(),
             homework_done: new.homework_done,
-            created_at: now(),
+            created_at: self.now(),
         };
         sqlx::query(
             "INSERT INTO session_notes (id, appointment_id, findings, pressure_used, techniques, homework_given, \

@@ -2,7 +2,7 @@
 //! lookups the server's access rules need: which clients a therapist treats, which
 //! note belongs to which appointment, clients by email.
 
-use crate::{Client, SessionNote, Store, StoreError, col, now};
+use crate::{Client, SessionNote, Store, StoreError, col};
 
 /// Whose appointments a feed shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,7 @@ impl Store {
             .bind(token_hash)
             .bind(t)
             .bind(c)
-            .bind(now())
+            .bind(self.now())
             .execute(self.db()?)
             .await?;
         Ok(())

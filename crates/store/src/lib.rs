@@ -17,16 +17,18 @@ mod access;
 mod booking;
 mod catalog;
 mod clients;
+mod clock;
 mod error;
 mod feeds;
 mod model;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Connection, Row, Transaction};
 
 pub use booking::cells;
+pub use clock::{Clock, SetClock, SystemClock};
 pub use error::StoreError;
 pub use feeds::FeedOwner;
 pub use model::*;
@@ -53,6 +55,8 @@ pub struct Store {
     /// when the writer finishes, where waiting in SQLite's busy handler is a sleep of
     /// growing length. (Other processes are still kept out by SQLite's own lock.)
     gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Where "now" comes from: the system clock unless the caller gives another.
+    clock: std::sync::Arc<dyn Clock>,
 }
 
 /// A SQLite database file as it was when opened.
@@ -240,6 +244,7 @@ impl Store {
             backend,
             file,
             gate: Default::default(),
+            clock: std::sync::Arc::new(SystemClock),
         };
         store.probe_write().await.map_err(|e| match (&path, e) {
             (Some(p), StoreError::Backend(why)) => StoreError::Backend(format!(
@@ -278,6 +283,22 @@ impl Store {
         Ok(&self.pool)
     }
 
+    /// The same store, telling the time by `clock` from now on.
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn Clock>) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock this store tells the time by.
+    pub fn clock(&self) -> &std::sync::Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Now, in Unix seconds, by this store's clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.unix()
+    }
+
     /// Writes one row, to learn whether the database takes writes now.
     pub async fn probe_write(&self) -> Result<(), StoreError> {
         let _gate = self.gate().await;
@@ -285,7 +306,7 @@ impl Store {
             "INSERT INTO rate_limits (bucket, window_start, count) VALUES ('health:write', $1, 1) \
              ON CONFLICT (bucket) DO UPDATE SET window_start = excluded.window_start, count = rate_limits.count + 1",
         )
-        .bind(now())
+        .bind(self.now())
         .execute(self.db()?)
         .await?;
         Ok(())
@@ -343,14 +364,6 @@ pub(crate) fn new_id() -> String {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).expect("the OS random source failed");
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Now, in Unix seconds.
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 pub(crate) async fn backoff(attempt: u32) {

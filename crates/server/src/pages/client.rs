@@ -21,7 +21,7 @@ use super::{
     redirect_with_cookie, require_form,
 };
 use crate::AppState;
-use crate::auth::{Caller, hash_token, new_session, new_token, now};
+use crate::auth::{Caller, hash_token, new_session, new_token};
 use crate::booking::{BookBody, Names};
 use crate::error::ApiError;
 use crate::schedule::{Search, client_context, local_date, parse_date};
@@ -88,7 +88,7 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
         .appointments_for_client(me)
         .await
         .unwrap_or_default();
-    let t = now();
+    let t = state.now();
     let views: Vec<ApptView> = appts
         .iter()
         .map(|a| ApptView::from(&names.view(a, None, None), a.start_at, t, &names.tz))
@@ -294,7 +294,7 @@ pub async fn start_submit(
             parse_date("race_date", &f.race_date),
             parse_distance(f.race_distance.trim()),
         ) {
-            (Ok(d), Ok(km)) if d >= local_date(now(), &form.chrome.tz()) => Some((d, km)),
+            (Ok(d), Ok(km)) if d >= local_date(state.now(), &form.chrome.tz()) => Some((d, km)),
             (Ok(_), Ok(_)) => {
                 form.error_race =
                     "The race date has passed; leave it empty or give your next race.".into();
@@ -489,7 +489,7 @@ async fn slots_page(
             .await;
         }
     };
-    let t = now();
+    let t = state.now();
     let q = Search {
         service: &service,
         from: local_date(t, &ctx.tz),
@@ -745,14 +745,14 @@ pub async fn done(
         sequence: 0,
         reminder_minutes_before: Some(120),
     };
-    let ics = kneadtime_import::write_feed(&view.service_name, &[event], jiff::Timestamp::now());
+    let ics = kneadtime_import::write_feed(&view.service_name, &[event], state.clock.now());
     let ics_href = format!(
         "data:text/calendar;charset=utf-8;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(ics)
     );
     page(&BookDone {
         chrome: Chrome::load(&state, Some(&c)).await,
-        appt: ApptView::from(&view, a.start_at, now(), &names.tz),
+        appt: ApptView::from(&view, a.start_at, state.now(), &names.tz),
         reasons,
         ics_href,
     })

@@ -223,11 +223,11 @@ pub async fn submit(
         .as_ref()
         .and_then(|c| clinic_profile(&c.profile_toml).ok())
         .unwrap_or_default();
-    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
+    let now = state.clock.now();
     let limits = state.config.limits.clone();
     let files = up.files;
     let planned =
-        crate::cpu(move || plan_upload(&files, &tz, &races, &profile, unavailable, today, &limits))
+        crate::cpu(move || plan_upload(&files, &tz, &races, &profile, unavailable, now, &limits))
             .await;
     match planned {
         Ok(Ok(result)) => page(&PlanResult { chrome, ..result }),
@@ -254,9 +254,10 @@ fn plan_upload(
     races: &[RaceSpec],
     profile: &kneadtime_domain::Profile,
     unavailable: Vec<jiff::civil::Weekday>,
-    today: jiff::civil::Date,
+    now: jiff::Timestamp,
     limits: &crate::config::Limits,
 ) -> Result<PlanResult, String> {
+    let today = now.to_zoned(tz.clone()).date();
     let mut entries = Vec::new();
     let mut activities = Vec::new();
     let mut warnings = Vec::new();
@@ -312,12 +313,8 @@ fn plan_upload(
     };
     let p = plan(&season, &req);
     let t = build(&season, &p);
-    let ics = kneadtime_import::write_ics(
-        "Massage plan",
-        &kneadtime_import::plan_events(&p),
-        jiff::Timestamp::now(),
-        0,
-    );
+    let ics =
+        kneadtime_import::write_ics("Massage plan", &kneadtime_import::plan_events(&p), now, 0);
     let ics_href = format!(
         "data:text/calendar;charset=utf-8;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(ics)

@@ -150,11 +150,9 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             .map(|h| format!("{} {}-{}", h.day, h.start, h.end))
             .collect::<Vec<_>>()
             .join("\n");
-        let today = crate::schedule::local_date(
-            crate::auth::now(),
-            &crate::schedule::zone_of(&clinic.time_zone),
-        )
-        .to_string();
+        let today =
+            crate::schedule::local_date(state.now(), &crate::schedule::zone_of(&clinic.time_zone))
+                .to_string();
         let days_off = state
             .store
             .exceptions(&t.id, &today, "9999-12-31")

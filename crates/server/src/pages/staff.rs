@@ -21,7 +21,7 @@ use super::{
     redirect_with_cookie, require_form,
 };
 use crate::AppState;
-use crate::auth::{Caller, new_session, now, staff_sign_in};
+use crate::auth::{Caller, new_session, staff_sign_in};
 use crate::booking::Names;
 use crate::error::{ApiError, ApiJson};
 use crate::schedule::{client_context, local_date, parse_date};
@@ -193,7 +193,7 @@ pub async fn schedule(
         Err(e) => return error_page(&state, Some(&c), &e).await,
     };
     let tz = names.tz.clone();
-    let t = now();
+    let t = state.now();
     let today = local_date(t, &tz);
     let date = q
         .date
@@ -476,7 +476,7 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         Err(e) => return error_page(state, Some(c), &e).await,
     };
     let tz = ctx.tz.clone();
-    let t = now();
+    let t = state.now();
     let today = local_date(t, &tz);
     let this_week = kneadtime_domain::season::monday_of(today);
     let weeks = ctx
@@ -770,7 +770,7 @@ async fn note_page(
     let appt = ApptView::from(
         &names.view(&a, Some(&client), None),
         a.start_at,
-        now(),
+        state.now(),
         &names.tz,
     );
     let get = |k: &str| form.and_then(|f| f.get(k).cloned()).unwrap_or_default();

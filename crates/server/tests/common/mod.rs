@@ -7,7 +7,9 @@
 use std::net::SocketAddr;
 
 use jiff::civil::{Date, Weekday};
-use kneadtime_server::{Config, Running, start};
+use std::sync::Arc;
+
+use kneadtime_server::{Clock, Config, Running, SetClock, SystemClock, start_with_clock};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -81,6 +83,26 @@ impl Srv {
 
     /// A server like [`Srv::start`] with settings changed by `tune`.
     pub async fn start_with(backend: &str, zone: &str, tune: impl FnOnce(&mut Config)) -> Srv {
+        Srv::start_full(backend, zone, Arc::new(SystemClock), tune).await
+    }
+
+    /// A server like [`Srv::start_with`] that tells the time by `clock`, which the test
+    /// sets and moves.
+    pub async fn start_at(
+        backend: &str,
+        zone: &str,
+        clock: Arc<SetClock>,
+        tune: impl FnOnce(&mut Config),
+    ) -> Srv {
+        Srv::start_full(backend, zone, clock, tune).await
+    }
+
+    async fn start_full(
+        backend: &str,
+        zone: &str,
+        clock: Arc<dyn Clock>,
+        tune: impl FnOnce(&mut Config),
+    ) -> Srv {
         let dir = tempfile::tempdir().expect("temp dir");
         let (db_url, schema) = fresh_db(backend, dir.path()).await;
         let mut config = Config {
@@ -90,7 +112,9 @@ impl Srv {
             ..Config::default()
         };
         tune(&mut config);
-        let running = start(config, false).await.expect("server starts");
+        let running = start_with_clock(config, false, clock)
+            .await
+            .expect("server starts");
         let base = format!("http://{}", running.addr);
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(64)
