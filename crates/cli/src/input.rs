@@ -83,8 +83,10 @@ pub fn read_history(common: &Common, tz: &TimeZone) -> Result<Option<History>, B
     }
     let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let report = kneadtime_activity::import_paths(&common.history, tz, progress);
-    let physiology = kneadtime_domain::load::physiology(&athlete, &report.activities);
-    let completed = kneadtime_domain::load::understand(&report.activities, &physiology);
+    let kneadtime_domain::load::Recorded {
+        physiology,
+        completed,
+    } = kneadtime_domain::load::recorded(&athlete, &report.activities);
     Ok(Some(History {
         report,
         physiology,
@@ -208,18 +210,14 @@ pub fn load(
         .iter()
         .map(|s| parse_race(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let planned: Vec<_> = kneadtime_domain::classify_all(&entries);
     let history = read_history(common, &zone_tz)?;
-    let sessions = match &history {
-        Some(h) => kneadtime_domain::load::merge(
-            h.completed.iter().map(|c| c.session.clone()).collect(),
-            planned,
-        ),
-        None => planned,
-    };
+    let recorded = history
+        .iter()
+        .flat_map(|h| h.completed.iter().map(|c| c.session.clone()))
+        .collect();
     let today = today_in(&zone, common.today.as_deref())?;
     Ok(Loaded {
-        season: Season::new(sessions, &specs, profile),
+        season: Season::build(&entries, recorded, &specs, profile),
         history,
         zone,
         today,

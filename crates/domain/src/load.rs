@@ -259,6 +259,32 @@ pub struct Completed {
     pub sport: Sport,
 }
 
+/// What recorded activities say: the runner's physiology, read from them and what the
+/// runner told, and each activity understood as a session with its load.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub physiology: Physiology,
+    pub completed: Vec<Completed>,
+}
+
+impl Recorded {
+    /// The recorded sessions, for [`crate::Season::build`].
+    pub fn sessions(&self) -> Vec<Session> {
+        self.completed.iter().map(|c| c.session.clone()).collect()
+    }
+}
+
+/// Reads recorded activities: physiology first, then every activity by it. The one way
+/// the CLI, the server and the pages read history.
+pub fn recorded(athlete: &Athlete, activities: &[Activity]) -> Recorded {
+    let physiology = physiology(athlete, activities);
+    let completed = understand(activities, &physiology);
+    Recorded {
+        physiology,
+        completed,
+    }
+}
+
 /// Classes and loads every activity. `usual_long_s` is the runner's usual long run,
 /// taken from the activities themselves when not given.
 pub fn understand(activities: &[Activity], p: &Physiology) -> Vec<Completed> {

@@ -38,6 +38,17 @@ pub struct PlanRequest {
     pub recurring_focus: Vec<String>,
 }
 
+impl PlanRequest {
+    /// A plan from today as [`start_for`] reads it (today, or the calendar's start when
+    /// it lies ahead), with nothing else asked.
+    pub fn starting(season: &Season, today: Date) -> PlanRequest {
+        PlanRequest {
+            from: Some(start_for(season, today)),
+            ..PlanRequest::default()
+        }
+    }
+}
+
 /// A race as a planned session refers to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RaceRef {

@@ -61,6 +61,24 @@ pub fn monday_of(d: Date) -> Date {
 }
 
 impl Season {
+    /// A runner's season from what they gave: the calendar's entries (each distinct
+    /// event read once), the sessions they recorded (the same activity given twice counts
+    /// once; what was done replaces what was planned up to the last recorded day), the
+    /// races given beside the files, and the profile. The CLI, the server and the pages
+    /// all build seasons here.
+    pub fn build(
+        entries: &[crate::Entry],
+        recorded: Vec<Session>,
+        races: &[RaceSpec],
+        profile: &Profile,
+    ) -> Season {
+        let mut history = recorded;
+        history.sort_by(|a, b| (a.date, a.start, &a.title).cmp(&(b.date, b.start, &b.title)));
+        history.dedup_by(|a, b| a.date == b.date && a.start == b.start && a.title == b.title);
+        let planned = crate::classify::classify_all(entries);
+        Season::new(crate::load::merge(history, planned), races, profile)
+    }
+
     /// Builds the season from understood sessions and any races given explicitly.
     pub fn new(mut sessions: Vec<Session>, specs: &[RaceSpec], profile: &Profile) -> Season {
         sessions.sort_by(|a, b| (a.date, a.start, &a.title).cmp(&(b.date, b.start, &b.title)));

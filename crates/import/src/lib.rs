@@ -97,42 +97,69 @@ impl ImportError {
     }
 }
 
-/// Reads a calendar file, choosing the format by extension: `.ics`, `.ical`, `.ifb`
-/// (iCalendar) or `.csv`.
-///
-/// The file must be UTF-8 (a leading byte-order mark is skipped). `tz` is the runner's
-/// time zone; without it the calendar's own zone is used (see the crate docs).
+/// The calendar format a file's name says: `.ics`, `.ical`, `.ifb` (iCalendar) or
+/// `.csv`, in any case; `None` for anything else.
+fn format_of(name: &str) -> Option<Parser> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    match ext.as_str() {
+        "ics" | "ical" | "ifb" => Some(parse_ics),
+        "csv" => Some(parse_csv),
+        _ => None,
+    }
+}
+
+type Parser = fn(&str, &str, Option<&jiff::tz::TimeZone>) -> Result<Calendar, ImportError>;
+
+/// Whether a file's name is one of the calendar formats [`read_named`] reads.
+pub fn is_calendar_name(name: &str) -> bool {
+    format_of(name).is_some()
+}
+
+/// The error for a file `shown` (its path or name) whose name `name` says no calendar.
+fn wrong_name(shown: &str, name: &str) -> ImportError {
+    let found = match name.rsplit_once('.') {
+        Some((_, ext)) if !ext.is_empty() => format!("\".{ext}\""),
+        _ => "no extension".to_string(),
+    };
+    ImportError::new(
+        shown,
+        None,
+        format!("expected a calendar file ending in .ics, .ical, .ifb or .csv, found {found}"),
+    )
+}
+
+/// Reads a calendar from its file name and contents, the one way in for the CLI, the
+/// server and the pages: the name's extension chooses the format (`.ics`, `.ical`,
+/// `.ifb` or `.csv`), the contents must be UTF-8 (a leading byte-order mark is
+/// skipped), and errors name the file as given. `tz` is the runner's time zone;
+/// without it the calendar's own zone is used (see the crate docs).
+pub fn read_named(
+    name: &str,
+    bytes: &[u8],
+    tz: Option<&jiff::tz::TimeZone>,
+) -> Result<Calendar, ImportError> {
+    let parse = format_of(name).ok_or_else(|| wrong_name(name, name))?;
+    let text = decode_utf8(bytes, name)?;
+    parse(text, name, tz)
+}
+
+/// Reads a calendar file with [`read_named`], naming it by its path.
 pub fn read_calendar_file(
     path: &Path,
     tz: Option<&jiff::tz::TimeZone>,
 ) -> Result<Calendar, ImportError> {
     let file = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let parse: fn(&str, &str, Option<&jiff::tz::TimeZone>) -> Result<Calendar, ImportError> =
-        match ext.as_deref() {
-            Some("ics" | "ical" | "ifb") => parse_ics,
-            Some("csv") => parse_csv,
-            other => {
-                let found = match other {
-                    Some(ext) => format!("\".{ext}\""),
-                    None => "no extension".to_string(),
-                };
-                return Err(ImportError::new(
-                    &file,
-                    None,
-                    format!(
-                        "expected a calendar file ending in .ics, .ical, .ifb or .csv, found {found}"
-                    ),
-                ));
-            }
-        };
+    // The name is checked before the file is read.
+    let base = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let Some(parse) = format_of(base) else {
+        return Err(wrong_name(&file, base));
+    };
     let bytes = std::fs::read(path)
         .map_err(|e| ImportError::new(&file, None, format!("could not read the file: {e}")))?;
-    let text = decode_utf8(&bytes, &file)?;
-    parse(text, &file, tz)
+    parse(decode_utf8(&bytes, &file)?, &file, tz)
 }
 
 /// Checks the bytes are UTF-8 and drops a leading byte-order mark.
@@ -202,6 +229,32 @@ mod tests {
             "{e}"
         );
         let e = read_calendar_file(Path::new("plan"), None).unwrap_err();
+        assert!(e.message.contains("no extension"), "{e}");
+    }
+
+    #[test]
+    fn a_named_file_is_read_by_its_extension_in_any_case() {
+        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270425\r\n\
+                   SUMMARY:City Marathon\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let csv = "date,title\n2027-04-25,City Marathon\n";
+        for (name, text) in [("Plan.ICS", ics), ("plan.ical", ics), ("Block.Csv", csv)] {
+            let mut bytes = b"\xEF\xBB\xBF".to_vec();
+            bytes.extend_from_slice(text.as_bytes());
+            let cal = read_named(name, &bytes, Some(&jiff::tz::TimeZone::UTC)).unwrap();
+            assert_eq!(cal.entries.len(), 1, "{name}");
+            assert_eq!(cal.entries[0].title, "City Marathon", "{name}");
+            assert!(is_calendar_name(name));
+        }
+        // The CSV parser is not asked to read iCalendar text because of a name.
+        let e = read_named("plan.csv", ics.as_bytes(), None).unwrap_err();
+        assert_eq!(e.file, "plan.csv");
+        let e = read_named("notes.txt", csv.as_bytes(), None).unwrap_err();
+        assert!(e.message.contains("\".txt\""), "{e}");
+        assert!(!is_calendar_name("notes.txt") && !is_calendar_name("ics"));
+        let e = read_named("plan.ics", b"BEGIN:VCALENDAR\n\xFF", None).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("plan.ics", Some(2)));
+        // A folder's dots are not the file's extension.
+        let e = read_calendar_file(Path::new("season.2027/plan"), None).unwrap_err();
         assert!(e.message.contains("no extension"), "{e}");
     }
 }

@@ -301,8 +301,8 @@ async fn judge(
         )
         .with_field("start"));
     }
-    if !within_hours(state, therapist_id, start, len, &ctx.tz).await? {
-        let nearest = nearest_good(state, ctx, service, start, moving, now).await?;
+    if !within_hours(&state.clinic, therapist_id, start, len, &ctx.tz).await? {
+        let nearest = nearest_good(&state.clinic, ctx, service, start, moving, now).await?;
         return Err(ApiError::unprocessable(
             "outside_hours",
             "the therapist does not work then (outside working hours or on leave)",
@@ -330,7 +330,7 @@ async fn judge(
             if caller.is_staff() {
                 message.push_str(" Staff may book it anyway with an override_reason.");
             }
-            let nearest = nearest_good(state, ctx, service, start, moving, now).await?;
+            let nearest = nearest_good(&state.clinic, ctx, service, start, moving, now).await?;
             return Err(ApiError::unprocessable("rule_broken", message)
                 .with_field("start")
                 .with_details(json!({
@@ -473,9 +473,9 @@ pub(crate) async fn book(
         active_service(state, &body.service_id),
         active_therapist(state, &body.therapist_id),
         async {
-            client_context(state, &client_id)
+            client_context(&state.clinic, &client_id)
                 .await
-                .map_err(|e| e.with_field("client_id"))
+                .map_err(|e| ApiError::from(e).with_field("client_id"))
         },
     )?;
     limit_open_bookings(state, caller, &ctx).await?;
@@ -511,7 +511,8 @@ pub(crate) async fn book(
     let a = match state.store.book(new).await {
         Ok(a) => a,
         Err(StoreError::Conflict) => {
-            let nearest = nearest_good(state, &ctx, &service, start, None, state.now()).await?;
+            let nearest =
+                nearest_good(&state.clinic, &ctx, &service, start, None, state.now()).await?;
             return Err(ApiError::conflict(
                 "slot_taken",
                 "that time was just taken; here are the nearest good slots",
@@ -520,7 +521,8 @@ pub(crate) async fn book(
             .with_details(json!({ "nearest": nearest })));
         }
         Err(StoreError::ClientBusy) => {
-            let nearest = nearest_good(state, &ctx, &service, start, None, state.now()).await?;
+            let nearest =
+                nearest_good(&state.clinic, &ctx, &service, start, None, state.now()).await?;
             return Err(ApiError::conflict(
                 "client_busy",
                 "the client already has an appointment at that time; here are the nearest good slots",
@@ -601,7 +603,7 @@ pub async fn reschedule(
     }
     active_therapist(&state, &therapist_id).await?;
     let service = state.store.service(&a.service_id).await?;
-    let ctx = client_context(&state, &a.client_id).await?;
+    let ctx = client_context(&state.clinic, &a.client_id).await?;
     let start = parse_instant("start", &body.start, &ctx.tz)?;
     let fit = judge(
         &state,
@@ -627,7 +629,7 @@ pub async fn reschedule(
         Ok(a) => a,
         Err(e @ (StoreError::Conflict | StoreError::ClientBusy)) => {
             let nearest =
-                nearest_good(&state, &ctx, &service, start, Some(&id), state.now()).await?;
+                nearest_good(&state.clinic, &ctx, &service, start, Some(&id), state.now()).await?;
             let (code, message) = if e == StoreError::ClientBusy {
                 (
                     "client_busy",

@@ -18,9 +18,7 @@ use crate::AppState;
 use crate::auth::{Caller, hash_token, new_token};
 use crate::booking::{Names, may_see};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Created, non_empty};
-use crate::schedule::{
-    HISTORY_SUFFIX, client_context, local_date, parse_calendar, parse_date, zone_of,
-};
+use crate::schedule::{HISTORY_SUFFIX, client_context, local_date, parse_date, zone_of};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -387,8 +385,7 @@ pub async fn add_calendar(
         .chars()
         .take(200)
         .collect();
-    let lower = filename.to_ascii_lowercase();
-    if !(lower.ends_with(".ics") || lower.ends_with(".ical") || lower.ends_with(".csv")) {
+    if !kneadtime_import::is_calendar_name(&filename) {
         return Err(ApiError::field(
             "filename",
             format!("expected a file ending in .ics or .csv, found {filename:?}"),
@@ -396,9 +393,9 @@ pub async fn add_calendar(
     }
     let clinic = state.store.clinic().await?;
     let tz = zone_of(&clinic.time_zone);
-    let cal = parse_calendar(&filename, &body.content, &tz).map_err(|e| {
-        ApiError::unprocessable("bad_calendar", e.to_string()).with_field("content")
-    })?;
+    let cal = kneadtime_import::read_named(&filename, body.content.as_bytes(), Some(&tz)).map_err(
+        |e| ApiError::unprocessable("bad_calendar", e.to_string()).with_field("content"),
+    )?;
     if cal.entries.is_empty() {
         return Err(ApiError::unprocessable(
             "empty_calendar",
@@ -467,15 +464,9 @@ pub async fn add_activities(
                 };
                 ApiError::unprocessable(code, e.to_string()).with_field("filename")
             })?;
-    let physiology = kneadtime_domain::load::physiology(
-        &kneadtime_domain::load::Athlete::default(),
-        &activities,
-    );
-    let sessions: Vec<kneadtime_domain::Session> =
-        kneadtime_domain::load::understand(&activities, &physiology)
-            .into_iter()
-            .map(|c| c.session)
-            .collect();
+    let sessions =
+        kneadtime_domain::load::recorded(&kneadtime_domain::load::Athlete::default(), &activities)
+            .sessions();
     if sessions.is_empty() {
         return Err(ApiError::unprocessable(
             "not_an_activity",
@@ -526,7 +517,7 @@ pub async fn get_plan(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     visible_client(&state, &caller, &id).await?;
-    let ctx = client_context(&state, &id).await?;
+    let ctx = client_context(&state.clinic, &id).await?;
     let today = local_date(state.now(), &ctx.tz);
     let recurring: Vec<String> = observations(&state, &id)
         .await?

@@ -320,7 +320,9 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
         }
     }
     for (who, svc) in [(&priya.id, &pre), (&jo.id, &sports)] {
-        let ctx = client_context(state, who).await.map_err(|e| e.message)?;
+        let ctx = client_context(&state.clinic, who)
+            .await
+            .map_err(|e| e.to_string())?;
         let best = (1..=7)
             .map(|k| add_days(today, k))
             .filter(|d| {

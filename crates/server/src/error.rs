@@ -124,6 +124,24 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<kneadtime_clinic::CoreError> for ApiError {
+    fn from(e: kneadtime_clinic::CoreError) -> Self {
+        use kneadtime_clinic::CoreError as E;
+        match e {
+            E::NotFound(what) => ApiError::not_found(what),
+            E::Field { field, message } => ApiError::field(&field, message),
+            E::Refused { code, message } => ApiError::unprocessable(code.as_str(), message),
+            E::Busy => ApiError::unavailable(),
+            E::Fault => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the server hit a fault; nothing was changed by it",
+            ),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -37,32 +37,12 @@ use tokio::sync::oneshot;
 pub use config::{Config, ConfigError};
 use error::ApiError;
 
-/// At most this many computations (season building, planning) run at once per core; the
-/// rest wait their turn inside their request's deadline.
-const CPU_PER_CORE: usize = 2;
-
-static CPU: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
-    tokio::sync::Semaphore::new(cores * CPU_PER_CORE)
-});
-
-/// Runs domain work (parsing calendars, building a season, planning) off the async
-/// threads, a bounded number at a time. When the request's deadline passes first, the
-/// answer is 503 and the work, bounded by construction, ends on its own and frees its
-/// memory.
+/// Runs domain work off the async threads, a bounded number at a time (see
+/// [`kneadtime_clinic::cpu`]). When the request's deadline passes first, the answer is 503.
 pub(crate) async fn cpu<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _permit = CPU.acquire().await.map_err(|_| ApiError::unavailable())?;
-    tokio::task::spawn_blocking(f).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the server hit a fault; nothing was changed by it",
-        )
-    })
+    Ok(kneadtime_clinic::cpu(f).await?)
 }
 
 /// Answers 503 when a request runs past its deadline (body upload included).
@@ -92,9 +72,9 @@ pub struct AppState {
     pub base_url: Arc<str>,
     /// Hash of the one-time setup token, while the clinic has no staff account.
     pub setup_token: Option<Arc<str>>,
-    /// Stored calendars already read.
-    pub calendars: Arc<schedule::CalendarCache>,
-    /// Where "now" comes from (the store tells the time by the same clock).
+    /// The clinic's use-cases, over the same store and clock.
+    pub clinic: kneadtime_clinic::Clinic,
+    /// Where "now" comes from (the store and the clinic core tell the time by it too).
     pub clock: Arc<dyn Clock>,
 }
 
@@ -379,7 +359,7 @@ pub async fn start_with_clock(
         config: Arc::new(config.clone()),
         base_url: base_url.clone().into(),
         setup_token: None,
-        calendars: Arc::default(),
+        clinic: kneadtime_clinic::Clinic::new(store.clone()),
         clock,
     };
     let demo = if config.demo {

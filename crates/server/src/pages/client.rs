@@ -470,9 +470,9 @@ async fn slots_page(
     service_id: &str,
     refusal: Option<&ApiError>,
 ) -> Response {
-    let ctx = match client_context(state, client_id).await {
+    let ctx = match client_context(&state.clinic, client_id).await {
         Ok(c) => c,
-        Err(e) => return error_page(state, Some(caller), &e).await,
+        Err(e) => return error_page(state, Some(caller), &e.into()).await,
     };
     let service = match state.store.service(service_id).await {
         Ok(s) if s.active => s,
@@ -499,9 +499,9 @@ async fn slots_page(
         moving: None,
         include_refused: false,
     };
-    let all = match crate::schedule::search(state, &ctx, &q).await {
+    let all = match crate::schedule::search(&state.clinic, &ctx, &q).await {
         Ok(s) => s,
-        Err(e) => return error_page(state, Some(caller), &e).await,
+        Err(e) => return error_page(state, Some(caller), &e.into()).await,
     };
     let as_view = |s: &crate::schedule::Slot| {
         SlotView::from_json(&serde_json::to_value(s).unwrap_or(Value::Null))
@@ -718,7 +718,7 @@ pub async fn done(
     // Why the day suits, in the same words slot search used.
     let mut reasons = Vec::new();
     if let (Ok(ctx), Ok(service)) = (
-        client_context(&state, &a.client_id).await,
+        client_context(&state.clinic, &a.client_id).await,
         state.store.service(&a.service_id).await,
     ) {
         let f = kneadtime_domain::day_fit(

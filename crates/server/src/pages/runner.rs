@@ -263,16 +263,10 @@ fn plan_upload(
     let mut warnings = Vec::new();
     let mut names = Vec::new();
     for (name, bytes) in files {
-        let lower = name.to_ascii_lowercase();
         names.push(name.clone());
-        if lower.ends_with(".ics") || lower.ends_with(".ical") || lower.ends_with(".csv") {
-            let text = std::str::from_utf8(
-                bytes
-                    .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-                    .unwrap_or(bytes),
-            )
-            .map_err(|_| format!("{name}: expected a UTF-8 text file."))?;
-            let c = crate::schedule::parse_calendar(name, text, tz).map_err(|e| e.to_string())?;
+        if kneadtime_import::is_calendar_name(name) {
+            let c =
+                kneadtime_import::read_named(name, bytes, Some(tz)).map_err(|e| e.to_string())?;
             warnings.extend(c.warnings.into_iter().map(|w| format!("{name}: {w}")));
             entries.extend(c.entries);
         } else {
@@ -290,26 +284,13 @@ fn plan_upload(
             }
         }
     }
-    let planned: Vec<_> = kneadtime_domain::classify_all(&entries);
-    let sessions = if activities.is_empty() {
-        planned
-    } else {
-        let phys = kneadtime_domain::load::physiology(
-            &kneadtime_domain::load::Athlete::default(),
-            &activities,
-        );
-        let done = kneadtime_domain::load::understand(&activities, &phys)
-            .into_iter()
-            .map(|c| c.session)
-            .collect();
-        kneadtime_domain::load::merge(done, planned)
-    };
-    let season = Season::new(sessions, races, profile);
-    let from = kneadtime_domain::start_for(&season, today);
+    let recorded =
+        kneadtime_domain::load::recorded(&kneadtime_domain::load::Athlete::default(), &activities)
+            .sessions();
+    let season = Season::build(&entries, recorded, races, profile);
     let req = PlanRequest {
-        from: Some(from),
         unavailable_weekdays: unavailable,
-        ..PlanRequest::default()
+        ..PlanRequest::starting(&season, today)
     };
     let p = plan(&season, &req);
     let t = build(&season, &p);

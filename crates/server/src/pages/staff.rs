@@ -471,9 +471,9 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
             Ok(j) => j.0,
             Err(e) => return error_page(state, Some(c), &e).await,
         };
-    let ctx = match client_context(state, id).await {
+    let ctx = match client_context(&state.clinic, id).await {
         Ok(x) => x,
-        Err(e) => return error_page(state, Some(c), &e).await,
+        Err(e) => return error_page(state, Some(c), &e.into()).await,
     };
     let tz = ctx.tz.clone();
     let t = state.now();

@@ -1,0 +1,234 @@
+//! What the clinic knows about a client for judging days and slots: their season from
+//! the stored calendars, recorded history and races under the clinic's profile, and
+//! their other appointments.
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use kneadtime_domain::{Profile, RaceSpec, Season};
+use kneadtime_store::{Client, Status};
+
+use crate::Clinic;
+use crate::error::{Code, CoreError, CoreResult};
+use crate::time::{local_date, zone_of};
+
+/// What is known about a client for judging slots.
+pub struct ClientContext {
+    pub client: Client,
+    /// The clinic as read with the client (zone, profile, booking limits).
+    pub clinic: kneadtime_store::Clinic,
+    pub season: std::sync::Arc<Season>,
+    pub tz: TimeZone,
+    /// Local dates of the client's other massages (booked or done), by appointment id.
+    pub massages: Vec<(String, Date)>,
+    /// The client's booked appointments: id, start and end (no buffer).
+    pub booked: Vec<(String, i64, i64)>,
+    pub warnings: Vec<String>,
+}
+
+impl ClientContext {
+    /// Whether the client is booked during any of `[start, end)`, leaving out the
+    /// appointment being moved.
+    pub fn busy_during(&self, start: i64, end: i64, except: Option<&str>) -> bool {
+        self.booked
+            .iter()
+            .any(|(id, a, b)| Some(id.as_str()) != except && *a < end && start < *b)
+    }
+
+    /// Local dates that already hold one of the client's booked massages.
+    pub fn booked_dates(&self, except: Option<&str>) -> HashSet<Date> {
+        self.booked
+            .iter()
+            .filter(|(id, _, _)| Some(id.as_str()) != except)
+            .map(|(_, a, _)| local_date(*a, &self.tz))
+            .collect()
+    }
+
+    pub fn previous(&self, except: Option<&str>) -> Vec<Date> {
+        self.massages
+            .iter()
+            .filter(|(id, _)| Some(id.as_str()) != except)
+            .map(|(_, d)| *d)
+            .collect()
+    }
+}
+
+/// The clinic's rules profile: its TOML, or the defaults when it has none.
+pub fn clinic_profile(toml_text: &str) -> Result<Profile, String> {
+    if toml_text.trim().is_empty() {
+        Ok(Profile::default())
+    } else {
+        Profile::from_toml(toml_text).map_err(|e| match e.line {
+            Some(l) => format!("line {l}: {}", e.message),
+            None => e.message,
+        })
+    }
+}
+
+/// Builds the client's season from their stored calendars and races, in the clinic's
+/// zone and under the clinic's profile.
+pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<ClientContext> {
+    let now = core.now();
+    // Independent reads, side by side on the pool.
+    let (client, clinic, heads, races, appointments) = tokio::try_join!(
+        core.store.client(client_id),
+        core.store.clinic(),
+        core.store.calendar_heads(client_id),
+        core.store.races(client_id),
+        // Massages that matter for judging a day: a season back, a year ahead.
+        core.store.appointments_for_client_between(
+            client_id,
+            now - 180 * 86_400,
+            now + 400 * 86_400
+        ),
+    )
+    .map_err(|e| match e {
+        kneadtime_store::StoreError::NotFound => CoreError::NotFound("client"),
+        e => e.into(),
+    })?;
+    let tz = zone_of(&clinic.time_zone);
+    let profile = clinic_profile(&clinic.profile_toml).map_err(|e| CoreError::Refused {
+        code: Code::BadProfile,
+        message: format!("the clinic's rules profile cannot be read: {e}"),
+    })?;
+    let zone = tz.iana_name().unwrap_or("UTC").to_string();
+    let mut parsed_all = Vec::new();
+    for (id, filename) in heads {
+        let parsed = match core.calendars.get(&id, &zone) {
+            Some(p) => p,
+            None => {
+                let content = core.store.calendar_content(&id).await?;
+                let tz = tz.clone();
+                let p = std::sync::Arc::new(
+                    crate::cpu(move || parse_stored(&filename, &content, &tz)).await?,
+                );
+                core.calendars.put(&id, &zone, p.clone());
+                p
+            }
+        };
+        parsed_all.push(parsed);
+    }
+    let (season, warnings) = crate::cpu(move || season_of(&parsed_all, &races, &profile)).await?;
+    let booked = appointments
+        .iter()
+        .filter(|a| a.status == Status::Booked)
+        .map(|a| (a.id.clone(), a.start_at, a.end_at))
+        .collect();
+    let massages = appointments
+        .into_iter()
+        .filter(|a| matches!(a.status, Status::Booked | Status::Completed))
+        .map(|a| (a.id, local_date(a.start_at, &tz)))
+        .collect();
+    Ok(ClientContext {
+        client,
+        clinic,
+        season: std::sync::Arc::new(season),
+        tz,
+        massages,
+        booked,
+        warnings,
+    })
+}
+
+/// The season of a client's stored calendars and races.
+fn season_of(
+    parsed_all: &[std::sync::Arc<Parsed>],
+    races: &[kneadtime_store::ClientRace],
+    profile: &Profile,
+) -> (Season, Vec<String>) {
+    let mut entries = Vec::new();
+    let mut warnings = Vec::new();
+    let mut history: Vec<kneadtime_domain::Session> = Vec::new();
+    for parsed in parsed_all {
+        entries.extend(parsed.entries.iter().cloned());
+        history.extend(parsed.history.iter().cloned());
+        warnings.extend(parsed.warnings.iter().cloned());
+    }
+    let specs: Vec<RaceSpec> = races
+        .iter()
+        .filter_map(|r| {
+            // A race stored before dates were bounded is left out rather than planned.
+            let date = r
+                .date
+                .parse()
+                .ok()
+                .filter(|d| kneadtime_domain::dates::accepted(*d))?;
+            Some(RaceSpec {
+                date,
+                distance_km: Some(r.distance_km),
+                priority: Some(r.priority),
+            })
+        })
+        .collect();
+    (Season::build(&entries, history, &specs, profile), warnings)
+}
+
+/// Stored recorded sessions (from watch files) end in this, beside the training calendars.
+pub const HISTORY_SUFFIX: &str = ".history.json";
+
+/// A stored calendar, read: planned entries, or recorded sessions, and what to tell.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub entries: Vec<kneadtime_domain::Entry>,
+    pub history: Vec<kneadtime_domain::Session>,
+    pub warnings: Vec<String>,
+}
+
+fn parse_stored(filename: &str, content: &str, tz: &TimeZone) -> Parsed {
+    if filename.ends_with(HISTORY_SUFFIX) {
+        return match serde_json::from_str(content) {
+            Ok(history) => Parsed {
+                history,
+                ..Parsed::default()
+            },
+            Err(e) => Parsed {
+                warnings: vec![format!(
+                    "{filename}: stored sessions could not be read: {e}"
+                )],
+                ..Parsed::default()
+            },
+        };
+    }
+    match kneadtime_import::read_named(filename, content.as_bytes(), Some(tz)) {
+        Ok(c) => Parsed {
+            entries: c.entries,
+            warnings: c
+                .warnings
+                .into_iter()
+                .map(|w| format!("{filename}: {w}"))
+                .collect(),
+            ..Parsed::default()
+        },
+        Err(e) => Parsed {
+            warnings: vec![e.to_string()],
+            ..Parsed::default()
+        },
+    }
+}
+
+/// Stored calendars never change once uploaded, so each is read once per zone and kept
+/// (a bounded map; cleared when full).
+#[derive(Default)]
+pub struct CalendarCache(std::sync::Mutex<HashMap<(String, String), std::sync::Arc<Parsed>>>);
+
+const CACHE_MAX: usize = 4096;
+
+impl CalendarCache {
+    pub(crate) fn get(&self, id: &str, zone: &str) -> Option<std::sync::Arc<Parsed>> {
+        self.0
+            .lock()
+            .ok()?
+            .get(&(id.to_string(), zone.to_string()))
+            .cloned()
+    }
+
+    pub(crate) fn put(&self, id: &str, zone: &str, p: std::sync::Arc<Parsed>) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= CACHE_MAX {
+                m.clear();
+            }
+            m.insert((id.to_string(), zone.to_string()), p);
+        }
+    }
+}

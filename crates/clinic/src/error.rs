@@ -1,0 +1,55 @@
+//! What a clinic use-case can answer instead of a result: typed, with a code from one
+//! enum, so the HTTP layer and the pages match on variants, never on strings.
+
+use kneadtime_store::StoreError;
+
+/// The machine-readable code of a refusal, as the API spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// The clinic's rules profile cannot be read.
+    BadProfile,
+}
+
+impl Code {
+    /// The code as the API and the pages spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadProfile => "bad_profile",
+        }
+    }
+}
+
+/// Why a clinic use-case did not give its answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The thing asked for does not exist (or is not visible).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// An input field is malformed: the field and what was expected.
+    #[error("{field}: {message}")]
+    Field { field: String, message: String },
+    /// Well-formed, but the clinic cannot do it.
+    #[error("{message}")]
+    Refused { code: Code, message: String },
+    /// Too much work is under way; try again shortly.
+    #[error("the server is busy; try again shortly")]
+    Busy,
+    /// The work failed inside (a fault, not the input); nothing was changed by it.
+    #[error("the work failed inside; nothing was changed by it")]
+    Fault,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CoreError {
+    /// A malformed input field.
+    pub fn field(field: &str, message: impl Into<String>) -> CoreError {
+        CoreError::Field {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A use-case's answer.
+pub type CoreResult<T> = Result<T, CoreError>;

@@ -1,0 +1,324 @@
+//! Slot search: when each therapist works (DST included), what is free for them and
+//! for the client, and how well each free slot fits the client's training. The fit comes
+//! from the domain's `day_fit`, never from rules computed here.
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use kneadtime_domain::season::add_days;
+use kneadtime_domain::{DayFit, Wanted, day_fit};
+use kneadtime_store::{Service, ServiceKind, Therapist, TherapistException, WorkingHours, cells};
+use serde::Serialize;
+
+use crate::Clinic;
+use crate::context::ClientContext;
+use crate::error::CoreResult;
+use crate::time::{local_date, local_datetime, off_on, show, spans_on, spans_start};
+
+/// Slots start on this grid (minutes past the hour, in absolute time).
+pub const STEP_SECS: i64 = 15 * 60;
+
+/// What a service asks of the domain.
+pub fn wanted(service: &Service) -> Wanted {
+    Wanted {
+        kind: match service.kind {
+            ServiceKind::Massage(k) => Some(k),
+            ServiceKind::General => None,
+        },
+        pressure_min: service.pressure_min,
+        pressure_max: service.pressure_max,
+    }
+}
+
+/// One bookable slot with its fit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Slot {
+    pub therapist_id: String,
+    pub therapist_name: String,
+    pub service_id: String,
+    /// RFC 3339 with the clinic's offset.
+    pub start: String,
+    pub end: String,
+    /// Wall-clock start in `time_zone` (the local date is the fit's `date`).
+    pub local_time: String,
+    pub time_zone: String,
+    #[serde(flatten)]
+    pub fit: DayFit,
+    #[serde(skip)]
+    pub start_at: i64,
+}
+
+/// What to search.
+pub struct Search<'a> {
+    pub service: &'a Service,
+    pub from: Date,
+    pub days: i64,
+    pub therapist_id: Option<&'a str>,
+    /// Nothing starting before this instant.
+    pub not_before: i64,
+    /// An appointment being moved: its own cells count as free, its date as not taken.
+    pub moving: Option<&'a str>,
+    /// Keep slots on days that break an error rule (marked not allowed).
+    pub include_refused: bool,
+}
+
+/// Who works, when, and who is away in a search's range: three queries for the clinic.
+struct Window {
+    therapists: Vec<Therapist>,
+    hours: HashMap<String, Vec<WorkingHours>>,
+    exceptions: HashMap<String, Vec<TherapistException>>,
+}
+
+async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
+    let last = add_days(q.from, q.days as i32);
+    let (from, to) = (q.from.to_string(), last.to_string());
+    // Three independent reads, side by side on the pool.
+    let (all, all_hours, all_exceptions) = tokio::try_join!(
+        clinic.store.therapists(),
+        clinic.store.working_hours_all(),
+        clinic.store.exceptions_between(&from, &to)
+    )?;
+    let therapists: Vec<Therapist> = all
+        .into_iter()
+        .filter(|t| t.active && q.therapist_id.is_none_or(|id| id == t.id))
+        .collect();
+    let mut hours: HashMap<String, Vec<WorkingHours>> = HashMap::new();
+    for (t, h) in all_hours {
+        hours.entry(t).or_default().push(h);
+    }
+    let mut exceptions: HashMap<String, Vec<TherapistException>> = HashMap::new();
+    for e in all_exceptions {
+        exceptions
+            .entry(e.therapist_id.clone())
+            .or_default()
+            .push(e);
+    }
+    Ok(Window {
+        therapists,
+        hours,
+        exceptions,
+    })
+}
+
+/// The free start times of one local date, as (therapist index, start), earliest first
+/// (then by therapist name). One query for the day's bookings across the clinic.
+async fn day_candidates(
+    clinic: &Clinic,
+    ctx: &ClientContext,
+    q: &Search<'_>,
+    w: &Window,
+    date: Date,
+) -> CoreResult<Vec<(usize, i64)>> {
+    let tz = &ctx.tz;
+    let (day_start, day_end) = (spans_start(date, tz), spans_start(add_days(date, 1), tz));
+    let len = q.service.length_min * 60;
+    let buffer = q.service.buffer_after_min * 60;
+    // Bookings reaching into the day, buffers included (a span may end at midnight and a
+    // buffer run past it).
+    let mut busy: HashMap<&str, HashSet<i64>> = HashMap::new();
+    let intervals = clinic
+        .store
+        .busy_intervals_between(day_start - 86_400, day_end + 86_400)
+        .await?;
+    for (id, t, a, b) in &intervals {
+        if Some(id.as_str()) == q.moving {
+            continue;
+        }
+        if let Some(th) = w.therapists.iter().find(|x| &x.id == t) {
+            busy.entry(th.id.as_str())
+                .or_default()
+                .extend(cells(*a, *b));
+        }
+    }
+    let empty = HashSet::new();
+    let mut out = Vec::new();
+    for (i, t) in w.therapists.iter().enumerate() {
+        let Some(hours) = w.hours.get(&t.id) else {
+            continue;
+        };
+        if w.exceptions.get(&t.id).is_some_and(|e| off_on(date, e)) {
+            continue;
+        }
+        let taken = busy.get(t.id.as_str()).unwrap_or(&empty);
+        for (a, b) in spans_on(date, hours, tz) {
+            let mut s = a.div_euclid(STEP_SECS) * STEP_SECS;
+            if s < a {
+                s += STEP_SECS;
+            }
+            while s + len <= b {
+                let start = s;
+                s += STEP_SECS;
+                // Free for the therapist, and the client is not in another room then.
+                if start >= q.not_before
+                    && !cells(start, start + len + buffer).any(|c| taken.contains(&c))
+                    && !ctx.busy_during(start, start + len, q.moving)
+                {
+                    out.push((i, start));
+                }
+            }
+        }
+    }
+    out.sort_by(|x, y| {
+        x.1.cmp(&y.1)
+            .then_with(|| w.therapists[x.0].name.cmp(&w.therapists[y.0].name))
+    });
+    Ok(out)
+}
+
+fn slot(w: &Window, q: &Search<'_>, tz: &TimeZone, (i, start): (usize, i64), fit: &DayFit) -> Slot {
+    let t = &w.therapists[i];
+    Slot {
+        therapist_id: t.id.clone(),
+        therapist_name: t.name.clone(),
+        service_id: q.service.id.clone(),
+        start: show(start, tz),
+        end: show(start + q.service.length_min * 60, tz),
+        local_time: local_datetime(start, tz)
+            .time()
+            .strftime("%H:%M")
+            .to_string(),
+        time_zone: tz.iana_name().unwrap_or("UTC").to_string(),
+        fit: fit.clone(),
+        start_at: start,
+    }
+}
+
+/// The fit of every day in the range the client can come, best first (then earliest).
+fn ranked_days(ctx: &ClientContext, q: &Search<'_>) -> Vec<DayFit> {
+    let previous = ctx.previous(q.moving);
+    let w = wanted(q.service);
+    let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
+    // A day that already holds one of the client's massages is not offered a second.
+    let taken = ctx.booked_dates(q.moving);
+    let mut days: Vec<DayFit> = (0..q.days as i32)
+        .map(|k| add_days(q.from, k))
+        .filter(|d| !unavailable.contains(&i64::from(d.weekday().to_monday_zero_offset())))
+        .filter(|d| !taken.contains(d))
+        .map(|d| day_fit(&ctx.season, w, d, None, &previous))
+        .filter(|f| f.allowed || q.include_refused)
+        .collect();
+    days.sort_by(|a, b| b.score.cmp(&a.score).then(a.date.cmp(&b.date)));
+    days
+}
+
+/// Every free slot in the range for every active therapist, best fit first (then
+/// earliest, then therapist name).
+pub async fn search(clinic: &Clinic, ctx: &ClientContext, q: &Search<'_>) -> CoreResult<Vec<Slot>> {
+    let w = window(clinic, q).await?;
+    let mut out = Vec::new();
+    for fit in ranked_days(ctx, q) {
+        for c in day_candidates(clinic, ctx, q, &w, fit.date).await? {
+            out.push(slot(&w, q, &ctx.tz, c, &fit));
+        }
+    }
+    Ok(out)
+}
+
+/// The best `limit` slots, in the same order as [`search`], looking only at as many days
+/// as it takes; and whether more slots may follow.
+pub async fn best(
+    clinic: &Clinic,
+    ctx: &ClientContext,
+    q: &Search<'_>,
+    limit: usize,
+) -> CoreResult<(Vec<Slot>, bool)> {
+    let w = window(clinic, q).await?;
+    let days = ranked_days(ctx, q);
+    let mut out = Vec::new();
+    for (k, fit) in days.iter().enumerate() {
+        let found = day_candidates(clinic, ctx, q, &w, fit.date).await?;
+        let room = limit - out.len();
+        let more_here = found.len() > room;
+        out.extend(
+            found
+                .into_iter()
+                .take(room)
+                .map(|c| slot(&w, q, &ctx.tz, c, fit)),
+        );
+        if out.len() == limit {
+            return Ok((out, more_here || k + 1 < days.len()));
+        }
+    }
+    Ok((out, false))
+}
+
+/// The free, allowed, warning-free slots nearest to `around` (either side), one per day,
+/// for a refused booking. Days are tried nearest first, so only a few are read.
+pub async fn nearest_good(
+    clinic: &Clinic,
+    ctx: &ClientContext,
+    service: &Service,
+    around: i64,
+    moving: Option<&str>,
+    now: i64,
+) -> CoreResult<Vec<Slot>> {
+    let day = local_date(around, &ctx.tz);
+    let today = local_date(now, &ctx.tz);
+    let from = add_days(day, -10).max(today);
+    let q = Search {
+        service,
+        from,
+        days: 24,
+        therapist_id: None,
+        not_before: now,
+        moving,
+        include_refused: false,
+    };
+    let w = window(clinic, &q).await?;
+    let previous = ctx.previous(moving);
+    let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
+    let taken = ctx.booked_dates(moving);
+    let mut out: Vec<Slot> = Vec::new();
+    for k in (0..=12).flat_map(|k| if k == 0 { vec![0] } else { vec![-k, k] }) {
+        let date = add_days(day, k);
+        if date < from
+            || date >= add_days(from, q.days as i32)
+            || unavailable.contains(&i64::from(date.weekday().to_monday_zero_offset()))
+            || taken.contains(&date)
+        {
+            continue;
+        }
+        let fit = day_fit(&ctx.season, wanted(service), date, None, &previous);
+        if !fit.allowed
+            || fit
+                .findings
+                .iter()
+                .any(|f| f.severity >= kneadtime_domain::Severity::Warning)
+        {
+            continue;
+        }
+        let found = day_candidates(clinic, ctx, &q, &w, date).await?;
+        if let Some(best) = found.into_iter().min_by_key(|(_, s)| (s - around).abs()) {
+            out.push(slot(&w, &q, &ctx.tz, best, &fit));
+        }
+        if out.len() == 5 {
+            break;
+        }
+    }
+    out.sort_by_key(|s| (s.start_at - around).abs());
+    Ok(out)
+}
+
+/// Whether `[start, start + len)` lies inside one of the therapist's working spans on a
+/// day off-duty days aside.
+pub async fn within_hours(
+    clinic: &Clinic,
+    therapist_id: &str,
+    start: i64,
+    len: i64,
+    tz: &TimeZone,
+) -> CoreResult<bool> {
+    let date = local_date(start, tz);
+    let hours = clinic.store.working_hours(therapist_id).await?;
+    let exceptions = clinic
+        .store
+        .exceptions(therapist_id, &date.to_string(), &date.to_string())
+        .await?;
+    if off_on(date, &exceptions) {
+        return Ok(false);
+    }
+    Ok(spans_on(date, &hours, tz)
+        .iter()
+        .any(|(a, b)| *a <= start && start + len <= *b))
+}
