@@ -3,6 +3,7 @@
 //! their other appointments.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -18,13 +19,13 @@ pub struct ClientContext {
     pub client: Client,
     /// The clinic as read with the client (zone, profile, booking limits).
     pub clinic: kneadtime_store::Clinic,
-    pub season: std::sync::Arc<Season>,
+    pub season: Arc<Season>,
     pub tz: TimeZone,
     /// Local dates of the client's other massages (booked or done), by appointment id.
     pub massages: Vec<(String, Date)>,
     /// The client's booked appointments: id, start and end (no buffer).
     pub booked: Vec<(String, i64, i64)>,
-    pub warnings: Vec<String>,
+    pub warnings: Arc<Vec<String>>,
 }
 
 impl ClientContext {
@@ -67,15 +68,17 @@ pub fn clinic_profile(toml_text: &str) -> Result<Profile, String> {
 }
 
 /// Builds the client's season from their stored calendars and races, in the clinic's
-/// zone and under the clinic's profile.
+/// zone and under the clinic's profile; or takes the one kept, when the database says
+/// nothing it is built from has changed since (on any instance).
 pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<ClientContext> {
     let now = core.now();
-    // Independent reads, side by side on the pool.
-    let (client, clinic, heads, races, appointments) = tokio::try_join!(
+    // Independent reads, side by side on the pool. The season version is read before
+    // the calendars and races (below, only when the kept season is out of date), so a
+    // season is never kept under a version newer than what it was built from.
+    let (version, client, clinic, appointments) = tokio::try_join!(
+        core.store.season_version(client_id),
         core.store.client(client_id),
         core.store.clinic(),
-        core.store.calendar_heads(client_id),
-        core.store.races(client_id),
         // Massages that matter for judging a day: a season back, a year ahead.
         core.store.appointments_for_client_between(
             client_id,
@@ -93,23 +96,19 @@ pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<Client
         message: format!("the clinic's rules profile cannot be read: {e}"),
     })?;
     let zone = tz.iana_name().unwrap_or("UTC").to_string();
-    let mut parsed_all = Vec::new();
-    for (id, filename) in heads {
-        let parsed = match core.calendars.get(&id, &zone) {
-            Some(p) => p,
-            None => {
-                let content = core.store.calendar_content(&id).await?;
-                let tz = tz.clone();
-                let p = std::sync::Arc::new(
-                    crate::cpu(move || parse_stored(&filename, &content, &tz)).await?,
-                );
-                core.calendars.put(&id, &zone, p.clone());
-                p
-            }
-        };
-        parsed_all.push(parsed);
-    }
-    let (season, warnings) = crate::cpu(move || season_of(&parsed_all, &races, &profile)).await?;
+    let key = SeasonKey {
+        version,
+        zone: zone.clone(),
+        profile: clinic.profile_toml.clone(),
+    };
+    let (season, warnings) = match core.seasons.get(client_id, &key) {
+        Some(kept) => kept,
+        None => {
+            let built = build_season(core, client_id, &tz, &zone, profile).await?;
+            core.seasons.put(client_id, key, built.clone());
+            built
+        }
+    };
     let booked = appointments
         .iter()
         .filter(|a| a.status == Status::Booked)
@@ -123,12 +122,45 @@ pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<Client
     Ok(ClientContext {
         client,
         clinic,
-        season: std::sync::Arc::new(season),
+        season,
         tz,
         massages,
         booked,
         warnings,
     })
+}
+
+/// Reads the client's calendars (each stored file once per zone) and races, and builds
+/// their season off the async threads.
+async fn build_season(
+    core: &Clinic,
+    client_id: &str,
+    tz: &TimeZone,
+    zone: &str,
+    profile: Profile,
+) -> CoreResult<(Arc<Season>, Arc<Vec<String>>)> {
+    let (heads, races) = tokio::try_join!(
+        core.store.calendar_heads(client_id),
+        core.store.races(client_id)
+    )?;
+    let mut parsed_all = Vec::new();
+    for (id, filename) in heads {
+        let parsed = match core.calendars.get(&id, zone) {
+            Some(p) => p,
+            None => {
+                let content = core.store.calendar_content(&id).await?;
+                let tz = tz.clone();
+                let p = std::sync::Arc::new(
+                    crate::cpu(move || parse_stored(&filename, &content, &tz)).await?,
+                );
+                core.calendars.put(&id, zone, p.clone());
+                p
+            }
+        };
+        parsed_all.push(parsed);
+    }
+    let (season, warnings) = crate::cpu(move || season_of(&parsed_all, &races, &profile)).await?;
+    Ok((Arc::new(season), Arc::new(warnings)))
 }
 
 /// The season of a client's stored calendars and races.
@@ -204,6 +236,39 @@ fn parse_stored(filename: &str, content: &str, tz: &TimeZone) -> Parsed {
             warnings: vec![e.to_string()],
             ..Parsed::default()
         },
+    }
+}
+
+/// What a kept season was built under: the client's season version, the clinic's zone
+/// and its rules profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SeasonKey {
+    version: i64,
+    zone: String,
+    profile: String,
+}
+
+type Kept = (Arc<Season>, Arc<Vec<String>>);
+
+/// Each client's season as last built, with what it was built under (a bounded map;
+/// cleared when full). A season whose key no longer matches the database is rebuilt.
+#[derive(Default)]
+pub struct SeasonCache(Mutex<HashMap<String, (SeasonKey, Kept)>>);
+
+impl SeasonCache {
+    pub(crate) fn get(&self, client_id: &str, key: &SeasonKey) -> Option<Kept> {
+        let m = self.0.lock().ok()?;
+        let (k, kept) = m.get(client_id)?;
+        (k == key).then(|| kept.clone())
+    }
+
+    pub(crate) fn put(&self, client_id: &str, key: SeasonKey, kept: Kept) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= CACHE_MAX && !m.contains_key(client_id) {
+                m.clear();
+            }
+            m.insert(client_id.to_string(), (key, kept));
+        }
     }
 }
 

@@ -12,7 +12,9 @@ pub mod error;
 pub mod slots;
 pub mod time;
 
-pub use context::{CalendarCache, ClientContext, HISTORY_SUFFIX, client_context, clinic_profile};
+pub use context::{
+    CalendarCache, ClientContext, HISTORY_SUFFIX, SeasonCache, client_context, clinic_profile,
+};
 pub use error::{Code, CoreError, CoreResult};
 pub use slots::{STEP_SECS, Search, Slot, best, nearest_good, search, wanted, within_hours};
 pub use time::{local_date, local_datetime, parse_date, parse_instant, show, spans_on, zone_of};
@@ -25,6 +27,8 @@ pub struct Clinic {
     pub clock: Arc<dyn Clock>,
     /// Stored calendars already read.
     pub calendars: Arc<CalendarCache>,
+    /// Each client's season as last built, kept while the database says it holds.
+    pub seasons: Arc<SeasonCache>,
 }
 
 impl Clinic {
@@ -34,6 +38,7 @@ impl Clinic {
             clock: store.clock().clone(),
             store,
             calendars: Arc::default(),
+            seasons: Arc::default(),
         }
     }
 

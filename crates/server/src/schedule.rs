@@ -162,6 +162,6 @@ pub async fn slots(
         to: add_days(from, days as i32 - 1),
         more,
         slots,
-        warnings: ctx.warnings,
+        warnings: ctx.warnings.to_vec(),
     }))
 }

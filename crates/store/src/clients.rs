@@ -206,6 +206,8 @@ impl Store {
             priority,
             name: name.to_string(),
         };
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO client_races (id, client_id, date, distance_km, priority, name) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -215,8 +217,10 @@ impl Store {
         .bind(r.distance_km)
         .bind(r.priority.as_str())
         .bind(&r.name)
-        .execute(self.db()?)
+        .execute(&mut *tx)
         .await?;
+        bump_season(&mut tx, "$1", client_id).await?;
+        tx.commit().await?;
         Ok(r)
     }
 
@@ -230,11 +234,21 @@ impl Store {
     }
 
     pub async fn delete_race(&self, id: &str) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
+        bump_season(
+            &mut tx,
+            "(SELECT client_id FROM client_races WHERE id = $1)",
+            id,
+        )
+        .await?;
         let done = sqlx::query("DELETE FROM client_races WHERE id = $1")
             .bind(id)
-            .execute(self.db()?)
+            .execute(&mut *tx)
             .await?;
-        found(done)
+        found(done)?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Stores an uploaded calendar file verbatim (the importer parses it later).
@@ -251,6 +265,8 @@ impl Store {
             content: content.to_string(),
             uploaded_at: self.now(),
         };
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO client_calendars (id, client_id, filename, content, uploaded_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -259,8 +275,10 @@ impl Store {
         .bind(&c.filename)
         .bind(&c.content)
         .bind(c.uploaded_at)
-        .execute(self.db()?)
+        .execute(&mut *tx)
         .await?;
+        bump_season(&mut tx, "$1", client_id).await?;
+        tx.commit().await?;
         Ok(c)
     }
 
@@ -311,11 +329,31 @@ impl Store {
     }
 
     pub async fn delete_calendar(&self, id: &str) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
+        bump_season(
+            &mut tx,
+            "(SELECT client_id FROM client_calendars WHERE id = $1)",
+            id,
+        )
+        .await?;
         let done = sqlx::query("DELETE FROM client_calendars WHERE id = $1")
             .bind(id)
-            .execute(self.db()?)
+            .execute(&mut *tx)
             .await?;
-        found(done)
+        found(done)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The version of what the client's season is built from (calendars, recorded
+    /// history, races): it changes in the same transaction as any of them.
+    pub async fn season_version(&self, client_id: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT season_version FROM clients WHERE id = $1")
+            .bind(client_id)
+            .fetch_one(self.db()?)
+            .await?;
+        col(&row, "season_version")
     }
 
     /// Adds a therapist's note to an appointment.
@@ -372,4 +410,20 @@ impl Store {
             .await?;
         found(r)
     }
+}
+
+/// Moves on the season version of the client `client_of` names (`$1`, or a subquery
+/// on `$1`), inside the transaction that changes their season.
+async fn bump_season(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    client_of: &str,
+    arg: &str,
+) -> Result<(), sqlx::Error> {
+    let sql =
+        format!("UPDATE clients SET season_version = season_version + 1 WHERE id = {client_of}");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(arg)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

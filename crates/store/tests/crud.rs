@@ -18,6 +18,7 @@ both!(
     working_hours_are_replaced_whole,
     exceptions_round_trip_and_filter_by_date,
     clients_races_and_calendars_round_trip,
+    the_season_version_moves_with_calendars_and_races,
     notes_round_trip_per_client,
     staff_emails_are_unique_and_case_blind,
     web_sessions_expire,
@@ -256,6 +257,75 @@ async fn clients_races_and_calendars_round_trip(t: Ctx) {
     assert_eq!(t.store.calendars(&c.id).await.unwrap(), vec![cal.clone()]);
     t.store.delete_calendar(&cal.id).await.unwrap();
     assert!(t.store.calendars(&c.id).await.unwrap().is_empty());
+}
+
+async fn the_season_version_moves_with_calendars_and_races(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let id = w.client.id.clone();
+    let v = || t.store.season_version(&id);
+    let v0 = v().await.unwrap();
+    let race = t
+        .store
+        .add_race(&id, "2026-10-04", 42.195, Priority::A, "Chicago")
+        .await
+        .unwrap();
+    let v1 = v().await.unwrap();
+    assert!(v1 > v0);
+    let cal = t
+        .store
+        .add_calendar(&id, "plan.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+        .await
+        .unwrap();
+    let v2 = v().await.unwrap();
+    assert!(v2 > v1);
+    t.store.delete_race(&race.id).await.unwrap();
+    let v3 = v().await.unwrap();
+    assert!(v3 > v2);
+    t.store.delete_calendar(&cal.id).await.unwrap();
+    let v4 = v().await.unwrap();
+    assert!(v4 > v3);
+    // What changes nothing moves nothing: a missing race or calendar, an unknown client,
+    // a change to the client's details.
+    assert!(matches!(
+        t.store.delete_race(&race.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        t.store.delete_calendar(&cal.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        t.store
+            .add_race("nobody", "2026-10-04", 5.0, Priority::C, "")
+            .await
+            .is_err()
+    );
+    let mut c = t.store.client(&id).await.unwrap();
+    c.phone = "+44 1".into();
+    t.store.update_client(&c).await.unwrap();
+    assert_eq!(v().await.unwrap(), v4);
+    // Another client's season is its own.
+    let other = t
+        .store
+        .create_client(&kneadtime_store::NewClient {
+            name: "Bo".into(),
+            email: "bo@example.org".into(),
+            phone: String::new(),
+            unavailable_weekdays: Vec::new(),
+            access_token_hash: "hash-bo".into(),
+            password_hash: None,
+        })
+        .await
+        .unwrap();
+    t.store
+        .add_race(&other.id, "2026-10-04", 10.0, Priority::B, "")
+        .await
+        .unwrap();
+    assert_eq!(v().await.unwrap(), v4);
+    assert!(matches!(
+        t.store.season_version("nobody").await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn notes_round_trip_per_client(t: Ctx) {

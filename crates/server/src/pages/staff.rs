@@ -634,7 +634,7 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
             .collect(),
         regions,
         services,
-        warnings: ctx.warnings.clone(),
+        warnings: ctx.warnings.to_vec(),
     })
 }
 

@@ -149,6 +149,30 @@ impl Srv {
         srv
     }
 
+    /// A second server on this one's database, as another instance of a clinic group
+    /// would run: its own process state, the same data (the owner's session works on
+    /// both). Stop it before the first.
+    pub async fn beside(&self) -> Srv {
+        let config = Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: self.db_url.clone(),
+            log_requests: false,
+            ..Config::default()
+        };
+        let running = start_with_clock(config, false, Arc::new(SystemClock))
+            .await
+            .expect("second server starts");
+        Srv {
+            base: format!("http://{}", running.addr),
+            http: self.http.clone(),
+            owner: self.owner.clone(),
+            running: Some(running),
+            db_url: self.db_url.clone(),
+            _dir: tempfile::tempdir().expect("temp dir"),
+            schema: None,
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.shutdown().await.expect("clean shutdown");

@@ -1,0 +1,108 @@
+//! Two servers on one database, as a clinic group runs them: what one instance keeps
+//! (a client's season) follows what the other changes.
+
+mod common;
+
+use common::{Srv, add_days, backends, world};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn race_dates(plan: &Value) -> Vec<String> {
+    plan["plan"]["races"]
+        .as_array()
+        .expect("races")
+        .iter()
+        .map(|r| r["date"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_season_kept_by_one_server_follows_changes_made_on_another() {
+    for backend in backends() {
+        let a = Srv::start(backend, "Europe/London").await;
+        let w = world(&a, "Europe/London").await;
+        let b = a.beside().await;
+        let o = a.owner.clone();
+        let plan_path = format!("/api/clients/{}/plan", w.a);
+
+        // Server A builds (and keeps) the client's season: one race.
+        let before = a.get(&plan_path, &o).await;
+        assert_eq!(race_dates(&before), [w.race.to_string()], "{backend}");
+        assert_eq!(
+            race_dates(&a.get(&plan_path, &o).await),
+            race_dates(&before)
+        );
+
+        // Server B adds a tune-up half marathon three weeks before the marathon.
+        let tune_up = add_days(w.race, -21);
+        let (s, r) = b
+            .call(
+                Method::POST,
+                &format!("/api/clients/{}/races", w.a),
+                Some(&o),
+                Some(json!({ "date": tune_up.to_string(), "distance": "half", "priority": "B" })),
+            )
+            .await;
+        assert_eq!(s, 201, "{backend}: {r}");
+        let race_id = r["id"].as_str().expect("race id").to_string();
+
+        // Server A's next answer has it, and slot search on A refuses its eve.
+        let after = a.get(&plan_path, &o).await;
+        assert_eq!(
+            race_dates(&after),
+            [tune_up.to_string(), w.race.to_string()],
+            "{backend}"
+        );
+        let eve = add_days(tune_up, -1);
+        let v = a
+            .get(
+                &format!(
+                    "/api/clients/{}/slots?service_id={}&from={eve}&days=1&include_refused=true",
+                    w.a, w.sports
+                ),
+                &o,
+            )
+            .await;
+        let slots = v["slots"].as_array().expect("slots");
+        assert!(!slots.is_empty(), "{backend}: {v}");
+        assert!(
+            slots.iter().all(|s| s["allowed"] == json!(false)),
+            "{backend}: the eve of the new race is refused on the other server: {v}"
+        );
+
+        // Removed on B, gone on A.
+        let (s, e) = b
+            .call(
+                Method::DELETE,
+                &format!("/api/clients/{}/races/{race_id}", w.a),
+                Some(&o),
+                None,
+            )
+            .await;
+        assert_eq!(s, 204, "{backend}: {e}");
+        assert_eq!(
+            race_dates(&a.get(&plan_path, &o).await),
+            [w.race.to_string()],
+            "{backend}"
+        );
+
+        // A calendar uploaded on B changes A's season too.
+        let (s, c) = b
+            .call(
+                Method::POST,
+                &format!("/api/clients/{}/calendars", w.a),
+                Some(&o),
+                Some(json!({ "filename": "extra.csv",
+                             "content": format!("date,title,distance_km,kind\n{tune_up},Town 10K,10,race\n") })),
+            )
+            .await;
+        assert_eq!(s, 201, "{backend}: {c}");
+        assert_eq!(
+            race_dates(&a.get(&plan_path, &o).await),
+            [tune_up.to_string(), w.race.to_string()],
+            "{backend}"
+        );
+        b.stop().await;
+        a.stop().await;
+    }
+}
