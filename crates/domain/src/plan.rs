@@ -209,9 +209,6 @@ struct Planner<'a> {
     weekday_hints: BTreeMap<i8, usize>,
 }
 
-/// The shortest session worth booking, in minutes.
-const SHORTEST_MIN: u32 = 30;
-
 /// A change must lower the total cost by more than this to count.
 const EPS: f64 = 1e-9;
 
@@ -959,7 +956,9 @@ impl<'a> Planner<'a> {
             _ => ks.length_max,
         };
         if shortened {
-            duration_min = (ks.length_min / 2).max(SHORTEST_MIN).min(duration_min);
+            duration_min = (ks.length_min / 2)
+                .max(p.sessions.shortest_min)
+                .min(duration_min);
             why = format!(
                 "A shorter, lighter session ({duration_min} minutes, light pressure): no day between {} and {} suits a full one. {why}",
                 t.lo, t.hi

@@ -92,6 +92,15 @@ pub struct Phases {
     pub peak_weeks: u32,
     /// How many earlier weeks make the runner's "recent history".
     pub history_weeks: u32,
+    /// A load phase (base, build, peak) holds at least this many weeks before the
+    /// volume may change it; taper, race week and recovery follow the race dates.
+    pub min_weeks: u32,
+    /// A run this many times the length of the week's other runs (their median) is the
+    /// week's long run whatever its title…
+    pub long_run_ratio: f64,
+    /// …when it is also at least this long (minutes) or this far (km).
+    pub long_run_min_minutes: f64,
+    pub long_run_min_km: f64,
 }
 
 /// Pressure and length per kind of massage (GUIDANCE §3).
@@ -104,6 +113,9 @@ pub struct Sessions {
     pub recovery_phase: KindSettings,
     /// No two massages closer than this many days.
     pub min_gap_days: i32,
+    /// A maintenance session shortened to fit a crowded interval is half its length,
+    /// but never shorter than this (minutes).
+    pub shortest_min: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -205,6 +217,10 @@ impl Default for Phases {
             peak_share: 0.9,
             peak_weeks: 6,
             history_weeks: 6,
+            min_weeks: 2,
+            long_run_ratio: 1.5,
+            long_run_min_minutes: 90.0,
+            long_run_min_km: 16.0,
         }
     }
 }
@@ -224,6 +240,7 @@ impl Default for Sessions {
             maintenance: k(Moderate, Deep, 60, 60),
             recovery_phase: k(Moderate, Moderate, 60, 60),
             min_gap_days: 4,
+            shortest_min: 30,
         }
     }
 }
@@ -412,6 +429,34 @@ impl Profile {
             || p.history_weeks > 52
         {
             return Err("phases: recovery_weeks and peak_weeks at most 26, block_weeks at most 52, history_weeks 1 to 52".into());
+        }
+        if !(1..=8).contains(&p.min_weeks) {
+            return Err(format!(
+                "phases.min_weeks: expected 1 to 8 weeks; found {}",
+                p.min_weeks
+            ));
+        }
+        if !(p.long_run_ratio.is_finite() && (1.0..=5.0).contains(&p.long_run_ratio)) {
+            return Err(format!(
+                "phases.long_run_ratio: expected a number from 1 to 5; found {}",
+                p.long_run_ratio
+            ));
+        }
+        for (name, v, max) in [
+            ("long_run_min_minutes", p.long_run_min_minutes, 600.0),
+            ("long_run_min_km", p.long_run_min_km, 100.0),
+        ] {
+            if !(v.is_finite() && v > 0.0 && v <= max) {
+                return Err(format!(
+                    "phases.{name}: expected a positive number up to {max}; found {v}"
+                ));
+            }
+        }
+        if !(10..=240).contains(&self.sessions.shortest_min) {
+            return Err(format!(
+                "sessions.shortest_min: expected 10 to 240 minutes; found {}",
+                self.sessions.shortest_min
+            ));
         }
         for kind in Kind::ALL {
             let k = self.sessions.get(kind);

@@ -82,7 +82,7 @@ impl Season {
     /// Builds the season from understood sessions and any races given explicitly.
     pub fn new(mut sessions: Vec<Session>, specs: &[RaceSpec], profile: &Profile) -> Season {
         sessions.sort_by(|a, b| (a.date, a.start, &a.title).cmp(&(b.date, b.start, &b.title)));
-        mark_long_runs(&mut sessions);
+        mark_long_runs(&mut sessions, &profile.phases);
         let races = settle_races(&sessions, specs, profile);
         let mut days: BTreeMap<Date, Day> = BTreeMap::new();
         for (i, s) in sessions.iter().enumerate() {
@@ -299,7 +299,7 @@ impl Season {
         let loads: Vec<f64> = weeks.iter().map(|w| w.load).collect();
         let mut prev = Phase::Base;
         // Weeks the previous phase has held; the calendar's first phase has no past.
-        let mut held = MIN_PHASE_WEEKS;
+        let mut held = p.min_weeks;
         for (i, week) in weeks.iter_mut().enumerate() {
             let from = i.saturating_sub(p.history_weeks as usize);
             let trailing = &loads[from..i];
@@ -345,7 +345,7 @@ impl Season {
             }
             // A phase holds for two weeks: one heavy or light week does not change it.
             // Peak comes from the race's calendar, so it is not held back.
-            if phase != prev && held < MIN_PHASE_WEEKS && phase != Phase::Peak {
+            if phase != prev && held < p.min_weeks && phase != Phase::Peak {
                 phase = prev;
             }
             if phase == prev {
@@ -368,9 +368,6 @@ impl Season {
 
 /// The most days one all-day event is read as training on (a month-long camp).
 const MAX_SPAN_DAYS: i32 = 31;
-
-/// Weeks a load phase (base, build, peak) holds before the volume may change it.
-const MIN_PHASE_WEEKS: u32 = 2;
 
 /// The heaviest week starting in `[monday_of(from), to)`; `loads[i]` is the week `i`
 /// weeks after `first`'s Monday. Reads only the weeks in range, so a calendar spanning
@@ -402,12 +399,6 @@ fn median(xs: &[f64]) -> f64 {
     }
 }
 
-/// A run this many times the length of the week's typical run is its long run…
-const LONG_RUN_RATIO: f64 = 1.5;
-/// …when it is also at least this long (minutes) or this far (km).
-const LONG_RUN_MIN_MINUTES: f64 = 90.0;
-const LONG_RUN_MIN_KM: f64 = 16.0;
-
 /// The week's long run, whatever its title: an easy-looking run ("Steady run", "Run
 /// 2:00") that stands well above the week's other runs in time or distance. The other
 /// runs' median is the yardstick, so one long run in a week of short ones is found and a
@@ -415,7 +406,7 @@ const LONG_RUN_MIN_KM: f64 = 16.0;
 /// One way to measure a run (its minutes or its kilometres), and the least it takes.
 type Measure = (fn(&Session) -> Option<f64>, f64);
 
-fn mark_long_runs(sessions: &mut [Session]) {
+fn mark_long_runs(sessions: &mut [Session], p: &crate::profile::Phases) {
     let mut weeks: BTreeMap<Date, Vec<usize>> = BTreeMap::new();
     for (i, s) in sessions.iter().enumerate() {
         if matches!(s.class, Class::Easy | Class::Long | Class::Hard) {
@@ -423,8 +414,8 @@ fn mark_long_runs(sessions: &mut [Session]) {
         }
     }
     let measures: [Measure; 2] = [
-        (|s| s.duration_min, LONG_RUN_MIN_MINUTES),
-        (|s| s.distance_km, LONG_RUN_MIN_KM),
+        (|s| s.duration_min, p.long_run_min_minutes),
+        (|s| s.distance_km, p.long_run_min_km),
     ];
     for runs in weeks.values() {
         // The week already has its long run, or has too few runs to tell.
@@ -450,7 +441,7 @@ fn mark_long_runs(sessions: &mut [Session]) {
             if others.len() < 2 || sessions[longest].class != Class::Easy {
                 continue;
             }
-            if value >= floor && value >= LONG_RUN_RATIO * median(&others) {
+            if value >= floor && value >= p.long_run_ratio * median(&others) {
                 sessions[longest].class = Class::Long;
                 break;
             }
