@@ -19,6 +19,8 @@ pub mod rule;
 pub mod season;
 pub mod session;
 pub mod slot;
+#[cfg(test)]
+mod test_support;
 pub mod vocab;
 
 pub use activity::{Activity, Sport};

@@ -1357,26 +1357,17 @@ pub fn interval_findings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Entry, Profile, classify};
     use jiff::civil::date;
 
     fn season() -> Season {
-        let mut entries = Vec::new();
-        for k in 0..120 {
-            let d = add_days(date(2027, 1, 4), k);
-            let title = match d.weekday() {
-                Weekday::Tuesday => "Intervals 6x800",
-                Weekday::Sunday => "Long run 26 km",
-                Weekday::Friday => "Rest",
-                _ => "Easy 8 km",
-            };
-            entries.push(Entry::new(d, title));
-        }
-        entries.push(Entry::new(date(2027, 4, 25), "City Marathon"));
-        Season::new(
-            entries.iter().map(classify).collect(),
-            &[],
-            &Profile::default(),
+        crate::test_support::block(
+            |w| match w {
+                Weekday::Tuesday => Some("Intervals 6x800"),
+                Weekday::Sunday => Some("Long run 26 km"),
+                Weekday::Friday => Some("Rest"),
+                _ => None,
+            },
+            &[(date(2027, 4, 25), "City Marathon")],
         )
     }
 

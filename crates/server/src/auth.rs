@@ -16,7 +16,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiResult, Code};
 
 /// The session cookie's name over plain HTTP.
 pub const COOKIE: &str = "kt_session";
@@ -80,14 +80,14 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
     .map_err(|_| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            Code::Internal,
             "password hashing failed",
         )
     })?
     .map_err(|_| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            Code::Internal,
             "password hashing failed",
         )
     })
@@ -283,7 +283,7 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> ApiResult<Option<Call
     let Some((session, caller)) = session_caller(state, &token).await? else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "session_expired",
+            Code::SessionExpired,
             "the session has expired or was signed out; sign in again",
         ));
     };
@@ -296,7 +296,7 @@ pub async fn caller_of(parts: &Parts, state: &AppState) -> ApiResult<Option<Call
         if !origin_ok(&parts.headers) || !constant_eq(sent, &session.csrf_token) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "csrf",
+                Code::Csrf,
                 "missing or wrong X-CSRF-Token header for a cookie session",
             ));
         }
@@ -419,7 +419,7 @@ pub(crate) struct Gate {
 fn too_many() -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
-        "too_many_attempts",
+        Code::TooManyAttempts,
         "too many failed sign-in attempts; wait five minutes and try again",
     )
 }
@@ -544,7 +544,7 @@ async fn start_session(
 fn wrong_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "wrong_credentials",
+        Code::WrongCredentials,
         "the email or password is not right",
     )
 }
@@ -623,7 +623,7 @@ pub async fn client_login(
                     gate.failed(&state).await?;
                     return Err(ApiError::new(
                         StatusCode::UNAUTHORIZED,
-                        "wrong_credentials",
+                        Code::WrongCredentials,
                         "this link is not valid",
                     ));
                 }
@@ -726,7 +726,7 @@ pub async fn setup(
     let gate = Gate::open(&state, addr, &format!("setup:{}", addr.ip())).await?;
     let already = || {
         ApiError::conflict(
-            "already_set_up",
+            Code::AlreadySetUp,
             "the clinic already has an owner; sign in instead",
         )
     };
@@ -740,7 +740,7 @@ pub async fn setup(
         gate.failed(&state).await?;
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "wrong_credentials",
+            Code::WrongCredentials,
             "the setup token is not right",
         )
         .with_field("token"));
@@ -786,7 +786,7 @@ async fn make_owner(
         .await
         .map_err(|e| match e {
             StoreError::Conflict => {
-                ApiError::conflict("already_set_up", "that email already has a login")
+                ApiError::conflict(Code::AlreadySetUp, "that email already has a login")
             }
             StoreError::Invalid(m) => ApiError::field("email", m),
             e => e.into(),
@@ -832,7 +832,7 @@ pub async fn set_password(
             check_new_password(&body.password, &[&c.email, &c.name])?;
             if c.email.trim().is_empty() {
                 return Err(ApiError::unprocessable(
-                    "email_needed",
+                    Code::EmailNeeded,
                     "a password signs in with the email on file; ask the clinic to add your email first",
                 ));
             }

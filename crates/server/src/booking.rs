@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::auth::{Caller, hash_token};
-use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, Code};
 use crate::schedule::{
     ClientContext, client_context, local_date, local_datetime, nearest_good, parse_date,
     parse_instant, show, within_hours, zone_of,
@@ -207,7 +207,7 @@ pub async fn create(
     match out {
         Ok(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
         // A racer with the same key booked first: answer as it was answered.
-        Err(e) if e.code == "slot_taken" => match &scoped {
+        Err(e) if e.code == Code::SlotTaken => match &scoped {
             Some(k) => match state.store.appointment_by_key(k).await? {
                 Some(a) => replay(&state, &a, &request_hash).await,
                 None => Err(e),
@@ -223,7 +223,7 @@ pub async fn create(
 async fn replay(state: &AppState, a: &Appointment, request_hash: &str) -> ApiResult<Response> {
     if a.request_hash.as_deref().is_some_and(|h| h != request_hash) {
         return Err(ApiError::unprocessable(
-            "idempotency_key_reused",
+            Code::IdempotencyKeyReused,
             "this Idempotency-Key was used for a different request; use a new key",
         ));
     }
@@ -235,7 +235,7 @@ async fn active_service(state: &AppState, id: &str) -> ApiResult<Service> {
     match state.store.service(id).await {
         Ok(s) if s.active => Ok(s),
         Ok(_) => Err(ApiError::unprocessable(
-            "service_inactive",
+            Code::ServiceInactive,
             "this service is no longer offered",
         )
         .with_field("service_id")),
@@ -248,7 +248,7 @@ async fn active_therapist(state: &AppState, id: &str) -> ApiResult<kneadtime_sto
     match state.store.therapist(id).await {
         Ok(t) if t.active => Ok(t),
         Ok(_) => Err(ApiError::unprocessable(
-            "therapist_inactive",
+            Code::TherapistInactive,
             "this therapist no longer takes bookings",
         )
         .with_field("therapist_id")),
@@ -275,7 +275,7 @@ async fn judge(
     let len = service.length_min * 60;
     if start < now {
         return Err(
-            ApiError::unprocessable("in_the_past", "that time has already passed")
+            ApiError::unprocessable(Code::InThePast, "that time has already passed")
                 .with_field("start"),
         );
     }
@@ -293,7 +293,7 @@ async fn judge(
     let clinic = &ctx.clinic;
     if start > now + clinic.booking_horizon_days * 86_400 {
         return Err(ApiError::unprocessable(
-            "beyond_horizon",
+            Code::BeyondHorizon,
             format!(
                 "the clinic takes bookings up to {} days ahead",
                 clinic.booking_horizon_days
@@ -304,7 +304,7 @@ async fn judge(
     if !within_hours(&state.clinic, therapist_id, start, len, &ctx.tz).await? {
         let nearest = nearest_good(&state.clinic, ctx, service, start, moving, now).await?;
         return Err(ApiError::unprocessable(
-            "outside_hours",
+            Code::OutsideHours,
             "the therapist does not work then (outside working hours or on leave)",
         )
         .with_field("start")
@@ -331,7 +331,7 @@ async fn judge(
                 message.push_str(" Staff may book it anyway with an override_reason.");
             }
             let nearest = nearest_good(&state.clinic, ctx, service, start, moving, now).await?;
-            return Err(ApiError::unprocessable("rule_broken", message)
+            return Err(ApiError::unprocessable(Code::RuleBroken, message)
                 .with_field("start")
                 .with_details(json!({
                     "rule": rule,
@@ -358,7 +358,7 @@ async fn limit_self_booking(
     let slow = |what: &str| {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "too_many_bookings",
+            Code::TooManyBookings,
             format!(
                 "too many bookings {what} in the last hour; try again later or call the clinic"
             ),
@@ -411,7 +411,7 @@ async fn limit_open_bookings(
         .count() as i64;
     if held >= ctx.clinic.max_open_bookings {
         return Err(ApiError::unprocessable(
-            "too_many_open",
+            Code::TooManyOpen,
             format!(
                 "you already hold {held} upcoming bookings, the most the clinic takes at once; cancel one or call the clinic"
             ),
@@ -439,7 +439,7 @@ pub(crate) async fn book(
     if !caller.is_staff() && body.override_reason.is_some() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "override_not_allowed",
+            Code::OverrideNotAllowed,
             "only staff may override a rule",
         ));
     }
@@ -448,7 +448,7 @@ pub(crate) async fn book(
     {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            Code::Forbidden,
             "a therapist books on their own schedule",
         ));
     }
@@ -464,7 +464,7 @@ pub(crate) async fn book(
     {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            Code::Forbidden,
             "a therapist books only clients they already treat; the front desk or the client books a first visit",
         ));
     }
@@ -514,7 +514,7 @@ pub(crate) async fn book(
             let nearest =
                 nearest_good(&state.clinic, &ctx, &service, start, None, state.now()).await?;
             return Err(ApiError::conflict(
-                "slot_taken",
+                Code::SlotTaken,
                 "that time was just taken; here are the nearest good slots",
             )
             .with_field("start")
@@ -524,7 +524,7 @@ pub(crate) async fn book(
             let nearest =
                 nearest_good(&state.clinic, &ctx, &service, start, None, state.now()).await?;
             return Err(ApiError::conflict(
-                "client_busy",
+                Code::ClientBusy,
                 "the client already has an appointment at that time; here are the nearest good slots",
             )
             .with_field("start")
@@ -537,7 +537,7 @@ pub(crate) async fn book(
         && mine != theirs
     {
         return Err(ApiError::unprocessable(
-            "idempotency_key_reused",
+            Code::IdempotencyKeyReused,
             "this Idempotency-Key was used for a different request; use a new key",
         ));
     }
@@ -554,7 +554,7 @@ pub async fn cancel(
     load_visible(&state, &caller, &id).await?;
     let a = state.store.cancel(&id).await.map_err(|e| match e {
         StoreError::Invalid(why) => {
-            ApiError::conflict("wrong_state", format!("cannot cancel: {why}"))
+            ApiError::conflict(Code::WrongState, format!("cannot cancel: {why}"))
         }
         e => e.into(),
     })?;
@@ -581,14 +581,14 @@ pub async fn reschedule(
     let a = load_visible(&state, &caller, &id).await?;
     if a.status != Status::Booked {
         return Err(ApiError::conflict(
-            "wrong_state",
+            Code::WrongState,
             format!("the appointment is {}", a.status.as_str()),
         ));
     }
     if !caller.is_staff() && (body.therapist_id.is_some() || body.override_reason.is_some()) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            Code::Forbidden,
             "only staff may change the therapist or override a rule",
         ));
     }
@@ -632,12 +632,12 @@ pub async fn reschedule(
                 nearest_good(&state.clinic, &ctx, &service, start, Some(&id), state.now()).await?;
             let (code, message) = if e == StoreError::ClientBusy {
                 (
-                    "client_busy",
+                    Code::ClientBusy,
                     "the client already has another appointment at that time; the appointment is unchanged",
                 )
             } else {
                 (
-                    "slot_taken",
+                    Code::SlotTaken,
                     "that time is taken; the appointment is unchanged",
                 )
             };
@@ -645,7 +645,7 @@ pub async fn reschedule(
                 .with_field("start")
                 .with_details(json!({ "nearest": nearest })));
         }
-        Err(StoreError::Invalid(why)) => return Err(ApiError::conflict("wrong_state", why)),
+        Err(StoreError::Invalid(why)) => return Err(ApiError::conflict(Code::WrongState, why)),
         Err(e) => return Err(e.into()),
     };
     let names = Names::load(&state).await?;
@@ -682,7 +682,7 @@ pub async fn set_status(
         .set_status(&id, status)
         .await
         .map_err(|e| match e {
-            StoreError::Invalid(why) => ApiError::conflict("wrong_state", why),
+            StoreError::Invalid(why) => ApiError::conflict(Code::WrongState, why),
             e => e.into(),
         })?;
     let names = Names::load(&state).await?.with_clients(&state).await?;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller, check_new_password, hash_password};
-use crate::error::{ApiError, ApiJson, ApiResult, Created, non_empty};
+use crate::error::{ApiError, ApiJson, ApiResult, Code, Created, non_empty};
 use crate::schedule::{clinic_profile, parse_date};
 
 #[derive(Debug, Serialize)]
@@ -171,7 +171,7 @@ pub async fn create_therapist(
         match state.store.staff_by_email(email).await {
             Ok(_) => {
                 return Err(
-                    ApiError::conflict("email_taken", "that email already has a login")
+                    ApiError::conflict(Code::EmailTaken, "that email already has a login")
                         .with_field("email"),
                 );
             }
@@ -206,7 +206,7 @@ pub async fn create_therapist(
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => {
-                    ApiError::conflict("email_taken", "that email already has a login")
+                    ApiError::conflict(Code::EmailTaken, "that email already has a login")
                         .with_field("email")
                 }
                 StoreError::Invalid(m) => ApiError::field("email", m),
@@ -252,7 +252,7 @@ pub async fn patch_staff(
             .count();
         if owners == 0 {
             return Err(ApiError::conflict(
-                "last_owner",
+                Code::LastOwner,
                 "the clinic's only active owner cannot be revoked",
             )
             .with_field("active"));
@@ -732,7 +732,7 @@ pub async fn create_staff(
         .await
         .map_err(|e| match e {
             StoreError::Conflict => {
-                ApiError::conflict("email_taken", "that email already has a login")
+                ApiError::conflict(Code::EmailTaken, "that email already has a login")
                     .with_field("email")
             }
             StoreError::Invalid(m) => ApiError::field("email", m),

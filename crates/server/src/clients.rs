@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::{Caller, hash_token, new_token};
 use crate::booking::{Names, may_see};
-use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Created, non_empty};
+use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Code, Created, non_empty};
 use crate::schedule::{HISTORY_SUFFIX, client_context, local_date, parse_date, zone_of};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -394,11 +394,11 @@ pub async fn add_calendar(
     let clinic = state.store.clinic().await?;
     let tz = zone_of(&clinic.time_zone);
     let cal = kneadtime_import::read_named(&filename, body.content.as_bytes(), Some(&tz)).map_err(
-        |e| ApiError::unprocessable("bad_calendar", e.to_string()).with_field("content"),
+        |e| ApiError::unprocessable(Code::BadCalendar, e.to_string()).with_field("content"),
     )?;
     if cal.entries.is_empty() {
         return Err(ApiError::unprocessable(
-            "empty_calendar",
+            Code::EmptyCalendar,
             format!("{filename}: no training sessions found"),
         )
         .with_field("content"));
@@ -458,9 +458,9 @@ pub async fn add_activities(
             .await?
             .map_err(|e| {
                 let code = match e.kind {
-                    kneadtime_activity::ErrorKind::Unsupported => "unsupported_file",
-                    kneadtime_activity::ErrorKind::NotAnActivity => "not_an_activity",
-                    _ => "bad_activity",
+                    kneadtime_activity::ErrorKind::Unsupported => Code::UnsupportedFile,
+                    kneadtime_activity::ErrorKind::NotAnActivity => Code::NotAnActivity,
+                    _ => Code::BadActivity,
                 };
                 ApiError::unprocessable(code, e.to_string()).with_field("filename")
             })?;
@@ -469,7 +469,7 @@ pub async fn add_activities(
             .sessions();
     if sessions.is_empty() {
         return Err(ApiError::unprocessable(
-            "not_an_activity",
+            Code::NotAnActivity,
             format!("{filename}: no activity found"),
         )
         .with_field("filename"));

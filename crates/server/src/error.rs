@@ -11,12 +11,173 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+/// Every code an error answer can carry, as one enum: handlers and pages match on it,
+/// and the JSON spells it in snake case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    AlreadySetUp,
+    BadActivity,
+    BadCalendar,
+    BadProfile,
+    BadRequest,
+    BeyondHorizon,
+    ClientBusy,
+    Conflict,
+    Csrf,
+    DatabaseUnavailable,
+    EmailNeeded,
+    EmailTaken,
+    EmptyCalendar,
+    Forbidden,
+    IdempotencyKeyReused,
+    InThePast,
+    Internal,
+    InvalidBody,
+    InvalidJson,
+    LastOwner,
+    MethodNotAllowed,
+    NoServices,
+    NotAnActivity,
+    NotFound,
+    NulCharacter,
+    OutsideHours,
+    OverrideNotAllowed,
+    RuleBroken,
+    ServiceInactive,
+    SessionExpired,
+    SlotTaken,
+    TherapistInactive,
+    Timeout,
+    TooLarge,
+    TooManyAttempts,
+    TooManyBookings,
+    TooManyOpen,
+    Unauthorized,
+    Unavailable,
+    UnsupportedFile,
+    UnsupportedMediaType,
+    WrongCredentials,
+    WrongState,
+}
+
+impl Code {
+    /// Every code, in the order declared.
+    pub const ALL: [Code; 43] = [
+        Code::AlreadySetUp,
+        Code::BadActivity,
+        Code::BadCalendar,
+        Code::BadProfile,
+        Code::BadRequest,
+        Code::BeyondHorizon,
+        Code::ClientBusy,
+        Code::Conflict,
+        Code::Csrf,
+        Code::DatabaseUnavailable,
+        Code::EmailNeeded,
+        Code::EmailTaken,
+        Code::EmptyCalendar,
+        Code::Forbidden,
+        Code::IdempotencyKeyReused,
+        Code::InThePast,
+        Code::Internal,
+        Code::InvalidBody,
+        Code::InvalidJson,
+        Code::LastOwner,
+        Code::MethodNotAllowed,
+        Code::NoServices,
+        Code::NotAnActivity,
+        Code::NotFound,
+        Code::NulCharacter,
+        Code::OutsideHours,
+        Code::OverrideNotAllowed,
+        Code::RuleBroken,
+        Code::ServiceInactive,
+        Code::SessionExpired,
+        Code::SlotTaken,
+        Code::TherapistInactive,
+        Code::Timeout,
+        Code::TooLarge,
+        Code::TooManyAttempts,
+        Code::TooManyBookings,
+        Code::TooManyOpen,
+        Code::Unauthorized,
+        Code::Unavailable,
+        Code::UnsupportedFile,
+        Code::UnsupportedMediaType,
+        Code::WrongCredentials,
+        Code::WrongState,
+    ];
+
+    /// The code as the JSON answer spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::AlreadySetUp => "already_set_up",
+            Code::BadActivity => "bad_activity",
+            Code::BadCalendar => "bad_calendar",
+            Code::BadProfile => "bad_profile",
+            Code::BadRequest => "bad_request",
+            Code::BeyondHorizon => "beyond_horizon",
+            Code::ClientBusy => "client_busy",
+            Code::Conflict => "conflict",
+            Code::Csrf => "csrf",
+            Code::DatabaseUnavailable => "database_unavailable",
+            Code::EmailNeeded => "email_needed",
+            Code::EmailTaken => "email_taken",
+            Code::EmptyCalendar => "empty_calendar",
+            Code::Forbidden => "forbidden",
+            Code::IdempotencyKeyReused => "idempotency_key_reused",
+            Code::InThePast => "in_the_past",
+            Code::Internal => "internal",
+            Code::InvalidBody => "invalid_body",
+            Code::InvalidJson => "invalid_json",
+            Code::LastOwner => "last_owner",
+            Code::MethodNotAllowed => "method_not_allowed",
+            Code::NoServices => "no_services",
+            Code::NotAnActivity => "not_an_activity",
+            Code::NotFound => "not_found",
+            Code::NulCharacter => "nul_character",
+            Code::OutsideHours => "outside_hours",
+            Code::OverrideNotAllowed => "override_not_allowed",
+            Code::RuleBroken => "rule_broken",
+            Code::ServiceInactive => "service_inactive",
+            Code::SessionExpired => "session_expired",
+            Code::SlotTaken => "slot_taken",
+            Code::TherapistInactive => "therapist_inactive",
+            Code::Timeout => "timeout",
+            Code::TooLarge => "too_large",
+            Code::TooManyAttempts => "too_many_attempts",
+            Code::TooManyBookings => "too_many_bookings",
+            Code::TooManyOpen => "too_many_open",
+            Code::Unauthorized => "unauthorized",
+            Code::Unavailable => "unavailable",
+            Code::UnsupportedFile => "unsupported_file",
+            Code::UnsupportedMediaType => "unsupported_media_type",
+            Code::WrongCredentials => "wrong_credentials",
+            Code::WrongState => "wrong_state",
+        }
+    }
+}
+
+impl From<kneadtime_clinic::Code> for Code {
+    fn from(c: kneadtime_clinic::Code) -> Code {
+        match c {
+            kneadtime_clinic::Code::BadProfile => Code::BadProfile,
+        }
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// An error answer: `{"error": {"status", "code", "message", "field"?, "details"?}}`.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     /// Stable, machine-readable: `bad_request`, `not_found`, `slot_taken`, `rule_broken`…
-    pub code: &'static str,
+    pub code: Code,
     /// For people: what was wrong and what was expected.
     pub message: String,
     /// The request field at fault, when one is.
@@ -28,7 +189,7 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, code: Code, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -42,18 +203,18 @@ impl ApiError {
     pub fn field(field: &str, message: impl Into<String>) -> ApiError {
         ApiError {
             field: Some(field.to_string()),
-            ..ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+            ..ApiError::new(StatusCode::BAD_REQUEST, Code::BadRequest, message)
         }
     }
 
     pub fn bad(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        ApiError::new(StatusCode::BAD_REQUEST, Code::BadRequest, message)
     }
 
     pub fn not_found(what: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            Code::NotFound,
             format!("{what} not found"),
         )
     }
@@ -61,7 +222,7 @@ impl ApiError {
     pub fn unauthorized() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            Code::Unauthorized,
             "sign in first: send a session token or cookie",
         )
     }
@@ -69,16 +230,16 @@ impl ApiError {
     pub fn forbidden() -> ApiError {
         ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            Code::Forbidden,
             "this account may not do that",
         )
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn conflict(code: Code, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, code, message)
     }
 
-    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn unprocessable(code: Code, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
@@ -86,7 +247,7 @@ impl ApiError {
     pub fn unavailable() -> ApiError {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            Code::Unavailable,
             "the server is busy; try again shortly",
         )
     }
@@ -118,7 +279,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
-            crate::log::line(&format!("error {}: {}", self.code, self.message));
+            crate::log::line(&format!("error {}: {}", self.code.as_str(), self.message));
         }
         (self.status, axum::Json(self.body())).into_response()
     }
@@ -130,11 +291,11 @@ impl From<kneadtime_clinic::CoreError> for ApiError {
         match e {
             E::NotFound(what) => ApiError::not_found(what),
             E::Field { field, message } => ApiError::field(&field, message),
-            E::Refused { code, message } => ApiError::unprocessable(code.as_str(), message),
+            E::Refused { code, message } => ApiError::unprocessable(code.into(), message),
             E::Busy => ApiError::unavailable(),
             E::Fault => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
+                Code::Internal,
                 "the server hit a fault; nothing was changed by it",
             ),
             E::Store(e) => e.into(),
@@ -146,9 +307,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found("the record"),
-            StoreError::Conflict => ApiError::conflict("conflict", "already taken"),
+            StoreError::Conflict => ApiError::conflict(Code::Conflict, "already taken"),
             StoreError::ClientBusy => ApiError::conflict(
-                "client_busy",
+                Code::ClientBusy,
                 "the client already has an appointment at that time",
             ),
             StoreError::Invalid(why) => ApiError::bad(why),
@@ -156,7 +317,7 @@ impl From<StoreError> for ApiError {
                 crate::log::line(&format!("database error: {why}"));
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
+                    Code::DatabaseUnavailable,
                     "the database could not complete the request; try again",
                 )
             }
@@ -200,20 +361,20 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "expected a JSON body with Content-Type: application/json",
         ),
         _ if status == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            Code::TooLarge,
             "the request body is too large",
         ),
         JsonRejection::JsonDataError(_) => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
+            Code::InvalidBody,
             tidy(&text),
         ),
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", tidy(&text)),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, Code::InvalidJson, tidy(&text)),
     }
 }
 
@@ -258,7 +419,7 @@ impl<S: Send + Sync> FromRequest<S> for ApiBytes {
             Ok(b) => Ok(ApiBytes(b)),
             Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
+                Code::TooLarge,
                 "the uploaded file is too large",
             )),
             Err(r) => Err(ApiError::bad(format!(
@@ -275,5 +436,24 @@ pub struct Created<T>(pub T);
 impl<T: Serialize> IntoResponse for Created<T> {
     fn into_response(self) -> Response {
         (StatusCode::CREATED, axum::Json(self.0)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_its_own_snake_case_spelling() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            let s = c.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(
+                !s.is_empty() && s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                "{s}"
+            );
+            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::json!(s));
+        }
     }
 }

@@ -21,6 +21,7 @@ pub mod policy;
 pub mod schedule;
 pub mod shield;
 
+use crate::error::Code;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -56,7 +57,7 @@ async fn deadline(
         Ok(res) => res,
         Err(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
+            Code::Timeout,
             format!("the request took longer than {secs} s and was stopped; try again (a booking retried with the same Idempotency-Key is never made twice)"),
         )
         .into_response(),
@@ -139,7 +140,7 @@ async fn not_found(
     if uri.path().starts_with("/api/") || uri.path().starts_with("/feeds/") {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            Code::NotFound,
             "no such endpoint; see /api/openapi.json",
         )
         .into_response()
@@ -151,7 +152,7 @@ async fn not_found(
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        Code::MethodNotAllowed,
         "this endpoint does not take that method",
     )
 }
@@ -254,7 +255,7 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
+                Code::Internal,
                 "the server hit a fault; nothing was changed by it",
             )
             .into_response()

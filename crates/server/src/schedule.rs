@@ -19,7 +19,7 @@ pub use kneadtime_clinic::{
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiQuery, ApiResult};
+use crate::error::{ApiError, ApiQuery, ApiResult, Code};
 
 /// How far ahead slot search looks by default, and at most.
 const DEFAULT_DAYS: i64 = 21;
@@ -129,7 +129,7 @@ pub async fn slots(
                 .next()
                 .cloned()
                 .ok_or_else(|| {
-                    ApiError::unprocessable("no_services", "the clinic offers no services yet")
+                    ApiError::unprocessable(Code::NoServices, "the clinic offers no services yet")
                 })?;
             let sugg = Suggested {
                 kind,

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// Pages use no scripts and no inline styles; nothing may frame them.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
@@ -74,7 +74,7 @@ pub async fn no_nul(State(state): State<AppState>, req: Request, next: Next) -> 
         Err(_) => {
             return ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
+                Code::TooLarge,
                 "the request body is too large",
             )
             .into_response();
@@ -92,7 +92,7 @@ pub async fn no_nul(State(state): State<AppState>, req: Request, next: Next) -> 
 
 fn nul_error(place: &str) -> ApiError {
     ApiError::unprocessable(
-        "nul_character",
+        Code::NulCharacter,
         format!("{place} contains a NUL character, which no field accepts"),
     )
 }

@@ -23,7 +23,7 @@ use super::{
 use crate::AppState;
 use crate::auth::{Caller, hash_token, new_session, new_token};
 use crate::booking::{BookBody, Names};
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::schedule::{Search, client_context, local_date, parse_date};
 
 /// GET /c/{token}: a client's personal link signs them in.
@@ -654,14 +654,14 @@ pub async fn book(
         Err(e)
             if matches!(
                 e.code,
-                "rule_broken"
-                    | "slot_taken"
-                    | "client_busy"
-                    | "outside_hours"
-                    | "in_the_past"
-                    | "bad_request"
-                    | "beyond_horizon"
-                    | "too_many_open"
+                Code::RuleBroken
+                    | Code::SlotTaken
+                    | Code::ClientBusy
+                    | Code::OutsideHours
+                    | Code::InThePast
+                    | Code::BadRequest
+                    | Code::BeyondHorizon
+                    | Code::TooManyOpen
             ) =>
         {
             let who = client_id.unwrap_or_else(|| c.client_id().unwrap_or_default().to_string());
