@@ -7,11 +7,13 @@ use std::sync::{Arc, LazyLock};
 
 use kneadtime_store::{Clock, Store};
 
+pub mod clients;
 pub mod context;
 pub mod error;
 pub mod slots;
 pub mod time;
 
+pub use clients::{Registration, register};
 pub use context::{
     CalendarCache, ClientContext, HISTORY_SUFFIX, SeasonCache, client_context, clinic_profile,
 };

@@ -9,7 +9,7 @@ use kneadtime_domain::notes::{Observation, normal_region, patterns};
 use kneadtime_domain::session::parse_distance;
 use kneadtime_domain::{PlanRequest, Pressure, Priority, plan};
 use kneadtime_store::{
-    Client, ClientRace, FeedOwner, Finding, NewClient, NewSessionNote, SessionNote, StoreError,
+    Client, ClientRace, FeedOwner, Finding, NewSessionNote, SessionNote, StoreError,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -53,33 +53,11 @@ pub fn client_out(c: &Client) -> ClientOut {
 }
 
 fn weekdays(field: &str, days: &[String]) -> ApiResult<Vec<i64>> {
-    let mut out: Vec<i64> = days
-        .iter()
-        .map(|d| {
-            kneadtime_domain::season::parse_weekday(d)
-                .map(|w| i64::from(w.to_monday_zero_offset()))
-                .ok_or_else(|| {
-                    ApiError::field(
-                        field,
-                        format!("expected mon, tue, wed, thu, fri, sat or sun, found {d:?}"),
-                    )
-                })
-        })
-        .collect::<ApiResult<_>>()?;
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
+    Ok(kneadtime_clinic::clients::check_weekdays(field, days)?)
 }
 
 fn check_email(e: &str) -> ApiResult<String> {
-    let e = e.trim();
-    if !e.is_empty() && (!e.contains('@') || e.len() > 254 || e.contains(char::is_whitespace)) {
-        return Err(ApiError::field(
-            "email",
-            format!("expected an email address, found {e:?}"),
-        ));
-    }
-    Ok(e.to_string())
+    Ok(kneadtime_clinic::clients::check_email(e, false)?)
 }
 
 async fn client_or_404(state: &AppState, id: &str) -> ApiResult<Client> {
@@ -145,17 +123,19 @@ pub async fn create(
 ) -> ApiResult<Created<Value>> {
     caller.require_staff()?;
     let token = new_token();
-    let c = state
-        .store
-        .create_client(&NewClient {
-            name: non_empty("name", &body.name, 200)?,
-            email: check_email(&body.email)?,
-            phone: body.phone.trim().chars().take(50).collect(),
-            unavailable_weekdays: weekdays("unavailable_days", &body.unavailable_days)?,
+    let c = kneadtime_clinic::register(
+        &state.clinic,
+        &kneadtime_clinic::Registration {
+            name: body.name,
+            email: body.email,
+            email_required: false,
+            phone: body.phone,
+            unavailable_days: body.unavailable_days,
+            race: None,
             access_token_hash: hash_token(&token),
-            password_hash: None,
-        })
-        .await?;
+        },
+    )
+    .await?;
     let feed = new_feed(&state, FeedOwner::Client(c.id.clone())).await?;
     Ok(Created(json!({
         "client": client_out(&c),

@@ -327,17 +327,7 @@ impl From<StoreError> for ApiError {
 
 /// Trimmed text of 1 to `max` characters, or a 400 naming `field`.
 pub fn non_empty(field: &str, s: &str, max: usize) -> ApiResult<String> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err(ApiError::field(field, "expected some text"));
-    }
-    if t.chars().count() > max {
-        return Err(ApiError::field(
-            field,
-            format!("expected at most {max} characters"),
-        ));
-    }
-    Ok(t.to_string())
+    Ok(kneadtime_clinic::clients::check_text(field, s, max)?)
 }
 
 /// `Json<T>` whose rejections (bad JSON, wrong type, missing field, too large, wrong

@@ -279,3 +279,87 @@ async fn over_https_cookies_are_host_only_and_hsts_is_sent() {
     assert_eq!(me.status().as_u16(), 401);
     srv.stop().await;
 }
+
+/// A runner starting a booking on the page and staff adding a client through the API go
+/// through the same checks: what one refuses, the other refuses, and nothing is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_up_page_and_the_api_check_a_new_client_alike() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let http = no_redirects();
+        let count = || async {
+            srv.get("/api/clients", &srv.owner)
+                .await
+                .as_array()
+                .unwrap()
+                .len()
+        };
+        let before = count().await;
+        let long_name = "N".repeat(201);
+        for (name, email) in [
+            ("Ada Runner", "@example.org"),
+            ("Ada Runner", "ada@"),
+            ("Ada Runner", "ada runner@example.org"),
+            (long_name.as_str(), "ada@example.org"),
+        ] {
+            let res = http
+                .post(format!("{}/book/start", srv.base))
+                .form(&[
+                    ("service_id", w.sports.as_str()),
+                    ("name", name),
+                    ("email", email),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 400, "{backend}: page, {name:.20} <{email}>");
+            let (s, e) = srv
+                .call(
+                    Method::POST,
+                    "/api/clients",
+                    Some(&srv.owner),
+                    Some(json!({ "name": name, "email": email })),
+                )
+                .await;
+            assert_eq!(s, 400, "{backend}: API, {name:.20} <{email}>: {e}");
+            let field = if name.len() > 200 { "name" } else { "email" };
+            assert_eq!(e["error"]["field"], json!(field), "{backend}: {e}");
+        }
+        assert_eq!(count().await, before, "{backend}: nothing was kept");
+
+        // A good sign-up with the next race keeps the client and the race.
+        let race = add_days(today_in("Europe/London"), 30);
+        let res = http
+            .post(format!("{}/book/start", srv.base))
+            .form(&[
+                ("service_id", w.sports.as_str()),
+                ("name", "  Ada Runner  "),
+                ("email", "ada.new@example.org"),
+                ("race_date", &race.to_string()),
+                ("race_distance", "half"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "{backend}");
+        let clients = srv.get("/api/clients", &srv.owner).await;
+        let ada = clients
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["email"] == json!("ada.new@example.org"))
+            .expect("the new client");
+        assert_eq!(ada["name"], json!("Ada Runner"));
+        let id = ada["id"].as_str().unwrap();
+        let plan = srv
+            .get(&format!("/api/clients/{id}/plan"), &srv.owner)
+            .await;
+        assert_eq!(
+            plan["plan"]["races"][0]["date"],
+            json!(race.to_string()),
+            "{backend}: {plan}"
+        );
+        srv.stop().await;
+    }
+}

@@ -10,9 +10,8 @@ use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine as _;
-use kneadtime_domain::Priority;
 use kneadtime_domain::session::parse_distance;
-use kneadtime_store::{NewClient, Principal, Service, SignIn, StoreError};
+use kneadtime_store::{Principal, Service, SignIn, StoreError};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -279,14 +278,15 @@ pub async fn start_submit(
         )
         .await;
     }
-    let name = f.name.trim();
-    let email = f.email.trim();
-    if name.is_empty() {
-        form.error_name = "Enter your name.".into();
+    // The clinic core's own checks, asked first so a typo costs no sign-up allowance.
+    use kneadtime_clinic::clients::{check_email, check_name, check_race};
+    if check_name("name", &f.name).is_err() {
+        form.error_name = "Enter your name (at most 200 characters).".into();
     }
-    if email.is_empty() || !email.contains('@') || email.contains(char::is_whitespace) {
+    if check_email(&f.email, true).is_err() {
         form.error_email = "Enter an email address, like runner@example.org.".into();
     }
+    let today = local_date(state.now(), &form.chrome.tz());
     let race = if f.race_date.trim().is_empty() && f.race_distance.trim().is_empty() {
         None
     } else {
@@ -294,12 +294,18 @@ pub async fn start_submit(
             parse_date("race_date", &f.race_date),
             parse_distance(f.race_distance.trim()),
         ) {
-            (Ok(d), Ok(km)) if d >= local_date(state.now(), &form.chrome.tz()) => Some((d, km)),
-            (Ok(_), Ok(_)) => {
-                form.error_race =
-                    "The race date has passed; leave it empty or give your next race.".into();
-                None
-            }
+            (Ok(d), Ok(km)) => match check_race(today, d, km) {
+                Ok(()) => Some((d, km)),
+                Err(kneadtime_clinic::CoreError::Field { field, .. }) if field == "race_date" => {
+                    form.error_race =
+                        "The race date has passed; leave it empty or give your next race.".into();
+                    None
+                }
+                Err(e) => {
+                    form.error_race = format!("Distance: {e}.");
+                    None
+                }
+            },
             (Err(_), _) => {
                 form.error_race = "Enter the race date like 2027-04-25.".into();
                 None
@@ -332,29 +338,18 @@ pub async fn start_submit(
         Err(e) => return error_page(&state, None, &e.into()).await,
     }
     let token = new_token();
-    let client = match state
-        .store
-        .create_client(&NewClient {
-            name: name.chars().take(200).collect(),
-            email: email.to_string(),
-            phone: String::new(),
-            unavailable_weekdays: Vec::new(),
-            access_token_hash: hash_token(&token),
-            password_hash: None,
-        })
-        .await
-    {
+    let registration = kneadtime_clinic::Registration {
+        name: f.name.clone(),
+        email: f.email.clone(),
+        email_required: true,
+        race,
+        access_token_hash: hash_token(&token),
+        ..kneadtime_clinic::Registration::default()
+    };
+    let client = match kneadtime_clinic::register(&state.clinic, &registration).await {
         Ok(c) => c,
         Err(e) => return error_page(&state, None, &e.into()).await,
     };
-    if let Some((d, km)) = race
-        && let Err(e) = state
-            .store
-            .add_race(&client.id, &d.to_string(), km, Priority::A, "")
-            .await
-    {
-        return error_page(&state, None, &e.into()).await;
-    }
     match new_session(&state, Principal::Client(client.id), SignIn::Link).await {
         Ok((_, _, _, cookie)) => redirect_with_cookie(&next, &cookie),
         Err(e) => error_page(&state, None, &e).await,

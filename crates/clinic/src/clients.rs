@@ -1,0 +1,171 @@
+//! A new client, checked once for every way in: staff adding a client through the API and
+//! a runner starting a booking on the web page go through [`register`].
+
+use jiff::civil::Date;
+use kneadtime_domain::Priority;
+use kneadtime_store::{Client, NewClient};
+
+use crate::Clinic;
+use crate::error::{CoreError, CoreResult};
+use crate::time::local_date;
+
+/// Names, emails and phone numbers are cut off past these lengths.
+const NAME_MAX: usize = 200;
+const EMAIL_MAX: usize = 254;
+const PHONE_MAX: usize = 50;
+
+/// A client to register, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub name: String,
+    pub email: String,
+    /// A runner booking on the web needs an email; staff may leave it out.
+    pub email_required: bool,
+    pub phone: String,
+    /// Weekdays the client cannot come (`mon` … `sun`).
+    pub unavailable_days: Vec<String>,
+    /// Their next race, when given: its date (today or later) and distance in km.
+    pub race: Option<(Date, f64)>,
+    /// The hash of the client's personal link token (the server makes the token).
+    pub access_token_hash: String,
+}
+
+/// Some text (trimmed), at most `max` characters.
+pub fn check_text(field: &str, s: &str, max: usize) -> CoreResult<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(CoreError::field(field, "expected some text"));
+    }
+    if t.chars().count() > max {
+        return Err(CoreError::field(
+            field,
+            format!("expected at most {max} characters"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// A person's name: some text, at most 200 characters.
+pub fn check_name(field: &str, s: &str) -> CoreResult<String> {
+    check_text(field, s, NAME_MAX)
+}
+
+/// An email address (`runner@example.org`), or nothing when it is not `required`.
+pub fn check_email(s: &str, required: bool) -> CoreResult<String> {
+    let e = s.trim();
+    if e.is_empty() && !required {
+        return Ok(String::new());
+    }
+    let at = e.find('@');
+    let shaped = matches!(at, Some(i) if i > 0 && i + 1 < e.len())
+        && e.len() <= EMAIL_MAX
+        && !e.contains(char::is_whitespace);
+    if !shaped {
+        return Err(CoreError::field(
+            "email",
+            format!("expected an email address like runner@example.org, found {e:?}"),
+        ));
+    }
+    Ok(e.to_string())
+}
+
+/// Weekdays by name, Monday = 0, sorted and without repeats.
+pub fn check_weekdays(field: &str, days: &[String]) -> CoreResult<Vec<i64>> {
+    let mut out = days
+        .iter()
+        .map(|d| {
+            kneadtime_domain::season::parse_weekday(d)
+                .map(|w| i64::from(w.to_monday_zero_offset()))
+                .ok_or_else(|| {
+                    CoreError::field(
+                        field,
+                        format!("expected mon, tue, wed, thu, fri, sat or sun, found {d:?}"),
+                    )
+                })
+        })
+        .collect::<CoreResult<Vec<i64>>>()?;
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// A client's next race: on `today` or later, and a distance above 0 and up to 1000 km.
+pub fn check_race(today: Date, date: Date, km: f64) -> CoreResult<()> {
+    if date < today {
+        return Err(CoreError::field(
+            "race_date",
+            format!("expected your next race (today or later), found {date}, which has passed"),
+        ));
+    }
+    if !(km.is_finite() && km > 0.0 && km <= 1000.0) {
+        return Err(CoreError::field(
+            "race_distance",
+            "expected a distance above 0 and at most 1000 km",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks everything first, then stores the client and their race: nothing is kept
+/// when any field is wrong.
+pub async fn register(core: &Clinic, r: &Registration) -> CoreResult<Client> {
+    let name = check_name("name", &r.name)?;
+    let email = check_email(&r.email, r.email_required)?;
+    let unavailable_weekdays = check_weekdays("unavailable_days", &r.unavailable_days)?;
+    if let Some((date, km)) = r.race {
+        let clinic = core.store.clinic().await?;
+        let today = local_date(core.now(), &crate::time::zone_of(&clinic.time_zone));
+        check_race(today, date, km)?;
+    }
+    let client = core
+        .store
+        .create_client(&NewClient {
+            name,
+            email,
+            phone: r.phone.trim().chars().take(PHONE_MAX).collect(),
+            unavailable_weekdays,
+            access_token_hash: r.access_token_hash.clone(),
+            password_hash: None,
+        })
+        .await?;
+    if let Some((date, km)) = r.race {
+        core.store
+            .add_race(&client.id, &date.to_string(), km, Priority::A, "")
+            .await?;
+    }
+    Ok(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_names_and_weekdays_are_checked_by_field() {
+        assert_eq!(
+            check_email(" ada@example.org ", true).unwrap(),
+            "ada@example.org"
+        );
+        assert_eq!(check_email("", false).unwrap(), "");
+        for bad in ["", "ada", "@example.org", "ada@", "ada @example.org"] {
+            match check_email(bad, true) {
+                Err(CoreError::Field { field, .. }) => assert_eq!(field, "email", "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(check_email(&format!("{}@example.org", "a".repeat(250)), false).is_err());
+        assert!(check_name("name", "  ").is_err());
+        assert!(check_name("name", &"x".repeat(201)).is_err());
+        assert_eq!(check_name("name", " Ada ").unwrap(), "Ada");
+        assert_eq!(
+            check_weekdays("d", &["sun".into(), "mon".into(), "sun".into()]).unwrap(),
+            [0, 6]
+        );
+        assert!(check_weekdays("d", &["someday".into()]).is_err());
+        let today = jiff::civil::date(2027, 3, 1);
+        assert!(check_race(today, today, 42.195).is_ok());
+        assert!(check_race(today, jiff::civil::date(2027, 2, 28), 10.0).is_err());
+        assert!(check_race(today, today, 0.0).is_err());
+        assert!(check_race(today, today, f64::NAN).is_err());
+    }
+}
