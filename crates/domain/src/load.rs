@@ -438,26 +438,7 @@ pub fn series(sessions: &[Session]) -> Vec<Day> {
     out
 }
 
-/// History and plan on one timeline: what was done replaces what was planned, up to the
-/// last recorded day; planned races stay (they carry distance and priority).
-pub fn merge(history: Vec<Session>, planned: Vec<Session>) -> Vec<Session> {
-    let Some(last_done) = history.iter().map(|s| s.date).max() else {
-        return planned;
-    };
-    let mut out = history;
-    for mut s in planned {
-        if s.date > last_done {
-            out.push(s);
-        } else if s.class == Class::Race {
-            // The race's effort is already in the recorded activity of that day.
-            if out.iter().any(|h| h.date == s.date) {
-                s.load = Some(0.0);
-            }
-            out.push(s);
-        }
-    }
-    out
-}
+pub use crate::season::merge;
 
 #[cfg(test)]
 mod tests {

@@ -76,7 +76,7 @@ impl Season {
         history.sort_by(|a, b| (a.date, a.start, &a.title).cmp(&(b.date, b.start, &b.title)));
         history.dedup_by(|a, b| a.date == b.date && a.start == b.start && a.title == b.title);
         let planned = crate::classify::classify_all(entries);
-        Season::new(crate::load::merge(history, planned), races, profile)
+        Season::new(merge(history, planned), races, profile)
     }
 
     /// Builds the season from understood sessions and any races given explicitly.
@@ -364,6 +364,27 @@ impl Season {
         }
         self.weeks = weeks;
     }
+}
+
+/// History and plan on one timeline: what was done replaces what was planned, up to the
+/// last recorded day; planned races stay (they carry distance and priority).
+pub fn merge(history: Vec<Session>, planned: Vec<Session>) -> Vec<Session> {
+    let Some(last_done) = history.iter().map(|s| s.date).max() else {
+        return planned;
+    };
+    let mut out = history;
+    for mut s in planned {
+        if s.date > last_done {
+            out.push(s);
+        } else if s.class == Class::Race {
+            // The race's effort is already in the recorded activity of that day.
+            if out.iter().any(|h| h.date == s.date) {
+                s.load = Some(0.0);
+            }
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// The most days one all-day event is read as training on (a month-long camp).
