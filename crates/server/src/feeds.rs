@@ -76,7 +76,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
             }
         })
         .collect();
-    let body = write_feed(&title, &events, state.clock.now());
+    let body = write_feed(&title, &events, state.clock().now());
     let mut res = (StatusCode::OK, body).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -73,16 +73,19 @@ pub struct AppState {
     pub base_url: Arc<str>,
     /// Hash of the one-time setup token, while the clinic has no staff account.
     pub setup_token: Option<Arc<str>>,
-    /// The clinic's use-cases, over the same store and clock.
+    /// The clinic's use-cases, over the same store and its clock.
     pub clinic: kneadtime_clinic::Clinic,
-    /// Where "now" comes from (the store and the clinic core tell the time by it too).
-    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
+    /// Where "now" comes from: the store's clock, which the clinic core shares.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clinic.clock
+    }
+
     /// Now, in Unix seconds.
     pub fn now(&self) -> i64 {
-        self.clock.unix()
+        self.clock().unix()
     }
 }
 
@@ -343,7 +346,7 @@ pub async fn start_with_clock(
         .map_err(|e| {
             StartError::Database(e.to_string().replace(&config.db, &redact_db(&config.db)))
         })?
-        .with_clock(clock.clone());
+        .with_clock(clock);
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| StartError::Bind {
@@ -361,7 +364,6 @@ pub async fn start_with_clock(
         base_url: base_url.clone().into(),
         setup_token: None,
         clinic: kneadtime_clinic::Clinic::new(store.clone()),
-        clock,
     };
     let demo = if config.demo {
         let clinic = store
@@ -369,7 +371,7 @@ pub async fn start_with_clock(
             .await
             .map_err(|e| StartError::Database(e.to_string()))?;
         let today = state
-            .clock
+            .clock()
             .now()
             .to_zoned(schedule::zone_of(&clinic.time_zone))
             .date();

@@ -740,7 +740,7 @@ pub async fn done(
         sequence: 0,
         reminder_minutes_before: Some(120),
     };
-    let ics = kneadtime_import::write_feed(&view.service_name, &[event], state.clock.now());
+    let ics = kneadtime_import::write_feed(&view.service_name, &[event], state.clock().now());
     let ics_href = format!(
         "data:text/calendar;charset=utf-8;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(ics)

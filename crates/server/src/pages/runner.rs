@@ -223,7 +223,7 @@ pub async fn submit(
         .as_ref()
         .and_then(|c| clinic_profile(&c.profile_toml).ok())
         .unwrap_or_default();
-    let now = state.clock.now();
+    let now = state.clock().now();
     let limits = state.config.limits.clone();
     let files = up.files;
     let planned =
