@@ -234,21 +234,7 @@ impl Store {
     }
 
     pub async fn delete_race(&self, id: &str) -> Result<(), StoreError> {
-        let _gate = self.gate().await;
-        let mut tx = self.begin_write().await?;
-        bump_season(
-            &mut tx,
-            "(SELECT client_id FROM client_races WHERE id = $1)",
-            id,
-        )
-        .await?;
-        let done = sqlx::query("DELETE FROM client_races WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        found(done)?;
-        tx.commit().await?;
-        Ok(())
+        self.delete_season_part("client_races", id).await
     }
 
     /// Stores an uploaded calendar file verbatim (the importer parses it later).
@@ -329,18 +315,26 @@ impl Store {
     }
 
     pub async fn delete_calendar(&self, id: &str) -> Result<(), StoreError> {
+        self.delete_season_part("client_calendars", id).await
+    }
+
+    /// Deletes row `id` of `table` (a table a client's season is built from, named by
+    /// this crate), moving that client's season version in the same transaction.
+    async fn delete_season_part(&self, table: &'static str, id: &str) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let mut tx = self.begin_write().await?;
         bump_season(
             &mut tx,
-            "(SELECT client_id FROM client_calendars WHERE id = $1)",
+            &format!("(SELECT client_id FROM {table} WHERE id = $1)"),
             id,
         )
         .await?;
-        let done = sqlx::query("DELETE FROM client_calendars WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE id = $1"
+        )))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         found(done)?;
         tx.commit().await?;
         Ok(())
