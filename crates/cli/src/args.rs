@@ -201,4 +201,11 @@ pub struct ServeArgs {
     /// The address people reach the server at, for links and feed URLs (e.g. https://book.example.com).
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// The mail server for messages to clients: smtp://HOST:PORT or smtps://USER:PASSWORD@HOST
+    /// (a password is safer in KNEADTIME_SMTP_URL or the config file).
+    #[arg(long, value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// The address mail to clients comes from.
+    #[arg(long, value_name = "EMAIL")]
+    pub mail_from: Option<String>,
 }

@@ -133,6 +133,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .apply_env(|k| (k == "KNEADTIME_PUBLIC_URL").then(|| u.clone()))
                     .map_err(|e| Bad::new(e.0.replace("KNEADTIME_PUBLIC_URL", "--public-url")))?;
             }
+            for (value, var, flag) in [
+                (&a.smtp_url, "KNEADTIME_SMTP_URL", "--smtp-url"),
+                (&a.mail_from, "KNEADTIME_MAIL_FROM", "--mail-from"),
+            ] {
+                if let Some(v) = value {
+                    config
+                        .apply_env(|k| (k == var).then(|| v.clone()))
+                        .map_err(|e| Bad::new(e.0.replace(var, flag)))?;
+                }
+            }
+            config.mail().map_err(|e| Bad::new(e.0))?;
             config.demo |= a.demo;
             kneadtime_server::run_blocking(config).map_err(Bad::new)?;
             Ok(ExitCode::SUCCESS)

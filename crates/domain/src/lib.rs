@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod budget;
+pub mod care;
 pub mod check;
 pub mod classify;
 pub mod dates;

@@ -166,6 +166,110 @@ fn utc(t: Timestamp) -> String {
     t.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
+/// One appointment as a VEVENT, with `extra` properties (ORGANIZER, ATTENDEE…) after
+/// the standard ones.
+fn timed_event(ev: &TimedEvent, stamp: &str, extra: Vec<Property<'static>>) -> Component<'static> {
+    let mut properties = vec![
+        prop("UID", escape_text(&ev.uid)),
+        prop("DTSTAMP", stamp.to_string()),
+        prop("DTSTART", utc(ev.start)),
+        prop("DTEND", utc(ev.end)),
+        prop("SUMMARY", escape_text(&ev.summary)),
+    ];
+    if !ev.description.is_empty() {
+        properties.push(prop("DESCRIPTION", escape_text(&ev.description)));
+    }
+    if !ev.location.is_empty() {
+        properties.push(prop("LOCATION", escape_text(&ev.location)));
+    }
+    let status = if ev.cancelled {
+        "CANCELLED"
+    } else {
+        "CONFIRMED"
+    };
+    properties.push(prop("STATUS", status.to_string()));
+    properties.push(prop("SEQUENCE", ev.sequence.to_string()));
+    let components = ev
+        .reminder_minutes_before
+        .filter(|_| !ev.cancelled)
+        .map(|m| alarm(&ev.summary, m))
+        .into_iter()
+        .collect();
+    properties.extend(extra);
+    Component {
+        name: "VEVENT".into(),
+        properties,
+        components,
+    }
+}
+
+/// Who sends an invitation and who receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parties {
+    pub organizer_name: String,
+    pub organizer_email: String,
+    pub attendee_name: String,
+    pub attendee_email: String,
+}
+
+fn person(name: &'static str, display: &str, email: &str, attendee: bool) -> Property<'static> {
+    let mut params = vec![Parameter {
+        key: "CN".into(),
+        val: Some(quote_param(display).into()),
+    }];
+    if attendee {
+        for (k, v) in [("ROLE", "REQ-PARTICIPANT"), ("PARTSTAT", "ACCEPTED")] {
+            params.push(Parameter {
+                key: k.into(),
+                val: Some(v.into()),
+            });
+        }
+    }
+    Property {
+        name: name.into(),
+        val: format!("mailto:{email}").into(),
+        params,
+    }
+}
+
+/// A parameter value: quoted, with the characters a quoted value cannot hold dropped.
+fn quote_param(s: &str) -> String {
+    let clean: String = s.chars().filter(|c| *c != '"' && !c.is_control()).collect();
+    format!("\"{clean}\"")
+}
+
+/// Writes one appointment as an iTIP message (RFC 5546) to attach to an email:
+/// `METHOD:REQUEST` for a booking or a change (calendars add or update the event with
+/// the same UID when SEQUENCE rises), `METHOD:CANCEL` when `ev.cancelled`.
+pub fn write_invitation(ev: &TimedEvent, parties: &Parties, dtstamp: Timestamp) -> String {
+    let stamp = utc(dtstamp);
+    let extra = vec![
+        person(
+            "ORGANIZER",
+            &parties.organizer_name,
+            &parties.organizer_email,
+            false,
+        ),
+        person(
+            "ATTENDEE",
+            &parties.attendee_name,
+            &parties.attendee_email,
+            true,
+        ),
+    ];
+    let method = if ev.cancelled { "CANCEL" } else { "REQUEST" };
+    let calendar = IcalCalendar {
+        properties: vec![
+            prop("PRODID", "-//kneadtime//booking//EN".to_string()),
+            prop("VERSION", "2.0".to_string()),
+            prop("CALSCALE", "GREGORIAN".to_string()),
+            prop("METHOD", method.to_string()),
+        ],
+        components: vec![timed_event(ev, &stamp, extra)],
+    };
+    calendar.to_string()
+}
+
 /// Writes timed events as an iCalendar subscription feed (RFC 5545, with RFC 7986's
 /// REFRESH-INTERVAL and the common X-PUBLISHED-TTL so calendars poll hourly). Times are
 /// written in UTC, which every calendar shows in its own zone.
@@ -173,39 +277,7 @@ pub fn write_feed(calendar_name: &str, events: &[TimedEvent], dtstamp: Timestamp
     let stamp = utc(dtstamp);
     let components = events
         .iter()
-        .map(|ev| {
-            let mut properties = vec![
-                prop("UID", escape_text(&ev.uid)),
-                prop("DTSTAMP", stamp.clone()),
-                prop("DTSTART", utc(ev.start)),
-                prop("DTEND", utc(ev.end)),
-                prop("SUMMARY", escape_text(&ev.summary)),
-            ];
-            if !ev.description.is_empty() {
-                properties.push(prop("DESCRIPTION", escape_text(&ev.description)));
-            }
-            if !ev.location.is_empty() {
-                properties.push(prop("LOCATION", escape_text(&ev.location)));
-            }
-            let status = if ev.cancelled {
-                "CANCELLED"
-            } else {
-                "CONFIRMED"
-            };
-            properties.push(prop("STATUS", status.to_string()));
-            properties.push(prop("SEQUENCE", ev.sequence.to_string()));
-            let components = ev
-                .reminder_minutes_before
-                .filter(|_| !ev.cancelled)
-                .map(|m| alarm(&ev.summary, m))
-                .into_iter()
-                .collect();
-            Component {
-                name: "VEVENT".into(),
-                properties,
-                components,
-            }
-        })
+        .map(|ev| timed_event(ev, &stamp, Vec::new()))
         .collect();
     let calendar = IcalCalendar {
         properties: vec![
@@ -243,6 +315,50 @@ mod tests {
         assert_eq!(trigger(0), "PT0S");
         assert_eq!(trigger(-30), "PT30M");
         assert!(trigger(i64::MIN).starts_with('P'));
+    }
+
+    #[test]
+    fn an_invitation_names_its_method_organizer_and_attendee() {
+        let mut ev = TimedEvent {
+            uid: "a1@kneadtime".into(),
+            start: "2027-04-20T09:00:00Z".parse().unwrap(),
+            end: "2027-04-20T10:00:00Z".parse().unwrap(),
+            summary: "Sports massage with Sam".into(),
+            description: String::new(),
+            location: "Clinic, 1 High St".into(),
+            cancelled: false,
+            sequence: 2,
+            reminder_minutes_before: None,
+        };
+        let parties = Parties {
+            organizer_name: "The \"Best\" Clinic".into(),
+            organizer_email: "desk@clinic.test".into(),
+            attendee_name: "Ana".into(),
+            attendee_email: "ana@example.test".into(),
+        };
+        let stamp: Timestamp = "2027-01-02T03:04:05Z".parse().unwrap();
+        // Long lines are folded at 75 octets; read them unfolded.
+        let out = write_invitation(&ev, &parties, stamp).replace("\r\n ", "");
+        assert!(out.contains("\r\nMETHOD:REQUEST\r\n"), "{out}");
+        assert!(out.contains("\r\nSEQUENCE:2\r\n"), "{out}");
+        assert!(out.contains("STATUS:CONFIRMED"), "{out}");
+        assert!(
+            out.contains("ORGANIZER;CN=\"The Best Clinic\":mailto:desk@clinic.test"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "ATTENDEE;CN=\"Ana\";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:ana@example.test"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("LOCATION:Clinic\\, 1 High St"), "{out}");
+        ev.cancelled = true;
+        ev.sequence = 3;
+        let out = write_invitation(&ev, &parties, stamp);
+        assert!(out.contains("\r\nMETHOD:CANCEL\r\n"), "{out}");
+        assert!(out.contains("STATUS:CANCELLED"), "{out}");
+        assert!(out.contains("UID:a1@kneadtime"), "{out}");
     }
 
     #[test]

@@ -51,7 +51,9 @@ pub use kneadtime_domain::{Entry, Origin};
 
 pub use crate::csv::parse_csv;
 pub use crate::ics::parse_ics;
-pub use crate::ics_write::{IcsEvent, TimedEvent, write_feed, write_ics};
+pub use crate::ics_write::{
+    IcsEvent, Parties, TimedEvent, write_feed, write_ics, write_invitation,
+};
 pub use crate::plan_ics::{plan_events, race_line};
 
 /// A training calendar read from a file.

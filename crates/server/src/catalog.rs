@@ -27,6 +27,12 @@ pub struct ClinicOut {
     pub booking_horizon_days: i64,
     /// Future bookings a client may hold at once when booking themself.
     pub max_open_bookings: i64,
+    /// Where clients come to.
+    pub address: String,
+    /// Hours before an appointment its reminder email goes out (0: none).
+    pub reminder_hours: i64,
+    /// Hours before an appointment a client may still cancel or move it themself.
+    pub cancel_window_hours: i64,
 }
 
 /// GET /api/clinic: public (the booking page shows the name and zone).
@@ -41,6 +47,9 @@ fn clinic_out(c: kneadtime_store::Clinic) -> ClinicOut {
         profile_toml: c.profile_toml,
         booking_horizon_days: c.booking_horizon_days,
         max_open_bookings: c.max_open_bookings,
+        address: c.address,
+        reminder_hours: c.reminder_hours,
+        cancel_window_hours: c.cancel_window_hours,
     }
 }
 
@@ -54,6 +63,12 @@ pub struct ClinicBody {
     pub booking_horizon_days: Option<i64>,
     /// 1 to 1000.
     pub max_open_bookings: Option<i64>,
+    /// At most 500 characters.
+    pub address: Option<String>,
+    /// 0 to 336.
+    pub reminder_hours: Option<i64>,
+    /// 0 to 336.
+    pub cancel_window_hours: Option<i64>,
 }
 
 /// PUT /api/clinic (owner)
@@ -98,6 +113,35 @@ pub async fn put_clinic(
             ));
         }
         c.max_open_bookings = n;
+    }
+    if let Some(a) = body.address {
+        let a = a.trim();
+        if a.chars().count() > 500 || a.chars().any(|ch| ch.is_control() && ch != '\n') {
+            return Err(ApiError::field(
+                "address",
+                "expected at most 500 characters of plain text",
+            ));
+        }
+        c.address = a.to_string();
+    }
+    let max = kneadtime_store::MAX_NOTICE_HOURS;
+    for (field, value, slot) in [
+        ("reminder_hours", body.reminder_hours, &mut c.reminder_hours),
+        (
+            "cancel_window_hours",
+            body.cancel_window_hours,
+            &mut c.cancel_window_hours,
+        ),
+    ] {
+        if let Some(h) = value {
+            if !(0..=max).contains(&h) {
+                return Err(ApiError::field(
+                    field,
+                    format!("expected 0 to {max} hours, found {h}"),
+                ));
+            }
+            *slot = h;
+        }
     }
     state.store.update_clinic(&c).await?;
     Ok(Json(clinic_out(c)))

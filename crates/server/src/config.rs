@@ -28,6 +28,34 @@ pub struct Config {
     pub log_requests: bool,
     /// Timeouts, caps and rate limits that keep one caller from taking the server down.
     pub limits: Limits,
+    /// Where mail goes out: `smtp://HOST:PORT`, `smtps://USER:PASS@HOST` (TLS from the
+    /// start) or `smtp://USER:PASS@HOST:587?tls=required` (STARTTLS). Unset, messages stay
+    /// queued and the owner's pages say so.
+    pub smtp_url: Option<SmtpUrl>,
+    /// The address mail comes from (`desk@clinic.example`); needed with `smtp_url`.
+    pub mail_from: Option<String>,
+}
+
+/// An SMTP URL, which may hold a password: shown only with the password masked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpUrl(String);
+
+impl SmtpUrl {
+    /// The URL as given, password and all: for the mail transport only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with its password shown as `***`.
+    pub fn redacted(&self) -> String {
+        crate::redact_db(&self.0)
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SmtpUrl({})", self.redacted())
+    }
 }
 
 /// What one caller may cost the server (the `[limits]` table; `KNEADTIME_LIMIT_NAME`).
@@ -162,6 +190,8 @@ struct FileConfig {
     demo: Option<bool>,
     log_requests: Option<bool>,
     limits: Option<Limits>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 /// A setting that could not be used, naming where it came from.
@@ -181,6 +211,8 @@ impl Default for Config {
             demo: false,
             log_requests: true,
             limits: Limits::default(),
+            smtp_url: None,
+            mail_from: None,
         }
     }
 }
@@ -261,12 +293,19 @@ impl Config {
             l.validate(name)?;
             self.limits = l;
         }
+        if let Some(u) = f.smtp_url {
+            self.smtp_url = check_smtp(&u, &format!("{name}: smtp_url"))?;
+        }
+        if let Some(m) = f.mail_from {
+            self.mail_from = check_mail_from(&m, &format!("{name}: mail_from"))?;
+        }
         Ok(())
     }
 
     /// Applies `KNEADTIME_ADDR`, `KNEADTIME_DB`, `KNEADTIME_PUBLIC_URL`,
     /// `KNEADTIME_SESSION_DAYS`, `KNEADTIME_BODY_LIMIT_KB`, `KNEADTIME_LOGIN_ATTEMPTS`,
-    /// `KNEADTIME_DEMO` and `KNEADTIME_LOG_REQUESTS`.
+    /// `KNEADTIME_DEMO`, `KNEADTIME_LOG_REQUESTS`, `KNEADTIME_SMTP_URL` and
+    /// `KNEADTIME_MAIL_FROM`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(a) = get("KNEADTIME_ADDR") {
             self.addr = parse_addr(&a, "KNEADTIME_ADDR")?;
@@ -300,6 +339,12 @@ impl Config {
         if let Some(b) = get("KNEADTIME_LOG_REQUESTS") {
             self.log_requests = parse_bool(&b, "KNEADTIME_LOG_REQUESTS")?;
         }
+        if let Some(u) = get("KNEADTIME_SMTP_URL") {
+            self.smtp_url = check_smtp(&u, "KNEADTIME_SMTP_URL")?;
+        }
+        if let Some(m) = get("KNEADTIME_MAIL_FROM") {
+            self.mail_from = check_mail_from(&m, "KNEADTIME_MAIL_FROM")?;
+        }
         for (name, v, lo, hi) in self.limits.fields() {
             let key = format!("KNEADTIME_LIMIT_{}", name.to_ascii_uppercase());
             if let Some(n) = get(&key) {
@@ -307,6 +352,21 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Whether mail can go out: an SMTP server and a sender address. The second is
+    /// `Err` with what is missing when only one of the two is set.
+    pub fn mail(&self) -> Result<Option<(&SmtpUrl, &str)>, ConfigError> {
+        match (&self.smtp_url, &self.mail_from) {
+            (Some(u), Some(f)) => Ok(Some((u, f.as_str()))),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(ConfigError(
+                "mail_from: expected the address mail comes from (desk@clinic.example) beside smtp_url".into(),
+            )),
+            (None, Some(_)) => Err(ConfigError(
+                "smtp_url: expected the SMTP server (smtp://HOST:PORT) beside mail_from".into(),
+            )),
+        }
     }
 
     /// The base of links the server hands out, without a trailing slash.
@@ -346,6 +406,42 @@ fn check_url(s: &str, what: &str) -> Result<String, ConfigError> {
         Err(ConfigError(format!(
             "{what}: expected a URL starting with http:// or https://, found {s:?}"
         )))
+    }
+}
+
+/// An SMTP URL, or `None` for an empty value (mail off).
+fn check_smtp(s: &str, what: &str) -> Result<Option<SmtpUrl>, ConfigError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let rest = s
+        .strip_prefix("smtp://")
+        .or_else(|| s.strip_prefix("smtps://"));
+    let host = rest
+        .map(|r| r.rsplit('@').next().unwrap_or(r))
+        .and_then(|r| r.split(['/', '?', ':']).next())
+        .unwrap_or("");
+    if host.is_empty() || s.len() > 2000 {
+        return Err(ConfigError(format!(
+            "{what}: expected smtp://HOST:PORT or smtps://USER:PASSWORD@HOST, found {:?}",
+            crate::redact_db(s)
+        )));
+    }
+    Ok(Some(SmtpUrl(s.to_string())))
+}
+
+/// A sender address, or `None` for an empty value.
+fn check_mail_from(s: &str, what: &str) -> Result<Option<String>, ConfigError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match s.parse::<lettre::Address>() {
+        Ok(_) => Ok(Some(s.to_string())),
+        Err(_) => Err(ConfigError(format!(
+            "{what}: expected an email address like desk@clinic.example, found {s:?}"
+        ))),
     }
 }
 
@@ -429,6 +525,44 @@ mod tests {
             .apply_toml("[limits]\nmax_conections = 5\n", "server.toml")
             .unwrap_err();
         assert!(e.0.contains("max_conections"), "{e}");
+    }
+
+    #[test]
+    fn mail_settings_are_checked_and_the_password_never_shown() {
+        let mut c = Config::default();
+        assert_eq!(c.mail().unwrap(), None, "mail is off by default");
+        c.apply_toml(
+            "smtp_url = \"smtps://desk:s3cret@mail.example.com\"\n",
+            "server.toml",
+        )
+        .unwrap();
+        let e = c.mail().unwrap_err();
+        assert!(e.0.starts_with("mail_from:"), "{e}");
+        c.apply_env(|k| (k == "KNEADTIME_MAIL_FROM").then(|| "desk@clinic.example".into()))
+            .unwrap();
+        let (url, from) = c.mail().unwrap().unwrap();
+        assert_eq!(from, "desk@clinic.example");
+        assert_eq!(url.expose(), "smtps://desk:s3cret@mail.example.com");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        let e = c
+            .apply_toml("smtp_url = \"http://mail.example.com\"\n", "server.toml")
+            .unwrap_err();
+        assert!(
+            e.0.starts_with("server.toml: smtp_url: expected smtp://"),
+            "{e}"
+        );
+        let e = c
+            .apply_env(|k| (k == "KNEADTIME_SMTP_URL").then(|| "smtp://u:pw@".into()))
+            .unwrap_err();
+        assert!(!e.0.contains("pw"), "{e}");
+        let e = c
+            .apply_env(|k| (k == "KNEADTIME_MAIL_FROM").then(|| "not an address".into()))
+            .unwrap_err();
+        assert!(
+            e.0.starts_with("KNEADTIME_MAIL_FROM: expected an email"),
+            "{e}"
+        );
     }
 
     #[test]

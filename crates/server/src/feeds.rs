@@ -69,9 +69,9 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
                 ),
                 location: clinic.name.clone(),
                 cancelled: a.status == Status::Cancelled,
-                // Subscribers replace the whole feed on each poll; the sequence only has
-                // to rise when an event is cancelled.
-                sequence: u32::from(a.status == Status::Cancelled),
+                // The same UID and sequence as the emailed invitations, so a calendar
+                // that has both keeps one event.
+                sequence: u32::try_from(a.sequence).unwrap_or(u32::MAX),
                 reminder_minutes_before: Some(120),
             }
         })

@@ -16,6 +16,7 @@ pub mod error;
 pub mod feeds;
 pub mod listen;
 pub mod log;
+pub mod mail;
 pub mod pages;
 pub mod policy;
 pub mod schedule;
@@ -177,6 +178,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/me", get(auth::me))
         .route("/api/me/password", axum::routing::put(auth::set_password))
         .route("/api/clinic", get(k::get_clinic).put(k::put_clinic))
+        .route("/api/outbox", get(mail::get_outbox))
+        .route("/api/outbox/{id}/retry", post(mail::retry))
         .route("/api/staff", get(k::list_staff).post(k::create_staff))
         .route("/api/staff/{id}", axum::routing::patch(k::patch_staff))
         .route(
@@ -276,6 +279,8 @@ pub struct Running {
     pub setup_token: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The mail worker, when mail is set up.
+    mail: Option<tokio::task::JoinHandle<()>>,
     store: Store,
 }
 
@@ -294,6 +299,10 @@ impl Running {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),
         };
+        // A send cut short here is tried again when its claim runs out.
+        if let Some(m) = &self.mail {
+            m.abort();
+        }
         self.store.close().await;
         r
     }
@@ -314,6 +323,8 @@ pub enum StartError {
     },
     #[error("cannot open the database: {0}")]
     Database(String),
+    #[error("{0}")]
+    Mail(String),
     #[error("{0}")]
     Demo(String),
 }
@@ -341,6 +352,10 @@ pub async fn start_with_clock(
             })?;
         }
     }
+    let mailer = match config.mail().map_err(|e| StartError::Mail(e.0))? {
+        Some((url, from)) => Some(mail::Mailer::new(url, from).map_err(StartError::Mail)?),
+        None => None,
+    };
     let store = Store::open(&config.db)
         .await
         .map_err(|e| {
@@ -386,6 +401,7 @@ pub async fn start_with_clock(
         .is_empty();
     let setup_token = no_staff.then(auth::new_token);
     state.setup_token = setup_token.as_deref().map(|t| auth::hash_token(t).into());
+    let mail = mailer.map(|m| mail::spawn(state.clone(), m));
     let (tx, rx) = oneshot::channel::<()>();
     let router = app(state);
     let limits = config.limits.clone();
@@ -406,6 +422,7 @@ pub async fn start_with_clock(
         setup_token,
         stop: Some(tx),
         task,
+        mail,
         store,
     })
 }
@@ -439,9 +456,20 @@ pub fn run_blocking(config: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let db = config.db.clone();
+        let mail = config
+            .mail()
+            .ok()
+            .flatten()
+            .map(|(u, f)| (u.redacted(), f.to_string()));
         let running = start(config, true).await.map_err(|e| e.to_string())?;
         println!("kneadtime clinic server listening on {}", running.base_url);
         println!("database: {}", redact_db(&db));
+        match &mail {
+            Some((url, from)) => println!("mail: sent through {url} as {from}"),
+            None => println!(
+                "mail: not set up (smtp_url, mail_from); messages to clients wait in the outbox"
+            ),
+        }
         if let Some(d) = &running.demo {
             println!("demo clinic loaded:");
             println!(

@@ -17,6 +17,14 @@ use crate::{
     Appointment, CELL_SECS, NewAppointment, Status, Store, StoreError, col, new_id, retry_write,
 };
 
+/// The columns [`appointment_from`] reads, written once for every query that feeds it.
+macro_rules! appointment_columns {
+    () => {
+        "id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
+         created_by, created_at, idempotency_key, request_hash, sequence"
+    };
+}
+
 fn appointment_from(row: &AnyRow) -> Result<Appointment, StoreError> {
     let status: String = col(row, "status")?;
     Ok(Appointment {
@@ -32,6 +40,7 @@ fn appointment_from(row: &AnyRow) -> Result<Appointment, StoreError> {
         created_at: col(row, "created_at")?,
         idempotency_key: col(row, "idempotency_key")?,
         request_hash: col(row, "request_hash")?,
+        sequence: col(row, "sequence")?,
     })
 }
 
@@ -167,6 +176,36 @@ async fn insert_cells(
     Ok(None)
 }
 
+/// Queues, in the booking change's own transaction, the message that tells the client of
+/// it and, unless cancelled, the reminder the clinic sends `reminder_hours` before (when
+/// that is still ahead). One statement; the clinic row gives the reminder's lead.
+async fn queue_notices(
+    tx: &mut Transaction<'static, Any>,
+    a: &Appointment,
+    kind: crate::NoticeKind,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let remind = kind != crate::NoticeKind::Cancelled;
+    sqlx::query(
+        "INSERT INTO outbox (id, kind, appointment_id, sequence, due_at, created_at) \
+         SELECT $1, $2, $3, $4, $5, $5 \
+         UNION ALL \
+         SELECT $6, 'reminder', $3, $4, $7 - c.reminder_hours * 3600, $5 FROM clinic c \
+         WHERE $8 = 1 AND c.reminder_hours > 0 AND $7 - c.reminder_hours * 3600 > $5",
+    )
+    .bind(new_id())
+    .bind(kind.as_str())
+    .bind(&a.id)
+    .bind(a.sequence)
+    .bind(now)
+    .bind(new_id())
+    .bind(a.start_at)
+    .bind(i64::from(remind))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Frees every cell an appointment holds, the therapist's and the client's.
 async fn delete_cells(tx: &mut Transaction<'static, Any>, id: &str) -> Result<(), sqlx::Error> {
     for sql in [
@@ -240,12 +279,16 @@ impl Store {
             created_at: self.now(),
             idempotency_key: new.idempotency_key,
             request_hash: new.request_hash,
+            sequence: 0,
         };
         let gate = self.gate().await;
         let outcome = retry_write!(self, self.book_once(&a))?;
         drop(gate);
         match outcome {
-            Outcome::Done => Ok(a),
+            Outcome::Done => {
+                self.outbox_wake.notify_one();
+                Ok(a)
+            }
             Outcome::Taken => Err(StoreError::Conflict),
             Outcome::ClientTaken => Err(StoreError::ClientBusy),
             Outcome::KeyUsed => {
@@ -297,6 +340,7 @@ impl Store {
         {
             return Ok(clash_outcome(clash));
         }
+        queue_notices(&mut tx, a, crate::NoticeKind::Booked, a.created_at).await?;
         tx.commit().await?;
         Ok(Outcome::Done)
     }
@@ -311,7 +355,11 @@ impl Store {
         let outcome = retry_write!(self, self.finish_once(id, Status::Cancelled))?;
         drop(gate);
         match outcome {
-            Outcome::Done | Outcome::WrongState(Status::Cancelled) => self.appointment(id).await,
+            Outcome::Done => {
+                self.outbox_wake.notify_one();
+                self.appointment(id).await
+            }
+            Outcome::WrongState(Status::Cancelled) => self.appointment(id).await,
             Outcome::Missing => Err(StoreError::NotFound),
             other => Err(state_error(other)),
         }
@@ -337,17 +385,32 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // The guarded UPDATE comes first: on PostgreSQL it locks the row, so a racing
         // reschedule or cancel waits and then finds the status changed.
-        let done =
-            sqlx::query("UPDATE appointments SET status = $1 WHERE id = $2 AND status = 'booked'")
-                .bind(status.as_str())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+        let cancelling = status == Status::Cancelled;
+        let done = sqlx::query(
+            "UPDATE appointments SET status = $1, sequence = sequence + $2 \
+             WHERE id = $3 AND status = 'booked'",
+        )
+        .bind(status.as_str())
+        .bind(i64::from(cancelling))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             return status_of(&mut tx, id).await;
         }
-        if status == Status::Cancelled {
+        if cancelling {
             delete_cells(&mut tx, id).await?;
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                appointment_columns!(),
+                " FROM appointments WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let a =
+                appointment_from(&row).map_err(|e| sqlx::Error::Decode(e.to_string().into()))?;
+            queue_notices(&mut tx, &a, crate::NoticeKind::Cancelled, self.now()).await?;
         }
         tx.commit().await?;
         Ok(Outcome::Done)
@@ -374,7 +437,10 @@ impl Store {
         )?;
         drop(gate);
         match outcome {
-            Outcome::Done => self.appointment(id).await,
+            Outcome::Done => {
+                self.outbox_wake.notify_one();
+                self.appointment(id).await
+            }
             Outcome::Taken => Err(StoreError::Conflict),
             Outcome::ClientTaken => Err(StoreError::ClientBusy),
             Outcome::Missing => Err(StoreError::NotFound),
@@ -389,10 +455,11 @@ impl Store {
         end_at: i64,
         therapist_id: Option<&str>,
     ) -> Result<Outcome, sqlx::Error> {
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
-            "UPDATE appointments SET start_at = $1, end_at = $2, therapist_id = COALESCE($3, therapist_id) \
-             WHERE id = $4 AND status = 'booked'",
+            "UPDATE appointments SET start_at = $1, end_at = $2, therapist_id = COALESCE($3, therapist_id), \
+             sequence = sequence + 1 WHERE id = $4 AND status = 'booked'",
         )
         .bind(start_at)
         .bind(end_at)
@@ -403,32 +470,33 @@ impl Store {
         if done.rows_affected() == 0 {
             return status_of(&mut tx, id).await;
         }
-        let row = sqlx::query(
-            "SELECT a.id, a.therapist_id, a.client_id, a.service_id, a.start_at, a.end_at, a.status, \
-             a.override_reason, a.created_by, a.created_at, a.idempotency_key, a.request_hash, \
-             s.buffer_after_min FROM appointments a JOIN services s ON s.id = a.service_id \
-             WHERE a.id = $1",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            appointment_columns!(),
+            " FROM appointments WHERE id = $1"
+        ))
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
         let a = appointment_from(&row).map_err(|e| sqlx::Error::Decode(e.to_string().into()))?;
-        let buffer: i64 = sqlx::Row::try_get(&row, "buffer_after_min")?;
+        let buffer = service_buffer(&mut tx, &a.service_id).await?.unwrap_or(0);
         delete_cells(&mut tx, id).await?;
         if let Some(clash) =
             insert_cells(&mut tx, &a, &a.therapist_id, start_at, end_at, buffer).await?
         {
             return Ok(clash_outcome(clash));
         }
+        queue_notices(&mut tx, &a, crate::NoticeKind::Rescheduled, now).await?;
         tx.commit().await?;
         Ok(Outcome::Done)
     }
 
     pub async fn appointment(&self, id: &str) -> Result<Appointment, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key, request_hash FROM appointments WHERE id = $1",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            appointment_columns!(),
+            " FROM appointments WHERE id = $1"
+        ))
         .bind(id)
         .fetch_one(self.db()?)
         .await?;
@@ -436,10 +504,11 @@ impl Store {
     }
 
     pub async fn appointment_by_key(&self, key: &str) -> Result<Option<Appointment>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key, request_hash FROM appointments WHERE idempotency_key = $1",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            appointment_columns!(),
+            " FROM appointments WHERE idempotency_key = $1"
+        ))
         .bind(key)
         .fetch_optional(self.db()?)
         .await?;
@@ -453,11 +522,12 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<Appointment>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key, request_hash FROM appointments \
-             WHERE therapist_id = $1 AND start_at < $3 AND end_at > $2 ORDER BY start_at, id",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            appointment_columns!(),
+            " FROM appointments \
+             WHERE therapist_id = $1 AND start_at < $3 AND end_at > $2 ORDER BY start_at, id"
+        ))
         .bind(therapist_id)
         .bind(from)
         .bind(to)
@@ -472,11 +542,12 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<Appointment>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key, request_hash FROM appointments \
-             WHERE start_at < $2 AND end_at > $1 ORDER BY start_at, id",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            appointment_columns!(),
+            " FROM appointments \
+             WHERE start_at < $2 AND end_at > $1 ORDER BY start_at, id"
+        ))
         .bind(from)
         .bind(to)
         .fetch_all(self.db()?)
@@ -491,11 +562,12 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<Appointment>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key, request_hash FROM appointments WHERE client_id = $1 AND start_at >= $2 AND start_at < $3 \
-             ORDER BY start_at, id",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            appointment_columns!(),
+            " FROM appointments WHERE client_id = $1 AND start_at >= $2 AND start_at < $3 \
+             ORDER BY start_at, id"
+        ))
         .bind(client_id)
         .bind(from)
         .bind(to)
@@ -509,10 +581,11 @@ impl Store {
         &self,
         client_id: &str,
     ) -> Result<Vec<Appointment>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-             created_by, created_at, idempotency_key, request_hash FROM appointments WHERE client_id = $1 ORDER BY start_at, id",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            appointment_columns!(),
+            " FROM appointments WHERE client_id = $1 ORDER BY start_at, id"
+        ))
         .bind(client_id)
         .fetch_all(self.db()?)
         .await?;

@@ -78,13 +78,18 @@ fn exception_from(row: &AnyRow) -> Result<TherapistException, StoreError> {
     })
 }
 
+/// The most hours ahead a reminder or the cancellation window may reach (two weeks).
+pub const MAX_NOTICE_HOURS: i64 = 336;
+
 impl Store {
     /// The clinic's one row (created by the first migration as "Clinic", UTC).
     pub async fn clinic(&self) -> Result<Clinic, StoreError> {
-        let row =
-            sqlx::query("SELECT id, name, time_zone, profile_toml, booking_horizon_days, max_open_bookings FROM clinic ORDER BY id LIMIT 1")
-                .fetch_one(self.db()?)
-                .await?;
+        let row = sqlx::query(
+            "SELECT id, name, time_zone, profile_toml, booking_horizon_days, max_open_bookings, \
+                 address, reminder_hours, cancel_window_hours FROM clinic ORDER BY id LIMIT 1",
+        )
+        .fetch_one(self.db()?)
+        .await?;
         Ok(Clinic {
             id: col(&row, "id")?,
             name: col(&row, "name")?,
@@ -92,6 +97,9 @@ impl Store {
             profile_toml: col(&row, "profile_toml")?,
             booking_horizon_days: col(&row, "booking_horizon_days")?,
             max_open_bookings: col(&row, "max_open_bookings")?,
+            address: col(&row, "address")?,
+            reminder_hours: col(&row, "reminder_hours")?,
+            cancel_window_hours: col(&row, "cancel_window_hours")?,
         })
     }
 
@@ -107,15 +115,30 @@ impl Store {
                 "the booking horizon or open-booking limit is out of range".into(),
             ));
         }
+        if !(0..=MAX_NOTICE_HOURS).contains(&clinic.reminder_hours)
+            || !(0..=MAX_NOTICE_HOURS).contains(&clinic.cancel_window_hours)
+        {
+            return Err(StoreError::Invalid(format!(
+                "the reminder and cancellation hours are 0 to {MAX_NOTICE_HOURS}"
+            )));
+        }
+        if clinic.address.chars().count() > 500 {
+            return Err(StoreError::Invalid(
+                "the address is longer than 500 characters".into(),
+            ));
+        }
         let done = sqlx::query(
             "UPDATE clinic SET name = $1, time_zone = $2, profile_toml = $3, booking_horizon_days = $4, \
-             max_open_bookings = $5 WHERE id = $6",
+             max_open_bookings = $5, address = $6, reminder_hours = $7, cancel_window_hours = $8 WHERE id = $9",
         )
         .bind(&clinic.name)
         .bind(&clinic.time_zone)
         .bind(&clinic.profile_toml)
         .bind(clinic.booking_horizon_days)
         .bind(clinic.max_open_bookings)
+        .bind(&clinic.address)
+        .bind(clinic.reminder_hours)
+        .bind(clinic.cancel_window_hours)
         .bind(&clinic.id)
         .execute(self.db()?)
         .await?;

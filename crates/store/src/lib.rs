@@ -12,6 +12,11 @@
 //! buffer, one `appointment_cells` row per cell under PRIMARY KEY (therapist, cell).
 //! The appointment and its cells are written in one transaction, so a racing overlapping
 //! booking hits the key and comes back as [`StoreError::Conflict`].
+//!
+//! # Nothing said is lost
+//! Each booking, reschedule and cancellation queues the client's message (and the
+//! reminder) in the outbox in its own transaction: a change is never made without its
+//! message, nor a message queued for a change that was rolled back.
 
 mod access;
 mod booking;
@@ -21,6 +26,7 @@ mod clock;
 mod error;
 mod feeds;
 mod model;
+mod outbox;
 
 use std::time::Duration;
 
@@ -28,10 +34,12 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Connection, Row, Transaction};
 
 pub use booking::cells;
+pub use catalog::MAX_NOTICE_HOURS;
 pub use clock::{Clock, SetClock, SystemClock};
 pub use error::StoreError;
 pub use feeds::FeedOwner;
 pub use model::*;
+pub use outbox::Claimed;
 
 /// Length of one booking cell in seconds.
 pub const CELL_SECS: i64 = 300;
@@ -57,6 +65,9 @@ pub struct Store {
     gate: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Where "now" comes from: the system clock unless the caller gives another.
     clock: std::sync::Arc<dyn Clock>,
+    /// Rung after each commit that queued a message, so this process's mail worker
+    /// sends it at once rather than at its next look.
+    outbox_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// A SQLite database file as it was when opened.
@@ -245,6 +256,7 @@ impl Store {
             file,
             gate: Default::default(),
             clock: std::sync::Arc::new(SystemClock),
+            outbox_wake: Default::default(),
         };
         store.probe_write().await.map_err(|e| match (&path, e) {
             (Some(p), StoreError::Backend(why)) => StoreError::Backend(format!(
@@ -281,6 +293,16 @@ impl Store {
             }
         }
         Ok(&self.pool)
+    }
+
+    /// Notified whenever this store queues a message in the outbox.
+    pub fn outbox_wake(&self) -> &tokio::sync::Notify {
+        &self.outbox_wake
+    }
+
+    /// [`Store::db`] for code that runs inside a retried write.
+    pub(crate) fn db_sqlx(&self) -> Result<&AnyPool, sqlx::Error> {
+        self.db().map_err(|e| sqlx::Error::Protocol(e.to_string()))
     }
 
     /// The same store, telling the time by `clock` from now on.

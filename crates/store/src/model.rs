@@ -54,6 +54,18 @@ text_enum!(
 );
 
 text_enum!(
+    /// What a queued message tells the client.
+    NoticeKind { Booked => "booked", Rescheduled => "rescheduled", Cancelled => "cancelled", Reminder => "reminder" }
+);
+
+text_enum!(
+    /// Where a queued message stands: `Queued` until sent (retried with backoff),
+    /// `Failed` after the last attempt, `Skipped` when there was nothing to send (no
+    /// email, or a reminder for an appointment moved or cancelled since).
+    NoticeState { Queued => "queued", Sent => "sent", Failed => "failed", Skipped => "skipped" }
+);
+
+text_enum!(
     /// What a staff login may do.
     Role { Owner => "owner", Therapist => "therapist" }
 );
@@ -112,6 +124,12 @@ pub struct Clinic {
     pub booking_horizon_days: i64,
     /// Future bookings one client may hold at once (staff may book past it).
     pub max_open_bookings: i64,
+    /// Where clients come to, as shown in emails and on the home page.
+    pub address: String,
+    /// Hours before an appointment its reminder is sent.
+    pub reminder_hours: i64,
+    /// Hours before an appointment a client may still cancel or move it themself.
+    pub cancel_window_hours: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,6 +264,8 @@ pub struct Appointment {
     /// A digest of the request that booked it with the key, so a different request
     /// under the same key can be told apart.
     pub request_hash: Option<String>,
+    /// Rises with every reschedule and the cancellation (an invitation's SEQUENCE).
+    pub sequence: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -373,4 +393,32 @@ pub struct IdempotentResponse {
 
 pub(crate) fn parse_or<T>(v: Option<T>, what: &str, raw: &str) -> Result<T, StoreError> {
     v.ok_or_else(|| StoreError::Backend(format!("stored {what} {raw:?} is not recognised")))
+}
+
+/// One message in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: String,
+    pub kind: NoticeKind,
+    pub appointment_id: String,
+    /// The appointment's sequence when the message was queued.
+    pub sequence: i64,
+    pub state: NoticeState,
+    /// Unix seconds: not sent before this.
+    pub due_at: i64,
+    pub attempts: i64,
+    pub last_error: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// How many messages stand in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxCounts {
+    /// Queued and due now.
+    pub waiting: i64,
+    /// Queued for later (reminders, retries).
+    pub later: i64,
+    pub sent: i64,
+    pub failed: i64,
 }

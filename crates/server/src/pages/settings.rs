@@ -58,6 +58,9 @@ impl Sent {
             "profile_toml",
             "booking_horizon_days",
             "max_open_bookings",
+            "address",
+            "reminder_hours",
+            "cancel_window_hours",
             "kind",
             "length_min",
             "price",
@@ -103,6 +106,11 @@ pub struct Settings {
     pub profile_toml: String,
     pub booking_horizon_days: i64,
     pub max_open_bookings: i64,
+    pub address: String,
+    pub reminder_hours: i64,
+    pub cancel_window_hours: i64,
+    /// Messages to clients: whether mail goes out, and what waits or failed.
+    pub outbox: Option<crate::mail::OutboxOut>,
     pub services: Vec<ServiceRow>,
     pub therapists: Vec<TherapistRow>,
     pub skills: Vec<&'static str>,
@@ -209,6 +217,10 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             profile_toml: clinic.profile_toml,
             booking_horizon_days: clinic.booking_horizon_days,
             max_open_bookings: clinic.max_open_bookings,
+            address: clinic.address,
+            reminder_hours: clinic.reminder_hours,
+            cancel_window_hours: clinic.cancel_window_hours,
+            outbox: crate::mail::outbox(state).await.ok(),
             services,
             therapists,
             skills: Skill::ALL.iter().map(|s| s.as_str()).collect(),
@@ -279,12 +291,17 @@ pub async fn submit(
                 let booking_horizon_days =
                     whole("booking_horizon_days", &v("booking_horizon_days"))?;
                 let max_open_bookings = whole("max_open_bookings", &v("max_open_bookings"))?;
+                let reminder_hours = whole("reminder_hours", &v("reminder_hours"))?;
+                let cancel_window_hours = whole("cancel_window_hours", &v("cancel_window_hours"))?;
                 let body = catalog::ClinicBody {
                     name: Some(v("name")),
                     time_zone: Some(v("time_zone")),
                     profile_toml: Some(v("profile_toml")),
                     booking_horizon_days,
                     max_open_bookings,
+                    address: f.get("address").cloned(),
+                    reminder_hours,
+                    cancel_window_hours,
                 };
                 catalog::put_clinic(st, c.clone(), ApiJson(body))
                     .await
@@ -292,6 +309,16 @@ pub async fn submit(
             }
             .await
         }
+        "retry" => match state.store.retry_notice(&id).await {
+            Ok(()) => {
+                state.store.outbox_wake().notify_one();
+                Ok("The message will be sent again.")
+            }
+            Err(kneadtime_store::StoreError::NotFound) => {
+                Err(ApiError::not_found("failed message"))
+            }
+            Err(e) => Err(e.into()),
+        },
         "service" => {
             let price = v("price").trim().replace(',', ".");
             match price.parse::<f64>() {

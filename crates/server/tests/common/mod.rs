@@ -153,12 +153,18 @@ impl Srv {
     /// would run: its own process state, the same data (the owner's session works on
     /// both). Stop it before the first.
     pub async fn beside(&self) -> Srv {
-        let config = Config {
+        self.beside_with(|_| {}).await
+    }
+
+    /// A second server like [`Srv::beside`] with settings changed by `tune`.
+    pub async fn beside_with(&self, tune: impl FnOnce(&mut Config)) -> Srv {
+        let mut config = Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             db: self.db_url.clone(),
             log_requests: false,
             ..Config::default()
         };
+        tune(&mut config);
         let running = start_with_clock(config, false, Arc::new(SystemClock))
             .await
             .expect("second server starts");

@@ -1,0 +1,229 @@
+//! The emails the clinic sends a client about a booking — confirmed, moved, cancelled,
+//! and the reminder before it — written from what the database holds when the message
+//! is sent, with a calendar invitation attached. Plain data: the server's mail worker
+//! sends it.
+
+use kneadtime_domain::care::{purpose, self_care};
+use kneadtime_domain::day_fit;
+use kneadtime_import::{Parties, TimedEvent, write_invitation};
+use kneadtime_store::{Appointment, Notice, NoticeKind, ServiceKind, Status, StoreError};
+
+use crate::Clinic;
+use crate::context::client_context;
+use crate::error::CoreResult;
+use crate::slots::wanted;
+use crate::time::{local_date, local_datetime, zone_of};
+
+/// One email, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub to_name: String,
+    pub to_email: String,
+    /// Shown as the sender's name (the clinic's).
+    pub from_name: String,
+    pub subject: String,
+    pub text: String,
+    /// The `.ics` to attach, with its iTIP method (`REQUEST` or `CANCEL`).
+    pub invitation: Option<(&'static str, String)>,
+    /// Stable for the message, so a resend after a lost answer is recognisable.
+    pub message_id: String,
+}
+
+/// What to do with a queued message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Composed {
+    Send(Box<Email>),
+    /// Nothing to send, and why (kept with the message for the owner).
+    Skip(&'static str),
+}
+
+/// Where links in emails point and what address they come from.
+#[derive(Debug, Clone)]
+pub struct Letterhead {
+    /// The server's public address, without a trailing slash.
+    pub base_url: String,
+    /// The address mail is sent from; the invitation's organiser.
+    pub from_email: String,
+}
+
+fn money(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+fn host_of(url: &str) -> &str {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let host = rest.split(['/', ':']).next().unwrap_or("");
+    if host.is_empty() { "kneadtime" } else { host }
+}
+
+/// Writes the message `notice` stands for, or says why there is none to send.
+pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreResult<Composed> {
+    let a = match core.store.appointment(&notice.appointment_id).await {
+        Ok(a) => a,
+        Err(StoreError::NotFound) => return Ok(Composed::Skip("the appointment is gone")),
+        Err(e) => return Err(e.into()),
+    };
+    if notice.kind != NoticeKind::Cancelled && notice.sequence < a.sequence {
+        return Ok(Composed::Skip(
+            "a later change to the booking has its own message",
+        ));
+    }
+    if notice.kind == NoticeKind::Reminder && a.status != Status::Booked {
+        return Ok(Composed::Skip("the appointment is no longer booked"));
+    }
+    if notice.kind != NoticeKind::Cancelled && a.status == Status::Cancelled {
+        return Ok(Composed::Skip("the appointment was cancelled since"));
+    }
+    let (client, therapist, service, clinic) = tokio::try_join!(
+        core.store.client(&a.client_id),
+        core.store.therapist(&a.therapist_id),
+        core.store.service(&a.service_id),
+        core.store.clinic(),
+    )?;
+    if client.email.trim().is_empty() {
+        return Ok(Composed::Skip("the client has no email address"));
+    }
+    let tz = zone_of(&clinic.time_zone);
+    let zone = tz.iana_name().unwrap_or("UTC");
+    let start = local_datetime(a.start_at, &tz);
+    let when = format!("{} ({zone})", start.strftime("%a %-d %b %Y, %H:%M"));
+    let place = if clinic.address.trim().is_empty() {
+        clinic.name.clone()
+    } else {
+        format!("{}, {}", clinic.name, clinic.address.trim())
+    };
+    let kind = match service.kind {
+        ServiceKind::Massage(k) => Some(k),
+        ServiceKind::General => None,
+    };
+    // The session's place in the season; a season that cannot be built (a bad profile,
+    // an unreadable calendar) leaves the email without it rather than unsent.
+    let season_line = if notice.kind == NoticeKind::Cancelled {
+        None
+    } else {
+        client_context(core, &a.client_id).await.ok().map(|ctx| {
+            let date = local_date(a.start_at, &ctx.tz);
+            let fit = day_fit(
+                &ctx.season,
+                wanted(&service),
+                date,
+                Some(start),
+                &ctx.previous(Some(&a.id)),
+            );
+            purpose(kind, fit.race.as_ref(), date)
+        })
+    };
+    let today = local_date(core.now(), &tz);
+    let day = local_date(a.start_at, &tz);
+    let at = start.strftime("%H:%M").to_string();
+    let soon = match kneadtime_domain::dates::days_between(today, day) {
+        0 => format!("today at {at}"),
+        1 => format!("tomorrow at {at}"),
+        _ => format!("on {}", start.strftime("%a %-d %b at %H:%M")),
+    };
+    let subject = match notice.kind {
+        NoticeKind::Booked => format!("Booked: {} with {}, {}", service.name, therapist.name, soon),
+        NoticeKind::Rescheduled => format!(
+            "Moved: {} with {}, now {}",
+            service.name, therapist.name, soon
+        ),
+        NoticeKind::Cancelled => format!(
+            "Cancelled: {} with {}, {}",
+            service.name, therapist.name, soon
+        ),
+        NoticeKind::Reminder => format!(
+            "Reminder: {} with {} {}",
+            service.name, therapist.name, soon
+        ),
+    };
+    let opening = match notice.kind {
+        NoticeKind::Booked => format!("your booking at {} is confirmed.", clinic.name),
+        NoticeKind::Rescheduled => {
+            format!("your booking at {} has moved to a new time.", clinic.name)
+        }
+        NoticeKind::Cancelled => format!(
+            "your booking at {} has been cancelled. If you did not ask for this, or would like another time, book again or reply to this email.",
+            clinic.name
+        ),
+        NoticeKind::Reminder => format!("a reminder of your booking at {} {soon}.", clinic.name),
+    };
+    let mut text = format!("Hello {},\n\n{opening}\n\n", client.name.trim());
+    text.push_str(&format!(
+        "  What:   {} ({} min), {}\n  When:   {when}\n  With:   {}\n  Where:  {place}\n",
+        service.name,
+        service.length_min,
+        money(service.price_cents),
+        therapist.name
+    ));
+    if let Some(line) = &season_line {
+        text.push_str(&format!("\nThis is {line}.\n"));
+    }
+    if notice.kind != NoticeKind::Cancelled {
+        text.push('\n');
+        text.push_str(self_care(kind));
+        text.push('\n');
+        let window = clinic.cancel_window_hours;
+        text.push_str(&if window > 0 {
+            format!(
+                "\nYou can cancel or move this booking yourself up to {window} hours before it starts; after that, please call the clinic.\n"
+            )
+        } else {
+            "\nYou can cancel or move this booking yourself until it starts.\n".to_string()
+        });
+        text.push_str(&format!("Your bookings: {}/me\n", head.base_url));
+        text.push_str("The attached invitation puts it in your calendar.\n");
+    } else {
+        text.push_str(&format!("\nBook another time: {}/book\n", head.base_url));
+    }
+    text.push_str(&format!("\n{}\n", clinic.name));
+    let invitation = (notice.kind != NoticeKind::Reminder).then(|| {
+        let ev = event(&a, &service.name, &therapist.name, &place);
+        let parties = Parties {
+            organizer_name: clinic.name.clone(),
+            organizer_email: head.from_email.clone(),
+            attendee_name: client.name.clone(),
+            attendee_email: client.email.clone(),
+        };
+        let method = if ev.cancelled { "CANCEL" } else { "REQUEST" };
+        (method, write_invitation(&ev, &parties, core.clock.now()))
+    });
+    Ok(Composed::Send(Box::new(Email {
+        to_name: client.name,
+        to_email: client.email,
+        from_name: clinic.name,
+        subject,
+        text,
+        invitation,
+        message_id: format!("<{}@{}>", notice.id, host_of(&head.base_url)),
+    })))
+}
+
+/// The appointment as a calendar event: one UID for its whole life, the sequence as
+/// the database counts its changes.
+fn event(a: &Appointment, service: &str, therapist: &str, place: &str) -> TimedEvent {
+    TimedEvent {
+        uid: format!("{}@kneadtime", a.id),
+        start: jiff::Timestamp::from_second(a.start_at).unwrap_or_default(),
+        end: jiff::Timestamp::from_second(a.end_at).unwrap_or_default(),
+        summary: format!("{service} with {therapist}"),
+        description: String::new(),
+        location: place.to_string(),
+        cancelled: a.status == Status::Cancelled,
+        sequence: u32::try_from(a.sequence).unwrap_or(u32::MAX),
+        reminder_minutes_before: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_hosts() {
+        assert_eq!(money(6500), "65.00");
+        assert_eq!(money(5), "0.05");
+        assert_eq!(host_of("https://book.example.com/x"), "book.example.com");
+        assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(host_of(""), "kneadtime");
+    }
+}

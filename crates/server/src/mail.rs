@@ -1,0 +1,252 @@
+//! The mail worker: one per instance, it claims due messages from the outbox one at a
+//! time, has the clinic core write each, sends it over SMTP and settles it — sent,
+//! skipped, tried again later with a growing pause, or failed for the owner to see.
+//! Without SMTP settings it does not run and messages wait in the queue.
+
+use std::time::Duration;
+
+use kneadtime_clinic::notify::{Composed, Email, Letterhead, compose};
+use kneadtime_store::{Claimed, NoticeState};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::AppState;
+use crate::config::SmtpUrl;
+
+/// How long a claim holds a message: longer than one send can take.
+const LEASE_SECS: i64 = 120;
+/// One SMTP conversation may take this long before it counts as failed.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest the worker waits before looking at the queue again (due reminders,
+/// retries, messages queued by another instance).
+const POLL: Duration = Duration::from_secs(2);
+/// Attempts before a message counts as failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// The pause before attempt `attempts + 1`: a minute, doubling, at most six hours.
+pub fn retry_delay_secs(attempts: i64) -> i64 {
+    let doublings = attempts.clamp(1, 20) - 1;
+    (60i64 << doublings).min(6 * 3600)
+}
+
+/// Sends mail through one SMTP server, from one address.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from_email: String,
+}
+
+impl Mailer {
+    /// A mailer for `url`, sending as `from_email`.
+    ///
+    /// # Errors
+    /// The URL's problem, in words (never the URL itself, which may hold a password).
+    pub fn new(url: &SmtpUrl, from_email: &str) -> Result<Mailer, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+            .map_err(|e| format!("smtp_url {}: {e}", url.redacted()))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        Ok(Mailer {
+            transport,
+            from_email: from_email.to_string(),
+        })
+    }
+
+    /// Sends one email. `Err((permanent, why))` when the server refused it.
+    async fn send(&self, email: &Email) -> Result<(), (bool, String)> {
+        let message = build(email, &self.from_email).map_err(|e| (true, e))?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err((e.is_permanent(), e.to_string())),
+        }
+    }
+}
+
+/// The email as MIME: the text, and the invitation as a `text/calendar` part with its
+/// method, which calendar clients offer to add.
+fn build(email: &Email, from_email: &str) -> Result<Message, String> {
+    let from = Mailbox::new(
+        Some(email.from_name.clone()),
+        from_email
+            .parse()
+            .map_err(|e| format!("mail_from {from_email:?}: {e}"))?,
+    );
+    let to = Mailbox::new(
+        Some(email.to_name.clone()),
+        email
+            .to_email
+            .trim()
+            .parse()
+            .map_err(|e| format!("the client's email {:?}: {e}", email.to_email))?,
+    );
+    let builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&email.subject)
+        .message_id(Some(email.message_id.clone()));
+    let text = SinglePart::plain(email.text.clone());
+    let message = match &email.invitation {
+        Some((method, ics)) => {
+            let kind =
+                ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                    .map_err(|e| e.to_string())?;
+            let name = if *method == "CANCEL" {
+                "cancel.ics"
+            } else {
+                "invite.ics"
+            };
+            builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(text)
+                    .singlepart(Attachment::new(name.to_string()).body(ics.clone(), kind)),
+            )
+        }
+        None => builder.singlepart(text),
+    };
+    message.map_err(|e| e.to_string())
+}
+
+/// Starts the worker for `state`; it runs until the task is aborted.
+pub fn spawn(state: AppState, mailer: Mailer) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let head = Letterhead {
+            base_url: state.base_url.to_string(),
+            from_email: mailer.from_email.clone(),
+        };
+        loop {
+            match state.store.claim_notice(LEASE_SECS).await {
+                Ok(Some(c)) => settle(&state, &mailer, &head, c).await,
+                Ok(None) => {
+                    let _ = tokio::time::timeout(POLL, state.store.outbox_wake().notified()).await;
+                }
+                Err(e) => {
+                    crate::log::line(&format!("mail: cannot read the outbox: {e}"));
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+        }
+    })
+}
+
+/// Writes, sends and settles one claimed message.
+async fn settle(state: &AppState, mailer: &Mailer, head: &Letterhead, c: Claimed) {
+    let outcome = match compose(&state.clinic, &c.notice, head).await {
+        Ok(Composed::Skip(why)) => {
+            if let Err(e) = state.store.notice_done(&c, NoticeState::Skipped, why).await {
+                crate::log::line(&format!("mail: cannot record message {}: {e}", c.notice.id));
+            }
+            return;
+        }
+        Ok(Composed::Send(email)) => mailer.send(&email).await,
+        Err(e) => Err((false, format!("cannot write the message: {e}"))),
+    };
+    let result = match outcome {
+        Ok(()) => state.store.notice_done(&c, NoticeState::Sent, "").await,
+        Err((permanent, why)) => {
+            let retry = (!permanent && c.notice.attempts < MAX_ATTEMPTS)
+                .then(|| state.now() + retry_delay_secs(c.notice.attempts));
+            crate::log::line(&format!(
+                "mail: message {} ({}) not sent, attempt {}: {why}",
+                c.notice.id,
+                c.notice.kind.as_str(),
+                c.notice.attempts
+            ));
+            state.store.notice_failed(&c, &why, retry).await
+        }
+    };
+    if let Err(e) = result {
+        crate::log::line(&format!("mail: cannot record message {}: {e}", c.notice.id));
+    }
+}
+
+/// One message as the owner sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NoticeOut {
+    pub id: String,
+    pub kind: kneadtime_store::NoticeKind,
+    pub appointment_id: String,
+    pub state: NoticeState,
+    /// When it was (or is) due, in the clinic's zone.
+    pub due: String,
+    pub attempts: i64,
+    /// The last error, or why it was skipped.
+    pub error: String,
+}
+
+/// The outbox as the owner sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OutboxOut {
+    /// Whether this server sends mail (SMTP is set up); when false, messages wait.
+    pub sending: bool,
+    pub counts: kneadtime_store::OutboxCounts,
+    /// The most recent failed messages, newest first.
+    pub failed: Vec<NoticeOut>,
+}
+
+/// The outbox's state for the owner's pages and the API.
+pub async fn outbox(state: &AppState) -> crate::error::ApiResult<OutboxOut> {
+    let (counts, failed, clinic) = tokio::try_join!(
+        state.store.outbox_counts(),
+        state.store.notices(NoticeState::Failed, 50),
+        state.store.clinic(),
+    )?;
+    let tz = kneadtime_clinic::zone_of(&clinic.time_zone);
+    Ok(OutboxOut {
+        sending: state.config.mail().ok().flatten().is_some(),
+        counts,
+        failed: failed
+            .into_iter()
+            .map(|n| NoticeOut {
+                due: kneadtime_clinic::show(n.due_at, &tz),
+                id: n.id,
+                kind: n.kind,
+                appointment_id: n.appointment_id,
+                state: n.state,
+                attempts: n.attempts,
+                error: n.last_error,
+            })
+            .collect(),
+    })
+}
+
+/// GET /api/outbox: the owner's view of messages to clients.
+pub async fn get_outbox(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    caller: crate::auth::Caller,
+) -> crate::error::ApiResult<axum::Json<OutboxOut>> {
+    crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
+    Ok(axum::Json(outbox(&state).await?))
+}
+
+/// POST /api/outbox/{id}/retry: queue a failed message again.
+pub async fn retry(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    caller: crate::auth::Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> crate::error::ApiResult<axum::Json<OutboxOut>> {
+    crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
+    match state.store.retry_notice(&id).await {
+        Ok(()) => {}
+        Err(kneadtime_store::StoreError::NotFound) => {
+            return Err(crate::error::ApiError::not_found("failed message"));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    state.store.outbox_wake().notify_one();
+    Ok(axum::Json(outbox(&state).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_longer_each_time_up_to_six_hours() {
+        assert_eq!(retry_delay_secs(1), 60);
+        assert_eq!(retry_delay_secs(2), 120);
+        assert_eq!(retry_delay_secs(4), 480);
+        assert_eq!(retry_delay_secs(MAX_ATTEMPTS), 7680);
+        assert_eq!(retry_delay_secs(30), 6 * 3600);
+        assert_eq!(retry_delay_secs(0), 60);
+    }
+}

@@ -1,0 +1,498 @@
+//! Mail really leaves: a real SMTP server on localhost (Python's aiosmtpd, writing a
+//! maildir) receives the confirmation, the change, the cancellation and the reminder;
+//! each is read back with Python's `email` and `icalendar` packages, so the invitation
+//! is checked by a second parser. Two servers on one database send each message once;
+//! without SMTP settings messages wait and the owner is told.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{Srv, add_days, backends, world};
+use kneadtime_server::SetClock;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const READ: &str = r#"
+import json, os, sys, email, email.policy
+import icalendar
+out = []
+for sub in ("new", "cur"):
+    d = os.path.join(sys.argv[1], sub)
+    if not os.path.isdir(d):
+        continue
+    for name in sorted(os.listdir(d)):
+        with open(os.path.join(d, name), "rb") as f:
+            m = email.message_from_binary_file(f, policy=email.policy.default)
+        rec = {"to": str(m["To"]), "from": str(m["From"]), "subject": str(m["Subject"]),
+               "message_id": str(m["Message-ID"]), "text": "", "ics": None}
+        for part in m.walk():
+            kind = part.get_content_type()
+            if kind == "text/plain" and not rec["text"]:
+                rec["text"] = part.get_content()
+            elif kind == "text/calendar":
+                cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+                ev = list(cal.walk("VEVENT"))[0]
+                rec["ics"] = {
+                    "method": str(cal.get("METHOD")),
+                    "part_method": part.get_param("method"),
+                    "uid": str(ev["UID"]),
+                    "sequence": int(ev.get("SEQUENCE", 0)),
+                    "status": str(ev.get("STATUS", "")),
+                    "start": ev.decoded("DTSTART").isoformat(),
+                    "organizer": str(ev.get("ORGANIZER", "")),
+                    "attendee": str(ev.get("ATTENDEE", "")),
+                }
+        out.append(rec)
+print(json.dumps(out))
+"#;
+
+/// A Python that has aiosmtpd and icalendar.
+fn python() -> Option<&'static str> {
+    let found = ["python3", "/usr/bin/python3"].into_iter().find(|p| {
+        Command::new(p)
+            .args(["-c", "import aiosmtpd, icalendar"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("KNEADTIME_REQUIRE_SMTP").is_none(),
+            "KNEADTIME_REQUIRE_SMTP is set but no python3 can import aiosmtpd and icalendar"
+        );
+        println!(
+            "skipped: no python3 with aiosmtpd and icalendar (apt-get install python3-aiosmtpd python3-icalendar)"
+        );
+    }
+    found
+}
+
+/// A port nothing listens on (yet).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An SMTP server on localhost that keeps every message it takes in a maildir.
+struct Sink {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+    python: &'static str,
+}
+
+impl Sink {
+    fn start(python: &'static str, port: u16) -> Sink {
+        let dir = tempfile::tempdir().unwrap();
+        let maildir = dir.path().join("mail");
+        let child = Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not listen on {port}"
+            );
+            std::thread::yield_now();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Sink {
+            child,
+            port,
+            dir,
+            python,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, parsed.
+    fn messages(&self) -> Vec<Value> {
+        let out = Command::new(self.python)
+            .args(["-c", READ])
+            .arg(self.dir.path().join("mail"))
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Waits (up to 30 s) until `n` messages match `pick`, and returns them.
+    async fn wait_for(&self, n: usize, pick: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let got: Vec<Value> = self.messages().into_iter().filter(|m| pick(m)).collect();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited 30 s for {n} messages; have {}: {:#?}",
+                got.len(),
+                self.messages()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn mail_to(sink: &Sink) -> impl FnOnce(&mut kneadtime_server::Config) + '_ {
+    move |c| {
+        let url = sink.url();
+        c.apply_env(|k| match k {
+            "KNEADTIME_SMTP_URL" => Some(url.clone()),
+            "KNEADTIME_MAIL_FROM" => Some("desk@clinic.test".into()),
+            _ => None,
+        })
+        .unwrap();
+    }
+}
+
+fn subject(m: &Value) -> &str {
+    m["subject"].as_str().unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_its_change_and_its_cancellation_each_reach_the_client() {
+    let Some(py) = python() else { return };
+    for backend in backends() {
+        let sink = Sink::start(py, free_port());
+        let srv = Srv::start_with(backend, "Europe/London", mail_to(&sink)).await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        let (s, v) = srv
+            .call(
+                Method::PUT,
+                "/api/clinic",
+                Some(&o),
+                Some(json!({ "address": "12 Mill Lane, Leeds", "cancel_window_hours": 48 })),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        let day = add_days(w.race, -20);
+        let a = srv
+            .post(
+                "/api/appointments",
+                &o,
+                json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                        "start": format!("{day}T10:00") }),
+            )
+            .await;
+        let id = a["id"].as_str().unwrap().to_string();
+        let uid = format!("{id}@kneadtime");
+
+        let got = sink
+            .wait_for(1, |m| subject(m).starts_with("Booked:"))
+            .await;
+        let m = &got[0];
+        assert!(m["to"].as_str().unwrap().contains("ada@example.org"), "{m}");
+        assert!(
+            m["from"].as_str().unwrap().contains("desk@clinic.test"),
+            "{m}"
+        );
+        assert!(subject(m).contains("Sports 60 with Tess One"), "{m}");
+        let text = m["text"].as_str().unwrap();
+        for part in [
+            "Hello Ada Runner",
+            "Sports 60 (60 min), 50.00",
+            "10:00 (Europe/London)",
+            "Test Clinic, 12 Mill Lane, Leeds",
+            "up to 48 hours before it starts",
+            &format!("{}/me", srv.base),
+        ] {
+            assert!(text.contains(part), "missing {part:?} in:\n{text}");
+        }
+        let ics = &m["ics"];
+        assert_eq!(ics["method"], "REQUEST", "{m}");
+        assert_eq!(ics["part_method"], "REQUEST", "{m}");
+        assert_eq!(ics["uid"], uid.as_str());
+        assert_eq!(ics["sequence"], 0);
+        assert_eq!(ics["status"], "CONFIRMED");
+        assert!(
+            ics["start"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{day}T")),
+            "{ics}"
+        );
+        assert!(
+            ics["organizer"]
+                .as_str()
+                .unwrap()
+                .ends_with("desk@clinic.test"),
+            "{ics}"
+        );
+        assert!(
+            ics["attendee"]
+                .as_str()
+                .unwrap()
+                .ends_with("ada@example.org"),
+            "{ics}"
+        );
+
+        let moved = add_days(day, 1);
+        srv.post(
+            &format!("/api/appointments/{id}/reschedule"),
+            &o,
+            json!({ "start": format!("{moved}T11:00") }),
+        )
+        .await;
+        let got = sink.wait_for(1, |m| subject(m).starts_with("Moved:")).await;
+        let ics = &got[0]["ics"];
+        assert_eq!(
+            ics["uid"],
+            uid.as_str(),
+            "one event for the booking's whole life"
+        );
+        assert_eq!(ics["sequence"], 1);
+        assert_eq!(ics["method"], "REQUEST");
+        assert!(
+            ics["start"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{moved}T")),
+            "{ics}"
+        );
+        assert!(got[0]["text"].as_str().unwrap().contains("11:00"));
+
+        srv.post(&format!("/api/appointments/{id}/cancel"), &o, json!({}))
+            .await;
+        let got = sink
+            .wait_for(1, |m| subject(m).starts_with("Cancelled:"))
+            .await;
+        let ics = &got[0]["ics"];
+        assert_eq!(ics["method"], "CANCEL");
+        assert_eq!(ics["part_method"], "CANCEL");
+        assert_eq!(ics["uid"], uid.as_str());
+        assert_eq!(
+            ics["sequence"], 2,
+            "a cancellation outranks the change before it"
+        );
+        assert_eq!(ics["status"], "CANCELLED");
+
+        // Ben has no email: his booking's message is skipped, not failed or stuck.
+        srv.post(
+            "/api/appointments",
+            &o,
+            json!({ "client_id": w.b, "service_id": w.sports, "therapist_id": w.t2,
+                    "start": format!("{day}T15:00") }),
+        )
+        .await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = srv.get("/api/outbox", &o).await;
+            assert_eq!(out["sending"], true);
+            assert_eq!(out["counts"]["failed"], 0, "{out}");
+            if out["counts"]["waiting"] == 0 {
+                assert_eq!(out["counts"]["sent"], 3, "{out}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "the outbox never emptied: {out}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // The outbox is the owner's.
+        let (s, _) = srv
+            .call(Method::GET, "/api/outbox", Some(&w.t1_token), None)
+            .await;
+        assert_eq!(s, 403);
+        let (s, _) = srv
+            .call(Method::GET, "/api/outbox", Some(&w.a_token), None)
+            .await;
+        assert_eq!(s, 403);
+        assert_eq!(
+            sink.messages().len(),
+            3,
+            "no reminders for a booking that was cancelled, none to Ben"
+        );
+        srv.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reminder_goes_out_a_day_before_and_says_what_the_session_is_for() {
+    let Some(py) = python() else { return };
+    let sink = Sink::start(py, free_port());
+    let clock = Arc::new(SetClock::at(jiff::Timestamp::now()));
+    let srv = Srv::start_at("sqlite", "Europe/London", clock.clone(), mail_to(&sink)).await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let day = add_days(w.race, -3);
+    let a = srv
+        .post(
+            "/api/appointments",
+            &o,
+            json!({ "client_id": w.a, "service_id": w.pre, "therapist_id": w.t1,
+                    "start": format!("{day}T10:00") }),
+        )
+        .await;
+    let start: jiff::Timestamp = a["start"].as_str().unwrap().parse().unwrap();
+    sink.wait_for(1, |m| subject(m).starts_with("Booked:"))
+        .await;
+    // A day and a minute before: not yet.
+    clock.set(start - jiff::SignedDuration::from_secs(24 * 3600 + 60));
+    // Weeks later: the owner signs in again.
+    let o = srv.login(common::OWNER_EMAIL, common::OWNER_PASSWORD).await;
+    let out = srv.get("/api/outbox", &o).await;
+    assert_eq!(out["counts"]["later"], 1, "the reminder waits: {out}");
+    clock.set(start - jiff::SignedDuration::from_secs(24 * 3600 - 60));
+    let got = sink
+        .wait_for(1, |m| subject(m).starts_with("Reminder:"))
+        .await;
+    let m = &got[0];
+    assert!(subject(m).contains("tomorrow at 10:00"), "{m}");
+    let text = m["text"].as_str().unwrap();
+    assert!(
+        text.contains("your pre-race massage, 3 days before the Test City Marathon"),
+        "{text}"
+    );
+    assert!(
+        text.contains("try nothing new"),
+        "the pre-race care: {text}"
+    );
+    assert!(
+        m["ics"].is_null(),
+        "a reminder changes nothing in the calendar"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_smtp_messages_wait_and_a_server_that_was_down_is_tried_again() {
+    let Some(py) = python() else { return };
+    // Mail off: queued, and the owner is told it is not being sent.
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    srv.post(
+        "/api/appointments",
+        &o,
+        json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                "start": format!("{}T10:00", add_days(w.race, -20)) }),
+    )
+    .await;
+    let out = srv.get("/api/outbox", &o).await;
+    assert_eq!(out["sending"], false, "{out}");
+    assert_eq!(out["counts"]["waiting"], 1, "{out}");
+    srv.stop().await;
+
+    // The SMTP server is down at first: the message is kept and tried again later.
+    let port = free_port();
+    let clock = Arc::new(SetClock::at(jiff::Timestamp::now()));
+    let url = format!("smtp://127.0.0.1:{port}");
+    let srv = Srv::start_at("sqlite", "Europe/London", clock.clone(), |c| {
+        c.apply_env(|k| match k {
+            "KNEADTIME_SMTP_URL" => Some(url.clone()),
+            "KNEADTIME_MAIL_FROM" => Some("desk@clinic.test".into()),
+            _ => None,
+        })
+        .unwrap();
+    })
+    .await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    srv.post(
+        "/api/appointments",
+        &o,
+        json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                "start": format!("{}T10:00", add_days(w.race, -20)) }),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = srv.get("/api/outbox", &o).await;
+        if out["counts"]["later"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no retry was scheduled: {out}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sink = Sink::start(py, port);
+    clock.advance(61);
+    let got = sink
+        .wait_for(1, |m| subject(m).starts_with("Booked:"))
+        .await;
+    assert!(got[0]["to"].as_str().unwrap().contains("ada@example.org"));
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_on_one_database_send_each_message_once() {
+    let Some(py) = python() else { return };
+    for backend in backends() {
+        let sink = Sink::start(py, free_port());
+        let one = Srv::start_with(backend, "Europe/London", mail_to(&sink)).await;
+        let two = one.beside_with(mail_to(&sink)).await;
+        let w = world(&one, "Europe/London").await;
+        let o = one.owner.clone();
+        let day = add_days(w.race, -20);
+        let mut ids = Vec::new();
+        for i in 0..12 {
+            let srv = if i % 2 == 0 { &one } else { &two };
+            let t = if i % 4 < 2 { &w.t1 } else { &w.t2 };
+            let d = add_days(day, i / 2);
+            let a = srv
+                .post(
+                    "/api/appointments",
+                    &o,
+                    json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": t,
+                            "start": format!("{d}T{:02}:00", 9 + (i % 2) * 3) }),
+                )
+                .await;
+            ids.push(a["id"].as_str().unwrap().to_string());
+        }
+        let got = sink
+            .wait_for(12, |m| subject(m).starts_with("Booked:"))
+            .await;
+        let mut uids: Vec<String> = got
+            .iter()
+            .map(|m| m["ics"]["uid"].as_str().unwrap().to_string())
+            .collect();
+        uids.sort();
+        let mut want: Vec<String> = ids.iter().map(|i| format!("{i}@kneadtime")).collect();
+        want.sort();
+        assert_eq!(uids, want, "each booking's confirmation once");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = one.get("/api/outbox", &o).await;
+            if out["counts"]["waiting"] == 0 {
+                assert_eq!(out["counts"]["sent"], 12, "{out}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "the outbox never emptied: {out}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(sink.messages().len(), 12, "and nothing sent twice");
+        two.stop().await;
+        one.stop().await;
+    }
+}
