@@ -127,7 +127,23 @@ pub async fn register(core: &Clinic, r: &Registration) -> CoreResult<Client> {
             access_token_hash: r.access_token_hash.clone(),
             password_hash: None,
         })
-        .await?;
+        .await;
+    let client = match client {
+        Ok(c) => c,
+        // Emails are unique (case aside): the record that has it already.
+        Err(kneadtime_store::StoreError::Conflict) => {
+            let existing = core
+                .store
+                .clients_by_email(&r.email)
+                .await?
+                .into_iter()
+                .next()
+                .map(|c| c.id)
+                .unwrap_or_default();
+            return Err(CoreError::EmailTaken { existing });
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some((date, km)) = r.race {
         core.store
             .add_race(&client.id, &date.to_string(), km, Priority::A, "")

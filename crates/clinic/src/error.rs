@@ -31,6 +31,9 @@ pub enum CoreError {
     /// Well-formed, but the clinic cannot do it.
     #[error("{message}")]
     Refused { code: Code, message: String },
+    /// Another client already has this email; `existing` is theirs.
+    #[error("a client with this email is already on file")]
+    EmailTaken { existing: String },
     /// Too much work is under way; try again shortly.
     #[error("the server is busy; try again shortly")]
     Busy,

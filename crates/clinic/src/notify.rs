@@ -214,6 +214,33 @@ fn event(a: &Appointment, service: &str, therapist: &str, place: &str) -> TimedE
     }
 }
 
+/// The email carrying a one-time sign-in link to `client`, good for `minutes`.
+pub fn sign_in_email(
+    clinic: &kneadtime_store::Clinic,
+    client: &kneadtime_store::Client,
+    link: &str,
+    minutes: i64,
+    message_id: &str,
+) -> Email {
+    let text = format!(
+        "Hello {},\n\nOpen this link to sign in to {} and see your bookings:\n\n  {link}\n\n\
+         It works once, within {minutes} minutes, on the device you open it on. If you did not \
+         ask for it, ignore this email; nothing changes.\n\n{}\n",
+        client.name.trim(),
+        clinic.name,
+        clinic.name
+    );
+    Email {
+        to_name: client.name.clone(),
+        to_email: client.email.clone(),
+        from_name: clinic.name.clone(),
+        subject: format!("Your sign-in link for {}", clinic.name),
+        text,
+        invitation: None,
+        message_id: message_id.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

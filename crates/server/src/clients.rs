@@ -264,7 +264,13 @@ pub async fn patch(
     if let Some(d) = body.unavailable_days {
         c.unavailable_weekdays = weekdays("unavailable_days", &d)?;
     }
-    state.store.update_client(&c).await?;
+    state.store.update_client(&c).await.map_err(|e| match e {
+        kneadtime_store::StoreError::Conflict => {
+            ApiError::conflict(Code::EmailTaken, "another client already has this email")
+                .with_field("email")
+        }
+        e => e.into(),
+    })?;
     Ok(Json(client_out(&c)))
 }
 

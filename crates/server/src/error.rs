@@ -292,6 +292,12 @@ impl From<kneadtime_clinic::CoreError> for ApiError {
             E::NotFound(what) => ApiError::not_found(what),
             E::Field { field, message } => ApiError::field(&field, message),
             E::Refused { code, message } => ApiError::unprocessable(code.into(), message),
+            E::EmailTaken { existing } => ApiError::conflict(
+                Code::EmailTaken,
+                "a client with this email is already on file; use that record",
+            )
+            .with_field("email")
+            .with_details(json!({ "client_id": existing })),
             E::Busy => ApiError::unavailable(),
             E::Fault => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -76,6 +76,8 @@ pub struct AppState {
     pub setup_token: Option<Arc<str>>,
     /// The clinic's use-cases, over the same store and its clock.
     pub clinic: kneadtime_clinic::Clinic,
+    /// Sends mail, when SMTP is set up.
+    pub mailer: Option<Arc<mail::Mailer>>,
 }
 
 impl AppState {
@@ -379,6 +381,7 @@ pub async fn start_with_clock(
         base_url: base_url.clone().into(),
         setup_token: None,
         clinic: kneadtime_clinic::Clinic::new(store.clone()),
+        mailer: mailer.map(Arc::new),
     };
     let demo = if config.demo {
         let clinic = store
@@ -401,7 +404,7 @@ pub async fn start_with_clock(
         .is_empty();
     let setup_token = no_staff.then(auth::new_token);
     state.setup_token = setup_token.as_deref().map(|t| auth::hash_token(t).into());
-    let mail = mailer.map(|m| mail::spawn(state.clone(), m));
+    let mail = state.mailer.clone().map(|m| mail::spawn(state.clone(), m));
     let (tx, rx) = oneshot::channel::<()>();
     let router = app(state);
     let limits = config.limits.clone();

@@ -52,6 +52,12 @@ impl Mailer {
         })
     }
 
+    /// Sends one email now, outside the outbox (a sign-in link, which must not wait in
+    /// the database).
+    pub async fn send_now(&self, email: &Email) -> Result<(), String> {
+        self.send(email).await.map_err(|(_, why)| why)
+    }
+
     /// Sends one email. `Err((permanent, why))` when the server refused it.
     async fn send(&self, email: &Email) -> Result<(), (bool, String)> {
         let message = build(email, &self.from_email).map_err(|e| (true, e))?;
@@ -107,7 +113,7 @@ fn build(email: &Email, from_email: &str) -> Result<Message, String> {
 }
 
 /// Starts the worker for `state`; it runs until the task is aborted.
-pub fn spawn(state: AppState, mailer: Mailer) -> tokio::task::JoinHandle<()> {
+pub fn spawn(state: AppState, mailer: std::sync::Arc<Mailer>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let head = Letterhead {
             base_url: state.base_url.to_string(),

@@ -496,3 +496,137 @@ async fn two_servers_on_one_database_send_each_message_once() {
         one.stop().await;
     }
 }
+
+/// A browser of its own: no cookies shared, redirects not followed.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn link_in(text: &str, base: &str) -> String {
+    let start = text
+        .find(&format!("{base}/signin/"))
+        .unwrap_or_else(|| panic!("no sign-in link in:\n{text}"));
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_signs_in_on_another_device_by_emailed_link_and_is_never_made_twice() {
+    let Some(py) = python() else { return };
+    let sink = Sink::start(py, free_port());
+    let srv = Srv::start_with("sqlite", "Europe/London", mail_to(&sink)).await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    srv.post(
+        "/api/appointments",
+        &o,
+        json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                "start": format!("{}T10:00", add_days(w.race, -20)) }),
+    )
+    .await;
+    let clients_before = srv.get("/api/clients", &o).await.as_array().unwrap().len();
+
+    // A new device: /me asks who you are.
+    let b = browser();
+    let res = b.get(format!("{}/me", srv.base)).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/signin");
+    let ask = |email: &'static str| {
+        b.post(format!("{}/signin", srv.base))
+            .header("origin", &srv.base)
+            .form(&[("email", email)])
+            .send()
+    };
+    let known = ask("  ADA@example.org ").await.unwrap();
+    assert_eq!(known.status(), 200);
+    let known = known.text().await.unwrap();
+    let unknown = ask("nobody@example.org").await.unwrap().text().await.unwrap();
+    let said = |page: &str| page.contains("a sign-in link is on its way");
+    assert!(said(&known) && said(&unknown), "the same answer either way");
+
+    let got = sink
+        .wait_for(1, |m| subject(m).starts_with("Your sign-in link"))
+        .await;
+    assert!(got[0]["to"].as_str().unwrap().contains("ada@example.org"));
+    let link = link_in(got[0]["text"].as_str().unwrap(), &srv.base);
+
+    // Opening the link shows a button; a mail scanner's fetch signs no one in.
+    let page = b.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers().get("set-cookie").is_none());
+    let path = link.trim_start_matches(&srv.base).to_string();
+    assert!(page.text().await.unwrap().contains(&format!("action=\"{path}\"")));
+    let used = b
+        .post(&link)
+        .header("origin", &srv.base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.status(), 303);
+    assert_eq!(used.headers()["location"], "/me");
+    let cookie = used.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let me = b
+        .get(format!("{}/me", srv.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(me.contains("Sports 60"), "the booking made elsewhere: {me}");
+    // Once only.
+    let again = b
+        .post(&link)
+        .header("origin", &srv.base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+
+    // Signing up again with the same email sends a link instead of a second record.
+    let start = b
+        .post(format!("{}/book/start", srv.base))
+        .header("origin", &srv.base)
+        .form(&[
+            ("service_id", w.sports.as_str()),
+            ("name", "Ada R"),
+            ("email", "Ada@Example.org"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 200);
+    assert!(start.text().await.unwrap().contains("Welcome back"));
+    sink.wait_for(2, |m| subject(m).starts_with("Your sign-in link"))
+        .await;
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            "/api/clients",
+            Some(&o),
+            Some(json!({ "name": "Ada Again", "email": "ada@EXAMPLE.org" })),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "email_taken");
+    assert_eq!(v["error"]["details"]["client_id"], w.a.as_str());
+    assert_eq!(
+        srv.get("/api/clients", &o).await.as_array().unwrap().len(),
+        clients_before,
+        "no duplicate was made"
+    );
+    srv.stop().await;
+}

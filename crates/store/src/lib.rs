@@ -27,6 +27,7 @@ mod error;
 mod feeds;
 mod model;
 mod outbox;
+mod signin;
 
 use std::time::Duration;
 

@@ -109,7 +109,7 @@ pub async fn me(State(state): State<AppState>, PageCaller(caller): PageCaller) -
             my_page(&state, &c, String::new(), String::new()).await
         }
         Some(_) => Redirect::to("/staff").into_response(),
-        None => Redirect::to("/book").into_response(),
+        None => Redirect::to("/signin").into_response(),
     }
 }
 
@@ -335,6 +335,23 @@ pub async fn start_submit(
                 "Too many new bookings were started from this address in the last hour. Try again later, or call the clinic.",
                 "/book", "Back").await;
         }
+        Err(e) => return error_page(&state, None, &e.into()).await,
+    }
+    // One client per email: a known email gets a sign-in link, never a second record
+    // (and never the first record's bookings without proof of the address).
+    match state.store.clients_by_email(f.email.trim()).await {
+        Ok(known) if !known.is_empty() => {
+            return match super::signin::send_link(&state, &known[0]).await {
+                Ok(true) => message(&state, None, StatusCode::OK, "Welcome back",
+                    &format!("We already know {}. We have emailed a sign-in link there: open it to see your bookings and book this one. It works once, within {} minutes.", f.email.trim(), super::signin::LINK_MINUTES),
+                    "/signin", "Send it again").await,
+                Ok(false) => message(&state, None, StatusCode::OK, "Welcome back",
+                    "That email is already on file with the clinic. Ask the clinic for your personal link to sign in and book.",
+                    "/book", "Back").await,
+                Err(e) => error_page(&state, None, &e).await,
+            };
+        }
+        Ok(_) => {}
         Err(e) => return error_page(&state, None, &e.into()).await,
     }
     let token = new_token();

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod runner;
 pub mod settings;
+pub mod signin;
 pub mod staff;
 pub mod timeline;
 
@@ -29,6 +30,11 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/plan", get(runner::form).post(runner::submit))
         .route("/c/{token}", get(client::link))
         .route("/me", get(client::me))
+        .route("/signin", get(signin::form).post(signin::request))
+        .route(
+            "/signin/{token}",
+            get(signin::landing).post(signin::use_link),
+        )
         .route("/me/feed", post(client::me_feed))
         .route("/me/cancel/{id}", post(client::me_cancel))
         .route("/book", get(client::start).post(client::book))
@@ -44,6 +50,7 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route("/staff/clients/{id}", get(staff::client))
         .route("/staff/clients/{id}/races", post(staff::add_race))
+        .route("/staff/clients/{id}/signin-link", post(staff::send_sign_in))
         .route(
             "/staff/appointments/{id}/notes",
             get(staff::note_form).post(staff::note_submit),

@@ -695,6 +695,71 @@ pub async fn add_race(
     }
 }
 
+/// POST /staff/clients/{id}/signin-link: email the client a one-time sign-in link.
+pub async fn send_sign_in(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<super::client::CsrfForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(e) = crate::policy::allow(&state, &c, crate::policy::Act::Client(&id)).await {
+        return error_page(&state, Some(&c), &e).await;
+    }
+    let client = match state.store.client(&id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&state, Some(&c), &e.into()).await,
+    };
+    let back = format!("/staff/clients/{id}");
+    if client.email.trim().is_empty() {
+        return message(
+            &state,
+            Some(&c),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "No email on file",
+            "This client has no email address to send a link to.",
+            &back,
+            "Back to the client",
+        )
+        .await;
+    }
+    match super::signin::send_link(&state, &client).await {
+        Ok(true) => {
+            message(
+                &state,
+                Some(&c),
+                StatusCode::OK,
+                "Link sent",
+                &format!(
+                    "A sign-in link is on its way to {}. It works once, within {} minutes.",
+                    client.email,
+                    super::signin::LINK_MINUTES
+                ),
+                &back,
+                "Back to the client",
+            )
+            .await
+        }
+        Ok(false) => {
+            message(
+                &state,
+                Some(&c),
+                StatusCode::OK,
+                "Email is not set up",
+                "This server sends no email yet (see Settings → Email), so no link was sent.",
+                &back,
+                "Back to the client",
+            )
+            .await
+        }
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
 /// The regions the notes form offers (others can be typed).
 const REGIONS: [&str; 12] = [
     "calves",

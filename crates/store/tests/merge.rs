@@ -1,0 +1,156 @@
+//! One client per email: the migration that merges records sharing an email (run here on
+//! duplicates made while the database still allowed them, on SQLite and PostgreSQL), and
+//! the unique index that refuses new ones.
+
+mod common;
+
+use common::{Ctx, MIN, NINE, count, world};
+use kneadtime_domain::Priority;
+use kneadtime_store::{NewClient, StoreError};
+
+both!(records_sharing_an_email_become_one,);
+
+const MERGE: (&str, &str) = (
+    include_str!("../migrations/sqlite/0009_one_client_per_email.sql"),
+    include_str!("../migrations/postgres/0009_one_client_per_email.sql"),
+);
+
+async fn raw(url: &str, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&pool)
+        .await
+        .expect("statements run");
+    pool.close().await;
+}
+
+fn person(name: &str, email: &str, token: &str) -> NewClient {
+    NewClient {
+        name: name.into(),
+        email: email.into(),
+        phone: String::new(),
+        unavailable_weekdays: vec![],
+        access_token_hash: token.into(),
+        password_hash: None,
+    }
+}
+
+async fn records_sharing_an_email_become_one(t: Ctx) {
+    // The database as it was before emails were unique.
+    raw(
+        &t.url,
+        "DROP INDEX clients_by_email; CREATE INDEX clients_by_email ON clients (email);",
+    )
+    .await;
+    let w = world(&t.store, 0).await;
+    let first = w.client.clone();
+    let again = t
+        .store
+        .create_client(&person("Ben R.", "BEN@Example.org", "token-again"))
+        .await
+        .unwrap();
+    let other = t
+        .store
+        .create_client(&person("Cat", "cat@example.org", "token-cat"))
+        .await
+        .unwrap();
+    for (i, token) in ["token-no-email-1", "token-no-email-2"].iter().enumerate() {
+        t.store
+            .create_client(&person(&format!("Walk-in {i}"), "", token))
+            .await
+            .unwrap();
+    }
+    t.store
+        .add_race(
+            &again.id,
+            "2026-09-20",
+            42.195,
+            Priority::A,
+            "Autumn Marathon",
+        )
+        .await
+        .unwrap();
+    t.store.book(w.at(NINE, 60)).await.unwrap();
+    let mut second = w.at(NINE + 180 * MIN, 60);
+    second.client_id = again.id.clone();
+    t.store.book(second).await.unwrap();
+    // Booked twice at once under two records: the first holds the time.
+    let mut clash = w.at(NINE + 30 * MIN, 30);
+    clash.client_id = again.id.clone();
+    clash.therapist_id = t
+        .store
+        .create_therapist(&kneadtime_store::NewTherapist {
+            name: "Bo".into(),
+            skills: vec![],
+        })
+        .await
+        .unwrap()
+        .id;
+    t.store.book(clash).await.unwrap();
+    let version = t.store.season_version(&first.id).await.unwrap();
+    // The second record came later (made in the same second here).
+    raw(
+        &t.url,
+        &format!("UPDATE clients SET created_at = created_at + 10 WHERE id = '{}'", again.id),
+    )
+    .await;
+
+    let sql = if t.url.starts_with("sqlite") {
+        MERGE.0
+    } else {
+        MERGE.1
+    };
+    raw(&t.url, sql).await;
+
+    let found = t.store.clients_by_email("ben@example.org").await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, first.id, "the oldest record is kept");
+    assert_eq!(found[0].name, "Ben Runner", "with its own details");
+    assert!(matches!(
+        t.store.client(&again.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(t.store.client(&other.id).await.is_ok(), "others untouched");
+    let races = t.store.races(&first.id).await.unwrap();
+    assert!(
+        races.iter().any(|r| r.name == "Autumn Marathon"),
+        "{races:?}"
+    );
+    assert_eq!(
+        t.store
+            .appointments_for_client(&first.id)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        count(
+            &t.url,
+            "SELECT COUNT(*) FROM client_cells WHERE client_id = $1",
+            &first.id
+        )
+        .await,
+        24,
+        "12 + 12 cells moved; the clash keeps none of the time already held"
+    );
+    assert!(t.store.season_version(&first.id).await.unwrap() > version);
+    let n = t.store.clients().await.unwrap().len();
+    assert_eq!(n, 4, "Ben, Cat and two walk-ins without email");
+
+    // From now on: one record per email, case and spaces aside; any number without one.
+    assert_eq!(
+        t.store
+            .create_client(&person("Ben again", " ben@EXAMPLE.org ", "token-3"))
+            .await,
+        Err(StoreError::Conflict)
+    );
+    t.store
+        .create_client(&person("Walk-in 3", "", "token-no-email-3"))
+        .await
+        .unwrap();
+    let mut cat = t.store.client(&other.id).await.unwrap();
+    cat.email = "Ben@example.org".into();
+    assert_eq!(t.store.update_client(&cat).await, Err(StoreError::Conflict));
+}
