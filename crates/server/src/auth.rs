@@ -632,8 +632,8 @@ pub async fn client_login(
         }
         (None, Some(email), Some(password)) => {
             let gate = Gate::open(&state, addr, email).await?;
-            // One argon2 check, however many records share the email: the one with a
-            // password (the first, in a fixed order), else a dummy.
+            // One argon2 check, found or not: the client's hash when they have a password
+            // (emails are unique), else a dummy.
             let found = state
                 .store
                 .clients_by_email(email)

@@ -509,11 +509,7 @@ fn link_in(text: &str, base: &str) -> String {
     let start = text
         .find(&format!("{base}/signin/"))
         .unwrap_or_else(|| panic!("no sign-in link in:\n{text}"));
-    text[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
+    text[start..].split_whitespace().next().unwrap().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -546,7 +542,12 @@ async fn a_client_signs_in_on_another_device_by_emailed_link_and_is_never_made_t
     let known = ask("  ADA@example.org ").await.unwrap();
     assert_eq!(known.status(), 200);
     let known = known.text().await.unwrap();
-    let unknown = ask("nobody@example.org").await.unwrap().text().await.unwrap();
+    let unknown = ask("nobody@example.org")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let said = |page: &str| page.contains("a sign-in link is on its way");
     assert!(said(&known) && said(&unknown), "the same answer either way");
 
@@ -561,7 +562,12 @@ async fn a_client_signs_in_on_another_device_by_emailed_link_and_is_never_made_t
     assert_eq!(page.status(), 200);
     assert!(page.headers().get("set-cookie").is_none());
     let path = link.trim_start_matches(&srv.base).to_string();
-    assert!(page.text().await.unwrap().contains(&format!("action=\"{path}\"")));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains(&format!("action=\"{path}\""))
+    );
     let used = b
         .post(&link)
         .header("origin", &srv.base)

@@ -1,5 +1,5 @@
-//! A sign-in costs one password check whatever the data: forty records with one email,
-//! an unknown email, a right or wrong password. Alone in its test binary, so the
+//! A sign-in costs one password check whatever the data: a client with a password or
+//! without one, an unknown email, a right or wrong password. Alone in its test binary, so the
 //! process-wide count it reads sees no other test's sign-ins.
 
 mod common;
@@ -12,14 +12,14 @@ use serde_json::json;
 async fn one_password_check_per_sign_in_whatever_the_data() {
     let srv = Srv::start("sqlite", "Europe/London").await;
     let o = srv.owner.clone();
-    // Forty records share one email; one of them has a password.
+    // Forty clients; one of them has a password.
     let mut links = Vec::new();
     for i in 0..40 {
         let c = srv
             .post(
                 "/api/clients",
                 &o,
-                json!({ "name": format!("Copy {i}"), "email": "twin@example.org" }),
+                json!({ "name": format!("Copy {i}"), "email": format!("copy{i}@example.org") }),
             )
             .await;
         links.push(c["link_token"].as_str().unwrap().to_string());
@@ -35,8 +35,9 @@ async fn one_password_check_per_sign_in_whatever_the_data() {
         .await;
     assert_eq!(s, 204, "{v}");
     for (email, password) in [
-        ("twin@example.org", "wrong-guess-entirely"),
-        ("twin@example.org", "copper-meadow-61-violet"),
+        ("copy7@example.org", "wrong-guess-entirely"),
+        ("copy7@example.org", "copper-meadow-61-violet"),
+        ("copy3@example.org", "a client without a password"),
         ("nobody@example.org", "wrong-guess-entirely"),
     ] {
         let before = kneadtime_server::auth::password_checks();

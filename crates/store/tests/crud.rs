@@ -591,7 +591,8 @@ async fn feed_tokens_and_lookups(ctx: Ctx) {
             .unwrap()
             .is_empty()
     );
-    let found = s.clients_by_email("  BEN@example.org ").await.unwrap();
+    let asked = format!("  {} ", c.email.to_uppercase());
+    let found = s.clients_by_email(&asked).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, c.id);
 }

@@ -122,7 +122,8 @@ pub async fn world(store: &Store, buffer_after_min: i64) -> World {
     let client = store
         .create_client(&NewClient {
             name: "Ben Runner".into(),
-            email: "ben@example.org".into(),
+            // Emails are unique; a test may make several worlds in one database.
+            email: format!("ben.{}@example.org", random_hex()),
             phone: "+44 1234".into(),
             unavailable_weekdays: vec![6],
             access_token_hash: format!("hash-{}", random_hex()),
