@@ -42,6 +42,8 @@ pub struct AppointmentOut {
     /// How the day fits the client's training, when it was judged in this request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fit: Option<DayFit>,
+    /// Cancelled inside the clinic's cancellation window.
+    pub late_cancellation: bool,
 }
 
 /// Names for ids, loaded once per request.
@@ -124,6 +126,7 @@ impl Names {
             status: a.status,
             override_reason: a.override_reason.clone(),
             fit,
+            late_cancellation: a.cancelled_late,
         }
     }
 }
@@ -279,6 +282,24 @@ async fn judge(
                 .with_field("start"),
         );
     }
+    // Online, a booking needs the clinic's notice; staff may book sooner.
+    let earliest = if caller.is_staff() {
+        now
+    } else {
+        now + ctx.clinic.min_notice_hours * 3600
+    };
+    if start < earliest {
+        let nearest = nearest_good(&state.clinic, ctx, service, start, moving, earliest).await?;
+        return Err(ApiError::unprocessable(
+            Code::TooSoon,
+            format!(
+                "online bookings need at least {} hours' notice; pick a later time or call the clinic",
+                ctx.clinic.min_notice_hours
+            ),
+        )
+        .with_field("start")
+        .with_details(json!({ "nearest": nearest })));
+    }
     let grid = kneadtime_store::CELL_SECS;
     if start.rem_euclid(grid) != 0 {
         return Err(ApiError::field(
@@ -302,7 +323,7 @@ async fn judge(
         .with_field("start"));
     }
     if !within_hours(&state.clinic, therapist_id, start, len, &ctx.tz).await? {
-        let nearest = nearest_good(&state.clinic, ctx, service, start, moving, now).await?;
+        let nearest = nearest_good(&state.clinic, ctx, service, start, moving, earliest).await?;
         return Err(ApiError::unprocessable(
             Code::OutsideHours,
             "the therapist does not work then (outside working hours or on leave)",
@@ -330,7 +351,8 @@ async fn judge(
             if caller.is_staff() {
                 message.push_str(" Staff may book it anyway with an override_reason.");
             }
-            let nearest = nearest_good(&state.clinic, ctx, service, start, moving, now).await?;
+            let nearest =
+                nearest_good(&state.clinic, ctx, service, start, moving, earliest).await?;
             return Err(ApiError::unprocessable(Code::RuleBroken, message)
                 .with_field("start")
                 .with_details(json!({
@@ -551,15 +573,40 @@ pub async fn cancel(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AppointmentOut>> {
-    load_visible(&state, &caller, &id).await?;
-    let a = state.store.cancel(&id).await.map_err(|e| match e {
-        StoreError::Invalid(why) => {
-            ApiError::conflict(Code::WrongState, format!("cannot cancel: {why}"))
-        }
-        e => e.into(),
-    })?;
+    let a = load_visible(&state, &caller, &id).await?;
+    let late = inside_window(&state, &caller, &a).await?;
+    let a = state
+        .store
+        .cancel_as(&id, late)
+        .await
+        .map_err(|e| match e {
+            StoreError::Invalid(why) => {
+                ApiError::conflict(Code::WrongState, format!("cannot cancel: {why}"))
+            }
+            e => e.into(),
+        })?;
     let names = Names::load(&state).await?.with_clients(&state).await?;
     Ok(Json(names.view(&a, None, None)))
+}
+
+/// Whether a change to `a` now falls inside the clinic's cancellation window. A client
+/// is refused there (they call the clinic); staff go ahead and the cancellation is
+/// recorded as late.
+async fn inside_window(state: &AppState, caller: &Caller, a: &Appointment) -> ApiResult<bool> {
+    if a.status != Status::Booked {
+        return Ok(false);
+    }
+    let window = state.store.clinic().await?.cancel_window_hours;
+    let late = a.start_at - state.now() < window * 3600;
+    if late && !caller.is_staff() {
+        return Err(ApiError::conflict(
+            Code::TooLateToChange,
+            format!(
+                "this booking starts within {window} hours, the clinic's cancellation window; call the clinic to change it"
+            ),
+        ));
+    }
+    Ok(late)
 }
 
 #[derive(Debug, Deserialize)]
@@ -592,6 +639,7 @@ pub async fn reschedule(
             "only staff may change the therapist or override a rule",
         ));
     }
+    inside_window(&state, &caller, &a).await?;
     let therapist_id = body
         .therapist_id
         .clone()
@@ -667,7 +715,7 @@ pub async fn set_status(
     ApiJson(body): ApiJson<StatusBody>,
 ) -> ApiResult<Json<AppointmentOut>> {
     caller.require_staff()?;
-    load_visible(&state, &caller, &id).await?;
+    let a = load_visible(&state, &caller, &id).await?;
     let status = match Status::parse(&body.status) {
         Some(s @ (Status::Completed | Status::NoShow)) => s,
         _ => {
@@ -677,6 +725,15 @@ pub async fn set_status(
             ));
         }
     };
+    if a.status == Status::Booked && a.start_at > state.now() {
+        return Err(ApiError::conflict(
+            Code::WrongState,
+            format!(
+                "the appointment has not started yet, so it cannot be marked {}; cancel it instead, or mark it once it has begun",
+                status.as_str().replace('_', "-")
+            ),
+        ));
+    }
     let a = state
         .store
         .set_status(&id, status)

@@ -33,6 +33,8 @@ pub struct ClinicOut {
     pub reminder_hours: i64,
     /// Hours before an appointment a client may still cancel or move it themself.
     pub cancel_window_hours: i64,
+    /// Hours of notice an online booking needs (staff may book sooner).
+    pub min_notice_hours: i64,
 }
 
 /// GET /api/clinic: public (the booking page shows the name and zone).
@@ -50,6 +52,7 @@ fn clinic_out(c: kneadtime_store::Clinic) -> ClinicOut {
         address: c.address,
         reminder_hours: c.reminder_hours,
         cancel_window_hours: c.cancel_window_hours,
+        min_notice_hours: c.min_notice_hours,
     }
 }
 
@@ -69,6 +72,8 @@ pub struct ClinicBody {
     pub reminder_hours: Option<i64>,
     /// 0 to 336.
     pub cancel_window_hours: Option<i64>,
+    /// 0 to 336.
+    pub min_notice_hours: Option<i64>,
 }
 
 /// PUT /api/clinic (owner)
@@ -131,6 +136,11 @@ pub async fn put_clinic(
             "cancel_window_hours",
             body.cancel_window_hours,
             &mut c.cancel_window_hours,
+        ),
+        (
+            "min_notice_hours",
+            body.min_notice_hours,
+            &mut c.min_notice_hours,
         ),
     ] {
         if let Some(h) = value {

@@ -52,6 +52,8 @@ pub enum Code {
     TooManyAttempts,
     TooManyBookings,
     TooManyOpen,
+    TooLateToChange,
+    TooSoon,
     Unauthorized,
     Unavailable,
     UnsupportedFile,
@@ -62,7 +64,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order declared.
-    pub const ALL: [Code; 43] = [
+    pub const ALL: [Code; 45] = [
         Code::AlreadySetUp,
         Code::BadActivity,
         Code::BadCalendar,
@@ -100,6 +102,8 @@ impl Code {
         Code::TooManyAttempts,
         Code::TooManyBookings,
         Code::TooManyOpen,
+        Code::TooLateToChange,
+        Code::TooSoon,
         Code::Unauthorized,
         Code::Unavailable,
         Code::UnsupportedFile,
@@ -148,6 +152,8 @@ impl Code {
             Code::TooManyAttempts => "too_many_attempts",
             Code::TooManyBookings => "too_many_bookings",
             Code::TooManyOpen => "too_many_open",
+            Code::TooLateToChange => "too_late_to_change",
+            Code::TooSoon => "too_soon",
             Code::Unauthorized => "unauthorized",
             Code::Unavailable => "unavailable",
             Code::UnsupportedFile => "unsupported_file",

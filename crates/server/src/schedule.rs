@@ -147,7 +147,12 @@ pub async fn slots(
         from,
         days,
         therapist_id,
-        not_before: now,
+        // Online, only times with the clinic's notice; staff see every free time.
+        not_before: if caller.is_staff() {
+            now
+        } else {
+            now + ctx.clinic.min_notice_hours * 3600
+        },
         moving: None,
         include_refused,
     };

@@ -21,7 +21,7 @@ use crate::{
 macro_rules! appointment_columns {
     () => {
         "id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-         created_by, created_at, idempotency_key, request_hash, sequence"
+         created_by, created_at, idempotency_key, request_hash, sequence, cancelled_late"
     };
 }
 
@@ -41,6 +41,7 @@ fn appointment_from(row: &AnyRow) -> Result<Appointment, StoreError> {
         idempotency_key: col(row, "idempotency_key")?,
         request_hash: col(row, "request_hash")?,
         sequence: col(row, "sequence")?,
+        cancelled_late: crate::col_bool(row, "cancelled_late")?,
     })
 }
 
@@ -280,6 +281,7 @@ impl Store {
             idempotency_key: new.idempotency_key,
             request_hash: new.request_hash,
             sequence: 0,
+            cancelled_late: false,
         };
         let gate = self.gate().await;
         let outcome = retry_write!(self, self.book_once(&a))?;
@@ -351,8 +353,14 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`], or [`StoreError::Invalid`] when it was completed or a no-show.
     pub async fn cancel(&self, id: &str) -> Result<Appointment, StoreError> {
+        self.cancel_as(id, false).await
+    }
+
+    /// Cancels like [`Store::cancel`], recording whether it came inside the clinic's
+    /// cancellation window.
+    pub async fn cancel_as(&self, id: &str, late: bool) -> Result<Appointment, StoreError> {
         let gate = self.gate().await;
-        let outcome = retry_write!(self, self.finish_once(id, Status::Cancelled))?;
+        let outcome = retry_write!(self, self.finish_once(id, Status::Cancelled, late))?;
         drop(gate);
         match outcome {
             Outcome::Done => {
@@ -371,7 +379,7 @@ impl Store {
             return Err(StoreError::Invalid("use book or reschedule to book".into()));
         }
         let gate = self.gate().await;
-        let outcome = retry_write!(self, self.finish_once(id, status))?;
+        let outcome = retry_write!(self, self.finish_once(id, status, false))?;
         drop(gate);
         match outcome {
             Outcome::Done => self.appointment(id).await,
@@ -381,17 +389,23 @@ impl Store {
         }
     }
 
-    async fn finish_once(&self, id: &str, status: Status) -> Result<Outcome, sqlx::Error> {
+    async fn finish_once(
+        &self,
+        id: &str,
+        status: Status,
+        late: bool,
+    ) -> Result<Outcome, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         // The guarded UPDATE comes first: on PostgreSQL it locks the row, so a racing
         // reschedule or cancel waits and then finds the status changed.
         let cancelling = status == Status::Cancelled;
         let done = sqlx::query(
-            "UPDATE appointments SET status = $1, sequence = sequence + $2 \
-             WHERE id = $3 AND status = 'booked'",
+            "UPDATE appointments SET status = $1, sequence = sequence + $2, cancelled_late = $3 \
+             WHERE id = $4 AND status = 'booked'",
         )
         .bind(status.as_str())
         .bind(i64::from(cancelling))
+        .bind(i64::from(cancelling && late))
         .bind(id)
         .execute(&mut *tx)
         .await?;

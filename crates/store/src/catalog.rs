@@ -86,7 +86,7 @@ impl Store {
     pub async fn clinic(&self) -> Result<Clinic, StoreError> {
         let row = sqlx::query(
             "SELECT id, name, time_zone, profile_toml, booking_horizon_days, max_open_bookings, \
-                 address, reminder_hours, cancel_window_hours FROM clinic ORDER BY id LIMIT 1",
+                 address, reminder_hours, cancel_window_hours, min_notice_hours FROM clinic ORDER BY id LIMIT 1",
         )
         .fetch_one(self.db()?)
         .await?;
@@ -100,6 +100,7 @@ impl Store {
             address: col(&row, "address")?,
             reminder_hours: col(&row, "reminder_hours")?,
             cancel_window_hours: col(&row, "cancel_window_hours")?,
+            min_notice_hours: col(&row, "min_notice_hours")?,
         })
     }
 
@@ -115,11 +116,16 @@ impl Store {
                 "the booking horizon or open-booking limit is out of range".into(),
             ));
         }
-        if !(0..=MAX_NOTICE_HOURS).contains(&clinic.reminder_hours)
-            || !(0..=MAX_NOTICE_HOURS).contains(&clinic.cancel_window_hours)
+        if [
+            clinic.reminder_hours,
+            clinic.cancel_window_hours,
+            clinic.min_notice_hours,
+        ]
+        .iter()
+        .any(|h| !(0..=MAX_NOTICE_HOURS).contains(h))
         {
             return Err(StoreError::Invalid(format!(
-                "the reminder and cancellation hours are 0 to {MAX_NOTICE_HOURS}"
+                "the reminder, cancellation and notice hours are 0 to {MAX_NOTICE_HOURS}"
             )));
         }
         if clinic.address.chars().count() > 500 {
@@ -129,7 +135,8 @@ impl Store {
         }
         let done = sqlx::query(
             "UPDATE clinic SET name = $1, time_zone = $2, profile_toml = $3, booking_horizon_days = $4, \
-             max_open_bookings = $5, address = $6, reminder_hours = $7, cancel_window_hours = $8 WHERE id = $9",
+             max_open_bookings = $5, address = $6, reminder_hours = $7, cancel_window_hours = $8, \
+             min_notice_hours = $9 WHERE id = $10",
         )
         .bind(&clinic.name)
         .bind(&clinic.time_zone)
@@ -139,6 +146,7 @@ impl Store {
         .bind(&clinic.address)
         .bind(clinic.reminder_hours)
         .bind(clinic.cancel_window_hours)
+        .bind(clinic.min_notice_hours)
         .bind(&clinic.id)
         .execute(self.db()?)
         .await?;

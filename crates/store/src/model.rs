@@ -130,6 +130,8 @@ pub struct Clinic {
     pub reminder_hours: i64,
     /// Hours before an appointment a client may still cancel or move it themself.
     pub cancel_window_hours: i64,
+    /// Hours of notice an online booking needs (staff may book sooner).
+    pub min_notice_hours: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -266,6 +268,8 @@ pub struct Appointment {
     pub request_hash: Option<String>,
     /// Rises with every reschedule and the cancellation (an invitation's SEQUENCE).
     pub sequence: i64,
+    /// Cancelled inside the clinic's cancellation window.
+    pub cancelled_late: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

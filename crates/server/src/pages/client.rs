@@ -68,7 +68,10 @@ pub async fn link(
 #[template(path = "me.html")]
 pub struct Me {
     pub chrome: Chrome,
-    pub upcoming: Vec<ApptView>,
+    /// Each booking to come, and whether the client may still cancel it here.
+    pub upcoming: Vec<(ApptView, bool)>,
+    /// The clinic's cancellation window, in hours.
+    pub window: i64,
     pub past: Vec<ApptView>,
     pub feed_url: String,
     pub notice: String,
@@ -93,9 +96,26 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
         .map(|a| ApptView::from(&names.view(a, None, None), a.start_at, t, &names.tz))
         .collect();
     let (upcoming, past): (Vec<_>, Vec<_>) = views.into_iter().partition(|v| v.upcoming);
+    let window = state
+        .store
+        .clinic()
+        .await
+        .map(|c| c.cancel_window_hours)
+        .unwrap_or(0);
+    // Inside the cancellation window a booking is changed by calling the clinic.
+    let changeable: Vec<bool> = upcoming
+        .iter()
+        .map(|v| {
+            appts
+                .iter()
+                .find(|a| a.id == v.id)
+                .is_some_and(|a| a.start_at - t >= window * 3600)
+        })
+        .collect();
     page(&Me {
         chrome: Chrome::load(state, Some(caller)).await,
-        upcoming,
+        upcoming: upcoming.into_iter().zip(changeable).collect(),
+        window,
         past: past.into_iter().rev().collect(),
         feed_url,
         notice,
@@ -439,6 +459,34 @@ pub struct BookSlots {
     pub pick_date: String,
     pub pick_time: String,
     pub staff: bool,
+    /// The clinic's policy, shown before anything is booked.
+    pub policy: String,
+}
+
+/// The price, the place and what the clinic allows, in one line for the booking page.
+fn policy_line(clinic: &kneadtime_store::Clinic, service: &Service) -> String {
+    let mut out = format!(
+        "{} min, {}.{:02}",
+        service.length_min,
+        service.price_cents / 100,
+        service.price_cents % 100
+    );
+    if !clinic.address.trim().is_empty() {
+        out.push_str(&format!(" · at {}", clinic.address.trim()));
+    }
+    if clinic.cancel_window_hours > 0 {
+        out.push_str(&format!(
+            " · cancel or move online up to {} hours before",
+            clinic.cancel_window_hours
+        ));
+    }
+    if clinic.min_notice_hours > 0 {
+        out.push_str(&format!(
+            " · online bookings need {} hours' notice",
+            clinic.min_notice_hours
+        ));
+    }
+    out
 }
 
 #[derive(Deserialize)]
@@ -507,7 +555,11 @@ async fn slots_page(
         from: local_date(t, &ctx.tz),
         days: 21,
         therapist_id: None,
-        not_before: t,
+        not_before: if caller.is_staff() {
+            t
+        } else {
+            t + ctx.clinic.min_notice_hours * 3600
+        },
         moving: None,
         include_refused: false,
     };
@@ -580,6 +632,7 @@ async fn slots_page(
         status,
         &BookSlots {
             chrome: Chrome::load(state, Some(caller)).await,
+            policy: policy_line(&ctx.clinic, &service),
             client_id: client_id.to_string(),
             client_name: ctx.client.name.clone(),
             service_id: service.id.clone(),

@@ -61,6 +61,7 @@ impl Sent {
             "address",
             "reminder_hours",
             "cancel_window_hours",
+            "min_notice_hours",
             "kind",
             "length_min",
             "price",
@@ -109,6 +110,7 @@ pub struct Settings {
     pub address: String,
     pub reminder_hours: i64,
     pub cancel_window_hours: i64,
+    pub min_notice_hours: i64,
     /// Messages to clients: whether mail goes out, and what waits or failed.
     pub outbox: Option<crate::mail::OutboxOut>,
     pub services: Vec<ServiceRow>,
@@ -220,6 +222,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             address: clinic.address,
             reminder_hours: clinic.reminder_hours,
             cancel_window_hours: clinic.cancel_window_hours,
+            min_notice_hours: clinic.min_notice_hours,
             outbox: crate::mail::outbox(state).await.ok(),
             services,
             therapists,
@@ -293,6 +296,7 @@ pub async fn submit(
                 let max_open_bookings = whole("max_open_bookings", &v("max_open_bookings"))?;
                 let reminder_hours = whole("reminder_hours", &v("reminder_hours"))?;
                 let cancel_window_hours = whole("cancel_window_hours", &v("cancel_window_hours"))?;
+                let min_notice_hours = whole("min_notice_hours", &v("min_notice_hours"))?;
                 let body = catalog::ClinicBody {
                     name: Some(v("name")),
                     time_zone: Some(v("time_zone")),
@@ -302,6 +306,7 @@ pub async fn submit(
                     address: f.get("address").cloned(),
                     reminder_hours,
                     cancel_window_hours,
+                    min_notice_hours,
                 };
                 catalog::put_clinic(st, c.clone(), ApiJson(body))
                     .await

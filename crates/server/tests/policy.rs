@@ -1,0 +1,157 @@
+//! The clinic's booking policy, kept by the server: online bookings need the clinic's
+//! notice, clients change bookings only outside the cancellation window (staff may, and
+//! the cancellation is recorded as late), and nothing is marked done before it begins.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{Srv, add_days, today_in, world};
+use kneadtime_server::SetClock;
+use reqwest::Method;
+use serde_json::json;
+
+/// 10:00 in London, `days` from today.
+fn ten_am(days: i64) -> jiff::Timestamp {
+    add_days(today_in("Europe/London"), days)
+        .at(10, 0, 0, 0)
+        .in_tz("Europe/London")
+        .unwrap()
+        .timestamp()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notice_window_and_status_follow_the_clinic_s_policy() {
+    let clock = Arc::new(SetClock::at(ten_am(1)));
+    let srv = Srv::start_at("sqlite", "Europe/London", clock.clone(), |_| {}).await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let day = add_days(today_in("Europe/London"), 1);
+    let book = |token: String, at: &str| {
+        let body = json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                           "start": format!("{day}T{at}") });
+        let srv = &srv;
+        async move {
+            srv.call(Method::POST, "/api/appointments", Some(&token), Some(body))
+                .await
+        }
+    };
+
+    // An hour ahead: too soon online (the default notice is 2 hours), fine for staff.
+    let (s, v) = book(w.a_token.clone(), "11:00").await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["code"], "too_soon");
+    assert!(
+        v["error"]["details"]["nearest"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["start"].as_str().unwrap() >= format!("{day}T12:00").as_str()),
+        "the times offered instead keep the notice: {v}"
+    );
+    let slots = srv
+        .get(
+            &format!(
+                "/api/clients/{}/slots?service_id={}&from={day}&days=1",
+                w.a, w.sports
+            ),
+            &w.a_token,
+        )
+        .await;
+    let first = slots["slots"][0]["start"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(first.as_str() >= format!("{day}T12:00").as_str(), "{slots}");
+    let (s, staff_booked) = book(o.clone(), "11:00").await;
+    assert_eq!(s, 201, "{staff_booked}");
+    let soon = staff_booked["id"].as_str().unwrap().to_string();
+
+    // Marked done before it begins: refused; once begun, fine.
+    let mark = |id: String| {
+        let srv = &srv;
+        let o = o.clone();
+        async move {
+            srv.call(
+                Method::POST,
+                &format!("/api/appointments/{id}/status"),
+                Some(&o),
+                Some(json!({ "status": "completed" })),
+            )
+            .await
+        }
+    };
+    let (s, v) = mark(soon.clone()).await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "wrong_state");
+
+    // Inside the 24-hour window the client is sent to the clinic; staff cancel, late.
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            &format!("/api/appointments/{soon}/cancel"),
+            Some(&w.a_token),
+            None,
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "too_late_to_change");
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            &format!("/api/appointments/{soon}/reschedule"),
+            Some(&w.a_token),
+            Some(json!({ "start": format!("{}T15:00", add_days(day, 5)) })),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "too_late_to_change");
+    let cancelled = srv
+        .post(&format!("/api/appointments/{soon}/cancel"), &o, json!({}))
+        .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["late_cancellation"], true);
+
+    // Well ahead, the client cancels themself and it is not late.
+    let later = add_days(day, 6);
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            "/api/appointments",
+            Some(&w.a_token),
+            Some(json!({ "service_id": w.sports, "therapist_id": w.t1,
+                        "start": format!("{later}T14:00") })),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            &format!("/api/appointments/{id}/cancel"),
+            Some(&w.a_token),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["late_cancellation"], false);
+
+    // The owner changes the notice: a client may now book an hour ahead.
+    let (s, v) = srv
+        .call(
+            Method::PUT,
+            "/api/clinic",
+            Some(&o),
+            Some(json!({ "min_notice_hours": 1 })),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["min_notice_hours"], 1);
+    let (s, v) = book(w.a_token.clone(), "11:00").await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    clock.advance(3600 + 60);
+    let (s, v) = mark(id).await;
+    assert_eq!(s, 200, "{v}");
+    srv.stop().await;
+}
