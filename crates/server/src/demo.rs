@@ -238,7 +238,7 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
     .await
     .map_err(err)?;
 
-    // Two runners with marathon plans; two regulars without calendars.
+    // Two runners with marathon plans; regulars without calendars.
     let mut links = Vec::new();
     let mut client = |name: &'static str, email: &'static str, off: Vec<i64>| {
         let token = new_token();
@@ -268,6 +268,29 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
     let alex = client("Alex Kim", "alex@example.org", vec![])
         .await
         .map_err(err)?;
+    // More regulars, so the week looks like a clinic's (no personal links printed).
+    let mut regulars = vec![tom.id.clone(), alex.id.clone()];
+    for (name, email) in [
+        ("Maya Ortiz", "maya@example.org"),
+        ("Ben Carter", "ben@example.org"),
+        ("Hana Sato", "hana@example.org"),
+        ("Owen Price", "owen@example.org"),
+        ("Ruth Adeyemi", "ruth@example.org"),
+        ("Leo Novak", "leo@example.org"),
+    ] {
+        let c = store
+            .create_client(&NewClient {
+                name: name.into(),
+                email: email.into(),
+                phone: String::new(),
+                unavailable_weekdays: vec![],
+                access_token_hash: hash_token(&new_token()),
+                password_hash: None,
+            })
+            .await
+            .map_err(err)?;
+        regulars.push(c.id);
+    }
 
     store
         .add_calendar(&jo.id, "marathon-18-weeks.ics", MARATHON_ICS)
@@ -298,10 +321,11 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
         .await
         .map_err(err)?;
 
-    // A week of bookings: regulars at 10:00 and 14:00 where the therapist works, and
-    // the runners on their best day this week, each judged like any booking.
-    let regulars = [(&tom.id, &sports), (&alex.id, &sports)];
-    let mut n = 0usize;
+    // A week of bookings the clinic's own rules would take: each regular at most twice,
+    // three days apart or more, never in two rooms (the store refuses that anyway), at
+    // 10:00 or 14:00 where a therapist works; then the runners on their best day.
+    let mut booked: Vec<Vec<Date>> = vec![Vec::new(); regulars.len()];
+    let mut turn = 0usize;
     for k in 1..=7 {
         let d = add_days(today, k);
         for t in [&sam, &lena, &ravi] {
@@ -309,12 +333,23 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
             for (a, b) in spans_on(d, &hours, &tz) {
                 for offset in [3600, 5 * 3600] {
                     let start = a + offset;
-                    let (c, s) = regulars[n % regulars.len()];
-                    n += 1;
-                    if start + s.length_min * 60 > b {
+                    if start + sports.length_min * 60 > b {
                         continue;
                     }
-                    book(store, t, c, s, start).await;
+                    let free = (0..regulars.len())
+                        .map(|i| (turn + i) % regulars.len())
+                        .find(|&i| {
+                            booked[i].len() < 2
+                                && booked[i].iter().all(|x| {
+                                    kneadtime_domain::dates::days_between(*x, d).abs() >= 3
+                                })
+                        });
+                    if let Some(i) = free
+                        && book(store, t, &regulars[i], &sports, start).await
+                    {
+                        booked[i].push(d);
+                        turn = i + 1;
+                    }
                 }
             }
         }

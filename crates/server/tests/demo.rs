@@ -1,0 +1,90 @@
+//! The demo clinic obeys its own rules: no client in two rooms, no regular massaged more
+//! than twice in its week, and every booking one the clinic would take — judged by the
+//! same rules as any booking, from each client's own season.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use kneadtime_clinic::{Clinic, client_context, local_date, local_datetime, wanted};
+use kneadtime_domain::{Severity, day_fit};
+use kneadtime_server::{Config, start};
+use kneadtime_store::{Status, Store};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_week_is_one_the_clinic_would_book() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let running = start(
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: db.clone(),
+            demo: true,
+            log_requests: false,
+            ..Config::default()
+        },
+        false,
+    )
+    .await
+    .expect("the demo starts");
+    let store = Store::open(&db).await.unwrap();
+    let clinic = Clinic::new(store.clone());
+    let now = jiff::Timestamp::now().as_second();
+    let all: Vec<_> = store
+        .appointments_between(now - 86_400, now + 9 * 86_400)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.status == Status::Booked)
+        .collect();
+    assert!(
+        all.len() >= 12,
+        "a week that looks like a clinic's: {}",
+        all.len()
+    );
+    let mut by_client: HashMap<&str, Vec<&kneadtime_store::Appointment>> = HashMap::new();
+    for a in &all {
+        by_client.entry(&a.client_id).or_default().push(a);
+    }
+    assert!(by_client.len() >= 6, "many clients, not two");
+    let services: HashMap<_, _> = store
+        .services()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    for (client, appts) in &by_client {
+        assert!(
+            appts.len() <= 2,
+            "{client}: {} massages in a week",
+            appts.len()
+        );
+        for (i, a) in appts.iter().enumerate() {
+            for b in &appts[i + 1..] {
+                assert!(
+                    a.end_at <= b.start_at || b.end_at <= a.start_at,
+                    "{client} is in two rooms at once"
+                );
+            }
+        }
+        let ctx = client_context(&clinic, client).await.unwrap();
+        for a in appts {
+            let date = local_date(a.start_at, &ctx.tz);
+            let fit = day_fit(
+                &ctx.season,
+                wanted(&services[&a.service_id]),
+                date,
+                Some(local_datetime(a.start_at, &ctx.tz)),
+                &ctx.previous(Some(&a.id)),
+            );
+            assert!(
+                fit.allowed && fit.findings.iter().all(|f| f.severity < Severity::Error),
+                "{} on {date}: {:?}",
+                ctx.client.name,
+                fit.findings
+            );
+        }
+    }
+    store.close().await;
+    running.shutdown().await.unwrap();
+}
