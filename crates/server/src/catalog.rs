@@ -535,6 +535,11 @@ pub async fn create_exception(
             format!("expected holiday, sick or other, found {:?}", body.reason),
         )
     })?;
+    // Never silent: booked clients on these days are moved or cancelled first.
+    let stranded = kneadtime_clinic::leave::stranded_by_leave(&state.clinic, &id, from, to).await?;
+    if !stranded.is_empty() {
+        return Err(stranded_error(&state, &stranded).await?);
+    }
     let e = state
         .store
         .create_exception(&NewException {
@@ -546,6 +551,41 @@ pub async fn create_exception(
         })
         .await?;
     Ok(Created(e))
+}
+
+/// 409 `bookings_affected`: the bookings in the way, each with the best other time.
+pub async fn stranded_error(
+    state: &AppState,
+    stranded: &[kneadtime_clinic::leave::Stranded],
+) -> ApiResult<ApiError> {
+    let clinic = state.store.clinic().await?;
+    let tz = kneadtime_clinic::zone_of(&clinic.time_zone);
+    let list: Vec<_> = stranded
+        .iter()
+        .map(|s| {
+            json!({
+                "appointment_id": s.appointment.id,
+                "client_id": s.appointment.client_id,
+                "client_name": s.client_name,
+                "service_name": s.service_name,
+                "start": kneadtime_clinic::show(s.appointment.start_at, &tz),
+                "proposal": s.proposal.as_ref().map(|p| json!({
+                    "therapist_id": p.therapist_id,
+                    "therapist_name": p.therapist_name,
+                    "start": p.start,
+                    "reasons": p.fit.reasons,
+                })),
+            })
+        })
+        .collect();
+    Ok(ApiError::conflict(
+        Code::BookingsAffected,
+        format!(
+            "{} booked appointment(s) fall on these days; move or cancel each first (the client is emailed either way), then add the days off",
+            stranded.len()
+        ),
+    )
+    .with_details(json!({ "appointments": list })))
 }
 
 /// GET /api/therapists/{id}/exceptions (staff)

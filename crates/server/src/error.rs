@@ -21,6 +21,7 @@ pub enum Code {
     BadProfile,
     BadRequest,
     BeyondHorizon,
+    BookingsAffected,
     ClientBusy,
     Conflict,
     Csrf,
@@ -64,13 +65,14 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order declared.
-    pub const ALL: [Code; 45] = [
+    pub const ALL: [Code; 46] = [
         Code::AlreadySetUp,
         Code::BadActivity,
         Code::BadCalendar,
         Code::BadProfile,
         Code::BadRequest,
         Code::BeyondHorizon,
+        Code::BookingsAffected,
         Code::ClientBusy,
         Code::Conflict,
         Code::Csrf,
@@ -121,6 +123,7 @@ impl Code {
             Code::BadProfile => "bad_profile",
             Code::BadRequest => "bad_request",
             Code::BeyondHorizon => "beyond_horizon",
+            Code::BookingsAffected => "bookings_affected",
             Code::ClientBusy => "client_busy",
             Code::Conflict => "conflict",
             Code::Csrf => "csrf",

@@ -23,6 +23,50 @@ pub struct Sent {
     pub field: String,
     pub message: String,
     pub values: BTreeMap<String, String>,
+    /// Bookings in the way of days off, each to be moved or cancelled.
+    pub stranded: Vec<StrandedRow>,
+}
+
+/// A booking on days being taken off, and the best other time for it.
+pub struct StrandedRow {
+    pub id: String,
+    pub what: String,
+    /// (therapist id, start, in words), when a good time was found.
+    pub proposal: Option<(String, String, String)>,
+}
+
+fn stranded_rows(details: Option<&serde_json::Value>) -> Vec<StrandedRow> {
+    let Some(list) = details.and_then(|d| d["appointments"].as_array()) else {
+        return Vec::new();
+    };
+    let words = |start: &str| {
+        start
+            .parse::<jiff::Zoned>()
+            .map(|z| z.strftime("%a %-d %b %H:%M").to_string())
+            .unwrap_or_else(|_| start.to_string())
+    };
+    list.iter()
+        .map(|a| {
+            let s = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or("").to_string();
+            StrandedRow {
+                id: s(a, "appointment_id"),
+                what: format!(
+                    "{}, {} · {}",
+                    words(&s(a, "start")),
+                    s(a, "service_name"),
+                    s(a, "client_name")
+                ),
+                proposal: a["proposal"].as_object().map(|_| {
+                    let p = &a["proposal"];
+                    (
+                        s(p, "therapist_id"),
+                        s(p, "start"),
+                        format!("{} with {}", words(&s(p, "start")), s(p, "therapist_name")),
+                    )
+                }),
+            }
+        })
+        .collect()
 }
 
 impl Sent {
@@ -370,16 +414,30 @@ pub async fn submit(
                 .map(|_| "Working hours saved."),
             Err(e) => Err(e),
         },
-        "dayoff" => {
-            let body = catalog::ExceptionBody {
-                from: v("from"),
-                to: (!v("to").is_empty()).then(|| v("to")),
-                reason: v("reason"),
-                note: v("note"),
+        "dayoff" => add_days_off(&state, &c, &f).await,
+        // A booking in the way of days off: moved or cancelled (the client is emailed),
+        // then the days off are tried again.
+        "move" | "cancel-booking" => {
+            let done = if section == "move" {
+                let body = crate::booking::RescheduleBody {
+                    start: v("start"),
+                    therapist_id: Some(v("to_therapist")),
+                    override_reason: None,
+                };
+                crate::booking::reschedule(st, c.clone(), Path(id.clone()), ApiJson(body))
+                    .await
+                    .map(|_| ())
+            } else {
+                crate::booking::cancel(st, c.clone(), Path(id.clone()))
+                    .await
+                    .map(|_| ())
             };
-            catalog::create_exception(st, c.clone(), Path(v("therapist_id")), ApiJson(body))
-                .await
-                .map(|_| "Day off added.")
+            match done {
+                Ok(()) => add_days_off(&state, &c, &f)
+                    .await
+                    .map(|_| "Booking changed and the client emailed; the days off are added."),
+                Err(e) => Err(e),
+            }
         }
         "dayoff-delete" => {
             let (tid, eid) = id
@@ -399,10 +457,15 @@ pub async fn submit(
                 && e.status != StatusCode::NOT_FOUND
                 && e.status != StatusCode::FORBIDDEN =>
         {
-            let section_key = if section == "hours" {
-                format!("hours-{id}")
+            let section_key = match section.as_str() {
+                "hours" => format!("hours-{id}"),
+                "move" | "cancel-booking" => "dayoff".to_string(),
+                _ => section.clone(),
+            };
+            let stranded = if e.code == crate::error::Code::BookingsAffected {
+                stranded_rows(e.details.as_ref())
             } else {
-                section.clone()
+                Vec::new()
             };
             let mut msg = e.message.clone();
             if let Some(first) = msg.get(..1) {
@@ -422,6 +485,7 @@ pub async fn submit(
                     field,
                     message: msg,
                     values: f,
+                    stranded,
                 },
                 "",
             )
@@ -429,6 +493,29 @@ pub async fn submit(
         }
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
+}
+
+/// Adds the days off in form `f`; refused while bookings are in the way.
+async fn add_days_off(
+    state: &AppState,
+    c: &Caller,
+    f: &BTreeMap<String, String>,
+) -> Result<&'static str, ApiError> {
+    let v = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let body = catalog::ExceptionBody {
+        from: v("from"),
+        to: (!v("to").is_empty()).then(|| v("to")),
+        reason: v("reason"),
+        note: v("note"),
+    };
+    catalog::create_exception(
+        State(state.clone()),
+        c.clone(),
+        Path(v("therapist_id")),
+        ApiJson(body),
+    )
+    .await
+    .map(|_| "Day off added.")
 }
 
 /// "mon 09:00-17:00" per line (commas also separate spans).

@@ -1,0 +1,87 @@
+//! Time off that would strand booked clients: before a therapist's days off are
+//! recorded, the bookings they cover are found, each with the best other time for that
+//! client (another therapist or another day, judged by the same training fit), so the
+//! clinic moves or cancels each one rather than leaving it silently unserved.
+
+use jiff::civil::Date;
+use kneadtime_store::{Appointment, Status};
+
+use crate::Clinic;
+use crate::context::client_context;
+use crate::error::{CoreError, CoreResult};
+use crate::slots::{Slot, nearest_good};
+use crate::time::{local_date, zone_of};
+
+/// Proposals are searched for this many bookings at most; the rest are listed without.
+const MAX_PROPOSALS: usize = 50;
+
+/// A booking that falls in the days off, and where it could go instead.
+#[derive(Debug, Clone)]
+pub struct Stranded {
+    pub appointment: Appointment,
+    pub client_name: String,
+    pub service_name: String,
+    /// The best free time outside the days off, when there is one nearby.
+    pub proposal: Option<Slot>,
+}
+
+/// The therapist's booked, future appointments on local dates `from..=to`, each with a
+/// proposal.
+pub async fn stranded_by_leave(
+    core: &Clinic,
+    therapist_id: &str,
+    from: Date,
+    to: Date,
+) -> CoreResult<Vec<Stranded>> {
+    let clinic = core.store.clinic().await?;
+    let tz = zone_of(&clinic.time_zone);
+    let now = core.now();
+    let start = |d: Date| {
+        tz.to_ambiguous_timestamp(d.at(0, 0, 0, 0))
+            .compatible()
+            .map(|t| t.as_second())
+            .unwrap_or(now)
+    };
+    let (lo, hi) = (
+        start(from).max(now),
+        start(kneadtime_domain::dates::add_days(to, 1)),
+    );
+    if hi <= lo {
+        return Ok(Vec::new());
+    }
+    let booked: Vec<Appointment> = core
+        .store
+        .appointments_for_therapist(therapist_id, lo, hi)
+        .await?
+        .into_iter()
+        .filter(|a| a.status == Status::Booked && a.start_at >= now)
+        .collect();
+    let mut out = Vec::with_capacity(booked.len());
+    for a in booked {
+        let (ctx, service) = tokio::try_join!(client_context(core, &a.client_id), async {
+            core.store
+                .service(&a.service_id)
+                .await
+                .map_err(CoreError::from)
+        })?;
+        let near = if out.len() < MAX_PROPOSALS {
+            nearest_good(core, &ctx, &service, a.start_at, Some(&a.id), now).await?
+        } else {
+            Vec::new()
+        };
+        let proposal = near
+            .into_iter()
+            .filter(|s| {
+                let d = local_date(s.start_at, &ctx.tz);
+                !(s.therapist_id == therapist_id && from <= d && d <= to)
+            })
+            .min_by_key(|s| (s.start_at - a.start_at).abs());
+        out.push(Stranded {
+            client_name: ctx.client.name.clone(),
+            service_name: service.name.clone(),
+            appointment: a,
+            proposal,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,136 @@
+//! Days off never strand a booked client: the server names the bookings in the way,
+//! each with the best other time for that client, and adds the days off only once each
+//! is moved or cancelled — through the API and on the owner's settings page.
+
+mod common;
+
+use common::{OWNER_EMAIL, OWNER_PASSWORD, Srv, add_days, world};
+use reqwest::Method;
+use serde_json::json;
+
+async fn page_sign_in(http: &reqwest::Client, base: &str) -> String {
+    let res = http
+        .post(format!("{base}/staff/login"))
+        .header("origin", base)
+        .form(&[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    cookie.split(';').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn days_off_over_booked_clients_are_refused_until_each_is_moved_or_cancelled() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let day = add_days(w.race, -20);
+    let mut ids = Vec::new();
+    for (client, at) in [(&w.a, "10:00"), (&w.b, "15:00")] {
+        let a = srv
+            .post(
+                "/api/appointments",
+                &o,
+                json!({ "client_id": client, "service_id": w.sports, "therapist_id": w.t1,
+                        "start": format!("{day}T{at}") }),
+            )
+            .await;
+        ids.push(a["id"].as_str().unwrap().to_string());
+    }
+    let off = json!({ "from": day.to_string(), "reason": "sick" });
+    let path = format!("/api/therapists/{}/exceptions", w.t1);
+    let (s, v) = srv
+        .call(Method::POST, &path, Some(&o), Some(off.clone()))
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "bookings_affected");
+    let listed = v["error"]["details"]["appointments"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{v}");
+    assert_eq!(listed[0]["appointment_id"], ids[0].as_str());
+    assert_eq!(listed[0]["client_name"], "Ada Runner");
+    let p = &listed[0]["proposal"];
+    assert!(
+        p["therapist_id"] != w.t1.as_str()
+            || !p["start"].as_str().unwrap().starts_with(&day.to_string()),
+        "the proposal is outside the days off: {p}"
+    );
+    assert!(
+        srv.get(&path, &o).await.as_array().unwrap().is_empty(),
+        "nothing recorded while bookings are in the way"
+    );
+
+    // Move Ada as proposed through the API.
+    srv.post(
+        &format!("/api/appointments/{}/reschedule", ids[0]),
+        &o,
+        json!({ "start": p["start"], "therapist_id": p["therapist_id"] }),
+    )
+    .await;
+
+    // Ben is left: the owner's page lists him with both choices and cancels.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = page_sign_in(&http, &srv.base).await;
+    let settings = http
+        .get(format!("{}/staff/settings", srv.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = settings
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let form = |extra: &[(&str, &str)]| {
+        let mut f: Vec<(String, String)> = vec![
+            ("csrf_token".into(), csrf.clone()),
+            ("therapist_id".into(), w.t1.clone()),
+            ("from".into(), day.to_string()),
+            ("reason".into(), "sick".into()),
+        ];
+        f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        f
+    };
+    let res = http
+        .post(format!("{}/staff/settings/dayoff", srv.base))
+        .header("cookie", &cookie)
+        .header("origin", &srv.base)
+        .form(&form(&[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Ben Other"), "{page}");
+    assert!(!page.contains("Ada Runner"), "Ada was moved already");
+    assert!(page.contains(&format!("/staff/settings/cancel-booking/{}", ids[1])));
+    let res = http
+        .post(format!(
+            "{}/staff/settings/cancel-booking/{}",
+            srv.base, ids[1]
+        ))
+        .header("cookie", &cookie)
+        .header("origin", &srv.base)
+        .form(&form(&[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("the days off are added"));
+    assert_eq!(srv.get(&path, &o).await.as_array().unwrap().len(), 1);
+    let ben = srv.get(&format!("/api/appointments/{}", ids[1]), &o).await;
+    assert_eq!(ben["status"], "cancelled");
+    let (s, v) = srv.call(Method::POST, &path, Some(&o), Some(off)).await;
+    assert_eq!(s, 201, "nothing in the way now: {v}");
+    srv.stop().await;
+}
