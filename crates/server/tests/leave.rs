@@ -4,21 +4,9 @@
 
 mod common;
 
-use common::{OWNER_EMAIL, OWNER_PASSWORD, Srv, add_days, world};
+use common::{OWNER_EMAIL, OWNER_PASSWORD, Srv, add_days, page_sign_in, world};
 use reqwest::Method;
 use serde_json::json;
-
-async fn page_sign_in(http: &reqwest::Client, base: &str) -> String {
-    let res = http
-        .post(format!("{base}/staff/login"))
-        .header("origin", base)
-        .form(&[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
-    cookie.split(';').next().unwrap().to_string()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn days_off_over_booked_clients_are_refused_until_each_is_moved_or_cancelled() {
@@ -73,7 +61,7 @@ async fn days_off_over_booked_clients_are_refused_until_each_is_moved_or_cancell
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let cookie = page_sign_in(&http, &srv.base).await;
+    let cookie = page_sign_in(&http, &srv.base, OWNER_EMAIL, OWNER_PASSWORD).await;
     let settings = http
         .get(format!("{}/staff/settings", srv.base))
         .header("cookie", &cookie)

@@ -403,6 +403,27 @@ async fn without_smtp_messages_wait_and_a_server_that_was_down_is_tried_again() 
     let out = srv.get("/api/outbox", &o).await;
     assert_eq!(out["sending"], false, "{out}");
     assert_eq!(out["counts"]["waiting"], 1, "{out}");
+    // The owner's pages say so.
+    let http = browser();
+    let cookie = common::page_sign_in(
+        &http,
+        &srv.base,
+        common::OWNER_EMAIL,
+        common::OWNER_PASSWORD,
+    )
+    .await;
+    for page in ["/staff", "/staff/settings"] {
+        let text = http
+            .get(format!("{}{page}", srv.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(text.contains("Email is not set up"), "{page}: {text}");
+    }
     srv.stop().await;
 
     // The SMTP server is down at first: the message is kept and tried again later.

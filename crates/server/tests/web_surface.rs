@@ -15,25 +15,6 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
-/// Signs in on the staff page; the session cookie's `name=value`.
-async fn page_sign_in(http: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
-    let res = http
-        .post(format!("{base}/staff/login"))
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 303, "staff sign-in redirects");
-    let cookie = res
-        .headers()
-        .get(SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    cookie.split(';').next().unwrap().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_and_json_carry_the_security_headers_and_are_never_cached() {
     let srv = Srv::start("sqlite", "Europe/London").await;

@@ -165,6 +165,31 @@ pub struct Schedule {
     pub columns: Vec<Column>,
     pub therapists: Vec<(String, String, bool)>,
     pub therapist: String,
+    /// For the owner: what is wrong with mail to clients, if anything.
+    pub mail_notice: String,
+}
+
+/// The owner's one line about mail: not set up with messages waiting, or failures.
+async fn mail_notice(state: &AppState, c: &Caller) -> String {
+    if !c.is_owner() {
+        return String::new();
+    }
+    let Ok(o) = crate::mail::outbox(state).await else {
+        return String::new();
+    };
+    if !o.sending && o.counts.waiting > 0 {
+        format!(
+            "Email is not set up: {} message(s) to clients are waiting to be sent.",
+            o.counts.waiting
+        )
+    } else if o.counts.failed > 0 {
+        format!(
+            "{} message(s) to clients could not be sent.",
+            o.counts.failed
+        )
+    } else {
+        String::new()
+    }
 }
 
 #[derive(Deserialize)]
@@ -301,6 +326,7 @@ pub async fn schedule(
         s
     };
     page(&Schedule {
+        mail_notice: mail_notice(&state, &c).await,
         chrome: Chrome::load(&state, Some(&c)).await,
         title: if week {
             format!("Week of {}", day_label(first))

@@ -253,6 +253,30 @@ impl Srv {
     }
 }
 
+/// Signs in on the staff page; the session cookie's `name=value`.
+pub async fn page_sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> String {
+    let res = http
+        .post(format!("{base}/staff/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303, "staff sign-in redirects");
+    let cookie = res
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    cookie.split(';').next().unwrap().to_string()
+}
+
 pub fn today_in(zone: &str) -> Date {
     jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::get(zone).unwrap())
