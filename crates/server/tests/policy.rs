@@ -155,3 +155,108 @@ async fn notice_window_and_status_follow_the_clinic_s_policy() {
     assert_eq!(s, 200, "{v}");
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_moves_their_own_booking_from_their_page_within_the_window() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let day = add_days(w.race, -20);
+    let far = srv
+        .post(
+            "/api/appointments",
+            &o,
+            json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                    "start": format!("{day}T10:00") }),
+        )
+        .await;
+    let far_id = far["id"].as_str().unwrap().to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = http
+        .get(format!("{}/c/{}", srv.base, w.a_link))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let get = |path: String| {
+        let http = &http;
+        let cookie = cookie.clone();
+        let base = srv.base.clone();
+        async move {
+            let res = http
+                .get(format!("{base}{path}"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let (_, me) = get("/me".into()).await;
+    assert!(me.contains(&format!("/me/move/{far_id}")), "{me}");
+    let (s, page) = get(format!("/me/move/{far_id}")).await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("Move your Sports 60"), "{page}");
+    assert!(page.contains(&format!("action=\"/me/move/{far_id}\"")));
+    assert!(!page.contains("pick-therapist"), "the same therapist");
+    let field = |name: &str| {
+        page.split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (csrf, start) = (field("csrf_token"), field("start"));
+    let res = http
+        .post(format!("{}/me/move/{far_id}", srv.base))
+        .header("cookie", &cookie)
+        .header("origin", &srv.base)
+        .form(&[("csrf_token", csrf.as_str()), ("start", start.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Moved:"));
+    let moved = srv.get(&format!("/api/appointments/{far_id}"), &o).await;
+    assert_eq!(moved["start"], start.as_str());
+    assert_eq!(moved["therapist_id"], w.t1.as_str());
+
+    // Inside the cancellation window (three days here, so tomorrow is always inside
+    // it) the page sends the client to the clinic.
+    let (s, v) = srv
+        .call(
+            Method::PUT,
+            "/api/clinic",
+            Some(&o),
+            Some(json!({ "cancel_window_hours": 72 })),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let tomorrow = add_days(today_in("Europe/London"), 1);
+    let soon = srv
+        .post(
+            "/api/appointments",
+            &o,
+            json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t2,
+                    "start": format!("{tomorrow}T09:00") }),
+        )
+        .await;
+    let soon_id = soon["id"].as_str().unwrap().to_string();
+    let (_, me) = get("/me".into()).await;
+    assert!(!me.contains(&format!("/me/move/{soon_id}")), "{me}");
+    assert!(me.contains("call the clinic to change it"), "{me}");
+    let (s, page) = get(format!("/me/move/{soon_id}")).await;
+    assert_eq!(s, 409, "{page}");
+    srv.stop().await;
+}

@@ -461,6 +461,10 @@ pub struct BookSlots {
     pub staff: bool,
     /// The clinic's policy, shown before anything is booked.
     pub policy: String,
+    /// Where a chosen time is posted: `/book`, or `/me/move/ID` when moving a booking.
+    pub action: String,
+    /// When moving a booking: what it is now, in words.
+    pub moving: String,
 }
 
 /// The price, the place and what the clinic allows, in one line for the booking page.
@@ -530,6 +534,18 @@ async fn slots_page(
     service_id: &str,
     refusal: Option<&ApiError>,
 ) -> Response {
+    slots_page_for(state, caller, client_id, service_id, refusal, None).await
+}
+
+/// The slots page for booking, or for moving `moving` (same therapist, same service).
+async fn slots_page_for(
+    state: &AppState,
+    caller: &Caller,
+    client_id: &str,
+    service_id: &str,
+    refusal: Option<&ApiError>,
+    moving: Option<&kneadtime_store::Appointment>,
+) -> Response {
     let ctx = match client_context(&state.clinic, client_id).await {
         Ok(c) => c,
         Err(e) => return error_page(state, Some(caller), &e.into()).await,
@@ -554,13 +570,13 @@ async fn slots_page(
         service: &service,
         from: local_date(t, &ctx.tz),
         days: 21,
-        therapist_id: None,
+        therapist_id: moving.map(|a| a.therapist_id.as_str()),
         not_before: if caller.is_staff() {
             t
         } else {
             t + ctx.clinic.min_notice_hours * 3600
         },
-        moving: None,
+        moving: moving.map(|a| a.id.as_str()),
         include_refused: false,
     };
     let all = match crate::schedule::search(&state.clinic, &ctx, &q).await {
@@ -646,8 +662,123 @@ async fn slots_page(
             pick_date: String::new(),
             pick_time: String::new(),
             staff: caller.is_staff(),
+            action: moving
+                .map(|a| format!("/me/move/{}", a.id))
+                .unwrap_or_else(|| "/book".to_string()),
+            moving: moving
+                .map(|a| {
+                    let when = kneadtime_clinic::local_datetime(a.start_at, &ctx.tz);
+                    when.strftime("%a %-d %b at %H:%M").to_string()
+                })
+                .unwrap_or_default(),
         },
     )
+}
+
+/// The client's own booking `id`, when they may still move or cancel it themself.
+async fn my_changeable(
+    state: &AppState,
+    c: &Caller,
+    id: &str,
+) -> Result<kneadtime_store::Appointment, Response> {
+    let a = match state.store.appointment(id).await {
+        Ok(a) if c.client_id() == Some(a.client_id.as_str()) => a,
+        _ => {
+            return Err(message(
+                state,
+                Some(c),
+                StatusCode::NOT_FOUND,
+                "Booking not found",
+                "That booking is not one of yours.",
+                "/me",
+                "My bookings",
+            )
+            .await);
+        }
+    };
+    let window = state
+        .store
+        .clinic()
+        .await
+        .map(|k| k.cancel_window_hours)
+        .unwrap_or(0);
+    if a.status != kneadtime_store::Status::Booked || a.start_at - state.now() < window * 3600 {
+        return Err(message(state, Some(c), StatusCode::CONFLICT, "Call the clinic",
+            &format!("This booking can no longer be changed online (less than {window} hours to go, or it is not booked). Call the clinic to change it."),
+            "/me", "My bookings").await);
+    }
+    Ok(a)
+}
+
+/// GET /me/move/{id}: times to move the client's own booking to.
+pub async fn move_form(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(c) = caller.filter(|c| c.client_id().is_some()) else {
+        return Redirect::to("/signin").into_response();
+    };
+    let a = match my_changeable(&state, &c, &id).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    slots_page_for(&state, &c, &a.client_id, &a.service_id, None, Some(&a)).await
+}
+
+/// POST /me/move/{id}: move it to the chosen time (same rules as booking).
+pub async fn move_submit(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<BookForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let a = match my_changeable(&state, &c, &id).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let start = if f.start.is_empty() {
+        format!("{}T{}", f.date.trim(), f.time.trim())
+    } else {
+        f.start.clone()
+    };
+    let body = crate::booking::RescheduleBody {
+        start,
+        therapist_id: None,
+        override_reason: None,
+    };
+    match crate::booking::reschedule(
+        State(state.clone()),
+        c.clone(),
+        Path(id),
+        crate::error::ApiJson(body),
+    )
+    .await
+    {
+        Ok(moved) => {
+            my_page(
+                &state,
+                &c,
+                String::new(),
+                format!(
+                    "Moved: {} is now on {} at {}. We have emailed you the new time.",
+                    moved.0.service_name,
+                    day_label(moved.0.date),
+                    moved.0.local_time
+                ),
+            )
+            .await
+        }
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            slots_page_for(&state, &c, &a.client_id, &a.service_id, Some(&e), Some(&a)).await
+        }
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
 }
 
 /// GET /book/slots

@@ -37,6 +37,10 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route("/me/feed", post(client::me_feed))
         .route("/me/cancel/{id}", post(client::me_cancel))
+        .route(
+            "/me/move/{id}",
+            get(client::move_form).post(client::move_submit),
+        )
         .route("/book", get(client::start).post(client::book))
         .route("/book/start", post(client::start_submit))
         .route("/book/slots", get(client::slots))
