@@ -1,7 +1,9 @@
 //! The pages in a real browser: headless Chromium driven through chromedriver. A runner
 //! plans a season from the example marathon calendar; a client books the top recommended
 //! slot; a second client's booking of the same slot is refused, and so is a race-eve
-//! time; a therapist records session notes that then show in the client's history.
+//! time; a therapist records session notes that then show in the client's history. A
+//! newcomer books, signs in on another device by emailed link and moves the booking,
+//! with the mail read back from a real SMTP server.
 //! Screenshots of each page go to target/screenshots/ for people to look at.
 
 mod common;
@@ -447,5 +449,101 @@ async fn runner_client_and_therapist_in_a_real_browser() {
     assert_eq!(kept, "Hot stones");
     shot(&o, "11-owner-settings").await;
     o.close().await.unwrap();
+    srv.stop().await;
+}
+
+/// The front desk as a new client meets it, in two browsers with the mail read back from
+/// a real SMTP server: book as a newcomer and get the confirmation with its invitation;
+/// on another device, sign in by the emailed link and find the booking; move it within
+/// the clinic's policy and get the change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_client_books_signs_in_elsewhere_by_email_and_moves_the_booking() {
+    use common::smtp::{Sink, free_port, link_in, mail_to, python, subject};
+    let Some(driver) = start_driver() else { return };
+    let Some(py) = python() else { return };
+    let sink = Sink::start(py, free_port());
+    let srv = Srv::start_with("sqlite", "Europe/London", mail_to(&sink)).await;
+    let w = world(&srv, "Europe/London").await;
+    let base = srv.base.clone();
+    // Online bookings need 3 hours' notice and may be changed up to 2 hours before, so
+    // whatever time is booked can still be moved.
+    let (s, v) = srv
+        .call(
+            reqwest::Method::PUT,
+            "/api/clinic",
+            Some(&srv.owner),
+            Some(json!({ "min_notice_hours": 3, "cancel_window_hours": 2 })),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+
+    // A newcomer books the top recommended time.
+    let first = browser(&driver, "newcomer").await;
+    first.goto(&format!("{base}/book")).await.unwrap();
+    click(&first, &format!("input[value='{}']", w.sports)).await;
+    fill(&first, "#name", "Nia Newcomer").await;
+    fill(&first, "#email", "nia@example.org").await;
+    click(&first, "form[action='/book/start'] button[type=submit]").await;
+    let policy = text_of(&first, "#policy").await;
+    assert!(
+        policy.contains("cancel or move online up to 2 hours before"),
+        "{policy}"
+    );
+    assert!(policy.contains("need 3 hours' notice"), "{policy}");
+    click(&first, "ol.recommended form button[type=submit]").await;
+    first
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("add-to-calendar"))
+        .await
+        .expect("the confirmation page");
+    shot(&first, "20-newcomer-booked").await;
+    let got = sink
+        .wait_for(1, |m| subject(m).starts_with("Booked:"))
+        .await;
+    assert!(got[0]["to"].as_str().unwrap().contains("nia@example.org"));
+    assert_eq!(got[0]["ics"]["method"], "REQUEST");
+    let uid = got[0]["ics"]["uid"].as_str().unwrap().to_string();
+    first.close().await.unwrap();
+
+    // Another device: /me asks for the email and sends a link.
+    let second = browser(&driver, "other-device").await;
+    second.goto(&format!("{base}/me")).await.unwrap();
+    fill(&second, "#email", "nia@example.org").await;
+    click(&second, "form[action='/signin'] button[type=submit]").await;
+    assert!(text_of(&second, "h1").await.contains("Check your email"));
+    let mail = sink
+        .wait_for(1, |m| subject(m).starts_with("Your sign-in link"))
+        .await;
+    let link = link_in(mail[0]["text"].as_str().unwrap(), &base);
+    second.goto(&link).await.unwrap();
+    shot(&second, "21-sign-in-link").await;
+    click(&second, "form[action^='/signin/'] button[type=submit]").await;
+    let me = text_of(&second, "main").await;
+    assert!(me.contains("Sports 60 with"), "the booking is found: {me}");
+
+    // Move it: the same search, the same therapist; the change is emailed.
+    click(&second, "a[href^='/me/move/']").await;
+    assert!(text_of(&second, "h1").await.contains("Move your Sports 60"));
+    shot(&second, "22-move").await;
+    let rec = second
+        .find_all(Locator::Css("ol.recommended form"))
+        .await
+        .unwrap();
+    let target = rec.last().unwrap();
+    target
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = text_of(&second, "p.notice").await;
+    assert!(notice.starts_with("Moved:"), "{notice}");
+    shot(&second, "23-moved").await;
+    let moved = sink.wait_for(1, |m| subject(m).starts_with("Moved:")).await;
+    assert_eq!(moved[0]["ics"]["uid"], uid.as_str());
+    assert_eq!(moved[0]["ics"]["sequence"], 1);
+    second.close().await.unwrap();
     srv.stop().await;
 }

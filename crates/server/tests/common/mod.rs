@@ -4,6 +4,8 @@
 //! clinic built through the API.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::net::SocketAddr;
 
 use jiff::civil::{Date, Weekday};
