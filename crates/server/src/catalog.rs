@@ -380,6 +380,22 @@ pub async fn patch_therapist(
     if let Some(a) = body.active {
         t.active = a;
     }
+    // Never silent: a therapist leaving with clients booked has each moved or cancelled
+    // first, as for days off (the whole booking horizon).
+    if was_active && !t.active {
+        let clinic = state.store.clinic().await?;
+        let today = kneadtime_clinic::local_date(
+            state.now(),
+            &kneadtime_clinic::zone_of(&clinic.time_zone),
+        );
+        let until =
+            kneadtime_domain::dates::add_days(today, clinic.booking_horizon_days as i32 + 1);
+        let stranded =
+            kneadtime_clinic::leave::stranded_by_leave(&state.clinic, &id, today, until).await?;
+        if !stranded.is_empty() {
+            return Err(stranded_error(&state, &stranded).await?);
+        }
+    }
     state.store.update_therapist(&t).await?;
     // A deactivated therapist's logins stop at once: sign-in refused, sessions ended.
     if was_active != t.active {

@@ -122,3 +122,57 @@ async fn days_off_over_booked_clients_are_refused_until_each_is_moved_or_cancell
     assert_eq!(s, 201, "nothing in the way now: {v}");
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_therapist_with_clients_booked_is_not_deactivated_until_each_is_settled() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let a = srv
+        .post(
+            "/api/appointments",
+            &o,
+            json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t2,
+                    "start": format!("{}T11:00", add_days(w.race, -25)) }),
+        )
+        .await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let path = format!("/api/therapists/{}", w.t2);
+    let (s, v) = srv
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&o),
+            Some(json!({ "active": false })),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "bookings_affected");
+    assert_eq!(
+        v["error"]["details"]["appointments"][0]["appointment_id"],
+        id.as_str()
+    );
+    let p = &v["error"]["details"]["appointments"][0]["proposal"];
+    assert_eq!(p["therapist_id"], w.t1.as_str(), "the other therapist: {p}");
+    let t = srv.get(&path, &o).await;
+    assert_eq!(
+        t["therapist"]["active"].as_bool().or(t["active"].as_bool()),
+        Some(true)
+    );
+    srv.post(
+        &format!("/api/appointments/{id}/reschedule"),
+        &o,
+        json!({ "start": p["start"], "therapist_id": p["therapist_id"] }),
+    )
+    .await;
+    let (s, v) = srv
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&o),
+            Some(json!({ "active": false })),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    srv.stop().await;
+}
