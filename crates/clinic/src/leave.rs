@@ -33,6 +33,22 @@ pub async fn stranded_by_leave(
     from: Date,
     to: Date,
 ) -> CoreResult<Vec<Stranded>> {
+    stranded(core, Some(therapist_id), from, to).await
+}
+
+/// Every booked, future appointment on local dates `from..=to` when the whole clinic
+/// closes then, each with a proposal outside those days.
+pub async fn stranded_by_closure(core: &Clinic, from: Date, to: Date) -> CoreResult<Vec<Stranded>> {
+    stranded(core, None, from, to).await
+}
+
+/// Bookings of `therapist` (or of everyone) on `from..=to`, with proposals that avoid it.
+async fn stranded(
+    core: &Clinic,
+    therapist: Option<&str>,
+    from: Date,
+    to: Date,
+) -> CoreResult<Vec<Stranded>> {
     let clinic = core.store.clinic().await?;
     let tz = zone_of(&clinic.time_zone);
     let now = core.now();
@@ -49,10 +65,11 @@ pub async fn stranded_by_leave(
     if hi <= lo {
         return Ok(Vec::new());
     }
-    let booked: Vec<Appointment> = core
-        .store
-        .appointments_for_therapist(therapist_id, lo, hi)
-        .await?
+    let all = match therapist {
+        Some(t) => core.store.appointments_for_therapist(t, lo, hi).await?,
+        None => core.store.appointments_between(lo, hi).await?,
+    };
+    let booked: Vec<Appointment> = all
         .into_iter()
         .filter(|a| a.status == Status::Booked && a.start_at >= now)
         .collect();
@@ -73,7 +90,8 @@ pub async fn stranded_by_leave(
             .into_iter()
             .filter(|s| {
                 let d = local_date(s.start_at, &ctx.tz);
-                !(s.therapist_id == therapist_id && from <= d && d <= to)
+                let away = therapist.is_none_or(|t| s.therapist_id == t);
+                !(away && from <= d && d <= to)
             })
             .min_by_key(|s| (s.start_at - a.start_at).abs());
         out.push(Stranded {

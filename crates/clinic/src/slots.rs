@@ -63,7 +63,19 @@ pub struct Search<'a> {
     pub include_refused: bool,
 }
 
-/// Who works, when, and who is away in a search's range: three queries for the clinic.
+/// A clinic closure as one therapist's time away.
+fn closed(c: &kneadtime_store::Closure, therapist_id: &str) -> TherapistException {
+    TherapistException {
+        id: c.id.clone(),
+        therapist_id: therapist_id.to_string(),
+        from_date: c.from_date.clone(),
+        to_date: c.to_date.clone(),
+        reason: kneadtime_store::ExceptionReason::Other,
+        note: c.note.clone(),
+    }
+}
+
+/// Who works, when, and who is away in a search's range: four queries for the clinic.
 struct Window {
     therapists: Vec<Therapist>,
     hours: HashMap<String, Vec<WorkingHours>>,
@@ -74,10 +86,11 @@ async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
     let last = add_days(q.from, q.days as i32);
     let (from, to) = (q.from.to_string(), last.to_string());
     // Three independent reads, side by side on the pool.
-    let (all, all_hours, all_exceptions) = tokio::try_join!(
+    let (all, all_hours, all_exceptions, closures) = tokio::try_join!(
         clinic.store.therapists(),
         clinic.store.working_hours_all(),
-        clinic.store.exceptions_between(&from, &to)
+        clinic.store.exceptions_between(&from, &to),
+        clinic.store.closures_between(&from, &to),
     )?;
     let therapists: Vec<Therapist> = all
         .into_iter()
@@ -93,6 +106,15 @@ async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
             .entry(e.therapist_id.clone())
             .or_default()
             .push(e);
+    }
+    // The clinic closed is every therapist away.
+    for c in &closures {
+        for t in &therapists {
+            exceptions
+                .entry(t.id.clone())
+                .or_default()
+                .push(closed(c, &t.id));
+        }
     }
     Ok(Window {
         therapists,
@@ -311,11 +333,12 @@ pub async fn within_hours(
 ) -> CoreResult<bool> {
     let date = local_date(start, tz);
     let hours = clinic.store.working_hours(therapist_id).await?;
-    let exceptions = clinic
-        .store
-        .exceptions(therapist_id, &date.to_string(), &date.to_string())
-        .await?;
-    if off_on(date, &exceptions) {
+    let day = date.to_string();
+    let (exceptions, closures) = tokio::try_join!(
+        clinic.store.exceptions(therapist_id, &day, &day),
+        clinic.store.closures_between(&day, &day),
+    )?;
+    if !closures.is_empty() || off_on(date, &exceptions) {
         return Ok(false);
     }
     Ok(spans_on(date, &hours, tz)

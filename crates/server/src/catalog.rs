@@ -638,6 +638,81 @@ pub async fn delete_exception(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosureBody {
+    pub from: String,
+    /// Inclusive; defaults to `from`.
+    pub to: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// GET /api/closures: the days the clinic is closed, from today on; public (a client
+/// booking should know).
+pub async fn list_closures(
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<kneadtime_store::Closure>>> {
+    let clinic = state.store.clinic().await?;
+    let today =
+        kneadtime_clinic::local_date(state.now(), &kneadtime_clinic::zone_of(&clinic.time_zone));
+    Ok(Json(
+        state
+            .store
+            .closures_between(&today.to_string(), "9999-12-31")
+            .await?,
+    ))
+}
+
+/// POST /api/closures (owner): the whole clinic closed on some days. Refused while
+/// clients are booked on them, each listed with the best other time.
+pub async fn create_closure(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ClosureBody>,
+) -> ApiResult<Created<kneadtime_store::Closure>> {
+    crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
+    let from = parse_date("from", &body.from)?;
+    let to = body
+        .to
+        .as_deref()
+        .map(|t| parse_date("to", t))
+        .transpose()?
+        .unwrap_or(from);
+    if to < from {
+        return Err(ApiError::field("to", "expected a date on or after from"));
+    }
+    if kneadtime_domain::dates::days_between(from, to) > 366 {
+        return Err(ApiError::field(
+            "to",
+            "expected a closure of at most 366 days",
+        ));
+    }
+    let stranded = kneadtime_clinic::leave::stranded_by_closure(&state.clinic, from, to).await?;
+    if !stranded.is_empty() {
+        return Err(stranded_error(&state, &stranded).await?);
+    }
+    let c = state
+        .store
+        .create_closure(&from.to_string(), &to.to_string(), body.note.trim())
+        .await?;
+    Ok(Created(c))
+}
+
+/// DELETE /api/closures/{id} (owner)
+pub async fn delete_closure(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
+    match state.store.delete_closure(&id).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(kneadtime_store::StoreError::NotFound) => Err(ApiError::not_found("closure")),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// GET /api/services: what the clinic offers; public.
 pub async fn list_services(
     State(state): State<AppState>,

@@ -181,6 +181,14 @@ pub fn app(state: AppState) -> Router {
         .route("/api/me/password", axum::routing::put(auth::set_password))
         .route("/api/clinic", get(k::get_clinic).put(k::put_clinic))
         .route("/api/outbox", get(mail::get_outbox))
+        .route(
+            "/api/closures",
+            get(k::list_closures).post(k::create_closure),
+        )
+        .route(
+            "/api/closures/{id}",
+            axum::routing::delete(k::delete_closure),
+        )
         .route("/api/outbox/{id}/retry", post(mail::retry))
         .route("/api/staff", get(k::list_staff).post(k::create_staff))
         .route("/api/staff/{id}", axum::routing::patch(k::patch_staff))

@@ -176,3 +176,85 @@ async fn a_therapist_with_clients_booked_is_not_deactivated_until_each_is_settle
     assert_eq!(s, 200, "{v}");
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clinic_closure_takes_every_therapist_off_and_strands_no_one() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let day = add_days(w.race, -20);
+    let a = srv
+        .post(
+            "/api/appointments",
+            &o,
+            json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t2,
+                    "start": format!("{day}T10:00") }),
+        )
+        .await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let closed = json!({ "from": day.to_string(), "note": "Staff training" });
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            "/api/closures",
+            Some(&o),
+            Some(closed.clone()),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "bookings_affected");
+    let p = &v["error"]["details"]["appointments"][0]["proposal"];
+    assert!(
+        !p["start"].as_str().unwrap().starts_with(&day.to_string()),
+        "no therapist works that day: {p}"
+    );
+    let (s, _) = srv
+        .call(
+            Method::POST,
+            "/api/closures",
+            Some(&w.t1_token),
+            Some(closed.clone()),
+        )
+        .await;
+    assert_eq!(s, 403, "closing the clinic is the owner's");
+    srv.post(&format!("/api/appointments/{id}/cancel"), &o, json!({}))
+        .await;
+    let c = srv.post("/api/closures", &o, closed).await;
+    let (s, listed) = srv.call(Method::GET, "/api/closures", None, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(listed[0]["note"], "Staff training", "public: {listed}");
+    let path = format!(
+        "/api/clients/{}/slots?service_id={}&from={day}&days=1",
+        w.a, w.sports
+    );
+    let count = |v: serde_json::Value| v["slots"].as_array().unwrap().len();
+    assert_eq!(
+        count(srv.get(&path, &o).await),
+        0,
+        "nothing offered on a closed day"
+    );
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            "/api/appointments",
+            Some(&o),
+            Some(
+                json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                         "start": format!("{day}T11:00") }),
+            ),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["code"], "outside_hours");
+    let (s, _) = srv
+        .call(
+            Method::DELETE,
+            &format!("/api/closures/{}", c["id"].as_str().unwrap()),
+            Some(&o),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    assert!(count(srv.get(&path, &o).await) > 0, "open again");
+    srv.stop().await;
+}

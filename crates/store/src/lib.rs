@@ -23,6 +23,7 @@ mod booking;
 mod catalog;
 mod clients;
 mod clock;
+mod closures;
 mod error;
 mod feeds;
 mod model;

@@ -194,6 +194,17 @@ pub struct TherapistException {
     pub note: String,
 }
 
+/// Days the whole clinic is closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closure {
+    pub id: String,
+    /// 'YYYY-MM-DD', inclusive.
+    pub from_date: String,
+    /// 'YYYY-MM-DD', inclusive.
+    pub to_date: String,
+    pub note: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewException {
     pub therapist_id: String,

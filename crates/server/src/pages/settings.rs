@@ -157,6 +157,8 @@ pub struct Settings {
     pub min_notice_hours: i64,
     /// Messages to clients: whether mail goes out, and what waits or failed.
     pub outbox: Option<crate::mail::OutboxOut>,
+    /// Upcoming closures: id and what they are, in words.
+    pub closures: Vec<(String, String)>,
     pub services: Vec<ServiceRow>,
     pub therapists: Vec<TherapistRow>,
     pub skills: Vec<&'static str>,
@@ -268,6 +270,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             cancel_window_hours: clinic.cancel_window_hours,
             min_notice_hours: clinic.min_notice_hours,
             outbox: crate::mail::outbox(state).await.ok(),
+            closures: closures_of(state).await,
             services,
             therapists,
             skills: Skill::ALL.iter().map(|s| s.as_str()).collect(),
@@ -275,6 +278,28 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             saved: saved.to_string(),
         },
     )
+}
+
+/// The clinic's closures from today on, in words.
+async fn closures_of(state: &AppState) -> Vec<(String, String)> {
+    let Ok(axum::Json(list)) = catalog::list_closures(State(state.clone())).await else {
+        return Vec::new();
+    };
+    list.into_iter()
+        .map(|c| {
+            let days = if c.from_date == c.to_date {
+                c.from_date.clone()
+            } else {
+                format!("{} to {}", c.from_date, c.to_date)
+            };
+            let label = if c.note.is_empty() {
+                days
+            } else {
+                format!("{days}: {}", c.note)
+            };
+            (c.id, label)
+        })
+        .collect()
 }
 
 async fn owner_only(state: &AppState, caller: &Option<Caller>) -> Result<Caller, Response> {
@@ -415,6 +440,10 @@ pub async fn submit(
             Err(e) => Err(e),
         },
         "dayoff" => add_days_off(&state, &c, &f).await,
+        "closure" => add_closure(&state, &c, &f).await,
+        "closure-delete" => catalog::delete_closure(st, c.clone(), Path(id.clone()))
+            .await
+            .map(|_| "The clinic is open again on those days."),
         // A booking in the way of days off: moved or cancelled (the client is emailed),
         // then the days off are tried again.
         "move" | "cancel-booking" => {
@@ -433,9 +462,12 @@ pub async fn submit(
                     .map(|_| ())
             };
             match done {
-                Ok(()) => add_days_off(&state, &c, &f)
-                    .await
-                    .map(|_| "Booking changed and the client emailed; the days off are added."),
+                Ok(()) if v("then") == "closure" => add_closure(&state, &c, &f).await.map(|_| {
+                    "Booking changed and the client emailed; the clinic is closed on those days."
+                }),
+                Ok(()) => add_days_off(&state, &c, &f).await.map(|_| {
+                    "Booking changed and the client emailed; the days off are added."
+                }),
                 Err(e) => Err(e),
             }
         }
@@ -459,6 +491,7 @@ pub async fn submit(
         {
             let section_key = match section.as_str() {
                 "hours" => format!("hours-{id}"),
+                "move" | "cancel-booking" if v("then") == "closure" => "closure".to_string(),
                 "move" | "cancel-booking" => "dayoff".to_string(),
                 _ => section.clone(),
             };
@@ -516,6 +549,23 @@ async fn add_days_off(
     )
     .await
     .map(|_| "Day off added.")
+}
+
+/// Closes the clinic on the days in form `f`; refused while bookings are in the way.
+async fn add_closure(
+    state: &AppState,
+    c: &Caller,
+    f: &BTreeMap<String, String>,
+) -> Result<&'static str, ApiError> {
+    let v = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let body = catalog::ClosureBody {
+        from: v("from"),
+        to: (!v("to").is_empty()).then(|| v("to")),
+        note: v("note"),
+    };
+    catalog::create_closure(State(state.clone()), c.clone(), ApiJson(body))
+        .await
+        .map(|_| "The clinic is closed on those days.")
 }
 
 /// "mon 09:00-17:00" per line (commas also separate spans).

@@ -1,0 +1,69 @@
+//! Days the whole clinic is closed: every therapist is away on them.
+
+use sqlx::any::AnyRow;
+
+use crate::{Closure, Store, StoreError, check_date, col, found, new_id};
+
+fn closure_from(row: &AnyRow) -> Result<Closure, StoreError> {
+    Ok(Closure {
+        id: col(row, "id")?,
+        from_date: col(row, "from_date")?,
+        to_date: col(row, "to_date")?,
+        note: col(row, "note")?,
+    })
+}
+
+impl Store {
+    /// Records the clinic closed on `from..=to` ('YYYY-MM-DD', inclusive).
+    pub async fn create_closure(
+        &self,
+        from: &str,
+        to: &str,
+        note: &str,
+    ) -> Result<Closure, StoreError> {
+        check_date(from)?;
+        check_date(to)?;
+        if to < from {
+            return Err(StoreError::Invalid(
+                "a closure cannot end before it starts".into(),
+            ));
+        }
+        let c = Closure {
+            id: new_id(),
+            from_date: from.into(),
+            to_date: to.into(),
+            note: note.chars().take(500).collect(),
+        };
+        let _gate = self.gate().await;
+        sqlx::query("INSERT INTO closures (id, from_date, to_date, note) VALUES ($1, $2, $3, $4)")
+            .bind(&c.id)
+            .bind(&c.from_date)
+            .bind(&c.to_date)
+            .bind(&c.note)
+            .execute(self.db()?)
+            .await?;
+        Ok(c)
+    }
+
+    /// Closures that touch `from..=to`, by start.
+    pub async fn closures_between(&self, from: &str, to: &str) -> Result<Vec<Closure>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, from_date, to_date, note FROM closures WHERE to_date >= $1 AND from_date <= $2 \
+             ORDER BY from_date, id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.db()?)
+        .await?;
+        rows.iter().map(closure_from).collect()
+    }
+
+    pub async fn delete_closure(&self, id: &str) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let done = sqlx::query("DELETE FROM closures WHERE id = $1")
+            .bind(id)
+            .execute(self.db()?)
+            .await?;
+        found(done)
+    }
+}
