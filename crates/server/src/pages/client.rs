@@ -10,6 +10,7 @@ use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine as _;
+use kneadtime_domain::Kind;
 use kneadtime_domain::session::parse_distance;
 use kneadtime_store::{Principal, Service, SignIn, StoreError};
 use serde::Deserialize;
@@ -465,6 +466,12 @@ pub struct BookSlots {
     pub action: String,
     /// When moving a booking: what it is now, in words.
     pub moving: String,
+    /// The race windows this booking matters most in, each with its best time.
+    pub windows: Vec<(String, SlotView)>,
+    /// The days shown, in words, and links to the weeks before and after.
+    pub range: String,
+    pub earlier: String,
+    pub later: String,
 }
 
 /// The price, the place and what the clinic allows, in one line for the booking page.
@@ -498,6 +505,16 @@ pub struct SlotsQuery {
     pub service_id: String,
     /// Staff booking for a client.
     pub client_id: Option<String>,
+    /// First day shown (default today): pages through the season three weeks at a time.
+    pub from: Option<String>,
+}
+
+/// Days of free times on one page.
+const PAGE_DAYS: i64 = 21;
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    pub from: Option<String>,
 }
 
 async fn whose(
@@ -534,7 +551,7 @@ async fn slots_page(
     service_id: &str,
     refusal: Option<&ApiError>,
 ) -> Response {
-    slots_page_for(state, caller, client_id, service_id, refusal, None).await
+    slots_page_for(state, caller, client_id, service_id, refusal, None, None).await
 }
 
 /// The slots page for booking, or for moving `moving` (same therapist, same service).
@@ -545,6 +562,7 @@ async fn slots_page_for(
     service_id: &str,
     refusal: Option<&ApiError>,
     moving: Option<&kneadtime_store::Appointment>,
+    from: Option<&str>,
 ) -> Response {
     let ctx = match client_context(&state.clinic, client_id).await {
         Ok(c) => c,
@@ -566,10 +584,16 @@ async fn slots_page_for(
         }
     };
     let t = state.now();
+    let today = local_date(t, &ctx.tz);
+    let last = kneadtime_domain::season::add_days(today, ctx.clinic.booking_horizon_days as i32);
+    let first = from
+        .and_then(|f| f.parse::<jiff::civil::Date>().ok())
+        .unwrap_or(today)
+        .clamp(today, last.max(today));
     let q = Search {
         service: &service,
-        from: local_date(t, &ctx.tz),
-        days: 21,
+        from: first,
+        days: PAGE_DAYS,
         therapist_id: moving.map(|a| a.therapist_id.as_str()),
         not_before: if caller.is_staff() {
             t
@@ -586,6 +610,43 @@ async fn slots_page_for(
     let as_view = |s: &crate::schedule::Slot| {
         SlotView::from_json(&serde_json::to_value(s).unwrap_or(Value::Null))
     };
+    // The windows that matter for this service (pre-race work before the next race, post-
+    // race work after it), each led by its best free time.
+    let kind = match service.kind {
+        kneadtime_store::ServiceKind::Massage(k) => Some(k),
+        kneadtime_store::ServiceKind::General => None,
+    };
+    let mut windows = Vec::new();
+    if matches!(kind, None | Some(Kind::PreEvent | Kind::PostEvent)) {
+        for w in kneadtime_clinic::race_windows(&ctx.season, today, kind, 2) {
+            if w.from > last {
+                continue;
+            }
+            let wq = Search {
+                from: w.from,
+                days: i64::from(kneadtime_domain::season::days_between(
+                    w.from,
+                    w.to.min(last),
+                )) + 1,
+                ..q
+            };
+            let found = match crate::schedule::search(&state.clinic, &ctx, &wq).await {
+                Ok(s) => s,
+                Err(e) => return error_page(state, Some(caller), &e.into()).await,
+            };
+            if let Some(best) = found.first() {
+                let d = best.fit.date;
+                let ideal = w.ideal_from <= d && d <= w.ideal_to;
+                let heading = format!(
+                    "{}: {}{}",
+                    day_label(d),
+                    kneadtime_domain::care::purpose(Some(w.kind), Some(&w.race), d),
+                    if ideal { " — ideal" } else { "" }
+                );
+                windows.push((heading, as_view(best)));
+            }
+        }
+    }
     // The best few, one per day, then every day's times in order.
     let mut recommended = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -662,6 +723,37 @@ async fn slots_page_for(
             pick_date: String::new(),
             pick_time: String::new(),
             staff: caller.is_staff(),
+            windows,
+            range: format!(
+                "{} to {}",
+                day_label(first),
+                day_label(kneadtime_domain::season::add_days(
+                    first,
+                    PAGE_DAYS as i32 - 1
+                ))
+            ),
+            earlier: (first > today)
+                .then(|| {
+                    page_link(
+                        moving,
+                        client_id,
+                        &service.id,
+                        kneadtime_domain::season::add_days(first, -(PAGE_DAYS as i32)).max(today),
+                        caller.is_staff(),
+                    )
+                })
+                .unwrap_or_default(),
+            later: (kneadtime_domain::season::add_days(first, PAGE_DAYS as i32) <= last)
+                .then(|| {
+                    page_link(
+                        moving,
+                        client_id,
+                        &service.id,
+                        kneadtime_domain::season::add_days(first, PAGE_DAYS as i32),
+                        caller.is_staff(),
+                    )
+                })
+                .unwrap_or_default(),
             action: moving
                 .map(|a| format!("/me/move/{}", a.id))
                 .unwrap_or_else(|| "/book".to_string()),
@@ -673,6 +765,23 @@ async fn slots_page_for(
                 .unwrap_or_default(),
         },
     )
+}
+
+/// The address of another page of times.
+fn page_link(
+    moving: Option<&kneadtime_store::Appointment>,
+    client_id: &str,
+    service_id: &str,
+    from: jiff::civil::Date,
+    staff: bool,
+) -> String {
+    match moving {
+        Some(a) => format!("/me/move/{}?from={from}", a.id),
+        None if staff => {
+            format!("/book/slots?service_id={service_id}&client_id={client_id}&from={from}")
+        }
+        None => format!("/book/slots?service_id={service_id}&from={from}"),
+    }
 }
 
 /// The client's own booking `id`, when they may still move or cancel it themself.
@@ -715,6 +824,7 @@ pub async fn move_form(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
+    Query(page): Query<PageQuery>,
 ) -> Response {
     let Some(c) = caller.filter(|c| c.client_id().is_some()) else {
         return Redirect::to("/signin").into_response();
@@ -723,7 +833,16 @@ pub async fn move_form(
         Ok(a) => a,
         Err(r) => return r,
     };
-    slots_page_for(&state, &c, &a.client_id, &a.service_id, None, Some(&a)).await
+    slots_page_for(
+        &state,
+        &c,
+        &a.client_id,
+        &a.service_id,
+        None,
+        Some(&a),
+        page.from.as_deref(),
+    )
+    .await
 }
 
 /// POST /me/move/{id}: move it to the chosen time (same rules as booking).
@@ -775,7 +894,16 @@ pub async fn move_submit(
             .await
         }
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
-            slots_page_for(&state, &c, &a.client_id, &a.service_id, Some(&e), Some(&a)).await
+            slots_page_for(
+                &state,
+                &c,
+                &a.client_id,
+                &a.service_id,
+                Some(&e),
+                Some(&a),
+                None,
+            )
+            .await
         }
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
@@ -791,7 +919,16 @@ pub async fn slots(
         Ok(x) => x,
         Err(r) => return r,
     };
-    slots_page(&state, &c, &client_id, &q.service_id, None).await
+    slots_page_for(
+        &state,
+        &c,
+        &client_id,
+        &q.service_id,
+        None,
+        None,
+        q.from.as_deref(),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
