@@ -732,28 +732,28 @@ async fn slots_page_for(
                     PAGE_DAYS as i32 - 1
                 ))
             ),
-            earlier: (first > today)
-                .then(|| {
-                    page_link(
-                        moving,
-                        client_id,
-                        &service.id,
-                        kneadtime_domain::season::add_days(first, -(PAGE_DAYS as i32)).max(today),
-                        caller.is_staff(),
-                    )
-                })
-                .unwrap_or_default(),
-            later: (kneadtime_domain::season::add_days(first, PAGE_DAYS as i32) <= last)
-                .then(|| {
-                    page_link(
-                        moving,
-                        client_id,
-                        &service.id,
-                        kneadtime_domain::season::add_days(first, PAGE_DAYS as i32),
-                        caller.is_staff(),
-                    )
-                })
-                .unwrap_or_default(),
+            earlier: if first > today {
+                page_link(
+                    moving,
+                    client_id,
+                    &service.id,
+                    kneadtime_domain::season::add_days(first, -(PAGE_DAYS as i32)).max(today),
+                    caller.is_staff(),
+                )
+            } else {
+                String::new()
+            },
+            later: if kneadtime_domain::season::add_days(first, PAGE_DAYS as i32) <= last {
+                page_link(
+                    moving,
+                    client_id,
+                    &service.id,
+                    kneadtime_domain::season::add_days(first, PAGE_DAYS as i32),
+                    caller.is_staff(),
+                )
+            } else {
+                String::new()
+            },
             action: moving
                 .map(|a| format!("/me/move/{}", a.id))
                 .unwrap_or_else(|| "/book".to_string()),
