@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use jiff::civil::Date;
 use kneadtime_domain::Pressure;
 use kneadtime_store::{
     ExceptionReason, NewException, NewService, NewStaff, NewTherapist, Role, Service, ServiceKind,
@@ -526,6 +527,22 @@ pub struct ExceptionBody {
     pub note: String,
 }
 
+/// Days `from..=to` from a form or body (`to` defaults to `from`), at most a year.
+fn date_range(from: &str, to: Option<&str>) -> ApiResult<(Date, Date)> {
+    let from = parse_date("from", from)?;
+    let to = to.map(|t| parse_date("to", t)).transpose()?.unwrap_or(from);
+    if to < from {
+        return Err(ApiError::field("to", "expected a date on or after from"));
+    }
+    if kneadtime_domain::dates::days_between(from, to) > 366 {
+        return Err(ApiError::field(
+            "to",
+            "expected at most 366 days after from",
+        ));
+    }
+    Ok((from, to))
+}
+
 /// POST /api/therapists/{id}/exceptions (owner, or the therapist): days off.
 pub async fn create_exception(
     State(state): State<AppState>,
@@ -535,16 +552,7 @@ pub async fn create_exception(
 ) -> ApiResult<Created<TherapistException>> {
     caller.require_therapist_access(&id)?;
     therapist_or_404(&state, &id).await?;
-    let from = parse_date("from", &body.from)?;
-    let to = body
-        .to
-        .as_deref()
-        .map(|t| parse_date("to", t))
-        .transpose()?
-        .unwrap_or(from);
-    if to < from {
-        return Err(ApiError::field("to", "expected a date on or after from"));
-    }
+    let (from, to) = date_range(&body.from, body.to.as_deref())?;
     let reason = ExceptionReason::parse(&body.reason).ok_or_else(|| {
         ApiError::field(
             "reason",
@@ -672,22 +680,7 @@ pub async fn create_closure(
     ApiJson(body): ApiJson<ClosureBody>,
 ) -> ApiResult<Created<kneadtime_store::Closure>> {
     crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
-    let from = parse_date("from", &body.from)?;
-    let to = body
-        .to
-        .as_deref()
-        .map(|t| parse_date("to", t))
-        .transpose()?
-        .unwrap_or(from);
-    if to < from {
-        return Err(ApiError::field("to", "expected a date on or after from"));
-    }
-    if kneadtime_domain::dates::days_between(from, to) > 366 {
-        return Err(ApiError::field(
-            "to",
-            "expected a closure of at most 366 days",
-        ));
-    }
+    let (from, to) = date_range(&body.from, body.to.as_deref())?;
     let stranded = kneadtime_clinic::leave::stranded_by_closure(&state.clinic, from, to).await?;
     if !stranded.is_empty() {
         return Err(stranded_error(&state, &stranded).await?);

@@ -198,6 +198,16 @@ async fn a_clinic_closure_takes_every_therapist_off_and_strands_no_one() {
             Method::POST,
             "/api/closures",
             Some(&o),
+            Some(json!({ "from": day.to_string(), "to": add_days(day, 400).to_string() })),
+        )
+        .await;
+    assert_eq!(s, 400, "a closure is at most a year: {v}");
+    assert_eq!(v["error"]["field"], "to");
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            "/api/closures",
+            Some(&o),
             Some(closed.clone()),
         )
         .await;

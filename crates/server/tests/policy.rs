@@ -175,18 +175,7 @@ async fn a_client_moves_their_own_booking_from_their_page_within_the_window() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let res = http
-        .get(format!("{}/c/{}", srv.base, w.a_link))
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = common::client_cookie(&http, &srv.base, &w.a_link).await;
     let get = |path: String| {
         let http = &http;
         let cookie = cookie.clone();

@@ -25,18 +25,7 @@ async fn the_race_windows_lead_and_the_season_pages_by_weeks() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let res = http
-        .get(format!("{}/c/{}", srv.base, w.a_link))
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = common::client_cookie(&http, &srv.base, &w.a_link).await;
 
     let pre = page(
         &http,

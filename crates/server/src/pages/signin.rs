@@ -63,6 +63,20 @@ pub async fn send_link(state: &AppState, client: &Client) -> Result<bool, ApiErr
     Ok(true)
 }
 
+/// The answer to a form posted from another site.
+async fn foreign_form(state: &AppState) -> Response {
+    message(
+        state,
+        None,
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form came from another site.",
+        "/signin",
+        "Start again",
+    )
+    .await
+}
+
 /// GET /signin
 pub async fn form(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
     if caller.as_ref().is_some_and(|c| c.client_id().is_some()) {
@@ -92,16 +106,7 @@ pub async fn request(
     Form(f): Form<EmailForm>,
 ) -> Response {
     if !same_origin(&headers) {
-        return message(
-            &state,
-            None,
-            StatusCode::FORBIDDEN,
-            "Form expired",
-            "This form came from another site.",
-            "/signin",
-            "Start again",
-        )
-        .await;
+        return foreign_form(&state).await;
     }
     let email = f.email.trim().to_lowercase();
     if kneadtime_clinic::clients::check_email(&email, true).is_err() {
@@ -210,16 +215,7 @@ pub async fn use_link(
     Path(token): Path<String>,
 ) -> Response {
     if !same_origin(&headers) {
-        return message(
-            &state,
-            None,
-            StatusCode::FORBIDDEN,
-            "Form expired",
-            "This form came from another site.",
-            "/signin",
-            "Start again",
-        )
-        .await;
+        return foreign_form(&state).await;
     }
     let gate = match crate::auth::Gate::open(&state, addr, "client-link").await {
         Ok(g) => g,

@@ -279,6 +279,43 @@ pub async fn page_sign_in(
     cookie.split(';').next().unwrap().to_string()
 }
 
+/// Opens a client's personal link; the session cookie's `name=value`.
+pub async fn client_cookie(http: &reqwest::Client, base: &str, link_token: &str) -> String {
+    let res = http
+        .get(format!("{base}/c/{link_token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status().as_u16(),
+        303,
+        "the link signs in and redirects"
+    );
+    res.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Waits (up to 30 s) until nothing is due in the outbox, and returns it.
+pub async fn outbox_settled(srv: &Srv, owner: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let out = srv.get("/api/outbox", owner).await;
+        if out["counts"]["waiting"] == 0 {
+            return out;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the outbox never emptied: {out}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 pub fn today_in(zone: &str) -> Date {
     jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::get(zone).unwrap())
