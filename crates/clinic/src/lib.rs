@@ -20,11 +20,12 @@ pub use context::{
     CalendarCache, ClientContext, HISTORY_SUFFIX, SeasonCache, client_context, clinic_profile,
 };
 pub use error::{Code, CoreError, CoreResult};
-pub use slots::{
-    RaceWindow, STEP_SECS, Search, Slot, best, nearest_good, race_windows, search, wanted,
-    within_hours,
+pub use kneadtime_domain::care::{RaceWindow, race_windows};
+pub use slots::{STEP_SECS, Search, Slot, best, nearest_good, search, wanted, within_hours};
+pub use time::{
+    changeable_online, local_date, local_datetime, parse_date, parse_instant, show, spans_on,
+    zone_of,
 };
-pub use time::{local_date, local_datetime, parse_date, parse_instant, show, spans_on, zone_of};
 
 /// The clinic: its store, the clock it tells the time by, and what it keeps read.
 /// Cheap to clone.

@@ -6,9 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use kneadtime_domain::plan::RaceRef;
 use kneadtime_domain::season::add_days;
-use kneadtime_domain::{DayFit, Kind, Season, Wanted, day_fit};
+use kneadtime_domain::{DayFit, Wanted, day_fit};
 use kneadtime_store::{Service, ServiceKind, Therapist, TherapistException, WorkingHours, cells};
 use serde::Serialize;
 
@@ -346,71 +345,4 @@ pub async fn within_hours(
     Ok(spans_on(date, &hours, tz)
         .iter()
         .any(|(a, b)| *a <= start && start + len <= *b))
-}
-
-/// Days that matter for a race: its pre-race or post-race window, with its best days.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RaceWindow {
-    pub kind: Kind,
-    pub race: RaceRef,
-    /// First and last day of the window (from `today` on).
-    pub from: Date,
-    pub to: Date,
-    /// The days the profile calls ideal.
-    pub ideal_from: Date,
-    pub ideal_to: Date,
-}
-
-/// The next race windows a booking of `kind` should lead with (pre-race windows for
-/// pre-race work, post-race windows for post-race work, both for general work), from
-/// `today`, at most `max` of them, earliest first.
-pub fn race_windows(
-    season: &Season,
-    today: Date,
-    kind: Option<Kind>,
-    max: usize,
-) -> Vec<RaceWindow> {
-    let w = &season.profile().windows;
-    let wants = |k: Kind| kind.is_none_or(|x| x == k);
-    let mut out = Vec::new();
-    for r in &season.races {
-        let race = RaceRef::from(r);
-        if wants(Kind::PreEvent) {
-            let (from, to) = (
-                add_days(r.date, -w.pre_event_max_days),
-                add_days(r.date, -w.pre_event_min_days),
-            );
-            let ideal = add_days(r.date, -w.pre_event_ideal_days);
-            if to >= today {
-                out.push(RaceWindow {
-                    kind: Kind::PreEvent,
-                    race: race.clone(),
-                    from: from.max(today),
-                    to,
-                    ideal_from: ideal,
-                    ideal_to: ideal,
-                });
-            }
-        }
-        if wants(Kind::PostEvent) {
-            let last = r.last_day();
-            let (from, to) = (
-                add_days(last, w.post_event_min_days),
-                add_days(last, w.post_event_max_days),
-            );
-            if to >= today {
-                out.push(RaceWindow {
-                    kind: Kind::PostEvent,
-                    race: race.clone(),
-                    from: from.max(today),
-                    to,
-                    ideal_from: add_days(last, w.post_event_ideal_min_days),
-                    ideal_to: add_days(last, w.post_event_ideal_max_days),
-                });
-            }
-        }
-    }
-    out.sort_by_key(|x| x.from);
-    out.truncate(max);
-    out
 }

@@ -135,6 +135,12 @@ pub(crate) fn spans_start(date: Date, tz: &TimeZone) -> i64 {
         .unwrap_or(0)
 }
 
+/// Whether a client may still change a booking starting at `start_at` themself at `now`:
+/// outside the clinic's cancellation window.
+pub fn changeable_online(clinic: &kneadtime_store::Clinic, start_at: i64, now: i64) -> bool {
+    start_at - now >= clinic.cancel_window_hours * 3600
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

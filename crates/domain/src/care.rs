@@ -1,11 +1,12 @@
-//! What a booked session is for in the runner's season, and how to look after the legs
-//! around it, in plain words for confirmations and reminders.
+//! What a booked session is for in the runner's season, the race windows a booking
+//! should lead with, and how to look after the legs around it, in plain words.
 
 use jiff::civil::Date;
 
-use crate::dates::days_between;
+use crate::dates::{add_days, days_between};
 use crate::massage::Kind;
 use crate::plan::RaceRef;
+use crate::season::Season;
 use crate::session::distance_label;
 
 /// "your pre-race massage, 5 days before the City Half": the session's place in the
@@ -69,6 +70,73 @@ pub fn self_care(kind: Option<Kind>) -> &'static str {
              know if any area is still sore two days later."
         }
     }
+}
+
+/// Days that matter for a race: its pre-race or post-race window, with its best days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaceWindow {
+    pub kind: Kind,
+    pub race: RaceRef,
+    /// First and last day of the window (from `today` on).
+    pub from: Date,
+    pub to: Date,
+    /// The days the profile calls ideal.
+    pub ideal_from: Date,
+    pub ideal_to: Date,
+}
+
+/// The next race windows a booking of `kind` should lead with (pre-race windows for
+/// pre-race work, post-race windows for post-race work, both for general work), from
+/// `today`, at most `max` of them, earliest first.
+pub fn race_windows(
+    season: &Season,
+    today: Date,
+    kind: Option<Kind>,
+    max: usize,
+) -> Vec<RaceWindow> {
+    let w = &season.profile().windows;
+    let wants = |k: Kind| kind.is_none_or(|x| x == k);
+    let mut out = Vec::new();
+    for r in &season.races {
+        let race = RaceRef::from(r);
+        if wants(Kind::PreEvent) {
+            let (from, to) = (
+                add_days(r.date, -w.pre_event_max_days),
+                add_days(r.date, -w.pre_event_min_days),
+            );
+            let ideal = add_days(r.date, -w.pre_event_ideal_days);
+            if to >= today {
+                out.push(RaceWindow {
+                    kind: Kind::PreEvent,
+                    race: race.clone(),
+                    from: from.max(today),
+                    to,
+                    ideal_from: ideal,
+                    ideal_to: ideal,
+                });
+            }
+        }
+        if wants(Kind::PostEvent) {
+            let last = r.last_day();
+            let (from, to) = (
+                add_days(last, w.post_event_min_days),
+                add_days(last, w.post_event_max_days),
+            );
+            if to >= today {
+                out.push(RaceWindow {
+                    kind: Kind::PostEvent,
+                    race: race.clone(),
+                    from: from.max(today),
+                    to,
+                    ideal_from: add_days(last, w.post_event_ideal_min_days),
+                    ideal_to: add_days(last, w.post_event_ideal_max_days),
+                });
+            }
+        }
+    }
+    out.sort_by_key(|x| x.from);
+    out.truncate(max);
+    out
 }
 
 #[cfg(test)]

@@ -596,8 +596,9 @@ async fn inside_window(state: &AppState, caller: &Caller, a: &Appointment) -> Ap
     if a.status != Status::Booked {
         return Ok(false);
     }
-    let window = state.store.clinic().await?.cancel_window_hours;
-    let late = a.start_at - state.now() < window * 3600;
+    let clinic = state.store.clinic().await?;
+    let window = clinic.cancel_window_hours;
+    let late = !kneadtime_clinic::changeable_online(&clinic, a.start_at, state.now());
     if late && !caller.is_staff() {
         return Err(ApiError::conflict(
             Code::TooLateToChange,

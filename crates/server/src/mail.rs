@@ -198,7 +198,7 @@ pub async fn outbox(state: &AppState) -> crate::error::ApiResult<OutboxOut> {
     )?;
     let tz = kneadtime_clinic::zone_of(&clinic.time_zone);
     Ok(OutboxOut {
-        sending: state.config.mail().ok().flatten().is_some(),
+        sending: state.mailer.is_some(),
         counts,
         failed: failed
             .into_iter()

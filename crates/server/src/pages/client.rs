@@ -97,20 +97,17 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
         .map(|a| ApptView::from(&names.view(a, None, None), a.start_at, t, &names.tz))
         .collect();
     let (upcoming, past): (Vec<_>, Vec<_>) = views.into_iter().partition(|v| v.upcoming);
-    let window = state
-        .store
-        .clinic()
-        .await
-        .map(|c| c.cancel_window_hours)
-        .unwrap_or(0);
+    let clinic = state.store.clinic().await.ok();
+    let window = clinic.as_ref().map_or(0, |c| c.cancel_window_hours);
     // Inside the cancellation window a booking is changed by calling the clinic.
     let changeable: Vec<bool> = upcoming
         .iter()
         .map(|v| {
-            appts
-                .iter()
-                .find(|a| a.id == v.id)
-                .is_some_and(|a| a.start_at - t >= window * 3600)
+            appts.iter().find(|a| a.id == v.id).is_some_and(|a| {
+                clinic
+                    .as_ref()
+                    .is_none_or(|c| kneadtime_clinic::changeable_online(c, a.start_at, t))
+            })
         })
         .collect();
     page(&Me {
@@ -805,13 +802,14 @@ async fn my_changeable(
             .await);
         }
     };
-    let window = state
-        .store
-        .clinic()
-        .await
-        .map(|k| k.cancel_window_hours)
-        .unwrap_or(0);
-    if a.status != kneadtime_store::Status::Booked || a.start_at - state.now() < window * 3600 {
+    let clinic = match state.store.clinic().await {
+        Ok(k) => k,
+        Err(e) => return Err(error_page(state, Some(c), &e.into()).await),
+    };
+    let window = clinic.cancel_window_hours;
+    if a.status != kneadtime_store::Status::Booked
+        || !kneadtime_clinic::changeable_online(&clinic, a.start_at, state.now())
+    {
         return Err(message(state, Some(c), StatusCode::CONFLICT, "Call the clinic",
             &format!("This booking can no longer be changed online (less than {window} hours to go, or it is not booked). Call the clinic to change it."),
             "/me", "My bookings").await);
