@@ -137,6 +137,7 @@ fn parse_race(s: &str) -> Result<RaceSpec, Bad> {
         })?),
     };
     Ok(RaceSpec {
+        name: String::new(),
         date,
         distance_km,
         priority,

@@ -188,6 +188,7 @@ fn season_of(
                 .filter(|d| kneadtime_domain::dates::accepted(*d))?;
             Some(RaceSpec {
                 date,
+                name: r.name.clone(),
                 distance_km: Some(r.distance_km),
                 priority: Some(r.priority),
             })

@@ -8,6 +8,10 @@ use kneadtime_store::StoreError;
 pub enum Code {
     /// The clinic's rules profile cannot be read.
     BadProfile,
+    /// No window to wait on was named and none follows from the client's races.
+    NoWindow,
+    /// The client already waits on as many windows as one may.
+    TooManyWaiting,
 }
 
 impl Code {
@@ -15,6 +19,8 @@ impl Code {
     pub fn as_str(self) -> &'static str {
         match self {
             Code::BadProfile => "bad_profile",
+            Code::NoWindow => "no_window",
+            Code::TooManyWaiting => "too_many_waiting",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod leave;
 pub mod notify;
 pub mod slots;
 pub mod time;
+pub mod waitlist;
 
 pub use clients::{Registration, register};
 pub use context::{

@@ -58,7 +58,13 @@ fn host_of(url: &str) -> &str {
 
 /// Writes the message `notice` stands for, or says why there is none to send.
 pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreResult<Composed> {
-    let a = match core.store.appointment(&notice.appointment_id).await {
+    if notice.kind == NoticeKind::Offer {
+        return compose_offer(core, notice, head).await;
+    }
+    let Some(appointment_id) = &notice.appointment_id else {
+        return Ok(Composed::Skip("the message names no appointment"));
+    };
+    let a = match core.store.appointment(appointment_id).await {
         Ok(a) => a,
         Err(StoreError::NotFound) => return Ok(Composed::Skip("the appointment is gone")),
         Err(e) => return Err(e.into()),
@@ -131,7 +137,7 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
             "Cancelled: {} with {}, {}",
             service.name, therapist.name, soon
         ),
-        NoticeKind::Reminder => format!(
+        NoticeKind::Reminder | NoticeKind::Offer => format!(
             "Reminder: {} with {} {}",
             service.name, therapist.name, soon
         ),
@@ -145,7 +151,9 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
             "your booking at {} has been cancelled. If you did not ask for this, or would like another time, book again or reply to this email.",
             clinic.name
         ),
-        NoticeKind::Reminder => format!("a reminder of your booking at {} {soon}.", clinic.name),
+        NoticeKind::Reminder | NoticeKind::Offer => {
+            format!("a reminder of your booking at {} {soon}.", clinic.name)
+        }
     };
     let mut text = format!("Hello {},\n\n{opening}\n\n", client.name.trim());
     text.push_str(&format!(
@@ -194,6 +202,96 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
         subject,
         text,
         invitation,
+        message_id: format!("<{}@{}>", notice.id, host_of(&head.base_url)),
+    })))
+}
+
+/// The email offering a freed time to a waiting client: what, when, why it suits their
+/// season, that the first to accept gets it, and when the offer ends.
+async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreResult<Composed> {
+    let Some(offer_id) = &notice.offer_id else {
+        return Ok(Composed::Skip("the message names no offer"));
+    };
+    let offer = match core.store.offer(offer_id).await {
+        Ok(o) => o,
+        Err(StoreError::NotFound) => return Ok(Composed::Skip("the offer is gone")),
+        Err(e) => return Err(e.into()),
+    };
+    if offer.state != kneadtime_store::OfferState::Open || offer.expires_at <= core.now() {
+        return Ok(Composed::Skip("the offer ended before it was sent"));
+    }
+    let entry = core.store.wait_entry(&offer.entry_id).await?;
+    let (client, therapist, service, clinic) = tokio::try_join!(
+        core.store.client(&entry.client_id),
+        core.store.therapist(&offer.therapist_id),
+        core.store.service(&entry.service_id),
+        core.store.clinic(),
+    )?;
+    if client.email.trim().is_empty() {
+        return Ok(Composed::Skip("the client has no email address"));
+    }
+    let tz = zone_of(&clinic.time_zone);
+    let zone = tz.iana_name().unwrap_or("UTC");
+    let start = local_datetime(offer.start_at, &tz);
+    let ends = local_datetime(offer.expires_at, &tz);
+    let place = if clinic.address.trim().is_empty() {
+        clinic.name.clone()
+    } else {
+        format!("{}, {}", clinic.name, clinic.address.trim())
+    };
+    let kind = match service.kind {
+        ServiceKind::Massage(k) => Some(k),
+        ServiceKind::General => None,
+    };
+    let season_line = client_context(core, &entry.client_id)
+        .await
+        .ok()
+        .map(|ctx| {
+            let date = local_date(offer.start_at, &ctx.tz);
+            let fit = day_fit(
+                &ctx.season,
+                wanted(&service),
+                date,
+                Some(start),
+                &ctx.previous(None),
+            );
+            purpose(kind, fit.race.as_ref(), date)
+        });
+    let mut text = format!(
+        "Hello {},\n\na time has opened up at {} in the days you are waiting for:\n\n",
+        client.name.trim(),
+        clinic.name
+    );
+    text.push_str(&format!(
+        "  What:   {} ({} min), {}\n  When:   {} ({zone})\n  With:   {}\n  Where:  {place}\n",
+        service.name,
+        service.length_min,
+        money(service.price_cents),
+        start.strftime("%a %-d %b %Y, %H:%M"),
+        therapist.name
+    ));
+    if let Some(line) = &season_line {
+        text.push_str(&format!("\nIt would be {line}.\n"));
+    }
+    text.push_str(&format!(
+        "\nA few waiting clients are offered this time; the first to accept books it. \
+         The offer ends {}.\n\nAccept or decline: {}/me\n\n{}\n",
+        ends.strftime("%a %-d %b at %H:%M"),
+        head.base_url,
+        clinic.name
+    ));
+    Ok(Composed::Send(Box::new(Email {
+        to_name: client.name,
+        to_email: client.email,
+        from_name: clinic.name,
+        subject: format!(
+            "A time opened up: {} with {}, {}",
+            service.name,
+            therapist.name,
+            start.strftime("%a %-d %b at %H:%M")
+        ),
+        text,
+        invitation: None,
         message_id: format!("<{}@{}>", notice.id, host_of(&head.base_url)),
     })))
 }

@@ -19,6 +19,9 @@ use crate::session::{Class, Priority, Race, Session};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RaceSpec {
     pub date: Date,
+    /// What the runner calls it; empty leaves the calendar's title.
+    #[serde(default)]
+    pub name: String,
     pub distance_km: Option<f64>,
     pub priority: Option<Priority>,
 }
@@ -510,6 +513,9 @@ fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> 
         if spec.distance_km.is_some() {
             entry.0.distance_km = spec.distance_km;
         }
+        if !spec.name.trim().is_empty() {
+            entry.0.name = spec.name.trim().to_string();
+        }
         if let Some(p) = spec.priority {
             entry.0.priority = p;
             entry.1 = true;
@@ -613,6 +619,28 @@ mod tests {
             (date(2027, 10, 10), "Autumn Marathon"),
         ]);
         assert!(s.races.iter().all(|r| r.priority == Priority::A));
+    }
+
+    #[test]
+    fn a_race_named_by_hand_keeps_its_name() {
+        let spec = |name: &str| RaceSpec {
+            date: date(2027, 4, 25),
+            name: name.into(),
+            distance_km: Some(42.195),
+            priority: Some(Priority::A),
+        };
+        let alone = Season::new(Vec::new(), &[spec("City Marathon")], &Profile::default());
+        assert_eq!(alone.races[0].name, "City Marathon");
+        // Over the calendar's own title, the runner's name wins; an empty one leaves it.
+        let sessions = vec![classify(&Entry::new(date(2027, 4, 25), "Race: marathon"))];
+        let named = Season::new(
+            sessions.clone(),
+            &[spec("City Marathon")],
+            &Profile::default(),
+        );
+        assert_eq!(named.races[0].name, "City Marathon");
+        let kept = Season::new(sessions, &[spec(" ")], &Profile::default());
+        assert_eq!(kept.races[0].name, "Race: marathon");
     }
 
     #[test]

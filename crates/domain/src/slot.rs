@@ -330,6 +330,7 @@ mod tests {
         Season::new(
             sessions,
             &[RaceSpec {
+                name: String::new(),
                 date: race,
                 distance_km: Some(42.2),
                 priority: Some(Priority::A),

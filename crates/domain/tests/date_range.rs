@@ -71,6 +71,7 @@ fn run(c: Case) {
         .races
         .iter()
         .map(|(d, km, p)| RaceSpec {
+            name: String::new(),
             date: *d,
             distance_km: Some(*km),
             priority: *p,
@@ -155,6 +156,7 @@ fn the_last_days_of_the_calendar_do_not_stand_still() {
             Entry::new(Date::MAX, "Race: City Marathon"),
         ];
         let specs = [RaceSpec {
+            name: String::new(),
             date: Date::MAX,
             distance_km: Some(42.195),
             priority: Some(Priority::A),

@@ -105,6 +105,7 @@ fn build(i: &Input) -> (Season, PlanRequest) {
         .races
         .iter()
         .map(|(d, km, p)| RaceSpec {
+            name: String::new(),
             date: day(*d),
             distance_km: Some(*km),
             priority: *p,

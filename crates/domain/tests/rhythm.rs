@@ -195,6 +195,7 @@ fn races_given_alone_plan_like_races_in_a_file() {
     let s = Season::new(
         Vec::new(),
         &[RaceSpec {
+            name: String::new(),
             date: race,
             distance_km: Some(42.195),
             priority: Some(Priority::A),

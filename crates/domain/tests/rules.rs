@@ -357,6 +357,7 @@ fn plan_ahead_covers_the_whole_season_at_once() {
     let s = Season::new(
         vec![classify(&Entry::new(date(2027, 1, 4), "Easy 8 km"))],
         &[RaceSpec {
+            name: String::new(),
             date: MARATHON,
             distance_km: Some(42.195),
             priority: Some(kneadtime_domain::Priority::A),

@@ -83,7 +83,7 @@ proptest! {
     fn plans_survive_the_ics_round_trip((sessions, races, knobs) in input()) {
         let p = profile(knobs);
         let entries: Vec<Entry> = sessions.iter().map(|(d, t)| Entry::new(day(*d), TITLES[*t])).collect();
-        let specs: Vec<RaceSpec> = races.iter().map(|(d, km, pr)| RaceSpec { date: day(*d), distance_km: Some(*km), priority: *pr }).collect();
+        let specs: Vec<RaceSpec> = races.iter().map(|(d, km, pr)| RaceSpec { name: String::new(), date: day(*d), distance_km: Some(*km), priority: *pr }).collect();
         let req = PlanRequest { from: Some(day(0)), ..PlanRequest::default() };
         let original = plan(&season_of(&entries, &specs, &p), &req);
 

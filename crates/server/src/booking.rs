@@ -87,6 +87,21 @@ impl Names {
         }
     }
 
+    /// A therapist's name ("" when unknown).
+    pub fn therapist(&self, id: &str) -> String {
+        self.therapists.get(id).cloned().unwrap_or_default()
+    }
+
+    /// A client's name, once [`Names::with_clients`] has loaded them ("" otherwise).
+    pub fn client(&self, id: &str) -> String {
+        self.clients.get(id).cloned().unwrap_or_default()
+    }
+
+    /// A service's name ("" when unknown).
+    pub fn service(&self, id: &str) -> String {
+        self.services.get(id).cloned().unwrap_or_default()
+    }
+
     pub async fn with_clients(mut self, state: &AppState) -> ApiResult<Names> {
         self.clients = state
             .store
@@ -161,6 +176,9 @@ pub struct BookBody {
     pub start: String,
     /// Staff only: why the booking goes ahead against an error rule.
     pub override_reason: Option<String>,
+    /// The waitlist offer this booking accepts (set by accepting an offer, not sent).
+    #[serde(skip)]
+    pub offer_id: Option<String>,
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
@@ -529,6 +547,7 @@ pub(crate) async fn book(
         created_by: caller.actor(),
         idempotency_key: key.as_ref().map(|(k, _)| k.clone()),
         request_hash: my_hash.clone(),
+        offer_id: body.offer_id.clone(),
     };
     let a = match state.store.book(new).await {
         Ok(a) => a,

@@ -397,6 +397,7 @@ async fn book(store: &Store, therapist: &str, client: &str, service: &Service, s
             created_by: "demo".into(),
             idempotency_key: None,
             request_hash: None,
+            offer_id: None,
         })
         .await
         .is_ok()

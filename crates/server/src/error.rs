@@ -38,9 +38,11 @@ pub enum Code {
     LastOwner,
     MethodNotAllowed,
     NoServices,
+    NoWindow,
     NotAnActivity,
     NotFound,
     NulCharacter,
+    OfferGone,
     OutsideHours,
     OverrideNotAllowed,
     RuleBroken,
@@ -53,6 +55,7 @@ pub enum Code {
     TooManyAttempts,
     TooManyBookings,
     TooManyOpen,
+    TooManyWaiting,
     TooLateToChange,
     TooSoon,
     Unauthorized,
@@ -65,7 +68,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order declared.
-    pub const ALL: [Code; 46] = [
+    pub const ALL: [Code; 49] = [
         Code::AlreadySetUp,
         Code::BadActivity,
         Code::BadCalendar,
@@ -89,9 +92,11 @@ impl Code {
         Code::LastOwner,
         Code::MethodNotAllowed,
         Code::NoServices,
+        Code::NoWindow,
         Code::NotAnActivity,
         Code::NotFound,
         Code::NulCharacter,
+        Code::OfferGone,
         Code::OutsideHours,
         Code::OverrideNotAllowed,
         Code::RuleBroken,
@@ -104,6 +109,7 @@ impl Code {
         Code::TooManyAttempts,
         Code::TooManyBookings,
         Code::TooManyOpen,
+        Code::TooManyWaiting,
         Code::TooLateToChange,
         Code::TooSoon,
         Code::Unauthorized,
@@ -155,6 +161,9 @@ impl Code {
             Code::TooManyAttempts => "too_many_attempts",
             Code::TooManyBookings => "too_many_bookings",
             Code::TooManyOpen => "too_many_open",
+            Code::TooManyWaiting => "too_many_waiting",
+            Code::NoWindow => "no_window",
+            Code::OfferGone => "offer_gone",
             Code::TooLateToChange => "too_late_to_change",
             Code::TooSoon => "too_soon",
             Code::Unauthorized => "unauthorized",
@@ -171,6 +180,8 @@ impl From<kneadtime_clinic::Code> for Code {
     fn from(c: kneadtime_clinic::Code) -> Code {
         match c {
             kneadtime_clinic::Code::BadProfile => Code::BadProfile,
+            kneadtime_clinic::Code::NoWindow => Code::NoWindow,
+            kneadtime_clinic::Code::TooManyWaiting => Code::TooManyWaiting,
         }
     }
 }
@@ -326,6 +337,10 @@ impl From<StoreError> for ApiError {
             StoreError::ClientBusy => ApiError::conflict(
                 Code::ClientBusy,
                 "the client already has an appointment at that time",
+            ),
+            StoreError::OfferGone => ApiError::conflict(
+                Code::OfferGone,
+                "this time is no longer offered to you: it was taken, declined or the offer ended",
             ),
             StoreError::Invalid(why) => ApiError::bad(why),
             StoreError::Backend(why) => {

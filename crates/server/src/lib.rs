@@ -21,6 +21,7 @@ pub mod pages;
 pub mod policy;
 pub mod schedule;
 pub mod shield;
+pub mod waitlist;
 
 use crate::error::Code;
 use std::net::SocketAddr;
@@ -168,6 +169,7 @@ pub fn app(state: AppState) -> Router {
     use booking as b;
     use catalog as k;
     use clients as c;
+    use waitlist as w;
     let limit = state.config.body_limit_kb * 1024;
     Router::new()
         .route("/api/health", get(health))
@@ -240,6 +242,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/clients/{id}/slots", get(schedule::slots))
         .route("/api/clients/{id}/notes", get(c::list_notes))
         .route("/api/clients/{id}/patterns", get(c::get_patterns))
+        .route("/api/waitlist", get(w::list).post(w::post_join))
+        .route("/api/waitlist/{id}", axum::routing::delete(w::delete))
+        .route("/api/offers", get(w::offers))
+        .route("/api/offers/{id}/accept", post(w::post_accept))
+        .route("/api/offers/{id}/decline", post(w::post_decline))
         .route("/api/appointments", get(b::list).post(b::create))
         .route("/api/appointments/{id}", get(b::get))
         .route("/api/appointments/{id}/cancel", post(b::cancel))
@@ -291,6 +298,8 @@ pub struct Running {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The mail worker, when mail is set up.
     mail: Option<tokio::task::JoinHandle<()>>,
+    /// The waitlist worker.
+    waitlist: tokio::task::JoinHandle<()>,
     store: Store,
 }
 
@@ -313,6 +322,8 @@ impl Running {
         if let Some(m) = &self.mail {
             m.abort();
         }
+        // A freed time taken by a round cut short here is not offered again.
+        self.waitlist.abort();
         self.store.close().await;
         r
     }
@@ -413,6 +424,7 @@ pub async fn start_with_clock(
     let setup_token = no_staff.then(auth::new_token);
     state.setup_token = setup_token.as_deref().map(|t| auth::hash_token(t).into());
     let mail = state.mailer.clone().map(|m| mail::spawn(state.clone(), m));
+    let waitlist = waitlist::spawn(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let router = app(state);
     let limits = config.limits.clone();
@@ -434,6 +446,7 @@ pub async fn start_with_clock(
         stop: Some(tx),
         task,
         mail,
+        waitlist,
         store,
     })
 }

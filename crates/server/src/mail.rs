@@ -170,7 +170,9 @@ async fn settle(state: &AppState, mailer: &Mailer, head: &Letterhead, c: Claimed
 pub struct NoticeOut {
     pub id: String,
     pub kind: kneadtime_store::NoticeKind,
-    pub appointment_id: String,
+    /// What it is about: an appointment, or a waitlist offer.
+    pub appointment_id: Option<String>,
+    pub offer_id: Option<String>,
     pub state: NoticeState,
     /// When it was (or is) due, in the clinic's zone.
     pub due: String,
@@ -207,6 +209,7 @@ pub async fn outbox(state: &AppState) -> crate::error::ApiResult<OutboxOut> {
                 id: n.id,
                 kind: n.kind,
                 appointment_id: n.appointment_id,
+                offer_id: n.offer_id,
                 state: n.state,
                 attempts: n.attempts,
                 error: n.last_error,

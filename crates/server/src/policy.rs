@@ -11,6 +11,8 @@
 //!   open a stranger's record.
 //! * A **client** sees and books only for themself, and changes only their own
 //!   appointments (not their status).
+//! * A waitlist offer is seen and declined by its client, the therapist whose time it
+//!   offers, and the owner; accepting it is booking, under the booking rule.
 //! * Rotating a client's personal link (which signs in as the client) and everything in
 //!   the clinic's set-up are the owner's.
 
@@ -38,6 +40,9 @@ pub enum Act<'a> {
     Treat(&'a Appointment),
     /// See or change a therapist's hours, days off and feed.
     Therapist(&'a str),
+    /// See or decline a waitlist offer of `therapist`'s time to `client` (accepting it
+    /// is booking, [`Act::Book`]).
+    Offer { client: &'a str, therapist: &'a str },
     /// Make a new personal link for a client.
     RotateClientLink(&'a str),
     /// The clinic's set-up: settings, services, therapists, staff logins.
@@ -86,7 +91,10 @@ pub fn decide(caller: &Caller, act: Act<'_>) -> Option<bool> {
     Some(match (&caller.who, act) {
         (Who::Owner { .. }, _) => true,
         (Who::Client { client_id }, Act::Appointment(a)) => *client_id == a.client_id,
-        (Who::Client { client_id }, Act::Client(c) | Act::Book { client: c, .. }) => client_id == c,
+        (
+            Who::Client { client_id },
+            Act::Client(c) | Act::Book { client: c, .. } | Act::Offer { client: c, .. },
+        ) => client_id == c,
         (Who::Client { .. }, _) => false,
         (
             Who::Therapist {
@@ -103,6 +111,7 @@ pub fn decide(caller: &Caller, act: Act<'_>) -> Option<bool> {
         ) => match act {
             Act::Appointment(a) | Act::Treat(a) => a.therapist_id == *t,
             Act::Therapist(id) => id == t,
+            Act::Offer { therapist, .. } => therapist == t,
             Act::Staff => true,
             Act::RotateClientLink(_) | Act::Clinic => false,
             Act::Client(_) | Act::Book { .. } => return None,

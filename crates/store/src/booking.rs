@@ -69,6 +69,8 @@ enum Outcome {
     Missing,
     /// The appointment exists but is not in a state that allows this.
     WrongState(Status),
+    /// The waitlist offer being accepted is no longer open.
+    OfferGone,
 }
 
 fn is_unique(e: &sqlx::Error) -> bool {
@@ -218,6 +220,78 @@ async fn delete_cells(tx: &mut Transaction<'static, Any>, id: &str) -> Result<()
     Ok(())
 }
 
+/// Notes `[start_at, end_at)` of `therapist_id` as freed when some waiting client's
+/// window covers it, for the waitlist worker to offer; `true` when noted.
+async fn note_freed(
+    tx: &mut Transaction<'static, Any>,
+    therapist_id: &str,
+    start_at: i64,
+    end_at: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    if start_at <= now {
+        return Ok(false);
+    }
+    let done = sqlx::query(
+        "INSERT INTO freed_times (id, therapist_id, start_at, end_at, created_at) \
+         SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM waitlist w \
+         WHERE w.state = 'waiting' AND w.until_at > $3 AND w.from_at < $4 \
+         AND (w.therapist_id IS NULL OR w.therapist_id = $2))",
+    )
+    .bind(new_id())
+    .bind(therapist_id)
+    .bind(start_at)
+    .bind(end_at)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Settles the waitlist offer a booking accepts: open and unexpired, or the booking is
+/// rolled back. Its entry is booked and the other open offers of an overlapping time
+/// end as taken.
+async fn settle_offer(
+    tx: &mut Transaction<'static, Any>,
+    offer_id: &str,
+    a: &Appointment,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE waitlist_offers SET state = 'accepted' WHERE id = $1 AND state = 'open' \
+         AND expires_at > $2 AND start_at = $3 AND therapist_id = $4",
+    )
+    .bind(offer_id)
+    .bind(now)
+    .bind(a.start_at)
+    .bind(&a.therapist_id)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE waitlist SET state = 'booked', appointment_id = $1 \
+         WHERE id = (SELECT entry_id FROM waitlist_offers WHERE id = $2) AND client_id = $3",
+    )
+    .bind(&a.id)
+    .bind(offer_id)
+    .bind(&a.client_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE waitlist_offers SET state = 'taken' WHERE state = 'open' AND id <> $1 \
+         AND therapist_id = $2 AND start_at < $3 AND end_at > $4",
+    )
+    .bind(offer_id)
+    .bind(&a.therapist_id)
+    .bind(a.end_at)
+    .bind(a.start_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
+}
+
 fn clash_outcome(c: Clash) -> Outcome {
     match c {
         Clash::Therapist => Outcome::Taken,
@@ -267,6 +341,7 @@ impl Store {
         {
             return Ok(a);
         }
+        let offer = new.offer_id.clone();
         let a = Appointment {
             id: new_id(),
             therapist_id: new.therapist_id,
@@ -284,14 +359,21 @@ impl Store {
             cancelled_late: false,
         };
         let gate = self.gate().await;
-        let outcome = retry_write!(self, self.book_once(&a))?;
+        let outcome = retry_write!(self, self.book_once(&a, offer.as_deref()))?;
         drop(gate);
         match outcome {
             Outcome::Done => {
                 self.outbox_wake.notify_one();
                 Ok(a)
             }
-            Outcome::Taken => Err(StoreError::Conflict),
+            Outcome::Taken => {
+                // Someone else has the time: an offer of it has ended.
+                if let Some(offer) = &offer {
+                    self.end_offer(offer, crate::OfferState::Taken).await?;
+                }
+                Err(StoreError::Conflict)
+            }
+            Outcome::OfferGone => Err(StoreError::OfferGone),
             Outcome::ClientTaken => Err(StoreError::ClientBusy),
             Outcome::KeyUsed => {
                 let key = a.idempotency_key.as_deref().unwrap_or_default();
@@ -307,7 +389,11 @@ impl Store {
         }
     }
 
-    async fn book_once(&self, a: &Appointment) -> Result<Outcome, sqlx::Error> {
+    async fn book_once(
+        &self,
+        a: &Appointment,
+        offer: Option<&str>,
+    ) -> Result<Outcome, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let Some(buffer) = service_buffer(&mut tx, &a.service_id).await? else {
             return Ok(Outcome::Missing);
@@ -337,6 +423,12 @@ impl Store {
             Err(e) if is_unique(&e) => return Ok(Outcome::KeyUsed),
             Err(e) => return Err(e),
         }
+        // An offer no longer open refuses the booking whether or not its time is free.
+        if let Some(offer) = offer
+            && !settle_offer(&mut tx, offer, a, a.created_at).await?
+        {
+            return Ok(Outcome::OfferGone);
+        }
         if let Some(clash) =
             insert_cells(&mut tx, a, &a.therapist_id, a.start_at, a.end_at, buffer).await?
         {
@@ -365,6 +457,7 @@ impl Store {
         match outcome {
             Outcome::Done => {
                 self.outbox_wake.notify_one();
+                self.waitlist_wake.notify_one();
                 self.appointment(id).await
             }
             Outcome::WrongState(Status::Cancelled) => self.appointment(id).await,
@@ -424,7 +517,9 @@ impl Store {
             .await?;
             let a =
                 appointment_from(&row).map_err(|e| sqlx::Error::Decode(e.to_string().into()))?;
-            queue_notices(&mut tx, &a, crate::NoticeKind::Cancelled, self.now()).await?;
+            let now = self.now();
+            queue_notices(&mut tx, &a, crate::NoticeKind::Cancelled, now).await?;
+            note_freed(&mut tx, &a.therapist_id, a.start_at, a.end_at, now).await?;
         }
         tx.commit().await?;
         Ok(Outcome::Done)
@@ -453,6 +548,7 @@ impl Store {
         match outcome {
             Outcome::Done => {
                 self.outbox_wake.notify_one();
+                self.waitlist_wake.notify_one();
                 self.appointment(id).await
             }
             Outcome::Taken => Err(StoreError::Conflict),
@@ -471,6 +567,20 @@ impl Store {
     ) -> Result<Outcome, sqlx::Error> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
+        // The time being left, noted before the row changes (rolled back with the rest
+        // when the move fails).
+        sqlx::query(
+            "INSERT INTO freed_times (id, therapist_id, start_at, end_at, created_at) \
+             SELECT $1, a.therapist_id, a.start_at, a.end_at, $2 FROM appointments a \
+             WHERE a.id = $3 AND a.status = 'booked' AND a.start_at > $2 AND EXISTS \
+             (SELECT 1 FROM waitlist w WHERE w.state = 'waiting' AND w.until_at > a.start_at \
+             AND w.from_at < a.end_at AND (w.therapist_id IS NULL OR w.therapist_id = a.therapist_id))",
+        )
+        .bind(new_id())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         let done = sqlx::query(
             "UPDATE appointments SET start_at = $1, end_at = $2, therapist_id = COALESCE($3, therapist_id), \
              sequence = sequence + 1 WHERE id = $4 AND status = 'booked'",

@@ -13,6 +13,8 @@ pub enum StoreError {
     Conflict,
     /// The client already has an appointment at that time (with any therapist).
     ClientBusy,
+    /// The waitlist offer being accepted is no longer open (taken, declined or expired).
+    OfferGone,
     /// The request cannot be stored as given (bad value, unknown reference, wrong state).
     Invalid(String),
     /// The database failed or could not be reached.
@@ -25,6 +27,7 @@ impl fmt::Display for StoreError {
             StoreError::NotFound => f.write_str("not found"),
             StoreError::Conflict => f.write_str("conflict: already taken"),
             StoreError::ClientBusy => f.write_str("conflict: the client is booked then"),
+            StoreError::OfferGone => f.write_str("conflict: the offer is no longer open"),
             StoreError::Invalid(why) => write!(f, "invalid: {why}"),
             StoreError::Backend(why) => write!(f, "database error: {why}"),
         }

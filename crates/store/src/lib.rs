@@ -29,6 +29,7 @@ mod feeds;
 mod model;
 mod outbox;
 mod signin;
+mod waitlist;
 
 use std::time::Duration;
 
@@ -42,6 +43,7 @@ pub use error::StoreError;
 pub use feeds::FeedOwner;
 pub use model::*;
 pub use outbox::Claimed;
+pub use waitlist::MAX_WAITING_PER_CLIENT;
 
 /// Length of one booking cell in seconds.
 pub const CELL_SECS: i64 = 300;
@@ -70,6 +72,9 @@ pub struct Store {
     /// Rung after each commit that queued a message, so this process's mail worker
     /// sends it at once rather than at its next look.
     outbox_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Rung after a cancellation or a move, so this process's waitlist worker offers
+    /// the freed time at once.
+    waitlist_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// A SQLite database file as it was when opened.
@@ -259,6 +264,7 @@ impl Store {
             gate: Default::default(),
             clock: std::sync::Arc::new(SystemClock),
             outbox_wake: Default::default(),
+            waitlist_wake: Default::default(),
         };
         store.probe_write().await.map_err(|e| match (&path, e) {
             (Some(p), StoreError::Backend(why)) => StoreError::Backend(format!(
@@ -300,6 +306,11 @@ impl Store {
     /// Notified whenever this store queues a message in the outbox.
     pub fn outbox_wake(&self) -> &tokio::sync::Notify {
         &self.outbox_wake
+    }
+
+    /// Notified whenever this store may have freed a time someone waits for.
+    pub fn waitlist_wake(&self) -> &tokio::sync::Notify {
+        &self.waitlist_wake
     }
 
     /// [`Store::db`] for code that runs inside a retried write.

@@ -55,7 +55,19 @@ text_enum!(
 
 text_enum!(
     /// What a queued message tells the client.
-    NoticeKind { Booked => "booked", Rescheduled => "rescheduled", Cancelled => "cancelled", Reminder => "reminder" }
+    NoticeKind { Booked => "booked", Rescheduled => "rescheduled", Cancelled => "cancelled", Reminder => "reminder", Offer => "offer" }
+);
+
+text_enum!(
+    /// Where a waitlist entry stands. A waiting entry whose window has passed is simply
+    /// no longer offered anything.
+    WaitState { Waiting => "waiting", Booked => "booked", Withdrawn => "withdrawn" }
+);
+
+text_enum!(
+    /// Where an offer of a freed time stands: `Open` until accepted, declined, taken by
+    /// another waiting client, or past its expiry.
+    OfferState { Open => "open", Accepted => "accepted", Taken => "taken", Expired => "expired", Declined => "declined" }
 );
 
 text_enum!(
@@ -295,6 +307,69 @@ pub struct NewAppointment {
     /// Same key twice returns the first appointment instead of booking again.
     pub idempotency_key: Option<String>,
     pub request_hash: Option<String>,
+    /// The waitlist offer this booking accepts: it must still be open, and the booking
+    /// settles it (and the other offers of the same time) in its own transaction.
+    #[serde(default)]
+    pub offer_id: Option<String>,
+}
+
+/// A client waiting for a time in `[from_at, until_at)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitEntry {
+    pub id: String,
+    pub client_id: String,
+    pub service_id: String,
+    /// `None`: any therapist.
+    pub therapist_id: Option<String>,
+    pub from_at: i64,
+    pub until_at: i64,
+    /// What the window is for, in the client's words ("pre-race, before the City Half").
+    pub note: String,
+    pub state: WaitState,
+    /// The booking that ended the wait.
+    pub appointment_id: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewWaitEntry {
+    pub client_id: String,
+    pub service_id: String,
+    pub therapist_id: Option<String>,
+    pub from_at: i64,
+    pub until_at: i64,
+    pub note: String,
+}
+
+/// A freed time offered to one waiting client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub id: String,
+    pub entry_id: String,
+    pub therapist_id: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub state: OfferState,
+    pub expires_at: i64,
+    pub created_at: i64,
+}
+
+/// An offer to make: the entry, the time and when the offer ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOffer {
+    pub entry_id: String,
+    pub therapist_id: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub expires_at: i64,
+}
+
+/// A therapist's time freed by a cancellation or a move (or left by an offer no one took).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreedTime {
+    pub therapist_id: String,
+    pub start_at: i64,
+    pub end_at: i64,
 }
 
 /// One finding of a session: a body region and how tight it was.
@@ -415,7 +490,9 @@ pub(crate) fn parse_or<T>(v: Option<T>, what: &str, raw: &str) -> Result<T, Stor
 pub struct Notice {
     pub id: String,
     pub kind: NoticeKind,
-    pub appointment_id: String,
+    /// What the message is about: an appointment, or (for `Offer`) a waitlist offer.
+    pub appointment_id: Option<String>,
+    pub offer_id: Option<String>,
     /// The appointment's sequence when the message was queued.
     pub sequence: i64,
     pub state: NoticeState,

@@ -76,6 +76,9 @@ pub struct Me {
     pub past: Vec<ApptView>,
     pub feed_url: String,
     pub notice: String,
+    /// Freed times offered to the client, and the windows they wait on.
+    pub offers: Vec<crate::waitlist::OfferOut>,
+    pub waiting: Vec<crate::waitlist::WaitOut>,
 }
 
 async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: String) -> Response {
@@ -110,6 +113,12 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
             })
         })
         .collect();
+    let offers = crate::waitlist::visible_offers(state, caller)
+        .await
+        .unwrap_or_default();
+    let waiting = crate::waitlist::visible_waiting(state, caller, Some(me))
+        .await
+        .unwrap_or_default();
     page(&Me {
         chrome: Chrome::load(state, Some(caller)).await,
         upcoming: upcoming.into_iter().zip(changeable).collect(),
@@ -117,7 +126,132 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
         past: past.into_iter().rev().collect(),
         feed_url,
         notice,
+        offers,
+        waiting,
     })
+}
+
+#[derive(Deserialize)]
+pub struct WaitForm {
+    #[serde(default)]
+    pub csrf_token: String,
+    #[serde(default)]
+    pub client_id: String,
+    #[serde(default)]
+    pub service_id: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+/// POST /book/waitlist: the client (or staff for them) waits on a window.
+pub async fn book_waitlist(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Form(f): Form<WaitForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let given = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_string());
+    let body = crate::waitlist::JoinBody {
+        client_id: c.is_staff().then(|| f.client_id.clone()),
+        service_id: f.service_id.clone(),
+        therapist_id: None,
+        from: given(&f.from),
+        to: given(&f.to),
+    };
+    match crate::waitlist::join(&state, &c, &body).await {
+        Ok(w) => {
+            let what = format!(
+                "On the waitlist for {} from {} to {}. We email {} when a time that suits frees up.",
+                w.service_name,
+                day_label(w.from),
+                day_label(w.to),
+                if c.is_staff() { "the client" } else { "you" }
+            );
+            if c.is_staff() {
+                message(
+                    &state,
+                    Some(&c),
+                    StatusCode::OK,
+                    "On the waitlist",
+                    &what,
+                    &format!("/staff/clients/{}", w.client_id),
+                    "Back to the client",
+                )
+                .await
+            } else {
+                my_page(&state, &c, String::new(), what).await
+            }
+        }
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+/// POST /me/offers/{id}/accept: books the offered time.
+pub async fn me_accept(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match crate::waitlist::accept(&state, &c, &id, addr.ip()).await {
+        Ok(a) => Redirect::to(&format!("/book/done/{}", a.id)).into_response(),
+        Err(e) if e.status.is_client_error() && c.client_id().is_some() => {
+            my_page(&state, &c, String::new(), e.message.clone()).await
+        }
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+/// POST /me/offers/{id}/decline
+pub async fn me_decline(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let notice = match crate::waitlist::decline(&state, &c, &id).await {
+        Ok(()) => "Declined; the time goes to the next in line. You stay on the waitlist.".into(),
+        Err(e) if e.status.is_client_error() => e.message.clone(),
+        Err(e) => return error_page(&state, Some(&c), &e).await,
+    };
+    my_page(&state, &c, String::new(), notice).await
+}
+
+/// POST /me/waitlist/{id}/leave
+pub async fn me_leave_waitlist(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let notice = match crate::waitlist::withdraw(&state, &c, &id).await {
+        Ok(()) => "You have left the waitlist for those days.".into(),
+        Err(e) if e.status.is_client_error() => e.message.clone(),
+        Err(e) => return error_page(&state, Some(&c), &e).await,
+    };
+    my_page(&state, &c, String::new(), notice).await
 }
 
 /// GET /me
@@ -469,6 +603,11 @@ pub struct BookSlots {
     pub range: String,
     pub earlier: String,
     pub later: String,
+    /// The waitlist form's window (first and last day) and what it is for; empty
+    /// days when no race window is ahead (the client picks them).
+    pub wait_from: String,
+    pub wait_to: String,
+    pub wait_note: String,
 }
 
 /// The price, the place and what the clinic allows, in one line for the booking page.
@@ -702,6 +841,7 @@ async fn slots_page_for(
         .map(|t| (t.id, t.name))
         .collect();
     let status = refusal.map(|e| e.status).unwrap_or(StatusCode::OK);
+    let wait = kneadtime_clinic::waitlist::default_window(&ctx.season, &service, today);
     page_with(
         status,
         &BookSlots {
@@ -721,6 +861,11 @@ async fn slots_page_for(
             pick_time: String::new(),
             staff: caller.is_staff(),
             windows,
+            wait_from: wait
+                .as_ref()
+                .map_or_else(String::new, |w| w.from.to_string()),
+            wait_to: wait.as_ref().map_or_else(String::new, |w| w.to.to_string()),
+            wait_note: wait.map_or_else(String::new, |w| w.note),
             range: format!(
                 "{} to {}",
                 day_label(first),
@@ -979,6 +1124,7 @@ pub async fn book(
         start,
         override_reason: (c.is_staff() && !f.override_reason.trim().is_empty())
             .then(|| f.override_reason.clone()),
+        offer_id: None,
     };
     match crate::booking::book(&state, &c, &body, None, addr.ip()).await {
         Ok(a) => Redirect::to(&format!("/book/done/{}", a.id)).into_response(),

@@ -37,6 +37,10 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route("/me/feed", post(client::me_feed))
         .route("/me/cancel/{id}", post(client::me_cancel))
+        .route("/me/offers/{id}/accept", post(client::me_accept))
+        .route("/me/offers/{id}/decline", post(client::me_decline))
+        .route("/me/waitlist/{id}/leave", post(client::me_leave_waitlist))
+        .route("/book/waitlist", post(client::book_waitlist))
         .route(
             "/me/move/{id}",
             get(client::move_form).post(client::move_submit),

@@ -141,6 +141,7 @@ fn parse_races(text: &str) -> Result<Vec<RaceSpec>, String> {
             Some(p) => Some(Priority::parse(p).ok_or_else(bad)?),
         };
         out.push(RaceSpec {
+            name: String::new(),
             date,
             distance_km: Some(km),
             priority,

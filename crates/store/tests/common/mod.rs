@@ -163,6 +163,7 @@ impl World {
             created_by: "test".into(),
             idempotency_key: None,
             request_hash: None,
+            offer_id: None,
         }
     }
 }

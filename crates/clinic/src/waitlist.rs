@@ -1,0 +1,266 @@
+//! The waitlist's use-cases: joining for a window (by default the client's next pre- or
+//! post-race window), and the rounds that offer each freed time to the waiting clients
+//! it suits best — by the same training fit as slot search — a few at once, each offer
+//! ending after [`OFFER_HOURS`] or before the clinic's notice would refuse the booking.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use kneadtime_domain::Kind;
+use kneadtime_domain::care::race_windows;
+use kneadtime_domain::plan::RaceRef;
+use kneadtime_domain::season::add_days;
+use kneadtime_store::{FreedTime, NewOffer, NewWaitEntry, Service, ServiceKind, WaitEntry};
+
+use crate::Clinic;
+use crate::context::client_context;
+use crate::error::{Code, CoreError, CoreResult};
+use crate::slots::{Search, search};
+use crate::time::local_date;
+
+/// How long an offer stays open at most.
+pub const OFFER_HOURS: i64 = 12;
+/// How many waiting clients one freed time is offered to at once.
+pub const OFFER_FANOUT: usize = 3;
+/// An offer shorter than this is not worth sending.
+const MIN_OFFER_SECS: i64 = 30 * 60;
+/// The longest window one can wait on.
+pub const MAX_WINDOW_DAYS: i64 = 62;
+
+/// The days a client waits on, and what for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitWindow {
+    pub from: Date,
+    pub to: Date,
+    /// In the client's words: "before the City Half".
+    pub note: String,
+}
+
+fn race_label(r: &RaceRef) -> String {
+    let name = r.name.trim();
+    if name.is_empty() {
+        format!("race on {}", r.date.strftime("%a %-d %b"))
+    } else {
+        name.to_string()
+    }
+}
+
+/// The window a client of `service` waits on when they name none: their next pre-race
+/// window for pre-race work, post-race for post-race work, either for general work.
+/// `None` for other kinds, or with no race ahead.
+pub fn default_window(
+    season: &kneadtime_domain::Season,
+    service: &Service,
+    today: Date,
+) -> Option<WaitWindow> {
+    let kind = match service.kind {
+        ServiceKind::Massage(k @ (Kind::PreEvent | Kind::PostEvent)) => Some(k),
+        ServiceKind::General => None,
+        ServiceKind::Massage(_) => return None,
+    };
+    let w = race_windows(season, today, kind, 1).into_iter().next()?;
+    let side = if w.kind == Kind::PreEvent {
+        "before"
+    } else {
+        "after"
+    };
+    Some(WaitWindow {
+        from: w.from,
+        to: w.to,
+        note: format!("{} massage {side} {}", w.kind.label(), race_label(&w.race)),
+    })
+}
+
+fn day_start(d: Date, tz: &TimeZone) -> i64 {
+    d.to_zoned(tz.clone())
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or_default()
+}
+
+/// What a client asks to wait for.
+#[derive(Debug, Clone)]
+pub struct Join<'a> {
+    pub client_id: &'a str,
+    pub service_id: &'a str,
+    pub therapist_id: Option<&'a str>,
+    /// Both or neither; neither takes [`default_window`].
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+/// Puts a client on the waitlist for a window of local days.
+pub async fn join(core: &Clinic, j: &Join<'_>) -> CoreResult<WaitEntry> {
+    let ctx = client_context(core, j.client_id).await?;
+    let service = match core.store.service(j.service_id).await {
+        Ok(s) if s.active => s,
+        Ok(_) | Err(kneadtime_store::StoreError::NotFound) => {
+            return Err(CoreError::field(
+                "service_id",
+                "expected a service the clinic offers",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(t) = j.therapist_id {
+        match core.store.therapist(t).await {
+            Ok(t) if t.active => {}
+            Ok(_) | Err(kneadtime_store::StoreError::NotFound) => {
+                return Err(CoreError::field(
+                    "therapist_id",
+                    "expected a working therapist",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let now = core.now();
+    let today = local_date(now, &ctx.tz);
+    let window = match (j.from, j.to) {
+        (Some(from), Some(to)) => WaitWindow {
+            from,
+            to,
+            note: String::new(),
+        },
+        (None, None) => {
+            default_window(&ctx.season, &service, today).ok_or_else(|| CoreError::Refused {
+                code: Code::NoWindow,
+                message: "no race window is ahead for this service; choose the days you could come"
+                    .into(),
+            })?
+        }
+        (None, Some(_)) => return Err(CoreError::field("from", "expected the first day too")),
+        (Some(_), None) => return Err(CoreError::field("to", "expected the last day too")),
+    };
+    if window.to < window.from {
+        return Err(CoreError::field(
+            "to",
+            "expected a last day on or after the first",
+        ));
+    }
+    if window.to < today {
+        return Err(CoreError::field("to", "expected a day from today on"));
+    }
+    let last = add_days(today, ctx.clinic.booking_horizon_days as i32);
+    if window.from > last {
+        return Err(CoreError::field(
+            "from",
+            format!(
+                "the clinic takes bookings up to {} days ahead",
+                ctx.clinic.booking_horizon_days
+            ),
+        ));
+    }
+    let to = window.to.min(last);
+    if kneadtime_domain::season::days_between(window.from, to) >= MAX_WINDOW_DAYS as i32 {
+        return Err(CoreError::field(
+            "to",
+            format!("expected a window of at most {MAX_WINDOW_DAYS} days"),
+        ));
+    }
+    let entry = core
+        .store
+        .join_waitlist(NewWaitEntry {
+            client_id: j.client_id.to_string(),
+            service_id: service.id.clone(),
+            therapist_id: j.therapist_id.map(str::to_string),
+            from_at: day_start(window.from, &ctx.tz).max(now),
+            until_at: day_start(add_days(to, 1), &ctx.tz),
+            note: window.note,
+        })
+        .await
+        .map_err(|e| match e {
+            kneadtime_store::StoreError::Invalid(why) if why.starts_with("already waiting") => {
+                CoreError::Refused {
+                    code: Code::TooManyWaiting,
+                    message: format!(
+                        "you are already waiting on {} windows; leave one first",
+                        kneadtime_store::MAX_WAITING_PER_CLIENT
+                    ),
+                }
+            }
+            e => e.into(),
+        })?;
+    Ok(entry)
+}
+
+/// Offers one freed time to the waiting clients it suits best; how many offers went out.
+pub async fn offer_round(core: &Clinic, t: &FreedTime) -> CoreResult<usize> {
+    let now = core.now();
+    let clinic = core.store.clinic().await?;
+    let notice = clinic.min_notice_hours * 3600;
+    if t.start_at - notice < now + MIN_OFFER_SECS {
+        return Ok(0);
+    }
+    let waiting = core.store.waiting_for(t).await?;
+    let mut scored: Vec<(u32, i64, NewOffer)> = Vec::new();
+    for e in &waiting {
+        let service = match core.store.service(&e.service_id).await {
+            Ok(s) if s.active => s,
+            _ => continue,
+        };
+        // A client whose season cannot be read is skipped, not the whole round.
+        let Ok(ctx) = client_context(core, &e.client_id).await else {
+            continue;
+        };
+        let len = service.length_min * 60;
+        let q = Search {
+            service: &service,
+            from: local_date(t.start_at, &ctx.tz),
+            days: 1,
+            therapist_id: Some(&t.therapist_id),
+            not_before: (now + notice).max(e.from_at),
+            moving: None,
+            include_refused: false,
+        };
+        let best = search(core, &ctx, &q).await?.into_iter().find(|s| {
+            s.fit.allowed
+                && s.start_at >= t.start_at
+                && s.start_at < t.end_at
+                && s.start_at + len <= e.until_at
+        });
+        let Some(slot) = best else {
+            continue;
+        };
+        let expires_at = (now + OFFER_HOURS * 3600).min(slot.start_at - notice);
+        if expires_at < now + MIN_OFFER_SECS {
+            continue;
+        }
+        scored.push((
+            slot.fit.score,
+            e.created_at,
+            NewOffer {
+                entry_id: e.id.clone(),
+                therapist_id: t.therapist_id.clone(),
+                start_at: slot.start_at,
+                end_at: slot.start_at + len,
+                expires_at,
+            },
+        ));
+    }
+    // The best fit first; between equals, who waited longest.
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let offers: Vec<NewOffer> = scored
+        .into_iter()
+        .take(OFFER_FANOUT)
+        .map(|(_, _, o)| o)
+        .collect();
+    Ok(core.store.make_offers(&offers).await?.len())
+}
+
+/// One pass of the waitlist: ends expired offers, then offers each freed time (at most
+/// `batch`); how many offers went out. A time whose round fails is noted in the error
+/// and the rest still run.
+pub async fn tick(core: &Clinic, batch: usize) -> CoreResult<usize> {
+    core.store.expire_offers().await?;
+    let mut made = 0;
+    let mut failed = None;
+    for t in core.store.take_freed(batch).await? {
+        match offer_round(core, &t).await {
+            Ok(n) => made += n,
+            Err(e) => failed = Some(e),
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(made),
+    }
+}
