@@ -115,10 +115,14 @@ pub async fn join(core: &Clinic, j: &Join<'_>) -> CoreResult<WaitEntry> {
     let now = core.now();
     let today = local_date(now, &ctx.tz);
     let window = match (j.from, j.to) {
+        // Days that meet the race window are waited on for it.
         (Some(from), Some(to)) => WaitWindow {
             from,
             to,
-            note: String::new(),
+            note: default_window(&ctx.season, &service, today)
+                .filter(|w| w.from <= to && from <= w.to)
+                .map(|w| w.note)
+                .unwrap_or_default(),
         },
         (None, None) => {
             default_window(&ctx.season, &service, today).ok_or_else(|| CoreError::Refused {

@@ -3,7 +3,8 @@
 //! slot; a second client's booking of the same slot is refused, and so is a race-eve
 //! time; a therapist records session notes that then show in the client's history. A
 //! newcomer books, signs in on another device by emailed link and moves the booking,
-//! with the mail read back from a real SMTP server.
+//! with the mail read back from a real SMTP server. A runner joins the waitlist for
+//! their pre-race window and takes the time a cancellation frees.
 //! Screenshots of each page go to target/screenshots/ for people to look at.
 
 mod common;
@@ -545,5 +546,101 @@ async fn a_new_client_books_signs_in_elsewhere_by_email_and_moves_the_booking() 
     assert_eq!(moved[0]["ics"]["uid"], uid.as_str());
     assert_eq!(moved[0]["ics"]["sequence"], 1);
     second.close().await.unwrap();
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_joins_the_waitlist_and_takes_the_freed_pre_race_time() {
+    use common::smtp::{Sink, free_port, mail_to, python, subject};
+    let Some(driver) = start_driver() else { return };
+    let Some(py) = python() else { return };
+    let sink = Sink::start(py, free_port());
+    let srv = Srv::start_with("sqlite", "Europe/London", mail_to(&sink)).await;
+    let w = world(&srv, "Europe/London").await;
+    let base = srv.base.clone();
+    let o = srv.owner.clone();
+    // Ada's best pre-race time is held by Ben.
+    let slots = srv
+        .get(
+            &format!(
+                "/api/clients/{}/slots?service_id={}&from={}&days=7",
+                w.a,
+                w.pre,
+                add_days(w.race, -7)
+            ),
+            &o,
+        )
+        .await;
+    let best = slots["slots"][0].clone();
+    let held = srv
+        .post(
+            "/api/appointments",
+            &o,
+            json!({ "client_id": w.b, "service_id": w.pre, "therapist_id": best["therapist_id"],
+                    "start": best["start"], "override_reason": "held for the test" }),
+        )
+        .await;
+
+    // Ada finds no time she likes and joins the waitlist for her pre-race window.
+    let ada = browser(&driver, "waitlist").await;
+    ada.goto(&format!("{base}/c/{}", w.a_link)).await.unwrap();
+    ada.goto(&format!("{base}/book/slots?service_id={}", w.pre))
+        .await
+        .unwrap();
+    let offer_box = text_of(&ada, "#waitlist").await;
+    assert!(
+        offer_box.contains("pre-race massage before Test City Marathon"),
+        "{offer_box}"
+    );
+    shot(&ada, "30-waitlist-offer").await;
+    click(&ada, "#waitlist button[type=submit]").await;
+    let notice = text_of(&ada, "p.notice").await;
+    assert!(
+        notice.starts_with("On the waitlist for Pre-race 30"),
+        "{notice}"
+    );
+    let me = text_of(&ada, "main").await;
+    assert!(me.contains("Waiting for a time"), "{me}");
+    assert!(
+        me.contains("pre-race massage before Test City Marathon"),
+        "{me}"
+    );
+
+    // Ben's booking is cancelled: Ada is emailed, and her page offers the time.
+    let id = held["id"].as_str().unwrap();
+    srv.post(&format!("/api/appointments/{id}/cancel"), &o, json!({}))
+        .await;
+    let mail = sink
+        .wait_for(1, |m| subject(m).starts_with("A time opened up"))
+        .await;
+    assert!(mail[0]["to"].as_str().unwrap().contains("ada@example.org"));
+    ada.goto(&format!("{base}/me")).await.unwrap();
+    let offered = text_of(&ada, "main").await;
+    assert!(offered.contains("Times offered to you"), "{offered}");
+    assert!(offered.contains("Pre-race 30 with"), "{offered}");
+    assert!(
+        offered.contains("For your pre-race massage before Test City Marathon."),
+        "{offered}"
+    );
+    shot(&ada, "31-offered").await;
+    click(&ada, "form[action$='/accept'] button[type=submit]").await;
+    ada.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("add-to-calendar"))
+        .await
+        .expect("the confirmation page");
+    shot(&ada, "32-offer-booked").await;
+    let booked = sink
+        .wait_for(1, |m| {
+            subject(m).starts_with("Booked:") && m["to"].as_str().unwrap().contains("ada@")
+        })
+        .await;
+    assert_eq!(booked[0]["ics"]["method"], "REQUEST");
+    // The wait is over.
+    ada.goto(&format!("{base}/me")).await.unwrap();
+    let after = text_of(&ada, "main").await;
+    assert!(!after.contains("Waiting for a time"), "{after}");
+    assert!(!after.contains("Times offered to you"), "{after}");
+    ada.close().await.unwrap();
     srv.stop().await;
 }
