@@ -37,6 +37,12 @@ async fn every_endpoint_by_every_role() {
         .as_str()
         .unwrap()
         .to_string();
+    let wait = srv
+        .post("/api/waitlist", &o, json!({ "client_id": w.a, "service_id": w.sports, "from": day.to_string(), "to": add_days(day, 2).to_string() }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let note = srv
         .post(&format!("/api/appointments/{appt}/notes"), &w.t1_token, json!({ "findings": [{ "region": "calves", "tightness": 2 }], "homework_given": "stretch" }))
         .await["id"]
@@ -256,6 +262,22 @@ async fn every_endpoint_by_every_role() {
             format!("/api/staff/{staff2}"),
             Some(json!({ "active": true })),
             "NNNNNY",
+        ),
+        (Method::GET, "/api/waitlist".into(), None, "NYYYYY"),
+        (Method::GET, "/api/offers".into(), None, "NYYYYY"),
+        (
+            Method::POST,
+            "/api/waitlist".into(),
+            Some(
+                json!({ "client_id": a, "service_id": svc, "from": add_days(day, 1).to_string(), "to": add_days(day, 3).to_string() }),
+            ),
+            "NYNYNY",
+        ),
+        (
+            Method::DELETE,
+            format!("/api/waitlist/{wait}"),
+            None,
+            "NYNYNY",
         ),
         // Last: a new link ends the client's sessions.
         (

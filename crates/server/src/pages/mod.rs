@@ -60,6 +60,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/staff/clients/{id}/races", post(staff::add_race))
         .route("/staff/clients/{id}/signin-link", post(staff::send_sign_in))
         .route(
+            "/staff/waitlist/{id}/remove",
+            post(staff::remove_from_waitlist),
+        )
+        .route(
             "/staff/appointments/{id}/notes",
             get(staff::note_form).post(staff::note_submit),
         )

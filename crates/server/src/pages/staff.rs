@@ -489,6 +489,9 @@ pub struct ClientPage {
     pub regions: Vec<RegionRow>,
     pub services: Vec<(String, String)>,
     pub warnings: Vec<String>,
+    /// The windows the client waits on, and the times offered to them.
+    pub waiting: Vec<crate::waitlist::WaitOut>,
+    pub offers: Vec<crate::waitlist::OfferOut>,
 }
 
 async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -> Response {
@@ -661,6 +664,15 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         regions,
         services,
         warnings: ctx.warnings.to_vec(),
+        waiting: crate::waitlist::visible_waiting(state, c, Some(id))
+            .await
+            .unwrap_or_default(),
+        offers: crate::waitlist::visible_offers(state, c)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|o| o.client_id == id)
+            .collect(),
     })
 }
 
@@ -1046,6 +1058,28 @@ pub async fn set_status(
     };
     match r {
         Ok(()) => Redirect::to(crate::shield::local_path(&f.back, "/staff")).into_response(),
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+/// POST /staff/waitlist/{id}/remove: staff take a client off the waitlist.
+pub async fn remove_from_waitlist(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<super::client::CsrfForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let client = match state.store.wait_entry(&id).await {
+        Ok(e) => e.client_id,
+        Err(e) => return error_page(&state, Some(&c), &e.into()).await,
+    };
+    match crate::waitlist::withdraw(&state, &c, &id).await {
+        Ok(()) => client_page(&state, &c, &client, String::new()).await,
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
 }
