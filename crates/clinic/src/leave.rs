@@ -1,16 +1,17 @@
-//! Time off that would strand booked clients: before a therapist's days off are
-//! recorded, the bookings they cover are found, each with the best other time for that
+//! Time off that would strand booked clients: before a therapist's days off, a clinic
+//! closure or shorter working hours are recorded, the bookings they leave out are found, each with the best other time for that
 //! client (another therapist or another day, judged by the same training fit), so the
 //! clinic moves or cancels each one rather than leaving it silently unserved.
 
 use jiff::civil::Date;
-use kneadtime_store::{Appointment, Status};
+use jiff::tz::TimeZone;
+use kneadtime_store::{Appointment, Status, WorkingHours};
 
 use crate::Clinic;
 use crate::context::client_context;
 use crate::error::{CoreError, CoreResult};
 use crate::slots::{Slot, nearest_good};
-use crate::time::{local_date, zone_of};
+use crate::time::{local_date, spans_on, zone_of};
 
 /// Proposals are searched for this many bookings at most; the rest are listed without.
 const MAX_PROPOSALS: usize = 50;
@@ -73,6 +74,51 @@ async fn stranded(
         .into_iter()
         .filter(|a| a.status == Status::Booked && a.start_at >= now)
         .collect();
+    with_proposals(core, booked, |s, _, tz| {
+        let d = local_date(s.start_at, tz);
+        let away = therapist.is_none_or(|t| s.therapist_id == t);
+        !(away && from <= d && d <= to)
+    })
+    .await
+}
+
+/// The therapist's booked, future appointments (up to the booking horizon) that fall
+/// outside `hours`, were those their working hours; each with a proposal that does not.
+pub async fn stranded_by_hours(
+    core: &Clinic,
+    therapist_id: &str,
+    hours: &[WorkingHours],
+) -> CoreResult<Vec<Stranded>> {
+    let clinic = core.store.clinic().await?;
+    let tz = zone_of(&clinic.time_zone);
+    let now = core.now();
+    let until = now + (clinic.booking_horizon_days + 2) * 86_400;
+    let fits = |start: i64, end: i64, tz: &TimeZone| {
+        spans_on(local_date(start, tz), hours, tz)
+            .iter()
+            .any(|(a, b)| *a <= start && end <= *b)
+    };
+    let booked: Vec<Appointment> = core
+        .store
+        .appointments_for_therapist(therapist_id, now, until)
+        .await?
+        .into_iter()
+        .filter(|a| a.status == Status::Booked && a.start_at >= now)
+        .filter(|a| !fits(a.start_at, a.end_at, &tz))
+        .collect();
+    with_proposals(core, booked, |s, a, tz| {
+        s.therapist_id != therapist_id || fits(s.start_at, s.start_at + (a.end_at - a.start_at), tz)
+    })
+    .await
+}
+
+/// Each booking with the nearest good time `keep` allows.
+async fn with_proposals(
+    core: &Clinic,
+    booked: Vec<Appointment>,
+    keep: impl Fn(&Slot, &Appointment, &TimeZone) -> bool,
+) -> CoreResult<Vec<Stranded>> {
+    let now = core.now();
     let mut out = Vec::with_capacity(booked.len());
     for a in booked {
         let (ctx, service) = tokio::try_join!(client_context(core, &a.client_id), async {
@@ -88,11 +134,7 @@ async fn stranded(
         };
         let proposal = near
             .into_iter()
-            .filter(|s| {
-                let d = local_date(s.start_at, &ctx.tz);
-                let away = therapist.is_none_or(|t| s.therapist_id == t);
-                !(away && from <= d && d <= to)
-            })
+            .filter(|s| keep(s, &a, &ctx.tz))
             .min_by_key(|s| (s.start_at - a.start_at).abs());
         out.push(Stranded {
             client_name: ctx.client.name.clone(),

@@ -511,6 +511,11 @@ pub async fn put_hours(
     caller.require_therapist_access(&id)?;
     therapist_or_404(&state, &id).await?;
     let hours = hours_in(&body)?;
+    // Never silent: booked clients the new hours leave out are moved or cancelled first.
+    let stranded = kneadtime_clinic::leave::stranded_by_hours(&state.clinic, &id, &hours).await?;
+    if !stranded.is_empty() {
+        return Err(stranded_error(&state, &stranded).await?);
+    }
     state.store.set_working_hours(&id, &hours).await?;
     Ok(Json(hours_out(&hours)))
 }
@@ -605,7 +610,7 @@ pub async fn stranded_error(
     Ok(ApiError::conflict(
         Code::BookingsAffected,
         format!(
-            "{} booked appointment(s) fall on these days; move or cancel each first (the client is emailed either way), then add the days off",
+            "{} booked appointment(s) would be left without their therapist; move or cancel each first (the client is emailed either way), then try again",
             stranded.len()
         ),
     )

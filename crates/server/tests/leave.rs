@@ -1,4 +1,5 @@
-//! Days off never strand a booked client: the server names the bookings in the way,
+//! Days off, closures, deactivation and shorter working hours never strand a booked
+//! client: the server names the bookings in the way,
 //! each with the best other time for that client, and adds the days off only once each
 //! is moved or cancelled — through the API and on the owner's settings page.
 
@@ -266,5 +267,67 @@ async fn a_clinic_closure_takes_every_therapist_off_and_strands_no_one() {
         .await;
     assert_eq!(s, 204);
     assert!(count(srv.get(&path, &o).await) > 0, "open again");
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shorter_working_hours_strand_no_one() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let day = add_days(w.race, -20);
+    let a = srv
+        .post(
+            "/api/appointments",
+            &o,
+            json!({ "client_id": w.b, "service_id": w.sports, "therapist_id": w.t1,
+                    "start": format!("{day}T18:00") }),
+        )
+        .await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let path = format!("/api/therapists/{}/hours", w.t1);
+    let before = srv.get(&path, &o).await;
+    // Evenings off every day: the 18:00 booking is in the way.
+    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let short: Vec<_> = days
+        .iter()
+        .map(|d| json!({ "day": d, "start": "08:00", "end": "17:00" }))
+        .collect();
+    let (s, v) = srv
+        .call(Method::PUT, &path, Some(&o), Some(json!(short)))
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["code"], "bookings_affected");
+    let listed = v["error"]["details"]["appointments"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{v}");
+    assert_eq!(listed[0]["appointment_id"], id.as_str());
+    let p = &listed[0]["proposal"];
+    if p["therapist_id"] == w.t1.as_str() {
+        let start = p["start"].as_str().unwrap();
+        let hour: u32 = start[11..13].parse().unwrap();
+        assert!(hour < 17, "a proposal with Tess fits her new hours: {p}");
+    }
+    assert_eq!(srv.get(&path, &o).await, before, "nothing changed");
+    // Hours that still cover the booking are saved as they are.
+    let (s, v) = srv
+        .call(
+            Method::PUT,
+            &path,
+            Some(&o),
+            Some(json!(
+                days.iter()
+                    .map(|d| json!({ "day": d, "start": "09:00", "end": "20:00" }))
+                    .collect::<Vec<_>>()
+            )),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    // Once it is cancelled, the evenings come off.
+    srv.post(&format!("/api/appointments/{id}/cancel"), &o, json!({}))
+        .await;
+    let (s, v) = srv
+        .call(Method::PUT, &path, Some(&o), Some(json!(short)))
+        .await;
+    assert_eq!(s, 200, "{v}");
     srv.stop().await;
 }

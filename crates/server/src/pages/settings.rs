@@ -462,6 +462,17 @@ pub async fn submit(
                     .map(|_| ())
             };
             match done {
+                Ok(()) if v("then") == "hours" => match parse_hours(&v("hours")) {
+                    Ok(spans) => catalog::put_hours(
+                        State(state.clone()),
+                        c.clone(),
+                        Path(v("hours_therapist")),
+                        ApiJson(spans),
+                    )
+                    .await
+                    .map(|_| "Booking changed and the client emailed; the working hours are saved."),
+                    Err(e) => Err(e),
+                },
                 Ok(()) if v("then") == "closure" => add_closure(&state, &c, &f).await.map(|_| {
                     "Booking changed and the client emailed; the clinic is closed on those days."
                 }),
@@ -492,6 +503,9 @@ pub async fn submit(
             let section_key = match section.as_str() {
                 "hours" => format!("hours-{id}"),
                 "move" | "cancel-booking" if v("then") == "closure" => "closure".to_string(),
+                "move" | "cancel-booking" if v("then") == "hours" => {
+                    format!("hours-{}", v("hours_therapist"))
+                }
                 "move" | "cancel-booking" => "dayoff".to_string(),
                 _ => section.clone(),
             };
