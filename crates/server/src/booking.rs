@@ -460,15 +460,27 @@ async fn limit_open_bookings(
     Ok(())
 }
 
-/// Books for `caller` (whose request came from `from`); `key` is the scoped idempotency
-/// key and the request's digest.
-pub(crate) async fn book(
+/// A booking judged and ready to commit: what the review step shows and the booking
+/// writes.
+pub struct Prepared {
+    pub client_id: String,
+    pub service: Service,
+    pub therapist: kneadtime_store::Therapist,
+    pub ctx: ClientContext,
+    pub start: i64,
+    pub fit: DayFit,
+    /// The staff's reason, kept when the day breaks an error rule.
+    pub override_reason: Option<String>,
+}
+
+/// Every check a booking for `caller` passes before it is written: who may book whom,
+/// the service, therapist and client, the open-booking limit, and the time judged
+/// against the clinic's rules and the client's training.
+pub(crate) async fn prepare(
     state: &AppState,
     caller: &Caller,
     body: &BookBody,
-    key: Option<(String, String)>,
-    from: IpAddr,
-) -> ApiResult<AppointmentOut> {
+) -> ApiResult<Prepared> {
     let client_id = match (caller.client_id(), &body.client_id) {
         (Some(me), None) => me.to_string(),
         (Some(me), Some(c)) if c == me => me.to_string(),
@@ -508,7 +520,6 @@ pub(crate) async fn book(
             "a therapist books only clients they already treat; the front desk or the client books a first visit",
         ));
     }
-    limit_self_booking(state, caller, &client_id, from).await?;
     let (service, therapist, ctx) = tokio::try_join!(
         active_service(state, &body.service_id),
         active_therapist(state, &body.therapist_id),
@@ -536,6 +547,82 @@ pub(crate) async fn book(
     } else {
         body.override_reason.as_ref().map(|r| r.trim().to_string())
     };
+    Ok(Prepared {
+        client_id,
+        service,
+        therapist,
+        ctx,
+        start,
+        fit,
+        override_reason,
+    })
+}
+
+/// The review step: the booking judged as [`book`] would judge it, and the time still
+/// free, without writing anything (nor counting towards the hourly limits).
+pub(crate) async fn review(
+    state: &AppState,
+    caller: &Caller,
+    body: &BookBody,
+) -> ApiResult<Prepared> {
+    let p = prepare(state, caller, body).await?;
+    let len = p.service.length_min * 60;
+    let taken = !state
+        .store
+        .busy_cells(
+            &p.therapist.id,
+            p.start,
+            p.start + len + p.service.buffer_after_min * 60,
+        )
+        .await?
+        .is_empty();
+    if taken || p.ctx.busy_during(p.start, p.start + len, None) {
+        let nearest = nearest_good(
+            &state.clinic,
+            &p.ctx,
+            &p.service,
+            p.start,
+            None,
+            state.now(),
+        )
+        .await?;
+        let (code, message) = if taken {
+            (
+                Code::SlotTaken,
+                "that time was just taken; here are the nearest good slots",
+            )
+        } else {
+            (
+                Code::ClientBusy,
+                "the client already has an appointment at that time; here are the nearest good slots",
+            )
+        };
+        return Err(ApiError::conflict(code, message)
+            .with_field("start")
+            .with_details(json!({ "nearest": nearest })));
+    }
+    Ok(p)
+}
+
+/// Books for `caller` (whose request came from `from`); `key` is the scoped idempotency
+/// key and the request's digest.
+pub(crate) async fn book(
+    state: &AppState,
+    caller: &Caller,
+    body: &BookBody,
+    key: Option<(String, String)>,
+    from: IpAddr,
+) -> ApiResult<AppointmentOut> {
+    let Prepared {
+        client_id,
+        service,
+        therapist,
+        ctx,
+        start,
+        fit,
+        override_reason,
+    } = prepare(state, caller, body).await?;
+    limit_self_booking(state, caller, &client_id, from).await?;
     let my_hash = key.as_ref().map(|(_, h)| h.clone());
     let new = NewAppointment {
         therapist_id: body.therapist_id.clone(),

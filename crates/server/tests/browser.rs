@@ -351,6 +351,16 @@ async fn runner_client_and_therapist_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    // The review step: price, place and policy before anything is booked.
+    assert!(text_of(&a, "#review").await.contains("Check and confirm"));
+    let review = text_of(&a, "main").await;
+    assert!(
+        review.contains("50.00") && review.contains("Test Clinic"),
+        "{review}"
+    );
+    assert!(review.contains("cancel or move online"), "{review}");
+    shot(&a, "05a-book-review").await;
+    click(&a, "#confirm-booking").await;
     let confirmed = text_of(&a, "#confirmed").await;
     assert!(confirmed.starts_with("Booked"), "{confirmed}");
     a.find(Locator::Id("add-to-calendar"))
@@ -492,6 +502,7 @@ async fn a_new_client_books_signs_in_elsewhere_by_email_and_moves_the_booking() 
     );
     assert!(policy.contains("need 3 hours' notice"), "{policy}");
     click(&first, "ol.recommended form button[type=submit]").await;
+    click(&first, "#confirm-booking").await;
     first
         .wait()
         .at_most(Duration::from_secs(10))

@@ -1093,6 +1093,88 @@ pub struct BookForm {
     pub client_id: String,
     #[serde(default)]
     pub override_reason: String,
+    /// "1" once the client has seen the review step and confirms.
+    #[serde(default)]
+    pub confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "book_review.html")]
+pub struct BookReview {
+    pub chrome: Chrome,
+    pub service: String,
+    pub length: i64,
+    pub price: String,
+    pub therapist: String,
+    pub client: String,
+    pub when: String,
+    pub place: String,
+    pub reasons: Vec<String>,
+    pub warnings: Vec<String>,
+    pub policy: String,
+    pub override_reason: String,
+    /// What the confirm button posts again.
+    pub client_id: String,
+    pub service_id: String,
+    pub therapist_id: String,
+    pub start: String,
+    pub back: String,
+}
+
+/// The review step's page for a booking that passed every check.
+async fn review_page(
+    state: &AppState,
+    c: &Caller,
+    p: &crate::booking::Prepared,
+    override_reason: Option<&str>,
+) -> Response {
+    let clinic = &p.ctx.clinic;
+    let place = if clinic.address.trim().is_empty() {
+        clinic.name.clone()
+    } else {
+        format!("{}, {}", clinic.name, clinic.address.trim())
+    };
+    let when = kneadtime_clinic::local_datetime(p.start, &p.ctx.tz);
+    page(&BookReview {
+        chrome: Chrome::load(state, Some(c)).await,
+        service: p.service.name.clone(),
+        length: p.service.length_min,
+        price: format!(
+            "{}.{:02}",
+            p.service.price_cents / 100,
+            p.service.price_cents % 100
+        ),
+        therapist: p.therapist.name.clone(),
+        client: p.ctx.client.name.clone(),
+        when: when.strftime("%A %-d %B %Y at %H:%M").to_string(),
+        place,
+        reasons: p.fit.reasons.clone(),
+        warnings: p
+            .fit
+            .findings
+            .iter()
+            .filter(|f| f.severity >= kneadtime_domain::Severity::Warning)
+            .map(|f| f.message.clone())
+            .collect(),
+        policy: policy_line(clinic, &p.service),
+        override_reason: p
+            .override_reason
+            .clone()
+            .or(override_reason.map(str::to_string))
+            .unwrap_or_default(),
+        client_id: p.client_id.clone(),
+        service_id: p.service.id.clone(),
+        therapist_id: p.therapist.id.clone(),
+        start: crate::schedule::show(p.start, &p.ctx.tz),
+        back: if c.is_staff() {
+            format!(
+                "/book/slots?service_id={}&client_id={}",
+                p.service.id, p.client_id
+            )
+        } else {
+            format!("/book/slots?service_id={}", p.service.id)
+        },
+    })
 }
 
 /// POST /book
@@ -1126,8 +1208,19 @@ pub async fn book(
             .then(|| f.override_reason.clone()),
         offer_id: None,
     };
-    match crate::booking::book(&state, &c, &body, None, addr.ip()).await {
-        Ok(a) => Redirect::to(&format!("/book/done/{}", a.id)).into_response(),
+    // First the review (price, place, policy and why the day suits), then the booking.
+    let done = if f.confirm == "1" {
+        crate::booking::book(&state, &c, &body, None, addr.ip())
+            .await
+            .map(|a| Redirect::to(&format!("/book/done/{}", a.id)).into_response())
+    } else {
+        match crate::booking::review(&state, &c, &body).await {
+            Ok(p) => Ok(review_page(&state, &c, &p, body.override_reason.as_deref()).await),
+            Err(e) => Err(e),
+        }
+    };
+    match done {
+        Ok(r) => r,
         Err(e)
             if matches!(
                 e.code,
