@@ -458,6 +458,12 @@ async fn runner_client_and_therapist_in_a_real_browser() {
         .unwrap()
         .unwrap_or_default();
     assert_eq!(kept, "Hot stones");
+    // The focus is on the field to fix.
+    let focused = o
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, json!("svc-price"));
     shot(&o, "11-owner-settings").await;
     o.close().await.unwrap();
     srv.stop().await;
@@ -653,5 +659,85 @@ async fn a_runner_joins_the_waitlist_and_takes_the_freed_pre_race_time() {
     assert!(!after.contains("Waiting for a time"), "{after}");
     assert!(!after.contains("Times offered to you"), "{after}");
     ada.close().await.unwrap();
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_adds_a_day_off_over_booked_clients_and_moves_them() {
+    use common::smtp::{Sink, free_port, mail_to, python, subject};
+    let Some(driver) = start_driver() else { return };
+    let Some(py) = python() else { return };
+    let sink = Sink::start(py, free_port());
+    let srv = Srv::start_with("sqlite", "Europe/London", mail_to(&sink)).await;
+    let w = world(&srv, "Europe/London").await;
+    let base = srv.base.clone();
+    let o = srv.owner.clone();
+    let day = add_days(w.race, -20);
+    let a = srv
+        .post(
+            "/api/appointments",
+            &o,
+            json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                    "start": format!("{day}T10:00") }),
+        )
+        .await;
+    let id = a["id"].as_str().unwrap().to_string();
+
+    let owner = browser(&driver, "owner-days-off").await;
+    owner.goto(&format!("{base}/staff/login")).await.unwrap();
+    fill(&owner, "#email", common::OWNER_EMAIL).await;
+    fill(&owner, "#password", common::OWNER_PASSWORD).await;
+    click(&owner, "form[action='/staff/login'] button").await;
+    owner
+        .wait()
+        .for_element(Locator::Css("nav[aria-label=Dates]"))
+        .await
+        .expect("the schedule");
+    owner.goto(&format!("{base}/staff/settings")).await.unwrap();
+    owner
+        .find(Locator::Id("off-therapist"))
+        .await
+        .unwrap()
+        .select_by_value(&w.t1)
+        .await
+        .unwrap();
+    owner
+        .execute(
+            "document.getElementById('off-from').value = arguments[0];",
+            vec![json!(day.to_string())],
+        )
+        .await
+        .unwrap();
+    click(
+        &owner,
+        "form[action='/staff/settings/dayoff'] button[type=submit]",
+    )
+    .await;
+    // Refused, with Ada's booking and a better time for her.
+    let stranded = text_of(&owner, "#stranded").await;
+    assert!(stranded.contains("Ada Runner"), "{stranded}");
+    shot(&owner, "40-days-off-stranded").await;
+    click(
+        &owner,
+        "#stranded form[action^='/staff/settings/move/'] button",
+    )
+    .await;
+    let notice = text_of(&owner, "p.notice").await;
+    assert!(notice.contains("the days off are added"), "{notice}");
+    shot(&owner, "41-days-off-added").await;
+    owner.close().await.unwrap();
+    // Ada is moved off the day and told.
+    let moved = srv.get(&format!("/api/appointments/{id}"), &o).await;
+    assert_eq!(moved["status"], "booked");
+    assert!(
+        moved["therapist_id"] != w.t1.as_str() || moved["date"] != day.to_string(),
+        "{moved}"
+    );
+    let mail = sink.wait_for(1, |m| subject(m).starts_with("Moved:")).await;
+    assert!(mail[0]["to"].as_str().unwrap().contains("ada@example.org"));
+    let offs = srv
+        .get(&format!("/api/therapists/{}/exceptions", w.t1), &o)
+        .await;
+    assert_eq!(offs.as_array().unwrap().len(), 1, "{offs}");
     srv.stop().await;
 }

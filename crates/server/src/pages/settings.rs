@@ -79,6 +79,12 @@ impl Sent {
         }
     }
 
+    /// True when `field` of `section` is the one the refusal names: it takes the focus
+    /// (and the page scrolls to it) when the page comes back.
+    pub fn focus(&self, section: &str, field: &str) -> bool {
+        self.section == section && self.field == field
+    }
+
     /// True when the form that came back had `value` in `name`.
     pub fn is(&self, section: &str, name: &str, value: &str) -> bool {
         self.get(section, name) == value
@@ -164,6 +170,8 @@ pub struct Settings {
     pub skills: Vec<&'static str>,
     pub sent: Sent,
     pub saved: String,
+    /// The built-in rules profile as TOML, for the owner to start from.
+    pub default_profile: String,
 }
 
 /// A whole number from a form field; empty keeps what is stored.
@@ -259,6 +267,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
     page_with(
         status,
         &Settings {
+            default_profile: kneadtime_domain::Profile::default().to_toml(),
             chrome: Chrome::load(state, Some(c)).await,
             clinic_name: clinic.name,
             time_zone: clinic.time_zone,
