@@ -11,6 +11,7 @@ pub mod clients;
 pub mod context;
 pub mod error;
 pub mod leave;
+pub mod money;
 pub mod notify;
 pub mod slots;
 pub mod time;
@@ -22,6 +23,7 @@ pub use context::{
 };
 pub use error::{Code, CoreError, CoreResult};
 pub use kneadtime_domain::care::{RaceWindow, race_windows};
+pub use money::{CURRENCIES, known_currency, parse_price, price_text};
 pub use slots::{STEP_SECS, Search, Slot, best, nearest_good, search, wanted, within_hours};
 pub use time::{
     changeable_online, local_date, local_datetime, parse_date, parse_instant, show, spans_on,

@@ -46,10 +46,6 @@ pub struct Letterhead {
     pub from_email: String,
 }
 
-fn money(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
 fn host_of(url: &str) -> &str {
     let rest = url.split("://").nth(1).unwrap_or(url);
     let host = rest.split(['/', ':']).next().unwrap_or("");
@@ -160,7 +156,7 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
         "  What:   {} ({} min), {}\n  When:   {when}\n  With:   {}\n  Where:  {place}\n",
         service.name,
         service.length_min,
-        money(service.price_cents),
+        crate::money::price_text(service.price_cents, &clinic.currency),
         therapist.name
     ));
     if let Some(line) = &season_line {
@@ -266,7 +262,7 @@ async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> Cor
         "  What:   {} ({} min), {}\n  When:   {} ({zone})\n  With:   {}\n  Where:  {place}\n",
         service.name,
         service.length_min,
-        money(service.price_cents),
+        crate::money::price_text(service.price_cents, &clinic.currency),
         start.strftime("%a %-d %b %Y, %H:%M"),
         therapist.name
     ));
@@ -344,9 +340,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn money_and_hosts() {
-        assert_eq!(money(6500), "65.00");
-        assert_eq!(money(5), "0.05");
+    fn hosts_of_links() {
         assert_eq!(host_of("https://book.example.com/x"), "book.example.com");
         assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1");
         assert_eq!(host_of(""), "kneadtime");

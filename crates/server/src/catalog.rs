@@ -36,6 +36,8 @@ pub struct ClinicOut {
     pub cancel_window_hours: i64,
     /// Hours of notice an online booking needs (staff may book sooner).
     pub min_notice_hours: i64,
+    /// ISO 4217 code prices are shown in ("" for plain numbers).
+    pub currency: String,
 }
 
 /// GET /api/clinic: public (the booking page shows the name and zone).
@@ -54,6 +56,7 @@ fn clinic_out(c: kneadtime_store::Clinic) -> ClinicOut {
         reminder_hours: c.reminder_hours,
         cancel_window_hours: c.cancel_window_hours,
         min_notice_hours: c.min_notice_hours,
+        currency: c.currency,
     }
 }
 
@@ -75,6 +78,8 @@ pub struct ClinicBody {
     pub cancel_window_hours: Option<i64>,
     /// 0 to 336.
     pub min_notice_hours: Option<i64>,
+    /// GBP, EUR, USD… or "" for none.
+    pub currency: Option<String>,
 }
 
 /// PUT /api/clinic (owner)
@@ -153,6 +158,20 @@ pub async fn put_clinic(
             }
             *slot = h;
         }
+    }
+    if let Some(code) = body.currency {
+        let code = code.trim().to_ascii_uppercase();
+        if !kneadtime_clinic::known_currency(&code) {
+            let known: Vec<&str> = kneadtime_clinic::CURRENCIES
+                .iter()
+                .map(|(c, _, _)| *c)
+                .collect();
+            return Err(ApiError::field(
+                "currency",
+                format!("expected one of {} or empty", known.join(", ")),
+            ));
+        }
+        c.currency = code;
     }
     state.store.update_clinic(&c).await?;
     Ok(Json(clinic_out(c)))

@@ -123,6 +123,10 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
     let mut clinic = store.clinic().await.map_err(err)?;
     clinic.name = "Riverside Sports Massage".into();
     clinic.time_zone = "Europe/London".into();
+    clinic.currency = "GBP".into();
+    if clinic.address.trim().is_empty() {
+        clinic.address = "Unit 3, Riverside Walk, Leeds".into();
+    }
     store.update_clinic(&clinic).await.map_err(err)?;
     let tz = TimeZone::get("Europe/London").map_err(|e| e.to_string())?;
 

@@ -249,3 +249,99 @@ async fn a_client_moves_their_own_booking_from_their_page_within_the_window() {
     assert_eq!(s, 409, "{page}");
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prices_are_shown_and_typed_in_the_clinic_s_currency() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let (s, v) = srv
+        .call(
+            Method::PUT,
+            "/api/clinic",
+            Some(&o),
+            Some(json!({ "currency": "xyz" })),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(v["error"]["field"], "currency");
+    let (s, v) = srv
+        .call(
+            Method::PUT,
+            "/api/clinic",
+            Some(&o),
+            Some(json!({ "currency": "gbp" })),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["currency"], "GBP");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = common::client_cookie(&http, &srv.base, &w.a_link).await;
+    let page = http
+        .get(format!("{}/book", srv.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("60 min, £50.00"), "{page}");
+    // The owner types a price with its symbol.
+    let staff = common::page_sign_in(
+        &http,
+        &srv.base,
+        common::OWNER_EMAIL,
+        common::OWNER_PASSWORD,
+    )
+    .await;
+    let settings = http
+        .get(format!("{}/staff/settings", srv.base))
+        .header("cookie", &staff)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = settings
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = http
+        .post(format!("{}/staff/settings/service", srv.base))
+        .header("cookie", &staff)
+        .header("origin", &srv.base)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Hot stones"),
+            ("kind", "general"),
+            ("length_min", "45"),
+            ("price", "£42,50"),
+            ("pressure_min", "light"),
+            ("pressure_max", "moderate"),
+            ("buffer_after_min", "10"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("£42.50"));
+    let services = srv.get("/api/services", &o).await;
+    let hot = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Hot stones")
+        .unwrap()
+        .clone();
+    assert_eq!(hot["price_cents"], 4250);
+    srv.stop().await;
+}

@@ -86,7 +86,7 @@ impl Store {
     pub async fn clinic(&self) -> Result<Clinic, StoreError> {
         let row = sqlx::query(
             "SELECT id, name, time_zone, profile_toml, booking_horizon_days, max_open_bookings, \
-                 address, reminder_hours, cancel_window_hours, min_notice_hours FROM clinic ORDER BY id LIMIT 1",
+                 address, reminder_hours, cancel_window_hours, min_notice_hours, currency FROM clinic ORDER BY id LIMIT 1",
         )
         .fetch_one(self.db()?)
         .await?;
@@ -101,6 +101,7 @@ impl Store {
             reminder_hours: col(&row, "reminder_hours")?,
             cancel_window_hours: col(&row, "cancel_window_hours")?,
             min_notice_hours: col(&row, "min_notice_hours")?,
+            currency: col(&row, "currency")?,
         })
     }
 
@@ -136,7 +137,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE clinic SET name = $1, time_zone = $2, profile_toml = $3, booking_horizon_days = $4, \
              max_open_bookings = $5, address = $6, reminder_hours = $7, cancel_window_hours = $8, \
-             min_notice_hours = $9 WHERE id = $10",
+             min_notice_hours = $9, currency = $11 WHERE id = $10",
         )
         .bind(&clinic.name)
         .bind(&clinic.time_zone)
@@ -148,6 +149,7 @@ impl Store {
         .bind(clinic.cancel_window_hours)
         .bind(clinic.min_notice_hours)
         .bind(&clinic.id)
+        .bind(&clinic.currency)
         .execute(self.db()?)
         .await?;
         found(done)

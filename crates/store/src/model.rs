@@ -144,6 +144,8 @@ pub struct Clinic {
     pub cancel_window_hours: i64,
     /// Hours of notice an online booking needs (staff may book sooner).
     pub min_notice_hours: i64,
+    /// ISO 4217 code prices are shown in; empty for plain numbers.
+    pub currency: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -330,7 +330,7 @@ pub struct ServiceOpt {
     pub selected: bool,
 }
 
-fn service_opts(services: &[Service], selected: &str) -> Vec<ServiceOpt> {
+fn service_opts(services: &[Service], selected: &str, currency: &str) -> Vec<ServiceOpt> {
     services
         .iter()
         .filter(|s| s.active)
@@ -338,10 +338,9 @@ fn service_opts(services: &[Service], selected: &str) -> Vec<ServiceOpt> {
             id: s.id.clone(),
             name: s.name.clone(),
             detail: format!(
-                "{} min, {}.{:02}",
+                "{} min, {}",
                 s.length_min,
-                s.price_cents / 100,
-                s.price_cents % 100
+                kneadtime_clinic::price_text(s.price_cents, currency)
             ),
             selected: s.id == selected,
         })
@@ -367,9 +366,15 @@ pub struct BookStart {
 /// GET /book: choose a service (and, without a link, say who you are).
 pub async fn start(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
     let services = state.store.services().await.unwrap_or_default();
+    let currency = state
+        .store
+        .clinic()
+        .await
+        .map(|c| c.currency)
+        .unwrap_or_default();
     page(&BookStart {
         chrome: Chrome::load(&state, caller.as_ref()).await,
-        services: service_opts(&services, ""),
+        services: service_opts(&services, "", &currency),
         signed_in: caller.as_ref().is_some_and(|c| c.client_id().is_some()),
         ..BookStart::default()
     })
@@ -399,9 +404,15 @@ pub async fn start_submit(
     Form(f): Form<StartForm>,
 ) -> Response {
     let services = state.store.services().await.unwrap_or_default();
+    let currency = state
+        .store
+        .clinic()
+        .await
+        .map(|c| c.currency)
+        .unwrap_or_default();
     let mut form = BookStart {
         chrome: Chrome::load(&state, caller.as_ref()).await,
-        services: service_opts(&services, &f.service_id),
+        services: service_opts(&services, &f.service_id, &currency),
         signed_in: caller.as_ref().is_some_and(|c| c.client_id().is_some()),
         name: f.name.clone(),
         email: f.email.clone(),
@@ -613,10 +624,9 @@ pub struct BookSlots {
 /// The price, the place and what the clinic allows, in one line for the booking page.
 fn policy_line(clinic: &kneadtime_store::Clinic, service: &Service) -> String {
     let mut out = format!(
-        "{} min, {}.{:02}",
+        "{} min, {}",
         service.length_min,
-        service.price_cents / 100,
-        service.price_cents % 100
+        kneadtime_clinic::price_text(service.price_cents, &clinic.currency)
     );
     if !clinic.address.trim().is_empty() {
         out.push_str(&format!(" · at {}", clinic.address.trim()));
@@ -1139,11 +1149,7 @@ async fn review_page(
         chrome: Chrome::load(state, Some(c)).await,
         service: p.service.name.clone(),
         length: p.service.length_min,
-        price: format!(
-            "{}.{:02}",
-            p.service.price_cents / 100,
-            p.service.price_cents % 100
-        ),
+        price: kneadtime_clinic::price_text(p.service.price_cents, &clinic.currency),
         therapist: p.therapist.name.clone(),
         client: p.ctx.client.name.clone(),
         when: when.strftime("%A %-d %B %Y at %H:%M").to_string(),

@@ -112,6 +112,7 @@ impl Sent {
             "reminder_hours",
             "cancel_window_hours",
             "min_notice_hours",
+            "currency",
             "kind",
             "length_min",
             "price",
@@ -161,6 +162,9 @@ pub struct Settings {
     pub reminder_hours: i64,
     pub cancel_window_hours: i64,
     pub min_notice_hours: i64,
+    /// The clinic's currency code, and the choices (code, in words).
+    pub currency: String,
+    pub currencies: Vec<(String, String)>,
     /// Messages to clients: whether mail goes out, and what waits or failed.
     pub outbox: Option<crate::mail::OutboxOut>,
     /// Upcoming closures: id and what they are, in words.
@@ -201,7 +205,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             name: s.name,
             kind: s.kind.as_str().replace('_', " "),
             length: s.length_min,
-            price: format!("{}.{:02}", s.price_cents / 100, s.price_cents % 100),
+            price: kneadtime_clinic::price_text(s.price_cents, &clinic.currency),
             pressure: format!("{}–{}", s.pressure_min.as_str(), s.pressure_max.as_str()),
             buffer: s.buffer_after_min,
             active: s.active,
@@ -278,6 +282,16 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             reminder_hours: clinic.reminder_hours,
             cancel_window_hours: clinic.cancel_window_hours,
             min_notice_hours: clinic.min_notice_hours,
+            currency: clinic.currency.clone(),
+            currencies: kneadtime_clinic::CURRENCIES
+                .iter()
+                .map(|(code, _, _)| {
+                    (
+                        code.to_string(),
+                        format!("{code} ({})", kneadtime_clinic::price_text(6500, code)),
+                    )
+                })
+                .collect(),
             outbox: crate::mail::outbox(state).await.ok(),
             closures: closures_of(state).await,
             services,
@@ -385,6 +399,7 @@ pub async fn submit(
                     reminder_hours,
                     cancel_window_hours,
                     min_notice_hours,
+                    currency: f.get("currency").cloned(),
                 };
                 catalog::put_clinic(st, c.clone(), ApiJson(body))
                     .await
@@ -402,26 +417,26 @@ pub async fn submit(
             }
             Err(e) => Err(e.into()),
         },
-        "service" => {
-            let price = v("price").trim().replace(',', ".");
-            match price.parse::<f64>() {
-                Ok(p) if p.is_finite() && p >= 0.0 => {
-                    let body = catalog::ServiceBody {
-                        name: v("name"),
-                        kind: v("kind"),
-                        length_min: v("length_min").trim().parse().unwrap_or(0),
-                        price_cents: (p * 100.0).round() as i64,
-                        pressure_min: v("pressure_min"),
-                        pressure_max: v("pressure_max"),
-                        buffer_after_min: v("buffer_after_min").trim().parse().unwrap_or(-1),
-                    };
-                    catalog::create_service(st, c.clone(), ApiJson(body))
-                        .await
-                        .map(|_| "Service added.")
-                }
-                _ => Err(ApiError::field("price", "Enter a price like 65 or 65.50.")),
+        "service" => match kneadtime_clinic::parse_price(&v("price")) {
+            Some(price_cents) => {
+                let body = catalog::ServiceBody {
+                    name: v("name"),
+                    kind: v("kind"),
+                    length_min: v("length_min").trim().parse().unwrap_or(0),
+                    price_cents,
+                    pressure_min: v("pressure_min"),
+                    pressure_max: v("pressure_max"),
+                    buffer_after_min: v("buffer_after_min").trim().parse().unwrap_or(-1),
+                };
+                catalog::create_service(st, c.clone(), ApiJson(body))
+                    .await
+                    .map(|_| "Service added.")
             }
-        }
+            None => Err(ApiError::field(
+                "price",
+                "Enter a price like 65 or 65.50 (a currency symbol is fine).",
+            )),
+        },
         "service-stop" => catalog::delete_service(st, c.clone(), Path(id.clone()))
             .await
             .map(|_| "Service no longer offered."),
