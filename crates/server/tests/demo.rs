@@ -86,5 +86,24 @@ async fn the_demo_week_is_one_the_clinic_would_book() {
         }
     }
     store.close().await;
+    // The home page shows the clinic: where, when, what it costs and who works there.
+    let home = reqwest::get(format!("http://{}/", running.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for part in [
+        "Riverside Sports Massage",
+        "Unit 3, Riverside Walk, Leeds",
+        "Monday",
+        "£",
+        "pre-race massage",
+    ] {
+        assert!(
+            home.contains(part),
+            "missing {part:?} on the home page:\n{home}"
+        );
+    }
     running.shutdown().await.unwrap();
 }

@@ -343,5 +343,36 @@ async fn prices_are_shown_and_typed_in_the_clinic_s_currency() {
         .unwrap()
         .clone();
     assert_eq!(hot["price_cents"], 4250);
+    // And changes it later, kind and all, from the same page.
+    let id = hot["id"].as_str().unwrap();
+    let res = http
+        .post(format!("{}/staff/settings/service-edit/{id}", srv.base))
+        .header("cookie", &staff)
+        .header("origin", &srv.base)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Hot stones 45"),
+            ("kind", "maintenance"),
+            ("length_min", "45"),
+            ("price", "45"),
+            ("pressure_min", "light"),
+            ("pressure_max", "deep"),
+            ("buffer_after_min", "10"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let services = srv.get("/api/services", &o).await;
+    let hot = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(hot["name"], "Hot stones 45");
+    assert_eq!(hot["price_cents"], 4500);
+    assert_eq!(hot["kind"], "maintenance");
     srv.stop().await;
 }

@@ -21,12 +21,99 @@ use crate::schedule::clinic_profile;
 #[template(path = "home.html")]
 pub struct Home {
     pub chrome: Chrome,
+    pub clinic_name: String,
+    pub address: String,
+    /// Each weekday and when someone works then ("08:00–20:00", or "closed").
+    pub hours: Vec<(&'static str, String)>,
+    /// Name, length and price, and the kind in words.
+    pub services: Vec<(String, String, String)>,
+    /// Name, and skills in words.
+    pub therapists: Vec<(String, String)>,
 }
 
-/// GET /
+/// GET /: what the clinic offers, where and when, and the two ways in.
 pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let (clinic, all_therapists, all_services, all_hours) = match tokio::try_join!(
+        state.store.clinic(),
+        state.store.therapists(),
+        state.store.services(),
+        state.store.working_hours_all(),
+    ) {
+        Ok(x) => x,
+        Err(e) => return super::error_page(&state, caller.as_ref(), &e.into()).await,
+    };
+    let working: Vec<_> = all_therapists.iter().filter(|t| t.active).collect();
+    let mut span: [Option<(i64, i64)>; 7] = [None; 7];
+    for (t, h) in &all_hours {
+        if !working.iter().any(|w| &w.id == t) {
+            continue;
+        }
+        let d = h.weekday.clamp(0, 6) as usize;
+        span[d] = Some(match span[d] {
+            Some((a, b)) => (a.min(h.start_minute), b.max(h.end_minute)),
+            None => (h.start_minute, h.end_minute),
+        });
+    }
+    let clock = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
+    let hours = DAYS
+        .iter()
+        .zip(span)
+        .map(|(d, s)| {
+            (
+                *d,
+                s.map_or("closed".to_string(), |(a, b)| {
+                    format!("{}–{}", clock(a), clock(b))
+                }),
+            )
+        })
+        .collect();
+    let services = all_services
+        .iter()
+        .filter(|s| s.active)
+        .map(|s| {
+            (
+                s.name.clone(),
+                format!(
+                    "{} min · {}",
+                    s.length_min,
+                    kneadtime_clinic::price_text(s.price_cents, &clinic.currency)
+                ),
+                match s.kind {
+                    kneadtime_store::ServiceKind::Massage(k) => format!("{} massage", k.label()),
+                    kneadtime_store::ServiceKind::General => String::new(),
+                },
+            )
+        })
+        .collect();
+    let therapists = working
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.skills
+                    .iter()
+                    .map(|s| s.as_str().replace('_', " "))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        })
+        .collect();
     page(&Home {
         chrome: Chrome::load(&state, caller.as_ref()).await,
+        clinic_name: clinic.name,
+        address: clinic.address,
+        hours,
+        services,
+        therapists,
     })
 }
 

@@ -131,16 +131,43 @@ impl Sent {
 pub struct ServiceRow {
     pub id: String,
     pub name: String,
+    /// In words, and as the form sends it.
     pub kind: String,
+    pub kind_value: String,
     pub length: i64,
     pub price: String,
+    /// The price as typed in the change form ("42.50").
+    pub price_input: String,
     pub pressure: String,
+    pub pressure_min: String,
+    pub pressure_max: String,
     pub buffer: i64,
     pub active: bool,
 }
 
+/// The service kinds as the forms offer them: what is sent, and in words.
+pub const SERVICE_KINDS: [(&str, &str); 5] = [
+    (
+        "maintenance",
+        "Maintenance (regular work between hard sessions)",
+    ),
+    ("pre_event", "Pre-race (light, in the days before a race)"),
+    ("post_event", "Post-race (gentle, after a race)"),
+    ("recovery_phase", "Recovery (the weeks after a goal race)"),
+    ("general", "General (judged by the day it falls on)"),
+];
+
+/// A skill in words ("deep tissue").
+fn skill_words(s: Skill) -> String {
+    s.as_str().replace('_', " ")
+}
+
 pub struct TherapistRow {
     pub id: String,
+    /// The name as the change form shows it (without "(inactive)").
+    pub plain_name: String,
+    /// The skills as the change form ticks them.
+    pub skill_values: Vec<String>,
     /// The section name of this therapist's hours form.
     pub hours_key: String,
     pub name: String,
@@ -171,7 +198,9 @@ pub struct Settings {
     pub closures: Vec<(String, String)>,
     pub services: Vec<ServiceRow>,
     pub therapists: Vec<TherapistRow>,
-    pub skills: Vec<&'static str>,
+    /// Every skill: what the form sends, and in words.
+    pub skills: Vec<(&'static str, String)>,
+    pub kinds: Vec<(&'static str, &'static str)>,
     pub sent: Sent,
     pub saved: String,
     /// The built-in rules profile as TOML, for the owner to start from.
@@ -203,10 +232,17 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
         .map(|s| ServiceRow {
             id: s.id,
             name: s.name,
-            kind: s.kind.as_str().replace('_', " "),
+            kind: match s.kind {
+                kneadtime_store::ServiceKind::Massage(k) => k.label().to_string(),
+                kneadtime_store::ServiceKind::General => "general".to_string(),
+            },
+            kind_value: s.kind.as_str().to_string(),
             length: s.length_min,
             price: kneadtime_clinic::price_text(s.price_cents, &clinic.currency),
+            price_input: format!("{}.{:02}", s.price_cents / 100, s.price_cents % 100),
             pressure: format!("{}–{}", s.pressure_min.as_str(), s.pressure_max.as_str()),
+            pressure_min: s.pressure_min.as_str().to_string(),
+            pressure_max: s.pressure_max.as_str().to_string(),
             buffer: s.buffer_after_min,
             active: s.active,
         })
@@ -247,9 +283,11 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
         let skills = t
             .skills
             .iter()
-            .map(|s| s.as_str().replace('_', " "))
+            .map(|s| skill_words(*s))
             .collect::<Vec<_>>()
             .join(", ");
+        let skill_values = t.skills.iter().map(|s| s.as_str().to_string()).collect();
+        let plain_name = t.name.clone();
         therapists.push(TherapistRow {
             name: if t.active {
                 t.name
@@ -257,8 +295,10 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
                 format!("{} (inactive)", t.name)
             },
             hours_key: format!("hours-{}", t.id),
+            plain_name,
             id: t.id,
             skills,
+            skill_values,
             hours,
             days_off,
         });
@@ -296,7 +336,11 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             closures: closures_of(state).await,
             services,
             therapists,
-            skills: Skill::ALL.iter().map(|s| s.as_str()).collect(),
+            skills: Skill::ALL
+                .iter()
+                .map(|s| (s.as_str(), skill_words(*s)))
+                .collect(),
+            kinds: SERVICE_KINDS.to_vec(),
             sent,
             saved: saved.to_string(),
         },
@@ -456,6 +500,41 @@ pub async fn submit(
             catalog::create_therapist(st, c.clone(), ApiJson(body))
                 .await
                 .map(|_| "Therapist added.")
+        }
+        "service-edit" => match kneadtime_clinic::parse_price(&v("price")) {
+            Some(price_cents) => {
+                let body = catalog::ServiceBody {
+                    name: v("name"),
+                    kind: v("kind"),
+                    length_min: v("length_min").trim().parse().unwrap_or(0),
+                    price_cents,
+                    pressure_min: v("pressure_min"),
+                    pressure_max: v("pressure_max"),
+                    buffer_after_min: v("buffer_after_min").trim().parse().unwrap_or(-1),
+                };
+                catalog::put_service(st, c.clone(), Path(id.clone()), ApiJson(body))
+                    .await
+                    .map(|_| "Service saved.")
+            }
+            None => Err(ApiError::field(
+                "price",
+                "Enter a price like 65 or 65.50 (a currency symbol is fine).",
+            )),
+        },
+        "therapist-edit" => {
+            let skills = Skill::ALL
+                .iter()
+                .filter(|s| f.contains_key(&format!("skill_{}", s.as_str())))
+                .map(|s| s.as_str().to_string())
+                .collect();
+            let body = catalog::TherapistPatch {
+                name: Some(v("name")),
+                skills: Some(skills),
+                active: None,
+            };
+            catalog::patch_therapist(st, c.clone(), Path(id.clone()), ApiJson(body))
+                .await
+                .map(|_| "Therapist saved.")
         }
         "hours" => match parse_hours(&v("hours")) {
             Ok(spans) => catalog::put_hours(st, c.clone(), Path(id.clone()), ApiJson(spans))
