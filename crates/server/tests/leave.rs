@@ -331,3 +331,86 @@ async fn shorter_working_hours_strand_no_one() {
     assert_eq!(s, 200, "{v}");
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_sets_a_week_in_the_hours_grid() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = page_sign_in(&http, &srv.base, OWNER_EMAIL, OWNER_PASSWORD).await;
+    let settings = http
+        .get(format!("{}/staff/settings", srv.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Every day shows in the grid, with the hours as they are.
+    assert!(settings.contains("name=\"sun_from_1\""), "{settings}");
+    assert!(settings.contains("value=\"08:00\""));
+    let csrf = settings
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf_token".into(), csrf.clone()),
+            ("grid".into(), "1".into()),
+        ];
+        form.extend(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        http.post(format!("{}/staff/settings/hours/{}", srv.base, w.t2))
+            .header("cookie", &cookie)
+            .header("origin", &srv.base)
+            .form(&form)
+            .send()
+    };
+    // A split Monday and a short Friday; the rest of the week off.
+    let res = post(vec![
+        ("mon_from_1", "09:00"),
+        ("mon_to_1", "12:00"),
+        ("mon_from_2", "13:00"),
+        ("mon_to_2", "17:30"),
+        ("fri_from_1", "10:00"),
+        ("fri_to_1", "14:00"),
+        ("tue_from_1", ""),
+        ("tue_to_1", ""),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let hours = srv
+        .get(&format!("/api/therapists/{}/hours", w.t2), &srv.owner)
+        .await;
+    assert_eq!(
+        hours,
+        json!([
+            { "day": "mon", "start": "09:00", "end": "12:00" },
+            { "day": "mon", "start": "13:00", "end": "17:30" },
+            { "day": "fri", "start": "10:00", "end": "14:00" },
+        ])
+    );
+    // A span with one end missing is refused and nothing changes.
+    let res = post(vec![("wed_from_1", "09:00")]).await.unwrap();
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("field-error"), "{page}");
+    assert!(page.contains("name=\"wed_from_1\""));
+    let again = srv
+        .get(&format!("/api/therapists/{}/hours", w.t2), &srv.owner)
+        .await;
+    assert_eq!(again, hours);
+    srv.stop().await;
+}

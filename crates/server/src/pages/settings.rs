@@ -168,6 +168,8 @@ pub struct TherapistRow {
     pub plain_name: String,
     /// The skills as the change form ticks them.
     pub skill_values: Vec<String>,
+    /// The week as the hours grid shows it.
+    pub grid: Vec<GridDay>,
     /// The section name of this therapist's hours form.
     pub hours_key: String,
     pub name: String,
@@ -296,6 +298,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             },
             hours_key: format!("hours-{}", t.id),
             plain_name,
+            grid: grid_of(&hours),
             id: t.id,
             skills,
             skill_values,
@@ -404,10 +407,15 @@ pub async fn submit(
     PageCaller(caller): PageCaller,
     headers: HeaderMap,
     Path(path): Path<Vec<String>>,
-    Form(f): Form<BTreeMap<String, String>>,
+    Form(mut f): Form<BTreeMap<String, String>>,
 ) -> Response {
     if let Err(r) = owner_only(&state, &caller).await {
         return r;
+    }
+    // The weekly grid of working hours reads as the one-span-a-line text.
+    if f.contains_key("grid") {
+        let text = grid_text(&f);
+        f.insert("hours".into(), text);
     }
     let c = match require_form(
         &state,
@@ -686,6 +694,68 @@ async fn add_closure(
 }
 
 /// "mon 09:00-17:00" per line (commas also separate spans).
+/// The weekday names the hours grid and text use, Monday first.
+const GRID_DAYS: [(&str, &str); 7] = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+];
+
+/// The hours grid (`mon_from_1`, `mon_to_1`, `mon_from_2`, `mon_to_2`…) as text, one
+/// span a line; a span with one end left empty is kept so the owner is told.
+fn grid_text(f: &BTreeMap<String, String>) -> String {
+    let mut lines = Vec::new();
+    for (day, _) in GRID_DAYS {
+        for n in 1..=2 {
+            let get = |k: &str| {
+                f.get(&format!("{day}_{k}_{n}"))
+                    .map(|v| v.trim().to_string())
+                    .unwrap_or_default()
+            };
+            let (a, b) = (get("from"), get("to"));
+            if !(a.is_empty() && b.is_empty()) {
+                lines.push(format!("{day} {a}-{b}"));
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+/// One therapist's week as the grid shows it: each day with up to two spans.
+pub struct GridDay {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub spans: [(String, String); 2],
+    /// The form fields of each span's ends.
+    pub names: [(String, String); 2],
+}
+
+fn grid_of(text: &str) -> Vec<GridDay> {
+    let spans = parse_hours(text).unwrap_or_default();
+    GRID_DAYS
+        .iter()
+        .map(|(key, name)| {
+            let mut mine = spans
+                .iter()
+                .filter(|s| s.day == *key)
+                .map(|s| (s.start.clone(), s.end.clone()));
+            GridDay {
+                names: [1, 2].map(|n| (format!("{key}_from_{n}"), format!("{key}_to_{n}"))),
+                key,
+                name,
+                spans: [
+                    mine.next().unwrap_or_default(),
+                    mine.next().unwrap_or_default(),
+                ],
+            }
+        })
+        .collect()
+}
+
 fn parse_hours(text: &str) -> Result<Vec<HoursSpan>, ApiError> {
     let mut out = Vec::new();
     for (i, line) in text
