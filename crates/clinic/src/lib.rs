@@ -13,6 +13,7 @@ pub mod error;
 pub mod leave;
 pub mod money;
 pub mod notify;
+pub mod rules;
 pub mod slots;
 pub mod time;
 pub mod waitlist;

@@ -376,3 +376,79 @@ async fn prices_are_shown_and_typed_in_the_clinic_s_currency() {
     assert_eq!(hot["kind"], "maintenance");
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_changes_the_timing_rules_as_numbers() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let _w = world(&srv, "Europe/London").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let staff = common::page_sign_in(
+        &http,
+        &srv.base,
+        common::OWNER_EMAIL,
+        common::OWNER_PASSWORD,
+    )
+    .await;
+    let settings = http
+        .get(format!("{}/staff/settings", srv.base))
+        .header("cookie", &staff)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(settings.contains("Pre-race massage: earliest, in days before the race"));
+    assert!(!settings.contains("kneadtime profile"), "no command named");
+    let csrf = settings
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let save = |max: &'static str| {
+        http.post(format!("{}/staff/settings/clinic", srv.base))
+            .header("cookie", &staff)
+            .header("origin", &srv.base)
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("name", "Test Clinic"),
+                ("time_zone", "Europe/London"),
+                ("booking_horizon_days", "365"),
+                ("max_open_bookings", "4"),
+                ("address", ""),
+                ("reminder_hours", "24"),
+                ("cancel_window_hours", "24"),
+                ("min_notice_hours", "2"),
+                ("currency", ""),
+                ("profile_toml", ""),
+                ("p.windows.pre_event_max_days", max),
+                ("p.windows.pre_event_ideal_days", "5"),
+                ("p.windows.pre_event_min_days", "3"),
+            ])
+            .send()
+    };
+    let res = save("8").await.unwrap();
+    assert_eq!(res.status(), 200);
+    let clinic = srv.get("/api/clinic", &srv.owner).await;
+    let toml = clinic["profile_toml"].as_str().unwrap();
+    assert!(toml.contains("pre_event_max_days = 8"), "{toml}");
+    assert!(
+        !toml.contains("pre_event_ideal_days"),
+        "defaults are not written: {toml}"
+    );
+    // A window that ends before it starts is refused, and nothing changes.
+    let res = save("2").await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("do not fit together"));
+    assert_eq!(
+        srv.get("/api/clinic", &srv.owner).await["profile_toml"],
+        toml
+    );
+    srv.stop().await;
+}

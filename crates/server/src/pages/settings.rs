@@ -106,6 +106,7 @@ impl Sent {
             "name",
             "time_zone",
             "profile_toml",
+            "profile_numbers",
             "booking_horizon_days",
             "max_open_bookings",
             "address",
@@ -125,6 +126,7 @@ impl Sent {
             "hours",
         ]
         .contains(&self.field.as_str())
+            || self.field.starts_with("p.")
     }
 }
 
@@ -207,6 +209,8 @@ pub struct Settings {
     pub saved: String,
     /// The built-in rules profile as TOML, for the owner to start from.
     pub default_profile: String,
+    /// The rules owners change most: the form field, the words, and the value now.
+    pub rule_numbers: Vec<(String, &'static str, String)>,
 }
 
 /// A whole number from a form field; empty keeps what is stored.
@@ -315,6 +319,22 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
         status,
         &Settings {
             default_profile: kneadtime_domain::Profile::default().to_toml(),
+            rule_numbers: {
+                let effective =
+                    kneadtime_clinic::clinic_profile(&clinic.profile_toml).unwrap_or_default();
+                kneadtime_clinic::rules::PROFILE_NUMBERS
+                    .iter()
+                    .map(|(section, key, words)| {
+                        (
+                            format!("p.{section}.{key}"),
+                            *words,
+                            kneadtime_clinic::rules::profile_number(&effective, section, key)
+                                .map(|n| n.to_string())
+                                .unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            },
             chrome: Chrome::load(state, Some(c)).await,
             clinic_name: clinic.name,
             time_zone: clinic.time_zone,
@@ -441,10 +461,35 @@ pub async fn submit(
                 let reminder_hours = whole("reminder_hours", &v("reminder_hours"))?;
                 let cancel_window_hours = whole("cancel_window_hours", &v("cancel_window_hours"))?;
                 let min_notice_hours = whole("min_notice_hours", &v("min_notice_hours"))?;
+                // The rules in numbers go into the profile's TOML (the advanced text).
+                let mut numbers = Vec::new();
+                for (section, key, _) in kneadtime_clinic::rules::PROFILE_NUMBERS {
+                    let field = format!("p.{section}.{key}");
+                    let Some(text) = f.get(&field).map(|t| t.trim()).filter(|t| !t.is_empty())
+                    else {
+                        continue;
+                    };
+                    let n: i64 = text
+                        .parse()
+                        .map_err(|_| ApiError::field(&field, "Enter a whole number of days."))?;
+                    numbers.push((*section, *key, n));
+                }
+                let profile_toml = if numbers.is_empty() {
+                    v("profile_toml")
+                } else {
+                    kneadtime_clinic::rules::profile_with(&v("profile_toml"), &numbers).map_err(
+                        |e| {
+                            ApiError::field(
+                                "profile_numbers",
+                                format!("These rules do not fit together: {e}."),
+                            )
+                        },
+                    )?
+                };
                 let body = catalog::ClinicBody {
                     name: Some(v("name")),
                     time_zone: Some(v("time_zone")),
-                    profile_toml: Some(v("profile_toml")),
+                    profile_toml: Some(profile_toml),
                     booking_horizon_days,
                     max_open_bookings,
                     address: f.get("address").cloned(),
