@@ -308,6 +308,123 @@ fn event(a: &Appointment, service: &str, therapist: &str, place: &str) -> TimedE
     }
 }
 
+/// A staff member's day by email: each booked appointment on local date `day` (their
+/// own for a therapist, everyone's for the owner) with what it is for in the client's
+/// season. `None` when nothing is booked or they have no email.
+pub async fn daily_schedule(
+    core: &Clinic,
+    staff: &kneadtime_store::Staff,
+    day: jiff::civil::Date,
+    head: &Letterhead,
+) -> CoreResult<Option<Email>> {
+    if staff.email.trim().is_empty() {
+        return Ok(None);
+    }
+    let (clinic, therapists, services) = tokio::try_join!(
+        core.store.clinic(),
+        core.store.therapists(),
+        core.store.services(),
+    )?;
+    let tz = zone_of(&clinic.time_zone);
+    let start = |d: jiff::civil::Date| {
+        d.to_zoned(tz.clone())
+            .map(|z| z.timestamp().as_second())
+            .unwrap_or_default()
+    };
+    let (from, to) = (
+        start(day),
+        start(kneadtime_domain::season::add_days(day, 1)),
+    );
+    let all = match &staff.therapist_id {
+        Some(t) => core.store.appointments_for_therapist(t, from, to).await?,
+        None if staff.role == kneadtime_store::Role::Owner => {
+            core.store.appointments_between(from, to).await?
+        }
+        None => return Ok(None),
+    };
+    let mut booked: Vec<Appointment> = all
+        .into_iter()
+        .filter(|a| a.status == Status::Booked)
+        .collect();
+    if booked.is_empty() {
+        return Ok(None);
+    }
+    booked.sort_by_key(|a| (a.start_at, a.therapist_id.clone()));
+    let name_of = |id: &str| {
+        therapists
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.name.clone())
+            .unwrap_or_default()
+    };
+    let mut text = format!(
+        "Hello {},\n\nyour day at {} on {}:\n\n",
+        staff.name.trim(),
+        clinic.name,
+        day.strftime("%A %-d %B")
+    );
+    for a in &booked {
+        let Some(service) = services.iter().find(|s| s.id == a.service_id) else {
+            continue;
+        };
+        let client = core.store.client(&a.client_id).await?;
+        let kind = match service.kind {
+            ServiceKind::Massage(k) => Some(k),
+            ServiceKind::General => None,
+        };
+        let why = client_context(core, &a.client_id).await.ok().map(|ctx| {
+            let fit = day_fit(
+                &ctx.season,
+                wanted(service),
+                day,
+                Some(local_datetime(a.start_at, &tz)),
+                &ctx.previous(Some(&a.id)),
+            );
+            purpose(kind, fit.race.as_ref(), day)
+        });
+        let with = if staff.therapist_id.is_none() {
+            format!(" with {}", name_of(&a.therapist_id))
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "  {}–{}  {} · {}{with}\n",
+            local_datetime(a.start_at, &tz).strftime("%H:%M"),
+            local_datetime(a.end_at, &tz).strftime("%H:%M"),
+            service.name,
+            client.name.trim(),
+        ));
+        if let Some(w) = why {
+            text.push_str(&format!("          {}\n", capitalise(&w)));
+        }
+    }
+    text.push_str(&format!(
+        "\nThe schedule: {}/staff?date={day}\n\nYou get this because you asked for your day by email; turn it off on the schedule page.\n",
+        head.base_url
+    ));
+    Ok(Some(Email {
+        to_name: staff.name.clone(),
+        to_email: staff.email.clone(),
+        from_name: clinic.name.clone(),
+        subject: format!(
+            "Your day on {}: {} booked",
+            day.strftime("%a %-d %b"),
+            booked.len()
+        ),
+        text,
+        invitation: None,
+        message_id: format!("<day-{}-{day}@{}>", staff.id, host_of(&head.base_url)),
+    }))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// The email carrying a one-time sign-in link to `client`, good for `minutes`.
 pub fn sign_in_email(
     clinic: &kneadtime_store::Clinic,

@@ -696,7 +696,8 @@ pub async fn me(
             let s = state.store.staff(staff_id).await?;
             json!({
                 "role": s.role.as_str(), "id": s.id, "name": s.name, "email": s.email,
-                "therapist_id": s.therapist_id, "csrf_token": caller.csrf_token
+                "therapist_id": s.therapist_id, "daily_email": s.daily_email,
+                "csrf_token": caller.csrf_token
             })
         }
     }))
@@ -816,6 +817,33 @@ pub struct PasswordBody {
 
 /// How long after a link sign-in a client may set a password without the current one.
 const FRESH_LINK_SECS: i64 = 15 * 60;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DailyEmailBody {
+    pub daily_email: bool,
+}
+
+/// Turns the signed-in staff member's morning schedule email on or off.
+pub async fn set_daily_email(state: &AppState, caller: &Caller, on: bool) -> ApiResult<()> {
+    let (Who::Owner { staff_id } | Who::Therapist { staff_id, .. }) = &caller.who else {
+        return Err(ApiError::forbidden());
+    };
+    state.store.set_staff_daily_email(staff_id, on).await?;
+    // The mail worker looks at once (this morning's may be due already).
+    state.store.outbox_wake().notify_one();
+    Ok(())
+}
+
+/// PUT /api/me/daily-email: staff ask for (or stop) their day by email each morning.
+pub async fn put_daily_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<DailyEmailBody>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    set_daily_email(&state, &caller, body.daily_email).await?;
+    Ok(axum::Json(json!({ "daily_email": body.daily_email })))
+}
 
 /// PUT /api/me/password: a client sets (or a staff member changes) their password. It
 /// takes the current password, or for a client, a link sign-in in the last 15 minutes.

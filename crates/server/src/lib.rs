@@ -181,6 +181,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/logout", post(auth::logout))
         .route("/api/me", get(auth::me))
         .route("/api/me/password", axum::routing::put(auth::set_password))
+        .route(
+            "/api/me/daily-email",
+            axum::routing::put(auth::put_daily_email),
+        )
         .route("/api/clinic", get(k::get_clinic).put(k::put_clinic))
         .route("/api/outbox", get(mail::get_outbox))
         .route(

@@ -1,6 +1,7 @@
 //! The mail worker: one per instance, it claims due messages from the outbox one at a
 //! time, has the clinic core write each, sends it over SMTP and settles it — sent,
 //! skipped, tried again later with a growing pause, or failed for the owner to see.
+//! It also sends staff who asked for it their day's schedule each morning.
 //! Without SMTP settings it does not run and messages wait in the queue.
 
 use std::time::Duration;
@@ -119,11 +120,21 @@ pub fn spawn(state: AppState, mailer: std::sync::Arc<Mailer>) -> tokio::task::Jo
             base_url: state.base_url.to_string(),
             from_email: mailer.from_email.clone(),
         };
+        let mut days = DailyState::default();
         loop {
             match state.store.claim_notice(LEASE_SECS).await {
                 Ok(Some(c)) => settle(&state, &mailer, &head, c).await,
                 Ok(None) => {
-                    let _ = tokio::time::timeout(POLL, state.store.outbox_wake().notified()).await;
+                    if days.due(std::time::Instant::now()) {
+                        daily(&state, &mailer, &head, &mut days).await;
+                    }
+                    if tokio::time::timeout(POLL, state.store.outbox_wake().notified())
+                        .await
+                        .is_ok()
+                    {
+                        // Woken by a change (an opt-in among them): look at the day now.
+                        days.last = None;
+                    }
                 }
                 Err(e) => {
                     crate::log::line(&format!("mail: cannot read the outbox: {e}"));
@@ -132,6 +143,75 @@ pub fn spawn(state: AppState, mailer: std::sync::Arc<Mailer>) -> tokio::task::Jo
             }
         }
     })
+}
+
+/// The local hour from which staff get their day's schedule.
+pub const DAILY_HOUR: i8 = 6;
+/// How often the worker looks for schedules to send, when nothing wakes it.
+const DAILY_EVERY: Duration = Duration::from_secs(30);
+
+/// What this worker knows of the morning schedules: when it last looked, and the
+/// (staff, day) pairs it has settled, so each is claimed in the database once.
+#[derive(Default)]
+struct DailyState {
+    last: Option<std::time::Instant>,
+    done: std::collections::HashSet<(String, String)>,
+}
+
+impl DailyState {
+    fn due(&self, now: std::time::Instant) -> bool {
+        self.last
+            .is_none_or(|t| now.duration_since(t) >= DAILY_EVERY)
+    }
+}
+
+/// Sends each staff member who asked for it their day, once, from [`DAILY_HOUR`] in the
+/// clinic's zone; a send that fails is given back and tried at the next look.
+async fn daily(state: &AppState, mailer: &Mailer, head: &Letterhead, days: &mut DailyState) {
+    days.last = Some(std::time::Instant::now());
+    let (Ok(clinic), Ok(staff)) = (state.store.clinic().await, state.store.staff_list().await)
+    else {
+        return;
+    };
+    let tz = kneadtime_clinic::zone_of(&clinic.time_zone);
+    let now = state.clinic.clock.now().to_zoned(tz);
+    if now.hour() < DAILY_HOUR {
+        return;
+    }
+    let day = now.date();
+    let key = day.to_string();
+    // Only today's are kept.
+    days.done.retain(|(_, d)| *d == key);
+    for s in staff.iter().filter(|s| s.active && s.daily_email) {
+        if days.done.contains(&(s.id.clone(), key.clone())) {
+            continue;
+        }
+        match state.store.claim_daily_schedule(&s.id, &key).await {
+            Ok(true) => {}
+            Ok(false) => {
+                days.done.insert((s.id.clone(), key.clone()));
+                continue;
+            }
+            Err(_) => continue,
+        }
+        let sent = match kneadtime_clinic::notify::daily_schedule(&state.clinic, s, day, head).await
+        {
+            Ok(Some(email)) => mailer.send_now(&email).await,
+            Ok(None) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        };
+        match sent {
+            Ok(()) => {
+                days.done.insert((s.id.clone(), key.clone()));
+            }
+            Err(why) => {
+                crate::log::line(&format!(
+                    "mail: the day's schedule for a staff member was not sent: {why}"
+                ));
+                let _ = state.store.release_daily_schedule(&s.id, &key).await;
+            }
+        }
+    }
 }
 
 /// Writes, sends and settles one claimed message.

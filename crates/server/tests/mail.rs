@@ -467,3 +467,100 @@ async fn a_client_signs_in_on_another_device_by_emailed_link_and_is_never_made_t
     );
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_who_ask_get_their_day_each_morning_once() {
+    let Some(py) = python() else { return };
+    for backend in backends() {
+        let sink = Sink::start(py, free_port());
+        let day = add_days(common::today_in("Europe/London"), 5);
+        let at = |h: i8, m: i8| {
+            day.at(h, m, 0, 0)
+                .to_zoned(jiff::tz::TimeZone::get("Europe/London").unwrap())
+                .unwrap()
+                .timestamp()
+        };
+        let clock = Arc::new(SetClock::at(at(5, 0)));
+        let srv = Srv::start_at(backend, "Europe/London", clock.clone(), mail_to(&sink)).await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        for (client, t, time) in [(&w.a, &w.t1, "10:00"), (&w.b, &w.t2, "11:00")] {
+            srv.post(
+                "/api/appointments",
+                &o,
+                json!({ "client_id": client, "service_id": w.sports, "therapist_id": t,
+                        "start": format!("{day}T{time}") }),
+            )
+            .await;
+        }
+        let (s, v) = srv
+            .call(
+                Method::PUT,
+                "/api/me/daily-email",
+                Some(&w.t1_token),
+                Some(json!({ "daily_email": true })),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(srv.get("/api/me", &w.t1_token).await["daily_email"], true);
+        // Clients cannot ask for it.
+        let (s, _) = srv
+            .call(
+                Method::PUT,
+                "/api/me/daily-email",
+                Some(&w.a_token),
+                Some(json!({ "daily_email": true })),
+            )
+            .await;
+        assert_eq!(s, 403);
+
+        // From six in the morning, Tess gets her own day.
+        clock.set(at(6, 30));
+        srv.call(
+            Method::PUT,
+            "/api/me/daily-email",
+            Some(&w.t1_token),
+            Some(json!({ "daily_email": true })),
+        )
+        .await;
+        let got = sink
+            .wait_for(1, |m| subject(m).starts_with("Your day on"))
+            .await;
+        let m = &got[0];
+        assert!(m["to"].as_str().unwrap().contains("t1@clinic.test"), "{m}");
+        let text = m["text"].as_str().unwrap();
+        assert!(
+            text.contains("10:00–11:00  Sports 60 · Ada Runner"),
+            "{text}"
+        );
+        assert!(!text.contains("Ben Other"), "only her own: {text}");
+        assert!(
+            text.contains(&format!("{}/staff?date={day}", srv.base)),
+            "{text}"
+        );
+
+        // The owner asks too and gets everyone's; Tess's is not sent twice.
+        srv.call(
+            Method::PUT,
+            "/api/me/daily-email",
+            Some(&o),
+            Some(json!({ "daily_email": true })),
+        )
+        .await;
+        let got = sink
+            .wait_for(2, |m| subject(m).starts_with("Your day on"))
+            .await;
+        let owner = got
+            .iter()
+            .find(|m| m["to"].as_str().unwrap().contains(common::OWNER_EMAIL))
+            .expect("the owner's day");
+        let text = owner["text"].as_str().unwrap();
+        assert!(
+            text.contains("Ada Runner") && text.contains("Ben Other"),
+            "{text}"
+        );
+        assert!(text.contains("with Theo Two"), "{text}");
+        assert_eq!(got.len(), 2, "{got:?}");
+        srv.stop().await;
+    }
+}

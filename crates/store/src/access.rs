@@ -8,7 +8,7 @@ use crate::found;
 use crate::model::parse_or;
 use crate::{
     IdempotentResponse, NewStaff, Principal, Role, Staff, Store, StoreError, WebSession, col,
-    new_id,
+    new_id, retry_write,
 };
 
 fn staff_from(row: &AnyRow) -> Result<Staff, StoreError> {
@@ -21,6 +21,7 @@ fn staff_from(row: &AnyRow) -> Result<Staff, StoreError> {
         therapist_id: col(row, "therapist_id")?,
         password_hash: col(row, "password_hash")?,
         active: col::<i64>(row, "active")? != 0,
+        daily_email: col::<i64>(row, "daily_email")? != 0,
     })
 }
 
@@ -28,7 +29,7 @@ fn staff_from(row: &AnyRow) -> Result<Staff, StoreError> {
 macro_rules! staff_select {
     ($rest:literal) => {
         concat!(
-            "SELECT id, email, name, role, therapist_id, password_hash, active FROM staff ",
+            "SELECT id, email, name, role, therapist_id, password_hash, active, daily_email FROM staff ",
             $rest
         )
     };
@@ -58,6 +59,7 @@ impl Store {
             therapist_id: new.therapist_id.clone(),
             password_hash: new.password_hash.clone(),
             active: true,
+            daily_email: false,
         };
         sqlx::query(
             "INSERT INTO staff (id, email, name, role, therapist_id, password_hash) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -108,6 +110,58 @@ impl Store {
             .execute(self.db()?)
             .await?;
         found(r)
+    }
+
+    /// Turns a staff member's morning schedule email on or off.
+    pub async fn set_staff_daily_email(&self, id: &str, on: bool) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let r = retry_write!(
+            self,
+            sqlx::query("UPDATE staff SET daily_email = $1 WHERE id = $2")
+                .bind(i64::from(on))
+                .bind(id)
+                .execute(self.db()?)
+        )?;
+        found(r)
+    }
+
+    /// Takes the sending of `staff_id`'s schedule for `day` (YYYY-MM-DD): `true` for
+    /// the one caller that gets it, on any instance.
+    pub async fn claim_daily_schedule(
+        &self,
+        staff_id: &str,
+        day: &str,
+    ) -> Result<bool, StoreError> {
+        let _gate = self.gate().await;
+        let r = retry_write!(
+            self,
+            sqlx::query(
+                "INSERT INTO daily_schedules (staff_id, day, sent_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (staff_id, day) DO NOTHING",
+            )
+            .bind(staff_id)
+            .bind(day)
+            .bind(self.now())
+            .execute(self.db()?)
+        )?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Gives back a claimed day whose email could not be sent, to be tried again.
+    pub async fn release_daily_schedule(
+        &self,
+        staff_id: &str,
+        day: &str,
+    ) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        retry_write!(
+            self,
+            sqlx::query("DELETE FROM daily_schedules WHERE staff_id = $1 AND day = $2")
+                .bind(staff_id)
+                .bind(day)
+                .execute(self.db()?)
+        )?;
+        Ok(())
     }
 
     /// Revokes or restores a staff login. Revoking ends every session it has.

@@ -417,6 +417,8 @@ pub struct Staff {
     pub password_hash: String,
     /// False once the owner revokes the login: it cannot sign in and has no sessions.
     pub active: bool,
+    /// Wants the day's schedule by email each morning.
+    pub daily_email: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

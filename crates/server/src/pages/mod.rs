@@ -63,6 +63,7 @@ pub fn routes() -> axum::Router<AppState> {
             "/staff/waitlist/{id}/remove",
             post(staff::remove_from_waitlist),
         )
+        .route("/staff/daily-email", post(staff::daily_email))
         .route(
             "/staff/appointments/{id}/notes",
             get(staff::note_form).post(staff::note_submit),

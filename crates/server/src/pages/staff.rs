@@ -167,6 +167,8 @@ pub struct Schedule {
     pub therapist: String,
     /// For the owner: what is wrong with mail to clients, if anything.
     pub mail_notice: String,
+    /// Whether the signed-in staff member gets their day by email each morning.
+    pub daily_email: bool,
 }
 
 /// The owner's one line about mail: not set up with messages waiting, or failures.
@@ -327,6 +329,16 @@ pub async fn schedule(
     };
     page(&Schedule {
         mail_notice: mail_notice(&state, &c).await,
+        daily_email: match &c.who {
+            crate::auth::Who::Owner { staff_id } | crate::auth::Who::Therapist { staff_id, .. } => {
+                state
+                    .store
+                    .staff(staff_id)
+                    .await
+                    .is_ok_and(|s| s.daily_email)
+            }
+            crate::auth::Who::Client { .. } => false,
+        },
         chrome: Chrome::load(&state, Some(&c)).await,
         title: if week {
             format!("Week of {}", day_label(first))
@@ -1080,6 +1092,31 @@ pub async fn remove_from_waitlist(
     };
     match crate::waitlist::withdraw(&state, &c, &id).await {
         Ok(()) => client_page(&state, &c, &client, String::new()).await,
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DailyForm {
+    #[serde(default)]
+    pub csrf_token: String,
+    #[serde(default)]
+    pub on: String,
+}
+
+/// POST /staff/daily-email: the schedule page's switch for the morning email.
+pub async fn daily_email(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Form(f): Form<DailyForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match crate::auth::set_daily_email(&state, &c, f.on == "1").await {
+        Ok(()) => Redirect::to("/staff").into_response(),
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
 }
