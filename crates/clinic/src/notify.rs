@@ -174,6 +174,12 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
         } else {
             "\nYou can cancel or move this booking yourself until it starts.\n".to_string()
         });
+        if notice.kind == NoticeKind::Rescheduled {
+            text.push_str(&format!(
+                "If the new time does not suit you, choose another: {}/me/move/{}\n",
+                head.base_url, a.id
+            ));
+        }
         text.push_str(&format!("Your bookings: {}/me\n", head.base_url));
         text.push_str("The attached invitation puts it in your calendar.\n");
     } else {

@@ -174,6 +174,41 @@ pub async fn new_link(
     ))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The other record of the same person; it goes, and everything it holds moves here.
+    pub from: String,
+}
+
+/// Merges the record `from` into `into` (owner): the one rule for both the API and the
+/// client page.
+pub async fn merge(state: &AppState, caller: &Caller, into: &str, from: &str) -> ApiResult<()> {
+    caller.require_owner()?;
+    match state.store.merge_clients(into, from).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::NotFound) => Err(ApiError::not_found("client")),
+        Err(StoreError::ClientBusy) => Err(ApiError::conflict(
+            Code::ClientBusy,
+            "both records are booked at the same time; cancel one of those bookings first",
+        )
+        .with_field("from")),
+        Err(StoreError::Invalid(why)) => Err(ApiError::field("from", why)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST /api/clients/{id}/merge (owner): one person's two records become one.
+pub async fn post_merge(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MergeBody>,
+) -> ApiResult<Json<Value>> {
+    merge(&state, &caller, &id, &body.from).await?;
+    get(State(state), caller, Path(id)).await
+}
+
 /// POST /api/clients/{id}/feed: a new calendar feed URL for the client.
 pub async fn client_feed(
     State(state): State<AppState>,

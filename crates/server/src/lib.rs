@@ -230,6 +230,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/clients", get(c::list).post(c::create))
         .route("/api/clients/{id}", get(c::get).patch(c::patch))
         .route("/api/clients/{id}/link", post(c::new_link))
+        .route("/api/clients/{id}/merge", post(c::post_merge))
         .route("/api/clients/{id}/feed", post(c::client_feed))
         .route("/api/clients/{id}/races", post(c::add_race))
         .route(

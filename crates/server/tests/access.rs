@@ -279,6 +279,12 @@ async fn every_endpoint_by_every_role() {
             None,
             "NYNYNY",
         ),
+        (
+            Method::POST,
+            format!("/api/clients/{a}/merge"),
+            Some(json!({ "from": a })),
+            "NNNNNY",
+        ),
         // Last: a new link ends the client's sessions.
         (
             Method::POST,

@@ -735,6 +735,15 @@ async fn the_owner_adds_a_day_off_over_booked_clients_and_moves_them() {
     );
     let mail = sink.wait_for(1, |m| subject(m).starts_with("Moved:")).await;
     assert!(mail[0]["to"].as_str().unwrap().contains("ada@example.org"));
+    // She may take it or pick another time herself.
+    assert!(
+        mail[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("choose another: {base}/me/move/{id}")),
+        "{}",
+        mail[0]["text"]
+    );
     let offs = srv
         .get(&format!("/api/therapists/{}/exceptions", w.t1), &o)
         .await;

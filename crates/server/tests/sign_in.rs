@@ -142,3 +142,44 @@ async fn the_setup_token_makes_one_owner_and_strangers_cannot_spoil_it() {
         running.shutdown().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_merges_one_person_s_two_records() {
+    for backend in common::backends() {
+        let srv = common::Srv::start(backend, "Europe/London").await;
+        let w = common::world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        let online = srv
+            .post(
+                "/api/clients",
+                &o,
+                serde_json::json!({ "name": "Ben O.", "email": "ben.other@example.org" }),
+            )
+            .await;
+        let online_id = online["client"]["id"].as_str().unwrap().to_string();
+        let (s, v) = srv
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/clients/{}/merge", w.b),
+                Some(&o),
+                Some(serde_json::json!({ "from": online_id })),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(
+            v["client"]["name"], "Ben Other",
+            "the kept record's details: {v}"
+        );
+        assert_eq!(v["client"]["email"], "ben.other@example.org", "{v}");
+        let (s, _) = srv
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/clients/{online_id}"),
+                Some(&o),
+                None,
+            )
+            .await;
+        assert_eq!(s, 404);
+        srv.stop().await;
+    }
+}

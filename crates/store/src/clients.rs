@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 
 use crate::found;
 use crate::model::parse_or;
+use crate::retry_write;
 use crate::{
     Client, ClientCalendar, ClientRace, NewClient, NewSessionNote, SessionNote, Store, StoreError,
     check_date, col, from_json, json_text, new_id,
@@ -420,4 +421,103 @@ async fn bump_season(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// What a merge of two client records found.
+enum MergeOutcome {
+    Done,
+    Missing,
+    /// Both records are booked at the same time somewhere.
+    Overlap,
+}
+
+impl Store {
+    /// Merges client `old` into `keep`: appointments, their cells, races, calendars and
+    /// history, feeds and waitlist entries move to `keep`, which keeps its own details
+    /// (taking `old`'s email or phone only where it has none); `old`'s sessions and
+    /// sign-in links end and the record goes. All in one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when either is missing, [`StoreError::Invalid`] for one
+    /// record with itself, [`StoreError::ClientBusy`] when both are booked at one time.
+    pub async fn merge_clients(&self, keep: &str, old: &str) -> Result<(), StoreError> {
+        if keep == old {
+            return Err(StoreError::Invalid(
+                "a record cannot be merged with itself".into(),
+            ));
+        }
+        let _gate = self.gate().await;
+        match retry_write!(self, self.merge_once(keep, old))? {
+            MergeOutcome::Done => Ok(()),
+            MergeOutcome::Missing => Err(StoreError::NotFound),
+            MergeOutcome::Overlap => Err(StoreError::ClientBusy),
+        }
+    }
+
+    async fn merge_once(&self, keep: &str, old: &str) -> Result<MergeOutcome, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let found = sqlx::query("SELECT id, email, phone FROM clients WHERE id = $1 OR id = $2")
+            .bind(keep)
+            .bind(old)
+            .fetch_all(&mut *tx)
+            .await?;
+        if found.len() != 2 {
+            return Ok(MergeOutcome::Missing);
+        }
+        let clash = sqlx::query(
+            "SELECT 1 FROM client_cells a JOIN client_cells b ON a.cell_start = b.cell_start \
+             WHERE a.client_id = $1 AND b.client_id = $2 LIMIT 1",
+        )
+        .bind(old)
+        .bind(keep)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if clash.is_some() {
+            return Ok(MergeOutcome::Overlap);
+        }
+        let text = |id: &str, column: &str| -> Result<String, sqlx::Error> {
+            let row = found
+                .iter()
+                .find(|r| sqlx::Row::try_get::<String, _>(*r, "id").ok().as_deref() == Some(id));
+            row.map(|r| sqlx::Row::try_get::<String, _>(r, column))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        };
+        let (old_email, old_phone) = (text(old, "email")?, text(old, "phone")?);
+        for sql in [
+            "UPDATE client_cells SET client_id = $1 WHERE client_id = $2",
+            "UPDATE appointments SET client_id = $1 WHERE client_id = $2",
+            "UPDATE client_races SET client_id = $1 WHERE client_id = $2",
+            "UPDATE client_calendars SET client_id = $1 WHERE client_id = $2",
+            "UPDATE feed_tokens SET client_id = $1 WHERE client_id = $2",
+            "UPDATE waitlist SET client_id = $1 WHERE client_id = $2",
+        ] {
+            sqlx::query(sql)
+                .bind(keep)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for sql in [
+            "DELETE FROM web_sessions WHERE client_id = $1",
+            "DELETE FROM sign_in_links WHERE client_id = $1",
+            "DELETE FROM clients WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(old).execute(&mut *tx).await?;
+        }
+        // The kept record takes a way to reach the client it lacks; its season is
+        // built from more now.
+        sqlx::query(
+            "UPDATE clients SET season_version = season_version + 1, \
+             email = CASE WHEN email = '' THEN $2 ELSE email END, \
+             phone = CASE WHEN phone = '' THEN $3 ELSE phone END WHERE id = $1",
+        )
+        .bind(keep)
+        .bind(old_email.trim())
+        .bind(old_phone.trim())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(MergeOutcome::Done)
+    }
 }

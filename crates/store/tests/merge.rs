@@ -1,6 +1,7 @@
 //! One client per email: the migration that merges records sharing an email (run here on
-//! duplicates made while the database still allowed them, on SQLite and PostgreSQL), and
-//! the unique index that refuses new ones.
+//! duplicates made while the database still allowed them, on SQLite and PostgreSQL), the
+//! unique index that refuses new ones, and the owner's merge of two records of one person
+//! under different emails.
 
 mod common;
 
@@ -8,7 +9,91 @@ use common::{Ctx, MIN, NINE, count, world};
 use kneadtime_domain::Priority;
 use kneadtime_store::{NewClient, StoreError};
 
-both!(records_sharing_an_email_become_one,);
+both!(
+    records_sharing_an_email_become_one,
+    the_owner_merges_two_records_of_one_person,
+);
+
+async fn the_owner_merges_two_records_of_one_person(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    // Ben booked once at the desk without an email, and once online with another one.
+    let walk_in = t
+        .store
+        .create_client(&person("Ben R.", "", "token-walk-in"))
+        .await
+        .unwrap();
+    t.store
+        .add_race(&walk_in.id, "2026-09-20", 21.1, Priority::B, "Harbour Half")
+        .await
+        .unwrap();
+    t.store.book(w.at(NINE, 60)).await.unwrap();
+    let mut theirs = w.at(NINE + 180 * MIN, 60);
+    theirs.client_id = walk_in.id.clone();
+    let moved = t.store.book(theirs).await.unwrap();
+    // Both booked at once: refused, nothing moves.
+    let mut clash = w.at(NINE + 24 * 3600, 60);
+    clash.client_id = walk_in.id.clone();
+    let clash = t.store.book(clash).await.unwrap();
+    t.store
+        .book(w.at(NINE + 24 * 3600 + 30 * MIN, 60))
+        .await
+        .unwrap_err();
+    let mut other_room = w.at(NINE + 24 * 3600, 60);
+    other_room.therapist_id = t
+        .store
+        .create_therapist(&kneadtime_store::NewTherapist {
+            name: "Cy".into(),
+            skills: vec![],
+        })
+        .await
+        .unwrap()
+        .id;
+    let other_room = t.store.book(other_room).await.unwrap();
+    assert_eq!(
+        t.store.merge_clients(&w.client.id, &walk_in.id).await,
+        Err(StoreError::ClientBusy)
+    );
+    assert!(t.store.client(&walk_in.id).await.is_ok());
+    t.store.cancel(&other_room.id).await.unwrap();
+    // Now they merge: everything is Ben's one record, and the walk-in record is gone.
+    t.store
+        .merge_clients(&w.client.id, &walk_in.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.client(&walk_in.id).await.unwrap_err(),
+        StoreError::NotFound
+    );
+    for id in [&moved.id, &clash.id] {
+        assert_eq!(
+            t.store.appointment(id).await.unwrap().client_id,
+            w.client.id
+        );
+    }
+    let races = t.store.races(&w.client.id).await.unwrap();
+    assert!(races.iter().any(|r| r.name == "Harbour Half"), "{races:?}");
+    // The client cells moved with the bookings: Ben is still never in two rooms.
+    let mut again = w.at(NINE + 180 * MIN, 60);
+    again.therapist_id = other_room.therapist_id.clone();
+    assert_eq!(
+        t.store.book(again).await.unwrap_err(),
+        StoreError::ClientBusy
+    );
+    assert_eq!(
+        t.store
+            .merge_clients(&w.client.id, &w.client.id)
+            .await
+            .unwrap_err(),
+        StoreError::Invalid("a record cannot be merged with itself".into())
+    );
+    assert_eq!(
+        t.store
+            .merge_clients(&w.client.id, "nobody")
+            .await
+            .unwrap_err(),
+        StoreError::NotFound
+    );
+}
 
 const MERGE: (&str, &str) = (
     include_str!("../migrations/sqlite/0009_one_client_per_email.sql"),

@@ -64,6 +64,7 @@ pub fn routes() -> axum::Router<AppState> {
             post(staff::remove_from_waitlist),
         )
         .route("/staff/daily-email", post(staff::daily_email))
+        .route("/staff/clients/{id}/merge", post(staff::merge_client))
         .route(
             "/staff/appointments/{id}/notes",
             get(staff::note_form).post(staff::note_submit),

@@ -501,6 +501,8 @@ pub struct ClientPage {
     pub regions: Vec<RegionRow>,
     pub services: Vec<(String, String)>,
     pub warnings: Vec<String>,
+    /// For the owner: the other records, to merge one of them into this one.
+    pub others: Vec<(String, String)>,
     /// The windows the client waits on, and the times offered to them.
     pub waiting: Vec<crate::waitlist::WaitOut>,
     pub offers: Vec<crate::waitlist::OfferOut>,
@@ -676,6 +678,28 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         regions,
         services,
         warnings: ctx.warnings.to_vec(),
+        others: if c.is_owner() {
+            let mut all: Vec<(String, String)> = state
+                .store
+                .clients()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|x| x.id != id)
+                .map(|x| {
+                    let email = if x.email.is_empty() {
+                        "no email".to_string()
+                    } else {
+                        x.email
+                    };
+                    (x.id, format!("{} · {email}", x.name))
+                })
+                .collect();
+            all.sort_by_key(|a| a.1.to_lowercase());
+            all
+        } else {
+            Vec::new()
+        },
         waiting: crate::waitlist::visible_waiting(state, c, Some(id))
             .await
             .unwrap_or_default(),
@@ -1117,6 +1141,45 @@ pub async fn daily_email(
     };
     match crate::auth::set_daily_email(&state, &c, f.on == "1").await {
         Ok(()) => Redirect::to("/staff").into_response(),
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    pub csrf_token: String,
+    #[serde(default)]
+    pub from: String,
+}
+
+/// POST /staff/clients/{id}/merge: the owner folds another record of the same person
+/// into this one.
+pub async fn merge_client(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<MergeForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match crate::clients::merge(&state, &c, &id, &f.from).await {
+        Ok(()) => client_page(&state, &c, &id, String::new()).await,
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            message(
+                &state,
+                Some(&c),
+                e.status,
+                "Not merged",
+                &e.message,
+                &format!("/staff/clients/{id}"),
+                "Back to the client",
+            )
+            .await
+        }
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
 }
