@@ -473,6 +473,17 @@ pub struct Prepared {
     pub override_reason: Option<String>,
 }
 
+/// Whom a booking is for: a client themself, or the client staff name.
+fn booked_client(caller: &Caller, body: &BookBody) -> ApiResult<String> {
+    match (caller.client_id(), &body.client_id) {
+        (Some(me), None) => Ok(me.to_string()),
+        (Some(me), Some(c)) if c == me => Ok(me.to_string()),
+        (Some(_), Some(_)) => Err(ApiError::forbidden()),
+        (None, Some(c)) => Ok(c.clone()),
+        (None, None) => Err(ApiError::field("client_id", "expected the client's id")),
+    }
+}
+
 /// Every check a booking for `caller` passes before it is written: who may book whom,
 /// the service, therapist and client, the open-booking limit, and the time judged
 /// against the clinic's rules and the client's training.
@@ -481,13 +492,7 @@ pub(crate) async fn prepare(
     caller: &Caller,
     body: &BookBody,
 ) -> ApiResult<Prepared> {
-    let client_id = match (caller.client_id(), &body.client_id) {
-        (Some(me), None) => me.to_string(),
-        (Some(me), Some(c)) if c == me => me.to_string(),
-        (Some(_), Some(_)) => return Err(ApiError::forbidden()),
-        (None, Some(c)) => c.clone(),
-        (None, None) => return Err(ApiError::field("client_id", "expected the client's id")),
-    };
+    let client_id = booked_client(caller, body)?;
     if !caller.is_staff() && body.override_reason.is_some() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -613,6 +618,8 @@ pub(crate) async fn book(
     key: Option<(String, String)>,
     from: IpAddr,
 ) -> ApiResult<AppointmentOut> {
+    // Every attempt counts towards the hourly limits, refused ones too.
+    limit_self_booking(state, caller, &booked_client(caller, body)?, from).await?;
     let Prepared {
         client_id,
         service,
@@ -622,7 +629,6 @@ pub(crate) async fn book(
         fit,
         override_reason,
     } = prepare(state, caller, body).await?;
-    limit_self_booking(state, caller, &client_id, from).await?;
     let my_hash = key.as_ref().map(|(_, h)| h.clone());
     let new = NewAppointment {
         therapist_id: body.therapist_id.clone(),
