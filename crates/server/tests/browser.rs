@@ -133,19 +133,20 @@ async fn click(c: &Client, css: &str) {
         .unwrap();
 }
 
-/// Fills the "another time" form and sends it (date and time inputs are set directly:
-/// typing into them depends on the browser's locale).
-async fn pick(c: &Client, therapist: &str, date: &str, time: &str) {
-    c.wait().for_element(Locator::Id("pick")).await.unwrap();
+/// Posts a booking form as a page open in another tab (or from before a change) would:
+/// the page's own CSRF token, the given fields, sent by the browser.
+async fn post_form(c: &Client, action: &str, fields: &[(&str, &str)]) {
     c.execute(
-        "document.getElementById('pick-therapist').value = arguments[0];\
-         document.getElementById('pick-date').value = arguments[1];\
-         document.getElementById('pick-time').value = arguments[2];",
-        vec![json!(therapist), json!(date), json!(time)],
+        "const f = document.createElement('form'); f.method = 'post'; f.action = arguments[0];\
+         const add = (k, v) => { const i = document.createElement('input'); i.type = 'hidden';\
+           i.name = k; i.value = v; f.appendChild(i); };\
+         add('csrf_token', document.querySelector('input[name=csrf_token]').value);\
+         for (const [k, v] of arguments[1]) add(k, v);\
+         document.body.appendChild(f); f.submit();",
+        vec![json!(action), json!(fields)],
     )
     .await
     .unwrap();
-    click(c, "#pick button[type=submit]").await;
 }
 
 async fn fill(c: &Client, css: &str, value: &str) {
@@ -370,7 +371,16 @@ async fn runner_client_and_therapist_in_a_real_browser() {
 
     // 3. Client B, on the page since before, asks for the same therapist at the same time:
     //    refused, with other times.
-    pick(&b, &therapist, &start[..10], &start[11..16]).await;
+    post_form(
+        &b,
+        "/book",
+        &[
+            ("service_id", &w.sports),
+            ("therapist_id", &therapist),
+            ("start", &start),
+        ],
+    )
+    .await;
     let refusal = text_of(&b, "#refusal").await;
     assert!(
         refusal.contains("cannot be booked") && refusal.contains("taken"),
@@ -378,10 +388,21 @@ async fn runner_client_and_therapist_in_a_real_browser() {
     );
     shot(&b, "06-book-refused-taken").await;
 
-    // 4. A time on the eve of A's marathon is refused with the reason and better days.
+    // 4. A time on the eve of A's marathon (never listed, but sent from an old page) is
+    //    refused with the reason and better days.
     a.goto(&slots).await.unwrap();
     let eve = add_days(w.race, -1);
-    pick(&a, &w.t1, &eve.to_string(), "10:00").await;
+    let eve_at = format!("{eve}T10:00");
+    post_form(
+        &a,
+        "/book",
+        &[
+            ("service_id", &w.sports),
+            ("therapist_id", &w.t1),
+            ("start", &eve_at),
+        ],
+    )
+    .await;
     let refusal = text_of(&a, "#refusal").await;
     // In the runner's own words, not the rule's id.
     assert!(

@@ -1,6 +1,7 @@
 //! Slot search puts the race at the centre: pre-race and post-race work lead with the
 //! best time in the window that matters ("5 days before the Test City Marathon —
-//! ideal"), and the free times page through the season three weeks at a time.
+//! ideal"), and the free times page through the season three weeks at a time, one
+//! day's times on the page at once.
 
 mod common;
 
@@ -60,6 +61,44 @@ async fn the_race_windows_lead_and_the_season_pages_by_weeks() {
     assert!(
         !sports.contains("When it matters most"),
         "maintenance has no race window"
+    );
+
+    // The page stays light: the times of one day at a time, the others a link each.
+    let forms = sports.matches("<form").count();
+    assert!(
+        sports.len() < 80_000 && forms < 100,
+        "{} bytes, {forms} forms",
+        sports.len()
+    );
+    let day_link = sports
+        .split("href=\"")
+        .filter_map(|h| h.split('"').next())
+        .map(|h| {
+            h.replace("&amp;", "&")
+                .replace("&#38;", "&")
+                .replace("&#x26;", "&")
+        })
+        .filter(|h| h.contains("&day="))
+        .nth(1)
+        .expect("links to other days");
+    let chosen = day_link
+        .split("&day=")
+        .nth(1)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_string();
+    let other_day = page(&http, &srv.base, &cookie, &day_link).await;
+    let date = chosen.parse::<jiff::civil::Date>().unwrap();
+    let label = date.strftime("%a %-d %b").to_string();
+    assert!(
+        other_day.contains(&format!("aria-label=\"Free times on {label}\"")),
+        "{label}: {other_day}"
+    );
+    assert!(
+        other_day.contains(&format!("value=\"{chosen}T")),
+        "{other_day}"
     );
 
     // Three weeks a page, forward and back.

@@ -582,6 +582,11 @@ impl SlotView {
 
 pub struct DaySlots {
     pub day: String,
+    /// How many start times are free, and the link that lists them.
+    pub count: usize,
+    pub link: String,
+    /// The day listed: only its times are on the page.
+    pub selected: bool,
     pub slots: Vec<SlotView>,
 }
 
@@ -653,6 +658,8 @@ pub struct SlotsQuery {
     pub client_id: Option<String>,
     /// First day shown (default today): pages through the season three weeks at a time.
     pub from: Option<String>,
+    /// The day whose free times are listed (default the first with any).
+    pub day: Option<String>,
 }
 
 /// Days of free times on one page.
@@ -661,6 +668,7 @@ const PAGE_DAYS: i64 = 21;
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
     pub from: Option<String>,
+    pub day: Option<String>,
 }
 
 async fn whose(
@@ -697,7 +705,16 @@ async fn slots_page(
     service_id: &str,
     refusal: Option<&ApiError>,
 ) -> Response {
-    slots_page_for(state, caller, client_id, service_id, refusal, None, None).await
+    slots_page_for(
+        state,
+        caller,
+        client_id,
+        service_id,
+        refusal,
+        None,
+        &PageQuery::default(),
+    )
+    .await
 }
 
 /// The slots page for booking, or for moving `moving` (same therapist, same service).
@@ -708,8 +725,9 @@ async fn slots_page_for(
     service_id: &str,
     refusal: Option<&ApiError>,
     moving: Option<&kneadtime_store::Appointment>,
-    from: Option<&str>,
+    paging: &PageQuery,
 ) -> Response {
+    let from = paging.from.as_deref();
     let ctx = match client_context(&state.clinic, client_id).await {
         Ok(c) => c,
         Err(e) => return error_page(state, Some(caller), &e.into()).await,
@@ -809,6 +827,14 @@ async fn slots_page_for(
     for s in &all {
         by_day.entry(s.fit.date).or_default().push(s);
     }
+    // A day picker: every day with its count, and the times of the one chosen only, so
+    // the page stays light however many times are free.
+    let chosen = paging
+        .day
+        .as_deref()
+        .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        .filter(|d| by_day.contains_key(d))
+        .or_else(|| by_day.keys().next().copied());
     let days = by_day
         .into_iter()
         .map(|(d, mut v)| {
@@ -816,9 +842,20 @@ async fn slots_page_for(
             // One button per start time (the best-fitting therapist first is enough).
             let mut times = std::collections::HashSet::new();
             v.retain(|s| times.insert(s.start_at));
+            let selected = Some(d) == chosen;
             DaySlots {
                 day: day_label(d),
-                slots: v.into_iter().map(as_view).collect(),
+                count: v.len(),
+                link: format!(
+                    "{}&day={d}#all-times",
+                    page_link(moving, client_id, &service.id, first, caller.is_staff())
+                ),
+                selected,
+                slots: if selected {
+                    v.into_iter().map(as_view).collect()
+                } else {
+                    Vec::new()
+                },
             }
         })
         .collect();
@@ -993,7 +1030,7 @@ pub async fn move_form(
         &a.service_id,
         None,
         Some(&a),
-        page.from.as_deref(),
+        &page,
     )
     .await
 }
@@ -1054,7 +1091,7 @@ pub async fn move_submit(
                 &a.service_id,
                 Some(&e),
                 Some(&a),
-                None,
+                &PageQuery::default(),
             )
             .await
         }
@@ -1079,7 +1116,10 @@ pub async fn slots(
         &q.service_id,
         None,
         None,
-        q.from.as_deref(),
+        &PageQuery {
+            from: q.from.clone(),
+            day: q.day.clone(),
+        },
     )
     .await
 }
