@@ -300,5 +300,6 @@ pub fn plan_request(a: &PlanArgs, loaded: &Loaded) -> Result<PlanRequest, Bad> {
             money: a.money,
         },
         recurring_focus: a.focus.clone(),
+        pressure_cap: None,
     })
 }

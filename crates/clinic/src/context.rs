@@ -26,9 +26,47 @@ pub struct ClientContext {
     /// The client's booked appointments: id, start and end (no buffer).
     pub booked: Vec<(String, i64, i64)>,
     pub warnings: Arc<Vec<String>>,
+    /// What the client told the clinic before their first visit, if they have.
+    pub intake: Option<kneadtime_store::Intake>,
 }
 
 impl ClientContext {
+    /// The firmest pressure the client's intake allows, if it holds any back.
+    pub fn pressure_cap(&self) -> Option<kneadtime_domain::Pressure> {
+        let i = self.intake.as_ref()?;
+        let refer_at = self.season.profile().intake.pain_refer_at;
+        let cap = kneadtime_domain::intake::pressure_cap(&i.flags);
+        if kneadtime_domain::intake::refer(&i.flags, i.pain.clamp(0, 10) as u8, refer_at) {
+            Some(kneadtime_domain::Pressure::Light)
+        } else {
+            cap
+        }
+    }
+
+    /// What a booking of `service` asks of the domain for this client: the service's
+    /// pressure range, held back by their intake.
+    pub fn wanted(&self, service: &kneadtime_store::Service) -> kneadtime_domain::Wanted {
+        let mut w = crate::slots::wanted(service);
+        if let Some(cap) = self.pressure_cap() {
+            w.pressure_max = w.pressure_max.min(cap);
+            w.pressure_min = w.pressure_min.min(w.pressure_max);
+        }
+        w
+    }
+
+    /// What staff are told about the client's intake, one line each (none filled in
+    /// says so).
+    pub fn cautions(&self) -> Vec<String> {
+        match &self.intake {
+            None => vec!["No intake yet: go through it at the first visit".to_string()],
+            Some(i) => kneadtime_domain::intake::cautions(
+                &i.flags,
+                i.pain.clamp(0, 10) as u8,
+                self.season.profile().intake.pain_refer_at,
+            ),
+        }
+    }
+
     /// Whether the client is booked during any of `[start, end)`, leaving out the
     /// appointment being moved.
     pub fn busy_during(&self, start: i64, end: i64, except: Option<&str>) -> bool {
@@ -75,7 +113,7 @@ pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<Client
     // Independent reads, side by side on the pool. The season version is read before
     // the calendars and races (below, only when the kept season is out of date), so a
     // season is never kept under a version newer than what it was built from.
-    let (version, client, clinic, appointments) = tokio::try_join!(
+    let (version, client, clinic, appointments, intake) = tokio::try_join!(
         core.store.season_version(client_id),
         core.store.client(client_id),
         core.store.clinic(),
@@ -85,6 +123,7 @@ pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<Client
             now - 180 * 86_400,
             now + 400 * 86_400
         ),
+        core.store.intake(client_id),
     )
     .map_err(|e| match e {
         kneadtime_store::StoreError::NotFound => CoreError::NotFound("client"),
@@ -127,6 +166,7 @@ pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<Client
         massages,
         booked,
         warnings,
+        intake,
     })
 }
 

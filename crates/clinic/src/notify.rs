@@ -11,7 +11,6 @@ use kneadtime_store::{Appointment, Notice, NoticeKind, ServiceKind, Status, Stor
 use crate::Clinic;
 use crate::context::client_context;
 use crate::error::CoreResult;
-use crate::slots::wanted;
 use crate::time::{local_date, local_datetime, zone_of};
 
 /// One email, ready to send.
@@ -107,7 +106,7 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
             let date = local_date(a.start_at, &ctx.tz);
             let fit = day_fit(
                 &ctx.season,
-                wanted(&service),
+                ctx.wanted(&service),
                 date,
                 Some(start),
                 &ctx.previous(Some(&a.id)),
@@ -252,7 +251,7 @@ async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> Cor
             let date = local_date(offer.start_at, &ctx.tz);
             let fit = day_fit(
                 &ctx.season,
-                wanted(&service),
+                ctx.wanted(&service),
                 date,
                 Some(start),
                 &ctx.previous(None),
@@ -381,7 +380,7 @@ pub async fn daily_schedule(
         let why = client_context(core, &a.client_id).await.ok().map(|ctx| {
             let fit = day_fit(
                 &ctx.season,
-                wanted(service),
+                ctx.wanted(service),
                 day,
                 Some(local_datetime(a.start_at, &tz)),
                 &ctx.previous(Some(&a.id)),

@@ -210,7 +210,7 @@ fn slot(w: &Window, q: &Search<'_>, tz: &TimeZone, (i, start): (usize, i64), fit
 /// The fit of every day in the range the client can come, best first (then earliest).
 fn ranked_days(ctx: &ClientContext, q: &Search<'_>) -> Vec<DayFit> {
     let previous = ctx.previous(q.moving);
-    let w = wanted(q.service);
+    let w = ctx.wanted(q.service);
     let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
     // A day that already holds one of the client's massages is not offered a second.
     let taken = ctx.booked_dates(q.moving);
@@ -302,7 +302,7 @@ pub async fn nearest_good(
         {
             continue;
         }
-        let fit = day_fit(&ctx.season, wanted(service), date, None, &previous);
+        let fit = day_fit(&ctx.season, ctx.wanted(service), date, None, &previous);
         if !fit.allowed
             || fit
                 .findings

@@ -36,6 +36,8 @@ pub struct PlanRequest {
     pub budget: Budget,
     /// Body regions a therapist keeps finding tight; they lead the focus of maintenance.
     pub recurring_focus: Vec<String>,
+    /// The firmest pressure the client's intake allows (a reported condition).
+    pub pressure_cap: Option<Pressure>,
 }
 
 impl PlanRequest {
@@ -291,7 +293,7 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
     planner.sort();
 
     let Planner {
-        placed: kept,
+        placed: mut kept,
         slots,
         mut dropped,
         weekday_hints,
@@ -392,6 +394,24 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
                 "s were"
             }
         ));
+    }
+    // What the client reported at intake holds every session's pressure back.
+    if let Some(cap) = req.pressure_cap {
+        let mut held = 0;
+        for m in kept.iter_mut().filter(|m| m.pressure > cap) {
+            m.pressure = cap;
+            m.why.push_str(&format!(
+                " Pressure is held at {} for what you reported at intake.",
+                cap.as_str()
+            ));
+            held += 1;
+        }
+        if held > 0 {
+            notes.push(format!(
+                "What you reported at intake keeps every session at {} pressure at most; your therapist decides on the day.",
+                cap.as_str()
+            ));
+        }
     }
     let total_price = kept.iter().map(|m| m.price).sum();
     Plan {

@@ -20,6 +20,21 @@ pub struct Profile {
     pub values: Values,
     pub prices: Prices,
     pub scoring: Scoring,
+    pub intake: IntakeRules,
+}
+
+/// What the intake answers mean (GUIDANCE §10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntakeRules {
+    /// Pain scored this high (out of 10) or more calls for a physiotherapist or doctor.
+    pub pain_refer_at: u8,
+}
+
+impl Default for IntakeRules {
+    fn default() -> Self {
+        IntakeRules { pain_refer_at: 7 }
+    }
 }
 
 /// Day windows around races and quality sessions (GUIDANCE §3, §4).
@@ -332,6 +347,12 @@ impl Profile {
     /// # Errors
     /// The first problem found, naming the key.
     pub fn validate(&self) -> Result<(), String> {
+        if !(1..=10).contains(&self.intake.pain_refer_at) {
+            return Err(format!(
+                "intake.pain_refer_at: expected 1 to 10; found {}",
+                self.intake.pain_refer_at
+            ));
+        }
         let w = &self.windows;
         let range = |name: &str, min: i32, ideal_lo: i32, ideal_hi: i32, max: i32| {
             if min < 0 || max > 60 || !(min <= ideal_lo && ideal_lo <= ideal_hi && ideal_hi <= max)

@@ -352,7 +352,7 @@ async fn judge(
     let date = local_date(start, &ctx.tz);
     let fit = day_fit(
         &ctx.season,
-        crate::schedule::wanted(service),
+        ctx.wanted(service),
         date,
         Some(local_datetime(start, &ctx.tz)),
         &ctx.previous(moving),

@@ -68,7 +68,11 @@ async fn client_or_404(state: &AppState, id: &str) -> ApiResult<Client> {
 }
 
 /// Access to a client, answering 404 (not 403) to callers who may not know it exists.
-async fn visible_client(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Client> {
+pub(crate) async fn visible_client(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<Client> {
     let c = client_or_404(state, id).await?;
     caller
         .require_client_access(state, id)
@@ -557,6 +561,7 @@ pub async fn get_plan(
         from: Some(today),
         unavailable_weekdays: unavailable,
         recurring_focus: recurring,
+        pressure_cap: ctx.pressure_cap(),
         ..PlanRequest::default()
     };
     let season = ctx.season.clone();

@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod feeds;
+pub mod intake;
 pub mod listen;
 pub mod log;
 pub mod mail;
@@ -231,6 +232,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/clients/{id}", get(c::get).patch(c::patch))
         .route("/api/clients/{id}/link", post(c::new_link))
         .route("/api/clients/{id}/merge", post(c::post_merge))
+        .route(
+            "/api/clients/{id}/intake",
+            get(intake::get).put(intake::put),
+        )
+        .route("/api/clients/{id}/intake/review", post(intake::post_review))
         .route("/api/clients/{id}/feed", post(c::client_feed))
         .route("/api/clients/{id}/races", post(c::add_race))
         .route(

@@ -263,6 +263,24 @@ async fn every_endpoint_by_every_role() {
             Some(json!({ "active": true })),
             "NNNNNY",
         ),
+        (
+            Method::GET,
+            format!("/api/clients/{a}/intake"),
+            None,
+            "NYNYNY",
+        ),
+        (
+            Method::PUT,
+            format!("/api/clients/{a}/intake"),
+            Some(json!({ "consent": true, "consent_name": "Ada Runner", "pain": 1 })),
+            "NYNYNY",
+        ),
+        (
+            Method::POST,
+            format!("/api/clients/{a}/intake/review"),
+            None,
+            "NNNYNY",
+        ),
         (Method::GET, "/api/waitlist".into(), None, "NYYYYY"),
         (Method::GET, "/api/offers".into(), None, "NYYYYY"),
         (

@@ -771,3 +771,79 @@ async fn the_owner_adds_a_day_off_over_booked_clients_and_moves_them() {
     assert_eq!(offs.as_array().unwrap().len(), 1, "{offs}");
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_fills_the_intake_and_the_therapist_sees_what_it_holds_back() {
+    let Some(driver) = start_driver() else { return };
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let base = srv.base.clone();
+    let today = common::today_in("Europe/London");
+    let day = add_days(today, 2);
+    srv.post(
+        "/api/appointments",
+        &srv.owner,
+        json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                "start": format!("{day}T11:00") }),
+    )
+    .await;
+
+    // Ada is asked on her page and fills the form in.
+    let ada = browser(&driver, "intake").await;
+    ada.goto(&format!("{base}/c/{}", w.a_link)).await.unwrap();
+    ada.goto(&format!("{base}/me")).await.unwrap();
+    click(&ada, "#intake-ask a").await;
+    fill(&ada, "#in-running", "Six years, about 60 km a week").await;
+    fill(&ada, "#in-meds", "Warfarin").await;
+    click(&ada, "input[name=flag_blood_thinners]").await;
+    fill(&ada, "#in-name", "Ada Runner").await;
+    // Without consent it is refused, with the box to tick in focus and nothing lost.
+    click(&ada, "#intake button[type=submit]").await;
+    let refused = text_of(&ada, "p.notice.bad").await;
+    assert!(refused.contains("consent"), "{refused}");
+    let focused = ada
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, json!("in-consent"));
+    shot(&ada, "50-intake-refused").await;
+    click(&ada, "#in-consent").await;
+    click(&ada, "#intake button[type=submit]").await;
+    let notice = text_of(&ada, "p.notice").await;
+    assert!(notice.contains("saved for your therapist"), "{notice}");
+    ada.close().await.unwrap();
+
+    // Her therapist sees it on the day and on her page.
+    let t = browser(&driver, "intake-therapist").await;
+    t.goto(&format!("{base}/staff/login")).await.unwrap();
+    fill(&t, "#email", "t1@clinic.test").await;
+    fill(&t, "#password", T1_PASSWORD).await;
+    click(&t, "form[action='/staff/login'] button").await;
+    t.wait()
+        .for_element(Locator::Css("nav[aria-label=Dates]"))
+        .await
+        .unwrap();
+    t.goto(&format!("{base}/staff?date={day}")).await.unwrap();
+    let card = text_of(&t, ".cal").await;
+    assert!(card.contains("No deep pressure"), "{card}");
+    shot(&t, "51-schedule-caution").await;
+    t.goto(&format!("{base}/staff/clients/{}", w.a))
+        .await
+        .unwrap();
+    let summary = text_of(&t, "#intake-summary").await;
+    assert!(
+        summary.contains("blood thinners") && summary.contains("Warfarin"),
+        "{summary}"
+    );
+    click(&t, "#intake-summary form button").await;
+    t.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//*[@id='intake-summary'][contains(., 'Last gone through with the client on')]",
+        ))
+        .await
+        .expect("the review is recorded");
+    shot(&t, "52-client-intake").await;
+    t.close().await.unwrap();
+    srv.stop().await;
+}

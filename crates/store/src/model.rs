@@ -518,3 +518,34 @@ pub struct OutboxCounts {
     pub sent: i64,
     pub failed: i64,
 }
+
+/// A client's intake: their background and what holds back the work, with consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intake {
+    pub client_id: String,
+    /// Years running, weekly volume, recent training.
+    pub running: String,
+    /// The races they are training for.
+    pub goals: String,
+    /// Injuries and surgery, past and present.
+    pub injuries: String,
+    /// Where it hurts now, in their words.
+    pub current_pain: String,
+    /// 0–10.
+    pub pain: i64,
+    /// Medication that matters for massage.
+    pub medication: String,
+    /// Other conditions, in their words.
+    pub conditions: String,
+    /// Reported conditions that hold back pressure.
+    pub flags: Vec<kneadtime_domain::intake::Flag>,
+    /// The client's typed name, and when they consented.
+    pub consent_name: String,
+    pub consented_at: i64,
+    pub updated_at: i64,
+    /// `client:ID` or `staff:ID`.
+    pub updated_by: String,
+    /// When staff last went through it with the client, and who.
+    pub reviewed_at: Option<i64>,
+    pub reviewed_by: Option<String>,
+}

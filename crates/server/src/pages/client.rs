@@ -3,6 +3,7 @@
 //! with better slots when a chosen time breaks a rule, and a confirmation with an
 //! "add to calendar" file.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use askama::Template;
@@ -76,6 +77,8 @@ pub struct Me {
     pub past: Vec<ApptView>,
     pub feed_url: String,
     pub notice: String,
+    /// Whether the client has filled in their intake.
+    pub intake_done: bool,
     /// Freed times offered to the client, and the windows they wait on.
     pub offers: Vec<crate::waitlist::OfferOut>,
     pub waiting: Vec<crate::waitlist::WaitOut>,
@@ -128,6 +131,7 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
         notice,
         offers,
         waiting,
+        intake_done: state.store.intake(me).await.ok().flatten().is_some(),
     })
 }
 
@@ -1339,7 +1343,7 @@ pub async fn done(
     ) {
         let f = kneadtime_domain::day_fit(
             &ctx.season,
-            crate::schedule::wanted(&service),
+            ctx.wanted(&service),
             view.date,
             None,
             &ctx.previous(Some(&a.id)),
@@ -1372,4 +1376,196 @@ pub async fn done(
         reasons,
         ics_href,
     })
+}
+
+/// The intake form's values as typed (or as saved).
+#[derive(Default)]
+pub struct IntakeValues {
+    pub running: String,
+    pub goals: String,
+    pub injuries: String,
+    pub current_pain: String,
+    pub pain: i64,
+    pub medication: String,
+    pub conditions: String,
+    pub consent: bool,
+    pub consent_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+pub struct IntakePage {
+    pub chrome: Chrome,
+    pub staff: bool,
+    pub client_name: String,
+    pub action: String,
+    pub v: IntakeValues,
+    /// Each condition: its id, the question, and whether it is ticked.
+    pub flags: Vec<(&'static str, &'static str, bool)>,
+    pub error: String,
+    pub field: String,
+}
+
+/// The intake form for `client_id`, filled with what is saved (or was just typed).
+pub async fn intake_page(
+    state: &AppState,
+    c: &Caller,
+    client_id: &str,
+    typed: Option<(&BTreeMap<String, String>, &ApiError)>,
+) -> Response {
+    let saved = match crate::intake::view(state, c, client_id).await {
+        Ok(v) => v.intake,
+        Err(e) => return error_page(state, Some(c), &e).await,
+    };
+    let name = state
+        .store
+        .client(client_id)
+        .await
+        .map(|x| x.name)
+        .unwrap_or_default();
+    let (v, ticked): (IntakeValues, Vec<kneadtime_domain::intake::Flag>) = match typed {
+        Some((f, _)) => {
+            let g = |k: &str| f.get(k).cloned().unwrap_or_default();
+            (
+                IntakeValues {
+                    running: g("running"),
+                    goals: g("goals"),
+                    injuries: g("injuries"),
+                    current_pain: g("current_pain"),
+                    pain: g("pain").trim().parse().unwrap_or(0),
+                    medication: g("medication"),
+                    conditions: g("conditions"),
+                    consent: f.contains_key("consent"),
+                    consent_name: g("consent_name"),
+                },
+                kneadtime_domain::intake::Flag::ALL
+                    .into_iter()
+                    .filter(|fl| f.contains_key(&format!("flag_{}", fl.as_str())))
+                    .collect(),
+            )
+        }
+        None => match saved {
+            Some(i) => (
+                IntakeValues {
+                    running: i.running,
+                    goals: i.goals,
+                    injuries: i.injuries,
+                    current_pain: i.current_pain,
+                    pain: i.pain,
+                    medication: i.medication,
+                    conditions: i.conditions,
+                    consent: true,
+                    consent_name: i.consent_name,
+                },
+                i.flags,
+            ),
+            None => (IntakeValues::default(), Vec::new()),
+        },
+    };
+    let (error, field) = typed
+        .map(|(_, e)| {
+            let mut m = e.message.clone();
+            if let Some(first) = m.get(..1) {
+                m = first.to_uppercase() + &m[1..];
+            }
+            (m, e.field.clone().unwrap_or_default())
+        })
+        .unwrap_or_default();
+    let status = typed.map(|(_, e)| e.status).unwrap_or(StatusCode::OK);
+    page_with(
+        status,
+        &IntakePage {
+            chrome: Chrome::load(state, Some(c)).await,
+            staff: c.is_staff(),
+            client_name: name,
+            action: if c.is_staff() {
+                format!("/staff/clients/{client_id}/intake")
+            } else {
+                "/me/intake".to_string()
+            },
+            v,
+            flags: kneadtime_domain::intake::Flag::ALL
+                .into_iter()
+                .map(|f| (f.as_str(), f.question(), ticked.contains(&f)))
+                .collect(),
+            error,
+            field: if field.starts_with("flags") {
+                String::new()
+            } else {
+                field
+            },
+        },
+    )
+}
+
+/// The form's values as the API takes them.
+pub fn intake_body(f: &BTreeMap<String, String>) -> Result<crate::intake::IntakeBody, ApiError> {
+    let g = |k: &str| f.get(k).cloned().unwrap_or_default();
+    Ok(crate::intake::IntakeBody {
+        running: g("running"),
+        goals: g("goals"),
+        injuries: g("injuries"),
+        current_pain: g("current_pain"),
+        pain: g("pain")
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::field("pain", "choose a score from 0 to 10"))?,
+        medication: g("medication"),
+        conditions: g("conditions"),
+        flags: kneadtime_domain::intake::Flag::ALL
+            .into_iter()
+            .filter(|fl| f.contains_key(&format!("flag_{}", fl.as_str())))
+            .map(|fl| fl.as_str().to_string())
+            .collect(),
+        consent: f.contains_key("consent"),
+        consent_name: g("consent_name"),
+    })
+}
+
+/// GET /me/intake
+pub async fn me_intake(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
+    match caller {
+        Some(c) if c.client_id().is_some() => {
+            let me = c.client_id().unwrap_or_default().to_string();
+            intake_page(&state, &c, &me, None).await
+        }
+        Some(_) => Redirect::to("/staff").into_response(),
+        None => Redirect::to("/signin").into_response(),
+    }
+}
+
+/// POST /me/intake
+pub async fn me_intake_save(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    let token = f.get("csrf_token").cloned().unwrap_or_default();
+    let c = match require_form(&state, &caller, &token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(me) = c.client_id().map(str::to_string) else {
+        return Redirect::to("/staff").into_response();
+    };
+    let saved = match intake_body(&f) {
+        Ok(body) => crate::intake::save(&state, &c, &me, &body).await,
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(_) => {
+            my_page(
+                &state,
+                &c,
+                String::new(),
+                "Thank you: your answers are saved for your therapist.".into(),
+            )
+            .await
+        }
+        Err(e) if e.status.is_client_error() && e.field.is_some() => {
+            intake_page(&state, &c, &me, Some((&f, &e))).await
+        }
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
 }

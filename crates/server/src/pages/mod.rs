@@ -66,6 +66,18 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/staff/daily-email", post(staff::daily_email))
         .route("/staff/clients/{id}/merge", post(staff::merge_client))
         .route(
+            "/staff/clients/{id}/intake",
+            get(staff::intake_form).post(staff::intake_save),
+        )
+        .route(
+            "/staff/clients/{id}/intake/review",
+            post(staff::intake_review),
+        )
+        .route(
+            "/me/intake",
+            get(client::me_intake).post(client::me_intake_save),
+        )
+        .route(
             "/staff/appointments/{id}/notes",
             get(staff::note_form).post(staff::note_submit),
         )
@@ -342,6 +354,8 @@ pub struct ApptView {
     pub cancelled: bool,
     pub upcoming: bool,
     pub override_reason: String,
+    /// What the client's intake holds back, for staff views ("" when nothing).
+    pub caution: String,
 }
 
 impl ApptView {
@@ -363,6 +377,7 @@ impl ApptView {
             cancelled: a.status == kneadtime_store::Status::Cancelled,
             upcoming: start_at >= now && a.status == kneadtime_store::Status::Booked,
             override_reason: a.override_reason.clone().unwrap_or_default(),
+            caution: String::new(),
         }
     }
 }

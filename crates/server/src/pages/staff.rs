@@ -260,6 +260,30 @@ pub async fn schedule(
     } else {
         (date, 1)
     };
+    // What each client's intake holds back, beside their name on every card.
+    let refer_at = state
+        .store
+        .clinic()
+        .await
+        .ok()
+        .and_then(|c| kneadtime_clinic::clinic_profile(&c.profile_toml).ok())
+        .unwrap_or_default()
+        .intake
+        .pain_refer_at;
+    let cautions: std::collections::HashMap<String, String> = state
+        .store
+        .intakes()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|i| {
+            let first =
+                kneadtime_domain::intake::cautions(&i.flags, i.pain.clamp(0, 10) as u8, refer_at)
+                    .into_iter()
+                    .next()?;
+            Some((i.client_id, first))
+        })
+        .collect();
     let mut columns = Vec::new();
     let shown: Vec<_> = if week {
         visible
@@ -299,7 +323,12 @@ pub async fn schedule(
                     appts: appts
                         .iter()
                         .filter(|a| local_date(a.start_at, &tz) == d)
-                        .map(|a| ApptView::from(&names.view(a, None, None), a.start_at, t, &tz))
+                        .map(|a| {
+                            let mut v =
+                                ApptView::from(&names.view(a, None, None), a.start_at, t, &tz);
+                            v.caution = cautions.get(&a.client_id).cloned().unwrap_or_default();
+                            v
+                        })
                         .collect(),
                     off: off.unwrap_or_else(|| {
                         if works {
@@ -503,6 +532,11 @@ pub struct ClientPage {
     pub warnings: Vec<String>,
     /// For the owner: the other records, to merge one of them into this one.
     pub others: Vec<(String, String)>,
+    /// What the intake holds back, one line each; its answers; and when it was last
+    /// gone through with the client (empty when never).
+    pub cautions: Vec<String>,
+    pub intake: Option<kneadtime_store::Intake>,
+    pub reviewed: String,
     /// The windows the client waits on, and the times offered to them.
     pub waiting: Vec<crate::waitlist::WaitOut>,
     pub offers: Vec<crate::waitlist::OfferOut>,
@@ -678,6 +712,18 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         regions,
         services,
         warnings: ctx.warnings.to_vec(),
+        cautions: ctx.cautions(),
+        reviewed: ctx
+            .intake
+            .as_ref()
+            .and_then(|i| i.reviewed_at)
+            .map(|t| {
+                crate::schedule::local_date(t, &tz)
+                    .strftime("%-d %b %Y")
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        intake: ctx.intake.clone(),
         others: if c.is_owner() {
             let mut all: Vec<(String, String)> = state
                 .store
@@ -1180,6 +1226,62 @@ pub async fn merge_client(
             )
             .await
         }
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+/// GET /staff/clients/{id}/intake: staff fill in the intake at the desk.
+pub async fn intake_form(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(c) = caller.filter(|c| c.is_staff()) else {
+        return Redirect::to("/staff/login").into_response();
+    };
+    super::client::intake_page(&state, &c, &id, None).await
+}
+
+/// POST /staff/clients/{id}/intake
+pub async fn intake_save(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    let token = f.get("csrf_token").cloned().unwrap_or_default();
+    let c = match require_form(&state, &caller, &token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let saved = match super::client::intake_body(&f) {
+        Ok(body) => crate::intake::save(&state, &c, &id, &body).await,
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(_) => client_page(&state, &c, &id, String::new()).await,
+        Err(e) if e.status.is_client_error() && e.field.is_some() => {
+            super::client::intake_page(&state, &c, &id, Some((&f, &e))).await
+        }
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+/// POST /staff/clients/{id}/intake/review: gone through with the client at this visit.
+pub async fn intake_review(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<super::client::CsrfForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match crate::intake::review(&state, &c, &id).await {
+        Ok(_) => client_page(&state, &c, &id, String::new()).await,
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
 }

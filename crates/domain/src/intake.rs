@@ -1,0 +1,177 @@
+//! What a client's intake means for the work: the conditions that hold back pressure or
+//! call for a doctor or physiotherapist first, in the product's own words, and the
+//! firmest pressure they leave. Never a diagnosis; the therapist's judgement decides.
+
+use serde::{Deserialize, Serialize};
+
+use crate::massage::Pressure;
+
+/// A condition the client reports at intake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    Fever,
+    Clot,
+    AcuteInjury,
+    SeverePain,
+    BloodThinners,
+    RecentSurgery,
+    Pregnancy,
+    SkinCondition,
+    HighBloodPressure,
+    Osteoporosis,
+}
+
+/// How far a flag holds the work back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    /// Light work at most, and a doctor or physiotherapist first.
+    ReferFirst,
+    /// No deep pressure.
+    NoDeep,
+}
+
+impl Flag {
+    pub const ALL: [Flag; 10] = [
+        Flag::Fever,
+        Flag::Clot,
+        Flag::AcuteInjury,
+        Flag::SeverePain,
+        Flag::BloodThinners,
+        Flag::RecentSurgery,
+        Flag::Pregnancy,
+        Flag::SkinCondition,
+        Flag::HighBloodPressure,
+        Flag::Osteoporosis,
+    ];
+
+    /// The id stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Fever => "fever",
+            Flag::Clot => "clot",
+            Flag::AcuteInjury => "acute_injury",
+            Flag::SeverePain => "severe_pain",
+            Flag::BloodThinners => "blood_thinners",
+            Flag::RecentSurgery => "recent_surgery",
+            Flag::Pregnancy => "pregnancy",
+            Flag::SkinCondition => "skin_condition",
+            Flag::HighBloodPressure => "high_blood_pressure",
+            Flag::Osteoporosis => "osteoporosis",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|f| f.as_str() == s.trim())
+    }
+
+    /// As the intake form asks it of the client.
+    pub fn question(self) -> &'static str {
+        match self {
+            Flag::Fever => "I have a fever or an infection at the moment",
+            Flag::Clot => "I have had a blood clot, or a calf that is swollen, warm and painful",
+            Flag::AcuteInjury => "I was injured in the last three days where I want work",
+            Flag::SeverePain => "I have severe pain I cannot explain",
+            Flag::BloodThinners => "I take blood-thinning medication",
+            Flag::RecentSurgery => "I had surgery or a fracture in the last three months",
+            Flag::Pregnancy => "I am pregnant",
+            Flag::SkinCondition => "I have a rash, a wound or a skin condition where I want work",
+            Flag::HighBloodPressure => "I have high blood pressure that is not under control",
+            Flag::Osteoporosis => "I have osteoporosis",
+        }
+    }
+
+    /// As staff see it beside the client's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Flag::Fever => "fever or infection",
+            Flag::Clot => "blood clot history or signs",
+            Flag::AcuteInjury => "injury in the last 72 hours",
+            Flag::SeverePain => "unexplained severe pain",
+            Flag::BloodThinners => "blood thinners",
+            Flag::RecentSurgery => "recent surgery or fracture",
+            Flag::Pregnancy => "pregnant",
+            Flag::SkinCondition => "skin condition in the area",
+            Flag::HighBloodPressure => "uncontrolled high blood pressure",
+            Flag::Osteoporosis => "osteoporosis",
+        }
+    }
+
+    pub fn limit(self) -> Limit {
+        match self {
+            Flag::Fever | Flag::Clot | Flag::AcuteInjury | Flag::SeverePain => Limit::ReferFirst,
+            Flag::BloodThinners
+            | Flag::RecentSurgery
+            | Flag::Pregnancy
+            | Flag::SkinCondition
+            | Flag::HighBloodPressure
+            | Flag::Osteoporosis => Limit::NoDeep,
+        }
+    }
+}
+
+/// The firmest pressure the flags leave: light when one asks for a doctor first,
+/// moderate when one rules out deep work, `None` when nothing holds it back.
+pub fn pressure_cap(flags: &[Flag]) -> Option<Pressure> {
+    flags.iter().map(|f| f.limit()).min().map(|l| match l {
+        Limit::ReferFirst => Pressure::Light,
+        Limit::NoDeep => Pressure::Moderate,
+    })
+}
+
+/// Whether the intake says to see a doctor or physiotherapist before massage: a flag
+/// that asks for it, or pain scored at `refer_at` (out of 10) or more.
+pub fn refer(flags: &[Flag], pain: u8, refer_at: u8) -> bool {
+    pain >= refer_at || flags.iter().any(|f| f.limit() == Limit::ReferFirst)
+}
+
+/// What staff are told about the intake, one plain line each; empty when nothing holds
+/// the work back.
+pub fn cautions(flags: &[Flag], pain: u8, refer_at: u8) -> Vec<String> {
+    let mut out = Vec::new();
+    if refer(flags, pain, refer_at) {
+        out.push(
+            "See a physiotherapist or doctor before massage: light work at most until then"
+                .to_string(),
+        );
+    } else if pressure_cap(flags) == Some(Pressure::Moderate) {
+        out.push("No deep pressure".to_string());
+    }
+    let named: Vec<&str> = flags.iter().map(|f| f.label()).collect();
+    if !named.is_empty() {
+        out.push(format!("Reported: {}", named.join(", ")));
+    }
+    if pain >= refer_at {
+        out.push(format!("Pain {pain}/10 at intake"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_hold_back_pressure_by_the_strictest() {
+        assert_eq!(pressure_cap(&[]), None);
+        assert_eq!(
+            pressure_cap(&[Flag::BloodThinners]),
+            Some(Pressure::Moderate)
+        );
+        assert_eq!(
+            pressure_cap(&[Flag::Osteoporosis, Flag::Clot]),
+            Some(Pressure::Light)
+        );
+        assert!(refer(&[Flag::Fever], 0, 7));
+        assert!(!refer(&[Flag::Pregnancy], 3, 7));
+        assert!(refer(&[], 7, 7));
+        assert!(cautions(&[], 2, 7).is_empty());
+        let c = cautions(&[Flag::BloodThinners], 0, 7);
+        assert_eq!(c, vec!["No deep pressure", "Reported: blood thinners"]);
+        for f in Flag::ALL {
+            assert_eq!(Flag::parse(f.as_str()), Some(f));
+            assert!(!f.question().is_empty() && !f.label().is_empty());
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The intake over HTTP: the client (or staff at the desk) fills it in with consent, and
+//! staff read it, with what it holds back, and record going through it again at a visit.
+//! Who may do so is the client rule of `policy`: the client, the owner, and therapists
+//! who treat them.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use kneadtime_domain::Pressure;
+use kneadtime_domain::intake::Flag;
+use kneadtime_store::Intake;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::clients::visible_client;
+use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::schedule::client_context;
+
+/// A reported condition as the API and pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlagOut {
+    pub id: &'static str,
+    pub label: &'static str,
+}
+
+/// The client's intake, what it holds back, and when it was last gone through.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntakeView {
+    /// `None` until the client (or staff) fills it in.
+    pub intake: Option<Intake>,
+    pub flags: Vec<FlagOut>,
+    /// The firmest pressure slot search and the plan propose for the client.
+    pub pressure_cap: Option<Pressure>,
+    /// What staff are told, one line each.
+    pub cautions: Vec<String>,
+}
+
+/// The client's intake view, for `caller` who may see the client.
+pub async fn view(state: &AppState, caller: &Caller, client_id: &str) -> ApiResult<IntakeView> {
+    visible_client(state, caller, client_id).await?;
+    let ctx = client_context(&state.clinic, client_id).await?;
+    Ok(IntakeView {
+        flags: ctx
+            .intake
+            .as_ref()
+            .map(|i| {
+                i.flags
+                    .iter()
+                    .map(|f| FlagOut {
+                        id: f.as_str(),
+                        label: f.label(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        pressure_cap: ctx.pressure_cap(),
+        cautions: ctx.cautions(),
+        intake: ctx.intake,
+    })
+}
+
+/// GET /api/clients/{id}/intake
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<IntakeView>> {
+    Ok(Json(view(&state, &caller, &id).await?))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeBody {
+    #[serde(default)]
+    pub running: String,
+    #[serde(default)]
+    pub goals: String,
+    #[serde(default)]
+    pub injuries: String,
+    #[serde(default)]
+    pub current_pain: String,
+    /// 0 (none) to 10.
+    #[serde(default)]
+    pub pain: i64,
+    #[serde(default)]
+    pub medication: String,
+    #[serde(default)]
+    pub conditions: String,
+    /// Ids of the conditions that apply (see `flags` in GET).
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// The client agrees to treatment on what they have said.
+    pub consent: bool,
+    /// The client's name, typed as their signature.
+    pub consent_name: String,
+}
+
+/// Saves the client's intake, as the client or staff at the desk, with consent.
+pub async fn save(
+    state: &AppState,
+    caller: &Caller,
+    client_id: &str,
+    b: &IntakeBody,
+) -> ApiResult<IntakeView> {
+    visible_client(state, caller, client_id).await?;
+    if !(0..=10).contains(&b.pain) {
+        return Err(ApiError::field(
+            "pain",
+            "expected a score from 0 (none) to 10",
+        ));
+    }
+    let mut flags = Vec::new();
+    for (i, f) in b.flags.iter().enumerate() {
+        let flag = Flag::parse(f).ok_or_else(|| {
+            ApiError::field(
+                &format!("flags[{i}]"),
+                format!("expected one of the listed conditions, found {f:?}"),
+            )
+        })?;
+        if !flags.contains(&flag) {
+            flags.push(flag);
+        }
+    }
+    let max = kneadtime_store::MAX_INTAKE_ANSWER_CHARS;
+    for (field, text) in [
+        ("running", &b.running),
+        ("goals", &b.goals),
+        ("injuries", &b.injuries),
+        ("current_pain", &b.current_pain),
+        ("medication", &b.medication),
+        ("conditions", &b.conditions),
+        ("consent_name", &b.consent_name),
+    ] {
+        if text.chars().count() > max {
+            return Err(ApiError::field(
+                field,
+                format!("expected at most {max} characters"),
+            ));
+        }
+        if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
+            return Err(ApiError::field(field, "expected plain text"));
+        }
+    }
+    if !b.consent {
+        return Err(ApiError::field(
+            "consent",
+            "the clinic needs the client's consent to treat them",
+        ));
+    }
+    if b.consent_name.trim().chars().count() < 2 {
+        return Err(ApiError::field(
+            "consent_name",
+            "type the client's full name to sign",
+        ));
+    }
+    let now = state.now();
+    state
+        .store
+        .save_intake(&Intake {
+            client_id: client_id.to_string(),
+            running: b.running.clone(),
+            goals: b.goals.clone(),
+            injuries: b.injuries.clone(),
+            current_pain: b.current_pain.clone(),
+            pain: b.pain,
+            medication: b.medication.clone(),
+            conditions: b.conditions.clone(),
+            flags,
+            consent_name: b.consent_name.clone(),
+            consented_at: now,
+            updated_at: now,
+            updated_by: caller.actor(),
+            reviewed_at: None,
+            reviewed_by: None,
+        })
+        .await?;
+    view(state, caller, client_id).await
+}
+
+/// PUT /api/clients/{id}/intake
+pub async fn put(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<IntakeBody>,
+) -> ApiResult<Json<IntakeView>> {
+    Ok(Json(save(&state, &caller, &id, &body).await?))
+}
+
+/// Staff record going through the intake with the client again (at a visit).
+pub async fn review(state: &AppState, caller: &Caller, client_id: &str) -> ApiResult<IntakeView> {
+    caller.require_staff()?;
+    visible_client(state, caller, client_id).await?;
+    match state.store.review_intake(client_id, &caller.actor()).await {
+        Ok(()) => {}
+        Err(kneadtime_store::StoreError::NotFound) => {
+            return Err(ApiError::not_found("intake"));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    view(state, caller, client_id).await
+}
+
+/// POST /api/clients/{id}/intake/review (staff)
+pub async fn post_review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<IntakeView>> {
+    Ok(Json(review(&state, &caller, &id).await?))
+}
