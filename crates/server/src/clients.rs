@@ -645,12 +645,23 @@ pub async fn add_note(
             )
         })?),
     };
-    let techniques = body
+    let techniques: Vec<String> = body
         .techniques
         .iter()
         .map(|t| t.trim().chars().take(60).collect::<String>())
         .filter(|t| !t.is_empty())
         .collect();
+    // A note says something: a finding, the pressure or a technique used, or homework.
+    if findings.is_empty()
+        && techniques.is_empty()
+        && pressure_used.is_none()
+        && body.homework_given.trim().is_empty()
+    {
+        return Err(ApiError::field(
+            "findings",
+            "an empty note is not saved: record a finding, the pressure or a technique used, or the homework given",
+        ));
+    }
     let n = state
         .store
         .add_note(&NewSessionNote {
@@ -661,6 +672,10 @@ pub async fn add_note(
             homework_given: body.homework_given.trim().chars().take(2000).collect(),
             homework_done: body.homework_done,
         })
+        .await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.add", Some(&a.client_id), &n.id)
         .await?;
     Ok(Created(n))
 }
@@ -714,6 +729,10 @@ pub async fn list_notes(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<NoteOut>>> {
     visible_client(&state, &caller, &id).await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.view", Some(&id), "")
+        .await?;
     Ok(Json(observations(&state, &id).await?.0))
 }
 
@@ -725,6 +744,10 @@ pub async fn get_patterns(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     visible_client(&state, &caller, &id).await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.view", Some(&id), "patterns")
+        .await?;
     let (notes, regions) = observations(&state, &id).await?;
     let given: Vec<&NoteOut> = notes
         .iter()
@@ -770,6 +793,10 @@ pub async fn patch_note(
     state
         .store
         .set_homework_done(&id, body.homework_done)
+        .await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.change", Some(&a.client_id), &id)
         .await?;
     Ok(Json(state.store.note(&id).await?))
 }

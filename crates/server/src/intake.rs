@@ -35,9 +35,17 @@ pub struct IntakeView {
     pub cautions: Vec<String>,
 }
 
-/// The client's intake view, for `caller` who may see the client.
+/// The client's intake view, for `caller` who may see the client; the reading is logged.
 pub async fn view(state: &AppState, caller: &Caller, client_id: &str) -> ApiResult<IntakeView> {
     visible_client(state, caller, client_id).await?;
+    state
+        .store
+        .audit(&caller.actor(), "intake.view", Some(client_id), "")
+        .await?;
+    view_unlogged(state, client_id).await
+}
+
+async fn view_unlogged(state: &AppState, client_id: &str) -> ApiResult<IntakeView> {
     let ctx = client_context(&state.clinic, client_id).await?;
     Ok(IntakeView {
         flags: ctx
@@ -177,7 +185,11 @@ pub async fn save(
             reviewed_by: None,
         })
         .await?;
-    view(state, caller, client_id).await
+    state
+        .store
+        .audit(&caller.actor(), "intake.change", Some(client_id), "")
+        .await?;
+    view_unlogged(state, client_id).await
 }
 
 /// PUT /api/clients/{id}/intake
@@ -201,7 +213,11 @@ pub async fn review(state: &AppState, caller: &Caller, client_id: &str) -> ApiRe
         }
         Err(e) => return Err(e.into()),
     }
-    view(state, caller, client_id).await
+    state
+        .store
+        .audit(&caller.actor(), "intake.review", Some(client_id), "")
+        .await?;
+    view_unlogged(state, client_id).await
 }
 
 /// POST /api/clients/{id}/intake/review (staff)

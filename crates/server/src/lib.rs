@@ -6,6 +6,7 @@
 //! loads the demo, and serves until [`Running::shutdown`] or a signal. Handlers never
 //! compute a rule: they ask `kneadtime_domain` (`day_fit`, `plan`, `next`).
 
+pub mod audit;
 pub mod auth;
 pub mod booking;
 pub mod catalog;
@@ -197,6 +198,7 @@ pub fn app(state: AppState) -> Router {
             axum::routing::delete(k::delete_closure),
         )
         .route("/api/outbox/{id}/retry", post(mail::retry))
+        .route("/api/audit", get(audit::get))
         .route("/api/staff", get(k::list_staff).post(k::create_staff))
         .route("/api/staff/{id}", axum::routing::patch(k::patch_staff))
         .route(

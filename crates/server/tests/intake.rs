@@ -194,3 +194,75 @@ async fn what_a_client_reports_holds_back_the_work_and_only_their_people_see_it(
         srv.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_reading_and_change_of_a_record_is_in_the_owner_s_log() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        let day = add_days(w.race, -20);
+        let appt = srv
+            .post(
+                "/api/appointments",
+                &o,
+                json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                        "start": format!("{day}T09:00") }),
+            )
+            .await;
+        let id = appt["id"].as_str().unwrap();
+        // An empty note is refused; a real one is kept.
+        let notes = format!("/api/appointments/{id}/notes");
+        let (s, v) = srv
+            .call(Method::POST, &notes, Some(&w.t1_token), Some(json!({})))
+            .await;
+        assert_eq!(s, 400, "{v}");
+        assert_eq!(v["error"]["field"], "findings");
+        srv.post(
+            &notes,
+            &w.t1_token,
+            json!({ "findings": [{ "region": "calves", "tightness": 2 }] }),
+        )
+        .await;
+        srv.call(
+            Method::PUT,
+            &format!("/api/clients/{}/intake", w.a),
+            Some(&w.a_token),
+            Some(json!({ "consent": true, "consent_name": "Ada Runner" })),
+        )
+        .await;
+        srv.get(&format!("/api/clients/{}/intake", w.a), &w.t1_token)
+            .await;
+        srv.get(&format!("/api/clients/{}/notes", w.a), &w.t1_token)
+            .await;
+        let log = srv.get(&format!("/api/audit?client_id={}", w.a), &o).await;
+        let seen: Vec<(String, String)> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["actor_name"].as_str().unwrap().to_string(),
+                    e["action"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        for want in [
+            ("Tess One", "notes.add"),
+            ("Ada Runner", "intake.change"),
+            ("Tess One", "intake.view"),
+            ("Tess One", "notes.view"),
+        ] {
+            assert!(
+                seen.contains(&(want.0.to_string(), want.1.to_string())),
+                "{want:?} missing from {seen:?}"
+            );
+        }
+        // Only the owner reads the log.
+        for token in [&w.t1_token, &w.a_token] {
+            let (s, _) = srv.call(Method::GET, "/api/audit", Some(token), None).await;
+            assert_eq!(s, 403);
+        }
+        srv.stop().await;
+    }
+}

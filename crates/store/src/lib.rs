@@ -19,6 +19,7 @@
 //! message, nor a message queued for a change that was rolled back.
 
 mod access;
+mod audit;
 mod booking;
 mod catalog;
 mod clients;

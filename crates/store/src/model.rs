@@ -549,3 +549,16 @@ pub struct Intake {
     pub reviewed_at: Option<i64>,
     pub reviewed_by: Option<String>,
 }
+
+/// One read or change of a client's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Unix seconds.
+    pub at: i64,
+    /// `staff:ID` or `client:ID`.
+    pub actor: String,
+    /// What was done: `intake.view`, `intake.change`, `notes.view`…
+    pub action: String,
+    pub client_id: Option<String>,
+    pub subject: String,
+}

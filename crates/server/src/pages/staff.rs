@@ -532,6 +532,8 @@ pub struct ClientPage {
     pub warnings: Vec<String>,
     /// For the owner: the other records, to merge one of them into this one.
     pub others: Vec<(String, String)>,
+    /// For the owner: who read or changed this record lately (when, who, what).
+    pub audit: Vec<(String, String, String)>,
     /// What the intake holds back, one line each; its answers; and when it was last
     /// gone through with the client (empty when never).
     pub cautions: Vec<String>,
@@ -548,6 +550,14 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
             Ok(j) => j.0,
             Err(e) => return error_page(state, Some(c), &e).await,
         };
+    // The page shows the intake and every session note: the reading is logged.
+    if let Err(e) = state
+        .store
+        .audit(&c.actor(), "record.view", Some(id), "intake and notes")
+        .await
+    {
+        return error_page(state, Some(c), &e.into()).await;
+    }
     let ctx = match client_context(&state.clinic, id).await {
         Ok(x) => x,
         Err(e) => return error_page(state, Some(c), &e.into()).await,
@@ -724,6 +734,22 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
             })
             .unwrap_or_default(),
         intake: ctx.intake.clone(),
+        audit: if c.is_owner() {
+            crate::audit::entries(state, c, Some(id), 20)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
+                        e.actor_name,
+                        e.action,
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         others: if c.is_owner() {
             let mut all: Vec<(String, String)> = state
                 .store

@@ -1,0 +1,97 @@
+//! The owner's view of the audit log: who read or changed which client's intake or
+//! notes, and when, with names rather than ids.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiQuery, ApiResult};
+
+/// One entry as the owner reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditOut {
+    /// RFC 3339 in the clinic's zone.
+    pub at: String,
+    pub actor: String,
+    /// The person behind `actor` ("" when the record is gone).
+    pub actor_name: String,
+    pub action: String,
+    pub client_id: Option<String>,
+    /// "" when the client was erased.
+    pub client_name: String,
+    pub subject: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    pub client_id: Option<String>,
+    /// 1 to 1000 (default 200).
+    pub limit: Option<i64>,
+}
+
+/// The newest entries (for one client, or all), named.
+pub async fn entries(
+    state: &AppState,
+    caller: &Caller,
+    client_id: Option<&str>,
+    limit: i64,
+) -> ApiResult<Vec<AuditOut>> {
+    caller.require_owner()?;
+    let (list, staff, clients, clinic) = tokio::try_join!(
+        state.store.audit_entries(client_id, limit),
+        state.store.staff_list(),
+        state.store.clients(),
+        state.store.clinic(),
+    )?;
+    let tz = kneadtime_clinic::zone_of(&clinic.time_zone);
+    let client_name = |id: &str| {
+        clients
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
+    Ok(list
+        .into_iter()
+        .map(|e| {
+            let actor_name = match e.actor.split_once(':') {
+                Some(("staff", id)) => staff
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                Some(("client", id)) => client_name(id),
+                _ => String::new(),
+            };
+            AuditOut {
+                at: kneadtime_clinic::show(e.at, &tz),
+                client_name: e.client_id.as_deref().map(client_name).unwrap_or_default(),
+                actor: e.actor,
+                actor_name,
+                action: e.action,
+                client_id: e.client_id,
+                subject: e.subject,
+            }
+        })
+        .collect())
+}
+
+/// GET /api/audit (owner)
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Vec<AuditOut>>> {
+    Ok(Json(
+        entries(
+            &state,
+            &caller,
+            q.client_id.as_deref(),
+            q.limit.unwrap_or(200),
+        )
+        .await?,
+    ))
+}

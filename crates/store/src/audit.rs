@@ -1,0 +1,62 @@
+//! The audit log: one row for each time someone reads or changes a client's intake or
+//! session notes, for the owner to read.
+
+use sqlx::any::AnyRow;
+
+use crate::{AuditEntry, Store, StoreError, col, new_id, retry_write};
+
+fn entry_from(row: &AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        at: col(row, "at")?,
+        actor: col(row, "actor")?,
+        action: col(row, "action")?,
+        client_id: col(row, "client_id")?,
+        subject: col(row, "subject")?,
+    })
+}
+
+impl Store {
+    /// Records that `actor` (`staff:ID` or `client:ID`) did `action` to `client_id`'s
+    /// record (`subject` names the note or part, when there is one).
+    pub async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        client_id: Option<&str>,
+        subject: &str,
+    ) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        retry_write!(
+            self,
+            sqlx::query(
+                "INSERT INTO audit_log (id, at, actor, action, client_id, subject) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(new_id())
+            .bind(self.now())
+            .bind(actor)
+            .bind(action)
+            .bind(client_id.map(str::to_string))
+            .bind(subject)
+            .execute(self.db()?)
+        )?;
+        Ok(())
+    }
+
+    /// The newest entries, for one client or all, at most `limit` (1–1000).
+    pub async fn audit_entries(
+        &self,
+        client_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, client_id, subject FROM audit_log \
+             WHERE ($1 = '' OR client_id = $1) ORDER BY at DESC, id LIMIT $2",
+        )
+        .bind(client_id.unwrap_or(""))
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(self.db()?)
+        .await?;
+        rows.iter().map(entry_from).collect()
+    }
+}
