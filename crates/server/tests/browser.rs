@@ -743,8 +743,15 @@ async fn the_owner_adds_a_day_off_over_booked_clients_and_moves_them() {
         "#stranded form[action^='/staff/settings/move/'] button",
     )
     .await;
-    let notice = text_of(&owner, "p.notice").await;
-    assert!(notice.contains("the days off are added"), "{notice}");
+    // Wait for the new page itself: the refused one also has a notice.
+    owner
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//p[contains(@class, 'notice')][contains(., 'the days off are added')]",
+        ))
+        .await
+        .expect("the days off are added");
     shot(&owner, "41-days-off-added").await;
     owner.close().await.unwrap();
     // Ada is moved off the day and told.
@@ -809,8 +816,13 @@ async fn a_client_fills_the_intake_and_the_therapist_sees_what_it_holds_back() {
     shot(&ada, "50-intake-refused").await;
     click(&ada, "#in-consent").await;
     click(&ada, "#intake button[type=submit]").await;
-    let notice = text_of(&ada, "p.notice").await;
-    assert!(notice.contains("saved for your therapist"), "{notice}");
+    ada.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//p[contains(@class, 'notice')][contains(., 'saved for your therapist')]",
+        ))
+        .await
+        .expect("the answers are saved");
     ada.close().await.unwrap();
 
     // Her therapist sees it on the day and on her page.
