@@ -122,6 +122,26 @@ async fn text_of(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// Waits (up to 10 s) until an element matching `css` holds `needle`, reading again
+/// when a page load replaces it: after a form is sent, the page before may still be
+/// the one found.
+async fn text_with(c: &Client, css: &str, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t.contains(needle) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never held {needle:?}; last: {last}");
+}
+
 async fn click(c: &Client, css: &str) {
     c.wait()
         .at_most(Duration::from_secs(10))
@@ -550,7 +570,7 @@ async fn a_new_client_books_signs_in_elsewhere_by_email_and_moves_the_booking() 
     second.goto(&format!("{base}/me")).await.unwrap();
     fill(&second, "#email", "nia@example.org").await;
     click(&second, "form[action='/signin'] button[type=submit]").await;
-    assert!(text_of(&second, "h1").await.contains("Check your email"));
+    text_with(&second, "h1", "Check your email").await;
     let mail = sink
         .wait_for(1, |m| subject(m).starts_with("Your sign-in link"))
         .await;
@@ -558,12 +578,11 @@ async fn a_new_client_books_signs_in_elsewhere_by_email_and_moves_the_booking() 
     second.goto(&link).await.unwrap();
     shot(&second, "21-sign-in-link").await;
     click(&second, "form[action^='/signin/'] button[type=submit]").await;
-    let me = text_of(&second, "main").await;
-    assert!(me.contains("Sports 60 with"), "the booking is found: {me}");
+    text_with(&second, "main", "Sports 60 with").await;
 
     // Move it: the same search, the same therapist; the change is emailed.
     click(&second, "a[href^='/me/move/']").await;
-    assert!(text_of(&second, "h1").await.contains("Move your Sports 60"));
+    text_with(&second, "h1", "Move your Sports 60").await;
     shot(&second, "22-move").await;
     let rec = second
         .find_all(Locator::Css("ol.recommended form"))
@@ -577,8 +596,7 @@ async fn a_new_client_books_signs_in_elsewhere_by_email_and_moves_the_booking() 
         .click()
         .await
         .unwrap();
-    let notice = text_of(&second, "p.notice").await;
-    assert!(notice.starts_with("Moved:"), "{notice}");
+    text_with(&second, "p.notice", "Moved:").await;
     shot(&second, "23-moved").await;
     let moved = sink.wait_for(1, |m| subject(m).starts_with("Moved:")).await;
     assert_eq!(moved[0]["ics"]["uid"], uid.as_str());
@@ -632,11 +650,7 @@ async fn a_runner_joins_the_waitlist_and_takes_the_freed_pre_race_time() {
     );
     shot(&ada, "30-waitlist-offer").await;
     click(&ada, "#waitlist button[type=submit]").await;
-    let notice = text_of(&ada, "p.notice").await;
-    assert!(
-        notice.starts_with("On the waitlist for Pre-race 30"),
-        "{notice}"
-    );
+    text_with(&ada, "p.notice", "On the waitlist for Pre-race 30").await;
     let me = text_of(&ada, "main").await;
     assert!(me.contains("Waiting for a time"), "{me}");
     assert!(
