@@ -34,13 +34,7 @@ impl ClientContext {
     /// The firmest pressure the client's intake allows, if it holds any back.
     pub fn pressure_cap(&self) -> Option<kneadtime_domain::Pressure> {
         let i = self.intake.as_ref()?;
-        let refer_at = self.season.profile().intake.pain_refer_at;
-        let cap = kneadtime_domain::intake::pressure_cap(&i.flags);
-        if kneadtime_domain::intake::refer(&i.flags, i.pain.clamp(0, 10) as u8, refer_at) {
-            Some(kneadtime_domain::Pressure::Light)
-        } else {
-            cap
-        }
+        kneadtime_domain::intake::pressure_cap(&i.flags, i.pain, &self.season.profile().intake)
     }
 
     /// What a booking of `service` asks of the domain for this client: the service's
@@ -59,11 +53,9 @@ impl ClientContext {
     pub fn cautions(&self) -> Vec<String> {
         match &self.intake {
             None => vec!["No intake yet: go through it at the first visit".to_string()],
-            Some(i) => kneadtime_domain::intake::cautions(
-                &i.flags,
-                i.pain.clamp(0, 10) as u8,
-                self.season.profile().intake.pain_refer_at,
-            ),
+            Some(i) => {
+                kneadtime_domain::intake::cautions(&i.flags, i.pain, &self.season.profile().intake)
+            }
         }
     }
 

@@ -11,7 +11,7 @@ use crate::Clinic;
 use crate::context::client_context;
 use crate::error::{CoreError, CoreResult};
 use crate::slots::{Slot, nearest_good};
-use crate::time::{local_date, spans_on, zone_of};
+use crate::time::{day_start, local_date, spans_on, zone_of};
 
 /// Proposals are searched for this many bookings at most; the rest are listed without.
 const MAX_PROPOSALS: usize = 50;
@@ -53,15 +53,9 @@ async fn stranded(
     let clinic = core.store.clinic().await?;
     let tz = zone_of(&clinic.time_zone);
     let now = core.now();
-    let start = |d: Date| {
-        tz.to_ambiguous_timestamp(d.at(0, 0, 0, 0))
-            .compatible()
-            .map(|t| t.as_second())
-            .unwrap_or(now)
-    };
     let (lo, hi) = (
-        start(from).max(now),
-        start(kneadtime_domain::dates::add_days(to, 1)),
+        day_start(from, &tz).max(now),
+        day_start(kneadtime_domain::dates::add_days(to, 1), &tz),
     );
     if hi <= lo {
         return Ok(Vec::new());

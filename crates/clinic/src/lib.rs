@@ -27,8 +27,8 @@ pub use kneadtime_domain::care::{RaceWindow, race_windows};
 pub use money::{CURRENCIES, known_currency, parse_price, price_text};
 pub use slots::{STEP_SECS, Search, Slot, best, nearest_good, search, wanted, within_hours};
 pub use time::{
-    changeable_online, local_date, local_datetime, parse_date, parse_instant, show, spans_on,
-    zone_of,
+    changeable_online, day_start, local_date, local_datetime, parse_date, parse_instant, show,
+    spans_on, zone_of,
 };
 
 /// The clinic: its store, the clock it tells the time by, and what it keeps read.

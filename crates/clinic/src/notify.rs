@@ -11,7 +11,7 @@ use kneadtime_store::{Appointment, Notice, NoticeKind, ServiceKind, Status, Stor
 use crate::Clinic;
 use crate::context::client_context;
 use crate::error::CoreResult;
-use crate::time::{local_date, local_datetime, zone_of};
+use crate::time::{day_start, local_date, local_datetime, zone_of};
 
 /// One email, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,11 +88,7 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
     let zone = tz.iana_name().unwrap_or("UTC");
     let start = local_datetime(a.start_at, &tz);
     let when = format!("{} ({zone})", start.strftime("%a %-d %b %Y, %H:%M"));
-    let place = if clinic.address.trim().is_empty() {
-        clinic.name.clone()
-    } else {
-        format!("{}, {}", clinic.name, clinic.address.trim())
-    };
+    let place = place_of(&clinic);
     let kind = match service.kind {
         ServiceKind::Massage(k) => Some(k),
         ServiceKind::General => None,
@@ -235,11 +231,7 @@ async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> Cor
     let zone = tz.iana_name().unwrap_or("UTC");
     let start = local_datetime(offer.start_at, &tz);
     let ends = local_datetime(offer.expires_at, &tz);
-    let place = if clinic.address.trim().is_empty() {
-        clinic.name.clone()
-    } else {
-        format!("{}, {}", clinic.name, clinic.address.trim())
-    };
+    let place = place_of(&clinic);
     let kind = match service.kind {
         ServiceKind::Massage(k) => Some(k),
         ServiceKind::General => None,
@@ -297,6 +289,15 @@ async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> Cor
     })))
 }
 
+/// Where clients come: the clinic's name, and its address when it has one.
+pub fn place_of(clinic: &kneadtime_store::Clinic) -> String {
+    if clinic.address.trim().is_empty() {
+        clinic.name.clone()
+    } else {
+        format!("{}, {}", clinic.name, clinic.address.trim())
+    }
+}
+
 /// The appointment as a calendar event: one UID for its whole life, the sequence as
 /// the database counts its changes.
 fn event(a: &Appointment, service: &str, therapist: &str, place: &str) -> TimedEvent {
@@ -331,14 +332,9 @@ pub async fn daily_schedule(
         core.store.services(),
     )?;
     let tz = zone_of(&clinic.time_zone);
-    let start = |d: jiff::civil::Date| {
-        d.to_zoned(tz.clone())
-            .map(|z| z.timestamp().as_second())
-            .unwrap_or_default()
-    };
     let (from, to) = (
-        start(day),
-        start(kneadtime_domain::season::add_days(day, 1)),
+        day_start(day, &tz),
+        day_start(kneadtime_domain::season::add_days(day, 1), &tz),
     );
     let all = match &staff.therapist_id {
         Some(t) => core.store.appointments_for_therapist(t, from, to).await?,

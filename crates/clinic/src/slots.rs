@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::Clinic;
 use crate::context::ClientContext;
 use crate::error::CoreResult;
-use crate::time::{local_date, local_datetime, off_on, show, spans_on, spans_start};
+use crate::time::{day_start, local_date, local_datetime, off_on, show, spans_on};
 
 /// Slots start on this grid (minutes past the hour, in absolute time).
 pub const STEP_SECS: i64 = 15 * 60;
@@ -134,7 +134,7 @@ async fn day_candidates(
     date: Date,
 ) -> CoreResult<Vec<(usize, i64)>> {
     let tz = &ctx.tz;
-    let (day_start, day_end) = (spans_start(date, tz), spans_start(add_days(date, 1), tz));
+    let (day_begins, day_end) = (day_start(date, tz), day_start(add_days(date, 1), tz));
     let len = q.service.length_min * 60;
     let buffer = q.service.buffer_after_min * 60;
     // Bookings reaching into the day, buffers included (a span may end at midnight and a
@@ -142,7 +142,7 @@ async fn day_candidates(
     let mut busy: HashMap<&str, HashSet<i64>> = HashMap::new();
     let intervals = clinic
         .store
-        .busy_intervals_between(day_start - 86_400, day_end + 86_400)
+        .busy_intervals_between(day_begins - 86_400, day_end + 86_400)
         .await?;
     for (id, t, a, b) in &intervals {
         if Some(id.as_str()) == q.moving {

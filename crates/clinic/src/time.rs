@@ -128,7 +128,7 @@ pub(crate) fn off_on(date: Date, exceptions: &[TherapistException]) -> bool {
 }
 
 /// The instant a local date starts in the clinic's zone.
-pub(crate) fn spans_start(date: Date, tz: &TimeZone) -> i64 {
+pub fn day_start(date: Date, tz: &TimeZone) -> i64 {
     tz.to_ambiguous_timestamp(date.at(0, 0, 0, 0))
         .compatible()
         .map(|t| t.as_second())

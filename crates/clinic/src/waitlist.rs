@@ -4,7 +4,6 @@
 //! ending after [`OFFER_HOURS`] or before the clinic's notice would refuse the booking.
 
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use kneadtime_domain::Kind;
 use kneadtime_domain::care::race_windows;
 use kneadtime_domain::plan::RaceRef;
@@ -15,7 +14,7 @@ use crate::Clinic;
 use crate::context::client_context;
 use crate::error::{Code, CoreError, CoreResult};
 use crate::slots::{Search, search};
-use crate::time::local_date;
+use crate::time::{day_start, local_date};
 
 /// How long an offer stays open at most.
 pub const OFFER_HOURS: i64 = 12;
@@ -68,12 +67,6 @@ pub fn default_window(
         to: w.to,
         note: format!("{} massage {side} {}", w.kind.label(), race_label(&w.race)),
     })
-}
-
-fn day_start(d: Date, tz: &TimeZone) -> i64 {
-    d.to_zoned(tz.clone())
-        .map(|z| z.timestamp().as_second())
-        .unwrap_or_default()
 }
 
 /// What a client asks to wait for.

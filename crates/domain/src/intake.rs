@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::massage::Pressure;
+use crate::profile::IntakeRules;
 
 /// A condition the client reports at intake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -111,9 +112,9 @@ impl Flag {
     }
 }
 
-/// The firmest pressure the flags leave: light when one asks for a doctor first,
+/// The firmest pressure the flags alone leave: light when one asks for a doctor first,
 /// moderate when one rules out deep work, `None` when nothing holds it back.
-pub fn pressure_cap(flags: &[Flag]) -> Option<Pressure> {
+fn flags_cap(flags: &[Flag]) -> Option<Pressure> {
     flags.iter().map(|f| f.limit()).min().map(|l| match l {
         Limit::ReferFirst => Pressure::Light,
         Limit::NoDeep => Pressure::Moderate,
@@ -121,28 +122,38 @@ pub fn pressure_cap(flags: &[Flag]) -> Option<Pressure> {
 }
 
 /// Whether the intake says to see a doctor or physiotherapist before massage: a flag
-/// that asks for it, or pain scored at `refer_at` (out of 10) or more.
-pub fn refer(flags: &[Flag], pain: u8, refer_at: u8) -> bool {
-    pain >= refer_at || flags.iter().any(|f| f.limit() == Limit::ReferFirst)
+/// that asks for it, or pain (0–10) scored at the profile's threshold or more.
+pub fn refer(flags: &[Flag], pain: i64, rules: &IntakeRules) -> bool {
+    pain >= i64::from(rules.pain_refer_at) || flags.iter().any(|f| f.limit() == Limit::ReferFirst)
+}
+
+/// The firmest pressure an intake leaves for any work: light when it calls for a doctor
+/// or physiotherapist first, moderate when a flag rules out deep work, `None` otherwise.
+pub fn pressure_cap(flags: &[Flag], pain: i64, rules: &IntakeRules) -> Option<Pressure> {
+    if refer(flags, pain, rules) {
+        Some(Pressure::Light)
+    } else {
+        flags_cap(flags)
+    }
 }
 
 /// What staff are told about the intake, one plain line each; empty when nothing holds
 /// the work back.
-pub fn cautions(flags: &[Flag], pain: u8, refer_at: u8) -> Vec<String> {
+pub fn cautions(flags: &[Flag], pain: i64, rules: &IntakeRules) -> Vec<String> {
     let mut out = Vec::new();
-    if refer(flags, pain, refer_at) {
+    if refer(flags, pain, rules) {
         out.push(
             "See a physiotherapist or doctor before massage: light work at most until then"
                 .to_string(),
         );
-    } else if pressure_cap(flags) == Some(Pressure::Moderate) {
+    } else if flags_cap(flags) == Some(Pressure::Moderate) {
         out.push("No deep pressure".to_string());
     }
     let named: Vec<&str> = flags.iter().map(|f| f.label()).collect();
     if !named.is_empty() {
         out.push(format!("Reported: {}", named.join(", ")));
     }
-    if pain >= refer_at {
+    if pain >= i64::from(rules.pain_refer_at) {
         out.push(format!("Pain {pain}/10 at intake"));
     }
     out
@@ -154,20 +165,26 @@ mod tests {
 
     #[test]
     fn flags_hold_back_pressure_by_the_strictest() {
-        assert_eq!(pressure_cap(&[]), None);
+        let r = IntakeRules::default();
+        assert_eq!(pressure_cap(&[], 0, &r), None);
         assert_eq!(
-            pressure_cap(&[Flag::BloodThinners]),
+            pressure_cap(&[Flag::BloodThinners], 0, &r),
             Some(Pressure::Moderate)
         );
         assert_eq!(
-            pressure_cap(&[Flag::Osteoporosis, Flag::Clot]),
+            pressure_cap(&[Flag::Osteoporosis, Flag::Clot], 0, &r),
             Some(Pressure::Light)
         );
-        assert!(refer(&[Flag::Fever], 0, 7));
-        assert!(!refer(&[Flag::Pregnancy], 3, 7));
-        assert!(refer(&[], 7, 7));
-        assert!(cautions(&[], 2, 7).is_empty());
-        let c = cautions(&[Flag::BloodThinners], 0, 7);
+        assert_eq!(
+            pressure_cap(&[Flag::Osteoporosis], 8, &r),
+            Some(Pressure::Light),
+            "pain at the threshold asks for a doctor first"
+        );
+        assert!(refer(&[Flag::Fever], 0, &r));
+        assert!(!refer(&[Flag::Pregnancy], 3, &r));
+        assert!(refer(&[], 7, &r));
+        assert!(cautions(&[], 2, &r).is_empty());
+        let c = cautions(&[Flag::BloodThinners], 0, &r);
         assert_eq!(c, vec!["No deep pressure", "Reported: blood thinners"]);
         for f in Flag::ALL {
             assert_eq!(Flag::parse(f.as_str()), Some(f));

@@ -914,12 +914,7 @@ pub async fn list(
             "expected a range of at most 366 days",
         ));
     }
-    let start = |d: jiff::civil::Date| {
-        tz.to_ambiguous_timestamp(d.at(0, 0, 0, 0))
-            .compatible()
-            .map(|t| t.as_second())
-            .unwrap_or(0)
-    };
+    let start = |d: jiff::civil::Date| kneadtime_clinic::day_start(d, &tz);
     let (lo, hi) = (
         start(from),
         start(kneadtime_domain::season::add_days(to, 1)),

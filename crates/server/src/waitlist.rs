@@ -316,11 +316,9 @@ async fn offer_for(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Of
     Ok((o, e))
 }
 
+/// The store's answer for an offer no longer open, as every caller gives it.
 fn gone() -> ApiError {
-    ApiError::conflict(
-        Code::OfferGone,
-        "this time is no longer offered to you: it was taken, declined or the offer ended",
-    )
+    StoreError::OfferGone.into()
 }
 
 /// Accepts an offer: books its time for the client under every booking rule. Of two

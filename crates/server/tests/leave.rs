@@ -63,23 +63,8 @@ async fn days_off_over_booked_clients_are_refused_until_each_is_moved_or_cancell
         .build()
         .unwrap();
     let cookie = page_sign_in(&http, &srv.base, OWNER_EMAIL, OWNER_PASSWORD).await;
-    let settings = http
-        .get(format!("{}/staff/settings", srv.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = settings
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let settings = common::page_text(&http, &srv.base, &cookie, "/staff/settings").await;
+    let csrf = common::csrf_in(&settings);
     let form = |extra: &[(&str, &str)]| {
         let mut f: Vec<(String, String)> = vec![
             ("csrf_token".into(), csrf.clone()),
@@ -341,26 +326,11 @@ async fn the_owner_sets_a_week_in_the_hours_grid() {
         .build()
         .unwrap();
     let cookie = page_sign_in(&http, &srv.base, OWNER_EMAIL, OWNER_PASSWORD).await;
-    let settings = http
-        .get(format!("{}/staff/settings", srv.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let settings = common::page_text(&http, &srv.base, &cookie, "/staff/settings").await;
     // Every day shows in the grid, with the hours as they are.
     assert!(settings.contains("name=\"sun_from_1\""), "{settings}");
     assert!(settings.contains("value=\"08:00\""));
-    let csrf = settings
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = common::csrf_in(&settings);
     let post = |fields: Vec<(&'static str, &'static str)>| {
         let mut form: Vec<(String, String)> = vec![
             ("csrf_token".into(), csrf.clone()),

@@ -298,23 +298,8 @@ async fn prices_are_shown_and_typed_in_the_clinic_s_currency() {
         common::OWNER_PASSWORD,
     )
     .await;
-    let settings = http
-        .get(format!("{}/staff/settings", srv.base))
-        .header("cookie", &staff)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = settings
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let settings = common::page_text(&http, &srv.base, &staff, "/staff/settings").await;
+    let csrf = common::csrf_in(&settings);
     let res = http
         .post(format!("{}/staff/settings/service", srv.base))
         .header("cookie", &staff)
@@ -392,25 +377,10 @@ async fn the_owner_changes_the_timing_rules_as_numbers() {
         common::OWNER_PASSWORD,
     )
     .await;
-    let settings = http
-        .get(format!("{}/staff/settings", srv.base))
-        .header("cookie", &staff)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let settings = common::page_text(&http, &srv.base, &staff, "/staff/settings").await;
     assert!(settings.contains("Pre-race massage: earliest, in days before the race"));
     assert!(!settings.contains("kneadtime profile"), "no command named");
-    let csrf = settings
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = common::csrf_in(&settings);
     let save = |max: &'static str| {
         http.post(format!("{}/staff/settings/clinic", srv.base))
             .header("cookie", &staff)

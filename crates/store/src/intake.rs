@@ -9,6 +9,10 @@ use crate::{Intake, Store, StoreError, col, found, retry_write};
 /// The longest any free-text answer may be.
 pub const MAX_ANSWER_CHARS: usize = 2000;
 
+/// The columns [`intake_from`] reads, written once.
+const INTAKE_COLUMNS: &str = "client_id, running, goals, injuries, current_pain, pain, medication, \
+     conditions, flags, consent_name, consented_at, updated_at, updated_by, reviewed_at, reviewed_by";
+
 fn intake_from(row: &AnyRow) -> Result<Intake, StoreError> {
     let flags: String = col(row, "flags")?;
     Ok(Intake {
@@ -34,27 +38,35 @@ fn intake_from(row: &AnyRow) -> Result<Intake, StoreError> {
 impl Store {
     /// The client's intake, if they have filled one in.
     pub async fn intake(&self, client_id: &str) -> Result<Option<Intake>, StoreError> {
-        let row = sqlx::query(
-            "SELECT client_id, running, goals, injuries, current_pain, pain, medication, conditions, \
-             flags, consent_name, consented_at, updated_at, updated_by, reviewed_at, reviewed_by \
-             FROM intakes WHERE client_id = $1",
-        )
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTAKE_COLUMNS} FROM intakes WHERE client_id = $1"
+        )))
         .bind(client_id)
         .fetch_optional(self.db()?)
         .await?;
         row.as_ref().map(intake_from).transpose()
     }
 
-    /// Every client's intake, for staff views that list many clients at once.
-    pub async fn intakes(&self) -> Result<Vec<Intake>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT client_id, running, goals, injuries, current_pain, pain, medication, conditions, \
-             flags, consent_name, consented_at, updated_at, updated_by, reviewed_at, reviewed_by \
-             FROM intakes ORDER BY client_id LIMIT 100000",
-        )
-        .fetch_all(self.db()?)
-        .await?;
-        rows.iter().map(intake_from).collect()
+    /// The intakes of the clients named (those without one are left out), for staff
+    /// views that show many clients at once.
+    pub async fn intakes_of(&self, client_ids: &[String]) -> Result<Vec<Intake>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in client_ids.chunks(200) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT {} FROM intakes WHERE client_id IN ({})",
+                INTAKE_COLUMNS,
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for row in q.fetch_all(self.db()?).await? {
+                out.push(intake_from(&row)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Writes the client's intake whole (a new one, or the answers changed). A change

@@ -1183,11 +1183,7 @@ async fn review_page(
     override_reason: Option<&str>,
 ) -> Response {
     let clinic = &p.ctx.clinic;
-    let place = if clinic.address.trim().is_empty() {
-        clinic.name.clone()
-    } else {
-        format!("{}, {}", clinic.name, clinic.address.trim())
-    };
+    let place = kneadtime_clinic::notify::place_of(clinic);
     let when = kneadtime_clinic::local_datetime(p.start, &p.ctx.tz);
     page(&BookReview {
         chrome: Chrome::load(state, Some(c)).await,

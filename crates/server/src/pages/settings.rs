@@ -159,6 +159,35 @@ pub const SERVICE_KINDS: [(&str, &str); 5] = [
     ("general", "General (judged by the day it falls on)"),
 ];
 
+/// A service as the add and change forms send it; the price may carry a symbol.
+fn service_body(f: &BTreeMap<String, String>) -> Result<catalog::ServiceBody, ApiError> {
+    let v = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let price_cents = kneadtime_clinic::parse_price(&v("price")).ok_or_else(|| {
+        ApiError::field(
+            "price",
+            "Enter a price like 65 or 65.50 (a currency symbol is fine).",
+        )
+    })?;
+    Ok(catalog::ServiceBody {
+        name: v("name"),
+        kind: v("kind"),
+        length_min: v("length_min").trim().parse().unwrap_or(0),
+        price_cents,
+        pressure_min: v("pressure_min"),
+        pressure_max: v("pressure_max"),
+        buffer_after_min: v("buffer_after_min").trim().parse().unwrap_or(-1),
+    })
+}
+
+/// The skills ticked in a therapist form (`skill_<id>` boxes).
+fn ticked_skills(f: &BTreeMap<String, String>) -> Vec<String> {
+    Skill::ALL
+        .iter()
+        .filter(|s| f.contains_key(&format!("skill_{}", s.as_str())))
+        .map(|s| s.as_str().to_string())
+        .collect()
+}
+
 /// A skill in words ("deep tissue").
 fn skill_words(s: Skill) -> String {
     s.as_str().replace('_', " ")
@@ -245,7 +274,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             kind_value: s.kind.as_str().to_string(),
             length: s.length_min,
             price: kneadtime_clinic::price_text(s.price_cents, &clinic.currency),
-            price_input: format!("{}.{:02}", s.price_cents / 100, s.price_cents % 100),
+            price_input: kneadtime_clinic::price_text(s.price_cents, ""),
             pressure: format!("{}–{}", s.pressure_min.as_str(), s.pressure_max.as_str()),
             pressure_min: s.pressure_min.as_str().to_string(),
             pressure_max: s.pressure_max.as_str().to_string(),
@@ -514,35 +543,17 @@ pub async fn submit(
             }
             Err(e) => Err(e.into()),
         },
-        "service" => match kneadtime_clinic::parse_price(&v("price")) {
-            Some(price_cents) => {
-                let body = catalog::ServiceBody {
-                    name: v("name"),
-                    kind: v("kind"),
-                    length_min: v("length_min").trim().parse().unwrap_or(0),
-                    price_cents,
-                    pressure_min: v("pressure_min"),
-                    pressure_max: v("pressure_max"),
-                    buffer_after_min: v("buffer_after_min").trim().parse().unwrap_or(-1),
-                };
-                catalog::create_service(st, c.clone(), ApiJson(body))
-                    .await
-                    .map(|_| "Service added.")
-            }
-            None => Err(ApiError::field(
-                "price",
-                "Enter a price like 65 or 65.50 (a currency symbol is fine).",
-            )),
+        "service" => match service_body(&f) {
+            Ok(body) => catalog::create_service(st, c.clone(), ApiJson(body))
+                .await
+                .map(|_| "Service added."),
+            Err(e) => Err(e),
         },
         "service-stop" => catalog::delete_service(st, c.clone(), Path(id.clone()))
             .await
             .map(|_| "Service no longer offered."),
         "therapist" => {
-            let skills = Skill::ALL
-                .iter()
-                .filter(|s| f.contains_key(&format!("skill_{}", s.as_str())))
-                .map(|s| s.as_str().to_string())
-                .collect();
+            let skills = ticked_skills(&f);
             let (email, password) = (v("email"), v("password"));
             let body = catalog::TherapistBody {
                 name: v("name"),
@@ -554,32 +565,14 @@ pub async fn submit(
                 .await
                 .map(|_| "Therapist added.")
         }
-        "service-edit" => match kneadtime_clinic::parse_price(&v("price")) {
-            Some(price_cents) => {
-                let body = catalog::ServiceBody {
-                    name: v("name"),
-                    kind: v("kind"),
-                    length_min: v("length_min").trim().parse().unwrap_or(0),
-                    price_cents,
-                    pressure_min: v("pressure_min"),
-                    pressure_max: v("pressure_max"),
-                    buffer_after_min: v("buffer_after_min").trim().parse().unwrap_or(-1),
-                };
-                catalog::put_service(st, c.clone(), Path(id.clone()), ApiJson(body))
-                    .await
-                    .map(|_| "Service saved.")
-            }
-            None => Err(ApiError::field(
-                "price",
-                "Enter a price like 65 or 65.50 (a currency symbol is fine).",
-            )),
+        "service-edit" => match service_body(&f) {
+            Ok(body) => catalog::put_service(st, c.clone(), Path(id.clone()), ApiJson(body))
+                .await
+                .map(|_| "Service saved."),
+            Err(e) => Err(e),
         },
         "therapist-edit" => {
-            let skills = Skill::ALL
-                .iter()
-                .filter(|s| f.contains_key(&format!("skill_{}", s.as_str())))
-                .map(|s| s.as_str().to_string())
-                .collect();
+            let skills = ticked_skills(&f);
             let body = catalog::TherapistPatch {
                 name: Some(v("name")),
                 skills: Some(skills),

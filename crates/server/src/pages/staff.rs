@@ -261,29 +261,15 @@ pub async fn schedule(
         (date, 1)
     };
     // What each client's intake holds back, beside their name on every card.
-    let refer_at = state
+    let rules = state
         .store
         .clinic()
         .await
         .ok()
         .and_then(|c| kneadtime_clinic::clinic_profile(&c.profile_toml).ok())
         .unwrap_or_default()
-        .intake
-        .pain_refer_at;
-    let cautions: std::collections::HashMap<String, String> = state
-        .store
-        .intakes()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|i| {
-            let first =
-                kneadtime_domain::intake::cautions(&i.flags, i.pain.clamp(0, 10) as u8, refer_at)
-                    .into_iter()
-                    .next()?;
-            Some((i.client_id, first))
-        })
-        .collect();
+        .intake;
+    let mut cautions: std::collections::HashMap<String, String> = Default::default();
     let mut columns = Vec::new();
     let shown: Vec<_> = if week {
         visible
@@ -299,6 +285,20 @@ pub async fn schedule(
             .appointments_for_therapist(&th.id, start_of(first), start_of(add_days(first, n_days)))
             .await
             .unwrap_or_default();
+        let unread: Vec<String> = appts
+            .iter()
+            .map(|a| a.client_id.clone())
+            .filter(|c| !cautions.contains_key(c))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for i in state.store.intakes_of(&unread).await.unwrap_or_default() {
+            let first = kneadtime_domain::intake::cautions(&i.flags, i.pain, &rules)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            cautions.insert(i.client_id, first);
+        }
         let exceptions = state
             .store
             .exceptions(

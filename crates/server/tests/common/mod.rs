@@ -255,6 +255,29 @@ impl Srv {
     }
 }
 
+/// The body of page `path` fetched with session `cookie`.
+pub async fn page_text(http: &reqwest::Client, base: &str, cookie: &str, path: &str) -> String {
+    http.get(format!("{base}{path}"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The CSRF token of the first form on a page.
+pub fn csrf_in(html: &str) -> String {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .expect("a form with a CSRF token")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
 /// Signs in on the staff page; the session cookie's `name=value`.
 pub async fn page_sign_in(
     http: &reqwest::Client,
