@@ -330,6 +330,13 @@ impl Store {
              ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
              RETURNING therapist_id, start_at, end_at"
         };
+        // A read first, so an idle worker's look costs no write.
+        let any = sqlx::query("SELECT id FROM freed_times LIMIT 1")
+            .fetch_optional(self.db()?)
+            .await?;
+        if any.is_none() {
+            return Ok(Vec::new());
+        }
         let mut out = Vec::new();
         for _ in 0..limit {
             let _gate = self.gate().await;
