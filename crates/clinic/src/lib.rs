@@ -12,6 +12,7 @@ pub mod context;
 pub mod error;
 pub mod leave;
 pub mod money;
+pub mod notes;
 pub mod notify;
 pub mod rules;
 pub mod slots;

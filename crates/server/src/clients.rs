@@ -5,12 +5,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kneadtime_domain::notes::{Observation, normal_region, patterns};
 use kneadtime_domain::session::parse_distance;
-use kneadtime_domain::{PlanRequest, Pressure, Priority, plan};
-use kneadtime_store::{
-    Client, ClientRace, FeedOwner, Finding, NewSessionNote, SessionNote, StoreError,
-};
+use kneadtime_domain::{PlanRequest, Priority, plan};
+use kneadtime_store::{Client, ClientRace, FeedOwner, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -535,7 +532,8 @@ pub async fn delete_calendar(
 }
 
 /// GET /api/clients/{id}/plan: the season's massages from today, as the domain plans
-/// them, with recurring tight regions from the notes leading the focus.
+/// them, with the regions the notes keep finding tight leading the focus and the pain
+/// they report holding back the pressure.
 pub async fn get_plan(
     State(state): State<AppState>,
     caller: Caller,
@@ -544,13 +542,7 @@ pub async fn get_plan(
     visible_client(&state, &caller, &id).await?;
     let ctx = client_context(&state.clinic, &id).await?;
     let today = local_date(state.now(), &ctx.tz);
-    let recurring: Vec<String> = observations(&state, &id)
-        .await?
-        .1
-        .into_iter()
-        .filter(|p| p.recurring)
-        .map(|p| p.region)
-        .collect();
+    let record = kneadtime_clinic::notes::record(&state.clinic, &ctx).await?;
     let unavailable = ctx
         .client
         .unavailable_weekdays
@@ -560,8 +552,8 @@ pub async fn get_plan(
     let req = PlanRequest {
         from: Some(today),
         unavailable_weekdays: unavailable,
-        recurring_focus: recurring,
-        pressure_cap: ctx.pressure_cap(),
+        recurring_focus: record.focus(),
+        pressure_cap: record.pressure_cap(&ctx),
         ..PlanRequest::default()
     };
     let season = ctx.season.clone();
@@ -569,234 +561,4 @@ pub async fn get_plan(
     Ok(Json(
         json!({ "time_zone": ctx.tz.iana_name().unwrap_or("UTC"), "plan": p, "warnings": ctx.warnings }),
     ))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoteBody {
-    #[serde(default)]
-    pub findings: Vec<FindingIn>,
-    /// light, moderate or deep
-    pub pressure_used: Option<String>,
-    #[serde(default)]
-    pub techniques: Vec<String>,
-    #[serde(default)]
-    pub homework_given: String,
-    pub homework_done: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FindingIn {
-    pub region: String,
-    /// 0 (free) … 3 (very tight)
-    pub tightness: i64,
-    #[serde(default)]
-    pub note: String,
-}
-
-/// POST /api/appointments/{id}/notes: the appointment's therapist or the owner.
-pub async fn add_note(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiJson(body): ApiJson<NoteBody>,
-) -> ApiResult<Created<SessionNote>> {
-    caller.require_staff()?;
-    let a = state.store.appointment(&id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("appointment"),
-        e => e.into(),
-    })?;
-    if !caller.is_owner() && caller.therapist_id() != Some(a.therapist_id.as_str()) {
-        return Err(ApiError::not_found("appointment"));
-    }
-    if body.findings.len() > 40 || body.techniques.len() > 20 {
-        return Err(ApiError::bad(
-            "expected at most 40 findings and 20 techniques",
-        ));
-    }
-    let mut findings = Vec::new();
-    for (i, f) in body.findings.iter().enumerate() {
-        let region = normal_region(&f.region);
-        if region.is_empty() || region.chars().count() > 60 {
-            return Err(ApiError::field(
-                &format!("findings[{i}].region"),
-                "expected a body region, up to 60 characters",
-            ));
-        }
-        if !(0..=3).contains(&f.tightness) {
-            return Err(ApiError::field(
-                &format!("findings[{i}].tightness"),
-                format!("expected 0 to 3, found {}", f.tightness),
-            ));
-        }
-        findings.push(Finding {
-            region,
-            tightness: f.tightness as u8,
-            note: f.note.chars().take(500).collect(),
-        });
-    }
-    let pressure_used = match &body.pressure_used {
-        None => None,
-        Some(p) => Some(Pressure::parse(p).ok_or_else(|| {
-            ApiError::field(
-                "pressure_used",
-                format!("expected light, moderate or deep, found {p:?}"),
-            )
-        })?),
-    };
-    let techniques: Vec<String> = body
-        .techniques
-        .iter()
-        .map(|t| t.trim().chars().take(60).collect::<String>())
-        .filter(|t| !t.is_empty())
-        .collect();
-    // A note says something: a finding, the pressure or a technique used, or homework.
-    if findings.is_empty()
-        && techniques.is_empty()
-        && pressure_used.is_none()
-        && body.homework_given.trim().is_empty()
-    {
-        return Err(ApiError::field(
-            "findings",
-            "an empty note is not saved: record a finding, the pressure or a technique used, or the homework given",
-        ));
-    }
-    let n = state
-        .store
-        .add_note(&NewSessionNote {
-            appointment_id: id,
-            findings,
-            pressure_used,
-            techniques,
-            homework_given: body.homework_given.trim().chars().take(2000).collect(),
-            homework_done: body.homework_done,
-        })
-        .await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.add", Some(&a.client_id), &n.id)
-        .await?;
-    Ok(Created(n))
-}
-
-#[derive(Debug, Serialize)]
-pub struct NoteOut {
-    #[serde(flatten)]
-    pub note: SessionNote,
-    pub date: jiff::civil::Date,
-    pub therapist_id: String,
-    pub therapist_name: String,
-    pub service_name: String,
-}
-
-/// The client's notes (with their appointment's date) and the patterns they show.
-async fn observations(
-    state: &AppState,
-    client_id: &str,
-) -> ApiResult<(Vec<NoteOut>, Vec<kneadtime_domain::notes::RegionPattern>)> {
-    let names = Names::load(state).await?;
-    let appts = state.store.appointments_for_client(client_id).await?;
-    let mut out = Vec::new();
-    let mut obs = Vec::new();
-    for n in state.store.notes_for_client(client_id).await? {
-        let Some(a) = appts.iter().find(|a| a.id == n.appointment_id) else {
-            continue;
-        };
-        let v = names.view(a, Some(""), None);
-        for f in &n.findings {
-            obs.push(Observation {
-                date: v.date,
-                region: f.region.clone(),
-                tightness: f.tightness,
-            });
-        }
-        out.push(NoteOut {
-            date: v.date,
-            therapist_id: v.therapist_id,
-            therapist_name: v.therapist_name,
-            service_name: v.service_name,
-            note: n,
-        });
-    }
-    Ok((out, patterns(&obs)))
-}
-
-/// GET /api/clients/{id}/notes: every note, oldest first.
-pub async fn list_notes(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Vec<NoteOut>>> {
-    visible_client(&state, &caller, &id).await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.view", Some(&id), "")
-        .await?;
-    Ok(Json(observations(&state, &id).await?.0))
-}
-
-/// GET /api/clients/{id}/patterns: per body region, tightness over time and its trend,
-/// and how often homework was done.
-pub async fn get_patterns(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    visible_client(&state, &caller, &id).await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.view", Some(&id), "patterns")
-        .await?;
-    let (notes, regions) = observations(&state, &id).await?;
-    let given: Vec<&NoteOut> = notes
-        .iter()
-        .filter(|n| !n.note.homework_given.is_empty())
-        .collect();
-    let done = given
-        .iter()
-        .filter(|n| n.note.homework_done == Some(true))
-        .count();
-    let not_done = given
-        .iter()
-        .filter(|n| n.note.homework_done == Some(false))
-        .count();
-    Ok(Json(json!({
-        "sessions": notes.len(),
-        "regions": regions,
-        "homework": { "given": given.len(), "done": done, "not_done": not_done, "unknown": given.len() - done - not_done },
-    })))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HomeworkBody {
-    pub homework_done: bool,
-}
-
-/// PATCH /api/notes/{id}: record whether the homework was done (the client or staff
-/// who may see the note).
-pub async fn patch_note(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiJson(body): ApiJson<HomeworkBody>,
-) -> ApiResult<Json<SessionNote>> {
-    let n = state.store.note(&id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("note"),
-        e => e.into(),
-    })?;
-    let a = state.store.appointment(&n.appointment_id).await?;
-    if !may_see(&caller, &a) {
-        return Err(ApiError::not_found("note"));
-    }
-    state
-        .store
-        .set_homework_done(&id, body.homework_done)
-        .await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.change", Some(&a.client_id), &id)
-        .await?;
-    Ok(Json(state.store.note(&id).await?))
 }

@@ -40,6 +40,8 @@ pub enum Code {
     NoServices,
     NoWindow,
     NotAnActivity,
+    NoteExists,
+    NoteSigned,
     NotFound,
     NulCharacter,
     OfferGone,
@@ -68,7 +70,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order declared.
-    pub const ALL: [Code; 49] = [
+    pub const ALL: [Code; 51] = [
         Code::AlreadySetUp,
         Code::BadActivity,
         Code::BadCalendar,
@@ -94,6 +96,8 @@ impl Code {
         Code::NoServices,
         Code::NoWindow,
         Code::NotAnActivity,
+        Code::NoteExists,
+        Code::NoteSigned,
         Code::NotFound,
         Code::NulCharacter,
         Code::OfferGone,
@@ -164,6 +168,8 @@ impl Code {
             Code::TooManyWaiting => "too_many_waiting",
             Code::NoWindow => "no_window",
             Code::OfferGone => "offer_gone",
+            Code::NoteExists => "note_exists",
+            Code::NoteSigned => "note_signed",
             Code::TooLateToChange => "too_late_to_change",
             Code::TooSoon => "too_soon",
             Code::Unauthorized => "unauthorized",
@@ -341,6 +347,10 @@ impl From<StoreError> for ApiError {
             StoreError::OfferGone => ApiError::conflict(
                 Code::OfferGone,
                 "this time is no longer offered to you: it was taken, declined or the offer ended",
+            ),
+            StoreError::Locked => ApiError::conflict(
+                Code::NoteSigned,
+                "the note is signed: add an amendment saying what changes and why",
             ),
             StoreError::Invalid(why) => ApiError::bad(why),
             StoreError::Backend(why) => {

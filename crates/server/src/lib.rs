@@ -19,6 +19,7 @@ pub mod intake;
 pub mod listen;
 pub mod log;
 pub mod mail;
+pub mod notes;
 pub mod pages;
 pub mod policy;
 pub mod schedule;
@@ -171,6 +172,7 @@ pub fn app(state: AppState) -> Router {
     use booking as b;
     use catalog as k;
     use clients as c;
+    use notes as n;
     use waitlist as w;
     let limit = state.config.body_limit_kb * 1024;
     Router::new()
@@ -253,8 +255,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/clients/{id}/plan", get(c::get_plan))
         .route("/api/clients/{id}/slots", get(schedule::slots))
-        .route("/api/clients/{id}/notes", get(c::list_notes))
-        .route("/api/clients/{id}/patterns", get(c::get_patterns))
+        .route("/api/clients/{id}/notes", get(n::list_notes))
+        .route("/api/clients/{id}/patterns", get(n::get_patterns))
         .route("/api/waitlist", get(w::list).post(w::post_join))
         .route("/api/waitlist/{id}", axum::routing::delete(w::delete))
         .route("/api/offers", get(w::offers))
@@ -265,8 +267,13 @@ pub fn app(state: AppState) -> Router {
         .route("/api/appointments/{id}/cancel", post(b::cancel))
         .route("/api/appointments/{id}/reschedule", post(b::reschedule))
         .route("/api/appointments/{id}/status", post(b::set_status))
-        .route("/api/appointments/{id}/notes", post(c::add_note))
-        .route("/api/notes/{id}", axum::routing::patch(c::patch_note))
+        .route("/api/appointments/{id}/notes", post(n::add_note))
+        .route(
+            "/api/notes/{id}",
+            axum::routing::patch(n::patch_note).put(n::put_note),
+        )
+        .route("/api/notes/{id}/sign", post(n::sign_note))
+        .route("/api/notes/{id}/amendments", post(n::amend_note))
         .route("/feeds/{file}", get(feeds::feed))
         .merge(pages::routes())
         .fallback(not_found)

@@ -1,15 +1,15 @@
 //! Clients and what they bring: their races, their uploaded training calendars, and the
 //! therapists' session notes about them.
 
-use kneadtime_domain::{Pressure, Priority};
+use kneadtime_domain::Priority;
 use sqlx::any::AnyRow;
 
 use crate::found;
 use crate::model::parse_or;
 use crate::retry_write;
 use crate::{
-    Client, ClientCalendar, ClientRace, NewClient, NewSessionNote, SessionNote, Store, StoreError,
-    check_date, col, from_json, json_text, new_id,
+    Client, ClientCalendar, ClientRace, NewClient, Store, StoreError, check_date, col, from_json,
+    json_text, new_id,
 };
 
 pub(crate) fn client_from(row: &AnyRow) -> Result<Client, StoreError> {
@@ -45,26 +45,6 @@ fn race_from(row: &AnyRow) -> Result<ClientRace, StoreError> {
         distance_km: col(row, "distance_km")?,
         priority: parse_or(Priority::parse(&p), "priority", &p)?,
         name: col(row, "name")?,
-    })
-}
-
-pub(crate) fn note_from(row: &AnyRow) -> Result<SessionNote, StoreError> {
-    let findings: String = col(row, "findings")?;
-    let techniques: String = col(row, "techniques")?;
-    let pressure: Option<String> = col(row, "pressure_used")?;
-    let pressure_used = match pressure {
-        Some(p) => Some(parse_or(Pressure::parse(&p), "pressure", &p)?),
-        None => None,
-    };
-    Ok(SessionNote {
-        id: col(row, "id")?,
-        appointment_id: col(row, "appointment_id")?,
-        findings: from_json(&findings, "findings")?,
-        pressure_used,
-        techniques: from_json(&techniques, "techniques")?,
-        homework_given: col(row, "homework_given")?,
-        homework_done: col::<Option<i64>>(row, "homework_done")?.map(|v| v != 0),
-        created_at: col(row, "created_at")?,
     })
 }
 
@@ -349,61 +329,6 @@ impl Store {
             .fetch_one(self.db()?)
             .await?;
         col(&row, "season_version")
-    }
-
-    /// Adds a therapist's note to an appointment.
-    pub async fn add_note(&self, new: &NewSessionNote) -> Result<SessionNote, StoreError> {
-        if new.findings.iter().any(|f| f.tightness > 3) {
-            return Err(StoreError::Invalid("tightness is 0 to 3".into()));
-        }
-        let n = SessionNote {
-            id: new_id(),
-            appointment_id: new.appointment_id.clone(),
-            findings: new.findings.clone(),
-            pressure_used: new.pressure_used,
-            techniques: new.techniques.clone(),
-            homework_given: new.homework_given.clone(),
-            homework_done: new.homework_done,
-            created_at: self.now(),
-        };
-        sqlx::query(
-            "INSERT INTO session_notes (id, appointment_id, findings, pressure_used, techniques, homework_given, \
-             homework_done, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&n.id)
-        .bind(&n.appointment_id)
-        .bind(json_text(&n.findings))
-        .bind(n.pressure_used.map(|p| p.as_str().to_string()))
-        .bind(json_text(&n.techniques))
-        .bind(&n.homework_given)
-        .bind(n.homework_done.map(i64::from))
-        .bind(n.created_at)
-        .execute(self.db()?)
-        .await?;
-        Ok(n)
-    }
-
-    /// Every note about a client, in appointment order.
-    pub async fn notes_for_client(&self, client_id: &str) -> Result<Vec<SessionNote>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT n.id, n.appointment_id, n.findings, n.pressure_used, n.techniques, n.homework_given, \
-             n.homework_done, n.created_at FROM session_notes n JOIN appointments a ON a.id = n.appointment_id \
-             WHERE a.client_id = $1 ORDER BY a.start_at, n.created_at, n.id",
-        )
-        .bind(client_id)
-        .fetch_all(self.db()?)
-        .await?;
-        rows.iter().map(note_from).collect()
-    }
-
-    /// Records whether the homework of a note was done.
-    pub async fn set_homework_done(&self, note_id: &str, done: bool) -> Result<(), StoreError> {
-        let r = sqlx::query("UPDATE session_notes SET homework_done = $1 WHERE id = $2")
-            .bind(i64::from(done))
-            .bind(note_id)
-            .execute(self.db()?)
-            .await?;
-        found(r)
     }
 }
 

@@ -15,6 +15,8 @@ pub enum StoreError {
     ClientBusy,
     /// The waitlist offer being accepted is no longer open (taken, declined or expired).
     OfferGone,
+    /// The session note is signed: it changes only by amendment.
+    Locked,
     /// The request cannot be stored as given (bad value, unknown reference, wrong state).
     Invalid(String),
     /// The database failed or could not be reached.
@@ -28,6 +30,7 @@ impl fmt::Display for StoreError {
             StoreError::Conflict => f.write_str("conflict: already taken"),
             StoreError::ClientBusy => f.write_str("conflict: the client is booked then"),
             StoreError::OfferGone => f.write_str("conflict: the offer is no longer open"),
+            StoreError::Locked => f.write_str("conflict: the note is signed"),
             StoreError::Invalid(why) => write!(f, "invalid: {why}"),
             StoreError::Backend(why) => write!(f, "database error: {why}"),
         }

@@ -2,7 +2,7 @@
 //! lookups the server's access rules need: which clients a therapist treats, which
 //! note belongs to which appointment, clients by email.
 
-use crate::{Client, SessionNote, Store, StoreError, col};
+use crate::{Client, Store, StoreError, col};
 
 /// Whose appointments a feed shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,17 +112,5 @@ impl Store {
         .fetch_all(self.db()?)
         .await?;
         rows.iter().map(|r| col(r, "client_id")).collect()
-    }
-
-    /// One note by id.
-    pub async fn note(&self, id: &str) -> Result<SessionNote, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, appointment_id, findings, pressure_used, techniques, homework_given, homework_done, created_at \
-             FROM session_notes WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_one(self.db()?)
-        .await?;
-        crate::clients::note_from(&row)
     }
 }

@@ -29,6 +29,7 @@ mod error;
 mod feeds;
 mod intake;
 mod model;
+mod notes;
 mod outbox;
 mod signin;
 mod waitlist;

@@ -2,6 +2,7 @@
 //! already names (`Kind`, `Pressure`, `Priority`) are reused; the rest (skills, statuses,
 //! roles) are the clinic's vocabulary and live here, each with its snake_case spelling.
 
+use kneadtime_domain::notes::Side;
 use kneadtime_domain::{Kind, Pressure, Priority};
 use serde::{Deserialize, Serialize};
 
@@ -374,36 +375,105 @@ pub struct FreedTime {
     pub end_at: i64,
 }
 
-/// One finding of a session: a body region and how tight it was.
+/// One finding of a session: a body region, its side, how tight it was and how many
+/// tender points were found in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub region: String,
+    #[serde(default)]
+    pub side: Side,
     /// 0 (free) … 3 (very tight).
     pub tightness: u8,
+    /// Tender or trigger points found, 0 … 20.
+    #[serde(default)]
+    pub tender_points: u8,
     #[serde(default)]
     pub note: String,
 }
 
+/// What a session note says, in the four parts therapists write: what the client
+/// reports, what was found and done, what it means, and what comes next.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NoteContent {
+    /// What the client reports, in their words.
+    #[serde(default)]
+    pub subjective: String,
+    /// Pain the client reports today, 0 … 10.
+    #[serde(default)]
+    pub pain: Option<u8>,
+    /// Whether the client says they did the homework of the last visit.
+    #[serde(default)]
+    pub last_homework_done: Option<bool>,
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    #[serde(default)]
+    pub pressure_used: Option<Pressure>,
+    #[serde(default)]
+    pub techniques: Vec<String>,
+    /// What the therapist makes of it.
+    #[serde(default)]
+    pub assessment: String,
+    #[serde(default)]
+    pub homework_given: String,
+    /// When and what the next visit should be.
+    #[serde(default)]
+    pub next_visit: String,
+}
+
+impl NoteContent {
+    /// Whether the note says nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.subjective.trim().is_empty()
+            && self.pain.is_none()
+            && self.last_homework_done.is_none()
+            && self.findings.is_empty()
+            && self.pressure_used.is_none()
+            && self.techniques.is_empty()
+            && self.assessment.trim().is_empty()
+            && self.homework_given.trim().is_empty()
+            && self.next_visit.trim().is_empty()
+    }
+}
+
+/// A change made to a signed note: the whole note as it now reads, who changed it,
+/// when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Amendment {
+    pub id: String,
+    pub at: i64,
+    /// The name of the staff member who made it.
+    pub author: String,
+    pub reason: String,
+    pub content: NoteContent,
+}
+
+/// A therapist's note on one appointment (one per appointment). The content shown is
+/// the latest: the note as signed, or its last amendment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionNote {
     pub id: String,
     pub appointment_id: String,
-    pub findings: Vec<Finding>,
-    pub pressure_used: Option<Pressure>,
-    pub techniques: Vec<String>,
-    pub homework_given: String,
+    #[serde(flatten)]
+    pub content: NoteContent,
+    /// Whether the homework given in this note was done (the client says so later).
     pub homework_done: Option<bool>,
+    /// The name of the staff member who wrote it.
+    pub author: String,
     pub created_at: i64,
+    pub updated_at: i64,
+    /// When it was signed, and by whom; a signed note changes only by amendment.
+    pub signed_at: Option<i64>,
+    pub signed_by: Option<String>,
+    /// The note as it was signed, when amendments have changed it since.
+    pub signed_content: Option<NoteContent>,
+    /// Oldest first.
+    pub amendments: Vec<Amendment>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewSessionNote {
-    pub appointment_id: String,
-    pub findings: Vec<Finding>,
-    pub pressure_used: Option<Pressure>,
-    pub techniques: Vec<String>,
-    pub homework_given: String,
-    pub homework_done: Option<bool>,
+impl SessionNote {
+    pub fn signed(&self) -> bool {
+        self.signed_at.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

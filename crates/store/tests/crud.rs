@@ -1,5 +1,5 @@
 //! Round trips for everything the booking server stores besides appointments: clinic,
-//! therapists, services, hours, exceptions, clients, races, calendars, notes, staff,
+//! therapists, services, hours, exceptions, clients, races, calendars, staff,
 //! web sessions, idempotent responses and rate limits.
 
 mod common;
@@ -7,8 +7,8 @@ mod common;
 use common::{Ctx, NINE, world};
 use kneadtime_domain::{Kind, Pressure, Priority};
 use kneadtime_store::{
-    ExceptionReason, Finding, NewException, NewService, NewSessionNote, NewStaff, Principal, Role,
-    ServiceKind, Skill, Store, StoreError, WebSession, WorkingHours,
+    ExceptionReason, NewException, NewService, NewStaff, Principal, Role, ServiceKind, Skill,
+    Store, StoreError, WebSession, WorkingHours,
 };
 
 both!(
@@ -19,7 +19,6 @@ both!(
     exceptions_round_trip_and_filter_by_date,
     clients_races_and_calendars_round_trip,
     the_season_version_moves_with_calendars_and_races,
-    notes_round_trip_per_client,
     staff_emails_are_unique_and_case_blind,
     web_sessions_expire,
     idempotent_responses_keep_the_first,
@@ -325,52 +324,6 @@ async fn the_season_version_moves_with_calendars_and_races(t: Ctx) {
     assert!(matches!(
         t.store.season_version("nobody").await,
         Err(StoreError::NotFound)
-    ));
-}
-
-async fn notes_round_trip_per_client(t: Ctx) {
-    let w = world(&t.store, 0).await;
-    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
-    let note = t
-        .store
-        .add_note(&NewSessionNote {
-            appointment_id: a.id.clone(),
-            findings: vec![Finding {
-                region: "left calf".into(),
-                tightness: 3,
-                note: "knot, medial".into(),
-            }],
-            pressure_used: Some(Pressure::Deep),
-            techniques: vec!["trigger_point".into(), "cupping".into()],
-            homework_given: "calf stretch 2x daily".into(),
-            homework_done: None,
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        t.store.notes_for_client(&w.client.id).await.unwrap(),
-        vec![note.clone()]
-    );
-    t.store.set_homework_done(&note.id, true).await.unwrap();
-    assert_eq!(
-        t.store.notes_for_client(&w.client.id).await.unwrap()[0].homework_done,
-        Some(true)
-    );
-    let too_tight = NewSessionNote {
-        appointment_id: a.id.clone(),
-        findings: vec![Finding {
-            region: "hip".into(),
-            tightness: 4,
-            note: String::new(),
-        }],
-        pressure_used: None,
-        techniques: vec![],
-        homework_given: String::new(),
-        homework_done: None,
-    };
-    assert!(matches!(
-        t.store.add_note(&too_tight).await,
-        Err(StoreError::Invalid(_))
     ));
 }
 

@@ -3,6 +3,7 @@
 //! clients book through their link or with name and email, staff run their day.
 
 pub mod client;
+pub mod record;
 pub mod runner;
 pub mod settings;
 pub mod signin;
@@ -79,7 +80,7 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route(
             "/staff/appointments/{id}/notes",
-            get(staff::note_form).post(staff::note_submit),
+            get(record::note_form).post(record::note_submit),
         )
         .route("/staff/appointments/{id}/status", post(staff::set_status))
         .route("/staff/settings", get(settings::settings))

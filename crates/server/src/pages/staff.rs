@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
-use kneadtime_domain::notes::{Observation, Trend, normal_region, patterns};
+use kneadtime_domain::notes::Trend;
 use kneadtime_domain::season::add_days;
 use kneadtime_store::Principal;
 use serde::Deserialize;
@@ -124,7 +124,10 @@ pub async fn logout(
     res
 }
 
-async fn staff_only(state: &AppState, caller: Option<Caller>) -> Result<Caller, Response> {
+pub(super) async fn staff_only(
+    state: &AppState,
+    caller: Option<Caller>,
+) -> Result<Caller, Response> {
     match caller {
         Some(c) if c.is_staff() => Ok(c),
         Some(c) => Err(message(
@@ -495,21 +498,13 @@ pub async fn create_client(
     }
 }
 
-pub struct NoteRow {
-    pub date: String,
-    pub therapist: String,
-    pub pressure: String,
-    pub techniques: String,
-    pub findings: String,
-    pub homework: String,
-    pub homework_done: String,
-}
-
 pub struct RegionRow {
     pub region: String,
     pub cells: Vec<String>,
     pub trend: String,
     pub recurring: bool,
+    /// "left side tighter", when one side keeps being.
+    pub one_side: String,
 }
 
 #[derive(Template)]
@@ -525,7 +520,11 @@ pub struct ClientPage {
     pub weeks: Vec<(String, String, String, String)>,
     pub upcoming: Vec<ApptView>,
     pub past: Vec<ApptView>,
-    pub notes: Vec<NoteRow>,
+    pub notes: Vec<super::record::NoteView>,
+    /// Hints from the record: the sentence and what it rests on.
+    pub hints: Vec<(String, Vec<String>)>,
+    /// Reported pain or a red flag calls for a physiotherapist or doctor.
+    pub refer: bool,
     pub note_dates: Vec<String>,
     pub regions: Vec<RegionRow>,
     pub services: Vec<(String, String)>,
@@ -603,62 +602,17 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         })
         .collect();
     let (upcoming, past): (Vec<_>, Vec<_>) = views.into_iter().partition(|v| v.upcoming);
-    // Notes history, and the findings table: one row per region, one column per session.
-    let notes = state.store.notes_for_client(id).await.unwrap_or_default();
-    let mut rows = Vec::new();
-    let mut obs = Vec::new();
-    let mut dates: Vec<Date> = Vec::new();
-    for n in &notes {
-        let Some(a) = appts.iter().find(|a| a.id == n.appointment_id) else {
-            continue;
-        };
-        let d = local_date(a.start_at, &tz);
-        if !dates.contains(&d) {
-            dates.push(d);
-        }
-        for f in &n.findings {
-            obs.push(Observation {
-                date: d,
-                region: f.region.clone(),
-                tightness: f.tightness,
-            });
-        }
-        rows.push(NoteRow {
-            date: day_label(d),
-            therapist: names.view(a, Some(""), None).therapist_name,
-            pressure: n
-                .pressure_used
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_default(),
-            techniques: n.techniques.join(", "),
-            findings: n
-                .findings
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{} {}{}",
-                        f.region,
-                        f.tightness,
-                        if f.note.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({})", f.note)
-                        }
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-            homework: n.homework_given.clone(),
-            homework_done: match n.homework_done {
-                Some(true) => "done".into(),
-                Some(false) => "not done".into(),
-                None => String::new(),
-            },
-        });
-    }
-    dates.sort();
-    let regions = patterns(&obs)
-        .into_iter()
+    // The record: notes, and the findings table (one row per region, one column per
+    // visit), and the hints that join them with training.
+    let record = match kneadtime_clinic::notes::record(&state.clinic, &ctx).await {
+        Ok(r) => r,
+        Err(e) => return error_page(state, Some(c), &e.into()).await,
+    };
+    let mut dates: Vec<Date> = record.visits.iter().map(|v| v.date).collect();
+    dates.dedup();
+    let regions = record
+        .patterns
+        .iter()
         .map(|p| {
             let at: BTreeMap<Date, u8> = p.points.iter().copied().collect();
             RegionRow {
@@ -674,10 +628,16 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
                 }
                 .into(),
                 recurring: p.recurring,
-                region: p.region,
+                one_side: p
+                    .asymmetry
+                    .as_ref()
+                    .map(|a| format!("{} side tighter", a.tighter.as_str()))
+                    .unwrap_or_default(),
+                region: p.region.clone(),
             }
         })
         .collect();
+    let notes = super::record::note_views(&record, &names);
     let races = client["races"]
         .as_array()
         .map(|a| {
@@ -714,7 +674,13 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         weeks,
         upcoming,
         past: past.into_iter().rev().collect(),
-        notes: rows.into_iter().rev().collect(),
+        notes,
+        hints: record
+            .hints
+            .iter()
+            .map(|h| (h.text.clone(), h.evidence.clone()))
+            .collect(),
+        refer: record.refer,
         note_dates: dates
             .iter()
             .map(|d| d.strftime("%-d %b").to_string())
@@ -901,228 +867,6 @@ pub async fn send_sign_in(
                 "Back to the client",
             )
             .await
-        }
-        Err(e) => error_page(&state, Some(&c), &e).await,
-    }
-}
-
-/// The regions the notes form offers (others can be typed).
-const REGIONS: [&str; 12] = [
-    "calves",
-    "achilles",
-    "shins",
-    "hamstrings",
-    "quads",
-    "IT band",
-    "glutes",
-    "hip flexors",
-    "adductors",
-    "lower back",
-    "upper back",
-    "feet",
-];
-
-pub struct RegionInput {
-    pub index: usize,
-    /// The form field of its tightness, `t{index}`.
-    pub field: String,
-    pub name: String,
-    pub tightness: String,
-    pub note: String,
-}
-
-#[derive(Template)]
-#[template(path = "staff_note.html")]
-pub struct NotePage {
-    pub chrome: Chrome,
-    pub appt: ApptView,
-    pub regions: Vec<RegionInput>,
-    pub other_region: String,
-    pub other_tightness: String,
-    pub pressure: String,
-    pub techniques: String,
-    pub homework: String,
-    pub error: String,
-    pub error_field: String,
-}
-
-async fn note_page(
-    state: &AppState,
-    c: &Caller,
-    id: &str,
-    form: Option<&BTreeMap<String, String>>,
-    err: Option<ApiError>,
-) -> Response {
-    let a = match state.store.appointment(id).await {
-        Ok(a) if c.is_owner() || c.therapist_id() == Some(a.therapist_id.as_str()) => a,
-        _ => {
-            return message(
-                state,
-                Some(c),
-                StatusCode::NOT_FOUND,
-                "Not found",
-                "No such appointment on your schedule.",
-                "/staff",
-                "Schedule",
-            )
-            .await;
-        }
-    };
-    let names = match Names::load(state).await {
-        Ok(n) => n,
-        Err(e) => return error_page(state, Some(c), &e).await,
-    };
-    let client = state
-        .store
-        .client(&a.client_id)
-        .await
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let appt = ApptView::from(
-        &names.view(&a, Some(&client), None),
-        a.start_at,
-        state.now(),
-        &names.tz,
-    );
-    let get = |k: &str| form.and_then(|f| f.get(k).cloned()).unwrap_or_default();
-    let regions = REGIONS
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RegionInput {
-            index: i,
-            field: format!("t{i}"),
-            name: r.to_string(),
-            tightness: get(&format!("t{i}")),
-            note: get(&format!("n{i}")),
-        })
-        .collect();
-    let status = err.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
-    page_with(
-        status,
-        &NotePage {
-            chrome: Chrome::load(state, Some(c)).await,
-            appt,
-            regions,
-            other_region: get("other_region"),
-            other_tightness: get("other_tightness"),
-            pressure: get("pressure"),
-            techniques: get("techniques"),
-            homework: get("homework"),
-            error_field: err
-                .as_ref()
-                .and_then(|e| e.field.clone())
-                .unwrap_or_default(),
-            error: err.map(|e| e.message).unwrap_or_default(),
-        },
-    )
-}
-
-/// GET /staff/appointments/{id}/notes
-pub async fn note_form(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
-) -> Response {
-    match staff_only(&state, caller).await {
-        Ok(c) => note_page(&state, &c, &id, None, None).await,
-        Err(r) => r,
-    }
-}
-
-/// POST /staff/appointments/{id}/notes
-pub async fn note_submit(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<BTreeMap<String, String>>,
-) -> Response {
-    let c = match require_form(
-        &state,
-        &caller,
-        f.get("csrf_token").map(String::as_str).unwrap_or(""),
-        &headers,
-    )
-    .await
-    {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let mut findings = Vec::new();
-    let mut bad = None;
-    let mut push = |region: &str, t: &str, note: &str, field: String| {
-        if t.is_empty() {
-            return;
-        }
-        match t.parse::<i64>() {
-            Ok(v) => findings.push(crate::clients::FindingIn {
-                region: normal_region(region),
-                tightness: v,
-                note: note.to_string(),
-            }),
-            Err(_) => {
-                bad = Some(ApiError::field(
-                    &field,
-                    "Choose a tightness from 0 (free) to 3 (very tight).",
-                ))
-            }
-        }
-    };
-    for (i, r) in REGIONS.iter().enumerate() {
-        push(
-            r,
-            f.get(&format!("t{i}")).map(String::as_str).unwrap_or(""),
-            f.get(&format!("n{i}")).map(String::as_str).unwrap_or(""),
-            format!("t{i}"),
-        );
-    }
-    let other = f.get("other_region").cloned().unwrap_or_default();
-    let other_t = f.get("other_tightness").cloned().unwrap_or_default();
-    if !other.trim().is_empty() && other_t.is_empty() {
-        bad = Some(ApiError::field(
-            "other_tightness",
-            "Give a tightness for the region you typed.",
-        ));
-    } else if !other.trim().is_empty() {
-        push(&other, &other_t, "", "other_tightness".into());
-    }
-    if let Some(e) = bad {
-        return note_page(&state, &c, &id, Some(&f), Some(e)).await;
-    }
-    let body = crate::clients::NoteBody {
-        findings,
-        pressure_used: f.get("pressure").filter(|p| !p.is_empty()).cloned(),
-        techniques: f
-            .get("techniques")
-            .map(|t| {
-                t.split(',')
-                    .map(|x| x.trim().to_string())
-                    .filter(|x| !x.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        homework_given: f.get("homework").cloned().unwrap_or_default(),
-        homework_done: None,
-    };
-    match crate::clients::add_note(
-        State(state.clone()),
-        c.clone(),
-        Path(id.clone()),
-        ApiJson(body),
-    )
-    .await
-    {
-        Ok(_) => {
-            let client = state
-                .store
-                .appointment(&id)
-                .await
-                .map(|a| a.client_id)
-                .unwrap_or_default();
-            Redirect::to(&format!("/staff/clients/{client}#notes")).into_response()
-        }
-        Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            note_page(&state, &c, &id, Some(&f), Some(e)).await
         }
         Err(e) => error_page(&state, Some(&c), &e).await,
     }

@@ -1,0 +1,341 @@
+//! Session notes over HTTP: written as a draft by the appointment's therapist (or the
+//! owner), changed until signed, amended after; the client's record with its patterns
+//! and hints; and the homework answer. Every read and change goes to the audit log.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use kneadtime_clinic::notes::{self, FindingInput, NoteInput};
+use kneadtime_domain::notes::{Hint, RegionPattern};
+use kneadtime_store::{Appointment, SessionNote, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::AppState;
+use crate::auth::{Caller, Who};
+use crate::booking::{Names, may_see};
+use crate::clients::visible_client;
+use crate::error::{ApiError, ApiJson, ApiResult, Code, Created};
+use crate::policy::{Act, decide};
+use crate::schedule::client_context;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    /// What the client reports.
+    #[serde(default)]
+    pub subjective: String,
+    /// Pain the client reports today, 0 … 10.
+    pub pain: Option<i64>,
+    /// Whether the client says they did the last visit's homework.
+    pub last_homework_done: Option<bool>,
+    #[serde(default)]
+    pub findings: Vec<FindingIn>,
+    /// light, moderate or deep
+    pub pressure_used: Option<String>,
+    #[serde(default)]
+    pub techniques: Vec<String>,
+    #[serde(default)]
+    pub assessment: String,
+    #[serde(default)]
+    pub homework_given: String,
+    #[serde(default)]
+    pub next_visit: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingIn {
+    pub region: String,
+    /// left, right or both (the default)
+    #[serde(default)]
+    pub side: String,
+    /// 0 (free) … 3 (very tight)
+    pub tightness: i64,
+    #[serde(default)]
+    pub tender_points: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl NoteBody {
+    pub fn input(&self) -> NoteInput {
+        NoteInput {
+            subjective: self.subjective.clone(),
+            pain: self.pain,
+            last_homework_done: self.last_homework_done,
+            findings: self
+                .findings
+                .iter()
+                .map(|f| FindingInput {
+                    region: f.region.clone(),
+                    side: f.side.clone(),
+                    tightness: f.tightness,
+                    tender_points: f.tender_points,
+                    note: f.note.clone(),
+                })
+                .collect(),
+            pressure_used: self.pressure_used.clone(),
+            techniques: self.techniques.clone(),
+            assessment: self.assessment.clone(),
+            homework_given: self.homework_given.clone(),
+            next_visit: self.next_visit.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendBody {
+    /// Why the signed note changes.
+    pub reason: String,
+    /// The whole note as it now reads.
+    pub note: NoteBody,
+}
+
+/// The name a note records for the staff member calling.
+pub async fn author(state: &AppState, caller: &Caller) -> ApiResult<String> {
+    match &caller.who {
+        Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => {
+            Ok(state.store.staff(staff_id).await?.name)
+        }
+        Who::Client { .. } => Err(ApiError::forbidden()),
+    }
+}
+
+/// An appointment the caller may write notes for; 404 for anyone else.
+pub async fn treated(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Appointment> {
+    caller.require_staff()?;
+    let a = state.store.appointment(id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("appointment"),
+        e => e.into(),
+    })?;
+    if decide(caller, Act::Treat(&a)) != Some(true) {
+        return Err(ApiError::not_found("appointment"));
+    }
+    Ok(a)
+}
+
+/// A note and its appointment, when the caller may write it; 404 for anyone else.
+async fn writable(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<(SessionNote, Appointment)> {
+    caller.require_staff()?;
+    let n = state.store.note(id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("note"),
+        e => e.into(),
+    })?;
+    let a = state.store.appointment(&n.appointment_id).await?;
+    if decide(caller, Act::Treat(&a)) != Some(true) {
+        return Err(ApiError::not_found("note"));
+    }
+    Ok((n, a))
+}
+
+/// POST /api/appointments/{id}/notes: the appointment's note, as a draft (409
+/// `note_exists` when it has one: change that).
+pub async fn add_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> ApiResult<Created<SessionNote>> {
+    let a = treated(&state, &caller, &id).await?;
+    if let Some(n) = state.store.note_of_appointment(&id).await? {
+        return Err(ApiError::conflict(
+            Code::NoteExists,
+            "this appointment has a note: change it with PUT /api/notes/{id}",
+        )
+        .with_details(json!({ "note_id": n.id })));
+    }
+    let who = author(&state, &caller).await?;
+    let n = notes::write(&state.clinic, &a, &who, &body.input()).await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.add", Some(&a.client_id), &n.id)
+        .await?;
+    Ok(Created(n))
+}
+
+/// PUT /api/notes/{id}: what an unsigned note says (409 `note_signed` once signed).
+pub async fn put_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> ApiResult<Json<SessionNote>> {
+    let (_, a) = writable(&state, &caller, &id).await?;
+    let content = notes::content_of(&body.input())?;
+    let n = state.store.edit_note(&id, &content).await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.change", Some(&a.client_id), &id)
+        .await?;
+    Ok(Json(n))
+}
+
+/// POST /api/notes/{id}/sign: signs the note; it then changes only by amendment.
+pub async fn sign_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SessionNote>> {
+    let (_, a) = writable(&state, &caller, &id).await?;
+    let who = author(&state, &caller).await?;
+    let n = state.store.sign_note(&id, &who).await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.sign", Some(&a.client_id), &id)
+        .await?;
+    Ok(Json(n))
+}
+
+/// POST /api/notes/{id}/amendments: changes a signed note, keeping the signed text.
+pub async fn amend_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AmendBody>,
+) -> ApiResult<Created<SessionNote>> {
+    let (n, a) = writable(&state, &caller, &id).await?;
+    if !n.signed() {
+        return Err(ApiError::conflict(
+            Code::WrongState,
+            "the note is not signed yet: change it with PUT /api/notes/{id}",
+        ));
+    }
+    let who = author(&state, &caller).await?;
+    let n = notes::amend(&state.clinic, &id, &who, &body.reason, &body.note.input()).await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.amend", Some(&a.client_id), &id)
+        .await?;
+    Ok(Created(n))
+}
+
+#[derive(Debug, Serialize)]
+pub struct NoteOut {
+    #[serde(flatten)]
+    pub note: SessionNote,
+    pub date: jiff::civil::Date,
+    pub therapist_id: String,
+    pub therapist_name: String,
+    pub service_name: String,
+}
+
+/// A client's record as the API gives it.
+pub struct RecordOut {
+    pub notes: Vec<NoteOut>,
+    pub regions: Vec<RegionPattern>,
+    pub hints: Vec<Hint>,
+    pub refer: bool,
+}
+
+async fn record_out(state: &AppState, client_id: &str) -> ApiResult<RecordOut> {
+    let ctx = client_context(&state.clinic, client_id).await?;
+    let r = notes::record(&state.clinic, &ctx).await?;
+    let names = Names::load(state).await?;
+    let notes = r
+        .visits
+        .into_iter()
+        .map(|v| {
+            let view = names.view(&v.appointment, Some(""), None);
+            NoteOut {
+                date: v.date,
+                therapist_id: view.therapist_id,
+                therapist_name: view.therapist_name,
+                service_name: view.service_name,
+                note: v.note,
+            }
+        })
+        .collect();
+    Ok(RecordOut {
+        notes,
+        regions: r.patterns,
+        hints: r.hints,
+        refer: r.refer,
+    })
+}
+
+/// GET /api/clients/{id}/notes: every note, oldest first.
+pub async fn list_notes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<NoteOut>>> {
+    visible_client(&state, &caller, &id).await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.view", Some(&id), "")
+        .await?;
+    Ok(Json(record_out(&state, &id).await?.notes))
+}
+
+/// GET /api/clients/{id}/patterns: per body region, tightness over time, its trend and
+/// any one-sidedness; hints joined with training; and how often homework was done.
+pub async fn get_patterns(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    visible_client(&state, &caller, &id).await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.view", Some(&id), "patterns")
+        .await?;
+    let r = record_out(&state, &id).await?;
+    let given: Vec<&NoteOut> = r
+        .notes
+        .iter()
+        .filter(|n| !n.note.content.homework_given.is_empty())
+        .collect();
+    let done = given
+        .iter()
+        .filter(|n| n.note.homework_done == Some(true))
+        .count();
+    let not_done = given
+        .iter()
+        .filter(|n| n.note.homework_done == Some(false))
+        .count();
+    Ok(Json(json!({
+        "sessions": r.notes.len(),
+        "regions": r.regions,
+        "hints": r.hints,
+        "see_physio_or_doctor": r.refer,
+        "homework": { "given": given.len(), "done": done, "not_done": not_done, "unknown": given.len() - done - not_done },
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeworkBody {
+    pub homework_done: bool,
+}
+
+/// PATCH /api/notes/{id}: record whether the homework was done (the client or staff
+/// who may see the note).
+pub async fn patch_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<HomeworkBody>,
+) -> ApiResult<Json<SessionNote>> {
+    let n = state.store.note(&id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("note"),
+        e => e.into(),
+    })?;
+    let a = state.store.appointment(&n.appointment_id).await?;
+    if !may_see(&caller, &a) {
+        return Err(ApiError::not_found("note"));
+    }
+    state
+        .store
+        .set_homework_done(&id, body.homework_done)
+        .await?;
+    state
+        .store
+        .audit(&caller.actor(), "notes.change", Some(&a.client_id), &id)
+        .await?;
+    Ok(Json(state.store.note(&id).await?))
+}

@@ -1,0 +1,218 @@
+//! Session notes: one per appointment, edited until signed, changed after signing only
+//! by amendments kept with who and when; and the migration that turns notes saved twice
+//! for one visit into one note and its amendment. On SQLite and PostgreSQL.
+
+mod common;
+
+use common::{Ctx, NINE, world};
+use kneadtime_domain::Pressure;
+use kneadtime_domain::notes::Side;
+use kneadtime_store::{Finding, NoteContent, StoreError};
+
+both!(
+    a_note_is_edited_until_signed_then_amended,
+    one_note_per_appointment,
+    notes_saved_twice_for_a_visit_become_one_with_an_amendment,
+);
+
+fn calf(side: Side, tightness: u8) -> Finding {
+    Finding {
+        region: "calves".into(),
+        side,
+        tightness,
+        tender_points: 2,
+        note: "medial knot".into(),
+    }
+}
+
+fn content() -> NoteContent {
+    NoteContent {
+        subjective: "Calves heavy after hill reps".into(),
+        pain: Some(3),
+        last_homework_done: Some(false),
+        findings: vec![calf(Side::Left, 3), calf(Side::Right, 1)],
+        pressure_used: Some(Pressure::Moderate),
+        techniques: vec!["effleurage".into()],
+        assessment: "Left calf loaded more than right".into(),
+        homework_given: "Calf stretch twice a day".into(),
+        next_visit: "In two weeks".into(),
+    }
+}
+
+async fn a_note_is_edited_until_signed_then_amended(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    let draft = t.store.create_note(&a.id, "Ana", &content()).await.unwrap();
+    assert_eq!(draft.content, content());
+    assert_eq!(draft.author, "Ana");
+    assert!(!draft.signed());
+    let mut better = content();
+    better.pressure_used = Some(Pressure::Light);
+    let edited = t.store.edit_note(&draft.id, &better).await.unwrap();
+    assert_eq!(edited.content, better);
+    // Amending a draft is refused: it is changed directly.
+    assert!(matches!(
+        t.store
+            .amend_note(&draft.id, "Ana", "typo", &content())
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let signed = t.store.sign_note(&draft.id, "Ana").await.unwrap();
+    assert_eq!(signed.signed_by.as_deref(), Some("Ana"));
+    assert!(signed.signed_at.is_some());
+    // Signed: locked against edits and a second signature.
+    assert_eq!(
+        t.store.edit_note(&draft.id, &content()).await.unwrap_err(),
+        StoreError::Locked
+    );
+    assert_eq!(
+        t.store.sign_note(&draft.id, "Bo").await.unwrap_err(),
+        StoreError::Locked
+    );
+    let mut fixed = better.clone();
+    fixed.findings[1].tightness = 2;
+    let amended = t
+        .store
+        .amend_note(&draft.id, "Bo", "right calf scored wrong", &fixed)
+        .await
+        .unwrap();
+    assert_eq!(
+        amended.content, fixed,
+        "the amendment is what the note now says"
+    );
+    assert_eq!(
+        amended.signed_content,
+        Some(better),
+        "the signed text is kept"
+    );
+    assert_eq!(amended.amendments.len(), 1);
+    assert_eq!(amended.amendments[0].author, "Bo");
+    assert_eq!(amended.amendments[0].reason, "right calf scored wrong");
+    let all = t.store.notes_for_client(&w.client.id).await.unwrap();
+    assert_eq!(all, vec![amended]);
+    t.store.set_homework_done(&draft.id, true).await.unwrap();
+    assert_eq!(
+        t.store.note(&draft.id).await.unwrap().homework_done,
+        Some(true)
+    );
+    // Out-of-range values are refused by the store too.
+    let mut bad = content();
+    bad.pain = Some(11);
+    assert!(matches!(
+        t.store.amend_note(&draft.id, "Ana", "x", &bad).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        t.store.edit_note("nobody", &content()).await.unwrap_err(),
+        StoreError::NotFound
+    );
+}
+
+async fn one_note_per_appointment(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    let first = t.store.create_note(&a.id, "Ana", &content()).await.unwrap();
+    assert_eq!(
+        t.store
+            .create_note(&a.id, "Ana", &content())
+            .await
+            .unwrap_err(),
+        StoreError::Conflict
+    );
+    assert_eq!(
+        t.store
+            .note_of_appointment(&a.id)
+            .await
+            .unwrap()
+            .map(|n| n.id),
+        Some(first.id)
+    );
+}
+
+const ONE_NOTE: (&str, &str) = (
+    include_str!("../migrations/sqlite/0018_one_note_per_appointment.sql"),
+    include_str!("../migrations/postgres/0018_one_note_per_appointment.sql"),
+);
+
+async fn raw(url: &str, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&pool)
+        .await
+        .expect("statements run");
+    pool.close().await;
+}
+
+async fn notes_saved_twice_for_a_visit_become_one_with_an_amendment(t: Ctx) {
+    // The database as it was when the form saved a new note each time.
+    raw(
+        &t.url,
+        "DROP INDEX session_notes_one_per_appointment; \
+         CREATE INDEX session_notes_by_appointment ON session_notes (appointment_id);",
+    )
+    .await;
+    let w = world(&t.store, 0).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    let other = t.store.book(w.at(NINE + 7 * 86_400, 60)).await.unwrap();
+    let first = t.store.create_note(&a.id, "", &content()).await.unwrap();
+    t.store.sign_note(&first.id, "").await.unwrap();
+    let alone = t
+        .store
+        .create_note(&other.id, "", &content())
+        .await
+        .unwrap();
+    raw(
+        &t.url,
+        &format!(
+            "INSERT INTO session_notes (id, appointment_id, findings, pressure_used, techniques, \
+             homework_given, homework_done, created_at, signed_at, signed_by) VALUES \
+             ('again', '{}', '[{{\"region\":\"calves\",\"tightness\":2}}]', 'deep', '[\"cupping\"]', \
+             'Foam roll', 1, {}, {}, '')",
+            a.id,
+            first.created_at + 60,
+            first.created_at + 60
+        ),
+    )
+    .await;
+    let sql = if t.url.starts_with("sqlite") {
+        ONE_NOTE.0
+    } else {
+        ONE_NOTE.1
+    };
+    raw(&t.url, sql).await;
+
+    let notes = t.store.notes_for_client(&w.client.id).await.unwrap();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    let n = &notes[0];
+    assert_eq!(n.id, first.id, "the first note stays");
+    assert_eq!(n.amendments.len(), 1);
+    assert_eq!(n.content.pressure_used, Some(Pressure::Deep));
+    assert_eq!(n.content.techniques, vec!["cupping".to_string()]);
+    assert_eq!(n.content.homework_given, "Foam roll");
+    assert_eq!(
+        n.content.findings,
+        vec![Finding {
+            region: "calves".into(),
+            side: Side::Both,
+            tightness: 2,
+            tender_points: 0,
+            note: String::new(),
+        }]
+    );
+    assert_eq!(n.signed_content.as_ref(), Some(&content()));
+    assert_eq!(
+        n.homework_done,
+        Some(true),
+        "what the second said of homework is kept"
+    );
+    assert_eq!(notes[1].id, alone.id);
+    // And now the database holds to one note per appointment.
+    assert_eq!(
+        t.store
+            .create_note(&a.id, "", &content())
+            .await
+            .unwrap_err(),
+        StoreError::Conflict
+    );
+}
