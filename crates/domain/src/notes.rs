@@ -169,8 +169,8 @@ pub fn patterns(obs: &[Observation]) -> Vec<RegionPattern> {
     out
 }
 
-/// One side tighter by a point or more in at least two of the recent visits that read
-/// both sides, and in more of them than the other side.
+/// One side tighter in more than half of the recent visits that scored both sides (three
+/// or more of them).
 fn asymmetry_of(days: &BTreeMap<Date, (Option<u8>, Option<u8>)>) -> Option<Asymmetry> {
     let both: Vec<(u8, u8)> = days
         .values()
@@ -186,7 +186,7 @@ fn asymmetry_of(days: &BTreeMap<Date, (Option<u8>, Option<u8>)>) -> Option<Asymm
     } else {
         return None;
     };
-    (visits >= 2 && visits * 2 > recent.len()).then_some(Asymmetry {
+    (recent.len() >= 3 && visits * 2 > recent.len()).then_some(Asymmetry {
         tighter,
         visits,
         of: recent.len(),
@@ -200,7 +200,7 @@ pub struct TrainingWeek {
     pub start: Date,
     pub runs: usize,
     pub hill_sessions: usize,
-    /// Intervals, tempo and other hard sessions, and races.
+    /// Intervals, tempo and other hard sessions, and races, that are not hill sessions.
     pub speed_sessions: usize,
     pub distance_km: f64,
     pub long_run_km: f64,
@@ -241,7 +241,8 @@ pub fn training_weeks(sessions: &[Session], from: Date, to: Date) -> Vec<Trainin
         }
         week.runs += 1;
         week.hill_sessions += usize::from(s.hills);
-        week.speed_sessions += usize::from(matches!(s.class, Class::Hard | Class::Race));
+        week.speed_sessions +=
+            usize::from(!s.hills && matches!(s.class, Class::Hard | Class::Race));
         let km = s.distance_km.unwrap_or(0.0).max(0.0);
         week.distance_km += km;
         week.long_run_km = week.long_run_km.max(km);
@@ -298,7 +299,7 @@ fn change(f: Factor, weeks: &[TrainingWeek]) -> Option<String> {
         Factor::Speed => {
             (b.speed_sessions > a.speed_sessions && b.speed_sessions >= 2).then(|| {
                 format!(
-                    "hard sessions rose from {} to {} a week",
+                    "hard sessions (not hills) rose from {} to {} a week",
                     a.speed_sessions, b.speed_sessions
                 )
             })
@@ -365,9 +366,9 @@ pub fn hints(
             format!("{} getting tighter over the last visits", p.region)
         } else if let Some(a) = &p.asymmetry {
             format!(
-                "{} {} tighter than the other in {} of {} visits",
-                a.tighter.as_str(),
+                "{} tighter on the {} in {} of {} visits",
                 p.region,
+                a.tighter.as_str(),
                 a.visits,
                 a.of
             )
@@ -393,7 +394,7 @@ pub fn hints(
             .collect();
         evidence.extend(weeks.iter().filter(|w| w.runs > 0).map(|w| {
             format!(
-                "week of {}: {} runs, {:.0} km, {} with hills, {} hard, longest {:.0} km",
+                "week of {}: {} runs, {:.0} km, {} with hills, {} other hard, longest {:.0} km",
                 w.start.strftime("%-d %b"),
                 w.runs,
                 w.distance_km,
