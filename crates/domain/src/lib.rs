@@ -9,6 +9,7 @@ pub mod check;
 pub mod classify;
 pub mod dates;
 pub mod entry;
+pub mod homework;
 pub mod intake;
 pub mod load;
 pub mod massage;

@@ -416,6 +416,11 @@ impl Store {
             "UPDATE client_calendars SET client_id = $1 WHERE client_id = $2",
             "UPDATE feed_tokens SET client_id = $1 WHERE client_id = $2",
             "UPDATE waitlist SET client_id = $1 WHERE client_id = $2",
+            "UPDATE homework SET client_id = $1 WHERE client_id = $2",
+            // The kept record's intake stands; the other's moves over only when it has
+            // none (what is left goes with the merged record).
+            "UPDATE intakes SET client_id = $1 WHERE client_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM intakes i WHERE i.client_id = $1)",
         ] {
             sqlx::query(sql)
                 .bind(keep)

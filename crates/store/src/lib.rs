@@ -27,6 +27,7 @@ mod clock;
 mod closures;
 mod error;
 mod feeds;
+mod homework;
 mod intake;
 mod model;
 mod notes;

@@ -589,6 +589,28 @@ pub struct OutboxCounts {
     pub failed: i64,
 }
 
+/// A routine from the homework library given to a client, with the days they ticked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Homework {
+    pub id: String,
+    pub client_id: String,
+    /// The session note it was given with, when it was.
+    pub note_id: Option<String>,
+    /// A routine id of the library.
+    pub routine: String,
+    /// 1 … 14 times a week.
+    pub per_week: u8,
+    /// The local date it starts.
+    pub from_date: jiff::civil::Date,
+    /// The staff member's name.
+    pub assigned_by: String,
+    pub assigned_at: i64,
+    /// Set when it was stopped.
+    pub ended_at: Option<i64>,
+    /// Local dates ticked done, oldest first.
+    pub ticks: Vec<jiff::civil::Date>,
+}
+
 /// A client's intake: their background and what holds back the work, with consent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intake {

@@ -55,6 +55,25 @@ async fn the_owner_merges_two_records_of_one_person(t: Ctx) {
     );
     assert!(t.store.client(&walk_in.id).await.is_ok());
     t.store.cancel(&other_room.id).await.unwrap();
+    // Only the walk-in record holds an intake: it comes across rather than being lost.
+    let intake = kneadtime_store::Intake {
+        client_id: walk_in.id.clone(),
+        running: "Five years".into(),
+        goals: String::new(),
+        injuries: String::new(),
+        current_pain: String::new(),
+        pain: 0,
+        medication: String::new(),
+        conditions: String::new(),
+        flags: vec![],
+        consent_name: "Ben R.".into(),
+        consented_at: NINE,
+        updated_at: NINE,
+        updated_by: "client".into(),
+        reviewed_at: None,
+        reviewed_by: None,
+    };
+    t.store.save_intake(&intake).await.unwrap();
     // Now they merge: everything is Ben's one record, and the walk-in record is gone.
     t.store
         .merge_clients(&w.client.id, &walk_in.id)
@@ -70,6 +89,10 @@ async fn the_owner_merges_two_records_of_one_person(t: Ctx) {
             w.client.id
         );
     }
+    assert_eq!(
+        t.store.intake(&w.client.id).await.unwrap().map(|i| i.running),
+        Some("Five years".to_string())
+    );
     let races = t.store.races(&w.client.id).await.unwrap();
     assert!(races.iter().any(|r| r.name == "Harbour Half"), "{races:?}");
     // The client cells moved with the bookings: Ben is still never in two rooms.

@@ -1,6 +1,7 @@
 //! Session notes: one per appointment, edited until signed, changed after signing only
 //! by amendments kept with who and when; and the migration that turns notes saved twice
-//! for one visit into one note and its amendment. On SQLite and PostgreSQL.
+//! for one visit into one note and its amendment; homework given, ticked and stopped.
+//! On SQLite and PostgreSQL.
 
 mod common;
 
@@ -13,6 +14,7 @@ both!(
     a_note_is_edited_until_signed_then_amended,
     one_note_per_appointment,
     notes_saved_twice_for_a_visit_become_one_with_an_amendment,
+    homework_is_given_ticked_and_stopped,
 );
 
 fn calf(side: Side, tightness: u8) -> Finding {
@@ -215,4 +217,40 @@ async fn notes_saved_twice_for_a_visit_become_one_with_an_amendment(t: Ctx) {
             .unwrap_err(),
         StoreError::Conflict
     );
+}
+
+async fn homework_is_given_ticked_and_stopped(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let from = jiff::civil::date(2026, 6, 1);
+    let h = t
+        .store
+        .assign_homework(&w.client.id, None, "calf_stretch", 5, from, "Ana")
+        .await
+        .unwrap();
+    assert_eq!((h.per_week, h.from_date, h.ticks.len()), (5, from, 0));
+    assert!(matches!(
+        t.store
+            .assign_homework(&w.client.id, None, "calf_stretch", 15, from, "Ana")
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let d2 = jiff::civil::date(2026, 6, 2);
+    for _ in 0..2 {
+        t.store.tick_homework(&h.id, d2, true).await.unwrap();
+    }
+    t.store.tick_homework(&h.id, from, true).await.unwrap();
+    assert_eq!(t.store.homework(&h.id).await.unwrap().ticks, vec![from, d2]);
+    t.store.tick_homework(&h.id, from, false).await.unwrap();
+    let other = t
+        .store
+        .assign_homework(&w.client.id, None, "roll_legs", 2, from, "Ana")
+        .await
+        .unwrap();
+    t.store.end_homework(&h.id).await.unwrap();
+    assert_eq!(t.store.end_homework(&h.id).await.unwrap_err(), StoreError::NotFound);
+    let all = t.store.homework_for_client(&w.client.id).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].id, other.id, "what is under way comes first");
+    assert_eq!(all[1].ticks, vec![d2]);
+    assert!(all[1].ended_at.is_some());
 }
