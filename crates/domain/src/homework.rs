@@ -137,7 +137,13 @@ pub const LIBRARY: &[Routine] = &[
         name: "Glute and hip strength",
         kind: RoutineKind::Strength,
         minutes: 12,
-        regions: &["glutes", "it band", "hip flexors", "lower back", "adductors"],
+        regions: &[
+            "glutes",
+            "it band",
+            "hip flexors",
+            "lower back",
+            "adductors",
+        ],
         steps: &[
             "Glute bridge: on your back, knees bent, lift the hips and hold two seconds; fifteen times.",
             "Side-lying leg raise, toes pointing forward: fifteen on each side.",
@@ -151,7 +157,13 @@ pub const LIBRARY: &[Routine] = &[
         name: "Five-minute hip wake-up",
         kind: RoutineKind::Strength,
         minutes: 5,
-        regions: &["glutes", "it band", "hip flexors", "lower back", "adductors"],
+        regions: &[
+            "glutes",
+            "it band",
+            "hip flexors",
+            "lower back",
+            "adductors",
+        ],
         steps: &[
             "Twenty glute bridges.",
             "Fifteen side-lying leg raises on each side.",
@@ -193,7 +205,10 @@ pub fn routine(id: &str) -> Option<&'static Routine> {
 
 /// The routines for a body region, in library order.
 pub fn for_region(region: &str) -> Vec<&'static Routine> {
-    LIBRARY.iter().filter(|r| r.regions.contains(&region)).collect()
+    LIBRARY
+        .iter()
+        .filter(|r| r.regions.contains(&region))
+        .collect()
 }
 
 /// How long back compliance is read.
@@ -219,7 +234,13 @@ pub struct Compliance {
 
 /// Compliance with a routine given on `from`, `per_week` times a week, ticked done on
 /// `ticks`, read on `today`. Ticks outside the window are not counted.
-pub fn compliance(routine_id: &str, from: Date, per_week: u8, ticks: &[Date], today: Date) -> Compliance {
+pub fn compliance(
+    routine_id: &str,
+    from: Date,
+    per_week: u8,
+    ticks: &[Date],
+    today: Date,
+) -> Compliance {
     let start = from.max(add_days(today, 1 - WINDOW_DAYS));
     let days = (days_between(start, today) + 1).max(0);
     let per_week = per_week.clamp(1, 14);
@@ -268,7 +289,12 @@ mod tests {
     fn compliance_counts_the_window_and_suggests_a_shorter_routine() {
         let today = date(2027, 3, 14);
         // Given ten days ago, daily: 10 expected, 3 done.
-        let ticks = [date(2027, 3, 5), date(2027, 3, 8), date(2027, 3, 8), date(2027, 3, 13)];
+        let ticks = [
+            date(2027, 3, 5),
+            date(2027, 3, 8),
+            date(2027, 3, 8),
+            date(2027, 3, 13),
+        ];
         let c = compliance("calf_stretch", date(2027, 3, 5), 7, &ticks, today);
         assert_eq!((c.days, c.expected, c.done), (10, 10, 3));
         assert_eq!(c.suggest, Some("calf_quick"));

@@ -15,6 +15,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod feeds;
+pub mod homework;
 pub mod intake;
 pub mod listen;
 pub mod log;
@@ -172,6 +173,7 @@ pub fn app(state: AppState) -> Router {
     use booking as b;
     use catalog as k;
     use clients as c;
+    use homework as hw;
     use notes as n;
     use waitlist as w;
     let limit = state.config.body_limit_kb * 1024;
@@ -273,6 +275,10 @@ pub fn app(state: AppState) -> Router {
             axum::routing::patch(n::patch_note).put(n::put_note),
         )
         .route("/api/notes/{id}/sign", post(n::sign_note))
+        .route("/api/homework/library", get(hw::library))
+        .route("/api/clients/{id}/homework", get(hw::list).post(hw::assign))
+        .route("/api/homework/{id}/ticks", post(hw::tick))
+        .route("/api/homework/{id}", axum::routing::delete(hw::stop))
         .route("/api/notes/{id}/amendments", post(n::amend_note))
         .route("/feeds/{file}", get(feeds::feed))
         .merge(pages::routes())

@@ -83,11 +83,15 @@ impl Store {
             .fetch_one(self.db()?)
             .await?;
         let mut h = homework_from(&row)?;
-        let rows = sqlx::query("SELECT day FROM homework_ticks WHERE homework_id = $1 ORDER BY day")
-            .bind(id)
-            .fetch_all(self.db()?)
-            .await?;
-        h.ticks = rows.iter().map(|r| date_col(r, "day")).collect::<Result<_, _>>()?;
+        let rows =
+            sqlx::query("SELECT day FROM homework_ticks WHERE homework_id = $1 ORDER BY day")
+                .bind(id)
+                .fetch_all(self.db()?)
+                .await?;
+        h.ticks = rows
+            .iter()
+            .map(|r| date_col(r, "day"))
+            .collect::<Result<_, _>>()?;
         Ok(h)
     }
 
@@ -126,11 +130,11 @@ impl Store {
                 "INSERT INTO homework_ticks (homework_id, day, at) VALUES ($1, $2, $3) \
                  ON CONFLICT (homework_id, day) DO NOTHING",
             )
-                .bind(id)
-                .bind(day.to_string())
-                .bind(self.now())
-                .execute(self.db()?)
-                .await?;
+            .bind(id)
+            .bind(day.to_string())
+            .bind(self.now())
+            .execute(self.db()?)
+            .await?;
         } else {
             sqlx::query("DELETE FROM homework_ticks WHERE homework_id = $1 AND day = $2")
                 .bind(id)

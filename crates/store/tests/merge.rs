@@ -90,7 +90,11 @@ async fn the_owner_merges_two_records_of_one_person(t: Ctx) {
         );
     }
     assert_eq!(
-        t.store.intake(&w.client.id).await.unwrap().map(|i| i.running),
+        t.store
+            .intake(&w.client.id)
+            .await
+            .unwrap()
+            .map(|i| i.running),
         Some("Five years".to_string())
     );
     let races = t.store.races(&w.client.id).await.unwrap();

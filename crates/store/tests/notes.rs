@@ -247,7 +247,10 @@ async fn homework_is_given_ticked_and_stopped(t: Ctx) {
         .await
         .unwrap();
     t.store.end_homework(&h.id).await.unwrap();
-    assert_eq!(t.store.end_homework(&h.id).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(
+        t.store.end_homework(&h.id).await.unwrap_err(),
+        StoreError::NotFound
+    );
     let all = t.store.homework_for_client(&w.client.id).await.unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].id, other.id, "what is under way comes first");

@@ -82,6 +82,92 @@ pub struct Me {
     /// Freed times offered to the client, and the windows they wait on.
     pub offers: Vec<crate::waitlist::OfferOut>,
     pub waiting: Vec<crate::waitlist::WaitOut>,
+    /// What the record shows, in sentences; what the last signed note found.
+    pub found: Vec<String>,
+    pub latest: Option<super::record::NoteView>,
+    /// Routines under way, each with the days that can be ticked now.
+    pub homework: Vec<MyHomework>,
+}
+
+/// A routine under way on the client's page.
+pub struct MyHomework {
+    pub id: String,
+    pub name: String,
+    pub minutes: u8,
+    pub per_week: u8,
+    pub steps: Vec<&'static str>,
+    pub kept_up: String,
+    /// "2027-03-14", "Sun 14", ticked.
+    pub days: Vec<(String, String, bool)>,
+    /// The shown days, comma-separated (so unticking one is read as not done).
+    pub shown: String,
+}
+
+/// The client's own record for their page: hints, the last signed note, the routines
+/// under way. Reading it is logged.
+async fn my_record(
+    state: &AppState,
+    caller: &Caller,
+    me: &str,
+    names: &Names,
+) -> Result<
+    (
+        Vec<String>,
+        Option<super::record::NoteView>,
+        Vec<MyHomework>,
+    ),
+    crate::error::ApiError,
+> {
+    let ctx = client_context(&state.clinic, me).await?;
+    let record = kneadtime_clinic::notes::record(&state.clinic, &ctx).await?;
+    let latest = record
+        .visits
+        .iter()
+        .rev()
+        .find(|v| v.note.signed())
+        .map(|v| {
+            super::record::note_view(
+                &v.note,
+                v.date,
+                &names.view(&v.appointment, Some(""), None).therapist_name,
+                &names.tz,
+            )
+        });
+    if latest.is_some() {
+        state
+            .store
+            .audit(&caller.actor(), "notes.view", Some(me), "own record")
+            .await?;
+    }
+    let homework = kneadtime_clinic::homework::list(&state.clinic, me, &names.tz)
+        .await?
+        .into_iter()
+        .filter(|v| v.homework.ended_at.is_none())
+        .map(|v| MyHomework {
+            id: v.homework.id.clone(),
+            name: v.routine.name.to_string(),
+            minutes: v.routine.minutes,
+            per_week: v.homework.per_week,
+            steps: v.routine.steps.to_vec(),
+            kept_up: kneadtime_clinic::homework::compliance_text(&v.compliance),
+            shown: v
+                .days
+                .iter()
+                .map(|(d, _)| d.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            days: v
+                .days
+                .iter()
+                .map(|(d, t)| (d.to_string(), d.strftime("%a %-d").to_string(), *t))
+                .collect(),
+        })
+        .collect();
+    Ok((
+        record.hints.into_iter().map(|h| h.text).collect(),
+        latest,
+        homework,
+    ))
 }
 
 async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: String) -> Response {
@@ -122,8 +208,15 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
     let waiting = crate::waitlist::visible_waiting(state, caller, Some(me))
         .await
         .unwrap_or_default();
+    let (found, latest, homework) = match my_record(state, caller, me, &names).await {
+        Ok(x) => x,
+        Err(e) => return error_page(state, Some(caller), &e).await,
+    };
     page(&Me {
         chrome: Chrome::load(state, Some(caller)).await,
+        found,
+        latest,
+        homework,
         upcoming: upcoming.into_iter().zip(changeable).collect(),
         window,
         past: past.into_iter().rev().collect(),
@@ -267,6 +360,55 @@ pub async fn me(State(state): State<AppState>, PageCaller(caller): PageCaller) -
         Some(_) => Redirect::to("/staff").into_response(),
         None => Redirect::to("/signin").into_response(),
     }
+}
+
+/// POST /me/homework/{id}: the days shown for a routine, ticked or not.
+pub async fn me_homework(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| {
+        f.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let c = match require_form(&state, &caller, get("csrf_token"), &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let done: Vec<&str> = f
+        .iter()
+        .filter(|(n, _)| n == "done")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let mut notice = "Thanks: your therapist sees how it is going.".to_string();
+    // A week is shown at most; more is not read.
+    for day in get("shown").split(',').filter(|d| !d.is_empty()).take(7) {
+        let body = crate::homework::TickBody {
+            date: day.to_string(),
+            done: done.contains(&day),
+        };
+        match crate::homework::tick(
+            State(state.clone()),
+            c.clone(),
+            Path(id.clone()),
+            crate::error::ApiJson(body),
+        )
+        .await
+        {
+            Ok(_) => {}
+            Err(e) if e.status.is_client_error() => {
+                notice = e.message.clone();
+                break;
+            }
+            Err(e) => return error_page(&state, Some(&c), &e).await,
+        }
+    }
+    my_page(&state, &c, String::new(), notice).await
 }
 
 #[derive(Deserialize)]

@@ -41,6 +41,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/me/offers/{id}/accept", post(client::me_accept))
         .route("/me/offers/{id}/decline", post(client::me_decline))
         .route("/me/waitlist/{id}/leave", post(client::me_leave_waitlist))
+        .route("/me/homework/{id}", post(client::me_homework))
         .route("/book/waitlist", post(client::book_waitlist))
         .route(
             "/me/move/{id}",
@@ -66,6 +67,11 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route("/staff/daily-email", post(staff::daily_email))
         .route("/staff/clients/{id}/merge", post(staff::merge_client))
+        .route(
+            "/staff/clients/{id}/homework",
+            post(record::homework_assign),
+        )
+        .route("/staff/homework/{id}/stop", post(record::homework_stop))
         .route(
             "/staff/clients/{id}/intake",
             get(staff::intake_form).post(staff::intake_save),

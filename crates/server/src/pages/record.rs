@@ -572,3 +572,139 @@ async fn save(
         .await?;
     Ok((a.client_id, what))
 }
+
+/// A routine given, as the client page shows it to staff.
+pub struct HomeworkRow {
+    pub id: String,
+    pub name: String,
+    pub per_week: u8,
+    pub since: String,
+    pub by: String,
+    pub kept_up: String,
+    pub low: bool,
+    /// A shorter routine to suggest: its id and name.
+    pub shorter: Option<(String, String)>,
+    pub ended: bool,
+}
+
+pub async fn homework_rows(
+    state: &AppState,
+    client_id: &str,
+    tz: &jiff::tz::TimeZone,
+) -> Result<Vec<HomeworkRow>, ApiError> {
+    Ok(
+        kneadtime_clinic::homework::list(&state.clinic, client_id, tz)
+            .await?
+            .into_iter()
+            .map(|v| HomeworkRow {
+                id: v.homework.id.clone(),
+                name: v.routine.name.to_string(),
+                per_week: v.homework.per_week,
+                since: day_label(v.homework.from_date),
+                by: v.homework.assigned_by.clone(),
+                kept_up: kneadtime_clinic::homework::compliance_text(&v.compliance),
+                low: v
+                    .compliance
+                    .share
+                    .is_some_and(|s| s < kneadtime_domain::homework::LOW_SHARE),
+                shorter: v
+                    .shorter
+                    .map(|r| (r.id.to_string(), format!("{} ({} min)", r.name, r.minutes))),
+                ended: v.homework.ended_at.is_some(),
+            })
+            .collect(),
+    )
+}
+
+/// The library as choices: id and "Calf and Achilles stretch · stretching, 8 min".
+pub fn routine_options() -> Vec<(String, String)> {
+    kneadtime_domain::homework::LIBRARY
+        .iter()
+        .map(|r| {
+            (
+                r.id.to_string(),
+                format!("{} · {}, {} min", r.name, r.kind.label(), r.minutes),
+            )
+        })
+        .collect()
+}
+
+#[derive(serde::Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    pub csrf_token: String,
+    #[serde(default)]
+    pub routine: String,
+    #[serde(default)]
+    pub per_week: String,
+}
+
+/// POST /staff/clients/{id}/homework: gives the client a routine.
+pub async fn homework_assign(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let body = crate::homework::AssignBody {
+        routine: f.routine.clone(),
+        per_week: f.per_week.trim().parse().unwrap_or(0),
+        note_id: None,
+    };
+    match crate::homework::assign(
+        State(state.clone()),
+        c.clone(),
+        Path(id.clone()),
+        crate::error::ApiJson(body),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/staff/clients/{id}#homework")).into_response(),
+        Err(e) => {
+            message(
+                &state,
+                Some(&c),
+                e.status,
+                "Not given",
+                &e.message,
+                &format!("/staff/clients/{id}#homework"),
+                "Back to the client",
+            )
+            .await
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct StopForm {
+    #[serde(default)]
+    pub csrf_token: String,
+}
+
+/// POST /staff/homework/{id}/stop: stops a routine.
+pub async fn homework_stop(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<StopForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let client = state.store.homework(&id).await.map(|h| h.client_id);
+    match crate::homework::stop(State(state.clone()), c.clone(), Path(id)).await {
+        Ok(_) => Redirect::to(&format!(
+            "/staff/clients/{}#homework",
+            client.unwrap_or_default()
+        ))
+        .into_response(),
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}

@@ -521,6 +521,9 @@ pub struct ClientPage {
     pub upcoming: Vec<ApptView>,
     pub past: Vec<ApptView>,
     pub notes: Vec<super::record::NoteView>,
+    /// Routines given, under way first; and the library to give one from.
+    pub homework: Vec<super::record::HomeworkRow>,
+    pub routines: Vec<(String, String)>,
     /// Hints from the record: the sentence and what it rests on.
     pub hints: Vec<(String, Vec<String>)>,
     /// Reported pain or a red flag calls for a physiotherapist or doctor.
@@ -638,6 +641,10 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         })
         .collect();
     let notes = super::record::note_views(&record, &names);
+    let homework = match super::record::homework_rows(state, id, &tz).await {
+        Ok(h) => h,
+        Err(e) => return error_page(state, Some(c), &e).await,
+    };
     let races = client["races"]
         .as_array()
         .map(|a| {
@@ -675,6 +682,8 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         upcoming,
         past: past.into_iter().rev().collect(),
         notes,
+        homework,
+        routines: super::record::routine_options(),
         hints: record
             .hints
             .iter()
