@@ -4,7 +4,9 @@
 //! time; a therapist records session notes that then show in the client's history. A
 //! newcomer books, signs in on another device by emailed link and moves the booking,
 //! with the mail read back from a real SMTP server. A runner joins the waitlist for
-//! their pre-race window and takes the time a cancellation frees.
+//! their pre-race window and takes the time a cancellation frees. A therapist writes,
+//! signs and amends a note; after four visits with rising hill work the calf hint shows
+//! on both sides, and the client ticks the homework their therapist gave.
 //! Screenshots of each page go to target/screenshots/ for people to look at.
 
 mod common;
@@ -457,12 +459,12 @@ async fn runner_client_and_therapist_in_a_real_browser() {
         .for_element(Locator::Css("form[action$='/notes']"))
         .await
         .unwrap();
-    let calves = t.find(Locator::Css("select#t0")).await.unwrap();
+    let calves = t.find(Locator::Css("select[name=l0]")).await.unwrap();
     calves.select_by_value("3").await.unwrap();
     fill(&t, "#techniques", "effleurage, trigger point").await;
     fill(&t, "#homework", "Calf raises, 3 x 15 daily").await;
     shot(&t, "09-staff-notes-form").await;
-    click(&t, "form[action$='/notes'] button[type=submit]").await;
+    click(&t, "form[action$='/notes'] button[name=sign][value='1']").await;
     let table = text_of(&t, "#findings").await;
     assert!(table.contains("calves") && table.contains('3'), "{table}");
     let notes = text_of(&t, ".note").await;
@@ -870,6 +872,205 @@ async fn a_client_fills_the_intake_and_the_therapist_sees_what_it_holds_back() {
         .await
         .expect("the review is recorded");
     shot(&t, "52-client-intake").await;
+    t.close().await.unwrap();
+    srv.stop().await;
+}
+
+/// Ten weeks of running from `start` (a Monday), four runs a week, the first `hills[w]`
+/// of them hill sessions (the last count holds after the list ends).
+fn hilly_csv(start: jiff::civil::Date, hills: &[usize]) -> String {
+    let mut out = String::from("date,title,duration_min,distance_km,kind\n");
+    for w in 0..10 {
+        let h = hills[w.min(hills.len() - 1)];
+        for (i, day) in [1i64, 2, 4, 6].iter().enumerate() {
+            let d = add_days(start, w as i64 * 7 + day);
+            let title = if i < h {
+                "Hill repeats 8x60s"
+            } else {
+                "Easy run 8 km"
+            };
+            out.push_str(&format!("{d},{title},50,8,\n"));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework() {
+    let Some(driver) = start_driver() else { return };
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let base = srv.base.clone();
+    let o = srv.owner.clone();
+    let mut w0 = add_days(common::today_in("Europe/London"), 1);
+    while w0.weekday() != jiff::civil::Weekday::Monday {
+        w0 = add_days(w0, 1);
+    }
+    let c = srv
+        .post(
+            "/api/clients",
+            &o,
+            json!({ "name": "Cal Hills", "email": "cal@example.org" }),
+        )
+        .await;
+    let cal = c["client"]["id"].as_str().unwrap().to_string();
+    let cal_link = c["link_token"].as_str().unwrap().to_string();
+    srv.post(
+        &format!("/api/clients/{cal}/calendars"),
+        &o,
+        json!({ "filename": "hills.csv", "content": hilly_csv(w0, &[1, 2, 2, 3, 3]) }),
+    )
+    .await;
+    let mut visits = Vec::new();
+    for k in 1..=4 {
+        let day = add_days(w0, k * 7 + 3);
+        let v = srv
+            .post(
+                "/api/appointments",
+                &o,
+                json!({ "client_id": cal, "service_id": w.sports, "therapist_id": w.t1,
+                        "start": format!("{day}T09:00") }),
+            )
+            .await;
+        visits.push(v["id"].as_str().unwrap().to_string());
+    }
+    // Three visits noted already.
+    for (v, t) in visits.iter().take(3).zip([1, 2, 3]) {
+        srv.post(
+            &format!("/api/appointments/{v}/notes"),
+            &w.t1_token,
+            json!({ "findings": [{ "region": "calves", "side": "left", "tightness": t },
+                                 { "region": "calves", "side": "right", "tightness": 1 }] }),
+        )
+        .await;
+    }
+
+    // Tess writes the fourth in the form: a draft first, then signed.
+    let t = browser(&driver, "record-therapist").await;
+    t.goto(&format!("{base}/staff/login")).await.unwrap();
+    fill(&t, "#email", "t1@clinic.test").await;
+    fill(&t, "#password", T1_PASSWORD).await;
+    click(&t, "form[action='/staff/login'] button").await;
+    t.wait()
+        .for_element(Locator::Css("nav[aria-label=Dates]"))
+        .await
+        .unwrap();
+    t.goto(&format!("{base}/staff/appointments/{}/notes", visits[3]))
+        .await
+        .unwrap();
+    // An empty note is refused.
+    click(&t, "button[name=sign][value='0']").await;
+    let refused = text_of(&t, "p.notice.bad").await;
+    assert!(refused.contains("empty note"), "{refused}");
+    fill(&t, "#subjective", "Calves heavy after the hill reps").await;
+    t.find(Locator::Css("#pain"))
+        .await
+        .unwrap()
+        .select_by_value("3")
+        .await
+        .unwrap();
+    t.find(Locator::Css("select[name=l0]"))
+        .await
+        .unwrap()
+        .select_by_value("2")
+        .await
+        .unwrap();
+    t.find(Locator::Css("select[name=r0]"))
+        .await
+        .unwrap()
+        .select_by_value("1")
+        .await
+        .unwrap();
+    fill(&t, "input[name=p0]", "2").await;
+    fill(&t, "#assessment", "Left calf loaded more than right").await;
+    click(&t, "button[name=sign][value='0']").await;
+    text_with(&t, "p.notice", "Draft saved").await;
+    // The draft reopens with what was written.
+    let kept = t
+        .find(Locator::Css("#assessment"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(kept, "Left calf loaded more than right");
+    shot(&t, "60-note-draft").await;
+    click(&t, "button[name=sign][value='1']").await;
+
+    // On Cal's page: the note signed, and the hint with its evidence.
+    let hint = text_with(&t, "details.hint-card summary", "hill sessions rose").await;
+    assert!(
+        hint.starts_with(
+            "Calves tight in 3 of the last 4 visits while hill sessions rose from 1 to 3 a week"
+        ),
+        "{hint}"
+    );
+    let note = text_of(&t, ".note").await;
+    assert!(note.contains("Signed by Tess One"), "{note}");
+    assert!(
+        note.contains("calves left 2, right 1, 2 tender points"),
+        "{note}"
+    );
+    shot(&t, "61-record-hint").await;
+
+    // Signed: the form now amends, and needs a reason.
+    t.goto(&format!("{base}/staff/appointments/{}/notes", visits[3]))
+        .await
+        .unwrap();
+    text_with(&t, "form h2", "Amend the signed note").await;
+    t.find(Locator::Css("select[name=l0]"))
+        .await
+        .unwrap()
+        .select_by_value("3")
+        .await
+        .unwrap();
+    fill(&t, "#reason", "left calf scored low").await;
+    click(&t, "form[action$='/notes'] button[type=submit]").await;
+    let note = text_with(&t, ".note", "Amended").await;
+    assert!(note.contains("left calf scored low"), "{note}");
+    assert!(note.contains("calves left 3"), "{note}");
+
+    // Homework for Cal, from the client page.
+    t.find(Locator::Css("#routine"))
+        .await
+        .unwrap()
+        .select_by_value("calf_stretch")
+        .await
+        .unwrap();
+    t.find(Locator::Css("#per_week"))
+        .await
+        .unwrap()
+        .select_by_value("7")
+        .await
+        .unwrap();
+    click(&t, "form[action$='/homework'] button").await;
+    text_with(&t, "#homework + div", "Calf and Achilles stretch").await;
+    shot(&t, "62-homework-given").await;
+
+    // Cal sees what was found and ticks today.
+    let me = browser(&driver, "record-client").await;
+    me.goto(&format!("{base}/c/{cal_link}")).await.unwrap();
+    me.goto(&format!("{base}/me")).await.unwrap();
+    let found = text_of(&me, "#found + p").await;
+    assert!(
+        found.contains("hill sessions rose from 1 to 3 a week"),
+        "{found}"
+    );
+    click(&me, "form[action^='/me/homework'] input[name=done]").await;
+    click(&me, "form[action^='/me/homework'] button").await;
+    text_with(&me, "p.notice", "your therapist sees").await;
+    let kept = text_of(&me, "form[action^='/me/homework']").await;
+    assert!(kept.contains("done 1 of 1"), "{kept}");
+    shot(&me, "63-client-homework").await;
+    me.close().await.unwrap();
+
+    // Tess sees it kept up.
+    t.goto(&format!("{base}/staff/clients/{cal}"))
+        .await
+        .unwrap();
+    let row = text_with(&t, "#homework + div", "done 1 of 1").await;
+    assert!(row.contains("Calf and Achilles stretch"), "{row}");
     t.close().await.unwrap();
     srv.stop().await;
 }
