@@ -321,3 +321,94 @@ async fn a_note_is_signed_then_amended_and_the_record_joins_findings_with_traini
         srv.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn homework_is_given_by_the_clients_people_and_ticked_by_the_client() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        let today = common::today_in("Europe/London");
+        // Tess treats Ada (a booking); Theo does not.
+        srv.post(
+            "/api/appointments",
+            &o,
+            json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                    "start": format!("{}T09:00", add_days(today, 3)) }),
+        )
+        .await;
+        let lib = srv.get("/api/homework/library", &w.a_token).await;
+        assert!(
+            lib.as_array().unwrap().iter().any(|r| r["id"] == "calf_stretch"),
+            "{lib}"
+        );
+        let path = format!("/api/clients/{}/homework", w.a);
+        for (token, body, status, field) in [
+            (&w.t1_token, json!({ "routine": "yoga", "per_week": 3 }), 400, "routine"),
+            (&w.t1_token, json!({ "routine": "calf_stretch", "per_week": 0 }), 400, "per_week"),
+            (&w.t2_token, json!({ "routine": "calf_stretch", "per_week": 3 }), 404, ""),
+            (&w.a_token, json!({ "routine": "calf_stretch", "per_week": 3 }), 403, ""),
+        ] {
+            let (s, v) = srv.call(Method::POST, &path, Some(token), Some(body)).await;
+            assert_eq!(s, status, "{v}");
+            if !field.is_empty() {
+                assert_eq!(v["error"]["field"], field, "{v}");
+            }
+        }
+        let h = srv
+            .post(&path, &w.t1_token, json!({ "routine": "calf_stretch", "per_week": 7 }))
+            .await;
+        assert_eq!(h["assigned_by"], "Tess One");
+        assert_eq!(h["kept_up"], "done 0 of 1 day expected in the last 1 day");
+        let id = h["id"].as_str().unwrap().to_string();
+        let ticks = format!("/api/homework/{id}/ticks");
+        // Ada ticks today; not tomorrow, nor before it was given.
+        let t = srv
+            .post(&ticks, &w.a_token, json!({ "date": today.to_string(), "done": true }))
+            .await;
+        assert_eq!(t["ticks"], json!([today.to_string()]));
+        assert_eq!(t["compliance"]["done"], 1);
+        for day in [add_days(today, 1), add_days(today, -1)] {
+            let (s, v) = srv
+                .call(
+                    Method::POST,
+                    &ticks,
+                    Some(&w.a_token),
+                    Some(json!({ "date": day.to_string(), "done": true })),
+                )
+                .await;
+            assert_eq!((s, &v["error"]["field"]), (400, &json!("date")), "{v}");
+        }
+        // Ben may not tick Ada's homework, nor Theo stop it.
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &ticks,
+                Some(&w.b_token),
+                Some(json!({ "date": today.to_string(), "done": true })),
+            )
+            .await;
+        assert_eq!(s, 404);
+        let (s, _) = srv
+            .call(Method::DELETE, &format!("/api/homework/{id}"), Some(&w.t2_token), None)
+            .await;
+        assert_eq!(s, 404);
+        let list = srv.get(&path, &w.a_token).await;
+        assert_eq!(list[0]["compliance"]["done"], 1, "{list}");
+        let (s, _) = srv
+            .call(Method::DELETE, &format!("/api/homework/{id}"), Some(&w.t1_token), None)
+            .await;
+        assert_eq!(s, 204);
+        let (s, v) = srv
+            .call(
+                Method::POST,
+                &ticks,
+                Some(&w.a_token),
+                Some(json!({ "date": today.to_string(), "done": false })),
+            )
+            .await;
+        assert_eq!((s, &v["error"]["field"]), (400, &json!("homework")), "{v}");
+        assert_eq!(srv.get(&path, &o).await[0]["ended"], true);
+        srv.stop().await;
+    }
+}
