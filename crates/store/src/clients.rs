@@ -451,3 +451,96 @@ impl Store {
         Ok(MergeOutcome::Done)
     }
 }
+
+/// Every table an erasure clears of a client, in the order the rows go (children
+/// first). `$1` is the client's id.
+const ERASE: [&str; 16] = [
+    "DELETE FROM note_amendments WHERE note_id IN (SELECT n.id FROM session_notes n \
+     JOIN appointments a ON a.id = n.appointment_id WHERE a.client_id = $1)",
+    "DELETE FROM homework_ticks WHERE homework_id IN (SELECT id FROM homework WHERE client_id = $1)",
+    "DELETE FROM homework WHERE client_id = $1",
+    "DELETE FROM session_notes WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = $1)",
+    "DELETE FROM outbox WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = $1) \
+     OR offer_id IN (SELECT o.id FROM waitlist_offers o JOIN waitlist w ON w.id = o.entry_id WHERE w.client_id = $1)",
+    "DELETE FROM waitlist_offers WHERE entry_id IN (SELECT id FROM waitlist WHERE client_id = $1)",
+    "DELETE FROM waitlist WHERE client_id = $1",
+    "DELETE FROM client_cells WHERE client_id = $1",
+    "DELETE FROM appointment_cells WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = $1)",
+    "DELETE FROM appointments WHERE client_id = $1",
+    "DELETE FROM client_races WHERE client_id = $1",
+    "DELETE FROM client_calendars WHERE client_id = $1",
+    "DELETE FROM feed_tokens WHERE client_id = $1",
+    "DELETE FROM web_sessions WHERE client_id = $1",
+    "DELETE FROM sign_in_links WHERE client_id = $1",
+    "DELETE FROM intakes WHERE client_id = $1",
+];
+
+impl Store {
+    /// Erases a client on request: their details, intake, notes, homework, calendars,
+    /// races, links and bookings go; what stays of the bookings is a count per day,
+    /// therapist, service and status. One transaction. Returns how many bookings were
+    /// counted. `NotFound` when there is no such client.
+    pub async fn erase_client(&self, client_id: &str) -> Result<i64, StoreError> {
+        let _gate = self.gate().await;
+        retry_write!(self, self.erase_once(client_id))?.ok_or(StoreError::NotFound)
+    }
+
+    async fn erase_once(&self, client_id: &str) -> Result<Option<i64>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let exists = sqlx::query("SELECT id FROM clients WHERE id = $1")
+            .bind(client_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let now = self.now();
+        let groups = sqlx::query(
+            "SELECT start_at - (start_at % 86400) AS day_at, therapist_id, service_id, status, \
+             COUNT(*) AS visits FROM appointments WHERE client_id = $1 \
+             GROUP BY start_at - (start_at % 86400), therapist_id, service_id, status",
+        )
+        .bind(client_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut counted = 0;
+        for g in &groups {
+            let visits: i64 = sqlx::Row::try_get(g, "visits")?;
+            counted += visits;
+            sqlx::query(
+                "INSERT INTO anonymous_visits (id, erased_at, day_at, therapist_id, service_id, status, visits) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(new_id())
+            .bind(now)
+            .bind(sqlx::Row::try_get::<i64, _>(g, "day_at")?)
+            .bind(sqlx::Row::try_get::<String, _>(g, "therapist_id")?)
+            .bind(sqlx::Row::try_get::<String, _>(g, "service_id")?)
+            .bind(sqlx::Row::try_get::<String, _>(g, "status")?)
+            .bind(visits)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for sql in ERASE {
+            sqlx::query(sql).bind(client_id).execute(&mut *tx).await?;
+        }
+        sqlx::query("DELETE FROM clients WHERE id = $1")
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(counted))
+    }
+
+    /// Bookings kept as counts after erasures: (total visits, erasures).
+    pub async fn anonymous_visits(&self) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(visits), 0) AS BIGINT) AS visits, \
+             CAST(COUNT(DISTINCT erased_at) AS BIGINT) AS erasures \
+             FROM anonymous_visits",
+        )
+        .fetch_one(self.db()?)
+        .await?;
+        Ok((col(&row, "visits")?, col(&row, "erasures")?))
+    }
+}

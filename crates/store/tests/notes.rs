@@ -15,6 +15,7 @@ both!(
     one_note_per_appointment,
     notes_saved_twice_for_a_visit_become_one_with_an_amendment,
     homework_is_given_ticked_and_stopped,
+    an_erased_client_leaves_only_counts_and_the_log,
 );
 
 fn calf(side: Side, tightness: u8) -> Finding {
@@ -256,4 +257,44 @@ async fn homework_is_given_ticked_and_stopped(t: Ctx) {
     assert_eq!(all[0].id, other.id, "what is under way comes first");
     assert_eq!(all[1].ticks, vec![d2]);
     assert!(all[1].ended_at.is_some());
+}
+
+async fn an_erased_client_leaves_only_counts_and_the_log(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    t.store.book(w.at(NINE + 86_400, 60)).await.unwrap();
+    let n = t.store.create_note(&a.id, "Ana", &content()).await.unwrap();
+    t.store.sign_note(&n.id, "Ana").await.unwrap();
+    t.store
+        .amend_note(&n.id, "Ana", "typo", &content())
+        .await
+        .unwrap();
+    let h = t
+        .store
+        .assign_homework(&w.client.id, Some(&n.id), "calf_stretch", 3, jiff::civil::date(2026, 6, 1), "Ana")
+        .await
+        .unwrap();
+    t.store
+        .tick_homework(&h.id, jiff::civil::date(2026, 6, 1), true)
+        .await
+        .unwrap();
+    t.store
+        .add_race(&w.client.id, "2026-09-20", 21.1, kneadtime_domain::Priority::A, "Harbour Half")
+        .await
+        .unwrap();
+    t.store
+        .audit("staff:x", "notes.view", Some(&w.client.id), &n.id)
+        .await
+        .unwrap();
+    assert_eq!(t.store.erase_client(&w.client.id).await.unwrap(), 2);
+    assert_eq!(t.store.client(&w.client.id).await.unwrap_err(), StoreError::NotFound);
+    assert!(t.store.appointments_for_client(&w.client.id).await.unwrap().is_empty());
+    assert_eq!(t.store.note(&n.id).await.unwrap_err(), StoreError::NotFound);
+    assert!(t.store.homework_for_client(&w.client.id).await.unwrap().is_empty());
+    assert!(t.store.races(&w.client.id).await.unwrap().is_empty());
+    assert_eq!(t.store.appointment(&a.id).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(t.store.anonymous_visits().await.unwrap(), (2, 1));
+    // The log of who read the record stays, naming the client by id only.
+    assert_eq!(t.store.audit_entries(Some(&w.client.id), 10).await.unwrap().len(), 1);
+    assert_eq!(t.store.erase_client(&w.client.id).await.unwrap_err(), StoreError::NotFound);
 }
