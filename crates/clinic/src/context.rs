@@ -303,6 +303,13 @@ impl SeasonCache {
             m.insert(client_id.to_string(), (key, kept));
         }
     }
+
+    /// Drops what is kept for a client (an erased one).
+    pub fn forget(&self, client_id: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.remove(client_id);
+        }
+    }
 }
 
 /// Stored calendars never change once uploaded, so each is read once per zone and kept
@@ -313,6 +320,13 @@ pub struct CalendarCache(std::sync::Mutex<HashMap<(String, String), std::sync::A
 const CACHE_MAX: usize = 4096;
 
 impl CalendarCache {
+    /// Drops a calendar read in any zone (its client was erased).
+    pub fn forget(&self, id: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.retain(|(c, _), _| c != id);
+        }
+    }
+
     pub(crate) fn get(&self, id: &str, zone: &str) -> Option<std::sync::Arc<Parsed>> {
         self.0
             .lock()

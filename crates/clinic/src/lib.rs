@@ -10,6 +10,7 @@ use kneadtime_store::{Clock, Store};
 pub mod clients;
 pub mod context;
 pub mod error;
+pub mod export;
 pub mod homework;
 pub mod leave;
 pub mod money;

@@ -14,6 +14,7 @@ pub mod clients;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod feeds;
 pub mod homework;
 pub mod intake;
@@ -276,6 +277,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/notes/{id}/sign", post(n::sign_note))
         .route("/api/homework/library", get(hw::library))
+        .route("/api/clients/{id}/record", get(export::get_record))
+        .route("/api/clients/{id}/erase", post(export::erase))
         .route("/api/clients/{id}/homework", get(hw::list).post(hw::assign))
         .route("/api/homework/{id}/ticks", post(hw::tick))
         .route("/api/homework/{id}", axum::routing::delete(hw::stop))

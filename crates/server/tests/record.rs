@@ -339,15 +339,38 @@ async fn homework_is_given_by_the_clients_people_and_ticked_by_the_client() {
         .await;
         let lib = srv.get("/api/homework/library", &w.a_token).await;
         assert!(
-            lib.as_array().unwrap().iter().any(|r| r["id"] == "calf_stretch"),
+            lib.as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == "calf_stretch"),
             "{lib}"
         );
         let path = format!("/api/clients/{}/homework", w.a);
         for (token, body, status, field) in [
-            (&w.t1_token, json!({ "routine": "yoga", "per_week": 3 }), 400, "routine"),
-            (&w.t1_token, json!({ "routine": "calf_stretch", "per_week": 0 }), 400, "per_week"),
-            (&w.t2_token, json!({ "routine": "calf_stretch", "per_week": 3 }), 404, ""),
-            (&w.a_token, json!({ "routine": "calf_stretch", "per_week": 3 }), 403, ""),
+            (
+                &w.t1_token,
+                json!({ "routine": "yoga", "per_week": 3 }),
+                400,
+                "routine",
+            ),
+            (
+                &w.t1_token,
+                json!({ "routine": "calf_stretch", "per_week": 0 }),
+                400,
+                "per_week",
+            ),
+            (
+                &w.t2_token,
+                json!({ "routine": "calf_stretch", "per_week": 3 }),
+                404,
+                "",
+            ),
+            (
+                &w.a_token,
+                json!({ "routine": "calf_stretch", "per_week": 3 }),
+                403,
+                "",
+            ),
         ] {
             let (s, v) = srv.call(Method::POST, &path, Some(token), Some(body)).await;
             assert_eq!(s, status, "{v}");
@@ -356,7 +379,11 @@ async fn homework_is_given_by_the_clients_people_and_ticked_by_the_client() {
             }
         }
         let h = srv
-            .post(&path, &w.t1_token, json!({ "routine": "calf_stretch", "per_week": 7 }))
+            .post(
+                &path,
+                &w.t1_token,
+                json!({ "routine": "calf_stretch", "per_week": 7 }),
+            )
             .await;
         assert_eq!(h["assigned_by"], "Tess One");
         assert_eq!(h["kept_up"], "done 0 of 1 day expected in the last 1 day");
@@ -364,7 +391,11 @@ async fn homework_is_given_by_the_clients_people_and_ticked_by_the_client() {
         let ticks = format!("/api/homework/{id}/ticks");
         // Ada ticks today; not tomorrow, nor before it was given.
         let t = srv
-            .post(&ticks, &w.a_token, json!({ "date": today.to_string(), "done": true }))
+            .post(
+                &ticks,
+                &w.a_token,
+                json!({ "date": today.to_string(), "done": true }),
+            )
             .await;
         assert_eq!(t["ticks"], json!([today.to_string()]));
         assert_eq!(t["compliance"]["done"], 1);
@@ -390,13 +421,23 @@ async fn homework_is_given_by_the_clients_people_and_ticked_by_the_client() {
             .await;
         assert_eq!(s, 404);
         let (s, _) = srv
-            .call(Method::DELETE, &format!("/api/homework/{id}"), Some(&w.t2_token), None)
+            .call(
+                Method::DELETE,
+                &format!("/api/homework/{id}"),
+                Some(&w.t2_token),
+                None,
+            )
             .await;
         assert_eq!(s, 404);
         let list = srv.get(&path, &w.a_token).await;
         assert_eq!(list[0]["compliance"]["done"], 1, "{list}");
         let (s, _) = srv
-            .call(Method::DELETE, &format!("/api/homework/{id}"), Some(&w.t1_token), None)
+            .call(
+                Method::DELETE,
+                &format!("/api/homework/{id}"),
+                Some(&w.t1_token),
+                None,
+            )
             .await;
         assert_eq!(s, 204);
         let (s, v) = srv
@@ -409,6 +450,157 @@ async fn homework_is_given_by_the_clients_people_and_ticked_by_the_client() {
             .await;
         assert_eq!((s, &v["error"]["field"]), (400, &json!("homework")), "{v}");
         assert_eq!(srv.get(&path, &o).await[0]["ended"], true);
+        srv.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_record_exports_for_whom_the_client_chooses_and_the_owner_erases_it() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        let today = common::today_in("Europe/London");
+        let appt = srv
+            .post(
+                "/api/appointments",
+                &o,
+                json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1,
+                        "start": format!("{}T09:00", add_days(today, 2)) }),
+            )
+            .await;
+        let appt = appt["id"].as_str().unwrap().to_string();
+        let (s, v) = srv
+            .call(
+                Method::PUT,
+                &format!("/api/clients/{}/intake", w.a),
+                Some(&w.a_token),
+                Some(json!({ "running": "Six years", "medication": "Warfarin",
+                             "flags": ["blood_thinners"], "pain": 2,
+                             "consent": true, "consent_name": "Ada Runner" })),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        let n = srv
+            .post(
+                &format!("/api/appointments/{appt}/notes"),
+                &w.t1_token,
+                note(2),
+            )
+            .await;
+        let id = n["id"].as_str().unwrap();
+        srv.post(&format!("/api/notes/{id}/sign"), &w.t1_token, json!({}))
+            .await;
+        let get = |token: String, who: &'static str| {
+            let srv = &srv;
+            let a = w.a.clone();
+            async move {
+                let res = srv
+                    .http
+                    .get(format!("{}/api/clients/{a}/record?for={who}", srv.base))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status().as_u16();
+                let kind = res
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+                (status, kind, res.text().await.unwrap())
+            }
+        };
+        let (s, kind, coach) = get(w.a_token.clone(), "coach").await;
+        assert_eq!(s, 200, "{coach}");
+        assert!(kind.starts_with("text/markdown"), "{kind}");
+        assert!(
+            coach.starts_with("# Sports massage record: Ada Runner"),
+            "{coach}"
+        );
+        assert!(coach.contains("found: calves left 2, right 1"), "{coach}");
+        assert!(coach.contains("Calf stretch twice a day"), "{coach}");
+        assert!(
+            !coach.contains("Warfarin") && !coach.contains("pain 3/10"),
+            "{coach}"
+        );
+        let (_, _, physio) = get(w.a_token.clone(), "physio").await;
+        assert!(physio.contains("Medication: Warfarin"), "{physio}");
+        assert!(physio.contains("pain 3/10"), "{physio}");
+        assert!(physio.contains("Consent given by Ada Runner"), "{physio}");
+        let (s, _, _) = get(w.a_token.clone(), "friend").await;
+        assert_eq!(s, 400);
+        let (s, _, _) = get(w.t2_token.clone(), "clinic").await;
+        assert_eq!(s, 404, "only the client's people");
+        let (s, _, _) = get(w.b_token.clone(), "coach").await;
+        assert_eq!(s, 404);
+
+        // Erasure: the owner's alone, confirmed by the name.
+        let erase = format!("/api/clients/{}/erase", w.a);
+        let (s, _) = srv
+            .call(
+                Method::POST,
+                &erase,
+                Some(&w.t1_token),
+                Some(json!({ "confirm_name": "Ada Runner" })),
+            )
+            .await;
+        assert_eq!(s, 403);
+        let (s, v) = srv
+            .call(
+                Method::POST,
+                &erase,
+                Some(&o),
+                Some(json!({ "confirm_name": "Ada" })),
+            )
+            .await;
+        assert_eq!(
+            (s, &v["error"]["field"]),
+            (400, &json!("confirm_name")),
+            "{v}"
+        );
+        let (s, v) = srv
+            .call(
+                Method::POST,
+                &erase,
+                Some(&o),
+                Some(json!({ "confirm_name": " ada  runner " })),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["bookings_counted"], 1);
+        let (s, _) = srv
+            .call(
+                Method::GET,
+                &format!("/api/clients/{}", w.a),
+                Some(&o),
+                None,
+            )
+            .await;
+        assert_eq!(s, 404);
+        let (s, _) = srv
+            .call(
+                Method::GET,
+                &format!("/api/appointments/{appt}"),
+                Some(&o),
+                None,
+            )
+            .await;
+        assert_eq!(s, 404);
+        // Her own sessions end with her record.
+        let (s, _) = srv
+            .call(Method::GET, "/api/me", Some(&w.a_token), None)
+            .await;
+        assert_eq!(s, 401);
+        let log = srv.get(&format!("/api/audit?client_id={}", w.a), &o).await;
+        let actions: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert!(actions.contains(&"client.erase"), "{log}");
+        assert!(actions.contains(&"record.export"), "{log}");
         srv.stop().await;
     }
 }

@@ -271,7 +271,14 @@ async fn an_erased_client_leaves_only_counts_and_the_log(t: Ctx) {
         .unwrap();
     let h = t
         .store
-        .assign_homework(&w.client.id, Some(&n.id), "calf_stretch", 3, jiff::civil::date(2026, 6, 1), "Ana")
+        .assign_homework(
+            &w.client.id,
+            Some(&n.id),
+            "calf_stretch",
+            3,
+            jiff::civil::date(2026, 6, 1),
+            "Ana",
+        )
         .await
         .unwrap();
     t.store
@@ -279,7 +286,13 @@ async fn an_erased_client_leaves_only_counts_and_the_log(t: Ctx) {
         .await
         .unwrap();
     t.store
-        .add_race(&w.client.id, "2026-09-20", 21.1, kneadtime_domain::Priority::A, "Harbour Half")
+        .add_race(
+            &w.client.id,
+            "2026-09-20",
+            21.1,
+            kneadtime_domain::Priority::A,
+            "Harbour Half",
+        )
         .await
         .unwrap();
     t.store
@@ -287,14 +300,42 @@ async fn an_erased_client_leaves_only_counts_and_the_log(t: Ctx) {
         .await
         .unwrap();
     assert_eq!(t.store.erase_client(&w.client.id).await.unwrap(), 2);
-    assert_eq!(t.store.client(&w.client.id).await.unwrap_err(), StoreError::NotFound);
-    assert!(t.store.appointments_for_client(&w.client.id).await.unwrap().is_empty());
+    assert_eq!(
+        t.store.client(&w.client.id).await.unwrap_err(),
+        StoreError::NotFound
+    );
+    assert!(
+        t.store
+            .appointments_for_client(&w.client.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(t.store.note(&n.id).await.unwrap_err(), StoreError::NotFound);
-    assert!(t.store.homework_for_client(&w.client.id).await.unwrap().is_empty());
+    assert!(
+        t.store
+            .homework_for_client(&w.client.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(t.store.races(&w.client.id).await.unwrap().is_empty());
-    assert_eq!(t.store.appointment(&a.id).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(
+        t.store.appointment(&a.id).await.unwrap_err(),
+        StoreError::NotFound
+    );
     assert_eq!(t.store.anonymous_visits().await.unwrap(), (2, 1));
     // The log of who read the record stays, naming the client by id only.
-    assert_eq!(t.store.audit_entries(Some(&w.client.id), 10).await.unwrap().len(), 1);
-    assert_eq!(t.store.erase_client(&w.client.id).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(
+        t.store
+            .audit_entries(Some(&w.client.id), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        t.store.erase_client(&w.client.id).await.unwrap_err(),
+        StoreError::NotFound
+    );
 }

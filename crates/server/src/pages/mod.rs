@@ -42,6 +42,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/me/offers/{id}/decline", post(client::me_decline))
         .route("/me/waitlist/{id}/leave", post(client::me_leave_waitlist))
         .route("/me/homework/{id}", post(client::me_homework))
+        .route("/me/record", get(record::my_record))
+        .route("/me/record.md", get(record::my_record_md))
         .route("/book/waitlist", post(client::book_waitlist))
         .route(
             "/me/move/{id}",
@@ -72,6 +74,12 @@ pub fn routes() -> axum::Router<AppState> {
             post(record::homework_assign),
         )
         .route("/staff/homework/{id}/stop", post(record::homework_stop))
+        .route("/staff/clients/{id}/record", get(record::staff_record))
+        .route(
+            "/staff/clients/{id}/record.md",
+            get(record::staff_record_md),
+        )
+        .route("/staff/clients/{id}/erase", post(record::erase))
         .route(
             "/staff/clients/{id}/intake",
             get(staff::intake_form).post(staff::intake_save),

@@ -708,3 +708,206 @@ pub async fn homework_stop(
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
 }
+
+#[derive(Template)]
+#[template(path = "record_print.html")]
+pub struct RecordPage {
+    pub chrome: Chrome,
+    pub e: kneadtime_clinic::export::Export,
+    pub md_link: String,
+    pub back: String,
+    /// The audiences offered: label, link, whether it is this one.
+    pub choices: Vec<(String, String, bool)>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ForQuery {
+    #[serde(rename = "for", default)]
+    pub audience: String,
+}
+
+/// The record page or its Markdown for `client_id`, as `c` may see it.
+async fn record_response(
+    state: &AppState,
+    c: &Caller,
+    client_id: &str,
+    asked: &str,
+    markdown: bool,
+    base: &str,
+    back: &str,
+) -> Response {
+    let audience = match crate::export::audience_of(c, Some(asked)) {
+        Ok(a) => a,
+        Err(e) => return error_page(state, Some(c), &e).await,
+    };
+    let e = match crate::export::record(state, c, client_id, audience).await {
+        Ok(e) => e,
+        Err(e) => return error_page(state, Some(c), &e).await,
+    };
+    if markdown {
+        let name = state
+            .store
+            .client(client_id)
+            .await
+            .map(|c| c.name)
+            .unwrap_or_default();
+        return crate::export::markdown_file(&e, &name);
+    }
+    let mut offered = vec![("your coach", "coach"), ("your physio", "physio")];
+    if c.is_staff() {
+        offered = vec![
+            ("the clinic", "clinic"),
+            ("a coach", "coach"),
+            ("a physio", "physio"),
+        ];
+    }
+    page_with(
+        StatusCode::OK,
+        &RecordPage {
+            chrome: Chrome::load(state, Some(c)).await,
+            md_link: format!("{base}.md?for={}", audience.as_str()),
+            back: back.to_string(),
+            choices: offered
+                .into_iter()
+                .map(|(label, a)| {
+                    (
+                        label.to_string(),
+                        format!("{base}?for={a}"),
+                        a == audience.as_str(),
+                    )
+                })
+                .collect(),
+            e,
+        },
+    )
+}
+
+/// GET /staff/clients/{id}/record and /staff/clients/{id}/record.md
+pub async fn staff_record(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ForQuery>,
+) -> Response {
+    staff_record_as(state, caller, id, q, false).await
+}
+
+pub async fn staff_record_md(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ForQuery>,
+) -> Response {
+    staff_record_as(state, caller, id, q, true).await
+}
+
+async fn staff_record_as(
+    state: AppState,
+    caller: Option<Caller>,
+    id: String,
+    q: ForQuery,
+    markdown: bool,
+) -> Response {
+    let c = match staff_only(&state, caller).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let base = format!("/staff/clients/{id}/record");
+    let back = format!("/staff/clients/{id}");
+    record_response(&state, &c, &id, &q.audience, markdown, &base, &back).await
+}
+
+/// GET /me/record and /me/record.md: the client's own record for their coach or physio.
+pub async fn my_record(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    axum::extract::Query(q): axum::extract::Query<ForQuery>,
+) -> Response {
+    my_record_as(state, caller, q, false).await
+}
+
+pub async fn my_record_md(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    axum::extract::Query(q): axum::extract::Query<ForQuery>,
+) -> Response {
+    my_record_as(state, caller, q, true).await
+}
+
+async fn my_record_as(
+    state: AppState,
+    caller: Option<Caller>,
+    q: ForQuery,
+    markdown: bool,
+) -> Response {
+    let Some(c) = caller else {
+        return Redirect::to("/signin").into_response();
+    };
+    let Some(me) = c.client_id().map(str::to_string) else {
+        return Redirect::to("/staff").into_response();
+    };
+    let asked = if q.audience.is_empty() {
+        "physio"
+    } else {
+        &q.audience
+    };
+    record_response(&state, &c, &me, asked, markdown, "/me/record", "/me").await
+}
+
+#[derive(serde::Deserialize)]
+pub struct EraseForm {
+    #[serde(default)]
+    pub csrf_token: String,
+    #[serde(default)]
+    pub confirm_name: String,
+}
+
+/// POST /staff/clients/{id}/erase: the owner erases a client on request.
+pub async fn erase(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<EraseForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let body = crate::export::EraseBody {
+        confirm_name: f.confirm_name.clone(),
+    };
+    match crate::export::erase(State(state.clone()), c.clone(), Path(id.clone()), crate::error::ApiJson(body))
+        .await
+    {
+        Ok(done) => {
+            message(
+                &state,
+                Some(&c),
+                StatusCode::OK,
+                "Client erased",
+                &format!(
+                    "Their details, intake, notes, homework, calendars and bookings are gone; {} booking{} stay only as anonymous counts. The erasure is in the audit log.",
+                    done.bookings_counted,
+                    if done.bookings_counted == 1 { "" } else { "s" }
+                ),
+                "/staff/clients",
+                "Clients",
+            )
+            .await
+        }
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            message(
+                &state,
+                Some(&c),
+                e.status,
+                "Not erased",
+                &e.message,
+                &format!("/staff/clients/{id}#erase"),
+                "Back to the client",
+            )
+            .await
+        }
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}

@@ -1,0 +1,170 @@
+//! A client's record taken elsewhere, and erased on request, over HTTP: the record as
+//! Markdown for a coach, a physiotherapist or the clinic (the client chooses theirs),
+//! and the owner's erasure, each in the audit log.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use kneadtime_clinic::export::{self, Audience, Export};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::clients::visible_client;
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
+use crate::schedule::client_context;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordQuery {
+    /// coach, physio or clinic (the default for staff; clients choose coach or physio).
+    #[serde(rename = "for")]
+    pub audience: Option<String>,
+}
+
+/// Who the record is for, as asked: clients choose between a coach and a physio.
+pub fn audience_of(caller: &Caller, asked: Option<&str>) -> ApiResult<Audience> {
+    let default = if caller.is_staff() {
+        Audience::Clinic
+    } else {
+        Audience::Physio
+    };
+    let a = match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        None => default,
+        Some(s) => Audience::parse(s).ok_or_else(|| {
+            ApiError::field(
+                "for",
+                format!("expected coach, physio or clinic, found {s:?}"),
+            )
+        })?,
+    };
+    Ok(a)
+}
+
+/// The record for `audience`, read under the access rules and logged.
+pub async fn record(
+    state: &AppState,
+    caller: &Caller,
+    client_id: &str,
+    audience: Audience,
+) -> ApiResult<Export> {
+    visible_client(state, caller, client_id).await?;
+    let ctx = client_context(&state.clinic, client_id).await?;
+    let clinic = state.store.clinic().await?;
+    let e = export::export(&state.clinic, &ctx, audience, &clinic.name).await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "record.export",
+            Some(client_id),
+            audience.as_str(),
+        )
+        .await?;
+    Ok(e)
+}
+
+/// A Markdown download of `e`.
+pub fn markdown_file(e: &Export, name: &str) -> Response {
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let file = format!(
+        "attachment; filename=\"record-{}.md\"",
+        if slug.is_empty() { "client" } else { &slug }
+    );
+    let mut r = export::markdown(e).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/markdown; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&file) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// GET /api/clients/{id}/record: the record as Markdown.
+pub async fn get_record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<RecordQuery>,
+) -> ApiResult<Response> {
+    let audience = audience_of(&caller, q.audience.as_deref())?;
+    let e = record(&state, &caller, &id, audience).await?;
+    let name = state.store.client(&id).await?.name;
+    Ok(markdown_file(&e, &name))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraseBody {
+    /// The client's name as on file, typed to confirm.
+    pub confirm_name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Erased {
+    pub erased: bool,
+    /// Bookings kept as anonymous counts.
+    pub bookings_counted: i64,
+}
+
+/// POST /api/clients/{id}/erase: the owner erases a client on request.
+pub async fn erase(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<EraseBody>,
+) -> ApiResult<Json<Erased>> {
+    caller.require_owner()?;
+    let client = state.store.client(&id).await.map_err(|e| match e {
+        kneadtime_store::StoreError::NotFound => ApiError::not_found("client"),
+        e => e.into(),
+    })?;
+    let same = |a: &str, b: &str| {
+        a.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+            == b.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+    };
+    if !same(&body.confirm_name, &client.name) {
+        return Err(ApiError::field(
+            "confirm_name",
+            "type the client's name as it is on file to confirm the erasure",
+        ));
+    }
+    let calendars = state.store.calendars(&id).await?;
+    let n = state.store.erase_client(&id).await?;
+    for c in &calendars {
+        state.clinic.calendars.forget(&c.id);
+    }
+    // The erasure itself stays on record, naming the client by id only.
+    state
+        .store
+        .audit(&caller.actor(), "client.erase", Some(&id), "")
+        .await?;
+    state.clinic.seasons.forget(&id);
+    Ok(Json(Erased {
+        erased: true,
+        bookings_counted: n,
+    }))
+}
