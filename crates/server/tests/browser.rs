@@ -1072,5 +1072,45 @@ async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework
     let row = text_with(&t, "#homework + div", "done 1 of 1").await;
     assert!(row.contains("Calf and Achilles stretch"), "{row}");
     t.close().await.unwrap();
+
+    // The owner reads who saw the record, prints it, and erases Cal on request.
+    let o = browser(&driver, "record-owner").await;
+    o.goto(&format!("{base}/staff/login")).await.unwrap();
+    fill(&o, "#email", common::OWNER_EMAIL).await;
+    fill(&o, "#password", common::OWNER_PASSWORD).await;
+    click(&o, "form[action='/staff/login'] button").await;
+    o.wait()
+        .for_element(Locator::Css("nav[aria-label=Dates]"))
+        .await
+        .unwrap();
+    o.goto(&format!("{base}/staff/clients/{cal}"))
+        .await
+        .unwrap();
+    click(&o, "#audit summary").await;
+    let log = text_of(&o, "#audit").await;
+    assert!(
+        log.contains("notes.sign") && log.contains("Tess One"),
+        "{log}"
+    );
+    click(&o, "a[href$='/record']").await;
+    let printed = text_with(&o, ".record-print", "Visits").await;
+    assert!(
+        printed.contains("Sports massage record: Cal Hills"),
+        "{printed}"
+    );
+    assert!(printed.contains("calves left 3"), "{printed}");
+    shot(&o, "64-record-print").await;
+    o.goto(&format!("{base}/staff/clients/{cal}"))
+        .await
+        .unwrap();
+    click(&o, "#erase summary").await;
+    fill(&o, "#erase-name", "Cal Hills").await;
+    click(&o, "#erase button").await;
+    text_with(&o, "main", "anonymous counts").await;
+    o.goto(&format!("{base}/staff/clients/{cal}"))
+        .await
+        .unwrap();
+    text_with(&o, "main", "not found").await;
+    o.close().await.unwrap();
     srv.stop().await;
 }
