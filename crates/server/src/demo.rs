@@ -1,6 +1,8 @@
 //! The demo clinic loaded by `kneadtime serve --demo` into an empty database: three
-//! therapists with hours, five services, two runners with marathon plans, two more
-//! clients, and a week of bookings from today, so a newcomer sees something real.
+//! therapists with hours, five services, two runners with marathon plans, a runner whose
+//! last four visits found tight calves while hill work rose (signed notes, homework
+//! under way), more clients, and a week of bookings from today, so a newcomer sees
+//! something real.
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -114,6 +116,139 @@ async fn service(
 }
 
 /// Loads the demo when the database has no therapists yet; `None` when it already has data.
+/// Twelve weeks of running around `today`, four runs a week, with hill sessions rising
+/// from one a week five weeks ago to three in the last fortnight.
+fn hill_block(today: Date) -> String {
+    let start = kneadtime_domain::season::monday_of(add_days(today, -42));
+    let mut out = String::from("date,title,duration_min,distance_km,kind\n");
+    for w in 0..12 {
+        let monday = add_days(start, w * 7);
+        let weeks_back = kneadtime_domain::dates::days_between(monday, today) / 7;
+        let hills = match weeks_back {
+            5.. => 1,
+            3 | 4 => 2,
+            _ => 3,
+        };
+        for (i, day) in [1, 2, 4, 6].into_iter().enumerate() {
+            let d = add_days(monday, day);
+            if i < hills {
+                out.push_str(&format!("{d},Hill repeats 8x90s,55,9,\n"));
+            } else if day == 6 {
+                out.push_str(&format!("{d},Long run 18 km,,18,\n"));
+            } else {
+                out.push_str(&format!("{d},Easy run 8 km,45,8,\n"));
+            }
+        }
+    }
+    out
+}
+
+/// Cal's last four visits with Sam, weekly, each completed and its note signed, and the
+/// calf routine given at the last one, done on two days since.
+async fn cal_record(
+    state: &AppState,
+    cal: &str,
+    sam: &str,
+    sports: &Service,
+    today: Date,
+    tz: &TimeZone,
+) -> Result<(), String> {
+    let store = &state.store;
+    let err = |e: StoreError| format!("loading the demo clinic: {e}");
+    let hours = store.working_hours(sam).await.map_err(err)?;
+    let mut last_note = None;
+    for (weeks, left, right, pain, said) in [
+        (4, 1, 1, 2, "Legs fine, a bit of calf soreness after hills"),
+        (3, 2, 1, 3, "Left calf tight after the hill session"),
+        (2, 3, 1, 4, "Left calf tight on the second hill rep set"),
+        (1, 2, 2, 3, "Calves heavy for a day after each hill session"),
+    ] {
+        // The working day nearest to that many weeks back.
+        let Some((day, start)) = (0..5).find_map(|back| {
+            let d = add_days(today, -7 * weeks - back);
+            spans_on(d, &hours, tz)
+                .first()
+                .map(|(a, _)| (d, a + 2 * 3600))
+        }) else {
+            continue;
+        };
+        let Ok(a) = store
+            .book(NewAppointment {
+                therapist_id: sam.into(),
+                client_id: cal.into(),
+                service_id: sports.id.clone(),
+                start_at: start,
+                end_at: start + sports.length_min * 60,
+                override_reason: None,
+                created_by: "demo".into(),
+                idempotency_key: None,
+                request_hash: None,
+                offer_id: None,
+            })
+            .await
+        else {
+            continue;
+        };
+        store
+            .set_status(&a.id, kneadtime_store::Status::Completed)
+            .await
+            .map_err(err)?;
+        let finding = |side, tightness, tender_points, note: &str| kneadtime_store::Finding {
+            region: "calves".into(),
+            side,
+            tightness,
+            tender_points,
+            note: note.into(),
+        };
+        use kneadtime_domain::notes::Side;
+        let content = kneadtime_store::NoteContent {
+            subjective: said.into(),
+            pain: Some(pain),
+            last_homework_done: None,
+            findings: vec![
+                finding(
+                    Side::Left,
+                    left,
+                    left.saturating_sub(1),
+                    if left >= 3 { "medial knot" } else { "" },
+                ),
+                finding(Side::Right, right, 0, ""),
+                kneadtime_store::Finding {
+                    region: "hamstrings".into(),
+                    side: Side::Both,
+                    tightness: 1,
+                    tender_points: 0,
+                    note: String::new(),
+                },
+            ],
+            pressure_used: Some(Pressure::Moderate),
+            techniques: vec!["effleurage".into(), "trigger point".into()],
+            assessment: "Calf load rising with the hill sessions; left side more".into(),
+            homework_given: "Calf and Achilles stretch after every run".into(),
+            next_visit: "In a week".into(),
+        };
+        let n = store
+            .create_note(&a.id, "Sam Okafor", &content)
+            .await
+            .map_err(err)?;
+        store.sign_note(&n.id, "Sam Okafor").await.map_err(err)?;
+        last_note = Some((n.id, day));
+    }
+    if let Some((note, day)) = last_note {
+        let h = store
+            .assign_homework(cal, Some(&note), "calf_stretch", 5, day, "Sam Okafor")
+            .await
+            .map_err(err)?;
+        for back in [2, 5] {
+            let d = add_days(today, -back);
+            if d >= day {
+                store.tick_homework(&h.id, d, true).await.map_err(err)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, String> {
     let store = &state.store;
     let err = |e: StoreError| format!("loading the demo clinic: {e}");
@@ -272,6 +407,9 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
     let alex = client("Alex Kim", "alex@example.org", vec![])
         .await
         .map_err(err)?;
+    let cal = client("Cal Reyes", "cal@example.org", vec![])
+        .await
+        .map_err(err)?;
     // More regulars, so the week looks like a clinic's (no personal links printed).
     let mut regulars = vec![tom.id.clone(), alex.id.clone()];
     for (name, email) in [
@@ -384,6 +522,11 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
         }
     }
     let _ = post;
+    store
+        .add_calendar(&cal.id, "hill-block.csv", &hill_block(today))
+        .await
+        .map_err(err)?;
+    cal_record(state, &cal.id, &sam, &sports, today, &tz).await?;
     Ok(Some(DemoInfo {
         client_links: links,
     }))

@@ -85,6 +85,38 @@ async fn the_demo_week_is_one_the_clinic_would_book() {
             );
         }
     }
+    // Cal's record: four signed notes with calves tight while hill work rose, the hint
+    // that says so, the plan's focus following, and homework under way.
+    let cal = store
+        .clients()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Cal Reyes")
+        .expect("Cal is in the demo");
+    let ctx = client_context(&clinic, &cal.id).await.unwrap();
+    let record = kneadtime_clinic::notes::record(&clinic, &ctx)
+        .await
+        .unwrap();
+    assert_eq!(record.visits.len(), 4);
+    assert!(record.visits.iter().all(|v| v.note.signed()));
+    let hint = record
+        .hints
+        .first()
+        .map(|h| h.text.clone())
+        .unwrap_or_default();
+    assert!(
+        hint.starts_with(
+            "Calves tight in 3 of the last 4 visits while hill sessions rose from 1 to 3 a week"
+        ),
+        "{hint}"
+    );
+    assert!(record.focus().contains(&"calves".to_string()));
+    let homework = kneadtime_clinic::homework::list(&clinic, &cal.id, &ctx.tz)
+        .await
+        .unwrap();
+    assert_eq!(homework.len(), 1);
+    assert!(homework[0].compliance.done >= 1);
     store.close().await;
     // The home page shows the clinic: where, when, what it costs and who works there.
     let home = reqwest::get(format!("http://{}/", running.addr))
