@@ -89,6 +89,9 @@ pub struct RegionPattern {
     pub asymmetry: Option<Asymmetry>,
 }
 
+/// Per day, the tightest left and right readings of one region.
+type SideReadings = BTreeMap<Date, (Option<u8>, Option<u8>)>;
+
 /// How many recent visits the patterns and hints look back over.
 pub const RECENT_VISITS: usize = 4;
 
@@ -105,7 +108,7 @@ pub fn normal_region(s: &str) -> String {
 pub fn patterns(obs: &[Observation]) -> Vec<RegionPattern> {
     let mut by: BTreeMap<String, BTreeMap<Date, u8>> = BTreeMap::new();
     // Per region and day: the tightest left and right readings.
-    let mut sides: BTreeMap<String, BTreeMap<Date, (Option<u8>, Option<u8>)>> = BTreeMap::new();
+    let mut sides: BTreeMap<String, SideReadings> = BTreeMap::new();
     for o in obs {
         let t = o.tightness.min(3);
         let region = normal_region(&o.region);
@@ -171,7 +174,7 @@ pub fn patterns(obs: &[Observation]) -> Vec<RegionPattern> {
 
 /// One side tighter in more than half of the recent visits that scored both sides (three
 /// or more of them).
-fn asymmetry_of(days: &BTreeMap<Date, (Option<u8>, Option<u8>)>) -> Option<Asymmetry> {
+fn asymmetry_of(days: &SideReadings) -> Option<Asymmetry> {
     let both: Vec<(u8, u8)> = days
         .values()
         .filter_map(|(l, r)| Some(((*l)?, (*r)?)))

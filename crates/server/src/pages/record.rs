@@ -475,15 +475,14 @@ pub async fn note_form(
 ) -> Response {
     match staff_only(&state, caller).await {
         Ok(c) => {
-            // The page shows the note: the reading is logged.
-            if let Ok(a) = state.store.appointment(&id).await {
-                if let Err(e) = state
+            // The page shows the note to those who may write it: the reading is logged.
+            if let Ok(a) = crate::notes::treated(&state, &c, &id).await
+                && let Err(e) = state
                     .store
                     .audit(&c.actor(), "notes.view", Some(&a.client_id), &id)
                     .await
-                {
-                    return error_page(&state, Some(&c), &e.into()).await;
-                }
+            {
+                return error_page(&state, Some(&c), &e.into()).await;
             }
             note_page(&state, &c, &id, None, None, "").await
         }
