@@ -258,7 +258,8 @@ async fn record_out(state: &AppState, client_id: &str) -> ApiResult<RecordOut> {
     })
 }
 
-/// GET /api/clients/{id}/notes: every note, oldest first.
+/// GET /api/clients/{id}/notes: every note, oldest first (a client sees only the
+/// signed ones: a draft is the therapist's until signed).
 pub async fn list_notes(
     State(state): State<AppState>,
     caller: Caller,
@@ -269,7 +270,11 @@ pub async fn list_notes(
         .store
         .audit(&caller.actor(), "notes.view", Some(&id), "")
         .await?;
-    Ok(Json(record_out(&state, &id).await?.notes))
+    let mut notes = record_out(&state, &id).await?.notes;
+    if !caller.is_staff() {
+        notes.retain(|n| n.note.signed());
+    }
+    Ok(Json(notes))
 }
 
 /// GET /api/clients/{id}/patterns: per body region, tightness over time, its trend and

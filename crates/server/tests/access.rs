@@ -75,6 +75,20 @@ async fn every_endpoint_by_every_role() {
         .as_str()
         .unwrap()
         .to_string();
+    let hw = srv
+        .post(&format!("/api/clients/{}/homework", w.a), &w.t1_token, json!({ "routine": "calf_stretch", "per_week": 3 }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let zed = srv
+        .post("/api/clients", &o, json!({ "name": "Zed Erase" }))
+        .await["client"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let today = common::today_in("Europe/London").to_string();
+    let note_body = json!({ "findings": [{ "region": "calves", "side": "left", "tightness": 2 }] });
     // (method, path, body, allowed for: anon, client_a, client_b, therapist_1, therapist_2, owner)
     let rows: Vec<(Method, String, Option<Value>, &str)> = vec![
         (Method::GET, "/api/health".into(), None, "YYYYYY"),
@@ -301,6 +315,55 @@ async fn every_endpoint_by_every_role() {
             Method::POST,
             format!("/api/clients/{a}/merge"),
             Some(json!({ "from": a })),
+            "NNNNNY",
+        ),
+        (
+            Method::PUT,
+            format!("/api/notes/{note}"),
+            Some(note_body.clone()),
+            "NNNYNY",
+        ),
+        (
+            Method::POST,
+            format!("/api/notes/{note}/amendments"),
+            Some(json!({ "reason": "typo", "note": note_body })),
+            "NNNYNY",
+        ),
+        (
+            Method::POST,
+            format!("/api/notes/{note}/sign"),
+            None,
+            "NNNYNY",
+        ),
+        (Method::GET, "/api/homework/library".into(), None, "NYYYYY"),
+        (
+            Method::GET,
+            format!("/api/clients/{a}/homework"),
+            None,
+            "NYNYNY",
+        ),
+        (
+            Method::POST,
+            format!("/api/clients/{a}/homework"),
+            Some(json!({ "routine": "roll_quick", "per_week": 2 })),
+            "NNNYNY",
+        ),
+        (
+            Method::POST,
+            format!("/api/homework/{hw}/ticks"),
+            Some(json!({ "date": today, "done": true })),
+            "NYNYNY",
+        ),
+        (
+            Method::GET,
+            format!("/api/clients/{a}/record?for=coach"),
+            None,
+            "NYNYNY",
+        ),
+        (
+            Method::POST,
+            format!("/api/clients/{zed}/erase"),
+            Some(json!({ "confirm_name": "not the name" })),
             "NNNNNY",
         ),
         // Last: a new link ends the client's sessions.
