@@ -95,3 +95,23 @@ pub async fn get(
         .await?,
     ))
 }
+
+/// An audit action in words, for the owner's pages.
+pub fn action_words(action: &str) -> &'static str {
+    match action {
+        "client.erase" => "erased the client",
+        "homework.assign" => "gave a homework routine",
+        "homework.stop" => "stopped a homework routine",
+        "intake.change" => "changed the intake",
+        "intake.review" => "went through the intake",
+        "intake.view" => "read the intake",
+        "notes.add" => "wrote a note",
+        "notes.amend" => "amended a signed note",
+        "notes.change" => "changed a note",
+        "notes.sign" => "signed a note",
+        "notes.view" => "read notes",
+        "record.export" => "exported the record",
+        "record.view" => "opened the record",
+        _ => "other",
+    }
+}

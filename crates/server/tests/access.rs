@@ -76,7 +76,11 @@ async fn every_endpoint_by_every_role() {
         .unwrap()
         .to_string();
     let hw = srv
-        .post(&format!("/api/clients/{}/homework", w.a), &w.t1_token, json!({ "routine": "calf_stretch", "per_week": 3 }))
+        .post(
+            &format!("/api/clients/{}/homework", w.a),
+            &w.t1_token,
+            json!({ "routine": "calf_stretch", "per_week": 3 }),
+        )
         .await["id"]
         .as_str()
         .unwrap()

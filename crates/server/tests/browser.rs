@@ -1089,7 +1089,7 @@ async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework
     click(&o, "#audit summary").await;
     let log = text_of(&o, "#audit").await;
     assert!(
-        log.contains("notes.sign") && log.contains("Tess One"),
+        log.contains("signed a note") && log.contains("Tess One"),
         "{log}"
     );
     click(&o, "a[href$='/record']").await;

@@ -266,7 +266,14 @@ async fn a_note_is_signed_then_amended_and_the_record_joins_findings_with_traini
         let notes_path = format!("/api/clients/{cal}/notes");
         let theirs = srv.get(&notes_path, &cal_session).await;
         assert_eq!(theirs.as_array().unwrap().len(), 1, "{theirs}");
-        assert_eq!(srv.get(&notes_path, &w.t1_token).await.as_array().unwrap().len(), 4);
+        assert_eq!(
+            srv.get(&notes_path, &w.t1_token)
+                .await
+                .as_array()
+                .unwrap()
+                .len(),
+            4
+        );
         let (s, _) = srv
             .call(Method::GET, &patterns, Some(&w.t2_token), None)
             .await;

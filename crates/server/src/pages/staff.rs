@@ -710,7 +710,7 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
             .unwrap_or_default(),
         intake: ctx.intake.clone(),
         audit: if c.is_owner() {
-            crate::audit::entries(state, c, Some(id), 20)
+            crate::audit::entries(state, c, Some(id), 100)
                 .await
                 .unwrap_or_default()
                 .into_iter()
@@ -718,7 +718,15 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
                     (
                         e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
                         e.actor_name,
-                        e.action,
+                        format!(
+                            "{}{}",
+                            crate::audit::action_words(&e.action),
+                            if e.action == "record.export" && !e.subject.is_empty() {
+                                format!(" (for {})", e.subject)
+                            } else {
+                                String::new()
+                            }
+                        ),
                     )
                 })
                 .collect()
