@@ -16,6 +16,7 @@ pub mod leave;
 pub mod money;
 pub mod notes;
 pub mod notify;
+pub mod plan;
 pub mod rules;
 pub mod slots;
 pub mod time;

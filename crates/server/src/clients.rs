@@ -5,8 +5,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use kneadtime_domain::Priority;
 use kneadtime_domain::session::parse_distance;
-use kneadtime_domain::{PlanRequest, Priority, plan};
 use kneadtime_store::{Client, ClientRace, FeedOwner, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::{Caller, hash_token, new_token};
 use crate::booking::{Names, may_see};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Code, Created, non_empty};
-use crate::schedule::{HISTORY_SUFFIX, client_context, local_date, parse_date, zone_of};
+use crate::schedule::{HISTORY_SUFFIX, client_context, parse_date, zone_of};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -541,23 +541,8 @@ pub async fn get_plan(
 ) -> ApiResult<Json<Value>> {
     visible_client(&state, &caller, &id).await?;
     let ctx = client_context(&state.clinic, &id).await?;
-    let today = local_date(state.now(), &ctx.tz);
     let record = kneadtime_clinic::notes::record(&state.clinic, &ctx).await?;
-    let unavailable = ctx
-        .client
-        .unavailable_weekdays
-        .iter()
-        .filter_map(|d| kneadtime_domain::season::parse_weekday(DAYS.get(*d as usize)?))
-        .collect();
-    let req = PlanRequest {
-        from: Some(today),
-        unavailable_weekdays: unavailable,
-        recurring_focus: record.focus(),
-        pressure_cap: record.pressure_cap(&ctx),
-        ..PlanRequest::default()
-    };
-    let season = ctx.season.clone();
-    let p = crate::cpu(move || plan(&season, &req)).await?;
+    let p = kneadtime_clinic::plan::season_plan(&state.clinic, &ctx, &record).await?;
     Ok(Json(
         json!({ "time_zone": ctx.tz.iana_name().unwrap_or("UTC"), "plan": p, "warnings": ctx.warnings }),
     ))

@@ -1006,6 +1006,9 @@ async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework
         ),
         "{hint}"
     );
+    // The plan's next massages work on the calves.
+    let planned = text_of(&t, "#planned").await;
+    assert!(planned.contains("focus on calves"), "{planned}");
     let note = text_of(&t, ".note").await;
     assert!(note.contains("Signed by Tess One"), "{note}");
     assert!(
@@ -1052,7 +1055,7 @@ async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework
     let me = browser(&driver, "record-client").await;
     me.goto(&format!("{base}/c/{cal_link}")).await.unwrap();
     me.goto(&format!("{base}/me")).await.unwrap();
-    let found = text_of(&me, "#found + p").await;
+    let found = text_of(&me, "#found + details").await;
     assert!(
         found.contains("hill sessions rose from 1 to 3 a week"),
         "{found}"

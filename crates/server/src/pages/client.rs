@@ -82,8 +82,9 @@ pub struct Me {
     /// Freed times offered to the client, and the windows they wait on.
     pub offers: Vec<crate::waitlist::OfferOut>,
     pub waiting: Vec<crate::waitlist::WaitOut>,
-    /// What the record shows, in sentences; what the last signed note found.
-    pub found: Vec<String>,
+    /// What the record shows, in sentences with their evidence; what the last signed
+    /// note found.
+    pub found: Vec<(String, Vec<String>)>,
     pub latest: Option<super::record::NoteView>,
     /// Routines under way, each with the days that can be ticked now.
     pub homework: Vec<MyHomework>,
@@ -103,6 +104,13 @@ pub struct MyHomework {
     pub shown: String,
 }
 
+/// Hints with their evidence, the last signed note, the routines under way.
+type MyRecord = (
+    Vec<(String, Vec<String>)>,
+    Option<super::record::NoteView>,
+    Vec<MyHomework>,
+);
+
 /// The client's own record for their page: hints, the last signed note, the routines
 /// under way. Reading it is logged.
 async fn my_record(
@@ -110,14 +118,7 @@ async fn my_record(
     caller: &Caller,
     me: &str,
     names: &Names,
-) -> Result<
-    (
-        Vec<String>,
-        Option<super::record::NoteView>,
-        Vec<MyHomework>,
-    ),
-    crate::error::ApiError,
-> {
+) -> Result<MyRecord, crate::error::ApiError> {
     let ctx = client_context(&state.clinic, me).await?;
     let record = kneadtime_clinic::notes::record(&state.clinic, &ctx).await?;
     let latest = record
@@ -164,7 +165,11 @@ async fn my_record(
         })
         .collect();
     Ok((
-        record.hints.into_iter().map(|h| h.text).collect(),
+        record
+            .hints
+            .into_iter()
+            .map(|h| (h.text, h.evidence))
+            .collect(),
         latest,
         homework,
     ))

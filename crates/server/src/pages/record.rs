@@ -910,3 +910,33 @@ pub async fn erase(
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
 }
+
+/// One of the plan's next massages, in words.
+pub struct PlannedRow {
+    pub date: String,
+    pub kind: String,
+    pub pressure: String,
+    pub focus: String,
+    pub why: String,
+}
+
+/// The plan's next three massages for a client, their focus and pressure following the
+/// record.
+pub async fn next_planned(
+    state: &AppState,
+    ctx: &kneadtime_clinic::ClientContext,
+    record: &Record,
+) -> Result<Vec<PlannedRow>, ApiError> {
+    let p = kneadtime_clinic::plan::season_plan(&state.clinic, ctx, record).await?;
+    Ok(p.massages
+        .iter()
+        .take(3)
+        .map(|m| PlannedRow {
+            date: day_label(m.date),
+            kind: m.kind.label().to_string(),
+            pressure: m.pressure.as_str().to_string(),
+            focus: m.focus.join(", "),
+            why: m.why.clone(),
+        })
+        .collect())
+}

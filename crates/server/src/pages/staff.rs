@@ -521,6 +521,8 @@ pub struct ClientPage {
     pub upcoming: Vec<ApptView>,
     pub past: Vec<ApptView>,
     pub notes: Vec<super::record::NoteView>,
+    /// The plan's next massages, their focus following the record.
+    pub planned: Vec<super::record::PlannedRow>,
     /// Routines given, under way first; and the library to give one from.
     pub homework: Vec<super::record::HomeworkRow>,
     pub routines: Vec<(String, String)>,
@@ -641,6 +643,10 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         })
         .collect();
     let notes = super::record::note_views(&record, &names);
+    let planned = match super::record::next_planned(state, &ctx, &record).await {
+        Ok(p) => p,
+        Err(e) => return error_page(state, Some(c), &e).await,
+    };
     let homework = match super::record::homework_rows(state, id, &tz).await {
         Ok(h) => h,
         Err(e) => return error_page(state, Some(c), &e).await,
@@ -682,6 +688,7 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         upcoming,
         past: past.into_iter().rev().collect(),
         notes,
+        planned,
         homework,
         routines: super::record::routine_options(),
         hints: record

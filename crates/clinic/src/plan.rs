@@ -1,0 +1,29 @@
+//! A client's season plan from today, as the clinic gives it: the domain's planner with
+//! the days the client cannot come left out, the regions their record keeps finding
+//! leading the focus, and the pressure their intake and reported pain allow.
+
+use jiff::civil::Weekday;
+use kneadtime_domain::{Plan, PlanRequest, plan};
+
+use crate::context::ClientContext;
+use crate::notes::Record;
+use crate::time::local_date;
+use crate::{Clinic, CoreResult, cpu};
+
+/// The plan from today for the client of `ctx`, whose record is `record`.
+pub async fn season_plan(core: &Clinic, ctx: &ClientContext, record: &Record) -> CoreResult<Plan> {
+    let req = PlanRequest {
+        from: Some(local_date(core.now(), &ctx.tz)),
+        unavailable_weekdays: ctx
+            .client
+            .unavailable_weekdays
+            .iter()
+            .filter_map(|d| Weekday::from_monday_zero_offset(i8::try_from(*d).ok()?).ok())
+            .collect(),
+        recurring_focus: record.focus(),
+        pressure_cap: record.pressure_cap(ctx),
+        ..PlanRequest::default()
+    };
+    let season = ctx.season.clone();
+    cpu(move || plan(&season, &req)).await
+}
