@@ -24,6 +24,8 @@ pub const OFFER_FANOUT: usize = 3;
 const MIN_OFFER_SECS: i64 = 30 * 60;
 /// The longest window one can wait on.
 pub const MAX_WINDOW_DAYS: i64 = 62;
+/// How far ahead time given back (a day off removed, longer hours) is offered.
+pub const OPENED_DAYS: i32 = 62;
 
 /// The days a client waits on, and what for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,5 +261,88 @@ pub async fn tick(core: &Clinic, batch: usize) -> CoreResult<usize> {
     match failed {
         Some(e) => Err(e),
         None => Ok(made),
+    }
+}
+
+/// Time given back to the clinic — a day off removed, a closure lifted, longer hours —
+/// on `days` for `therapists`: each therapist's day from today on (up to
+/// [`OPENED_DAYS`] ahead) is noted for the waitlist worker when someone waits over it,
+/// and the worker offers the best-fitting times in it. Returns how many days were noted.
+pub async fn opened(core: &Clinic, therapists: &[String], days: &[Date]) -> CoreResult<usize> {
+    let clinic = core.store.clinic().await?;
+    let tz = crate::time::zone_of(&clinic.time_zone);
+    let today = local_date(core.now(), &tz);
+    let last = add_days(today, OPENED_DAYS);
+    let mut noted = 0;
+    for d in days.iter().filter(|d| **d >= today && **d <= last) {
+        let (start, end) = (day_start(*d, &tz), day_start(add_days(*d, 1), &tz));
+        for t in therapists {
+            noted += usize::from(core.store.note_opened(t, start, end).await?);
+        }
+    }
+    Ok(noted)
+}
+
+/// The weekdays (0 = Monday) on which `new` hours hold time that `old` did not.
+pub fn weekdays_gained(
+    old: &[kneadtime_store::WorkingHours],
+    new: &[kneadtime_store::WorkingHours],
+) -> Vec<i64> {
+    (0..7)
+        .filter(|w| {
+            new.iter().filter(|n| n.weekday == *w).any(|n| {
+                // Some minute of this span outside every old span of the day.
+                let mut covered = n.start_minute;
+                let mut old_day: Vec<_> = old.iter().filter(|o| o.weekday == *w).collect();
+                old_day.sort_by_key(|o| o.start_minute);
+                for o in old_day {
+                    if o.start_minute <= covered && o.end_minute > covered {
+                        covered = o.end_minute;
+                    }
+                }
+                covered < n.end_minute
+            })
+        })
+        .collect()
+}
+
+/// The dates from `from` to `to` inclusive, at most [`OPENED_DAYS`] + 1 of them.
+pub fn dates_between(from: Date, to: Date) -> Vec<Date> {
+    let n = kneadtime_domain::dates::days_between(from, to).clamp(-1, OPENED_DAYS);
+    (0..=n).map(|i| add_days(from, i)).collect()
+}
+
+#[cfg(test)]
+mod opened_tests {
+    use super::*;
+    use kneadtime_store::WorkingHours;
+
+    fn h(weekday: i64, start: i64, end: i64) -> WorkingHours {
+        WorkingHours {
+            weekday,
+            start_minute: start * 60,
+            end_minute: end * 60,
+        }
+    }
+
+    #[test]
+    fn only_days_with_more_time_count_as_gained() {
+        let old = [h(0, 9, 17), h(1, 9, 12), h(1, 13, 17)];
+        // Monday the same, Tuesday's lunch filled, Wednesday new, Thursday shorter.
+        let new = [h(0, 9, 17), h(1, 9, 17), h(2, 10, 14)];
+        assert_eq!(weekdays_gained(&old, &new), vec![1, 2]);
+        assert_eq!(weekdays_gained(&new, &old), Vec::<i64>::new());
+        assert_eq!(weekdays_gained(&[h(0, 9, 17)], &[h(0, 8, 17)]), vec![0]);
+    }
+
+    #[test]
+    fn dates_are_bounded() {
+        let d = jiff::civil::date(2027, 1, 1);
+        assert_eq!(dates_between(d, d).len(), 1);
+        assert_eq!(
+            dates_between(d, add_days(d, 1000)).len(),
+            OPENED_DAYS as usize + 1
+        );
+        assert!(dates_between(add_days(d, 1), d).is_empty());
     }
 }

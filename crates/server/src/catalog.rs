@@ -535,7 +535,25 @@ pub async fn put_hours(
     if !stranded.is_empty() {
         return Err(stranded_error(&state, &stranded).await?);
     }
+    let before = state.store.working_hours(&id).await?;
     state.store.set_working_hours(&id, &hours).await?;
+    // Longer hours are time for those waiting on these weeks.
+    let gained = kneadtime_clinic::waitlist::weekdays_gained(&before, &hours);
+    if !gained.is_empty() {
+        let clinic = state.store.clinic().await?;
+        let today = kneadtime_clinic::local_date(
+            state.now(),
+            &kneadtime_clinic::zone_of(&clinic.time_zone),
+        );
+        let days: Vec<_> = kneadtime_clinic::waitlist::dates_between(
+            today,
+            kneadtime_domain::season::add_days(today, kneadtime_clinic::waitlist::OPENED_DAYS),
+        )
+        .into_iter()
+        .filter(|d| gained.contains(&i64::from(d.weekday().to_monday_zero_offset())))
+        .collect();
+        kneadtime_clinic::waitlist::opened(&state.clinic, std::slice::from_ref(&id), &days).await?;
+    }
     Ok(Json(hours_out(&hours)))
 }
 
@@ -663,10 +681,15 @@ pub async fn delete_exception(
         .store
         .exceptions(&id, "0000-01-01", "9999-12-31")
         .await?;
-    if !mine.iter().any(|e| e.id == exception_id) {
+    let Some(gone) = mine.iter().find(|e| e.id == exception_id) else {
         return Err(ApiError::not_found("day off"));
-    }
+    };
     state.store.delete_exception(&exception_id).await?;
+    // The days come back: offered to those waiting on them.
+    if let (Ok(from), Ok(to)) = (gone.from_date.parse(), gone.to_date.parse()) {
+        let days = kneadtime_clinic::waitlist::dates_between(from, to);
+        kneadtime_clinic::waitlist::opened(&state.clinic, std::slice::from_ref(&id), &days).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -723,11 +746,34 @@ pub async fn delete_closure(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
+    let gone = state
+        .store
+        .closures_between("0000-01-01", "9999-12-31")
+        .await?
+        .into_iter()
+        .find(|c| c.id == id);
     match state.store.delete_closure(&id).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(kneadtime_store::StoreError::NotFound) => Err(ApiError::not_found("closure")),
-        Err(e) => Err(e.into()),
+        Ok(()) => {}
+        Err(kneadtime_store::StoreError::NotFound) => return Err(ApiError::not_found("closure")),
+        Err(e) => return Err(e.into()),
     }
+    // The clinic opens again on those days: every active therapist's time there is
+    // offered to those waiting on it.
+    if let Some(c) = gone
+        && let (Ok(from), Ok(to)) = (c.from_date.parse(), c.to_date.parse())
+    {
+        let therapists: Vec<String> = state
+            .store
+            .therapists()
+            .await?
+            .into_iter()
+            .filter(|t| t.active)
+            .map(|t| t.id)
+            .collect();
+        let days = kneadtime_clinic::waitlist::dates_between(from, to);
+        kneadtime_clinic::waitlist::opened(&state.clinic, &therapists, &days).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// GET /api/services: what the clinic offers; public.

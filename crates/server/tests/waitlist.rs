@@ -338,3 +338,65 @@ async fn joining_asks_for_a_window_it_can_keep() {
         srv.stop().await;
     }
 }
+
+/// Waits (up to 10 s) for the waitlist worker to offer `token`'s client something.
+async fn offered(srv: &Srv, token: &str) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let got = offers(srv, token).await;
+        if !got.is_empty() || std::time::Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn time_given_back_goes_to_those_waiting() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        let (from, to) = (add_days(w.race, -7), add_days(w.race, -3));
+        // Both therapists are off for Ada's whole pre-race window, and she waits on it.
+        let mut days_off = Vec::new();
+        for t in [&w.t1, &w.t2] {
+            let e = srv
+                .post(
+                    &format!("/api/therapists/{t}/exceptions"),
+                    &o,
+                    json!({ "from": from.to_string(), "to": to.to_string(), "reason": "holiday" }),
+                )
+                .await;
+            days_off.push(e["id"].as_str().unwrap().to_string());
+        }
+        srv.post("/api/waitlist", &w.a_token, json!({ "service_id": w.pre }))
+            .await;
+        assert!(offers(&srv, &w.a_token).await.is_empty());
+
+        // Tess comes back: her time in the window is offered to Ada.
+        let (s, _) = srv
+            .call(
+                Method::DELETE,
+                &format!("/api/therapists/{}/exceptions/{}", w.t1, days_off[0]),
+                Some(&o),
+                None,
+            )
+            .await;
+        assert_eq!(s, 204);
+        let got = offered(&srv, &w.a_token).await;
+        assert!(
+            !got.is_empty(),
+            "{backend}: no offer after the day off went"
+        );
+        for offer in &got {
+            assert_eq!(offer["therapist_id"], w.t1.as_str(), "{offer}");
+            let day = &offer["start"].as_str().unwrap()[..10];
+            assert!(
+                day >= from.to_string().as_str() && day <= to.to_string().as_str(),
+                "{offer}"
+            );
+        }
+        srv.stop().await;
+    }
+}

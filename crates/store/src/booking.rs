@@ -248,6 +248,31 @@ async fn note_freed(
     Ok(done.rows_affected() > 0)
 }
 
+impl Store {
+    /// Notes `[start_at, end_at)` of `therapist_id` as open when some waiting client's
+    /// window covers it (the owner gave back a day off, lifted a closure or lengthened
+    /// the hours), and wakes the waitlist worker; `true` when noted.
+    pub async fn note_opened(
+        &self,
+        therapist_id: &str,
+        start_at: i64,
+        end_at: i64,
+    ) -> Result<bool, StoreError> {
+        let now = self.now();
+        let _gate = self.gate().await;
+        let noted = crate::retry_write!(self, async {
+            let mut tx = self.begin_write().await?;
+            let noted = note_freed(&mut tx, therapist_id, start_at, end_at, now).await?;
+            tx.commit().await?;
+            Ok::<bool, sqlx::Error>(noted)
+        })?;
+        if noted {
+            self.waitlist_wake.notify_one();
+        }
+        Ok(noted)
+    }
+}
+
 /// Settles the waitlist offer a booking accepts: open and unexpired, or the booking is
 /// rolled back. Its entry is booked and the other open offers of an overlapping time
 /// end as taken.
