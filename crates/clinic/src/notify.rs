@@ -135,6 +135,10 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
     };
     let opening = match notice.kind {
         NoticeKind::Booked => format!("your booking at {} is confirmed.", clinic.name),
+        NoticeKind::Rescheduled if a.awaiting_client => format!(
+            "{} had to move your booking to a new time (we are sorry for the change).",
+            clinic.name
+        ),
         NoticeKind::Rescheduled => {
             format!("your booking at {} has moved to a new time.", clinic.name)
         }
@@ -169,7 +173,12 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
         } else {
             "\nYou can cancel or move this booking yourself until it starts.\n".to_string()
         });
-        if notice.kind == NoticeKind::Rescheduled {
+        if notice.kind == NoticeKind::Rescheduled && a.awaiting_client {
+            text.push_str(&format!(
+                "The clinic moved it, so please tell us whether the new time suits you: keep it on your page, {}/me, or choose another: {}/me/move/{}\n",
+                head.base_url, head.base_url, a.id
+            ));
+        } else if notice.kind == NoticeKind::Rescheduled {
             text.push_str(&format!(
                 "If the new time does not suit you, choose another: {}/me/move/{}\n",
                 head.base_url, a.id

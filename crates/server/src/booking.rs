@@ -44,6 +44,8 @@ pub struct AppointmentOut {
     pub fit: Option<DayFit>,
     /// Cancelled inside the clinic's cancellation window.
     pub late_cancellation: bool,
+    /// Moved by the clinic, waiting for the client to keep the new time or choose another.
+    pub awaiting_client: bool,
 }
 
 /// Names for ids, loaded once per request.
@@ -142,6 +144,7 @@ impl Names {
             override_reason: a.override_reason.clone(),
             fit,
             late_cancellation: a.cancelled_late,
+            awaiting_client: a.awaiting_client,
         }
     }
 }
@@ -729,6 +732,10 @@ pub struct RescheduleBody {
     /// Move to another therapist (staff only; a therapist only to themself).
     pub therapist_id: Option<String>,
     pub override_reason: Option<String>,
+    /// Staff only: the clinic moves it on its own account (a day off in the way), and
+    /// the client is asked to keep the new time or choose another.
+    #[serde(default)]
+    pub ask_client: bool,
 }
 
 /// POST /api/appointments/{id}/reschedule
@@ -745,11 +752,13 @@ pub async fn reschedule(
             format!("the appointment is {}", a.status.as_str()),
         ));
     }
-    if !caller.is_staff() && (body.therapist_id.is_some() || body.override_reason.is_some()) {
+    if !caller.is_staff()
+        && (body.therapist_id.is_some() || body.override_reason.is_some() || body.ask_client)
+    {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             Code::Forbidden,
-            "only staff may change the therapist or override a rule",
+            "only staff may change the therapist, override a rule or ask the client to confirm",
         ));
     }
     inside_window(&state, &caller, &a).await?;
@@ -779,11 +788,12 @@ pub async fn reschedule(
     .await?;
     let moved = state
         .store
-        .reschedule(
+        .reschedule_by(
             &id,
             start,
             start + service.length_min * 60,
             Some(&therapist_id),
+            body.ask_client,
         )
         .await;
     let a = match moved {
@@ -945,4 +955,33 @@ pub async fn list(
             .map(|a| names.view(a, None, None))
             .collect(),
     ))
+}
+
+/// POST /api/appointments/{id}/keep: the client keeps the time the clinic moved their
+/// booking to (409 `wrong_state` when it is not waiting for that).
+pub async fn keep(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AppointmentOut>> {
+    let a = load_visible(&state, &caller, &id).await?;
+    if !a.awaiting_client || a.status != Status::Booked {
+        return Err(ApiError::conflict(
+            Code::WrongState,
+            "this booking is not waiting for you to keep a new time",
+        ));
+    }
+    let a = state
+        .store
+        .keep_moved_time(&id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::conflict(
+                Code::WrongState,
+                "this booking is not waiting for you to keep a new time",
+            ),
+            e => e.into(),
+        })?;
+    let names = Names::load(&state).await?;
+    Ok(Json(names.view(&a, None, None)))
 }

@@ -269,6 +269,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/appointments/{id}", get(b::get))
         .route("/api/appointments/{id}/cancel", post(b::cancel))
         .route("/api/appointments/{id}/reschedule", post(b::reschedule))
+        .route("/api/appointments/{id}/keep", post(b::keep))
         .route("/api/appointments/{id}/status", post(b::set_status))
         .route("/api/appointments/{id}/notes", post(n::add_note))
         .route(

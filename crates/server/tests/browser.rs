@@ -788,10 +788,30 @@ async fn the_owner_adds_a_day_off_over_booked_clients_and_moves_them() {
         "{}",
         mail[0]["text"]
     );
+    assert!(moved["awaiting_client"] == true, "{moved}");
+    assert!(
+        mail[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("had to move your booking"),
+        "{}",
+        mail[0]["text"]
+    );
     let offs = srv
         .get(&format!("/api/therapists/{}/exceptions", w.t1), &o)
         .await;
     assert_eq!(offs.as_array().unwrap().len(), 1, "{offs}");
+    // Ada keeps the new time from her page, and the clinic sees it kept.
+    let ada = browser(&driver, "keeps-moved").await;
+    ada.goto(&format!("{base}/c/{}", w.a_link)).await.unwrap();
+    ada.goto(&format!("{base}/me")).await.unwrap();
+    text_with(&ada, &format!("#moved-{id}"), "had to move").await;
+    shot(&ada, "42-moved-keep").await;
+    click(&ada, &format!("form[action='/me/keep/{id}'] button")).await;
+    text_with(&ada, "p.notice", "the new time is yours").await;
+    ada.close().await.unwrap();
+    let kept = srv.get(&format!("/api/appointments/{id}"), &o).await;
+    assert_eq!(kept["awaiting_client"], false, "{kept}");
     srv.stop().await;
 }
 

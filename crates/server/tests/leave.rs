@@ -49,13 +49,37 @@ async fn days_off_over_booked_clients_are_refused_until_each_is_moved_or_cancell
         "nothing recorded while bookings are in the way"
     );
 
-    // Move Ada as proposed through the API.
-    srv.post(
-        &format!("/api/appointments/{}/reschedule", ids[0]),
-        &o,
-        json!({ "start": p["start"], "therapist_id": p["therapist_id"] }),
-    )
-    .await;
+    // Move Ada as proposed through the API, asking her to keep the new time.
+    let moved = srv
+        .post(
+            &format!("/api/appointments/{}/reschedule", ids[0]),
+            &o,
+            json!({ "start": p["start"], "therapist_id": p["therapist_id"], "ask_client": true }),
+        )
+        .await;
+    assert_eq!(moved["awaiting_client"], true, "{moved}");
+    // Only Ada keeps it (Ben is told it does not exist), once.
+    let keep = format!("/api/appointments/{}/keep", ids[0]);
+    let (s, _) = srv.call(Method::POST, &keep, Some(&w.b_token), None).await;
+    assert_eq!(s, 404);
+    let kept = srv.post(&keep, &w.a_token, json!({})).await;
+    assert_eq!(kept["awaiting_client"], false, "{kept}");
+    let (s, v) = srv.call(Method::POST, &keep, Some(&w.a_token), None).await;
+    assert_eq!(
+        (s, &v["error"]["code"]),
+        (409, &json!("wrong_state")),
+        "{v}"
+    );
+    // A client cannot ask themself to confirm.
+    let (s, _) = srv
+        .call(
+            Method::POST,
+            &format!("/api/appointments/{}/reschedule", ids[0]),
+            Some(&w.a_token),
+            Some(json!({ "start": p["start"], "ask_client": true })),
+        )
+        .await;
+    assert_eq!(s, 403);
 
     // Ben is left: the owner's page lists him with both choices and cancels.
     let http = reqwest::Client::builder()

@@ -21,7 +21,7 @@ use crate::{
 macro_rules! appointment_columns {
     () => {
         "id, therapist_id, client_id, service_id, start_at, end_at, status, override_reason, \
-         created_by, created_at, idempotency_key, request_hash, sequence, cancelled_late"
+         created_by, created_at, idempotency_key, request_hash, sequence, cancelled_late, awaiting_client"
     };
 }
 
@@ -42,6 +42,7 @@ fn appointment_from(row: &AnyRow) -> Result<Appointment, StoreError> {
         request_hash: col(row, "request_hash")?,
         sequence: col(row, "sequence")?,
         cancelled_late: crate::col_bool(row, "cancelled_late")?,
+        awaiting_client: crate::col_bool(row, "awaiting_client")?,
     })
 }
 
@@ -382,6 +383,7 @@ impl Store {
             request_hash: new.request_hash,
             sequence: 0,
             cancelled_late: false,
+            awaiting_client: false,
         };
         let gate = self.gate().await;
         let outcome = retry_write!(self, self.book_once(&a, offer.as_deref()))?;
@@ -518,8 +520,8 @@ impl Store {
         // reschedule or cancel waits and then finds the status changed.
         let cancelling = status == Status::Cancelled;
         let done = sqlx::query(
-            "UPDATE appointments SET status = $1, sequence = sequence + $2, cancelled_late = $3 \
-             WHERE id = $4 AND status = 'booked'",
+            "UPDATE appointments SET status = $1, sequence = sequence + $2, cancelled_late = $3, \
+             awaiting_client = 0 WHERE id = $4 AND status = 'booked'",
         )
         .bind(status.as_str())
         .bind(i64::from(cancelling))
@@ -563,11 +565,26 @@ impl Store {
         end_at: i64,
         therapist_id: Option<&str>,
     ) -> Result<Appointment, StoreError> {
+        self.reschedule_by(id, start_at, end_at, therapist_id, false)
+            .await
+    }
+
+    /// Moves a booking as [`Store::reschedule`] does; `by_clinic` marks it as waiting
+    /// for the client to keep the new time or choose another (a move by the client
+    /// clears that), in the same transaction as the move and its email.
+    pub async fn reschedule_by(
+        &self,
+        id: &str,
+        start_at: i64,
+        end_at: i64,
+        therapist_id: Option<&str>,
+        by_clinic: bool,
+    ) -> Result<Appointment, StoreError> {
         check_times(start_at, end_at)?;
         let gate = self.gate().await;
         let outcome = retry_write!(
             self,
-            self.reschedule_once(id, start_at, end_at, therapist_id)
+            self.reschedule_once(id, start_at, end_at, therapist_id, by_clinic)
         )?;
         drop(gate);
         match outcome {
@@ -589,6 +606,7 @@ impl Store {
         start_at: i64,
         end_at: i64,
         therapist_id: Option<&str>,
+        by_clinic: bool,
     ) -> Result<Outcome, sqlx::Error> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
@@ -608,12 +626,13 @@ impl Store {
         .await?;
         let done = sqlx::query(
             "UPDATE appointments SET start_at = $1, end_at = $2, therapist_id = COALESCE($3, therapist_id), \
-             sequence = sequence + 1 WHERE id = $4 AND status = 'booked'",
+             sequence = sequence + 1, awaiting_client = $5 WHERE id = $4 AND status = 'booked'",
         )
         .bind(start_at)
         .bind(end_at)
         .bind(therapist_id.map(str::to_string))
         .bind(id)
+        .bind(i64::from(by_clinic))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -638,6 +657,22 @@ impl Store {
         queue_notices(&mut tx, &a, crate::NoticeKind::Rescheduled, now).await?;
         tx.commit().await?;
         Ok(Outcome::Done)
+    }
+
+    /// The client keeps the time the clinic moved their booking to. `NotFound` when the
+    /// booking is not waiting for that.
+    pub async fn keep_moved_time(&self, id: &str) -> Result<Appointment, StoreError> {
+        let _gate = self.gate().await;
+        let done = sqlx::query(
+            "UPDATE appointments SET awaiting_client = 0 WHERE id = $1 AND awaiting_client = 1 \
+             AND status = 'booked'",
+        )
+        .bind(id)
+        .execute(self.db()?)
+        .await?;
+        crate::found(done)?;
+        drop(_gate);
+        self.appointment(id).await
     }
 
     pub async fn appointment(&self, id: &str) -> Result<Appointment, StoreError> {

@@ -296,6 +296,9 @@ pub struct Appointment {
     pub sequence: i64,
     /// Cancelled inside the clinic's cancellation window.
     pub cancelled_late: bool,
+    /// Moved by the clinic; the client has not yet kept the new time or chosen another.
+    #[serde(default)]
+    pub awaiting_client: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -356,6 +356,26 @@ pub async fn me_leave_waitlist(
     my_page(&state, &c, String::new(), notice).await
 }
 
+/// POST /me/keep/{id}: the client keeps the time the clinic moved their booking to.
+pub async fn me_keep(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let notice = match crate::booking::keep(State(state.clone()), c.clone(), Path(id)).await {
+        Ok(_) => "Thanks: the new time is yours, and the clinic knows.".to_string(),
+        Err(e) if e.status.is_client_error() => e.message.clone(),
+        Err(e) => return error_page(&state, Some(&c), &e).await,
+    };
+    my_page(&state, &c, String::new(), notice).await
+}
+
 /// GET /me
 pub async fn me(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
     match caller {
@@ -1211,6 +1231,7 @@ pub async fn move_submit(
         start,
         therapist_id: None,
         override_reason: None,
+        ask_client: false,
     };
     match crate::booking::reschedule(
         State(state.clone()),

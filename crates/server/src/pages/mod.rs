@@ -42,6 +42,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/me/offers/{id}/decline", post(client::me_decline))
         .route("/me/waitlist/{id}/leave", post(client::me_leave_waitlist))
         .route("/me/homework/{id}", post(client::me_homework))
+        .route("/me/keep/{id}", post(client::me_keep))
         .route("/me/record", get(record::my_record))
         .route("/me/record.md", get(record::my_record_md))
         .route("/book/waitlist", post(client::book_waitlist))
@@ -371,6 +372,8 @@ pub struct ApptView {
     pub override_reason: String,
     /// What the client's intake holds back, for staff views ("" when nothing).
     pub caution: String,
+    /// Moved by the clinic; the client has not yet kept the new time or chosen another.
+    pub awaiting: bool,
 }
 
 impl ApptView {
@@ -393,6 +396,7 @@ impl ApptView {
             upcoming: start_at >= now && a.status == kneadtime_store::Status::Booked,
             override_reason: a.override_reason.clone().unwrap_or_default(),
             caution: String::new(),
+            awaiting: a.awaiting_client && a.status == kneadtime_store::Status::Booked,
         }
     }
 }

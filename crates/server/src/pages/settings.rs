@@ -601,6 +601,7 @@ pub async fn submit(
                     start: v("start"),
                     therapist_id: Some(v("to_therapist")),
                     override_reason: None,
+                    ask_client: true,
                 };
                 crate::booking::reschedule(st, c.clone(), Path(id.clone()), ApiJson(body))
                     .await
