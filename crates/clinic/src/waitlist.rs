@@ -255,7 +255,12 @@ pub async fn tick(core: &Clinic, batch: usize) -> CoreResult<usize> {
     for t in core.store.take_freed(batch).await? {
         match offer_round(core, &t).await {
             Ok(n) => made += n,
-            Err(e) => failed = Some(e),
+            Err(e) => {
+                // The time goes back for the next beat rather than being lost (the
+                // round's own error is what the worker logs).
+                let _ = core.store.put_back_freed(&t).await;
+                failed = Some(e);
+            }
         }
     }
     match failed {

@@ -259,6 +259,25 @@ impl Store {
         start_at: i64,
         end_at: i64,
     ) -> Result<bool, StoreError> {
+        let noted = self.note_free(therapist_id, start_at, end_at).await?;
+        if noted {
+            self.waitlist_wake.notify_one();
+        }
+        Ok(noted)
+    }
+
+    /// Puts a freed time back for a later round (one that failed), without waking the
+    /// worker; `true` when someone still waits over it.
+    pub async fn put_back_freed(&self, t: &crate::FreedTime) -> Result<bool, StoreError> {
+        self.note_free(&t.therapist_id, t.start_at, t.end_at).await
+    }
+
+    async fn note_free(
+        &self,
+        therapist_id: &str,
+        start_at: i64,
+        end_at: i64,
+    ) -> Result<bool, StoreError> {
         let now = self.now();
         let _gate = self.gate().await;
         let noted = crate::retry_write!(self, async {
@@ -267,9 +286,6 @@ impl Store {
             tx.commit().await?;
             Ok::<bool, sqlx::Error>(noted)
         })?;
-        if noted {
-            self.waitlist_wake.notify_one();
-        }
         Ok(noted)
     }
 }

@@ -92,6 +92,9 @@ async fn a_cancellation_over_a_window_frees_the_time_once(t: Ctx) {
         ]
     );
     assert!(store.take_freed(10).await.unwrap().is_empty(), "taken once");
+    // A round that failed puts its time back for the next one.
+    assert!(store.put_back_freed(&freed[0]).await.unwrap());
+    assert_eq!(store.take_freed(10).await.unwrap(), vec![freed[0].clone()]);
     // A time outside every window is not noted.
     let late = store.book(w.at(NINE + 3 * 86_400, 60)).await.unwrap();
     store.cancel(&late.id).await.unwrap();
