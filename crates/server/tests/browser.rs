@@ -896,25 +896,6 @@ async fn a_client_fills_the_intake_and_the_therapist_sees_what_it_holds_back() {
     srv.stop().await;
 }
 
-/// Ten weeks of running from `start` (a Monday), four runs a week, the first `hills[w]`
-/// of them hill sessions (the last count holds after the list ends).
-fn hilly_csv(start: jiff::civil::Date, hills: &[usize]) -> String {
-    let mut out = String::from("date,title,duration_min,distance_km,kind\n");
-    for w in 0..10 {
-        let h = hills[w.min(hills.len() - 1)];
-        for (i, day) in [1i64, 2, 4, 6].iter().enumerate() {
-            let d = add_days(start, w as i64 * 7 + day);
-            let title = if i < h {
-                "Hill repeats 8x60s"
-            } else {
-                "Easy run 8 km"
-            };
-            out.push_str(&format!("{d},{title},50,8,\n"));
-        }
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework() {
     let Some(driver) = start_driver() else { return };
@@ -938,7 +919,7 @@ async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework
     srv.post(
         &format!("/api/clients/{cal}/calendars"),
         &o,
-        json!({ "filename": "hills.csv", "content": hilly_csv(w0, &[1, 2, 2, 3, 3]) }),
+        json!({ "filename": "hills.csv", "content": common::hilly_csv(w0, &[1, 2, 2, 3, 3]) }),
     )
     .await;
     let mut visits = Vec::new();

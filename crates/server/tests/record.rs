@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Srv, add_days, backends, world};
+use common::{Srv, add_days, backends, hilly_csv, world};
 use jiff::civil::{Date, Weekday};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -34,25 +34,6 @@ fn monday_after(d: Date) -> Date {
         x = add_days(x, 1);
     }
     x
-}
-
-/// Ten weeks of running from `start` (a Monday): four runs a week, of which the first
-/// `hills[w]` are hill sessions (the last count holds after the list ends).
-fn hilly_csv(start: Date, hills: &[usize]) -> String {
-    let mut out = String::from("date,title,duration_min,distance_km,kind\n");
-    for w in 0..10 {
-        let h = hills[w.min(hills.len() - 1)];
-        for (i, day) in [1i64, 2, 4, 6].iter().enumerate() {
-            let d = add_days(start, w as i64 * 7 + day);
-            let title = if i < h {
-                "Hill repeats 8x60s"
-            } else {
-                "Easy run 8 km"
-            };
-            out.push_str(&format!("{d},{title},50,8,\n"));
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

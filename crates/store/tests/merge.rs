@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Ctx, MIN, NINE, count, world};
+use common::{Ctx, MIN, NINE, count, raw, world};
 use kneadtime_domain::Priority;
 use kneadtime_store::{NewClient, StoreError};
 
@@ -126,16 +126,6 @@ const MERGE: (&str, &str) = (
     include_str!("../migrations/sqlite/0009_one_client_per_email.sql"),
     include_str!("../migrations/postgres/0009_one_client_per_email.sql"),
 );
-
-async fn raw(url: &str, sql: &str) {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(url).await.expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-        .execute(&pool)
-        .await
-        .expect("statements run");
-    pool.close().await;
-}
 
 fn person(name: &str, email: &str, token: &str) -> NewClient {
     NewClient {

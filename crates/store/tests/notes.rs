@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Ctx, NINE, world};
+use common::{Ctx, NINE, raw, world};
 use kneadtime_domain::Pressure;
 use kneadtime_domain::notes::Side;
 use kneadtime_store::{Finding, NoteContent, StoreError};
@@ -136,16 +136,6 @@ const ONE_NOTE: (&str, &str) = (
     include_str!("../migrations/sqlite/0018_one_note_per_appointment.sql"),
     include_str!("../migrations/postgres/0018_one_note_per_appointment.sql"),
 );
-
-async fn raw(url: &str, sql: &str) {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(url).await.expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-        .execute(&pool)
-        .await
-        .expect("statements run");
-    pool.close().await;
-}
 
 async fn notes_saved_twice_for_a_visit_become_one_with_an_amendment(t: Ctx) {
     // The database as it was when the form saved a new note each time.

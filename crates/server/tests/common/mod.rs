@@ -507,3 +507,22 @@ pub async fn world(srv: &Srv, zone: &str) -> World {
         zone: zone.to_string(),
     }
 }
+
+/// Ten weeks of running from `start` (a Monday): four runs a week, of which the first
+/// `hills[w]` are hill sessions (the last count holds after the list ends).
+pub fn hilly_csv(start: Date, hills: &[usize]) -> String {
+    let mut out = String::from("date,title,duration_min,distance_km,kind\n");
+    for w in 0..10 {
+        let h = hills[w.min(hills.len() - 1)];
+        for (i, day) in [1i64, 2, 4, 6].iter().enumerate() {
+            let d = add_days(start, w as i64 * 7 + day);
+            let title = if i < h {
+                "Hill repeats 8x60s"
+            } else {
+                "Easy run 8 km"
+            };
+            out.push_str(&format!("{d},{title},50,8,\n"));
+        }
+    }
+    out
+}

@@ -181,3 +181,15 @@ pub async fn count(url: &str, sql: &str, bind: &str) -> i64 {
     conn.close().await.unwrap();
     n
 }
+
+/// Runs `sql` (several statements) on the database at `url` outside the store, to set up
+/// what an older schema held or to run a migration again.
+pub async fn raw(url: &str, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&pool)
+        .await
+        .expect("statements run");
+    pool.close().await;
+}
