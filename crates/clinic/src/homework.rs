@@ -4,8 +4,7 @@
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use kneadtime_domain::dates::{add_days, days_between};
-use kneadtime_domain::homework::{self, Compliance, Routine, WINDOW_DAYS};
+use kneadtime_domain::homework::{self, Compliance, Routine};
 use kneadtime_store::{Homework, StoreError};
 
 use crate::time::local_date;
@@ -28,9 +27,8 @@ fn view(h: Homework, today: Date) -> Option<HomeworkView> {
     let routine = homework::routine(&h.routine)?;
     let compliance = homework::compliance(&h.routine, h.from_date, h.per_week, &h.ticks, today);
     let shorter = compliance.suggest.and_then(homework::routine);
-    let first = h.from_date.max(add_days(today, -6));
-    let days = (0..=days_between(first, today).clamp(-1, 6))
-        .map(|i| add_days(first, i))
+    let days = homework::days_shown(h.from_date, today)
+        .into_iter()
         .map(|d| (d, h.ticks.contains(&d)))
         .collect();
     Some(HomeworkView {
@@ -102,7 +100,7 @@ pub async fn tick(
         return Err(CoreError::field("homework", "this routine was stopped"));
     }
     let today = local_date(core.now(), tz);
-    let earliest = h.from_date.max(add_days(today, 1 - WINDOW_DAYS));
+    let earliest = homework::first_tickable(h.from_date, today);
     if day > today || day < earliest {
         return Err(CoreError::field(
             "date",

@@ -212,15 +212,7 @@ impl Record {
     /// Regions the record keeps finding tight or getting worse: they lead the focus of
     /// the next planned sessions.
     pub fn focus(&self) -> Vec<String> {
-        self.patterns
-            .iter()
-            .filter(|p| {
-                p.recurring
-                    || p.trend == kneadtime_domain::notes::Trend::Worsening
-                    || p.asymmetry.is_some()
-            })
-            .map(|p| p.region.clone())
-            .collect()
+        kneadtime_domain::notes::focus(&self.patterns)
     }
 
     /// The firmest pressure the record and the intake leave: light while pain at or over

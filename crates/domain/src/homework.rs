@@ -216,6 +216,20 @@ pub const WINDOW_DAYS: i32 = 14;
 /// Below this share of the expected days done, a shorter routine is suggested.
 pub const LOW_SHARE: f64 = 0.5;
 
+/// The first day a routine given on `from` can still be ticked on `today`: the day it
+/// was given, or [`WINDOW_DAYS`] back, whichever is later. Nothing after today.
+pub fn first_tickable(from: Date, today: Date) -> Date {
+    from.max(add_days(today, 1 - WINDOW_DAYS))
+}
+
+/// The days shown to tick on `today`: the last week, from the day it was given.
+pub fn days_shown(from: Date, today: Date) -> Vec<Date> {
+    let first = from.max(add_days(today, -6));
+    (0..=days_between(first, today).clamp(-1, 6))
+        .map(|i| add_days(first, i))
+        .collect()
+}
+
 /// How well a routine is kept up over the last [`WINDOW_DAYS`] days (or since it was
 /// given, if later).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -271,6 +285,19 @@ pub fn compliance(
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn days_to_tick_start_when_given_and_end_today() {
+        let today = date(2027, 3, 14);
+        assert_eq!(first_tickable(date(2027, 3, 10), today), date(2027, 3, 10));
+        assert_eq!(first_tickable(date(2027, 1, 1), today), date(2027, 3, 1));
+        assert_eq!(days_shown(date(2027, 3, 12), today).len(), 3);
+        assert_eq!(
+            days_shown(date(2027, 1, 1), today).first(),
+            Some(&date(2027, 3, 8))
+        );
+        assert!(days_shown(date(2027, 3, 15), today).is_empty());
+    }
 
     #[test]
     fn the_library_holds_together() {

@@ -89,6 +89,16 @@ pub struct RegionPattern {
     pub asymmetry: Option<Asymmetry>,
 }
 
+/// The regions that lead the focus of the next massages: those that keep coming back,
+/// get worse, or stay tighter on one side.
+pub fn focus(patterns: &[RegionPattern]) -> Vec<String> {
+    patterns
+        .iter()
+        .filter(|p| p.recurring || p.trend == Trend::Worsening || p.asymmetry.is_some())
+        .map(|p| p.region.clone())
+        .collect()
+}
+
 /// Per day, the tightest left and right readings of one region.
 type SideReadings = BTreeMap<Date, (Option<u8>, Option<u8>)>;
 

@@ -171,6 +171,18 @@ async fn post_form(c: &Client, action: &str, fields: &[(&str, &str)]) {
     .unwrap();
 }
 
+/// Picks the option with `value` in the select matching `css`.
+async fn choose(c: &Client, css: &str, value: &str) {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
+}
+
 async fn fill(c: &Client, css: &str, value: &str) {
     let e = c
         .wait()
@@ -964,24 +976,9 @@ async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework
     let refused = text_of(&t, "p.notice.bad").await;
     assert!(refused.contains("empty note"), "{refused}");
     fill(&t, "#subjective", "Calves heavy after the hill reps").await;
-    t.find(Locator::Css("#pain"))
-        .await
-        .unwrap()
-        .select_by_value("3")
-        .await
-        .unwrap();
-    t.find(Locator::Css("select[name=l0]"))
-        .await
-        .unwrap()
-        .select_by_value("2")
-        .await
-        .unwrap();
-    t.find(Locator::Css("select[name=r0]"))
-        .await
-        .unwrap()
-        .select_by_value("1")
-        .await
-        .unwrap();
+    choose(&t, "#pain", "3").await;
+    choose(&t, "select[name=l0]", "2").await;
+    choose(&t, "select[name=r0]", "1").await;
     fill(&t, "input[name=p0]", "2").await;
     fill(&t, "#assessment", "Left calf loaded more than right").await;
     click(&t, "button[name=sign][value='0']").await;
@@ -1023,12 +1020,7 @@ async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework
         .await
         .unwrap();
     text_with(&t, "form h2", "Amend the signed note").await;
-    t.find(Locator::Css("select[name=l0]"))
-        .await
-        .unwrap()
-        .select_by_value("3")
-        .await
-        .unwrap();
+    choose(&t, "select[name=l0]", "3").await;
     fill(&t, "#reason", "left calf scored low").await;
     click(&t, "form[action$='/notes'] button[type=submit]").await;
     let note = text_with(&t, ".note", "Amended").await;
@@ -1036,18 +1028,8 @@ async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework
     assert!(note.contains("calves left 3"), "{note}");
 
     // Homework for Cal, from the client page.
-    t.find(Locator::Css("#routine"))
-        .await
-        .unwrap()
-        .select_by_value("calf_stretch")
-        .await
-        .unwrap();
-    t.find(Locator::Css("#per_week"))
-        .await
-        .unwrap()
-        .select_by_value("7")
-        .await
-        .unwrap();
+    choose(&t, "#routine", "calf_stretch").await;
+    choose(&t, "#per_week", "7").await;
     click(&t, "form[action$='/homework'] button").await;
     text_with(&t, "#homework + div", "Calf and Achilles stretch").await;
     shot(&t, "62-homework-given").await;

@@ -760,25 +760,22 @@ async fn record_response(
             ("a physio", "physio"),
         ];
     }
-    page_with(
-        StatusCode::OK,
-        &RecordPage {
-            chrome: Chrome::load(state, Some(c)).await,
-            md_link: format!("{base}.md?for={}", audience.as_str()),
-            back: back.to_string(),
-            choices: offered
-                .into_iter()
-                .map(|(label, a)| {
-                    (
-                        label.to_string(),
-                        format!("{base}?for={a}"),
-                        a == audience.as_str(),
-                    )
-                })
-                .collect(),
-            e,
-        },
-    )
+    super::page(&RecordPage {
+        chrome: Chrome::load(state, Some(c)).await,
+        md_link: format!("{base}.md?for={}", audience.as_str()),
+        back: back.to_string(),
+        choices: offered
+            .into_iter()
+            .map(|(label, a)| {
+                (
+                    label.to_string(),
+                    format!("{base}?for={a}"),
+                    a == audience.as_str(),
+                )
+            })
+            .collect(),
+        e,
+    })
 }
 
 /// GET /staff/clients/{id}/record and /staff/clients/{id}/record.md
