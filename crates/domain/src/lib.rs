@@ -3,6 +3,7 @@
 //! parameter), no async.
 
 pub mod activity;
+pub mod allocate;
 pub mod budget;
 pub mod care;
 pub mod check;
