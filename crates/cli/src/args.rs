@@ -36,6 +36,65 @@ pub enum Command {
     Profile(ProfileArgs),
     /// Run the clinic's booking server (JSON API, calendar feeds, web pages).
     Serve(ServeArgs),
+    /// Race week: give every runner who asked a post-race (or pre-race) time across the
+    /// clinic group, the best for all of them at once.
+    Allocate(AllocateArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "runners.csv columns: id, name, finish (2027-04-18 13:05), clinics, days, times (morning, afternoon, evening), therapist, priority (standard, charity, elite, pre-booked); lists are separated by ';', best first.\nrota.csv columns: therapist, name, clinic, date, from, to, busy (10:00-11:00;14:00-14:30).\nWithout files, --sample N allocates a made-up week of N runners on a rota of 50 clinics."
+)]
+pub struct AllocateArgs {
+    /// The runners who asked for a session (CSV).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "rota",
+        conflicts_with = "sample"
+    )]
+    pub runners: Option<PathBuf>,
+    /// The clinic group's rota: one row per therapist per day (CSV).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "runners",
+        conflicts_with = "sample"
+    )]
+    pub rota: Option<PathBuf>,
+    /// Allocate a made-up race week of this many runners instead of reading files.
+    #[arg(long, value_name = "RUNNERS")]
+    pub sample: Option<usize>,
+    /// The race's first day.
+    #[arg(long, value_name = "DATE", required_unless_present = "sample")]
+    pub race: Option<String>,
+    /// How far it is, with a unit: 42.195km, 26.2mi, marathon, 100mi.
+    #[arg(long, value_name = "DISTANCE")]
+    pub distance: Option<String>,
+    /// The race's name, for calendars and messages.
+    #[arg(long, value_name = "NAME", default_value = "the race")]
+    pub name: String,
+    /// Pre-race sessions in the week before, instead of post-race ones.
+    #[arg(long)]
+    pub before: bool,
+    /// Minutes of massage per runner.
+    #[arg(long, value_name = "MIN", default_value_t = 45)]
+    pub length: i32,
+    /// Minutes a therapist needs between runners.
+    #[arg(long, value_name = "MIN", default_value_t = 15)]
+    pub buffer: i32,
+    /// The clinic group's time zone (IANA name); default: this computer's.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Folder for assignments.csv and one .ics per booked runner.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// json prints every runner's outcome; table prints the summary and the first rows.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+    /// Rules profile (TOML) overriding the default numbers.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

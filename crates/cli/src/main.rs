@@ -1,6 +1,7 @@
 //! The `kneadtime` command: reads flags and files, asks the domain, prints the answer.
 //! Exit codes: 0 done, 1 `check` found an error, 2 bad input or usage.
 
+mod allocate;
 mod args;
 mod chart;
 mod error;
@@ -49,6 +50,7 @@ fn paint_for_stdout() -> Paint {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Plan(a) => cmd_plan(&a),
+        Command::Allocate(a) => allocate::run(&a),
         Command::Next(a) => cmd_next(&a),
         Command::Load(a) => cmd_load(&a),
         Command::Check(a) => {
@@ -277,7 +279,7 @@ fn cmd_next(a: &PlanArgs) -> anyhow::Result<ExitCode> {
 
 /// Writes to stdout, or atomically to a file (a temporary file renamed into place, so a
 /// failure never leaves half a plan behind).
-fn write_out(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_out(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
     match path {
         None => {
             let mut out = std::io::stdout().lock();

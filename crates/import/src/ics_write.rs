@@ -274,28 +274,45 @@ pub fn write_invitation(ev: &TimedEvent, parties: &Parties, dtstamp: Timestamp) 
 /// REFRESH-INTERVAL and the common X-PUBLISHED-TTL so calendars poll hourly). Times are
 /// written in UTC, which every calendar shows in its own zone.
 pub fn write_feed(calendar_name: &str, events: &[TimedEvent], dtstamp: Timestamp) -> String {
+    timed_calendar(calendar_name, events, dtstamp, true)
+}
+
+/// Writes timed events as a plain calendar file to import once (no polling).
+pub fn write_calendar(calendar_name: &str, events: &[TimedEvent], dtstamp: Timestamp) -> String {
+    timed_calendar(calendar_name, events, dtstamp, false)
+}
+
+fn timed_calendar(
+    calendar_name: &str,
+    events: &[TimedEvent],
+    dtstamp: Timestamp,
+    feed: bool,
+) -> String {
     let stamp = utc(dtstamp);
     let components = events
         .iter()
         .map(|ev| timed_event(ev, &stamp, Vec::new()))
         .collect();
+    let mut properties = vec![
+        prop("PRODID", "-//kneadtime//feed//EN".to_string()),
+        prop("VERSION", "2.0".to_string()),
+        prop("CALSCALE", "GREGORIAN".to_string()),
+        prop("METHOD", "PUBLISH".to_string()),
+        prop("X-WR-CALNAME", escape_text(calendar_name)),
+    ];
+    if feed {
+        properties.push(Property {
+            name: "REFRESH-INTERVAL".into(),
+            val: "PT1H".into(),
+            params: vec![Parameter {
+                key: "VALUE".into(),
+                val: Some("DURATION".into()),
+            }],
+        });
+        properties.push(prop("X-PUBLISHED-TTL", "PT1H".to_string()));
+    }
     let calendar = IcalCalendar {
-        properties: vec![
-            prop("PRODID", "-//kneadtime//feed//EN".to_string()),
-            prop("VERSION", "2.0".to_string()),
-            prop("CALSCALE", "GREGORIAN".to_string()),
-            prop("METHOD", "PUBLISH".to_string()),
-            prop("X-WR-CALNAME", escape_text(calendar_name)),
-            Property {
-                name: "REFRESH-INTERVAL".into(),
-                val: "PT1H".into(),
-                params: vec![Parameter {
-                    key: "VALUE".into(),
-                    val: Some("DURATION".into()),
-                }],
-            },
-            prop("X-PUBLISHED-TTL", "PT1H".to_string()),
-        ],
+        properties,
         components,
     };
     calendar.to_string()

@@ -36,6 +36,7 @@
 //!
 //! Nothing in this crate panics on bad input: the importers are meant to be fuzzed.
 
+pub mod allocation;
 mod content;
 mod csv;
 mod ics;
@@ -52,7 +53,7 @@ pub use kneadtime_domain::{Entry, Origin};
 pub use crate::csv::parse_csv;
 pub use crate::ics::parse_ics;
 pub use crate::ics_write::{
-    IcsEvent, Parties, TimedEvent, write_feed, write_ics, write_invitation,
+    IcsEvent, Parties, TimedEvent, write_calendar, write_feed, write_ics, write_invitation,
 };
 pub use crate::plan_ics::{plan_events, race_line};
 

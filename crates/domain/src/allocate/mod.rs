@@ -8,6 +8,7 @@
 //! read or written here.
 
 pub mod flow;
+pub mod sample;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -331,6 +332,9 @@ struct State {
     place: Option<Place>,
 }
 
+/// A day's fit by the rules and its reasons, `None` when a rule forbids the day.
+type Judged = Option<(i64, Vec<String>)>;
+
 /// A solved allocation, ready to be read, or changed one runner at a time.
 #[derive(Debug, Clone)]
 pub struct Allocation {
@@ -350,7 +354,7 @@ pub struct Allocation {
     block_at: Vec<(usize, Date, Part, String)>,
     buckets: Vec<Bucket>,
     bucket_of: BTreeMap<(usize, Date, Part), usize>,
-    judged: HashMap<(Date, Date, Part), Option<(i64, Vec<String>)>>,
+    judged: HashMap<(Date, Date, Part), Judged>,
     /// Rounds of the last full solve.
     pub rounds: usize,
 }
@@ -574,7 +578,7 @@ impl Allocation {
     }
 
     /// The day's fit by the rules (0–100) and its reasons, `None` when a rule forbids it.
-    fn judge(&mut self, last_day: Date, d: Date, part: Part) -> Option<(i64, Vec<String>)> {
+    fn judge(&mut self, last_day: Date, d: Date, part: Part) -> Judged {
         if let Some(j) = self.judged.get(&(last_day, d, part)) {
             return j.clone();
         }

@@ -1,0 +1,138 @@
+//! `kneadtime allocate` as a new user runs it: CSV files in, assignments and calendars
+//! out; bad rows refused with the file, line and what was expected.
+
+use std::process::Command;
+
+fn kneadtime(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kneadtime"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+const RUNNERS: &str = "id,name,finish,clinics,days,times,therapist,priority
+ada,Ada,2027-04-18 12:40,North;South,,morning,,standard
+ben,Ben,2027-04-18 13:05,North,2027-04-20,,sam,elite
+cy,Cy,,South,,,,charity
+";
+
+const ROTA: &str = "therapist,name,clinic,date,from,to,busy
+sam,Sam,North,2027-04-20,09:00,11:00,
+kim,Kim,South,2027-04-21,14:00,16:00,14:00-15:00
+";
+
+#[test]
+fn allocates_from_files_and_writes_assignments_and_calendars() {
+    let dir = tempfile_dir("ok");
+    let (r, s) = (dir.join("runners.csv"), dir.join("rota.csv"));
+    std::fs::write(&r, RUNNERS).unwrap();
+    std::fs::write(&s, ROTA).unwrap();
+    let out = dir.join("out");
+    let o = kneadtime(&[
+        "allocate",
+        "--runners",
+        r.to_str().unwrap(),
+        "--rota",
+        s.to_str().unwrap(),
+        "--race",
+        "2027-04-18",
+        "--distance",
+        "marathon",
+        "--name",
+        "City Marathon",
+        "--tz",
+        "Europe/London",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("assignments.csv")).unwrap();
+    // Sam has two times on Tuesday (09:00, 10:00); Kim one on Wednesday (15:00).
+    assert!(
+        csv.contains("ben,Ben,booked,North,sam,Sam,2027-04-20"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("ada,Ada,booked,North,sam,Sam,2027-04-20"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("cy,Cy,booked,South,kim,Kim,2027-04-21,15:00"),
+        "{csv}"
+    );
+    let ics = std::fs::read_to_string(out.join("ics").join("cy.ics")).unwrap();
+    // 15:00 in London in April is 14:00 UTC.
+    assert!(ics.contains("DTSTART:20270421T140000Z"), "{ics}");
+    assert!(ics.contains("LOCATION:South"), "{ics}");
+    assert!(stdout.contains("Booked"), "{stdout}");
+}
+
+#[test]
+fn a_bad_row_names_the_file_line_and_field() {
+    let dir = tempfile_dir("bad");
+    let (r, s) = (dir.join("runners.csv"), dir.join("rota.csv"));
+    std::fs::write(&r, RUNNERS.replace("morning", "noonish")).unwrap();
+    std::fs::write(&s, ROTA).unwrap();
+    let out = dir.join("out");
+    let o = kneadtime(&[
+        "allocate",
+        "--runners",
+        r.to_str().unwrap(),
+        "--rota",
+        s.to_str().unwrap(),
+        "--race",
+        "2027-04-18",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("runners.csv:2: times: expected morning, afternoon or evening"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing is written on bad input");
+    std::fs::write(&r, RUNNERS).unwrap();
+    std::fs::write(&s, ROTA.replace("11:00,", "08:00,")).unwrap();
+    let o = kneadtime(&[
+        "allocate",
+        "--runners",
+        r.to_str().unwrap(),
+        "--rota",
+        s.to_str().unwrap(),
+        "--race",
+        "2027-04-18",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("rota.csv:2: to: expected the end after the start"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_sample_week_allocates_without_files() {
+    let o = kneadtime(&["allocate", "--sample", "300", "--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["summary"]["runners"], 300);
+    assert!(
+        v["summary"]["served"].as_u64().unwrap()
+            >= v["first_come_first_served"]["served"].as_u64().unwrap()
+    );
+    assert_eq!(v["outcomes"].as_array().unwrap().len(), 300);
+}
+
+fn tempfile_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("kneadtime-allocate-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
