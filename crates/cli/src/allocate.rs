@@ -114,7 +114,14 @@ pub fn run(a: &AllocateArgs) -> anyhow::Result<ExitCode> {
     if event.name == "the race" && a.sample.is_some() {
         event.name = sample::event().name;
     }
-    let spinner = progress(1, "allocating");
+    let spinner = if std::io::stderr().is_terminal() {
+        let s = ProgressBar::new_spinner();
+        s.set_message("allocating");
+        s.enable_steady_tick(std::time::Duration::from_millis(120));
+        s
+    } else {
+        ProgressBar::hidden()
+    };
     let allocation =
         Allocation::solve(event, runners, shifts, &profile).map_err(|e| Bad::new(e.to_string()))?;
     spinner.finish_and_clear();

@@ -22,14 +22,18 @@ sam,Sam,North,2027-04-20,09:00,11:00,
 kim,Kim,South,2027-04-21,14:00,16:00,14:00-15:00
 ";
 
-#[test]
-fn allocates_from_files_and_writes_assignments_and_calendars() {
-    let dir = tempfile_dir("ok");
+/// Writes the two files into a fresh folder and runs `allocate` on them with `extra`.
+fn allocate(
+    name: &str,
+    runners: &str,
+    rota: &str,
+    extra: &[&str],
+) -> (std::process::Output, std::path::PathBuf) {
+    let dir = tempfile_dir(name);
     let (r, s) = (dir.join("runners.csv"), dir.join("rota.csv"));
-    std::fs::write(&r, RUNNERS).unwrap();
-    std::fs::write(&s, ROTA).unwrap();
-    let out = dir.join("out");
-    let o = kneadtime(&[
+    std::fs::write(&r, runners).unwrap();
+    std::fs::write(&s, rota).unwrap();
+    let mut args = vec![
         "allocate",
         "--runners",
         r.to_str().unwrap(),
@@ -37,15 +41,30 @@ fn allocates_from_files_and_writes_assignments_and_calendars() {
         s.to_str().unwrap(),
         "--race",
         "2027-04-18",
-        "--distance",
-        "marathon",
-        "--name",
-        "City Marathon",
-        "--tz",
-        "Europe/London",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let o = kneadtime(&args);
+    (o, dir)
+}
+
+#[test]
+fn allocates_from_files_and_writes_assignments_and_calendars() {
+    let out = tempfile_dir("ok-out");
+    let (o, _) = allocate(
+        "ok",
+        RUNNERS,
+        ROTA,
+        &[
+            "--distance",
+            "marathon",
+            "--name",
+            "City Marathon",
+            "--tz",
+            "Europe/London",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         o.status.success(),
@@ -75,22 +94,13 @@ fn allocates_from_files_and_writes_assignments_and_calendars() {
 
 #[test]
 fn a_bad_row_names_the_file_line_and_field() {
-    let dir = tempfile_dir("bad");
-    let (r, s) = (dir.join("runners.csv"), dir.join("rota.csv"));
-    std::fs::write(&r, RUNNERS.replace("morning", "noonish")).unwrap();
-    std::fs::write(&s, ROTA).unwrap();
-    let out = dir.join("out");
-    let o = kneadtime(&[
-        "allocate",
-        "--runners",
-        r.to_str().unwrap(),
-        "--rota",
-        s.to_str().unwrap(),
-        "--race",
-        "2027-04-18",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let out = tempfile_dir("bad-out").join("out");
+    let (o, _) = allocate(
+        "bad",
+        &RUNNERS.replace("morning", "noonish"),
+        ROTA,
+        &["--out", out.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -98,17 +108,7 @@ fn a_bad_row_names_the_file_line_and_field() {
         "{err}"
     );
     assert!(!out.exists(), "nothing is written on bad input");
-    std::fs::write(&r, RUNNERS).unwrap();
-    std::fs::write(&s, ROTA.replace("11:00,", "08:00,")).unwrap();
-    let o = kneadtime(&[
-        "allocate",
-        "--runners",
-        r.to_str().unwrap(),
-        "--rota",
-        s.to_str().unwrap(),
-        "--race",
-        "2027-04-18",
-    ]);
+    let (o, _) = allocate("bad-rota", RUNNERS, &ROTA.replace("11:00,", "08:00,"), &[]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(

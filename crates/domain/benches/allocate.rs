@@ -75,12 +75,7 @@ fn lp(a: &Allocation) -> (Duration, f64, f64) {
     // scaled to what a floating-point solver keeps exact at these sizes.
     let n = a.runners().len() as f64 + 1.0;
     let w = |r: usize| {
-        let tier = match a.runners()[r].tier {
-            Tier::Standard => 0.0,
-            Tier::Charity => 1.0,
-            Tier::Elite => 2.0,
-            Tier::PreBooked => 3.0,
-        };
+        let tier = a.runners()[r].tier.weight() as f64;
         n * n * 4.0 * 200.0 + tier * n * 200.0
     };
     let objective: Expression = x.iter().map(|v| (w(v.0) + v.3 as f64) * v.2).sum();

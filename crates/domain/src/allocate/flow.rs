@@ -256,9 +256,10 @@ impl Graph {
         }
     }
 
-    /// One more unit of supply on `supply` (an edge out of the source; every edge out of
-    /// the source must be full, as after [`Graph::solve`] when every unit can go somewhere), routed at the least extra cost: the shortest path from the
-    /// edge's head to `t`. Returns the edges the unit took after `supply`, or `None`
+    /// One more unit of supply on `supply`, an edge out of the source, routed at the
+    /// least extra cost: the shortest path from the edge's head to `t`. Every edge out
+    /// of the source must be full, as after [`Graph::solve`] when every unit can go
+    /// somewhere. Returns the edges the unit took after `supply`, or `None`
     /// when `t` cannot be reached (the capacity is then left unchanged).
     pub fn add_unit(&mut self, supply: usize, t: usize) -> Option<Vec<usize>> {
         let root = self.to[supply] as usize;

@@ -16,6 +16,7 @@ use std::fmt;
 use jiff::civil::{Date, DateTime, Time};
 use serde::{Deserialize, Serialize};
 
+use crate::care::race_windows;
 use crate::dates::{self, add_days};
 use crate::entry::Origin;
 use crate::session::{Class, Priority, Session};
@@ -95,7 +96,8 @@ pub enum Tier {
 }
 
 impl Tier {
-    fn weight(self) -> i64 {
+    /// How much serving one runner of this tier counts, 0 to 3.
+    pub fn weight(self) -> i64 {
         match self {
             Tier::Standard => 0,
             Tier::Charity => 1,
@@ -276,6 +278,8 @@ struct Block {
 #[derive(Debug, Clone)]
 struct Bucket {
     node: usize,
+    /// (clinic, date, part)
+    key: (usize, Date, Part),
     /// (block, edge from this bucket to it)
     blocks: Vec<(usize, usize)>,
 }
@@ -315,7 +319,27 @@ struct Type {
     supply: usize,
     left_out: usize,
     choices: Vec<Choice>,
-    window: (Date, Date),
+    window: Window,
+}
+
+/// The days the rules allow a runner's session, and the ideal ones, both inclusive.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    days: (Date, Date),
+    ideal: (Date, Date),
+}
+
+impl Window {
+    fn ideal(&self, d: Date) -> bool {
+        (self.ideal.0..=self.ideal.1).contains(&d)
+    }
+}
+
+/// The race as the runners who finished on one day ran it.
+#[derive(Debug, Clone)]
+struct Finish {
+    season: Season,
+    window: Window,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -355,6 +379,7 @@ pub struct Allocation {
     buckets: Vec<Bucket>,
     bucket_of: BTreeMap<(usize, Date, Part), usize>,
     judged: HashMap<(Date, Date, Part), Judged>,
+    finishes: HashMap<Date, Finish>,
     /// Rounds of the last full solve.
     pub rounds: usize,
 }
@@ -434,11 +459,13 @@ impl Allocation {
             buckets: Vec::new(),
             bucket_of: BTreeMap::new(),
             judged: HashMap::new(),
+            finishes: HashMap::new(),
             rounds: 0,
         };
         a.add_shifts(shifts)?;
         for r in runners {
-            a.enrol(r)?;
+            let r = a.enrol(r)?;
+            a.graph.add_capacity(a.types[a.states[r].ty].supply, 1);
         }
         a.rounds = a.graph.solve(SOURCE, SINK);
         a.settle();
@@ -537,6 +564,7 @@ impl Allocation {
                     let node = self.graph.add_node();
                     self.buckets.push(Bucket {
                         node,
+                        key: (clinic, date, part),
                         blocks: Vec::new(),
                     });
                     self.bucket_of
@@ -552,29 +580,48 @@ impl Allocation {
         Ok(())
     }
 
-    /// The days the rules allow for a runner who finished on `last_day`.
-    fn window(&self, last_day: Date) -> (Date, Date) {
-        let w = &self.profile.windows;
-        match self.event.kind {
-            Kind::PreEvent => (
-                add_days(self.event.date, -w.pre_event_max_days),
-                add_days(self.event.date, -w.pre_event_min_days),
-            ),
-            _ => (
-                add_days(last_day, w.post_event_min_days),
-                add_days(last_day, w.post_event_max_days),
-            ),
-        }
-    }
-
-    fn ideal(&self, last_day: Date, d: Date) -> bool {
-        let w = &self.profile.windows;
-        match self.event.kind {
-            Kind::PreEvent => d == add_days(self.event.date, -w.pre_event_ideal_days),
-            _ => (add_days(last_day, w.post_event_ideal_min_days)
-                ..=add_days(last_day, w.post_event_ideal_max_days))
-                .contains(&d),
-        }
+    /// The race as a runner who finished on `last_day` ran it, and the window the
+    /// rules give their session; built once per finish day.
+    fn finish(&mut self, last_day: Date) -> &Finish {
+        let e = &self.event;
+        let profile = &self.profile;
+        self.finishes.entry(last_day).or_insert_with(|| {
+            let race = Session {
+                date: e.date,
+                start: None,
+                last_date: (last_day > e.date).then_some(last_day),
+                end: None,
+                title: e.name.clone(),
+                class: Class::Race,
+                distance_km: e.distance_km,
+                duration_min: None,
+                unclassified: false,
+                hills: false,
+                priority_hint: Some(Priority::A),
+                load: None,
+                origin: Origin::default(),
+            };
+            let spec = RaceSpec {
+                date: e.date,
+                name: e.name.clone(),
+                distance_km: e.distance_km,
+                priority: Some(Priority::A),
+            };
+            let season = Season::new(vec![race], &[spec], profile);
+            // One race and one kind: one window (none only if the profile allows none).
+            let window = race_windows(&season, dates::EARLIEST, Some(e.kind), 1)
+                .into_iter()
+                .next()
+                .map(|w| Window {
+                    days: (w.from, w.to),
+                    ideal: (w.ideal_from, w.ideal_to),
+                })
+                .unwrap_or(Window {
+                    days: (e.date, add_days(e.date, -1)),
+                    ideal: (e.date, add_days(e.date, -1)),
+                });
+            Finish { season, window }
+        })
     }
 
     /// The day's fit by the rules (0–100) and its reasons, `None` when a rule forbids it.
@@ -582,40 +629,19 @@ impl Allocation {
         if let Some(j) = self.judged.get(&(last_day, d, part)) {
             return j.clone();
         }
-        let e = &self.event;
-        let race = Session {
-            date: e.date,
-            start: None,
-            last_date: (last_day > e.date).then_some(last_day),
-            end: None,
-            title: e.name.clone(),
-            class: Class::Race,
-            distance_km: e.distance_km,
-            duration_min: None,
-            unclassified: false,
-            hills: false,
-            priority_hint: Some(Priority::A),
-            load: None,
-            origin: Origin::default(),
-        };
-        let spec = RaceSpec {
-            date: e.date,
-            name: e.name.clone(),
-            distance_km: e.distance_km,
-            priority: Some(Priority::A),
-        };
-        let season = Season::new(vec![race], &[spec], &self.profile);
-        let k = match e.kind {
-            Kind::PreEvent => &self.profile.sessions.pre_event,
-            _ => &self.profile.sessions.post_event,
+        let kind = self.event.kind;
+        let k = match kind {
+            Kind::PreEvent => self.profile.sessions.pre_event.clone(),
+            _ => self.profile.sessions.post_event.clone(),
         };
         let wanted = Wanted {
-            kind: Some(e.kind),
+            kind: Some(kind),
             pressure_min: k.pressure_min,
             pressure_max: k.pressure_max,
         };
+        let season = &self.finish(last_day).season;
         let fit = day_fit(
-            &season,
+            season,
             wanted,
             d,
             Some(d.to_datetime(part.judged_at())),
@@ -659,7 +685,7 @@ impl Allocation {
         Ok(())
     }
 
-    /// Adds a runner's node, edges and unit of supply (not yet routed).
+    /// Adds a runner, and their type's node and edges when they are the first of it.
     fn enrol(&mut self, r: Runner) -> Result<usize, AllocError> {
         self.check_runner(&r, self.runners.len() + 1)?;
         let last_day = r.finish.map_or(self.event.date, |f| f.date());
@@ -696,7 +722,6 @@ impl Allocation {
             Some(&t) => t,
             None => self.add_type(key)?,
         };
-        let supply = self.types[ty].supply;
         let idx = self.runners.len();
         self.by_id.insert(r.id.clone(), idx);
         self.runners.push(r);
@@ -705,15 +730,13 @@ impl Allocation {
             present: true,
             place: None,
         });
-        // Before solving, supply is capacity; after, [`Allocation::add`] routes it.
-        self.graph.add_capacity(supply, 1);
         Ok(idx)
     }
 
     fn add_type(&mut self, key: TypeKey) -> Result<usize, AllocError> {
         let node = self.graph.add_node();
         let supply = self.graph.add_edge(SOURCE, node, 0, 0);
-        let window = self.window(key.last_day);
+        let window = self.finish(key.last_day).window;
         let ranked: Vec<(usize, usize)> = if key.clinics.is_empty() {
             (0..self.clinics.len()).map(|c| (c, 0)).collect()
         } else {
@@ -727,7 +750,7 @@ impl Allocation {
         let mut choices = Vec::new();
         let wanted_therapist = key.therapist.clone();
         for (clinic, rank) in ranked {
-            for d in dates::days(window.0, window.1) {
+            for d in dates::days(window.days.0, window.days.1) {
                 let other_day = !key.days.is_empty() && !key.days.contains(&d);
                 for part in Part::ALL {
                     let Some(&b) = self.bucket_of.get(&(clinic, d, part)) else {
@@ -757,40 +780,35 @@ impl Allocation {
                         } else {
                             0
                         };
-                    for k in mine {
-                        let edge = self.graph.add_edge(
-                            node,
-                            self.blocks[k].node,
-                            UNBOUNDED,
-                            FIT_CEILING - base,
-                        );
+                    let mut offer = |graph: &mut Graph, to: usize, target, fit, other_therapist| {
+                        let edge = graph.add_edge(node, to, UNBOUNDED, FIT_CEILING - fit);
                         choices.push(Choice {
                             edge,
-                            target: Target::Block(k),
-                            fit: base,
+                            target,
+                            fit,
                             judged,
                             clinic_rank: rank,
                             other_day,
                             other_part,
-                            other_therapist: false,
+                            other_therapist,
                         });
+                    };
+                    for k in mine {
+                        offer(
+                            &mut self.graph,
+                            self.blocks[k].node,
+                            Target::Block(k),
+                            base,
+                            false,
+                        );
                     }
-                    let edge = self.graph.add_edge(
-                        node,
+                    offer(
+                        &mut self.graph,
                         self.buckets[b].node,
-                        UNBOUNDED,
-                        FIT_CEILING - general,
+                        Target::Bucket(b),
+                        general,
+                        wanted_therapist.is_some(),
                     );
-                    choices.push(Choice {
-                        edge,
-                        target: Target::Bucket(b),
-                        fit: general,
-                        judged,
-                        clinic_rank: rank,
-                        other_day,
-                        other_part,
-                        other_therapist: wanted_therapist.is_some(),
-                    });
                 }
             }
         }
@@ -936,10 +954,8 @@ impl Allocation {
     pub fn add(&mut self, runner: Runner) -> Result<Vec<usize>, AllocError> {
         let before = self.places();
         let r = self.enrol(runner)?;
-        let supply = self.types[self.states[r].ty].supply;
-        // `enrol` raised the capacity; routing the unit takes it as the new unit.
-        self.graph.add_capacity(supply, -1);
-        self.graph.add_unit(supply, SINK);
+        self.graph
+            .add_unit(self.types[self.states[r].ty].supply, SINK);
         self.settle();
         Ok(self.changed(&before, r))
     }
@@ -1007,7 +1023,7 @@ impl Allocation {
             };
         };
         let c = &ty.choices[p.choice];
-        let (last_day, d, part) = c.judged;
+        let (_, d, part) = c.judged;
         let mut reasons = self
             .judged
             .get(&c.judged)
@@ -1031,12 +1047,20 @@ impl Allocation {
             ));
         }
         if c.other_therapist {
-            reasons.push("With another therapist: the one you asked for was fully booked.".into());
+            let works = ty
+                .choices
+                .iter()
+                .any(|c| matches!(c.target, Target::Block(_)));
+            reasons.push(if works {
+                "With another therapist: the one you asked for was fully booked.".into()
+            } else {
+                "With another therapist: the one you asked for does not work at your clinics on the days that suit.".into()
+            });
         }
         let slot = self.slots[p.slot].clone();
         Outcome::Booked {
             fit: c.fit,
-            ideal: self.ideal(last_day, d),
+            ideal: ty.window.ideal(d),
             reasons,
             slot,
         }
@@ -1044,7 +1068,7 @@ impl Allocation {
 
     fn why_left_out(&self, ty: usize) -> String {
         let t = &self.types[ty];
-        let (from, to) = t.window;
+        let (from, to) = t.window.days;
         let span = format!(
             "{} to {}",
             from.strftime("%a %-d %b"),
@@ -1122,7 +1146,7 @@ impl Allocation {
                     s.served += 1;
                     e.1 += 1;
                     s.total_fit += fit;
-                    s.ideal += usize::from(self.ideal(c.judged.0, c.judged.1));
+                    s.ideal += usize::from(t.window.ideal(c.judged.1));
                 }
                 None => s.waitlisted += 1,
             }
@@ -1143,11 +1167,7 @@ impl Allocation {
                         (*c, *d, *p, Some(t.clone()))
                     }
                     Target::Bucket(b) => {
-                        let (&(c, d, p), _) = self
-                            .bucket_of
-                            .iter()
-                            .find(|(_, v)| **v == b)
-                            .expect("every bucket is indexed");
+                        let (c, d, p) = self.buckets[b].key;
                         (c, d, p, None)
                     }
                 };

@@ -3,18 +3,11 @@
 
 use super::*;
 use good_lp::{Expression, Solution, SolverModel, constraint, microlp, variable, variables};
-use jiff::civil::{date, time};
+use jiff::civil::time;
 use proptest::prelude::*;
 
 fn marathon() -> Event {
-    Event {
-        name: "City Marathon".into(),
-        date: date(2027, 4, 18),
-        distance_km: Some(42.195),
-        kind: Kind::PostEvent,
-        length_min: 45,
-        buffer_min: 15,
-    }
+    sample::event()
 }
 
 fn shift(t: &str, clinic: &str, d: Date, from: i8, to: i8) -> Shift {
@@ -135,6 +128,30 @@ fn serving_more_runners_comes_before_anyones_preference() {
     let a = Allocation::solve(e, vec![flex, fixed], shifts, &Profile::default()).expect("solves");
     assert_eq!(a.summary().served, 2);
     no_double_booking(&a);
+}
+
+#[test]
+fn a_therapist_who_does_not_work_then_is_not_called_fully_booked() {
+    let e = marathon();
+    let d = add_days(e.date, 2);
+    let shifts = vec![shift("sam", "North", d, 10, 12)];
+    let mut r = runner("r");
+    r.therapist = Some("kim".into());
+    let a = Allocation::solve(e, vec![r], shifts, &Profile::default()).expect("solves");
+    match a.outcome(0) {
+        Outcome::Booked { slot, reasons, .. } => {
+            assert_eq!(slot.therapist, "sam");
+            assert!(
+                reasons.iter().any(|x| x.contains("does not work")),
+                "{reasons:?}"
+            );
+            assert!(
+                !reasons.iter().any(|x| x.contains("fully booked")),
+                "{reasons:?}"
+            );
+        }
+        o => panic!("expected a booking, found {o:?}"),
+    }
 }
 
 #[test]
