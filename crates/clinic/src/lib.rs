@@ -13,11 +13,13 @@ pub mod error;
 pub mod export;
 pub mod homework;
 pub mod leave;
+pub mod locations;
 pub mod money;
 pub mod notes;
 pub mod notify;
 pub mod plan;
 pub mod rules;
+pub mod sites;
 pub mod slots;
 pub mod time;
 pub mod waitlist;
@@ -29,6 +31,7 @@ pub use context::{
 pub use error::{Code, CoreError, CoreResult};
 pub use kneadtime_domain::care::{RaceWindow, race_windows};
 pub use money::{CURRENCIES, known_currency, parse_price, price_text};
+pub use sites::Sites;
 pub use slots::{STEP_SECS, Search, Slot, best, nearest_good, search, wanted, within_hours};
 pub use time::{
     changeable_online, day_start, local_date, local_datetime, parse_date, parse_instant, show,

@@ -75,20 +75,22 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
     if notice.kind != NoticeKind::Cancelled && a.status == Status::Cancelled {
         return Ok(Composed::Skip("the appointment was cancelled since"));
     }
-    let (client, therapist, service, clinic) = tokio::try_join!(
+    let (client, therapist, service, clinic, location) = tokio::try_join!(
         core.store.client(&a.client_id),
         core.store.therapist(&a.therapist_id),
         core.store.service(&a.service_id),
         core.store.clinic(),
+        core.store.location_of_therapist(&a.therapist_id),
     )?;
     if client.email.trim().is_empty() {
         return Ok(Composed::Skip("the client has no email address"));
     }
-    let tz = zone_of(&clinic.time_zone);
+    // Times are told in the zone of the location the client goes to.
+    let tz = zone_of(&location.time_zone);
     let zone = tz.iana_name().unwrap_or("UTC");
     let start = local_datetime(a.start_at, &tz);
     let when = format!("{} ({zone})", start.strftime("%a %-d %b %Y, %H:%M"));
-    let place = place_of(&clinic);
+    let place = place_of(&clinic, &location);
     let kind = match service.kind {
         ServiceKind::Massage(k) => Some(k),
         ServiceKind::General => None,
@@ -227,20 +229,21 @@ async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> Cor
         return Ok(Composed::Skip("the offer ended before it was sent"));
     }
     let entry = core.store.wait_entry(&offer.entry_id).await?;
-    let (client, therapist, service, clinic) = tokio::try_join!(
+    let (client, therapist, service, clinic, location) = tokio::try_join!(
         core.store.client(&entry.client_id),
         core.store.therapist(&offer.therapist_id),
         core.store.service(&entry.service_id),
         core.store.clinic(),
+        core.store.location_of_therapist(&offer.therapist_id),
     )?;
     if client.email.trim().is_empty() {
         return Ok(Composed::Skip("the client has no email address"));
     }
-    let tz = zone_of(&clinic.time_zone);
+    let tz = zone_of(&location.time_zone);
     let zone = tz.iana_name().unwrap_or("UTC");
     let start = local_datetime(offer.start_at, &tz);
     let ends = local_datetime(offer.expires_at, &tz);
-    let place = place_of(&clinic);
+    let place = place_of(&clinic, &location);
     let kind = match service.kind {
         ServiceKind::Massage(k) => Some(k),
         ServiceKind::General => None,
@@ -298,13 +301,22 @@ async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> Cor
     })))
 }
 
-/// Where clients come: the clinic's name, and its address when it has one.
-pub fn place_of(clinic: &kneadtime_store::Clinic) -> String {
-    if clinic.address.trim().is_empty() {
-        clinic.name.clone()
-    } else {
-        format!("{}, {}", clinic.name, clinic.address.trim())
+/// Where clients come: the clinic's name, the location's when it differs, and the
+/// location's address when it has one ("Fast Feet, Docklands, 1 Dock Street").
+pub fn place_of(clinic: &kneadtime_store::Clinic, location: &kneadtime_store::Location) -> String {
+    let mut place = clinic.name.trim().to_string();
+    let here = location.name.trim();
+    if !here.is_empty() && !here.eq_ignore_ascii_case(&place) {
+        place = if place.is_empty() {
+            here.to_string()
+        } else {
+            format!("{place}, {here}")
+        };
     }
+    if !location.address.trim().is_empty() {
+        place = format!("{place}, {}", location.address.trim());
+    }
+    place
 }
 
 /// The appointment as a calendar event: one UID for its whole life, the sequence as
@@ -335,12 +347,23 @@ pub async fn daily_schedule(
     if staff.email.trim().is_empty() {
         return Ok(None);
     }
-    let (clinic, therapists, services) = tokio::try_join!(
-        core.store.clinic(),
-        core.store.therapists(),
-        core.store.services(),
+    let (clinic, therapists, services, sites) = tokio::try_join!(
+        async { Ok(core.store.clinic().await?) },
+        async { Ok(core.store.therapists().await?) },
+        async { Ok(core.store.services().await?) },
+        crate::sites::Sites::read(core),
     )?;
-    let tz = zone_of(&clinic.time_zone);
+    // A therapist's day is read in their location's zone; the owner's in the group's.
+    let zone_of_therapist = |id: &str| {
+        therapists
+            .iter()
+            .find(|t| t.id == id)
+            .map_or_else(|| zone_of(&clinic.time_zone), |t| sites.zone_of(t))
+    };
+    let tz = match &staff.therapist_id {
+        Some(t) => zone_of_therapist(t),
+        None => zone_of(&clinic.time_zone),
+    };
     let (from, to) = (
         day_start(day, &tz),
         day_start(kneadtime_domain::season::add_days(day, 1), &tz),
@@ -382,25 +405,32 @@ pub async fn daily_schedule(
             ServiceKind::Massage(k) => Some(k),
             ServiceKind::General => None,
         };
+        let here = zone_of_therapist(&a.therapist_id);
         let why = client_context(core, &a.client_id).await.ok().map(|ctx| {
             let fit = day_fit(
                 &ctx.season,
                 ctx.wanted(service),
                 day,
-                Some(local_datetime(a.start_at, &tz)),
+                Some(local_datetime(a.start_at, &here)),
                 &ctx.previous(Some(&a.id)),
             );
             purpose(kind, fit.race.as_ref(), day)
         });
         let with = if staff.therapist_id.is_none() {
-            format!(" with {}", name_of(&a.therapist_id))
+            let at = therapists
+                .iter()
+                .find(|t| t.id == a.therapist_id)
+                .filter(|_| sites.several())
+                .map(|t| format!(" at {}", sites.name(&t.location_id)))
+                .unwrap_or_default();
+            format!(" with {}{at}", name_of(&a.therapist_id))
         } else {
             String::new()
         };
         text.push_str(&format!(
             "  {}–{}  {} · {}{with}\n",
-            local_datetime(a.start_at, &tz).strftime("%H:%M"),
-            local_datetime(a.end_at, &tz).strftime("%H:%M"),
+            local_datetime(a.start_at, &here).strftime("%H:%M"),
+            local_datetime(a.end_at, &here).strftime("%H:%M"),
             service.name,
             client.name.trim(),
         ));

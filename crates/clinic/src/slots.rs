@@ -14,7 +14,8 @@ use serde::Serialize;
 use crate::Clinic;
 use crate::context::ClientContext;
 use crate::error::CoreResult;
-use crate::time::{day_start, local_date, local_datetime, off_on, show, spans_on};
+use crate::sites::{Sites, closures_at};
+use crate::time::{day_start, local_date, local_datetime, off_on, show};
 
 /// Slots start on this grid (minutes past the hour, in absolute time).
 pub const STEP_SECS: i64 = 15 * 60;
@@ -36,11 +37,14 @@ pub fn wanted(service: &Service) -> Wanted {
 pub struct Slot {
     pub therapist_id: String,
     pub therapist_name: String,
+    /// Where the session is.
+    pub location_id: String,
+    pub location_name: String,
     pub service_id: String,
-    /// RFC 3339 with the clinic's offset.
+    /// RFC 3339 with the location's offset.
     pub start: String,
     pub end: String,
-    /// Wall-clock start in `time_zone` (the local date is the fit's `date`).
+    /// Wall-clock start in `time_zone`, the location's (the local date is the fit's `date`).
     pub local_time: String,
     pub time_zone: String,
     #[serde(flatten)]
@@ -64,7 +68,7 @@ pub struct Search<'a> {
     pub include_refused: bool,
 }
 
-/// A clinic closure as one therapist's time away.
+/// A closure as one therapist's time away.
 fn closed(c: &kneadtime_store::Closure, therapist_id: &str) -> TherapistException {
     TherapistException {
         id: c.id.clone(),
@@ -76,9 +80,13 @@ fn closed(c: &kneadtime_store::Closure, therapist_id: &str) -> TherapistExceptio
     }
 }
 
-/// Who works, when, and who is away in a search's range: four queries for the clinic.
+/// Who works, where, when, and who is away in a search's range: six queries for the
+/// whole group.
 struct Window {
     therapists: Vec<Therapist>,
+    /// Each therapist's location zone, by index.
+    zones: Vec<TimeZone>,
+    sites: Sites,
     hours: HashMap<String, Vec<WorkingHours>>,
     exceptions: HashMap<String, Vec<TherapistException>>,
 }
@@ -86,16 +94,25 @@ struct Window {
 async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
     let last = add_days(q.from, q.days as i32);
     let (from, to) = (q.from.to_string(), last.to_string());
-    // Three independent reads, side by side on the pool.
-    let (all, all_hours, all_exceptions, closures) = tokio::try_join!(
-        clinic.store.therapists(),
-        clinic.store.working_hours_all(),
-        clinic.store.exceptions_between(&from, &to),
-        clinic.store.closures_between(&from, &to),
+    // Independent reads, side by side on the pool.
+    let (all, all_hours, all_exceptions, closures, sites) = tokio::try_join!(
+        async { Ok(clinic.store.therapists().await?) },
+        async { Ok(clinic.store.working_hours_all().await?) },
+        async { Ok(clinic.store.exceptions_between(&from, &to).await?) },
+        async { Ok(clinic.store.closures_between(&from, &to).await?) },
+        Sites::read(clinic),
     )?;
+    // Only where the service is offered, and only at open locations.
     let therapists: Vec<Therapist> = all
         .into_iter()
         .filter(|t| t.active && q.therapist_id.is_none_or(|id| id == t.id))
+        .filter(|t| {
+            q.service
+                .location_id
+                .as_deref()
+                .is_none_or(|l| l == t.location_id)
+        })
+        .filter(|t| sites.location(&t.location_id).is_some_and(|l| l.active))
         .collect();
     let mut hours: HashMap<String, Vec<WorkingHours>> = HashMap::new();
     for (t, h) in all_hours {
@@ -108,17 +125,20 @@ async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
             .or_default()
             .push(e);
     }
-    // The clinic closed is every therapist away.
-    for c in &closures {
-        for t in &therapists {
+    // A closed location is every therapist there away.
+    for t in &therapists {
+        for c in closures_at(&closures, &t.location_id) {
             exceptions
                 .entry(t.id.clone())
                 .or_default()
                 .push(closed(c, &t.id));
         }
     }
+    let zones = therapists.iter().map(|t| sites.zone_of(t)).collect();
     Ok(Window {
         therapists,
+        zones,
+        sites,
         hours,
         exceptions,
     })
@@ -133,8 +153,13 @@ async fn day_candidates(
     w: &Window,
     date: Date,
 ) -> CoreResult<Vec<(usize, i64)>> {
-    let tz = &ctx.tz;
-    let (day_begins, day_end) = (day_start(date, tz), day_start(add_days(date, 1), tz));
+    // The day in every zone the group works in: the earliest start, the latest end.
+    let (day_begins, day_end) = w
+        .zones
+        .iter()
+        .chain(std::iter::once(&ctx.tz))
+        .map(|tz| (day_start(date, tz), day_start(add_days(date, 1), tz)))
+        .fold((i64::MAX, i64::MIN), |(a, b), (x, y)| (a.min(x), b.max(y)));
     let len = q.service.length_min * 60;
     let buffer = q.service.buffer_after_min * 60;
     // Bookings reaching into the day, buffers included (a span may end at midnight and a
@@ -164,7 +189,7 @@ async fn day_candidates(
             continue;
         }
         let taken = busy.get(t.id.as_str()).unwrap_or(&empty);
-        for (a, b) in spans_on(date, hours, tz) {
+        for (a, b) in w.sites.bookable_spans(t, hours, date) {
             let mut s = a.div_euclid(STEP_SECS) * STEP_SECS;
             if s < a {
                 s += STEP_SECS;
@@ -189,11 +214,14 @@ async fn day_candidates(
     Ok(out)
 }
 
-fn slot(w: &Window, q: &Search<'_>, tz: &TimeZone, (i, start): (usize, i64), fit: &DayFit) -> Slot {
+fn slot(w: &Window, q: &Search<'_>, (i, start): (usize, i64), fit: &DayFit) -> Slot {
     let t = &w.therapists[i];
+    let tz = &w.zones[i];
     Slot {
         therapist_id: t.id.clone(),
         therapist_name: t.name.clone(),
+        location_id: t.location_id.clone(),
+        location_name: w.sites.name(&t.location_id),
         service_id: q.service.id.clone(),
         start: show(start, tz),
         end: show(start + q.service.length_min * 60, tz),
@@ -232,7 +260,7 @@ pub async fn search(clinic: &Clinic, ctx: &ClientContext, q: &Search<'_>) -> Cor
     let mut out = Vec::new();
     for fit in ranked_days(ctx, q) {
         for c in day_candidates(clinic, ctx, q, &w, fit.date).await? {
-            out.push(slot(&w, q, &ctx.tz, c, &fit));
+            out.push(slot(&w, q, c, &fit));
         }
     }
     Ok(out)
@@ -253,12 +281,7 @@ pub async fn best(
         let found = day_candidates(clinic, ctx, q, &w, fit.date).await?;
         let room = limit - out.len();
         let more_here = found.len() > room;
-        out.extend(
-            found
-                .into_iter()
-                .take(room)
-                .map(|c| slot(&w, q, &ctx.tz, c, fit)),
-        );
+        out.extend(found.into_iter().take(room).map(|c| slot(&w, q, c, fit)));
         if out.len() == limit {
             return Ok((out, more_here || k + 1 < days.len()));
         }
@@ -313,7 +336,7 @@ pub async fn nearest_good(
         }
         let found = day_candidates(clinic, ctx, &q, &w, date).await?;
         if let Some(best) = found.into_iter().min_by_key(|(_, s)| (s - around).abs()) {
-            out.push(slot(&w, &q, &ctx.tz, best, &fit));
+            out.push(slot(&w, &q, best, &fit));
         }
         if out.len() == 5 {
             break;
@@ -323,26 +346,35 @@ pub async fn nearest_good(
     Ok(out)
 }
 
-/// Whether `[start, start + len)` lies inside one of the therapist's working spans on a
-/// day off-duty days aside.
+/// Whether `[start, start + len)` lies inside one of the therapist's bookable spans on
+/// its local date (in their location's zone, inside its opening hours), days off and
+/// closures aside.
 pub async fn within_hours(
     clinic: &Clinic,
     therapist_id: &str,
     start: i64,
     len: i64,
-    tz: &TimeZone,
 ) -> CoreResult<bool> {
-    let date = local_date(start, tz);
-    let hours = clinic.store.working_hours(therapist_id).await?;
+    let (therapist, hours, sites) = tokio::try_join!(
+        async { Ok(clinic.store.therapist(therapist_id).await?) },
+        async { Ok(clinic.store.working_hours(therapist_id).await?) },
+        Sites::read(clinic),
+    )?;
+    let date = local_date(start, &sites.zone_of(&therapist));
     let day = date.to_string();
     let (exceptions, closures) = tokio::try_join!(
         clinic.store.exceptions(therapist_id, &day, &day),
         clinic.store.closures_between(&day, &day),
     )?;
-    if !closures.is_empty() || off_on(date, &exceptions) {
+    if closures_at(&closures, &therapist.location_id)
+        .next()
+        .is_some()
+        || off_on(date, &exceptions)
+    {
         return Ok(false);
     }
-    Ok(spans_on(date, &hours, tz)
+    Ok(sites
+        .bookable_spans(&therapist, &hours, date)
         .iter()
         .any(|(a, b)| *a <= start && start + len <= *b))
 }

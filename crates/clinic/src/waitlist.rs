@@ -274,15 +274,21 @@ pub async fn tick(core: &Clinic, batch: usize) -> CoreResult<usize> {
 /// [`OPENED_DAYS`] ahead) is noted for the waitlist worker when someone waits over it,
 /// and the worker offers the best-fitting times in it. Returns how many days were noted.
 pub async fn opened(core: &Clinic, therapists: &[String], days: &[Date]) -> CoreResult<usize> {
-    let clinic = core.store.clinic().await?;
-    let tz = crate::time::zone_of(&clinic.time_zone);
-    let today = local_date(core.now(), &tz);
-    let last = add_days(today, OPENED_DAYS);
+    let (sites, all) = tokio::try_join!(crate::sites::Sites::read(core), async {
+        Ok(core.store.therapists().await?)
+    })?;
     let mut noted = 0;
-    for d in days.iter().filter(|d| **d >= today && **d <= last) {
-        let (start, end) = (day_start(*d, &tz), day_start(add_days(*d, 1), &tz));
-        for t in therapists {
-            noted += usize::from(core.store.note_opened(t, start, end).await?);
+    for id in therapists {
+        // Each therapist's days are read in their location's zone.
+        let tz = all
+            .iter()
+            .find(|t| &t.id == id)
+            .map_or(jiff::tz::TimeZone::UTC, |t| sites.zone_of(t));
+        let today = local_date(core.now(), &tz);
+        let last = add_days(today, OPENED_DAYS);
+        for d in days.iter().filter(|d| **d >= today && **d <= last) {
+            let (start, end) = (day_start(*d, &tz), day_start(add_days(*d, 1), &tz));
+            noted += usize::from(core.store.note_opened(id, start, end).await?);
         }
     }
     Ok(noted)

@@ -36,6 +36,9 @@ pub struct AppointmentOut {
     pub date: jiff::civil::Date,
     pub local_time: String,
     pub time_zone: String,
+    /// Where the session is.
+    pub location_id: String,
+    pub location_name: String,
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub override_reason: Option<String>,
@@ -53,40 +56,68 @@ pub struct Names {
     therapists: HashMap<String, String>,
     services: HashMap<String, String>,
     clients: HashMap<String, String>,
+    /// Each therapist's location: its id, name and zone.
+    places: HashMap<String, (String, String, jiff::tz::TimeZone)>,
+    /// The group's zone, for what belongs to no therapist.
     pub tz: jiff::tz::TimeZone,
 }
 
 impl Names {
     pub async fn load(state: &AppState) -> ApiResult<Names> {
-        let clinic = state.store.clinic().await?;
+        let (clinic, therapists, services, locations) = tokio::try_join!(
+            state.store.clinic(),
+            state.store.therapists(),
+            state.store.services(),
+            state.store.locations(),
+        )?;
+        let places = therapists
+            .iter()
+            .filter_map(|t| {
+                let l = locations.iter().find(|l| l.id == t.location_id)?;
+                Some((
+                    t.id.clone(),
+                    (l.id.clone(), l.name.clone(), zone_of(&l.time_zone)),
+                ))
+            })
+            .collect();
         Ok(Names {
-            therapists: state
-                .store
-                .therapists()
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t.name))
-                .collect(),
-            services: state
-                .store
-                .services()
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s.name))
-                .collect(),
+            therapists: therapists.into_iter().map(|t| (t.id, t.name)).collect(),
+            services: services.into_iter().map(|s| (s.id, s.name)).collect(),
             clients: HashMap::new(),
+            places,
             tz: zone_of(&clinic.time_zone),
         })
     }
 
-    /// Names for one appointment whose therapist and service are already at hand.
-    pub fn single(tz: jiff::tz::TimeZone, t: &kneadtime_store::Therapist, s: &Service) -> Names {
+    /// Names for one appointment whose therapist, location and service are at hand.
+    pub fn single(
+        t: &kneadtime_store::Therapist,
+        l: &kneadtime_store::Location,
+        s: &Service,
+    ) -> Names {
+        let tz = zone_of(&l.time_zone);
         Names {
             therapists: HashMap::from([(t.id.clone(), t.name.clone())]),
             services: HashMap::from([(s.id.clone(), s.name.clone())]),
             clients: HashMap::new(),
+            places: HashMap::from([(t.id.clone(), (l.id.clone(), l.name.clone(), tz.clone()))]),
             tz,
         }
+    }
+
+    /// The zone a therapist's sessions are told in: their location's.
+    pub fn zone(&self, therapist_id: &str) -> &jiff::tz::TimeZone {
+        self.places
+            .get(therapist_id)
+            .map_or(&self.tz, |(_, _, tz)| tz)
+    }
+
+    /// The name of the location a therapist works at ("" when unknown).
+    pub fn place(&self, therapist_id: &str) -> String {
+        self.places
+            .get(therapist_id)
+            .map(|(_, n, _)| n.clone())
+            .unwrap_or_default()
     }
 
     /// A therapist's name ("" when unknown).
@@ -122,6 +153,12 @@ impl Names {
         fit: Option<DayFit>,
     ) -> AppointmentOut {
         let name = |m: &HashMap<String, String>, id: &str| m.get(id).cloned().unwrap_or_default();
+        let tz = self.zone(&a.therapist_id);
+        let (location_id, location_name) = self
+            .places
+            .get(&a.therapist_id)
+            .map(|(id, n, _)| (id.clone(), n.clone()))
+            .unwrap_or_default();
         AppointmentOut {
             id: a.id.clone(),
             therapist_id: a.therapist_id.clone(),
@@ -132,14 +169,16 @@ impl Names {
                 .unwrap_or_else(|| name(&self.clients, &a.client_id)),
             service_id: a.service_id.clone(),
             service_name: name(&self.services, &a.service_id),
-            start: show(a.start_at, &self.tz),
-            end: show(a.end_at, &self.tz),
-            date: local_date(a.start_at, &self.tz),
-            local_time: local_datetime(a.start_at, &self.tz)
+            start: show(a.start_at, tz),
+            end: show(a.end_at, tz),
+            date: local_date(a.start_at, tz),
+            local_time: local_datetime(a.start_at, tz)
                 .time()
                 .strftime("%H:%M")
                 .to_string(),
-            time_zone: self.tz.iana_name().unwrap_or("UTC").to_string(),
+            time_zone: tz.iana_name().unwrap_or("UTC").to_string(),
+            location_id,
+            location_name,
             status: a.status,
             override_reason: a.override_reason.clone(),
             fit,
@@ -283,6 +322,33 @@ async fn active_therapist(state: &AppState, id: &str) -> ApiResult<kneadtime_sto
     }
 }
 
+/// The location the session would be at: the therapist's, which must offer the service.
+pub async fn at_location(
+    state: &AppState,
+    service: &Service,
+    therapist: &kneadtime_store::Therapist,
+) -> ApiResult<kneadtime_store::Location> {
+    let location = state.store.location(&therapist.location_id).await?;
+    if let Some(only) = &service.location_id
+        && *only != location.id
+    {
+        let name = state
+            .store
+            .location(only)
+            .await
+            .map(|l| l.name)
+            .unwrap_or_else(|_| only.clone());
+        return Err(ApiError::field(
+            "therapist_id",
+            format!(
+                "{} is offered only at {name}, and {} works at {}",
+                service.name, therapist.name, location.name
+            ),
+        ));
+    }
+    Ok(location)
+}
+
 /// The checks shared by booking and rescheduling; returns the day's fit.
 #[allow(clippy::too_many_arguments)]
 async fn judge(
@@ -291,6 +357,7 @@ async fn judge(
     ctx: &ClientContext,
     service: &Service,
     therapist_id: &str,
+    tz: &jiff::tz::TimeZone,
     start: i64,
     override_reason: Option<&str>,
     moving: Option<&str>,
@@ -328,7 +395,7 @@ async fn judge(
             format!(
                 "times start on the clinic's {}-minute grid (10:00, 10:05, 10:10…); found {}",
                 grid / 60,
-                crate::schedule::show(start, &ctx.tz)
+                crate::schedule::show(start, tz)
             ),
         ));
     }
@@ -343,7 +410,7 @@ async fn judge(
         )
         .with_field("start"));
     }
-    if !within_hours(&state.clinic, therapist_id, start, len, &ctx.tz).await? {
+    if !within_hours(&state.clinic, therapist_id, start, len).await? {
         let nearest = nearest_good(&state.clinic, ctx, service, start, moving, earliest).await?;
         return Err(ApiError::unprocessable(
             Code::OutsideHours,
@@ -352,12 +419,13 @@ async fn judge(
         .with_field("start")
         .with_details(json!({ "nearest": nearest })));
     }
-    let date = local_date(start, &ctx.tz);
+    // The day as it is where the session happens.
+    let date = local_date(start, tz);
     let fit = day_fit(
         &ctx.season,
         ctx.wanted(service),
         date,
-        Some(local_datetime(start, &ctx.tz)),
+        Some(local_datetime(start, tz)),
         &ctx.previous(moving),
     );
     if !fit.allowed {
@@ -469,6 +537,9 @@ pub struct Prepared {
     pub client_id: String,
     pub service: Service,
     pub therapist: kneadtime_store::Therapist,
+    /// Where the session is (the therapist's location), and its zone.
+    pub location: kneadtime_store::Location,
+    pub tz: jiff::tz::TimeZone,
     pub ctx: ClientContext,
     pub start: i64,
     pub fit: DayFit,
@@ -538,13 +609,16 @@ pub(crate) async fn prepare(
         },
     )?;
     limit_open_bookings(state, caller, &ctx).await?;
-    let start = parse_instant("start", &body.start, &ctx.tz)?;
+    let location = at_location(state, &service, &therapist).await?;
+    let tz = zone_of(&location.time_zone);
+    let start = parse_instant("start", &body.start, &tz)?;
     let fit = judge(
         state,
         caller,
         &ctx,
         &service,
         &body.therapist_id,
+        &tz,
         start,
         body.override_reason.as_deref(),
         None,
@@ -559,6 +633,8 @@ pub(crate) async fn prepare(
         client_id,
         service,
         therapist,
+        location,
+        tz,
         ctx,
         start,
         fit,
@@ -627,10 +703,12 @@ pub(crate) async fn book(
         client_id,
         service,
         therapist,
+        location,
         ctx,
         start,
         fit,
         override_reason,
+        ..
     } = prepare(state, caller, body).await?;
     let my_hash = key.as_ref().map(|(_, h)| h.clone());
     let new = NewAppointment {
@@ -678,7 +756,7 @@ pub(crate) async fn book(
             "this Idempotency-Key was used for a different request; use a new key",
         ));
     }
-    let names = Names::single(ctx.tz.clone(), &therapist, &service);
+    let names = Names::single(&therapist, &location, &service);
     Ok(names.view(&a, Some(&ctx.client.name), Some(fit)))
 }
 
@@ -771,16 +849,19 @@ pub async fn reschedule(
     {
         return Err(ApiError::forbidden());
     }
-    active_therapist(&state, &therapist_id).await?;
+    let therapist = active_therapist(&state, &therapist_id).await?;
     let service = state.store.service(&a.service_id).await?;
     let ctx = client_context(&state.clinic, &a.client_id).await?;
-    let start = parse_instant("start", &body.start, &ctx.tz)?;
+    let location = at_location(&state, &service, &therapist).await?;
+    let tz = zone_of(&location.time_zone);
+    let start = parse_instant("start", &body.start, &tz)?;
     let fit = judge(
         &state,
         &caller,
         &ctx,
         &service,
         &therapist_id,
+        &tz,
         start,
         body.override_reason.as_deref(),
         Some(&id),

@@ -218,6 +218,8 @@ pub struct TherapistBody {
     /// Give the therapist a login: email and a first password (10 characters or more).
     pub email: Option<String>,
     pub password: Option<String>,
+    /// Where they work; the group's first location when not given.
+    pub location_id: Option<String>,
 }
 
 /// POST /api/therapists (owner): a therapist, with a login when email and password are given.
@@ -264,8 +266,13 @@ pub async fn create_therapist(
         .create_therapist(&NewTherapist {
             name: name.clone(),
             skills,
+            location_id: body.location_id.clone(),
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            StoreError::Invalid(m) => ApiError::field("location_id", m),
+            e => e.into(),
+        })?;
     let mut staff = None;
     if let Some((email, password)) = login {
         let s = state
@@ -379,6 +386,8 @@ pub struct TherapistPatch {
     pub name: Option<String>,
     pub skills: Option<Vec<String>>,
     pub active: Option<bool>,
+    /// Move them to another location (refused while they have sessions booked ahead).
+    pub location_id: Option<String>,
 }
 
 /// PATCH /api/therapists/{id} (owner)
@@ -400,6 +409,9 @@ pub async fn patch_therapist(
     if let Some(a) = body.active {
         t.active = a;
     }
+    if let Some(l) = body.location_id {
+        t.location_id = l;
+    }
     // Never silent: a therapist leaving with clients booked has each moved or cancelled
     // first, as for days off (the whole booking horizon).
     if was_active && !t.active {
@@ -416,7 +428,14 @@ pub async fn patch_therapist(
             return Err(stranded_error(&state, &stranded).await?);
         }
     }
-    state.store.update_therapist(&t).await?;
+    state
+        .store
+        .update_therapist(&t)
+        .await
+        .map_err(|e| match e {
+            StoreError::Invalid(m) => ApiError::field("location_id", m),
+            e => e.into(),
+        })?;
     // A deactivated therapist's logins stop at once: sign-in refused, sessions ended.
     if was_active != t.active {
         state
@@ -701,10 +720,12 @@ pub struct ClosureBody {
     pub to: Option<String>,
     #[serde(default)]
     pub note: String,
+    /// The location closed; every location when not given.
+    pub location_id: Option<String>,
 }
 
-/// GET /api/closures: the days the clinic is closed, from today on; public (a client
-/// booking should know).
+/// GET /api/closures: the days a location or the whole group is closed, from today on;
+/// public (a client booking should know).
 pub async fn list_closures(
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<kneadtime_store::Closure>>> {
@@ -719,8 +740,8 @@ pub async fn list_closures(
     ))
 }
 
-/// POST /api/closures (owner): the whole clinic closed on some days. Refused while
-/// clients are booked on them, each listed with the best other time.
+/// POST /api/closures (owner): a location, or every location, closed on some days.
+/// Refused while clients are booked there then, each listed with the best other time.
 pub async fn create_closure(
     State(state): State<AppState>,
     caller: Caller,
@@ -728,13 +749,28 @@ pub async fn create_closure(
 ) -> ApiResult<Created<kneadtime_store::Closure>> {
     crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
     let (from, to) = date_range(&body.from, body.to.as_deref())?;
-    let stranded = kneadtime_clinic::leave::stranded_by_closure(&state.clinic, from, to).await?;
+    let location = body.location_id.as_deref().map(str::trim);
+    if let Some(l) = location {
+        state.store.location(l).await.map_err(|e| match e {
+            StoreError::NotFound => {
+                ApiError::field("location_id", format!("there is no location {l:?}"))
+            }
+            e => e.into(),
+        })?;
+    }
+    let stranded =
+        kneadtime_clinic::leave::stranded_by_closure(&state.clinic, location, from, to).await?;
     if !stranded.is_empty() {
         return Err(stranded_error(&state, &stranded).await?);
     }
     let c = state
         .store
-        .create_closure(&from.to_string(), &to.to_string(), body.note.trim())
+        .create_closure(
+            &from.to_string(),
+            &to.to_string(),
+            body.note.trim(),
+            location,
+        )
         .await?;
     Ok(Created(c))
 }
@@ -757,7 +793,7 @@ pub async fn delete_closure(
         Err(kneadtime_store::StoreError::NotFound) => return Err(ApiError::not_found("closure")),
         Err(e) => return Err(e.into()),
     }
-    // The clinic opens again on those days: every active therapist's time there is
+    // The location opens again on those days: every active therapist's time there is
     // offered to those waiting on it.
     if let Some(c) = gone
         && let (Ok(from), Ok(to)) = (c.from_date.parse(), c.to_date.parse())
@@ -767,7 +803,7 @@ pub async fn delete_closure(
             .therapists()
             .await?
             .into_iter()
-            .filter(|t| t.active)
+            .filter(|t| t.active && c.closes(&t.location_id))
             .map(|t| t.id)
             .collect();
         let days = kneadtime_clinic::waitlist::dates_between(from, to);
@@ -805,6 +841,9 @@ pub struct ServiceBody {
     pub pressure_max: String,
     #[serde(default)]
     pub buffer_after_min: i64,
+    /// The one location that offers it; every location when not given.
+    #[serde(default)]
+    pub location_id: Option<String>,
 }
 
 fn service_in(b: &ServiceBody) -> ApiResult<NewService> {
@@ -854,7 +893,21 @@ fn service_in(b: &ServiceBody) -> ApiResult<NewService> {
         pressure_min: pmin,
         pressure_max: pmax,
         buffer_after_min: b.buffer_after_min,
+        location_id: b
+            .location_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string),
     })
+}
+
+/// A store refusal of a service's location, on its field.
+fn location_field(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Invalid(m) if m.contains("location") => ApiError::field("location_id", m),
+        e => e.into(),
+    }
 }
 
 /// POST /api/services (owner)
@@ -865,7 +918,11 @@ pub async fn create_service(
 ) -> ApiResult<Created<Service>> {
     caller.require_owner()?;
     Ok(Created(
-        state.store.create_service(&service_in(&body)?).await?,
+        state
+            .store
+            .create_service(&service_in(&body)?)
+            .await
+            .map_err(location_field)?,
     ))
 }
 
@@ -892,8 +949,13 @@ pub async fn put_service(
         pressure_max: n.pressure_max,
         buffer_after_min: n.buffer_after_min,
         active: old.active,
+        location_id: n.location_id,
     };
-    state.store.update_service(&s).await?;
+    state
+        .store
+        .update_service(&s)
+        .await
+        .map_err(location_field)?;
     Ok(Json(s))
 }
 

@@ -78,6 +78,7 @@ async fn therapist(
         .create_therapist(&NewTherapist {
             name: name.into(),
             skills: skills.to_vec(),
+            location_id: None,
         })
         .await?;
     let hours: Vec<WorkingHours> = hours
@@ -111,6 +112,7 @@ async fn service(
             pressure_min: pressure.0,
             pressure_max: pressure.1,
             buffer_after_min,
+            location_id: None,
         })
         .await
 }

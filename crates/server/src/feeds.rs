@@ -28,7 +28,22 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
         Err(e) => return Err(e.into()),
     };
     let names = Names::load(&state).await?.with_clients(&state).await?;
-    let clinic = state.store.clinic().await?;
+    let (clinic, locations, therapists) = tokio::try_join!(
+        state.store.clinic(),
+        state.store.locations(),
+        state.store.therapists(),
+    )?;
+    // Where each session is: the clinic, its location, and the address.
+    let place_of = |therapist_id: &str| {
+        therapists
+            .iter()
+            .find(|t| t.id == therapist_id)
+            .and_then(|t| locations.iter().find(|l| l.id == t.location_id))
+            .map_or_else(
+                || clinic.name.clone(),
+                |l| kneadtime_clinic::notify::place_of(&clinic, l),
+            )
+    };
     let (from, to) = (state.now() - PAST_SECS, state.now() + AHEAD_SECS);
     let (title, appts) = match &owner {
         FeedOwner::Therapist(id) => {
@@ -54,6 +69,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
         .filter(|a| a.status != Status::NoShow)
         .map(|a| {
             let v = names.view(a, None, None);
+            let place = place_of(&a.therapist_id);
             let summary = match &owner {
                 FeedOwner::Therapist(_) => format!("{}: {}", v.service_name, v.client_name),
                 FeedOwner::Client(_) => format!("{} with {}", v.service_name, v.therapist_name),
@@ -65,9 +81,9 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
                 summary,
                 description: format!(
                     "{} at {}, {} ({}).",
-                    v.service_name, clinic.name, v.local_time, v.time_zone
+                    v.service_name, place, v.local_time, v.time_zone
                 ),
-                location: clinic.name.clone(),
+                location: place,
                 cancelled: a.status == Status::Cancelled,
                 // The same UID and sequence as the emailed invitations, so a calendar
                 // that has both keeps one event.

@@ -19,6 +19,7 @@ pub mod feeds;
 pub mod homework;
 pub mod intake;
 pub mod listen;
+pub mod locations;
 pub mod log;
 pub mod mail;
 pub mod notes;
@@ -193,6 +194,18 @@ pub fn app(state: AppState) -> Router {
             axum::routing::put(auth::put_daily_email),
         )
         .route("/api/clinic", get(k::get_clinic).put(k::put_clinic))
+        .route(
+            "/api/locations",
+            get(crate::locations::list).post(crate::locations::create),
+        )
+        .route(
+            "/api/locations/{id}",
+            get(crate::locations::get).patch(crate::locations::patch),
+        )
+        .route(
+            "/api/locations/{id}/hours",
+            axum::routing::put(crate::locations::put_hours),
+        )
         .route("/api/outbox", get(mail::get_outbox))
         .route(
             "/api/closures",

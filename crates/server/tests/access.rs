@@ -106,6 +106,26 @@ async fn every_endpoint_by_every_role() {
             Some(json!({ "name": "Test Clinic" })),
             "NNNNNY",
         ),
+        (Method::GET, "/api/locations".into(), None, "YYYYYY"),
+        (
+            Method::POST,
+            "/api/locations".into(),
+            Some(json!({ "name": "Branch {n}" })),
+            "NNNNNY",
+        ),
+        (Method::GET, "/api/locations/main".into(), None, "YYYYYY"),
+        (
+            Method::PATCH,
+            "/api/locations/main".into(),
+            Some(json!({ "address": "1 Track Lane" })),
+            "NNNNNY",
+        ),
+        (
+            Method::PUT,
+            "/api/locations/main/hours".into(),
+            Some(json!([])),
+            "NNNNNY",
+        ),
         (Method::GET, "/api/staff".into(), None, "NNNNNY"),
         (
             Method::POST,

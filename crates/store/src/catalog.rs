@@ -25,6 +25,7 @@ fn therapist_from(row: &AnyRow) -> Result<Therapist, StoreError> {
         name: col(row, "name")?,
         skills,
         active: col_bool(row, "active")?,
+        location_id: col(row, "location_id")?,
     })
 }
 
@@ -46,7 +47,23 @@ fn service_from(row: &AnyRow) -> Result<Service, StoreError> {
         pressure_max: parse_or(Pressure::parse(&pmax), "pressure", &pmax)?,
         buffer_after_min: col(row, "buffer_after_min")?,
         active: col_bool(row, "active")?,
+        location_id: col(row, "location_id")?,
     })
+}
+
+/// The columns [`service_from`] reads.
+macro_rules! service_columns {
+    () => {
+        "id, name, kind, length_min, price_cents, pressure_min, pressure_max, buffer_after_min, \
+         active, location_id"
+    };
+}
+
+/// The columns [`therapist_from`] reads.
+macro_rules! therapist_columns {
+    () => {
+        "id, name, skills, active, location_id"
+    };
 }
 
 fn check_service(s: &NewService) -> Result<(), StoreError> {
@@ -105,7 +122,8 @@ impl Store {
         })
     }
 
-    /// Replaces the clinic's name, zone and profile (matched by `clinic.id`).
+    /// Replaces the clinic's settings (matched by `clinic.id`). While the group has one
+    /// location, that location's name, address and zone are the clinic's and change with it.
     pub async fn update_clinic(&self, clinic: &Clinic) -> Result<(), StoreError> {
         if clinic.time_zone.trim().is_empty() {
             return Err(StoreError::Invalid("the clinic needs a time zone".into()));
@@ -134,73 +152,128 @@ impl Store {
                 "the address is longer than 500 characters".into(),
             ));
         }
-        let done = sqlx::query(
-            "UPDATE clinic SET name = $1, time_zone = $2, profile_toml = $3, booking_horizon_days = $4, \
-             max_open_bookings = $5, address = $6, reminder_hours = $7, cancel_window_hours = $8, \
-             min_notice_hours = $9, currency = $11 WHERE id = $10",
-        )
-        .bind(&clinic.name)
-        .bind(&clinic.time_zone)
-        .bind(&clinic.profile_toml)
-        .bind(clinic.booking_horizon_days)
-        .bind(clinic.max_open_bookings)
-        .bind(&clinic.address)
-        .bind(clinic.reminder_hours)
-        .bind(clinic.cancel_window_hours)
-        .bind(clinic.min_notice_hours)
-        .bind(&clinic.id)
-        .bind(&clinic.currency)
-        .execute(self.db()?)
-        .await?;
-        found(done)
+        let _gate = self.gate().await;
+        let done: u64 = crate::retry_write!(self, async {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE clinic SET name = $1, time_zone = $2, profile_toml = $3, booking_horizon_days = $4, \
+                 max_open_bookings = $5, address = $6, reminder_hours = $7, cancel_window_hours = $8, \
+                 min_notice_hours = $9, currency = $11 WHERE id = $10",
+            )
+            .bind(&clinic.name)
+            .bind(&clinic.time_zone)
+            .bind(&clinic.profile_toml)
+            .bind(clinic.booking_horizon_days)
+            .bind(clinic.max_open_bookings)
+            .bind(&clinic.address)
+            .bind(clinic.reminder_hours)
+            .bind(clinic.cancel_window_hours)
+            .bind(clinic.min_notice_hours)
+            .bind(&clinic.id)
+            .bind(&clinic.currency)
+            .execute(&mut *tx)
+            .await?;
+            // A clinic with one location is that location: its name, address and zone
+            // follow.
+            sqlx::query(
+                "UPDATE locations SET address = $1, time_zone = $2, name = $3 \
+                 WHERE (SELECT COUNT(*) FROM locations) = 1",
+            )
+            .bind(&clinic.address)
+            .bind(&clinic.time_zone)
+            .bind(&clinic.name)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<u64, sqlx::Error>(done.rows_affected())
+        })?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     pub async fn create_therapist(&self, new: &NewTherapist) -> Result<Therapist, StoreError> {
         if new.name.trim().is_empty() {
             return Err(StoreError::Invalid("a therapist needs a name".into()));
         }
+        let location_id = match &new.location_id {
+            Some(id) => self.active_location(id).await?.id,
+            None => self.first_location().await?.id,
+        };
         let t = Therapist {
             id: new_id(),
             name: new.name.clone(),
             skills: new.skills.clone(),
             active: true,
+            location_id,
         };
-        sqlx::query("INSERT INTO therapists (id, name, skills, active) VALUES ($1, $2, $3, 1)")
-            .bind(&t.id)
-            .bind(&t.name)
-            .bind(skills_text(&t.skills))
-            .execute(self.db()?)
-            .await?;
+        sqlx::query(
+            "INSERT INTO therapists (id, name, skills, active, location_id) VALUES ($1, $2, $3, 1, $4)",
+        )
+        .bind(&t.id)
+        .bind(&t.name)
+        .bind(skills_text(&t.skills))
+        .bind(&t.location_id)
+        .execute(self.db()?)
+        .await?;
         Ok(t)
     }
 
     pub async fn therapist(&self, id: &str) -> Result<Therapist, StoreError> {
-        let row = sqlx::query("SELECT id, name, skills, active FROM therapists WHERE id = $1")
-            .bind(id)
-            .fetch_one(self.db()?)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            therapist_columns!(),
+            " FROM therapists WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(self.db()?)
+        .await?;
         therapist_from(&row)
     }
 
     /// All therapists, inactive ones too, by name.
     pub async fn therapists(&self) -> Result<Vec<Therapist>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, skills, active FROM therapists ORDER BY name, id")
-            .fetch_all(self.db()?)
-            .await?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            therapist_columns!(),
+            " FROM therapists ORDER BY name, id"
+        ))
+        .fetch_all(self.db()?)
+        .await?;
         rows.iter().map(therapist_from).collect()
     }
 
-    /// Replaces name, skills and the active flag (matched by `t.id`).
+    /// Replaces name, skills, the active flag and the location (matched by `t.id`).
+    /// A therapist moves to another location only with no booked session ahead, so no
+    /// client is told one place and sent to another.
     pub async fn update_therapist(&self, t: &Therapist) -> Result<(), StoreError> {
-        let done =
-            sqlx::query("UPDATE therapists SET name = $1, skills = $2, active = $3 WHERE id = $4")
-                .bind(&t.name)
-                .bind(skills_text(&t.skills))
-                .bind(i64::from(t.active))
-                .bind(&t.id)
-                .execute(self.db()?)
-                .await?;
-        found(done)
+        let before = self.therapist(&t.id).await?;
+        if before.location_id != t.location_id {
+            self.active_location(&t.location_id).await?;
+        }
+        let _gate = self.gate().await;
+        let done = sqlx::query(
+            "UPDATE therapists SET name = $1, skills = $2, active = $3, location_id = $5 WHERE id = $4 \
+             AND (location_id = $5 OR NOT EXISTS (SELECT 1 FROM appointments a \
+                  WHERE a.therapist_id = $4 AND a.status = 'booked' AND a.end_at > $6))",
+        )
+        .bind(&t.name)
+        .bind(skills_text(&t.skills))
+        .bind(i64::from(t.active))
+        .bind(&t.id)
+        .bind(&t.location_id)
+        .bind(self.now())
+        .execute(self.db()?)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Invalid(format!(
+                "{} has sessions booked ahead at their location: move or cancel them before \
+                 moving {} to another location",
+                before.name, before.name
+            )));
+        }
+        Ok(())
     }
 
     pub async fn deactivate_therapist(&self, id: &str) -> Result<(), StoreError> {
@@ -223,10 +296,14 @@ impl Store {
             pressure_max: new.pressure_max,
             buffer_after_min: new.buffer_after_min,
             active: true,
+            location_id: new.location_id.clone(),
         };
+        if let Some(l) = &s.location_id {
+            self.active_location(l).await?;
+        }
         sqlx::query(
             "INSERT INTO services (id, name, kind, length_min, price_cents, pressure_min, pressure_max, \
-             buffer_after_min, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
+             buffer_after_min, active, location_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)",
         )
         .bind(&s.id)
         .bind(&s.name)
@@ -236,24 +313,33 @@ impl Store {
         .bind(s.pressure_min.as_str())
         .bind(s.pressure_max.as_str())
         .bind(s.buffer_after_min)
+        .bind(&s.location_id)
         .execute(self.db()?)
         .await?;
         Ok(s)
     }
 
     pub async fn service(&self, id: &str) -> Result<Service, StoreError> {
-        let row = sqlx::query("SELECT * FROM services WHERE id = $1")
-            .bind(id)
-            .fetch_one(self.db()?)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            service_columns!(),
+            " FROM services WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(self.db()?)
+        .await?;
         service_from(&row)
     }
 
     /// All services, inactive ones too, by name.
     pub async fn services(&self) -> Result<Vec<Service>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM services ORDER BY name, id")
-            .fetch_all(self.db()?)
-            .await?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            service_columns!(),
+            " FROM services ORDER BY name, id"
+        ))
+        .fetch_all(self.db()?)
+        .await?;
         rows.iter().map(service_from).collect()
     }
 
@@ -268,10 +354,14 @@ impl Store {
             pressure_min: s.pressure_min,
             pressure_max: s.pressure_max,
             buffer_after_min: s.buffer_after_min,
+            location_id: s.location_id.clone(),
         })?;
+        if let Some(l) = &s.location_id {
+            self.active_location(l).await?;
+        }
         let done = sqlx::query(
             "UPDATE services SET name = $1, kind = $2, length_min = $3, price_cents = $4, pressure_min = $5, \
-             pressure_max = $6, buffer_after_min = $7, active = $8 WHERE id = $9",
+             pressure_max = $6, buffer_after_min = $7, active = $8, location_id = $10 WHERE id = $9",
         )
         .bind(&s.name)
         .bind(s.kind.as_str())
@@ -282,6 +372,7 @@ impl Store {
         .bind(s.buffer_after_min)
         .bind(i64::from(s.active))
         .bind(&s.id)
+        .bind(&s.location_id)
         .execute(self.db()?)
         .await?;
         found(done)
@@ -301,15 +392,7 @@ impl Store {
         therapist_id: &str,
         hours: &[WorkingHours],
     ) -> Result<(), StoreError> {
-        for h in hours {
-            if !(0..=6).contains(&h.weekday)
-                || h.start_minute < 0
-                || h.end_minute > 1440
-                || h.end_minute <= h.start_minute
-            {
-                return Err(StoreError::Invalid(format!("bad working hours {h:?}")));
-            }
-        }
+        crate::locations::check_hours(hours)?;
         self.therapist(therapist_id).await?;
         let result: Result<(), sqlx::Error> = crate::retry_write!(self, async {
             let mut tx = self.begin_write().await?;

@@ -1,4 +1,4 @@
-//! Days the whole clinic is closed: every therapist is away on them.
+//! Days a location, or the whole group, is closed: every therapist there is away.
 
 use sqlx::any::AnyRow;
 
@@ -10,16 +10,19 @@ fn closure_from(row: &AnyRow) -> Result<Closure, StoreError> {
         from_date: col(row, "from_date")?,
         to_date: col(row, "to_date")?,
         note: col(row, "note")?,
+        location_id: col(row, "location_id")?,
     })
 }
 
 impl Store {
-    /// Records the clinic closed on `from..=to` ('YYYY-MM-DD', inclusive).
+    /// Records a location (or, with `None`, every location) closed on `from..=to`
+    /// ('YYYY-MM-DD', inclusive).
     pub async fn create_closure(
         &self,
         from: &str,
         to: &str,
         note: &str,
+        location_id: Option<&str>,
     ) -> Result<Closure, StoreError> {
         check_date(from)?;
         check_date(to)?;
@@ -33,22 +36,32 @@ impl Store {
             from_date: from.into(),
             to_date: to.into(),
             note: note.chars().take(500).collect(),
+            location_id: location_id.map(str::to_string),
         };
+        if let Some(l) = location_id {
+            self.location(l).await.map_err(|e| match e {
+                StoreError::NotFound => StoreError::Invalid(format!("there is no location {l:?}")),
+                e => e,
+            })?;
+        }
         let _gate = self.gate().await;
-        sqlx::query("INSERT INTO closures (id, from_date, to_date, note) VALUES ($1, $2, $3, $4)")
-            .bind(&c.id)
-            .bind(&c.from_date)
-            .bind(&c.to_date)
-            .bind(&c.note)
-            .execute(self.db()?)
-            .await?;
+        sqlx::query(
+            "INSERT INTO closures (id, from_date, to_date, note, location_id) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&c.id)
+        .bind(&c.from_date)
+        .bind(&c.to_date)
+        .bind(&c.note)
+        .bind(&c.location_id)
+        .execute(self.db()?)
+        .await?;
         Ok(c)
     }
 
     /// Closures that touch `from..=to`, by start.
     pub async fn closures_between(&self, from: &str, to: &str) -> Result<Vec<Closure>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, from_date, to_date, note FROM closures WHERE to_date >= $1 AND from_date <= $2 \
+            "SELECT id, from_date, to_date, note, location_id FROM closures WHERE to_date >= $1 AND from_date <= $2 \
              ORDER BY from_date, id",
         )
         .bind(from)

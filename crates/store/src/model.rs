@@ -155,12 +155,38 @@ pub struct Therapist {
     pub name: String,
     pub skills: Vec<Skill>,
     pub active: bool,
+    /// The location they work at.
+    pub location_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewTherapist {
     pub name: String,
     pub skills: Vec<Skill>,
+    /// Where they work; the group's first active location when not given.
+    #[serde(default)]
+    pub location_id: Option<String>,
+}
+
+/// One of the clinic group's locations: where clients come, in its own time zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub id: String,
+    pub name: String,
+    /// Where clients come to, as shown in emails, feeds and pages.
+    pub address: String,
+    /// IANA zone name; its therapists' hours and its opening hours are read in it.
+    pub time_zone: String,
+    pub active: bool,
+    /// Order on pages, lowest first.
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewLocation {
+    pub name: String,
+    pub address: String,
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -175,6 +201,8 @@ pub struct Service {
     /// Minutes kept free after the service (turnover, notes); blocks cells too.
     pub buffer_after_min: i64,
     pub active: bool,
+    /// The one location that offers it; `None` for every location.
+    pub location_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -186,6 +214,8 @@ pub struct NewService {
     pub pressure_min: Pressure,
     pub pressure_max: Pressure,
     pub buffer_after_min: i64,
+    #[serde(default)]
+    pub location_id: Option<String>,
 }
 
 /// One working span in the clinic's local time.
@@ -209,7 +239,7 @@ pub struct TherapistException {
     pub note: String,
 }
 
-/// Days the whole clinic is closed.
+/// Days a location, or the whole group, is closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Closure {
     pub id: String,
@@ -218,6 +248,15 @@ pub struct Closure {
     /// 'YYYY-MM-DD', inclusive.
     pub to_date: String,
     pub note: String,
+    /// The location closed; `None` for every location.
+    pub location_id: Option<String>,
+}
+
+impl Closure {
+    /// Whether it closes the location `location_id`.
+    pub fn closes(&self, location_id: &str) -> bool {
+        self.location_id.as_deref().is_none_or(|l| l == location_id)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -72,6 +72,7 @@ async fn services_round_trip_with_kinds_and_pressures(t: Ctx) {
                 pressure_min: Pressure::Light,
                 pressure_max: Pressure::Moderate,
                 buffer_after_min: 5,
+                location_id: None,
             })
             .await
             .unwrap();

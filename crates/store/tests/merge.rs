@@ -44,6 +44,7 @@ async fn the_owner_merges_two_records_of_one_person(t: Ctx) {
         .create_therapist(&kneadtime_store::NewTherapist {
             name: "Cy".into(),
             skills: vec![],
+            location_id: None,
         })
         .await
         .unwrap()
@@ -189,6 +190,7 @@ async fn records_sharing_an_email_become_one(t: Ctx) {
         .create_therapist(&kneadtime_store::NewTherapist {
             name: "Bo".into(),
             skills: vec![],
+            location_id: None,
         })
         .await
         .unwrap()

@@ -1351,8 +1351,8 @@ async fn review_page(
     override_reason: Option<&str>,
 ) -> Response {
     let clinic = &p.ctx.clinic;
-    let place = kneadtime_clinic::notify::place_of(clinic);
-    let when = kneadtime_clinic::local_datetime(p.start, &p.ctx.tz);
+    let place = kneadtime_clinic::notify::place_of(clinic, &p.location);
+    let when = kneadtime_clinic::local_datetime(p.start, &p.tz);
     page(&BookReview {
         chrome: Chrome::load(state, Some(c)).await,
         service: p.service.name.clone(),
@@ -1379,7 +1379,7 @@ async fn review_page(
         client_id: p.client_id.clone(),
         service_id: p.service.id.clone(),
         therapist_id: p.therapist.id.clone(),
-        start: crate::schedule::show(p.start, &p.ctx.tz),
+        start: crate::schedule::show(p.start, &p.tz),
         back: if c.is_staff() {
             format!(
                 "/book/slots?service_id={}&client_id={}",

@@ -22,11 +22,21 @@ use crate::schedule::clinic_profile;
 pub struct Home {
     pub chrome: Chrome,
     pub clinic_name: String,
-    pub address: String,
-    /// Each weekday and when someone works then ("08:00–20:00", or "closed").
-    pub hours: Vec<(&'static str, String)>,
-    /// Name, length and price, and the kind in words.
+    /// Each open location: where, when, and who works there.
+    pub places: Vec<Place>,
+    /// Name, length and price, and the kind in words (and where, when not everywhere).
     pub services: Vec<(String, String, String)>,
+    /// Something is set up to show (a service or a therapist).
+    pub has_setup: bool,
+}
+
+/// One location on the home page.
+pub struct Place {
+    pub name: String,
+    pub address: String,
+    pub time_zone: String,
+    /// Each weekday and when it is open ("08:00–20:00", or "closed").
+    pub hours: Vec<(&'static str, String)>,
     /// Name, and skills in words.
     pub therapists: Vec<(String, String)>,
 }
@@ -42,48 +52,106 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         "Saturday",
         "Sunday",
     ];
-    let (clinic, all_therapists, all_services, all_hours) = match tokio::try_join!(
+    let (clinic, all_therapists, all_services, all_hours, locations, opening) = match tokio::try_join!(
         state.store.clinic(),
         state.store.therapists(),
         state.store.services(),
         state.store.working_hours_all(),
+        state.store.locations(),
+        state.store.location_hours_all(),
     ) {
         Ok(x) => x,
         Err(e) => return super::error_page(&state, caller.as_ref(), &e.into()).await,
     };
-    let working: Vec<_> = all_therapists.iter().filter(|t| t.active).collect();
-    let mut span: [Option<(i64, i64)>; 7] = [None; 7];
-    for (t, h) in &all_hours {
-        if !working.iter().any(|w| &w.id == t) {
-            continue;
-        }
-        let d = h.weekday.clamp(0, 6) as usize;
-        span[d] = Some(match span[d] {
-            Some((a, b)) => (a.min(h.start_minute), b.max(h.end_minute)),
-            None => (h.start_minute, h.end_minute),
-        });
-    }
     let clock = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
-    let hours = DAYS
+    let open_locations: Vec<_> = locations.iter().filter(|l| l.active).collect();
+    let several = open_locations.len() > 1;
+    let places = open_locations
         .iter()
-        .zip(span)
-        .map(|(d, s)| {
-            (
-                *d,
-                s.map_or("closed".to_string(), |(a, b)| {
-                    format!("{}–{}", clock(a), clock(b))
-                }),
-            )
+        .map(|l| {
+            let working: Vec<_> = all_therapists
+                .iter()
+                .filter(|t| t.active && t.location_id == l.id)
+                .collect();
+            // When it is open: its opening hours, or else the span its therapists work.
+            let own: Vec<_> = opening.iter().filter(|(id, _)| *id == l.id).collect();
+            let mut span: [Vec<(i64, i64)>; 7] = Default::default();
+            if own.is_empty() {
+                for (t, h) in &all_hours {
+                    if !working.iter().any(|w| &w.id == t) {
+                        continue;
+                    }
+                    let d = h.weekday.clamp(0, 6) as usize;
+                    let merged = match span[d].first() {
+                        Some(&(a, b)) => (a.min(h.start_minute), b.max(h.end_minute)),
+                        None => (h.start_minute, h.end_minute),
+                    };
+                    span[d] = vec![merged];
+                }
+            } else {
+                for (_, h) in own {
+                    span[h.weekday.clamp(0, 6) as usize].push((h.start_minute, h.end_minute));
+                }
+            }
+            let hours = DAYS
+                .iter()
+                .zip(span)
+                .map(|(d, s)| {
+                    let text = if s.is_empty() {
+                        "closed".to_string()
+                    } else {
+                        s.iter()
+                            .map(|(a, b)| format!("{}–{}", clock(*a), clock(*b)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    (*d, text)
+                })
+                .collect();
+            Place {
+                name: if several {
+                    l.name.clone()
+                } else {
+                    String::new()
+                },
+                address: l.address.clone(),
+                time_zone: if l.time_zone == clinic.time_zone {
+                    String::new()
+                } else {
+                    l.time_zone.clone()
+                },
+                hours,
+                therapists: working
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.name.clone(),
+                            t.skills
+                                .iter()
+                                .map(|s| s.as_str().replace('_', " "))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        )
+                    })
+                    .collect(),
+            }
         })
         .collect();
     let services = all_services
         .iter()
         .filter(|s| s.active)
         .map(|s| {
+            let only = s
+                .location_id
+                .as_ref()
+                .filter(|_| several)
+                .and_then(|l| locations.iter().find(|x| &x.id == l))
+                .map(|l| format!(" · at {} only", l.name))
+                .unwrap_or_default();
             (
                 s.name.clone(),
                 format!(
-                    "{} min · {}",
+                    "{} min · {}{only}",
                     s.length_min,
                     kneadtime_clinic::price_text(s.price_cents, &clinic.currency)
                 ),
@@ -94,26 +162,14 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
             )
         })
         .collect();
-    let therapists = working
-        .iter()
-        .map(|t| {
-            (
-                t.name.clone(),
-                t.skills
-                    .iter()
-                    .map(|s| s.as_str().replace('_', " "))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )
-        })
-        .collect();
+    let has_setup =
+        all_services.iter().any(|s| s.active) || all_therapists.iter().any(|t| t.active);
     page(&Home {
         chrome: Chrome::load(&state, caller.as_ref()).await,
         clinic_name: clinic.name,
-        address: clinic.address,
-        hours,
+        places,
         services,
-        therapists,
+        has_setup,
     })
 }
 

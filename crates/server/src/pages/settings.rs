@@ -124,6 +124,9 @@ impl Sent {
             "from",
             "to",
             "hours",
+            "location_id",
+            "position",
+            "active",
         ]
         .contains(&self.field.as_str())
             || self.field.starts_with("p.")
@@ -145,6 +148,26 @@ pub struct ServiceRow {
     pub pressure_max: String,
     pub buffer: i64,
     pub active: bool,
+    /// The location that offers it ("" for every location), and where in words.
+    pub location_id: String,
+    pub place: String,
+}
+
+/// One of the group's locations as the settings page shows it.
+pub struct LocationRow {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub time_zone: String,
+    pub active: bool,
+    pub position: i64,
+    /// Opening hours in words ("" when open whenever its therapists work).
+    pub hours: String,
+    pub grid: Vec<GridDay>,
+    /// The section name of this location's opening-hours form.
+    pub hours_key: String,
+    /// Therapists working there, in words.
+    pub staff: String,
 }
 
 /// The service kinds as the forms offer them: what is sent, and in words.
@@ -176,6 +199,10 @@ fn service_body(f: &BTreeMap<String, String>) -> Result<catalog::ServiceBody, Ap
         pressure_min: v("pressure_min"),
         pressure_max: v("pressure_max"),
         buffer_after_min: v("buffer_after_min").trim().parse().unwrap_or(-1),
+        location_id: f
+            .get("location_id")
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty()),
     })
 }
 
@@ -207,6 +234,9 @@ pub struct TherapistRow {
     pub skills: String,
     pub hours: String,
     pub days_off: Vec<(String, String)>,
+    /// Where they work: the location's id, and its name.
+    pub location_id: String,
+    pub place: String,
 }
 
 #[derive(Template)]
@@ -229,6 +259,11 @@ pub struct Settings {
     pub outbox: Option<crate::mail::OutboxOut>,
     /// Upcoming closures: id and what they are, in words.
     pub closures: Vec<(String, String)>,
+    pub locations: Vec<LocationRow>,
+    /// Open locations to choose from: id and name.
+    pub location_choices: Vec<(String, String)>,
+    /// More than one open location: the forms ask which.
+    pub several_locations: bool,
     pub services: Vec<ServiceRow>,
     pub therapists: Vec<TherapistRow>,
     /// Every skill: what the form sends, and in words.
@@ -258,6 +293,57 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
         Ok(x) => x,
         Err(e) => return error_page(state, Some(c), &e.into()).await,
     };
+    let (all_locations, location_hours, all_therapists) = match tokio::try_join!(
+        state.store.locations(),
+        state.store.location_hours_all(),
+        state.store.therapists(),
+    ) {
+        Ok(x) => x,
+        Err(e) => return error_page(state, Some(c), &e.into()).await,
+    };
+    let place_name = |id: &str| {
+        all_locations
+            .iter()
+            .find(|l| l.id == id)
+            .map_or_else(|| id.to_string(), |l| l.name.clone())
+    };
+    let location_choices: Vec<(String, String)> = all_locations
+        .iter()
+        .filter(|l| l.active)
+        .map(|l| (l.id.clone(), l.name.clone()))
+        .collect();
+    let locations: Vec<LocationRow> = all_locations
+        .iter()
+        .map(|l| {
+            let hours: Vec<_> = location_hours
+                .iter()
+                .filter(|(id, _)| *id == l.id)
+                .map(|(_, h)| *h)
+                .collect();
+            let text = catalog::hours_out(&hours)
+                .iter()
+                .map(|h| format!("{} {}-{}", h.day, h.start, h.end))
+                .collect::<Vec<_>>()
+                .join("\n");
+            LocationRow {
+                id: l.id.clone(),
+                name: l.name.clone(),
+                address: l.address.clone(),
+                time_zone: l.time_zone.clone(),
+                active: l.active,
+                position: l.position,
+                grid: grid_of(&text),
+                hours: text.replace('\n', ", "),
+                hours_key: format!("location-hours-{}", l.id),
+                staff: all_therapists
+                    .iter()
+                    .filter(|t| t.active && t.location_id == l.id)
+                    .map(|t| t.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })
+        .collect();
     let services = state
         .store
         .services()
@@ -280,10 +366,15 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             pressure_max: s.pressure_max.as_str().to_string(),
             buffer: s.buffer_after_min,
             active: s.active,
+            place: s
+                .location_id
+                .as_deref()
+                .map_or_else(|| "every location".to_string(), place_name),
+            location_id: s.location_id.unwrap_or_default(),
         })
         .collect();
     let mut therapists = Vec::new();
-    for t in state.store.therapists().await.unwrap_or_default() {
+    for t in all_therapists.clone() {
         let hours = catalog::hours_out(&state.store.working_hours(&t.id).await.unwrap_or_default())
             .iter()
             .map(|h| format!("{} {}-{}", h.day, h.start, h.end))
@@ -324,6 +415,8 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
         let skill_values = t.skills.iter().map(|s| s.as_str().to_string()).collect();
         let plain_name = t.name.clone();
         therapists.push(TherapistRow {
+            place: place_name(&t.location_id),
+            location_id: t.location_id.clone(),
             name: if t.active {
                 t.name
             } else {
@@ -385,7 +478,10 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
                 })
                 .collect(),
             outbox: crate::mail::outbox(state).await.ok(),
-            closures: closures_of(state).await,
+            closures: closures_of(state, &all_locations).await,
+            several_locations: location_choices.len() > 1,
+            location_choices,
+            locations,
             services,
             therapists,
             skills: Skill::ALL
@@ -399,18 +495,32 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
     )
 }
 
-/// The clinic's closures from today on, in words.
-async fn closures_of(state: &AppState) -> Vec<(String, String)> {
+/// The closures from today on, in words.
+async fn closures_of(
+    state: &AppState,
+    locations: &[kneadtime_store::Location],
+) -> Vec<(String, String)> {
     let Ok(axum::Json(list)) = catalog::list_closures(State(state.clone())).await else {
         return Vec::new();
     };
+    let several = locations.len() > 1;
     list.into_iter()
         .map(|c| {
-            let days = if c.from_date == c.to_date {
+            let mut days = if c.from_date == c.to_date {
                 c.from_date.clone()
             } else {
                 format!("{} to {}", c.from_date, c.to_date)
             };
+            if several {
+                let place = match &c.location_id {
+                    None => "every location".to_string(),
+                    Some(l) => locations
+                        .iter()
+                        .find(|x| &x.id == l)
+                        .map_or_else(|| l.clone(), |x| x.name.clone()),
+                };
+                days = format!("{days} ({place})");
+            }
             let label = if c.note.is_empty() {
                 days
             } else {
@@ -560,6 +670,7 @@ pub async fn submit(
                 skills,
                 email: (!email.trim().is_empty()).then_some(email),
                 password: (!password.is_empty()).then_some(password),
+                location_id: f.get("location_id").cloned().filter(|l| !l.is_empty()),
             };
             catalog::create_therapist(st, c.clone(), ApiJson(body))
                 .await
@@ -577,6 +688,7 @@ pub async fn submit(
                 name: Some(v("name")),
                 skills: Some(skills),
                 active: None,
+                location_id: f.get("location_id").cloned().filter(|l| !l.is_empty()),
             };
             catalog::patch_therapist(st, c.clone(), Path(id.clone()), ApiJson(body))
                 .await
@@ -586,6 +698,56 @@ pub async fn submit(
             Ok(spans) => catalog::put_hours(st, c.clone(), Path(id.clone()), ApiJson(spans))
                 .await
                 .map(|_| "Working hours saved."),
+            Err(e) => Err(e),
+        },
+        "location" => {
+            let body = crate::locations::LocationBody {
+                name: Some(v("name")),
+                address: Some(v("address")),
+                time_zone: Some(v("time_zone")).filter(|z| !z.trim().is_empty()),
+                ..Default::default()
+            };
+            crate::locations::create(st, c.clone(), ApiJson(body))
+                .await
+                .map(|_| "Location added.")
+        }
+        "location-edit" => match whole("position", &v("position")) {
+            Ok(position) => {
+                let body = crate::locations::LocationBody {
+                    name: Some(v("name")),
+                    address: Some(v("address")),
+                    time_zone: Some(v("time_zone")),
+                    position,
+                    ..Default::default()
+                };
+                crate::locations::patch(st, c.clone(), Path(id.clone()), ApiJson(body))
+                    .await
+                    .map(|_| "Location saved.")
+            }
+            Err(e) => Err(e),
+        },
+        "location-active" => {
+            let open = v("active") == "1";
+            let body = crate::locations::LocationBody {
+                active: Some(open),
+                ..Default::default()
+            };
+            crate::locations::patch(st, c.clone(), Path(id.clone()), ApiJson(body))
+                .await
+                .map(|_| {
+                    if open {
+                        "Location open again."
+                    } else {
+                        "Location closed down."
+                    }
+                })
+        }
+        "location-hours" => match parse_hours(&v("hours")) {
+            Ok(spans) => {
+                crate::locations::put_hours(st, c.clone(), Path(id.clone()), ApiJson(spans))
+                    .await
+                    .map(|_| "Opening hours saved.")
+            }
             Err(e) => Err(e),
         },
         "dayoff" => add_days_off(&state, &c, &f).await,
@@ -652,6 +814,8 @@ pub async fn submit(
         {
             let section_key = match section.as_str() {
                 "hours" => format!("hours-{id}"),
+                "location-hours" => format!("location-hours-{id}"),
+                "location-edit" | "location-active" => format!("location-{id}"),
                 "move" | "cancel-booking" if v("then") == "closure" => "closure".to_string(),
                 "move" | "cancel-booking" if v("then") == "hours" => {
                     format!("hours-{}", v("hours_therapist"))
@@ -726,10 +890,11 @@ async fn add_closure(
         from: v("from"),
         to: (!v("to").is_empty()).then(|| v("to")),
         note: v("note"),
+        location_id: f.get("location_id").cloned().filter(|l| !l.is_empty()),
     };
     catalog::create_closure(State(state.clone()), c.clone(), ApiJson(body))
         .await
-        .map(|_| "The clinic is closed on those days.")
+        .map(|_| "Closed on those days.")
 }
 
 /// "mon 09:00-17:00" per line (commas also separate spans).

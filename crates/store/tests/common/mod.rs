@@ -116,6 +116,7 @@ pub async fn world(store: &Store, buffer_after_min: i64) -> World {
         .create_therapist(&NewTherapist {
             name: "Ana".into(),
             skills: vec![Skill::Sports, Skill::DeepTissue],
+            location_id: None,
         })
         .await
         .unwrap();
@@ -140,6 +141,7 @@ pub async fn world(store: &Store, buffer_after_min: i64) -> World {
             pressure_min: Pressure::Moderate,
             pressure_max: Pressure::Deep,
             buffer_after_min,
+            location_id: None,
         })
         .await
         .unwrap();

@@ -1,0 +1,125 @@
+//! Setting up the clinic group's locations: each checked (a name, an address, a real
+//! time zone, opening hours that make sense) before the store keeps it.
+
+use kneadtime_store::{Location, NewLocation, StoreError, WorkingHours};
+
+use crate::Clinic;
+use crate::error::{CoreError, CoreResult};
+
+/// What the owner gives for a new location or a change to one.
+#[derive(Debug, Clone, Default)]
+pub struct LocationInput {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub time_zone: Option<String>,
+    pub active: Option<bool>,
+    pub position: Option<i64>,
+}
+
+/// A zone name the clinic can work in, trimmed; a field error naming `field` otherwise.
+pub fn check_zone(field: &str, name: &str) -> CoreResult<String> {
+    let name = name.trim();
+    jiff::tz::TimeZone::get(name).map_err(|_| {
+        CoreError::field(
+            field,
+            format!("expected an IANA time zone name like Europe/London, found {name:?}"),
+        )
+    })?;
+    Ok(name.to_string())
+}
+
+fn check_text(field: &str, s: &str, max: usize, required: bool) -> CoreResult<String> {
+    let s = s.trim();
+    if required && s.is_empty() {
+        return Err(CoreError::field(field, "expected some text, found nothing"));
+    }
+    if s.chars().count() > max {
+        return Err(CoreError::field(
+            field,
+            format!("expected at most {max} characters"),
+        ));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(CoreError::field(field, "expected no control characters"));
+    }
+    Ok(s.to_string())
+}
+
+fn refused(e: StoreError) -> CoreError {
+    match e {
+        StoreError::Invalid(m) => CoreError::field("location", m),
+        StoreError::NotFound => CoreError::NotFound("location"),
+        e => e.into(),
+    }
+}
+
+/// A new location; its zone defaults to the group's.
+pub async fn create(core: &Clinic, input: LocationInput) -> CoreResult<Location> {
+    let clinic = core.store.clinic().await?;
+    let new = NewLocation {
+        name: check_text("name", input.name.as_deref().unwrap_or(""), 120, true)?,
+        address: check_text(
+            "address",
+            input.address.as_deref().unwrap_or(""),
+            500,
+            false,
+        )?,
+        time_zone: match &input.time_zone {
+            Some(z) => check_zone("time_zone", z)?,
+            None => clinic.time_zone,
+        },
+    };
+    let mut l = core.store.create_location(&new).await.map_err(refused)?;
+    if input.active == Some(false) || input.position.is_some() {
+        l = update(
+            core,
+            &l.id,
+            LocationInput {
+                active: input.active,
+                position: input.position,
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(l)
+}
+
+/// Changes what is given and keeps the rest.
+pub async fn update(core: &Clinic, id: &str, input: LocationInput) -> CoreResult<Location> {
+    let mut l = core.store.location(id).await.map_err(refused)?;
+    if let Some(n) = &input.name {
+        l.name = check_text("name", n, 120, true)?;
+    }
+    if let Some(a) = &input.address {
+        l.address = check_text("address", a, 500, false)?;
+    }
+    if let Some(z) = &input.time_zone {
+        l.time_zone = check_zone("time_zone", z)?;
+    }
+    if let Some(p) = input.position {
+        if !(0..=10_000).contains(&p) {
+            return Err(CoreError::field("position", "expected 0 to 10000"));
+        }
+        l.position = p;
+    }
+    if let Some(a) = input.active {
+        l.active = a;
+    }
+    core.store.update_location(&l).await.map_err(|e| match e {
+        StoreError::Invalid(m) => CoreError::field("active", m),
+        e => refused(e),
+    })?;
+    Ok(l)
+}
+
+/// Replaces a location's opening hours (already read and checked as a weekly pattern).
+pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreResult<()> {
+    core.store
+        .set_location_hours(id, hours)
+        .await
+        .map_err(|e| match e {
+            StoreError::Invalid(m) => CoreError::field("hours", m),
+            e => refused(e),
+        })
+}
