@@ -76,12 +76,26 @@ async fn each_location_keeps_its_zone_hours_closures_and_services() {
             assert_eq!(s["time_zone"], "America/New_York", "{backend}: {s}");
             assert_eq!(s["location_name"], "Manhattan", "{backend}");
             let t = s["local_time"].as_str().unwrap();
-            assert!(("10:00".."11:01").contains(&t), "{backend}: inside opening hours: {t}");
-            assert!(s["start"].as_str().unwrap().ends_with("-05:00") || s["start"].as_str().unwrap().ends_with("-04:00"), "{backend}: {s}");
+            assert!(
+                ("10:00".."11:01").contains(&t),
+                "{backend}: inside opening hours: {t}"
+            );
+            assert!(
+                s["start"].as_str().unwrap().ends_with("-05:00")
+                    || s["start"].as_str().unwrap().ends_with("-04:00"),
+                "{backend}: {s}"
+            );
         }
         let ours = slots(&srv, &w.a, &w.sports, &w.t1, &day.to_string()).await;
-        assert!(ours.iter().all(|s| s["time_zone"] == "Europe/London" && s["location_id"] == "main"), "{backend}");
-        assert!(ours.len() > theirs.len(), "{backend}: London is open all day");
+        assert!(
+            ours.iter()
+                .all(|s| s["time_zone"] == "Europe/London" && s["location_id"] == "main"),
+            "{backend}"
+        );
+        assert!(
+            ours.len() > theirs.len(),
+            "{backend}: London is open all day"
+        );
 
         // A booking at Manhattan at 10:00 New York time is told in New York time.
         let booked = srv
@@ -127,8 +141,18 @@ async fn each_location_keeps_its_zone_hours_closures_and_services() {
             )
             .await;
         assert_eq!(c["location_id"], ny_id.as_str(), "{backend}: {c}");
-        assert!(slots(&srv, &w.b, &w.sports, &w.t2, &closed_day.to_string()).await.is_empty(), "{backend}");
-        assert!(!slots(&srv, &w.b, &w.sports, &w.t1, &closed_day.to_string()).await.is_empty(), "{backend}");
+        assert!(
+            slots(&srv, &w.b, &w.sports, &w.t2, &closed_day.to_string())
+                .await
+                .is_empty(),
+            "{backend}"
+        );
+        assert!(
+            !slots(&srv, &w.b, &w.sports, &w.t1, &closed_day.to_string())
+                .await
+                .is_empty(),
+            "{backend}"
+        );
         // Closing Manhattan on the booked day is refused while Ada is booked there.
         let (s, v) = srv
             .call(
@@ -162,22 +186,35 @@ async fn each_location_keeps_its_zone_hours_closures_and_services() {
         assert_eq!(s, 400, "{backend}: {v}");
         assert_eq!(v["error"]["field"], "therapist_id", "{backend}");
         let any = srv
-            .get(&format!("/api/clients/{}/slots?service_id={svc}&from={}&days=3", w.b, add_days(day, 3)), &o)
+            .get(
+                &format!(
+                    "/api/clients/{}/slots?service_id={svc}&from={}&days=3",
+                    w.b,
+                    add_days(day, 3)
+                ),
+                &o,
+            )
             .await;
         assert!(
-            any["slots"].as_array().unwrap().iter().all(|s| s["location_id"] == ny_id.as_str()),
+            any["slots"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["location_id"] == ny_id.as_str()),
             "{backend}: {any}"
         );
 
         // Manhattan cannot close down while Theo works there; the public list hides it once it has.
         let (s, v) = srv
-            .call(Method::PATCH, &format!("/api/locations/{ny_id}"), Some(&o), Some(json!({ "active": false })))
+            .call(
+                Method::PATCH,
+                &format!("/api/locations/{ny_id}"),
+                Some(&o),
+                Some(json!({ "active": false })),
+            )
             .await;
         assert_eq!(s, 400, "{backend}: {v}");
-        let public = srv
-            .call(Method::GET, "/api/locations", None, None)
-            .await
-            .1;
+        let public = srv.call(Method::GET, "/api/locations", None, None).await.1;
         assert_eq!(public.as_array().unwrap().len(), 2, "{backend}");
         srv.stop().await;
     }

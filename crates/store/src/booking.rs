@@ -74,7 +74,7 @@ enum Outcome {
     OfferGone,
 }
 
-fn is_unique(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
@@ -108,7 +108,7 @@ enum Clash {
 
 /// One multi-row INSERT of `(owner, appointment, cell)` rows: all the cells or none (a
 /// unique violation fails the lot). `Ok(false)` when a cell is taken.
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     tx: &mut Transaction<'static, Any>,
     table: &str,
     owner_column: &str,
@@ -183,7 +183,7 @@ async fn insert_cells(
 /// Queues, in the booking change's own transaction, the message that tells the client of
 /// it and, unless cancelled, the reminder the clinic sends `reminder_hours` before (when
 /// that is still ahead). One statement; the clinic row gives the reminder's lead.
-async fn queue_notices(
+pub(crate) async fn queue_notices(
     tx: &mut Transaction<'static, Any>,
     a: &Appointment,
     kind: crate::NoticeKind,

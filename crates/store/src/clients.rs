@@ -417,6 +417,10 @@ impl Store {
             "UPDATE feed_tokens SET client_id = $1 WHERE client_id = $2",
             "UPDATE waitlist SET client_id = $1 WHERE client_id = $2",
             "UPDATE homework SET client_id = $1 WHERE client_id = $2",
+            // One request per event: the kept record's stands where both asked.
+            "UPDATE race_requests SET client_id = $1 WHERE client_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM race_requests r WHERE r.client_id = $1 \
+             AND r.event_id = race_requests.event_id)",
             // The kept record's intake stands; the other's moves over only when it has
             // none (what is left goes with the merged record).
             "UPDATE intakes SET client_id = $1 WHERE client_id = $2 \
@@ -429,6 +433,8 @@ impl Store {
                 .await?;
         }
         for sql in [
+            // A request of the merged record for an event the kept one also asked for.
+            "DELETE FROM race_requests WHERE client_id = $1",
             "DELETE FROM web_sessions WHERE client_id = $1",
             "DELETE FROM sign_in_links WHERE client_id = $1",
             "DELETE FROM clients WHERE id = $1",
@@ -454,14 +460,16 @@ impl Store {
 
 /// Every table an erasure clears of a client, in the order the rows go (children
 /// first). `$1` is the client's id.
-const ERASE: [&str; 16] = [
+const ERASE: [&str; 17] = [
     "DELETE FROM note_amendments WHERE note_id IN (SELECT n.id FROM session_notes n \
      JOIN appointments a ON a.id = n.appointment_id WHERE a.client_id = $1)",
     "DELETE FROM homework_ticks WHERE homework_id IN (SELECT id FROM homework WHERE client_id = $1)",
     "DELETE FROM homework WHERE client_id = $1",
     "DELETE FROM session_notes WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = $1)",
     "DELETE FROM outbox WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = $1) \
-     OR offer_id IN (SELECT o.id FROM waitlist_offers o JOIN waitlist w ON w.id = o.entry_id WHERE w.client_id = $1)",
+     OR offer_id IN (SELECT o.id FROM waitlist_offers o JOIN waitlist w ON w.id = o.entry_id WHERE w.client_id = $1) \
+     OR wait_id IN (SELECT id FROM waitlist WHERE client_id = $1)",
+    "DELETE FROM race_requests WHERE client_id = $1",
     "DELETE FROM waitlist_offers WHERE entry_id IN (SELECT id FROM waitlist WHERE client_id = $1)",
     "DELETE FROM waitlist WHERE client_id = $1",
     "DELETE FROM client_cells WHERE client_id = $1",

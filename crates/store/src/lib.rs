@@ -33,6 +33,7 @@ mod locations;
 mod model;
 mod notes;
 mod outbox;
+mod race_week;
 mod signin;
 mod waitlist;
 
@@ -50,6 +51,7 @@ pub use intake::MAX_ANSWER_CHARS as MAX_INTAKE_ANSWER_CHARS;
 pub use locations::MAX_LOCATIONS;
 pub use model::*;
 pub use outbox::Claimed;
+pub use race_week::MAX_REQUESTS as MAX_RACE_REQUESTS;
 pub use waitlist::MAX_WAITING_PER_CLIENT;
 
 /// Length of one booking cell in seconds.

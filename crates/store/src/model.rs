@@ -56,7 +56,14 @@ text_enum!(
 
 text_enum!(
     /// What a queued message tells the client.
-    NoticeKind { Booked => "booked", Rescheduled => "rescheduled", Cancelled => "cancelled", Reminder => "reminder", Offer => "offer" }
+    NoticeKind { Booked => "booked", Rescheduled => "rescheduled", Cancelled => "cancelled", Reminder => "reminder", Offer => "offer", Waitlisted => "waitlisted" }
+);
+
+text_enum!(
+    /// Where a runner's race-week request stands: `Pending` until a booking run books
+    /// them or puts them on the waitlist; waitlisted runners are tried again by the
+    /// next run.
+    RequestState { Pending => "pending", Booked => "booked", Waitlisted => "waitlisted", Withdrawn => "withdrawn" }
 );
 
 text_enum!(
@@ -606,9 +613,11 @@ pub(crate) fn parse_or<T>(v: Option<T>, what: &str, raw: &str) -> Result<T, Stor
 pub struct Notice {
     pub id: String,
     pub kind: NoticeKind,
-    /// What the message is about: an appointment, or (for `Offer`) a waitlist offer.
+    /// What the message is about: an appointment, a waitlist offer (for `Offer`), or a
+    /// waitlist entry (for `Waitlisted`).
     pub appointment_id: Option<String>,
     pub offer_id: Option<String>,
+    pub wait_id: Option<String>,
     /// The appointment's sequence when the message was queued.
     pub sequence: i64,
     pub state: NoticeState,
@@ -695,4 +704,106 @@ pub struct AuditEntry {
     pub action: String,
     pub client_id: Option<String>,
     pub subject: String,
+}
+
+/// A race-week event: the race, and the session runners ask for around it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RaceEvent {
+    pub id: String,
+    pub name: String,
+    /// 'YYYY-MM-DD', the day it starts.
+    pub race_date: String,
+    pub distance_km: Option<f64>,
+    /// [`Kind::PostEvent`] or [`Kind::PreEvent`].
+    pub kind: Kind,
+    /// What is booked for each runner.
+    pub service_id: String,
+    /// When the race starts, minutes after local midnight.
+    pub start_minute: i64,
+    pub created_at: i64,
+    /// The last booking run.
+    pub booked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRaceEvent {
+    pub name: String,
+    pub race_date: String,
+    pub distance_km: Option<f64>,
+    pub kind: Kind,
+    pub service_id: String,
+    pub start_minute: i64,
+}
+
+/// One runner who asked for a session in race week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RaceRequest {
+    pub event_id: String,
+    pub client_id: String,
+    /// Predicted or recorded finish, Unix seconds.
+    pub finish_at: Option<i64>,
+    /// Location ids, best first; empty for any.
+    pub locations: Vec<String>,
+    /// 'YYYY-MM-DD' days they can come; empty for any.
+    pub days: Vec<String>,
+    /// morning, afternoon or evening; empty for any.
+    pub parts: Vec<String>,
+    pub therapist_id: Option<String>,
+    /// standard, charity, elite or pre-booked.
+    pub tier: String,
+    pub state: RequestState,
+    pub appointment_id: Option<String>,
+    pub wait_id: Option<String>,
+    /// Why they were left out, in their words.
+    pub reason: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRaceRequest {
+    pub client_id: String,
+    pub finish_at: Option<i64>,
+    pub locations: Vec<String>,
+    pub days: Vec<String>,
+    pub parts: Vec<String>,
+    pub therapist_id: Option<String>,
+    pub tier: String,
+}
+
+/// A time a booking run gives a runner, or the booking they already hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RaceBooking {
+    New {
+        client_id: String,
+        therapist_id: String,
+        start_at: i64,
+        end_at: i64,
+    },
+    /// They booked a session in their window themselves: that one counts.
+    Held {
+        client_id: String,
+        appointment_id: String,
+    },
+}
+
+/// A runner a booking run leaves out: the window they wait on and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaceWait {
+    pub client_id: String,
+    pub from_at: i64,
+    pub until_at: i64,
+    /// What the window is for ("post-race, after the City Marathon").
+    pub note: String,
+    pub reason: String,
+}
+
+/// What a booking run did, or why it has to be run again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RaceRun {
+    Done {
+        booked: usize,
+        waitlisted: usize,
+    },
+    /// A time was taken, or a request changed, since the run read them: read again.
+    Stale,
 }

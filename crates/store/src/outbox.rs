@@ -16,7 +16,7 @@ use crate::{
 
 macro_rules! notice_columns {
     () => {
-        "id, kind, appointment_id, offer_id, sequence, state, due_at, attempts, last_error, created_at, sent_at"
+        "id, kind, appointment_id, offer_id, wait_id, sequence, state, due_at, attempts, last_error, created_at, sent_at"
     };
 }
 
@@ -28,6 +28,7 @@ fn notice_from(row: &AnyRow) -> Result<Notice, StoreError> {
         kind: parse_or(NoticeKind::parse(&kind), "notice kind", &kind)?,
         appointment_id: col(row, "appointment_id")?,
         offer_id: col(row, "offer_id")?,
+        wait_id: col(row, "wait_id")?,
         sequence: col(row, "sequence")?,
         state: parse_or(NoticeState::parse(&state), "notice state", &state)?,
         due_at: col(row, "due_at")?,

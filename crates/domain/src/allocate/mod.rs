@@ -7,6 +7,7 @@
 //! Pure: the times are local to the clinic group, "now" is not needed, and nothing is
 //! read or written here.
 
+pub mod capacity;
 pub mod flow;
 pub mod sample;
 
@@ -583,45 +584,10 @@ impl Allocation {
     /// The race as a runner who finished on `last_day` ran it, and the window the
     /// rules give their session; built once per finish day.
     fn finish(&mut self, last_day: Date) -> &Finish {
-        let e = &self.event;
-        let profile = &self.profile;
-        self.finishes.entry(last_day).or_insert_with(|| {
-            let race = Session {
-                date: e.date,
-                start: None,
-                last_date: (last_day > e.date).then_some(last_day),
-                end: None,
-                title: e.name.clone(),
-                class: Class::Race,
-                distance_km: e.distance_km,
-                duration_min: None,
-                unclassified: false,
-                hills: false,
-                priority_hint: Some(Priority::A),
-                load: None,
-                origin: Origin::default(),
-            };
-            let spec = RaceSpec {
-                date: e.date,
-                name: e.name.clone(),
-                distance_km: e.distance_km,
-                priority: Some(Priority::A),
-            };
-            let season = Season::new(vec![race], &[spec], profile);
-            // One race and one kind: one window (none only if the profile allows none).
-            let window = race_windows(&season, dates::EARLIEST, Some(e.kind), 1)
-                .into_iter()
-                .next()
-                .map(|w| Window {
-                    days: (w.from, w.to),
-                    ideal: (w.ideal_from, w.ideal_to),
-                })
-                .unwrap_or(Window {
-                    days: (e.date, add_days(e.date, -1)),
-                    ideal: (e.date, add_days(e.date, -1)),
-                });
-            Finish { season, window }
-        })
+        let (event, profile) = (&self.event, &self.profile);
+        self.finishes
+            .entry(last_day)
+            .or_insert_with(|| finish_of(event, profile, last_day))
     }
 
     /// The day's fit by the rules (0–100) and its reasons, `None` when a rule forbids it.
@@ -1085,6 +1051,11 @@ impl Allocation {
         }
     }
 
+    /// The days runner `r`'s session may fall on by the rules, first and last.
+    pub fn window_of(&self, r: usize) -> (Date, Date) {
+        self.types[self.states[r].ty].window.days
+    }
+
     /// What the allocation achieved.
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
@@ -1185,6 +1156,46 @@ impl Allocation {
             .map(|((c, d, p, t), b)| (t.clone(), self.clinics[*c].clone(), *d, *p, b.slots.len()))
             .collect()
     }
+}
+
+/// The race as a runner who finished on `last_day` ran it, and the window the rules
+/// give their session.
+fn finish_of(e: &Event, profile: &Profile, last_day: Date) -> Finish {
+    let race = Session {
+        date: e.date,
+        start: None,
+        last_date: (last_day > e.date).then_some(last_day),
+        end: None,
+        title: e.name.clone(),
+        class: Class::Race,
+        distance_km: e.distance_km,
+        duration_min: None,
+        unclassified: false,
+        hills: false,
+        priority_hint: Some(Priority::A),
+        load: None,
+        origin: Origin::default(),
+    };
+    let spec = RaceSpec {
+        date: e.date,
+        name: e.name.clone(),
+        distance_km: e.distance_km,
+        priority: Some(Priority::A),
+    };
+    let season = Season::new(vec![race], &[spec], profile);
+    // One race and one kind: one window (none only if the profile allows none).
+    let window = race_windows(&season, dates::EARLIEST, Some(e.kind), 1)
+        .into_iter()
+        .next()
+        .map(|w| Window {
+            days: (w.from, w.to),
+            ideal: (w.ideal_from, w.ideal_to),
+        })
+        .unwrap_or(Window {
+            days: (e.date, add_days(e.date, -1)),
+            ideal: (e.date, add_days(e.date, -1)),
+        });
+    Finish { season, window }
 }
 
 fn check_event(e: &Event) -> Result<(), AllocError> {

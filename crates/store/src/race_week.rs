@@ -1,0 +1,543 @@
+//! Race week in the store: events, the runners who asked, and a booking run written
+//! whole. A run books every runner it was given a time for and puts the rest on the
+//! waitlist in ONE transaction: the appointments with their cells (so no therapist and
+//! no runner is ever booked twice), the messages that tell each runner, and the state of
+//! each request. Each appointment carries the key `race:EVENT:CLIENT`, so a run repeated
+//! after it committed — or racing another — books nobody twice; a run that finds a time
+//! taken or a request changed since it read them is rolled back whole and says so.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+use crate::booking::{insert_rows, is_unique, queue_notices};
+use crate::model::parse_or;
+use crate::{
+    Appointment, NewRaceEvent, NewRaceRequest, NoticeKind, RaceBooking, RaceEvent, RaceRequest,
+    RaceRun, RaceWait, RequestState, Status, Store, StoreError, cells, check_date, col, from_json,
+    json_text, new_id, retry_write,
+};
+
+/// The most runners one event takes.
+pub const MAX_REQUESTS: usize = 200_000;
+/// Rows written per multi-row statement.
+const CHUNK: usize = 200;
+
+macro_rules! event_columns {
+    () => {
+        "id, name, race_date, distance_km, kind, service_id, start_minute, created_at, booked_at"
+    };
+}
+
+macro_rules! request_columns {
+    () => {
+        "event_id, client_id, finish_at, locations, days, parts, therapist_id, tier, state, \
+         appointment_id, wait_id, reason, created_at"
+    };
+}
+
+fn event_from(row: &AnyRow) -> Result<RaceEvent, StoreError> {
+    let kind: String = col(row, "kind")?;
+    Ok(RaceEvent {
+        id: col(row, "id")?,
+        name: col(row, "name")?,
+        race_date: col(row, "race_date")?,
+        distance_km: col(row, "distance_km")?,
+        kind: parse_or(kneadtime_domain::Kind::parse(&kind), "event kind", &kind)?,
+        service_id: col(row, "service_id")?,
+        start_minute: col(row, "start_minute")?,
+        created_at: col(row, "created_at")?,
+        booked_at: col(row, "booked_at")?,
+    })
+}
+
+fn request_from(row: &AnyRow) -> Result<RaceRequest, StoreError> {
+    let state: String = col(row, "state")?;
+    let list = |name: &str| -> Result<Vec<String>, StoreError> {
+        from_json(&col::<String>(row, name)?, name)
+    };
+    Ok(RaceRequest {
+        event_id: col(row, "event_id")?,
+        client_id: col(row, "client_id")?,
+        finish_at: col(row, "finish_at")?,
+        locations: list("locations")?,
+        days: list("days")?,
+        parts: list("parts")?,
+        therapist_id: col(row, "therapist_id")?,
+        tier: col(row, "tier")?,
+        state: parse_or(RequestState::parse(&state), "request state", &state)?,
+        appointment_id: col(row, "appointment_id")?,
+        wait_id: col(row, "wait_id")?,
+        reason: col(row, "reason")?,
+        created_at: col(row, "created_at")?,
+    })
+}
+
+/// What one attempt of a booking run found.
+enum Attempt {
+    Done(usize, usize),
+    Stale,
+    Missing,
+}
+
+impl Store {
+    pub async fn create_race_event(&self, new: &NewRaceEvent) -> Result<RaceEvent, StoreError> {
+        check_date(&new.race_date)?;
+        if new.name.trim().is_empty() || new.name.chars().count() > 200 {
+            return Err(StoreError::Invalid(
+                "an event needs a name of at most 200 characters".into(),
+            ));
+        }
+        if !matches!(
+            new.kind,
+            kneadtime_domain::Kind::PostEvent | kneadtime_domain::Kind::PreEvent
+        ) {
+            return Err(StoreError::Invalid(
+                "an event books a post-race or a pre-race session".into(),
+            ));
+        }
+        if !(0..1440).contains(&new.start_minute) {
+            return Err(StoreError::Invalid(
+                "the start is minutes after midnight, 0 to 1439".into(),
+            ));
+        }
+        self.service(&new.service_id).await.map_err(|e| match e {
+            StoreError::NotFound => StoreError::Invalid("there is no such service".into()),
+            e => e,
+        })?;
+        let e = RaceEvent {
+            id: new_id(),
+            name: new.name.trim().to_string(),
+            race_date: new.race_date.clone(),
+            distance_km: new.distance_km,
+            kind: new.kind,
+            service_id: new.service_id.clone(),
+            start_minute: new.start_minute,
+            created_at: self.now(),
+            booked_at: None,
+        };
+        let _gate = self.gate().await;
+        sqlx::query(
+            "INSERT INTO race_events (id, name, race_date, distance_km, kind, service_id, start_minute, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&e.id)
+        .bind(&e.name)
+        .bind(&e.race_date)
+        .bind(e.distance_km)
+        .bind(e.kind.as_str())
+        .bind(&e.service_id)
+        .bind(e.start_minute)
+        .bind(e.created_at)
+        .execute(self.db()?)
+        .await?;
+        Ok(e)
+    }
+
+    /// Every event, the latest race first.
+    pub async fn race_events(&self) -> Result<Vec<RaceEvent>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM race_events ORDER BY race_date DESC, created_at DESC, id"
+        ))
+        .fetch_all(self.db()?)
+        .await?;
+        rows.iter().map(event_from).collect()
+    }
+
+    pub async fn race_event(&self, id: &str) -> Result<RaceEvent, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM race_events WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(self.db()?)
+        .await?;
+        event_from(&row)
+    }
+
+    /// Adds runners' requests to an event, or changes those not yet booked (a runner who
+    /// withdrew and asks again is pending again). Returns how many rows were written.
+    pub async fn put_race_requests(
+        &self,
+        event_id: &str,
+        requests: &[NewRaceRequest],
+    ) -> Result<usize, StoreError> {
+        if requests.len() > MAX_REQUESTS {
+            return Err(StoreError::Invalid(format!(
+                "an event takes at most {MAX_REQUESTS} runners at once"
+            )));
+        }
+        for r in requests {
+            for d in &r.days {
+                check_date(d)?;
+            }
+            if kneadtime_domain::allocate::Tier::parse(&r.tier).is_none() {
+                return Err(StoreError::Invalid(format!(
+                    "{:?} is not a tier: standard, charity, elite or pre-booked",
+                    r.tier
+                )));
+            }
+        }
+        self.race_event(event_id).await?;
+        // One row per runner: the last request of a runner named twice stands.
+        let mut seen = std::collections::HashSet::new();
+        let mut unique: Vec<&NewRaceRequest> = requests
+            .iter()
+            .rev()
+            .filter(|r| seen.insert(r.client_id.as_str()))
+            .collect();
+        unique.reverse();
+        let requests = unique;
+        let now = self.now();
+        let _gate = self.gate().await;
+        let written: usize = retry_write!(self, async {
+            let mut tx = self.begin_write().await?;
+            let mut written = 0;
+            for chunk in requests.chunks(CHUNK) {
+                // Eight parameters a row after the event's: client, finish, locations,
+                // days, parts, therapist, tier, created.
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let p: Vec<String> =
+                            (0..8).map(|k| format!("${}", 2 + i * 8 + k)).collect();
+                        format!("($1, {}, 'pending')", p.join(", "))
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO race_requests (event_id, client_id, finish_at, locations, days, parts, \
+                     therapist_id, tier, created_at, state) VALUES {} \
+                     ON CONFLICT (event_id, client_id) DO UPDATE SET finish_at = excluded.finish_at, \
+                     locations = excluded.locations, days = excluded.days, parts = excluded.parts, \
+                     therapist_id = excluded.therapist_id, tier = excluded.tier, \
+                     state = CASE WHEN race_requests.state = 'withdrawn' THEN 'pending' ELSE race_requests.state END \
+                     WHERE race_requests.state <> 'booked'",
+                    values.join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(event_id);
+                for r in chunk {
+                    q = q
+                        .bind(&r.client_id)
+                        .bind(r.finish_at)
+                        .bind(json_text(&r.locations))
+                        .bind(json_text(&r.days))
+                        .bind(json_text(&r.parts))
+                        .bind(r.therapist_id.clone())
+                        .bind(&r.tier)
+                        .bind(now);
+                }
+                written += q.execute(&mut *tx).await?.rows_affected() as usize;
+            }
+            tx.commit().await?;
+            Ok::<usize, sqlx::Error>(written)
+        })?;
+        Ok(written)
+    }
+
+    /// The event's requests, by when they came.
+    pub async fn race_requests(&self, event_id: &str) -> Result<Vec<RaceRequest>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM race_requests WHERE event_id = $1 ORDER BY created_at, client_id"
+        ))
+        .bind(event_id)
+        .fetch_all(self.db()?)
+        .await?;
+        rows.iter().map(request_from).collect()
+    }
+
+    /// A client's requests across events.
+    pub async fn race_requests_of(&self, client_id: &str) -> Result<Vec<RaceRequest>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM race_requests WHERE client_id = $1 ORDER BY created_at, event_id"
+        ))
+        .bind(client_id)
+        .fetch_all(self.db()?)
+        .await?;
+        rows.iter().map(request_from).collect()
+    }
+
+    /// A runner no longer wants a session: a pending or waitlisted request is withdrawn
+    /// (and its waitlist entry with it). A booked one stays: cancel its appointment.
+    pub async fn withdraw_race_request(
+        &self,
+        event_id: &str,
+        client_id: &str,
+    ) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let done: u64 = retry_write!(self, async {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "UPDATE waitlist SET state = 'withdrawn' WHERE state = 'waiting' AND id = \
+                 (SELECT wait_id FROM race_requests WHERE event_id = $1 AND client_id = $2)",
+            )
+            .bind(event_id)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+            let done = sqlx::query(
+                "UPDATE race_requests SET state = 'withdrawn' WHERE event_id = $1 AND client_id = $2 \
+                 AND state IN ('pending', 'waitlisted')",
+            )
+            .bind(event_id)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok::<u64, sqlx::Error>(done)
+        })?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Writes a booking run whole: every booking with its cells and messages, every
+    /// runner left out on the waitlist with theirs, each request's new state. `Stale`
+    /// (nothing written) when a time was taken or a request changed since they were read.
+    pub async fn book_race_week(
+        &self,
+        event_id: &str,
+        by: &str,
+        bookings: &[RaceBooking],
+        waits: &[RaceWait],
+    ) -> Result<RaceRun, StoreError> {
+        if bookings.len() + waits.len() > MAX_REQUESTS {
+            return Err(StoreError::Invalid(format!(
+                "a run books at most {MAX_REQUESTS} runners"
+            )));
+        }
+        for b in bookings {
+            if let RaceBooking::New {
+                start_at, end_at, ..
+            } = b
+                && (end_at <= start_at
+                    || end_at - start_at > 24 * 3600
+                    || start_at.rem_euclid(crate::CELL_SECS) != 0)
+            {
+                return Err(StoreError::Invalid(
+                    "a race-week booking starts on the 5-minute grid and ends after it starts"
+                        .into(),
+                ));
+            }
+        }
+        let event = self.race_event(event_id).await?;
+        let gate = self.gate().await;
+        let attempt = retry_write!(self, self.book_race_once(&event, by, bookings, waits))?;
+        drop(gate);
+        match attempt {
+            Attempt::Done(booked, waitlisted) => {
+                self.outbox_wake.notify_one();
+                Ok(RaceRun::Done { booked, waitlisted })
+            }
+            Attempt::Stale => Ok(RaceRun::Stale),
+            Attempt::Missing => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn book_race_once(
+        &self,
+        event: &RaceEvent,
+        by: &str,
+        bookings: &[RaceBooking],
+        waits: &[RaceWait],
+    ) -> Result<Attempt, sqlx::Error> {
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let buffer: Option<i64> =
+            sqlx::query("SELECT buffer_after_min FROM services WHERE id = $1")
+                .bind(&event.service_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| sqlx::Row::try_get::<i64, _>(&r, "buffer_after_min"))
+                .transpose()?;
+        let Some(buffer) = buffer else {
+            return Ok(Attempt::Missing);
+        };
+        for b in bookings {
+            let (client_id, appointment_id) = match b {
+                RaceBooking::Held {
+                    client_id,
+                    appointment_id,
+                } => (client_id, appointment_id.clone()),
+                RaceBooking::New {
+                    client_id,
+                    therapist_id,
+                    start_at,
+                    end_at,
+                } => {
+                    let a = Appointment {
+                        id: new_id(),
+                        therapist_id: therapist_id.clone(),
+                        client_id: client_id.clone(),
+                        service_id: event.service_id.clone(),
+                        start_at: *start_at,
+                        end_at: *end_at,
+                        status: Status::Booked,
+                        override_reason: None,
+                        created_by: by.to_string(),
+                        created_at: now,
+                        idempotency_key: Some(format!("race:{}:{}", event.id, client_id)),
+                        request_hash: None,
+                        sequence: 0,
+                        cancelled_late: false,
+                        awaiting_client: false,
+                    };
+                    if !insert_appointment(&mut tx, &a).await? {
+                        return Ok(Attempt::Stale);
+                    }
+                    let therapist: Vec<i64> = cells(a.start_at, a.end_at + buffer * 60).collect();
+                    let client: Vec<i64> = cells(a.start_at, a.end_at).collect();
+                    if !insert_rows(
+                        &mut tx,
+                        "appointment_cells",
+                        "therapist_id",
+                        therapist_id,
+                        &a.id,
+                        &therapist,
+                    )
+                    .await?
+                        || !insert_rows(
+                            &mut tx,
+                            "client_cells",
+                            "client_id",
+                            client_id,
+                            &a.id,
+                            &client,
+                        )
+                        .await?
+                    {
+                        return Ok(Attempt::Stale);
+                    }
+                    queue_notices(&mut tx, &a, NoticeKind::Booked, now).await?;
+                    (client_id, a.id)
+                }
+            };
+            // The request must still be waiting for a time, and a wait it had ends.
+            sqlx::query(
+                "UPDATE waitlist SET state = 'booked', appointment_id = $3 WHERE state = 'waiting' AND id = \
+                 (SELECT wait_id FROM race_requests WHERE event_id = $1 AND client_id = $2)",
+            )
+            .bind(&event.id)
+            .bind(client_id)
+            .bind(&appointment_id)
+            .execute(&mut *tx)
+            .await?;
+            let done = sqlx::query(
+                "UPDATE race_requests SET state = 'booked', appointment_id = $3, reason = '' \
+                 WHERE event_id = $1 AND client_id = $2 AND state IN ('pending', 'waitlisted')",
+            )
+            .bind(&event.id)
+            .bind(client_id)
+            .bind(&appointment_id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Ok(Attempt::Stale);
+            }
+        }
+        let mut newly_waiting = 0;
+        for w in waits {
+            // Already waiting from an earlier run: only the reason is brought up to date.
+            let again = sqlx::query(
+                "UPDATE race_requests SET reason = $3 WHERE event_id = $1 AND client_id = $2 \
+                 AND state = 'waitlisted'",
+            )
+            .bind(&event.id)
+            .bind(&w.client_id)
+            .bind(&w.reason)
+            .execute(&mut *tx)
+            .await?;
+            if again.rows_affected() == 1 {
+                continue;
+            }
+            let wait_id = new_id();
+            sqlx::query(
+                "INSERT INTO waitlist (id, client_id, service_id, therapist_id, from_at, until_at, note, state, created_at) \
+                 VALUES ($1, $2, $3, NULL, $4, $5, $6, 'waiting', $7)",
+            )
+            .bind(&wait_id)
+            .bind(&w.client_id)
+            .bind(&event.service_id)
+            .bind(w.from_at)
+            .bind(w.until_at.max(w.from_at + 1))
+            .bind(&w.note)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let done = sqlx::query(
+                "UPDATE race_requests SET state = 'waitlisted', wait_id = $3, reason = $4 \
+                 WHERE event_id = $1 AND client_id = $2 AND state = 'pending'",
+            )
+            .bind(&event.id)
+            .bind(&w.client_id)
+            .bind(&wait_id)
+            .bind(&w.reason)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Ok(Attempt::Stale);
+            }
+            sqlx::query(
+                "INSERT INTO outbox (id, kind, wait_id, sequence, due_at, created_at) \
+                 VALUES ($1, 'waitlisted', $2, 0, $3, $3)",
+            )
+            .bind(new_id())
+            .bind(&wait_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            newly_waiting += 1;
+        }
+        sqlx::query("UPDATE race_events SET booked_at = $2 WHERE id = $1")
+            .bind(&event.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Attempt::Done(
+            bookings
+                .iter()
+                .filter(|b| matches!(b, RaceBooking::New { .. }))
+                .count(),
+            newly_waiting,
+        ))
+    }
+}
+
+/// Inserts an appointment row; `false` when its key is already used (a run that
+/// committed first booked this runner).
+async fn insert_appointment(
+    tx: &mut Transaction<'static, Any>,
+    a: &Appointment,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO appointments (id, therapist_id, client_id, service_id, start_at, end_at, status, \
+         override_reason, created_by, created_at, idempotency_key, request_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&a.id)
+    .bind(&a.therapist_id)
+    .bind(&a.client_id)
+    .bind(&a.service_id)
+    .bind(a.start_at)
+    .bind(a.end_at)
+    .bind(a.status.as_str())
+    .bind(a.override_reason.clone())
+    .bind(&a.created_by)
+    .bind(a.created_at)
+    .bind(a.idempotency_key.clone())
+    .bind(a.request_hash.clone())
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
