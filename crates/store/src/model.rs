@@ -807,3 +807,22 @@ pub enum RaceRun {
     /// A time was taken, or a request changed, since the run read them: read again.
     Stale,
 }
+
+/// A runner who asked for a race-week session, known by email: matched to the client
+/// with that email, or made a client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRunner {
+    pub name: String,
+    pub email: String,
+    /// The request, its `client_id` filled in when enrolled.
+    pub request: NewRaceRequest,
+}
+
+/// What enrolling runners did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Enrolled {
+    /// Requests written (new or changed).
+    pub requests: usize,
+    /// Clients made for runners the clinic did not know.
+    pub new_clients: usize,
+}

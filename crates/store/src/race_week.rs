@@ -12,9 +12,9 @@ use sqlx::{Any, Transaction};
 use crate::booking::{insert_rows, is_unique, queue_notices};
 use crate::model::parse_or;
 use crate::{
-    Appointment, NewRaceEvent, NewRaceRequest, NoticeKind, RaceBooking, RaceEvent, RaceRequest,
-    RaceRun, RaceWait, RequestState, Status, Store, StoreError, cells, check_date, col, from_json,
-    json_text, new_id, retry_write,
+    Appointment, Enrolled, NewRaceEvent, NewRaceRequest, NewRunner, NoticeKind, RaceBooking,
+    RaceEvent, RaceRequest, RaceRun, RaceWait, RequestState, Status, Store, StoreError, cells,
+    check_date, col, from_json, json_text, new_id, retry_write,
 };
 
 /// The most runners one event takes.
@@ -72,6 +72,131 @@ fn request_from(row: &AnyRow) -> Result<RaceRequest, StoreError> {
     })
 }
 
+fn check_requests(requests: &[NewRaceRequest]) -> Result<(), StoreError> {
+    if requests.len() > MAX_REQUESTS {
+        return Err(StoreError::Invalid(format!(
+            "an event takes at most {MAX_REQUESTS} runners at once"
+        )));
+    }
+    for r in requests {
+        for d in &r.days {
+            check_date(d)?;
+        }
+        if kneadtime_domain::allocate::Tier::parse(&r.tier).is_none() {
+            return Err(StoreError::Invalid(format!(
+                "{:?} is not a tier: standard, charity, elite or pre-booked",
+                r.tier
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One request per runner: the last of a runner named twice stands.
+fn last_per_client(requests: &[NewRaceRequest]) -> Vec<&NewRaceRequest> {
+    let mut seen = std::collections::HashSet::new();
+    let mut unique: Vec<&NewRaceRequest> = requests
+        .iter()
+        .rev()
+        .filter(|r| seen.insert(r.client_id.as_str()))
+        .collect();
+    unique.reverse();
+    unique
+}
+
+/// Upserts the requests and puts the race in each runner's races (when they have none
+/// on its day), moving their season version; in the caller's transaction.
+async fn write_requests(
+    tx: &mut Transaction<'static, Any>,
+    event: &RaceEvent,
+    requests: &[&NewRaceRequest],
+    now: i64,
+) -> Result<usize, sqlx::Error> {
+    let mut written = 0;
+    for chunk in requests.chunks(CHUNK) {
+        // Eight parameters a row after the event's: client, finish, locations, days,
+        // parts, therapist, tier, created.
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p: Vec<String> = (0..8).map(|k| format!("${}", 2 + i * 8 + k)).collect();
+                format!("($1, {}, 'pending')", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO race_requests (event_id, client_id, finish_at, locations, days, parts, \
+             therapist_id, tier, created_at, state) VALUES {} \
+             ON CONFLICT (event_id, client_id) DO UPDATE SET finish_at = excluded.finish_at, \
+             locations = excluded.locations, days = excluded.days, parts = excluded.parts, \
+             therapist_id = excluded.therapist_id, tier = excluded.tier, \
+             state = CASE WHEN race_requests.state = 'withdrawn' THEN 'pending' ELSE race_requests.state END \
+             WHERE race_requests.state <> 'booked'",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&event.id);
+        for r in chunk {
+            q = q
+                .bind(&r.client_id)
+                .bind(r.finish_at)
+                .bind(json_text(&r.locations))
+                .bind(json_text(&r.days))
+                .bind(json_text(&r.parts))
+                .bind(r.therapist_id.clone())
+                .bind(&r.tier)
+                .bind(now);
+        }
+        written += q.execute(&mut **tx).await?.rows_affected() as usize;
+        // The race, for runners who do not have one on its day yet.
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT client_id FROM client_races WHERE date = $1 AND client_id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&event.race_date);
+        for r in chunk {
+            q = q.bind(&r.client_id);
+        }
+        let has: std::collections::HashSet<String> = q
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|row| sqlx::Row::try_get::<String, _>(row, "client_id"))
+            .collect::<Result<_, _>>()?;
+        let missing: Vec<&&NewRaceRequest> = chunk
+            .iter()
+            .filter(|r| !has.contains(&r.client_id))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let values: Vec<String> = (0..missing.len())
+            .map(|i| format!("(${}, ${}, $1, $2, 'B', $3)", 4 + 2 * i, 5 + 2 * i))
+            .collect();
+        let sql = format!(
+            "INSERT INTO client_races (id, client_id, date, distance_km, priority, name) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&event.race_date)
+            .bind(event.distance_km.unwrap_or(42.195))
+            .bind(&event.name);
+        for r in &missing {
+            q = q.bind(new_id()).bind(&r.client_id);
+        }
+        q.execute(&mut **tx).await?;
+        let marks: Vec<String> = (0..missing.len()).map(|i| format!("${}", i + 1)).collect();
+        let sql = format!(
+            "UPDATE clients SET season_version = season_version + 1 WHERE id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in &missing {
+            q = q.bind(&r.client_id);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(written)
+}
+
 /// What one attempt of a booking run found.
 enum Attempt {
     Done(usize, usize),
@@ -93,6 +218,14 @@ impl Store {
         ) {
             return Err(StoreError::Invalid(
                 "an event books a post-race or a pre-race session".into(),
+            ));
+        }
+        if !new
+            .distance_km
+            .is_some_and(|d| d.is_finite() && d > 0.0 && d <= 2000.0)
+        {
+            return Err(StoreError::Invalid(
+                "an event needs its distance, above 0 and at most 2000 km".into(),
             ));
         }
         if !(0..1440).contains(&new.start_minute) {
@@ -158,81 +291,134 @@ impl Store {
     }
 
     /// Adds runners' requests to an event, or changes those not yet booked (a runner who
-    /// withdrew and asks again is pending again). Returns how many rows were written.
+    /// withdrew and asks again is pending again); the race goes into each runner's
+    /// races, so their season knows it. Returns how many requests were written.
     pub async fn put_race_requests(
         &self,
         event_id: &str,
         requests: &[NewRaceRequest],
     ) -> Result<usize, StoreError> {
-        if requests.len() > MAX_REQUESTS {
-            return Err(StoreError::Invalid(format!(
-                "an event takes at most {MAX_REQUESTS} runners at once"
-            )));
-        }
-        for r in requests {
-            for d in &r.days {
-                check_date(d)?;
-            }
-            if kneadtime_domain::allocate::Tier::parse(&r.tier).is_none() {
-                return Err(StoreError::Invalid(format!(
-                    "{:?} is not a tier: standard, charity, elite or pre-booked",
-                    r.tier
-                )));
-            }
-        }
-        self.race_event(event_id).await?;
-        // One row per runner: the last request of a runner named twice stands.
-        let mut seen = std::collections::HashSet::new();
-        let mut unique: Vec<&NewRaceRequest> = requests
-            .iter()
-            .rev()
-            .filter(|r| seen.insert(r.client_id.as_str()))
-            .collect();
-        unique.reverse();
-        let requests = unique;
+        check_requests(requests)?;
+        let event = self.race_event(event_id).await?;
+        let requests = last_per_client(requests);
         let now = self.now();
         let _gate = self.gate().await;
         let written: usize = retry_write!(self, async {
             let mut tx = self.begin_write().await?;
-            let mut written = 0;
-            for chunk in requests.chunks(CHUNK) {
-                // Eight parameters a row after the event's: client, finish, locations,
-                // days, parts, therapist, tier, created.
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| {
-                        let p: Vec<String> =
-                            (0..8).map(|k| format!("${}", 2 + i * 8 + k)).collect();
-                        format!("($1, {}, 'pending')", p.join(", "))
-                    })
-                    .collect();
-                let sql = format!(
-                    "INSERT INTO race_requests (event_id, client_id, finish_at, locations, days, parts, \
-                     therapist_id, tier, created_at, state) VALUES {} \
-                     ON CONFLICT (event_id, client_id) DO UPDATE SET finish_at = excluded.finish_at, \
-                     locations = excluded.locations, days = excluded.days, parts = excluded.parts, \
-                     therapist_id = excluded.therapist_id, tier = excluded.tier, \
-                     state = CASE WHEN race_requests.state = 'withdrawn' THEN 'pending' ELSE race_requests.state END \
-                     WHERE race_requests.state <> 'booked'",
-                    values.join(", ")
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(event_id);
-                for r in chunk {
-                    q = q
-                        .bind(&r.client_id)
-                        .bind(r.finish_at)
-                        .bind(json_text(&r.locations))
-                        .bind(json_text(&r.days))
-                        .bind(json_text(&r.parts))
-                        .bind(r.therapist_id.clone())
-                        .bind(&r.tier)
-                        .bind(now);
-                }
-                written += q.execute(&mut *tx).await?.rows_affected() as usize;
-            }
+            let written = write_requests(&mut tx, &event, &requests, now).await?;
             tx.commit().await?;
             Ok::<usize, sqlx::Error>(written)
         })?;
         Ok(written)
+    }
+
+    /// Enrols runners known by email in one transaction: each is matched to the client
+    /// with that email (case aside) or made a new client, gets the race in their races,
+    /// and has their request written.
+    pub async fn enrol_runners(
+        &self,
+        event_id: &str,
+        runners: &[NewRunner],
+    ) -> Result<Enrolled, StoreError> {
+        if runners.len() > MAX_REQUESTS {
+            return Err(StoreError::Invalid(format!(
+                "an event takes at most {MAX_REQUESTS} runners at once"
+            )));
+        }
+        for r in runners {
+            if r.name.trim().is_empty() || !r.email.contains('@') {
+                return Err(StoreError::Invalid(format!(
+                    "a runner needs a name and an email address, found {:?} <{}>",
+                    r.name, r.email
+                )));
+            }
+        }
+        let requests: Vec<NewRaceRequest> = runners.iter().map(|r| r.request.clone()).collect();
+        check_requests(&requests)?;
+        let event = self.race_event(event_id).await?;
+        let now = self.now();
+        let _gate = self.gate().await;
+        let done: Enrolled = retry_write!(self, async {
+            let mut tx = self.begin_write().await?;
+            // Who is known already, by lower-cased email.
+            let mut known: std::collections::HashMap<String, String> = Default::default();
+            let emails: Vec<String> = runners
+                .iter()
+                .map(|r| r.email.trim().to_lowercase())
+                .collect();
+            for chunk in emails.chunks(CHUNK) {
+                let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT id, LOWER(email) AS email FROM clients WHERE email <> '' AND LOWER(email) IN ({})",
+                    marks.join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for e in chunk {
+                    q = q.bind(e);
+                }
+                for row in q.fetch_all(&mut *tx).await? {
+                    let id: String = sqlx::Row::try_get(&row, "id")?;
+                    let email: String = sqlx::Row::try_get(&row, "email")?;
+                    known.insert(email, id);
+                }
+            }
+            // The rest become clients, once each.
+            let mut fresh: Vec<(String, &NewRunner)> = Vec::new();
+            for (r, email) in runners.iter().zip(&emails) {
+                if !known.contains_key(email) {
+                    let id = new_id();
+                    known.insert(email.clone(), id.clone());
+                    fresh.push((id, r));
+                }
+            }
+            for chunk in fresh.chunks(CHUNK) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let b = i * 5;
+                        format!(
+                            "(${}, ${}, ${}, '', '[]', ${}, NULL, ${})",
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4,
+                            b + 5
+                        )
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO clients (id, name, email, phone, unavailable_weekdays, access_token_hash, \
+                     password_hash, created_at) VALUES {}",
+                    values.join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (id, r) in chunk {
+                    // No link is issued: they sign in by an emailed link when they come.
+                    q = q
+                        .bind(id.clone())
+                        .bind(r.name.trim().to_string())
+                        .bind(r.email.trim().to_string())
+                        .bind(format!("unissued:{}", new_id()))
+                        .bind(now);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            let requests: Vec<NewRaceRequest> = runners
+                .iter()
+                .zip(&emails)
+                .map(|(r, e)| NewRaceRequest {
+                    client_id: known[e].clone(),
+                    ..r.request.clone()
+                })
+                .collect();
+            let requests = last_per_client(&requests);
+            let written = write_requests(&mut tx, &event, &requests, now).await?;
+            tx.commit().await?;
+            Ok::<Enrolled, sqlx::Error>(Enrolled {
+                requests: written,
+                new_clients: fresh.len(),
+            })
+        })?;
+        Ok(done)
     }
 
     /// The event's requests, by when they came.

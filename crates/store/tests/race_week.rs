@@ -8,8 +8,8 @@ mod common;
 use common::{Ctx, MIN, world};
 use kneadtime_domain::Kind;
 use kneadtime_store::{
-    NewAppointment, NewClient, NewRaceEvent, NewRaceRequest, RaceBooking, RaceRun, RaceWait,
-    RequestState, Store,
+    NewAppointment, NewClient, NewRaceEvent, NewRaceRequest, NewRunner, RaceBooking, RaceRun,
+    RaceWait, RequestState, Store,
 };
 
 both!(
@@ -17,6 +17,7 @@ both!(
     a_run_is_written_whole_and_once,
     a_run_that_finds_a_time_taken_leaves_no_trace,
     two_runs_at_once_book_each_runner_once,
+    runners_known_by_email_are_matched_or_made_clients,
 );
 
 async fn client(store: &Store, n: usize) -> String {
@@ -336,4 +337,55 @@ async fn two_runs_at_once_book_each_runner_once(t: Ctx) {
     for c in &clients {
         assert_eq!(t.store.appointments_for_client(c).await.unwrap().len(), 1);
     }
+}
+
+async fn runners_known_by_email_are_matched_or_made_clients(t: Ctx) {
+    let w = world(&t.store, 15).await;
+    let e = event(&t.store, &w.service.id).await;
+    let known = client(&t.store, 7).await;
+    let before = t.store.season_version(&known).await.unwrap();
+    let runner = |name: &str, email: &str| NewRunner {
+        name: name.into(),
+        email: email.into(),
+        request: request(""),
+    };
+    let done = t
+        .store
+        .enrol_runners(
+            &e,
+            &[
+                runner("Seven", "RUNNER7@example.org"),
+                runner("New One", "new1@example.org"),
+                runner("New Two", "new2@example.org"),
+                runner("New One again", "New1@Example.org"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.new_clients, 2, "{done:?}");
+    assert_eq!(done.requests, 3);
+    let reqs = t.store.race_requests(&e).await.unwrap();
+    assert!(reqs.iter().any(|r| r.client_id == known));
+    // The race is in each runner's races now, and their season moved.
+    let races = t.store.races(&known).await.unwrap();
+    assert_eq!(races.len(), 1);
+    assert_eq!(
+        (races[0].date.as_str(), races[0].name.as_str()),
+        ("2027-04-18", "City Marathon")
+    );
+    assert!(t.store.season_version(&known).await.unwrap() > before);
+    // Enrolling again adds no second race and no second client.
+    let again = t
+        .store
+        .enrol_runners(&e, &[runner("Seven", "runner7@example.org")])
+        .await
+        .unwrap();
+    assert_eq!(again.new_clients, 0);
+    assert_eq!(t.store.races(&known).await.unwrap().len(), 1);
+    assert!(
+        t.store
+            .enrol_runners(&e, &[runner("No Mail", "nobody")])
+            .await
+            .is_err()
+    );
 }
