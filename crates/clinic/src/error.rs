@@ -12,6 +12,11 @@ pub enum Code {
     NoWindow,
     /// The client already waits on as many windows as one may.
     TooManyWaiting,
+    /// Race week cannot be allocated from what the clinic holds (a shift or a runner
+    /// the allocation refuses, named in the message).
+    CannotAllocate,
+    /// The runner's race-week request is booked already.
+    AlreadyBooked,
 }
 
 impl Code {
@@ -21,6 +26,8 @@ impl Code {
             Code::BadProfile => "bad_profile",
             Code::NoWindow => "no_window",
             Code::TooManyWaiting => "too_many_waiting",
+            Code::CannotAllocate => "cannot_allocate",
+            Code::AlreadyBooked => "already_booked",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod money;
 pub mod notes;
 pub mod notify;
 pub mod plan;
+pub mod race_week;
 pub mod rules;
 pub mod sites;
 pub mod slots;

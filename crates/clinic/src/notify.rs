@@ -56,6 +56,9 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
     if notice.kind == NoticeKind::Offer {
         return compose_offer(core, notice, head).await;
     }
+    if notice.kind == NoticeKind::Waitlisted {
+        return compose_waitlisted(core, notice, head).await;
+    }
     let Some(appointment_id) = &notice.appointment_id else {
         return Ok(Composed::Skip("the message names no appointment"));
     };
@@ -130,7 +133,7 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
             "Cancelled: {} with {}, {}",
             service.name, therapist.name, soon
         ),
-        NoticeKind::Reminder | NoticeKind::Offer => format!(
+        NoticeKind::Reminder | NoticeKind::Offer | NoticeKind::Waitlisted => format!(
             "Reminder: {} with {} {}",
             service.name, therapist.name, soon
         ),
@@ -148,11 +151,25 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
             "your booking at {} has been cancelled. If you did not ask for this, or would like another time, book again or reply to this email.",
             clinic.name
         ),
-        NoticeKind::Reminder | NoticeKind::Offer => {
+        NoticeKind::Reminder | NoticeKind::Offer | NoticeKind::Waitlisted => {
             format!("a reminder of your booking at {} {soon}.", clinic.name)
         }
     };
     let mut text = format!("Hello {},\n\n{opening}\n\n", client.name.trim());
+    // A race-week booking says which event gave it.
+    if notice.kind == NoticeKind::Booked
+        && let Some(event_id) = a
+            .idempotency_key
+            .as_deref()
+            .and_then(|k| k.strip_prefix("race:"))
+            .and_then(|k| k.split(':').next())
+        && let Ok(ev) = core.store.race_event(event_id).await
+    {
+        text.push_str(&format!(
+            "You asked for a session around {}; this is the time the clinic found for you, chosen with every other runner's so the best days go round.\n\n",
+            ev.name
+        ));
+    }
     text.push_str(&format!(
         "  What:   {} ({} min), {}\n  When:   {when}\n  With:   {}\n  Where:  {place}\n",
         service.name,
@@ -295,6 +312,67 @@ async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> Cor
             therapist.name,
             start.strftime("%a %-d %b at %H:%M")
         ),
+        text,
+        invitation: None,
+        message_id: format!("<{}@{}>", notice.id, host_of(&head.base_url)),
+    })))
+}
+
+/// The email telling a runner of race week that no time suited them yet: why, the days
+/// they wait on, and that the first time to open there is offered to them.
+async fn compose_waitlisted(
+    core: &Clinic,
+    notice: &Notice,
+    head: &Letterhead,
+) -> CoreResult<Composed> {
+    let Some(wait_id) = &notice.wait_id else {
+        return Ok(Composed::Skip("the message names no waitlist entry"));
+    };
+    let entry = match core.store.wait_entry(wait_id).await {
+        Ok(e) => e,
+        Err(StoreError::NotFound) => return Ok(Composed::Skip("the waitlist entry is gone")),
+        Err(e) => return Err(e.into()),
+    };
+    if entry.state != kneadtime_store::WaitState::Waiting {
+        return Ok(Composed::Skip("the runner is no longer waiting"));
+    }
+    let (client, clinic, requests) = tokio::try_join!(
+        core.store.client(&entry.client_id),
+        core.store.clinic(),
+        core.store.race_requests_of(&entry.client_id),
+    )?;
+    if client.email.trim().is_empty() {
+        return Ok(Composed::Skip("the client has no email address"));
+    }
+    let tz = zone_of(&clinic.time_zone);
+    let reason = requests
+        .iter()
+        .find(|r| r.wait_id.as_deref() == Some(wait_id.as_str()))
+        .map(|r| r.reason.clone())
+        .unwrap_or_default();
+    let first = local_date(entry.from_at, &tz);
+    let last = local_date(entry.until_at - 1, &tz);
+    let mut text = format!(
+        "Hello {},\n\nthank you for asking {} for a massage ({}). We could not give you a time yet.\n\n",
+        client.name.trim(),
+        clinic.name,
+        entry.note
+    );
+    if !reason.is_empty() {
+        text.push_str(&format!("{reason}\n\n"));
+    }
+    text.push_str(&format!(
+        "You are on the waitlist for {} to {}. When a time opens in those days we email you first, and you can take it with one click.\n\nYour page: {}/me\n\n{}\n",
+        first.strftime("%a %-d %b"),
+        last.strftime("%a %-d %b"),
+        head.base_url,
+        clinic.name
+    ));
+    Ok(Composed::Send(Box::new(Email {
+        to_name: client.name,
+        to_email: client.email,
+        from_name: clinic.name.clone(),
+        subject: format!("On the waitlist: your massage, {}", entry.note),
         text,
         invitation: None,
         message_id: format!("<{}@{}>", notice.id, host_of(&head.base_url)),

@@ -15,6 +15,7 @@ pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 const RUNNER_COLUMNS: &[&str] = &[
     "id",
     "name",
+    "email",
     "finish",
     "clinics",
     "days",
@@ -135,9 +136,31 @@ fn time_in(t: &Table, line: usize, column: &str, s: &str) -> Result<Time, Import
 
 /// Reads the runners: `id` (required), `name`, `finish` (local, `2027-04-18 13:05`),
 /// `clinics`, `days` and `times` (lists separated by `;`, best first), `therapist` (an
-/// id from the rota) and `priority` (standard, charity, elite, pre-booked).
+/// id from the rota) and `priority` (standard, charity, elite, pre-booked). An `email`
+/// column is allowed and read by [`read_runner_rows`].
 pub fn read_runners(file: &str, text: &str) -> Result<Vec<Runner>, ImportError> {
-    let t = Table::read(file, text, RUNNER_COLUMNS, &["id"])?;
+    Ok(read_runner_rows(file, text, &["id"])?
+        .into_iter()
+        .map(|r| r.runner)
+        .collect())
+}
+
+/// One row of a runners file: the runner, their email, and the line it is on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunnerRow {
+    pub runner: Runner,
+    pub email: String,
+    pub line: usize,
+}
+
+/// Reads the runners like [`read_runners`], keeping each one's `email` and line; the
+/// columns in `required` must be there (a clinic needs `email` and `name` to book).
+pub fn read_runner_rows(
+    file: &str,
+    text: &str,
+    required: &[&str],
+) -> Result<Vec<RunnerRow>, ImportError> {
+    let t = Table::read(file, text, RUNNER_COLUMNS, required)?;
     let mut out = Vec::with_capacity(t.rows.len());
     for (line, row) in &t.rows {
         let line = *line;
@@ -173,15 +196,24 @@ pub fn read_runners(file: &str, text: &str) -> Result<Vec<Runner>, ImportError> 
                 format!("expected standard, charity, elite or pre-booked, found {p:?}"),
             )
         })?;
-        out.push(Runner {
-            id: t.get(row, "id").to_string(),
-            name: t.get(row, "name").to_string(),
-            finish,
-            clinics: list(t.get(row, "clinics")).map(str::to_string).collect(),
-            days,
-            parts,
-            therapist: Some(t.get(row, "therapist").to_string()).filter(|x| !x.is_empty()),
-            tier,
+        for column in required {
+            if t.get(row, column).is_empty() {
+                return Err(t.err(line, column, "expected a value, found an empty field"));
+            }
+        }
+        out.push(RunnerRow {
+            runner: Runner {
+                id: t.get(row, "id").to_string(),
+                name: t.get(row, "name").to_string(),
+                finish,
+                clinics: list(t.get(row, "clinics")).map(str::to_string).collect(),
+                days,
+                parts,
+                therapist: Some(t.get(row, "therapist").to_string()).filter(|x| !x.is_empty()),
+                tier,
+            },
+            email: t.get(row, "email").to_string(),
+            line,
         });
     }
     Ok(out)

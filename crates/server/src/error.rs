@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 /// and the JSON spells it in snake case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
+    AlreadyBooked,
     AlreadySetUp,
     BadActivity,
     BadCalendar,
@@ -22,6 +23,7 @@ pub enum Code {
     BadRequest,
     BeyondHorizon,
     BookingsAffected,
+    CannotAllocate,
     ClientBusy,
     Conflict,
     Csrf,
@@ -70,7 +72,8 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order declared.
-    pub const ALL: [Code; 51] = [
+    pub const ALL: [Code; 53] = [
+        Code::AlreadyBooked,
         Code::AlreadySetUp,
         Code::BadActivity,
         Code::BadCalendar,
@@ -78,6 +81,7 @@ impl Code {
         Code::BadRequest,
         Code::BeyondHorizon,
         Code::BookingsAffected,
+        Code::CannotAllocate,
         Code::ClientBusy,
         Code::Conflict,
         Code::Csrf,
@@ -127,6 +131,7 @@ impl Code {
     /// The code as the JSON answer spells it.
     pub fn as_str(self) -> &'static str {
         match self {
+            Code::AlreadyBooked => "already_booked",
             Code::AlreadySetUp => "already_set_up",
             Code::BadActivity => "bad_activity",
             Code::BadCalendar => "bad_calendar",
@@ -134,6 +139,7 @@ impl Code {
             Code::BadRequest => "bad_request",
             Code::BeyondHorizon => "beyond_horizon",
             Code::BookingsAffected => "bookings_affected",
+            Code::CannotAllocate => "cannot_allocate",
             Code::ClientBusy => "client_busy",
             Code::Conflict => "conflict",
             Code::Csrf => "csrf",
@@ -188,6 +194,8 @@ impl From<kneadtime_clinic::Code> for Code {
             kneadtime_clinic::Code::BadProfile => Code::BadProfile,
             kneadtime_clinic::Code::NoWindow => Code::NoWindow,
             kneadtime_clinic::Code::TooManyWaiting => Code::TooManyWaiting,
+            kneadtime_clinic::Code::CannotAllocate => Code::CannotAllocate,
+            kneadtime_clinic::Code::AlreadyBooked => Code::AlreadyBooked,
         }
     }
 }

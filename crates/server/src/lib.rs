@@ -14,6 +14,7 @@ pub mod clients;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod feeds;
 pub mod homework;
@@ -206,6 +207,25 @@ pub fn app(state: AppState) -> Router {
             "/api/locations/{id}/hours",
             axum::routing::put(crate::locations::put_hours),
         )
+        .route(
+            "/api/events",
+            get(crate::events::list).post(crate::events::create),
+        )
+        .route("/api/events/{id}", get(crate::events::get))
+        .route(
+            "/api/events/{id}/requests",
+            get(crate::events::list_requests).post(crate::events::add_requests),
+        )
+        .route(
+            "/api/events/{id}/requests/{client_id}",
+            axum::routing::delete(crate::events::withdraw),
+        )
+        .route(
+            "/api/events/{id}/allocation",
+            get(crate::events::allocation),
+        )
+        .route("/api/events/{id}/book", post(crate::events::book))
+        .route("/api/events/{id}/capacity", get(crate::events::capacity))
         .route("/api/outbox", get(mail::get_outbox))
         .route(
             "/api/closures",

@@ -43,6 +43,18 @@ async fn every_endpoint_by_every_role() {
         .as_str()
         .unwrap()
         .to_string();
+    let race = srv
+        .post("/api/events", &o, json!({ "name": "Access Marathon", "date": w.race.to_string(), "distance": "marathon" }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    srv.post(
+        &format!("/api/events/{race}/requests"),
+        &o,
+        json!({ "runners": [{ "client_id": w.a }] }),
+    )
+    .await;
     let note = srv
         .post(&format!("/api/appointments/{appt}/notes"), &w.t1_token, json!({ "findings": [{ "region": "calves", "tightness": 2 }], "homework_given": "stretch" }))
         .await["id"]
@@ -124,6 +136,50 @@ async fn every_endpoint_by_every_role() {
             Method::PUT,
             "/api/locations/main/hours".into(),
             Some(json!([])),
+            "NNNNNY",
+        ),
+        (Method::GET, "/api/events".into(), None, "NNNNNY"),
+        (
+            Method::POST,
+            "/api/events".into(),
+            Some(json!({ "name": "Race {n}", "date": "2030-04-21", "distance": "half" })),
+            "NNNNNY",
+        ),
+        (Method::GET, format!("/api/events/{race}"), None, "NNNNNY"),
+        (
+            Method::GET,
+            format!("/api/events/{race}/requests"),
+            None,
+            "NNNNNY",
+        ),
+        (
+            Method::POST,
+            format!("/api/events/{race}/requests"),
+            Some(json!({ "runners": [{ "name": "R", "email": "r{n}@example.org" }] })),
+            "NNNNNY",
+        ),
+        (
+            Method::DELETE,
+            format!("/api/events/{race}/requests/{a}"),
+            None,
+            "NYNNNY",
+        ),
+        (
+            Method::GET,
+            format!("/api/events/{race}/allocation"),
+            None,
+            "NNNNNY",
+        ),
+        (
+            Method::POST,
+            format!("/api/events/{race}/book"),
+            None,
+            "NNNNNY",
+        ),
+        (
+            Method::GET,
+            format!("/api/events/{race}/capacity?finishers=100&median=4:00&spread=0:30"),
+            None,
             "NNNNNY",
         ),
         (Method::GET, "/api/staff".into(), None, "NNNNNY"),

@@ -448,7 +448,8 @@ impl Store {
     }
 
     /// A runner no longer wants a session: a pending or waitlisted request is withdrawn
-    /// (and its waitlist entry with it). A booked one stays: cancel its appointment.
+    /// (and its waitlist entry with it); one withdrawn already stays so. A booked one is
+    /// refused (`Invalid`): cancel its appointment instead.
     pub async fn withdraw_race_request(
         &self,
         event_id: &str,
@@ -478,7 +479,22 @@ impl Store {
             Ok::<u64, sqlx::Error>(done)
         })?;
         if done == 0 {
-            return Err(StoreError::NotFound);
+            let state: Option<String> = sqlx::query(
+                "SELECT state FROM race_requests WHERE event_id = $1 AND client_id = $2",
+            )
+            .bind(event_id)
+            .bind(client_id)
+            .fetch_optional(self.db()?)
+            .await?
+            .map(|r| col(&r, "state"))
+            .transpose()?;
+            return match state.as_deref() {
+                None => Err(StoreError::NotFound),
+                Some("withdrawn") => Ok(()),
+                Some(_) => Err(StoreError::Invalid(
+                    "the runner is booked already: cancel the appointment instead".into(),
+                )),
+            };
         }
         Ok(())
     }

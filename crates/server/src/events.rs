@@ -1,0 +1,368 @@
+//! Race week over HTTP (the owner's): events, the runners who asked, the allocation
+//! beside first come, first served, booking it for everyone at once, and capacity
+//! planning. The work is the clinic core's (`kneadtime_clinic::race_week`).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use kneadtime_clinic::race_week::{
+    self, Added, Booked, Capacity, CapacityInput, EventInput, Preview, RequestInput,
+};
+use kneadtime_store::{RaceEvent, RequestState};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::booking::Names;
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, Created};
+use crate::policy::{Act, allow};
+
+/// An event with how its runners stand.
+#[derive(Debug, Serialize)]
+pub struct EventOut {
+    #[serde(flatten)]
+    pub event: RaceEvent,
+    pub service_name: String,
+    /// When the race starts, "09:00".
+    pub start: String,
+    pub runners: usize,
+    pub pending: usize,
+    pub booked: usize,
+    pub waitlisted: usize,
+    pub withdrawn: usize,
+}
+
+pub async fn event_out(state: &AppState, e: RaceEvent) -> ApiResult<EventOut> {
+    let (requests, service) = tokio::try_join!(
+        state.store.race_requests(&e.id),
+        state.store.service(&e.service_id)
+    )?;
+    let n = |s: RequestState| requests.iter().filter(|r| r.state == s).count();
+    Ok(EventOut {
+        service_name: service.name,
+        start: format!("{:02}:{:02}", e.start_minute / 60, e.start_minute % 60),
+        runners: requests.len(),
+        pending: n(RequestState::Pending),
+        booked: n(RequestState::Booked),
+        waitlisted: n(RequestState::Waitlisted),
+        withdrawn: n(RequestState::Withdrawn),
+        event: e,
+    })
+}
+
+/// GET /api/events (owner)
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<EventOut>>> {
+    allow(&state, &caller, Act::Clinic).await?;
+    let mut out = Vec::new();
+    for e in state.store.race_events().await? {
+        out.push(event_out(&state, e).await?);
+    }
+    Ok(Json(out))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBody {
+    pub name: String,
+    /// 'YYYY-MM-DD'.
+    pub date: String,
+    /// "marathon", "half", "50k", "42.2"…
+    pub distance: String,
+    /// post_event (default) or pre_event.
+    #[serde(default)]
+    pub kind: String,
+    pub service_id: Option<String>,
+    /// When the race starts, "09:00" (the default).
+    pub start: Option<String>,
+}
+
+/// POST /api/events (owner)
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<EventBody>,
+) -> ApiResult<Created<EventOut>> {
+    allow(&state, &caller, Act::Clinic).await?;
+    let e = race_week::create_event(
+        &state.clinic,
+        EventInput {
+            name: b.name,
+            date: b.date,
+            distance: b.distance,
+            kind: b.kind,
+            service_id: b.service_id,
+            start: b.start,
+        },
+    )
+    .await?;
+    Ok(Created(event_out(&state, e).await?))
+}
+
+/// GET /api/events/{id} (owner)
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<EventOut>> {
+    allow(&state, &caller, Act::Clinic).await?;
+    let e = race_week::event(&state.clinic, &id).await?;
+    Ok(Json(event_out(&state, e).await?))
+}
+
+/// A runner's request as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct RequestOut {
+    pub client_id: String,
+    pub client_name: String,
+    pub state: RequestState,
+    pub tier: String,
+    /// Location names, best first.
+    pub locations: Vec<String>,
+    pub days: Vec<String>,
+    pub parts: Vec<String>,
+    pub therapist_id: Option<String>,
+    /// The booked time, once booked.
+    pub appointment: Option<crate::booking::AppointmentOut>,
+    /// Why they wait, when they do.
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestsQuery {
+    /// pending, booked, waitlisted or withdrawn.
+    pub state: Option<String>,
+    pub offset: Option<usize>,
+    /// At most 1000 (default 100).
+    pub limit: Option<usize>,
+}
+
+/// The page of requests asked for, and how many match.
+#[derive(Debug, Serialize)]
+pub struct RequestsOut {
+    pub total: usize,
+    pub requests: Vec<RequestOut>,
+}
+
+/// The event's requests, filtered and paged, each with its booking.
+pub async fn requests_page(
+    state: &AppState,
+    id: &str,
+    q: &RequestsQuery,
+) -> ApiResult<RequestsOut> {
+    let want = match q.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(RequestState::parse(s).ok_or_else(|| {
+            ApiError::field(
+                "state",
+                format!("expected pending, booked, waitlisted or withdrawn, found {s:?}"),
+            )
+        })?),
+    };
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let (all, locations) =
+        tokio::try_join!(state.store.race_requests(id), state.store.locations())?;
+    let names = Names::load(state).await?.with_clients(state).await?;
+    let place: HashMap<String, String> = locations.into_iter().map(|l| (l.id, l.name)).collect();
+    let matching: Vec<_> = all
+        .into_iter()
+        .filter(|r| want.is_none_or(|s| r.state == s))
+        .collect();
+    let total = matching.len();
+    let mut requests = Vec::new();
+    for r in matching.into_iter().skip(q.offset.unwrap_or(0)).take(limit) {
+        let appointment = match &r.appointment_id {
+            Some(a) => match state.store.appointment(a).await {
+                Ok(a) => Some(names.view(&a, None, None)),
+                Err(kneadtime_store::StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        requests.push(RequestOut {
+            client_name: names.client(&r.client_id),
+            client_id: r.client_id,
+            state: r.state,
+            tier: r.tier,
+            locations: r
+                .locations
+                .iter()
+                .map(|l| place.get(l).cloned().unwrap_or_else(|| l.clone()))
+                .collect(),
+            days: r.days,
+            parts: r.parts,
+            therapist_id: r.therapist_id,
+            appointment,
+            reason: r.reason,
+        });
+    }
+    Ok(RequestsOut { total, requests })
+}
+
+/// GET /api/events/{id}/requests (owner)
+pub async fn list_requests(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<RequestsQuery>,
+) -> ApiResult<Json<RequestsOut>> {
+    allow(&state, &caller, Act::Clinic).await?;
+    race_week::event(&state.clinic, &id).await?;
+    Ok(Json(requests_page(&state, &id, &q).await?))
+}
+
+/// One runner as the API takes them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunnerIn {
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    pub finish: Option<String>,
+    #[serde(default)]
+    pub locations: Vec<String>,
+    #[serde(default)]
+    pub days: Vec<String>,
+    #[serde(default)]
+    pub parts: Vec<String>,
+    pub therapist: Option<String>,
+    pub tier: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestsBody {
+    /// Runners as JSON.
+    pub runners: Option<Vec<RunnerIn>>,
+    /// Or a runners CSV file's text, and its name for errors.
+    pub csv: Option<String>,
+    pub filename: Option<String>,
+    /// Or, on the demo clinic, a made-up field of this many runners.
+    pub sample: Option<usize>,
+}
+
+/// POST /api/events/{id}/requests (owner): runners who asked, as JSON, a CSV file or a
+/// made-up field (demo only). All or nothing.
+pub async fn add_requests(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<RequestsBody>,
+) -> ApiResult<Json<Added>> {
+    allow(&state, &caller, Act::Clinic).await?;
+    let given = [b.runners.is_some(), b.csv.is_some(), b.sample.is_some()]
+        .iter()
+        .filter(|x| **x)
+        .count();
+    if given != 1 {
+        return Err(ApiError::bad("give one of runners, csv or sample"));
+    }
+    let added = if let Some(runners) = b.runners {
+        let input: Vec<RequestInput> = runners
+            .into_iter()
+            .map(|r| RequestInput {
+                client_id: r.client_id,
+                name: r.name,
+                email: r.email,
+                finish: r.finish,
+                locations: r.locations,
+                days: r.days,
+                parts: r.parts,
+                therapist: r.therapist,
+                tier: r.tier,
+            })
+            .collect();
+        race_week::add_requests(&state.clinic, &id, &input).await?
+    } else if let Some(text) = b.csv {
+        let file = b.filename.unwrap_or_else(|| "runners.csv".into());
+        race_week::add_requests_csv(&state.clinic, &id, &file, &text).await?
+    } else {
+        if !state.config.demo {
+            return Err(ApiError::field(
+                "sample",
+                "a made-up field is for the demo clinic only",
+            ));
+        }
+        let n = b.sample.unwrap_or(0);
+        race_week::add_sample(&state.clinic, &id, n, 7).await?
+    };
+    Ok(Json(added))
+}
+
+/// DELETE /api/events/{id}/requests/{client_id}: the owner, or the runner themself,
+/// withdraws a request not yet booked.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, client_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    if caller.client_id() != Some(client_id.as_str()) {
+        allow(&state, &caller, Act::Clinic).await?;
+    }
+    race_week::withdraw(&state.clinic, &id, &client_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// GET /api/events/{id}/allocation (owner): what booking would do now, beside first
+/// come, first served; nothing is written.
+pub async fn allocation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Preview>> {
+    allow(&state, &caller, Act::Clinic).await?;
+    Ok(Json(race_week::preview(&state.clinic, &id).await?))
+}
+
+/// POST /api/events/{id}/book (owner): books the allocation for everyone still to
+/// place, emails each runner, and puts the rest on the waitlist. Repeating it books
+/// only what changed since.
+pub async fn book(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Booked>> {
+    allow(&state, &caller, Act::Clinic).await?;
+    Ok(Json(
+        race_week::book(&state.clinic, &id, &caller.actor()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityQuery {
+    pub finishers: usize,
+    /// Median finish, "4:15".
+    pub median: String,
+    /// Typical spread either side, "0:45".
+    pub spread: String,
+    /// Percent to serve inside their ideal days (default 90).
+    pub share: Option<f64>,
+}
+
+/// GET /api/events/{id}/capacity (owner): therapist-hours needed per day and location.
+pub async fn capacity(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<CapacityQuery>,
+) -> ApiResult<Json<Capacity>> {
+    allow(&state, &caller, Act::Clinic).await?;
+    Ok(Json(
+        race_week::capacity(
+            &state.clinic,
+            &id,
+            &CapacityInput {
+                finishers: q.finishers,
+                median: q.median,
+                spread: q.spread,
+                share_percent: q.share.unwrap_or(90.0),
+            },
+        )
+        .await?,
+    ))
+}
