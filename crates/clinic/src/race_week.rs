@@ -489,18 +489,29 @@ fn domain_event(ev: &RaceEvent, length_min: i64, buffer_min: i64) -> Event {
     }
 }
 
-/// The days race week covers: the post-race days after the race (and any runner's
-/// finish), or the pre-race days before it.
-fn week_of(ev: &RaceEvent, profile: &Profile) -> (Date, Date) {
+/// The days race week covers: the pre-race days before the race, or the post-race days
+/// after it up to the window of the last runner to finish (`last_finish`).
+fn week_of(ev: &RaceEvent, profile: &Profile, last_finish: Date) -> (Date, Date) {
     let day: Date = ev.race_date.parse().unwrap_or(dates::EARLIEST);
     let w = &profile.windows;
     match ev.kind {
         Kind::PreEvent => (add_days(day, -w.pre_event_max_days), add_days(day, -1)),
         _ => (
             add_days(day, 1),
-            add_days(day, w.post_event_max_days + allocate::MAX_RACE_DAYS),
+            add_days(last_finish.max(day), w.post_event_max_days),
         ),
     }
+}
+
+/// The day the last runner of `requests` finishes (the race day when none said).
+fn last_finish(ev: &RaceEvent, requests: &[RaceRequest], tz: &TimeZone) -> Date {
+    let day: Date = ev.race_date.parse().unwrap_or(dates::EARLIEST);
+    requests
+        .iter()
+        .filter_map(|r| r.finish_at)
+        .map(|t| crate::time::local_date(t, tz))
+        .filter(|d| dates::days_between(day, *d) <= allocate::MAX_RACE_DAYS)
+        .fold(day, Date::max)
 }
 
 /// Everything one allocation is made from, read together.
@@ -530,7 +541,7 @@ async fn read_field(core: &Clinic, event_id: &str) -> CoreResult<Field> {
         code: Code::BadProfile,
         message: format!("the clinic's rules profile cannot be read: {e}"),
     })?;
-    let (from, to) = week_of(&ev, &profile);
+    let (from, to) = week_of(&ev, &profile, last_finish(&ev, &requests, &names.tz));
     let shifts = rota(core, &names, &service, from, to).await?;
     // Sessions of the event's kind the runners booked in race week themselves.
     let (lo, hi) = (
@@ -763,7 +774,11 @@ fn count(requests: &[RaceRequest], s: RequestState) -> usize {
 pub async fn preview(core: &Clinic, event_id: &str) -> CoreResult<Preview> {
     let f = read_field(core, event_id).await?;
     let a = solve(&f).await?;
-    let (from, to) = week_of(&f.ev, &f.profile);
+    let (from, to) = week_of(
+        &f.ev,
+        &f.profile,
+        last_finish(&f.ev, &f.requests, &f.names.tz),
+    );
     let mut locations: Vec<LocationRow> = f
         .names
         .sites

@@ -74,11 +74,21 @@ async fn therapist(
     skills: &[Skill],
     hours: &[(i64, i64, i64)],
 ) -> Result<String, StoreError> {
+    therapist_at(store, None, name, skills, hours).await
+}
+
+async fn therapist_at(
+    store: &Store,
+    location: Option<&str>,
+    name: &str,
+    skills: &[Skill],
+    hours: &[(i64, i64, i64)],
+) -> Result<String, StoreError> {
     let t = store
         .create_therapist(&NewTherapist {
             name: name.into(),
             skills: skills.to_vec(),
-            location_id: None,
+            location_id: location.map(str::to_string),
         })
         .await?;
     let hours: Vec<WorkingHours> = hours
@@ -523,7 +533,7 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
             }
         }
     }
-    let _ = post;
+    group(state, &race, &post, &priya.id).await?;
     store
         .add_calendar(&cal.id, "hill-block.csv", &hill_block(today))
         .await
@@ -532,6 +542,103 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
     Ok(Some(DemoInfo {
         client_links: links,
     }))
+}
+
+/// The clinic as a group: two more locations across the city with their own therapists
+/// and opening hours, and race week for Priya's City Marathon, which she asked to be
+/// booked for (the owner adds the rest of the field on the event page).
+async fn group(state: &AppState, race: &Date, post: &Service, priya: &str) -> Result<(), String> {
+    let store = &state.store;
+    let err = |e: StoreError| format!("loading the demo clinic: {e}");
+    let mut main = store.location("main").await.map_err(err)?;
+    let week = |from: i64, to: i64| -> Vec<WorkingHours> {
+        (0..7)
+            .map(|weekday| WorkingHours {
+                weekday,
+                start_minute: from * 60,
+                end_minute: to * 60,
+            })
+            .collect()
+    };
+    for (name, address, staff) in [
+        (
+            "Headingley",
+            "14 Otley Road, Leeds",
+            vec![
+                ("Nia Brooks", vec![Skill::Sports, Skill::DeepTissue]),
+                ("Tomasz Wójcik", vec![Skill::Sports, Skill::Myofascial]),
+                ("Ellie Grant", vec![Skill::Sports, Skill::Relaxation]),
+            ],
+        ),
+        (
+            "City Centre",
+            "2 Park Row, Leeds",
+            vec![
+                ("Dev Mistry", vec![Skill::Sports, Skill::TriggerPoint]),
+                ("Grace Olu", vec![Skill::Sports, Skill::DeepTissue]),
+                ("Finn Walsh", vec![Skill::Sports, Skill::Cupping]),
+                ("Amara Nwosu", vec![Skill::Sports, Skill::Relaxation]),
+            ],
+        ),
+    ] {
+        let l = store
+            .create_location(&kneadtime_store::NewLocation {
+                name: name.into(),
+                address: address.into(),
+                time_zone: "Europe/London".into(),
+            })
+            .await
+            .map_err(err)?;
+        store
+            .set_location_hours(&l.id, &week(8, 20))
+            .await
+            .map_err(err)?;
+        for (k, (who, skills)) in staff.iter().enumerate() {
+            // Staggered days: each works six of seven, so the week is always covered.
+            let hours: Vec<(i64, i64, i64)> = (0..7)
+                .filter(|d| (d + k as i64) % 7 != 0)
+                .map(|d| {
+                    (
+                        d,
+                        if k % 2 == 0 { 8 } else { 12 },
+                        if k % 2 == 0 { 16 } else { 20 },
+                    )
+                })
+                .collect();
+            therapist_at(store, Some(&l.id), who, skills, &hours)
+                .await
+                .map_err(err)?;
+        }
+    }
+    main.name = "Riverside".into();
+    store.update_location(&main).await.map_err(err)?;
+    let ev = store
+        .create_race_event(&kneadtime_store::NewRaceEvent {
+            name: "City Marathon".into(),
+            race_date: race.to_string(),
+            distance_km: Some(42.195),
+            kind: Kind::PostEvent,
+            service_id: post.id.clone(),
+            start_minute: 9 * 60,
+        })
+        .await
+        .map_err(err)?;
+    store
+        .put_race_requests(
+            &ev.id,
+            &[kneadtime_store::NewRaceRequest {
+                client_id: priya.to_string(),
+                finish_at: None,
+                locations: vec!["main".into()],
+                days: vec![],
+                parts: vec!["afternoon".into()],
+                therapist_id: None,
+                tier: "standard".into(),
+            }],
+        )
+        .await
+        .map_err(err)?;
+    Ok(())
 }
 
 async fn book(store: &Store, therapist: &str, client: &str, service: &Service, start: i64) -> bool {

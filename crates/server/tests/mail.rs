@@ -564,3 +564,77 @@ async fn staff_who_ask_get_their_day_each_morning_once() {
         srv.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn race_week_tells_each_runner_their_time_or_their_place_on_the_waitlist() {
+    let Some(py) = python() else { return };
+    let sink = Sink::start(py, free_port());
+    let srv = Srv::start_with("sqlite", "Europe/London", mail_to(&sink)).await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    // One therapist working one morning hour in the window: one runner gets it.
+    for (t, hours) in [
+        (
+            &w.t1,
+            json!([{ "day": "wed", "start": "10:00", "end": "11:00" }]),
+        ),
+        (&w.t2, json!([])),
+    ] {
+        let (s, v) = srv
+            .call(
+                Method::PUT,
+                &format!("/api/therapists/{t}/hours"),
+                Some(&o),
+                Some(hours),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let ev = srv
+        .post(
+            "/api/events",
+            &o,
+            json!({ "name": "Harbour Marathon", "date": w.race.to_string(), "distance": "marathon" }),
+        )
+        .await;
+    let id = ev["id"].as_str().unwrap();
+    srv.post(
+        &format!("/api/events/{id}/requests"),
+        &o,
+        json!({ "runners": [
+            { "name": "Ivy Fast", "email": "ivy@example.org", "tier": "elite" },
+            { "name": "Max Later", "email": "max@example.org" }
+        ] }),
+    )
+    .await;
+    let booked = srv
+        .post(&format!("/api/events/{id}/book"), &o, json!({}))
+        .await;
+    assert_eq!(
+        (booked["booked"].as_u64(), booked["waitlisted"].as_u64()),
+        (Some(1), Some(1)),
+        "{booked}"
+    );
+    let got = sink
+        .wait_for(2, |m| {
+            subject(m).starts_with("Booked:") || subject(m).starts_with("On the waitlist")
+        })
+        .await;
+    let to = |who: &str| {
+        got.iter()
+            .find(|m| m["to"].as_str().unwrap_or("").contains(who))
+            .unwrap_or_else(|| panic!("no mail to {who}: {got:?}"))
+    };
+    let ivy = to("ivy@example.org");
+    assert!(subject(ivy).starts_with("Booked:"), "{ivy}");
+    let text = ivy["text"].as_str().unwrap();
+    assert!(text.contains("Harbour Marathon"), "{text}");
+    assert!(text.contains("10:00 (Europe/London)"), "{text}");
+    let max = to("max@example.org");
+    assert!(subject(max).starts_with("On the waitlist"), "{max}");
+    let text = max["text"].as_str().unwrap();
+    assert!(text.contains("post-race, after Harbour Marathon"), "{text}");
+    assert!(text.contains("You are on the waitlist for"), "{text}");
+    assert!(text.contains(&format!("{}/me", srv.base)), "{text}");
+    srv.stop().await;
+}

@@ -381,6 +381,8 @@ pub struct Allocation {
     bucket_of: BTreeMap<(usize, Date, Part), usize>,
     judged: HashMap<(Date, Date, Part), Judged>,
     finishes: HashMap<Date, Finish>,
+    /// (clinic, date) of every shift, booked full or not.
+    worked: std::collections::HashSet<(usize, Date)>,
     /// Rounds of the last full solve.
     pub rounds: usize,
 }
@@ -461,6 +463,7 @@ impl Allocation {
             bucket_of: BTreeMap::new(),
             judged: HashMap::new(),
             finishes: HashMap::new(),
+            worked: Default::default(),
             rounds: 0,
         };
         a.add_shifts(shifts)?;
@@ -524,6 +527,7 @@ impl Allocation {
                     self.clinics.len() - 1
                 }
             };
+            self.worked.insert((clinic, s.date));
             for (from, to) in shift_slots(s, self.event.length_min, self.event.buffer_min) {
                 let part = Part::of(from);
                 let b = *block_of
@@ -1040,13 +1044,33 @@ impl Allocation {
             from.strftime("%a %-d %b"),
             to.strftime("%a %-d %b")
         );
+        let after = match self.event.kind {
+            Kind::PreEvent => "before",
+            _ => "after",
+        };
         if t.choices.is_empty() {
-            format!(
-                "No therapist at the clinics you chose works between {span}, the days that suit after this race; you are on the waitlist in case times open."
-            )
+            // Nobody works then, or everyone who does is booked already.
+            let clinics: Vec<usize> = self
+                .type_of
+                .iter()
+                .find(|(_, v)| **v == ty)
+                .map(|(k, _)| k.clinics.clone())
+                .unwrap_or_default();
+            let worked = self.worked.iter().any(|(c, d)| {
+                (clinics.is_empty() || clinics.contains(c)) && (from..=to).contains(d)
+            });
+            if worked {
+                format!(
+                    "Every time at the clinics you chose from {span}, the days that suit {after} this race, is booked already; you are on the waitlist and will be offered the first time that opens."
+                )
+            } else {
+                format!(
+                    "No therapist at the clinics you chose works from {span}, the days that suit {after} this race; you are on the waitlist in case times open."
+                )
+            }
         } else {
             format!(
-                "Every time that suits you between {span} went to runners with higher priority or fewer times they could take; you are on the waitlist and will be offered the first time that opens."
+                "Every time that suits you from {span} went to runners with higher priority or fewer times they could take; you are on the waitlist and will be offered the first time that opens."
             )
         }
     }

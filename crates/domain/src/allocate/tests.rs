@@ -482,3 +482,30 @@ fn a_withdrawal_gives_the_time_to_the_one_waiting_and_moves_nobody_else() {
     assert_eq!(a.outcome(a.index("a").unwrap()), Outcome::Withdrawn);
     assert!(a.withdraw("a").is_err());
 }
+
+#[test]
+fn a_runner_left_out_is_told_whether_nobody_works_or_everyone_is_booked() {
+    let e = marathon();
+    let day = add_days(e.date, 3);
+    // North's only shift is booked through; South has nobody in the window.
+    let mut full = shift("sam", "North", day, 9, 12);
+    full.busy = vec![(time(9, 0, 0, 0), time(12, 0, 0, 0))];
+    let far = shift("ana", "South", add_days(e.date, 20), 9, 12);
+    let mut north = runner("north");
+    north.clinics = vec!["North".into()];
+    let mut south = runner("south");
+    south.clinics = vec!["South".into()];
+    let a = Allocation::solve(e, vec![north, south], vec![full, far], &Profile::default())
+        .expect("solves");
+    let why = |id: &str| match a.outcome(a.index(id).unwrap()) {
+        Outcome::Waitlisted { reason } => reason,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        why("north").contains("is booked already"),
+        "{}",
+        why("north")
+    );
+    assert!(why("south").contains("No therapist"), "{}", why("south"));
+    assert!(why("south").contains("after this race"));
+}

@@ -3,6 +3,7 @@
 //! clients book through their link or with name and email, staff run their day.
 
 pub mod client;
+pub mod events;
 pub mod record;
 pub mod runner;
 pub mod settings;
@@ -98,6 +99,10 @@ pub fn routes() -> axum::Router<AppState> {
             get(record::note_form).post(record::note_submit),
         )
         .route("/staff/appointments/{id}/status", post(staff::set_status))
+        .route("/staff/events", get(events::list).post(events::create))
+        .route("/staff/events/{id}", get(events::show))
+        .route("/staff/events/{id}/runners", post(events::add_runners))
+        .route("/staff/events/{id}/book", post(events::book))
         .route("/staff/settings", get(settings::settings))
         .route("/staff/settings/{section}", post(settings::submit))
         .route("/staff/settings/{section}/{id}", post(settings::submit))
