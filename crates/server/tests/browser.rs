@@ -1100,3 +1100,126 @@ async fn a_therapist_signs_and_amends_notes_and_the_client_keeps_up_the_homework
     o.close().await.unwrap();
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_runs_race_week_from_the_pages() {
+    let Some(driver) = start_driver() else { return };
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let base = srv.base.clone();
+    let owner = browser(&driver, "owner-race-week").await;
+    owner.goto(&format!("{base}/staff/login")).await.unwrap();
+    fill(&owner, "#email", common::OWNER_EMAIL).await;
+    fill(&owner, "#password", common::OWNER_PASSWORD).await;
+    click(&owner, "form[action='/staff/login'] button").await;
+    owner
+        .wait()
+        .for_element(Locator::Css("nav[aria-label=Dates]"))
+        .await
+        .expect("the schedule");
+
+    // A second location, added on the settings page; Theo moves there.
+    owner.goto(&format!("{base}/staff/settings")).await.unwrap();
+    fill(&owner, "#loc-name", "Harbourside").await;
+    fill(&owner, "#loc-address", "7 Quay Street").await;
+    click(&owner, "form[action='/staff/settings/location'] button").await;
+    text_with(&owner, "main", "Location added.").await;
+    let harbour = srv
+        .get("/api/locations", &srv.owner)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "Harbourside")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    owner
+        .execute(
+            "document.querySelector('#t-loc-' + arguments[0]).closest('details').open = true;",
+            vec![json!(w.t2)],
+        )
+        .await
+        .unwrap();
+    choose(&owner, &format!("#t-loc-{}", w.t2), &harbour).await;
+    click(
+        &owner,
+        &format!(
+            "form[action='/staff/settings/therapist-edit/{}'] button",
+            w.t2
+        ),
+    )
+    .await;
+    text_with(&owner, "main", "Therapist saved.").await;
+    text_with(&owner, "main", "At Harbourside.").await;
+
+    // The event, made on the race-week page.
+    click(&owner, "nav a[href='/staff/events']").await;
+    fill(&owner, "#ev-name", "Browser Marathon").await;
+    owner
+        .execute(
+            "document.getElementById('ev-date').value = arguments[0];",
+            vec![json!(w.race.to_string())],
+        )
+        .await
+        .unwrap();
+    fill(&owner, "#ev-distance", "marathon").await;
+    click(&owner, "form[action='/staff/events'] button").await;
+    text_with(&owner, "h1", "Browser Marathon").await;
+
+    // Forty runners from a file, most wanting the first location.
+    let mut csv = String::from("name,email,clinics,times\n");
+    for n in 0..40 {
+        let first = if n % 4 == 0 {
+            "Harbourside"
+        } else {
+            "Test Clinic"
+        };
+        csv.push_str(&format!(
+            "Runner {n},runner{n}@example.org,{first},morning\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("field.csv");
+    std::fs::write(&file, csv).unwrap();
+    owner
+        .find(Locator::Id("runners-file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    click(&owner, "form[enctype='multipart/form-data'] button").await;
+    text_with(&owner, "main", "Runners added.").await;
+    let compare = text_with(&owner, "#allocation + p + div table", "First come").await;
+    assert!(compare.contains("Runners given a time"), "{compare}");
+    shot(&owner, "race-week-allocation").await;
+
+    // One button books everyone.
+    click(&owner, "form[action$='/book'] button").await;
+    let done = text_with(&owner, "main", "Booked: every runner given a time").await;
+    assert!(done.contains("Harbourside"), "{done}");
+    let ev = srv.get("/api/events", &srv.owner).await;
+    assert_eq!(ev[0]["runners"], 40, "{ev}");
+    assert_eq!(ev[0]["pending"], 0, "{ev}");
+    assert!(ev[0]["booked"].as_u64().unwrap() > 0, "{ev}");
+
+    // Capacity planning: a table and a chart with its axes.
+    fill(&owner, "#cap-n", "800").await;
+    click(&owner, "form[method=get] button").await;
+    let table = text_with(&owner, "main", "Hours short").await;
+    assert!(table.contains("therapist-hours short"), "{table}");
+    let svg = owner
+        .find(Locator::Css("figure svg.chart"))
+        .await
+        .expect("the chart");
+    let labels = svg.text().await.unwrap();
+    assert!(
+        labels.contains(" h") && labels.contains("Harbourside"),
+        "{labels}"
+    );
+    shot(&owner, "race-week-capacity").await;
+    owner.close().await.unwrap();
+    srv.stop().await;
+}

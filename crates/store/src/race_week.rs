@@ -92,16 +92,21 @@ fn check_requests(requests: &[NewRaceRequest]) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// One request per runner: the last of a runner named twice stands.
+/// One request per runner: the last of a runner named twice stands, in the place they
+/// first asked.
 fn last_per_client(requests: &[NewRaceRequest]) -> Vec<&NewRaceRequest> {
-    let mut seen = std::collections::HashSet::new();
-    let mut unique: Vec<&NewRaceRequest> = requests
-        .iter()
-        .rev()
-        .filter(|r| seen.insert(r.client_id.as_str()))
-        .collect();
-    unique.reverse();
-    unique
+    let mut place: std::collections::HashMap<&str, usize> = Default::default();
+    let mut out: Vec<&NewRaceRequest> = Vec::new();
+    for r in requests {
+        match place.get(r.client_id.as_str()) {
+            Some(&i) => out[i] = r,
+            None => {
+                place.insert(&r.client_id, out.len());
+                out.push(r);
+            }
+        }
+    }
+    out
 }
 
 /// Upserts the requests and puts the race in each runner's races (when they have none
@@ -113,18 +118,26 @@ async fn write_requests(
     now: i64,
 ) -> Result<usize, sqlx::Error> {
     let mut written = 0;
+    // New requests join the end of the order of asking; changed ones keep their place.
+    let last: i64 =
+        sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM race_requests WHERE event_id = $1")
+            .bind(&event.id)
+            .fetch_one(&mut **tx)
+            .await
+            .and_then(|r| sqlx::Row::try_get::<i64, _>(&r, "last"))?;
+    let mut next = last;
     for chunk in requests.chunks(CHUNK) {
-        // Eight parameters a row after the event's: client, finish, locations, days,
-        // parts, therapist, tier, created.
+        // Nine parameters a row after the event's: client, finish, locations, days,
+        // parts, therapist, tier, created, and the place in the order of asking.
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let p: Vec<String> = (0..8).map(|k| format!("${}", 2 + i * 8 + k)).collect();
+                let p: Vec<String> = (0..9).map(|k| format!("${}", 2 + i * 9 + k)).collect();
                 format!("($1, {}, 'pending')", p.join(", "))
             })
             .collect();
         let sql = format!(
             "INSERT INTO race_requests (event_id, client_id, finish_at, locations, days, parts, \
-             therapist_id, tier, created_at, state) VALUES {} \
+             therapist_id, tier, created_at, seq, state) VALUES {} \
              ON CONFLICT (event_id, client_id) DO UPDATE SET finish_at = excluded.finish_at, \
              locations = excluded.locations, days = excluded.days, parts = excluded.parts, \
              therapist_id = excluded.therapist_id, tier = excluded.tier, \
@@ -143,6 +156,8 @@ async fn write_requests(
                 .bind(r.therapist_id.clone())
                 .bind(&r.tier)
                 .bind(now);
+            next += 1;
+            q = q.bind(next);
         }
         written += q.execute(&mut **tx).await?.rows_affected() as usize;
         // The race, for runners who do not have one on its day yet.
@@ -426,7 +441,7 @@ impl Store {
         let rows = sqlx::query(concat!(
             "SELECT ",
             request_columns!(),
-            " FROM race_requests WHERE event_id = $1 ORDER BY created_at, client_id"
+            " FROM race_requests WHERE event_id = $1 ORDER BY seq, created_at, client_id"
         ))
         .bind(event_id)
         .fetch_all(self.db()?)
@@ -439,7 +454,7 @@ impl Store {
         let rows = sqlx::query(concat!(
             "SELECT ",
             request_columns!(),
-            " FROM race_requests WHERE client_id = $1 ORDER BY created_at, event_id"
+            " FROM race_requests WHERE client_id = $1 ORDER BY created_at, seq, event_id"
         ))
         .bind(client_id)
         .fetch_all(self.db()?)

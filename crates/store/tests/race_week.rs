@@ -84,6 +84,11 @@ async fn requests_are_added_and_changed_until_booked(t: Ctx) {
     t.store.put_race_requests(&e, &[changed]).await.unwrap();
     let all = t.store.race_requests(&e).await.unwrap();
     assert_eq!(all.len(), 2);
+    // In the order they asked, a change keeping its place.
+    assert_eq!(
+        (all[0].client_id.as_str(), all[1].client_id.as_str()),
+        (a.as_str(), b.as_str())
+    );
     assert_eq!(all.iter().find(|r| r.client_id == a).unwrap().tier, "elite");
     assert!(all.iter().all(|r| r.state == RequestState::Pending));
     // Withdrawn, then asking again: pending again.

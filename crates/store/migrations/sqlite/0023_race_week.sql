@@ -34,6 +34,8 @@ CREATE TABLE race_requests (
     -- Why the runner was left out, in their words.
     reason TEXT NOT NULL DEFAULT '',
     created_at INTEGER NOT NULL,
+    -- The order runners asked in (first come, first served is compared in it).
+    seq INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (event_id, client_id)
 );
 CREATE INDEX race_requests_by_state ON race_requests (event_id, state);
