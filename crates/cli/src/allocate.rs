@@ -52,7 +52,42 @@ fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
+/// The event's field as a clinic's database holds it (runners still to place, the rota).
+fn from_db(url: &str, event: &str) -> anyhow::Result<kneadtime_clinic::race_week::FieldInput> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let store = kneadtime_store::Store::open(url)
+            .await
+            .map_err(|e| Bad::new(format!("--db: {e}")))?;
+        let core = kneadtime_clinic::Clinic::new(store.clone());
+        let got = kneadtime_clinic::race_week::field_input(&core, event).await;
+        store.close().await;
+        got.map_err(|e| match e {
+            kneadtime_clinic::CoreError::Field { message, .. } => {
+                anyhow::Error::from(Bad::new(format!("--event: {message}")))
+            }
+            e => anyhow::anyhow!("{e}"),
+        })
+    })
+}
+
 pub fn run(a: &AllocateArgs) -> anyhow::Result<ExitCode> {
+    if let (Some(url), Some(which)) = (&a.db, &a.event) {
+        let f = from_db(url, which)?;
+        let mut event = f.event;
+        if a.before {
+            event.kind = Kind::PreEvent;
+        }
+        let tz = parse_tz(a.tz.as_deref())?.unwrap_or(f.tz);
+        let profile = match &a.profile {
+            Some(p) => load_profile(Some(p))?,
+            None => f.profile,
+        };
+        return finish(a, event, f.runners, f.shifts, &profile, &tz);
+    }
     let profile = load_profile(a.profile.as_deref())?;
     let tz = match parse_tz(a.tz.as_deref())? {
         Some(tz) => tz,
@@ -114,6 +149,18 @@ pub fn run(a: &AllocateArgs) -> anyhow::Result<ExitCode> {
     if event.name == "the race" && a.sample.is_some() {
         event.name = sample::event().name;
     }
+    finish(a, event, runners, shifts, &profile, &tz)
+}
+
+/// Solves, writes the files asked for and prints the summary.
+fn finish(
+    a: &AllocateArgs,
+    event: Event,
+    runners: Vec<kneadtime_domain::allocate::Runner>,
+    shifts: Vec<kneadtime_domain::allocate::Shift>,
+    profile: &kneadtime_domain::Profile,
+    tz: &TimeZone,
+) -> anyhow::Result<ExitCode> {
     let spinner = if std::io::stderr().is_terminal() {
         let s = ProgressBar::new_spinner();
         s.set_message("allocating");
@@ -123,12 +170,12 @@ pub fn run(a: &AllocateArgs) -> anyhow::Result<ExitCode> {
         ProgressBar::hidden()
     };
     let allocation =
-        Allocation::solve(event, runners, shifts, &profile).map_err(|e| Bad::new(e.to_string()))?;
+        Allocation::solve(event, runners, shifts, profile).map_err(|e| Bad::new(e.to_string()))?;
     spinner.finish_and_clear();
     let ours = allocation.summary();
     let fcfs = allocation.first_come();
     if let Some(dir) = &a.out {
-        write_files(&allocation, dir, &tz)?;
+        write_files(&allocation, dir, tz)?;
     }
     let text = match a.format {
         CheckFormat::Json => {

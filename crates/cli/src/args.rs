@@ -43,7 +43,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "runners.csv columns: id, name, finish (2027-04-18 13:05), clinics, days, times (morning, afternoon, evening), therapist, priority (standard, charity, elite, pre-booked); lists are separated by ';', best first.\nrota.csv columns: therapist, name, clinic, date, from, to, busy (10:00-11:00;14:00-14:30).\nWithout files, --sample N allocates a made-up week of N runners on a rota of 50 clinics."
+    after_help = "runners.csv columns: id, name, finish (2027-04-18 13:05), clinics, days, times (morning, afternoon, evening), therapist, priority (standard, charity, elite, pre-booked); lists are separated by ';', best first.\nrota.csv columns: therapist, name, clinic, date, from, to, busy (10:00-11:00;14:00-14:30).\nWithout files, --sample N allocates a made-up week of N runners on a rota of 50 clinics, and --db URL --event NAME allocates a clinic's race-week event from its database."
 )]
 pub struct AllocateArgs {
     /// The runners who asked for a session (CSV).
@@ -63,10 +63,22 @@ pub struct AllocateArgs {
     )]
     pub rota: Option<PathBuf>,
     /// Allocate a made-up race week of this many runners instead of reading files.
-    #[arg(long, value_name = "RUNNERS")]
+    #[arg(long, value_name = "RUNNERS", conflicts_with = "db")]
     pub sample: Option<usize>,
+    /// Read the runners and the rota from a clinic's database instead (with --event);
+    /// nothing is booked: the event page does that.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "event",
+        conflicts_with_all = ["runners", "rota", "race"]
+    )]
+    pub db: Option<String>,
+    /// The clinic's race-week event to allocate (its name or id), with --db.
+    #[arg(long, value_name = "EVENT", requires = "db")]
+    pub event: Option<String>,
     /// The race's first day.
-    #[arg(long, value_name = "DATE", required_unless_present = "sample")]
+    #[arg(long, value_name = "DATE", required_unless_present_any = ["sample", "db"])]
     pub race: Option<String>,
     /// How far it is, with a unit: 42.195km, 26.2mi, marathon, 100mi.
     #[arg(long, value_name = "DISTANCE")]

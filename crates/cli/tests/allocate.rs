@@ -136,3 +136,115 @@ fn tempfile_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// A clinic's database with one location open two hours a day, one therapist, the
+/// post-race service and an event with three runners.
+fn clinic_db(dir: &std::path::Path, race: &str) -> String {
+    use kneadtime_store::*;
+    let url = format!("sqlite://{}", dir.join("clinic.db").display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        let mut c = store.clinic().await.unwrap();
+        c.name = "Harbour Clinic".into();
+        c.time_zone = "Europe/London".into();
+        store.update_clinic(&c).await.unwrap();
+        let t = store
+            .create_therapist(&NewTherapist {
+                name: "Sam".into(),
+                skills: vec![],
+                location_id: None,
+            })
+            .await
+            .unwrap();
+        let week: Vec<WorkingHours> = (0..7)
+            .map(|weekday| WorkingHours {
+                weekday,
+                start_minute: 10 * 60,
+                end_minute: 12 * 60,
+            })
+            .collect();
+        store.set_working_hours(&t.id, &week).await.unwrap();
+        let s = store
+            .create_service(&NewService {
+                name: "Post-race 45".into(),
+                kind: ServiceKind::Massage(kneadtime_domain::Kind::PostEvent),
+                length_min: 45,
+                price_cents: 5000,
+                pressure_min: kneadtime_domain::Pressure::Light,
+                pressure_max: kneadtime_domain::Pressure::Moderate,
+                buffer_after_min: 15,
+                location_id: None,
+            })
+            .await
+            .unwrap();
+        let e = store
+            .create_race_event(&NewRaceEvent {
+                name: "Harbour Marathon".into(),
+                race_date: race.into(),
+                distance_km: Some(42.195),
+                kind: kneadtime_domain::Kind::PostEvent,
+                service_id: s.id,
+                start_minute: 540,
+            })
+            .await
+            .unwrap();
+        let runners: Vec<NewRunner> = ["ivy", "max", "zoe"]
+            .iter()
+            .map(|n| NewRunner {
+                name: n.to_string(),
+                email: format!("{n}@example.org"),
+                request: NewRaceRequest {
+                    client_id: String::new(),
+                    finish_at: None,
+                    locations: vec!["main".into()],
+                    days: vec![],
+                    parts: vec![],
+                    therapist_id: None,
+                    tier: "standard".into(),
+                },
+            })
+            .collect();
+        store.enrol_runners(&e.id, &runners).await.unwrap();
+        store.close().await;
+    });
+    url
+}
+
+#[test]
+fn allocates_a_clinics_event_from_its_database() {
+    let dir = tempfile_dir("db");
+    let url = clinic_db(&dir, "2030-04-21");
+    let out = dir.join("week");
+    let o = kneadtime(&[
+        "allocate",
+        "--db",
+        &url,
+        "--event",
+        "harbour marathon",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text.contains("Harbour Marathon"), "{text}");
+    let csv = std::fs::read_to_string(out.join("assignments.csv")).unwrap();
+    // Two hours a day over the window: every one of three runners gets a time.
+    assert_eq!(csv.matches(",booked,").count(), 3, "{csv}");
+    assert!(csv.contains("Harbour Clinic"), "clinics by name: {csv}");
+    // An unknown event is named, with the ones the clinic has.
+    let o = kneadtime(&["allocate", "--db", &url, "--event", "Moon Run"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("Moon Run") && err.contains("Harbour Marathon"),
+        "{err}"
+    );
+}

@@ -736,6 +736,85 @@ async fn solve(f: &Field) -> CoreResult<Allocation> {
         })
 }
 
+/// What an allocation of an event is made from, as the clinic holds it: for allocating
+/// outside the server (`kneadtime allocate --db`). Clinics are named by their locations'
+/// names when those are unique.
+#[derive(Debug, Clone)]
+pub struct FieldInput {
+    pub event: Event,
+    pub runners: Vec<Runner>,
+    pub shifts: Vec<Shift>,
+    pub profile: Profile,
+    /// The group's zone, the finishes and days are local to.
+    pub tz: TimeZone,
+}
+
+/// The event named `which` (its id, or its name in any case).
+pub async fn find_event(core: &Clinic, which: &str) -> CoreResult<RaceEvent> {
+    let all = core.store.race_events().await?;
+    let which = which.trim();
+    all.iter()
+        .find(|e| e.id == which)
+        .or_else(|| all.iter().find(|e| e.name.eq_ignore_ascii_case(which)))
+        .cloned()
+        .ok_or_else(|| {
+            let names: Vec<String> = all
+                .iter()
+                .map(|e| format!("{:?} ({})", e.name, e.race_date))
+                .collect();
+            field(
+                "event",
+                if names.is_empty() {
+                    format!("there is no event {which:?}: the clinic has none")
+                } else {
+                    format!(
+                        "there is no event {which:?}; the clinic has {}",
+                        names.join(", ")
+                    )
+                },
+            )
+        })
+}
+
+/// The field of the event `which` as the clinic holds it: its runners still to place and
+/// the rota of race week.
+pub async fn field_input(core: &Clinic, which: &str) -> CoreResult<FieldInput> {
+    let ev = find_event(core, which).await?;
+    let f = read_field(core, &ev.id).await?;
+    let mut runners = runners_of(&f);
+    let mut shifts = f.shifts.clone();
+    // Locations by name when no two share one.
+    let names: HashMap<String, String> = f
+        .names
+        .sites
+        .locations
+        .iter()
+        .map(|l| (l.id.clone(), l.name.clone()))
+        .collect();
+    let distinct: HashSet<&String> = names.values().collect();
+    if distinct.len() == names.len() {
+        for r in &mut runners {
+            for c in &mut r.clinics {
+                if let Some(n) = names.get(c) {
+                    *c = n.clone();
+                }
+            }
+        }
+        for s in &mut shifts {
+            if let Some(n) = names.get(&s.clinic) {
+                s.clinic = n.clone();
+            }
+        }
+    }
+    Ok(FieldInput {
+        event: domain_event(&f.ev, f.service.length_min, f.service.buffer_after_min),
+        runners,
+        shifts,
+        profile: f.profile,
+        tz: f.names.tz,
+    })
+}
+
 /// One location's share of an allocation.
 #[derive(Debug, Clone, Serialize)]
 pub struct LocationRow {
