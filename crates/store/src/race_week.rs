@@ -9,12 +9,12 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
-use crate::booking::{insert_rows, is_unique, queue_notices};
+use crate::booking::is_unique;
 use crate::model::parse_or;
 use crate::{
-    Appointment, Enrolled, NewRaceEvent, NewRaceRequest, NewRunner, NoticeKind, RaceBooking,
-    RaceEvent, RaceRequest, RaceRun, RaceWait, RequestState, Status, Store, StoreError, cells,
-    check_date, col, from_json, json_text, new_id, retry_write,
+    Appointment, Enrolled, NewRaceEvent, NewRaceRequest, NewRunner, RaceBooking, RaceEvent,
+    RaceRequest, RaceRun, RaceWait, RequestState, Status, Store, StoreError, cells, check_date,
+    col, from_json, json_text, new_id, retry_write,
 };
 
 /// The most runners one event takes.
@@ -566,22 +566,46 @@ impl Store {
     ) -> Result<Attempt, sqlx::Error> {
         let now = self.now();
         let mut tx = self.begin_write().await?;
-        let buffer: Option<i64> =
-            sqlx::query("SELECT buffer_after_min FROM services WHERE id = $1")
-                .bind(&event.service_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| sqlx::Row::try_get::<i64, _>(&r, "buffer_after_min"))
-                .transpose()?;
-        let Some(buffer) = buffer else {
+        let row = sqlx::query(
+            "SELECT s.buffer_after_min, c.reminder_hours FROM services s, clinic c \
+             WHERE s.id = $1 ORDER BY c.id LIMIT 1",
+        )
+        .bind(&event.service_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
             return Ok(Attempt::Missing);
         };
+        let buffer: i64 = sqlx::Row::try_get(&row, "buffer_after_min")?;
+        let reminder_hours: i64 = sqlx::Row::try_get(&row, "reminder_hours")?;
+        // Where each request stands now, read inside the transaction.
+        let states: std::collections::HashMap<String, String> =
+            sqlx::query("SELECT client_id, state FROM race_requests WHERE event_id = $1")
+                .bind(&event.id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok::<_, sqlx::Error>((
+                        sqlx::Row::try_get::<String, _>(r, "client_id")?,
+                        sqlx::Row::try_get::<String, _>(r, "state")?,
+                    ))
+                })
+                .collect::<Result<_, _>>()?;
+        let open = |c: &str| {
+            matches!(
+                states.get(c).map(String::as_str),
+                Some("pending" | "waitlisted")
+            )
+        };
+        let mut fresh: Vec<Appointment> = Vec::new();
+        let mut placed: Vec<(&str, String)> = Vec::new();
         for b in bookings {
-            let (client_id, appointment_id) = match b {
+            match b {
                 RaceBooking::Held {
                     client_id,
                     appointment_id,
-                } => (client_id, appointment_id.clone()),
+                } => placed.push((client_id, appointment_id.clone())),
                 RaceBooking::New {
                     client_id,
                     therapist_id,
@@ -605,111 +629,167 @@ impl Store {
                         cancelled_late: false,
                         awaiting_client: false,
                     };
-                    if !insert_appointment(&mut tx, &a).await? {
-                        return Ok(Attempt::Stale);
-                    }
-                    let therapist: Vec<i64> = cells(a.start_at, a.end_at + buffer * 60).collect();
-                    let client: Vec<i64> = cells(a.start_at, a.end_at).collect();
-                    if !insert_rows(
-                        &mut tx,
-                        "appointment_cells",
-                        "therapist_id",
-                        therapist_id,
-                        &a.id,
-                        &therapist,
-                    )
-                    .await?
-                        || !insert_rows(
-                            &mut tx,
-                            "client_cells",
-                            "client_id",
-                            client_id,
-                            &a.id,
-                            &client,
-                        )
-                        .await?
-                    {
-                        return Ok(Attempt::Stale);
-                    }
-                    queue_notices(&mut tx, &a, NoticeKind::Booked, now).await?;
-                    (client_id, a.id)
+                    placed.push((client_id, a.id.clone()));
+                    fresh.push(a);
                 }
-            };
-            // The request must still be waiting for a time, and a wait it had ends.
-            sqlx::query(
-                "UPDATE waitlist SET state = 'booked', appointment_id = $3 WHERE state = 'waiting' AND id = \
-                 (SELECT wait_id FROM race_requests WHERE event_id = $1 AND client_id = $2)",
-            )
-            .bind(&event.id)
-            .bind(client_id)
-            .bind(&appointment_id)
-            .execute(&mut *tx)
-            .await?;
-            let done = sqlx::query(
-                "UPDATE race_requests SET state = 'booked', appointment_id = $3, reason = '' \
-                 WHERE event_id = $1 AND client_id = $2 AND state IN ('pending', 'waitlisted')",
-            )
-            .bind(&event.id)
-            .bind(client_id)
-            .bind(&appointment_id)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() != 1 {
+            }
+        }
+        if placed.iter().any(|(c, _)| !open(c)) {
+            return Ok(Attempt::Stale);
+        }
+        // The appointments, their cells (the therapist's with the buffer, the runner's
+        // without), and the messages: a statement per chunk. A key or a cell already
+        // taken fails the lot.
+        for chunk in fresh.chunks(CHUNK) {
+            if !insert_appointments(&mut tx, chunk).await? {
+                return Ok(Attempt::Stale);
+            }
+            let therapist: Vec<(&str, &str, i64)> = chunk
+                .iter()
+                .flat_map(|a| {
+                    cells(a.start_at, a.end_at + buffer * 60)
+                        .map(move |c| (a.therapist_id.as_str(), a.id.as_str(), c))
+                })
+                .collect();
+            let client: Vec<(&str, &str, i64)> = chunk
+                .iter()
+                .flat_map(|a| {
+                    cells(a.start_at, a.end_at)
+                        .map(move |c| (a.client_id.as_str(), a.id.as_str(), c))
+                })
+                .collect();
+            if !insert_cell_rows(&mut tx, "appointment_cells", "therapist_id", &therapist).await?
+                || !insert_cell_rows(&mut tx, "client_cells", "client_id", &client).await?
+            {
+                return Ok(Attempt::Stale);
+            }
+            let mut notices: Vec<(String, &str, &str, i64)> = Vec::new();
+            for a in chunk {
+                notices.push((new_id(), "booked", a.id.as_str(), now));
+                let due = a.start_at - reminder_hours * 3600;
+                if reminder_hours > 0 && due > now {
+                    notices.push((new_id(), "reminder", a.id.as_str(), due));
+                }
+            }
+            insert_notices(&mut tx, "appointment_id", &notices, now).await?;
+        }
+        // Each placed request is booked, and a wait it had ends.
+        for chunk in placed.chunks(CHUNK) {
+            let (case, ids, args) = case_of(chunk.iter().map(|(c, a)| (*c, a.as_str())), 2);
+            // The waitlist row's own client_id picks its appointment.
+            let sql = format!(
+                "UPDATE waitlist SET state = 'booked', appointment_id = {case} \
+                 WHERE state = 'waiting' AND id IN (SELECT r.wait_id FROM race_requests r \
+                 WHERE r.event_id = $1 AND r.client_id IN ({ids}))"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&event.id);
+            for a in &args {
+                q = q.bind(*a);
+            }
+            q.execute(&mut *tx).await?;
+            let sql = format!(
+                "UPDATE race_requests SET state = 'booked', reason = '', appointment_id = {case} \
+                 WHERE event_id = $1 AND state IN ('pending', 'waitlisted') AND client_id IN ({ids})"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&event.id);
+            for a in &args {
+                q = q.bind(*a);
+            }
+            if q.execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
                 return Ok(Attempt::Stale);
             }
         }
-        let mut newly_waiting = 0;
-        for w in waits {
-            // Already waiting from an earlier run: only the reason is brought up to date.
-            let again = sqlx::query(
-                "UPDATE race_requests SET reason = $3 WHERE event_id = $1 AND client_id = $2 \
-                 AND state = 'waitlisted'",
-            )
-            .bind(&event.id)
-            .bind(&w.client_id)
-            .bind(&w.reason)
-            .execute(&mut *tx)
-            .await?;
-            if again.rows_affected() == 1 {
-                continue;
+        // Runners left out: those waiting from an earlier run keep their wait with the
+        // reason brought up to date; the others get a wait, a message and the reason.
+        let (again, new): (Vec<&RaceWait>, Vec<&RaceWait>) = waits
+            .iter()
+            .partition(|w| states.get(&w.client_id).map(String::as_str) == Some("waitlisted"));
+        if new
+            .iter()
+            .any(|w| states.get(&w.client_id).map(String::as_str) != Some("pending"))
+        {
+            return Ok(Attempt::Stale);
+        }
+        for chunk in again.chunks(CHUNK) {
+            let (case, ids, args) = case_of(
+                chunk
+                    .iter()
+                    .map(|w| (w.client_id.as_str(), w.reason.as_str())),
+                2,
+            );
+            let sql = format!(
+                "UPDATE race_requests SET reason = {case} WHERE event_id = $1 AND state = 'waitlisted' \
+                 AND client_id IN ({ids})"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&event.id);
+            for a in &args {
+                q = q.bind(*a);
             }
-            let wait_id = new_id();
-            sqlx::query(
-                "INSERT INTO waitlist (id, client_id, service_id, therapist_id, from_at, until_at, note, state, created_at) \
-                 VALUES ($1, $2, $3, NULL, $4, $5, $6, 'waiting', $7)",
-            )
-            .bind(&wait_id)
-            .bind(&w.client_id)
-            .bind(&event.service_id)
-            .bind(w.from_at)
-            .bind(w.until_at.max(w.from_at + 1))
-            .bind(&w.note)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            let done = sqlx::query(
-                "UPDATE race_requests SET state = 'waitlisted', wait_id = $3, reason = $4 \
-                 WHERE event_id = $1 AND client_id = $2 AND state = 'pending'",
-            )
-            .bind(&event.id)
-            .bind(&w.client_id)
-            .bind(&wait_id)
-            .bind(&w.reason)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() != 1 {
+            if q.execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
                 return Ok(Attempt::Stale);
             }
-            sqlx::query(
-                "INSERT INTO outbox (id, kind, wait_id, sequence, due_at, created_at) \
-                 VALUES ($1, 'waitlisted', $2, 0, $3, $3)",
-            )
-            .bind(new_id())
-            .bind(&wait_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            newly_waiting += 1;
+        }
+        for chunk in new.chunks(CHUNK) {
+            let ids: Vec<String> = chunk.iter().map(|_| new_id()).collect();
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = 3 + i * 5;
+                    format!(
+                        "(${b}, ${}, $1, NULL, ${}, ${}, ${}, 'waiting', $2)",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO waitlist (id, client_id, service_id, therapist_id, from_at, until_at, note, state, created_at) \
+                 VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&event.service_id)
+                .bind(now);
+            for (w, id) in chunk.iter().zip(&ids) {
+                q = q
+                    .bind(id)
+                    .bind(&w.client_id)
+                    .bind(w.from_at)
+                    .bind(w.until_at.max(w.from_at + 1))
+                    .bind(&w.note);
+            }
+            q.execute(&mut *tx).await?;
+            let (wait_case, wait_ids, mut args) = case_of(
+                chunk
+                    .iter()
+                    .zip(&ids)
+                    .map(|(w, id)| (w.client_id.as_str(), id.as_str())),
+                2,
+            );
+            let (reason_case, _, reason_args) = case_of(
+                chunk
+                    .iter()
+                    .map(|w| (w.client_id.as_str(), w.reason.as_str())),
+                2 + args.len(),
+            );
+            args.extend(reason_args);
+            let sql = format!(
+                "UPDATE race_requests SET state = 'waitlisted', wait_id = {wait_case}, reason = {reason_case} \
+                 WHERE event_id = $1 AND state = 'pending' AND client_id IN ({wait_ids})"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&event.id);
+            for a in &args {
+                q = q.bind(*a);
+            }
+            if q.execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
+                return Ok(Attempt::Stale);
+            }
+            let notices: Vec<(String, &str, &str, i64)> = ids
+                .iter()
+                .map(|id| (new_id(), "waitlisted", id.as_str(), now))
+                .collect();
+            insert_notices(&mut tx, "wait_id", &notices, now).await?;
         }
         sqlx::query("UPDATE race_events SET booked_at = $2 WHERE id = $1")
             .bind(&event.id)
@@ -717,44 +797,124 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Attempt::Done(
-            bookings
-                .iter()
-                .filter(|b| matches!(b, RaceBooking::New { .. }))
-                .count(),
-            newly_waiting,
-        ))
+        Ok(Attempt::Done(fresh.len(), new.len()))
     }
 }
 
-/// Inserts an appointment row; `false` when its key is already used (a run that
-/// committed first booked this runner).
-async fn insert_appointment(
+/// `CASE client_id WHEN $k THEN $k+1 … END` over `pairs`, the `$…` list of their
+/// clients for an `IN`, and the arguments in order (client, value, …, then nothing
+/// more: the `IN` list reuses the client parameters). Parameters start at `$first`.
+fn case_of<'a>(
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+    first: usize,
+) -> (String, String, Vec<&'a str>) {
+    let mut case = String::from("CASE client_id");
+    let mut ids = Vec::new();
+    let mut args = Vec::new();
+    for (i, (client, value)) in pairs.enumerate() {
+        let k = first + 2 * i;
+        case.push_str(&format!(" WHEN ${k} THEN ${}", k + 1));
+        ids.push(format!("${k}"));
+        args.push(client);
+        args.push(value);
+    }
+    case.push_str(" END");
+    (case, ids.join(", "), args)
+}
+
+/// Inserts appointment rows in one statement; `false` when a key is already used (a run
+/// that committed first booked one of these runners).
+async fn insert_appointments(
     tx: &mut Transaction<'static, Any>,
-    a: &Appointment,
+    chunk: &[Appointment],
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO appointments (id, therapist_id, client_id, service_id, start_at, end_at, status, \
-         override_reason, created_by, created_at, idempotency_key, request_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(&a.id)
-    .bind(&a.therapist_id)
-    .bind(&a.client_id)
-    .bind(&a.service_id)
-    .bind(a.start_at)
-    .bind(a.end_at)
-    .bind(a.status.as_str())
-    .bind(a.override_reason.clone())
-    .bind(&a.created_by)
-    .bind(a.created_at)
-    .bind(a.idempotency_key.clone())
-    .bind(a.request_hash.clone())
-    .execute(&mut **tx)
-    .await;
-    match inserted {
+    if chunk.is_empty() {
+        return Ok(true);
+    }
+    let values: Vec<String> = (0..chunk.len())
+        .map(|i| {
+            let p: Vec<String> = (1..=9).map(|k| format!("${}", i * 9 + k)).collect();
+            format!("({}, 'booked', NULL, NULL)", p.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO appointments (id, therapist_id, client_id, service_id, start_at, end_at, \
+         created_by, created_at, idempotency_key, status, override_reason, request_hash) VALUES {}",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in chunk {
+        q = q
+            .bind(&a.id)
+            .bind(&a.therapist_id)
+            .bind(&a.client_id)
+            .bind(&a.service_id)
+            .bind(a.start_at)
+            .bind(a.end_at)
+            .bind(&a.created_by)
+            .bind(a.created_at)
+            .bind(a.idempotency_key.clone());
+    }
+    match q.execute(&mut **tx).await {
         Ok(_) => Ok(true),
         Err(e) if is_unique(&e) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// Inserts `(owner, appointment, cell)` rows, a thousand a statement; `false` when a
+/// cell is taken.
+async fn insert_cell_rows(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    owner_column: &str,
+    rows: &[(&str, &str, i64)],
+) -> Result<bool, sqlx::Error> {
+    for chunk in rows.chunks(1000) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({owner_column}, appointment_id, cell_start) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (owner, appointment, cell) in chunk {
+            q = q.bind(*owner).bind(*appointment).bind(*cell);
+        }
+        match q.execute(&mut **tx).await {
+            Ok(_) => {}
+            Err(e) if is_unique(&e) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+/// Queues messages `(id, kind, subject, due)` about appointments or waits
+/// (`subject_column`), in one statement.
+async fn insert_notices(
+    tx: &mut Transaction<'static, Any>,
+    subject_column: &str,
+    rows: &[(String, &str, &str, i64)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(CHUNK) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = 2 + 4 * i;
+                format!("(${b}, ${}, ${}, 0, ${}, $1)", b + 1, b + 2, b + 3)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (id, kind, {subject_column}, sequence, due_at, created_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for (id, kind, subject, due) in chunk {
+            q = q.bind(id).bind(*kind).bind(*subject).bind(*due);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
