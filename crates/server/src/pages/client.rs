@@ -711,6 +711,8 @@ pub async fn start_submit(
 pub struct SlotView {
     pub therapist_id: String,
     pub therapist_name: String,
+    /// Where the session is.
+    pub location_name: String,
     pub start: String,
     pub day: String,
     pub time: String,
@@ -720,12 +722,34 @@ pub struct SlotView {
 }
 
 impl SlotView {
+    fn from_slot(s: &crate::schedule::Slot) -> SlotView {
+        SlotView {
+            therapist_id: s.therapist_id.clone(),
+            therapist_name: s.therapist_name.clone(),
+            location_name: s.location_name.clone(),
+            start: s.start.clone(),
+            day: day_label(s.fit.date),
+            time: s.local_time.clone(),
+            score: u64::from(s.fit.score),
+            reasons: s.fit.reasons.clone(),
+            warnings: s
+                .fit
+                .findings
+                .iter()
+                .filter(|f| f.severity == kneadtime_domain::Severity::Warning)
+                .map(|f| f.message.clone())
+                .collect(),
+        }
+    }
+
+    /// A slot as a refusal's details carry it (the nearest good times).
     fn from_json(v: &Value) -> SlotView {
         let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
         let date: Option<jiff::civil::Date> = v["date"].as_str().and_then(|d| d.parse().ok());
         SlotView {
             therapist_id: s("therapist_id"),
             therapist_name: s("therapist_name"),
+            location_name: s("location_name"),
             start: s("start"),
             day: date.map(day_label).unwrap_or_default(),
             time: s("local_time"),
@@ -942,9 +966,7 @@ async fn slots_page_for(
         Ok(s) => s,
         Err(e) => return error_page(state, Some(caller), &e.into()).await,
     };
-    let as_view = |s: &crate::schedule::Slot| {
-        SlotView::from_json(&serde_json::to_value(s).unwrap_or(Value::Null))
-    };
+    let as_view = SlotView::from_slot;
     // The windows that matter for this service (pre-race work before the next race, post-
     // race work after it), each led by its best free time.
     let kind = match service.kind {

@@ -379,6 +379,8 @@ pub struct ApptView {
     pub caution: String,
     /// Moved by the clinic; the client has not yet kept the new time or chosen another.
     pub awaiting: bool,
+    /// The location of the session.
+    pub place: String,
 }
 
 impl ApptView {
@@ -388,9 +390,16 @@ impl ApptView {
         now: i64,
         tz: &TimeZone,
     ) -> ApptView {
+        // Told in the zone of the location it is at.
+        let here = if a.time_zone.is_empty() {
+            tz.clone()
+        } else {
+            zone_of(&a.time_zone)
+        };
         ApptView {
             id: a.id.clone(),
-            when: when(start_at, tz),
+            when: when(start_at, &here),
+            place: a.location_name.clone(),
             time: a.local_time.clone(),
             service: a.service_name.clone(),
             therapist: a.therapist_name.clone(),

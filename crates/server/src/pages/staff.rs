@@ -247,6 +247,13 @@ pub async fn schedule(
             .cloned()
             .collect()
     };
+    // A group's day names each therapist's location.
+    let several = all
+        .iter()
+        .map(|t| t.location_id.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+        > 1;
     let chosen = q
         .therapist
         .clone()
@@ -344,7 +351,11 @@ pub async fn schedule(
             })
             .collect();
         columns.push(Column {
-            title: th.name.clone(),
+            title: if several {
+                format!("{} · {}", th.name, names.place(&th.id))
+            } else {
+                th.name.clone()
+            },
             days,
         });
     }
