@@ -171,9 +171,10 @@ async fn build_season(
     zone: &str,
     profile: Profile,
 ) -> CoreResult<(Arc<Season>, Arc<Vec<String>>)> {
-    let (heads, races) = tokio::try_join!(
+    let (heads, races, recorded) = tokio::try_join!(
         core.store.calendar_heads(client_id),
-        core.store.races(client_id)
+        core.store.races(client_id),
+        core.store.history(client_id),
     )?;
     let mut parsed_all = Vec::new();
     for (id, filename) in heads {
@@ -186,6 +187,19 @@ async fn build_season(
                     crate::cpu(move || parse_stored(&filename, &content, &tz)).await?,
                 );
                 core.calendars.put(&id, zone, p.clone());
+                p
+            }
+        };
+        parsed_all.push(parsed);
+    }
+    // What the watch recorded: the sessions as stored, read once per upload.
+    for h in recorded {
+        let id = h.id.clone();
+        let parsed = match core.calendars.get(&id, "") {
+            Some(p) => p,
+            None => {
+                let p = std::sync::Arc::new(crate::cpu(move || parse_history(&h)).await?);
+                core.calendars.put(&id, "", p.clone());
                 p
             }
         };
@@ -229,9 +243,6 @@ fn season_of(
     (Season::build(&entries, history, &specs, profile), warnings)
 }
 
-/// Stored recorded sessions (from watch files) end in this, beside the training calendars.
-pub const HISTORY_SUFFIX: &str = ".history.json";
-
 /// A stored calendar, read: planned entries, or recorded sessions, and what to tell.
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -240,21 +251,24 @@ pub struct Parsed {
     pub warnings: Vec<String>,
 }
 
-fn parse_stored(filename: &str, content: &str, tz: &TimeZone) -> Parsed {
-    if filename.ends_with(HISTORY_SUFFIX) {
-        return match serde_json::from_str(content) {
-            Ok(history) => Parsed {
-                history,
-                ..Parsed::default()
-            },
-            Err(e) => Parsed {
-                warnings: vec![format!(
-                    "{filename}: stored sessions could not be read: {e}"
-                )],
-                ..Parsed::default()
-            },
-        };
+/// A recorded-history upload, read: its sessions.
+fn parse_history(h: &kneadtime_store::ClientHistory) -> Parsed {
+    match serde_json::from_str(&h.sessions) {
+        Ok(history) => Parsed {
+            history,
+            ..Parsed::default()
+        },
+        Err(e) => Parsed {
+            warnings: vec![format!(
+                "{}: stored sessions could not be read: {e}",
+                h.filename
+            )],
+            ..Parsed::default()
+        },
     }
+}
+
+fn parse_stored(filename: &str, content: &str, tz: &TimeZone) -> Parsed {
     match kneadtime_import::read_named(filename, content.as_bytes(), Some(tz)) {
         Ok(c) => Parsed {
             entries: c.entries,

@@ -7,6 +7,7 @@ use std::sync::{Arc, LazyLock};
 
 use kneadtime_store::{Clock, Store};
 
+pub mod booking;
 pub mod clients;
 pub mod context;
 pub mod error;
@@ -26,9 +27,7 @@ pub mod time;
 pub mod waitlist;
 
 pub use clients::{Registration, register};
-pub use context::{
-    CalendarCache, ClientContext, HISTORY_SUFFIX, SeasonCache, client_context, clinic_profile,
-};
+pub use context::{CalendarCache, ClientContext, SeasonCache, client_context, clinic_profile};
 pub use error::{Code, CoreError, CoreResult};
 pub use kneadtime_domain::care::{RaceWindow, race_windows};
 pub use money::{CURRENCIES, known_currency, parse_price, price_text};

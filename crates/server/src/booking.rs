@@ -1,6 +1,8 @@
 //! Appointments over HTTP: book (with an idempotency key), cancel, reschedule, mark done
-//! or no-show, list and read. A booking that breaks an error rule is refused with the
-//! rule and the nearest good slots, unless staff override it with a recorded reason.
+//! or no-show, list and read. Who may book whom, the hourly limits and the idempotency
+//! key's scope are decided here; what a booking must be, and the write, are the clinic
+//! core's (`kneadtime_clinic::booking`), whose refusals map to the API's errors in one
+//! place (`error.rs`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -9,18 +11,14 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use kneadtime_domain::{DayFit, day_fit};
-use kneadtime_store::{Appointment, NewAppointment, Service, Status, StoreError};
+use kneadtime_domain::DayFit;
+use kneadtime_store::{Appointment, Service, Status, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::AppState;
 use crate::auth::{Caller, hash_token};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, Code};
-use crate::schedule::{
-    ClientContext, client_context, local_date, local_datetime, nearest_good, parse_date,
-    parse_instant, show, within_hours, zone_of,
-};
+use crate::schedule::{local_date, local_datetime, parse_date, show, zone_of};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AppointmentOut {
@@ -294,166 +292,6 @@ async fn replay(state: &AppState, a: &Appointment, request_hash: &str) -> ApiRes
     Ok((StatusCode::CREATED, Json(names.view(a, None, None))).into_response())
 }
 
-async fn active_service(state: &AppState, id: &str) -> ApiResult<Service> {
-    match state.store.service(id).await {
-        Ok(s) if s.active => Ok(s),
-        Ok(_) => Err(ApiError::unprocessable(
-            Code::ServiceInactive,
-            "this service is no longer offered",
-        )
-        .with_field("service_id")),
-        Err(StoreError::NotFound) => Err(ApiError::not_found("service").with_field("service_id")),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn active_therapist(state: &AppState, id: &str) -> ApiResult<kneadtime_store::Therapist> {
-    match state.store.therapist(id).await {
-        Ok(t) if t.active => Ok(t),
-        Ok(_) => Err(ApiError::unprocessable(
-            Code::TherapistInactive,
-            "this therapist no longer takes bookings",
-        )
-        .with_field("therapist_id")),
-        Err(StoreError::NotFound) => {
-            Err(ApiError::not_found("therapist").with_field("therapist_id"))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// The location the session would be at: the therapist's, which must offer the service.
-pub async fn at_location(
-    state: &AppState,
-    service: &Service,
-    therapist: &kneadtime_store::Therapist,
-) -> ApiResult<kneadtime_store::Location> {
-    let location = state.store.location(&therapist.location_id).await?;
-    if let Some(only) = &service.location_id
-        && *only != location.id
-    {
-        let name = state
-            .store
-            .location(only)
-            .await
-            .map(|l| l.name)
-            .unwrap_or_else(|_| only.clone());
-        return Err(ApiError::field(
-            "therapist_id",
-            format!(
-                "{} is offered only at {name}, and {} works at {}",
-                service.name, therapist.name, location.name
-            ),
-        ));
-    }
-    Ok(location)
-}
-
-/// The checks shared by booking and rescheduling; returns the day's fit.
-#[allow(clippy::too_many_arguments)]
-async fn judge(
-    state: &AppState,
-    caller: &Caller,
-    ctx: &ClientContext,
-    service: &Service,
-    therapist_id: &str,
-    tz: &jiff::tz::TimeZone,
-    start: i64,
-    override_reason: Option<&str>,
-    moving: Option<&str>,
-) -> ApiResult<DayFit> {
-    let now = state.now();
-    let len = service.length_min * 60;
-    if start < now {
-        return Err(
-            ApiError::unprocessable(Code::InThePast, "that time has already passed")
-                .with_field("start"),
-        );
-    }
-    // Online, a booking needs the clinic's notice; staff may book sooner.
-    let earliest = if caller.is_staff() {
-        now
-    } else {
-        now + ctx.clinic.min_notice_hours * 3600
-    };
-    if start < earliest {
-        let nearest = nearest_good(&state.clinic, ctx, service, start, moving, earliest).await?;
-        return Err(ApiError::unprocessable(
-            Code::TooSoon,
-            format!(
-                "online bookings need at least {} hours' notice; pick a later time or call the clinic",
-                ctx.clinic.min_notice_hours
-            ),
-        )
-        .with_field("start")
-        .with_details(json!({ "nearest": nearest })));
-    }
-    let grid = kneadtime_store::CELL_SECS;
-    if start.rem_euclid(grid) != 0 {
-        return Err(ApiError::field(
-            "start",
-            format!(
-                "times start on the clinic's {}-minute grid (10:00, 10:05, 10:10…); found {}",
-                grid / 60,
-                crate::schedule::show(start, tz)
-            ),
-        ));
-    }
-    let clinic = &ctx.clinic;
-    if start > now + clinic.booking_horizon_days * 86_400 {
-        return Err(ApiError::unprocessable(
-            Code::BeyondHorizon,
-            format!(
-                "the clinic takes bookings up to {} days ahead",
-                clinic.booking_horizon_days
-            ),
-        )
-        .with_field("start"));
-    }
-    if !within_hours(&state.clinic, therapist_id, start, len).await? {
-        let nearest = nearest_good(&state.clinic, ctx, service, start, moving, earliest).await?;
-        return Err(ApiError::unprocessable(
-            Code::OutsideHours,
-            "the therapist does not work then (outside working hours or on leave)",
-        )
-        .with_field("start")
-        .with_details(json!({ "nearest": nearest })));
-    }
-    // The day as it is where the session happens.
-    let date = local_date(start, tz);
-    let fit = day_fit(
-        &ctx.season,
-        ctx.wanted(service),
-        date,
-        Some(local_datetime(start, tz)),
-        &ctx.previous(moving),
-    );
-    if !fit.allowed {
-        let overridden = caller.is_staff() && override_reason.is_some_and(|r| !r.trim().is_empty());
-        if !overridden {
-            let broken = fit
-                .findings
-                .iter()
-                .find(|f| f.severity == kneadtime_domain::Severity::Error);
-            let rule = broken.map(|f| f.rule.as_str()).unwrap_or("");
-            let mut message = broken.map(|f| f.message.clone()).unwrap_or_default();
-            if caller.is_staff() {
-                message.push_str(" Staff may book it anyway with an override_reason.");
-            }
-            let nearest =
-                nearest_good(&state.clinic, ctx, service, start, moving, earliest).await?;
-            return Err(ApiError::unprocessable(Code::RuleBroken, message)
-                .with_field("start")
-                .with_details(json!({
-                    "rule": rule,
-                    "findings": fit.findings,
-                    "nearest": nearest,
-                })));
-        }
-    }
-    Ok(fit)
-}
-
 /// Limits on booking without staff: per address and per client each hour, and open
 /// future bookings per client. Staff book past them.
 async fn limit_self_booking(
@@ -500,52 +338,8 @@ async fn limit_self_booking(
     Ok(())
 }
 
-/// A client booking themself holds at most the clinic's number of upcoming bookings
-/// (read from the appointments up to the booking horizon, the clinic from the context).
-async fn limit_open_bookings(
-    state: &AppState,
-    caller: &Caller,
-    ctx: &ClientContext,
-) -> ApiResult<()> {
-    if caller.is_staff() {
-        return Ok(());
-    }
-    let now = state.now();
-    let until = now + ctx.clinic.booking_horizon_days * 86_400 + 86_400;
-    let open = state
-        .store
-        .appointments_for_client_between(&ctx.client.id, now, until)
-        .await?;
-    let held = open
-        .iter()
-        .filter(|a| a.status == Status::Booked && a.start_at > now)
-        .count() as i64;
-    if held >= ctx.clinic.max_open_bookings {
-        return Err(ApiError::unprocessable(
-            Code::TooManyOpen,
-            format!(
-                "you already hold {held} upcoming bookings, the most the clinic takes at once; cancel one or call the clinic"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// A booking judged and ready to commit: what the review step shows and the booking
-/// writes.
-pub struct Prepared {
-    pub client_id: String,
-    pub service: Service,
-    pub therapist: kneadtime_store::Therapist,
-    /// Where the session is (the therapist's location), and its zone.
-    pub location: kneadtime_store::Location,
-    pub tz: jiff::tz::TimeZone,
-    pub ctx: ClientContext,
-    pub start: i64,
-    pub fit: DayFit,
-    /// The staff's reason, kept when the day breaks an error rule.
-    pub override_reason: Option<String>,
-}
+/// A booking judged and ready to write (the clinic core's).
+pub use kneadtime_clinic::booking::Prepared;
 
 /// Whom a booking is for: a client themself, or the client staff name.
 fn booked_client(caller: &Caller, body: &BookBody) -> ApiResult<String> {
@@ -599,47 +393,18 @@ pub(crate) async fn prepare(
             "a therapist books only clients they already treat; the front desk or the client books a first visit",
         ));
     }
-    let (service, therapist, ctx) = tokio::try_join!(
-        active_service(state, &body.service_id),
-        active_therapist(state, &body.therapist_id),
-        async {
-            client_context(&state.clinic, &client_id)
-                .await
-                .map_err(|e| ApiError::from(e).with_field("client_id"))
+    Ok(kneadtime_clinic::booking::prepare(
+        &state.clinic,
+        &kneadtime_clinic::booking::Request {
+            client_id: &client_id,
+            service_id: &body.service_id,
+            therapist_id: &body.therapist_id,
+            start: &body.start,
+            override_reason: body.override_reason.as_deref(),
+            staff: caller.is_staff(),
         },
-    )?;
-    limit_open_bookings(state, caller, &ctx).await?;
-    let location = at_location(state, &service, &therapist).await?;
-    let tz = zone_of(&location.time_zone);
-    let start = parse_instant("start", &body.start, &tz)?;
-    let fit = judge(
-        state,
-        caller,
-        &ctx,
-        &service,
-        &body.therapist_id,
-        &tz,
-        start,
-        body.override_reason.as_deref(),
-        None,
     )
-    .await?;
-    let override_reason = if fit.allowed {
-        None
-    } else {
-        body.override_reason.as_ref().map(|r| r.trim().to_string())
-    };
-    Ok(Prepared {
-        client_id,
-        service,
-        therapist,
-        location,
-        tz,
-        ctx,
-        start,
-        fit,
-        override_reason,
-    })
+    .await?)
 }
 
 /// The review step: the booking judged as [`book`] would judge it, and the time still
@@ -650,41 +415,7 @@ pub(crate) async fn review(
     body: &BookBody,
 ) -> ApiResult<Prepared> {
     let p = prepare(state, caller, body).await?;
-    let len = p.service.length_min * 60;
-    let taken = !state
-        .store
-        .busy_cells(
-            &p.therapist.id,
-            p.start,
-            p.start + len + p.service.buffer_after_min * 60,
-        )
-        .await?
-        .is_empty();
-    if taken || p.ctx.busy_during(p.start, p.start + len, None) {
-        let nearest = nearest_good(
-            &state.clinic,
-            &p.ctx,
-            &p.service,
-            p.start,
-            None,
-            state.now(),
-        )
-        .await?;
-        let (code, message) = if taken {
-            (
-                Code::SlotTaken,
-                "that time was just taken; here are the nearest good slots",
-            )
-        } else {
-            (
-                Code::ClientBusy,
-                "the client already has an appointment at that time; here are the nearest good slots",
-            )
-        };
-        return Err(ApiError::conflict(code, message)
-            .with_field("start")
-            .with_details(json!({ "nearest": nearest })));
-    }
+    kneadtime_clinic::booking::still_free(&state.clinic, &p).await?;
     Ok(p)
 }
 
@@ -699,65 +430,17 @@ pub(crate) async fn book(
 ) -> ApiResult<AppointmentOut> {
     // Every attempt counts towards the hourly limits, refused ones too.
     limit_self_booking(state, caller, &booked_client(caller, body)?, from).await?;
-    let Prepared {
-        client_id,
-        service,
-        therapist,
-        location,
-        ctx,
-        start,
-        fit,
-        override_reason,
-        ..
-    } = prepare(state, caller, body).await?;
-    let my_hash = key.as_ref().map(|(_, h)| h.clone());
-    let new = NewAppointment {
-        therapist_id: body.therapist_id.clone(),
-        client_id: client_id.clone(),
-        service_id: service.id.clone(),
-        start_at: start,
-        end_at: start + service.length_min * 60,
-        override_reason,
-        created_by: caller.actor(),
-        idempotency_key: key.as_ref().map(|(k, _)| k.clone()),
-        request_hash: my_hash.clone(),
-        offer_id: body.offer_id.clone(),
-    };
-    let a = match state.store.book(new).await {
-        Ok(a) => a,
-        Err(StoreError::Conflict) => {
-            let nearest =
-                nearest_good(&state.clinic, &ctx, &service, start, None, state.now()).await?;
-            return Err(ApiError::conflict(
-                Code::SlotTaken,
-                "that time was just taken; here are the nearest good slots",
-            )
-            .with_field("start")
-            .with_details(json!({ "nearest": nearest })));
-        }
-        Err(StoreError::ClientBusy) => {
-            let nearest =
-                nearest_good(&state.clinic, &ctx, &service, start, None, state.now()).await?;
-            return Err(ApiError::conflict(
-                Code::ClientBusy,
-                "the client already has an appointment at that time; here are the nearest good slots",
-            )
-            .with_field("start")
-            .with_details(json!({ "nearest": nearest })));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    // A racer with the same key but another request booked first.
-    if let (Some(mine), Some(theirs)) = (&my_hash, &a.request_hash)
-        && mine != theirs
-    {
-        return Err(ApiError::unprocessable(
-            Code::IdempotencyKeyReused,
-            "this Idempotency-Key was used for a different request; use a new key",
-        ));
-    }
-    let names = Names::single(&therapist, &location, &service);
-    Ok(names.view(&a, Some(&ctx.client.name), Some(fit)))
+    let p = prepare(state, caller, body).await?;
+    let a = kneadtime_clinic::booking::commit(
+        &state.clinic,
+        &p,
+        &caller.actor(),
+        key,
+        body.offer_id.clone(),
+    )
+    .await?;
+    let names = Names::single(&p.therapist, &p.location, &p.service);
+    Ok(names.view(&a, Some(&p.ctx.client.name), Some(p.fit)))
 }
 
 /// POST /api/appointments/{id}/cancel
@@ -767,40 +450,9 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> ApiResult<Json<AppointmentOut>> {
     let a = load_visible(&state, &caller, &id).await?;
-    let late = inside_window(&state, &caller, &a).await?;
-    let a = state
-        .store
-        .cancel_as(&id, late)
-        .await
-        .map_err(|e| match e {
-            StoreError::Invalid(why) => {
-                ApiError::conflict(Code::WrongState, format!("cannot cancel: {why}"))
-            }
-            e => e.into(),
-        })?;
+    let a = kneadtime_clinic::booking::cancel(&state.clinic, &a, caller.is_staff()).await?;
     let names = Names::load(&state).await?.with_clients(&state).await?;
     Ok(Json(names.view(&a, None, None)))
-}
-
-/// Whether a change to `a` now falls inside the clinic's cancellation window. A client
-/// is refused there (they call the clinic); staff go ahead and the cancellation is
-/// recorded as late.
-async fn inside_window(state: &AppState, caller: &Caller, a: &Appointment) -> ApiResult<bool> {
-    if a.status != Status::Booked {
-        return Ok(false);
-    }
-    let clinic = state.store.clinic().await?;
-    let window = clinic.cancel_window_hours;
-    let late = !kneadtime_clinic::changeable_online(&clinic, a.start_at, state.now());
-    if late && !caller.is_staff() {
-        return Err(ApiError::conflict(
-            Code::TooLateToChange,
-            format!(
-                "this booking starts within {window} hours, the clinic's cancellation window; call the clinic to change it"
-            ),
-        ));
-    }
-    Ok(late)
 }
 
 #[derive(Debug, Deserialize)]
@@ -824,12 +476,6 @@ pub async fn reschedule(
     ApiJson(body): ApiJson<RescheduleBody>,
 ) -> ApiResult<Json<AppointmentOut>> {
     let a = load_visible(&state, &caller, &id).await?;
-    if a.status != Status::Booked {
-        return Err(ApiError::conflict(
-            Code::WrongState,
-            format!("the appointment is {}", a.status.as_str()),
-        ));
-    }
     if !caller.is_staff()
         && (body.therapist_id.is_some() || body.override_reason.is_some() || body.ask_client)
     {
@@ -839,7 +485,6 @@ pub async fn reschedule(
             "only staff may change the therapist, override a rule or ask the client to confirm",
         ));
     }
-    inside_window(&state, &caller, &a).await?;
     let therapist_id = body
         .therapist_id
         .clone()
@@ -849,57 +494,18 @@ pub async fn reschedule(
     {
         return Err(ApiError::forbidden());
     }
-    let therapist = active_therapist(&state, &therapist_id).await?;
-    let service = state.store.service(&a.service_id).await?;
-    let ctx = client_context(&state.clinic, &a.client_id).await?;
-    let location = at_location(&state, &service, &therapist).await?;
-    let tz = zone_of(&location.time_zone);
-    let start = parse_instant("start", &body.start, &tz)?;
-    let fit = judge(
-        &state,
-        &caller,
-        &ctx,
-        &service,
-        &therapist_id,
-        &tz,
-        start,
-        body.override_reason.as_deref(),
-        Some(&id),
+    let (a, fit, ctx) = kneadtime_clinic::booking::reschedule(
+        &state.clinic,
+        &a,
+        &kneadtime_clinic::booking::Move {
+            start: &body.start,
+            therapist_id: &therapist_id,
+            override_reason: body.override_reason.as_deref(),
+            ask_client: body.ask_client,
+            staff: caller.is_staff(),
+        },
     )
     .await?;
-    let moved = state
-        .store
-        .reschedule_by(
-            &id,
-            start,
-            start + service.length_min * 60,
-            Some(&therapist_id),
-            body.ask_client,
-        )
-        .await;
-    let a = match moved {
-        Ok(a) => a,
-        Err(e @ (StoreError::Conflict | StoreError::ClientBusy)) => {
-            let nearest =
-                nearest_good(&state.clinic, &ctx, &service, start, Some(&id), state.now()).await?;
-            let (code, message) = if e == StoreError::ClientBusy {
-                (
-                    Code::ClientBusy,
-                    "the client already has another appointment at that time; the appointment is unchanged",
-                )
-            } else {
-                (
-                    Code::SlotTaken,
-                    "that time is taken; the appointment is unchanged",
-                )
-            };
-            return Err(ApiError::conflict(code, message)
-                .with_field("start")
-                .with_details(json!({ "nearest": nearest })));
-        }
-        Err(StoreError::Invalid(why)) => return Err(ApiError::conflict(Code::WrongState, why)),
-        Err(e) => return Err(e.into()),
-    };
     let names = Names::load(&state).await?;
     Ok(Json(names.view(&a, Some(&ctx.client.name), Some(fit))))
 }
@@ -929,23 +535,7 @@ pub async fn set_status(
             ));
         }
     };
-    if a.status == Status::Booked && a.start_at > state.now() {
-        return Err(ApiError::conflict(
-            Code::WrongState,
-            format!(
-                "the appointment has not started yet, so it cannot be marked {}; cancel it instead, or mark it once it has begun",
-                status.as_str().replace('_', "-")
-            ),
-        ));
-    }
-    let a = state
-        .store
-        .set_status(&id, status)
-        .await
-        .map_err(|e| match e {
-            StoreError::Invalid(why) => ApiError::conflict(Code::WrongState, why),
-            e => e.into(),
-        })?;
+    let a = kneadtime_clinic::booking::set_status(&state.clinic, &a, status).await?;
     let names = Names::load(&state).await?.with_clients(&state).await?;
     Ok(Json(names.view(&a, None, None)))
 }
@@ -1046,23 +636,7 @@ pub async fn keep(
     Path(id): Path<String>,
 ) -> ApiResult<Json<AppointmentOut>> {
     let a = load_visible(&state, &caller, &id).await?;
-    if !a.awaiting_client || a.status != Status::Booked {
-        return Err(ApiError::conflict(
-            Code::WrongState,
-            "this booking is not waiting for you to keep a new time",
-        ));
-    }
-    let a = state
-        .store
-        .keep_moved_time(&id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::conflict(
-                Code::WrongState,
-                "this booking is not waiting for you to keep a new time",
-            ),
-            e => e.into(),
-        })?;
+    let a = kneadtime_clinic::booking::keep(&state.clinic, &a).await?;
     let names = Names::load(&state).await?;
     Ok(Json(names.view(&a, None, None)))
 }

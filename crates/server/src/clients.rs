@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::{Caller, hash_token, new_token};
 use crate::booking::{Names, may_see};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Code, Created, non_empty};
-use crate::schedule::{HISTORY_SUFFIX, client_context, parse_date, zone_of};
+use crate::schedule::{client_context, parse_date, zone_of};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -254,6 +254,14 @@ pub async fn get(
         .map(|k| json!({ "id": k.id, "filename": k.filename, "bytes": k.content.len(),
             "uploaded_at": jiff::Timestamp::from_second(k.uploaded_at).map(|t| t.to_string()).unwrap_or_default() }))
         .collect();
+    let history: Vec<Value> = state
+        .store
+        .history(&id)
+        .await?
+        .iter()
+        .map(|h| json!({ "id": h.id, "filename": h.filename, "bytes": h.sessions.len(),
+            "uploaded_at": jiff::Timestamp::from_second(h.uploaded_at).map(|t| t.to_string()).unwrap_or_default() }))
+        .collect();
     let names = Names::load(&state).await?;
     let appointments: Vec<_> = state
         .store
@@ -267,6 +275,7 @@ pub async fn get(
         "client": client_out(&c),
         "races": races,
         "calendars": calendars,
+        "history": history,
         "appointments": appointments,
     })))
 }
@@ -497,10 +506,7 @@ pub async fn add_activities(
         .with_field("filename"));
     }
     let text = serde_json::to_string(&sessions).map_err(|e| ApiError::bad(e.to_string()))?;
-    let stored = state
-        .store
-        .add_calendar(&id, &format!("{filename}{HISTORY_SUFFIX}"), &text)
-        .await?;
+    let stored = state.store.add_history(&id, &filename, &text).await?;
     let summary: Vec<Value> = sessions
         .iter()
         .map(|s| json!({ "date": s.date, "title": s.title, "class": s.class, "distance_km": s.distance_km,
@@ -511,23 +517,24 @@ pub async fn add_activities(
     ))
 }
 
-/// DELETE /api/clients/{id}/calendars/{calendar_id}
+/// DELETE /api/clients/{id}/calendars/{calendar_id}: a training calendar, or an upload
+/// of recorded history, by its id.
 pub async fn delete_calendar(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, cal_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     visible_client(&state, &caller, &id).await?;
-    if !state
-        .store
-        .calendars(&id)
-        .await?
-        .iter()
-        .any(|c| c.id == cal_id)
-    {
+    let (calendars, history) =
+        tokio::try_join!(state.store.calendars(&id), state.store.history(&id))?;
+    if calendars.iter().any(|c| c.id == cal_id) {
+        state.store.delete_calendar(&cal_id).await?;
+    } else if history.iter().any(|h| h.id == cal_id) {
+        state.store.delete_history(&cal_id).await?;
+    } else {
         return Err(ApiError::not_found("calendar"));
     }
-    state.store.delete_calendar(&cal_id).await?;
+    state.clinic.calendars.forget(&cal_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

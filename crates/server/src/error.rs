@@ -343,6 +343,117 @@ impl From<kneadtime_clinic::CoreError> for ApiError {
     }
 }
 
+impl From<kneadtime_clinic::booking::BookError> for ApiError {
+    fn from(e: kneadtime_clinic::booking::BookError) -> Self {
+        use kneadtime_clinic::booking::BookError as B;
+        let nearest = |n: Vec<kneadtime_clinic::Slot>| json!({ "nearest": n });
+        match e {
+            B::Field { field, message } => ApiError::field(field, message),
+            B::NotFound { what, field } => ApiError::not_found(what).with_field(field),
+            B::ServiceInactive => ApiError::unprocessable(
+                Code::ServiceInactive,
+                "this service is no longer offered",
+            )
+            .with_field("service_id"),
+            B::TherapistInactive => ApiError::unprocessable(
+                Code::TherapistInactive,
+                "this therapist no longer takes bookings",
+            )
+            .with_field("therapist_id"),
+            B::WrongLocation { message } => ApiError::field("therapist_id", message),
+            B::InThePast => {
+                ApiError::unprocessable(Code::InThePast, "that time has already passed")
+                    .with_field("start")
+            }
+            B::TooSoon { hours, nearest: n } => ApiError::unprocessable(
+                Code::TooSoon,
+                format!(
+                    "online bookings need at least {hours} hours' notice; pick a later time or call the clinic"
+                ),
+            )
+            .with_field("start")
+            .with_details(nearest(n)),
+            B::OffGrid { start } => ApiError::field(
+                "start",
+                format!(
+                    "times start on the clinic's {}-minute grid (10:00, 10:05, 10:10…); found {start}",
+                    kneadtime_store::CELL_SECS / 60
+                ),
+            ),
+            B::BeyondHorizon { days } => ApiError::unprocessable(
+                Code::BeyondHorizon,
+                format!("the clinic takes bookings up to {days} days ahead"),
+            )
+            .with_field("start"),
+            B::OutsideHours { nearest: n } => ApiError::unprocessable(
+                Code::OutsideHours,
+                "the therapist does not work then (outside working hours or on leave)",
+            )
+            .with_field("start")
+            .with_details(nearest(n)),
+            B::RuleBroken {
+                finding,
+                findings,
+                staff,
+                nearest: n,
+            } => {
+                let mut message = finding
+                    .as_ref()
+                    .map(|f| f.message.clone())
+                    .unwrap_or_default();
+                if staff {
+                    message.push_str(" Staff may book it anyway with an override_reason.");
+                }
+                ApiError::unprocessable(Code::RuleBroken, message)
+                    .with_field("start")
+                    .with_details(json!({
+                        "rule": finding.as_ref().map(|f| f.rule.as_str()).unwrap_or(""),
+                        "findings": findings,
+                        "nearest": n,
+                    }))
+            }
+            B::SlotTaken { nearest: n, moving } => ApiError::conflict(
+                Code::SlotTaken,
+                if moving {
+                    "that time is taken; the appointment is unchanged"
+                } else {
+                    "that time was just taken; here are the nearest good slots"
+                },
+            )
+            .with_field("start")
+            .with_details(nearest(n)),
+            B::ClientBusy { nearest: n, moving } => ApiError::conflict(
+                Code::ClientBusy,
+                if moving {
+                    "the client already has another appointment at that time; the appointment is unchanged"
+                } else {
+                    "the client already has an appointment at that time; here are the nearest good slots"
+                },
+            )
+            .with_field("start")
+            .with_details(nearest(n)),
+            B::TooManyOpen { held } => ApiError::unprocessable(
+                Code::TooManyOpen,
+                format!(
+                    "you already hold {held} upcoming bookings, the most the clinic takes at once; cancel one or call the clinic"
+                ),
+            ),
+            B::TooLateToChange { hours } => ApiError::conflict(
+                Code::TooLateToChange,
+                format!(
+                    "this booking starts within {hours} hours, the clinic's cancellation window; call the clinic to change it"
+                ),
+            ),
+            B::WrongState { message } => ApiError::conflict(Code::WrongState, message),
+            B::KeyReused => ApiError::unprocessable(
+                Code::IdempotencyKeyReused,
+                "this Idempotency-Key was used for a different request; use a new key",
+            ),
+            B::Core(e) => e.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

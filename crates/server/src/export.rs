@@ -152,10 +152,14 @@ pub async fn erase(
             "type the client's name as it is on file to confirm the erasure",
         ));
     }
-    let calendars = state.store.calendars(&id).await?;
+    let (calendars, history) =
+        tokio::try_join!(state.store.calendars(&id), state.store.history(&id))?;
     let n = state.store.erase_client(&id).await?;
     for c in &calendars {
         state.clinic.calendars.forget(&c.id);
+    }
+    for h in &history {
+        state.clinic.calendars.forget(&h.id);
     }
     // The erasure itself stays on record, naming the client by id only.
     state

@@ -363,6 +363,8 @@ pub struct Running {
     mail: Option<tokio::task::JoinHandle<()>>,
     /// The waitlist worker.
     waitlist: tokio::task::JoinHandle<()>,
+    /// Sweeps expired sessions away.
+    upkeep: tokio::task::JoinHandle<()>,
     store: Store,
 }
 
@@ -387,6 +389,7 @@ impl Running {
         }
         // A freed time taken by a round cut short here is not offered again.
         self.waitlist.abort();
+        self.upkeep.abort();
         self.store.close().await;
         r
     }
@@ -488,6 +491,7 @@ pub async fn start_with_clock(
     state.setup_token = setup_token.as_deref().map(|t| auth::hash_token(t).into());
     let mail = state.mailer.clone().map(|m| mail::spawn(state.clone(), m));
     let waitlist = waitlist::spawn(state.clone());
+    let upkeep = spawn_upkeep(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let router = app(state);
     let limits = config.limits.clone();
@@ -510,7 +514,24 @@ pub async fn start_with_clock(
         task,
         mail,
         waitlist,
+        upkeep,
         store,
+    })
+}
+
+/// How often expired web sessions are swept away.
+const UPKEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes expired web sessions at start and every hour after, in every instance (the
+/// delete is idempotent, so instances need not agree on who does it).
+fn spawn_upkeep(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = state.store.expire_web_sessions(state.now()).await {
+                log::line(&format!("upkeep: expired sessions were not swept: {e}"));
+            }
+            tokio::time::sleep(UPKEEP).await;
+        }
     })
 }
 

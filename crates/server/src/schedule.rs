@@ -12,9 +12,9 @@ use kneadtime_store::{Service, ServiceKind};
 use serde::{Deserialize, Serialize};
 
 pub use kneadtime_clinic::{
-    CalendarCache, ClientContext, HISTORY_SUFFIX, STEP_SECS, Search, Slot, best, client_context,
-    clinic_profile, local_date, local_datetime, nearest_good, parse_date, parse_instant, search,
-    show, spans_on, wanted, within_hours, zone_of,
+    CalendarCache, ClientContext, STEP_SECS, Search, Slot, best, client_context, clinic_profile,
+    local_date, local_datetime, nearest_good, parse_date, parse_instant, search, show, spans_on,
+    wanted, within_hours, zone_of,
 };
 
 use crate::AppState;

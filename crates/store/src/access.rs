@@ -1,5 +1,5 @@
 //! Who may do what, and the server's bookkeeping: staff logins, web sessions (staff or
-//! client), stored idempotent responses, and fixed-window rate limits. Only hashes of
+//! client), and fixed-window rate limits. Only hashes of
 //! secrets are stored; hashing happens in the server.
 
 use sqlx::any::AnyRow;
@@ -7,8 +7,7 @@ use sqlx::any::AnyRow;
 use crate::found;
 use crate::model::parse_or;
 use crate::{
-    IdempotentResponse, NewStaff, Principal, Role, Staff, Store, StoreError, WebSession, col,
-    new_id, retry_write,
+    NewStaff, Principal, Role, Staff, Store, StoreError, WebSession, col, new_id, retry_write,
 };
 
 fn staff_from(row: &AnyRow) -> Result<Staff, StoreError> {
@@ -349,63 +348,6 @@ impl Store {
     pub async fn expire_web_sessions(&self, now: i64) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(self.db()?)
-            .await?;
-        Ok(r.rows_affected())
-    }
-
-    pub async fn idempotent_response(
-        &self,
-        key: &str,
-    ) -> Result<Option<IdempotentResponse>, StoreError> {
-        let row = sqlx::query(
-            "SELECT key, request_hash, response_status, response_body, created_at FROM idempotency WHERE key = $1",
-        )
-        .bind(key)
-        .fetch_optional(self.db()?)
-        .await?;
-        row.map(|r| {
-            Ok(IdempotentResponse {
-                key: col(&r, "key")?,
-                request_hash: col(&r, "request_hash")?,
-                response_status: col(&r, "response_status")?,
-                response_body: col(&r, "response_body")?,
-                created_at: col(&r, "created_at")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Stores the response for a key; the first writer wins.
-    ///
-    /// # Errors
-    /// [`StoreError::Conflict`] when the key is already stored.
-    pub async fn put_idempotent_response(
-        &self,
-        key: &str,
-        request_hash: &str,
-        response_status: i64,
-        response_body: &str,
-    ) -> Result<(), StoreError> {
-        let _gate = self.gate().await;
-        sqlx::query(
-            "INSERT INTO idempotency (key, request_hash, response_status, response_body, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(key)
-        .bind(request_hash)
-        .bind(response_status)
-        .bind(response_body)
-        .bind(self.now())
-        .execute(self.db()?)
-        .await?;
-        Ok(())
-    }
-
-    /// Deletes idempotency records created before `before`; returns how many.
-    pub async fn expire_idempotency(&self, before: i64) -> Result<u64, StoreError> {
-        let r = sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
-            .bind(before)
             .execute(self.db()?)
             .await?;
         Ok(r.rows_affected())

@@ -812,24 +812,6 @@ impl Store {
         rows.iter().map(|r| col(r, "cell_start")).collect()
     }
 
-    /// Every therapist's taken cells within `[from, to)`, in one query: (therapist, cell start).
-    pub async fn busy_cells_between(
-        &self,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT therapist_id, cell_start FROM appointment_cells WHERE cell_start >= $1 AND cell_start < $2",
-        )
-        .bind(from.div_euclid(CELL_SECS) * CELL_SECS)
-        .bind(to)
-        .fetch_all(self.db()?)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((col(r, "therapist_id")?, col(r, "cell_start")?)))
-            .collect()
-    }
-
     /// Bookings that hold time within `[from, to)`, buffers included: (appointment id,
     /// therapist, start, end of its buffer). Cancelled ones hold none.
     pub async fn busy_intervals_between(

@@ -8,8 +8,8 @@ use crate::found;
 use crate::model::parse_or;
 use crate::retry_write;
 use crate::{
-    Client, ClientCalendar, ClientRace, NewClient, Store, StoreError, check_date, col, from_json,
-    json_text, new_id,
+    Client, ClientCalendar, ClientHistory, ClientRace, NewClient, Store, StoreError, check_date,
+    col, from_json, json_text, new_id,
 };
 
 pub(crate) fn client_from(row: &AnyRow) -> Result<Client, StoreError> {
@@ -299,6 +299,64 @@ impl Store {
         self.delete_season_part("client_calendars", id).await
     }
 
+    /// Keeps what a watch file recorded (the sessions as JSON), moving the client's
+    /// season version in the same transaction.
+    pub async fn add_history(
+        &self,
+        client_id: &str,
+        filename: &str,
+        sessions: &str,
+    ) -> Result<ClientHistory, StoreError> {
+        let h = ClientHistory {
+            id: new_id(),
+            client_id: client_id.to_string(),
+            filename: filename.to_string(),
+            sessions: sessions.to_string(),
+            uploaded_at: self.now(),
+        };
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO client_history (id, client_id, filename, sessions, uploaded_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&h.id)
+        .bind(&h.client_id)
+        .bind(&h.filename)
+        .bind(&h.sessions)
+        .bind(h.uploaded_at)
+        .execute(&mut *tx)
+        .await?;
+        bump_season(&mut tx, "$1", client_id).await?;
+        tx.commit().await?;
+        Ok(h)
+    }
+
+    /// A client's recorded history, oldest upload first.
+    pub async fn history(&self, client_id: &str) -> Result<Vec<ClientHistory>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, client_id, filename, sessions, uploaded_at FROM client_history \
+             WHERE client_id = $1 ORDER BY uploaded_at, id",
+        )
+        .bind(client_id)
+        .fetch_all(self.db()?)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClientHistory {
+                    id: col(r, "id")?,
+                    client_id: col(r, "client_id")?,
+                    filename: col(r, "filename")?,
+                    sessions: col(r, "sessions")?,
+                    uploaded_at: col(r, "uploaded_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn delete_history(&self, id: &str) -> Result<(), StoreError> {
+        self.delete_season_part("client_history", id).await
+    }
+
     /// Deletes row `id` of `table` (a table a client's season is built from, named by
     /// this crate), moving that client's season version in the same transaction.
     async fn delete_season_part(&self, table: &'static str, id: &str) -> Result<(), StoreError> {
@@ -414,6 +472,7 @@ impl Store {
             "UPDATE appointments SET client_id = $1 WHERE client_id = $2",
             "UPDATE client_races SET client_id = $1 WHERE client_id = $2",
             "UPDATE client_calendars SET client_id = $1 WHERE client_id = $2",
+            "UPDATE client_history SET client_id = $1 WHERE client_id = $2",
             "UPDATE feed_tokens SET client_id = $1 WHERE client_id = $2",
             "UPDATE waitlist SET client_id = $1 WHERE client_id = $2",
             "UPDATE homework SET client_id = $1 WHERE client_id = $2",
@@ -460,7 +519,7 @@ impl Store {
 
 /// Every table an erasure clears of a client, in the order the rows go (children
 /// first). `$1` is the client's id.
-const ERASE: [&str; 17] = [
+const ERASE: [&str; 18] = [
     "DELETE FROM note_amendments WHERE note_id IN (SELECT n.id FROM session_notes n \
      JOIN appointments a ON a.id = n.appointment_id WHERE a.client_id = $1)",
     "DELETE FROM homework_ticks WHERE homework_id IN (SELECT id FROM homework WHERE client_id = $1)",
@@ -477,6 +536,7 @@ const ERASE: [&str; 17] = [
     "DELETE FROM appointments WHERE client_id = $1",
     "DELETE FROM client_races WHERE client_id = $1",
     "DELETE FROM client_calendars WHERE client_id = $1",
+    "DELETE FROM client_history WHERE client_id = $1",
     "DELETE FROM feed_tokens WHERE client_id = $1",
     "DELETE FROM web_sessions WHERE client_id = $1",
     "DELETE FROM sign_in_links WHERE client_id = $1",

@@ -319,6 +319,17 @@ pub struct ClientCalendar {
     pub uploaded_at: i64,
 }
 
+/// What a runner's watch recorded, from one uploaded file: the runs as the domain's
+/// sessions (JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientHistory {
+    pub id: String,
+    pub client_id: String,
+    pub filename: String,
+    pub sessions: String,
+    pub uploaded_at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Appointment {
     pub id: String,
@@ -592,16 +603,6 @@ impl SignIn {
             SignIn::Password
         }
     }
-}
-
-/// A stored response for an `Idempotency-Key` request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdempotentResponse {
-    pub key: String,
-    pub request_hash: String,
-    pub response_status: i64,
-    pub response_body: String,
-    pub created_at: i64,
 }
 
 pub(crate) fn parse_or<T>(v: Option<T>, what: &str, raw: &str) -> Result<T, StoreError> {

@@ -1,6 +1,6 @@
 //! Round trips for everything the booking server stores besides appointments: clinic,
 //! therapists, services, hours, exceptions, clients, races, calendars, staff,
-//! web sessions, idempotent responses and rate limits.
+//! web sessions and rate limits.
 
 mod common;
 
@@ -21,7 +21,6 @@ both!(
     the_season_version_moves_with_calendars_and_races,
     staff_emails_are_unique_and_case_blind,
     web_sessions_expire,
-    idempotent_responses_keep_the_first,
     rate_limits_count_per_window,
     opening_twice_keeps_the_data,
     feed_tokens_and_lookups,
@@ -403,31 +402,6 @@ async fn web_sessions_expire(t: Ctx) {
     assert_eq!(
         t.store.web_session("t2", 0).await,
         Err(StoreError::NotFound)
-    );
-}
-
-async fn idempotent_responses_keep_the_first(t: Ctx) {
-    assert_eq!(t.store.idempotent_response("k").await.unwrap(), None);
-    t.store
-        .put_idempotent_response("k", "req-hash", 201, "{\"id\":\"a\"}")
-        .await
-        .unwrap();
-    assert_eq!(
-        t.store.put_idempotent_response("k", "other", 500, "").await,
-        Err(StoreError::Conflict)
-    );
-    let r = t.store.idempotent_response("k").await.unwrap().unwrap();
-    assert_eq!(
-        (
-            r.request_hash.as_str(),
-            r.response_status,
-            r.response_body.as_str()
-        ),
-        ("req-hash", 201, "{\"id\":\"a\"}")
-    );
-    assert_eq!(
-        t.store.expire_idempotency(r.created_at + 1).await.unwrap(),
-        1
     );
 }
 
