@@ -160,3 +160,32 @@ async fn slot_search_and_booking_start_from_the_clinic_clock() {
         srv.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_sessions_are_swept_out_of_the_database() {
+    for backend in backends() {
+        // An instance whose clock stands years back: its sessions ended long ago by the
+        // clock of a second instance, which sweeps them away when it starts.
+        let clock = Arc::new(SetClock::at("2020-01-06T09:00:00Z".parse().unwrap()));
+        let srv = Srv::start_at(backend, "Europe/London", clock, |c| {
+            c.session_days = 3;
+        })
+        .await;
+        let me = || srv.call(Method::GET, "/api/me", Some(&srv.owner), None);
+        assert_eq!(me().await.0, 200, "{backend}");
+        let other = srv.beside().await;
+        // The first instance still calls the session current; once swept it is gone.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut status = 200;
+        while std::time::Instant::now() < deadline {
+            status = me().await.0;
+            if status == 401 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(status, 401, "{backend}: the expired session was swept away");
+        other.stop().await;
+        srv.stop().await;
+    }
+}
