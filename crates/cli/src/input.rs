@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use kneadtime_domain::season::parse_weekday;
-use kneadtime_domain::session::parse_distance;
-use kneadtime_domain::{Entry, Kind, PlanRequest, Priority, Profile, RaceSpec, Season};
+use kneadtime_domain::{Entry, Kind, PlanRequest, Profile, RaceSpec, Season};
 
 use crate::args::{Common, PlanArgs};
 use crate::error::Bad;
@@ -116,32 +115,7 @@ pub fn load_profile(path: Option<&Path>) -> Result<Profile, Bad> {
 }
 
 fn parse_race(s: &str) -> Result<RaceSpec, Bad> {
-    let parts: Vec<&str> = s.split(':').collect();
-    let usage = || {
-        Bad::new(format!(
-            "--race: expected DATE:DISTANCE[:A|B|C], e.g. 2027-04-25:marathon:A; found {s:?}"
-        ))
-    };
-    if parts.len() < 2 || parts.len() > 3 {
-        return Err(usage());
-    }
-    let date = parse_date("--race", parts[0])?;
-    let distance_km =
-        Some(parse_distance(parts[1]).map_err(|e| Bad::new(format!("--race {s}: {e}")))?);
-    let priority = match parts.get(2) {
-        None => None,
-        Some(p) => Some(Priority::parse(p).ok_or_else(|| {
-            Bad::new(format!(
-                "--race {s}: expected priority A, B or C, found {p:?}"
-            ))
-        })?),
-    };
-    Ok(RaceSpec {
-        name: String::new(),
-        date,
-        distance_km,
-        priority,
-    })
+    RaceSpec::parse(s).map_err(|e| Bad::new(format!("--race: {e}")))
 }
 
 pub fn parse_tz(name: Option<&str>) -> Result<Option<TimeZone>, Bad> {
@@ -286,12 +260,9 @@ pub fn plan_request(a: &PlanArgs, loaded: &Loaded) -> Result<PlanRequest, Bad> {
     }
     // Plan from today, or from the calendar's start when it lies ahead. A calendar
     // wholly in the past is planned from its start, as a look back.
-    let from = from.or(Some(kneadtime_domain::start_for(
-        &loaded.season,
-        loaded.today,
-    )));
+    let starting = PlanRequest::starting(&loaded.season, loaded.today);
     Ok(PlanRequest {
-        from,
+        from: from.or(starting.from),
         to,
         unavailable_weekdays: unavailable,
         busy_dates,

@@ -235,10 +235,7 @@ fn cmd_load(a: &args::LoadArgs) -> anyhow::Result<ExitCode> {
     let days = kneadtime_domain::load::series(&loaded.season.sessions);
     let weeks = report::weeks(&loaded.season, &days);
     // The plan from today, for the massages marked on the chart.
-    let req = kneadtime_domain::PlanRequest {
-        from: Some(loaded.today),
-        ..Default::default()
-    };
+    let req = kneadtime_domain::PlanRequest::from_today(loaded.today);
     let plan = plan(&loaded.season, &req);
     if let Some(path) = &a.chart {
         let svg = chart::load_svg(

@@ -13,7 +13,6 @@ use crate::{Clinic, CoreResult, cpu};
 /// The plan from today for the client of `ctx`, whose record is `record`.
 pub async fn season_plan(core: &Clinic, ctx: &ClientContext, record: &Record) -> CoreResult<Plan> {
     let req = PlanRequest {
-        from: Some(local_date(core.now(), &ctx.tz)),
         unavailable_weekdays: ctx
             .client
             .unavailable_weekdays
@@ -22,7 +21,7 @@ pub async fn season_plan(core: &Clinic, ctx: &ClientContext, record: &Record) ->
             .collect(),
         recurring_focus: record.focus(),
         pressure_cap: record.pressure_cap(ctx),
-        ..PlanRequest::default()
+        ..PlanRequest::from_today(local_date(core.now(), &ctx.tz))
     };
     let season = ctx.season.clone();
     cpu(move || plan(&season, &req)).await

@@ -42,10 +42,20 @@ pub struct PlanRequest {
 
 impl PlanRequest {
     /// A plan from today as [`start_for`] reads it (today, or the calendar's start when
-    /// it lies ahead), with nothing else asked.
+    /// it lies ahead; a calendar wholly past is planned from its start, as a look back),
+    /// with nothing else asked. What a runner planning their own season gets.
     pub fn starting(season: &Season, today: Date) -> PlanRequest {
         PlanRequest {
             from: Some(start_for(season, today)),
+            ..PlanRequest::default()
+        }
+    }
+
+    /// A plan from `today` on, whatever the calendar holds: what the clinic and the
+    /// load report ask (what is still to come).
+    pub fn from_today(today: Date) -> PlanRequest {
+        PlanRequest {
+            from: Some(today),
             ..PlanRequest::default()
         }
     }

@@ -26,6 +26,59 @@ pub struct RaceSpec {
     pub priority: Option<Priority>,
 }
 
+impl RaceSpec {
+    /// Reads a race as runners give it: a date, a distance with its unit (or a name such
+    /// as marathon) and an optional priority, separated by colons or spaces —
+    /// `2027-04-25:marathon:A`, `2027-04-25 42.2km B`. The one reading of a race for the
+    /// command line, the pages and any file of races.
+    ///
+    /// # Errors
+    /// What was expected, naming the part that was wrong.
+    pub fn parse(s: &str) -> Result<RaceSpec, String> {
+        let parts: Vec<&str> = s
+            .split([':', ' ', ',', ';', '\t'])
+            .filter(|p| !p.is_empty())
+            .collect();
+        let usage = || {
+            format!(
+                "expected a date, a distance and an optional A, B or C, like 2027-04-25:marathon:A; found {:?}",
+                s.trim()
+            )
+        };
+        if parts.len() < 2 || parts.len() > 3 {
+            return Err(usage());
+        }
+        let date: Date = parts[0].parse().map_err(|_| {
+            format!(
+                "expected a date like 2027-04-25, found {:?} in {:?}",
+                parts[0],
+                s.trim()
+            )
+        })?;
+        if !crate::dates::accepted(date) {
+            return Err(format!(
+                "expected a date between {} and {}, found {date}",
+                crate::dates::EARLIEST,
+                crate::dates::LATEST
+            ));
+        }
+        let distance_km = Some(crate::session::parse_distance(parts[1])?);
+        let priority = match parts.get(2) {
+            None => None,
+            Some(p) => Some(
+                Priority::parse(p)
+                    .ok_or_else(|| format!("expected priority A, B or C, found {p:?}"))?,
+            ),
+        };
+        Ok(RaceSpec {
+            name: String::new(),
+            date,
+            distance_km,
+            priority,
+        })
+    }
+}
+
 /// What one day holds, summarised for the rules.
 #[derive(Debug, Clone, Default)]
 pub struct Day {
@@ -664,5 +717,48 @@ mod tests {
         assert_eq!(s.phase_on(date(2027, 4, 26)), Phase::Recovery);
         assert_eq!(s.phase_on(date(2027, 5, 23)), Phase::Recovery);
         assert_eq!(s.phase_on(date(2027, 5, 24)), Phase::Base);
+    }
+}
+
+#[cfg(test)]
+mod race_spec_tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn races_read_the_same_with_colons_or_spaces() {
+        let a = RaceSpec::parse("2027-04-25:marathon:A").unwrap();
+        let b = RaceSpec::parse("  2027-04-25  42.195km   a ").unwrap();
+        assert_eq!(a.date, date(2027, 4, 25));
+        assert_eq!(a.priority, Some(Priority::A));
+        assert_eq!(a, b);
+        let c = RaceSpec::parse("2027-05-02 half").unwrap();
+        assert_eq!(c.priority, None);
+        assert!((c.distance_km.unwrap() - 21.0975).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_race_that_cannot_be_read_says_what_was_expected() {
+        let bare = RaceSpec::parse("2027-04-25:26.2").unwrap_err();
+        assert!(bare.contains("26.2km") && bare.contains("26.2mi"), "{bare}");
+        assert!(
+            RaceSpec::parse("2027-04-25")
+                .unwrap_err()
+                .contains("expected a date, a distance")
+        );
+        assert!(
+            RaceSpec::parse("25/04/2027 marathon")
+                .unwrap_err()
+                .contains("2027-04-25")
+        );
+        assert!(
+            RaceSpec::parse("2027-04-25 marathon Z")
+                .unwrap_err()
+                .contains("A, B or C")
+        );
+        assert!(
+            RaceSpec::parse("2300-01-01 marathon").is_err(),
+            "outside the calendar"
+        );
     }
 }

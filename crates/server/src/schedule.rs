@@ -110,10 +110,7 @@ pub async fn slots(
             (s, None)
         }
         None => {
-            let req = PlanRequest {
-                from: Some(from),
-                ..PlanRequest::default()
-            };
+            let req = PlanRequest::from_today(from);
             let season = ctx.season.clone();
             let answer = crate::cpu(move || next(&season, &req, from)).await?;
             let kind = answer.planned.as_ref().map(|p| p.kind);

@@ -9,8 +9,7 @@ use axum::response::Response;
 use base64::Engine as _;
 use jiff::tz::TimeZone;
 use kneadtime_domain::season::parse_weekday;
-use kneadtime_domain::session::parse_distance;
-use kneadtime_domain::{PlanRequest, Priority, RaceSpec, Season, plan};
+use kneadtime_domain::{PlanRequest, RaceSpec, Season, plan};
 
 use super::timeline::{MassageRow, WeekRow, build};
 use super::{Chrome, PageCaller, page, page_with};
@@ -253,44 +252,13 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, String> {
     Ok(up)
 }
 
-/// One race per line: `2027-04-25 marathon A`.
+/// One race per line: `2027-04-25 marathon A` (or `2027-04-25:marathon:A`).
 fn parse_races(text: &str) -> Result<Vec<RaceSpec>, String> {
-    let mut out = Vec::new();
-    for (i, line) in text
-        .lines()
+    text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let parts: Vec<&str> = line
-            .split([' ', ',', ';', '\t'])
-            .filter(|p| !p.is_empty())
-            .collect();
-        let bad = || {
-            format!(
-                "line {}: expected a date, a distance and an optional A, B or C, like 2027-04-25 marathon A; found {:?}",
-                i + 1,
-                line.trim()
-            )
-        };
-        if parts.len() < 2 || parts.len() > 3 {
-            return Err(bad());
-        }
-        let date = parts[0].parse().map_err(|_| bad())?;
-        let date = kneadtime_domain::dates::check(&format!("line {}", i + 1), date)
-            .map_err(|e| e.to_string())?;
-        let km = parse_distance(parts[1]).map_err(|e| format!("line {}: {e}", i + 1))?;
-        let priority = match parts.get(2) {
-            None => None,
-            Some(p) => Some(Priority::parse(p).ok_or_else(bad)?),
-        };
-        out.push(RaceSpec {
-            name: String::new(),
-            date,
-            distance_km: Some(km),
-            priority,
-        });
-    }
-    Ok(out)
+        .map(|(i, line)| RaceSpec::parse(line).map_err(|e| format!("line {}: {e}", i + 1)))
+        .collect()
 }
 
 /// POST /plan
