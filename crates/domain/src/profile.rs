@@ -37,6 +37,10 @@ impl Default for IntakeRules {
     }
 }
 
+/// The longest a pre- or post-race window may reach from its race, in days: a massage
+/// booked as pre- or post-race is judged against the race this near.
+pub const MAX_WINDOW_DAYS: i32 = 60;
+
 /// Day windows around races and quality sessions (GUIDANCE §3, §4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -355,10 +359,12 @@ impl Profile {
         }
         let w = &self.windows;
         let range = |name: &str, min: i32, ideal_lo: i32, ideal_hi: i32, max: i32| {
-            if min < 0 || max > 60 || !(min <= ideal_lo && ideal_lo <= ideal_hi && ideal_hi <= max)
+            if min < 0
+                || max > MAX_WINDOW_DAYS
+                || !(min <= ideal_lo && ideal_lo <= ideal_hi && ideal_hi <= max)
             {
                 Err(format!(
-                    "windows.{name}: expected 0 <= min <= ideal <= max <= 60 days; found min {min}, ideal {ideal_lo}..{ideal_hi}, max {max}"
+                    "windows.{name}: expected 0 <= min <= ideal <= max <= {MAX_WINDOW_DAYS} days; found min {min}, ideal {ideal_lo}..{ideal_hi}, max {max}"
                 ))
             } else {
                 Ok(())

@@ -189,7 +189,7 @@ pub fn judged_pre_race<'a>(season: &'a Season, m: &Massage) -> Option<&'a Race> 
         return season.races.iter().find(|r| r.date == rd);
     }
     if m.kind == Some(Kind::PreEvent) {
-        return season.next_ab_race(m.date, 1, 60);
+        return season.next_ab_race(m.date, 1, crate::profile::MAX_WINDOW_DAYS);
     }
     if matches!(m.kind, Some(Kind::PostEvent)) {
         return None;
@@ -204,7 +204,7 @@ pub fn judged_post_race<'a>(season: &'a Season, m: &Massage) -> Option<&'a Race>
         return season.races.iter().find(|r| r.date == rd);
     }
     if m.kind == Some(Kind::PostEvent) {
-        return season.prev_ab_race(m.date, 0, 60);
+        return season.prev_ab_race(m.date, 0, crate::profile::MAX_WINDOW_DAYS);
     }
     if matches!(
         m.kind,
