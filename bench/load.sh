@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The clinic server under load: 50 therapists, 200 clients, a year of bookings; slot
-# search alone (one client), booking alone and a realistic mix (64 clients), beside raw
+# The clinic server under load: 50 therapists, 1,000 clients, a year of bookings; slot
+# search alone (1 and 16 clients), booking alone and a realistic mix (64 clients), an
+# open-loop mix offered at 300 requests/s, statements per booking, beside raw
 # single-row transactional SQLite inserts measured in the same run. On PostgreSQL too
 # when KNEADTIME_TEST_POSTGRES_URL is set (a fresh schema is used).
 # Usage: bench/load.sh [CLIENTS] [SECONDS]

@@ -1,14 +1,17 @@
 //! Load benchmark: a clinic of 50 therapists with a year of bookings, many concurrent
-//! clients doing a realistic mix over HTTP (slot search, book, cancel, feed reads), and,
-//! measured in the same run, the machine's own limit: raw single-row transactional
-//! inserts into SQLite with the server's durability settings.
+//! clients doing a realistic mix over HTTP (slot search, book, cancel, feed reads, plans),
+//! slot search for one and for 16 clients, an open-loop mix offered at a fixed rate
+//! (latency counted from when each request was due, so a slow server cannot hide it), the
+//! SQL statements each booking costs, and, measured in the same run, the machine's own
+//! limit: raw single-row transactional inserts into SQLite with the server's durability
+//! settings.
 //!
 //! cargo run --release --locked -p kneadtime-server --example load -- [CLIENTS] [SECONDS] [DB-URL]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use jiff::tz::TimeZone;
@@ -16,6 +19,30 @@ use kneadtime_server::{Config, start};
 use serde_json::{Value, json};
 use sqlx::{Any, Connection};
 use tokio::sync::Mutex;
+
+/// Every SQL statement sqlx runs, as it reports them (target `sqlx::query`).
+static STATEMENTS: AtomicU64 = AtomicU64::new(0);
+
+/// A tracing subscriber that only counts sqlx's statement events.
+struct CountStatements;
+
+impl tracing::Subscriber for CountStatements {
+    fn enabled(&self, m: &tracing::Metadata<'_>) -> bool {
+        m.target() == "sqlx::query"
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, e: &tracing::Event<'_>) {
+        if e.metadata().target() == "sqlx::query" {
+            STATEMENTS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
 
 const THERAPISTS: usize = 50;
 const CLIENTS: usize = 1000;
@@ -276,6 +303,146 @@ fn future_start(seed: &mut u64, tz: &TimeZone) -> String {
     }
 }
 
+/// Operations, by index: slot search, book, cancel, feed read, season plan.
+const OPS: [&str; 5] = ["slot search", "book", "cancel", "feed", "plan"];
+
+/// One operation of kind `op` by a random client; its status.
+async fn one(
+    w: &World,
+    http: &reqwest::Client,
+    op: usize,
+    seed: &mut u64,
+    mine: &Mutex<Vec<String>>,
+    key: String,
+) -> u16 {
+    let tz = TimeZone::get("Europe/London").unwrap();
+    let client = &w.clients[rand(seed) as usize % w.clients.len()];
+    match op {
+        0 => {
+            let svc = &w.services[rand(seed) as usize % w.services.len()];
+            call(
+                http,
+                reqwest::Method::GET,
+                &format!("{}/api/clients/{client}/slots?service_id={svc}", w.base),
+                &w.owner,
+                None,
+                None,
+            )
+            .await
+            .0
+        }
+        1 => {
+            let t = &w.therapists[rand(seed) as usize % w.therapists.len()];
+            let body = json!({ "client_id": client, "service_id": w.services[0], "therapist_id": t, "start": future_start(seed, &tz) });
+            let (s, v) = call(
+                http,
+                reqwest::Method::POST,
+                &format!("{}/api/appointments", w.base),
+                &w.owner,
+                Some(&body),
+                Some(&key),
+            )
+            .await;
+            if s == 201 {
+                mine.lock()
+                    .await
+                    .push(v["id"].as_str().unwrap_or_default().to_string());
+            }
+            s
+        }
+        2 => {
+            let id = {
+                let mut m = mine.lock().await;
+                if m.is_empty() {
+                    return 0;
+                }
+                let i = rand(seed) as usize % m.len();
+                m.swap_remove(i)
+            };
+            call(
+                http,
+                reqwest::Method::POST,
+                &format!("{}/api/appointments/{id}/cancel", w.base),
+                &w.owner,
+                None,
+                None,
+            )
+            .await
+            .0
+        }
+        3 => {
+            let url = &w.feeds[rand(seed) as usize % w.feeds.len()];
+            http.get(url)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        }
+        _ => {
+            call(
+                http,
+                reqwest::Method::GET,
+                &format!("{}/api/clients/{client}/plan", w.base),
+                &w.owner,
+                None,
+                None,
+            )
+            .await
+            .0
+        }
+    }
+}
+
+/// An open-loop phase: requests offered at `rate` a second for `seconds`, each of a kind
+/// drawn from `mix`, whatever the answers; each latency counted from when it was due.
+async fn open_loop(
+    w: &Arc<World>,
+    rate: f64,
+    seconds: f64,
+    mix: [u64; 5],
+) -> (Vec<Stats>, f64, usize) {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
+    let mine = Arc::new(Mutex::new(Vec::<String>::new()));
+    let total: u64 = mix.iter().sum();
+    let n = (rate * seconds) as usize;
+    let started = tokio::time::Instant::now();
+    let mut seed = 0x0123_4567_89AB_CDEFu64;
+    let mut tasks = Vec::with_capacity(n);
+    for k in 0..n {
+        let due = started + std::time::Duration::from_secs_f64(k as f64 / rate);
+        tokio::time::sleep_until(due).await;
+        let mut pick = rand(&mut seed) % total;
+        let mut op = 0;
+        while pick >= mix[op] {
+            pick -= mix[op];
+            op += 1;
+        }
+        let (w, http, mine) = (w.clone(), http.clone(), mine.clone());
+        let mut s = rand(&mut seed) | 1;
+        tasks.push(tokio::spawn(async move {
+            let status = one(&w, &http, op, &mut s, &mine, format!("open-{k}")).await;
+            (op, due.elapsed().as_micros() as u32, status)
+        }));
+    }
+    let mut stats: Vec<Stats> = OPS.iter().map(|n| Stats::new(n)).collect();
+    let mut late = 0;
+    for t in tasks {
+        let (op, us, status) = t.await.unwrap();
+        if status == 0 {
+            continue;
+        }
+        if us > 1_000_000 {
+            late += 1;
+        }
+        stats[op].lat_us.push(us);
+        *stats[op].codes.entry(status).or_default() += 1;
+    }
+    (stats, started.elapsed().as_secs_f64(), late)
+}
+
 /// `clients` concurrent clients for `seconds`, each doing `mix` (weights for search,
 /// book, cancel, feed).
 async fn run(w: &Arc<World>, clients: usize, seconds: f64, mix: [u64; 4]) -> (Vec<Stats>, f64) {
@@ -355,6 +522,7 @@ async fn run(w: &Arc<World>, clients: usize, seconds: f64, mix: [u64; 4]) -> (Ve
 
 #[tokio::main]
 async fn main() {
+    tracing::subscriber::set_global_default(CountStatements).expect("the only subscriber");
     let args: Vec<String> = std::env::args().collect();
     let clients: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(64);
     let seconds: f64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(20.0);
@@ -395,8 +563,18 @@ async fn main() {
         s[0].line(secs)
             .replacen("slot search", "slot search, 1 client", 1)
     );
+    let (mut s, secs) = run(&w, 16, seconds / 2.0, [1, 0, 0, 0]).await;
+    println!(
+        "{}",
+        s[0].line(secs)
+            .replacen("slot search", "slot search, 16 clients", 1)
+    );
+    let before = STATEMENTS.load(Ordering::Relaxed);
     let (mut s, secs) = run(&w, clients, seconds, [0, 1, 0, 0]).await;
-    let booked = s[1].codes.get(&201).copied().unwrap_or(0) as f64 / secs;
+    let statements = STATEMENTS.load(Ordering::Relaxed) - before;
+    let asked = s[1].lat_us.len().max(1) as f64;
+    let confirmed = s[1].codes.get(&201).copied().unwrap_or(0);
+    let booked = confirmed as f64 / secs;
     println!(
         "{}",
         s[1].line(secs)
@@ -410,9 +588,27 @@ async fn main() {
                 .replacen('|', &format!("| mix, {clients} clients:"), 1)
         );
     }
+    let rate = 300.0;
+    let (mut s, secs, late) = open_loop(&w, rate, seconds, [50, 20, 10, 10, 10]).await;
+    for st in s.iter_mut() {
+        println!(
+            "{}",
+            st.line(secs).replacen(
+                '|',
+                &format!("| open loop, {rate:.0} requests/s offered:"),
+                1
+            )
+        );
+    }
     println!(
         "\nBookings confirmed per second (book-only phase): **{booked:.0}/s** = {:.0}% of the raw insert limit",
         100.0 * booked / raw
     );
+    println!(
+        "SQL statements in the book-only phase: {statements}, **{:.1} per booking asked** ({:.1} per booking confirmed; a 409 also looks for the nearest good times)",
+        statements as f64 / asked,
+        statements as f64 / confirmed.max(1) as f64
+    );
+    println!("Open loop: {late} requests answered more than a second after they were due");
     running.shutdown().await.unwrap();
 }
