@@ -14,6 +14,7 @@ use kneadtime_store::{
 use crate::Clinic;
 use crate::context::{ClientContext, client_context};
 use crate::error::CoreError;
+use crate::setup::Setup;
 use crate::slots::{Slot, nearest_good, within_hours};
 use crate::time::{changeable_online, local_date, local_datetime, parse_instant, show, zone_of};
 
@@ -132,46 +133,43 @@ pub struct Prepared {
     pub staff: bool,
 }
 
-async fn active_service(core: &Clinic, id: &str) -> BookResult<Service> {
-    match core.store.service(id).await {
-        Ok(s) if s.active => Ok(s),
-        Ok(_) => Err(BookError::ServiceInactive),
-        Err(StoreError::NotFound) => Err(BookError::NotFound {
+fn active_service(setup: &Setup, id: &str) -> BookResult<Service> {
+    match setup.service(id) {
+        Some(s) if s.active => Ok(s.clone()),
+        Some(_) => Err(BookError::ServiceInactive),
+        None => Err(BookError::NotFound {
             what: "service",
             field: "service_id",
         }),
-        Err(e) => Err(e.into()),
     }
 }
 
-async fn active_therapist(core: &Clinic, id: &str) -> BookResult<Therapist> {
-    match core.store.therapist(id).await {
-        Ok(t) if t.active => Ok(t),
-        Ok(_) => Err(BookError::TherapistInactive),
-        Err(StoreError::NotFound) => Err(BookError::NotFound {
+fn active_therapist(setup: &Setup, id: &str) -> BookResult<Therapist> {
+    match setup.therapist(id) {
+        Some(t) if t.active => Ok(t.clone()),
+        Some(_) => Err(BookError::TherapistInactive),
+        None => Err(BookError::NotFound {
             what: "therapist",
             field: "therapist_id",
         }),
-        Err(e) => Err(e.into()),
     }
 }
 
 /// The location the session would be at: the therapist's, which must offer the service.
-pub async fn at_location(
-    core: &Clinic,
+pub fn at_location(
+    setup: &Setup,
     service: &Service,
     therapist: &Therapist,
 ) -> BookResult<Location> {
-    let location = core.store.location(&therapist.location_id).await?;
+    let location = setup
+        .sites
+        .location(&therapist.location_id)
+        .cloned()
+        .ok_or(BookError::Core(CoreError::NotFound("location")))?;
     if let Some(only) = &service.location_id
         && *only != location.id
     {
-        let name = core
-            .store
-            .location(only)
-            .await
-            .map(|l| l.name)
-            .unwrap_or_else(|_| only.clone());
+        let name = setup.sites.name(only);
         return Err(BookError::WrongLocation {
             message: format!(
                 "{} is offered only at {name}, and {} works at {}",
@@ -276,9 +274,8 @@ async fn judge(
 
 /// Every check a booking passes before it is written (who may book whom aside).
 pub async fn prepare(core: &Clinic, r: &Request<'_>) -> BookResult<Prepared> {
-    let (service, therapist, ctx) = tokio::try_join!(
-        active_service(core, r.service_id),
-        active_therapist(core, r.therapist_id),
+    let (setup, ctx) = tokio::try_join!(
+        async { core.setup().await.map_err(BookError::from) },
         async {
             client_context(core, r.client_id)
                 .await
@@ -291,10 +288,12 @@ pub async fn prepare(core: &Clinic, r: &Request<'_>) -> BookResult<Prepared> {
                 })
         },
     )?;
+    let service = active_service(&setup, r.service_id)?;
+    let therapist = active_therapist(&setup, r.therapist_id)?;
     if !r.staff {
         limit_open_bookings(core, &ctx).await?;
     }
-    let location = at_location(core, &service, &therapist).await?;
+    let location = at_location(&setup, &service, &therapist)?;
     let tz = zone_of(&location.time_zone);
     let start = parse_instant("start", r.start, &tz)?;
     let fit = judge(
@@ -463,10 +462,14 @@ pub async fn reschedule(
         });
     }
     inside_window(core, a, m.staff).await?;
-    let therapist = active_therapist(core, m.therapist_id).await?;
-    let service = core.store.service(&a.service_id).await?;
+    let setup = core.setup().await?;
+    let therapist = active_therapist(&setup, m.therapist_id)?;
+    let service = setup
+        .service(&a.service_id)
+        .cloned()
+        .ok_or(BookError::Core(CoreError::NotFound("service")))?;
     let ctx = client_context(core, &a.client_id).await?;
-    let location = at_location(core, &service, &therapist).await?;
+    let location = at_location(&setup, &service, &therapist)?;
     let tz = zone_of(&location.time_zone);
     let start = parse_instant("start", m.start, &tz)?;
     let fit = judge(

@@ -21,6 +21,7 @@ pub mod notify;
 pub mod plan;
 pub mod race_week;
 pub mod rules;
+pub mod setup;
 pub mod sites;
 pub mod slots;
 pub mod time;
@@ -31,6 +32,7 @@ pub use context::{CalendarCache, ClientContext, SeasonCache, client_context, cli
 pub use error::{Code, CoreError, CoreResult};
 pub use kneadtime_domain::care::{RaceWindow, race_windows};
 pub use money::{CURRENCIES, known_currency, parse_price, price_text};
+pub use setup::Setup;
 pub use sites::Sites;
 pub use slots::{STEP_SECS, Search, Slot, best, nearest_good, search, wanted, within_hours};
 pub use time::{
@@ -48,6 +50,8 @@ pub struct Clinic {
     pub calendars: Arc<CalendarCache>,
     /// Each client's season as last built, kept while the database says it holds.
     pub seasons: Arc<SeasonCache>,
+    /// The set-up as last read, kept while its version holds.
+    pub setups: Arc<setup::SetupCache>,
 }
 
 impl Clinic {
@@ -58,6 +62,7 @@ impl Clinic {
             store,
             calendars: Arc::default(),
             seasons: Arc::default(),
+            setups: Arc::default(),
         }
     }
 

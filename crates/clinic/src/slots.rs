@@ -94,17 +94,17 @@ struct Window {
 async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
     let last = add_days(q.from, q.days as i32);
     let (from, to) = (q.from.to_string(), last.to_string());
-    // Independent reads, side by side on the pool.
-    let (all, all_hours, all_exceptions, closures, sites) = tokio::try_join!(
-        async { Ok(clinic.store.therapists().await?) },
-        async { Ok(clinic.store.working_hours_all().await?) },
+    // Independent reads, side by side on the pool; the set-up is kept by the core.
+    let (setup, all_exceptions, closures) = tokio::try_join!(
+        clinic.setup(),
         async { Ok(clinic.store.exceptions_between(&from, &to).await?) },
         async { Ok(clinic.store.closures_between(&from, &to).await?) },
-        Sites::read(clinic),
     )?;
+    let sites = setup.sites.clone();
     // Only where the service is offered, and only at open locations.
-    let therapists: Vec<Therapist> = all
-        .into_iter()
+    let therapists: Vec<Therapist> = setup
+        .therapists
+        .iter()
         .filter(|t| t.active && q.therapist_id.is_none_or(|id| id == t.id))
         .filter(|t| {
             q.service
@@ -113,11 +113,9 @@ async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
                 .is_none_or(|l| l == t.location_id)
         })
         .filter(|t| sites.location(&t.location_id).is_some_and(|l| l.active))
+        .cloned()
         .collect();
-    let mut hours: HashMap<String, Vec<WorkingHours>> = HashMap::new();
-    for (t, h) in all_hours {
-        hours.entry(t).or_default().push(h);
-    }
+    let hours = setup.hours().clone();
     let mut exceptions: HashMap<String, Vec<TherapistException>> = HashMap::new();
     for e in all_exceptions {
         exceptions
@@ -355,12 +353,12 @@ pub async fn within_hours(
     start: i64,
     len: i64,
 ) -> CoreResult<bool> {
-    let (therapist, hours, sites) = tokio::try_join!(
-        async { Ok(clinic.store.therapist(therapist_id).await?) },
-        async { Ok(clinic.store.working_hours(therapist_id).await?) },
-        Sites::read(clinic),
-    )?;
-    let date = local_date(start, &sites.zone_of(&therapist));
+    let setup = clinic.setup().await?;
+    let Some(therapist) = setup.therapist(therapist_id) else {
+        return Err(crate::error::CoreError::NotFound("therapist"));
+    };
+    let (sites, hours) = (&setup.sites, setup.hours_of(therapist_id));
+    let date = local_date(start, &sites.zone_of(therapist));
     let day = date.to_string();
     let (exceptions, closures) = tokio::try_join!(
         clinic.store.exceptions(therapist_id, &day, &day),
@@ -374,7 +372,7 @@ pub async fn within_hours(
         return Ok(false);
     }
     Ok(sites
-        .bookable_spans(&therapist, &hours, date)
+        .bookable_spans(therapist, hours, date)
         .iter()
         .any(|(a, b)| *a <= start && start + len <= *b))
 }

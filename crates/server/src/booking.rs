@@ -62,28 +62,33 @@ pub struct Names {
 
 impl Names {
     pub async fn load(state: &AppState) -> ApiResult<Names> {
-        let (clinic, therapists, services, locations) = tokio::try_join!(
-            state.store.clinic(),
-            state.store.therapists(),
-            state.store.services(),
-            state.store.locations(),
-        )?;
-        let places = therapists
+        // The set-up is kept by the core: one query while it holds.
+        let setup = state.clinic.setup().await?;
+        let places = setup
+            .therapists
             .iter()
             .filter_map(|t| {
-                let l = locations.iter().find(|l| l.id == t.location_id)?;
+                let l = setup.sites.location(&t.location_id)?;
                 Some((
                     t.id.clone(),
-                    (l.id.clone(), l.name.clone(), zone_of(&l.time_zone)),
+                    (l.id.clone(), l.name.clone(), setup.sites.zone(&l.id)),
                 ))
             })
             .collect();
         Ok(Names {
-            therapists: therapists.into_iter().map(|t| (t.id, t.name)).collect(),
-            services: services.into_iter().map(|s| (s.id, s.name)).collect(),
+            therapists: setup
+                .therapists
+                .iter()
+                .map(|t| (t.id.clone(), t.name.clone()))
+                .collect(),
+            services: setup
+                .services
+                .iter()
+                .map(|s| (s.id.clone(), s.name.clone()))
+                .collect(),
             clients: HashMap::new(),
             places,
-            tz: zone_of(&clinic.time_zone),
+            tz: zone_of(&setup.clinic.time_zone),
         })
     }
 

@@ -106,3 +106,91 @@ async fn a_season_kept_by_one_server_follows_changes_made_on_another() {
         a.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_set_up_kept_by_one_server_follows_changes_made_on_another() {
+    for backend in backends() {
+        let a = Srv::start(backend, "Europe/London").await;
+        let w = world(&a, "Europe/London").await;
+        let b = a.beside().await;
+        let o = a.owner.clone();
+        let day = add_days(w.race, -20);
+        async fn slots(srv: &Srv, o: &str, path: &str) -> Vec<Value> {
+            srv.get(path, o).await["slots"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        }
+        let path = format!(
+            "/api/clients/{}/slots?service_id={}&therapist_id={}&from={day}&days=1&limit=200",
+            w.a, w.sports, w.t1
+        );
+        // Server A reads (and keeps) the set-up: Tess works 08:00–20:00.
+        let before = slots(&a, &o, &path).await;
+        assert!(
+            before.iter().any(|s| s["local_time"] == "08:00"),
+            "{backend}"
+        );
+        // Server B shortens her day to 12:00–14:00.
+        let short: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .map(|d| json!({ "day": d, "start": "12:00", "end": "14:00" }))
+            .collect();
+        let (s, v) = b
+            .call(
+                Method::PUT,
+                &format!("/api/therapists/{}/hours", w.t1),
+                Some(&o),
+                Some(json!(short)),
+            )
+            .await;
+        assert_eq!(s, 200, "{backend}: {v}");
+        // Server A offers only the new hours at once, and refuses a booking outside them.
+        let after = slots(&a, &o, &path).await;
+        assert!(!after.is_empty(), "{backend}");
+        assert!(
+            after
+                .iter()
+                .all(|s| ("12:00".."13:01").contains(&s["local_time"].as_str().unwrap())),
+            "{backend}: {after:?}"
+        );
+        let (s, e) = a
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&o),
+                Some(json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1, "start": format!("{day}T09:00") })),
+            )
+            .await;
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (422, Some("outside_hours")),
+            "{backend}: {e}"
+        );
+        // A service B stops offering is refused on A.
+        let (s, _) = b
+            .call(
+                Method::DELETE,
+                &format!("/api/services/{}", w.sports),
+                Some(&o),
+                None,
+            )
+            .await;
+        assert_eq!(s, 204, "{backend}");
+        let (s, e) = a
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&o),
+                Some(json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1, "start": format!("{day}T12:00") })),
+            )
+            .await;
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (422, Some("service_inactive")),
+            "{backend}: {e}"
+        );
+        b.stop().await;
+        a.stop().await;
+    }
+}

@@ -95,6 +95,17 @@ fn exception_from(row: &AnyRow) -> Result<TherapistException, StoreError> {
     })
 }
 
+/// Moves the set-up version (what the core keeps of therapists, hours, services and
+/// locations is checked against it), in the caller's transaction.
+pub(crate) async fn bump_setup(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE clinic SET setup_version = setup_version + 1")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The most hours ahead a reminder or the cancellation window may reach (two weeks).
 pub const MAX_NOTICE_HOURS: i64 = 336;
 
@@ -120,6 +131,15 @@ impl Store {
             min_notice_hours: col(&row, "min_notice_hours")?,
             currency: col(&row, "currency")?,
         })
+    }
+
+    /// The set-up version: it moves in the same transaction as any change to the clinic,
+    /// its locations and opening hours, therapists and their hours, or services.
+    pub async fn setup_version(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT setup_version FROM clinic ORDER BY id LIMIT 1")
+            .fetch_one(self.db()?)
+            .await?;
+        col(&row, "setup_version")
     }
 
     /// Replaces the clinic's settings (matched by `clinic.id`). While the group has one
@@ -175,6 +195,7 @@ impl Store {
             .await?;
             // A clinic with one location is that location: its name, address and zone
             // follow.
+            bump_setup(&mut tx).await?;
             sqlx::query(
                 "UPDATE locations SET address = $1, time_zone = $2, name = $3 \
                  WHERE (SELECT COUNT(*) FROM locations) = 1",
@@ -208,6 +229,8 @@ impl Store {
             active: true,
             location_id,
         };
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO therapists (id, name, skills, active, location_id) VALUES ($1, $2, $3, 1, $4)",
         )
@@ -215,8 +238,10 @@ impl Store {
         .bind(&t.name)
         .bind(skills_text(&t.skills))
         .bind(&t.location_id)
-        .execute(self.db()?)
+        .execute(&mut *tx)
         .await?;
+        bump_setup(&mut tx).await?;
+        tx.commit().await?;
         Ok(t)
     }
 
@@ -253,6 +278,7 @@ impl Store {
             self.active_location(&t.location_id).await?;
         }
         let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE therapists SET name = $1, skills = $2, active = $3, location_id = $5 WHERE id = $4 \
              AND (location_id = $5 OR NOT EXISTS (SELECT 1 FROM appointments a \
@@ -264,8 +290,10 @@ impl Store {
         .bind(&t.id)
         .bind(&t.location_id)
         .bind(self.now())
-        .execute(self.db()?)
+        .execute(&mut *tx)
         .await?;
+        bump_setup(&mut tx).await?;
+        tx.commit().await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Invalid(format!(
                 "{} has sessions booked ahead at their location: move or cancel them before \
@@ -277,10 +305,14 @@ impl Store {
     }
 
     pub async fn deactivate_therapist(&self, id: &str) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE therapists SET active = 0 WHERE id = $1")
             .bind(id)
-            .execute(self.db()?)
+            .execute(&mut *tx)
             .await?;
+        bump_setup(&mut tx).await?;
+        tx.commit().await?;
         found(done)
     }
 
@@ -301,6 +333,8 @@ impl Store {
         if let Some(l) = &s.location_id {
             self.active_location(l).await?;
         }
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO services (id, name, kind, length_min, price_cents, pressure_min, pressure_max, \
              buffer_after_min, active, location_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)",
@@ -314,8 +348,10 @@ impl Store {
         .bind(s.pressure_max.as_str())
         .bind(s.buffer_after_min)
         .bind(&s.location_id)
-        .execute(self.db()?)
+        .execute(&mut *tx)
         .await?;
+        bump_setup(&mut tx).await?;
+        tx.commit().await?;
         Ok(s)
     }
 
@@ -359,6 +395,8 @@ impl Store {
         if let Some(l) = &s.location_id {
             self.active_location(l).await?;
         }
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE services SET name = $1, kind = $2, length_min = $3, price_cents = $4, pressure_min = $5, \
              pressure_max = $6, buffer_after_min = $7, active = $8, location_id = $10 WHERE id = $9",
@@ -373,16 +411,22 @@ impl Store {
         .bind(i64::from(s.active))
         .bind(&s.id)
         .bind(&s.location_id)
-        .execute(self.db()?)
+        .execute(&mut *tx)
         .await?;
+        bump_setup(&mut tx).await?;
+        tx.commit().await?;
         found(done)
     }
 
     pub async fn deactivate_service(&self, id: &str) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE services SET active = 0 WHERE id = $1")
             .bind(id)
-            .execute(self.db()?)
+            .execute(&mut *tx)
             .await?;
+        bump_setup(&mut tx).await?;
+        tx.commit().await?;
         found(done)
     }
 
@@ -400,6 +444,7 @@ impl Store {
                 .bind(therapist_id)
                 .execute(&mut *tx)
                 .await?;
+            bump_setup(&mut tx).await?;
             for h in hours {
                 sqlx::query(
                     "INSERT INTO working_hours (therapist_id, weekday, start_minute, end_minute) VALUES ($1, $2, $3, $4)",

@@ -123,6 +123,7 @@ impl Store {
             position: existing.iter().map(|l| l.position + 1).max().unwrap_or(0),
         };
         let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO locations (id, name, address, time_zone, active, position) \
              VALUES ($1, $2, $3, $4, 1, $5)",
@@ -132,8 +133,10 @@ impl Store {
         .bind(&l.address)
         .bind(&l.time_zone)
         .bind(l.position)
-        .execute(self.db()?)
+        .execute(&mut *tx)
         .await?;
+        crate::catalog::bump_setup(&mut tx).await?;
+        tx.commit().await?;
         Ok(l)
     }
 
@@ -142,6 +145,7 @@ impl Store {
     pub async fn update_location(&self, l: &Location) -> Result<(), StoreError> {
         check_location(&l.name, &l.address, &l.time_zone)?;
         let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE locations SET name = $1, address = $2, time_zone = $3, position = $4, active = $5 \
              WHERE id = $6 AND ($5 = 1 OR (NOT EXISTS (SELECT 1 FROM therapists t \
@@ -154,8 +158,10 @@ impl Store {
         .bind(l.position)
         .bind(i64::from(l.active))
         .bind(&l.id)
-        .execute(self.db()?)
+        .execute(&mut *tx)
         .await?;
+        crate::catalog::bump_setup(&mut tx).await?;
+        tx.commit().await?;
         if done.rows_affected() == 0 {
             self.location(&l.id).await?;
             return Err(StoreError::Invalid(format!(
@@ -178,6 +184,7 @@ impl Store {
         let _gate = self.gate().await;
         let result: Result<(), sqlx::Error> = crate::retry_write!(self, async {
             let mut tx = self.begin_write().await?;
+            crate::catalog::bump_setup(&mut tx).await?;
             sqlx::query("DELETE FROM location_hours WHERE location_id = $1")
                 .bind(location_id)
                 .execute(&mut *tx)

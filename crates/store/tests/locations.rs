@@ -285,3 +285,65 @@ async fn closures_close_one_location_or_all(t: Ctx) {
         Err(StoreError::Invalid(_))
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_set_up_version_moves_with_every_change_to_the_set_up() {
+    common::run_sqlite(setup_version_moves).await;
+    common::run_postgres(setup_version_moves).await;
+}
+
+async fn setup_version_moves(t: Ctx) {
+    let mut last = t.store.setup_version().await.unwrap();
+    let mut moved = |now: i64, what: &str| {
+        assert!(now > last, "{what} moves the set-up version");
+        last = now;
+    };
+    let w = world(&t.store, 0).await;
+    moved(
+        t.store.setup_version().await.unwrap(),
+        "therapists and services",
+    );
+    let mut c = t.store.clinic().await.unwrap();
+    c.name = "Renamed".into();
+    t.store.update_clinic(&c).await.unwrap();
+    moved(t.store.setup_version().await.unwrap(), "the clinic");
+    t.store
+        .set_working_hours(
+            &w.therapist.id,
+            &[WorkingHours {
+                weekday: 1,
+                start_minute: 600,
+                end_minute: 700,
+            }],
+        )
+        .await
+        .unwrap();
+    moved(t.store.setup_version().await.unwrap(), "working hours");
+    let l = t
+        .store
+        .create_location(&NewLocation {
+            name: "Docklands".into(),
+            address: String::new(),
+            time_zone: "UTC".into(),
+        })
+        .await
+        .unwrap();
+    moved(t.store.setup_version().await.unwrap(), "a new location");
+    t.store.set_location_hours(&l.id, &[]).await.unwrap();
+    moved(t.store.setup_version().await.unwrap(), "opening hours");
+    t.store.deactivate_service(&w.service.id).await.unwrap();
+    moved(t.store.setup_version().await.unwrap(), "a service stopped");
+    // A booking is not set-up.
+    let before = t.store.setup_version().await.unwrap();
+    t.store
+        .add_race(
+            &w.client.id,
+            "2030-01-01",
+            10.0,
+            kneadtime_domain::Priority::B,
+            "",
+        )
+        .await
+        .unwrap();
+    assert_eq!(t.store.setup_version().await.unwrap(), before);
+}

@@ -1,0 +1,110 @@
+//! The clinic's set-up as the core reads it: the group, its locations with their zones
+//! and opening hours, the therapists with their working hours, and the services. Kept in
+//! memory under the set-up version the database holds and read again when any instance
+//! changes it (the version moves in the same transaction as every change), so one
+//! query — the version — answers most requests.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use kneadtime_store::{Clinic as ClinicRow, Service, Therapist, WorkingHours};
+
+use crate::Clinic;
+use crate::error::CoreResult;
+use crate::sites::Sites;
+
+/// The set-up, read together.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The set-up version it was read under.
+    pub version: i64,
+    pub clinic: ClinicRow,
+    pub sites: Sites,
+    /// Every therapist, inactive ones too, by name.
+    pub therapists: Vec<Therapist>,
+    hours: HashMap<String, Vec<WorkingHours>>,
+    /// Every service, inactive ones too, by name.
+    pub services: Vec<Service>,
+}
+
+impl Setup {
+    pub fn therapist(&self, id: &str) -> Option<&Therapist> {
+        self.therapists.iter().find(|t| t.id == id)
+    }
+
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    /// A therapist's weekly working hours (none for an unknown one).
+    pub fn hours_of(&self, therapist_id: &str) -> &[WorkingHours] {
+        self.hours.get(therapist_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every therapist's weekly working hours.
+    pub fn hours(&self) -> &HashMap<String, Vec<WorkingHours>> {
+        &self.hours
+    }
+
+    async fn read(core: &Clinic, version: i64) -> CoreResult<Setup> {
+        let store = &core.store;
+        let (clinic, locations, opening, therapists, hours, services) = tokio::try_join!(
+            store.clinic(),
+            store.locations(),
+            store.location_hours_all(),
+            store.therapists(),
+            store.working_hours_all(),
+            store.services(),
+        )?;
+        let mut by_therapist: HashMap<String, Vec<WorkingHours>> = HashMap::new();
+        for (t, h) in hours {
+            by_therapist.entry(t).or_default().push(h);
+        }
+        Ok(Setup {
+            version,
+            clinic,
+            sites: Sites::new(locations, opening),
+            therapists,
+            hours: by_therapist,
+            services,
+        })
+    }
+}
+
+/// The set-up as last read, with its version.
+#[derive(Default)]
+pub struct SetupCache(Mutex<Option<Arc<Setup>>>);
+
+impl SetupCache {
+    fn get(&self, version: i64) -> Option<Arc<Setup>> {
+        self.0
+            .lock()
+            .ok()?
+            .as_ref()
+            .filter(|s| s.version == version)
+            .cloned()
+    }
+
+    fn put(&self, s: Arc<Setup>) {
+        if let Ok(mut k) = self.0.lock()
+            && k.as_ref().is_none_or(|old| old.version <= s.version)
+        {
+            *k = Some(s);
+        }
+    }
+}
+
+impl Clinic {
+    /// The set-up as the database holds it now: kept while its version holds. The
+    /// version is read first, so what is kept is never older than the version it is
+    /// kept under.
+    pub async fn setup(&self) -> CoreResult<Arc<Setup>> {
+        let version = self.store.setup_version().await?;
+        if let Some(s) = self.setups.get(version) {
+            return Ok(s);
+        }
+        let s = Arc::new(Setup::read(self, version).await?);
+        self.setups.put(s.clone());
+        Ok(s)
+    }
+}
