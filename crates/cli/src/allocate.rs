@@ -2,6 +2,7 @@
 //! (or makes up a sample week), allocates them exactly, prints what it achieved beside
 //! first come, first served, and writes assignments.csv and one .ics per booked runner.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,12 +82,19 @@ pub fn run(a: &AllocateArgs) -> anyhow::Result<ExitCode> {
         if a.before {
             event.kind = Kind::PreEvent;
         }
-        let tz = parse_tz(a.tz.as_deref())?.unwrap_or(f.tz);
+        // Each clinic's times are local to its location; --tz, when given, is for all.
+        let given = parse_tz(a.tz.as_deref())?;
+        let tz = given.clone().unwrap_or(f.tz);
+        let zones = if given.is_some() {
+            HashMap::new()
+        } else {
+            f.zones
+        };
         let profile = match &a.profile {
             Some(p) => load_profile(Some(p))?,
             None => f.profile,
         };
-        return finish(a, event, f.runners, f.shifts, &profile, &tz);
+        return finish(a, event, f.runners, f.shifts, &profile, &tz, &zones);
     }
     let profile = load_profile(a.profile.as_deref())?;
     let tz = match parse_tz(a.tz.as_deref())? {
@@ -149,7 +157,7 @@ pub fn run(a: &AllocateArgs) -> anyhow::Result<ExitCode> {
     if event.name == "the race" && a.sample.is_some() {
         event.name = sample::event().name;
     }
-    finish(a, event, runners, shifts, &profile, &tz)
+    finish(a, event, runners, shifts, &profile, &tz, &HashMap::new())
 }
 
 /// Solves, writes the files asked for and prints the summary.
@@ -160,6 +168,7 @@ fn finish(
     shifts: Vec<kneadtime_domain::allocate::Shift>,
     profile: &kneadtime_domain::Profile,
     tz: &TimeZone,
+    zones: &HashMap<String, TimeZone>,
 ) -> anyhow::Result<ExitCode> {
     let spinner = if std::io::stderr().is_terminal() {
         let s = ProgressBar::new_spinner();
@@ -175,7 +184,7 @@ fn finish(
     let ours = allocation.summary();
     let fcfs = allocation.first_come();
     if let Some(dir) = &a.out {
-        write_files(&allocation, dir, tz)?;
+        write_files(&allocation, dir, tz, zones)?;
     }
     let text = match a.format {
         CheckFormat::Json => {
@@ -282,8 +291,14 @@ fn table(a: &Allocation, ours: &Summary, fcfs: &Summary, out: Option<&Path>) -> 
 }
 
 /// Writes assignments.csv and ics/RUNNER.ics, each through a temporary name renamed
-/// into place, so a failure leaves the previous files whole.
-fn write_files(a: &Allocation, dir: &Path, tz: &TimeZone) -> anyhow::Result<()> {
+/// into place, so a failure leaves the previous files whole. Times are local to the
+/// slot's clinic's zone in `zones`, else to `tz`.
+fn write_files(
+    a: &Allocation,
+    dir: &Path,
+    tz: &TimeZone,
+    zones: &HashMap<String, TimeZone>,
+) -> anyhow::Result<()> {
     let cannot =
         |p: &Path, e: std::io::Error| Bad::new(format!("{}: cannot write: {e}", p.display()));
     std::fs::create_dir_all(dir).map_err(|e| cannot(dir, e))?;
@@ -338,7 +353,8 @@ fn write_files(a: &Allocation, dir: &Path, tz: &TimeZone) -> anyhow::Result<()> 
                     if ideal { "yes" } else { "no" },
                     why.as_str(),
                 ])?;
-                let ics = booking_ics(&runner.id, &e.name, &summary, &slot, &why, tz, stamp)
+                let zone = zones.get(&slot.clinic).unwrap_or(tz);
+                let ics = booking_ics(&runner.id, &e.name, &summary, &slot, &why, zone, stamp)
                     .map_err(|x| Bad::new(x.to_string()))?;
                 let mut name = safe_file_name(&runner.id);
                 if !used.insert(name.clone()) {

@@ -106,7 +106,11 @@ pub async fn update(core: &Clinic, id: &str, input: LocationInput) -> CoreResult
     if let Some(a) = input.active {
         l.active = a;
     }
+    let zone_moved = input.time_zone.is_some();
     core.store.update_location(&l).await.map_err(|e| match e {
+        StoreError::Invalid(m) if zone_moved && m.contains("time zone") => {
+            CoreError::field("time_zone", m)
+        }
         StoreError::Invalid(m) => CoreError::field("active", m),
         e => refused(e),
     })?;

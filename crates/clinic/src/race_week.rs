@@ -262,7 +262,19 @@ fn read_request(
     let mut days = Vec::new();
     for d in r.days.iter().filter(|d| !d.trim().is_empty()) {
         let d = crate::time::parse_date("days", d).map_err(|e| bad("days", e.to_string()))?;
-        days.push(d.to_string());
+        if !days.contains(&d.to_string()) {
+            days.push(d.to_string());
+        }
+    }
+    if days.len() > allocate::MAX_DAYS {
+        return Err(bad(
+            "days",
+            format!(
+                "expected at most {} days, found {}",
+                allocate::MAX_DAYS,
+                days.len()
+            ),
+        ));
     }
     let mut parts = Vec::new();
     for p in r.parts.iter().filter(|p| !p.trim().is_empty()) {
@@ -524,6 +536,8 @@ struct Field {
     shifts: Vec<Shift>,
     /// Runners who booked a session of the event's kind in race week themselves.
     held: HashMap<String, Appointment>,
+    /// The days of race week each runner has another appointment on.
+    taken: HashMap<String, Vec<Date>>,
     client_names: HashMap<String, String>,
 }
 
@@ -542,7 +556,10 @@ async fn read_field(core: &Clinic, event_id: &str) -> CoreResult<Field> {
         message: format!("the clinic's rules profile cannot be read: {e}"),
     })?;
     let (from, to) = week_of(&ev, &profile, last_finish(&ev, &requests, &names.tz));
-    let shifts = rota(core, &names, &service, from, to).await?;
+    // Times already past, or too soon to tell a runner about, are not handed out: a run
+    // made mid-week books only what is still ahead.
+    let earliest = core.now() + clinic.min_notice_hours.max(1) * 3600;
+    let shifts = rota(core, &names, &service, from, to, earliest).await?;
     // Sessions of the event's kind the runners booked in race week themselves.
     let (lo, hi) = (
         day_start(add_days(from, -1), &names.tz),
@@ -558,10 +575,26 @@ async fn read_field(core: &Clinic, event_id: &str) -> CoreResult<Field> {
         .map(|s| s.id)
         .collect();
     let mut held = HashMap::new();
+    // The days each runner has another appointment already: they are not given a
+    // second session that day (and could not be in two rooms at once).
+    let mut taken: HashMap<String, Vec<Date>> = HashMap::new();
     for a in core.store.appointments_between(lo, hi).await? {
-        if a.status == Status::Booked
-            && asking.contains(a.client_id.as_str())
-            && kind_services.contains(&a.service_id)
+        if a.status != Status::Booked || !asking.contains(a.client_id.as_str()) {
+            continue;
+        }
+        let zone = names
+            .therapists
+            .iter()
+            .find(|t| t.id == a.therapist_id)
+            .map_or_else(|| names.tz.clone(), |t| names.sites.zone_of(t));
+        let day = crate::time::local_date(a.start_at, &zone);
+        if (from..=to).contains(&day) {
+            let days = taken.entry(a.client_id.clone()).or_default();
+            if !days.contains(&day) {
+                days.push(day);
+            }
+        }
+        if kind_services.contains(&a.service_id)
             && !a
                 .idempotency_key
                 .as_deref()
@@ -578,19 +611,22 @@ async fn read_field(core: &Clinic, event_id: &str) -> CoreResult<Field> {
         requests,
         shifts,
         held,
+        taken,
         client_names: clients.into_iter().map(|c| (c.id, c.name)).collect(),
     })
 }
 
 /// The rota from the database: each active therapist's bookable spans on each day of
 /// `from..=to` (working hours inside their location's opening hours, days off and
-/// closures aside), in their location's local time, with what is booked already.
+/// closures aside), from `earliest` on, in their location's local time, with what is
+/// booked already.
 async fn rota(
     core: &Clinic,
     names: &Names,
     service: &Service,
     from: Date,
     to: Date,
+    earliest: i64,
 ) -> CoreResult<Vec<Shift>> {
     let (f, t) = (from.to_string(), to.to_string());
     let (hours, exceptions, closures) = tokio::try_join!(
@@ -651,7 +687,22 @@ async fn rota(
             if off_on(date, &away) {
                 continue;
             }
-            for (a, b) in names.sites.bookable_spans(th, own, date) {
+            // Spans that touch are one shift: a session may run across the join, and its
+            // buffer with it.
+            let mut spans = names.sites.bookable_spans(th, own, date);
+            spans.sort_unstable();
+            let mut merged: Vec<(i64, i64)> = Vec::with_capacity(spans.len());
+            for (a, b) in spans {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            for (a, b) in merged {
+                let a = a.max(earliest);
+                if a >= b {
+                    continue;
+                }
                 let Some((start, end)) = local_span(a, b, date, &tz) else {
                     continue;
                 };
@@ -721,6 +772,7 @@ fn runners_of(f: &Field) -> Vec<Runner> {
             parts: r.parts.iter().filter_map(|p| Part::parse(p)).collect(),
             therapist: r.therapist_id.clone(),
             tier: Tier::parse(&r.tier).unwrap_or_default(),
+            taken: f.taken.get(&r.client_id).cloned().unwrap_or_default(),
         })
         .collect()
 }
@@ -730,9 +782,24 @@ async fn solve(f: &Field) -> CoreResult<Allocation> {
     let (runners, shifts, profile) = (runners_of(f), f.shifts.clone(), f.profile.clone());
     crate::cpu(move || Allocation::solve(event, runners, shifts, &profile))
         .await?
-        .map_err(|e| CoreError::Refused {
-            code: Code::CannotAllocate,
-            message: e.to_string(),
+        .map_err(|e| {
+            // The solver names runners by id; the clinic knows them by name.
+            let mut message = e.to_string();
+            if let Some(r) = f
+                .requests
+                .iter()
+                .find(|r| message.contains(r.client_id.as_str()))
+            {
+                let name = f
+                    .client_names
+                    .get(&r.client_id)
+                    .map_or("a runner", String::as_str);
+                message = message.replace(r.client_id.as_str(), name);
+            }
+            CoreError::Refused {
+                code: Code::CannotAllocate,
+                message,
+            }
         })
 }
 
@@ -747,6 +814,8 @@ pub struct FieldInput {
     pub profile: Profile,
     /// The group's zone, the finishes and days are local to.
     pub tz: TimeZone,
+    /// Each clinic's zone (by the name the shifts give it), its times are local to.
+    pub zones: HashMap<String, TimeZone>,
 }
 
 /// The event named `which` (its id, or its name in any case).
@@ -792,7 +861,24 @@ pub async fn field_input(core: &Clinic, which: &str) -> CoreResult<FieldInput> {
         .map(|l| (l.id.clone(), l.name.clone()))
         .collect();
     let distinct: HashSet<&String> = names.values().collect();
-    if distinct.len() == names.len() {
+    let by_name = distinct.len() == names.len();
+    let zones: HashMap<String, TimeZone> = f
+        .names
+        .sites
+        .locations
+        .iter()
+        .map(|l| {
+            (
+                if by_name {
+                    l.name.clone()
+                } else {
+                    l.id.clone()
+                },
+                f.names.sites.zone(&l.id),
+            )
+        })
+        .collect();
+    if by_name {
         for r in &mut runners {
             for c in &mut r.clinics {
                 if let Some(n) = names.get(c) {
@@ -812,6 +898,7 @@ pub async fn field_input(core: &Clinic, which: &str) -> CoreResult<FieldInput> {
         shifts,
         profile: f.profile,
         tz: f.names.tz,
+        zones,
     })
 }
 
@@ -985,6 +1072,38 @@ pub async fn book(core: &Clinic, event_id: &str, by: &str) -> CoreResult<Booked>
     Err(CoreError::Busy)
 }
 
+/// A client's view of race week: every event they can still ask for (a race today or
+/// ahead, or just run for a post-race session), with their request when they made one.
+pub async fn for_client(
+    core: &Clinic,
+    client_id: &str,
+) -> CoreResult<Vec<(RaceEvent, Option<RaceRequest>)>> {
+    let (events, mine, clinic) = tokio::try_join!(
+        core.store.race_events(),
+        core.store.race_requests_of(client_id),
+        core.store.clinic(),
+    )?;
+    let profile = clinic_profile(&clinic.profile_toml).unwrap_or_default();
+    let today = crate::time::local_date(core.now(), &zone_of(&clinic.time_zone));
+    let mut out: Vec<(RaceEvent, Option<RaceRequest>)> = events
+        .into_iter()
+        .filter(|e| {
+            let day: Date = e.race_date.parse().unwrap_or(dates::EARLIEST);
+            let last = match e.kind {
+                Kind::PreEvent => add_days(day, -1),
+                _ => add_days(day, profile.windows.post_event_max_days),
+            };
+            last >= today || mine.iter().any(|r| r.event_id == e.id)
+        })
+        .map(|e| {
+            let r = mine.iter().find(|r| r.event_id == e.id).cloned();
+            (e, r)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.race_date.cmp(&b.0.race_date));
+    Ok(out)
+}
+
 /// A runner no longer wants their race-week session (before it is booked).
 pub async fn withdraw(core: &Clinic, event_id: &str, client_id: &str) -> CoreResult<()> {
     core.store
@@ -1057,24 +1176,41 @@ pub async fn capacity(
             "expected a share above 0 and at most 100 percent",
         ));
     }
-    let mut weights: HashMap<String, f64> = HashMap::new();
-    for r in &f.requests {
-        if let Some(first) = r.locations.first() {
-            *weights.entry(first.clone()).or_default() += 1.0;
+    // Demand by location, from the runners who asked: each counts for their first open
+    // choice, and a runner with no choice counts for every open location alike. With
+    // nobody asked yet, the open locations share it evenly.
+    let open: Vec<&str> = f
+        .names
+        .sites
+        .locations
+        .iter()
+        .filter(|l| l.active)
+        .map(|l| l.id.as_str())
+        .collect();
+    let mut weights: HashMap<String, f64> = open.iter().map(|l| ((*l).to_string(), 0.0)).collect();
+    let mut counted = 0usize;
+    for r in f
+        .requests
+        .iter()
+        .filter(|r| r.state != RequestState::Withdrawn)
+    {
+        counted += 1;
+        match r.locations.iter().find(|l| open.contains(&l.as_str())) {
+            Some(first) => *weights.entry(first.clone()).or_default() += 1.0,
+            None => {
+                for l in &open {
+                    *weights.entry((*l).to_string()).or_default() += 1.0 / open.len() as f64;
+                }
+            }
         }
     }
-    let mut weights: Vec<(String, f64)> = weights.into_iter().collect();
-    weights.sort_by(|a, b| a.0.cmp(&b.0));
-    if weights.is_empty() {
-        weights = f
-            .names
-            .sites
-            .locations
-            .iter()
-            .filter(|l| l.active)
-            .map(|l| (l.id.clone(), 1.0))
-            .collect();
+    if counted == 0 {
+        for w in weights.values_mut() {
+            *w = 1.0;
+        }
     }
+    let mut weights: Vec<(String, f64)> = weights.into_iter().filter(|(_, w)| *w > 0.0).collect();
+    weights.sort_by(|a, b| a.0.cmp(&b.0));
     let demand = capacity::Demand {
         finishers: input.finishers,
         start: Time::new(
@@ -1093,7 +1229,14 @@ pub async fn capacity(
     let (shifts, profile) = (f.shifts.clone(), f.profile.clone());
     let plan = crate::cpu(move || capacity::plan(&event, &demand, &shifts, &profile))
         .await?
-        .map_err(|e| field("finishers", e.to_string()))?;
+        .map_err(|e| {
+            let m = e.to_string();
+            let name = ["median", "spread", "share"]
+                .into_iter()
+                .find(|f| m.starts_with(f))
+                .unwrap_or("finishers");
+            field(name, m)
+        })?;
     Ok(Capacity {
         plan,
         names: f

@@ -174,9 +174,22 @@ pub fn read_runner_rows(
                 )
             })?),
         };
-        let days = list(t.get(row, "days"))
+        let mut days = list(t.get(row, "days"))
             .map(|d| date_in(&t, line, "days", d))
             .collect::<Result<Vec<_>, _>>()?;
+        days.sort();
+        days.dedup();
+        if days.len() > kneadtime_domain::allocate::MAX_DAYS {
+            return Err(t.err(
+                line,
+                "days",
+                format!(
+                    "expected at most {} days, found {}",
+                    kneadtime_domain::allocate::MAX_DAYS,
+                    days.len()
+                ),
+            ));
+        }
         let parts = list(t.get(row, "times"))
             .map(|p| {
                 Part::parse(p).ok_or_else(|| {
@@ -211,6 +224,7 @@ pub fn read_runner_rows(
                 parts,
                 therapist: Some(t.get(row, "therapist").to_string()).filter(|x| !x.is_empty()),
                 tier,
+                taken: Vec::new(),
             },
             email: t.get(row, "email").to_string(),
             line,

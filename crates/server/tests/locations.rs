@@ -219,3 +219,45 @@ async fn each_location_keeps_its_zone_hours_closures_and_services() {
         srv.stop().await;
     }
 }
+
+/// Closing down a location therapists still work at is refused on the settings page
+/// with the reason shown beside the button, not a bare 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_down_a_location_in_use_says_why_on_the_settings_page() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let _w = world(&srv, "Europe/London").await;
+    srv.post(
+        "/api/locations",
+        &srv.owner,
+        json!({ "name": "Harbourside", "address": "7 Quay Street" }),
+    )
+    .await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let staff = common::page_sign_in(
+        &http,
+        &srv.base,
+        common::OWNER_EMAIL,
+        common::OWNER_PASSWORD,
+    )
+    .await;
+    let settings = common::page_text(&http, &srv.base, &staff, "/staff/settings").await;
+    let csrf = common::csrf_in(&settings);
+    let res = http
+        .post(format!("{}/staff/settings/location-active/main", srv.base))
+        .header("cookie", &staff)
+        .header("origin", &srv.base)
+        .form(&[("csrf_token", csrf.as_str()), ("active", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("cannot close down while therapists work there"),
+        "the reason is on the page"
+    );
+    assert!(srv.get("/api/locations/main", &srv.owner).await["active"] == true);
+}

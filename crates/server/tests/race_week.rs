@@ -278,3 +278,190 @@ async fn a_field_is_allocated_booked_and_told_once() {
         srv.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_asks_for_race_week_on_their_own_page() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    srv.post(
+        "/api/locations",
+        &o,
+        json!({ "name": "Harbourside", "address": "7 Quay Street" }),
+    )
+    .await;
+    let ev = srv
+        .post(
+            "/api/events",
+            &o,
+            json!({ "name": "Page Marathon", "date": w.race.to_string(), "distance": "marathon" }),
+        )
+        .await;
+    let id = ev["id"].as_str().unwrap().to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = common::client_cookie(&http, &srv.base, &w.a_link).await;
+    let page = common::page_text(&http, &srv.base, &cookie, "/me").await;
+    assert!(page.contains("Page Marathon"), "{page}");
+    assert!(page.contains("Ask for a post-race massage"), "{page}");
+    assert!(page.contains("Harbourside"), "locations offered: {page}");
+    let csrf = common::csrf_in(&page);
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let (http, base, cookie) = (http.clone(), srv.base.clone(), cookie.clone());
+        async move {
+            http.post(format!("{base}{path}"))
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let done = post(
+        format!("/me/race-week/{id}"),
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("first", "main".into()),
+            ("part", "afternoon".into()),
+            ("finish", "13:20".into()),
+        ],
+    )
+    .await;
+    assert!(done.contains("emails you yours"), "{done}");
+    assert!(done.contains("You asked for a post-race massage"), "{done}");
+    let reqs = srv.get(&format!("/api/events/{id}/requests"), &o).await;
+    let r = &reqs["requests"][0];
+    assert_eq!(r["client_id"], w.a.as_str(), "{reqs}");
+    assert_eq!(r["parts"], json!(["afternoon"]));
+    assert_eq!(r["locations"], json!(["Test Clinic"]));
+    // Withdrawn from the page, then the clinic's run books nobody.
+    let done = post(
+        format!("/me/race-week/{id}/withdraw"),
+        vec![("csrf_token", csrf.clone())],
+    )
+    .await;
+    assert!(done.contains("You have withdrawn"), "{done}");
+    let booked = srv
+        .post(&format!("/api/events/{id}/book"), &o, json!({}))
+        .await;
+    assert_eq!(booked["booked"], 0, "{booked}");
+    // Another client cannot withdraw Ada's request through the API.
+    let (s, _) = srv
+        .call(
+            Method::DELETE,
+            &format!("/api/events/{id}/requests/{}", w.a),
+            Some(&w.b_token),
+            None,
+        )
+        .await;
+    assert_eq!(s, 403);
+    srv.stop().await;
+}
+
+/// A run made in the middle of race week books only what is still ahead, and never
+/// gives a runner a second session on a day they are booked already (their own booking
+/// would clash, and the whole run would never go through).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_mid_week_books_only_time_ahead_and_no_runner_twice_a_day() {
+    use kneadtime_server::SetClock;
+    use std::sync::Arc;
+    for backend in backends() {
+        let clock = Arc::new(SetClock::at(jiff::Timestamp::now()));
+        // Sessions last the jump of the clock to race week.
+        let srv = Srv::start_at(backend, "Europe/London", clock.clone(), |c| {
+            c.session_days = 365;
+        })
+        .await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        let hours: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .map(|d| json!({ "day": d, "start": "10:00", "end": "16:00" }))
+            .collect();
+        let (s, v) = srv
+            .call(
+                Method::PUT,
+                "/api/locations/main/hours",
+                Some(&o),
+                Some(json!(hours)),
+            )
+            .await;
+        assert_eq!(s, 200, "{backend}: {v}");
+        // B has a sports massage of their own three days after the race.
+        let busy_day = add_days(w.race, 3);
+        let own = srv
+            .post(
+                "/api/appointments",
+                &o,
+                json!({ "client_id": w.b, "service_id": w.sports, "therapist_id": w.t2,
+                        "start": format!("{busy_day}T13:00") }),
+            )
+            .await;
+        assert_eq!(own["status"], "booked", "{backend}: {own}");
+        let ev = srv
+            .post(
+                "/api/events",
+                &o,
+                json!({ "name": "Midweek Marathon", "date": w.race.to_string(), "distance": "marathon" }),
+            )
+            .await;
+        let id = ev["id"].as_str().unwrap().to_string();
+        let mut runners = vec![json!({ "client_id": w.a }), json!({ "client_id": w.b })];
+        for n in 0..6 {
+            runners.push(json!({ "name": format!("Mid Runner {n}"), "email": format!("mid{n}@example.org") }));
+        }
+        srv.post(
+            &format!("/api/events/{id}/requests"),
+            &o,
+            json!({ "runners": runners }),
+        )
+        .await;
+        // Two days after the race, late morning: the days before are gone.
+        let now = w
+            .race
+            .checked_add(jiff::Span::new().days(2))
+            .unwrap()
+            .at(11, 0, 0, 0)
+            .in_tz("Europe/London")
+            .unwrap()
+            .timestamp();
+        clock.set(now);
+        let (s, booked) = srv
+            .call(
+                Method::POST,
+                &format!("/api/events/{id}/book"),
+                Some(&o),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, 200, "{backend}: {booked}");
+        assert!(
+            booked["booked"].as_u64().unwrap() > 0,
+            "{backend}: {booked}"
+        );
+        let all = srv
+            .get(&format!("/api/events/{id}/requests?limit=100"), &o)
+            .await;
+        for r in all["requests"].as_array().unwrap() {
+            if r["state"] != "booked" {
+                continue;
+            }
+            let start: jiff::Timestamp =
+                r["appointment"]["start"].as_str().unwrap().parse().unwrap();
+            assert!(start > now, "{backend}: booked in the past: {r}");
+            if r["client_id"] == w.b.as_str() {
+                assert_ne!(
+                    r["appointment"]["date"].as_str(),
+                    Some(busy_day.to_string().as_str()),
+                    "{backend}: B is booked already that day: {r}"
+                );
+            }
+        }
+        srv.stop().await;
+    }
+}

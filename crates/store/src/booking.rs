@@ -563,6 +563,26 @@ impl Store {
             let now = self.now();
             queue_notices(&mut tx, &a, crate::NoticeKind::Cancelled, now).await?;
             note_freed(&mut tx, &a.therapist_id, a.start_at, a.end_at, now).await?;
+            // A race-week session cancelled: the runner's request no longer stands booked
+            // (they may ask again, or be added again), and the event's key is freed so a
+            // later run can give them another time.
+            if a.idempotency_key
+                .as_deref()
+                .is_some_and(|k| k.starts_with("race:"))
+            {
+                sqlx::query(
+                    "UPDATE race_requests SET state = 'withdrawn', appointment_id = NULL, \
+                     reason = $2 WHERE appointment_id = $1 AND state = 'booked'",
+                )
+                .bind(id)
+                .bind(crate::race_week::CANCELLED_REASON)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE appointments SET idempotency_key = NULL WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(Outcome::Done)
@@ -813,17 +833,19 @@ impl Store {
     }
 
     /// Bookings that hold time within `[from, to)`, buffers included: (appointment id,
-    /// therapist, start, end of its buffer). Cancelled ones hold none.
+    /// therapist, start, end of the last cell it holds). The end is what the booking
+    /// holds, not what its service's buffer is today: a buffer changed since leaves
+    /// earlier bookings holding what they held. Cancelled ones hold none.
     pub async fn busy_intervals_between(
         &self,
         from: i64,
         to: i64,
     ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT a.id, a.therapist_id, a.start_at, a.end_at + s.buffer_after_min * 60 AS busy_until \
-             FROM appointments a JOIN services s ON s.id = a.service_id \
-             WHERE a.status <> 'cancelled' AND a.start_at < $2 AND a.start_at > $3 \
-             AND a.end_at + s.buffer_after_min * 60 > $1",
+            "SELECT a.id, a.therapist_id, a.start_at, \
+             (SELECT MAX(c.cell_start) FROM appointment_cells c WHERE c.appointment_id = a.id) AS last_cell \
+             FROM appointments a \
+             WHERE a.status <> 'cancelled' AND a.start_at < $2 AND a.start_at > $3",
         )
         .bind(from)
         .bind(to)
@@ -832,16 +854,21 @@ impl Store {
         .bind(from - 2 * 86_400)
         .fetch_all(self.db()?)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let last: Option<i64> = col(r, "last_cell")?;
+            let Some(last) = last else { continue };
+            let until = last + CELL_SECS;
+            if until > from {
+                out.push((
                     col(r, "id")?,
                     col(r, "therapist_id")?,
                     col(r, "start_at")?,
-                    col(r, "busy_until")?,
-                ))
-            })
-            .collect()
+                    until,
+                ));
+            }
+        }
+        Ok(out)
     }
 
     /// The cells held by one appointment, ascending.

@@ -173,6 +173,24 @@ impl Store {
             ));
         }
         let _gate = self.gate().await;
+        // The one location's zone follows the clinic's: not while sessions are booked
+        // ahead there, whose local hours it would move.
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM appointments a JOIN therapists t ON t.id = a.therapist_id \
+             JOIN locations l ON l.id = t.location_id \
+             WHERE (SELECT COUNT(*) FROM locations) = 1 AND l.time_zone <> $1 \
+             AND a.status = 'booked' AND a.start_at > $2",
+        )
+        .bind(clinic.time_zone.trim())
+        .bind(self.now())
+        .fetch_one(self.db()?)
+        .await?;
+        let ahead: i64 = col(&row, "n")?;
+        if ahead > 0 {
+            return Err(StoreError::Invalid(format!(
+                "{ahead} session(s) are booked ahead: the time zone cannot change until they are moved or cancelled"
+            )));
+        }
         let done: u64 = crate::retry_write!(self, async {
             let mut tx = self.begin_write().await?;
             let done = sqlx::query(

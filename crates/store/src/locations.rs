@@ -146,6 +146,15 @@ impl Store {
         check_location(&l.name, &l.address, &l.time_zone)?;
         let _gate = self.gate().await;
         let mut tx = self.begin_write().await?;
+        // A new zone moves every local hour there; sessions booked ahead would be left
+        // at instants their therapist's hours no longer cover.
+        let ahead = booked_ahead(&mut tx, &l.id, &l.time_zone, self.now()).await?;
+        if ahead > 0 {
+            return Err(StoreError::Invalid(format!(
+                "{ahead} session(s) are booked ahead at {:?}: its time zone cannot change until they are moved or cancelled",
+                l.name.trim()
+            )));
+        }
         let done = sqlx::query(
             "UPDATE locations SET name = $1, address = $2, time_zone = $3, position = $4, active = $5 \
              WHERE id = $6 AND ($5 = 1 OR (NOT EXISTS (SELECT 1 FROM therapists t \
@@ -158,6 +167,17 @@ impl Store {
         .bind(l.position)
         .bind(i64::from(l.active))
         .bind(&l.id)
+        .execute(&mut *tx)
+        .await?;
+        // A clinic with one location is that location: the clinic's name, address and
+        // zone follow it (as it follows the clinic's).
+        sqlx::query(
+            "UPDATE clinic SET name = $1, address = $2, time_zone = $3 \
+             WHERE (SELECT COUNT(*) FROM locations) = 1",
+        )
+        .bind(l.name.trim())
+        .bind(l.address.trim())
+        .bind(l.time_zone.trim())
         .execute(&mut *tx)
         .await?;
         crate::catalog::bump_setup(&mut tx).await?;
@@ -250,4 +270,25 @@ impl Store {
         .await?;
         location_from(&row)
     }
+}
+
+/// Sessions booked to start after `now` at location `id`, when its zone would change to
+/// `zone`; 0 when the zone stays.
+pub(crate) async fn booked_ahead(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    zone: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM appointments a JOIN therapists t ON t.id = a.therapist_id \
+         JOIN locations l ON l.id = t.location_id \
+         WHERE l.id = $1 AND l.time_zone <> $2 AND a.status = 'booked' AND a.start_at > $3",
+    )
+    .bind(id)
+    .bind(zone.trim())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::Row::try_get(&row, "n")
 }

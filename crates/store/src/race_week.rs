@@ -19,6 +19,9 @@ use crate::{
 
 /// The most runners one event takes.
 pub const MAX_REQUESTS: usize = 200_000;
+
+/// What a runner whose race-week session was cancelled is told beside their request.
+pub const CANCELLED_REASON: &str = "Your session was cancelled.";
 /// Rows written per multi-row statement.
 const CHUNK: usize = 200;
 
@@ -81,6 +84,15 @@ fn check_requests(requests: &[NewRaceRequest]) -> Result<(), StoreError> {
     for r in requests {
         for d in &r.days {
             check_date(d)?;
+        }
+        if r.days.len() > kneadtime_domain::allocate::MAX_DAYS
+            || r.locations.len() > kneadtime_domain::allocate::MAX_CHOICES
+        {
+            return Err(StoreError::Invalid(format!(
+                "a runner names at most {} days and {} locations",
+                kneadtime_domain::allocate::MAX_DAYS,
+                kneadtime_domain::allocate::MAX_CHOICES
+            )));
         }
         if kneadtime_domain::allocate::Tier::parse(&r.tier).is_none() {
             return Err(StoreError::Invalid(format!(
@@ -316,6 +328,7 @@ impl Store {
         check_requests(requests)?;
         let event = self.race_event(event_id).await?;
         let requests = last_per_client(requests);
+        self.room_for(event_id, requests.len()).await?;
         let now = self.now();
         let _gate = self.gate().await;
         let written: usize = retry_write!(self, async {
@@ -351,32 +364,44 @@ impl Store {
         let requests: Vec<NewRaceRequest> = runners.iter().map(|r| r.request.clone()).collect();
         check_requests(&requests)?;
         let event = self.race_event(event_id).await?;
+        self.room_for(event_id, requests.len()).await?;
         let now = self.now();
         let _gate = self.gate().await;
         let done: Enrolled = retry_write!(self, async {
             let mut tx = self.begin_write().await?;
-            // Who is known already, by lower-cased email.
+            // Who is known already. Emails are compared as the database lower-cases
+            // them (the unique index on LOWER(email) decides what is the same email),
+            // so each given email is folded by it too.
+            let mut folded: Vec<String> = Vec::with_capacity(runners.len());
             let mut known: std::collections::HashMap<String, String> = Default::default();
-            let emails: Vec<String> = runners
-                .iter()
-                .map(|r| r.email.trim().to_lowercase())
-                .collect();
-            for chunk in emails.chunks(CHUNK) {
-                let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            for chunk in runners.chunks(CHUNK) {
+                let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("(${i})")).collect();
                 let sql = format!(
-                    "SELECT id, LOWER(email) AS email FROM clients WHERE email <> '' AND LOWER(email) IN ({})",
+                    "SELECT x.column1 AS given, LOWER(x.column1) AS folded, c.id AS client_id \
+                     FROM (VALUES {}) AS x LEFT JOIN clients c \
+                     ON c.email <> '' AND LOWER(c.email) = LOWER(x.column1)",
                     marks.join(", ")
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for e in chunk {
-                    q = q.bind(e);
+                for r in chunk {
+                    q = q.bind(r.email.trim().to_string());
                 }
+                let mut fold: std::collections::HashMap<String, String> = Default::default();
                 for row in q.fetch_all(&mut *tx).await? {
-                    let id: String = sqlx::Row::try_get(&row, "id")?;
-                    let email: String = sqlx::Row::try_get(&row, "email")?;
-                    known.insert(email, id);
+                    let given: String = sqlx::Row::try_get(&row, "given")?;
+                    let f: String = sqlx::Row::try_get(&row, "folded")?;
+                    let id: Option<String> = sqlx::Row::try_get(&row, "client_id")?;
+                    if let Some(id) = id {
+                        known.entry(f.clone()).or_insert(id);
+                    }
+                    fold.insert(given, f);
+                }
+                for r in chunk {
+                    let e = r.email.trim();
+                    folded.push(fold.get(e).cloned().unwrap_or_else(|| e.to_string()));
                 }
             }
+            let emails = folded;
             // The rest become clients, once each.
             let mut fresh: Vec<(String, &NewRunner)> = Vec::new();
             for (r, email) in runners.iter().zip(&emails) {
@@ -436,6 +461,26 @@ impl Store {
         Ok(done)
     }
 
+    /// Refuses `more` requests when the event would then hold more than an allocation
+    /// takes (counting each as new: a runner asking again counts twice here).
+    async fn room_for(&self, event_id: &str, more: usize) -> Result<(), StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM race_requests WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_one(self.db()?)
+            .await?;
+        let held: i64 = col(&row, "n")?;
+        if usize::try_from(held)
+            .unwrap_or(usize::MAX)
+            .saturating_add(more)
+            > MAX_REQUESTS
+        {
+            return Err(StoreError::Invalid(format!(
+                "an event takes at most {MAX_REQUESTS} runners; this one has {held} and {more} more were sent"
+            )));
+        }
+        Ok(())
+    }
+
     /// The event's requests, by when they came.
     pub async fn race_requests(&self, event_id: &str) -> Result<Vec<RaceRequest>, StoreError> {
         let rows = sqlx::query(concat!(
@@ -482,8 +527,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let done = sqlx::query(
-                "UPDATE race_requests SET state = 'withdrawn' WHERE event_id = $1 AND client_id = $2 \
-                 AND state IN ('pending', 'waitlisted')",
+                "UPDATE race_requests SET state = 'withdrawn', reason = '' WHERE event_id = $1 \
+                 AND client_id = $2 AND state IN ('pending', 'waitlisted')",
             )
             .bind(event_id)
             .bind(client_id)
@@ -634,8 +679,47 @@ impl Store {
                 }
             }
         }
-        if placed.iter().any(|(c, _)| !open(c)) {
+        if placed.iter().any(|(c, _)| !open(c)) || fresh.iter().any(|a| a.start_at <= now) {
             return Ok(Attempt::Stale);
+        }
+        // A session a runner booked themselves still stands, and is still theirs.
+        let held: Vec<(&str, &str)> = bookings
+            .iter()
+            .filter_map(|b| match b {
+                RaceBooking::Held {
+                    client_id,
+                    appointment_id,
+                } => Some((client_id.as_str(), appointment_id.as_str())),
+                RaceBooking::New { .. } => None,
+            })
+            .collect();
+        for chunk in held.chunks(CHUNK) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
+            let sql = format!(
+                "SELECT id, client_id FROM appointments WHERE status = 'booked' AND id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (_, a) in chunk {
+                q = q.bind(*a);
+            }
+            let standing: std::collections::HashSet<(String, String)> = q
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok::<_, sqlx::Error>((
+                        sqlx::Row::try_get::<String, _>(r, "client_id")?,
+                        sqlx::Row::try_get::<String, _>(r, "id")?,
+                    ))
+                })
+                .collect::<Result<_, _>>()?;
+            if chunk
+                .iter()
+                .any(|(c, a)| !standing.contains(&((*c).to_string(), (*a).to_string())))
+            {
+                return Ok(Attempt::Stale);
+            }
         }
         // The appointments, their cells (the therapist's with the buffer, the runner's
         // without), and the messages: a statement per chunk. A key or a cell already

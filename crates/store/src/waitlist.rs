@@ -184,6 +184,14 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        // A race-week request waiting on this entry is withdrawn with it, so a later
+        // booking run does not place the runner after all.
+        sqlx::query(
+            "UPDATE race_requests SET state = 'withdrawn', reason = '' WHERE wait_id = $1 AND state = 'waitlisted'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         let open: Vec<String> =
             sqlx::query("SELECT id FROM waitlist_offers WHERE entry_id = $1 AND state = 'open'")
                 .bind(id)

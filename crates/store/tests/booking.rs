@@ -19,6 +19,7 @@ both!(
     the_same_idempotency_key_returns_the_first_appointment,
     bad_times_and_unknown_references_are_invalid,
     completed_appointments_keep_their_cells_and_cannot_be_cancelled,
+    busy_time_is_what_a_booking_holds_after_its_buffer_changes,
 );
 
 async fn an_overlapping_booking_is_a_conflict(t: Ctx) {
@@ -307,4 +308,37 @@ async fn completed_appointments_keep_their_cells_and_cannot_be_cancelled(t: Ctx)
             .await,
         Err(StoreError::Invalid(_))
     ));
+}
+
+async fn busy_time_is_what_a_booking_holds_after_its_buffer_changes(t: Ctx) {
+    let w = world(&t.store, 30).await;
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    // The owner shortens the buffer afterwards: the booking still holds its 30 minutes,
+    // and the busy time read for slot search says so, or a slot would be shown that the
+    // cells then refuse.
+    let mut shorter = w.service.clone();
+    shorter.buffer_after_min = 5;
+    t.store.update_service(&shorter).await.unwrap();
+    let busy = t
+        .store
+        .busy_intervals_between(NINE - 3600, NINE + 4 * 3600)
+        .await
+        .unwrap();
+    assert_eq!(
+        busy,
+        vec![(a.id.clone(), w.therapist.id.clone(), NINE, NINE + 90 * MIN)]
+    );
+    assert_eq!(
+        t.store.book(w.at(NINE + 65 * MIN, 30)).await,
+        Err(StoreError::Conflict)
+    );
+    // Cancelled, it holds nothing.
+    t.store.cancel(&a.id).await.unwrap();
+    assert!(
+        t.store
+            .busy_intervals_between(NINE - 3600, NINE + 4 * 3600)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

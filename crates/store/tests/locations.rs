@@ -15,6 +15,7 @@ both!(
     a_location_in_use_cannot_close_down,
     a_therapist_with_bookings_ahead_does_not_move,
     closures_close_one_location_or_all,
+    a_zone_does_not_change_under_bookings_ahead,
 );
 
 async fn the_clinic_becomes_its_first_location(t: Ctx) {
@@ -346,4 +347,47 @@ async fn setup_version_moves(t: Ctx) {
         .await
         .unwrap();
     assert_eq!(t.store.setup_version().await.unwrap(), before);
+}
+
+async fn a_zone_does_not_change_under_bookings_ahead(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let mut c = t.store.clinic().await.unwrap();
+    c.time_zone = "Europe/London".into();
+    t.store.update_clinic(&c).await.unwrap();
+    let now = t.store.clock().unix();
+    let start = (now / 300 + 12 * 24) * 300;
+    t.store.book(w.at(start, 60)).await.unwrap();
+    // Through the one location, or through the clinic it stands for: refused.
+    let mut main = t.store.location("main").await.unwrap();
+    main.time_zone = "America/New_York".into();
+    assert!(matches!(
+        t.store.update_location(&main).await,
+        Err(StoreError::Invalid(m)) if m.contains("time zone")
+    ));
+    c.time_zone = "America/New_York".into();
+    assert!(matches!(
+        t.store.update_clinic(&c).await,
+        Err(StoreError::Invalid(m)) if m.contains("time zone")
+    ));
+    assert_eq!(t.store.clinic().await.unwrap().time_zone, "Europe/London");
+    // The name and address change; and, the one location being the clinic, the clinic's
+    // follow, so saving the clinic's settings later does not undo them.
+    let mut main = t.store.location("main").await.unwrap();
+    main.name = "Fast Feet Riverside".into();
+    main.address = "3 Mill Lane".into();
+    t.store.update_location(&main).await.unwrap();
+    let clinic = t.store.clinic().await.unwrap();
+    assert_eq!(
+        (clinic.name.as_str(), clinic.address.as_str()),
+        ("Fast Feet Riverside", "3 Mill Lane")
+    );
+    // Once the session is cancelled, the zone may change.
+    let booked = t.store.appointments_for_client(&w.client.id).await.unwrap();
+    t.store.cancel(&booked[0].id).await.unwrap();
+    main.time_zone = "America/New_York".into();
+    t.store.update_location(&main).await.unwrap();
+    assert_eq!(
+        t.store.clinic().await.unwrap().time_zone,
+        "America/New_York"
+    );
 }

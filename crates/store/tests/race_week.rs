@@ -18,6 +18,8 @@ both!(
     a_run_that_finds_a_time_taken_leaves_no_trace,
     two_runs_at_once_book_each_runner_once,
     runners_known_by_email_are_matched_or_made_clients,
+    a_cancelled_race_week_session_frees_the_runner_to_be_booked_again,
+    a_run_never_books_a_time_already_past_nor_a_session_no_longer_held,
 );
 
 async fn client(store: &Store, n: usize) -> String {
@@ -392,5 +394,171 @@ async fn runners_known_by_email_are_matched_or_made_clients(t: Ctx) {
             .enrol_runners(&e, &[runner("No Mail", "nobody")])
             .await
             .is_err()
+    );
+    // An address with letters beyond ASCII is matched as the database compares it, so
+    // a runner already known is not made a second client (which the unique index on
+    // the email would refuse, failing the whole upload).
+    let zoe = t
+        .store
+        .create_client(&NewClient {
+            name: "Zoë Ünal".into(),
+            email: "Zoë.Ünal@example.org".into(),
+            phone: String::new(),
+            unavailable_weekdays: vec![],
+            access_token_hash: "hash-zoe".into(),
+            password_hash: None,
+        })
+        .await
+        .unwrap()
+        .id;
+    let done = t
+        .store
+        .enrol_runners(
+            &e,
+            &[
+                runner("Zoë", "Zoë.Ünal@example.org"),
+                runner("Zoë again", "zoë.Ünal@EXAMPLE.org"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.new_clients, 0, "{done:?}");
+    assert!(
+        t.store
+            .race_requests(&e)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.client_id == zoe)
+    );
+    assert_eq!(
+        t.store
+            .clients_by_email("ZOë.Ünal@EXAMPLE.org")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn a_cancelled_race_week_session_frees_the_runner_to_be_booked_again(t: Ctx) {
+    let w = world(&t.store, 15).await;
+    let e = event(&t.store, &w.service.id).await;
+    let a = client(&t.store, 1).await;
+    t.store.put_race_requests(&e, &[request(&a)]).await.unwrap();
+    let at = ahead(&t.store, 3);
+    let book = |start: i64| {
+        vec![RaceBooking::New {
+            client_id: a.clone(),
+            therapist_id: w.therapist.id.clone(),
+            start_at: start,
+            end_at: start + 60 * MIN,
+        }]
+    };
+    let run = t
+        .store
+        .book_race_week(&e, "staff:owner", &book(at), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        run,
+        RaceRun::Done {
+            booked: 1,
+            waitlisted: 0
+        }
+    );
+    let first = t.store.race_requests(&e).await.unwrap()[0]
+        .appointment_id
+        .clone()
+        .unwrap();
+    t.store.cancel(&first).await.unwrap();
+    // The request no longer says booked, and says why.
+    let r = &t.store.race_requests(&e).await.unwrap()[0];
+    assert_eq!(r.state, RequestState::Withdrawn);
+    assert_eq!(r.appointment_id, None);
+    assert!(r.reason.contains("cancelled"), "{}", r.reason);
+    // Asked again, a later run books them (the event's key on the cancelled session
+    // does not stand in the way).
+    t.store.put_race_requests(&e, &[request(&a)]).await.unwrap();
+    let run = t
+        .store
+        .book_race_week(&e, "staff:owner", &book(at + 3600), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        run,
+        RaceRun::Done {
+            booked: 1,
+            waitlisted: 0
+        }
+    );
+    let r = &t.store.race_requests(&e).await.unwrap()[0];
+    assert_eq!(r.state, RequestState::Booked);
+    assert_ne!(r.appointment_id.as_deref(), Some(first.as_str()));
+}
+
+async fn a_run_never_books_a_time_already_past_nor_a_session_no_longer_held(t: Ctx) {
+    let w = world(&t.store, 15).await;
+    let e = event(&t.store, &w.service.id).await;
+    let a = client(&t.store, 1).await;
+    let b = client(&t.store, 2).await;
+    t.store
+        .put_race_requests(&e, &[request(&a), request(&b)])
+        .await
+        .unwrap();
+    let past = ahead(&t.store, -1);
+    let run = t
+        .store
+        .book_race_week(
+            &e,
+            "staff:owner",
+            &[RaceBooking::New {
+                client_id: a.clone(),
+                therapist_id: w.therapist.id.clone(),
+                start_at: past,
+                end_at: past + 60 * MIN,
+            }],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(run, RaceRun::Stale);
+    assert!(
+        t.store
+            .appointments_for_client(&a)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A session the runner booked themselves, cancelled before the run writes: the run
+    // does not record it as their race-week session.
+    let at = ahead(&t.store, 2);
+    let own = t
+        .store
+        .book(NewAppointment {
+            client_id: b.clone(),
+            ..w.at(at, 60)
+        })
+        .await
+        .unwrap();
+    t.store.cancel(&own.id).await.unwrap();
+    let run = t
+        .store
+        .book_race_week(
+            &e,
+            "staff:owner",
+            &[RaceBooking::Held {
+                client_id: b.clone(),
+                appointment_id: own.id.clone(),
+            }],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(run, RaceRun::Stale);
+    let reqs = t.store.race_requests(&e).await.unwrap();
+    assert!(
+        reqs.iter().all(|r| r.state == RequestState::Pending),
+        "{reqs:?}"
     );
 }

@@ -48,7 +48,8 @@ pub struct Need {
     pub sessions: f64,
     /// Therapist-hours those sessions take, buffers included.
     pub hours: f64,
-    /// Whole sessions the rota holds that day, and the hours of its shifts.
+    /// Whole sessions the rota still holds free that day, and the therapist-hours they
+    /// make (buffers included, as `hours`): time booked already is not counted.
     pub rota_sessions: usize,
     pub rota_hours: f64,
     /// Sessions and therapist-hours still missing (0 when the rota covers the need).
@@ -172,8 +173,9 @@ pub fn plan(
     let mut rota: BTreeMap<(String, Date), (usize, f64)> = BTreeMap::new();
     for s in shifts {
         let e = rota.entry((s.clinic.clone(), s.date)).or_default();
-        e.0 += shift_slots(s, event.length_min, event.buffer_min).len();
-        e.1 += minutes(s.to).saturating_sub(minutes(s.from)) as f64 / 60.0;
+        let free = shift_slots(s, event.length_min, event.buffer_min).len();
+        e.0 += free;
+        e.1 += free as f64 * step / 60.0;
     }
     // Weights over clinics, normalised.
     let mut weights: Vec<(String, f64)> = if demand.weights.is_empty() {
@@ -242,10 +244,6 @@ pub fn plan(
         by_finish_day: finishes.into_iter().collect(),
         ideal_days,
     })
-}
-
-fn minutes(t: Time) -> i32 {
-    i32::from(t.hour()) * 60 + i32::from(t.minute())
 }
 
 #[cfg(test)]
@@ -349,6 +347,18 @@ mod tests {
         assert_eq!(a_day.rota_sessions, 8);
         assert!((a_day.rota_hours - 8.0).abs() < 1e-9);
         assert!(a_day.short_sessions > 0.0);
+        // Time booked already is not on offer: a morning taken leaves four sessions and
+        // four hours, counted alike in sessions and hours.
+        let mut taken = shift("A", add_days(e.date, 2), 9, 17);
+        taken.busy = vec![(Time::constant(9, 0, 0, 0), Time::constant(13, 0, 0, 0))];
+        let p2 = plan(&e, &demand(1000), &[taken], &profile).unwrap();
+        let row = p2
+            .rows
+            .iter()
+            .find(|r| r.clinic == "A" && r.date == add_days(e.date, 2))
+            .unwrap();
+        assert_eq!(row.rota_sessions, 4);
+        assert!((row.rota_hours - 4.0).abs() < 1e-9, "{}", row.rota_hours);
         assert!(
             (a_day.short_hours - a_day.short_sessions).abs() < 1e-9,
             "an hour a session"

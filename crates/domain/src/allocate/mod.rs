@@ -34,6 +34,8 @@ pub const MAX_SHIFTS: usize = 100_000;
 pub const MAX_CHOICES: usize = 5;
 /// A runner's finish may be at most this many days after the start.
 pub const MAX_RACE_DAYS: i32 = 7;
+/// At most this many days a runner can come (or has taken already).
+pub const MAX_DAYS: usize = 31;
 
 /// Part of the day a time falls in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -162,6 +164,9 @@ pub struct Runner {
     /// The therapist they would like, by id.
     pub therapist: Option<String>,
     pub tier: Tier,
+    /// Days they have another appointment on already: never offered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taken: Vec<Date>,
 }
 
 /// One therapist's working hours on one day at one clinic, with what is already booked.
@@ -313,6 +318,7 @@ struct TypeKey {
     parts: Vec<Part>,
     therapist: Option<String>,
     tier: Tier,
+    taken: Vec<Date>,
 }
 
 #[derive(Debug, Clone)]
@@ -640,8 +646,17 @@ impl Allocation {
                 r.clinics.len()
             )));
         }
-        if r.days.len() > 31 {
-            return Err(invalid(format!("{who}: expected at most 31 days")));
+        if r.days.len() > MAX_DAYS {
+            return Err(invalid(format!(
+                "{who}: expected at most {MAX_DAYS} days they can come, found {}",
+                r.days.len()
+            )));
+        }
+        if r.taken.len() > MAX_DAYS {
+            return Err(invalid(format!(
+                "{who}: expected at most {MAX_DAYS} days already taken, found {}",
+                r.taken.len()
+            )));
         }
         if let Some(f) = r.finish
             && !(self.event.date..=add_days(self.event.date, MAX_RACE_DAYS)).contains(&f.date())
@@ -674,6 +689,9 @@ impl Allocation {
         let mut parts = r.parts.clone();
         parts.sort();
         parts.dedup();
+        let mut taken = r.taken.clone();
+        taken.sort();
+        taken.dedup();
         let key = TypeKey {
             last_day,
             clinics: if r.clinics.is_empty() {
@@ -687,6 +705,7 @@ impl Allocation {
             parts,
             therapist: r.therapist.clone().filter(|t| !t.trim().is_empty()),
             tier: r.tier,
+            taken,
         };
         let ty = match self.type_of.get(&key) {
             Some(&t) => t,
@@ -721,6 +740,9 @@ impl Allocation {
         let wanted_therapist = key.therapist.clone();
         for (clinic, rank) in ranked {
             for d in dates::days(window.days.0, window.days.1) {
+                if key.taken.binary_search(&d).is_ok() {
+                    continue;
+                }
                 let other_day = !key.days.is_empty() && !key.days.contains(&d);
                 for part in Part::ALL {
                     let Some(&b) = self.bucket_of.get(&(clinic, d, part)) else {
@@ -1049,13 +1071,18 @@ impl Allocation {
             _ => "after",
         };
         if t.choices.is_empty() {
-            // Nobody works then, or everyone who does is booked already.
-            let clinics: Vec<usize> = self
-                .type_of
-                .iter()
-                .find(|(_, v)| **v == ty)
-                .map(|(k, _)| k.clinics.clone())
-                .unwrap_or_default();
+            // Nobody works then, or everyone who does is booked already, or the runner
+            // has another appointment on every day.
+            let key = self.type_of.iter().find(|(_, v)| **v == ty).map(|(k, _)| k);
+            let clinics: Vec<usize> = key.map(|k| k.clinics.clone()).unwrap_or_default();
+            if let Some(k) = key
+                && !k.taken.is_empty()
+                && dates::days(from, to).all(|d| k.taken.binary_search(&d).is_ok())
+            {
+                return format!(
+                    "You already have an appointment with the clinic on every day from {span}, the days that suit {after} this race; you are on the waitlist in case you move one."
+                );
+            }
             let worked = self.worked.iter().any(|(c, d)| {
                 (clinics.is_empty() || clinics.contains(c)) && (from..=to).contains(d)
             });

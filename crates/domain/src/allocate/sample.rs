@@ -147,6 +147,7 @@ pub fn runners(seed: u64, size: Size, event: &Event) -> Vec<Runner> {
                 parts,
                 therapist,
                 tier,
+                taken: Vec::new(),
             }
         })
         .collect()

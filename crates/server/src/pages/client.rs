@@ -88,6 +88,23 @@ pub struct Me {
     pub latest: Option<super::record::NoteView>,
     /// Routines under way, each with the days that can be ticked now.
     pub homework: Vec<MyHomework>,
+    /// Race-week events the client can ask for a session at, and where they stand.
+    pub race_week: Vec<RaceWeekView>,
+    /// The clinic's open locations to choose from: id and name (one: not asked).
+    pub locations: Vec<(String, String)>,
+}
+
+/// One race-week event on the client's page.
+pub struct RaceWeekView {
+    pub id: String,
+    /// "City Marathon, Sun 18 Apr".
+    pub title: String,
+    /// "post-race" or "pre-race".
+    pub kind: &'static str,
+    /// pending, booked, waitlisted, withdrawn, or "" when not asked.
+    pub state: String,
+    /// Why they wait, when they do.
+    pub reason: String,
 }
 
 /// A routine under way on the client's page.
@@ -217,8 +234,45 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
         Ok(x) => x,
         Err(e) => return error_page(state, Some(caller), &e).await,
     };
+    let race_week = kneadtime_clinic::race_week::for_client(&state.clinic, me)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(e, r)| RaceWeekView {
+            title: format!(
+                "{}, {}",
+                e.name,
+                e.race_date
+                    .parse::<jiff::civil::Date>()
+                    .map(|d| d.strftime("%a %-d %b").to_string())
+                    .unwrap_or_else(|_| e.race_date.clone())
+            ),
+            kind: match e.kind {
+                Kind::PreEvent => "pre-race",
+                _ => "post-race",
+            },
+            id: e.id,
+            state: r
+                .as_ref()
+                .map(|r| r.state.as_str().to_string())
+                .unwrap_or_default(),
+            reason: r.map(|r| r.reason).unwrap_or_default(),
+        })
+        .collect();
+    let locations = match state.clinic.setup().await {
+        Ok(s) if s.sites.several() => s
+            .sites
+            .locations
+            .iter()
+            .filter(|l| l.active)
+            .map(|l| (l.id.clone(), l.name.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
     page(&Me {
         chrome: Chrome::load(state, Some(caller)).await,
+        race_week,
+        locations,
         found,
         latest,
         homework,
@@ -352,6 +406,111 @@ pub async fn me_leave_waitlist(
         Ok(()) => "You have left the waitlist for those days.".into(),
         Err(e) if e.status.is_client_error() => e.message.clone(),
         Err(e) => return error_page(&state, Some(&c), &e).await,
+    };
+    my_page(&state, &c, String::new(), notice).await
+}
+
+#[derive(Deserialize)]
+pub struct RaceWeekForm {
+    #[serde(default)]
+    pub csrf_token: String,
+    /// Location ids, best first ("" for no choice).
+    #[serde(default)]
+    pub first: String,
+    #[serde(default)]
+    pub second: String,
+    /// morning, afternoon, evening or "" for any.
+    #[serde(default)]
+    pub part: String,
+    /// Expected finish, "13:05" ("" when not known).
+    #[serde(default)]
+    pub finish: String,
+}
+
+/// POST /me/race-week/{id}: the client asks for a session in an event's race week.
+pub async fn me_race_week(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<RaceWeekForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(me) = c.client_id() else {
+        return Redirect::to("/staff/events").into_response();
+    };
+    // Only an event whose race week is still ahead.
+    let open = kneadtime_clinic::race_week::for_client(&state.clinic, me)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .any(|(e, _)| e.id == id);
+    if !open {
+        return my_page(
+            &state,
+            &c,
+            String::new(),
+            "That race week is over or was never offered.".into(),
+        )
+        .await;
+    }
+    let request = kneadtime_clinic::race_week::RequestInput {
+        client_id: Some(me.to_string()),
+        finish: Some(f.finish.clone()).filter(|s| !s.trim().is_empty()),
+        locations: [f.first.clone(), f.second.clone()]
+            .into_iter()
+            .filter(|l| !l.trim().is_empty())
+            .collect(),
+        parts: Some(f.part.clone())
+            .filter(|p| !p.trim().is_empty())
+            .into_iter()
+            .collect(),
+        ..Default::default()
+    };
+    let notice = match kneadtime_clinic::race_week::add_requests(&state.clinic, &id, &[request])
+        .await
+    {
+        Ok(_) => "Thanks: the clinic gives every runner of race week their time together, and emails you yours.".to_string(),
+        Err(e) => {
+            let e = crate::error::ApiError::from(e);
+            if !e.status.is_client_error() {
+                return error_page(&state, Some(&c), &e).await;
+            }
+            e.message
+        }
+    };
+    my_page(&state, &c, String::new(), notice).await
+}
+
+/// POST /me/race-week/{id}/withdraw: the client no longer wants it (before it is booked).
+pub async fn me_race_week_withdraw(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(me) = c.client_id() else {
+        return Redirect::to("/staff/events").into_response();
+    };
+    let notice = match kneadtime_clinic::race_week::withdraw(&state.clinic, &id, me).await {
+        Ok(()) => {
+            "You have withdrawn: the clinic will not book you for that race week.".to_string()
+        }
+        Err(e) => {
+            let e = crate::error::ApiError::from(e);
+            if !e.status.is_client_error() {
+                return error_page(&state, Some(&c), &e).await;
+            }
+            e.message
+        }
     };
     my_page(&state, &c, String::new(), notice).await
 }

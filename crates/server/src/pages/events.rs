@@ -347,22 +347,36 @@ async fn event_page(
     let cap_share = q.share.clone().unwrap_or_else(|| "90".into());
     let (mut needs, mut cap_summary, mut chart) = (Vec::new(), String::new(), String::new());
     if q.finishers.is_some() {
-        let input = CapacityInput {
-            finishers: cap_finishers.trim().parse().unwrap_or(0),
-            median: cap_median.clone(),
-            spread: cap_spread.clone(),
-            share_percent: cap_share
-                .trim()
-                .trim_end_matches('%')
-                .parse()
-                .unwrap_or(0.0),
-        };
-        match race_week::capacity(&state.clinic, id, &input).await {
-            Ok(cap) => {
-                (needs, cap_summary) = need_rows(&cap);
-                chart = capacity_chart(&cap);
+        let finishers = cap_finishers.trim().parse::<usize>();
+        let share = cap_share.trim().trim_end_matches('%').trim().parse::<f64>();
+        match (finishers, share) {
+            (Err(_), _) => {
+                error = format!(
+                    "Finishers: expected a whole number, found {:?}",
+                    cap_finishers.trim()
+                );
             }
-            Err(e) => error = ApiError::from(e).message,
+            (_, Err(_)) => {
+                error = format!(
+                    "Share: expected a percentage like 90, found {:?}",
+                    cap_share.trim()
+                );
+            }
+            (Ok(finishers), Ok(share_percent)) => {
+                let input = CapacityInput {
+                    finishers,
+                    median: cap_median.clone(),
+                    spread: cap_spread.clone(),
+                    share_percent,
+                };
+                match race_week::capacity(&state.clinic, id, &input).await {
+                    Ok(cap) => {
+                        (needs, cap_summary) = need_rows(&cap);
+                        chart = capacity_chart(&cap);
+                    }
+                    Err(e) => error = ApiError::from(e).message,
+                }
+            }
         }
     }
     let date_words = event
@@ -498,6 +512,12 @@ fn capacity_chart(cap: &Capacity) -> String {
     let colours = [
         "#1f7a5a", "#3b6fb6", "#b5651d", "#7a3fb6", "#a3334a", "#4a7a1f",
     ];
+    let name = |id: &str| {
+        cap.names
+            .iter()
+            .find(|(l, _)| l == id)
+            .map_or_else(|| id.to_string(), |(_, n)| n.clone())
+    };
     for (i, d) in days.iter().enumerate() {
         let x0 = left + group * i as f64 + 12.0;
         for (k, p) in places.iter().enumerate() {
@@ -511,15 +531,15 @@ fn capacity_chart(cap: &Capacity) -> String {
             };
             let x = x0 + 24.0 * k as f64;
             let c = colours[k % colours.len()];
+            let place = esc(&name(p));
             svg.push_str(&format!(
-                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"18\" height=\"{:.1}\" fill=\"{c}\" fill-opacity=\"0.55\"><title>{}: {:.1} h on the rota</title></rect>",
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"18\" height=\"{:.1}\" fill=\"{c}\" fill-opacity=\"0.55\"><title>{place}: {:.1} h free on the rota</title></rect>",
                 y(r.rota_hours),
                 top + height - y(r.rota_hours),
-                esc(&r.clinic),
                 r.rota_hours
             ));
             svg.push_str(&format!(
-                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"18\" height=\"{:.1}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"><title>{:.1} h needed</title></rect>",
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"18\" height=\"{:.1}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"><title>{place}: {:.1} h needed</title></rect>",
                 y(r.hours),
                 top + height - y(r.hours),
                 r.hours
@@ -533,12 +553,6 @@ fn capacity_chart(cap: &Capacity) -> String {
         ));
     }
     // The key: each location's colour.
-    let name = |id: &str| {
-        cap.names
-            .iter()
-            .find(|(l, _)| l == id)
-            .map_or_else(|| id.to_string(), |(_, n)| n.clone())
-    };
     let mut x = left;
     for (k, p) in places.iter().enumerate() {
         let c = colours[k % colours.len()];

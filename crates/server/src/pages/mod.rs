@@ -44,6 +44,11 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/me/waitlist/{id}/leave", post(client::me_leave_waitlist))
         .route("/me/homework/{id}", post(client::me_homework))
         .route("/me/keep/{id}", post(client::me_keep))
+        .route("/me/race-week/{id}", post(client::me_race_week))
+        .route(
+            "/me/race-week/{id}/withdraw",
+            post(client::me_race_week_withdraw),
+        )
         .route("/me/record", get(record::my_record))
         .route("/me/record.md", get(record::my_record_md))
         .route("/book/waitlist", post(client::book_waitlist))
