@@ -336,20 +336,39 @@ async fn compose_waitlisted(
     if entry.state != kneadtime_store::WaitState::Waiting {
         return Ok(Composed::Skip("the runner is no longer waiting"));
     }
-    let (client, clinic, requests) = tokio::try_join!(
+    let (client, clinic, requests, locations) = tokio::try_join!(
         core.store.client(&entry.client_id),
         core.store.clinic(),
         core.store.race_requests_of(&entry.client_id),
+        core.store.locations(),
     )?;
     if client.email.trim().is_empty() {
         return Ok(Composed::Skip("the client has no email address"));
     }
-    let tz = zone_of(&clinic.time_zone);
-    let reason = requests
+    let request = requests
         .iter()
-        .find(|r| r.wait_id.as_deref() == Some(wait_id.as_str()))
-        .map(|r| r.reason.clone())
+        .find(|r| r.wait_id.as_deref() == Some(wait_id.as_str()));
+    let reason = request.map(|r| r.reason.clone()).unwrap_or_default();
+    // Where they wait: the locations they chose (by name), in the first one's zone.
+    let chosen: Vec<&kneadtime_store::Location> = request
+        .map(|r| {
+            r.locations
+                .iter()
+                .filter_map(|id| locations.iter().find(|l| &l.id == id))
+                .collect()
+        })
         .unwrap_or_default();
+    let tz = chosen
+        .first()
+        .map_or_else(|| zone_of(&clinic.time_zone), |l| zone_of(&l.time_zone));
+    let at = if locations.len() < 2 {
+        String::new()
+    } else if chosen.is_empty() {
+        " at any of our locations".to_string()
+    } else {
+        let names: Vec<&str> = chosen.iter().map(|l| l.name.trim()).collect();
+        format!(" at {}", names.join(" or "))
+    };
     let first = local_date(entry.from_at, &tz);
     let last = local_date(entry.until_at - 1, &tz);
     let mut text = format!(
@@ -362,7 +381,7 @@ async fn compose_waitlisted(
         text.push_str(&format!("{reason}\n\n"));
     }
     text.push_str(&format!(
-        "You are on the waitlist for {} to {}. When a time opens in those days we email you first, and you can take it with one click.\n\nYour page: {}/me\n\n{}\n",
+        "You are on the waitlist for {} to {}{at}. When a time opens in those days we email you first, and you can take it with one click.\n\nYour page: {}/me\n\n{}\n",
         first.strftime("%a %-d %b"),
         last.strftime("%a %-d %b"),
         head.base_url,

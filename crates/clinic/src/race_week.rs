@@ -1041,10 +1041,15 @@ pub async fn book(core: &Clinic, event_id: &str, by: &str) -> CoreResult<Booked>
                 Outcome::Waitlisted { reason } => {
                     let (lo, hi) = a.window_of(r);
                     let (lo, hi) = if hi < lo { (lo, lo) } else { (lo, hi) };
+                    // The days are those where they would go first.
+                    let tz = runner
+                        .clinics
+                        .first()
+                        .map_or_else(|| f.names.tz.clone(), |l| f.names.sites.zone(l));
                     waits.push(RaceWait {
                         client_id: runner.id.clone(),
-                        from_at: day_start(lo, &f.names.tz),
-                        until_at: day_start(add_days(hi, 1), &f.names.tz),
+                        from_at: day_start(lo, &tz),
+                        until_at: day_start(add_days(hi, 1), &tz),
                         note: what.clone(),
                         reason,
                     });

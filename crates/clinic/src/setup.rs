@@ -98,13 +98,28 @@ impl Clinic {
     /// The set-up as the database holds it now: kept while its version holds. The
     /// version is read first, so what is kept is never older than the version it is
     /// kept under.
+    ///
+    /// The tables are read side by side, not in one snapshot: when the version moved
+    /// while they were read, what was read may mix two set-ups, so it is read again (a
+    /// few times at most; a set-up changing faster than that is used, not kept).
     pub async fn setup(&self) -> CoreResult<Arc<Setup>> {
-        let version = self.store.setup_version().await?;
+        let mut version = self.store.setup_version().await?;
         if let Some(s) = self.setups.get(version) {
             return Ok(s);
         }
-        let s = Arc::new(Setup::read(self, version).await?);
-        self.setups.put(s.clone());
-        Ok(s)
+        let mut tries = 0;
+        loop {
+            let s = Arc::new(Setup::read(self, version).await?);
+            let after = self.store.setup_version().await?;
+            tries += 1;
+            if after == version {
+                self.setups.put(s.clone());
+                return Ok(s);
+            }
+            if tries == 3 {
+                return Ok(s);
+            }
+            version = after;
+        }
     }
 }

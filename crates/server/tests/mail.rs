@@ -590,6 +590,13 @@ async fn race_week_tells_each_runner_their_time_or_their_place_on_the_waitlist()
             .await;
         assert_eq!(s, 200, "{v}");
     }
+    // A second location, so the waitlist email says where the runner waits.
+    srv.post(
+        "/api/locations",
+        &o,
+        json!({ "name": "Harbourside", "address": "7 Quay Street" }),
+    )
+    .await;
     let ev = srv
         .post(
             "/api/events",
@@ -603,7 +610,7 @@ async fn race_week_tells_each_runner_their_time_or_their_place_on_the_waitlist()
         &o,
         json!({ "runners": [
             { "name": "Ivy Fast", "email": "ivy@example.org", "tier": "elite" },
-            { "name": "Max Later", "email": "max@example.org" }
+            { "name": "Max Later", "email": "max@example.org", "locations": ["main"] }
         ] }),
     )
     .await;
@@ -635,6 +642,10 @@ async fn race_week_tells_each_runner_their_time_or_their_place_on_the_waitlist()
     let text = max["text"].as_str().unwrap();
     assert!(text.contains("post-race, after Harbour Marathon"), "{text}");
     assert!(text.contains("You are on the waitlist for"), "{text}");
+    assert!(
+        text.contains(" at Test Clinic."),
+        "the place they wait at: {text}"
+    );
     assert!(text.contains(&format!("{}/me", srv.base)), "{text}");
     srv.stop().await;
 }
