@@ -648,8 +648,12 @@ async fn rota(
         let Some(loc) = names.sites.location(&th.location_id) else {
             continue;
         };
+        // Race week's sessions are sports massage: a therapist whose skills are listed
+        // without it is not rostered (none listed: the clinic has not said, so they are).
+        let sports = th.skills.is_empty() || th.skills.contains(&kneadtime_store::Skill::Sports);
         if !th.active
             || !loc.active
+            || !sports
             || service
                 .location_id
                 .as_deref()

@@ -392,6 +392,28 @@ async fn a_run_mid_week_books_only_time_ahead_and_no_runner_twice_a_day() {
             )
             .await;
         assert_eq!(s, 200, "{backend}: {v}");
+        // A therapist trained for relaxation only is not rostered for race week.
+        let calm = srv
+            .post(
+                "/api/therapists",
+                &o,
+                json!({ "name": "Calm Only", "skills": ["relaxation"] }),
+            )
+            .await;
+        let calm = calm["therapist"]["id"]
+            .as_str()
+            .or(calm["id"].as_str())
+            .unwrap_or_else(|| panic!("{backend}: {calm}"))
+            .to_string();
+        let (s, v) = srv
+            .call(
+                Method::PUT,
+                &format!("/api/therapists/{calm}/hours"),
+                Some(&o),
+                Some(json!(hours)),
+            )
+            .await;
+        assert_eq!(s, 200, "{backend}: {v}");
         // B has a sports massage of their own three days after the race.
         let busy_day = add_days(w.race, 3);
         let own = srv
@@ -454,6 +476,11 @@ async fn a_run_mid_week_books_only_time_ahead_and_no_runner_twice_a_day() {
             let start: jiff::Timestamp =
                 r["appointment"]["start"].as_str().unwrap().parse().unwrap();
             assert!(start > now, "{backend}: booked in the past: {r}");
+            assert_ne!(
+                r["appointment"]["therapist_id"].as_str(),
+                Some(calm.as_str()),
+                "{backend}: not a sports therapist: {r}"
+            );
             if r["client_id"] == w.b.as_str() {
                 assert_ne!(
                     r["appointment"]["date"].as_str(),
