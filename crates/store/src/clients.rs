@@ -476,7 +476,12 @@ impl Store {
             "UPDATE feed_tokens SET client_id = $1 WHERE client_id = $2",
             "UPDATE waitlist SET client_id = $1 WHERE client_id = $2",
             "UPDATE homework SET client_id = $1 WHERE client_id = $2",
-            // One request per event: the kept record's stands where both asked.
+            // One request per event: where the merged record's is booked and the kept
+            // one's is not, the booked one stands (or a later run would book the runner
+            // a second session); otherwise the kept record's stands where both asked.
+            "DELETE FROM race_requests WHERE client_id = $1 AND state <> 'booked' \
+             AND event_id IN (SELECT r.event_id FROM race_requests r \
+             WHERE r.client_id = $2 AND r.state = 'booked')",
             "UPDATE race_requests SET client_id = $1 WHERE client_id = $2 \
              AND NOT EXISTS (SELECT 1 FROM race_requests r WHERE r.client_id = $1 \
              AND r.event_id = race_requests.event_id)",

@@ -20,6 +20,7 @@ both!(
     runners_known_by_email_are_matched_or_made_clients,
     a_cancelled_race_week_session_frees_the_runner_to_be_booked_again,
     a_run_never_books_a_time_already_past_nor_a_session_no_longer_held,
+    merging_a_booked_runner_into_a_pending_one_keeps_the_booking,
 );
 
 async fn client(store: &Store, n: usize) -> String {
@@ -561,4 +562,51 @@ async fn a_run_never_books_a_time_already_past_nor_a_session_no_longer_held(t: C
         reqs.iter().all(|r| r.state == RequestState::Pending),
         "{reqs:?}"
     );
+}
+
+async fn merging_a_booked_runner_into_a_pending_one_keeps_the_booking(t: Ctx) {
+    let w = world(&t.store, 15).await;
+    let e = event(&t.store, &w.service.id).await;
+    let keep = client(&t.store, 1).await;
+    let old = client(&t.store, 2).await;
+    t.store
+        .put_race_requests(&e, &[request(&keep), request(&old)])
+        .await
+        .unwrap();
+    let at = ahead(&t.store, 3);
+    let run = t
+        .store
+        .book_race_week(
+            &e,
+            "staff:owner",
+            &[RaceBooking::New {
+                client_id: old.clone(),
+                therapist_id: w.therapist.id.clone(),
+                start_at: at,
+                end_at: at + 60 * MIN,
+            }],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        run,
+        RaceRun::Done {
+            booked: 1,
+            waitlisted: 0
+        }
+    );
+    // The same runner, found twice: the booked request comes over with its session,
+    // so nothing is left pending to be booked a second time.
+    t.store.merge_clients(&keep, &old).await.unwrap();
+    let reqs = t.store.race_requests(&e).await.unwrap();
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(reqs[0].client_id, keep);
+    assert_eq!(reqs[0].state, RequestState::Booked);
+    let appt = t
+        .store
+        .appointment(reqs[0].appointment_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(appt.client_id, keep);
 }
