@@ -557,3 +557,26 @@ pub async fn keep(core: &Clinic, a: &Appointment) -> BookResult<Appointment> {
             e => e.into(),
         })
 }
+
+/// The appointment `id`, as it stands.
+pub async fn appointment(core: &Clinic, id: &str) -> crate::CoreResult<Appointment> {
+    Ok(core.store.appointment(id).await?)
+}
+
+/// Every appointment of the client, by start, cancelled ones too.
+pub async fn of_client(core: &Clinic, client_id: &str) -> crate::CoreResult<Vec<Appointment>> {
+    Ok(core.store.appointments_for_client(client_id).await?)
+}
+
+/// The therapist's appointments starting in `from..to` (Unix seconds), by start.
+pub async fn of_therapist(
+    core: &Clinic,
+    therapist_id: &str,
+    from: i64,
+    to: i64,
+) -> crate::CoreResult<Vec<Appointment>> {
+    Ok(core
+        .store
+        .appointments_for_therapist(therapist_id, from, to)
+        .await?)
+}

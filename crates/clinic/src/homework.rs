@@ -124,3 +124,8 @@ pub fn compliance_text(c: &Compliance) -> String {
         if c.days == 1 { "" } else { "s" }
     )
 }
+
+/// The routine given as `id`.
+pub async fn get(core: &Clinic, id: &str) -> CoreResult<Homework> {
+    Ok(core.store.homework(id).await?)
+}

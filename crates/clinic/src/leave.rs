@@ -224,3 +224,16 @@ async fn with_proposals(
     }
     Ok(out)
 }
+
+/// The therapist's days off and changed hours that touch `from..=to`.
+pub async fn exceptions(
+    core: &Clinic,
+    therapist_id: &str,
+    from: Date,
+    to: Date,
+) -> CoreResult<Vec<kneadtime_store::TherapistException>> {
+    Ok(core
+        .store
+        .exceptions(therapist_id, &from.to_string(), &to.to_string())
+        .await?)
+}

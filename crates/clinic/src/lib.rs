@@ -18,6 +18,7 @@ pub mod locations;
 pub mod money;
 pub mod notes;
 pub mod notify;
+pub mod people;
 pub mod plan;
 pub mod race_week;
 pub mod rules;

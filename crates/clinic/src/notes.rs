@@ -320,6 +320,19 @@ pub fn describe_findings(findings: &[Finding]) -> String {
         .join("; ")
 }
 
+/// The note written for the appointment, when there is one.
+pub async fn of_appointment(
+    core: &Clinic,
+    appointment_id: &str,
+) -> CoreResult<Option<SessionNote>> {
+    Ok(core.store.note_of_appointment(appointment_id).await?)
+}
+
+/// Signs the note as `by`: from then on it changes only by amendment.
+pub async fn sign(core: &Clinic, note_id: &str, by: &str) -> CoreResult<SessionNote> {
+    Ok(core.store.sign_note(note_id, by).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1259,3 +1259,8 @@ pub async fn capacity(
         buffer_min: f.service.buffer_after_min,
     })
 }
+
+/// Every race-week event the clinic holds.
+pub async fn events(core: &Clinic) -> CoreResult<Vec<RaceEvent>> {
+    Ok(core.store.race_events().await?)
+}

@@ -41,6 +41,16 @@ impl Setup {
         self.hours.get(therapist_id).map_or(&[], Vec::as_slice)
     }
 
+    /// The clinic's rules profile.
+    pub fn profile(&self) -> CoreResult<kneadtime_domain::Profile> {
+        crate::context::clinic_profile(&self.clinic.profile_toml).map_err(|e| {
+            crate::CoreError::Refused {
+                code: crate::Code::BadProfile,
+                message: format!("the clinic's rules profile cannot be read: {e}"),
+            }
+        })
+    }
+
     /// Every therapist's weekly working hours.
     pub fn hours(&self) -> &HashMap<String, Vec<WorkingHours>> {
         &self.hours

@@ -323,6 +323,11 @@ pub fn dates_between(from: Date, to: Date) -> Vec<Date> {
     (0..=n).map(|i| add_days(from, i)).collect()
 }
 
+/// The waitlist entry `id`.
+pub async fn entry(core: &Clinic, id: &str) -> CoreResult<WaitEntry> {
+    Ok(core.store.wait_entry(id).await?)
+}
+
 #[cfg(test)]
 mod opened_tests {
     use super::*;

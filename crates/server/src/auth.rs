@@ -673,9 +673,14 @@ pub async fn client_login(
     .await
 }
 
+/// Ends the caller's session.
+pub async fn end_session(state: &AppState, caller: &Caller) -> ApiResult<()> {
+    Ok(state.store.delete_web_session(&caller.session_hash).await?)
+}
+
 /// POST /api/logout: ends the session and clears the cookie.
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    state.store.delete_web_session(&caller.session_hash).await?;
+    end_session(&state, &caller).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut()
         .insert(header::SET_COOKIE, clear_cookie(&state));

@@ -204,3 +204,87 @@ async fn a_database_removed_under_the_server_is_reported_not_recreated() {
     );
     assert!(!db.exists(), "nothing was created in its place");
 }
+
+/// Runs one statement on the server's database from outside it.
+async fn sql(url: &str, statement: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
+/// A table the pages need that cannot be read fails the page with a server error: a
+/// runner is never shown "nothing booked", nor a therapist an empty day, because the
+/// bookings could not be read. Read again, the pages come back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_say_so_when_bookings_cannot_be_read_rather_than_show_none() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let day = add_days(w.race, -20);
+        let (s, v) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&srv.owner),
+                Some(json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1, "start": format!("{day}T10:00") })),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let runner = client_cookie(&http, &srv.base, &w.a_link).await;
+        let owner = page_sign_in(&http, &srv.base, OWNER_EMAIL, OWNER_PASSWORD).await;
+        let pages = [
+            (runner.clone(), "/me".to_string()),
+            (owner.clone(), format!("/staff?date={day}")),
+            (owner.clone(), format!("/staff/clients/{}", w.a)),
+        ];
+        let get = |cookie: String, path: String| {
+            let http = http.clone();
+            let url = format!("{}{path}", srv.base);
+            async move {
+                let r = http.get(url).header("cookie", cookie).send().await.unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+        for (cookie, path) in &pages {
+            let (s, body) = get(cookie.clone(), path.clone()).await;
+            assert_eq!(s, 200, "{backend} {path}: {body}");
+            assert!(
+                body.contains("Tess One"),
+                "{backend} {path} shows the booking"
+            );
+        }
+
+        sql(
+            &srv.db_url,
+            "ALTER TABLE appointments RENAME TO appointments_away",
+        )
+        .await;
+        for (cookie, path) in &pages {
+            let (s, body) = get(cookie.clone(), path.clone()).await;
+            assert!(s >= 500, "{backend} {path}: {s} {body}");
+            assert!(
+                !body.contains("Nothing booked"),
+                "{backend} {path} claims nothing is booked"
+            );
+        }
+
+        sql(
+            &srv.db_url,
+            "ALTER TABLE appointments_away RENAME TO appointments",
+        )
+        .await;
+        for (cookie, path) in &pages {
+            let (s, body) = get(cookie.clone(), path.clone()).await;
+            assert_eq!(s, 200, "{backend} {path} after: {body}");
+        }
+        srv.stop().await;
+    }
+}

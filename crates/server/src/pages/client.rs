@@ -11,9 +11,10 @@ use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine as _;
+use kneadtime_clinic::{booking, people};
 use kneadtime_domain::Kind;
 use kneadtime_domain::session::parse_distance;
-use kneadtime_store::{Principal, Service, SignIn, StoreError};
+use kneadtime_store::{Principal, Service, SignIn};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -37,13 +38,9 @@ pub async fn link(
         Ok(g) => g,
         Err(e) => return error_page(&state, None, &e).await,
     };
-    let client = match state
-        .store
-        .client_by_token_hash(&hash_token(token.trim()))
-        .await
-    {
-        Ok(c) => c,
-        Err(StoreError::NotFound) => {
+    let client = match people::client_by_link(&state.clinic, &hash_token(token.trim())).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
             if let Err(e) = gate.failed(&state).await {
                 return error_page(&state, None, &e).await;
             }
@@ -152,10 +149,14 @@ async fn my_record(
             )
         });
     if latest.is_some() {
-        state
-            .store
-            .audit(&caller.actor(), "notes.view", Some(me), "own record")
-            .await?;
+        people::audit(
+            &state.clinic,
+            &caller.actor(),
+            "notes.view",
+            Some(me),
+            "own record",
+        )
+        .await?;
     }
     let homework = kneadtime_clinic::homework::list(&state.clinic, me, &names.tz)
         .await?
@@ -196,47 +197,48 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
     let Some(me) = caller.client_id() else {
         return Redirect::to("/staff").into_response();
     };
-    let names = match Names::load(state).await {
-        Ok(n) => n,
-        Err(e) => return error_page(state, Some(caller), &e).await,
-    };
-    let appts = state
-        .store
-        .appointments_for_client(me)
-        .await
-        .unwrap_or_default();
+    match my_view(state, caller, me, feed_url, notice).await {
+        Ok(p) => page(&p),
+        Err(e) => error_page(state, Some(caller), &e).await,
+    }
+}
+
+/// The client's own page: a store that cannot be read fails the page rather than
+/// showing no bookings.
+async fn my_view(
+    state: &AppState,
+    caller: &Caller,
+    me: &str,
+    feed_url: String,
+    notice: String,
+) -> Result<Me, ApiError> {
+    let core = &state.clinic;
+    let names = Names::load(state).await?;
+    let appts = booking::of_client(core, me).await?;
     let t = state.now();
     let views: Vec<ApptView> = appts
         .iter()
         .map(|a| ApptView::from(&names.view(a, None, None), a.start_at, t, &names.tz))
         .collect();
     let (upcoming, past): (Vec<_>, Vec<_>) = views.into_iter().partition(|v| v.upcoming);
-    let clinic = state.store.clinic().await.ok();
-    let window = clinic.as_ref().map_or(0, |c| c.cancel_window_hours);
+    let setup = core.setup().await?;
+    let clinic = &setup.clinic;
+    let window = clinic.cancel_window_hours;
     // Inside the cancellation window a booking is changed by calling the clinic.
     let changeable: Vec<bool> = upcoming
         .iter()
         .map(|v| {
-            appts.iter().find(|a| a.id == v.id).is_some_and(|a| {
-                clinic
-                    .as_ref()
-                    .is_none_or(|c| kneadtime_clinic::changeable_online(c, a.start_at, t))
-            })
+            appts
+                .iter()
+                .find(|a| a.id == v.id)
+                .is_some_and(|a| kneadtime_clinic::changeable_online(clinic, a.start_at, t))
         })
         .collect();
-    let offers = crate::waitlist::visible_offers(state, caller)
-        .await
-        .unwrap_or_default();
-    let waiting = crate::waitlist::visible_waiting(state, caller, Some(me))
-        .await
-        .unwrap_or_default();
-    let (found, latest, homework) = match my_record(state, caller, me, &names).await {
-        Ok(x) => x,
-        Err(e) => return error_page(state, Some(caller), &e).await,
-    };
-    let race_week = kneadtime_clinic::race_week::for_client(&state.clinic, me)
-        .await
-        .unwrap_or_default()
+    let offers = crate::waitlist::visible_offers(state, caller).await?;
+    let waiting = crate::waitlist::visible_waiting(state, caller, Some(me)).await?;
+    let (found, latest, homework) = my_record(state, caller, me, &names).await?;
+    let race_week = kneadtime_clinic::race_week::for_client(core, me)
+        .await?
         .into_iter()
         .map(|(e, r)| RaceWeekView {
             title: format!(
@@ -259,17 +261,18 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
             reason: r.map(|r| r.reason).unwrap_or_default(),
         })
         .collect();
-    let locations = match state.clinic.setup().await {
-        Ok(s) if s.sites.several() => s
+    let locations = if setup.sites.several() {
+        setup
             .sites
             .locations
             .iter()
             .filter(|l| l.active)
             .map(|l| (l.id.clone(), l.name.clone()))
-            .collect(),
-        _ => Vec::new(),
+            .collect()
+    } else {
+        Vec::new()
     };
-    page(&Me {
+    Ok(Me {
         chrome: Chrome::load(state, Some(caller)).await,
         race_week,
         locations,
@@ -283,7 +286,7 @@ async fn my_page(state: &AppState, caller: &Caller, feed_url: String, notice: St
         notice,
         offers,
         waiting,
-        intake_done: state.store.intake(me).await.ok().flatten().is_some(),
+        intake_done: people::intake(core, me).await?.is_some(),
     })
 }
 
@@ -695,16 +698,14 @@ pub struct BookStart {
 
 /// GET /book: choose a service (and, without a link, say who you are).
 pub async fn start(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
-    let services = state.store.services().await.unwrap_or_default();
-    let currency = state
-        .store
-        .clinic()
-        .await
-        .map(|c| c.currency)
-        .unwrap_or_default();
+    let setup = match state.clinic.setup().await {
+        Ok(s) => s,
+        Err(e) => return error_page(&state, caller.as_ref(), &e.into()).await,
+    };
+    let (services, currency) = (&setup.services, &setup.clinic.currency);
     page(&BookStart {
         chrome: Chrome::load(&state, caller.as_ref()).await,
-        services: service_opts(&services, "", &currency),
+        services: service_opts(services, "", currency),
         signed_in: caller.as_ref().is_some_and(|c| c.client_id().is_some()),
         ..BookStart::default()
     })
@@ -733,16 +734,14 @@ pub async fn start_submit(
     headers: HeaderMap,
     Form(f): Form<StartForm>,
 ) -> Response {
-    let services = state.store.services().await.unwrap_or_default();
-    let currency = state
-        .store
-        .clinic()
-        .await
-        .map(|c| c.currency)
-        .unwrap_or_default();
+    let setup = match state.clinic.setup().await {
+        Ok(s) => s,
+        Err(e) => return error_page(&state, caller.as_ref(), &e.into()).await,
+    };
+    let (services, currency) = (&setup.services, &setup.clinic.currency);
     let mut form = BookStart {
         chrome: Chrome::load(&state, caller.as_ref()).await,
-        services: service_opts(&services, &f.service_id, &currency),
+        services: service_opts(services, &f.service_id, currency),
         signed_in: caller.as_ref().is_some_and(|c| c.client_id().is_some()),
         name: f.name.clone(),
         email: f.email.clone(),
@@ -813,14 +812,13 @@ pub async fn start_submit(
         return page_with(StatusCode::BAD_REQUEST, &form);
     }
     // One address makes a few client records an hour, not hundreds.
-    match state
-        .store
-        .hit(
-            &format!("new-client:ip:{}", addr.ip()),
-            3600,
-            state.config.limits.new_clients_per_hour as i64,
-        )
-        .await
+    match people::attempt(
+        &state.clinic,
+        &format!("new-client:ip:{}", addr.ip()),
+        3600,
+        state.config.limits.new_clients_per_hour as i64,
+    )
+    .await
     {
         Ok(true) => {}
         Ok(false) => {
@@ -832,7 +830,7 @@ pub async fn start_submit(
     }
     // One client per email: a known email gets a sign-in link, never a second record
     // (and never the first record's bookings without proof of the address).
-    match state.store.clients_by_email(f.email.trim()).await {
+    match people::clients_by_email(&state.clinic, f.email.trim()).await {
         Ok(known) if !known.is_empty() => {
             return match super::signin::send_link(&state, &known[0]).await {
                 Ok(true) => message(&state, None, StatusCode::OK, "Welcome back",
@@ -1086,8 +1084,12 @@ async fn slots_page_for(
         Ok(c) => c,
         Err(e) => return error_page(state, Some(caller), &e.into()).await,
     };
-    let service = match state.store.service(service_id).await {
-        Ok(s) if s.active => s,
+    let setup = match state.clinic.setup().await {
+        Ok(s) => s,
+        Err(e) => return error_page(state, Some(caller), &e.into()).await,
+    };
+    let service = match setup.service(service_id) {
+        Some(s) if s.active => s.clone(),
         _ => {
             return message(
                 state,
@@ -1230,14 +1232,11 @@ async fn slots_page_for(
         }
         None => (String::new(), String::new(), Vec::new()),
     };
-    let therapists = state
-        .store
-        .therapists()
-        .await
-        .unwrap_or_default()
-        .into_iter()
+    let therapists = setup
+        .therapists
+        .iter()
         .filter(|t| t.active)
-        .map(|t| (t.id, t.name))
+        .map(|t| (t.id.clone(), t.name.clone()))
         .collect();
     let status = refusal.map(|e| e.status).unwrap_or(StatusCode::OK);
     let wait = kneadtime_clinic::waitlist::default_window(&ctx.season, &service, today);
@@ -1331,7 +1330,7 @@ async fn my_changeable(
     c: &Caller,
     id: &str,
 ) -> Result<kneadtime_store::Appointment, Response> {
-    let a = match state.store.appointment(id).await {
+    let a = match booking::appointment(&state.clinic, id).await {
         Ok(a) if c.client_id() == Some(a.client_id.as_str()) => a,
         _ => {
             return Err(message(
@@ -1346,13 +1345,14 @@ async fn my_changeable(
             .await);
         }
     };
-    let clinic = match state.store.clinic().await {
+    let setup = match state.clinic.setup().await {
         Ok(k) => k,
         Err(e) => return Err(error_page(state, Some(c), &e.into()).await),
     };
+    let clinic = &setup.clinic;
     let window = clinic.cancel_window_hours;
     if a.status != kneadtime_store::Status::Booked
-        || !kneadtime_clinic::changeable_online(&clinic, a.start_at, state.now())
+        || !kneadtime_clinic::changeable_online(clinic, a.start_at, state.now())
     {
         return Err(message(state, Some(c), StatusCode::CONFLICT, "Call the clinic",
             &format!("This booking can no longer be changed online (less than {window} hours to go, or it is not booked). Call the clinic to change it."),
@@ -1654,7 +1654,7 @@ pub async fn done(
     let Some(c) = caller else {
         return Redirect::to("/book").into_response();
     };
-    let a = match state.store.appointment(&id).await {
+    let a = match booking::appointment(&state.clinic, &id).await {
         Ok(a) if crate::booking::may_see(&c, &a) => a,
         _ => {
             return message(
@@ -1673,22 +1673,20 @@ pub async fn done(
         Ok(n) => n,
         Err(e) => return error_page(&state, Some(&c), &e).await,
     };
-    let client = state
-        .store
-        .client(&a.client_id)
-        .await
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let view = names.view(&a, Some(&client), None);
+    let (ctx, setup) = match tokio::try_join!(
+        client_context(&state.clinic, &a.client_id),
+        state.clinic.setup()
+    ) {
+        Ok(x) => x,
+        Err(e) => return error_page(&state, Some(&c), &e.into()).await,
+    };
+    let view = names.view(&a, Some(&ctx.client.name), None);
     // Why the day suits, in the same words slot search used.
     let mut reasons = Vec::new();
-    if let (Ok(ctx), Ok(service)) = (
-        client_context(&state.clinic, &a.client_id).await,
-        state.store.service(&a.service_id).await,
-    ) {
+    if let Some(service) = setup.service(&a.service_id) {
         let f = kneadtime_domain::day_fit(
             &ctx.season,
-            ctx.wanted(&service),
+            ctx.wanted(service),
             view.date,
             None,
             &ctx.previous(Some(&a.id)),
@@ -1762,12 +1760,10 @@ pub async fn intake_page(
         Ok(v) => v.intake,
         Err(e) => return error_page(state, Some(c), &e).await,
     };
-    let name = state
-        .store
-        .client(client_id)
-        .await
-        .map(|x| x.name)
-        .unwrap_or_default();
+    let name = match people::client(&state.clinic, client_id).await {
+        Ok(x) => x.name,
+        Err(e) => return error_page(state, Some(c), &e.into()).await,
+    };
     let (v, ticked): (IntakeValues, Vec<kneadtime_domain::intake::Flag>) = match typed {
         Some((f, _)) => {
             let g = |k: &str| f.get(k).cloned().unwrap_or_default();

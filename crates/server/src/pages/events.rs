@@ -67,7 +67,7 @@ async fn events_page(
     e: Option<&ApiError>,
 ) -> Response {
     let mut events = Vec::new();
-    match state.store.race_events().await {
+    match kneadtime_clinic::race_week::events(&state.clinic).await {
         Ok(all) => {
             for ev in all {
                 match event_out(state, ev).await {

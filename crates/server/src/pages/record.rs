@@ -9,6 +9,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kneadtime_clinic::notes::{self, FindingInput, NoteInput, Record, describe_findings};
+use kneadtime_clinic::people;
 use kneadtime_domain::notes::{Side, normal_region};
 use kneadtime_store::{NoteContent, SessionNote};
 
@@ -421,8 +422,8 @@ async fn note_page(
     };
     let (names, note, client) = match tokio::try_join!(
         async { Names::load(state).await },
-        async { Ok(state.store.note_of_appointment(id).await?) },
-        async { Ok(state.store.client(&a.client_id).await?) },
+        async { Ok(notes::of_appointment(&state.clinic, id).await?) },
+        async { Ok(people::client(&state.clinic, &a.client_id).await?) },
     ) {
         Ok(x) => x,
         Err(e) => return error_page(state, Some(c), &e).await,
@@ -477,10 +478,14 @@ pub async fn note_form(
         Ok(c) => {
             // The page shows the note to those who may write it: the reading is logged.
             if let Ok(a) = crate::notes::treated(&state, &c, &id).await
-                && let Err(e) = state
-                    .store
-                    .audit(&c.actor(), "notes.view", Some(&a.client_id), &id)
-                    .await
+                && let Err(e) = people::audit(
+                    &state.clinic,
+                    &c.actor(),
+                    "notes.view",
+                    Some(&a.client_id),
+                    &id,
+                )
+                .await
             {
                 return error_page(&state, Some(&c), &e.into()).await;
             }
@@ -544,7 +549,7 @@ async fn save(
     let a = crate::notes::treated(state, c, id).await?;
     let input = form_input(f)?;
     let who = crate::notes::author(state, c).await?;
-    let existing = state.store.note_of_appointment(id).await?;
+    let existing = notes::of_appointment(&state.clinic, id).await?;
     let (note, what) = match existing {
         Some(n) if n.signed() => {
             let reason = f.get("reason").map(String::as_str).unwrap_or("");
@@ -554,7 +559,7 @@ async fn save(
         _ => {
             let n = notes::write(&state.clinic, &a, &who, &input).await?;
             if f.get("sign").is_some_and(|v| v == "1") {
-                (state.store.sign_note(&n.id, &who).await?, "signed")
+                (notes::sign(&state.clinic, &n.id, &who).await?, "signed")
             } else {
                 (n, "saved")
             }
@@ -565,10 +570,14 @@ async fn save(
         "signed" => "notes.sign",
         _ => "notes.change",
     };
-    state
-        .store
-        .audit(&c.actor(), action, Some(&a.client_id), &note.id)
-        .await?;
+    people::audit(
+        &state.clinic,
+        &c.actor(),
+        action,
+        Some(&a.client_id),
+        &note.id,
+    )
+    .await?;
     Ok((a.client_id, what))
 }
 
@@ -697,7 +706,9 @@ pub async fn homework_stop(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let client = state.store.homework(&id).await.map(|h| h.client_id);
+    let client = kneadtime_clinic::homework::get(&state.clinic, &id)
+        .await
+        .map(|h| h.client_id);
     match crate::homework::stop(State(state.clone()), c.clone(), Path(id)).await {
         Ok(_) => Redirect::to(&format!(
             "/staff/clients/{}#homework",
@@ -744,12 +755,10 @@ async fn record_response(
         Err(e) => return error_page(state, Some(c), &e).await,
     };
     if markdown {
-        let name = state
-            .store
-            .client(client_id)
-            .await
-            .map(|c| c.name)
-            .unwrap_or_default();
+        let name = match people::client(&state.clinic, client_id).await {
+            Ok(c) => c.name,
+            Err(e) => return error_page(state, Some(c), &e.into()).await,
+        };
         return crate::export::markdown_file(&e, &name);
     }
     let mut offered = vec![("your coach", "coach"), ("your physio", "physio")];

@@ -14,7 +14,6 @@ use kneadtime_domain::{PlanRequest, RaceSpec, Season, plan};
 use super::timeline::{MassageRow, WeekRow, build};
 use super::{Chrome, PageCaller, page, page_with};
 use crate::AppState;
-use crate::schedule::clinic_profile;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -51,17 +50,13 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         "Saturday",
         "Sunday",
     ];
-    let (clinic, all_therapists, all_services, all_hours, locations, opening) = match tokio::try_join!(
-        state.store.clinic(),
-        state.store.therapists(),
-        state.store.services(),
-        state.store.working_hours_all(),
-        state.store.locations(),
-        state.store.location_hours_all(),
-    ) {
-        Ok(x) => x,
+    let setup = match state.clinic.setup().await {
+        Ok(s) => s,
         Err(e) => return super::error_page(&state, caller.as_ref(), &e.into()).await,
     };
+    let (clinic, all_therapists, all_services) =
+        (&setup.clinic, &setup.therapists, &setup.services);
+    let locations = &setup.sites.locations;
     let clock = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
     let open_locations: Vec<_> = locations.iter().filter(|l| l.active).collect();
     let several = open_locations.len() > 1;
@@ -73,13 +68,10 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
                 .filter(|t| t.active && t.location_id == l.id)
                 .collect();
             // When it is open: its opening hours, or else the span its therapists work.
-            let own: Vec<_> = opening.iter().filter(|(id, _)| *id == l.id).collect();
+            let own = setup.sites.opening_hours(&l.id);
             let mut span: [Vec<(i64, i64)>; 7] = Default::default();
             if own.is_empty() {
-                for (t, h) in &all_hours {
-                    if !working.iter().any(|w| &w.id == t) {
-                        continue;
-                    }
+                for h in working.iter().flat_map(|w| setup.hours_of(&w.id)) {
                     let d = h.weekday.clamp(0, 6) as usize;
                     let merged = match span[d].first() {
                         Some(&(a, b)) => (a.min(h.start_minute), b.max(h.end_minute)),
@@ -88,7 +80,7 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
                     span[d] = vec![merged];
                 }
             } else {
-                for (_, h) in own {
+                for h in own {
                     span[h.weekday.clamp(0, 6) as usize].push((h.start_minute, h.end_minute));
                 }
             }
@@ -165,7 +157,7 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         all_services.iter().any(|s| s.active) || all_therapists.iter().any(|t| t.active);
     page(&Home {
         chrome: Chrome::load(&state, caller.as_ref()).await,
-        clinic_name: clinic.name,
+        clinic_name: clinic.name.clone(),
         places,
         services,
         has_setup,
@@ -330,11 +322,10 @@ pub async fn submit(
             "Choose a training calendar (.ics or .csv) or activity files, or enter a race.".into();
         return page_with(StatusCode::BAD_REQUEST, &form);
     }
-    let clinic = state.store.clinic().await.ok();
-    let profile = clinic
-        .as_ref()
-        .and_then(|c| clinic_profile(&c.profile_toml).ok())
-        .unwrap_or_default();
+    let profile = match state.clinic.setup().await.and_then(|s| s.profile()) {
+        Ok(p) => p,
+        Err(e) => return super::error_page(&state, caller.as_ref(), &e.into()).await,
+    };
     let now = state.clock().now();
     let limits = state.config.limits.clone();
     let files = up.files;

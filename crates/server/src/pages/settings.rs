@@ -289,18 +289,13 @@ fn whole(field: &str, s: &str) -> Result<Option<i64>, ApiError> {
 }
 
 async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Response {
-    let clinic = match state.store.clinic().await {
+    let setup = match state.clinic.setup().await {
         Ok(x) => x,
         Err(e) => return error_page(state, Some(c), &e.into()).await,
     };
-    let (all_locations, location_hours, all_therapists) = match tokio::try_join!(
-        state.store.locations(),
-        state.store.location_hours_all(),
-        state.store.therapists(),
-    ) {
-        Ok(x) => x,
-        Err(e) => return error_page(state, Some(c), &e.into()).await,
-    };
+    let clinic = &setup.clinic;
+    let all_locations = &setup.sites.locations;
+    let all_therapists = &setup.therapists;
     let place_name = |id: &str| {
         all_locations
             .iter()
@@ -315,12 +310,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
     let locations: Vec<LocationRow> = all_locations
         .iter()
         .map(|l| {
-            let hours: Vec<_> = location_hours
-                .iter()
-                .filter(|(id, _)| *id == l.id)
-                .map(|(_, h)| *h)
-                .collect();
-            let text = catalog::hours_out(&hours)
+            let text = catalog::hours_out(setup.sites.opening_hours(&l.id))
                 .iter()
                 .map(|h| format!("{} {}-{}", h.day, h.start, h.end))
                 .collect::<Vec<_>>()
@@ -344,12 +334,10 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             }
         })
         .collect();
-    let services = state
-        .store
-        .services()
-        .await
-        .unwrap_or_default()
-        .into_iter()
+    let services = setup
+        .services
+        .iter()
+        .cloned()
         .map(|s| ServiceRow {
             id: s.id,
             name: s.name,
@@ -374,20 +362,26 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
         })
         .collect();
     let mut therapists = Vec::new();
-    for t in all_therapists.clone() {
-        let hours = catalog::hours_out(&state.store.working_hours(&t.id).await.unwrap_or_default())
+    let today =
+        crate::schedule::local_date(state.now(), &crate::schedule::zone_of(&clinic.time_zone));
+    for t in all_therapists.iter().cloned() {
+        let hours = catalog::hours_out(setup.hours_of(&t.id))
             .iter()
             .map(|h| format!("{} {}-{}", h.day, h.start, h.end))
             .collect::<Vec<_>>()
             .join("\n");
-        let today =
-            crate::schedule::local_date(state.now(), &crate::schedule::zone_of(&clinic.time_zone))
-                .to_string();
-        let days_off = state
-            .store
-            .exceptions(&t.id, &today, "9999-12-31")
-            .await
-            .unwrap_or_default()
+        let days_off = match kneadtime_clinic::leave::exceptions(
+            &state.clinic,
+            &t.id,
+            today,
+            jiff::civil::date(9999, 12, 31),
+        )
+        .await
+        {
+            Ok(x) => x,
+            Err(e) => return error_page(state, Some(c), &e.into()).await,
+        };
+        let days_off = days_off
             .into_iter()
             .map(|e| {
                 (
@@ -458,12 +452,12 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
                     .collect()
             },
             chrome: Chrome::load(state, Some(c)).await,
-            clinic_name: clinic.name,
-            time_zone: clinic.time_zone,
-            profile_toml: clinic.profile_toml,
+            clinic_name: clinic.name.clone(),
+            time_zone: clinic.time_zone.clone(),
+            profile_toml: clinic.profile_toml.clone(),
             booking_horizon_days: clinic.booking_horizon_days,
             max_open_bookings: clinic.max_open_bookings,
-            address: clinic.address,
+            address: clinic.address.clone(),
             reminder_hours: clinic.reminder_hours,
             cancel_window_hours: clinic.cancel_window_hours,
             min_notice_hours: clinic.min_notice_hours,
@@ -478,7 +472,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
                 })
                 .collect(),
             outbox: crate::mail::outbox(state).await.ok(),
-            closures: closures_of(state, &all_locations).await,
+            closures: closures_of(state, all_locations).await,
             several_locations: location_choices.len() > 1,
             location_choices,
             locations,
@@ -643,16 +637,10 @@ pub async fn submit(
             }
             .await
         }
-        "retry" => match state.store.retry_notice(&id).await {
-            Ok(()) => {
-                state.store.outbox_wake().notify_one();
-                Ok("The message will be sent again.")
-            }
-            Err(kneadtime_store::StoreError::NotFound) => {
-                Err(ApiError::not_found("failed message"))
-            }
-            Err(e) => Err(e.into()),
-        },
+        "retry" => kneadtime_clinic::notify::retry(&state.clinic, &id)
+            .await
+            .map(|()| "The message will be sent again.")
+            .map_err(ApiError::from),
         "service" => match service_body(&f) {
             Ok(body) => catalog::create_service(st, c.clone(), ApiJson(body))
                 .await

@@ -9,7 +9,8 @@ use askama::Template;
 use axum::extract::{ConnectInfo, Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use kneadtime_store::{Client, Principal, SignIn, StoreError};
+use kneadtime_clinic::people;
+use kneadtime_store::{Client, Principal, SignIn};
 use serde::Deserialize;
 
 use super::{
@@ -44,13 +45,10 @@ pub async fn send_link(state: &AppState, client: &Client) -> Result<bool, ApiErr
     };
     let token = new_token();
     let hash = hash_token(&token);
-    state
-        .store
-        .create_sign_in_link(&client.id, &hash, LINK_MINUTES * 60)
-        .await?;
-    let clinic = state.store.clinic().await?;
+    people::keep_sign_in_link(&state.clinic, &client.id, &hash, LINK_MINUTES).await?;
+    let setup = state.clinic.setup().await?;
     let email = kneadtime_clinic::notify::sign_in_email(
-        &clinic,
+        &setup.clinic,
         client,
         &format!("{}/signin/{token}", state.base_url),
         LINK_MINUTES,
@@ -155,27 +153,28 @@ async fn sign_in_request(
             "too many sign-in links were asked for; try again later",
         )
     };
-    if !state
-        .store
-        .hit(
-            &format!("signin:ip:{}", addr.ip()),
+    let core = &state.clinic;
+    if !people::attempt(
+        core,
+        &format!("signin:ip:{}", addr.ip()),
+        3600,
+        PER_ADDRESS_PER_HOUR,
+    )
+    .await?
+        || !people::attempt(
+            core,
+            &format!("signin:email:{email}"),
             3600,
-            PER_ADDRESS_PER_HOUR,
+            PER_EMAIL_PER_HOUR,
         )
         .await?
-        || !state
-            .store
-            .hit(&format!("signin:email:{email}"), 3600, PER_EMAIL_PER_HOUR)
-            .await?
     {
         return Err(slow());
     }
     if state.mailer.is_none() {
         return Ok(Some(false));
     }
-    let Some(client) = state
-        .store
-        .clients_by_email(email)
+    let Some(client) = people::clients_by_email(core, email)
         .await?
         .into_iter()
         .next()
@@ -221,13 +220,9 @@ pub async fn use_link(
         Ok(g) => g,
         Err(e) => return error_page(&state, None, &e).await,
     };
-    let client_id = match state
-        .store
-        .use_sign_in_link(&hash_token(token.trim()))
-        .await
-    {
-        Ok(id) => id,
-        Err(StoreError::NotFound) => {
+    let client_id = match people::use_sign_in_link(&state.clinic, &hash_token(token.trim())).await {
+        Ok(Some(id)) => id,
+        Ok(None) => {
             if let Err(e) = gate.failed(&state).await {
                 return error_page(&state, None, &e).await;
             }

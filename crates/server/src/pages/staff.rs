@@ -10,6 +10,7 @@ use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
+use kneadtime_clinic::{booking, leave, people};
 use kneadtime_domain::notes::Trend;
 use kneadtime_domain::season::add_days;
 use kneadtime_store::Principal;
@@ -116,7 +117,7 @@ pub async fn logout(
     if let Some(c) = &caller
         && super::check_csrf(c, &f.csrf_token, &headers)
     {
-        let _ = state.store.delete_web_session(&c.session_hash).await;
+        let _ = crate::auth::end_session(&state, c).await;
     }
     let mut res = Redirect::to("/").into_response();
     res.headers_mut()
@@ -214,14 +215,21 @@ pub async fn schedule(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let names = match Names::load(&state).await {
-        Ok(n) => n,
-        Err(e) => return error_page(&state, Some(&c), &e).await,
-    };
-    let names = match names.with_clients(&state).await {
-        Ok(n) => n,
-        Err(e) => return error_page(&state, Some(&c), &e).await,
-    };
+    match schedule_view(&state, &c, q).await {
+        Ok(s) => page(&s),
+        Err(e) => error_page(&state, Some(&c), &e).await,
+    }
+}
+
+/// The schedule as shown: a store that cannot be read fails the page rather than
+/// showing an empty day.
+async fn schedule_view(
+    state: &AppState,
+    c: &Caller,
+    q: ScheduleQuery,
+) -> Result<Schedule, ApiError> {
+    let core = &state.clinic;
+    let names = Names::load(state).await?.with_clients(state).await?;
     let tz = names.tz.clone();
     let t = state.now();
     let today = local_date(t, &tz);
@@ -231,13 +239,12 @@ pub async fn schedule(
         .and_then(|d| parse_date("date", d).ok())
         .unwrap_or(today);
     let week = q.view.as_deref() == Some("week");
-    let all = state
-        .store
-        .therapists()
-        .await
-        .unwrap_or_default()
-        .into_iter()
+    let setup = core.setup().await?;
+    let all = setup
+        .therapists
+        .iter()
         .filter(|t| t.active)
+        .cloned()
         .collect::<Vec<_>>();
     let visible: Vec<_> = if c.is_owner() {
         all.clone()
@@ -271,14 +278,7 @@ pub async fn schedule(
         (date, 1)
     };
     // What each client's intake holds back, beside their name on every card.
-    let rules = state
-        .store
-        .clinic()
-        .await
-        .ok()
-        .and_then(|c| kneadtime_clinic::clinic_profile(&c.profile_toml).ok())
-        .unwrap_or_default()
-        .intake;
+    let rules = setup.profile()?.intake;
     let mut cautions: std::collections::HashMap<String, String> = Default::default();
     let mut columns = Vec::new();
     let shown: Vec<_> = if week {
@@ -290,11 +290,13 @@ pub async fn schedule(
         visible.iter().collect()
     };
     for th in shown {
-        let appts = state
-            .store
-            .appointments_for_therapist(&th.id, start_of(first), start_of(add_days(first, n_days)))
-            .await
-            .unwrap_or_default();
+        let appts = booking::of_therapist(
+            core,
+            &th.id,
+            start_of(first),
+            start_of(add_days(first, n_days)),
+        )
+        .await?;
         let unread: Vec<String> = appts
             .iter()
             .map(|a| a.client_id.clone())
@@ -302,23 +304,16 @@ pub async fn schedule(
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        for i in state.store.intakes_of(&unread).await.unwrap_or_default() {
+        for i in people::intakes_of(core, &unread).await? {
             let first = kneadtime_domain::intake::cautions(&i.flags, i.pain, &rules)
                 .into_iter()
                 .next()
                 .unwrap_or_default();
             cautions.insert(i.client_id, first);
         }
-        let exceptions = state
-            .store
-            .exceptions(
-                &th.id,
-                &first.to_string(),
-                &add_days(first, n_days - 1).to_string(),
-            )
-            .await
-            .unwrap_or_default();
-        let hours = state.store.working_hours(&th.id).await.unwrap_or_default();
+        let exceptions =
+            leave::exceptions(core, &th.id, first, add_days(first, n_days - 1)).await?;
+        let hours = setup.hours_of(&th.id);
         let days = (0..n_days)
             .map(|k| {
                 let d = add_days(first, k);
@@ -327,7 +322,7 @@ pub async fn schedule(
                     .iter()
                     .find(|e| e.from_date <= ds && ds <= e.to_date)
                     .map(|e| format!("Away ({})", e.reason.as_str()));
-                let works = !crate::schedule::spans_on(d, &hours, &tz).is_empty();
+                let works = !crate::schedule::spans_on(d, hours, &tz).is_empty();
                 DayCol {
                     label: day_label(d),
                     appts: appts
@@ -370,19 +365,15 @@ pub async fn schedule(
         }
         s
     };
-    page(&Schedule {
-        mail_notice: mail_notice(&state, &c).await,
+    Ok(Schedule {
+        mail_notice: mail_notice(state, c).await,
         daily_email: match &c.who {
             crate::auth::Who::Owner { staff_id } | crate::auth::Who::Therapist { staff_id, .. } => {
-                state
-                    .store
-                    .staff(staff_id)
-                    .await
-                    .is_ok_and(|s| s.daily_email)
+                people::staff(core, staff_id).await?.daily_email
             }
             crate::auth::Who::Client { .. } => false,
         },
-        chrome: Chrome::load(&state, Some(&c)).await,
+        chrome: Chrome::load(state, Some(c)).await,
         title: if week {
             format!("Week of {}", day_label(first))
         } else {
@@ -560,23 +551,32 @@ pub struct ClientPage {
 }
 
 async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -> Response {
-    let client =
-        match crate::clients::get(State(state.clone()), c.clone(), Path(id.to_string())).await {
-            Ok(j) => j.0,
-            Err(e) => return error_page(state, Some(c), &e).await,
-        };
-    // The page shows the intake and every session note: the reading is logged.
-    if let Err(e) = state
-        .store
-        .audit(&c.actor(), "record.view", Some(id), "intake and notes")
-        .await
-    {
-        return error_page(state, Some(c), &e.into()).await;
+    match client_view(state, c, id, new_link).await {
+        Ok(p) => page(&p),
+        Err(e) => error_page(state, Some(c), &e).await,
     }
-    let ctx = match client_context(&state.clinic, id).await {
-        Ok(x) => x,
-        Err(e) => return error_page(state, Some(c), &e.into()).await,
-    };
+}
+
+/// The client's page as staff see it: a store that cannot be read fails the page rather
+/// than leaving parts of the record out.
+async fn client_view(
+    state: &AppState,
+    c: &Caller,
+    id: &str,
+    new_link: String,
+) -> Result<ClientPage, ApiError> {
+    let core = &state.clinic;
+    crate::clients::visible_client(state, c, id).await?;
+    // The page shows the intake and every session note: the reading is logged.
+    people::audit(
+        core,
+        &c.actor(),
+        "record.view",
+        Some(id),
+        "intake and notes",
+    )
+    .await?;
+    let ctx = client_context(core, id).await?;
     let tz = ctx.tz.clone();
     let t = state.now();
     let today = local_date(t, &tz);
@@ -595,15 +595,8 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
             )
         })
         .collect();
-    let names = match Names::load(state).await {
-        Ok(n) => n,
-        Err(e) => return error_page(state, Some(c), &e).await,
-    };
-    let appts = state
-        .store
-        .appointments_for_client(id)
-        .await
-        .unwrap_or_default();
+    let names = Names::load(state).await?;
+    let appts = booking::of_client(core, id).await?;
     let views: Vec<ApptView> = appts
         .iter()
         // The page is reached only under the client rule, and shows every therapist's
@@ -620,10 +613,7 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
     let (upcoming, past): (Vec<_>, Vec<_>) = views.into_iter().partition(|v| v.upcoming);
     // The record: notes, and the findings table (one row per region, one column per
     // visit), and the hints that join them with training.
-    let record = match kneadtime_clinic::notes::record(&state.clinic, &ctx).await {
-        Ok(r) => r,
-        Err(e) => return error_page(state, Some(c), &e.into()).await,
-    };
+    let record = kneadtime_clinic::notes::record(core, &ctx).await?;
     let mut dates: Vec<Date> = record.visits.iter().map(|v| v.date).collect();
     dates.dedup();
     let regions = record
@@ -654,40 +644,30 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         })
         .collect();
     let notes = super::record::note_views(&record, &names);
-    let planned = match super::record::next_planned(state, &ctx, &record).await {
-        Ok(p) => p,
-        Err(e) => return error_page(state, Some(c), &e).await,
-    };
-    let homework = match super::record::homework_rows(state, id, &tz).await {
-        Ok(h) => h,
-        Err(e) => return error_page(state, Some(c), &e).await,
-    };
-    let races = client["races"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|r| {
-                    format!(
-                        "{} · {:.1} km · {} {}",
-                        r["date"].as_str().unwrap_or(""),
-                        r["distance_km"].as_f64().unwrap_or(0.0),
-                        r["priority"].as_str().unwrap_or(""),
-                        r["name"].as_str().unwrap_or("")
-                    )
-                })
-                .collect()
+    let planned = super::record::next_planned(state, &ctx, &record).await?;
+    let homework = super::record::homework_rows(state, id, &tz).await?;
+    let races = people::races(core, id)
+        .await?
+        .iter()
+        .map(|r| {
+            format!(
+                "{} · {:.1} km · {} {}",
+                r.date,
+                r.distance_km,
+                r.priority.as_str(),
+                r.name
+            )
         })
-        .unwrap_or_default();
-    let services = state
-        .store
-        .services()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|s| s.active)
-        .map(|s| (s.id, s.name))
         .collect();
-    page(&ClientPage {
+    let services = core
+        .setup()
+        .await?
+        .services
+        .iter()
+        .filter(|s| s.active)
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect();
+    Ok(ClientPage {
         chrome: Chrome::load(state, Some(c)).await,
         id: id.to_string(),
         name: ctx.client.name.clone(),
@@ -729,8 +709,7 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         intake: ctx.intake.clone(),
         audit: if c.is_owner() {
             crate::audit::entries(state, c, Some(id), 100)
-                .await
-                .unwrap_or_default()
+                .await?
                 .into_iter()
                 .map(|e| {
                     (
@@ -752,11 +731,8 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
             Vec::new()
         },
         others: if c.is_owner() {
-            let mut all: Vec<(String, String)> = state
-                .store
-                .clients()
-                .await
-                .unwrap_or_default()
+            let mut all: Vec<(String, String)> = people::clients(core)
+                .await?
                 .into_iter()
                 .filter(|x| x.id != id)
                 .map(|x| {
@@ -773,12 +749,9 @@ async fn client_page(state: &AppState, c: &Caller, id: &str, new_link: String) -
         } else {
             Vec::new()
         },
-        waiting: crate::waitlist::visible_waiting(state, c, Some(id))
-            .await
-            .unwrap_or_default(),
+        waiting: crate::waitlist::visible_waiting(state, c, Some(id)).await?,
         offers: crate::waitlist::visible_offers(state, c)
-            .await
-            .unwrap_or_default()
+            .await?
             .into_iter()
             .filter(|o| o.client_id == id)
             .collect(),
@@ -857,7 +830,7 @@ pub async fn send_sign_in(
     if let Err(e) = crate::policy::allow(&state, &c, crate::policy::Act::Client(&id)).await {
         return error_page(&state, Some(&c), &e).await;
     }
-    let client = match state.store.client(&id).await {
+    let client = match people::client(&state.clinic, &id).await {
         Ok(x) => x,
         Err(e) => return error_page(&state, Some(&c), &e.into()).await,
     };
@@ -961,7 +934,7 @@ pub async fn remove_from_waitlist(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let client = match state.store.wait_entry(&id).await {
+    let client = match kneadtime_clinic::waitlist::entry(&state.clinic, &id).await {
         Ok(e) => e.client_id,
         Err(e) => return error_page(&state, Some(&c), &e.into()).await,
     };

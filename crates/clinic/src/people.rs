@@ -1,0 +1,115 @@
+//! The people the clinic knows, read for whoever asks: clients and staff by id or email,
+//! what each has on file, the record of who looked at what, and the counters that slow
+//! down repeated attempts. Pages and handlers read people here, never from the store.
+
+use kneadtime_store::{Client, Intake, Staff, StoreError};
+
+use crate::Clinic;
+use crate::error::CoreResult;
+
+/// Who a signed-in person is, as the clinic names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Person {
+    Client(String),
+    Staff(String),
+}
+
+/// The client `id`.
+pub async fn client(core: &Clinic, id: &str) -> CoreResult<Client> {
+    Ok(core.store.client(id).await?)
+}
+
+/// Every client, by name.
+pub async fn clients(core: &Clinic) -> CoreResult<Vec<Client>> {
+    Ok(core.store.clients().await?)
+}
+
+/// The clients on file under `email` (as the database folds its case); usually none or
+/// one.
+pub async fn clients_by_email(core: &Clinic, email: &str) -> CoreResult<Vec<Client>> {
+    Ok(core.store.clients_by_email(email.trim()).await?)
+}
+
+/// The staff member `id`.
+pub async fn staff(core: &Clinic, id: &str) -> CoreResult<Staff> {
+    Ok(core.store.staff(id).await?)
+}
+
+/// The name a signed-in person goes by.
+pub async fn name_of(core: &Clinic, p: &Person) -> CoreResult<String> {
+    Ok(match p {
+        Person::Client(id) => core.store.client(id).await?.name,
+        Person::Staff(id) => core.store.staff(id).await?.name,
+    })
+}
+
+/// The client's intake form, when they have filled it in.
+pub async fn intake(core: &Clinic, client_id: &str) -> CoreResult<Option<Intake>> {
+    Ok(core.store.intake(client_id).await?)
+}
+
+/// The intake forms of these clients (those who filled one in).
+pub async fn intakes_of(core: &Clinic, client_ids: &[String]) -> CoreResult<Vec<Intake>> {
+    Ok(core.store.intakes_of(client_ids).await?)
+}
+
+/// Records that `actor` (`staff:ID` or `client:ID`) did `action` to `client_id`'s record;
+/// `subject` names the part.
+pub async fn audit(
+    core: &Clinic,
+    actor: &str,
+    action: &str,
+    client_id: Option<&str>,
+    subject: &str,
+) -> CoreResult<()> {
+    Ok(core.store.audit(actor, action, client_id, subject).await?)
+}
+
+/// Counts one attempt under `bucket` in the current window of `window_secs`: true while
+/// the window holds at most `limit` of them.
+pub async fn attempt(
+    core: &Clinic,
+    bucket: &str,
+    window_secs: i64,
+    limit: i64,
+) -> CoreResult<bool> {
+    Ok(core.store.hit(bucket, window_secs, limit).await?)
+}
+
+/// Keeps a one-time sign-in link for `client_id` (the hash of its secret), valid for
+/// `minutes`.
+pub async fn keep_sign_in_link(
+    core: &Clinic,
+    client_id: &str,
+    token_hash: &str,
+    minutes: i64,
+) -> CoreResult<()> {
+    Ok(core
+        .store
+        .create_sign_in_link(client_id, token_hash, minutes * 60)
+        .await?)
+}
+
+/// Uses up the sign-in link with this hash: the client it was for, or none when it is
+/// unknown, used or past its time.
+pub async fn use_sign_in_link(core: &Clinic, token_hash: &str) -> CoreResult<Option<String>> {
+    match core.store.use_sign_in_link(token_hash).await {
+        Ok(id) => Ok(Some(id)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The races the client has told the clinic about, by date.
+pub async fn races(core: &Clinic, client_id: &str) -> CoreResult<Vec<kneadtime_store::ClientRace>> {
+    Ok(core.store.races(client_id).await?)
+}
+
+/// The client whose personal link has this hash, when it is one.
+pub async fn client_by_link(core: &Clinic, token_hash: &str) -> CoreResult<Option<Client>> {
+    match core.store.client_by_token_hash(token_hash).await {
+        Ok(c) => Ok(Some(c)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
