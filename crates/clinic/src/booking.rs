@@ -12,7 +12,7 @@ use kneadtime_store::{
 };
 
 use crate::Clinic;
-use crate::context::{ClientContext, client_context};
+use crate::context::{ClientContext, client_context_in};
 use crate::error::CoreError;
 use crate::setup::Setup;
 use crate::slots::{Slot, nearest_good, within_hours};
@@ -202,6 +202,7 @@ async fn limit_open_bookings(core: &Clinic, ctx: &ClientContext) -> BookResult<(
 #[allow(clippy::too_many_arguments)]
 async fn judge(
     core: &Clinic,
+    setup: &Setup,
     ctx: &ClientContext,
     service: &Service,
     therapist_id: &str,
@@ -239,7 +240,7 @@ async fn judge(
             days: ctx.clinic.booking_horizon_days,
         });
     }
-    if !within_hours(core, therapist_id, start, len).await? {
+    if !within_hours(setup, therapist_id, start, len)? {
         let nearest = nearest_good(core, ctx, service, start, moving, earliest).await?;
         return Err(BookError::OutsideHours { nearest });
     }
@@ -274,20 +275,16 @@ async fn judge(
 
 /// Every check a booking passes before it is written (who may book whom aside).
 pub async fn prepare(core: &Clinic, r: &Request<'_>) -> BookResult<Prepared> {
-    let (setup, ctx) = tokio::try_join!(
-        async { core.setup().await.map_err(BookError::from) },
-        async {
-            client_context(core, r.client_id)
-                .await
-                .map_err(|e| match e {
-                    CoreError::NotFound(_) => BookError::NotFound {
-                        what: "client",
-                        field: "client_id",
-                    },
-                    e => BookError::from(e),
-                })
-        },
-    )?;
+    let setup = core.setup().await?;
+    let ctx = client_context_in(core, &setup, r.client_id)
+        .await
+        .map_err(|e| match e {
+            CoreError::NotFound(_) => BookError::NotFound {
+                what: "client",
+                field: "client_id",
+            },
+            e => BookError::from(e),
+        })?;
     let service = active_service(&setup, r.service_id)?;
     let therapist = active_therapist(&setup, r.therapist_id)?;
     if !r.staff {
@@ -298,6 +295,7 @@ pub async fn prepare(core: &Clinic, r: &Request<'_>) -> BookResult<Prepared> {
     let start = parse_instant("start", r.start, &tz)?;
     let fit = judge(
         core,
+        &setup,
         &ctx,
         &service,
         r.therapist_id,
@@ -468,12 +466,13 @@ pub async fn reschedule(
         .service(&a.service_id)
         .cloned()
         .ok_or(BookError::Core(CoreError::NotFound("service")))?;
-    let ctx = client_context(core, &a.client_id).await?;
+    let ctx = client_context_in(core, &setup, &a.client_id).await?;
     let location = at_location(&setup, &service, &therapist)?;
     let tz = zone_of(&location.time_zone);
     let start = parse_instant("start", m.start, &tz)?;
     let fit = judge(
         core,
+        &setup,
         &ctx,
         &service,
         m.therapist_id,

@@ -11,7 +11,8 @@ use kneadtime_domain::{Profile, RaceSpec, Season};
 use kneadtime_store::{Client, Status};
 
 use crate::Clinic;
-use crate::error::{Code, CoreError, CoreResult};
+use crate::error::{CoreError, CoreResult};
+use crate::setup::Setup;
 use crate::time::{local_date, zone_of};
 
 /// What is known about a client for judging slots.
@@ -101,14 +102,23 @@ pub fn clinic_profile(toml_text: &str) -> Result<Profile, String> {
 /// zone and under the clinic's profile; or takes the one kept, when the database says
 /// nothing it is built from has changed since (on any instance).
 pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<ClientContext> {
+    let setup = core.setup().await?;
+    client_context_in(core, &setup, client_id).await
+}
+
+/// [`client_context`] under a set-up already read.
+pub async fn client_context_in(
+    core: &Clinic,
+    setup: &Setup,
+    client_id: &str,
+) -> CoreResult<ClientContext> {
     let now = core.now();
-    // Independent reads, side by side on the pool. The season version is read before
-    // the calendars and races (below, only when the kept season is out of date), so a
-    // season is never kept under a version newer than what it was built from.
-    let (version, client, clinic, appointments, intake) = tokio::try_join!(
-        core.store.season_version(client_id),
-        core.store.client(client_id),
-        core.store.clinic(),
+    // Independent reads, side by side on the pool. The season version is read with the
+    // client, before the calendars and races (below, only when the kept season is out
+    // of date), so a season is never kept under a version newer than what it was built
+    // from.
+    let ((client, version), appointments, intake) = tokio::try_join!(
+        core.store.client_and_season_version(client_id),
         // Massages that matter for judging a day: a season back, a year ahead.
         core.store.appointments_for_client_between(
             client_id,
@@ -121,11 +131,9 @@ pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<Client
         kneadtime_store::StoreError::NotFound => CoreError::NotFound("client"),
         e => e.into(),
     })?;
+    let clinic = setup.clinic.clone();
     let tz = zone_of(&clinic.time_zone);
-    let profile = clinic_profile(&clinic.profile_toml).map_err(|e| CoreError::Refused {
-        code: Code::BadProfile,
-        message: format!("the clinic's rules profile cannot be read: {e}"),
-    })?;
+    let profile = setup.profile()?;
     let zone = tz.iana_name().unwrap_or("UTC").to_string();
     let key = SeasonKey {
         version,

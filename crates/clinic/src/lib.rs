@@ -29,7 +29,9 @@ pub mod time;
 pub mod waitlist;
 
 pub use clients::{Registration, register};
-pub use context::{CalendarCache, ClientContext, SeasonCache, client_context, clinic_profile};
+pub use context::{
+    CalendarCache, ClientContext, SeasonCache, client_context, client_context_in, clinic_profile,
+};
 pub use error::{Code, CoreError, CoreResult};
 pub use kneadtime_domain::care::{RaceWindow, race_windows};
 pub use money::{CURRENCIES, known_currency, parse_price, price_text};

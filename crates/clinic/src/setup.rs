@@ -1,5 +1,6 @@
-//! The clinic's set-up as the core reads it: the group, its locations with their zones
-//! and opening hours, the therapists with their working hours, and the services. Kept in
+//! The clinic's set-up as the core reads it: the group, its locations with their zones,
+//! opening hours and closures, the therapists with their working hours and days off,
+//! and the services. Kept in
 //! memory under the set-up version the database holds and read again when any instance
 //! changes it (the version moves in the same transaction as every change), so one
 //! query — the version — answers most requests.
@@ -7,11 +8,18 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use kneadtime_store::{Clinic as ClinicRow, Service, Therapist, WorkingHours};
+use jiff::civil::Date;
+use kneadtime_store::{
+    Clinic as ClinicRow, Closure, Service, Therapist, TherapistException, WorkingHours,
+};
 
 use crate::Clinic;
 use crate::error::CoreResult;
 use crate::sites::Sites;
+
+/// Dates before and after every date the store holds.
+const FIRST_DAY: &str = "0000-01-01";
+const LAST_DAY: &str = "9999-12-31";
 
 /// The set-up, read together.
 #[derive(Debug, Clone)]
@@ -25,6 +33,10 @@ pub struct Setup {
     hours: HashMap<String, Vec<WorkingHours>>,
     /// Every service, inactive ones too, by name.
     pub services: Vec<Service>,
+    /// Each therapist's days off, by start.
+    exceptions: HashMap<String, Vec<TherapistException>>,
+    /// Every closure, by start.
+    closures: Vec<Closure>,
 }
 
 impl Setup {
@@ -51,6 +63,54 @@ impl Setup {
         })
     }
 
+    /// The therapist's days off that touch `from..=to`.
+    pub fn exceptions_of(
+        &self,
+        therapist_id: &str,
+        from: Date,
+        to: Date,
+    ) -> Vec<TherapistException> {
+        let (from, to) = (from.to_string(), to.to_string());
+        self.exceptions
+            .get(therapist_id)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.to_date >= from && e.from_date <= to)
+            .cloned()
+            .collect()
+    }
+
+    /// Every therapist's days off that touch `from..=to`, by therapist.
+    pub fn exceptions_between(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> HashMap<String, Vec<TherapistException>> {
+        let (from, to) = (from.to_string(), to.to_string());
+        self.exceptions
+            .iter()
+            .map(|(t, all)| {
+                let some = all
+                    .iter()
+                    .filter(|e| e.to_date >= from && e.from_date <= to)
+                    .cloned()
+                    .collect::<Vec<_>>();
+                (t.clone(), some)
+            })
+            .filter(|(_, some)| !some.is_empty())
+            .collect()
+    }
+
+    /// The closures (of one location or all) that touch `from..=to`, by start.
+    pub fn closures_between(&self, from: Date, to: Date) -> Vec<Closure> {
+        let (from, to) = (from.to_string(), to.to_string());
+        self.closures
+            .iter()
+            .filter(|c| c.to_date >= from && c.from_date <= to)
+            .cloned()
+            .collect()
+    }
+
     /// Every therapist's weekly working hours.
     pub fn hours(&self) -> &HashMap<String, Vec<WorkingHours>> {
         &self.hours
@@ -58,14 +118,25 @@ impl Setup {
 
     async fn read(core: &Clinic, version: i64) -> CoreResult<Setup> {
         let store = &core.store;
-        let (clinic, locations, opening, therapists, hours, services) = tokio::try_join!(
+        // Days off and closures of every date: the set-up changes seldom, and a
+        // clinic's leave over years is thousands of rows at most.
+        let (clinic, locations, opening, therapists, hours, services, days_off, closures) = tokio::try_join!(
             store.clinic(),
             store.locations(),
             store.location_hours_all(),
             store.therapists(),
             store.working_hours_all(),
             store.services(),
+            store.exceptions_between(FIRST_DAY, LAST_DAY),
+            store.closures_between(FIRST_DAY, LAST_DAY),
         )?;
+        let mut exceptions: HashMap<String, Vec<TherapistException>> = HashMap::new();
+        for e in days_off {
+            exceptions
+                .entry(e.therapist_id.clone())
+                .or_default()
+                .push(e);
+        }
         let mut by_therapist: HashMap<String, Vec<WorkingHours>> = HashMap::new();
         for (t, h) in hours {
             by_therapist.entry(t).or_default().push(h);
@@ -77,6 +148,8 @@ impl Setup {
             therapists,
             hours: by_therapist,
             services,
+            exceptions,
+            closures,
         })
     }
 }

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::Clinic;
 use crate::context::ClientContext;
 use crate::error::CoreResult;
+use crate::setup::Setup;
 use crate::sites::{Sites, closures_at};
 use crate::time::{day_start, local_date, local_datetime, off_on, show};
 
@@ -93,13 +94,9 @@ struct Window {
 
 async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
     let last = add_days(q.from, q.days as i32);
-    let (from, to) = (q.from.to_string(), last.to_string());
     // Independent reads, side by side on the pool; the set-up is kept by the core.
-    let (setup, all_exceptions, closures) = tokio::try_join!(
-        clinic.setup(),
-        async { Ok(clinic.store.exceptions_between(&from, &to).await?) },
-        async { Ok(clinic.store.closures_between(&from, &to).await?) },
-    )?;
+    let setup = clinic.setup().await?;
+    let closures = setup.closures_between(q.from, last);
     let sites = setup.sites.clone();
     // Only where the service is offered, and only at open locations.
     let therapists: Vec<Therapist> = setup
@@ -116,13 +113,7 @@ async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
         .cloned()
         .collect();
     let hours = setup.hours().clone();
-    let mut exceptions: HashMap<String, Vec<TherapistException>> = HashMap::new();
-    for e in all_exceptions {
-        exceptions
-            .entry(e.therapist_id.clone())
-            .or_default()
-            .push(e);
-    }
+    let mut exceptions = setup.exceptions_between(q.from, last);
     // A closed location is every therapist there away.
     for t in &therapists {
         for c in closures_at(&closures, &t.location_id) {
@@ -347,23 +338,14 @@ pub async fn nearest_good(
 /// Whether `[start, start + len)` lies inside one of the therapist's bookable spans on
 /// its local date (in their location's zone, inside its opening hours), days off and
 /// closures aside.
-pub async fn within_hours(
-    clinic: &Clinic,
-    therapist_id: &str,
-    start: i64,
-    len: i64,
-) -> CoreResult<bool> {
-    let setup = clinic.setup().await?;
+pub fn within_hours(setup: &Setup, therapist_id: &str, start: i64, len: i64) -> CoreResult<bool> {
     let Some(therapist) = setup.therapist(therapist_id) else {
         return Err(crate::error::CoreError::NotFound("therapist"));
     };
     let (sites, hours) = (&setup.sites, setup.hours_of(therapist_id));
     let date = local_date(start, &sites.zone_of(therapist));
-    let day = date.to_string();
-    let (exceptions, closures) = tokio::try_join!(
-        clinic.store.exceptions(therapist_id, &day, &day),
-        clinic.store.closures_between(&day, &day),
-    )?;
+    let exceptions = setup.exceptions_of(therapist_id, date, date);
+    let closures = setup.closures_between(date, date);
     if closures_at(&closures, &therapist.location_id)
         .next()
         .is_some()

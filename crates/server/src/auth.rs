@@ -310,8 +310,9 @@ pub async fn session_caller(
     token: &str,
 ) -> ApiResult<Option<(WebSession, Caller)>> {
     let hash = hash_token(token);
-    let session = match state.store.web_session(&hash, state.now()).await {
-        Ok(s) => s,
+    // The session and its staff member in one read.
+    let (session, staff) = match state.store.web_session_with_staff(&hash, state.now()).await {
+        Ok(x) => x,
         Err(StoreError::NotFound) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
@@ -319,12 +320,11 @@ pub async fn session_caller(
         Principal::Client(id) => Who::Client {
             client_id: id.clone(),
         },
-        Principal::Staff(id) => {
-            let staff = match state.store.staff(id).await {
-                Ok(s) if s.active => s,
+        Principal::Staff(_) => {
+            let staff = match staff {
+                Some(s) if s.active => s,
                 // A revoked login's sessions are gone; one racing the revocation is too.
-                Ok(_) | Err(StoreError::NotFound) => return Ok(None),
-                Err(e) => return Err(e.into()),
+                _ => return Ok(None),
             };
             match staff.role {
                 Role::Owner => Who::Owner { staff_id: staff.id },

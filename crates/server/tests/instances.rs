@@ -167,6 +167,65 @@ async fn the_set_up_kept_by_one_server_follows_changes_made_on_another() {
             (422, Some("outside_hours")),
             "{backend}: {e}"
         );
+        // A day off B records is kept from A's slots and bookings at once, and
+        // comes back when B takes it away; the same for a closure.
+        let book_noon = |d: jiff::civil::Date| {
+            let a = &a;
+            let o = o.clone();
+            let body = json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1, "start": format!("{d}T12:00") });
+            async move {
+                let (s, e) = a
+                    .call(Method::POST, "/api/appointments", Some(&o), Some(body))
+                    .await;
+                (s, e["error"]["code"].as_str().map(str::to_string))
+            }
+        };
+        let off_day = add_days(day, 1);
+        let off_path = path.replace(&format!("from={day}"), &format!("from={off_day}"));
+        assert!(!slots(&a, &o, &off_path).await.is_empty(), "{backend}");
+        let (s, v) = b
+            .call(
+                Method::POST,
+                &format!("/api/therapists/{}/exceptions", w.t1),
+                Some(&o),
+                Some(json!({ "from": off_day.to_string(), "reason": "holiday" })),
+            )
+            .await;
+        assert_eq!(s, 201, "{backend}: {v}");
+        let off_id = v["id"].as_str().unwrap().to_string();
+        assert!(slots(&a, &o, &off_path).await.is_empty(), "{backend}");
+        assert_eq!(
+            book_noon(off_day).await,
+            (422, Some("outside_hours".to_string())),
+            "{backend}"
+        );
+        let (s, _) = b
+            .call(
+                Method::DELETE,
+                &format!("/api/therapists/{}/exceptions/{off_id}", w.t1),
+                Some(&o),
+                None,
+            )
+            .await;
+        assert_eq!(s, 204, "{backend}");
+        assert!(!slots(&a, &o, &off_path).await.is_empty(), "{backend}");
+        let closed_day = add_days(day, 2);
+        let closed_path = path.replace(&format!("from={day}"), &format!("from={closed_day}"));
+        let (s, v) = b
+            .call(
+                Method::POST,
+                "/api/closures",
+                Some(&o),
+                Some(json!({ "from": closed_day.to_string(), "note": "Floor works" })),
+            )
+            .await;
+        assert_eq!(s, 201, "{backend}: {v}");
+        assert!(slots(&a, &o, &closed_path).await.is_empty(), "{backend}");
+        assert_eq!(
+            book_noon(closed_day).await,
+            (422, Some("outside_hours".to_string())),
+            "{backend}"
+        );
         // A service B stops offering is refused on A.
         let (s, _) = b
             .call(

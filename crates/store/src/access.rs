@@ -24,6 +24,29 @@ fn staff_from(row: &AnyRow) -> Result<Staff, StoreError> {
     })
 }
 
+/// A web session from its row.
+fn session_from(row: &AnyRow) -> Result<WebSession, StoreError> {
+    let staff: Option<String> = col(row, "staff_id")?;
+    let client: Option<String> = col(row, "client_id")?;
+    let principal = match (staff, client) {
+        (Some(s), None) => Principal::Staff(s),
+        (None, Some(c)) => Principal::Client(c),
+        _ => {
+            return Err(StoreError::Backend(
+                "a web session must belong to staff or a client".into(),
+            ));
+        }
+    };
+    Ok(WebSession {
+        token_hash: col(row, "token_hash")?,
+        principal,
+        csrf_token: col(row, "csrf_token")?,
+        expires_at: col(row, "expires_at")?,
+        via: crate::SignIn::parse(&col::<String>(row, "via")?),
+        created_at: col(row, "created_at")?,
+    })
+}
+
 /// The staff columns `staff_from` reads, written once.
 macro_rules! staff_select {
     ($rest:literal) => {
@@ -314,25 +337,32 @@ impl Store {
         .bind(now)
         .fetch_one(self.db()?)
         .await?;
-        let staff: Option<String> = col(&row, "staff_id")?;
-        let client: Option<String> = col(&row, "client_id")?;
-        let principal = match (staff, client) {
-            (Some(s), None) => Principal::Staff(s),
-            (None, Some(c)) => Principal::Client(c),
-            _ => {
-                return Err(StoreError::Backend(
-                    "a web session must belong to staff or a client".into(),
-                ));
-            }
+        session_from(&row)
+    }
+
+    /// [`Store::web_session`] with the staff member it belongs to (none for a client's,
+    /// or when the staff record is gone), in one read.
+    pub async fn web_session_with_staff(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<(WebSession, Option<Staff>), StoreError> {
+        let row = sqlx::query(
+            "SELECT w.token_hash, w.staff_id, w.client_id, w.csrf_token, w.expires_at, w.via, \
+             w.created_at, s.id, s.email, s.name, s.role, s.therapist_id, s.password_hash, \
+             s.active, s.daily_email FROM web_sessions w LEFT JOIN staff s ON s.id = w.staff_id \
+             WHERE w.token_hash = $1 AND w.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_one(self.db()?)
+        .await?;
+        let session = session_from(&row)?;
+        let staff = match col::<Option<String>>(&row, "id")? {
+            Some(_) => Some(staff_from(&row)?),
+            None => None,
         };
-        Ok(WebSession {
-            token_hash: col(&row, "token_hash")?,
-            principal,
-            csrf_token: col(&row, "csrf_token")?,
-            expires_at: col(&row, "expires_at")?,
-            via: crate::SignIn::parse(&col::<String>(&row, "via")?),
-            created_at: col(&row, "created_at")?,
-        })
+        Ok((session, staff))
     }
 
     /// Logs a session out. Deleting an unknown session is not an error.

@@ -378,11 +378,8 @@ impl Store {
     /// [`StoreError::Invalid`] for bad times or an unknown therapist, client or service.
     pub async fn book(&self, new: NewAppointment) -> Result<Appointment, StoreError> {
         check_times(new.start_at, new.end_at)?;
-        if let Some(key) = &new.idempotency_key
-            && let Some(a) = self.appointment_by_key(key).await?
-        {
-            return Ok(a);
-        }
+        // A key already used is found by its unique index when the row is written (and
+        // the appointment it booked returned), so it is not looked up first.
         let offer = new.offer_id.clone();
         let a = Appointment {
             id: new_id(),

@@ -554,6 +554,9 @@ impl Store {
             reason: new.reason,
             note: new.note.clone(),
         };
+        // Days off are part of the set-up the core keeps: the version moves with them.
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO exceptions (id, therapist_id, from_date, to_date, reason, note) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -563,8 +566,10 @@ impl Store {
         .bind(&e.to_date)
         .bind(e.reason.as_str())
         .bind(&e.note)
-        .execute(self.db()?)
+        .execute(&mut *tx)
         .await?;
+        bump_setup(&mut tx).await?;
+        tx.commit().await?;
         Ok(e)
     }
 
@@ -590,22 +595,32 @@ impl Store {
     pub async fn update_exception(&self, e: &TherapistException) -> Result<(), StoreError> {
         check_date(&e.from_date)?;
         check_date(&e.to_date)?;
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE exceptions SET from_date = $1, to_date = $2, reason = $3, note = $4 WHERE id = $5")
             .bind(&e.from_date)
             .bind(&e.to_date)
             .bind(e.reason.as_str())
             .bind(&e.note)
             .bind(&e.id)
-            .execute(self.db()?)
+            .execute(&mut *tx)
             .await?;
-        found(done)
+        found(done)?;
+        bump_setup(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn delete_exception(&self, id: &str) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM exceptions WHERE id = $1")
             .bind(id)
-            .execute(self.db()?)
+            .execute(&mut *tx)
             .await?;
-        found(done)
+        found(done)?;
+        bump_setup(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -88,6 +88,14 @@ impl Store {
         client_from(&row)
     }
 
+    /// The client and the version of what their season is built from, in one read.
+    pub async fn client_and_season_version(&self, id: &str) -> Result<(Client, i64), StoreError> {
+        let sql = "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at, \
+                   season_version FROM clients WHERE id = $1";
+        let row = sqlx::query(sql).bind(id).fetch_one(self.db()?).await?;
+        Ok((client_from(&row)?, col(&row, "season_version")?))
+    }
+
     /// The client whose link token hashes to `hash`.
     pub async fn client_by_token_hash(&self, hash: &str) -> Result<Client, StoreError> {
         let row = sqlx::query(

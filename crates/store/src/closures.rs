@@ -44,7 +44,9 @@ impl Store {
                 e => e,
             })?;
         }
+        // Closures are part of the set-up the core keeps: the version moves with them.
         let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO closures (id, from_date, to_date, note, location_id) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -53,8 +55,10 @@ impl Store {
         .bind(&c.to_date)
         .bind(&c.note)
         .bind(&c.location_id)
-        .execute(self.db()?)
+        .execute(&mut *tx)
         .await?;
+        crate::catalog::bump_setup(&mut tx).await?;
+        tx.commit().await?;
         Ok(c)
     }
 
@@ -73,10 +77,14 @@ impl Store {
 
     pub async fn delete_closure(&self, id: &str) -> Result<(), StoreError> {
         let _gate = self.gate().await;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM closures WHERE id = $1")
             .bind(id)
-            .execute(self.db()?)
+            .execute(&mut *tx)
             .await?;
-        found(done)
+        found(done)?;
+        crate::catalog::bump_setup(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
