@@ -236,6 +236,14 @@ impl Store {
                         sqlx::query("PRAGMA foreign_keys = ON")
                             .execute(&mut *conn)
                             .await?;
+                        // Pages read through a memory map and a larger cache rather
+                        // than a read() per page (reads only; writes go through the WAL).
+                        sqlx::query("PRAGMA mmap_size = 268435456")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA cache_size = -16384")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })
