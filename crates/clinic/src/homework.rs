@@ -40,7 +40,9 @@ fn view(h: Homework, today: Date) -> Option<HomeworkView> {
     })
 }
 
-/// Gives a routine to a client from today (in the clinic's zone).
+/// Gives a routine to a client from today (in the clinic's zone), by the therapist or
+/// owner named `by`, logged as `actor`. A note it follows must be about the same client.
+#[allow(clippy::too_many_arguments)]
 pub async fn assign(
     core: &Clinic,
     client_id: &str,
@@ -48,8 +50,27 @@ pub async fn assign(
     routine_id: &str,
     per_week: i64,
     by: &str,
+    actor: &str,
     tz: &TimeZone,
 ) -> CoreResult<HomeworkView> {
+    if let Some(n) = note_id {
+        let note = core.store.note(n).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::field("note_id", "no such note"),
+            e => e.into(),
+        })?;
+        if core
+            .store
+            .appointment(&note.appointment_id)
+            .await?
+            .client_id
+            != client_id
+        {
+            return Err(CoreError::field(
+                "note_id",
+                "the note is about another client",
+            ));
+        }
+    }
     let Some(r) = homework::routine(routine_id.trim()) else {
         return Err(CoreError::field(
             "routine",
@@ -71,7 +92,17 @@ pub async fn assign(
             StoreError::Invalid(why) => CoreError::field("routine", why),
             e => e.into(),
         })?;
+    crate::people::audit(core, actor, "homework.assign", Some(client_id), &h.id).await?;
     view(h, today).ok_or(CoreError::Fault)
+}
+
+/// Stops a routine under way (its ticks stay on record), logged as `actor`.
+pub async fn stop(core: &Clinic, h: &Homework, actor: &str) -> CoreResult<()> {
+    core.store.end_homework(&h.id).await.map_err(|e| match e {
+        StoreError::NotFound => CoreError::NotFound("homework under way"),
+        e => e.into(),
+    })?;
+    crate::people::audit(core, actor, "homework.stop", Some(&h.client_id), &h.id).await
 }
 
 /// Every routine given to a client, under way first. Routines the library no longer
@@ -127,5 +158,8 @@ pub fn compliance_text(c: &Compliance) -> String {
 
 /// The routine given as `id`.
 pub async fn get(core: &Clinic, id: &str) -> CoreResult<Homework> {
-    Ok(core.store.homework(id).await?)
+    core.store.homework(id).await.map_err(|e| match e {
+        StoreError::NotFound => CoreError::NotFound("homework"),
+        e => e.into(),
+    })
 }

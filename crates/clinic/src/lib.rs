@@ -13,6 +13,7 @@ pub mod context;
 pub mod error;
 pub mod export;
 pub mod homework;
+pub mod intake;
 pub mod leave;
 pub mod locations;
 pub mod money;

@@ -113,3 +113,61 @@ pub async fn client_by_link(core: &Clinic, token_hash: &str) -> CoreResult<Optio
         Err(e) => Err(e.into()),
     }
 }
+
+/// One entry of the audit log, with the people named.
+#[derive(Debug, Clone)]
+pub struct AuditLine {
+    /// Unix seconds.
+    pub at: i64,
+    pub actor: String,
+    /// The person behind `actor` ("" when the record is gone).
+    pub actor_name: String,
+    pub action: String,
+    pub client_id: Option<String>,
+    /// "" when the client was erased.
+    pub client_name: String,
+    pub subject: String,
+}
+
+/// The newest `limit` entries of the audit log (for one client, or all), named.
+pub async fn audit_log(
+    core: &Clinic,
+    client_id: Option<&str>,
+    limit: i64,
+) -> CoreResult<Vec<AuditLine>> {
+    let (list, staff, clients) = tokio::try_join!(
+        core.store.audit_entries(client_id, limit),
+        core.store.staff_list(),
+        core.store.clients(),
+    )?;
+    let client_name = |id: &str| {
+        clients
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
+    Ok(list
+        .into_iter()
+        .map(|e| {
+            let actor_name = match e.actor.split_once(':') {
+                Some(("staff", id)) => staff
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                Some(("client", id)) => client_name(id),
+                _ => String::new(),
+            };
+            AuditLine {
+                at: e.at,
+                client_name: e.client_id.as_deref().map(client_name).unwrap_or_default(),
+                actor: e.actor,
+                actor_name,
+                action: e.action,
+                client_id: e.client_id,
+                subject: e.subject,
+            }
+        })
+        .collect())
+}

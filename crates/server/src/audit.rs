@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use kneadtime_clinic::people;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -40,41 +41,21 @@ pub async fn entries(
     limit: i64,
 ) -> ApiResult<Vec<AuditOut>> {
     caller.require_owner()?;
-    let (list, staff, clients, clinic) = tokio::try_join!(
-        state.store.audit_entries(client_id, limit),
-        state.store.staff_list(),
-        state.store.clients(),
-        state.store.clinic(),
+    let (list, setup) = tokio::try_join!(
+        people::audit_log(&state.clinic, client_id, limit),
+        state.clinic.setup(),
     )?;
-    let tz = kneadtime_clinic::zone_of(&clinic.time_zone);
-    let client_name = |id: &str| {
-        clients
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.name.clone())
-            .unwrap_or_default()
-    };
+    let tz = kneadtime_clinic::zone_of(&setup.clinic.time_zone);
     Ok(list
         .into_iter()
-        .map(|e| {
-            let actor_name = match e.actor.split_once(':') {
-                Some(("staff", id)) => staff
-                    .iter()
-                    .find(|s| s.id == id)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
-                Some(("client", id)) => client_name(id),
-                _ => String::new(),
-            };
-            AuditOut {
-                at: kneadtime_clinic::show(e.at, &tz),
-                client_name: e.client_id.as_deref().map(client_name).unwrap_or_default(),
-                actor: e.actor,
-                actor_name,
-                action: e.action,
-                client_id: e.client_id,
-                subject: e.subject,
-            }
+        .map(|e| AuditOut {
+            at: kneadtime_clinic::show(e.at, &tz),
+            actor: e.actor,
+            actor_name: e.actor_name,
+            action: e.action,
+            client_id: e.client_id,
+            client_name: e.client_name,
+            subject: e.subject,
         })
         .collect())
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kneadtime_clinic::homework::{self, HomeworkView, compliance_text};
 use kneadtime_domain::homework::{Compliance, LIBRARY, Routine};
-use kneadtime_store::{Homework, StoreError};
+use kneadtime_store::Homework;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -17,7 +17,7 @@ use crate::schedule::{parse_date, zone_of};
 
 /// The clinic's time zone.
 async fn clinic_zone(state: &AppState) -> ApiResult<jiff::tz::TimeZone> {
-    Ok(zone_of(&state.store.clinic().await?.time_zone))
+    Ok(zone_of(&state.clinic.setup().await?.clinic.time_zone))
 }
 
 #[derive(Debug, Serialize)]
@@ -107,19 +107,6 @@ pub async fn assign(
 ) -> ApiResult<Created<HomeworkOut>> {
     caller.require_staff()?;
     visible_client(&state, &caller, &id).await?;
-    if let Some(n) = &body.note_id {
-        let note = state.store.note(n).await.map_err(|e| match e {
-            StoreError::NotFound => ApiError::field("note_id", "no such note"),
-            e => e.into(),
-        })?;
-        let a = state.store.appointment(&note.appointment_id).await?;
-        if a.client_id != id {
-            return Err(ApiError::field(
-                "note_id",
-                "the note is about another client",
-            ));
-        }
-    }
     let by = crate::notes::author(&state, &caller).await?;
     let tz = clinic_zone(&state).await?;
     let v = homework::assign(
@@ -129,27 +116,16 @@ pub async fn assign(
         &body.routine,
         body.per_week,
         &by,
+        &caller.actor(),
         &tz,
     )
     .await?;
-    state
-        .store
-        .audit(
-            &caller.actor(),
-            "homework.assign",
-            Some(&id),
-            &v.homework.id,
-        )
-        .await?;
     Ok(Created(out(v)))
 }
 
 /// A routine the caller may see (the client's own, or staff who may see the client).
 async fn visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Homework> {
-    let h = state.store.homework(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("homework"),
-        e => e.into(),
-    })?;
+    let h = homework::get(&state.clinic, id).await?;
     visible_client(state, caller, &h.client_id)
         .await
         .map_err(|_| ApiError::not_found("homework"))?;
@@ -192,13 +168,6 @@ pub async fn stop(
 ) -> ApiResult<StatusCode> {
     caller.require_staff()?;
     let h = visible(&state, &caller, &id).await?;
-    state.store.end_homework(&id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("homework under way"),
-        e => e.into(),
-    })?;
-    state
-        .store
-        .audit(&caller.actor(), "homework.stop", Some(&h.client_id), &id)
-        .await?;
+    homework::stop(&state.clinic, &h, &caller.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

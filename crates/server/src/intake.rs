@@ -5,15 +5,15 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use kneadtime_clinic::intake::{self, IntakeInput};
 use kneadtime_domain::Pressure;
-use kneadtime_domain::intake::Flag;
 use kneadtime_store::Intake;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::clients::visible_client;
-use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::error::{ApiJson, ApiResult};
 use crate::schedule::client_context;
 
 /// A reported condition as the API and pages show it.
@@ -38,10 +38,7 @@ pub struct IntakeView {
 /// The client's intake view, for `caller` who may see the client; the reading is logged.
 pub async fn view(state: &AppState, caller: &Caller, client_id: &str) -> ApiResult<IntakeView> {
     visible_client(state, caller, client_id).await?;
-    state
-        .store
-        .audit(&caller.actor(), "intake.view", Some(client_id), "")
-        .await?;
+    intake::viewed(&state.clinic, client_id, &caller.actor()).await?;
     view_unlogged(state, client_id).await
 }
 
@@ -103,6 +100,23 @@ pub struct IntakeBody {
     pub consent_name: String,
 }
 
+impl From<&IntakeBody> for IntakeInput {
+    fn from(b: &IntakeBody) -> IntakeInput {
+        IntakeInput {
+            running: b.running.clone(),
+            goals: b.goals.clone(),
+            injuries: b.injuries.clone(),
+            current_pain: b.current_pain.clone(),
+            pain: b.pain,
+            medication: b.medication.clone(),
+            conditions: b.conditions.clone(),
+            flags: b.flags.clone(),
+            consent: b.consent,
+            consent_name: b.consent_name.clone(),
+        }
+    }
+}
+
 /// Saves the client's intake, as the client or staff at the desk, with consent.
 pub async fn save(
     state: &AppState,
@@ -111,84 +125,7 @@ pub async fn save(
     b: &IntakeBody,
 ) -> ApiResult<IntakeView> {
     visible_client(state, caller, client_id).await?;
-    if !(0..=10).contains(&b.pain) {
-        return Err(ApiError::field(
-            "pain",
-            "expected a score from 0 (none) to 10",
-        ));
-    }
-    let mut flags = Vec::new();
-    for (i, f) in b.flags.iter().enumerate() {
-        let flag = Flag::parse(f).ok_or_else(|| {
-            ApiError::field(
-                &format!("flags[{i}]"),
-                format!("expected one of the listed conditions, found {f:?}"),
-            )
-        })?;
-        if !flags.contains(&flag) {
-            flags.push(flag);
-        }
-    }
-    let max = kneadtime_store::MAX_INTAKE_ANSWER_CHARS;
-    for (field, text) in [
-        ("running", &b.running),
-        ("goals", &b.goals),
-        ("injuries", &b.injuries),
-        ("current_pain", &b.current_pain),
-        ("medication", &b.medication),
-        ("conditions", &b.conditions),
-        ("consent_name", &b.consent_name),
-    ] {
-        if text.chars().count() > max {
-            return Err(ApiError::field(
-                field,
-                format!("expected at most {max} characters"),
-            ));
-        }
-        if text
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-        {
-            return Err(ApiError::field(field, "expected plain text"));
-        }
-    }
-    if !b.consent {
-        return Err(ApiError::field(
-            "consent",
-            "the clinic needs the client's consent to treat them",
-        ));
-    }
-    if b.consent_name.trim().chars().count() < 2 {
-        return Err(ApiError::field(
-            "consent_name",
-            "type the client's full name to sign",
-        ));
-    }
-    let now = state.now();
-    state
-        .store
-        .save_intake(&Intake {
-            client_id: client_id.to_string(),
-            running: b.running.clone(),
-            goals: b.goals.clone(),
-            injuries: b.injuries.clone(),
-            current_pain: b.current_pain.clone(),
-            pain: b.pain,
-            medication: b.medication.clone(),
-            conditions: b.conditions.clone(),
-            flags,
-            consent_name: b.consent_name.clone(),
-            consented_at: now,
-            updated_at: now,
-            updated_by: caller.actor(),
-            reviewed_at: None,
-            reviewed_by: None,
-        })
-        .await?;
-    state
-        .store
-        .audit(&caller.actor(), "intake.change", Some(client_id), "")
-        .await?;
+    intake::save(&state.clinic, client_id, &caller.actor(), &b.into()).await?;
     view_unlogged(state, client_id).await
 }
 
@@ -206,17 +143,7 @@ pub async fn put(
 pub async fn review(state: &AppState, caller: &Caller, client_id: &str) -> ApiResult<IntakeView> {
     caller.require_staff()?;
     visible_client(state, caller, client_id).await?;
-    match state.store.review_intake(client_id, &caller.actor()).await {
-        Ok(()) => {}
-        Err(kneadtime_store::StoreError::NotFound) => {
-            return Err(ApiError::not_found("intake"));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    state
-        .store
-        .audit(&caller.actor(), "intake.review", Some(client_id), "")
-        .await?;
+    intake::review(&state.clinic, client_id, &caller.actor()).await?;
     view_unlogged(state, client_id).await
 }
 

@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::smtp::{Sink, free_port, link_in, mail_to, python, subject};
+use common::smtp::{Down, Sink, free_port, link_in, mail_to, python, subject};
 use common::{Srv, add_days, backends, world};
 use kneadtime_server::SetClock;
 use reqwest::Method;
@@ -252,9 +252,9 @@ async fn without_smtp_messages_wait_and_a_server_that_was_down_is_tried_again() 
     srv.stop().await;
 
     // The SMTP server is down at first: the message is kept and tried again later.
-    let port = free_port();
+    let down = Down::start();
     let clock = Arc::new(SetClock::at(jiff::Timestamp::now()));
-    let url = format!("smtp://127.0.0.1:{port}");
+    let url = format!("smtp://127.0.0.1:{}", down.port());
     let srv = Srv::start_at("sqlite", "Europe/London", clock.clone(), |c| {
         c.apply_env(|k| match k {
             "KNEADTIME_SMTP_URL" => Some(url.clone()),
@@ -282,7 +282,7 @@ async fn without_smtp_messages_wait_and_a_server_that_was_down_is_tried_again() 
         assert!(Instant::now() < deadline, "no retry was scheduled: {out}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let sink = Sink::start(py, port);
+    let sink = Sink::start(py, down.stop());
     clock.advance(61);
     let got = sink
         .wait_for(1, |m| subject(m).starts_with("Booked:"))

@@ -70,6 +70,50 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A mail server that is down: its port held (so no other test's server takes it), each
+/// connection closed before a greeting.
+pub struct Down {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Down {
+    pub fn start() -> Down {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                drop(conn);
+                if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+            }
+        });
+        Down {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Lets the port go, for a server to come up on it.
+    pub fn stop(mut self) -> u16 {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+        self.port
+    }
+}
+
 /// An SMTP server on localhost that keeps every message it takes in a maildir.
 pub struct Sink {
     child: Child,
