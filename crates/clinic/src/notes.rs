@@ -333,6 +333,26 @@ pub async fn sign(core: &Clinic, note_id: &str, by: &str) -> CoreResult<SessionN
     Ok(core.store.sign_note(note_id, by).await?)
 }
 
+/// The note `id`.
+pub async fn get(core: &Clinic, id: &str) -> CoreResult<SessionNote> {
+    core.store.note(id).await.map_err(|e| match e {
+        StoreError::NotFound => CoreError::NotFound("note"),
+        e => e.into(),
+    })
+}
+
+/// Replaces what an unsigned note says (a signed note is refused by the store).
+pub async fn edit(core: &Clinic, id: &str, input: &NoteInput) -> CoreResult<SessionNote> {
+    let content = content_of(input)?;
+    Ok(core.store.edit_note(id, &content).await?)
+}
+
+/// Records whether the homework a note gave was done, and returns the note.
+pub async fn set_homework_done(core: &Clinic, id: &str, done: bool) -> CoreResult<SessionNote> {
+    core.store.set_homework_done(id, done).await?;
+    get(core, id).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

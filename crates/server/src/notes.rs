@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use kneadtime_clinic::notes::{self, FindingInput, NoteInput};
+use kneadtime_clinic::{CoreError, booking, people};
 use kneadtime_domain::notes::{Hint, RegionPattern};
 use kneadtime_store::{Appointment, SessionNote, StoreError};
 use serde::{Deserialize, Serialize};
@@ -96,7 +97,7 @@ pub struct AmendBody {
 pub async fn author(state: &AppState, caller: &Caller) -> ApiResult<String> {
     match &caller.who {
         Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => {
-            Ok(state.store.staff(staff_id).await?.name)
+            Ok(people::staff(&state.clinic, staff_id).await?.name)
         }
         Who::Client { .. } => Err(ApiError::forbidden()),
     }
@@ -105,10 +106,12 @@ pub async fn author(state: &AppState, caller: &Caller) -> ApiResult<String> {
 /// An appointment the caller may write notes for; 404 for anyone else.
 pub async fn treated(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Appointment> {
     caller.require_staff()?;
-    let a = state.store.appointment(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("appointment"),
-        e => e.into(),
-    })?;
+    let a = booking::appointment(&state.clinic, id)
+        .await
+        .map_err(|e| match e {
+            CoreError::Store(StoreError::NotFound) => ApiError::not_found("appointment"),
+            e => e.into(),
+        })?;
     if decide(caller, Act::Treat(&a)) != Some(true) {
         return Err(ApiError::not_found("appointment"));
     }
@@ -122,11 +125,8 @@ async fn writable(
     id: &str,
 ) -> ApiResult<(SessionNote, Appointment)> {
     caller.require_staff()?;
-    let n = state.store.note(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("note"),
-        e => e.into(),
-    })?;
-    let a = state.store.appointment(&n.appointment_id).await?;
+    let n = notes::get(&state.clinic, id).await?;
+    let a = booking::appointment(&state.clinic, &n.appointment_id).await?;
     if decide(caller, Act::Treat(&a)) != Some(true) {
         return Err(ApiError::not_found("note"));
     }
@@ -142,7 +142,7 @@ pub async fn add_note(
     ApiJson(body): ApiJson<NoteBody>,
 ) -> ApiResult<Created<SessionNote>> {
     let a = treated(&state, &caller, &id).await?;
-    if let Some(n) = state.store.note_of_appointment(&id).await? {
+    if let Some(n) = notes::of_appointment(&state.clinic, &id).await? {
         return Err(ApiError::conflict(
             Code::NoteExists,
             "this appointment has a note: change it with PUT /api/notes/{id}",
@@ -151,10 +151,14 @@ pub async fn add_note(
     }
     let who = author(&state, &caller).await?;
     let n = notes::write(&state.clinic, &a, &who, &body.input()).await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.add", Some(&a.client_id), &n.id)
-        .await?;
+    people::audit(
+        &state.clinic,
+        &caller.actor(),
+        "notes.add",
+        Some(&a.client_id),
+        &n.id,
+    )
+    .await?;
     Ok(Created(n))
 }
 
@@ -166,12 +170,15 @@ pub async fn put_note(
     ApiJson(body): ApiJson<NoteBody>,
 ) -> ApiResult<Json<SessionNote>> {
     let (_, a) = writable(&state, &caller, &id).await?;
-    let content = notes::content_of(&body.input())?;
-    let n = state.store.edit_note(&id, &content).await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.change", Some(&a.client_id), &id)
-        .await?;
+    let n = notes::edit(&state.clinic, &id, &body.input()).await?;
+    people::audit(
+        &state.clinic,
+        &caller.actor(),
+        "notes.change",
+        Some(&a.client_id),
+        &id,
+    )
+    .await?;
     Ok(Json(n))
 }
 
@@ -183,11 +190,15 @@ pub async fn sign_note(
 ) -> ApiResult<Json<SessionNote>> {
     let (_, a) = writable(&state, &caller, &id).await?;
     let who = author(&state, &caller).await?;
-    let n = state.store.sign_note(&id, &who).await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.sign", Some(&a.client_id), &id)
-        .await?;
+    let n = notes::sign(&state.clinic, &id, &who).await?;
+    people::audit(
+        &state.clinic,
+        &caller.actor(),
+        "notes.sign",
+        Some(&a.client_id),
+        &id,
+    )
+    .await?;
     Ok(Json(n))
 }
 
@@ -207,10 +218,14 @@ pub async fn amend_note(
     }
     let who = author(&state, &caller).await?;
     let n = notes::amend(&state.clinic, &id, &who, &body.reason, &body.note.input()).await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.amend", Some(&a.client_id), &id)
-        .await?;
+    people::audit(
+        &state.clinic,
+        &caller.actor(),
+        "notes.amend",
+        Some(&a.client_id),
+        &id,
+    )
+    .await?;
     Ok(Created(n))
 }
 
@@ -266,10 +281,7 @@ pub async fn list_notes(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<NoteOut>>> {
     visible_client(&state, &caller, &id).await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.view", Some(&id), "")
-        .await?;
+    people::audit(&state.clinic, &caller.actor(), "notes.view", Some(&id), "").await?;
     let mut notes = record_out(&state, &id).await?.notes;
     if !caller.is_staff() {
         notes.retain(|n| n.note.signed());
@@ -285,10 +297,14 @@ pub async fn get_patterns(
     Path(id): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     visible_client(&state, &caller, &id).await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.view", Some(&id), "patterns")
-        .await?;
+    people::audit(
+        &state.clinic,
+        &caller.actor(),
+        "notes.view",
+        Some(&id),
+        "patterns",
+    )
+    .await?;
     let r = record_out(&state, &id).await?;
     let given: Vec<&NoteOut> = r
         .notes
@@ -326,21 +342,19 @@ pub async fn patch_note(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<HomeworkBody>,
 ) -> ApiResult<Json<SessionNote>> {
-    let n = state.store.note(&id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("note"),
-        e => e.into(),
-    })?;
-    let a = state.store.appointment(&n.appointment_id).await?;
+    let n = notes::get(&state.clinic, &id).await?;
+    let a = booking::appointment(&state.clinic, &n.appointment_id).await?;
     if !may_see(&caller, &a) {
         return Err(ApiError::not_found("note"));
     }
-    state
-        .store
-        .set_homework_done(&id, body.homework_done)
-        .await?;
-    state
-        .store
-        .audit(&caller.actor(), "notes.change", Some(&a.client_id), &id)
-        .await?;
-    Ok(Json(state.store.note(&id).await?))
+    let n = notes::set_homework_done(&state.clinic, &id, body.homework_done).await?;
+    people::audit(
+        &state.clinic,
+        &caller.actor(),
+        "notes.change",
+        Some(&a.client_id),
+        &id,
+    )
+    .await?;
+    Ok(Json(n))
 }
