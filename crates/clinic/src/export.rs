@@ -298,6 +298,28 @@ pub fn markdown(e: &Export) -> String {
     out
 }
 
+/// The client's record for `audience`, signed by the clinic's name, and the export
+/// logged as `actor`'s.
+pub async fn logged(
+    core: &Clinic,
+    client_id: &str,
+    audience: Audience,
+    actor: &str,
+) -> CoreResult<Export> {
+    let setup = core.setup().await?;
+    let ctx = crate::context::client_context_in(core, &setup, client_id).await?;
+    let e = export(core, &ctx, audience, &setup.clinic.name).await?;
+    crate::people::audit(
+        core,
+        actor,
+        "record.export",
+        Some(client_id),
+        audience.as_str(),
+    )
+    .await?;
+    Ok(e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

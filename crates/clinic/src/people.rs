@@ -171,3 +171,60 @@ pub async fn audit_log(
         })
         .collect())
 }
+
+/// Whether two spellings of a name are the same name (case and spacing aside).
+fn same_name(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
+/// Erases the client on their request, once `confirm_name` matches the name on file:
+/// what they told the clinic goes, their bookings stay as anonymous counts (how many is
+/// returned), and the erasure is logged as `actor`'s, naming the client by id only.
+pub async fn erase(
+    core: &Clinic,
+    client_id: &str,
+    confirm_name: &str,
+    actor: &str,
+) -> CoreResult<i64> {
+    let c = core.store.client(client_id).await.map_err(|e| match e {
+        StoreError::NotFound => crate::CoreError::NotFound("client"),
+        e => e.into(),
+    })?;
+    if !same_name(confirm_name, &c.name) {
+        return Err(crate::CoreError::field(
+            "confirm_name",
+            "type the client's name as it is on file to confirm the erasure",
+        ));
+    }
+    let (calendars, history) = tokio::try_join!(
+        core.store.calendars(client_id),
+        core.store.history(client_id)
+    )?;
+    let n = core.store.erase_client(client_id).await?;
+    for k in &calendars {
+        core.calendars.forget(&k.id);
+    }
+    for h in &history {
+        core.calendars.forget(&h.id);
+    }
+    audit(core, actor, "client.erase", Some(client_id), "").await?;
+    core.seasons.forget(client_id);
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_name;
+
+    #[test]
+    fn a_name_is_confirmed_whatever_its_case_and_spacing() {
+        assert!(same_name("  ada   LOVELACE ", "Ada Lovelace"));
+        assert!(!same_name("Ada", "Ada Lovelace"));
+    }
+}

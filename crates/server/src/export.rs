@@ -7,13 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use kneadtime_clinic::export::{self, Audience, Export};
+use kneadtime_clinic::people;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::clients::visible_client;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
-use crate::schedule::client_context;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,19 +50,7 @@ pub async fn record(
     audience: Audience,
 ) -> ApiResult<Export> {
     visible_client(state, caller, client_id).await?;
-    let ctx = client_context(&state.clinic, client_id).await?;
-    let clinic = state.store.clinic().await?;
-    let e = export::export(&state.clinic, &ctx, audience, &clinic.name).await?;
-    state
-        .store
-        .audit(
-            &caller.actor(),
-            "record.export",
-            Some(client_id),
-            audience.as_str(),
-        )
-        .await?;
-    Ok(e)
+    Ok(export::logged(&state.clinic, client_id, audience, &caller.actor()).await?)
 }
 
 /// A Markdown download of `e`.
@@ -106,7 +94,7 @@ pub async fn get_record(
 ) -> ApiResult<Response> {
     let audience = audience_of(&caller, q.audience.as_deref())?;
     let e = record(&state, &caller, &id, audience).await?;
-    let name = state.store.client(&id).await?.name;
+    let name = people::client(&state.clinic, &id).await?.name;
     Ok(markdown_file(&e, &name))
 }
 
@@ -132,41 +120,7 @@ pub async fn erase(
     ApiJson(body): ApiJson<EraseBody>,
 ) -> ApiResult<Json<Erased>> {
     caller.require_owner()?;
-    let client = state.store.client(&id).await.map_err(|e| match e {
-        kneadtime_store::StoreError::NotFound => ApiError::not_found("client"),
-        e => e.into(),
-    })?;
-    let same = |a: &str, b: &str| {
-        a.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase()
-            == b.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-    };
-    if !same(&body.confirm_name, &client.name) {
-        return Err(ApiError::field(
-            "confirm_name",
-            "type the client's name as it is on file to confirm the erasure",
-        ));
-    }
-    let (calendars, history) =
-        tokio::try_join!(state.store.calendars(&id), state.store.history(&id))?;
-    let n = state.store.erase_client(&id).await?;
-    for c in &calendars {
-        state.clinic.calendars.forget(&c.id);
-    }
-    for h in &history {
-        state.clinic.calendars.forget(&h.id);
-    }
-    // The erasure itself stays on record, naming the client by id only.
-    state
-        .store
-        .audit(&caller.actor(), "client.erase", Some(&id), "")
-        .await?;
-    state.clinic.seasons.forget(&id);
+    let n = people::erase(&state.clinic, &id, &body.confirm_name, &caller.actor()).await?;
     Ok(Json(Erased {
         erased: true,
         bookings_counted: n,
