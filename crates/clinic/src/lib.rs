@@ -12,6 +12,7 @@ pub mod clients;
 pub mod context;
 pub mod error;
 pub mod export;
+pub mod feeds;
 pub mod homework;
 pub mod intake;
 pub mod leave;
