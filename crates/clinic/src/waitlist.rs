@@ -8,7 +8,10 @@ use kneadtime_domain::Kind;
 use kneadtime_domain::care::race_windows;
 use kneadtime_domain::plan::RaceRef;
 use kneadtime_domain::season::add_days;
-use kneadtime_store::{FreedTime, NewOffer, NewWaitEntry, Service, ServiceKind, WaitEntry};
+use kneadtime_store::{
+    FreedTime, NewOffer, NewWaitEntry, Offer, OfferState, Service, ServiceKind, StoreError,
+    WaitEntry,
+};
 
 use crate::Clinic;
 use crate::context::client_context;
@@ -325,7 +328,59 @@ pub fn dates_between(from: Date, to: Date) -> Vec<Date> {
 
 /// The waitlist entry `id`.
 pub async fn entry(core: &Clinic, id: &str) -> CoreResult<WaitEntry> {
-    Ok(core.store.wait_entry(id).await?)
+    core.store.wait_entry(id).await.map_err(|e| match e {
+        StoreError::NotFound => CoreError::NotFound("waitlist entry"),
+        e => e.into(),
+    })
+}
+
+/// The entries still waiting, of one client or all.
+pub async fn waiting(core: &Clinic, client_id: Option<&str>) -> CoreResult<Vec<WaitEntry>> {
+    Ok(core.store.waiting(client_id).await?)
+}
+
+/// Takes the entry `id` off the waitlist: false when it was no longer waiting.
+pub async fn withdraw(core: &Clinic, id: &str) -> CoreResult<bool> {
+    match core.store.withdraw_wait(id).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The offer `id` with the entry it was made to.
+pub async fn offer(core: &Clinic, id: &str) -> CoreResult<(Offer, WaitEntry)> {
+    let o = core.store.offer(id).await.map_err(|e| match e {
+        StoreError::NotFound => CoreError::NotFound("offer"),
+        e => e.into(),
+    })?;
+    let e = core.store.wait_entry(&o.entry_id).await?;
+    Ok((o, e))
+}
+
+/// The open offers (to one client, or all), each with the entry it was made to.
+pub async fn open_offers(
+    core: &Clinic,
+    client_id: Option<&str>,
+) -> CoreResult<Vec<(Offer, WaitEntry)>> {
+    let offers = core.store.open_offers(client_id).await?;
+    let mut out = Vec::with_capacity(offers.len());
+    for o in offers {
+        let e = core.store.wait_entry(&o.entry_id).await?;
+        out.push((o, e));
+    }
+    Ok(out)
+}
+
+/// Declines the open offer `id`, so its time goes to the next in line: false when it
+/// was no longer open.
+pub async fn decline(core: &Clinic, id: &str) -> CoreResult<bool> {
+    Ok(core.store.end_offer(id, OfferState::Declined).await?)
+}
+
+/// Notified whenever a time someone waits for may have been freed.
+pub fn freed(core: &Clinic) -> &tokio::sync::Notify {
+    core.store.waitlist_wake()
 }
 
 #[cfg(test)]

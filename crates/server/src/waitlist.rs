@@ -8,7 +8,8 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kneadtime_clinic::waitlist::{Join, tick};
+use kneadtime_clinic::people;
+use kneadtime_clinic::waitlist::{self, Join, tick};
 use kneadtime_store::{Offer, OfferState, StoreError, WaitEntry, WaitState};
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +32,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(e) = tick(&state.clinic, BATCH).await {
                 crate::log::line(&format!("waitlist: a round failed: {e}"));
             }
-            let _ = tokio::time::timeout(POLL, state.store.waitlist_wake().notified()).await;
+            let _ = tokio::time::timeout(POLL, waitlist::freed(&state.clinic).notified()).await;
         }
     })
 }
@@ -171,7 +172,7 @@ pub async fn join(state: &AppState, caller: &Caller, body: &JoinBody) -> ApiResu
         e => e.into(),
     })?;
     let names = Names::load(state).await?;
-    let client = state.store.client(&client_id).await?;
+    let client = people::client(&state.clinic, &client_id).await?;
     Ok(wait_out(&entry, &names, &client.name))
 }
 
@@ -202,7 +203,7 @@ pub async fn visible_waiting(
         Some(me) => Some(client_of(caller, client_id.or(Some(me)))?),
         None => client_id.map(str::to_string),
     };
-    let entries = state.store.waiting(client_id.as_deref()).await?;
+    let entries = waitlist::waiting(&state.clinic, client_id.as_deref()).await?;
     let names = Names::load(state).await?.with_clients(state).await?;
     let mut out = Vec::new();
     for e in &entries {
@@ -228,11 +229,7 @@ pub async fn list(
 /// The entry `id` when `caller` may change it; 404 otherwise (so no one learns of
 /// another client's entry).
 async fn entry_for(state: &AppState, caller: &Caller, id: &str) -> ApiResult<WaitEntry> {
-    let e = match state.store.wait_entry(id).await {
-        Ok(e) => e,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("waitlist entry")),
-        Err(e) => return Err(e.into()),
-    };
+    let e = waitlist::entry(&state.clinic, id).await?;
     if !permitted(state, caller, Act::Client(&e.client_id)).await? {
         return Err(ApiError::not_found("waitlist entry"));
     }
@@ -251,13 +248,13 @@ pub async fn withdraw(state: &AppState, caller: &Caller, id: &str) -> ApiResult<
             ),
         ));
     }
-    match state.store.withdraw_wait(id).await {
-        Ok(()) => Ok(()),
-        Err(StoreError::NotFound) => Err(ApiError::conflict(
+    if waitlist::withdraw(&state.clinic, id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(
             Code::WrongState,
             "this entry is no longer waiting",
-        )),
-        Err(e) => Err(e.into()),
+        ))
     }
 }
 
@@ -274,17 +271,16 @@ pub async fn delete(
 /// The open offers `caller` may see: a client their own; a therapist those on their
 /// schedule; the owner all.
 pub async fn visible_offers(state: &AppState, caller: &Caller) -> ApiResult<Vec<OfferOut>> {
-    let offers = state.store.open_offers(caller.client_id()).await?;
+    let offers = waitlist::open_offers(&state.clinic, caller.client_id()).await?;
     let names = Names::load(state).await?;
     let mut out = Vec::new();
-    for o in &offers {
-        let e = state.store.wait_entry(&o.entry_id).await?;
+    for (o, e) in &offers {
         let act = Act::Offer {
             client: &e.client_id,
             therapist: &o.therapist_id,
         };
         if permitted(state, caller, act).await? {
-            out.push(offer_out(o, &e, &names));
+            out.push(offer_out(o, e, &names));
         }
     }
     Ok(out)
@@ -300,12 +296,7 @@ pub async fn offers(
 
 /// The offer `id` with its entry, when `caller` may book for its client; 404 otherwise.
 async fn offer_for(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Offer, WaitEntry)> {
-    let o = match state.store.offer(id).await {
-        Ok(o) => o,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("offer")),
-        Err(e) => return Err(e.into()),
-    };
-    let e = state.store.wait_entry(&o.entry_id).await?;
+    let (o, e) = waitlist::offer(&state.clinic, id).await?;
     let act = Act::Book {
         client: &e.client_id,
         therapist: &o.therapist_id,
@@ -359,12 +350,7 @@ pub async fn post_accept(
 
 /// Declines an offer; the time goes to the next in line.
 pub async fn decline(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    let o = match state.store.offer(id).await {
-        Ok(o) => o,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("offer")),
-        Err(e) => return Err(e.into()),
-    };
-    let e = state.store.wait_entry(&o.entry_id).await?;
+    let (o, e) = waitlist::offer(&state.clinic, id).await?;
     let act = Act::Offer {
         client: &e.client_id,
         therapist: &o.therapist_id,
@@ -372,7 +358,7 @@ pub async fn decline(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(
     if !permitted(state, caller, act).await? {
         return Err(ApiError::not_found("offer"));
     }
-    if o.state != OfferState::Open || !state.store.end_offer(id, OfferState::Declined).await? {
+    if o.state != OfferState::Open || !waitlist::decline(&state.clinic, id).await? {
         return Err(gone());
     }
     Ok(())
