@@ -93,6 +93,17 @@ pub struct AmendBody {
     pub note: NoteBody,
 }
 
+/// Logs that `caller` did `action` to the client's record.
+async fn log(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    client_id: Option<&str>,
+    subject: &str,
+) -> ApiResult<()> {
+    Ok(people::audit(&state.clinic, &caller.actor(), action, client_id, subject).await?)
+}
+
 /// The name a note records for the staff member calling.
 pub async fn author(state: &AppState, caller: &Caller) -> ApiResult<String> {
     match &caller.who {
@@ -151,14 +162,7 @@ pub async fn add_note(
     }
     let who = author(&state, &caller).await?;
     let n = notes::write(&state.clinic, &a, &who, &body.input()).await?;
-    people::audit(
-        &state.clinic,
-        &caller.actor(),
-        "notes.add",
-        Some(&a.client_id),
-        &n.id,
-    )
-    .await?;
+    log(&state, &caller, "notes.add", Some(&a.client_id), &n.id).await?;
     Ok(Created(n))
 }
 
@@ -171,14 +175,7 @@ pub async fn put_note(
 ) -> ApiResult<Json<SessionNote>> {
     let (_, a) = writable(&state, &caller, &id).await?;
     let n = notes::edit(&state.clinic, &id, &body.input()).await?;
-    people::audit(
-        &state.clinic,
-        &caller.actor(),
-        "notes.change",
-        Some(&a.client_id),
-        &id,
-    )
-    .await?;
+    log(&state, &caller, "notes.change", Some(&a.client_id), &id).await?;
     Ok(Json(n))
 }
 
@@ -191,14 +188,7 @@ pub async fn sign_note(
     let (_, a) = writable(&state, &caller, &id).await?;
     let who = author(&state, &caller).await?;
     let n = notes::sign(&state.clinic, &id, &who).await?;
-    people::audit(
-        &state.clinic,
-        &caller.actor(),
-        "notes.sign",
-        Some(&a.client_id),
-        &id,
-    )
-    .await?;
+    log(&state, &caller, "notes.sign", Some(&a.client_id), &id).await?;
     Ok(Json(n))
 }
 
@@ -218,14 +208,7 @@ pub async fn amend_note(
     }
     let who = author(&state, &caller).await?;
     let n = notes::amend(&state.clinic, &id, &who, &body.reason, &body.note.input()).await?;
-    people::audit(
-        &state.clinic,
-        &caller.actor(),
-        "notes.amend",
-        Some(&a.client_id),
-        &id,
-    )
-    .await?;
+    log(&state, &caller, "notes.amend", Some(&a.client_id), &id).await?;
     Ok(Created(n))
 }
 
@@ -281,7 +264,7 @@ pub async fn list_notes(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<NoteOut>>> {
     visible_client(&state, &caller, &id).await?;
-    people::audit(&state.clinic, &caller.actor(), "notes.view", Some(&id), "").await?;
+    log(&state, &caller, "notes.view", Some(&id), "").await?;
     let mut notes = record_out(&state, &id).await?.notes;
     if !caller.is_staff() {
         notes.retain(|n| n.note.signed());
@@ -297,14 +280,7 @@ pub async fn get_patterns(
     Path(id): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     visible_client(&state, &caller, &id).await?;
-    people::audit(
-        &state.clinic,
-        &caller.actor(),
-        "notes.view",
-        Some(&id),
-        "patterns",
-    )
-    .await?;
+    log(&state, &caller, "notes.view", Some(&id), "patterns").await?;
     let r = record_out(&state, &id).await?;
     let given: Vec<&NoteOut> = r
         .notes
@@ -348,13 +324,6 @@ pub async fn patch_note(
         return Err(ApiError::not_found("note"));
     }
     let n = notes::set_homework_done(&state.clinic, &id, body.homework_done).await?;
-    people::audit(
-        &state.clinic,
-        &caller.actor(),
-        "notes.change",
-        Some(&a.client_id),
-        &id,
-    )
-    .await?;
+    log(&state, &caller, "notes.change", Some(&a.client_id), &id).await?;
     Ok(Json(n))
 }

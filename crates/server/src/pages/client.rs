@@ -477,15 +477,17 @@ pub async fn me_race_week(
         .await
     {
         Ok(_) => "Thanks: the clinic gives every runner of race week their time together, and emails you yours.".to_string(),
-        Err(e) => {
-            let e = crate::error::ApiError::from(e);
-            if !e.status.is_client_error() {
-                return error_page(&state, Some(&c), &e).await;
-            }
-            e.message
-        }
+        Err(e) => return refused_on_my_page(&state, &c, e.into()).await,
     };
     my_page(&state, &c, String::new(), notice).await
+}
+
+/// The runner's own page saying why their request was refused; a fault is an error page.
+async fn refused_on_my_page(state: &AppState, c: &Caller, e: ApiError) -> Response {
+    if !e.status.is_client_error() {
+        return error_page(state, Some(c), &e).await;
+    }
+    my_page(state, c, String::new(), e.message).await
 }
 
 /// POST /me/race-week/{id}/withdraw: the client no longer wants it (before it is booked).
@@ -507,13 +509,7 @@ pub async fn me_race_week_withdraw(
         Ok(()) => {
             "You have withdrawn: the clinic will not book you for that race week.".to_string()
         }
-        Err(e) => {
-            let e = crate::error::ApiError::from(e);
-            if !e.status.is_client_error() {
-                return error_page(&state, Some(&c), &e).await;
-            }
-            e.message
-        }
+        Err(e) => return refused_on_my_page(&state, &c, e.into()).await,
     };
     my_page(&state, &c, String::new(), notice).await
 }
