@@ -323,7 +323,8 @@ fn read_request(
 }
 
 /// What adding runners did.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = RaceAdded)]
 pub struct Added {
     pub requests: usize,
     pub new_clients: usize,
@@ -907,7 +908,7 @@ pub async fn field_input(core: &Clinic, which: &str) -> CoreResult<FieldInput> {
 }
 
 /// One location's share of an allocation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LocationRow {
     pub location_id: String,
     pub name: String,
@@ -917,7 +918,8 @@ pub struct LocationRow {
 }
 
 /// What an allocation would do, before anything is booked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = RaceAllocation)]
 pub struct Preview {
     pub event: RaceEvent,
     /// Runners by state before this run.
@@ -985,7 +987,8 @@ pub async fn preview(core: &Clinic, event_id: &str) -> CoreResult<Preview> {
 }
 
 /// What a booking run did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = RaceBooked)]
 pub struct Booked {
     /// Runners given a time now, put on the waitlist now, and found holding a session
     /// they booked themselves.
@@ -1141,9 +1144,11 @@ pub struct CapacityInput {
 }
 
 /// Capacity planning with each location's name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = RaceCapacity)]
 pub struct Capacity {
     pub plan: capacity::CapacityPlan,
+    /// [location id, name] pairs.
     pub names: Vec<(String, String)>,
     pub length_min: i64,
     pub buffer_min: i64,

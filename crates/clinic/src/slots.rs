@@ -34,7 +34,7 @@ pub fn wanted(service: &Service) -> Wanted {
 }
 
 /// One bookable slot with its fit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Slot {
     pub therapist_id: String,
     pub therapist_name: String,
@@ -43,7 +43,10 @@ pub struct Slot {
     pub location_name: String,
     pub service_id: String,
     /// RFC 3339 with the location's offset.
+    #[schema(format = DateTime)]
     pub start: String,
+    /// RFC 3339 with the clinic's offset, e.g. 2027-04-27T10:00:00+01:00.
+    #[schema(format = DateTime)]
     pub end: String,
     /// Wall-clock start in `time_zone`, the location's (the local date is the fit's `date`).
     pub local_time: String,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::dates::{add_days, days_between};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoutineKind {
     Stretch,
@@ -26,7 +26,7 @@ impl RoutineKind {
 }
 
 /// One routine a therapist can give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Routine {
     pub id: &'static str,
     pub name: &'static str,
@@ -230,9 +230,9 @@ pub fn days_shown(from: Date, today: Date) -> Vec<Date> {
         .collect()
 }
 
-/// How well a routine is kept up over the last [`WINDOW_DAYS`] days (or since it was
-/// given, if later).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// How well a routine is kept up over the last two weeks (or since it was given, if
+/// later).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Compliance {
     /// Days in the window.
     pub days: i32,

@@ -13,7 +13,7 @@ use crate::season::monday_of;
 use crate::session::{Class, Session};
 
 /// Which side of the body a finding is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Left,
@@ -53,7 +53,7 @@ pub struct Observation {
 }
 
 /// One side tighter than the other across recent visits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Asymmetry {
     /// Left or right.
     pub tighter: Side,
@@ -63,7 +63,7 @@ pub struct Asymmetry {
     pub of: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Trend {
     /// Fewer than three sessions: too early to say.
@@ -73,7 +73,7 @@ pub enum Trend {
     Worsening,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RegionPattern {
     pub region: String,
     pub sessions: usize,
@@ -85,6 +85,7 @@ pub struct RegionPattern {
     pub recurring: bool,
     /// (date, tightness), oldest first.
     pub points: Vec<(Date, u8)>,
+    /// Set when one side was tighter in most recent visits that scored both.
     /// Set when one side was tighter in most recent visits that looked at both.
     pub asymmetry: Option<Asymmetry>,
 }
@@ -265,7 +266,7 @@ pub fn training_weeks(sessions: &[Session], from: Date, to: Date) -> Vec<Trainin
 
 /// A plain hint from the record: what keeps showing, the training beside it, and what
 /// to do about it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Hint {
     pub region: String,
     /// One sentence for the client and the therapist.

@@ -62,11 +62,13 @@ impl PlanRequest {
 }
 
 /// A race as a planned session refers to it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RaceRef {
+    /// A local date, YYYY-MM-DD.
     pub date: Date,
     pub distance_km: Option<f64>,
     pub priority: Priority,
+    /// Left out when the race has no name.
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub name: String,
 }
@@ -82,8 +84,9 @@ impl From<&Race> for RaceRef {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlannedMassage {
+    /// A local date, YYYY-MM-DD.
     pub date: Date,
     pub kind: Kind,
     pub pressure: Pressure,
@@ -102,9 +105,10 @@ pub struct PlannedMassage {
     pub price: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Dropped {
     pub kind: Kind,
+    /// A local date, YYYY-MM-DD.
     pub date: Date,
     pub why: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,15 +117,18 @@ pub struct Dropped {
 }
 
 /// A session the classifier could not read; it counted as easy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Unclassified {
+    /// A local date, YYYY-MM-DD.
     pub date: Date,
     pub title: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Plan {
+    /// A local date, YYYY-MM-DD.
     pub from: Date,
+    /// A local date, YYYY-MM-DD.
     pub to: Date,
     pub massages: Vec<PlannedMassage>,
     pub dropped: Vec<Dropped>,

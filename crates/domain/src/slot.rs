@@ -13,8 +13,9 @@ use crate::rule::{
 use crate::season::{Season, add_days, days_between};
 
 /// The verdict on one day for one massage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DayFit {
+    /// A local date, YYYY-MM-DD.
     pub date: Date,
     /// The pressure to use that day: the firmest the service allows that breaks no
     /// pressure rule.

@@ -11,13 +11,16 @@ use crate::auth::Caller;
 use crate::error::{ApiQuery, ApiResult};
 
 /// One entry as the owner reads it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditOut {
     /// RFC 3339 in the clinic's zone.
     pub at: String,
+    /// staff:ID or client:ID.
     pub actor: String,
     /// The person behind `actor` ("" when the record is gone).
     pub actor_name: String,
+    /// intake.view, intake.change, intake.review, notes.view, notes.add, notes.change,
+    /// record.view.
     pub action: String,
     pub client_id: Option<String>,
     /// "" when the client was erased.
@@ -25,11 +28,12 @@ pub struct AuditOut {
     pub subject: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     pub client_id: Option<String>,
-    /// 1 to 1000 (default 200).
+    /// 1 to 1000; 200 by default.
     pub limit: Option<i64>,
 }
 
@@ -61,6 +65,20 @@ pub async fn entries(
 }
 
 /// GET /api/audit (owner)
+#[utoipa::path(
+    get,
+    path = "/api/audit",
+    operation_id = "getAudit",
+    tag = "clinic",
+    summary = "Who read or changed clients' intakes and notes (owner)",
+    description = "Owner only. Every view and change of a client's intake or session notes, newest first.",
+    params(
+        AuditQuery,
+    ),
+    responses(
+        (status = 200, description = "The entries.", body = Vec<AuditOut>),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,

@@ -2,6 +2,7 @@
 //! link (or a password they set), server-side sessions in the database, CSRF checks on
 //! cookie sessions, and rate-limited sign-in. Only hashes of secrets are stored.
 
+use crate::doc;
 use std::net::SocketAddr;
 
 use argon2::Argon2;
@@ -379,14 +380,15 @@ impl FromRequestParts<AppState> for MaybeCaller {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// Send either {"token"} alone or {"email", "password"} together; anything else is a 400.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientLoginBody {
     /// The secret from the client's personal link.
@@ -395,14 +397,17 @@ pub struct ClientLoginBody {
     pub password: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionOut {
     /// Send as `Authorization: Bearer TOKEN`; the same value is set as a cookie.
     pub token: String,
     /// Send as `X-CSRF-Token` with cookie-authenticated writes.
     pub csrf_token: String,
+    /// RFC 3339 in UTC, e.g. 2027-04-27T09:00:00Z.
+    #[schema(format = DateTime)]
     pub expires_at: String,
     pub role: &'static str,
+    /// The staff id, or the client id.
     pub id: String,
     pub name: String,
 }
@@ -550,6 +555,21 @@ fn wrong_credentials() -> ApiError {
 }
 
 /// POST /api/login: staff sign-in.
+#[utoipa::path(
+    post,
+    path = "/api/login",
+    operation_id = "login",
+    tag = "auth",
+    summary = "Staff sign-in",
+    description = "Signs an owner or therapist in with email and password. Rate-limited per address and per account.",
+    request_body(content = LoginBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Signed in; the token is also set as the kt_session cookie.", body = SessionOut, headers(("Set-Cookie" = String, description = "kt_session=TOKEN; Path=/; HttpOnly; SameSite=Lax; Max-Age=…"))),
+        (status = 401, description = "The email or password is not right (wrong_credentials).", body = crate::error::ErrorBody),
+        (status = 429, response = doc::TooManyRequests),
+    ),
+    security(),
+)]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -603,6 +623,21 @@ pub(crate) async fn staff_sign_in(
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2eMQK3l9dWAbR/LHX0aCNG9bk5kGbJAEbbdOpUbkCyE";
 
 /// POST /api/client-login: a client by personal-link token, or by email and password.
+#[utoipa::path(
+    post,
+    path = "/api/client-login",
+    operation_id = "clientLogin",
+    tag = "auth",
+    summary = "Client sign-in",
+    description = "A client signs in with their personal link's token ({\"token\"}) or with email and password ({\"email\", \"password\"}). Rate-limited.",
+    request_body(content = ClientLoginBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Signed in; the token is also set as the kt_session cookie.", body = SessionOut, headers(("Set-Cookie" = String, description = "kt_session=TOKEN; Path=/; HttpOnly; SameSite=Lax; Max-Age=…"))),
+        (status = 401, description = "The link or the email and password are not right (wrong_credentials).", body = crate::error::ErrorBody),
+        (status = 429, response = doc::TooManyRequests),
+    ),
+    security(),
+)]
 pub async fn client_login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -679,6 +714,17 @@ pub async fn end_session(state: &AppState, caller: &Caller) -> ApiResult<()> {
 }
 
 /// POST /api/logout: ends the session and clears the cookie.
+#[utoipa::path(
+    post,
+    path = "/api/logout",
+    operation_id = "logout",
+    tag = "auth",
+    summary = "End the session",
+    description = "Ends the session and clears the kt_session cookie.",
+    responses(
+        (status = 204, description = "Signed out; no body.", headers(("Set-Cookie" = String, description = "kt_session=; Max-Age=0"))),
+    ),
+)]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     end_session(&state, &caller).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
@@ -688,40 +734,113 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 }
 
 /// GET /api/me: who the session belongs to.
-pub async fn me(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    operation_id = "me",
+    tag = "auth",
+    summary = "Who the session belongs to",
+    responses(
+        (status = 200, description = "The caller.", body = Me),
+    ),
+)]
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Me>> {
     Ok(axum::Json(match &caller.who {
         Who::Client { client_id } => {
             let c = state.store.client(client_id).await?;
-            json!({ "role": "client", "id": c.id, "name": c.name, "csrf_token": caller.csrf_token })
+            Me {
+                role: MeRole::Client,
+                id: c.id,
+                name: c.name,
+                email: None,
+                therapist_id: None,
+                daily_email: None,
+                csrf_token: caller.csrf_token,
+            }
         }
         Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => {
             let s = state.store.staff(staff_id).await?;
-            json!({
-                "role": s.role.as_str(), "id": s.id, "name": s.name, "email": s.email,
-                "therapist_id": s.therapist_id, "daily_email": s.daily_email,
-                "csrf_token": caller.csrf_token
-            })
+            Me {
+                role: match s.role {
+                    Role::Owner => MeRole::Owner,
+                    Role::Therapist => MeRole::Therapist,
+                },
+                id: s.id,
+                name: s.name,
+                email: Some(s.email),
+                therapist_id: Some(s.therapist_id),
+                daily_email: Some(s.daily_email),
+                csrf_token: caller.csrf_token,
+            }
         }
     }))
 }
 
-#[derive(Debug, Deserialize)]
+/// Who the session belongs to. Staff sessions also carry email, therapist_id and
+/// daily_email.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub role: MeRole,
+    pub id: String,
+    pub name: String,
+    /// Staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Staff only: the therapist record a therapist login works as (null for an owner
+    /// who does not treat).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub therapist_id: Option<Option<String>>,
+    /// Staff only: whether they get their day by email each morning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daily_email: Option<bool>,
+    /// Send it as X-CSRF-Token with every write made with the session cookie.
+    pub csrf_token: String,
+}
+
+/// Who is signed in.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MeRole {
+    Owner,
+    Therapist,
+    Client,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetupBody {
     /// The one-time setup token the server printed when it started with no accounts.
     pub token: String,
+    /// 1 to 200 characters, not blank.
     pub clinic_name: String,
     /// IANA zone name, e.g. Europe/London.
     pub time_zone: String,
+    /// The owner's email address (must contain @).
     pub email: String,
+    /// The owner's name: 1 to 200 characters, not blank.
     pub name: String,
+    /// At least 10 characters, at most 1024 bytes.
     pub password: String,
 }
 
 /// POST /api/setup: the first owner account and the clinic's name and zone, once.
+#[utoipa::path(
+    post,
+    path = "/api/setup",
+    operation_id = "setup",
+    tag = "auth",
+    summary = "First run: create the owner account and name the clinic",
+    description = "Once only, while the clinic has no staff account: creates the owner login with the setup token the server printed at start, sets the clinic's name and zone, and signs the owner in. Rate-limited.",
+    request_body(content = SetupBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Set up and signed in as the owner; the token is also set as the kt_session cookie.", body = SessionOut, headers(("Set-Cookie" = String, description = "kt_session=TOKEN; Path=/; HttpOnly; SameSite=Lax; Max-Age=…"))),
+        (status = 401, description = "The setup token is not right (wrong_credentials, field token).", body = crate::error::ErrorBody),
+        (status = 409, description = "The clinic already has an owner, or the email already has a login (already_set_up).", body = crate::error::ErrorBody),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 500, response = doc::Internal),
+    ),
+    security(),
+)]
 pub async fn setup(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -812,9 +931,10 @@ async fn make_owner(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
+    /// At least 10 characters, at most 1024 bytes.
     pub password: String,
     /// Required for staff: the password being replaced.
     pub current_password: Option<String>,
@@ -823,7 +943,7 @@ pub struct PasswordBody {
 /// How long after a link sign-in a client may set a password without the current one.
 const FRESH_LINK_SECS: i64 = 15 * 60;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DailyEmailBody {
     pub daily_email: bool,
@@ -841,6 +961,18 @@ pub async fn set_daily_email(state: &AppState, caller: &Caller, on: bool) -> Api
 }
 
 /// PUT /api/me/daily-email: staff ask for (or stop) their day by email each morning.
+#[utoipa::path(
+    put,
+    path = "/api/me/daily-email",
+    operation_id = "setDailyEmail",
+    tag = "auth",
+    summary = "Get one's day by email each morning (staff)",
+    description = "Staff only. From 06:00 in the clinic's zone, a staff member who asked gets the day's booked appointments (a therapist their own, the owner everyone's), each with what it is for in the client's season; nothing is sent on a day with nothing booked, or without mail set up.",
+    request_body(content = DailyEmailBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The setting as saved.", body = DailyEmailBody),
+    ),
+)]
 pub async fn put_daily_email(
     State(state): State<AppState>,
     caller: Caller,
@@ -853,6 +985,20 @@ pub async fn put_daily_email(
 /// PUT /api/me/password: a client sets (or a staff member changes) their password. It
 /// takes the current password, or for a client, a link sign-in in the last 15 minutes.
 /// Every other session of the account ends.
+#[utoipa::path(
+    put,
+    path = "/api/me/password",
+    operation_id = "setPassword",
+    tag = "auth",
+    summary = "Set or change one's password",
+    description = "A client sets a password (they need an email on file); a staff member changes theirs, giving current_password.",
+    request_body(content = PasswordBody, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Password set; no body."),
+        (status = 422, description = "Invalid body, or a client without an email on file (email_needed).", body = crate::error::ErrorBody),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn set_password(
     State(state): State<AppState>,
     caller: Caller,

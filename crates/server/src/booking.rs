@@ -4,6 +4,7 @@
 //! core's (`kneadtime_clinic::booking`), whose refusals map to the API's errors in one
 //! place (`error.rs`).
 
+use crate::doc;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -20,7 +21,8 @@ use crate::auth::{Caller, hash_token};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, Code};
 use crate::schedule::{local_date, local_datetime, parse_date, show, zone_of};
 
-#[derive(Debug, Clone, Serialize)]
+/// fit is present only when the day was judged in this request (booking, rescheduling).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AppointmentOut {
     pub id: String,
     pub therapist_id: String,
@@ -29,15 +31,22 @@ pub struct AppointmentOut {
     pub client_name: String,
     pub service_id: String,
     pub service_name: String,
+    /// RFC 3339 with the clinic's offset, e.g. 2027-04-27T10:00:00+01:00.
+    #[schema(format = DateTime)]
     pub start: String,
+    /// RFC 3339 with the clinic's offset, e.g. 2027-04-27T10:00:00+01:00.
+    #[schema(format = DateTime)]
     pub end: String,
+    /// Local date in time_zone.
     pub date: jiff::civil::Date,
+    /// "HH:MM" in time_zone.
     pub local_time: String,
     pub time_zone: String,
     /// Where the session is.
     pub location_id: String,
     pub location_name: String,
     pub status: Status,
+    /// Why staff booked against an error rule; left out when none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub override_reason: Option<String>,
     /// How the day fits the client's training, when it was judged in this request.
@@ -210,7 +219,7 @@ async fn load_visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<
     }
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookBody {
     /// Required for staff; a client books for themself.
@@ -244,6 +253,26 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
 }
 
 /// POST /api/appointments
+#[utoipa::path(
+    post,
+    path = "/api/appointments",
+    operation_id = "createAppointment",
+    tag = "appointments",
+    summary = "Book an appointment",
+    description = "Books a slot after judging it against the client's training. A booking that breaks an error rule is refused (422 rule_broken, with the rule and the nearest good slots) unless staff give an override_reason. A therapist books only on their own schedule. With an Idempotency-Key, repeating the same request returns the first answer; the same key with a different body is refused (422 idempotency_key_reused). Without a staff sign-in, bookings are limited per address and per client each hour (429 too_many_bookings) and a client may hold the clinic's max_open_bookings upcoming bookings (422 too_many_open). No one books past the clinic's booking_horizon_days (422 beyond_horizon). Starts are on the 5-minute grid (400 naming start). Online (without a staff sign-in) a booking needs the clinic's min_notice_hours of notice (422 too_soon, with the nearest good slots).",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first booking. Keys are per caller.", min_length = 1, max_length = 200),
+    ),
+    request_body(content = BookBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Booked (or the first answer replayed for a repeated Idempotency-Key); fit is included.", body = AppointmentOut),
+        (status = 403, description = "Forbidden: a client booking for someone else, a client giving override_reason (override_not_allowed), a therapist booking for another therapist, or a cookie session without the right X-CSRF-Token (csrf).", body = crate::error::ErrorBody),
+        (status = 404, description = "Unknown service, therapist or client (field says which), or no such endpoint.", body = crate::error::ErrorBody),
+        (status = 409, description = "The time was just taken (slot_taken), or the client already has an appointment then (client_busy); both with the nearest good slots in details.", body = crate::error::ErrorBody),
+        (status = 422, description = "Invalid body (invalid_body), or refused: rule_broken, outside_hours, in_the_past, service_inactive, therapist_inactive, idempotency_key_reused, bad_profile.", body = crate::error::ErrorBody),
+        (status = 429, response = doc::TooManyRequests),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -449,6 +478,21 @@ pub(crate) async fn book(
 }
 
 /// POST /api/appointments/{id}/cancel
+#[utoipa::path(
+    post,
+    path = "/api/appointments/{id}/cancel",
+    operation_id = "cancelAppointment",
+    tag = "appointments",
+    summary = "Cancel an appointment",
+    description = "The owner, its therapist or its client. Cancelling a cancelled appointment returns it unchanged. A client cancels only outside the clinic's cancellation window (409 too_late_to_change); staff may, and a cancellation inside the window is recorded as late_cancellation.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The appointment, now cancelled.", body = AppointmentOut),
+        (status = 409, description = "It was completed or a no-show (wrong_state).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
@@ -460,12 +504,14 @@ pub async fn cancel(
     Ok(Json(names.view(&a, None, None)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
+    /// RFC 3339 or wall-clock time in the clinic's zone.
     pub start: String,
     /// Move to another therapist (staff only; a therapist only to themself).
     pub therapist_id: Option<String>,
+    /// Staff only.
     pub override_reason: Option<String>,
     /// Staff only: the clinic moves it on its own account (a day off in the way), and
     /// the client is asked to keep the new time or choose another.
@@ -474,6 +520,23 @@ pub struct RescheduleBody {
 }
 
 /// POST /api/appointments/{id}/reschedule
+#[utoipa::path(
+    post,
+    path = "/api/appointments/{id}/reschedule",
+    operation_id = "rescheduleAppointment",
+    tag = "appointments",
+    summary = "Move an appointment",
+    description = "The owner, its therapist or its client. Judged like a booking; only staff may change the therapist or override a rule. A client moves a booking only outside the clinic's cancellation window (409 too_late_to_change).",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = RescheduleBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The appointment at its new time; fit is included.", body = AppointmentOut),
+        (status = 409, description = "Not booked any more (wrong_state), or the new time is taken (slot_taken) or the client is booked then (client_busy), with the nearest good slots.", body = crate::error::ErrorBody),
+        (status = 422, description = "Invalid body (invalid_body), or refused: rule_broken, outside_hours, in_the_past, therapist_inactive, bad_profile.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn reschedule(
     State(state): State<AppState>,
     caller: Caller,
@@ -515,7 +578,7 @@ pub async fn reschedule(
     Ok(Json(names.view(&a, Some(&ctx.client.name), Some(fit))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
     /// `completed` or `no_show`.
@@ -523,6 +586,22 @@ pub struct StatusBody {
 }
 
 /// POST /api/appointments/{id}/status: staff mark an appointment completed or a no-show.
+#[utoipa::path(
+    post,
+    path = "/api/appointments/{id}/status",
+    operation_id = "setAppointmentStatus",
+    tag = "appointments",
+    summary = "Mark an appointment completed or a no-show (staff)",
+    description = "Staff who may see the appointment. Setting the status it already has returns it unchanged. An appointment that has not started yet cannot be marked completed or no_show (409 wrong_state).",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = StatusBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The appointment.", body = AppointmentOut),
+        (status = 409, description = "It is not booked (wrong_state).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn set_status(
     State(state): State<AppState>,
     caller: Caller,
@@ -546,6 +625,20 @@ pub async fn set_status(
 }
 
 /// GET /api/appointments/{id}
+#[utoipa::path(
+    get,
+    path = "/api/appointments/{id}",
+    operation_id = "getAppointment",
+    tag = "appointments",
+    summary = "An appointment",
+    description = "The owner, its therapist or its client; anyone else is told 404.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The appointment.", body = AppointmentOut),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -557,21 +650,41 @@ pub async fn get(
     Ok(Json(names.view(&a, Some(&client.name), None)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// First local date (default: today).
+    #[param(format = Date)]
     pub from: Option<String>,
-    /// Last local date, inclusive (default: a week from `from`).
+    /// Last local date, inclusive, on or after from and at most 366 days later (default: from + 7 days).
+    #[param(format = Date)]
     pub to: Option<String>,
+    /// Only this therapist.
     pub therapist_id: Option<String>,
+    /// Only this client.
     pub client_id: Option<String>,
     /// Include cancelled appointments.
+    #[param(default = json!(false))]
     pub include_cancelled: Option<bool>,
 }
 
 /// GET /api/appointments: the owner sees all, a therapist their own schedule, a client
 /// their own appointments.
+#[utoipa::path(
+    get,
+    path = "/api/appointments",
+    operation_id = "listAppointments",
+    tag = "appointments",
+    summary = "Appointments in a date range",
+    description = "The owner sees all, a therapist their own schedule, a client their own appointments (403 when asking for someone else's).",
+    params(
+        ListQuery,
+    ),
+    responses(
+        (status = 200, description = "Appointments.", body = Vec<AppointmentOut>),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -635,6 +748,21 @@ pub async fn list(
 
 /// POST /api/appointments/{id}/keep: the client keeps the time the clinic moved their
 /// booking to (409 `wrong_state` when it is not waiting for that).
+#[utoipa::path(
+    post,
+    path = "/api/appointments/{id}/keep",
+    operation_id = "keepMovedTime",
+    tag = "appointments",
+    summary = "Keep the time the clinic moved a booking to",
+    description = "The client (or staff for them). 409 wrong_state when the booking is not waiting for that.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The appointment, kept.", body = AppointmentOut),
+        (status = 409, description = "It is not waiting for the client to keep a new time (wrong_state).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn keep(
     State(state): State<AppState>,
     caller: Caller,

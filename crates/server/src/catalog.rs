@@ -1,6 +1,7 @@
 //! The clinic's set-up over HTTP: the clinic itself (name, zone, rules profile),
 //! therapists and their logins, working hours, days off, and services.
 
+use crate::doc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,16 +12,17 @@ use kneadtime_store::{
     Skill, Staff, StoreError, Therapist, TherapistException, WorkingHours,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller, check_new_password, hash_password};
 use crate::error::{ApiError, ApiJson, ApiResult, Code, Created, non_empty};
 use crate::schedule::{clinic_profile, parse_date};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClinicOut {
     pub name: String,
+    /// IANA zone name.
     pub time_zone: String,
     /// The rules profile as TOML; empty means the built-in defaults.
     pub profile_toml: String,
@@ -41,6 +43,17 @@ pub struct ClinicOut {
 }
 
 /// GET /api/clinic: public (the booking page shows the name and zone).
+#[utoipa::path(
+    get,
+    path = "/api/clinic",
+    operation_id = "getClinic",
+    tag = "clinic",
+    summary = "The clinic's name, zone and rules profile",
+    responses(
+        (status = 200, description = "The clinic.", body = ClinicOut),
+    ),
+    security(),
+)]
 pub async fn get_clinic(State(state): State<AppState>) -> ApiResult<Json<ClinicOut>> {
     Ok(Json(clinic_out(state.store.clinic().await?)))
 }
@@ -60,11 +73,15 @@ fn clinic_out(c: kneadtime_store::Clinic) -> ClinicOut {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// Fields left out (or null) are kept.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClinicBody {
+    /// 1 to 200 characters, not blank.
     pub name: Option<String>,
+    /// An IANA time zone name like Europe/London.
     pub time_zone: Option<String>,
+    /// A rules profile as TOML; empty for the defaults.
     pub profile_toml: Option<String>,
     /// 1 to 3650.
     pub booking_horizon_days: Option<i64>,
@@ -83,6 +100,18 @@ pub struct ClinicBody {
 }
 
 /// PUT /api/clinic (owner)
+#[utoipa::path(
+    put,
+    path = "/api/clinic",
+    operation_id = "putClinic",
+    tag = "clinic",
+    summary = "Change the clinic (owner)",
+    description = "Owner only. Fields left out are kept; the zone must be a known IANA name and the profile valid TOML.",
+    request_body(content = ClinicBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The clinic as now stored.", body = ClinicOut),
+    ),
+)]
 pub async fn put_clinic(
     State(state): State<AppState>,
     caller: Caller,
@@ -193,6 +222,18 @@ fn skills(field: &str, names: &[String]) -> ApiResult<Vec<Skill>> {
 }
 
 /// GET /api/therapists: active therapists; anyone may list them (clients choose one).
+#[utoipa::path(
+    get,
+    path = "/api/therapists",
+    operation_id = "listTherapists",
+    tag = "therapists",
+    summary = "Therapists",
+    description = "Public: active therapists. With an owner's session, inactive ones too.",
+    responses(
+        (status = 200, description = "Therapists.", body = Vec<Therapist>),
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn list_therapists(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -209,25 +250,42 @@ pub async fn list_therapists(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+/// Give both email and password for a login, or neither (400 otherwise).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TherapistBody {
+    /// 1 to 200 characters, not blank.
     pub name: String,
     #[serde(default)]
     pub skills: Vec<String>,
     /// Give the therapist a login: email and a first password (10 characters or more).
     pub email: Option<String>,
+    /// With email: the login's first password (10 characters or more).
     pub password: Option<String>,
     /// Where they work; the group's first location when not given.
     pub location_id: Option<String>,
 }
 
 /// POST /api/therapists (owner): a therapist, with a login when email and password are given.
+#[utoipa::path(
+    post,
+    path = "/api/therapists",
+    operation_id = "createTherapist",
+    tag = "therapists",
+    summary = "A new therapist (owner)",
+    description = "Owner only. With email and password, the therapist also gets a login. If the login cannot be made (409, 400), the therapist record has already been created.",
+    request_body(content = TherapistBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The therapist, and the login or null.", body = TherapistCreated),
+        (status = 409, description = "That email already has a login (email_taken).", body = crate::error::ErrorBody),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn create_therapist(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<TherapistBody>,
-) -> ApiResult<Created<Value>> {
+) -> ApiResult<Created<TherapistCreated>> {
     caller.require_owner()?;
     let name = non_empty("name", &body.name, 200)?;
     let skills = skills("skills", &body.skills)?;
@@ -295,14 +353,54 @@ pub async fn create_therapist(
             })?;
         staff = Some(staff_out(&s));
     }
-    Ok(Created(json!({ "therapist": t, "login": staff })))
+    Ok(Created(TherapistCreated {
+        therapist: t,
+        login: staff,
+    }))
 }
 
-fn staff_out(s: &Staff) -> Value {
-    json!({ "id": s.id, "email": s.email, "name": s.name, "role": s.role.as_str(), "therapist_id": s.therapist_id, "active": s.active })
+/// A new therapist, and their login when one was asked for.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TherapistCreated {
+    pub therapist: Therapist,
+    /// The therapist's login, or null when none was asked for.
+    /// The therapist's login, or null when none was asked for.
+    pub login: Option<StaffOut>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A staff login, without its password hash.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StaffOut {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub therapist_id: Option<String>,
+    /// False once the owner revoked the login.
+    pub active: bool,
+}
+
+fn staff_out(s: &Staff) -> StaffOut {
+    StaffOut {
+        id: s.id.clone(),
+        email: s.email.clone(),
+        name: s.name.clone(),
+        role: s.role,
+        therapist_id: s.therapist_id.clone(),
+        active: s.active,
+    }
+}
+
+/// A therapist with their weekly hours and days off.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TherapistDetail {
+    pub therapist: Therapist,
+    pub hours: Vec<HoursSpan>,
+    pub exceptions: Vec<TherapistException>,
+}
+
+/// Fields left out are kept.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffPatch {
     /// false revokes the login (its sessions end); true restores it.
@@ -312,12 +410,28 @@ pub struct StaffPatch {
 }
 
 /// PATCH /api/staff/{id} (owner): revoke or restore a login, or reset its password.
+#[utoipa::path(
+    patch,
+    path = "/api/staff/{id}",
+    operation_id = "patchStaff",
+    tag = "staff",
+    summary = "Revoke, restore or reset a staff login (owner)",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body(content = StaffPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The login as it now stands.", body = StaffOut),
+        (status = 409, description = "The clinic's only active owner cannot be revoked (last_owner).", body = crate::error::ErrorBody),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn patch_staff(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StaffPatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<StaffOut>> {
     caller.require_owner()?;
     let s = state.store.staff(&id).await.map_err(|e| match e {
         StoreError::NotFound => ApiError::not_found("staff login"),
@@ -363,11 +477,24 @@ async fn therapist_or_404(state: &AppState, id: &str) -> ApiResult<Therapist> {
 }
 
 /// GET /api/therapists/{id}: the therapist with hours and days off (staff).
+#[utoipa::path(
+    get,
+    path = "/api/therapists/{id}",
+    operation_id = "getTherapist",
+    tag = "therapists",
+    summary = "A therapist with hours and days off (staff)",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The therapist.", body = TherapistDetail),
+    ),
+)]
 pub async fn get_therapist(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TherapistDetail>> {
     caller.require_staff()?;
     let t = therapist_or_404(&state, &id).await?;
     let hours = state.store.working_hours(&id).await?;
@@ -375,14 +502,18 @@ pub async fn get_therapist(
         .store
         .exceptions(&id, "0000-01-01", "9999-12-31")
         .await?;
-    Ok(Json(
-        json!({ "therapist": t, "hours": hours_out(&hours), "exceptions": exceptions }),
-    ))
+    Ok(Json(TherapistDetail {
+        therapist: t,
+        hours: hours_out(&hours),
+        exceptions,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+/// Fields left out (or null) are kept.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TherapistPatch {
+    /// 1 to 200 characters, not blank.
     pub name: Option<String>,
     pub skills: Option<Vec<String>>,
     pub active: Option<bool>,
@@ -391,6 +522,22 @@ pub struct TherapistPatch {
 }
 
 /// PATCH /api/therapists/{id} (owner)
+#[utoipa::path(
+    patch,
+    path = "/api/therapists/{id}",
+    operation_id = "patchTherapist",
+    tag = "therapists",
+    summary = "Change a therapist (owner)",
+    description = "Deactivating a therapist who still has clients booked is refused (409 bookings_affected) with each booking and the best other time for its client; move or cancel each first.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = TherapistPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The therapist as now stored.", body = Therapist),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub async fn patch_therapist(
     State(state): State<AppState>,
     caller: Caller,
@@ -447,7 +594,7 @@ pub async fn patch_therapist(
 }
 
 /// Working hours as people write them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HoursSpan {
     /// mon … sun
@@ -529,6 +676,19 @@ pub fn hours_in(spans: &[HoursSpan]) -> ApiResult<Vec<WorkingHours>> {
 }
 
 /// GET /api/therapists/{id}/hours (staff)
+#[utoipa::path(
+    get,
+    path = "/api/therapists/{id}/hours",
+    operation_id = "getHours",
+    tag = "therapists",
+    summary = "A therapist's weekly working hours (staff)",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "Spans, by day then start.", body = Vec<HoursSpan>),
+    ),
+)]
 pub async fn get_hours(
     State(state): State<AppState>,
     caller: Caller,
@@ -540,6 +700,22 @@ pub async fn get_hours(
 }
 
 /// PUT /api/therapists/{id}/hours (owner, or the therapist): replaces the weekly pattern.
+#[utoipa::path(
+    put,
+    path = "/api/therapists/{id}/hours",
+    operation_id = "putHours",
+    tag = "therapists",
+    summary = "Replace a therapist's weekly hours (owner or the therapist)",
+    description = "Replaces the whole weekly pattern. Spans on one day may not overlap. Refused while booked clients fall outside the new hours (409 bookings_affected).",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = Vec<HoursSpan>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The pattern as stored.", body = Vec<HoursSpan>),
+        (status = 409, description = "Booked clients fall outside the new hours (bookings_affected), each listed with the best other time; move or cancel each first.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn put_hours(
     State(state): State<AppState>,
     caller: Caller,
@@ -576,14 +752,18 @@ pub async fn put_hours(
     Ok(Json(hours_out(&hours)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionBody {
+    /// A local date, YYYY-MM-DD.
+    #[schema(format = Date)]
     pub from: String,
     /// Inclusive; defaults to `from`.
+    #[schema(format = Date)]
     pub to: Option<String>,
     /// holiday, sick or other
     pub reason: String,
+    /// Kept up to 500 characters.
     #[serde(default)]
     pub note: String,
 }
@@ -605,6 +785,22 @@ fn date_range(from: &str, to: Option<&str>) -> ApiResult<(Date, Date)> {
 }
 
 /// POST /api/therapists/{id}/exceptions (owner, or the therapist): days off.
+#[utoipa::path(
+    post,
+    path = "/api/therapists/{id}/exceptions",
+    operation_id = "createException",
+    tag = "therapists",
+    summary = "Add days off (owner or the therapist)",
+    description = "Days off that cover booked appointments are refused (409 bookings_affected) with each booking and the best other time for its client (details.appointments[].proposal); move or cancel each (the client is emailed), then add the days off.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = ExceptionBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The days off.", body = TherapistException),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub async fn create_exception(
     State(state): State<AppState>,
     caller: Caller,
@@ -674,6 +870,19 @@ pub async fn stranded_error(
 }
 
 /// GET /api/therapists/{id}/exceptions (staff)
+#[utoipa::path(
+    get,
+    path = "/api/therapists/{id}/exceptions",
+    operation_id = "listExceptions",
+    tag = "therapists",
+    summary = "A therapist's days off (staff)",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "Days off.", body = Vec<TherapistException>),
+    ),
+)]
 pub async fn list_exceptions(
     State(state): State<AppState>,
     caller: Caller,
@@ -690,6 +899,20 @@ pub async fn list_exceptions(
 }
 
 /// DELETE /api/therapists/{id}/exceptions/{exception_id} (owner, or the therapist)
+#[utoipa::path(
+    delete,
+    path = "/api/therapists/{id}/exceptions/{exception_id}",
+    operation_id = "deleteException",
+    tag = "therapists",
+    summary = "Remove days off (owner or the therapist)",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+        ("exception_id" = String, Path, description = "The day off's id."),
+    ),
+    responses(
+        (status = 204, description = "Done; no body."),
+    ),
+)]
 pub async fn delete_exception(
     State(state): State<AppState>,
     caller: Caller,
@@ -712,11 +935,13 @@ pub async fn delete_exception(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClosureBody {
+    #[schema(format = Date)]
     pub from: String,
     /// Inclusive; defaults to `from`.
+    #[schema(format = Date)]
     pub to: Option<String>,
     #[serde(default)]
     pub note: String,
@@ -726,6 +951,18 @@ pub struct ClosureBody {
 
 /// GET /api/closures: the days a location or the whole group is closed, from today on;
 /// public (a client booking should know).
+#[utoipa::path(
+    get,
+    path = "/api/closures",
+    operation_id = "listClosures",
+    tag = "clinic",
+    summary = "Days a location, or every location, is closed",
+    description = "Public. The closures from today on; no one can be booked on them.",
+    responses(
+        (status = 200, description = "The closures, by start.", body = Vec<kneadtime_store::Closure>),
+    ),
+    security(),
+)]
 pub async fn list_closures(
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<kneadtime_store::Closure>>> {
@@ -742,6 +979,19 @@ pub async fn list_closures(
 
 /// POST /api/closures (owner): a location, or every location, closed on some days.
 /// Refused while clients are booked there then, each listed with the best other time.
+#[utoipa::path(
+    post,
+    path = "/api/closures",
+    operation_id = "createClosure",
+    tag = "clinic",
+    summary = "Close a location, or every location, on some days (owner)",
+    description = "Owner only. Refused while clients are booked on those days (409 bookings_affected) with each booking and the best other time for its client; move or cancel each first.",
+    request_body(content = ClosureBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The closure.", body = kneadtime_store::Closure),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub async fn create_closure(
     State(state): State<AppState>,
     caller: Caller,
@@ -776,6 +1026,19 @@ pub async fn create_closure(
 }
 
 /// DELETE /api/closures/{id} (owner)
+#[utoipa::path(
+    delete,
+    path = "/api/closures/{id}",
+    operation_id = "deleteClosure",
+    tag = "clinic",
+    summary = "Open again on a closure's days (owner)",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 204, description = "Removed."),
+    ),
+)]
 pub async fn delete_closure(
     State(state): State<AppState>,
     caller: Caller,
@@ -813,6 +1076,18 @@ pub async fn delete_closure(
 }
 
 /// GET /api/services: what the clinic offers; public.
+#[utoipa::path(
+    get,
+    path = "/api/services",
+    operation_id = "listServices",
+    tag = "services",
+    summary = "Services",
+    description = "Public: active services. With an owner's session, inactive ones too.",
+    responses(
+        (status = 200, description = "Services.", body = Vec<Service>),
+    ),
+    security((), ("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn list_services(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -829,15 +1104,17 @@ pub async fn list_services(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceBody {
+    /// 1 to 200 characters, not blank.
     pub name: String,
     /// pre_event, post_event, maintenance, recovery_phase or general
     pub kind: String,
     pub length_min: i64,
     pub price_cents: i64,
     pub pressure_min: String,
+    /// At least pressure_min.
     pub pressure_max: String,
     #[serde(default)]
     pub buffer_after_min: i64,
@@ -911,6 +1188,17 @@ fn location_field(e: StoreError) -> ApiError {
 }
 
 /// POST /api/services (owner)
+#[utoipa::path(
+    post,
+    path = "/api/services",
+    operation_id = "createService",
+    tag = "services",
+    summary = "A new service (owner)",
+    request_body(content = ServiceBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The service.", body = Service),
+    ),
+)]
 pub async fn create_service(
     State(state): State<AppState>,
     caller: Caller,
@@ -927,6 +1215,21 @@ pub async fn create_service(
 }
 
 /// PUT /api/services/{id} (owner): replaces the service's fields.
+#[utoipa::path(
+    put,
+    path = "/api/services/{id}",
+    operation_id = "putService",
+    tag = "services",
+    summary = "Replace a service's fields (owner)",
+    description = "Owner only. Whether it is active is kept.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = ServiceBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The service as now stored.", body = Service),
+    ),
+)]
 pub async fn put_service(
     State(state): State<AppState>,
     caller: Caller,
@@ -960,6 +1263,20 @@ pub async fn put_service(
 }
 
 /// DELETE /api/services/{id} (owner): stops offering it; past bookings keep it.
+#[utoipa::path(
+    delete,
+    path = "/api/services/{id}",
+    operation_id = "deleteService",
+    tag = "services",
+    summary = "Stop offering a service (owner)",
+    description = "Deactivates it; past bookings keep it.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 204, description = "Done; no body."),
+    ),
+)]
 pub async fn delete_service(
     State(state): State<AppState>,
     caller: Caller,
@@ -978,10 +1295,20 @@ pub async fn delete_service(
 }
 
 /// GET /api/staff (owner): every login, without password hashes.
+#[utoipa::path(
+    get,
+    path = "/api/staff",
+    operation_id = "listStaff",
+    tag = "staff",
+    summary = "Every staff login (owner)",
+    responses(
+        (status = 200, description = "Staff logins, without password hashes.", body = Vec<StaffOut>),
+    ),
+)]
 pub async fn list_staff(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<Vec<Value>>> {
+) -> ApiResult<Json<Vec<StaffOut>>> {
     caller.require_owner()?;
     Ok(Json(
         state
@@ -994,23 +1321,40 @@ pub async fn list_staff(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffBody {
+    /// An email address (stored trimmed and lower-cased; unique).
     pub email: String,
+    /// 1 to 200 characters, not blank.
     pub name: String,
     /// owner or therapist
     pub role: String,
+    /// Required for a therapist login: an existing therapist's id.
     pub therapist_id: Option<String>,
     pub password: String,
 }
 
 /// POST /api/staff (owner): another login.
+#[utoipa::path(
+    post,
+    path = "/api/staff",
+    operation_id = "createStaff",
+    tag = "staff",
+    summary = "Another staff login (owner)",
+    description = "Owner only. A therapist login needs an existing therapist_id (404 with field therapist_id otherwise).",
+    request_body(content = StaffBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The new login.", body = StaffOut),
+        (status = 409, description = "That email already has a login (email_taken).", body = crate::error::ErrorBody),
+        (status = 500, response = doc::Internal),
+    ),
+)]
 pub async fn create_staff(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<StaffBody>,
-) -> ApiResult<Created<Value>> {
+) -> ApiResult<Created<StaffOut>> {
     caller.require_owner()?;
     let role = Role::parse(&body.role).ok_or_else(|| {
         ApiError::field(

@@ -2,6 +2,7 @@
 //! the season plan the domain makes for them, and session notes with the patterns the
 //! notes show over time.
 
+use crate::doc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -9,7 +10,7 @@ use kneadtime_domain::Priority;
 use kneadtime_domain::session::parse_distance;
 use kneadtime_store::{Client, ClientRace, FeedOwner, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::{Caller, hash_token, new_token};
@@ -19,15 +20,19 @@ use crate::schedule::{client_context, parse_date, zone_of};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClientOut {
     pub id: String,
     pub name: String,
+    /// May be empty.
     pub email: String,
+    /// May be empty.
     pub phone: String,
     /// Weekdays the client cannot come: mon … sun.
     pub unavailable_days: Vec<&'static str>,
     pub has_password: bool,
+    /// RFC 3339 in UTC, e.g. 2027-04-27T09:00:00Z.
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -79,6 +84,17 @@ pub(crate) async fn visible_client(
 }
 
 /// GET /api/clients (staff): the owner sees every client, a therapist their own.
+#[utoipa::path(
+    get,
+    path = "/api/clients",
+    operation_id = "listClients",
+    tag = "clients",
+    summary = "Clients (staff)",
+    description = "The owner sees every client, a therapist the clients they treat.",
+    responses(
+        (status = 200, description = "Clients.", body = Vec<ClientOut>),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,12 +119,15 @@ pub async fn list(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientBody {
+    /// 1 to 200 characters, not blank.
     pub name: String,
+    /// Empty, or an email address (contains @, no spaces, at most 254 bytes).
     #[serde(default)]
     pub email: String,
+    /// Kept up to 50 characters.
     #[serde(default)]
     pub phone: String,
     #[serde(default)]
@@ -117,11 +136,24 @@ pub struct ClientBody {
 
 /// POST /api/clients (staff): a new client with their personal link and feed URL. The
 /// link's secret is shown only here (a new one can be made later).
+#[utoipa::path(
+    post,
+    path = "/api/clients",
+    operation_id = "createClient",
+    tag = "clients",
+    summary = "A new client (staff)",
+    description = "Creates the client with a personal link and a calendar feed URL. The link's secret is shown only here. Emails are unique per clinic, case aside: an email another client has is refused (409 email_taken, with the existing client_id in details).",
+    request_body(content = ClientBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The client, their link and feed URL.", body = ClientCreated),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<ClientBody>,
-) -> ApiResult<Created<Value>> {
+) -> ApiResult<Created<ClientCreated>> {
     caller.require_staff()?;
     let token = new_token();
     let c = kneadtime_clinic::register(
@@ -138,12 +170,39 @@ pub async fn create(
     )
     .await?;
     let feed = new_feed(&state, FeedOwner::Client(c.id.clone())).await?;
-    Ok(Created(json!({
-        "client": client_out(&c),
-        "link": format!("{}/c/{token}", state.base_url),
-        "link_token": token,
-        "feed_url": feed,
-    })))
+    Ok(Created(ClientCreated {
+        client: client_out(&c),
+        link: format!("{}/c/{token}", state.base_url),
+        link_token: token,
+        feed_url: feed,
+    }))
+}
+
+/// A new client, with their personal link and calendar feed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClientCreated {
+    pub client: ClientOut,
+    /// BASE/c/TOKEN: the client's personal link.
+    pub link: String,
+    /// The link's secret; shown only here (POST /api/clients/{id}/link makes a new one).
+    pub link_token: String,
+    /// BASE/feeds/SECRET.ics
+    pub feed_url: String,
+}
+
+/// A client's personal link, freshly made.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClientLink {
+    /// BASE/c/TOKEN; earlier links stop working.
+    pub link: String,
+    pub link_token: String,
+}
+
+/// A calendar feed's address.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FeedUrl {
+    /// BASE/feeds/SECRET.ics; earlier feed URLs of the same owner stop working.
+    pub feed_url: String,
 }
 
 /// A fresh feed URL for an owner (the old ones stop working).
@@ -158,11 +217,25 @@ pub async fn new_feed(state: &AppState, owner: FeedOwner) -> ApiResult<String> {
 }
 
 /// POST /api/clients/{id}/link (staff): a new personal link; the old one stops working.
+#[utoipa::path(
+    post,
+    path = "/api/clients/{id}/link",
+    operation_id = "newClientLink",
+    tag = "clients",
+    summary = "A new personal link for a client (staff)",
+    description = "Staff who may see the client. The old link stops working.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The new link.", body = ClientLink),
+    ),
+)]
 pub async fn new_link(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ClientLink>> {
     crate::policy::allow(&state, &caller, crate::policy::Act::RotateClientLink(&id)).await?;
     client_or_404(&state, &id).await?;
     let token = new_token();
@@ -170,12 +243,13 @@ pub async fn new_link(
         .store
         .set_client_link(&id, &hash_token(&token))
         .await?;
-    Ok(Json(
-        json!({ "link": format!("{}/c/{token}", state.base_url), "link_token": token }),
-    ))
+    Ok(Json(ClientLink {
+        link: format!("{}/c/{token}", state.base_url),
+        link_token: token,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeBody {
     /// The other record of the same person; it goes, and everything it holds moves here.
@@ -200,67 +274,123 @@ pub async fn merge(state: &AppState, caller: &Caller, into: &str, from: &str) ->
 }
 
 /// POST /api/clients/{id}/merge (owner): one person's two records become one.
+#[utoipa::path(
+    post,
+    path = "/api/clients/{id}/merge",
+    operation_id = "mergeClients",
+    tag = "clients",
+    summary = "Merge another record of the same person into this one (owner)",
+    description = "Owner only. The other record's appointments, races, calendars, history, feeds and waitlist entries move to this one, which keeps its details (taking the other's email or phone only where it has none); the other's sessions and sign-in links end and it is deleted. Refused while both are booked at the same time (409 client_busy).",
+    params(
+        ("id" = String, Path, description = "The record that stays."),
+    ),
+    request_body(content = MergeBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The client.", body = ClientDetail),
+        (status = 409, description = "Both records are booked at the same time (client_busy).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn post_merge(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<MergeBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ClientDetail>> {
     merge(&state, &caller, &id, &body.from).await?;
     get(State(state), caller, Path(id)).await
 }
 
 /// POST /api/clients/{id}/feed: a new calendar feed URL for the client.
+#[utoipa::path(
+    post,
+    path = "/api/clients/{id}/feed",
+    operation_id = "clientFeed",
+    tag = "clients",
+    summary = "A new calendar feed URL for a client",
+    description = "The owner, a therapist who treats the client, or the client themself; anyone else is told 404. Earlier feed URLs of the client stop working.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The feed URL.", body = FeedUrl),
+    ),
+)]
 pub async fn client_feed(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FeedUrl>> {
     visible_client(&state, &caller, &id).await?;
-    Ok(Json(
-        json!({ "feed_url": new_feed(&state, FeedOwner::Client(id)).await? }),
-    ))
+    Ok(Json(FeedUrl {
+        feed_url: new_feed(&state, FeedOwner::Client(id)).await?,
+    }))
 }
 
 /// POST /api/therapists/{id}/feed: a new calendar feed URL for the therapist.
+#[utoipa::path(
+    post,
+    path = "/api/therapists/{id}/feed",
+    operation_id = "therapistFeed",
+    tag = "therapists",
+    summary = "A new calendar feed URL for a therapist (owner or the therapist)",
+    description = "Earlier feed URLs of the therapist stop working.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The feed URL.", body = FeedUrl),
+    ),
+)]
 pub async fn therapist_feed(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FeedUrl>> {
     caller.require_therapist_access(&id)?;
     state.store.therapist(&id).await.map_err(|e| match e {
         StoreError::NotFound => ApiError::not_found("therapist"),
         e => e.into(),
     })?;
-    Ok(Json(
-        json!({ "feed_url": new_feed(&state, FeedOwner::Therapist(id)).await? }),
-    ))
+    Ok(Json(FeedUrl {
+        feed_url: new_feed(&state, FeedOwner::Therapist(id)).await?,
+    }))
 }
 
 /// GET /api/clients/{id}: details, races, calendars and appointments.
+#[utoipa::path(
+    get,
+    path = "/api/clients/{id}",
+    operation_id = "getClient",
+    tag = "clients",
+    summary = "A client with races, calendars and appointments",
+    description = "The owner, a therapist who treats the client, or the client themself; anyone else is told 404.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The client.", body = ClientDetail),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ClientDetail>> {
     let c = visible_client(&state, &caller, &id).await?;
     let races = state.store.races(&id).await?;
-    let calendars: Vec<Value> = state
+    let calendars: Vec<Upload> = state
         .store
         .calendars(&id)
         .await?
         .iter()
-        .map(|k| json!({ "id": k.id, "filename": k.filename, "bytes": k.content.len(),
-            "uploaded_at": jiff::Timestamp::from_second(k.uploaded_at).map(|t| t.to_string()).unwrap_or_default() }))
+        .map(|k| Upload::new(&k.id, &k.filename, k.content.len(), k.uploaded_at))
         .collect();
-    let history: Vec<Value> = state
+    let history: Vec<Upload> = state
         .store
         .history(&id)
         .await?
         .iter()
-        .map(|h| json!({ "id": h.id, "filename": h.filename, "bytes": h.sessions.len(),
-            "uploaded_at": jiff::Timestamp::from_second(h.uploaded_at).map(|t| t.to_string()).unwrap_or_default() }))
+        .map(|h| Upload::new(&h.id, &h.filename, h.sessions.len(), h.uploaded_at))
         .collect();
     let names = Names::load(&state).await?;
     let appointments: Vec<_> = state
@@ -271,25 +401,80 @@ pub async fn get(
         .filter(|a| may_see(&caller, a))
         .map(|a| names.view(a, Some(&c.name), None))
         .collect();
-    Ok(Json(json!({
-        "client": client_out(&c),
-        "races": races,
-        "calendars": calendars,
-        "history": history,
-        "appointments": appointments,
-    })))
+    Ok(Json(ClientDetail {
+        client: client_out(&c),
+        races,
+        calendars,
+        history,
+        appointments,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+/// A client with everything on file about their training and their bookings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClientDetail {
+    pub client: ClientOut,
+    pub races: Vec<ClientRace>,
+    pub calendars: Vec<Upload>,
+    /// Uploads of recorded history (watch files), each as the sessions it held; removed
+    /// like a calendar.
+    pub history: Vec<Upload>,
+    pub appointments: Vec<crate::booking::AppointmentOut>,
+}
+
+/// An uploaded file: a training calendar or recorded history.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Upload {
+    pub id: String,
+    pub filename: String,
+    pub bytes: usize,
+    /// RFC 3339 in UTC, e.g. 2027-04-27T09:00:00Z.
+    #[schema(format = DateTime)]
+    pub uploaded_at: String,
+}
+
+impl Upload {
+    fn new(id: &str, filename: &str, bytes: usize, at: i64) -> Upload {
+        Upload {
+            id: id.to_string(),
+            filename: filename.to_string(),
+            bytes,
+            uploaded_at: jiff::Timestamp::from_second(at)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Fields left out (or null) are kept.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientPatch {
+    /// 1 to 200 characters, not blank.
     pub name: Option<String>,
+    /// Empty, or an email address.
     pub email: Option<String>,
     pub phone: Option<String>,
     pub unavailable_days: Option<Vec<String>>,
 }
 
 /// PATCH /api/clients/{id}: the owner, the client's therapist, or the client.
+#[utoipa::path(
+    patch,
+    path = "/api/clients/{id}",
+    operation_id = "patchClient",
+    tag = "clients",
+    summary = "Change a client's details",
+    description = "The owner, a therapist who treats the client, or the client themself; anyone else is told 404. Fields left out are kept. Emails are unique per clinic, case aside: an email another client has is refused (409 email_taken).",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = ClientPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The client as now stored.", body = ClientOut),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
@@ -319,19 +504,37 @@ pub async fn patch(
     Ok(Json(client_out(&c)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RaceBody {
+    /// A local date, YYYY-MM-DD.
+    #[schema(format = Date)]
     pub date: String,
     /// Kilometres, or a name: marathon, half, 10k, 5k, 50k…
     pub distance: Value,
     /// A, B or C (default A).
     pub priority: Option<String>,
+    /// Kept up to 200 characters.
     #[serde(default)]
     pub name: String,
 }
 
 /// POST /api/clients/{id}/races
+#[utoipa::path(
+    post,
+    path = "/api/clients/{id}/races",
+    operation_id = "addRace",
+    tag = "clients",
+    summary = "Add a race to a client's season",
+    description = "The owner, a therapist who treats the client, or the client themself; anyone else is told 404.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = RaceBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The race.", body = ClientRace),
+    ),
+)]
 pub async fn add_race(
     State(state): State<AppState>,
     caller: Caller,
@@ -372,6 +575,21 @@ pub async fn add_race(
 }
 
 /// DELETE /api/clients/{id}/races/{race_id}
+#[utoipa::path(
+    delete,
+    path = "/api/clients/{id}/races/{race_id}",
+    operation_id = "deleteRace",
+    tag = "clients",
+    summary = "Remove a race",
+    description = "The owner, a therapist who treats the client, or the client themself; anyone else is told 404.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+        ("race_id" = String, Path, description = "The race's id."),
+    ),
+    responses(
+        (status = 204, description = "Done; no body."),
+    ),
+)]
 pub async fn delete_race(
     State(state): State<AppState>,
     caller: Caller,
@@ -391,21 +609,38 @@ pub async fn delete_race(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarBody {
     /// Ends in .ics or .csv.
     pub filename: String,
+    /// The file's text: iCalendar or CSV.
     pub content: String,
 }
 
 /// POST /api/clients/{id}/calendars: a training calendar, checked before it is kept.
+#[utoipa::path(
+    post,
+    path = "/api/clients/{id}/calendars",
+    operation_id = "addCalendar",
+    tag = "clients",
+    summary = "Upload a training calendar (.ics or .csv)",
+    description = "The owner, a therapist who treats the client, or the client themself; anyone else is told 404. The calendar is parsed before it is kept.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = CalendarBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "What was read from the calendar.", body = CalendarCreated),
+        (status = 422, description = "Invalid body, or a calendar that cannot be read (bad_calendar) or holds no training sessions (empty_calendar).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn add_calendar(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CalendarBody>,
-) -> ApiResult<Created<Value>> {
+) -> ApiResult<Created<CalendarCreated>> {
     visible_client(&state, &caller, &id).await?;
     let filename: String = body
         .filename
@@ -440,33 +675,98 @@ pub async fn add_calendar(
         .await?;
     let first = cal.entries.first().map(|e| e.date);
     let last = cal.entries.last().map(|e| e.date);
-    Ok(Created(json!({
-        "id": stored.id,
-        "filename": filename,
-        "entries": cal.entries.len(),
-        "first": first,
-        "last": last,
-        "warnings": cal.warnings,
-    })))
+    Ok(Created(CalendarCreated {
+        id: stored.id,
+        filename,
+        entries: cal.entries.len(),
+        first,
+        last,
+        warnings: cal.warnings,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+/// A training calendar taken in, and what was read from it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CalendarCreated {
+    pub id: String,
+    pub filename: String,
+    /// Training sessions read.
+    #[schema(minimum = 1)]
+    pub entries: usize,
+    /// The first day with training.
+    pub first: Option<jiff::civil::Date>,
+    /// The last day with training.
+    pub last: Option<jiff::civil::Date>,
+    /// What could not be read, line by line.
+    pub warnings: Vec<String>,
+}
+
+/// Recorded history taken in: the runs it held.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryCreated {
+    pub id: String,
+    pub filename: String,
+    pub sessions: Vec<RecordedRun>,
+}
+
+/// One recorded activity, as the planner reads it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordedRun {
+    pub date: jiff::civil::Date,
+    pub title: String,
+    pub class: kneadtime_domain::Class,
+    pub distance_km: Option<f64>,
+    pub duration_min: Option<f64>,
+    /// Training load measured from the activity.
+    pub load: Option<f64>,
+}
+
+/// A client's season plan.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanOut {
+    pub time_zone: String,
+    pub plan: kneadtime_domain::Plan,
+    /// What could not be read from the client's calendars.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
-    /// The file's name; its extension says the format: .fit, .tcx or .gpx, optionally .gz.
+    /// The file's name; its extension gives the format.
+    #[param(min_length = 1)]
     pub filename: String,
 }
 
 /// POST /api/clients/{id}/activities?filename=NAME: a recorded activity file from a watch
 /// (the raw bytes as the body). Its runs become completed sessions with their measured
 /// load, so phases and the plan follow what the runner really did.
+#[utoipa::path(
+    post,
+    path = "/api/clients/{id}/activities",
+    operation_id = "addActivities",
+    tag = "clients",
+    summary = "Upload a recorded activity file (.fit, .tcx or .gpx, optionally .gz)",
+    description = "The raw file is the body. Its activities become completed sessions with their measured load, so the client's phases and plan follow what they really ran. The owner, a therapist who treats the client, or the client themself; anyone else is told 404.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+        UploadQuery,
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "The sessions read from the file.", body = HistoryCreated),
+        (status = 422, description = "A file that is not a supported activity (unsupported_file, not_an_activity) or cannot be read (bad_activity).", body = crate::error::ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("cookieAuth" = [])),
+)]
 pub async fn add_activities(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<UploadQuery>,
     ApiBytes(bytes): ApiBytes,
-) -> ApiResult<Created<Value>> {
+) -> ApiResult<Created<HistoryCreated>> {
     visible_client(&state, &caller, &id).await?;
     let filename: String = q
         .filename
@@ -507,18 +807,41 @@ pub async fn add_activities(
     }
     let text = serde_json::to_string(&sessions).map_err(|e| ApiError::bad(e.to_string()))?;
     let stored = state.store.add_history(&id, &filename, &text).await?;
-    let summary: Vec<Value> = sessions
+    let summary: Vec<RecordedRun> = sessions
         .iter()
-        .map(|s| json!({ "date": s.date, "title": s.title, "class": s.class, "distance_km": s.distance_km,
-            "duration_min": s.duration_min, "load": s.load }))
+        .map(|s| RecordedRun {
+            date: s.date,
+            title: s.title.clone(),
+            class: s.class,
+            distance_km: s.distance_km,
+            duration_min: s.duration_min,
+            load: s.load,
+        })
         .collect();
-    Ok(Created(
-        json!({ "id": stored.id, "filename": filename, "sessions": summary }),
-    ))
+    Ok(Created(HistoryCreated {
+        id: stored.id,
+        filename,
+        sessions: summary,
+    }))
 }
 
 /// DELETE /api/clients/{id}/calendars/{calendar_id}: a training calendar, or an upload
 /// of recorded history, by its id.
+#[utoipa::path(
+    delete,
+    path = "/api/clients/{id}/calendars/{calendar_id}",
+    operation_id = "deleteCalendar",
+    tag = "clients",
+    summary = "Remove a training calendar or an upload of recorded history",
+    description = "The owner, a therapist who treats the client, or the client themself; anyone else is told 404.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+        ("calendar_id" = String, Path, description = "The calendar's id."),
+    ),
+    responses(
+        (status = 204, description = "Done; no body."),
+    ),
+)]
 pub async fn delete_calendar(
     State(state): State<AppState>,
     caller: Caller,
@@ -541,16 +864,33 @@ pub async fn delete_calendar(
 /// GET /api/clients/{id}/plan: the season's massages from today, as the domain plans
 /// them, with the regions the notes keep finding tight leading the focus and the pain
 /// they report holding back the pressure.
+#[utoipa::path(
+    get,
+    path = "/api/clients/{id}/plan",
+    operation_id = "getPlan",
+    tag = "clients",
+    summary = "The client's season massage plan from today",
+    description = "The owner, a therapist who treats the client, or the client themself; anyone else is told 404.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The plan.", body = PlanOut),
+        (status = 422, description = "The clinic's rules profile cannot be read (bad_profile).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn get_plan(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PlanOut>> {
     visible_client(&state, &caller, &id).await?;
     let ctx = client_context(&state.clinic, &id).await?;
     let record = kneadtime_clinic::notes::record(&state.clinic, &ctx).await?;
     let p = kneadtime_clinic::plan::season_plan(&state.clinic, &ctx, &record).await?;
-    Ok(Json(
-        json!({ "time_zone": ctx.tz.iana_name().unwrap_or("UTC"), "plan": p, "warnings": ctx.warnings }),
-    ))
+    Ok(Json(PlanOut {
+        time_zone: ctx.tz.iana_name().unwrap_or("UTC").to_string(),
+        plan: p,
+        warnings: ctx.warnings.to_vec(),
+    }))
 }

@@ -298,17 +298,60 @@ impl ApiError {
 
     /// The error as the JSON value sent.
     pub fn body(&self) -> Value {
-        let mut e =
-            json!({ "status": self.status.as_u16(), "code": self.code, "message": self.message });
-        if let Some(f) = &self.field {
-            e["field"] = json!(f);
-        }
-        if let Some(d) = &self.details {
-            e["details"] = d.clone();
-        }
-        json!({ "error": e })
+        serde_json::to_value(ErrorBody {
+            error: ErrorFields {
+                status: self.status.as_u16(),
+                code: self.code,
+                message: self.message.clone(),
+                field: self.field.clone(),
+                details: self.details.clone(),
+            },
+        })
+        .unwrap_or_else(
+            |_| json!({ "error": { "status": 500, "code": "internal", "message": "" } }),
+        )
     }
 }
+
+/// Every error answer: `{"error": {"status", "code", "message", "field"?, "details"?}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorFields,
+}
+
+/// What went wrong.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorFields {
+    /// The HTTP status, repeated.
+    pub status: u16,
+    pub code: Code,
+    /// For people: what was wrong and what was expected.
+    pub message: String,
+    /// The request field at fault, when one is (e.g. start, hours[0].end, Idempotency-Key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Extra data: for rule_broken the broken `rule`, every finding for that day
+    /// (`findings`) and the nearest good slots (`nearest`); for outside_hours, slot_taken,
+    /// client_busy and too_soon the nearest good slots (`nearest`); for email_taken the
+    /// client on file (`client_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Value>,
+}
+
+impl utoipa::PartialSchema for Code {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Code::ALL.iter().map(|c| c.as_str())))
+            .description(Some(
+                "Stable and machine-readable: what kind of error this is.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Code {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

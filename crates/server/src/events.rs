@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, Created};
 use crate::policy::{Act, allow};
 
 /// An event with how its runners stand.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EventOut {
     #[serde(flatten)]
     pub event: RaceEvent,
@@ -53,6 +53,16 @@ pub async fn event_out(state: &AppState, e: RaceEvent) -> ApiResult<EventOut> {
 }
 
 /// GET /api/events (owner)
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    operation_id = "listEvents",
+    tag = "race week",
+    summary = "Race-week events (owner)",
+    responses(
+        (status = 200, description = "Latest race first.", body = Vec<EventOut>),
+    ),
+)]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<EventOut>>> {
     allow(&state, &caller, Act::Clinic).await?;
     let mut out = Vec::new();
@@ -62,23 +72,36 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
     Ok(Json(out))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventBody {
     pub name: String,
     /// 'YYYY-MM-DD'.
+    #[schema(format = Date)]
     pub date: String,
     /// "marathon", "half", "50k", "42.2"…
     pub distance: String,
     /// post_event (default) or pre_event.
     #[serde(default)]
     pub kind: String,
+    /// The service to book; the first active service of the kind when left out.
     pub service_id: Option<String>,
     /// When the race starts, "09:00" (the default).
     pub start: Option<String>,
 }
 
 /// POST /api/events (owner)
+#[utoipa::path(
+    post,
+    path = "/api/events",
+    operation_id = "createEvent",
+    tag = "race week",
+    summary = "Create a race-week event (owner)",
+    request_body(content = EventBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The event.", body = EventOut),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -101,6 +124,19 @@ pub async fn create(
 }
 
 /// GET /api/events/{id} (owner)
+#[utoipa::path(
+    get,
+    path = "/api/events/{id}",
+    operation_id = "getEvent",
+    tag = "race week",
+    summary = "One event with how its runners stand (owner)",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "The event.", body = EventOut),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -112,7 +148,7 @@ pub async fn get(
 }
 
 /// A runner's request as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RequestOut {
     pub client_id: String,
     pub client_name: String,
@@ -129,18 +165,21 @@ pub struct RequestOut {
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequestsQuery {
     /// pending, booked, waitlisted or withdrawn.
     pub state: Option<String>,
+    #[param(minimum = 0)]
     pub offset: Option<usize>,
     /// At most 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 
 /// The page of requests asked for, and how many match.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RequestsOut {
     pub total: usize,
     pub requests: Vec<RequestOut>,
@@ -202,6 +241,20 @@ pub async fn requests_page(
 }
 
 /// GET /api/events/{id}/requests (owner)
+#[utoipa::path(
+    get,
+    path = "/api/events/{id}/requests",
+    operation_id = "listEventRequests",
+    tag = "race week",
+    summary = "The runners who asked, with their bookings (owner)",
+    params(
+        ("id" = String, Path),
+        RequestsQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of requests and how many match.", body = RequestsOut),
+    ),
+)]
 pub async fn list_requests(
     State(state): State<AppState>,
     caller: Caller,
@@ -214,32 +267,39 @@ pub async fn list_requests(
 }
 
 /// One runner as the API takes them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunnerIn {
+    /// A client of the clinic; otherwise name and email, matched to a client by email or
+    /// made one.
     pub client_id: Option<String>,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub email: String,
+    /// Predicted or recorded finish, local: "13:05" on race day or "2027-04-19 02:30".
     pub finish: Option<String>,
+    /// Locations by id or name, best first (at most 5); empty for any.
     #[serde(default)]
     pub locations: Vec<String>,
     #[serde(default)]
     pub days: Vec<String>,
     #[serde(default)]
     pub parts: Vec<String>,
+    /// A therapist by id or name.
     pub therapist: Option<String>,
     pub tier: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Exactly one of runners, csv or sample.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestsBody {
     /// Runners as JSON.
     pub runners: Option<Vec<RunnerIn>>,
     /// Or a runners CSV file's text, and its name for errors.
     pub csv: Option<String>,
+    /// The CSV file's name, for errors.
     pub filename: Option<String>,
     /// Or, on the demo clinic, a made-up field of this many runners.
     pub sample: Option<usize>,
@@ -247,6 +307,21 @@ pub struct RequestsBody {
 
 /// POST /api/events/{id}/requests (owner): runners who asked, as JSON, a CSV file or a
 /// made-up field (demo only). All or nothing.
+#[utoipa::path(
+    post,
+    path = "/api/events/{id}/requests",
+    operation_id = "addEventRequests",
+    tag = "race week",
+    summary = "Add runners who asked (owner)",
+    description = "As JSON, a CSV file's text, or (demo clinic only) a made-up field. Runners are matched to clients by email or made clients, and the race goes into their races. All or nothing: a bad runner refuses the lot, naming the field and the line.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body(content = RequestsBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "What was added.", body = Added),
+    ),
+)]
 pub async fn add_requests(
     State(state): State<AppState>,
     caller: Caller,
@@ -295,6 +370,20 @@ pub async fn add_requests(
 
 /// DELETE /api/events/{id}/requests/{client_id}: the owner, or the runner themself,
 /// withdraws a request not yet booked.
+#[utoipa::path(
+    delete,
+    path = "/api/events/{id}/requests/{client_id}",
+    operation_id = "withdrawEventRequest",
+    tag = "race week",
+    summary = "Withdraw a request not yet booked (owner, or the runner)",
+    params(
+        ("id" = String, Path),
+        ("client_id" = String, Path),
+    ),
+    responses(
+        (status = 204, description = "Withdrawn."),
+    ),
+)]
 pub async fn withdraw(
     State(state): State<AppState>,
     caller: Caller,
@@ -309,6 +398,20 @@ pub async fn withdraw(
 
 /// GET /api/events/{id}/allocation (owner): what booking would do now, beside first
 /// come, first served; nothing is written.
+#[utoipa::path(
+    get,
+    path = "/api/events/{id}/allocation",
+    operation_id = "getEventAllocation",
+    tag = "race week",
+    summary = "What booking would do now, beside first come, first served (owner)",
+    description = "The exact allocation (most runners served, then priority, then fit) for everyone still to place, over the rota the clinic holds; nothing is written.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "The allocation.", body = Preview),
+    ),
+)]
 pub async fn allocation(
     State(state): State<AppState>,
     caller: Caller,
@@ -321,6 +424,20 @@ pub async fn allocation(
 /// POST /api/events/{id}/book (owner): books the allocation for everyone still to
 /// place, emails each runner, and puts the rest on the waitlist. Repeating it books
 /// only what changed since.
+#[utoipa::path(
+    post,
+    path = "/api/events/{id}/book",
+    operation_id = "bookEvent",
+    tag = "race week",
+    summary = "Book the allocation for everyone at once (owner)",
+    description = "In one transaction: each runner still to place gets their time (or keeps a session of the kind they booked themselves) or a place on the waitlist for their window, each told by email. Repeating it books only runners added since, or waiting runners into times opened since; nobody is booked twice.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "What the run did.", body = Booked),
+    ),
+)]
 pub async fn book(
     State(state): State<AppState>,
     caller: Caller,
@@ -332,19 +449,36 @@ pub async fn book(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CapacityQuery {
+    #[param(minimum = 1, maximum = 1000000)]
     pub finishers: usize,
-    /// Median finish, "4:15".
+    /// Median finish after the start, "4:15".
     pub median: String,
     /// Typical spread either side, "0:45".
     pub spread: String,
-    /// Percent to serve inside their ideal days (default 90).
+    /// Percent to serve inside their ideal days.
+    #[param(maximum = 100, default = json!(90), exclusive_minimum = 0)]
     pub share: Option<f64>,
 }
 
 /// GET /api/events/{id}/capacity (owner): therapist-hours needed per day and location.
+#[utoipa::path(
+    get,
+    path = "/api/events/{id}/capacity",
+    operation_id = "getEventCapacity",
+    tag = "race week",
+    summary = "Therapist-hours needed per day and location (owner)",
+    params(
+        ("id" = String, Path),
+        CapacityQuery,
+    ),
+    responses(
+        (status = 200, description = "Need beside the rota, per location and day.", body = Capacity),
+    ),
+)]
 pub async fn capacity(
     State(state): State<AppState>,
     caller: Caller,

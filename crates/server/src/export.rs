@@ -15,10 +15,11 @@ use crate::auth::Caller;
 use crate::clients::visible_client;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RecordQuery {
-    /// coach, physio or clinic (the default for staff; clients choose coach or physio).
+    /// coach, physio or clinic; clinic for staff and physio for the client by default.
     #[serde(rename = "for")]
     pub audience: Option<String>,
 }
@@ -86,6 +87,21 @@ pub fn markdown_file(e: &Export, name: &str) -> Response {
 }
 
 /// GET /api/clients/{id}/record: the record as Markdown.
+#[utoipa::path(
+    get,
+    path = "/api/clients/{id}/record",
+    operation_id = "exportRecord",
+    tag = "clients",
+    summary = "A client's record as Markdown",
+    description = "For a coach (findings, patterns and homework, no health history), a physiotherapist (the intake and every signed note with its amendments) or the clinic (all of it with contact details). The client chooses theirs; staff who may see the client any. Logged in the audit log.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+        RecordQuery,
+    ),
+    responses(
+        (status = 200, description = "The record.", body = String, content_type = "text/markdown"),
+    ),
+)]
 pub async fn get_record(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,14 +114,14 @@ pub async fn get_record(
     Ok(markdown_file(&e, &name))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EraseBody {
     /// The client's name as on file, typed to confirm.
     pub confirm_name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Erased {
     pub erased: bool,
     /// Bookings kept as anonymous counts.
@@ -113,6 +129,21 @@ pub struct Erased {
 }
 
 /// POST /api/clients/{id}/erase: the owner erases a client on request.
+#[utoipa::path(
+    post,
+    path = "/api/clients/{id}/erase",
+    operation_id = "eraseClient",
+    tag = "clients",
+    summary = "Erase a client on request (owner)",
+    description = "Their details, intake, notes, homework, calendars, races, links and bookings go in one transaction; bookings stay only as counts per day, therapist, service and status. The audit log keeps the erasure, naming the client by id only.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = EraseBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Erased.", body = Erased),
+    ),
+)]
 pub async fn erase(
     State(state): State<AppState>,
     caller: Caller,

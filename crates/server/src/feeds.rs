@@ -11,6 +11,21 @@ use crate::auth::hash_token;
 use crate::error::{ApiError, ApiResult};
 
 /// GET /feeds/{token}.ics
+#[utoipa::path(
+    get,
+    path = "/feeds/{file}",
+    operation_id = "feed",
+    tag = "feeds",
+    summary = "A calendar feed (iCalendar)",
+    description = "The secret in the URL is the only credential. Appointments from 90 days back to 400 days ahead; cancelled ones are marked cancelled.",
+    params(
+        ("file" = String, Path, description = "SECRET.ics: the feed's 64-hex-digit secret, with or without the .ics suffix."),
+    ),
+    responses(
+        (status = 200, description = "The feed.", body = String, content_type = "text/calendar", headers(("Cache-Control" = String, description = "private, max-age=300"))),
+    ),
+    security(),
+)]
 pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
     let token = file.strip_suffix(".ics").unwrap_or(&file);
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -20,14 +20,14 @@ async fn clinic_zone(state: &AppState) -> ApiResult<jiff::tz::TimeZone> {
     Ok(zone_of(&state.clinic.setup().await?.clinic.time_zone))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RoutineShort {
     pub id: &'static str,
     pub name: &'static str,
     pub minutes: u8,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HomeworkOut {
     pub id: String,
     pub routine: &'static Routine,
@@ -65,12 +65,37 @@ pub fn out(v: HomeworkView) -> HomeworkOut {
 }
 
 /// GET /api/homework/library: every routine a therapist can give.
+#[utoipa::path(
+    get,
+    path = "/api/homework/library",
+    operation_id = "homeworkLibrary",
+    tag = "homework",
+    summary = "The routines a therapist can give",
+    description = "Any signed-in caller.",
+    responses(
+        (status = 200, description = "Every routine.", body = Vec<Routine>),
+    ),
+)]
 pub async fn library(caller: Caller) -> Json<&'static [Routine]> {
     let _ = caller;
     Json(LIBRARY)
 }
 
 /// GET /api/clients/{id}/homework: the routines given to the client, under way first.
+#[utoipa::path(
+    get,
+    path = "/api/clients/{id}/homework",
+    operation_id = "listHomework",
+    tag = "homework",
+    summary = "Routines given to a client, under way first",
+    description = "The owner, a therapist who treats the client, or the client themself.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "With compliance over the last two weeks.", body = Vec<HomeworkOut>),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -87,7 +112,7 @@ pub async fn list(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     /// A routine id of the library.
@@ -99,6 +124,21 @@ pub struct AssignBody {
 }
 
 /// POST /api/clients/{id}/homework: staff who treat the client give a routine.
+#[utoipa::path(
+    post,
+    path = "/api/clients/{id}/homework",
+    operation_id = "assignHomework",
+    tag = "homework",
+    summary = "Give a client a routine",
+    description = "Staff who may see the client. At most a dozen routines under way at once.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = AssignBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The routine given.", body = HomeworkOut),
+    ),
+)]
 pub async fn assign(
     State(state): State<AppState>,
     caller: Caller,
@@ -132,16 +172,32 @@ async fn visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Homew
     Ok(h)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TickBody {
     /// YYYY-MM-DD: from the day it was given to today, at most two weeks back.
+    #[schema(format = Date)]
     pub date: String,
     pub done: bool,
 }
 
 /// POST /api/homework/{id}/ticks: the client (or staff for them) says whether the
 /// routine was done that day.
+#[utoipa::path(
+    post,
+    path = "/api/homework/{id}/ticks",
+    operation_id = "tickHomework",
+    tag = "homework",
+    summary = "Say whether a routine was done on a day",
+    description = "The client, or staff who may see them.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = TickBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The routine with its ticks.", body = HomeworkOut),
+    ),
+)]
 pub async fn tick(
     State(state): State<AppState>,
     caller: Caller,
@@ -161,6 +217,20 @@ pub async fn tick(
 }
 
 /// DELETE /api/homework/{id}: staff stop a routine (its ticks stay on record).
+#[utoipa::path(
+    delete,
+    path = "/api/homework/{id}",
+    operation_id = "stopHomework",
+    tag = "homework",
+    summary = "Stop a routine",
+    description = "Staff who may see the client; the ticks stay on record.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 204, description = "Stopped."),
+    ),
+)]
 pub async fn stop(
     State(state): State<AppState>,
     caller: Caller,

@@ -17,18 +17,20 @@ use crate::error::{ApiJson, ApiResult};
 use crate::schedule::client_context;
 
 /// A reported condition as the API and pages show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FlagOut {
     pub id: &'static str,
     pub label: &'static str,
 }
 
 /// The client's intake, what it holds back, and when it was last gone through.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IntakeView {
+    /// Null until filled in.
     /// `None` until the client (or staff) fills it in.
     pub intake: Option<Intake>,
     pub flags: Vec<FlagOut>,
+    /// The firmest pressure slot search and the plan propose for the client.
     /// The firmest pressure slot search and the plan propose for the client.
     pub pressure_cap: Option<Pressure>,
     /// What staff are told, one line each.
@@ -65,6 +67,20 @@ async fn view_unlogged(state: &AppState, client_id: &str) -> ApiResult<IntakeVie
 }
 
 /// GET /api/clients/{id}/intake
+#[utoipa::path(
+    get,
+    path = "/api/clients/{id}/intake",
+    operation_id = "getIntake",
+    tag = "clients",
+    summary = "A client's intake and what it holds back",
+    description = "The client, the owner, or a therapist who treats them.",
+    params(
+        ("id" = String, Path, description = "The client's id."),
+    ),
+    responses(
+        (status = 200, description = "The intake view.", body = IntakeView),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -73,7 +89,7 @@ pub async fn get(
     Ok(Json(view(&state, &caller, &id).await?))
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeBody {
     #[serde(default)]
@@ -130,6 +146,21 @@ pub async fn save(
 }
 
 /// PUT /api/clients/{id}/intake
+#[utoipa::path(
+    put,
+    path = "/api/clients/{id}/intake",
+    operation_id = "putIntake",
+    tag = "clients",
+    summary = "Fill in or change a client's intake, with consent",
+    description = "The client, the owner, or a therapist who treats them (at the desk). A change clears the last review. Red flags hold back the pressure slot search and the plan propose.",
+    params(
+        ("id" = String, Path, description = "The client's id."),
+    ),
+    request_body(content = IntakeBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The intake view, saved.", body = IntakeView),
+    ),
+)]
 pub async fn put(
     State(state): State<AppState>,
     caller: Caller,
@@ -148,6 +179,20 @@ pub async fn review(state: &AppState, caller: &Caller, client_id: &str) -> ApiRe
 }
 
 /// POST /api/clients/{id}/intake/review (staff)
+#[utoipa::path(
+    post,
+    path = "/api/clients/{id}/intake/review",
+    operation_id = "reviewIntake",
+    tag = "clients",
+    summary = "Record going through the intake with the client (staff)",
+    description = "Staff who may see the client; 404 when the client has no intake yet.",
+    params(
+        ("id" = String, Path, description = "The client's id."),
+    ),
+    responses(
+        (status = 200, description = "The intake view.", body = IntakeView),
+    ),
+)]
 pub async fn post_review(
     State(state): State<AppState>,
     caller: Caller,

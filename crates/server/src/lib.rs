@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod clients;
 pub mod config;
 pub mod demo;
+pub mod doc;
 pub mod error;
 pub mod events;
 pub mod export;
@@ -38,11 +39,12 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use kneadtime_store::Store;
 pub use kneadtime_store::{Clock, SetClock, SystemClock};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use config::{Config, ConfigError};
 use error::ApiError;
@@ -100,10 +102,31 @@ impl AppState {
     }
 }
 
-const OPENAPI: &str = include_str!("openapi.json");
+/// The generated OpenAPI document, set when the router is built.
+static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
+/// The OpenAPI document of the routes this server has.
+pub fn openapi_document() -> &'static str {
+    DOCUMENT.get_or_init(|| {
+        let (_, document) = api_routes().split_for_parts();
+        doc::document(document)
+    })
+}
+
+/// GET /api/openapi.json: the document generated from the handlers and their types.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    operation_id = "openapi",
+    tag = "meta",
+    summary = "This API description",
+    responses(
+        (status = 200, description = "The OpenAPI document.", body = Object),
+    ),
+    security(),
+)]
 async fn openapi() -> Response {
-    let mut res = (StatusCode::OK, OPENAPI).into_response();
+    let mut res = (StatusCode::OK, openapi_document()).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -111,36 +134,90 @@ async fn openapi() -> Response {
     res
 }
 
+/// Whether the server can take bookings.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Health {
+    /// `ok`, or `unavailable`.
+    #[schema(example = "ok")]
+    status: &'static str,
+    /// `writable`, or `not_writable`.
+    database: &'static str,
+}
+
+/// A massage-timing rule with the clinic profile's numbers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct RuleOut {
+    id: kneadtime_domain::RuleId,
+    /// Usually info, warning or error; may be a phrase ("error for races of half-marathon
+    /// distance or more; warning for shorter ones").
+    severity: &'static str,
+    /// The rule with the numbers of the clinic's profile.
+    summary: String,
+    why: &'static str,
+}
+
 /// GET /api/health: 200 while the database takes writes (one small write is made to
 /// know), 503 otherwise, so a balancer stops sending bookings to a server that would fail
 /// them.
+#[utoipa::path(
+    get,
+    path = "/api/health",
+    operation_id = "health",
+    tag = "meta",
+    summary = "Is the server up and its database reachable?",
+    responses(
+        (status = 200, description = "Up.", body = Health),
+        (status = 503, description = "The database does not take writes (full disk, read-only, removed file).", body = Health),
+    ),
+    security(),
+)]
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     match state.store.probe_write().await {
-        Ok(()) => axum::Json(serde_json::json!({ "status": "ok", "database": "writable" }))
-            .into_response(),
+        Ok(()) => axum::Json(Health {
+            status: "ok",
+            database: "writable",
+        })
+        .into_response(),
         Err(e) => {
             log::line(&format!("health: the database does not take writes: {e}"));
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(
-                    serde_json::json!({ "status": "unavailable", "database": "not_writable" }),
-                ),
+                axum::Json(Health {
+                    status: "unavailable",
+                    database: "not_writable",
+                }),
             )
                 .into_response()
         }
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/rules",
+    operation_id = "listRules",
+    tag = "meta",
+    summary = "The massage-timing rules, with the clinic profile's numbers",
+    responses(
+        (status = 200, description = "Every rule.", body = Vec<RuleOut>),
+    ),
+    security(),
+)]
 async fn rules(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Result<Response, ApiError> {
     let clinic = state.store.clinic().await?;
     let profile = schedule::clinic_profile(&clinic.profile_toml).unwrap_or_default();
-    let list: Vec<_> = kneadtime_domain::RuleId::ALL
+    let list: Vec<RuleOut> = kneadtime_domain::RuleId::ALL
         .iter()
         .map(|id| {
             let r = kneadtime_domain::rule::describe(*id, &profile);
-            serde_json::json!({ "id": id.as_str(), "severity": r.severity, "summary": r.summary, "why": r.why })
+            RuleOut {
+                id: *id,
+                severity: r.severity,
+                summary: r.summary,
+                why: r.why,
+            }
         })
         .collect();
     Ok(axum::Json(list).into_response())
@@ -171,154 +248,100 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Every route of the server.
-pub fn app(state: AppState) -> Router {
+/// Every API route, each documented by its handler.
+fn api_routes() -> OpenApiRouter<AppState> {
     use booking as b;
     use catalog as k;
     use clients as c;
     use homework as hw;
     use notes as n;
     use waitlist as w;
+    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(openapi))
+        .routes(routes!(rules))
+        .routes(routes!(auth::setup))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::client_login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::set_password))
+        .routes(routes!(auth::put_daily_email))
+        .routes(routes!(k::get_clinic, k::put_clinic))
+        .routes(routes!(crate::locations::list, crate::locations::create))
+        .routes(routes!(crate::locations::get, crate::locations::patch))
+        .routes(routes!(crate::locations::put_hours))
+        .routes(routes!(crate::events::list, crate::events::create))
+        .routes(routes!(crate::events::get))
+        .routes(routes!(
+            crate::events::list_requests,
+            crate::events::add_requests
+        ))
+        .routes(routes!(crate::events::withdraw))
+        .routes(routes!(crate::events::allocation))
+        .routes(routes!(crate::events::book))
+        .routes(routes!(crate::events::capacity))
+        .routes(routes!(mail::get_outbox))
+        .routes(routes!(k::list_closures, k::create_closure))
+        .routes(routes!(k::delete_closure))
+        .routes(routes!(mail::retry))
+        .routes(routes!(audit::get))
+        .routes(routes!(k::list_staff, k::create_staff))
+        .routes(routes!(k::patch_staff))
+        .routes(routes!(k::list_therapists, k::create_therapist))
+        .routes(routes!(k::get_therapist, k::patch_therapist))
+        .routes(routes!(k::get_hours, k::put_hours))
+        .routes(routes!(k::list_exceptions, k::create_exception))
+        .routes(routes!(k::delete_exception))
+        .routes(routes!(c::therapist_feed))
+        .routes(routes!(k::list_services, k::create_service))
+        .routes(routes!(k::put_service, k::delete_service))
+        .routes(routes!(c::list, c::create))
+        .routes(routes!(c::get, c::patch))
+        .routes(routes!(c::new_link))
+        .routes(routes!(c::post_merge))
+        .routes(routes!(intake::get, intake::put))
+        .routes(routes!(intake::post_review))
+        .routes(routes!(c::client_feed))
+        .routes(routes!(c::add_race))
+        .routes(routes!(c::delete_race))
+        .routes(routes!(c::add_calendar))
+        .routes(routes!(c::add_activities))
+        .routes(routes!(c::delete_calendar))
+        .routes(routes!(c::get_plan))
+        .routes(routes!(schedule::slots))
+        .routes(routes!(n::list_notes))
+        .routes(routes!(n::get_patterns))
+        .routes(routes!(w::list, w::post_join))
+        .routes(routes!(w::delete))
+        .routes(routes!(w::offers))
+        .routes(routes!(w::post_accept))
+        .routes(routes!(w::post_decline))
+        .routes(routes!(b::list, b::create))
+        .routes(routes!(b::get))
+        .routes(routes!(b::cancel))
+        .routes(routes!(b::reschedule))
+        .routes(routes!(b::keep))
+        .routes(routes!(b::set_status))
+        .routes(routes!(n::add_note))
+        .routes(routes!(n::patch_note, n::put_note))
+        .routes(routes!(n::sign_note))
+        .routes(routes!(hw::library))
+        .routes(routes!(export::get_record))
+        .routes(routes!(export::erase))
+        .routes(routes!(hw::list, hw::assign))
+        .routes(routes!(hw::tick))
+        .routes(routes!(hw::stop))
+        .routes(routes!(n::amend_note))
+        .routes(routes!(feeds::feed))
+}
+
+/// Every route of the server.
+pub fn app(state: AppState) -> Router {
     let limit = state.config.body_limit_kb * 1024;
-    Router::new()
-        .route("/api/health", get(health))
-        .route("/api/openapi.json", get(openapi))
-        .route("/api/rules", get(rules))
-        .route("/api/setup", post(auth::setup))
-        .route("/api/login", post(auth::login))
-        .route("/api/client-login", post(auth::client_login))
-        .route("/api/logout", post(auth::logout))
-        .route("/api/me", get(auth::me))
-        .route("/api/me/password", axum::routing::put(auth::set_password))
-        .route(
-            "/api/me/daily-email",
-            axum::routing::put(auth::put_daily_email),
-        )
-        .route("/api/clinic", get(k::get_clinic).put(k::put_clinic))
-        .route(
-            "/api/locations",
-            get(crate::locations::list).post(crate::locations::create),
-        )
-        .route(
-            "/api/locations/{id}",
-            get(crate::locations::get).patch(crate::locations::patch),
-        )
-        .route(
-            "/api/locations/{id}/hours",
-            axum::routing::put(crate::locations::put_hours),
-        )
-        .route(
-            "/api/events",
-            get(crate::events::list).post(crate::events::create),
-        )
-        .route("/api/events/{id}", get(crate::events::get))
-        .route(
-            "/api/events/{id}/requests",
-            get(crate::events::list_requests).post(crate::events::add_requests),
-        )
-        .route(
-            "/api/events/{id}/requests/{client_id}",
-            axum::routing::delete(crate::events::withdraw),
-        )
-        .route(
-            "/api/events/{id}/allocation",
-            get(crate::events::allocation),
-        )
-        .route("/api/events/{id}/book", post(crate::events::book))
-        .route("/api/events/{id}/capacity", get(crate::events::capacity))
-        .route("/api/outbox", get(mail::get_outbox))
-        .route(
-            "/api/closures",
-            get(k::list_closures).post(k::create_closure),
-        )
-        .route(
-            "/api/closures/{id}",
-            axum::routing::delete(k::delete_closure),
-        )
-        .route("/api/outbox/{id}/retry", post(mail::retry))
-        .route("/api/audit", get(audit::get))
-        .route("/api/staff", get(k::list_staff).post(k::create_staff))
-        .route("/api/staff/{id}", axum::routing::patch(k::patch_staff))
-        .route(
-            "/api/therapists",
-            get(k::list_therapists).post(k::create_therapist),
-        )
-        .route(
-            "/api/therapists/{id}",
-            get(k::get_therapist).patch(k::patch_therapist),
-        )
-        .route(
-            "/api/therapists/{id}/hours",
-            get(k::get_hours).put(k::put_hours),
-        )
-        .route(
-            "/api/therapists/{id}/exceptions",
-            get(k::list_exceptions).post(k::create_exception),
-        )
-        .route(
-            "/api/therapists/{id}/exceptions/{exception_id}",
-            axum::routing::delete(k::delete_exception),
-        )
-        .route("/api/therapists/{id}/feed", post(c::therapist_feed))
-        .route(
-            "/api/services",
-            get(k::list_services).post(k::create_service),
-        )
-        .route(
-            "/api/services/{id}",
-            axum::routing::put(k::put_service).delete(k::delete_service),
-        )
-        .route("/api/clients", get(c::list).post(c::create))
-        .route("/api/clients/{id}", get(c::get).patch(c::patch))
-        .route("/api/clients/{id}/link", post(c::new_link))
-        .route("/api/clients/{id}/merge", post(c::post_merge))
-        .route(
-            "/api/clients/{id}/intake",
-            get(intake::get).put(intake::put),
-        )
-        .route("/api/clients/{id}/intake/review", post(intake::post_review))
-        .route("/api/clients/{id}/feed", post(c::client_feed))
-        .route("/api/clients/{id}/races", post(c::add_race))
-        .route(
-            "/api/clients/{id}/races/{race_id}",
-            axum::routing::delete(c::delete_race),
-        )
-        .route("/api/clients/{id}/calendars", post(c::add_calendar))
-        .route("/api/clients/{id}/activities", post(c::add_activities))
-        .route(
-            "/api/clients/{id}/calendars/{calendar_id}",
-            axum::routing::delete(c::delete_calendar),
-        )
-        .route("/api/clients/{id}/plan", get(c::get_plan))
-        .route("/api/clients/{id}/slots", get(schedule::slots))
-        .route("/api/clients/{id}/notes", get(n::list_notes))
-        .route("/api/clients/{id}/patterns", get(n::get_patterns))
-        .route("/api/waitlist", get(w::list).post(w::post_join))
-        .route("/api/waitlist/{id}", axum::routing::delete(w::delete))
-        .route("/api/offers", get(w::offers))
-        .route("/api/offers/{id}/accept", post(w::post_accept))
-        .route("/api/offers/{id}/decline", post(w::post_decline))
-        .route("/api/appointments", get(b::list).post(b::create))
-        .route("/api/appointments/{id}", get(b::get))
-        .route("/api/appointments/{id}/cancel", post(b::cancel))
-        .route("/api/appointments/{id}/reschedule", post(b::reschedule))
-        .route("/api/appointments/{id}/keep", post(b::keep))
-        .route("/api/appointments/{id}/status", post(b::set_status))
-        .route("/api/appointments/{id}/notes", post(n::add_note))
-        .route(
-            "/api/notes/{id}",
-            axum::routing::patch(n::patch_note).put(n::put_note),
-        )
-        .route("/api/notes/{id}/sign", post(n::sign_note))
-        .route("/api/homework/library", get(hw::library))
-        .route("/api/clients/{id}/record", get(export::get_record))
-        .route("/api/clients/{id}/erase", post(export::erase))
-        .route("/api/clients/{id}/homework", get(hw::list).post(hw::assign))
-        .route("/api/homework/{id}/ticks", post(hw::tick))
-        .route("/api/homework/{id}", axum::routing::delete(hw::stop))
-        .route("/api/notes/{id}/amendments", post(n::amend_note))
-        .route("/feeds/{file}", get(feeds::feed))
-        .merge(pages::routes())
+    let (api, document) = api_routes().split_for_parts();
+    let _ = DOCUMENT.set(doc::document(document));
+    api.merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -1,6 +1,7 @@
 //! The clinic group's locations over HTTP: list (public, so clients see where they can
 //! go), create, change, close down, and opening hours (the owner's).
 
+use crate::doc;
 use axum::Json;
 use axum::extract::{Path, State};
 use kneadtime_clinic::locations::{self, LocationInput};
@@ -14,13 +15,16 @@ use crate::error::{ApiError, ApiJson, ApiResult, Created};
 use crate::policy::{Act, allow};
 
 /// A location with its opening hours.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LocationOut {
     pub id: String,
     pub name: String,
     pub address: String,
+    /// IANA zone its opening hours and its therapists' hours are read in.
     pub time_zone: String,
+    /// False once closed down.
     pub active: bool,
+    /// Order on pages, lowest first.
     pub position: i64,
     /// When it is open; empty: whenever its therapists work.
     pub hours: Vec<HoursSpan>,
@@ -48,6 +52,18 @@ async fn one(state: &AppState, id: &str) -> ApiResult<LocationOut> {
 }
 
 /// GET /api/locations: open locations for anyone; closed ones too for the owner.
+#[utoipa::path(
+    get,
+    path = "/api/locations",
+    operation_id = "listLocations",
+    tag = "clinic",
+    summary = "The clinic group's locations",
+    description = "Public: the open locations with their addresses, zones and opening hours; the owner also sees closed-down ones.",
+    responses(
+        (status = 200, description = "In page order.", body = Vec<LocationOut>),
+    ),
+    security(),
+)]
 pub async fn list(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -70,6 +86,20 @@ pub async fn list(
 }
 
 /// GET /api/locations/{id}
+#[utoipa::path(
+    get,
+    path = "/api/locations/{id}",
+    operation_id = "getLocation",
+    tag = "clinic",
+    summary = "One location",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "The location.", body = LocationOut),
+    ),
+    security(),
+)]
 pub async fn get(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -82,13 +112,17 @@ pub async fn get(
     Ok(Json(l))
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// Fields left out are kept (or take their defaults).
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationBody {
+    /// Required for a new location.
     pub name: Option<String>,
     pub address: Option<String>,
     /// IANA zone; a new location takes the group's when not given.
     pub time_zone: Option<String>,
+    /// false closes it down (refused while active therapists work there, or for the last
+    /// open location).
     pub active: Option<bool>,
     pub position: Option<i64>,
     /// Opening hours (new locations only; change them with PUT …/hours).
@@ -106,6 +140,17 @@ fn input(b: LocationBody) -> LocationInput {
 }
 
 /// POST /api/locations (owner)
+#[utoipa::path(
+    post,
+    path = "/api/locations",
+    operation_id = "createLocation",
+    tag = "clinic",
+    summary = "Add a location (owner)",
+    request_body(content = LocationBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The location.", body = LocationOut),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -131,6 +176,20 @@ pub async fn create(
 }
 
 /// PATCH /api/locations/{id} (owner): name, address, zone, order, or closing it down.
+#[utoipa::path(
+    patch,
+    path = "/api/locations/{id}",
+    operation_id = "patchLocation",
+    tag = "clinic",
+    summary = "Change or close down a location (owner)",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body(content = LocationBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The location as it now is.", body = LocationOut),
+    ),
+)]
 pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
@@ -150,6 +209,22 @@ pub async fn patch(
 
 /// PUT /api/locations/{id}/hours (owner): replaces the opening hours; refused while
 /// booked clients fall outside the new ones, each listed with the best other time.
+#[utoipa::path(
+    put,
+    path = "/api/locations/{id}/hours",
+    operation_id = "putLocationHours",
+    tag = "clinic",
+    summary = "Replace a location's opening hours (owner)",
+    description = "An empty list: open whenever its therapists work. Refused while booked clients fall outside the new hours (409 bookings_affected), each with the best other time.",
+    params(
+        ("id" = String, Path),
+    ),
+    request_body(content = Vec<crate::catalog::HoursSpan>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The location with its new hours.", body = LocationOut),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub async fn put_hours(
     State(state): State<AppState>,
     caller: Caller,

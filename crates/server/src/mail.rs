@@ -246,12 +246,13 @@ async fn settle(state: &AppState, mailer: &Mailer, head: &Letterhead, c: Claimed
 }
 
 /// One message as the owner sees it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct NoticeOut {
     pub id: String,
     pub kind: kneadtime_store::NoticeKind,
     /// What it is about: an appointment, or a waitlist offer.
     pub appointment_id: Option<String>,
+    /// The waitlist offer the message is about.
     pub offer_id: Option<String>,
     pub state: NoticeState,
     /// When it was (or is) due, in the clinic's zone.
@@ -262,7 +263,7 @@ pub struct NoticeOut {
 }
 
 /// The outbox as the owner sees it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct OutboxOut {
     /// Whether this server sends mail (SMTP is set up); when false, messages wait.
     pub sending: bool,
@@ -299,6 +300,17 @@ pub async fn outbox(state: &AppState) -> crate::error::ApiResult<OutboxOut> {
 }
 
 /// GET /api/outbox: the owner's view of messages to clients.
+#[utoipa::path(
+    get,
+    path = "/api/outbox",
+    operation_id = "getOutbox",
+    tag = "clinic",
+    summary = "Messages to clients (owner)",
+    description = "Owner only. Confirmations, changes, cancellations and reminders are queued with the booking change and sent by each server's mail worker; this shows how many wait, were sent or failed, and the failed ones.",
+    responses(
+        (status = 200, description = "The outbox.", body = OutboxOut),
+    ),
+)]
 pub async fn get_outbox(
     axum::extract::State(state): axum::extract::State<AppState>,
     caller: crate::auth::Caller,
@@ -308,6 +320,20 @@ pub async fn get_outbox(
 }
 
 /// POST /api/outbox/{id}/retry: queue a failed message again.
+#[utoipa::path(
+    post,
+    path = "/api/outbox/{id}/retry",
+    operation_id = "retryMessage",
+    tag = "clinic",
+    summary = "Send a failed message again (owner)",
+    description = "Owner only. Queues a failed message again, due now, with its attempts reset.",
+    params(
+        ("id" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "The outbox after the change.", body = OutboxOut),
+    ),
+)]
 pub async fn retry(
     axum::extract::State(state): axum::extract::State<AppState>,
     caller: crate::auth::Caller,

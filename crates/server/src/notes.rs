@@ -2,6 +2,7 @@
 //! owner), changed until signed, amended after; the client's record with its patterns
 //! and hints; and the homework answer. Every read and change goes to the audit log.
 
+use crate::doc;
 use axum::Json;
 use axum::extract::{Path, State};
 use kneadtime_clinic::notes::{self, FindingInput, NoteInput};
@@ -19,7 +20,8 @@ use crate::error::{ApiError, ApiJson, ApiResult, Code, Created};
 use crate::policy::{Act, decide};
 use crate::schedule::client_context;
 
-#[derive(Debug, Deserialize)]
+/// A session note in four parts. A note that says nothing is refused (400 naming findings).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
     /// What the client reports.
@@ -35,25 +37,30 @@ pub struct NoteBody {
     pub pressure_used: Option<String>,
     #[serde(default)]
     pub techniques: Vec<String>,
+    /// The therapist's assessment, up to 2000 characters.
     #[serde(default)]
     pub assessment: String,
     #[serde(default)]
     pub homework_given: String,
+    /// When and what the next visit should be.
     #[serde(default)]
     pub next_visit: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindingIn {
+    /// A body region, up to 60 characters (compared trimmed, lower case).
     pub region: String,
     /// left, right or both (the default)
     #[serde(default)]
     pub side: String,
     /// 0 (free) … 3 (very tight)
     pub tightness: i64,
+    /// Tender or trigger points found.
     #[serde(default)]
     pub tender_points: i64,
+    /// Kept up to 500 characters.
     #[serde(default)]
     pub note: String,
 }
@@ -84,7 +91,7 @@ impl NoteBody {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmendBody {
     /// Why the signed note changes.
@@ -146,6 +153,22 @@ async fn writable(
 
 /// POST /api/appointments/{id}/notes: the appointment's note, as a draft (409
 /// `note_exists` when it has one: change that).
+#[utoipa::path(
+    post,
+    path = "/api/appointments/{id}/notes",
+    operation_id = "addNote",
+    tag = "notes",
+    summary = "Write a session note as a draft (the appointment's therapist or the owner)",
+    description = "One note per appointment: 409 note_exists (details.note_id) when it has one. A note that says nothing is refused (400 naming findings). The draft changes with PUT /api/notes/{id} until signed.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = NoteBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The note.", body = SessionNote),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub async fn add_note(
     State(state): State<AppState>,
     caller: Caller,
@@ -167,6 +190,22 @@ pub async fn add_note(
 }
 
 /// PUT /api/notes/{id}: what an unsigned note says (409 `note_signed` once signed).
+#[utoipa::path(
+    put,
+    path = "/api/notes/{id}",
+    operation_id = "putNote",
+    tag = "notes",
+    summary = "Change a draft note",
+    description = "The whole note as it now reads. The appointment's therapist or the owner; 409 note_signed once signed (amend it instead).",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = NoteBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The note.", body = SessionNote),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub async fn put_note(
     State(state): State<AppState>,
     caller: Caller,
@@ -180,6 +219,21 @@ pub async fn put_note(
 }
 
 /// POST /api/notes/{id}/sign: signs the note; it then changes only by amendment.
+#[utoipa::path(
+    post,
+    path = "/api/notes/{id}/sign",
+    operation_id = "signNote",
+    tag = "notes",
+    summary = "Sign a note",
+    description = "Locks the note: later changes are amendments. 409 note_signed when it is signed already.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "The signed note.", body = SessionNote),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub async fn sign_note(
     State(state): State<AppState>,
     caller: Caller,
@@ -193,6 +247,22 @@ pub async fn sign_note(
 }
 
 /// POST /api/notes/{id}/amendments: changes a signed note, keeping the signed text.
+#[utoipa::path(
+    post,
+    path = "/api/notes/{id}/amendments",
+    operation_id = "amendNote",
+    tag = "notes",
+    summary = "Amend a signed note",
+    description = "The whole note as it now reads and why; the signed text is kept beside it with the amendment's author and time. 409 wrong_state when the note is not signed yet.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = AmendBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The note as amended.", body = SessionNote),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub async fn amend_note(
     State(state): State<AppState>,
     caller: Caller,
@@ -212,10 +282,11 @@ pub async fn amend_note(
     Ok(Created(n))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NoteOut {
     #[serde(flatten)]
     pub note: SessionNote,
+    /// The appointment's local date.
     pub date: jiff::civil::Date,
     pub therapist_id: String,
     pub therapist_name: String,
@@ -258,6 +329,20 @@ async fn record_out(state: &AppState, client_id: &str) -> ApiResult<RecordOut> {
 
 /// GET /api/clients/{id}/notes: every note, oldest first (a client sees only the
 /// signed ones: a draft is the therapist's until signed).
+#[utoipa::path(
+    get,
+    path = "/api/clients/{id}/notes",
+    operation_id = "listNotes",
+    tag = "clients",
+    summary = "A client's session notes, oldest first",
+    description = "The owner, a therapist who treats the client, or the client themself; anyone else is told 404.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "Notes.", body = Vec<NoteOut>),
+    ),
+)]
 pub async fn list_notes(
     State(state): State<AppState>,
     caller: Caller,
@@ -274,11 +359,25 @@ pub async fn list_notes(
 
 /// GET /api/clients/{id}/patterns: per body region, tightness over time, its trend and
 /// any one-sidedness; hints joined with training; and how often homework was done.
+#[utoipa::path(
+    get,
+    path = "/api/clients/{id}/patterns",
+    operation_id = "getPatterns",
+    tag = "clients",
+    summary = "Tightness per body region over time, and homework",
+    description = "The owner, a therapist who treats the client, or the client themself; anyone else is told 404.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 200, description = "Patterns, the most concerning first.", body = Patterns),
+    ),
+)]
 pub async fn get_patterns(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Patterns>> {
     visible_client(&state, &caller, &id).await?;
     log(&state, &caller, "notes.view", Some(&id), "patterns").await?;
     let r = record_out(&state, &id).await?;
@@ -295,16 +394,45 @@ pub async fn get_patterns(
         .iter()
         .filter(|n| n.note.homework_done == Some(false))
         .count();
-    Ok(Json(json!({
-        "sessions": r.notes.len(),
-        "regions": r.regions,
-        "hints": r.hints,
-        "see_physio_or_doctor": r.refer,
-        "homework": { "given": given.len(), "done": done, "not_done": not_done, "unknown": given.len() - done - not_done },
-    })))
+    Ok(Json(Patterns {
+        sessions: r.notes.len(),
+        regions: r.regions,
+        hints: r.hints,
+        see_physio_or_doctor: r.refer,
+        homework: HomeworkCount {
+            given: given.len(),
+            done,
+            not_done,
+            unknown: given.len() - done - not_done,
+        },
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+/// What a client's notes show over time.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Patterns {
+    /// Notes read.
+    pub sessions: usize,
+    pub regions: Vec<kneadtime_domain::notes::RegionPattern>,
+    /// Regions tight in most recent visits, getting worse or tighter on one side, joined
+    /// with the training of the weeks around them.
+    pub hints: Vec<kneadtime_domain::notes::Hint>,
+    /// Reported pain at the clinic's threshold or a red flag calls for a physiotherapist
+    /// or doctor.
+    pub see_physio_or_doctor: bool,
+    pub homework: HomeworkCount,
+}
+
+/// How often the homework given was done.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HomeworkCount {
+    pub given: usize,
+    pub done: usize,
+    pub not_done: usize,
+    pub unknown: usize,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HomeworkBody {
     pub homework_done: bool,
@@ -312,6 +440,21 @@ pub struct HomeworkBody {
 
 /// PATCH /api/notes/{id}: record whether the homework was done (the client or staff
 /// who may see the note).
+#[utoipa::path(
+    patch,
+    path = "/api/notes/{id}",
+    operation_id = "patchNote",
+    tag = "notes",
+    summary = "Record whether the homework was done",
+    description = "Anyone who may see the note's appointment (the owner, its therapist, its client).",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    request_body(content = HomeworkBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The note.", body = SessionNote),
+    ),
+)]
 pub async fn patch_note(
     State(state): State<AppState>,
     caller: Caller,

@@ -25,21 +25,30 @@ use crate::error::{ApiError, ApiQuery, ApiResult, Code};
 const DEFAULT_DAYS: i64 = 21;
 const MAX_DAYS: i64 = 92;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SlotQuery {
-    /// The service to book; without it, the service for the session the client's
-    /// training calls for next.
+    /// The service to book; without it, one is suggested.
     pub service_id: Option<String>,
+    /// First local date (default and earliest: today).
+    #[param(format = Date)]
     pub from: Option<String>,
+    /// How many days to search.
+    #[param(minimum = 1, maximum = 92, default = json!(DEFAULT_DAYS))]
     pub days: Option<i64>,
+    /// Only this therapist.
     pub therapist_id: Option<String>,
+    /// At most this many slots.
+    #[param(minimum = 1, maximum = 500, default = json!(20))]
     pub limit: Option<usize>,
-    /// Also list days that break an error rule (staff only), marked not allowed.
+    /// Staff only: also list days that break an error rule, marked not allowed.
+    #[param(default = json!(false))]
     pub include_refused: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
+/// suggested is present only when service_id was not given.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SlotsOut {
     pub client_id: String,
     pub service_id: String,
@@ -48,15 +57,19 @@ pub struct SlotsOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggested: Option<Suggested>,
     pub time_zone: String,
+    /// A local date, YYYY-MM-DD.
     pub from: Date,
+    /// A local date, YYYY-MM-DD.
     pub to: Date,
+    /// Best fit first, then earliest, then therapist name.
     pub slots: Vec<Slot>,
     /// True when more slots than `limit` are free in the range.
     pub more: bool,
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// The service was chosen for the client ("what should I book next?").
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Suggested {
     pub kind: Option<Kind>,
     pub summary: String,
@@ -65,6 +78,22 @@ pub struct Suggested {
 }
 
 /// GET /api/clients/{id}/slots: free slots ranked by fit.
+#[utoipa::path(
+    get,
+    path = "/api/clients/{id}/slots",
+    operation_id = "searchSlots",
+    tag = "clients",
+    summary = "Free slots for a client, ranked by fit",
+    description = "Staff for any client; a client only for themself (403 otherwise). Without service_id, the service for the session the client's training calls for next is chosen and described in suggested.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+        SlotQuery,
+    ),
+    responses(
+        (status = 200, description = "The slots.", body = SlotsOut),
+        (status = 422, description = "The clinic's rules profile cannot be read (bad_profile), or the clinic offers no services (no_services).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn slots(
     State(state): State<AppState>,
     caller: Caller,

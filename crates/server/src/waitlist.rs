@@ -38,7 +38,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 }
 
 /// A waitlist entry as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WaitOut {
     pub id: String,
     pub client_id: String,
@@ -50,12 +50,13 @@ pub struct WaitOut {
     /// First and last local day of the window.
     pub from: jiff::civil::Date,
     pub to: jiff::civil::Date,
+    /// What the window is for.
     pub note: String,
     pub state: WaitState,
 }
 
 /// An offer of a freed time as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OfferOut {
     pub id: String,
     pub entry_id: String,
@@ -64,6 +65,7 @@ pub struct OfferOut {
     pub service_name: String,
     pub therapist_id: String,
     pub therapist_name: String,
+    /// RFC 3339 in the clinic's zone.
     pub start: String,
     pub end: String,
     pub date: jiff::civil::Date,
@@ -116,7 +118,7 @@ fn offer_out(o: &Offer, e: &WaitEntry, names: &Names) -> OfferOut {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinBody {
     /// Required for staff; a client joins for themself.
@@ -126,7 +128,10 @@ pub struct JoinBody {
     pub therapist_id: Option<String>,
     /// First and last day (YYYY-MM-DD), both or neither: neither waits on the client's
     /// next race window for the service.
+    #[schema(format = Date)]
     pub from: Option<String>,
+    /// Last day, inclusive.
+    #[schema(format = Date)]
     pub to: Option<String>,
 }
 
@@ -177,6 +182,18 @@ pub async fn join(state: &AppState, caller: &Caller, body: &JoinBody) -> ApiResu
 }
 
 /// POST /api/waitlist
+#[utoipa::path(
+    post,
+    path = "/api/waitlist",
+    operation_id = "joinWaitlist",
+    tag = "waitlist",
+    summary = "Wait for a time in a window",
+    description = "A client joins for themself; staff name the client. Without from and to, the window is the client's next pre-race (or post-race) window for the service (422 no_window when none is ahead). When a cancellation or a move frees a time in the window that suits the client's training, the best-fitting waiting clients are offered it by email; the first to accept books it. A client waits on at most 5 windows (422 too_many_waiting); a window is at most 62 days and within the booking horizon.",
+    request_body(content = JoinBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The entry.", body = WaitOut),
+    ),
+)]
 pub async fn post_join(
     State(state): State<AppState>,
     caller: Caller,
@@ -186,9 +203,11 @@ pub async fn post_join(
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Only this client's entries.
     pub client_id: Option<String>,
 }
 
@@ -216,6 +235,20 @@ pub async fn visible_waiting(
 }
 
 /// GET /api/waitlist
+#[utoipa::path(
+    get,
+    path = "/api/waitlist",
+    operation_id = "listWaitlist",
+    tag = "waitlist",
+    summary = "Who waits for a time",
+    description = "Entries still waiting, soonest window first: a client sees their own, a therapist those of clients they treat, the owner all.",
+    params(
+        ListQuery,
+    ),
+    responses(
+        (status = 200, description = "The entries.", body = Vec<WaitOut>),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -259,6 +292,21 @@ pub async fn withdraw(state: &AppState, caller: &Caller, id: &str) -> ApiResult<
 }
 
 /// DELETE /api/waitlist/{id}
+#[utoipa::path(
+    delete,
+    path = "/api/waitlist/{id}",
+    operation_id = "leaveWaitlist",
+    tag = "waitlist",
+    summary = "Leave the waitlist",
+    description = "The client themself, or staff who may see the client. Open offers to the entry end as declined and go to the next in line.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 204, description = "Left."),
+        (status = 409, description = "The entry is no longer waiting (wrong_state).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -287,6 +335,17 @@ pub async fn visible_offers(state: &AppState, caller: &Caller) -> ApiResult<Vec<
 }
 
 /// GET /api/offers
+#[utoipa::path(
+    get,
+    path = "/api/offers",
+    operation_id = "listOffers",
+    tag = "waitlist",
+    summary = "Open offers of freed times",
+    description = "A client sees the offers made to them, a therapist those of their own time, the owner all.",
+    responses(
+        (status = 200, description = "The open offers, soonest first.", body = Vec<OfferOut>),
+    ),
+)]
 pub async fn offers(
     State(state): State<AppState>,
     caller: Caller,
@@ -338,6 +397,22 @@ pub async fn accept(
 }
 
 /// POST /api/offers/{id}/accept
+#[utoipa::path(
+    post,
+    path = "/api/offers/{id}/accept",
+    operation_id = "acceptOffer",
+    tag = "waitlist",
+    summary = "Accept an offered time",
+    description = "Books the offered time for its client under every booking rule. Of several clients offered one time, the first to accept books it; the others are told 409 offer_gone, as is anyone accepting a declined or expired offer.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 201, description = "The booking.", body = crate::booking::AppointmentOut),
+        (status = 409, description = "The offer has ended (offer_gone), or the time was taken (slot_taken) or the client is booked then (client_busy).", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many bookings from this address or client in the last hour (too_many_bookings).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn post_accept(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -365,6 +440,21 @@ pub async fn decline(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(
 }
 
 /// POST /api/offers/{id}/decline
+#[utoipa::path(
+    post,
+    path = "/api/offers/{id}/decline",
+    operation_id = "declineOffer",
+    tag = "waitlist",
+    summary = "Decline an offered time",
+    description = "The client stays on the waitlist; the time goes to the next in line.",
+    params(
+        ("id" = String, Path, description = "The record's id."),
+    ),
+    responses(
+        (status = 204, description = "Declined."),
+        (status = 409, description = "The offer has already ended (offer_gone).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn post_decline(
     State(state): State<AppState>,
     caller: Caller,

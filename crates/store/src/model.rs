@@ -12,7 +12,7 @@ use crate::StoreError;
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($var:ident => $s:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($var),+ }
 
@@ -120,6 +120,22 @@ impl Serialize for ServiceKind {
     }
 }
 
+impl utoipa::PartialSchema for ServiceKind {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names = Kind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .chain([ServiceKind::General.as_str()]);
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(names))
+            .description(Some("A massage kind, or general work (a consultation)."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ServiceKind {}
+
 impl<'de> Deserialize<'de> for ServiceKind {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -156,7 +172,7 @@ pub struct Clinic {
     pub currency: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Therapist {
     pub id: String,
     pub name: String,
@@ -196,7 +212,7 @@ pub struct NewLocation {
     pub time_zone: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Service {
     pub id: String,
     pub name: String,
@@ -234,25 +250,30 @@ pub struct WorkingHours {
     pub end_minute: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Days off, inclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TherapistException {
     pub id: String,
     pub therapist_id: String,
     /// 'YYYY-MM-DD', inclusive.
+    #[schema(format = Date)]
     pub from_date: String,
     /// 'YYYY-MM-DD', inclusive.
+    #[schema(format = Date)]
     pub to_date: String,
     pub reason: ExceptionReason,
     pub note: String,
 }
 
 /// Days a location, or the whole group, is closed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Closure {
     pub id: String,
     /// 'YYYY-MM-DD', inclusive.
+    #[schema(format = Date)]
     pub from_date: String,
     /// 'YYYY-MM-DD', inclusive.
+    #[schema(format = Date)]
     pub to_date: String,
     pub note: String,
     /// The location closed; `None` for every location.
@@ -299,11 +320,12 @@ pub struct NewClient {
     pub password_hash: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClientRace {
     pub id: String,
     pub client_id: String,
     /// 'YYYY-MM-DD'.
+    #[schema(format = Date)]
     pub date: String,
     pub distance_km: f64,
     pub priority: Priority,
@@ -437,8 +459,10 @@ pub struct FreedTime {
 
 /// One finding of a session: a body region, its side, how tight it was and how many
 /// tender points were found in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = NoteFinding)]
 pub struct Finding {
+    /// Body region, trimmed and lower-cased.
     pub region: String,
     #[serde(default)]
     pub side: Side,
@@ -453,7 +477,7 @@ pub struct Finding {
 
 /// What a session note says, in the four parts therapists write: what the client
 /// reports, what was found and done, what it means, and what comes next.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NoteContent {
     /// What the client reports, in their words.
     #[serde(default)]
@@ -497,9 +521,10 @@ impl NoteContent {
 
 /// A change made to a signed note: the whole note as it now reads, who changed it,
 /// when and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Amendment {
     pub id: String,
+    /// Unix seconds.
     pub at: i64,
     /// The name of the staff member who made it.
     pub author: String,
@@ -509,7 +534,7 @@ pub struct Amendment {
 
 /// A therapist's note on one appointment (one per appointment). The content shown is
 /// the latest: the note as signed, or its last amendment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionNote {
     pub id: String,
     pub appointment_id: String,
@@ -519,11 +544,14 @@ pub struct SessionNote {
     pub homework_done: Option<bool>,
     /// The name of the staff member who wrote it.
     pub author: String,
+    /// Unix seconds (not RFC 3339, unlike other instants).
     pub created_at: i64,
+    /// Unix seconds.
     pub updated_at: i64,
     /// When it was signed, and by whom; a signed note changes only by amendment.
     pub signed_at: Option<i64>,
     pub signed_by: Option<String>,
+    /// The note as signed, when amendments have changed it since.
     /// The note as it was signed, when amendments have changed it since.
     pub signed_content: Option<NoteContent>,
     /// Oldest first.
@@ -631,7 +659,7 @@ pub struct Notice {
 }
 
 /// How many messages stand in each state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OutboxCounts {
     /// Queued and due now.
     pub waiting: i64,
@@ -664,7 +692,7 @@ pub struct Homework {
 }
 
 /// A client's intake: their background and what holds back the work, with consent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Intake {
     pub client_id: String,
     /// Years running, weekly volume, recent training.
@@ -685,6 +713,7 @@ pub struct Intake {
     pub flags: Vec<kneadtime_domain::intake::Flag>,
     /// The client's typed name, and when they consented.
     pub consent_name: String,
+    /// Unix seconds.
     pub consented_at: i64,
     pub updated_at: i64,
     /// `client:ID` or `staff:ID`.
@@ -708,14 +737,15 @@ pub struct AuditEntry {
 }
 
 /// A race-week event: the race, and the session runners ask for around it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RaceEvent {
     pub id: String,
     pub name: String,
     /// 'YYYY-MM-DD', the day it starts.
+    #[schema(format = Date)]
     pub race_date: String,
     pub distance_km: Option<f64>,
-    /// [`Kind::PostEvent`] or [`Kind::PreEvent`].
+    /// post_event or pre_event.
     pub kind: Kind,
     /// What is booked for each runner.
     pub service_id: String,

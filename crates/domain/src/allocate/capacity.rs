@@ -40,7 +40,8 @@ pub struct Demand {
 }
 
 /// One clinic on one day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = CapacityNeed)]
 pub struct Need {
     pub clinic: String,
     pub date: Date,
@@ -58,7 +59,7 @@ pub struct Need {
 }
 
 /// The plan: a row per clinic and day, and what was assumed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CapacityPlan {
     pub rows: Vec<Need>,
     /// Sessions to give in all, and how many of them the rota can hold inside the ideal

@@ -141,7 +141,7 @@ pub struct Event {
     /// The day it starts.
     pub date: Date,
     pub distance_km: Option<f64>,
-    /// [`Kind::PostEvent`] or [`Kind::PreEvent`].
+    /// post_event or pre_event.
     pub kind: Kind,
     /// Minutes of massage, and minutes the therapist needs after each.
     pub length_min: i32,
@@ -227,7 +227,8 @@ pub enum Outcome {
 }
 
 /// What an allocation achieved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default, utoipa::ToSchema)]
+#[schema(as = AllocationSummary)]
 pub struct Summary {
     pub runners: usize,
     pub served: usize,
@@ -236,7 +237,8 @@ pub struct Summary {
     pub ideal: usize,
     /// The sum of every booked runner's fit.
     pub total_fit: i64,
-    /// Per tier: (asked, served).
+    /// Per tier (standard, charity, elite, pre-booked): [asked, served].
+    #[schema(value_type = BTreeMap<String, Vec<usize>>)]
     pub by_tier: BTreeMap<Tier, (usize, usize)>,
 }
 

@@ -487,14 +487,7 @@ pub async fn create_client(
     match crate::clients::create(State(state.clone()), c.clone(), ApiJson(body)).await {
         Ok(created) => {
             let v = created.0;
-            let id = v["client"]["id"].as_str().unwrap_or_default().to_string();
-            client_page(
-                &state,
-                &c,
-                &id,
-                v["link"].as_str().unwrap_or_default().to_string(),
-            )
-            .await
+            client_page(&state, &c, &v.client.id, v.link).await
         }
         Err(e) => clients_page(&state, &c, f.name, f.email, Some(e)).await,
     }
