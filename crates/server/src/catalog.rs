@@ -256,6 +256,7 @@ pub async fn list_therapists(
 pub struct TherapistBody {
     /// 1 to 200 characters, not blank.
     pub name: String,
+    #[schema(value_type = Vec<kneadtime_store::Skill>)]
     #[serde(default)]
     pub skills: Vec<String>,
     /// Give the therapist a login: email and a first password (10 characters or more).
@@ -514,6 +515,7 @@ pub async fn get_therapist(
 #[serde(deny_unknown_fields)]
 pub struct TherapistPatch {
     /// 1 to 200 characters, not blank.
+    #[schema(value_type = Option<Vec<kneadtime_store::Skill>>)]
     pub name: Option<String>,
     pub skills: Option<Vec<String>>,
     pub active: Option<bool>,
@@ -1109,11 +1111,14 @@ pub async fn list_services(
 pub struct ServiceBody {
     /// 1 to 200 characters, not blank.
     pub name: String,
+    #[schema(value_type = kneadtime_store::ServiceKind)]
     /// pre_event, post_event, maintenance, recovery_phase or general
     pub kind: String,
     pub length_min: i64,
+    #[schema(value_type = Pressure)]
     pub price_cents: i64,
     pub pressure_min: String,
+    #[schema(value_type = Pressure)]
     /// At least pressure_min.
     pub pressure_max: String,
     #[serde(default)]
@@ -1328,6 +1333,7 @@ pub struct StaffBody {
     pub email: String,
     /// 1 to 200 characters, not blank.
     pub name: String,
+    #[schema(value_type = Role)]
     /// owner or therapist
     pub role: String,
     /// Required for a therapist login: an existing therapist's id.
