@@ -579,3 +579,14 @@ pub async fn of_therapist(
         .appointments_for_therapist(therapist_id, from, to)
         .await?)
 }
+
+/// Every appointment starting in `from..to` (Unix seconds), by start.
+pub async fn between(core: &Clinic, from: i64, to: i64) -> crate::CoreResult<Vec<Appointment>> {
+    Ok(core.store.appointments_between(from, to).await?)
+}
+
+/// The appointment booked under an idempotency key (already scoped to its caller), if
+/// any: a retry is answered as the first request was.
+pub async fn by_key(core: &Clinic, key: &str) -> crate::CoreResult<Option<Appointment>> {
+    Ok(core.store.appointment_by_key(key).await?)
+}

@@ -1,12 +1,17 @@
-//! A new client, checked once for every way in: staff adding a client through the API and
-//! a runner starting a booking on the web page go through [`register`].
+//! Clients as use-cases: a new client, checked once for every way in (staff adding a
+//! client through the API and a runner starting a booking on the web page go through
+//! [`register`]); a client's details, races and uploads; their personal link and
+//! calendar feed; and two records of one person merged.
 
 use jiff::civil::Date;
 use kneadtime_domain::Priority;
-use kneadtime_store::{Client, NewClient};
+use kneadtime_store::{
+    Appointment, Client, ClientCalendar, ClientHistory, ClientRace, FeedOwner, NewClient,
+    StoreError,
+};
 
 use crate::Clinic;
-use crate::error::{CoreError, CoreResult};
+use crate::error::{Code, CoreError, CoreResult};
 use crate::time::local_date;
 
 /// Names, emails and phone numbers are cut off past these lengths.
@@ -184,4 +189,148 @@ mod tests {
         assert!(check_race(today, today, 0.0).is_err());
         assert!(check_race(today, today, f64::NAN).is_err());
     }
+}
+
+/// A client, or not found.
+pub async fn find(core: &Clinic, id: &str) -> CoreResult<Client> {
+    core.store.client(id).await.map_err(|e| match e {
+        StoreError::NotFound => CoreError::NotFound("client"),
+        e => e.into(),
+    })
+}
+
+/// The clients a therapist treats: booked with them, or seen by them since `since`.
+pub async fn treated_by(core: &Clinic, therapist_id: &str, since: i64) -> CoreResult<Vec<Client>> {
+    let (all, mine) = tokio::try_join!(
+        core.store.clients(),
+        core.store.client_ids_of_therapist(therapist_id, since),
+    )?;
+    Ok(all.into_iter().filter(|c| mine.contains(&c.id)).collect())
+}
+
+/// Stores a client's changed details; an email another client has is refused.
+pub async fn change(core: &Clinic, c: &Client) -> CoreResult<()> {
+    core.store.update_client(c).await.map_err(|e| match e {
+        StoreError::Conflict => CoreError::Conflict {
+            code: Code::EmailTaken,
+            field: "email",
+            message: "another client already has this email".into(),
+        },
+        e => e.into(),
+    })
+}
+
+/// Gives a client a new personal link (by its token's hash); the old one stops working.
+pub async fn new_link(core: &Clinic, id: &str, token_hash: &str) -> CoreResult<()> {
+    find(core, id).await?;
+    Ok(core.store.set_client_link(id, token_hash).await?)
+}
+
+/// Gives a client or therapist a new calendar feed (by its token's hash); their earlier
+/// feeds stop working.
+pub async fn new_feed(core: &Clinic, owner: &FeedOwner, token_hash: &str) -> CoreResult<()> {
+    core.store.revoke_feed_tokens(owner).await?;
+    Ok(core.store.create_feed_token(token_hash, owner).await?)
+}
+
+/// Merges the record `from` into `into`: `from` goes, and everything it holds moves.
+pub async fn merge(core: &Clinic, into: &str, from: &str) -> CoreResult<()> {
+    core.store
+        .merge_clients(into, from)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => CoreError::NotFound("client"),
+            StoreError::ClientBusy => CoreError::Conflict {
+                code: Code::ClientBusy,
+                field: "from",
+                message:
+                    "both records are booked at the same time; cancel one of those bookings first"
+                        .into(),
+            },
+            StoreError::Invalid(why) => CoreError::field("from", why),
+            e => e.into(),
+        })
+}
+
+/// Everything on file about a client's training and bookings.
+#[derive(Debug, Clone)]
+pub struct ClientFile {
+    pub races: Vec<ClientRace>,
+    pub calendars: Vec<ClientCalendar>,
+    pub history: Vec<ClientHistory>,
+    pub appointments: Vec<Appointment>,
+}
+
+/// A client's races, uploads and appointments.
+pub async fn file(core: &Clinic, id: &str) -> CoreResult<ClientFile> {
+    let (races, calendars, history, appointments) = tokio::try_join!(
+        core.store.races(id),
+        core.store.calendars(id),
+        core.store.history(id),
+        core.store.appointments_for_client(id),
+    )?;
+    Ok(ClientFile {
+        races,
+        calendars,
+        history,
+        appointments,
+    })
+}
+
+/// A race for a client.
+pub async fn add_race(
+    core: &Clinic,
+    id: &str,
+    date: Date,
+    km: f64,
+    priority: Priority,
+    name: &str,
+) -> CoreResult<ClientRace> {
+    let name: String = name.trim().chars().take(200).collect();
+    Ok(core
+        .store
+        .add_race(id, &date.to_string(), km, priority, &name)
+        .await?)
+}
+
+/// Removes one of a client's races.
+pub async fn remove_race(core: &Clinic, id: &str, race_id: &str) -> CoreResult<()> {
+    if !core.store.races(id).await?.iter().any(|r| r.id == race_id) {
+        return Err(CoreError::NotFound("race"));
+    }
+    Ok(core.store.delete_race(race_id).await?)
+}
+
+/// Keeps a training calendar a client uploaded (already read and found good).
+pub async fn add_calendar(
+    core: &Clinic,
+    id: &str,
+    filename: &str,
+    content: &str,
+) -> CoreResult<ClientCalendar> {
+    Ok(core.store.add_calendar(id, filename, content).await?)
+}
+
+/// Keeps recorded history a client uploaded: the sessions read from it, as JSON.
+pub async fn add_history(
+    core: &Clinic,
+    id: &str,
+    filename: &str,
+    sessions_json: &str,
+) -> CoreResult<ClientHistory> {
+    Ok(core.store.add_history(id, filename, sessions_json).await?)
+}
+
+/// Removes an upload of a client's, a calendar or recorded history, by its id.
+pub async fn remove_upload(core: &Clinic, id: &str, upload_id: &str) -> CoreResult<()> {
+    let (calendars, history) = tokio::try_join!(core.store.calendars(id), core.store.history(id))?;
+    if calendars.iter().any(|c| c.id == upload_id) {
+        core.store.delete_calendar(upload_id).await?;
+    } else if history.iter().any(|h| h.id == upload_id) {
+        core.store.delete_history(upload_id).await?;
+    } else {
+        return Err(CoreError::NotFound("calendar"));
+    }
+    core.calendars.forget(upload_id);
+    Ok(())
 }

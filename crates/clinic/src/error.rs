@@ -17,6 +17,12 @@ pub enum Code {
     CannotAllocate,
     /// The runner's race-week request is booked already.
     AlreadyBooked,
+    /// Another login has this email.
+    EmailTaken,
+    /// The clinic's only active owner cannot be revoked.
+    LastOwner,
+    /// Two records of one client are booked at the same time.
+    ClientBusy,
 }
 
 impl Code {
@@ -28,6 +34,9 @@ impl Code {
             Code::TooManyWaiting => "too_many_waiting",
             Code::CannotAllocate => "cannot_allocate",
             Code::AlreadyBooked => "already_booked",
+            Code::EmailTaken => "email_taken",
+            Code::LastOwner => "last_owner",
+            Code::ClientBusy => "client_busy",
         }
     }
 }
@@ -44,6 +53,21 @@ pub enum CoreError {
     /// Well-formed, but the clinic cannot do it.
     #[error("{message}")]
     Refused { code: Code, message: String },
+    /// Something already there stands in the way (a login with that email, the last
+    /// owner), naming the field.
+    #[error("{message}")]
+    Conflict {
+        code: Code,
+        field: &'static str,
+        message: String,
+    },
+    /// The change would leave booked clients without their therapist: each booking, with
+    /// the best other time, and the clinic's zone to show them in.
+    #[error("{} booked appointment(s) in the way", stranded.len())]
+    Stranded {
+        stranded: Vec<crate::leave::Stranded>,
+        zone: jiff::tz::TimeZone,
+    },
     /// Another client already has this email; `existing` is theirs.
     #[error("a client with this email is already on file")]
     EmailTaken { existing: String },

@@ -8,6 +8,7 @@ use std::sync::{Arc, LazyLock};
 use kneadtime_store::{Clock, Store};
 
 pub mod booking;
+pub mod catalog;
 pub mod clients;
 pub mod context;
 pub mod error;

@@ -117,13 +117,82 @@ pub async fn update(core: &Clinic, id: &str, input: LocationInput) -> CoreResult
     Ok(l)
 }
 
-/// Replaces a location's opening hours (already read and checked as a weekly pattern).
+/// Every location with its opening hours, in page order.
+pub async fn all(core: &Clinic) -> CoreResult<Vec<(Location, Vec<WorkingHours>)>> {
+    let setup = core.setup().await?;
+    Ok(setup
+        .sites
+        .locations
+        .iter()
+        .map(|l| (l.clone(), setup.sites.opening_hours(&l.id).to_vec()))
+        .collect())
+}
+
+/// One location with its opening hours.
+pub async fn one(core: &Clinic, id: &str) -> CoreResult<(Location, Vec<WorkingHours>)> {
+    let setup = core.setup().await?;
+    let l = setup
+        .sites
+        .location(id)
+        .cloned()
+        .ok_or(CoreError::NotFound("location"))?;
+    let hours = setup.sites.opening_hours(id).to_vec();
+    Ok((l, hours))
+}
+
+/// Replaces a location's opening hours (already read and checked as a weekly pattern;
+/// none means open whenever its therapists work). Clients booked at times the new hours
+/// leave out are listed instead; weekdays gained are offered to those waiting on the
+/// weeks ahead.
 pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreResult<()> {
+    let stranded = crate::leave::stranded_by_opening_hours(core, id, hours).await?;
+    if !stranded.is_empty() {
+        let clinic = core.store.clinic().await?;
+        return Err(CoreError::Stranded {
+            stranded,
+            zone: crate::zone_of(&clinic.time_zone),
+        });
+    }
+    let before = core.store.location_hours(id).await?;
     core.store
         .set_location_hours(id, hours)
         .await
         .map_err(|e| match e {
             StoreError::Invalid(m) => CoreError::field("hours", m),
             e => refused(e),
-        })
+        })?;
+    // No hours at all is open whenever the therapists work: every weekday gained.
+    let gained = if hours.is_empty() {
+        if before.is_empty() {
+            Vec::new()
+        } else {
+            (0..7).collect()
+        }
+    } else if before.is_empty() {
+        Vec::new()
+    } else {
+        crate::waitlist::weekdays_gained(&before, hours)
+    };
+    if gained.is_empty() {
+        return Ok(());
+    }
+    let (l, therapists) = tokio::try_join!(
+        async { Ok(core.store.location(id).await?) },
+        crate::catalog::therapists(core, false),
+    )?;
+    let here: Vec<String> = therapists
+        .into_iter()
+        .filter(|t| t.location_id == id)
+        .map(|t| t.id)
+        .collect();
+    let today = crate::local_date(core.now(), &crate::zone_of(&l.time_zone));
+    let days: Vec<_> = crate::waitlist::dates_between(
+        today,
+        kneadtime_domain::dates::add_days(today, crate::waitlist::OPENED_DAYS),
+    )
+    .into_iter()
+    .filter(|d| gained.contains(&i64::from(d.weekday().to_monday_zero_offset())))
+    .collect();
+    crate::waitlist::opened(core, &here, &days).await?;
+    Ok(())
 }

@@ -6,7 +6,10 @@
 use kneadtime_domain::care::{purpose, self_care};
 use kneadtime_domain::day_fit;
 use kneadtime_import::{Parties, TimedEvent, write_invitation};
-use kneadtime_store::{Appointment, Notice, NoticeKind, ServiceKind, Status, StoreError};
+use kneadtime_store::{
+    Appointment, Claimed, Notice, NoticeKind, NoticeState, OutboxCounts, ServiceKind, Status,
+    StoreError,
+};
 
 use crate::Clinic;
 use crate::context::client_context;
@@ -600,6 +603,73 @@ pub async fn retry(core: &Clinic, notice_id: &str) -> CoreResult<()> {
         Err(StoreError::NotFound) => Err(crate::CoreError::NotFound("failed message")),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The next message due, claimed for `lease_secs` (another worker takes it after that).
+pub async fn claim_next(core: &Clinic, lease_secs: i64) -> CoreResult<Option<Claimed>> {
+    Ok(core.store.claim_notice(lease_secs).await?)
+}
+
+/// Wakes when a message is queued or given back.
+pub fn outbox_wake(core: &Clinic) -> &tokio::sync::Notify {
+    core.store.outbox_wake()
+}
+
+/// What became of a claimed message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome<'a> {
+    Sent,
+    /// Nothing to send, and why.
+    Skipped(&'a str),
+    /// Not sent, and why; tried again at `retry_at`, or never when there is none.
+    Failed {
+        why: &'a str,
+        retry_at: Option<i64>,
+    },
+}
+
+/// Records what became of a claimed message.
+pub async fn settle(core: &Clinic, c: &Claimed, outcome: Outcome<'_>) -> CoreResult<()> {
+    match outcome {
+        Outcome::Sent => core.store.notice_done(c, NoticeState::Sent, "").await?,
+        Outcome::Skipped(why) => core.store.notice_done(c, NoticeState::Skipped, why).await?,
+        Outcome::Failed { why, retry_at } => core.store.notice_failed(c, why, retry_at).await?,
+    };
+    Ok(())
+}
+
+/// Claims the staff member's schedule for `day` (`YYYY-MM-DD`) once across every
+/// instance: true when this caller is to send it.
+pub async fn claim_daily(core: &Clinic, staff_id: &str, day: &str) -> CoreResult<bool> {
+    Ok(core.store.claim_daily_schedule(staff_id, day).await?)
+}
+
+/// Gives back a claimed schedule that could not be sent, so it is tried again.
+pub async fn release_daily(core: &Clinic, staff_id: &str, day: &str) -> CoreResult<()> {
+    Ok(core.store.release_daily_schedule(staff_id, day).await?)
+}
+
+/// The outbox as the owner sees it: how many messages stand where, and the latest
+/// failed ones (newest first), with the clinic's zone to show them in.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    pub counts: OutboxCounts,
+    pub failed: Vec<Notice>,
+    pub zone: jiff::tz::TimeZone,
+}
+
+/// The outbox, with at most `failed` failed messages.
+pub async fn outbox(core: &Clinic, failed: i64) -> CoreResult<Outbox> {
+    let (counts, list, setup) = tokio::try_join!(
+        async { Ok(core.store.outbox_counts().await?) },
+        async { Ok(core.store.notices(NoticeState::Failed, failed).await?) },
+        core.setup(),
+    )?;
+    Ok(Outbox {
+        counts,
+        failed: list,
+        zone: crate::zone_of(&setup.clinic.time_zone),
+    })
 }
 
 #[cfg(test)]

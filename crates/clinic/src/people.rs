@@ -218,6 +218,19 @@ pub async fn erase(
     Ok(n)
 }
 
+/// Turns a staff member's morning schedule email on or off; the mail worker looks at
+/// once (this morning's may be due already).
+pub async fn set_daily_email(core: &Clinic, staff_id: &str, on: bool) -> CoreResult<()> {
+    core.store.set_staff_daily_email(staff_id, on).await?;
+    core.store.outbox_wake().notify_one();
+    Ok(())
+}
+
+/// True when `therapist` treats `client`: booked with them, or seen by them since `since`.
+pub async fn treats(core: &Clinic, therapist: &str, client: &str, since: i64) -> CoreResult<bool> {
+    Ok(core.store.treats(therapist, client, since).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::same_name;

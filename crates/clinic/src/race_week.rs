@@ -1269,3 +1269,8 @@ pub async fn capacity(
 pub async fn events(core: &Clinic) -> CoreResult<Vec<RaceEvent>> {
     Ok(core.store.race_events().await?)
 }
+
+/// Every runner's request for an event, as it stands.
+pub async fn requests(core: &Clinic, event_id: &str) -> CoreResult<Vec<RaceRequest>> {
+    Ok(core.store.race_requests(event_id).await?)
+}

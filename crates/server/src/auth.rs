@@ -2,7 +2,6 @@
 //! link (or a password they set), server-side sessions in the database, CSRF checks on
 //! cookie sessions, and rate-limited sign-in. Only hashes of secrets are stored.
 
-use crate::doc;
 use std::net::SocketAddr;
 
 use argon2::Argon2;
@@ -13,10 +12,10 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kneadtime_store::{Principal, Role, SignIn, StoreError, WebSession};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::doc;
 use crate::error::{ApiError, ApiJson, ApiResult, Code};
 
 /// The session cookie's name over plain HTTP.
@@ -747,7 +746,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Me>> {
     Ok(axum::Json(match &caller.who {
         Who::Client { client_id } => {
-            let c = state.store.client(client_id).await?;
+            let c = kneadtime_clinic::people::client(&state.clinic, client_id).await?;
             Me {
                 role: MeRole::Client,
                 id: c.id,
@@ -759,7 +758,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum
             }
         }
         Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => {
-            let s = state.store.staff(staff_id).await?;
+            let s = kneadtime_clinic::people::staff(&state.clinic, staff_id).await?;
             Me {
                 role: match s.role {
                     Role::Owner => MeRole::Owner,
@@ -943,7 +942,7 @@ pub struct PasswordBody {
 /// How long after a link sign-in a client may set a password without the current one.
 const FRESH_LINK_SECS: i64 = 15 * 60;
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DailyEmailBody {
     pub daily_email: bool,
@@ -954,10 +953,7 @@ pub async fn set_daily_email(state: &AppState, caller: &Caller, on: bool) -> Api
     let (Who::Owner { staff_id } | Who::Therapist { staff_id, .. }) = &caller.who else {
         return Err(ApiError::forbidden());
     };
-    state.store.set_staff_daily_email(staff_id, on).await?;
-    // The mail worker looks at once (this morning's may be due already).
-    state.store.outbox_wake().notify_one();
-    Ok(())
+    Ok(kneadtime_clinic::people::set_daily_email(&state.clinic, staff_id, on).await?)
 }
 
 /// PUT /api/me/daily-email: staff ask for (or stop) their day by email each morning.
@@ -977,9 +973,9 @@ pub async fn put_daily_email(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<DailyEmailBody>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<DailyEmailBody>> {
     set_daily_email(&state, &caller, body.daily_email).await?;
-    Ok(axum::Json(json!({ "daily_email": body.daily_email })))
+    Ok(axum::Json(body))
 }
 
 /// PUT /api/me/password: a client sets (or a staff member changes) their password. It

@@ -4,7 +4,6 @@
 //! core's (`kneadtime_clinic::booking`), whose refusals map to the API's errors in one
 //! place (`error.rs`).
 
-use crate::doc;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -12,12 +11,14 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use kneadtime_clinic::booking as core_booking;
 use kneadtime_domain::DayFit;
 use kneadtime_store::{Appointment, Service, Status, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::{Caller, hash_token};
+use crate::doc;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, Code};
 use crate::schedule::{local_date, local_datetime, parse_date, show, zone_of};
 
@@ -148,9 +149,7 @@ impl Names {
     }
 
     pub async fn with_clients(mut self, state: &AppState) -> ApiResult<Names> {
-        self.clients = state
-            .store
-            .clients()
+        self.clients = kneadtime_clinic::people::clients(&state.clinic)
             .await?
             .into_iter()
             .map(|c| (c.id, c.name))
@@ -206,9 +205,11 @@ pub fn may_see(caller: &Caller, a: &Appointment) -> bool {
 }
 
 async fn load_visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Appointment> {
-    let a = match state.store.appointment(id).await {
+    let a = match core_booking::appointment(&state.clinic, id).await {
         Ok(a) => a,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("appointment")),
+        Err(kneadtime_clinic::CoreError::Store(StoreError::NotFound)) => {
+            return Err(ApiError::not_found("appointment"));
+        }
         Err(e) => return Err(e.into()),
     };
     // Someone who may not see it is told it does not exist: ids are not probed.
@@ -287,7 +288,7 @@ pub async fn create(
         .map(|k| hash_token(&format!("{}\n{k}", caller.actor())));
     let request_hash = hash_token(&serde_json::to_string(&body).unwrap_or_default());
     if let Some(k) = &scoped
-        && let Some(a) = state.store.appointment_by_key(k).await?
+        && let Some(a) = core_booking::by_key(&state.clinic, k).await?
     {
         return replay(&state, &a, &request_hash).await;
     }
@@ -303,7 +304,7 @@ pub async fn create(
         Ok(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
         // A racer with the same key booked first: answer as it was answered.
         Err(e) if e.code == Code::SlotTaken => match &scoped {
-            Some(k) => match state.store.appointment_by_key(k).await? {
+            Some(k) => match core_booking::by_key(&state.clinic, k).await? {
                 Some(a) => replay(&state, &a, &request_hash).await,
                 None => Err(e),
             },
@@ -347,25 +348,23 @@ async fn limit_self_booking(
             ),
         )
     };
-    if !state
-        .store
-        .hit(
-            &format!("book:ip:{from}"),
-            3600,
-            l.bookings_per_hour_per_address as i64,
-        )
-        .await?
+    if !kneadtime_clinic::people::attempt(
+        &state.clinic,
+        &format!("book:ip:{from}"),
+        3600,
+        l.bookings_per_hour_per_address as i64,
+    )
+    .await?
     {
         return Err(slow("from this address"));
     }
-    if !state
-        .store
-        .hit(
-            &format!("book:client:{client_id}"),
-            3600,
-            l.bookings_per_hour_per_client as i64,
-        )
-        .await?
+    if !kneadtime_clinic::people::attempt(
+        &state.clinic,
+        &format!("book:client:{client_id}"),
+        3600,
+        l.bookings_per_hour_per_client as i64,
+    )
+    .await?
     {
         return Err(slow("for this client"));
     }
@@ -646,7 +645,7 @@ pub async fn get(
 ) -> ApiResult<Json<AppointmentOut>> {
     let a = load_visible(&state, &caller, &id).await?;
     let names = Names::load(&state).await?;
-    let client = state.store.client(&a.client_id).await?;
+    let client = kneadtime_clinic::people::client(&state.clinic, &a.client_id).await?;
     Ok(Json(names.view(&a, Some(&client.name), None)))
 }
 
@@ -733,8 +732,8 @@ pub async fn list(
         therapist = Some(me.to_string());
     }
     let all = match &therapist {
-        Some(t) => state.store.appointments_for_therapist(t, lo, hi).await?,
-        None => state.store.appointments_between(lo, hi).await?,
+        Some(t) => core_booking::of_therapist(&state.clinic, t, lo, hi).await?,
+        None => core_booking::between(&state.clinic, lo, hi).await?,
     };
     let include_cancelled = q.include_cancelled.unwrap_or(false);
     Ok(Json(

@@ -1,23 +1,23 @@
 //! The clinic's set-up over HTTP: the clinic itself (name, zone, rules profile),
 //! therapists and their logins, working hours, days off, and services.
 
-use crate::doc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use jiff::civil::Date;
+use kneadtime_clinic::catalog;
 use kneadtime_domain::Pressure;
 use kneadtime_store::{
-    ExceptionReason, NewException, NewService, NewStaff, NewTherapist, Role, Service, ServiceKind,
-    Skill, Staff, StoreError, Therapist, TherapistException, WorkingHours,
+    ExceptionReason, NewStaff, Role, Service, ServiceKind, Skill, Staff, StoreError, Therapist,
+    TherapistException, WorkingHours,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller, check_new_password, hash_password};
-use crate::error::{ApiError, ApiJson, ApiResult, Code, Created, non_empty};
-use crate::schedule::{clinic_profile, parse_date};
+use crate::doc;
+use crate::error::{ApiError, ApiJson, ApiResult, Created, non_empty};
+use crate::schedule::parse_date;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClinicOut {
@@ -55,7 +55,9 @@ pub struct ClinicOut {
     security(),
 )]
 pub async fn get_clinic(State(state): State<AppState>) -> ApiResult<Json<ClinicOut>> {
-    Ok(Json(clinic_out(state.store.clinic().await?)))
+    Ok(Json(clinic_out(
+        kneadtime_clinic::catalog::clinic(&state.clinic).await?,
+    )))
 }
 
 fn clinic_out(c: kneadtime_store::Clinic) -> ClinicOut {
@@ -118,91 +120,22 @@ pub async fn put_clinic(
     ApiJson(body): ApiJson<ClinicBody>,
 ) -> ApiResult<Json<ClinicOut>> {
     caller.require_owner()?;
-    let mut c = state.store.clinic().await?;
-    if let Some(n) = body.name {
-        c.name = non_empty("name", &n, 200)?;
-    }
-    if let Some(z) = body.time_zone {
-        let z = z.trim().to_string();
-        jiff::tz::TimeZone::get(&z).map_err(|_| {
-            ApiError::field(
-                "time_zone",
-                format!("expected an IANA time zone name like Europe/London, found {z:?}"),
-            )
-        })?;
-        c.time_zone = z;
-    }
-    if let Some(p) = body.profile_toml {
-        clinic_profile(&p).map_err(|e| ApiError::field("profile_toml", e))?;
-        c.profile_toml = p;
-    }
-    if let Some(d) = body.booking_horizon_days {
-        if !(1..=3650).contains(&d) {
-            return Err(ApiError::field(
-                "booking_horizon_days",
-                format!("expected 1 to 3650 days, found {d}"),
-            ));
-        }
-        c.booking_horizon_days = d;
-    }
-    if let Some(n) = body.max_open_bookings {
-        if !(1..=1000).contains(&n) {
-            return Err(ApiError::field(
-                "max_open_bookings",
-                format!("expected 1 to 1000, found {n}"),
-            ));
-        }
-        c.max_open_bookings = n;
-    }
-    if let Some(a) = body.address {
-        let a = a.trim();
-        if a.chars().count() > 500 || a.chars().any(|ch| ch.is_control() && ch != '\n') {
-            return Err(ApiError::field(
-                "address",
-                "expected at most 500 characters of plain text",
-            ));
-        }
-        c.address = a.to_string();
-    }
-    let max = kneadtime_store::MAX_NOTICE_HOURS;
-    for (field, value, slot) in [
-        ("reminder_hours", body.reminder_hours, &mut c.reminder_hours),
-        (
-            "cancel_window_hours",
-            body.cancel_window_hours,
-            &mut c.cancel_window_hours,
-        ),
-        (
-            "min_notice_hours",
-            body.min_notice_hours,
-            &mut c.min_notice_hours,
-        ),
-    ] {
-        if let Some(h) = value {
-            if !(0..=max).contains(&h) {
-                return Err(ApiError::field(
-                    field,
-                    format!("expected 0 to {max} hours, found {h}"),
-                ));
-            }
-            *slot = h;
-        }
-    }
-    if let Some(code) = body.currency {
-        let code = code.trim().to_ascii_uppercase();
-        if !kneadtime_clinic::known_currency(&code) {
-            let known: Vec<&str> = kneadtime_clinic::CURRENCIES
-                .iter()
-                .map(|(c, _, _)| *c)
-                .collect();
-            return Err(ApiError::field(
-                "currency",
-                format!("expected one of {} or empty", known.join(", ")),
-            ));
-        }
-        c.currency = code;
-    }
-    state.store.update_clinic(&c).await?;
+    let c = catalog::change_clinic(
+        &state.clinic,
+        catalog::ClinicChange {
+            name: body.name,
+            time_zone: body.time_zone,
+            profile_toml: body.profile_toml,
+            booking_horizon_days: body.booking_horizon_days,
+            max_open_bookings: body.max_open_bookings,
+            address: body.address,
+            reminder_hours: body.reminder_hours,
+            cancel_window_hours: body.cancel_window_hours,
+            min_notice_hours: body.min_notice_hours,
+            currency: body.currency,
+        },
+    )
+    .await?;
     Ok(Json(clinic_out(c)))
 }
 
@@ -239,15 +172,7 @@ pub async fn list_therapists(
     MaybeCaller(caller): MaybeCaller,
 ) -> ApiResult<Json<Vec<Therapist>>> {
     let owner = caller.as_ref().is_some_and(Caller::is_owner);
-    Ok(Json(
-        state
-            .store
-            .therapists()
-            .await?
-            .into_iter()
-            .filter(|t| owner || t.active)
-            .collect(),
-    ))
+    Ok(Json(catalog::therapists(&state.clinic, owner).await?))
 }
 
 /// Give both email and password for a login, or neither (400 otherwise).
@@ -256,8 +181,8 @@ pub async fn list_therapists(
 pub struct TherapistBody {
     /// 1 to 200 characters, not blank.
     pub name: String,
-    #[schema(value_type = Vec<kneadtime_store::Skill>)]
     #[serde(default)]
+    #[schema(value_type = Vec<kneadtime_store::Skill>)]
     pub skills: Vec<String>,
     /// Give the therapist a login: email and a first password (10 characters or more).
     pub email: Option<String>,
@@ -290,10 +215,13 @@ pub async fn create_therapist(
     caller.require_owner()?;
     let name = non_empty("name", &body.name, 200)?;
     let skills = skills("skills", &body.skills)?;
-    let login = match (&body.email, &body.password) {
-        (Some(e), Some(p)) => {
-            check_new_password(p, &[e, &name])?;
-            Some((e.clone(), p.clone()))
+    let login = match (body.email, body.password) {
+        (Some(email), Some(p)) => {
+            check_new_password(&p, &[&email, &name])?;
+            Some(catalog::NewLogin {
+                email,
+                password_hash: hash_password(p).await?,
+            })
         }
         (None, None) => None,
         _ => {
@@ -302,61 +230,11 @@ pub async fn create_therapist(
             ));
         }
     };
-    if let Some((email, _)) = &login {
-        match state.store.staff_by_email(email).await {
-            Ok(_) => {
-                return Err(
-                    ApiError::conflict(Code::EmailTaken, "that email already has a login")
-                        .with_field("email"),
-                );
-            }
-            Err(StoreError::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
-        if !email.contains('@') {
-            return Err(ApiError::field(
-                "email",
-                format!("expected an email address, found {email:?}"),
-            ));
-        }
-    }
-    let t = state
-        .store
-        .create_therapist(&NewTherapist {
-            name: name.clone(),
-            skills,
-            location_id: body.location_id.clone(),
-        })
-        .await
-        .map_err(|e| match e {
-            StoreError::Invalid(m) => ApiError::field("location_id", m),
-            e => e.into(),
-        })?;
-    let mut staff = None;
-    if let Some((email, password)) = login {
-        let s = state
-            .store
-            .create_staff(&NewStaff {
-                email,
-                name,
-                role: Role::Therapist,
-                therapist_id: Some(t.id.clone()),
-                password_hash: hash_password(password).await?,
-            })
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict => {
-                    ApiError::conflict(Code::EmailTaken, "that email already has a login")
-                        .with_field("email")
-                }
-                StoreError::Invalid(m) => ApiError::field("email", m),
-                e => e.into(),
-            })?;
-        staff = Some(staff_out(&s));
-    }
+    let (therapist, login) =
+        catalog::add_therapist(&state.clinic, &name, skills, body.location_id, login).await?;
     Ok(Created(TherapistCreated {
-        therapist: t,
-        login: staff,
+        therapist,
+        login: login.as_ref().map(staff_out),
     }))
 }
 
@@ -434,47 +312,26 @@ pub async fn patch_staff(
     ApiJson(body): ApiJson<StaffPatch>,
 ) -> ApiResult<Json<StaffOut>> {
     caller.require_owner()?;
-    let s = state.store.staff(&id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("staff login"),
-        e => e.into(),
-    })?;
-    if body.active == Some(false) && s.role == Role::Owner {
-        let owners = state
-            .store
-            .staff_list()
-            .await?
-            .iter()
-            .filter(|x| x.role == Role::Owner && x.active && x.id != s.id)
-            .count();
-        if owners == 0 {
-            return Err(ApiError::conflict(
-                Code::LastOwner,
-                "the clinic's only active owner cannot be revoked",
-            )
-            .with_field("active"));
-        }
+    let mut change = catalog::StaffChange {
+        active: body.active,
+        ..Default::default()
+    };
+    if let Some(p) = body.password {
+        let s = kneadtime_clinic::people::staff(&state.clinic, &id)
+            .await
+            .map_err(|e| match e {
+                kneadtime_clinic::CoreError::Store(StoreError::NotFound) => {
+                    ApiError::not_found("staff login")
+                }
+                e => e.into(),
+            })?;
+        check_new_password(&p, &[&s.email, &s.name])?;
+        change.password_hash = Some(hash_password(p).await?);
+        change.keep_session =
+            (caller.actor() == format!("staff:{}", s.id)).then(|| caller.session_hash.clone());
     }
-    if let Some(p) = &body.password {
-        check_new_password(p, &[&s.email, &s.name])?;
-        state
-            .store
-            .set_staff_password(&s.id, &hash_password(p.clone()).await?)
-            .await?;
-        let keep =
-            (caller.actor() == format!("staff:{}", s.id)).then_some(caller.session_hash.as_str());
-        state.store.end_staff_sessions(&s.id, keep).await?;
-    }
-    if let Some(a) = body.active {
-        state.store.set_staff_active(&s.id, a).await?;
-    }
-    Ok(Json(staff_out(&state.store.staff(&s.id).await?)))
-}
-
-async fn therapist_or_404(state: &AppState, id: &str) -> ApiResult<Therapist> {
-    state.store.therapist(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("therapist"),
-        e => e.into(),
-    })
+    let s = catalog::change_staff(&state.clinic, &id, change).await?;
+    Ok(Json(staff_out(&s)))
 }
 
 /// GET /api/therapists/{id}: the therapist with hours and days off (staff).
@@ -497,14 +354,9 @@ pub async fn get_therapist(
     Path(id): Path<String>,
 ) -> ApiResult<Json<TherapistDetail>> {
     caller.require_staff()?;
-    let t = therapist_or_404(&state, &id).await?;
-    let hours = state.store.working_hours(&id).await?;
-    let exceptions = state
-        .store
-        .exceptions(&id, "0000-01-01", "9999-12-31")
-        .await?;
+    let (therapist, hours, exceptions) = catalog::therapist_with_time(&state.clinic, &id).await?;
     Ok(Json(TherapistDetail {
-        therapist: t,
+        therapist,
         hours: hours_out(&hours),
         exceptions,
     }))
@@ -515,8 +367,8 @@ pub async fn get_therapist(
 #[serde(deny_unknown_fields)]
 pub struct TherapistPatch {
     /// 1 to 200 characters, not blank.
-    #[schema(value_type = Option<Vec<kneadtime_store::Skill>>)]
     pub name: Option<String>,
+    #[schema(value_type = Option<Vec<kneadtime_store::Skill>>)]
     pub skills: Option<Vec<String>>,
     pub active: Option<bool>,
     /// Move them to another location (refused while they have sessions booked ahead).
@@ -547,52 +399,21 @@ pub async fn patch_therapist(
     ApiJson(body): ApiJson<TherapistPatch>,
 ) -> ApiResult<Json<Therapist>> {
     caller.require_owner()?;
-    let mut t = therapist_or_404(&state, &id).await?;
-    if let Some(n) = body.name {
-        t.name = non_empty("name", &n, 200)?;
-    }
-    if let Some(s) = body.skills {
-        t.skills = skills("skills", &s)?;
-    }
-    let was_active = t.active;
-    if let Some(a) = body.active {
-        t.active = a;
-    }
-    if let Some(l) = body.location_id {
-        t.location_id = l;
-    }
-    // Never silent: a therapist leaving with clients booked has each moved or cancelled
-    // first, as for days off (the whole booking horizon).
-    if was_active && !t.active {
-        let clinic = state.store.clinic().await?;
-        let today = kneadtime_clinic::local_date(
-            state.now(),
-            &kneadtime_clinic::zone_of(&clinic.time_zone),
-        );
-        let until =
-            kneadtime_domain::dates::add_days(today, clinic.booking_horizon_days as i32 + 1);
-        let stranded =
-            kneadtime_clinic::leave::stranded_by_leave(&state.clinic, &id, today, until).await?;
-        if !stranded.is_empty() {
-            return Err(stranded_error(&state, &stranded).await?);
-        }
-    }
-    state
-        .store
-        .update_therapist(&t)
-        .await
-        .map_err(|e| match e {
-            StoreError::Invalid(m) => ApiError::field("location_id", m),
-            e => e.into(),
-        })?;
-    // A deactivated therapist's logins stop at once: sign-in refused, sessions ended.
-    if was_active != t.active {
-        state
-            .store
-            .set_therapist_logins_active(&t.id, t.active)
-            .await?;
-    }
-    Ok(Json(t))
+    let skills = body.skills.map(|s| skills("skills", &s)).transpose()?;
+    let name = body.name.map(|n| non_empty("name", &n, 200)).transpose()?;
+    Ok(Json(
+        catalog::change_therapist(
+            &state.clinic,
+            &id,
+            catalog::TherapistChange {
+                name,
+                skills,
+                active: body.active,
+                location_id: body.location_id,
+            },
+        )
+        .await?,
+    ))
 }
 
 /// Working hours as people write them.
@@ -697,8 +518,8 @@ pub async fn get_hours(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<HoursSpan>>> {
     caller.require_staff()?;
-    therapist_or_404(&state, &id).await?;
-    Ok(Json(hours_out(&state.store.working_hours(&id).await?)))
+    let (_, hours, _) = catalog::therapist_with_time(&state.clinic, &id).await?;
+    Ok(Json(hours_out(&hours)))
 }
 
 /// PUT /api/therapists/{id}/hours (owner, or the therapist): replaces the weekly pattern.
@@ -725,32 +546,9 @@ pub async fn put_hours(
     ApiJson(body): ApiJson<Vec<HoursSpan>>,
 ) -> ApiResult<Json<Vec<HoursSpan>>> {
     caller.require_therapist_access(&id)?;
-    therapist_or_404(&state, &id).await?;
+    catalog::therapist(&state.clinic, &id).await?;
     let hours = hours_in(&body)?;
-    // Never silent: booked clients the new hours leave out are moved or cancelled first.
-    let stranded = kneadtime_clinic::leave::stranded_by_hours(&state.clinic, &id, &hours).await?;
-    if !stranded.is_empty() {
-        return Err(stranded_error(&state, &stranded).await?);
-    }
-    let before = state.store.working_hours(&id).await?;
-    state.store.set_working_hours(&id, &hours).await?;
-    // Longer hours are time for those waiting on these weeks.
-    let gained = kneadtime_clinic::waitlist::weekdays_gained(&before, &hours);
-    if !gained.is_empty() {
-        let clinic = state.store.clinic().await?;
-        let today = kneadtime_clinic::local_date(
-            state.now(),
-            &kneadtime_clinic::zone_of(&clinic.time_zone),
-        );
-        let days: Vec<_> = kneadtime_clinic::waitlist::dates_between(
-            today,
-            kneadtime_domain::season::add_days(today, kneadtime_clinic::waitlist::OPENED_DAYS),
-        )
-        .into_iter()
-        .filter(|d| gained.contains(&i64::from(d.weekday().to_monday_zero_offset())))
-        .collect();
-        kneadtime_clinic::waitlist::opened(&state.clinic, std::slice::from_ref(&id), &days).await?;
-    }
+    catalog::set_hours(&state.clinic, &id, &hours).await?;
     Ok(Json(hours_out(&hours)))
 }
 
@@ -810,7 +608,7 @@ pub async fn create_exception(
     ApiJson(body): ApiJson<ExceptionBody>,
 ) -> ApiResult<Created<TherapistException>> {
     caller.require_therapist_access(&id)?;
-    therapist_or_404(&state, &id).await?;
+    catalog::therapist(&state.clinic, &id).await?;
     let (from, to) = date_range(&body.from, body.to.as_deref())?;
     let reason = ExceptionReason::parse(&body.reason).ok_or_else(|| {
         ApiError::field(
@@ -818,57 +616,9 @@ pub async fn create_exception(
             format!("expected holiday, sick or other, found {:?}", body.reason),
         )
     })?;
-    // Never silent: booked clients on these days are moved or cancelled first.
-    let stranded = kneadtime_clinic::leave::stranded_by_leave(&state.clinic, &id, from, to).await?;
-    if !stranded.is_empty() {
-        return Err(stranded_error(&state, &stranded).await?);
-    }
-    let e = state
-        .store
-        .create_exception(&NewException {
-            therapist_id: id,
-            from_date: from.to_string(),
-            to_date: to.to_string(),
-            reason,
-            note: body.note.chars().take(500).collect(),
-        })
-        .await?;
-    Ok(Created(e))
-}
-
-/// 409 `bookings_affected`: the bookings in the way, each with the best other time.
-pub async fn stranded_error(
-    state: &AppState,
-    stranded: &[kneadtime_clinic::leave::Stranded],
-) -> ApiResult<ApiError> {
-    let clinic = state.store.clinic().await?;
-    let tz = kneadtime_clinic::zone_of(&clinic.time_zone);
-    let list: Vec<_> = stranded
-        .iter()
-        .map(|s| {
-            json!({
-                "appointment_id": s.appointment.id,
-                "client_id": s.appointment.client_id,
-                "client_name": s.client_name,
-                "service_name": s.service_name,
-                "start": kneadtime_clinic::show(s.appointment.start_at, &tz),
-                "proposal": s.proposal.as_ref().map(|p| json!({
-                    "therapist_id": p.therapist_id,
-                    "therapist_name": p.therapist_name,
-                    "start": p.start,
-                    "reasons": p.fit.reasons,
-                })),
-            })
-        })
-        .collect();
-    Ok(ApiError::conflict(
-        Code::BookingsAffected,
-        format!(
-            "{} booked appointment(s) would be left without their therapist; move or cancel each first (the client is emailed either way), then try again",
-            stranded.len()
-        ),
-    )
-    .with_details(json!({ "appointments": list })))
+    Ok(Created(
+        catalog::add_days_off(&state.clinic, &id, from, to, reason, &body.note).await?,
+    ))
 }
 
 /// GET /api/therapists/{id}/exceptions (staff)
@@ -891,13 +641,8 @@ pub async fn list_exceptions(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<TherapistException>>> {
     caller.require_staff()?;
-    therapist_or_404(&state, &id).await?;
-    Ok(Json(
-        state
-            .store
-            .exceptions(&id, "0000-01-01", "9999-12-31")
-            .await?,
-    ))
+    let (_, _, days_off) = catalog::therapist_with_time(&state.clinic, &id).await?;
+    Ok(Json(days_off))
 }
 
 /// DELETE /api/therapists/{id}/exceptions/{exception_id} (owner, or the therapist)
@@ -921,19 +666,7 @@ pub async fn delete_exception(
     Path((id, exception_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_therapist_access(&id)?;
-    let mine = state
-        .store
-        .exceptions(&id, "0000-01-01", "9999-12-31")
-        .await?;
-    let Some(gone) = mine.iter().find(|e| e.id == exception_id) else {
-        return Err(ApiError::not_found("day off"));
-    };
-    state.store.delete_exception(&exception_id).await?;
-    // The days come back: offered to those waiting on them.
-    if let (Ok(from), Ok(to)) = (gone.from_date.parse(), gone.to_date.parse()) {
-        let days = kneadtime_clinic::waitlist::dates_between(from, to);
-        kneadtime_clinic::waitlist::opened(&state.clinic, std::slice::from_ref(&id), &days).await?;
-    }
+    catalog::remove_days_off(&state.clinic, &id, &exception_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -968,15 +701,7 @@ pub struct ClosureBody {
 pub async fn list_closures(
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<kneadtime_store::Closure>>> {
-    let clinic = state.store.clinic().await?;
-    let today =
-        kneadtime_clinic::local_date(state.now(), &kneadtime_clinic::zone_of(&clinic.time_zone));
-    Ok(Json(
-        state
-            .store
-            .closures_between(&today.to_string(), "9999-12-31")
-            .await?,
-    ))
+    Ok(Json(catalog::closures_ahead(&state.clinic).await?))
 }
 
 /// POST /api/closures (owner): a location, or every location, closed on some days.
@@ -1002,29 +727,9 @@ pub async fn create_closure(
     crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
     let (from, to) = date_range(&body.from, body.to.as_deref())?;
     let location = body.location_id.as_deref().map(str::trim);
-    if let Some(l) = location {
-        state.store.location(l).await.map_err(|e| match e {
-            StoreError::NotFound => {
-                ApiError::field("location_id", format!("there is no location {l:?}"))
-            }
-            e => e.into(),
-        })?;
-    }
-    let stranded =
-        kneadtime_clinic::leave::stranded_by_closure(&state.clinic, location, from, to).await?;
-    if !stranded.is_empty() {
-        return Err(stranded_error(&state, &stranded).await?);
-    }
-    let c = state
-        .store
-        .create_closure(
-            &from.to_string(),
-            &to.to_string(),
-            body.note.trim(),
-            location,
-        )
-        .await?;
-    Ok(Created(c))
+    Ok(Created(
+        catalog::add_closure(&state.clinic, from, to, &body.note, location).await?,
+    ))
 }
 
 /// DELETE /api/closures/{id} (owner)
@@ -1047,33 +752,7 @@ pub async fn delete_closure(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
-    let gone = state
-        .store
-        .closures_between("0000-01-01", "9999-12-31")
-        .await?
-        .into_iter()
-        .find(|c| c.id == id);
-    match state.store.delete_closure(&id).await {
-        Ok(()) => {}
-        Err(kneadtime_store::StoreError::NotFound) => return Err(ApiError::not_found("closure")),
-        Err(e) => return Err(e.into()),
-    }
-    // The location opens again on those days: every active therapist's time there is
-    // offered to those waiting on it.
-    if let Some(c) = gone
-        && let (Ok(from), Ok(to)) = (c.from_date.parse(), c.to_date.parse())
-    {
-        let therapists: Vec<String> = state
-            .store
-            .therapists()
-            .await?
-            .into_iter()
-            .filter(|t| t.active && c.closes(&t.location_id))
-            .map(|t| t.id)
-            .collect();
-        let days = kneadtime_clinic::waitlist::dates_between(from, to);
-        kneadtime_clinic::waitlist::opened(&state.clinic, &therapists, &days).await?;
-    }
+    catalog::remove_closure(&state.clinic, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -1095,15 +774,7 @@ pub async fn list_services(
     MaybeCaller(caller): MaybeCaller,
 ) -> ApiResult<Json<Vec<Service>>> {
     let owner = caller.as_ref().is_some_and(Caller::is_owner);
-    Ok(Json(
-        state
-            .store
-            .services()
-            .await?
-            .into_iter()
-            .filter(|s| owner || s.active)
-            .collect(),
-    ))
+    Ok(Json(catalog::services(&state.clinic, owner).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -1111,15 +782,15 @@ pub async fn list_services(
 pub struct ServiceBody {
     /// 1 to 200 characters, not blank.
     pub name: String,
-    #[schema(value_type = kneadtime_store::ServiceKind)]
     /// pre_event, post_event, maintenance, recovery_phase or general
+    #[schema(value_type = kneadtime_store::ServiceKind)]
     pub kind: String,
     pub length_min: i64,
-    #[schema(value_type = Pressure)]
     pub price_cents: i64,
-    pub pressure_min: String,
     #[schema(value_type = Pressure)]
+    pub pressure_min: String,
     /// At least pressure_min.
+    #[schema(value_type = Pressure)]
     pub pressure_max: String,
     #[serde(default)]
     pub buffer_after_min: i64,
@@ -1128,7 +799,7 @@ pub struct ServiceBody {
     pub location_id: Option<String>,
 }
 
-fn service_in(b: &ServiceBody) -> ApiResult<NewService> {
+fn service_in(b: &ServiceBody) -> ApiResult<catalog::ServiceSpec> {
     let kind = ServiceKind::parse(&b.kind).ok_or_else(|| {
         ApiError::field("kind", format!("expected pre_event, post_event, maintenance, recovery_phase or general, found {:?}", b.kind))
     })?;
@@ -1140,56 +811,16 @@ fn service_in(b: &ServiceBody) -> ApiResult<NewService> {
             )
         })
     };
-    let (pmin, pmax) = (
-        pressure("pressure_min", &b.pressure_min)?,
-        pressure("pressure_max", &b.pressure_max)?,
-    );
-    if pmax < pmin {
-        return Err(ApiError::field(
-            "pressure_max",
-            "expected a pressure at least pressure_min",
-        ));
-    }
-    if !(5..=480).contains(&b.length_min) || b.length_min % 5 != 0 {
-        return Err(ApiError::field(
-            "length_min",
-            "expected minutes from 5 to 480, in steps of 5",
-        ));
-    }
-    if !(0..=10_000_000).contains(&b.price_cents) {
-        return Err(ApiError::field("price_cents", "expected 0 to 10000000"));
-    }
-    if !(0..=240).contains(&b.buffer_after_min) || b.buffer_after_min % 5 != 0 {
-        // Bookings sit on the 5-minute grid, so a length and buffer in whole steps of it
-        // block exactly the time they take.
-        return Err(ApiError::field(
-            "buffer_after_min",
-            "expected 0 to 240 minutes, in steps of 5",
-        ));
-    }
-    Ok(NewService {
-        name: non_empty("name", &b.name, 200)?,
+    Ok(catalog::ServiceSpec {
+        name: b.name.clone(),
         kind,
         length_min: b.length_min,
         price_cents: b.price_cents,
-        pressure_min: pmin,
-        pressure_max: pmax,
+        pressure_min: pressure("pressure_min", &b.pressure_min)?,
+        pressure_max: pressure("pressure_max", &b.pressure_max)?,
         buffer_after_min: b.buffer_after_min,
-        location_id: b
-            .location_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string),
+        location_id: b.location_id.clone(),
     })
-}
-
-/// A store refusal of a service's location, on its field.
-fn location_field(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Invalid(m) if m.contains("location") => ApiError::field("location_id", m),
-        e => e.into(),
-    }
 }
 
 /// POST /api/services (owner)
@@ -1211,11 +842,7 @@ pub async fn create_service(
 ) -> ApiResult<Created<Service>> {
     caller.require_owner()?;
     Ok(Created(
-        state
-            .store
-            .create_service(&service_in(&body)?)
-            .await
-            .map_err(location_field)?,
+        catalog::add_service(&state.clinic, service_in(&body)?).await?,
     ))
 }
 
@@ -1242,29 +869,10 @@ pub async fn put_service(
     ApiJson(body): ApiJson<ServiceBody>,
 ) -> ApiResult<Json<Service>> {
     caller.require_owner()?;
-    let old = state.store.service(&id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("service"),
-        e => e.into(),
-    })?;
-    let n = service_in(&body)?;
-    let s = Service {
-        id: old.id,
-        name: n.name,
-        kind: n.kind,
-        length_min: n.length_min,
-        price_cents: n.price_cents,
-        pressure_min: n.pressure_min,
-        pressure_max: n.pressure_max,
-        buffer_after_min: n.buffer_after_min,
-        active: old.active,
-        location_id: n.location_id,
-    };
-    state
-        .store
-        .update_service(&s)
-        .await
-        .map_err(location_field)?;
-    Ok(Json(s))
+    let spec = service_in(&body)?;
+    Ok(Json(
+        catalog::change_service(&state.clinic, &id, spec).await?,
+    ))
 }
 
 /// DELETE /api/services/{id} (owner): stops offering it; past bookings keep it.
@@ -1288,14 +896,7 @@ pub async fn delete_service(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     caller.require_owner()?;
-    state
-        .store
-        .deactivate_service(&id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("service"),
-            e => e.into(),
-        })?;
+    catalog::retire_service(&state.clinic, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -1316,9 +917,7 @@ pub async fn list_staff(
 ) -> ApiResult<Json<Vec<StaffOut>>> {
     caller.require_owner()?;
     Ok(Json(
-        state
-            .store
-            .staff_list()
+        catalog::staff_list(&state.clinic)
             .await?
             .iter()
             .map(staff_out)
@@ -1333,8 +932,8 @@ pub struct StaffBody {
     pub email: String,
     /// 1 to 200 characters, not blank.
     pub name: String,
-    #[schema(value_type = Role)]
     /// owner or therapist
+    #[schema(value_type = Role)]
     pub role: String,
     /// Required for a therapist login: an existing therapist's id.
     pub therapist_id: Option<String>,
@@ -1368,36 +967,19 @@ pub async fn create_staff(
             format!("expected owner or therapist, found {:?}", body.role),
         )
     })?;
-    if role == Role::Therapist && body.therapist_id.is_none() {
-        return Err(ApiError::field(
-            "therapist_id",
-            "a therapist login needs the therapist's id",
-        ));
-    }
-    if let Some(t) = &body.therapist_id {
-        therapist_or_404(&state, t)
-            .await
-            .map_err(|e| e.with_field("therapist_id"))?;
-    }
-    check_new_password(&body.password, &[&body.email, &body.name])?;
-    let s = state
-        .store
-        .create_staff(&NewStaff {
+    let name = non_empty("name", &body.name, 200)?;
+    check_new_password(&body.password, &[&body.email, &name])?;
+    let s = catalog::add_staff(
+        &state.clinic,
+        NewStaff {
             email: body.email,
-            name: non_empty("name", &body.name, 200)?,
+            name,
             role,
             therapist_id: body.therapist_id,
             password_hash: hash_password(body.password).await?,
-        })
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict => {
-                ApiError::conflict(Code::EmailTaken, "that email already has a login")
-                    .with_field("email")
-            }
-            StoreError::Invalid(m) => ApiError::field("email", m),
-            e => e.into(),
-        })?;
+        },
+    )
+    .await?;
     Ok(Created(staff_out(&s)))
 }
 

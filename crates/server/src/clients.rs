@@ -2,19 +2,20 @@
 //! the season plan the domain makes for them, and session notes with the patterns the
 //! notes show over time.
 
-use crate::doc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use kneadtime_clinic::clients as core_clients;
 use kneadtime_domain::Priority;
 use kneadtime_domain::session::parse_distance;
-use kneadtime_store::{Client, ClientRace, FeedOwner, StoreError};
+use kneadtime_store::{Client, ClientRace, FeedOwner};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::{Caller, hash_token, new_token};
 use crate::booking::{Names, may_see};
+use crate::doc;
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiQuery, ApiResult, Code, Created, non_empty};
 use crate::schedule::{client_context, parse_date, zone_of};
 
@@ -63,10 +64,7 @@ fn check_email(e: &str) -> ApiResult<String> {
 }
 
 async fn client_or_404(state: &AppState, id: &str) -> ApiResult<Client> {
-    state.store.client(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("client"),
-        e => e.into(),
-    })
+    Ok(core_clients::find(&state.clinic, id).await?)
 }
 
 /// Access to a client, answering 404 (not 403) to callers who may not know it exists.
@@ -100,23 +98,15 @@ pub async fn list(
     caller: Caller,
 ) -> ApiResult<Json<Vec<ClientOut>>> {
     caller.require_staff()?;
-    let all = state.store.clients().await?;
-    if caller.is_owner() {
-        return Ok(Json(all.iter().map(client_out).collect()));
-    }
-    let Some(t) = caller.therapist_id() else {
-        return Ok(Json(Vec::new()));
+    let listed = if caller.is_owner() {
+        kneadtime_clinic::people::clients(&state.clinic).await?
+    } else if let Some(t) = caller.therapist_id() {
+        let since = state.now() - crate::policy::AWAITING_STATUS_SECS;
+        core_clients::treated_by(&state.clinic, t, since).await?
+    } else {
+        Vec::new()
     };
-    let mine = state
-        .store
-        .client_ids_of_therapist(t, state.now() - crate::policy::AWAITING_STATUS_SECS)
-        .await?;
-    Ok(Json(
-        all.iter()
-            .filter(|c| mine.contains(&c.id))
-            .map(client_out)
-            .collect(),
-    ))
+    Ok(Json(listed.iter().map(client_out).collect()))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -207,12 +197,8 @@ pub struct FeedUrl {
 
 /// A fresh feed URL for an owner (the old ones stop working).
 pub async fn new_feed(state: &AppState, owner: FeedOwner) -> ApiResult<String> {
-    state.store.revoke_feed_tokens(&owner).await?;
     let token = new_token();
-    state
-        .store
-        .create_feed_token(&hash_token(&token), &owner)
-        .await?;
+    core_clients::new_feed(&state.clinic, &owner, &hash_token(&token)).await?;
     Ok(format!("{}/feeds/{token}.ics", state.base_url))
 }
 
@@ -237,12 +223,8 @@ pub async fn new_link(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ClientLink>> {
     crate::policy::allow(&state, &caller, crate::policy::Act::RotateClientLink(&id)).await?;
-    client_or_404(&state, &id).await?;
     let token = new_token();
-    state
-        .store
-        .set_client_link(&id, &hash_token(&token))
-        .await?;
+    core_clients::new_link(&state.clinic, &id, &hash_token(&token)).await?;
     Ok(Json(ClientLink {
         link: format!("{}/c/{token}", state.base_url),
         link_token: token,
@@ -260,17 +242,7 @@ pub struct MergeBody {
 /// client page.
 pub async fn merge(state: &AppState, caller: &Caller, into: &str, from: &str) -> ApiResult<()> {
     caller.require_owner()?;
-    match state.store.merge_clients(into, from).await {
-        Ok(()) => Ok(()),
-        Err(StoreError::NotFound) => Err(ApiError::not_found("client")),
-        Err(StoreError::ClientBusy) => Err(ApiError::conflict(
-            Code::ClientBusy,
-            "both records are booked at the same time; cancel one of those bookings first",
-        )
-        .with_field("from")),
-        Err(StoreError::Invalid(why)) => Err(ApiError::field("from", why)),
-        Err(e) => Err(e.into()),
-    }
+    Ok(core_clients::merge(&state.clinic, into, from).await?)
 }
 
 /// POST /api/clients/{id}/merge (owner): one person's two records become one.
@@ -347,10 +319,7 @@ pub async fn therapist_feed(
     Path(id): Path<String>,
 ) -> ApiResult<Json<FeedUrl>> {
     caller.require_therapist_access(&id)?;
-    state.store.therapist(&id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("therapist"),
-        e => e.into(),
-    })?;
+    kneadtime_clinic::catalog::therapist(&state.clinic, &id).await?;
     Ok(Json(FeedUrl {
         feed_url: new_feed(&state, FeedOwner::Therapist(id)).await?,
     }))
@@ -377,26 +346,23 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ClientDetail>> {
     let c = visible_client(&state, &caller, &id).await?;
-    let races = state.store.races(&id).await?;
-    let calendars: Vec<Upload> = state
-        .store
-        .calendars(&id)
-        .await?
+    let (file, names) = tokio::try_join!(
+        async { Ok(core_clients::file(&state.clinic, &id).await?) },
+        Names::load(&state),
+    )?;
+    let races = file.races;
+    let calendars: Vec<Upload> = file
+        .calendars
         .iter()
         .map(|k| Upload::new(&k.id, &k.filename, k.content.len(), k.uploaded_at))
         .collect();
-    let history: Vec<Upload> = state
-        .store
-        .history(&id)
-        .await?
+    let history: Vec<Upload> = file
+        .history
         .iter()
         .map(|h| Upload::new(&h.id, &h.filename, h.sessions.len(), h.uploaded_at))
         .collect();
-    let names = Names::load(&state).await?;
-    let appointments: Vec<_> = state
-        .store
-        .appointments_for_client(&id)
-        .await?
+    let appointments: Vec<_> = file
+        .appointments
         .iter()
         .filter(|a| may_see(&caller, a))
         .map(|a| names.view(a, Some(&c.name), None))
@@ -494,13 +460,7 @@ pub async fn patch(
     if let Some(d) = body.unavailable_days {
         c.unavailable_weekdays = weekdays("unavailable_days", &d)?;
     }
-    state.store.update_client(&c).await.map_err(|e| match e {
-        kneadtime_store::StoreError::Conflict => {
-            ApiError::conflict(Code::EmailTaken, "another client already has this email")
-                .with_field("email")
-        }
-        e => e.into(),
-    })?;
+    core_clients::change(&state.clinic, &c).await?;
     Ok(Json(client_out(&c)))
 }
 
@@ -565,12 +525,8 @@ pub async fn add_race(
             ApiError::field("priority", format!("expected A, B or C, found {p:?}"))
         })?,
     };
-    let name: String = body.name.trim().chars().take(200).collect();
     Ok(Created(
-        state
-            .store
-            .add_race(&id, &date.to_string(), km, priority, &name)
-            .await?,
+        core_clients::add_race(&state.clinic, &id, date, km, priority, &body.name).await?,
     ))
 }
 
@@ -596,16 +552,7 @@ pub async fn delete_race(
     Path((id, race_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     visible_client(&state, &caller, &id).await?;
-    if !state
-        .store
-        .races(&id)
-        .await?
-        .iter()
-        .any(|r| r.id == race_id)
-    {
-        return Err(ApiError::not_found("race"));
-    }
-    state.store.delete_race(&race_id).await?;
+    core_clients::remove_race(&state.clinic, &id, &race_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -657,7 +604,7 @@ pub async fn add_calendar(
             format!("expected a file ending in .ics or .csv, found {filename:?}"),
         ));
     }
-    let clinic = state.store.clinic().await?;
+    let clinic = kneadtime_clinic::catalog::clinic(&state.clinic).await?;
     let tz = zone_of(&clinic.time_zone);
     let cal = kneadtime_import::read_named(&filename, body.content.as_bytes(), Some(&tz)).map_err(
         |e| ApiError::unprocessable(Code::BadCalendar, e.to_string()).with_field("content"),
@@ -669,10 +616,7 @@ pub async fn add_calendar(
         )
         .with_field("content"));
     }
-    let stored = state
-        .store
-        .add_calendar(&id, &filename, &body.content)
-        .await?;
+    let stored = core_clients::add_calendar(&state.clinic, &id, &filename, &body.content).await?;
     let first = cal.entries.first().map(|e| e.date);
     let last = cal.entries.last().map(|e| e.date);
     Ok(Created(CalendarCreated {
@@ -780,7 +724,7 @@ pub async fn add_activities(
     if bytes.is_empty() {
         return Err(ApiError::bad("the body is empty: send the file's bytes"));
     }
-    let clinic = state.store.clinic().await?;
+    let clinic = kneadtime_clinic::catalog::clinic(&state.clinic).await?;
     let tz = zone_of(&clinic.time_zone);
     let cap = state.config.limits.inflate_cap(bytes.len());
     let name = filename.clone();
@@ -806,7 +750,7 @@ pub async fn add_activities(
         .with_field("filename"));
     }
     let text = serde_json::to_string(&sessions).map_err(|e| ApiError::bad(e.to_string()))?;
-    let stored = state.store.add_history(&id, &filename, &text).await?;
+    let stored = core_clients::add_history(&state.clinic, &id, &filename, &text).await?;
     let summary: Vec<RecordedRun> = sessions
         .iter()
         .map(|s| RecordedRun {
@@ -848,16 +792,7 @@ pub async fn delete_calendar(
     Path((id, cal_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     visible_client(&state, &caller, &id).await?;
-    let (calendars, history) =
-        tokio::try_join!(state.store.calendars(&id), state.store.history(&id))?;
-    if calendars.iter().any(|c| c.id == cal_id) {
-        state.store.delete_calendar(&cal_id).await?;
-    } else if history.iter().any(|h| h.id == cal_id) {
-        state.store.delete_history(&cal_id).await?;
-    } else {
-        return Err(ApiError::not_found("calendar"));
-    }
-    state.clinic.calendars.forget(&cal_id);
+    core_clients::remove_upload(&state.clinic, &id, &cal_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -196,6 +196,9 @@ impl From<kneadtime_clinic::Code> for Code {
             kneadtime_clinic::Code::TooManyWaiting => Code::TooManyWaiting,
             kneadtime_clinic::Code::CannotAllocate => Code::CannotAllocate,
             kneadtime_clinic::Code::AlreadyBooked => Code::AlreadyBooked,
+            kneadtime_clinic::Code::EmailTaken => Code::EmailTaken,
+            kneadtime_clinic::Code::LastOwner => Code::LastOwner,
+            kneadtime_clinic::Code::ClientBusy => Code::ClientBusy,
         }
     }
 }
@@ -375,6 +378,12 @@ impl From<kneadtime_clinic::CoreError> for ApiError {
             )
             .with_field("email")
             .with_details(json!({ "client_id": existing })),
+            E::Conflict {
+                code,
+                field,
+                message,
+            } => ApiError::conflict(code.into(), message).with_field(field),
+            E::Stranded { stranded, zone } => stranded_error(&stranded, &zone),
             E::Busy => ApiError::unavailable(),
             E::Fault => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -384,6 +393,39 @@ impl From<kneadtime_clinic::CoreError> for ApiError {
             E::Store(e) => e.into(),
         }
     }
+}
+
+/// 409 `bookings_affected`: the bookings in the way, each with the best other time.
+pub fn stranded_error(
+    stranded: &[kneadtime_clinic::leave::Stranded],
+    tz: &jiff::tz::TimeZone,
+) -> ApiError {
+    let list: Vec<_> = stranded
+        .iter()
+        .map(|s| {
+            json!({
+                "appointment_id": s.appointment.id,
+                "client_id": s.appointment.client_id,
+                "client_name": s.client_name,
+                "service_name": s.service_name,
+                "start": kneadtime_clinic::show(s.appointment.start_at, tz),
+                "proposal": s.proposal.as_ref().map(|p| json!({
+                    "therapist_id": p.therapist_id,
+                    "therapist_name": p.therapist_name,
+                    "start": p.start,
+                    "reasons": p.fit.reasons,
+                })),
+            })
+        })
+        .collect();
+    ApiError::conflict(
+        Code::BookingsAffected,
+        format!(
+            "{} booked appointment(s) would be left without their therapist; move or cancel each first (the client is emailed either way), then try again",
+            stranded.len()
+        ),
+    )
+    .with_details(json!({ "appointments": list }))
 }
 
 impl From<kneadtime_clinic::booking::BookError> for ApiError {

@@ -35,13 +35,17 @@ pub struct EventOut {
 }
 
 pub async fn event_out(state: &AppState, e: RaceEvent) -> ApiResult<EventOut> {
-    let (requests, service) = tokio::try_join!(
-        state.store.race_requests(&e.id),
-        state.store.service(&e.service_id)
+    let (requests, setup) = tokio::try_join!(
+        race_week::requests(&state.clinic, &e.id),
+        state.clinic.setup()
     )?;
+    let service_name = setup
+        .service(&e.service_id)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
     let n = |s: RequestState| requests.iter().filter(|r| r.state == s).count();
     Ok(EventOut {
-        service_name: service.name,
+        service_name,
         start: format!("{:02}:{:02}", e.start_minute / 60, e.start_minute % 60),
         runners: requests.len(),
         pending: n(RequestState::Pending),
@@ -66,7 +70,7 @@ pub async fn event_out(state: &AppState, e: RaceEvent) -> ApiResult<EventOut> {
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<EventOut>>> {
     allow(&state, &caller, Act::Clinic).await?;
     let mut out = Vec::new();
-    for e in state.store.race_events().await? {
+    for e in race_week::events(&state.clinic).await? {
         out.push(event_out(&state, e).await?);
     }
     Ok(Json(out))
@@ -201,8 +205,9 @@ pub async fn requests_page(
         })?),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let (all, locations) =
-        tokio::try_join!(state.store.race_requests(id), state.store.locations())?;
+    let (all, setup) =
+        tokio::try_join!(race_week::requests(&state.clinic, id), state.clinic.setup())?;
+    let locations = setup.sites.locations.clone();
     let names = Names::load(state).await?.with_clients(state).await?;
     let place: HashMap<String, String> = locations.into_iter().map(|l| (l.id, l.name)).collect();
     let matching: Vec<_> = all
@@ -213,9 +218,11 @@ pub async fn requests_page(
     let mut requests = Vec::new();
     for r in matching.into_iter().skip(q.offset.unwrap_or(0)).take(limit) {
         let appointment = match &r.appointment_id {
-            Some(a) => match state.store.appointment(a).await {
+            Some(a) => match kneadtime_clinic::booking::appointment(&state.clinic, a).await {
                 Ok(a) => Some(names.view(&a, None, None)),
-                Err(kneadtime_store::StoreError::NotFound) => None,
+                Err(kneadtime_clinic::CoreError::Store(kneadtime_store::StoreError::NotFound)) => {
+                    None
+                }
                 Err(e) => return Err(e.into()),
             },
             None => None,

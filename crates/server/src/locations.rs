@@ -1,16 +1,16 @@
 //! The clinic group's locations over HTTP: list (public, so clients see where they can
 //! go), create, change, close down, and opening hours (the owner's).
 
-use crate::doc;
 use axum::Json;
 use axum::extract::{Path, State};
 use kneadtime_clinic::locations::{self, LocationInput};
-use kneadtime_store::{Location, StoreError};
+use kneadtime_store::Location;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
-use crate::catalog::{HoursSpan, hours_in, hours_out, stranded_error};
+use crate::catalog::{HoursSpan, hours_in, hours_out};
+use crate::doc;
 use crate::error::{ApiError, ApiJson, ApiResult, Created};
 use crate::policy::{Act, allow};
 
@@ -43,11 +43,7 @@ fn out(l: Location, hours: &[kneadtime_store::WorkingHours]) -> LocationOut {
 }
 
 async fn one(state: &AppState, id: &str) -> ApiResult<LocationOut> {
-    let l = state.store.location(id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("location"),
-        e => e.into(),
-    })?;
-    let hours = state.store.location_hours(id).await?;
+    let (l, hours) = locations::one(&state.clinic, id).await?;
     Ok(out(l, &hours))
 }
 
@@ -69,18 +65,12 @@ pub async fn list(
     MaybeCaller(caller): MaybeCaller,
 ) -> ApiResult<Json<Vec<LocationOut>>> {
     let owner = caller.as_ref().is_some_and(Caller::is_owner);
-    let (all, hours) = tokio::try_join!(state.store.locations(), state.store.location_hours_all())?;
     Ok(Json(
-        all.into_iter()
-            .filter(|l| owner || l.active)
-            .map(|l| {
-                let h: Vec<_> = hours
-                    .iter()
-                    .filter(|(id, _)| *id == l.id)
-                    .map(|(_, h)| *h)
-                    .collect();
-                out(l, &h)
-            })
+        locations::all(&state.clinic)
+            .await?
+            .into_iter()
+            .filter(|(l, _)| owner || l.active)
+            .map(|(l, h)| out(l, &h))
             .collect(),
     ))
 }
@@ -234,45 +224,6 @@ pub async fn put_hours(
     allow(&state, &caller, Act::Clinic).await?;
     one(&state, &id).await?;
     let hours = hours_in(&body)?;
-    let stranded =
-        kneadtime_clinic::leave::stranded_by_opening_hours(&state.clinic, &id, &hours).await?;
-    if !stranded.is_empty() {
-        return Err(stranded_error(&state, &stranded).await?);
-    }
-    let before = state.store.location_hours(&id).await?;
     locations::set_hours(&state.clinic, &id, &hours).await?;
-    // Longer opening hours are time for those waiting on these weeks.
-    let gained = if hours.is_empty() {
-        if before.is_empty() {
-            Vec::new()
-        } else {
-            (0..7).collect()
-        }
-    } else if before.is_empty() {
-        Vec::new()
-    } else {
-        kneadtime_clinic::waitlist::weekdays_gained(&before, &hours)
-    };
-    if !gained.is_empty() {
-        let here: Vec<String> = state
-            .store
-            .therapists()
-            .await?
-            .into_iter()
-            .filter(|t| t.active && t.location_id == id)
-            .map(|t| t.id)
-            .collect();
-        let l = state.store.location(&id).await?;
-        let today =
-            kneadtime_clinic::local_date(state.now(), &kneadtime_clinic::zone_of(&l.time_zone));
-        let days: Vec<_> = kneadtime_clinic::waitlist::dates_between(
-            today,
-            kneadtime_domain::dates::add_days(today, kneadtime_clinic::waitlist::OPENED_DAYS),
-        )
-        .into_iter()
-        .filter(|d| gained.contains(&i64::from(d.weekday().to_monday_zero_offset())))
-        .collect();
-        kneadtime_clinic::waitlist::opened(&state.clinic, &here, &days).await?;
-    }
     Ok(Json(one(&state, &id).await?))
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use kneadtime_clinic::notify::{Composed, Email, Letterhead, compose};
+use kneadtime_clinic::notify::{self, Composed, Email, Letterhead, Outcome, compose};
 use kneadtime_store::{Claimed, NoticeState};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -122,13 +122,13 @@ pub fn spawn(state: AppState, mailer: std::sync::Arc<Mailer>) -> tokio::task::Jo
         };
         let mut days = DailyState::default();
         loop {
-            match state.store.claim_notice(LEASE_SECS).await {
+            match notify::claim_next(&state.clinic, LEASE_SECS).await {
                 Ok(Some(c)) => settle(&state, &mailer, &head, c).await,
                 Ok(None) => {
                     if days.due(std::time::Instant::now()) {
                         daily(&state, &mailer, &head, &mut days).await;
                     }
-                    if tokio::time::timeout(POLL, state.store.outbox_wake().notified())
+                    if tokio::time::timeout(POLL, notify::outbox_wake(&state.clinic).notified())
                         .await
                         .is_ok()
                     {
@@ -169,8 +169,10 @@ impl DailyState {
 /// clinic's zone; a send that fails is given back and tried at the next look.
 async fn daily(state: &AppState, mailer: &Mailer, head: &Letterhead, days: &mut DailyState) {
     days.last = Some(std::time::Instant::now());
-    let (Ok(clinic), Ok(staff)) = (state.store.clinic().await, state.store.staff_list().await)
-    else {
+    let (Ok(clinic), Ok(staff)) = (
+        kneadtime_clinic::catalog::clinic(&state.clinic).await,
+        kneadtime_clinic::catalog::staff_list(&state.clinic).await,
+    ) else {
         return;
     };
     let tz = kneadtime_clinic::zone_of(&clinic.time_zone);
@@ -186,7 +188,7 @@ async fn daily(state: &AppState, mailer: &Mailer, head: &Letterhead, days: &mut 
         if days.done.contains(&(s.id.clone(), key.clone())) {
             continue;
         }
-        match state.store.claim_daily_schedule(&s.id, &key).await {
+        match notify::claim_daily(&state.clinic, &s.id, &key).await {
             Ok(true) => {}
             Ok(false) => {
                 days.done.insert((s.id.clone(), key.clone()));
@@ -208,7 +210,7 @@ async fn daily(state: &AppState, mailer: &Mailer, head: &Letterhead, days: &mut 
                 crate::log::line(&format!(
                     "mail: the day's schedule for a staff member was not sent: {why}"
                 ));
-                let _ = state.store.release_daily_schedule(&s.id, &key).await;
+                let _ = notify::release_daily(&state.clinic, &s.id, &key).await;
             }
         }
     }
@@ -218,7 +220,7 @@ async fn daily(state: &AppState, mailer: &Mailer, head: &Letterhead, days: &mut 
 async fn settle(state: &AppState, mailer: &Mailer, head: &Letterhead, c: Claimed) {
     let outcome = match compose(&state.clinic, &c.notice, head).await {
         Ok(Composed::Skip(why)) => {
-            if let Err(e) = state.store.notice_done(&c, NoticeState::Skipped, why).await {
+            if let Err(e) = notify::settle(&state.clinic, &c, Outcome::Skipped(why)).await {
                 crate::log::line(&format!("mail: cannot record message {}: {e}", c.notice.id));
             }
             return;
@@ -227,7 +229,7 @@ async fn settle(state: &AppState, mailer: &Mailer, head: &Letterhead, c: Claimed
         Err(e) => Err((false, format!("cannot write the message: {e}"))),
     };
     let result = match outcome {
-        Ok(()) => state.store.notice_done(&c, NoticeState::Sent, "").await,
+        Ok(()) => notify::settle(&state.clinic, &c, Outcome::Sent).await,
         Err((permanent, why)) => {
             let retry = (!permanent && c.notice.attempts < MAX_ATTEMPTS)
                 .then(|| state.now() + retry_delay_secs(c.notice.attempts));
@@ -237,7 +239,15 @@ async fn settle(state: &AppState, mailer: &Mailer, head: &Letterhead, c: Claimed
                 c.notice.kind.as_str(),
                 c.notice.attempts
             ));
-            state.store.notice_failed(&c, &why, retry).await
+            notify::settle(
+                &state.clinic,
+                &c,
+                Outcome::Failed {
+                    why: &why,
+                    retry_at: retry,
+                },
+            )
+            .await
         }
     };
     if let Err(e) = result {
@@ -274,16 +284,13 @@ pub struct OutboxOut {
 
 /// The outbox's state for the owner's pages and the API.
 pub async fn outbox(state: &AppState) -> crate::error::ApiResult<OutboxOut> {
-    let (counts, failed, clinic) = tokio::try_join!(
-        state.store.outbox_counts(),
-        state.store.notices(NoticeState::Failed, 50),
-        state.store.clinic(),
-    )?;
-    let tz = kneadtime_clinic::zone_of(&clinic.time_zone);
+    let o = notify::outbox(&state.clinic, 50).await?;
+    let tz = o.zone;
     Ok(OutboxOut {
         sending: state.mailer.is_some(),
-        counts,
-        failed: failed
+        counts: o.counts,
+        failed: o
+            .failed
             .into_iter()
             .map(|n| NoticeOut {
                 due: kneadtime_clinic::show(n.due_at, &tz),
@@ -340,14 +347,7 @@ pub async fn retry(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> crate::error::ApiResult<axum::Json<OutboxOut>> {
     crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
-    match state.store.retry_notice(&id).await {
-        Ok(()) => {}
-        Err(kneadtime_store::StoreError::NotFound) => {
-            return Err(crate::error::ApiError::not_found("failed message"));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    state.store.outbox_wake().notify_one();
+    notify::retry(&state.clinic, &id).await?;
     Ok(axum::Json(outbox(&state).await?))
 }
 

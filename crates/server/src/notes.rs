@@ -2,7 +2,6 @@
 //! owner), changed until signed, amended after; the client's record with its patterns
 //! and hints; and the homework answer. Every read and change goes to the audit log.
 
-use crate::doc;
 use axum::Json;
 use axum::extract::{Path, State};
 use kneadtime_clinic::notes::{self, FindingInput, NoteInput};
@@ -16,6 +15,7 @@ use crate::AppState;
 use crate::auth::{Caller, Who};
 use crate::booking::{Names, may_see};
 use crate::clients::visible_client;
+use crate::doc;
 use crate::error::{ApiError, ApiJson, ApiResult, Code, Created};
 use crate::policy::{Act, decide};
 use crate::schedule::client_context;

@@ -121,10 +121,13 @@ pub fn decide(caller: &Caller, act: Act<'_>) -> Option<bool> {
 
 /// True when `therapist` treats `client` now.
 pub async fn treats(state: &AppState, therapist: &str, client: &str) -> ApiResult<bool> {
-    Ok(state
-        .store
-        .treats(therapist, client, state.now() - AWAITING_STATUS_SECS)
-        .await?)
+    Ok(kneadtime_clinic::people::treats(
+        &state.clinic,
+        therapist,
+        client,
+        state.now() - AWAITING_STATUS_SECS,
+    )
+    .await?)
 }
 
 /// The checks handlers call, each one rule of this module.

@@ -106,7 +106,9 @@ pub async fn slots(
     }
     let (ctx, services) = tokio::try_join!(
         async { Ok::<_, ApiError>(client_context(&state.clinic, &client_id).await?) },
-        async { state.store.services().await.map_err(ApiError::from) }
+        async {
+            Ok::<_, ApiError>(kneadtime_clinic::catalog::services(&state.clinic, true).await?)
+        }
     )?;
     let now = state.now();
     let today = local_date(now, &ctx.tz);
