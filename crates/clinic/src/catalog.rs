@@ -572,7 +572,7 @@ pub async fn change_staff(core: &Clinic, id: &str, ch: StaffChange) -> CoreResul
         if others == 0 {
             return Err(CoreError::Conflict {
                 code: Code::LastOwner,
-                field: "active",
+                field: Some("active"),
                 message: "the clinic's only active owner cannot be revoked".into(),
             });
         }
@@ -604,7 +604,7 @@ async fn refuse_stranded(core: &Clinic, stranded: Vec<Stranded>) -> CoreResult<(
 fn email_taken() -> CoreError {
     CoreError::Conflict {
         code: Code::EmailTaken,
-        field: "email",
+        field: Some("email"),
         message: "that email already has a login".into(),
     }
 }

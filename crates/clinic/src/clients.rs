@@ -213,7 +213,7 @@ pub async fn change(core: &Clinic, c: &Client) -> CoreResult<()> {
     core.store.update_client(c).await.map_err(|e| match e {
         StoreError::Conflict => CoreError::Conflict {
             code: Code::EmailTaken,
-            field: "email",
+            field: Some("email"),
             message: "another client already has this email".into(),
         },
         e => e.into(),
@@ -242,7 +242,7 @@ pub async fn merge(core: &Clinic, into: &str, from: &str) -> CoreResult<()> {
             StoreError::NotFound => CoreError::NotFound("client"),
             StoreError::ClientBusy => CoreError::Conflict {
                 code: Code::ClientBusy,
-                field: "from",
+                field: Some("from"),
                 message:
                     "both records are booked at the same time; cancel one of those bookings first"
                         .into(),

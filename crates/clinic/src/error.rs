@@ -23,6 +23,8 @@ pub enum Code {
     LastOwner,
     /// Two records of one client are booked at the same time.
     ClientBusy,
+    /// The clinic's first owner is made already.
+    AlreadySetUp,
 }
 
 impl Code {
@@ -37,6 +39,7 @@ impl Code {
             Code::EmailTaken => "email_taken",
             Code::LastOwner => "last_owner",
             Code::ClientBusy => "client_busy",
+            Code::AlreadySetUp => "already_set_up",
         }
     }
 }
@@ -54,11 +57,11 @@ pub enum CoreError {
     #[error("{message}")]
     Refused { code: Code, message: String },
     /// Something already there stands in the way (a login with that email, the last
-    /// owner), naming the field.
+    /// owner), naming the field when one is at fault.
     #[error("{message}")]
     Conflict {
         code: Code,
-        field: &'static str,
+        field: Option<&'static str>,
         message: String,
     },
     /// The change would leave booked clients without their therapist: each booking, with

@@ -7,6 +7,7 @@ use std::sync::{Arc, LazyLock};
 
 use kneadtime_store::{Clock, Store};
 
+pub mod accounts;
 pub mod booking;
 pub mod catalog;
 pub mod clients;

@@ -10,7 +10,8 @@ use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kneadtime_store::{Principal, Role, SignIn, StoreError, WebSession};
+use kneadtime_clinic::accounts;
+use kneadtime_store::{Principal, Role, SignIn, WebSession};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -311,10 +312,8 @@ pub async fn session_caller(
 ) -> ApiResult<Option<(WebSession, Caller)>> {
     let hash = hash_token(token);
     // The session and its staff member in one read.
-    let (session, staff) = match state.store.web_session_with_staff(&hash, state.now()).await {
-        Ok(x) => x,
-        Err(StoreError::NotFound) => return Ok(None),
-        Err(e) => return Err(e.into()),
+    let Some((session, staff)) = accounts::session(&state.clinic, &hash, state.now()).await? else {
+        return Ok(None);
     };
     let who = match &session.principal {
         Principal::Client(id) => Who::Client {
@@ -439,19 +438,15 @@ impl Gate {
         let n = state.config.login_attempts;
         let (a, b) = (g.address_bucket(), g.account_bucket());
         let (by_addr, by_account) = tokio::try_join!(
-            state.store.hits(&a, LOGIN_WINDOW_SECS),
-            state.store.hits(&b, LOGIN_WINDOW_SECS)
+            accounts::failures(&state.clinic, &a, LOGIN_WINDOW_SECS),
+            accounts::failures(&state.clinic, &b, LOGIN_WINDOW_SECS)
         )?;
         if by_addr >= n {
             return Err(too_many());
         }
         if by_account >= n * 10 {
             let since = state.now() - state.config.session_days * 86_400;
-            if !state
-                .store
-                .known_sign_in(&g.account, &g.address, since)
-                .await?
-            {
+            if !accounts::known_address(&state.clinic, &g.account, &g.address, since).await? {
                 return Err(too_many());
             }
         }
@@ -470,18 +465,15 @@ impl Gate {
     pub(crate) async fn failed(&self, state: &AppState) -> ApiResult<()> {
         let (a, b) = (self.address_bucket(), self.account_bucket());
         tokio::try_join!(
-            state.store.hit(&a, LOGIN_WINDOW_SECS, i64::MAX),
-            state.store.hit(&b, LOGIN_WINDOW_SECS, i64::MAX),
+            accounts::count_failure(&state.clinic, &a, LOGIN_WINDOW_SECS),
+            accounts::count_failure(&state.clinic, &b, LOGIN_WINDOW_SECS),
         )?;
         Ok(())
     }
 
     /// Remembers the address as one the account signs in from.
     pub(crate) async fn succeeded(&self, state: &AppState) -> ApiResult<()> {
-        Ok(state
-            .store
-            .remember_sign_in(&self.account, &self.address)
-            .await?)
+        Ok(accounts::remember_address(&state.clinic, &self.account, &self.address).await?)
     }
 }
 
@@ -495,17 +487,18 @@ pub(crate) async fn new_session(
     let csrf = new_token();
     let created_at = state.now();
     let expires_at = created_at + state.config.session_days * 86_400;
-    state
-        .store
-        .create_web_session(&WebSession {
+    accounts::start_session(
+        &state.clinic,
+        &WebSession {
             token_hash: hash_token(&token),
             principal,
             csrf_token: csrf.clone(),
             expires_at,
             via,
             created_at,
-        })
-        .await?;
+        },
+    )
+    .await?;
     let secure = if state.base_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -596,11 +589,7 @@ pub(crate) async fn staff_sign_in(
     password: String,
 ) -> ApiResult<kneadtime_store::Staff> {
     let gate = Gate::open(state, addr, email).await?;
-    let staff = match state.store.staff_by_email(email).await {
-        Ok(s) => Some(s),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return Err(e.into()),
-    };
+    let staff = accounts::staff_by_email(&state.clinic, email).await?;
     let hash = staff
         .as_ref()
         .map(|s| s.password_hash.clone())
@@ -647,13 +636,9 @@ pub async fn client_login(
             // The link's secret cannot be guessed; the limit is per address only, so one
             // noisy caller cannot lock every client out.
             let gate = Gate::open(&state, addr, "client-link").await?;
-            match state
-                .store
-                .client_by_token_hash(&hash_token(token.trim()))
-                .await
-            {
-                Ok(c) => (c, SignIn::Link),
-                Err(StoreError::NotFound) => {
+            match accounts::client_by_link(&state.clinic, &hash_token(token.trim())).await? {
+                Some(c) => (c, SignIn::Link),
+                None => {
                     gate.failed(&state).await?;
                     return Err(ApiError::new(
                         StatusCode::UNAUTHORIZED,
@@ -661,19 +646,13 @@ pub async fn client_login(
                         "this link is not valid",
                     ));
                 }
-                Err(e) => return Err(e.into()),
             }
         }
         (None, Some(email), Some(password)) => {
             let gate = Gate::open(&state, addr, email).await?;
             // One argon2 check, found or not: the client's hash when they have a password
             // (emails are unique), else a dummy.
-            let found = state
-                .store
-                .clients_by_email(email)
-                .await?
-                .into_iter()
-                .find(|c| c.password_hash.is_some());
+            let found = accounts::client_with_password(&state.clinic, email).await?;
             let hash = found
                 .as_ref()
                 .and_then(|c| c.password_hash.clone())
@@ -709,7 +688,7 @@ pub async fn client_login(
 
 /// Ends the caller's session.
 pub async fn end_session(state: &AppState, caller: &Caller) -> ApiResult<()> {
-    Ok(state.store.delete_web_session(&caller.session_hash).await?)
+    Ok(accounts::end_session(&state.clinic, &caller.session_hash).await?)
 }
 
 /// POST /api/logout: ends the session and clears the cookie.
@@ -854,7 +833,7 @@ pub async fn setup(
             "the clinic already has an owner; sign in instead",
         )
     };
-    if !state.store.staff_list().await?.is_empty() {
+    if !accounts::unclaimed(&state.clinic).await? {
         return Err(already());
     }
     let Some(expected) = &state.setup_token else {
@@ -882,45 +861,21 @@ pub async fn setup(
     })?;
     check_new_password(&body.password, &[&body.email, &name, &clinic_name])?;
     // The token is good once: the first claim wins, the rest are told it is done.
-    if !state.store.claim_setup().await? {
-        return Err(already());
-    }
-    let made = make_owner(&state, &body, name, clinic_name).await;
-    if made.is_err() {
-        state.store.release_setup().await?;
-    }
-    made
-}
-
-async fn make_owner(
-    state: &AppState,
-    body: &SetupBody,
-    name: String,
-    clinic_name: String,
-) -> ApiResult<Response> {
-    let staff = state
-        .store
-        .create_staff(&kneadtime_store::NewStaff {
+    let staff = accounts::first_owner(
+        &state.clinic,
+        kneadtime_store::NewStaff {
             email: body.email.clone(),
             name,
             role: Role::Owner,
             therapist_id: None,
             password_hash: hash_password(body.password.clone()).await?,
-        })
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict => {
-                ApiError::conflict(Code::AlreadySetUp, "that email already has a login")
-            }
-            StoreError::Invalid(m) => ApiError::field("email", m),
-            e => e.into(),
-        })?;
-    let mut clinic = state.store.clinic().await?;
-    clinic.name = clinic_name;
-    clinic.time_zone = body.time_zone.trim().to_string();
-    state.store.update_clinic(&clinic).await?;
+        },
+        &clinic_name,
+        body.time_zone.trim(),
+    )
+    .await?;
     start_session(
-        state,
+        &state,
         Principal::Staff(staff.id.clone()),
         SignIn::Password,
         "owner",
@@ -1003,7 +958,7 @@ pub async fn set_password(
     let wrong_current = || ApiError::field("current_password", "the current password is not right");
     match &caller.who {
         Who::Client { client_id } => {
-            let c = state.store.client(client_id).await?;
+            let c = kneadtime_clinic::people::client(&state.clinic, client_id).await?;
             check_new_password(&body.password, &[&c.email, &c.name])?;
             if c.email.trim().is_empty() {
                 return Err(ApiError::unprocessable(
@@ -1026,29 +981,19 @@ pub async fn set_password(
                     return Err(wrong_current());
                 }
             }
-            state
-                .store
-                .set_client_password(client_id, Some(&hash_password(body.password).await?))
-                .await?;
-            state
-                .store
-                .end_client_sessions(client_id, Some(&caller.session_hash))
+            let hash = hash_password(body.password).await?;
+            accounts::set_client_password(&state.clinic, client_id, &hash, &caller.session_hash)
                 .await?;
         }
         Who::Owner { staff_id } | Who::Therapist { staff_id, .. } => {
-            let s = state.store.staff(staff_id).await?;
+            let s = kneadtime_clinic::people::staff(&state.clinic, staff_id).await?;
             check_new_password(&body.password, &[&s.email, &s.name])?;
             let current = body.current_password.unwrap_or_default();
             if !verify_password(current, s.password_hash).await {
                 return Err(wrong_current());
             }
-            state
-                .store
-                .set_staff_password(staff_id, &hash_password(body.password).await?)
-                .await?;
-            state
-                .store
-                .end_staff_sessions(staff_id, Some(&caller.session_hash))
+            let hash = hash_password(body.password).await?;
+            accounts::set_staff_password(&state.clinic, staff_id, &hash, &caller.session_hash)
                 .await?;
         }
     }

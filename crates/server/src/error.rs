@@ -199,6 +199,7 @@ impl From<kneadtime_clinic::Code> for Code {
             kneadtime_clinic::Code::EmailTaken => Code::EmailTaken,
             kneadtime_clinic::Code::LastOwner => Code::LastOwner,
             kneadtime_clinic::Code::ClientBusy => Code::ClientBusy,
+            kneadtime_clinic::Code::AlreadySetUp => Code::AlreadySetUp,
         }
     }
 }
@@ -382,7 +383,13 @@ impl From<kneadtime_clinic::CoreError> for ApiError {
                 code,
                 field,
                 message,
-            } => ApiError::conflict(code.into(), message).with_field(field),
+            } => {
+                let e = ApiError::conflict(code.into(), message);
+                match field {
+                    Some(f) => e.with_field(f),
+                    None => e,
+                }
+            }
             E::Stranded { stranded, zone } => stranded_error(&stranded, &zone),
             E::Busy => ApiError::unavailable(),
             E::Fault => ApiError::new(
