@@ -184,7 +184,7 @@ fn clinic_db(dir: &std::path::Path, race: &str) -> String {
         let e = store
             .create_race_event(&NewRaceEvent {
                 name: "Harbour Marathon".into(),
-                race_date: race.into(),
+                race_date: race.parse().unwrap(),
                 distance_km: Some(42.195),
                 kind: kneadtime_domain::Kind::PostEvent,
                 service_id: s.id,

@@ -320,8 +320,8 @@ pub async fn add_days_off(
         .store
         .create_exception(&NewException {
             therapist_id: id.to_string(),
-            from_date: from.to_string(),
-            to_date: to.to_string(),
+            from_date: from,
+            to_date: to,
             reason,
             note: note.chars().take(500).collect(),
         })
@@ -335,10 +335,8 @@ pub async fn remove_days_off(core: &Clinic, id: &str, exception_id: &str) -> Cor
         return Err(CoreError::NotFound("day off"));
     };
     core.store.delete_exception(exception_id).await?;
-    if let (Ok(from), Ok(to)) = (gone.from_date.parse(), gone.to_date.parse()) {
-        let days = waitlist::dates_between(from, to);
-        waitlist::opened(core, &[id.to_string()], &days).await?;
-    }
+    let days = waitlist::dates_between(gone.from_date, gone.to_date);
+    waitlist::opened(core, &[id.to_string()], &days).await?;
     Ok(())
 }
 
@@ -373,7 +371,7 @@ pub async fn add_closure(
     .await?;
     Ok(core
         .store
-        .create_closure(&from.to_string(), &to.to_string(), note.trim(), location_id)
+        .create_closure(from, to, note.trim(), location_id)
         .await?)
 }
 
@@ -389,16 +387,14 @@ pub async fn remove_closure(core: &Clinic, id: &str) -> CoreResult<()> {
         .delete_closure(id)
         .await
         .map_err(|e| not_found(e, "closure"))?;
-    if let Some(c) = gone
-        && let (Ok(from), Ok(to)) = (c.from_date.parse(), c.to_date.parse())
-    {
+    if let Some(c) = gone {
         let therapists: Vec<String> = setup
             .therapists
             .iter()
             .filter(|t| t.active && c.closes(&t.location_id))
             .map(|t| t.id.clone())
             .collect();
-        let days = waitlist::dates_between(from, to);
+        let days = waitlist::dates_between(c.from_date, c.to_date);
         waitlist::opened(core, &therapists, &days).await?;
     }
     Ok(())

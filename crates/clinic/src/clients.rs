@@ -151,7 +151,7 @@ pub async fn register(core: &Clinic, r: &Registration) -> CoreResult<Client> {
     };
     if let Some((date, km)) = r.race {
         core.store
-            .add_race(&client.id, &date.to_string(), km, Priority::A, "")
+            .add_race(&client.id, date, km, Priority::A, "")
             .await?;
     }
     Ok(client)
@@ -287,10 +287,7 @@ pub async fn add_race(
     name: &str,
 ) -> CoreResult<ClientRace> {
     let name: String = name.trim().chars().take(200).collect();
-    Ok(core
-        .store
-        .add_race(id, &date.to_string(), km, priority, &name)
-        .await?)
+    Ok(core.store.add_race(id, date, km, priority, &name).await?)
 }
 
 /// Removes one of a client's races.

@@ -235,11 +235,7 @@ fn season_of(
         .iter()
         .filter_map(|r| {
             // A race stored before dates were bounded is left out rather than planned.
-            let date = r
-                .date
-                .parse()
-                .ok()
-                .filter(|d| kneadtime_domain::dates::accepted(*d))?;
+            let date = Some(r.date).filter(|d| kneadtime_domain::dates::accepted(*d))?;
             Some(RaceSpec {
                 date,
                 name: r.name.clone(),

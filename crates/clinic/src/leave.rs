@@ -232,8 +232,5 @@ pub async fn exceptions(
     from: Date,
     to: Date,
 ) -> CoreResult<Vec<kneadtime_store::TherapistException>> {
-    Ok(core
-        .store
-        .exceptions(therapist_id, &from.to_string(), &to.to_string())
-        .await?)
+    Ok(core.store.exceptions(therapist_id, from, to).await?)
 }

@@ -123,7 +123,7 @@ pub async fn create_event(core: &Clinic, input: EventInput) -> CoreResult<RaceEv
     core.store
         .create_race_event(&NewRaceEvent {
             name,
-            race_date: date.to_string(),
+            race_date: date,
             distance_km: Some(km),
             kind,
             service_id: service.id,
@@ -207,7 +207,7 @@ fn read_request(
     at: &str,
 ) -> CoreResult<NewRaceRequest> {
     let bad = |f: &str, m: String| field(f, format!("{at}: {m}"));
-    let race_day: Date = ev.race_date.parse().unwrap_or(dates::EARLIEST);
+    let race_day = ev.race_date;
     let finish_at = match r.finish.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => {
@@ -494,7 +494,7 @@ pub async fn add_sample(core: &Clinic, event_id: &str, n: usize, seed: u64) -> C
 fn domain_event(ev: &RaceEvent, length_min: i64, buffer_min: i64) -> Event {
     Event {
         name: ev.name.clone(),
-        date: ev.race_date.parse().unwrap_or(dates::EARLIEST),
+        date: ev.race_date,
         distance_km: ev.distance_km,
         kind: ev.kind,
         length_min: length_min as i32,
@@ -505,7 +505,7 @@ fn domain_event(ev: &RaceEvent, length_min: i64, buffer_min: i64) -> Event {
 /// The days race week covers: the pre-race days before the race, or the post-race days
 /// after it up to the window of the last runner to finish (`last_finish`).
 fn week_of(ev: &RaceEvent, profile: &Profile, last_finish: Date) -> (Date, Date) {
-    let day: Date = ev.race_date.parse().unwrap_or(dates::EARLIEST);
+    let day = ev.race_date;
     let w = &profile.windows;
     match ev.kind {
         Kind::PreEvent => (add_days(day, -w.pre_event_max_days), add_days(day, -1)),
@@ -518,7 +518,7 @@ fn week_of(ev: &RaceEvent, profile: &Profile, last_finish: Date) -> (Date, Date)
 
 /// The day the last runner of `requests` finishes (the race day when none said).
 fn last_finish(ev: &RaceEvent, requests: &[RaceRequest], tz: &TimeZone) -> Date {
-    let day: Date = ev.race_date.parse().unwrap_or(dates::EARLIEST);
+    let day = ev.race_date;
     requests
         .iter()
         .filter_map(|r| r.finish_at)
@@ -629,11 +629,10 @@ async fn rota(
     to: Date,
     earliest: i64,
 ) -> CoreResult<Vec<Shift>> {
-    let (f, t) = (from.to_string(), to.to_string());
     let (hours, exceptions, closures) = tokio::try_join!(
         core.store.working_hours_all(),
-        core.store.exceptions_between(&f, &t),
-        core.store.closures_between(&f, &t),
+        core.store.exceptions_between(from, to),
+        core.store.closures_between(from, to),
     )?;
     let mut by_therapist: HashMap<&str, Vec<kneadtime_store::WorkingHours>> = HashMap::new();
     for (id, h) in &hours {
@@ -673,8 +672,8 @@ async fn rota(
                 kneadtime_store::TherapistException {
                     id: c.id.clone(),
                     therapist_id: th.id.clone(),
-                    from_date: c.from_date.clone(),
-                    to_date: c.to_date.clone(),
+                    from_date: c.from_date,
+                    to_date: c.to_date,
                     reason: kneadtime_store::ExceptionReason::Other,
                     note: c.note.clone(),
                 }
@@ -1100,7 +1099,7 @@ pub async fn for_client(
     let mut out: Vec<(RaceEvent, Option<RaceRequest>)> = events
         .into_iter()
         .filter(|e| {
-            let day: Date = e.race_date.parse().unwrap_or(dates::EARLIEST);
+            let day = e.race_date;
             let last = match e.kind {
                 Kind::PreEvent => add_days(day, -1),
                 _ => add_days(day, profile.windows.post_event_max_days),
@@ -1112,7 +1111,7 @@ pub async fn for_client(
             (e, r)
         })
         .collect();
-    out.sort_by(|a, b| a.0.race_date.cmp(&b.0.race_date));
+    out.sort_by_key(|a| a.0.race_date);
     Ok(out)
 }
 

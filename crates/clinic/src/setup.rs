@@ -18,8 +18,8 @@ use crate::error::CoreResult;
 use crate::sites::Sites;
 
 /// Dates before and after every date the store holds.
-const FIRST_DAY: &str = "0000-01-01";
-const LAST_DAY: &str = "9999-12-31";
+const FIRST_DAY: Date = Date::constant(0, 1, 1);
+const LAST_DAY: Date = Date::constant(9999, 12, 31);
 
 /// The set-up, read together.
 #[derive(Debug, Clone)]
@@ -70,7 +70,6 @@ impl Setup {
         from: Date,
         to: Date,
     ) -> Vec<TherapistException> {
-        let (from, to) = (from.to_string(), to.to_string());
         self.exceptions
             .get(therapist_id)
             .into_iter()
@@ -86,7 +85,6 @@ impl Setup {
         from: Date,
         to: Date,
     ) -> HashMap<String, Vec<TherapistException>> {
-        let (from, to) = (from.to_string(), to.to_string());
         self.exceptions
             .iter()
             .map(|(t, all)| {
@@ -103,7 +101,6 @@ impl Setup {
 
     /// The closures (of one location or all) that touch `from..=to`, by start.
     pub fn closures_between(&self, from: Date, to: Date) -> Vec<Closure> {
-        let (from, to) = (from.to_string(), to.to_string());
         self.closures
             .iter()
             .filter(|c| c.to_date >= from && c.from_date <= to)

@@ -193,8 +193,8 @@ mod tests {
     fn closures_close_their_location_or_all() {
         let c = |l: Option<&str>| Closure {
             id: "c".into(),
-            from_date: "2027-06-01".into(),
-            to_date: "2027-06-01".into(),
+            from_date: jiff::civil::date(2027, 6, 1),
+            to_date: jiff::civil::date(2027, 6, 1),
             note: String::new(),
             location_id: l.map(str::to_string),
         };

@@ -77,8 +77,8 @@ fn closed(c: &kneadtime_store::Closure, therapist_id: &str) -> TherapistExceptio
     TherapistException {
         id: c.id.clone(),
         therapist_id: therapist_id.to_string(),
-        from_date: c.from_date.clone(),
-        to_date: c.to_date.clone(),
+        from_date: c.from_date,
+        to_date: c.to_date,
         reason: kneadtime_store::ExceptionReason::Other,
         note: c.note.clone(),
     }

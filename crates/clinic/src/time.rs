@@ -121,10 +121,9 @@ pub fn spans_on(date: Date, hours: &[WorkingHours], tz: &TimeZone) -> Vec<(i64, 
 }
 
 pub(crate) fn off_on(date: Date, exceptions: &[TherapistException]) -> bool {
-    let d = date.to_string();
     exceptions
         .iter()
-        .any(|e| e.from_date <= d && d <= e.to_date)
+        .any(|e| e.from_date <= date && date <= e.to_date)
 }
 
 /// The instant a local date starts in the clinic's zone.

@@ -451,11 +451,23 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
         .await
         .map_err(err)?;
     store
-        .add_race(&jo.id, "2027-04-25", 42.195, Priority::A, "Spring Marathon")
+        .add_race(
+            &jo.id,
+            jiff::civil::date(2027, 4, 25),
+            42.195,
+            Priority::A,
+            "Spring Marathon",
+        )
         .await
         .map_err(err)?;
     store
-        .add_race(&jo.id, "2027-03-28", 21.1, Priority::B, "Half marathon")
+        .add_race(
+            &jo.id,
+            jiff::civil::date(2027, 3, 28),
+            21.1,
+            Priority::B,
+            "Half marathon",
+        )
         .await
         .map_err(err)?;
     // Priya's marathon is nine days out, so pre- and post-race slots are in view.
@@ -465,13 +477,7 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
         .await
         .map_err(err)?;
     store
-        .add_race(
-            &priya.id,
-            &race.to_string(),
-            42.195,
-            Priority::A,
-            "City Marathon",
-        )
+        .add_race(&priya.id, race, 42.195, Priority::A, "City Marathon")
         .await
         .map_err(err)?;
 
@@ -615,7 +621,7 @@ async fn group(state: &AppState, race: &Date, post: &Service, priya: &str) -> Re
     let ev = store
         .create_race_event(&kneadtime_store::NewRaceEvent {
             name: "City Marathon".into(),
-            race_date: race.to_string(),
+            race_date: *race,
             distance_km: Some(42.195),
             kind: Kind::PostEvent,
             service_id: post.id.clone(),

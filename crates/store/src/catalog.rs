@@ -2,6 +2,7 @@
 //! working hours and exceptions (holidays, sick days). Plain CRUD; "deactivate" keeps
 //! the row so old appointments still point at something.
 
+use jiff::civil::Date;
 use kneadtime_domain::Pressure;
 use sqlx::any::AnyRow;
 
@@ -9,7 +10,7 @@ use crate::found;
 use crate::model::parse_or;
 use crate::{
     Clinic, ExceptionReason, NewException, NewService, NewTherapist, Service, ServiceKind, Skill,
-    Store, StoreError, Therapist, TherapistException, WorkingHours, check_date, col, col_bool,
+    Store, StoreError, Therapist, TherapistException, WorkingHours, col, col_bool, col_date,
     from_json, json_text, new_id,
 };
 
@@ -88,8 +89,8 @@ fn exception_from(row: &AnyRow) -> Result<TherapistException, StoreError> {
     Ok(TherapistException {
         id: col(row, "id")?,
         therapist_id: col(row, "therapist_id")?,
-        from_date: col(row, "from_date")?,
-        to_date: col(row, "to_date")?,
+        from_date: col_date(row, "from_date")?,
+        to_date: col_date(row, "to_date")?,
         reason: parse_or(ExceptionReason::parse(&reason), "exception reason", &reason)?,
         note: col(row, "note")?,
     })
@@ -524,12 +525,12 @@ impl Store {
     /// Every therapist's days off overlapping `from`..=`to` ('YYYY-MM-DD'), in one query.
     pub async fn exceptions_between(
         &self,
-        from: &str,
-        to: &str,
+        from: Date,
+        to: Date,
     ) -> Result<Vec<TherapistException>, StoreError> {
         let rows = sqlx::query("SELECT * FROM exceptions WHERE to_date >= $1 AND from_date <= $2 ORDER BY therapist_id, from_date, id")
-            .bind(from)
-            .bind(to)
+            .bind(from.to_string())
+            .bind(to.to_string())
             .fetch_all(self.db()?)
             .await?;
         rows.iter().map(exception_from).collect()
@@ -539,8 +540,6 @@ impl Store {
         &self,
         new: &NewException,
     ) -> Result<TherapistException, StoreError> {
-        check_date(&new.from_date)?;
-        check_date(&new.to_date)?;
         if new.to_date < new.from_date {
             return Err(StoreError::Invalid(
                 "an exception cannot end before it starts".into(),
@@ -549,8 +548,8 @@ impl Store {
         let e = TherapistException {
             id: new_id(),
             therapist_id: new.therapist_id.clone(),
-            from_date: new.from_date.clone(),
-            to_date: new.to_date.clone(),
+            from_date: new.from_date,
+            to_date: new.to_date,
             reason: new.reason,
             note: new.note.clone(),
         };
@@ -562,8 +561,8 @@ impl Store {
         )
         .bind(&e.id)
         .bind(&e.therapist_id)
-        .bind(&e.from_date)
-        .bind(&e.to_date)
+        .bind(e.from_date.to_string())
+        .bind(e.to_date.to_string())
         .bind(e.reason.as_str())
         .bind(&e.note)
         .execute(&mut *tx)
@@ -577,15 +576,15 @@ impl Store {
     pub async fn exceptions(
         &self,
         therapist_id: &str,
-        from: &str,
-        to: &str,
+        from: Date,
+        to: Date,
     ) -> Result<Vec<TherapistException>, StoreError> {
         let rows = sqlx::query(
             "SELECT * FROM exceptions WHERE therapist_id = $1 AND to_date >= $2 AND from_date <= $3 ORDER BY from_date, id",
         )
         .bind(therapist_id)
-        .bind(from)
-        .bind(to)
+        .bind(from.to_string())
+        .bind(to.to_string())
         .fetch_all(self.db()?)
         .await?;
         rows.iter().map(exception_from).collect()
@@ -593,13 +592,11 @@ impl Store {
 
     /// Replaces dates, reason and note (matched by `e.id`).
     pub async fn update_exception(&self, e: &TherapistException) -> Result<(), StoreError> {
-        check_date(&e.from_date)?;
-        check_date(&e.to_date)?;
         let _gate = self.gate().await;
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE exceptions SET from_date = $1, to_date = $2, reason = $3, note = $4 WHERE id = $5")
-            .bind(&e.from_date)
-            .bind(&e.to_date)
+            .bind(e.from_date.to_string())
+            .bind(e.to_date.to_string())
             .bind(e.reason.as_str())
             .bind(&e.note)
             .bind(&e.id)

@@ -8,8 +8,8 @@ use crate::found;
 use crate::model::parse_or;
 use crate::retry_write;
 use crate::{
-    Client, ClientCalendar, ClientHistory, ClientRace, NewClient, Store, StoreError, check_date,
-    col, from_json, json_text, new_id,
+    Client, ClientCalendar, ClientHistory, ClientRace, NewClient, Store, StoreError, col, col_date,
+    from_json, json_text, new_id,
 };
 
 pub(crate) fn client_from(row: &AnyRow) -> Result<Client, StoreError> {
@@ -41,7 +41,7 @@ fn race_from(row: &AnyRow) -> Result<ClientRace, StoreError> {
     Ok(ClientRace {
         id: col(row, "id")?,
         client_id: col(row, "client_id")?,
-        date: col(row, "date")?,
+        date: col_date(row, "date")?,
         distance_km: col(row, "distance_km")?,
         priority: parse_or(Priority::parse(&p), "priority", &p)?,
         name: col(row, "name")?,
@@ -176,12 +176,11 @@ impl Store {
     pub async fn add_race(
         &self,
         client_id: &str,
-        date: &str,
+        date: jiff::civil::Date,
         distance_km: f64,
         priority: Priority,
         name: &str,
     ) -> Result<ClientRace, StoreError> {
-        check_date(date)?;
         if !(distance_km.is_finite() && distance_km > 0.0) {
             return Err(StoreError::Invalid(
                 "a race distance must be a positive number".into(),
@@ -190,7 +189,7 @@ impl Store {
         let r = ClientRace {
             id: new_id(),
             client_id: client_id.to_string(),
-            date: date.to_string(),
+            date,
             distance_km,
             priority,
             name: name.to_string(),
@@ -202,7 +201,7 @@ impl Store {
         )
         .bind(&r.id)
         .bind(&r.client_id)
-        .bind(&r.date)
+        .bind(r.date.to_string())
         .bind(r.distance_km)
         .bind(r.priority.as_str())
         .bind(&r.name)

@@ -2,13 +2,15 @@
 
 use sqlx::any::AnyRow;
 
-use crate::{Closure, Store, StoreError, check_date, col, found, new_id};
+use jiff::civil::Date;
+
+use crate::{Closure, Store, StoreError, col, col_date, found, new_id};
 
 fn closure_from(row: &AnyRow) -> Result<Closure, StoreError> {
     Ok(Closure {
         id: col(row, "id")?,
-        from_date: col(row, "from_date")?,
-        to_date: col(row, "to_date")?,
+        from_date: col_date(row, "from_date")?,
+        to_date: col_date(row, "to_date")?,
         note: col(row, "note")?,
         location_id: col(row, "location_id")?,
     })
@@ -19,13 +21,11 @@ impl Store {
     /// ('YYYY-MM-DD', inclusive).
     pub async fn create_closure(
         &self,
-        from: &str,
-        to: &str,
+        from: Date,
+        to: Date,
         note: &str,
         location_id: Option<&str>,
     ) -> Result<Closure, StoreError> {
-        check_date(from)?;
-        check_date(to)?;
         if to < from {
             return Err(StoreError::Invalid(
                 "a closure cannot end before it starts".into(),
@@ -33,8 +33,8 @@ impl Store {
         }
         let c = Closure {
             id: new_id(),
-            from_date: from.into(),
-            to_date: to.into(),
+            from_date: from,
+            to_date: to,
             note: note.chars().take(500).collect(),
             location_id: location_id.map(str::to_string),
         };
@@ -51,8 +51,8 @@ impl Store {
             "INSERT INTO closures (id, from_date, to_date, note, location_id) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&c.id)
-        .bind(&c.from_date)
-        .bind(&c.to_date)
+        .bind(c.from_date.to_string())
+        .bind(c.to_date.to_string())
         .bind(&c.note)
         .bind(&c.location_id)
         .execute(&mut *tx)
@@ -63,13 +63,13 @@ impl Store {
     }
 
     /// Closures that touch `from..=to`, by start.
-    pub async fn closures_between(&self, from: &str, to: &str) -> Result<Vec<Closure>, StoreError> {
+    pub async fn closures_between(&self, from: Date, to: Date) -> Result<Vec<Closure>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, from_date, to_date, note, location_id FROM closures WHERE to_date >= $1 AND from_date <= $2 \
              ORDER BY from_date, id",
         )
-        .bind(from)
-        .bind(to)
+        .bind(from.to_string())
+        .bind(to.to_string())
         .fetch_all(self.db()?)
         .await?;
         rows.iter().map(closure_from).collect()

@@ -435,6 +435,13 @@ where
         .map_err(|e| StoreError::Backend(format!("column {name}: {e}")))
 }
 
+/// Reads a 'YYYY-MM-DD' text column as a civil date.
+pub(crate) fn col_date(row: &AnyRow, name: &str) -> Result<jiff::civil::Date, StoreError> {
+    let s: String = col(row, name)?;
+    s.parse()
+        .map_err(|e| StoreError::Backend(format!("column {name}: {s:?} is not a date: {e}")))
+}
+
 /// Reads a 0/1 integer column as a bool (booleans are integers in both schemas).
 pub(crate) fn col_bool(row: &AnyRow, name: &str) -> Result<bool, StoreError> {
     Ok(col::<i64>(row, name)? != 0)

@@ -255,12 +255,10 @@ pub struct WorkingHours {
 pub struct TherapistException {
     pub id: String,
     pub therapist_id: String,
-    /// 'YYYY-MM-DD', inclusive.
-    #[schema(format = Date)]
-    pub from_date: String,
-    /// 'YYYY-MM-DD', inclusive.
-    #[schema(format = Date)]
-    pub to_date: String,
+    /// The first day, inclusive.
+    pub from_date: jiff::civil::Date,
+    /// The last day, inclusive.
+    pub to_date: jiff::civil::Date,
     pub reason: ExceptionReason,
     pub note: String,
 }
@@ -269,12 +267,10 @@ pub struct TherapistException {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Closure {
     pub id: String,
-    /// 'YYYY-MM-DD', inclusive.
-    #[schema(format = Date)]
-    pub from_date: String,
-    /// 'YYYY-MM-DD', inclusive.
-    #[schema(format = Date)]
-    pub to_date: String,
+    /// The first day, inclusive.
+    pub from_date: jiff::civil::Date,
+    /// The last day, inclusive.
+    pub to_date: jiff::civil::Date,
     pub note: String,
     /// The location closed; `None` for every location.
     pub location_id: Option<String>,
@@ -290,8 +286,8 @@ impl Closure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewException {
     pub therapist_id: String,
-    pub from_date: String,
-    pub to_date: String,
+    pub from_date: jiff::civil::Date,
+    pub to_date: jiff::civil::Date,
     pub reason: ExceptionReason,
     pub note: String,
 }
@@ -324,9 +320,8 @@ pub struct NewClient {
 pub struct ClientRace {
     pub id: String,
     pub client_id: String,
-    /// 'YYYY-MM-DD'.
-    #[schema(format = Date)]
-    pub date: String,
+    /// The day it starts.
+    pub date: jiff::civil::Date,
     pub distance_km: f64,
     pub priority: Priority,
     pub name: String,
@@ -741,9 +736,8 @@ pub struct AuditEntry {
 pub struct RaceEvent {
     pub id: String,
     pub name: String,
-    /// 'YYYY-MM-DD', the day it starts.
-    #[schema(format = Date)]
-    pub race_date: String,
+    /// The day it starts.
+    pub race_date: jiff::civil::Date,
     pub distance_km: Option<f64>,
     /// post_event or pre_event.
     pub kind: Kind,
@@ -759,7 +753,7 @@ pub struct RaceEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRaceEvent {
     pub name: String,
-    pub race_date: String,
+    pub race_date: jiff::civil::Date,
     pub distance_km: Option<f64>,
     pub kind: Kind,
     pub service_id: String,

@@ -14,7 +14,7 @@ use crate::model::parse_or;
 use crate::{
     Appointment, Enrolled, NewRaceEvent, NewRaceRequest, NewRunner, RaceBooking, RaceEvent,
     RaceRequest, RaceRun, RaceWait, RequestState, Status, Store, StoreError, cells, check_date,
-    col, from_json, json_text, new_id, retry_write,
+    col, col_date, from_json, json_text, new_id, retry_write,
 };
 
 /// The most runners one event takes.
@@ -43,7 +43,7 @@ fn event_from(row: &AnyRow) -> Result<RaceEvent, StoreError> {
     Ok(RaceEvent {
         id: col(row, "id")?,
         name: col(row, "name")?,
-        race_date: col(row, "race_date")?,
+        race_date: col_date(row, "race_date")?,
         distance_km: col(row, "distance_km")?,
         kind: parse_or(kneadtime_domain::Kind::parse(&kind), "event kind", &kind)?,
         service_id: col(row, "service_id")?,
@@ -178,7 +178,7 @@ async fn write_requests(
             "SELECT client_id FROM client_races WHERE date = $1 AND client_id IN ({})",
             marks.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&event.race_date);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(event.race_date.to_string());
         for r in chunk {
             q = q.bind(&r.client_id);
         }
@@ -203,7 +203,7 @@ async fn write_requests(
             values.join(", ")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&event.race_date)
+            .bind(event.race_date.to_string())
             .bind(event.distance_km.unwrap_or(42.195))
             .bind(&event.name);
         for r in &missing {
@@ -233,7 +233,6 @@ enum Attempt {
 
 impl Store {
     pub async fn create_race_event(&self, new: &NewRaceEvent) -> Result<RaceEvent, StoreError> {
-        check_date(&new.race_date)?;
         if new.name.trim().is_empty() || new.name.chars().count() > 200 {
             return Err(StoreError::Invalid(
                 "an event needs a name of at most 200 characters".into(),
@@ -267,7 +266,7 @@ impl Store {
         let e = RaceEvent {
             id: new_id(),
             name: new.name.trim().to_string(),
-            race_date: new.race_date.clone(),
+            race_date: new.race_date,
             distance_km: new.distance_km,
             kind: new.kind,
             service_id: new.service_id.clone(),
@@ -282,7 +281,7 @@ impl Store {
         )
         .bind(&e.id)
         .bind(&e.name)
-        .bind(&e.race_date)
+        .bind(e.race_date.to_string())
         .bind(e.distance_km)
         .bind(e.kind.as_str())
         .bind(&e.service_id)

@@ -144,8 +144,8 @@ async fn exceptions_round_trip_and_filter_by_date(t: Ctx) {
     let w = world(&t.store, 0).await;
     let new = |from: &str, to: &str| NewException {
         therapist_id: w.therapist.id.clone(),
-        from_date: from.into(),
-        to_date: to.into(),
+        from_date: from.parse().unwrap(),
+        to_date: to.parse().unwrap(),
         reason: ExceptionReason::Holiday,
         note: "beach".into(),
     };
@@ -161,7 +161,11 @@ async fn exceptions_round_trip_and_filter_by_date(t: Ctx) {
         .unwrap();
     assert_eq!(
         t.store
-            .exceptions(&w.therapist.id, "2026-08-10", "2026-08-20")
+            .exceptions(
+                &w.therapist.id,
+                jiff::civil::date(2026, 8, 10),
+                jiff::civil::date(2026, 8, 20)
+            )
             .await
             .unwrap(),
         vec![a.clone()]
@@ -170,7 +174,11 @@ async fn exceptions_round_trip_and_filter_by_date(t: Ctx) {
     t.store.update_exception(&b).await.unwrap();
     assert_eq!(
         t.store
-            .exceptions(&w.therapist.id, "2026-01-01", "2026-12-31")
+            .exceptions(
+                &w.therapist.id,
+                jiff::civil::date(2026, 1, 1),
+                jiff::civil::date(2026, 12, 31)
+            )
             .await
             .unwrap(),
         vec![a.clone(), b]
@@ -178,7 +186,11 @@ async fn exceptions_round_trip_and_filter_by_date(t: Ctx) {
     t.store.delete_exception(&a.id).await.unwrap();
     assert_eq!(
         t.store
-            .exceptions(&w.therapist.id, "2026-08-01", "2026-08-31")
+            .exceptions(
+                &w.therapist.id,
+                jiff::civil::date(2026, 8, 1),
+                jiff::civil::date(2026, 8, 31)
+            )
             .await
             .unwrap(),
         vec![]
@@ -187,10 +199,6 @@ async fn exceptions_round_trip_and_filter_by_date(t: Ctx) {
         t.store
             .create_exception(&new("2026-08-02", "2026-08-01"))
             .await,
-        Err(StoreError::Invalid(_))
-    ));
-    assert!(matches!(
-        t.store.create_exception(&new("1 Aug", "2026-08-01")).await,
         Err(StoreError::Invalid(_))
     ));
 }
@@ -230,12 +238,24 @@ async fn clients_races_and_calendars_round_trip(t: Ctx) {
 
     let marathon = t
         .store
-        .add_race(&c.id, "2026-10-04", 42.195, Priority::A, "Chicago")
+        .add_race(
+            &c.id,
+            jiff::civil::date(2026, 10, 4),
+            42.195,
+            Priority::A,
+            "Chicago",
+        )
         .await
         .unwrap();
     let tune_up = t
         .store
-        .add_race(&c.id, "2026-09-06", 21.1, Priority::B, "Half")
+        .add_race(
+            &c.id,
+            jiff::civil::date(2026, 9, 6),
+            21.1,
+            Priority::B,
+            "Half",
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -246,7 +266,13 @@ async fn clients_races_and_calendars_round_trip(t: Ctx) {
     assert_eq!(t.store.races(&c.id).await.unwrap().len(), 1);
     assert!(matches!(
         t.store
-            .add_race("nobody", "2026-10-04", 5.0, Priority::C, "")
+            .add_race(
+                "nobody",
+                jiff::civil::date(2026, 10, 4),
+                5.0,
+                Priority::C,
+                ""
+            )
             .await,
         Err(StoreError::Invalid(_))
     ));
@@ -265,7 +291,13 @@ async fn the_season_version_moves_with_calendars_and_races(t: Ctx) {
     let v0 = v().await.unwrap();
     let race = t
         .store
-        .add_race(&id, "2026-10-04", 42.195, Priority::A, "Chicago")
+        .add_race(
+            &id,
+            jiff::civil::date(2026, 10, 4),
+            42.195,
+            Priority::A,
+            "Chicago",
+        )
         .await
         .unwrap();
     let v1 = v().await.unwrap();
@@ -295,7 +327,13 @@ async fn the_season_version_moves_with_calendars_and_races(t: Ctx) {
     ));
     assert!(
         t.store
-            .add_race("nobody", "2026-10-04", 5.0, Priority::C, "")
+            .add_race(
+                "nobody",
+                jiff::civil::date(2026, 10, 4),
+                5.0,
+                Priority::C,
+                ""
+            )
             .await
             .is_err()
     );
@@ -317,7 +355,13 @@ async fn the_season_version_moves_with_calendars_and_races(t: Ctx) {
         .await
         .unwrap();
     t.store
-        .add_race(&other.id, "2026-10-04", 10.0, Priority::B, "")
+        .add_race(
+            &other.id,
+            jiff::civil::date(2026, 10, 4),
+            10.0,
+            Priority::B,
+            "",
+        )
         .await
         .unwrap();
     assert_eq!(v().await.unwrap(), v4);

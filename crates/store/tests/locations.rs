@@ -263,17 +263,30 @@ async fn closures_close_one_location_or_all(t: Ctx) {
         .unwrap();
     let one = t
         .store
-        .create_closure("2027-12-25", "2027-12-26", "Christmas", Some(&dock.id))
+        .create_closure(
+            jiff::civil::date(2027, 12, 25),
+            jiff::civil::date(2027, 12, 26),
+            "Christmas",
+            Some(&dock.id),
+        )
         .await
         .unwrap();
     let all = t
         .store
-        .create_closure("2028-01-01", "2028-01-01", "New Year", None)
+        .create_closure(
+            jiff::civil::date(2028, 1, 1),
+            jiff::civil::date(2028, 1, 1),
+            "New Year",
+            None,
+        )
         .await
         .unwrap();
     let got = t
         .store
-        .closures_between("2027-12-01", "2028-01-31")
+        .closures_between(
+            jiff::civil::date(2027, 12, 1),
+            jiff::civil::date(2028, 1, 31),
+        )
         .await
         .unwrap();
     assert_eq!(got, vec![one.clone(), all.clone()]);
@@ -281,7 +294,12 @@ async fn closures_close_one_location_or_all(t: Ctx) {
     assert!(all.closes(&dock.id) && all.closes("main"));
     assert!(matches!(
         t.store
-            .create_closure("2027-12-25", "2027-12-25", "", Some("nowhere"))
+            .create_closure(
+                jiff::civil::date(2027, 12, 25),
+                jiff::civil::date(2027, 12, 25),
+                "",
+                Some("nowhere")
+            )
             .await,
         Err(StoreError::Invalid(_))
     ));
@@ -339,7 +357,7 @@ async fn setup_version_moves(t: Ctx) {
     t.store
         .add_race(
             &w.client.id,
-            "2030-01-01",
+            jiff::civil::date(2030, 1, 1),
             10.0,
             kneadtime_domain::Priority::B,
             "",

@@ -23,7 +23,13 @@ async fn the_owner_merges_two_records_of_one_person(t: Ctx) {
         .await
         .unwrap();
     t.store
-        .add_race(&walk_in.id, "2026-09-20", 21.1, Priority::B, "Harbour Half")
+        .add_race(
+            &walk_in.id,
+            jiff::civil::date(2026, 9, 20),
+            21.1,
+            Priority::B,
+            "Harbour Half",
+        )
         .await
         .unwrap();
     t.store.book(w.at(NINE, 60)).await.unwrap();
@@ -171,7 +177,7 @@ async fn records_sharing_an_email_become_one(t: Ctx) {
     t.store
         .add_race(
             &again.id,
-            "2026-09-20",
+            jiff::civil::date(2026, 9, 20),
             42.195,
             Priority::A,
             "Autumn Marathon",

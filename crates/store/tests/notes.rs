@@ -278,7 +278,7 @@ async fn an_erased_client_leaves_only_counts_and_the_log(t: Ctx) {
     t.store
         .add_race(
             &w.client.id,
-            "2026-09-20",
+            jiff::civil::date(2026, 9, 20),
             21.1,
             kneadtime_domain::Priority::A,
             "Harbour Half",

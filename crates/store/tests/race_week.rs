@@ -60,7 +60,7 @@ async fn event(store: &Store, service: &str) -> String {
     store
         .create_race_event(&NewRaceEvent {
             name: "City Marathon".into(),
-            race_date: "2027-04-18".into(),
+            race_date: jiff::civil::date(2027, 4, 18),
             distance_km: Some(42.195),
             kind: Kind::PostEvent,
             service_id: service.into(),
@@ -378,8 +378,8 @@ async fn runners_known_by_email_are_matched_or_made_clients(t: Ctx) {
     let races = t.store.races(&known).await.unwrap();
     assert_eq!(races.len(), 1);
     assert_eq!(
-        (races[0].date.as_str(), races[0].name.as_str()),
-        ("2027-04-18", "City Marathon")
+        (races[0].date, races[0].name.as_str()),
+        (jiff::civil::date(2027, 4, 18), "City Marathon")
     );
     assert!(t.store.season_version(&known).await.unwrap() > before);
     // Enrolling again adds no second race and no second client.

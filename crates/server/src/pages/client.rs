@@ -241,14 +241,7 @@ async fn my_view(
         .await?
         .into_iter()
         .map(|(e, r)| RaceWeekView {
-            title: format!(
-                "{}, {}",
-                e.name,
-                e.race_date
-                    .parse::<jiff::civil::Date>()
-                    .map(|d| d.strftime("%a %-d %b").to_string())
-                    .unwrap_or_else(|_| e.race_date.clone())
-            ),
+            title: format!("{}, {}", e.name, e.race_date.strftime("%a %-d %b")),
             kind: match e.kind {
                 Kind::PreEvent => "pre-race",
                 _ => "post-race",

@@ -379,12 +379,7 @@ async fn event_page(
             }
         }
     }
-    let date_words = event
-        .event
-        .race_date
-        .parse::<jiff::civil::Date>()
-        .map(|d| d.strftime("%A %-d %B %Y").to_string())
-        .unwrap_or_else(|_| event.event.race_date.clone());
+    let date_words = event.event.race_date.strftime("%A %-d %B %Y").to_string();
     let kind_words = match event.event.kind {
         kneadtime_domain::Kind::PreEvent => "pre-race",
         _ => "post-race",

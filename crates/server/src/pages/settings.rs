@@ -501,7 +501,7 @@ async fn closures_of(
     list.into_iter()
         .map(|c| {
             let mut days = if c.from_date == c.to_date {
-                c.from_date.clone()
+                c.from_date.to_string()
             } else {
                 format!("{} to {}", c.from_date, c.to_date)
             };

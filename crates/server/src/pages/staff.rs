@@ -317,10 +317,9 @@ async fn schedule_view(
         let days = (0..n_days)
             .map(|k| {
                 let d = add_days(first, k);
-                let ds = d.to_string();
                 let off = exceptions
                     .iter()
-                    .find(|e| e.from_date <= ds && ds <= e.to_date)
+                    .find(|e| e.from_date <= d && d <= e.to_date)
                     .map(|e| format!("Away ({})", e.reason.as_str()));
                 let works = !crate::schedule::spans_on(d, hours, &tz).is_empty();
                 DayCol {
