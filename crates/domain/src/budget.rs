@@ -50,9 +50,24 @@ pub fn select(items: &[(u32, f64, Date)], budget: &Budget) -> BTreeSet<usize> {
     keep
 }
 
+/// How far an amount may stray from a whole cent and still be read as it: the floating
+/// point error of sums like 0.1 + 0.2, far below any real fraction of a cent.
+const CENT_SLACK: f64 = 1e-6;
+
+/// A price in whole cents, a fraction of a cent counting as the next cent, so what is
+/// kept never costs more than the cents say.
 fn cents(x: f64) -> u64 {
     if x.is_finite() && x > 0.0 {
-        (x * 100.0).round() as u64
+        (x * 100.0 - CENT_SLACK).ceil().max(0.0) as u64
+    } else {
+        0
+    }
+}
+
+/// A budget in whole cents, a fraction of a cent left unspent.
+fn budget_cents(x: f64) -> u64 {
+    if x.is_finite() && x > 0.0 {
+        (x * 100.0 + CENT_SLACK).floor() as u64
     } else {
         0
     }
@@ -60,7 +75,7 @@ fn cents(x: f64) -> u64 {
 
 fn knapsack(items: &[(u32, f64, Date)], money: f64) -> BTreeSet<usize> {
     let total: u64 = items.iter().map(|i| cents(i.1)).sum();
-    let cap = cents(money);
+    let cap = budget_cents(money);
     if total <= cap {
         return (0..items.len()).collect();
     }
@@ -189,6 +204,49 @@ mod tests {
             },
         );
         assert_eq!(keep.len(), 3, "everything fits exactly");
+    }
+
+    #[test]
+    fn a_budget_a_fraction_of_a_cent_short_is_short() {
+        // 244.9993 does not buy 245.00 of sessions: the budget is not rounded up, and a
+        // price is never rounded down, so what is kept never costs more than given.
+        let items = [
+            (10, 65.0, date(2027, 1, 5)),
+            (7, 65.0, date(2027, 1, 20)),
+            (7, 65.0, date(2027, 2, 1)),
+            (6, 50.0, date(2027, 2, 10)),
+        ];
+        for money in [244.9993, 244.995, 194.999] {
+            let keep = select(
+                &items,
+                &Budget {
+                    sessions: None,
+                    money: Some(money),
+                },
+            );
+            let spent: f64 = keep.iter().map(|&i| items[i].1).sum();
+            assert!(spent <= money, "spent {spent} of {money}");
+        }
+        // A price a hair over a cent counts as the next cent.
+        let items = [(5, 64.991, date(2027, 1, 5))];
+        let keep = select(
+            &items,
+            &Budget {
+                sessions: None,
+                money: Some(64.99),
+            },
+        );
+        assert!(keep.is_empty());
+        // Whole amounts the floating point cannot hold exactly still fit exactly.
+        let items = [(5, 0.1, date(2027, 1, 5)), (5, 0.2, date(2027, 1, 6))];
+        let keep = select(
+            &items,
+            &Budget {
+                sessions: None,
+                money: Some(0.1 + 0.2),
+            },
+        );
+        assert_eq!(keep.len(), 2);
     }
 
     #[test]
