@@ -161,8 +161,8 @@ fn clinic_db(dir: &std::path::Path, race: &str) -> String {
             .await
             .unwrap();
         let week: Vec<WorkingHours> = (0..7)
-            .map(|weekday| WorkingHours {
-                weekday,
+            .map(|n| WorkingHours {
+                weekday: jiff::civil::Weekday::from_monday_zero_offset(n).unwrap(),
                 start_minute: 10 * 60,
                 end_minute: 12 * 60,
             })

@@ -298,7 +298,7 @@ pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreR
             kneadtime_domain::season::add_days(today, waitlist::OPENED_DAYS),
         )
         .into_iter()
-        .filter(|d| gained.contains(&i64::from(d.weekday().to_monday_zero_offset())))
+        .filter(|d| gained.contains(&d.weekday()))
         .collect();
         waitlist::opened(core, &[id.to_string()], &days).await?;
     }

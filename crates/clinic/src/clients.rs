@@ -74,22 +74,20 @@ pub fn check_email(s: &str, required: bool) -> CoreResult<String> {
     Ok(e.to_string())
 }
 
-/// Weekdays by name, Monday = 0, sorted and without repeats.
-pub fn check_weekdays(field: &str, days: &[String]) -> CoreResult<Vec<i64>> {
+/// Weekdays by name, Monday first, without repeats.
+pub fn check_weekdays(field: &str, days: &[String]) -> CoreResult<Vec<jiff::civil::Weekday>> {
     let mut out = days
         .iter()
         .map(|d| {
-            kneadtime_domain::season::parse_weekday(d)
-                .map(|w| i64::from(w.to_monday_zero_offset()))
-                .ok_or_else(|| {
-                    CoreError::field(
-                        field,
-                        format!("expected mon, tue, wed, thu, fri, sat or sun, found {d:?}"),
-                    )
-                })
+            kneadtime_domain::season::parse_weekday(d).ok_or_else(|| {
+                CoreError::field(
+                    field,
+                    format!("expected mon, tue, wed, thu, fri, sat or sun, found {d:?}"),
+                )
+            })
         })
-        .collect::<CoreResult<Vec<i64>>>()?;
-    out.sort_unstable();
+        .collect::<CoreResult<Vec<_>>>()?;
+    out.sort_by_key(|w| w.to_monday_zero_offset());
     out.dedup();
     Ok(out)
 }
@@ -180,7 +178,7 @@ mod tests {
         assert_eq!(check_name("name", " Ada ").unwrap(), "Ada");
         assert_eq!(
             check_weekdays("d", &["sun".into(), "mon".into(), "sun".into()]).unwrap(),
-            [0, 6]
+            [jiff::civil::Weekday::Monday, jiff::civil::Weekday::Sunday]
         );
         assert!(check_weekdays("d", &["someday".into()]).is_err());
         let today = jiff::civil::date(2027, 3, 1);

@@ -166,7 +166,7 @@ pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreR
         if before.is_empty() {
             Vec::new()
         } else {
-            (0..7).collect()
+            crate::waitlist::WEEK.to_vec()
         }
     } else if before.is_empty() {
         Vec::new()
@@ -191,7 +191,7 @@ pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreR
         kneadtime_domain::dates::add_days(today, crate::waitlist::OPENED_DAYS),
     )
     .into_iter()
-    .filter(|d| gained.contains(&i64::from(d.weekday().to_monday_zero_offset())))
+    .filter(|d| gained.contains(&d.weekday()))
     .collect();
     crate::waitlist::opened(core, &here, &days).await?;
     Ok(())

@@ -2,7 +2,6 @@
 //! the days the client cannot come left out, the regions their record keeps finding
 //! leading the focus, and the pressure their intake and reported pain allow.
 
-use jiff::civil::Weekday;
 use kneadtime_domain::{Plan, PlanRequest, plan};
 
 use crate::context::ClientContext;
@@ -13,12 +12,7 @@ use crate::{Clinic, CoreResult, cpu};
 /// The plan from today for the client of `ctx`, whose record is `record`.
 pub async fn season_plan(core: &Clinic, ctx: &ClientContext, record: &Record) -> CoreResult<Plan> {
     let req = PlanRequest {
-        unavailable_weekdays: ctx
-            .client
-            .unavailable_weekdays
-            .iter()
-            .filter_map(|d| Weekday::from_monday_zero_offset(i8::try_from(*d).ok()?).ok())
-            .collect(),
+        unavailable_weekdays: ctx.client.unavailable_weekdays.clone(),
         recurring_focus: record.focus(),
         pressure_cap: record.pressure_cap(ctx),
         ..PlanRequest::from_today(local_date(core.now(), &ctx.tz))

@@ -145,7 +145,8 @@ mod tests {
     }
 
     fn day(start: i64, end: i64) -> Vec<WorkingHours> {
-        (0..7)
+        crate::waitlist::WEEK
+            .into_iter()
             .map(|weekday| WorkingHours {
                 weekday,
                 start_minute: start,

@@ -231,12 +231,12 @@ fn slot(w: &Window, q: &Search<'_>, (i, start): (usize, i64), fit: &DayFit) -> S
 fn ranked_days(ctx: &ClientContext, q: &Search<'_>) -> Vec<DayFit> {
     let previous = ctx.previous(q.moving);
     let w = ctx.wanted(q.service);
-    let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
+    let unavailable = &ctx.client.unavailable_weekdays;
     // A day that already holds one of the client's massages is not offered a second.
     let taken = ctx.booked_dates(q.moving);
     let mut days: Vec<DayFit> = (0..q.days as i32)
         .map(|k| add_days(q.from, k))
-        .filter(|d| !unavailable.contains(&i64::from(d.weekday().to_monday_zero_offset())))
+        .filter(|d| !unavailable.contains(&d.weekday()))
         .filter(|d| !taken.contains(d))
         .map(|d| day_fit(&ctx.season, w, d, None, &previous))
         .filter(|f| f.allowed || q.include_refused)
@@ -305,14 +305,14 @@ pub async fn nearest_good(
     };
     let w = window(clinic, &q).await?;
     let previous = ctx.previous(moving);
-    let unavailable: HashSet<i64> = ctx.client.unavailable_weekdays.iter().copied().collect();
+    let unavailable = &ctx.client.unavailable_weekdays;
     let taken = ctx.booked_dates(moving);
     let mut out: Vec<Slot> = Vec::new();
     for k in (0..=12).flat_map(|k| if k == 0 { vec![0] } else { vec![-k, k] }) {
         let date = add_days(day, k);
         if date < from
             || date >= add_days(from, q.days as i32)
-            || unavailable.contains(&i64::from(date.weekday().to_monday_zero_offset()))
+            || unavailable.contains(&date.weekday())
             || taken.contains(&date)
         {
             continue;

@@ -99,7 +99,7 @@ pub fn parse_date(field: &str, s: &str) -> CoreResult<Date> {
 /// wall-clock start to the wall-clock end as real time: on the day the clocks go
 /// forward a 00:00–04:00 span is three hours long, on the day they go back five.
 pub fn spans_on(date: Date, hours: &[WorkingHours], tz: &TimeZone) -> Vec<(i64, i64)> {
-    let wd = i64::from(date.weekday().to_monday_zero_offset());
+    let wd = date.weekday();
     let at = |minute: i64| -> Option<i64> {
         let (d, m) = if minute >= 1440 {
             (date.tomorrow().ok()?, 0)
@@ -150,7 +150,8 @@ mod tests {
     }
 
     fn nightly() -> Vec<WorkingHours> {
-        (0..7)
+        crate::waitlist::WEEK
+            .into_iter()
             .map(|weekday| WorkingHours {
                 weekday,
                 start_minute: 0,
@@ -176,7 +177,7 @@ mod tests {
     fn a_full_day_span_ends_at_the_next_midnight() {
         let tz = london();
         let h = vec![WorkingHours {
-            weekday: 0,
+            weekday: jiff::civil::Weekday::Monday,
             start_minute: 1320,
             end_minute: 1440,
         }];

@@ -297,12 +297,12 @@ pub async fn opened(core: &Clinic, therapists: &[String], days: &[Date]) -> Core
     Ok(noted)
 }
 
-/// The weekdays (0 = Monday) on which `new` hours hold time that `old` did not.
+/// The weekdays on which `new` hours hold time that `old` did not, Monday first.
 pub fn weekdays_gained(
     old: &[kneadtime_store::WorkingHours],
     new: &[kneadtime_store::WorkingHours],
-) -> Vec<i64> {
-    (0..7)
+) -> Vec<jiff::civil::Weekday> {
+    WEEK.into_iter()
         .filter(|w| {
             new.iter().filter(|n| n.weekday == *w).any(|n| {
                 // Some minute of this span outside every old span of the day.
@@ -319,6 +319,14 @@ pub fn weekdays_gained(
         })
         .collect()
 }
+
+/// The days of the week, Monday first.
+pub const WEEK: [jiff::civil::Weekday; 7] = {
+    use jiff::civil::Weekday::*;
+    [
+        Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday,
+    ]
+};
 
 /// The dates from `from` to `to` inclusive, at most [`OPENED_DAYS`] + 1 of them.
 pub fn dates_between(from: Date, to: Date) -> Vec<Date> {
@@ -388,9 +396,9 @@ mod opened_tests {
     use super::*;
     use kneadtime_store::WorkingHours;
 
-    fn h(weekday: i64, start: i64, end: i64) -> WorkingHours {
+    fn h(weekday: i8, start: i64, end: i64) -> WorkingHours {
         WorkingHours {
-            weekday,
+            weekday: jiff::civil::Weekday::from_monday_zero_offset(weekday).unwrap(),
             start_minute: start * 60,
             end_minute: end * 60,
         }
@@ -401,9 +409,13 @@ mod opened_tests {
         let old = [h(0, 9, 17), h(1, 9, 12), h(1, 13, 17)];
         // Monday the same, Tuesday's lunch filled, Wednesday new, Thursday shorter.
         let new = [h(0, 9, 17), h(1, 9, 17), h(2, 10, 14)];
-        assert_eq!(weekdays_gained(&old, &new), vec![1, 2]);
-        assert_eq!(weekdays_gained(&new, &old), Vec::<i64>::new());
-        assert_eq!(weekdays_gained(&[h(0, 9, 17)], &[h(0, 8, 17)]), vec![0]);
+        use jiff::civil::Weekday::*;
+        assert_eq!(weekdays_gained(&old, &new), vec![Tuesday, Wednesday]);
+        assert_eq!(weekdays_gained(&new, &old), vec![]);
+        assert_eq!(
+            weekdays_gained(&[h(0, 9, 17)], &[h(0, 8, 17)]),
+            vec![Monday]
+        );
     }
 
     #[test]

@@ -31,7 +31,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     clinic.name = "Bench Group".into();
     clinic.time_zone = "Europe/London".into();
     store.update_clinic(&clinic).await?;
-    let week: Vec<WorkingHours> = (0..7)
+    let week: Vec<WorkingHours> = kneadtime_clinic::waitlist::WEEK
+        .into_iter()
         .map(|weekday| WorkingHours {
             weekday,
             start_minute: 8 * 60,

@@ -449,7 +449,7 @@ pub fn hours_out(hours: &[WorkingHours]) -> Vec<HoursSpan> {
     hours
         .iter()
         .map(|h| HoursSpan {
-            day: DAYS[h.weekday.clamp(0, 6) as usize].to_string(),
+            day: DAYS[h.weekday.to_monday_zero_offset() as usize].to_string(),
             start: format!("{:02}:{:02}", h.start_minute / 60, h.start_minute % 60),
             end: format!("{:02}:{:02}", h.end_minute / 60, h.end_minute % 60),
         })
@@ -461,17 +461,15 @@ pub fn hours_in(spans: &[HoursSpan]) -> ApiResult<Vec<WorkingHours>> {
     let mut out = Vec::new();
     for (i, s) in spans.iter().enumerate() {
         let f = |name: &str| format!("hours[{i}].{name}");
-        let weekday = kneadtime_domain::season::parse_weekday(&s.day)
-            .map(|w| w.to_monday_zero_offset())
-            .ok_or_else(|| {
-                ApiError::field(
-                    &f("day"),
-                    format!(
-                        "expected mon, tue, wed, thu, fri, sat or sun, found {:?}",
-                        s.day
-                    ),
-                )
-            })?;
+        let weekday = kneadtime_domain::season::parse_weekday(&s.day).ok_or_else(|| {
+            ApiError::field(
+                &f("day"),
+                format!(
+                    "expected mon, tue, wed, thu, fri, sat or sun, found {:?}",
+                    s.day
+                ),
+            )
+        })?;
         let start = minute_of(&f("start"), &s.start)?;
         let end = minute_of(&f("end"), &s.end)?;
         if end <= start {
@@ -481,17 +479,20 @@ pub fn hours_in(spans: &[HoursSpan]) -> ApiResult<Vec<WorkingHours>> {
             ));
         }
         out.push(WorkingHours {
-            weekday: i64::from(weekday),
+            weekday,
             start_minute: start,
             end_minute: end,
         });
     }
-    out.sort_by_key(|h| (h.weekday, h.start_minute));
+    out.sort_by_key(|h| (h.weekday.to_monday_zero_offset(), h.start_minute));
     for w in out.windows(2) {
         if w[0].weekday == w[1].weekday && w[1].start_minute < w[0].end_minute {
             return Err(ApiError::field(
                 "hours",
-                format!("two spans overlap on {}", DAYS[w[0].weekday as usize]),
+                format!(
+                    "two spans overlap on {}",
+                    DAYS[w[0].weekday.to_monday_zero_offset() as usize]
+                ),
             ));
         }
     }
@@ -1002,7 +1003,7 @@ mod tests {
         assert_eq!(
             h[0],
             WorkingHours {
-                weekday: 0,
+                weekday: jiff::civil::Weekday::Monday,
                 start_minute: 780,
                 end_minute: 1440
             }

@@ -46,7 +46,7 @@ pub fn client_out(c: &Client) -> ClientOut {
         unavailable_days: c
             .unavailable_weekdays
             .iter()
-            .filter_map(|d| DAYS.get(*d as usize).copied())
+            .map(|d| DAYS[d.to_monday_zero_offset() as usize])
             .collect(),
         has_password: c.password_hash.is_some(),
         created_at: jiff::Timestamp::from_second(c.created_at)
@@ -55,7 +55,7 @@ pub fn client_out(c: &Client) -> ClientOut {
     }
 }
 
-fn weekdays(field: &str, days: &[String]) -> ApiResult<Vec<i64>> {
+fn weekdays(field: &str, days: &[String]) -> ApiResult<Vec<jiff::civil::Weekday>> {
     Ok(kneadtime_clinic::clients::check_weekdays(field, days)?)
 }
 

@@ -94,7 +94,7 @@ async fn therapist_at(
     let hours: Vec<WorkingHours> = hours
         .iter()
         .map(|&(weekday, a, b)| WorkingHours {
-            weekday,
+            weekday: kneadtime_clinic::waitlist::WEEK[weekday.clamp(0, 6) as usize],
             start_minute: a * 60,
             end_minute: b * 60,
         })
@@ -391,7 +391,7 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
 
     // Two runners with marathon plans; regulars without calendars.
     let mut links = Vec::new();
-    let mut client = |name: &'static str, email: &'static str, off: Vec<i64>| {
+    let mut client = |name: &'static str, email: &'static str, off: Vec<jiff::civil::Weekday>| {
         let token = new_token();
         links.push((name.to_string(), token.clone()));
         async move {
@@ -407,9 +407,13 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
                 .await
         }
     };
-    let jo = client("Jo Marsh", "jo@example.org", vec![6])
-        .await
-        .map_err(err)?;
+    let jo = client(
+        "Jo Marsh",
+        "jo@example.org",
+        vec![jiff::civil::Weekday::Sunday],
+    )
+    .await
+    .map_err(err)?;
     let priya = client("Priya Shah", "priya@example.org", vec![])
         .await
         .map_err(err)?;
@@ -520,11 +524,7 @@ pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, Str
             .map_err(|e| e.to_string())?;
         let best = (1..=7)
             .map(|k| add_days(today, k))
-            .filter(|d| {
-                !ctx.client
-                    .unavailable_weekdays
-                    .contains(&i64::from(d.weekday().to_monday_zero_offset()))
-            })
+            .filter(|d| !ctx.client.unavailable_weekdays.contains(&d.weekday()))
             .map(|d| day_fit(&ctx.season, wanted(svc), d, None, &ctx.previous(None)))
             .filter(|f| f.allowed)
             .max_by_key(|f| f.score);
@@ -558,7 +558,8 @@ async fn group(state: &AppState, race: &Date, post: &Service, priya: &str) -> Re
     let err = |e: StoreError| format!("loading the demo clinic: {e}");
     let mut main = store.location("main").await.map_err(err)?;
     let week = |from: i64, to: i64| -> Vec<WorkingHours> {
-        (0..7)
+        kneadtime_clinic::waitlist::WEEK
+            .into_iter()
             .map(|weekday| WorkingHours {
                 weekday,
                 start_minute: from * 60,

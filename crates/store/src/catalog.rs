@@ -11,7 +11,7 @@ use crate::model::parse_or;
 use crate::{
     Clinic, ExceptionReason, NewException, NewService, NewTherapist, Service, ServiceKind, Skill,
     Store, StoreError, Therapist, TherapistException, WorkingHours, col, col_bool, col_date,
-    from_json, json_text, new_id,
+    from_json, json_text, new_id, weekday_number, weekday_of,
 };
 
 fn therapist_from(row: &AnyRow) -> Result<Therapist, StoreError> {
@@ -469,7 +469,7 @@ impl Store {
                     "INSERT INTO working_hours (therapist_id, weekday, start_minute, end_minute) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(therapist_id)
-                .bind(h.weekday)
+                .bind(weekday_number(h.weekday))
                 .bind(h.start_minute)
                 .bind(h.end_minute)
                 .execute(&mut *tx)
@@ -492,7 +492,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(WorkingHours {
-                    weekday: col(r, "weekday")?,
+                    weekday: weekday_of(col(r, "weekday")?, "weekday")?,
                     start_minute: col(r, "start_minute")?,
                     end_minute: col(r, "end_minute")?,
                 })
@@ -513,7 +513,7 @@ impl Store {
                 Ok((
                     col(r, "therapist_id")?,
                     WorkingHours {
-                        weekday: col(r, "weekday")?,
+                        weekday: weekday_of(col(r, "weekday")?, "weekday")?,
                         start_minute: col(r, "start_minute")?,
                         end_minute: col(r, "end_minute")?,
                     },

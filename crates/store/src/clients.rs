@@ -9,31 +9,25 @@ use crate::model::parse_or;
 use crate::retry_write;
 use crate::{
     Client, ClientCalendar, ClientHistory, ClientRace, NewClient, Store, StoreError, col, col_date,
-    from_json, json_text, new_id,
+    from_json, new_id, weekday_of, weekdays_text,
 };
 
 pub(crate) fn client_from(row: &AnyRow) -> Result<Client, StoreError> {
     let days: String = col(row, "unavailable_weekdays")?;
+    let days: Vec<i64> = from_json(&days, "unavailable_weekdays")?;
     Ok(Client {
         id: col(row, "id")?,
         name: col(row, "name")?,
         email: col(row, "email")?,
         phone: col(row, "phone")?,
-        unavailable_weekdays: from_json(&days, "unavailable_weekdays")?,
+        unavailable_weekdays: days
+            .into_iter()
+            .map(|d| weekday_of(d, "unavailable_weekdays"))
+            .collect::<Result<_, _>>()?,
         access_token_hash: col(row, "access_token_hash")?,
         password_hash: col(row, "password_hash")?,
         created_at: col(row, "created_at")?,
     })
-}
-
-fn check_weekdays(days: &[i64]) -> Result<(), StoreError> {
-    if days.iter().all(|d| (0..=6).contains(d)) {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(
-            "weekdays are 0 (Monday) to 6 (Sunday)".into(),
-        ))
-    }
 }
 
 fn race_from(row: &AnyRow) -> Result<ClientRace, StoreError> {
@@ -53,7 +47,6 @@ impl Store {
         if new.name.trim().is_empty() {
             return Err(StoreError::Invalid("a client needs a name".into()));
         }
-        check_weekdays(&new.unavailable_weekdays)?;
         let c = Client {
             id: new_id(),
             name: new.name.clone(),
@@ -72,7 +65,7 @@ impl Store {
         .bind(&c.name)
         .bind(&c.email)
         .bind(&c.phone)
-        .bind(json_text(&c.unavailable_weekdays))
+        .bind(weekdays_text(&c.unavailable_weekdays))
         .bind(&c.access_token_hash)
         .bind(c.password_hash.clone())
         .bind(c.created_at)
@@ -121,7 +114,6 @@ impl Store {
 
     /// Replaces every field but the id and creation time (matched by `c.id`).
     pub async fn update_client(&self, c: &Client) -> Result<(), StoreError> {
-        check_weekdays(&c.unavailable_weekdays)?;
         // The secrets are never written here, so an edit racing a new link cannot bring
         // the old link back.
         let done = sqlx::query(
@@ -130,7 +122,7 @@ impl Store {
         .bind(&c.name)
         .bind(c.email.trim())
         .bind(&c.phone)
-        .bind(json_text(&c.unavailable_weekdays))
+        .bind(weekdays_text(&c.unavailable_weekdays))
         .bind(&c.id)
         .execute(self.db()?)
         .await?;

@@ -435,6 +435,24 @@ where
         .map_err(|e| StoreError::Backend(format!("column {name}: {e}")))
 }
 
+/// A weekday from its stored number, 0 (Monday) to 6 (Sunday).
+pub(crate) fn weekday_of(n: i64, what: &str) -> Result<jiff::civil::Weekday, StoreError> {
+    i8::try_from(n)
+        .ok()
+        .and_then(|n| jiff::civil::Weekday::from_monday_zero_offset(n).ok())
+        .ok_or_else(|| StoreError::Backend(format!("stored {what}: {n} is not a weekday")))
+}
+
+/// The stored number of a weekday, 0 (Monday) to 6 (Sunday).
+pub(crate) fn weekday_number(d: jiff::civil::Weekday) -> i64 {
+    i64::from(d.to_monday_zero_offset())
+}
+
+/// Weekdays as stored: a JSON list of their numbers.
+pub(crate) fn weekdays_text(days: &[jiff::civil::Weekday]) -> String {
+    json_text(&days.iter().map(|d| weekday_number(*d)).collect::<Vec<_>>())
+}
+
 /// Reads a 'YYYY-MM-DD' text column as a civil date.
 pub(crate) fn col_date(row: &AnyRow, name: &str) -> Result<jiff::civil::Date, StoreError> {
     let s: String = col(row, name)?;

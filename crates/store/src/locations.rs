@@ -4,7 +4,10 @@
 
 use sqlx::any::AnyRow;
 
-use crate::{Location, NewLocation, Store, StoreError, WorkingHours, col, col_bool, new_id};
+use crate::{
+    Location, NewLocation, Store, StoreError, WorkingHours, col, col_bool, new_id, weekday_number,
+    weekday_of,
+};
 
 /// The most locations one group keeps.
 pub const MAX_LOCATIONS: usize = 200;
@@ -43,14 +46,10 @@ fn check_location(name: &str, address: &str, time_zone: &str) -> Result<(), Stor
     Ok(())
 }
 
-/// Checks a weekly pattern: weekdays 0–6, minutes inside the day, each span forward.
+/// Checks a weekly pattern: minutes inside the day, each span forward.
 pub(crate) fn check_hours(hours: &[WorkingHours]) -> Result<(), StoreError> {
     for h in hours {
-        if !(0..=6).contains(&h.weekday)
-            || h.start_minute < 0
-            || h.end_minute > 1440
-            || h.end_minute <= h.start_minute
-        {
+        if h.start_minute < 0 || h.end_minute > 1440 || h.end_minute <= h.start_minute {
             return Err(StoreError::Invalid(format!("bad hours {h:?}")));
         }
     }
@@ -215,7 +214,7 @@ impl Store {
                      VALUES ($1, $2, $3, $4)",
                 )
                 .bind(location_id)
-                .bind(h.weekday)
+                .bind(weekday_number(h.weekday))
                 .bind(h.start_minute)
                 .bind(h.end_minute)
                 .execute(&mut *tx)
@@ -239,7 +238,7 @@ impl Store {
                 Ok((
                     col(r, "location_id")?,
                     WorkingHours {
-                        weekday: col(r, "weekday")?,
+                        weekday: weekday_of(col(r, "weekday")?, "weekday")?,
                         start_minute: col(r, "start_minute")?,
                         end_minute: col(r, "end_minute")?,
                     },

@@ -2,6 +2,7 @@
 //! already names (`Kind`, `Pressure`, `Priority`) are reused; the rest (skills, statuses,
 //! roles) are the clinic's vocabulary and live here, each with its snake_case spelling.
 
+use jiff::civil::Weekday;
 use kneadtime_domain::notes::Side;
 use kneadtime_domain::{Kind, Pressure, Priority};
 use serde::{Deserialize, Serialize};
@@ -242,10 +243,9 @@ pub struct NewService {
 }
 
 /// One working span in the clinic's local time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkingHours {
-    /// 0 = Monday … 6 = Sunday.
-    pub weekday: i64,
+    pub weekday: Weekday,
     pub start_minute: i64,
     pub end_minute: i64,
 }
@@ -292,26 +292,26 @@ pub struct NewException {
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
     pub id: String,
     pub name: String,
     pub email: String,
     pub phone: String,
-    /// Weekdays (0 = Monday) the client cannot come.
-    pub unavailable_weekdays: Vec<i64>,
+    /// Weekdays the client cannot come.
+    pub unavailable_weekdays: Vec<Weekday>,
     /// Hash of the client's link token; the raw token is never stored.
     pub access_token_hash: String,
     pub password_hash: Option<String>,
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewClient {
     pub name: String,
     pub email: String,
     pub phone: String,
-    pub unavailable_weekdays: Vec<i64>,
+    pub unavailable_weekdays: Vec<Weekday>,
     pub access_token_hash: String,
     pub password_hash: Option<String>,
 }

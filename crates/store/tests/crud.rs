@@ -97,17 +97,17 @@ async fn working_hours_are_replaced_whole(t: Ctx) {
     let w = world(&t.store, 0).await;
     let week = [
         WorkingHours {
-            weekday: 0,
+            weekday: jiff::civil::Weekday::Monday,
             start_minute: 9 * 60,
             end_minute: 12 * 60,
         },
         WorkingHours {
-            weekday: 0,
+            weekday: jiff::civil::Weekday::Monday,
             start_minute: 13 * 60,
             end_minute: 17 * 60,
         },
         WorkingHours {
-            weekday: 4,
+            weekday: jiff::civil::Weekday::Friday,
             start_minute: 8 * 60,
             end_minute: 14 * 60,
         },
@@ -126,9 +126,9 @@ async fn working_hours_are_replaced_whole(t: Ctx) {
         week[2..]
     );
     let bad = [WorkingHours {
-        weekday: 7,
+        weekday: jiff::civil::Weekday::Monday,
         start_minute: 0,
-        end_minute: 60,
+        end_minute: 24 * 60 + 1,
     }];
     assert!(matches!(
         t.store.set_working_hours(&w.therapist.id, &bad).await,
@@ -215,7 +215,10 @@ async fn clients_races_and_calendars_round_trip(t: Ctx) {
         c
     );
     c.phone = "+44 999".into();
-    c.unavailable_weekdays = vec![0, 2];
+    c.unavailable_weekdays = vec![
+        jiff::civil::Weekday::Monday,
+        jiff::civil::Weekday::Wednesday,
+    ];
     // An update leaves the secrets alone; they change only through their own calls.
     c.password_hash = Some("argon2:xyz".into());
     c.access_token_hash = "forged".into();

@@ -65,7 +65,7 @@ async fn locations_round_trip_with_opening_hours(t: Ctx) {
     assert_eq!(l.position, 1, "after the first location");
     assert_eq!(t.store.location(&l.id).await.unwrap(), l);
     let hours = [WorkingHours {
-        weekday: 0,
+        weekday: jiff::civil::Weekday::Monday,
         start_minute: 8 * 60,
         end_minute: 20 * 60,
     }];
@@ -74,7 +74,7 @@ async fn locations_round_trip_with_opening_hours(t: Ctx) {
     assert!(t.store.location_hours("main").await.unwrap().is_empty());
     // Bad spans and names are refused.
     let backwards = [WorkingHours {
-        weekday: 0,
+        weekday: jiff::civil::Weekday::Monday,
         start_minute: 600,
         end_minute: 500,
     }];
@@ -330,7 +330,7 @@ async fn setup_version_moves(t: Ctx) {
         .set_working_hours(
             &w.therapist.id,
             &[WorkingHours {
-                weekday: 1,
+                weekday: jiff::civil::Weekday::Tuesday,
                 start_minute: 600,
                 end_minute: 700,
             }],

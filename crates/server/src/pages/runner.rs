@@ -72,7 +72,7 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
             let mut span: [Vec<(i64, i64)>; 7] = Default::default();
             if own.is_empty() {
                 for h in working.iter().flat_map(|w| setup.hours_of(&w.id)) {
-                    let d = h.weekday.clamp(0, 6) as usize;
+                    let d = h.weekday.to_monday_zero_offset() as usize;
                     let merged = match span[d].first() {
                         Some(&(a, b)) => (a.min(h.start_minute), b.max(h.end_minute)),
                         None => (h.start_minute, h.end_minute),
@@ -81,7 +81,8 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
                 }
             } else {
                 for h in own {
-                    span[h.weekday.clamp(0, 6) as usize].push((h.start_minute, h.end_minute));
+                    span[h.weekday.to_monday_zero_offset() as usize]
+                        .push((h.start_minute, h.end_minute));
                 }
             }
             let hours = DAYS

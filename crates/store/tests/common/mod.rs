@@ -126,7 +126,7 @@ pub async fn world(store: &Store, buffer_after_min: i64) -> World {
             // Emails are unique; a test may make several worlds in one database.
             email: format!("ben.{}@example.org", random_hex()),
             phone: "+44 1234".into(),
-            unavailable_weekdays: vec![6],
+            unavailable_weekdays: vec![jiff::civil::Weekday::Sunday],
             access_token_hash: format!("hash-{}", random_hex()),
             password_hash: None,
         })
