@@ -262,8 +262,8 @@ fn read_request(
     let mut days = Vec::new();
     for d in r.days.iter().filter(|d| !d.trim().is_empty()) {
         let d = crate::time::parse_date("days", d).map_err(|e| bad("days", e.to_string()))?;
-        if !days.contains(&d.to_string()) {
-            days.push(d.to_string());
+        if !days.contains(&d) {
+            days.push(d);
         }
     }
     if days.len() > allocate::MAX_DAYS {
@@ -772,7 +772,7 @@ fn runners_of(f: &Field) -> Vec<Runner> {
                 .unwrap_or_default(),
             finish: r.finish_at.map(|t| local_datetime(t, &f.names.tz)),
             clinics: r.locations.clone(),
-            days: r.days.iter().filter_map(|d| d.parse().ok()).collect(),
+            days: r.days.clone(),
             parts: r.parts.iter().filter_map(|p| Part::parse(p)).collect(),
             therapist: r.therapist_id.clone(),
             tier: Tier::parse(&r.tier).unwrap_or_default(),

@@ -160,7 +160,7 @@ pub struct RequestOut {
     pub tier: String,
     /// Location names, best first.
     pub locations: Vec<String>,
-    pub days: Vec<String>,
+    pub days: Vec<jiff::civil::Date>,
     pub parts: Vec<String>,
     pub therapist_id: Option<String>,
     /// The booked time, once booked.

@@ -476,21 +476,3 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     serde_json::from_str(s)
         .map_err(|e| StoreError::Backend(format!("stored {what} is not valid JSON: {e}")))
 }
-
-/// Checks a 'YYYY-MM-DD' civil date's shape (the server parses it properly).
-pub(crate) fn check_date(s: &str) -> Result<(), StoreError> {
-    let b = s.as_bytes();
-    let ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(format!(
-            "{s:?} is not a YYYY-MM-DD date"
-        )))
-    }
-}

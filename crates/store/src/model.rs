@@ -769,8 +769,8 @@ pub struct RaceRequest {
     pub finish_at: Option<i64>,
     /// Location ids, best first; empty for any.
     pub locations: Vec<String>,
-    /// 'YYYY-MM-DD' days they can come; empty for any.
-    pub days: Vec<String>,
+    /// The days they can come; empty for any.
+    pub days: Vec<jiff::civil::Date>,
     /// morning, afternoon or evening; empty for any.
     pub parts: Vec<String>,
     pub therapist_id: Option<String>,
@@ -789,7 +789,7 @@ pub struct NewRaceRequest {
     pub client_id: String,
     pub finish_at: Option<i64>,
     pub locations: Vec<String>,
-    pub days: Vec<String>,
+    pub days: Vec<jiff::civil::Date>,
     pub parts: Vec<String>,
     pub therapist_id: Option<String>,
     pub tier: String,

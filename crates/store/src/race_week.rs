@@ -13,8 +13,8 @@ use crate::booking::is_unique;
 use crate::model::parse_or;
 use crate::{
     Appointment, Enrolled, NewRaceEvent, NewRaceRequest, NewRunner, RaceBooking, RaceEvent,
-    RaceRequest, RaceRun, RaceWait, RequestState, Status, Store, StoreError, cells, check_date,
-    col, col_date, from_json, json_text, new_id, retry_write,
+    RaceRequest, RaceRun, RaceWait, RequestState, Status, Store, StoreError, cells, col, col_date,
+    from_json, json_text, new_id, retry_write,
 };
 
 /// The most runners one event takes.
@@ -63,7 +63,7 @@ fn request_from(row: &AnyRow) -> Result<RaceRequest, StoreError> {
         client_id: col(row, "client_id")?,
         finish_at: col(row, "finish_at")?,
         locations: list("locations")?,
-        days: list("days")?,
+        days: from_json(&col::<String>(row, "days")?, "days")?,
         parts: list("parts")?,
         therapist_id: col(row, "therapist_id")?,
         tier: col(row, "tier")?,
@@ -82,9 +82,6 @@ fn check_requests(requests: &[NewRaceRequest]) -> Result<(), StoreError> {
         )));
     }
     for r in requests {
-        for d in &r.days {
-            check_date(d)?;
-        }
         if r.days.len() > kneadtime_domain::allocate::MAX_DAYS
             || r.locations.len() > kneadtime_domain::allocate::MAX_CHOICES
         {
