@@ -37,12 +37,6 @@ pub async fn failures(core: &Clinic, bucket: &str, window_secs: i64) -> CoreResu
     Ok(core.store.hits(bucket, window_secs).await?)
 }
 
-/// Counts one failed sign-in under `bucket`.
-pub async fn count_failure(core: &Clinic, bucket: &str, window_secs: i64) -> CoreResult<()> {
-    core.store.hit(bucket, window_secs, i64::MAX).await?;
-    Ok(())
-}
-
 /// Remembers that `account` signed in from `address`.
 pub async fn remember_address(core: &Clinic, account: &str, address: &str) -> CoreResult<()> {
     Ok(core.store.remember_sign_in(account, address).await?)
@@ -67,20 +61,9 @@ pub async fn staff_by_email(core: &Clinic, email: &str) -> CoreResult<Option<Sta
     }
 }
 
-/// The client a personal link's token hash names, if any.
-pub async fn client_by_link(core: &Clinic, token_hash: &str) -> CoreResult<Option<Client>> {
-    match core.store.client_by_token_hash(token_hash).await {
-        Ok(c) => Ok(Some(c)),
-        Err(StoreError::NotFound) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// The client with this email who has a password, if any (emails are unique).
 pub async fn client_with_password(core: &Clinic, email: &str) -> CoreResult<Option<Client>> {
-    Ok(core
-        .store
-        .clients_by_email(email)
+    Ok(crate::people::clients_by_email(core, email)
         .await?
         .into_iter()
         .find(|c| c.password_hash.is_some()))

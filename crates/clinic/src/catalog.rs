@@ -5,11 +5,10 @@
 //! is offered to those waiting.
 
 use jiff::civil::Date;
-use kneadtime_domain::Pressure;
 use kneadtime_store::{
     Clinic as ClinicRow, Closure, ExceptionReason, NewException, NewService, NewStaff,
-    NewTherapist, Role, Service, ServiceKind, Skill, Staff, StoreError, Therapist,
-    TherapistException, WorkingHours,
+    NewTherapist, Role, Service, Skill, Staff, StoreError, Therapist, TherapistException,
+    WorkingHours,
 };
 
 use crate::clients::check_text;
@@ -17,9 +16,7 @@ use crate::error::{Code, CoreError, CoreResult};
 use crate::leave::{self, Stranded};
 use crate::{Clinic, local_date, waitlist, zone_of};
 
-/// Every date the store can hold.
-const FIRST_DAY: Date = Date::constant(0, 1, 1);
-const LAST_DAY: Date = Date::constant(9999, 12, 31);
+use crate::setup::{FIRST_DAY, LAST_DAY};
 
 /// Changes to the clinic's own settings; `None` keeps a field.
 #[derive(Debug, Clone, Default)]
@@ -245,7 +242,7 @@ pub async fn change_therapist(
         .store
         .therapist(id)
         .await
-        .map_err(|e| not_found(e, "therapist"))?;
+        .map_err(|e| CoreError::missing(e, "therapist"))?;
     if let Some(n) = ch.name {
         t.name = check_text("name", &n, 200)?;
     }
@@ -290,19 +287,12 @@ pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreR
     let before = core.store.working_hours(id).await?;
     core.store.set_working_hours(id, hours).await?;
     let gained = waitlist::weekdays_gained(&before, hours);
-    if !gained.is_empty() {
-        let clinic = core.store.clinic().await?;
-        let today = local_date(core.now(), &zone_of(&clinic.time_zone));
-        let days: Vec<Date> = waitlist::dates_between(
-            today,
-            kneadtime_domain::season::add_days(today, waitlist::OPENED_DAYS),
-        )
-        .into_iter()
-        .filter(|d| gained.contains(&d.weekday()))
-        .collect();
-        waitlist::opened(core, &[id.to_string()], &days).await?;
+    if gained.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let clinic = core.store.clinic().await?;
+    let today = local_date(core.now(), &zone_of(&clinic.time_zone));
+    waitlist::weekdays_opened(core, &[id.to_string()], &gained, today).await
 }
 
 /// Days off for a therapist, `from..=to`. Clients booked on them are listed instead.
@@ -386,7 +376,7 @@ pub async fn remove_closure(core: &Clinic, id: &str) -> CoreResult<()> {
     core.store
         .delete_closure(id)
         .await
-        .map_err(|e| not_found(e, "closure"))?;
+        .map_err(|e| CoreError::missing(e, "closure"))?;
     if let Some(c) = gone {
         let therapists: Vec<String> = setup
             .therapists
@@ -411,79 +401,60 @@ pub async fn services(core: &Clinic, with_inactive: bool) -> CoreResult<Vec<Serv
         .collect())
 }
 
-/// A service as the owner describes it, before it is checked.
-#[derive(Debug, Clone)]
-pub struct ServiceSpec {
-    pub name: String,
-    pub kind: ServiceKind,
-    pub length_min: i64,
-    pub price_cents: i64,
-    pub pressure_min: Pressure,
-    pub pressure_max: Pressure,
-    pub buffer_after_min: i64,
-    pub location_id: Option<String>,
-}
-
-impl ServiceSpec {
-    /// The service checked field by field.
-    fn checked(self) -> CoreResult<NewService> {
-        if self.pressure_max < self.pressure_min {
-            return Err(CoreError::field(
-                "pressure_max",
-                "expected a pressure at least pressure_min",
-            ));
-        }
-        if !(5..=480).contains(&self.length_min) || self.length_min % 5 != 0 {
-            return Err(CoreError::field(
-                "length_min",
-                "expected minutes from 5 to 480, in steps of 5",
-            ));
-        }
-        if !(0..=10_000_000).contains(&self.price_cents) {
-            return Err(CoreError::field("price_cents", "expected 0 to 10000000"));
-        }
-        // Bookings sit on the 5-minute grid, so a length and buffer in whole steps of it
-        // block exactly the time they take.
-        if !(0..=240).contains(&self.buffer_after_min) || self.buffer_after_min % 5 != 0 {
-            return Err(CoreError::field(
-                "buffer_after_min",
-                "expected 0 to 240 minutes, in steps of 5",
-            ));
-        }
-        Ok(NewService {
-            name: check_text("name", &self.name, 200)?,
-            kind: self.kind,
-            length_min: self.length_min,
-            price_cents: self.price_cents,
-            pressure_min: self.pressure_min,
-            pressure_max: self.pressure_max,
-            buffer_after_min: self.buffer_after_min,
-            location_id: self
-                .location_id
-                .as_deref()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string),
-        })
+/// A service checked field by field: pressures in order, lengths and buffers on the
+/// 5-minute grid, a price in range, a name, and a location only when one is named.
+fn checked_service(s: NewService) -> CoreResult<NewService> {
+    if s.pressure_max < s.pressure_min {
+        return Err(CoreError::field(
+            "pressure_max",
+            "expected a pressure at least pressure_min",
+        ));
     }
+    if !(5..=480).contains(&s.length_min) || s.length_min % 5 != 0 {
+        return Err(CoreError::field(
+            "length_min",
+            "expected minutes from 5 to 480, in steps of 5",
+        ));
+    }
+    if !(0..=10_000_000).contains(&s.price_cents) {
+        return Err(CoreError::field("price_cents", "expected 0 to 10000000"));
+    }
+    // Bookings sit on the 5-minute grid, so a length and buffer in whole steps of it
+    // block exactly the time they take.
+    if !(0..=240).contains(&s.buffer_after_min) || s.buffer_after_min % 5 != 0 {
+        return Err(CoreError::field(
+            "buffer_after_min",
+            "expected 0 to 240 minutes, in steps of 5",
+        ));
+    }
+    Ok(NewService {
+        name: check_text("name", &s.name, 200)?,
+        location_id: s
+            .location_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string),
+        ..s
+    })
 }
 
 /// A new service.
-pub async fn add_service(core: &Clinic, spec: ServiceSpec) -> CoreResult<Service> {
+pub async fn add_service(core: &Clinic, new: NewService) -> CoreResult<Service> {
     core.store
-        .create_service(&spec.checked()?)
+        .create_service(&checked_service(new)?)
         .await
         .map_err(location_field)
 }
 
 /// Replaces a service's fields; whether it is offered stays as it was.
-pub async fn change_service(core: &Clinic, id: &str, spec: ServiceSpec) -> CoreResult<Service> {
+pub async fn change_service(core: &Clinic, id: &str, new: NewService) -> CoreResult<Service> {
     let old = core
         .store
         .service(id)
         .await
-        .map_err(|e| not_found(e, "service"))?;
-    let n = spec.checked()?;
+        .map_err(|e| CoreError::missing(e, "service"))?;
+    let n = checked_service(new)?;
     let s = Service {
         id: old.id,
         name: n.name,
@@ -508,7 +479,7 @@ pub async fn retire_service(core: &Clinic, id: &str) -> CoreResult<()> {
     core.store
         .deactivate_service(id)
         .await
-        .map_err(|e| not_found(e, "service"))
+        .map_err(|e| CoreError::missing(e, "service"))
 }
 
 /// Every staff login.
@@ -556,7 +527,7 @@ pub async fn change_staff(core: &Clinic, id: &str, ch: StaffChange) -> CoreResul
         .store
         .staff(id)
         .await
-        .map_err(|e| not_found(e, "staff login"))?;
+        .map_err(|e| CoreError::missing(e, "staff login"))?;
     if ch.active == Some(false) && s.role == Role::Owner {
         let others = core
             .store
@@ -586,7 +557,7 @@ pub async fn change_staff(core: &Clinic, id: &str, ch: StaffChange) -> CoreResul
 }
 
 /// Refuses a change that would leave booked clients without their therapist.
-async fn refuse_stranded(core: &Clinic, stranded: Vec<Stranded>) -> CoreResult<()> {
+pub(crate) async fn refuse_stranded(core: &Clinic, stranded: Vec<Stranded>) -> CoreResult<()> {
     if stranded.is_empty() {
         return Ok(());
     }
@@ -602,13 +573,6 @@ fn email_taken() -> CoreError {
         code: Code::EmailTaken,
         field: Some("email"),
         message: "that email already has a login".into(),
-    }
-}
-
-fn not_found(e: StoreError, what: &'static str) -> CoreError {
-    match e {
-        StoreError::NotFound => CoreError::NotFound(what),
-        e => e.into(),
     }
 }
 

@@ -191,10 +191,10 @@ mod tests {
 
 /// A client, or not found.
 pub async fn find(core: &Clinic, id: &str) -> CoreResult<Client> {
-    core.store.client(id).await.map_err(|e| match e {
-        StoreError::NotFound => CoreError::NotFound("client"),
-        e => e.into(),
-    })
+    core.store
+        .client(id)
+        .await
+        .map_err(|e| CoreError::missing(e, "client"))
 }
 
 /// The clients a therapist treats: booked with them, or seen by them since `since`.

@@ -85,6 +85,14 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// A store's "not found" as `what` not found; any other store error as it is.
+    pub fn missing(e: StoreError, what: &'static str) -> CoreError {
+        match e {
+            StoreError::NotFound => CoreError::NotFound(what),
+            e => e.into(),
+        }
+    }
+
     /// A malformed input field.
     pub fn field(field: &str, message: impl Into<String>) -> CoreError {
         CoreError::Field {

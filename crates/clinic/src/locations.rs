@@ -145,14 +145,11 @@ pub async fn one(core: &Clinic, id: &str) -> CoreResult<(Location, Vec<WorkingHo
 /// leave out are listed instead; weekdays gained are offered to those waiting on the
 /// weeks ahead.
 pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreResult<()> {
-    let stranded = crate::leave::stranded_by_opening_hours(core, id, hours).await?;
-    if !stranded.is_empty() {
-        let clinic = core.store.clinic().await?;
-        return Err(CoreError::Stranded {
-            stranded,
-            zone: crate::zone_of(&clinic.time_zone),
-        });
-    }
+    crate::catalog::refuse_stranded(
+        core,
+        crate::leave::stranded_by_opening_hours(core, id, hours).await?,
+    )
+    .await?;
     let before = core.store.location_hours(id).await?;
     core.store
         .set_location_hours(id, hours)
@@ -186,13 +183,5 @@ pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreR
         .map(|t| t.id)
         .collect();
     let today = crate::local_date(core.now(), &crate::zone_of(&l.time_zone));
-    let days: Vec<_> = crate::waitlist::dates_between(
-        today,
-        kneadtime_domain::dates::add_days(today, crate::waitlist::OPENED_DAYS),
-    )
-    .into_iter()
-    .filter(|d| gained.contains(&d.weekday()))
-    .collect();
-    crate::waitlist::opened(core, &here, &days).await?;
-    Ok(())
+    crate::waitlist::weekdays_opened(core, &here, &gained, today).await
 }

@@ -18,8 +18,8 @@ use crate::error::CoreResult;
 use crate::sites::Sites;
 
 /// Dates before and after every date the store holds.
-const FIRST_DAY: Date = Date::constant(0, 1, 1);
-const LAST_DAY: Date = Date::constant(9999, 12, 31);
+pub(crate) const FIRST_DAY: Date = Date::constant(0, 1, 1);
+pub(crate) const LAST_DAY: Date = Date::constant(9999, 12, 31);
 
 /// The set-up, read together.
 #[derive(Debug, Clone)]

@@ -320,6 +320,26 @@ pub fn weekdays_gained(
         .collect()
 }
 
+/// Offers the weekdays `gained` over the weeks ahead (from `today`, up to
+/// [`OPENED_DAYS`]) to those waiting on `therapists`' time.
+pub async fn weekdays_opened(
+    core: &Clinic,
+    therapists: &[String],
+    gained: &[jiff::civil::Weekday],
+    today: Date,
+) -> CoreResult<()> {
+    if gained.is_empty() {
+        return Ok(());
+    }
+    let days: Vec<Date> =
+        dates_between(today, kneadtime_domain::dates::add_days(today, OPENED_DAYS))
+            .into_iter()
+            .filter(|d| gained.contains(&d.weekday()))
+            .collect();
+    opened(core, therapists, &days).await?;
+    Ok(())
+}
+
 /// The days of the week, Monday first.
 pub const WEEK: [jiff::civil::Weekday; 7] = {
     use jiff::civil::Weekday::*;

@@ -465,8 +465,8 @@ impl Gate {
     pub(crate) async fn failed(&self, state: &AppState) -> ApiResult<()> {
         let (a, b) = (self.address_bucket(), self.account_bucket());
         tokio::try_join!(
-            accounts::count_failure(&state.clinic, &a, LOGIN_WINDOW_SECS),
-            accounts::count_failure(&state.clinic, &b, LOGIN_WINDOW_SECS),
+            kneadtime_clinic::people::attempt(&state.clinic, &a, LOGIN_WINDOW_SECS, i64::MAX),
+            kneadtime_clinic::people::attempt(&state.clinic, &b, LOGIN_WINDOW_SECS, i64::MAX),
         )?;
         Ok(())
     }
@@ -636,7 +636,9 @@ pub async fn client_login(
             // The link's secret cannot be guessed; the limit is per address only, so one
             // noisy caller cannot lock every client out.
             let gate = Gate::open(&state, addr, "client-link").await?;
-            match accounts::client_by_link(&state.clinic, &hash_token(token.trim())).await? {
+            match kneadtime_clinic::people::client_by_link(&state.clinic, &hash_token(token.trim()))
+                .await?
+            {
                 Some(c) => (c, SignIn::Link),
                 None => {
                     gate.failed(&state).await?;

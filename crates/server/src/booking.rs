@@ -339,34 +339,27 @@ async fn limit_self_booking(
         return Ok(());
     }
     let l = &state.config.limits;
-    let slow = |what: &str| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            Code::TooManyBookings,
-            format!(
-                "too many bookings {what} in the last hour; try again later or call the clinic"
-            ),
-        )
-    };
-    if !kneadtime_clinic::people::attempt(
-        &state.clinic,
-        &format!("book:ip:{from}"),
-        3600,
-        l.bookings_per_hour_per_address as i64,
-    )
-    .await?
-    {
-        return Err(slow("from this address"));
-    }
-    if !kneadtime_clinic::people::attempt(
-        &state.clinic,
-        &format!("book:client:{client_id}"),
-        3600,
-        l.bookings_per_hour_per_client as i64,
-    )
-    .await?
-    {
-        return Err(slow("for this client"));
+    for (bucket, limit, what) in [
+        (
+            format!("book:ip:{from}"),
+            l.bookings_per_hour_per_address,
+            "from this address",
+        ),
+        (
+            format!("book:client:{client_id}"),
+            l.bookings_per_hour_per_client,
+            "for this client",
+        ),
+    ] {
+        if !kneadtime_clinic::people::attempt(&state.clinic, &bucket, 3600, limit as i64).await? {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                Code::TooManyBookings,
+                format!(
+                    "too many bookings {what} in the last hour; try again later or call the clinic"
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -8,8 +8,8 @@ use jiff::civil::Date;
 use kneadtime_clinic::catalog;
 use kneadtime_domain::Pressure;
 use kneadtime_store::{
-    ExceptionReason, NewStaff, Role, Service, ServiceKind, Skill, Staff, StoreError, Therapist,
-    TherapistException, WorkingHours,
+    ExceptionReason, NewService, NewStaff, Role, Service, ServiceKind, Skill, Staff, StoreError,
+    Therapist, TherapistException, WorkingHours,
 };
 use serde::{Deserialize, Serialize};
 
@@ -800,7 +800,7 @@ pub struct ServiceBody {
     pub location_id: Option<String>,
 }
 
-fn service_in(b: &ServiceBody) -> ApiResult<catalog::ServiceSpec> {
+fn service_in(b: &ServiceBody) -> ApiResult<NewService> {
     let kind = ServiceKind::parse(&b.kind).ok_or_else(|| {
         ApiError::field("kind", format!("expected pre_event, post_event, maintenance, recovery_phase or general, found {:?}", b.kind))
     })?;
@@ -812,7 +812,7 @@ fn service_in(b: &ServiceBody) -> ApiResult<catalog::ServiceSpec> {
             )
         })
     };
-    Ok(catalog::ServiceSpec {
+    Ok(NewService {
         name: b.name.clone(),
         kind,
         length_min: b.length_min,
