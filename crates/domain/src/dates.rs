@@ -57,7 +57,7 @@ pub fn clamp(d: Date) -> Date {
 
 /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
 /// `days_from_civil`): plain arithmetic, since the planner asks this millions of times.
-fn day_number(d: Date) -> i64 {
+pub(crate) fn day_number(d: Date) -> i64 {
     let m = i64::from(d.month());
     let y = i64::from(d.year()) - i64::from(m <= 2);
     let era = y.div_euclid(400);
@@ -68,7 +68,7 @@ fn day_number(d: Date) -> i64 {
 }
 
 /// The date `z` days after 1970-01-01 (`civil_from_days`), inside what a date can hold.
-fn from_day_number(z: i64) -> Date {
+pub(crate) fn from_day_number(z: i64) -> Date {
     let z = z.clamp(day_number(Date::MIN), day_number(Date::MAX)) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

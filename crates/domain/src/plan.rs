@@ -749,26 +749,26 @@ impl<'a> Planner<'a> {
         {
             pressure = pressure.min(self.profile().sessions.pre_event.pressure_max);
         }
-        loop {
-            let m = Massage {
-                date: d,
-                start: None,
-                pressure,
-                kind: Some(kind),
-                race: race.map(|r| r.date),
-            };
-            let f = rules_broken(self.season, &m);
-            let pressure_rule = f
-                .iter()
-                .any(|f| matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer));
-            if !pressure_rule || pressure <= k.pressure_min {
-                return (pressure, f);
-            }
+        let m = Massage {
+            date: d,
+            start: None,
+            pressure,
+            kind: Some(kind),
+            race: race.map(|r| r.date),
+        };
+        let mut f = rules_broken(self.season, &m);
+        // Only deep work breaks a pressure rule, and pressure changes nothing else a
+        // day is judged by: one step lighter clears them and keeps the rest.
+        let pressure_rule =
+            |f: &Finding| matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer);
+        if pressure > k.pressure_min && f.iter().any(pressure_rule) {
             pressure = match pressure {
                 Pressure::Deep => Pressure::Moderate,
                 _ => Pressure::Light,
             };
+            f.retain(|f| !pressure_rule(f));
         }
+        (pressure, f)
     }
 
     /// How day `d` suits target `t` whatever the other sessions: the range, the

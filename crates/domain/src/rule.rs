@@ -367,7 +367,7 @@ fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
 
     // eve-of-quality / after-quality
     if eve_of.is_none()
-        && let Some(s) = season.quality_on(add_days(d, 1))
+        && let Some(s) = season.quality_near(d, 1)
     {
         out.push(d, RuleId::EveOfQuality, Severity::Warning, || {
             format!(
@@ -413,7 +413,8 @@ fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
         }
         let next_effort = (1..=w.deep_buffer_days).find_map(|k| {
             let day = add_days(d, k);
-            (season.quality_on(day).is_some() || season.race_on(day).is_some()).then_some((k, day))
+            (season.quality_near(d, k).is_some() || season.race_on(day).is_some())
+                .then_some((k, day))
         });
         if let Some((k, day)) = next_effort {
             out.push(d, RuleId::DeepNeedsBuffer, Severity::Warning, || {

@@ -84,8 +84,78 @@ impl RaceSpec {
 pub struct Day {
     /// Indexes into `Season::sessions`.
     pub sessions: Vec<usize>,
-    pub quality: bool,
+    /// The first hard or long session of the day, an index into `Season::sessions`.
+    pub quality: Option<usize>,
     pub load: f64,
+}
+
+/// The days that hold sessions, found by day number: through a dense index over the
+/// season's span (any real calendar), or by binary search when a mistyped year makes
+/// the span too long to index.
+#[derive(Debug, Clone, Default)]
+struct DayTable {
+    /// Sorted by day number; every day holds at least one session.
+    days: Vec<(i64, Day)>,
+    /// `index[n - base]` is the position in `days` plus one, or 0 for an empty day.
+    index: Vec<u32>,
+    base: i64,
+}
+
+/// The longest span given a dense index (about 360 years, 512 KiB).
+const DENSE_DAYS: i64 = 1 << 17;
+
+impl DayTable {
+    /// The table from `(day number, session)` pairs, each session's days in order.
+    fn new(mut covered: Vec<(i64, usize)>, sessions: &[Session]) -> DayTable {
+        covered.sort_unstable();
+        let mut days: Vec<(i64, Day)> = Vec::new();
+        for (n, i) in covered {
+            if days.last().is_none_or(|(m, _)| *m != n) {
+                days.push((n, Day::default()));
+            }
+            let Some((_, day)) = days.last_mut() else {
+                continue;
+            };
+            let s = &sessions[i];
+            day.sessions.push(i);
+            if s.class.is_quality() && day.quality.is_none() {
+                day.quality = Some(i);
+            }
+            day.load += estimate_load(s);
+        }
+        let base = days.first().map_or(0, |(n, _)| *n);
+        let span = days.last().map_or(0, |(n, _)| n - base + 1);
+        let mut index = Vec::new();
+        if span <= DENSE_DAYS && days.len() < u32::MAX as usize {
+            index = vec![0; span as usize];
+            for (pos, (n, _)) in days.iter().enumerate() {
+                index[(n - base) as usize] = pos as u32 + 1;
+            }
+        }
+        DayTable { days, index, base }
+    }
+
+    fn get(&self, n: i64) -> Option<&Day> {
+        if self.index.is_empty() {
+            let pos = self.days.binary_search_by_key(&n, |(m, _)| *m).ok()?;
+            return Some(&self.days[pos].1);
+        }
+        let k = usize::try_from(n - self.base).ok()?;
+        let pos = *self.index.get(k)?;
+        (pos > 0).then(|| &self.days[pos as usize - 1].1)
+    }
+
+    fn first(&self) -> Option<Date> {
+        self.days
+            .first()
+            .map(|(n, _)| crate::dates::from_day_number(*n))
+    }
+
+    fn last(&self) -> Option<Date> {
+        self.days
+            .last()
+            .map(|(n, _)| crate::dates::from_day_number(*n))
+    }
 }
 
 /// Weekly totals (weeks start on Monday in the runner's calendar).
@@ -102,13 +172,15 @@ pub struct Week {
 pub struct Season {
     pub sessions: Vec<Session>,
     pub races: Vec<Race>,
-    days: BTreeMap<Date, Day>,
+    days: DayTable,
     weeks: Vec<Week>,
-    week_phase: BTreeMap<Date, Phase>,
+    /// The load phase of each week in `weeks`, by week number from the first Monday.
+    week_phase: Vec<Phase>,
     training: Option<(Date, Date)>,
     profile: Profile,
 }
 
+use crate::dates::day_number;
 pub use crate::dates::{add_days, days_between};
 
 pub fn monday_of(d: Date) -> Date {
@@ -140,7 +212,7 @@ impl Season {
         sessions.sort_by(|a, b| (a.date, a.start, &a.title).cmp(&(b.date, b.start, &b.title)));
         mark_long_runs(&mut sessions, &profile.phases);
         let races = settle_races(&sessions, specs, profile);
-        let mut days: BTreeMap<Date, Day> = BTreeMap::new();
+        let mut covered: Vec<(i64, usize)> = Vec::with_capacity(sessions.len());
         for (i, s) in sessions.iter().enumerate() {
             // An all-day event over several days (a training camp) is training on every
             // day it covers; races keep their own day-by-day reading, and a title not
@@ -151,13 +223,11 @@ impl Season {
                 }
                 _ => s.date,
             };
-            for d in crate::dates::days(s.date, last) {
-                let day = days.entry(d).or_default();
-                day.sessions.push(i);
-                day.quality |= s.class.is_quality();
-                day.load += estimate_load(s);
-            }
+            let first = day_number(s.date);
+            covered
+                .extend((0..=i64::from(days_between(s.date, last).max(0))).map(|k| (first + k, i)));
         }
+        let days = DayTable::new(covered, &sessions);
         // Sessions are sorted by date, so the first and last training days are found
         // from either end.
         let is_training = |s: &&Session| s.class != Class::Race;
@@ -174,7 +244,7 @@ impl Season {
             races,
             days,
             weeks: Vec::new(),
-            week_phase: BTreeMap::new(),
+            week_phase: Vec::new(),
             profile: profile.clone(),
         };
         season.compute_weeks();
@@ -187,8 +257,8 @@ impl Season {
 
     /// First and last dates with anything on them (sessions or races).
     pub fn span(&self) -> Option<(Date, Date)> {
-        let first = self.days.keys().next().copied();
-        let last = self.days.keys().next_back().copied();
+        let first = self.days.first();
+        let last = self.days.last();
         let rf = self.races.first().map(|r| r.date);
         let rl = self.races.iter().map(Race::last_day).max();
         let lo = [first, rf].into_iter().flatten().min()?;
@@ -198,14 +268,24 @@ impl Season {
 
     pub fn sessions_on(&self, d: Date) -> impl Iterator<Item = &Session> {
         self.days
-            .get(&d)
+            .get(day_number(d))
             .into_iter()
             .flat_map(|day| day.sessions.iter().map(|&i| &self.sessions[i]))
     }
 
     /// The hard or long session on this day, if any.
     pub fn quality_on(&self, d: Date) -> Option<&Session> {
-        self.sessions_on(d).find(|s| s.class.is_quality())
+        self.quality_at(day_number(d))
+    }
+
+    /// The hard or long session `k` days after `d` (before, for a negative `k`).
+    pub fn quality_near(&self, d: Date, k: i32) -> Option<&Session> {
+        self.quality_at(day_number(d) + i64::from(k))
+    }
+
+    fn quality_at(&self, n: i64) -> Option<&Session> {
+        let day = self.days.get(n)?;
+        day.quality.map(|i| &self.sessions[i])
     }
 
     pub fn race_on(&self, d: Date) -> Option<&Race> {
@@ -228,7 +308,7 @@ impl Season {
     /// A rest day: marked rest, or nothing planned on a day inside the training the
     /// calendar holds. A day the calendar says nothing about is not called a rest day.
     pub fn is_rest(&self, d: Date) -> bool {
-        match self.days.get(&d) {
+        match self.days.get(day_number(d)) {
             None => self.knows(d),
             Some(day) => day
                 .sessions
@@ -239,8 +319,8 @@ impl Season {
 
     /// Only easy running, cross-training or strength that day.
     pub fn is_easy(&self, d: Date) -> bool {
-        self.days.get(&d).is_some_and(|day| {
-            !day.quality
+        self.days.get(day_number(d)).is_some_and(|day| {
+            day.quality.is_none()
                 && day
                     .sessions
                     .iter()
@@ -251,7 +331,8 @@ impl Season {
     /// Days since the most recent hard/long session on or before `d` (0 = same day),
     /// looking back at most `limit` days.
     pub fn days_since_quality(&self, d: Date, limit: i32) -> Option<i32> {
-        (0..=limit).find(|&k| self.quality_on(add_days(d, -k)).is_some())
+        let n = day_number(d);
+        (0..=limit).find(|&k| self.quality_at(n - i64::from(k)).is_some())
     }
 
     /// The nearest A or B race `k` days after `d` with `lo <= k <= hi`.
@@ -303,8 +384,13 @@ impl Season {
         if a_races().any(|r| (1..=rec).contains(&days_between(r.last_day(), d))) {
             return Phase::Recovery;
         }
-        self.week_phase
-            .get(&monday_of(d))
+        self.days
+            .first()
+            .and_then(|first| {
+                let week = (day_number(d) - day_number(monday_of(first))).div_euclid(7);
+                usize::try_from(week).ok()
+            })
+            .and_then(|w| self.week_phase.get(w))
             .copied()
             .unwrap_or(Phase::Base)
     }
@@ -314,13 +400,7 @@ impl Season {
     }
 
     fn compute_weeks(&mut self) {
-        let Some((lo, hi)) = self
-            .days
-            .keys()
-            .next()
-            .copied()
-            .zip(self.days.keys().next_back().copied())
-        else {
+        let Some((lo, hi)) = self.days.first().zip(self.days.last()) else {
             return;
         };
         let mut weeks = Vec::new();
@@ -333,7 +413,7 @@ impl Season {
                 phase: Phase::Base,
             };
             for k in 0..7 {
-                if let Some(day) = self.days.get(&add_days(w, k)) {
+                if let Some(day) = self.days.get(day_number(w) + k) {
                     for &i in &day.sessions {
                         let s = &self.sessions[i];
                         if s.class != Class::Rest {
@@ -412,7 +492,7 @@ impl Season {
             week.phase = phase;
             prev = phase;
         }
-        self.week_phase = weeks.iter().map(|w| (w.start, w.phase)).collect();
+        self.week_phase = weeks.iter().map(|w| w.phase).collect();
         // Weekly phase as shown: the phase of the week's Monday, so taper, race week and
         // recovery (which races define) win over the load phase.
         for week in &mut weeks {
