@@ -188,7 +188,7 @@ pub(crate) fn row_activity(row: &Row, csv_shown: &str, tz: &TimeZone) -> Result<
     };
     let mut act = track::new_activity(sport, name, start, elapsed, csv_shown);
     act.origin = Origin {
-        file: csv_shown.to_string(),
+        file: csv_shown.into(),
         line: Some(row.line),
     };
     act.moving_s = row.moving.filter(|m| *m > 0.0);

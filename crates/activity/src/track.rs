@@ -88,7 +88,7 @@ pub(crate) fn new_activity(
         max_hr: None,
         hr_seconds: Vec::new(),
         origin: Origin {
-            file: file.to_string(),
+            file: file.into(),
             line: None,
         },
     }

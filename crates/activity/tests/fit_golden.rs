@@ -54,7 +54,7 @@ fn fenix5_records_match_the_reference_csv() {
     let a = &acts[0];
     assert_eq!(a.sport, Sport::Run);
     assert_eq!(a.name, "Run");
-    assert_eq!(a.origin.file, "fenix5.fit");
+    assert_eq!(&*a.origin.file, "fenix5.fit");
 
     // The local start in PDT is the first record's time in the CSV.
     let first = records[0].0;

@@ -63,7 +63,7 @@ fn gzipped_files_read_like_the_originals() {
         gzip_to(&realdata(name), &gz);
         let mut plain = read_activity_file(&realdata(name), &TimeZone::UTC).unwrap();
         let zipped = read_activity_file(&gz, &TimeZone::UTC).unwrap();
-        assert_eq!(zipped[0].origin.file, gz.display().to_string());
+        assert_eq!(&*zipped[0].origin.file, gz.display().to_string());
         plain[0].origin = zipped[0].origin.clone();
         assert_eq!(plain, zipped, "{name}");
     }

@@ -185,8 +185,8 @@ pub fn classify_all(entries: &[Entry]) -> Vec<Session> {
         .iter()
         .map(|e| {
             let key = (
-                e.title.as_str(),
-                e.description.as_str(),
+                &*e.title,
+                &*e.description,
                 e.kind_hint.as_deref(),
                 e.distance_km.map(f64::to_bits),
                 e.duration_min.map(f64::to_bits),

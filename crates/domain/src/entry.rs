@@ -5,14 +5,16 @@
 //! the entry *means* (race, long run, rest…) is the job of [`crate::classify`], so every
 //! importer shares one understanding of training titles.
 
+use std::sync::Arc;
+
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 
 /// Where an entry came from, so messages can point the runner back at their file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Origin {
-    /// The file name as the runner gave it.
-    pub file: String,
+    /// The file name as the runner gave it (shared by every entry from one file).
+    pub file: Arc<str>,
     /// 1-based line in that file where the entry starts, when the format has lines.
     pub line: Option<usize>,
 }
@@ -35,10 +37,11 @@ pub struct Entry {
     pub end: Option<DateTime>,
     /// Planned or recorded distance in kilometres, when known.
     pub distance_km: Option<f64>,
-    /// The title (SUMMARY in .ics, `title` in .csv).
-    pub title: String,
+    /// The title (SUMMARY in .ics, `title` in .csv), shared by a recurring event's
+    /// occurrences.
+    pub title: Arc<str>,
     /// Free text that came with it (DESCRIPTION in .ics); may be empty.
-    pub description: String,
+    pub description: Arc<str>,
     /// An explicit class written by the source (the CSV `kind` column), if any.
     pub kind_hint: Option<String>,
     /// Where it came from.
@@ -55,7 +58,7 @@ impl Entry {
     }
 
     /// A bare entry with only a date and a title; handy for tests and simple sources.
-    pub fn new(date: Date, title: impl Into<String>) -> Entry {
+    pub fn new(date: Date, title: impl Into<Arc<str>>) -> Entry {
         Entry {
             date,
             start: None,
@@ -64,7 +67,7 @@ impl Entry {
             end: None,
             distance_km: None,
             title: title.into(),
-            description: String::new(),
+            description: Arc::from(""),
             kind_hint: None,
             origin: Origin::default(),
         }

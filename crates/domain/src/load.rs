@@ -222,7 +222,7 @@ pub fn activity_load(a: &Activity, class: Class, p: &Physiology) -> (f64, LoadSo
         end: None,
         date: a.date(),
         start: Some(a.start),
-        title: a.name.clone(),
+        title: a.name.as_str().into(),
         class,
         distance_km: a.distance_m.map(|m| m / 1000.0),
         duration_min: Some(a.active_s() / 60.0),
@@ -309,9 +309,9 @@ pub fn understand(activities: &[Activity], p: &Physiology) -> Vec<Completed> {
                 date: a.date(),
                 start: Some(a.start),
                 title: if a.name.trim().is_empty() {
-                    format!("{} (recorded)", a.sport.as_str())
+                    format!("{} (recorded)", a.sport.as_str()).into()
                 } else {
-                    a.name.clone()
+                    a.name.as_str().into()
                 },
                 class,
                 distance_km: a.distance_m.map(|m| m / 1000.0),

@@ -398,7 +398,7 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
         .filter(|s| s.unclassified)
         .map(|s| Unclassified {
             date: s.date,
-            title: s.title.clone(),
+            title: s.title.to_string(),
         })
         .collect();
     if !unclassified.is_empty() {

@@ -420,7 +420,7 @@ fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
             out.push(d, RuleId::DeepNeedsBuffer, Severity::Warning, || {
                 let title = season
                     .quality_on(day)
-                    .map(|s| s.title.clone())
+                    .map(|s| s.title.to_string())
                     .or_else(|| season.race_on(day).map(|r| r.label()))
                     .unwrap_or_default();
                 format!(

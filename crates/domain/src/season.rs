@@ -615,7 +615,7 @@ fn settle_races(sessions: &[Session], specs: &[RaceSpec], profile: &Profile) -> 
             (
                 Race {
                     date: s.date,
-                    name: s.title.clone(),
+                    name: s.title.to_string(),
                     distance_km: s.distance_km,
                     priority: s.priority_hint.unwrap_or(Priority::B),
                     start: s.start,

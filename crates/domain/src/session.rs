@@ -194,7 +194,7 @@ pub struct Session {
     /// When it ends (local), when known.
     #[serde(default)]
     pub end: Option<DateTime>,
-    pub title: String,
+    pub title: std::sync::Arc<str>,
     pub class: Class,
     pub distance_km: Option<f64>,
     pub duration_min: Option<f64>,

@@ -23,7 +23,7 @@ fn recorded_sessions_replace_the_plan_up_to_the_last_day_and_count_once() {
         s.sessions
             .iter()
             .filter(|x| x.date == day(start, k))
-            .map(|x| x.title.as_str())
+            .map(|x| &*x.title)
             .collect()
     };
     assert_eq!(

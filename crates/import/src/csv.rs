@@ -21,6 +21,7 @@ const TITLE: &str = "title";
 /// written; `tz` only decides the zone reported in [`Calendar::zone`].
 pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calendar, ImportError> {
     let text = crate::strip_bom(text);
+    let origin_file: std::sync::Arc<str> = file.into();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -181,11 +182,11 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
             last_date,
             end,
             distance_km,
-            title: title.to_string(),
-            description: cell(description_col).replace("\r\n", "\n"),
+            title: title.into(),
+            description: cell(description_col).replace("\r\n", "\n").into(),
             kind_hint: (!kind.is_empty()).then(|| kind.to_string()),
             origin: Origin {
-                file: file.to_string(),
+                file: origin_file.clone(),
                 line,
             },
         });

@@ -119,6 +119,8 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         }
     }
 
+    // One copy of the file's name, shared by every entry.
+    let origin_file: std::sync::Arc<str> = file.into();
     let mut entries: Vec<Entry> = groups
         .into_iter()
         .flat_map(|(_, occs)| occs)
@@ -126,7 +128,7 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         .filter_map(|occ| {
             events
                 .get(occ.src)
-                .map(|ev| to_entry(&occ, ev, file, &runner))
+                .map(|ev| to_entry(&occ, ev, &origin_file, &runner))
         })
         .collect();
     if let Some(e) = entries
@@ -225,8 +227,8 @@ enum Start {
 struct Event<'a> {
     comp: &'a Component<'a>,
     uid: Option<String>,
-    title: String,
-    description: String,
+    title: std::sync::Arc<str>,
+    description: std::sync::Arc<str>,
     cancelled: bool,
     zone: EventZone,
     start: Start,
@@ -323,7 +325,7 @@ fn read_event<'a>(
         }
     };
 
-    let title = text("SUMMARY");
+    let title = text("SUMMARY").into();
     let duration = match start {
         // An all-day event lasts whole days: DTEND is the day after its last one.
         Start::Day(first) => {
@@ -383,7 +385,7 @@ fn read_event<'a>(
             .map(|p| p.value.trim().to_string())
             .filter(|u| !u.is_empty()),
         title,
-        description: text("DESCRIPTION"),
+        description: text("DESCRIPTION").into(),
         cancelled,
         zone,
         start,
@@ -699,7 +701,7 @@ fn expand(
     Ok(occs)
 }
 
-fn to_entry(occ: &Occ, ev: &Event<'_>, file: &str, runner: &TimeZone) -> Entry {
+fn to_entry(occ: &Occ, ev: &Event<'_>, file: &std::sync::Arc<str>, runner: &TimeZone) -> Entry {
     let (date, start) = match occ.when {
         When::Day(d) => (d, None),
         When::At(ts) => {
@@ -744,7 +746,7 @@ fn to_entry(occ: &Occ, ev: &Event<'_>, file: &str, runner: &TimeZone) -> Entry {
         description: ev.description.clone(),
         kind_hint: None,
         origin: Origin {
-            file: file.to_string(),
+            file: file.clone(),
             line: Some(ev.comp.line),
         },
     }

@@ -245,7 +245,7 @@ mod tests {
             bytes.extend_from_slice(text.as_bytes());
             let cal = read_named(name, &bytes, Some(&jiff::tz::TimeZone::UTC)).unwrap();
             assert_eq!(cal.entries.len(), 1, "{name}");
-            assert_eq!(cal.entries[0].title, "City Marathon", "{name}");
+            assert_eq!(&*cal.entries[0].title, "City Marathon", "{name}");
             assert!(is_calendar_name(name));
         }
         // The CSV parser is not asked to read iCalendar text because of a name.

@@ -34,8 +34,8 @@ fn happy_path() {
                 e.start,
                 e.duration_min,
                 e.distance_km,
-                e.title.as_str(),
-                e.description.as_str(),
+                &*e.title,
+                &*e.description,
                 e.kind_hint.as_deref(),
                 e.origin.line,
             )
@@ -86,7 +86,7 @@ fn happy_path() {
             ),
         ]
     );
-    assert!(c.entries.iter().all(|e| e.origin.file == "plan.csv"));
+    assert!(c.entries.iter().all(|e| &*e.origin.file == "plan.csv"));
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn description_column_is_preferred_over_notes() {
         Some(&TimeZone::UTC),
     )
     .unwrap();
-    assert_eq!(c.entries[0].description, "d");
+    assert_eq!(&*c.entries[0].description, "d");
 }
 
 #[test]

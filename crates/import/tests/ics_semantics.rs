@@ -208,7 +208,7 @@ fn cancelled_events_are_skipped() {
         event("DTSTART;VALUE=DATE:20270401\r\nSTATUS:CONFIRMED\r\nSUMMARY:Long run\r\n")
     ));
     let c = parse(&text, Some("UTC"));
-    let titles: Vec<&str> = c.entries.iter().map(|e| e.title.as_str()).collect();
+    let titles: Vec<&str> = c.entries.iter().map(|e| &*e.title).collect();
     assert_eq!(titles, ["Long run"]);
 }
 
@@ -226,14 +226,7 @@ fn recurrence_id_overrides_and_cancels_instances() {
     let got: Vec<(DateTime, &str, Option<f64>, Option<usize>)> = c
         .entries
         .iter()
-        .map(|e| {
-            (
-                e.start.unwrap(),
-                e.title.as_str(),
-                e.duration_min,
-                e.origin.line,
-            )
-        })
+        .map(|e| (e.start.unwrap(), &*e.title, e.duration_min, e.origin.line))
         .collect();
     assert_eq!(
         got,
@@ -272,7 +265,7 @@ fn windows_zone_names_and_floating_times() {
     let got: Vec<(DateTime, &str)> = c
         .entries
         .iter()
-        .map(|e| (e.start.unwrap(), e.title.as_str()))
+        .map(|e| (e.start.unwrap(), &*e.title))
         .collect();
     assert_eq!(
         got,
@@ -304,8 +297,8 @@ fn escapes_bom_lf_and_bare_vevent() {
     let text = "\u{FEFF}BEGIN:VEVENT\nDTSTART;VALUE=DATE:20270425\nSUMMARY:Race\\; 10k\\, flat\nDESCRIPTION:Line 1\\nLine 2 \\\\ done\nX-CUSTOM;X-PARAM=1:ignored\nEND:VEVENT\n";
     let c = parse(text, Some("UTC"));
     assert_eq!(c.entries.len(), 1);
-    assert_eq!(c.entries[0].title, "Race; 10k, flat");
-    assert_eq!(c.entries[0].description, "Line 1\nLine 2 \\ done");
+    assert_eq!(&*c.entries[0].title, "Race; 10k, flat");
+    assert_eq!(&*c.entries[0].description, "Line 1\nLine 2 \\ done");
 }
 
 #[test]

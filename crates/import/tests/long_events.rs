@@ -27,7 +27,7 @@ fn all_day_spans_and_overnight_events_keep_their_last_day() {
     let last = |title: &str| {
         cal.entries
             .iter()
-            .find(|e| e.title == title)
+            .find(|e| &*e.title == title)
             .unwrap()
             .last_date
     };
@@ -46,7 +46,7 @@ fn all_day_spans_and_overnight_events_keep_their_last_day() {
         None,
         "an end at midnight does not reach into the next day"
     );
-    let holiday = cal.entries.iter().find(|e| e.title == "Holiday").unwrap();
+    let holiday = cal.entries.iter().find(|e| &*e.title == "Holiday").unwrap();
     assert_eq!(holiday.dates().count(), 7);
 }
 

@@ -89,7 +89,7 @@ proptest! {
 
         // The training calendar as .ics and back: the same plan.
         let cal: Vec<IcsEvent> = entries.iter().enumerate().map(|(i, e)| IcsEvent {
-            uid: format!("s{i}@test"), date: e.date, summary: e.title.clone(), description: String::new(),
+            uid: format!("s{i}@test"), date: e.date, summary: e.title.to_string(), description: String::new(),
             categories: Vec::new(), reminder_minutes_before: None,
         }).collect();
         let text = write_ics("Training", &cal, stamp(), 0);

@@ -146,10 +146,7 @@ fn ics_custom_tzid_utc_plus11_uses_its_vtimezone() {
     assert_eq!(c.entries.len(), 1);
     let e = &c.entries[0];
     assert_eq!(e.start, Some(date(2017, 2, 28).at(12, 0, 0, 0)));
-    assert_eq!(
-        (e.title.as_str(), e.description.as_str()),
-        ("TESTIN", "TESTING")
-    );
+    assert_eq!((&*e.title, &*e.description), ("TESTIN", "TESTING"));
     assert_eq!(e.duration_min, Some(30.0));
     assert_eq!(e.origin.line, Some(13));
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
@@ -233,7 +230,7 @@ fn ics_dst_transition_ambiguity_follows_the_custom_zone() {
     );
     // The folded SUMMARY keeps one of its two leading spaces.
     assert_eq!(
-        c.entries[1].title,
+        &*c.entries[1].title,
         "Transition is from 8am -> 6am, so 7:00:01 is winter RFC5545 does not allow us to be at the later TZ."
     );
     assert_eq!(c.entries[1].origin.line, Some(37));
@@ -253,7 +250,7 @@ fn ics_dtstart_date_without_value_param_is_all_day() {
             .iter()
             .all(|e| e.start.is_none() && e.duration_min.is_none())
     );
-    let titles: Vec<&str> = c.entries.iter().map(|e| e.title.as_str()).collect();
+    let titles: Vec<&str> = c.entries.iter().map(|e| &*e.title).collect();
     assert_eq!(
         titles,
         [
@@ -262,7 +259,7 @@ fn ics_dtstart_date_without_value_param_is_all_day() {
             "International Women's Day"
         ]
     );
-    assert_eq!(c.entries[1].description, "It is Christmas again!");
+    assert_eq!(&*c.entries[1].description, "It is Christmas again!");
     assert_eq!(c.entries[2].origin.line, Some(30));
     // All-day dates do not move with the runner's zone.
     let far = read(
@@ -279,7 +276,7 @@ fn ics_duration_instead_of_dtend() {
     let e = &c.entries[0];
     assert_eq!(e.start, Some(date(2012, 6, 30).at(6, 0, 0, 0)));
     assert_eq!(e.duration_min, Some(1440.0)); // DURATION:P1D
-    assert_eq!(e.title, "Really long event name thing");
+    assert_eq!(&*e.title, "Really long event name thing");
 }
 
 #[test]
@@ -287,9 +284,9 @@ fn ics_folded_escaped_description() {
     let c = read("ics_folded_escaped_description.ics", None);
     assert_eq!(c.zone, "America/New_York"); // bare VEVENT: its TZID
     let e = &c.entries[0];
-    assert_eq!(e.title, "DevOps DC Meetup");
+    assert_eq!(&*e.title, "DevOps DC Meetup");
     assert_eq!(
-        e.description,
+        &*e.description,
         "DevOpsDC\nThursday, July 12 at 6:30 PM\n\nThis will be a joint meetup / hack night with \
          the DC jQuery Users Group.   The idea behind the hack night:  Small teams consisting of \
          at least 1 member...\n\nDetails: http://www.meetup.com/DevOpsDC/events/47635522/"
@@ -340,9 +337,9 @@ fn ics_google_allday_rrule_recurrence_id() {
     assert!(
         c.entries
             .iter()
-            .all(|e| e.title == "PErson #2's birthday" && e.start.is_none())
+            .all(|e| &*e.title == "PErson #2's birthday" && e.start.is_none())
     );
-    assert_eq!(c.entries[1].description, "Today is PErson #2's birthday!");
+    assert_eq!(&*c.entries[1].description, "Today is PErson #2's birthday!");
 }
 
 #[test]
@@ -374,7 +371,7 @@ fn ics_google_rrule_exdate_tzid() {
             .all(|e| e.start.unwrap().hour() == 12 && e.duration_min == Some(300.0))
     );
     assert_eq!(
-        c.entries[0].description,
+        &*c.entries[0].description,
         "The Fieldhouse and Hard Rock Cafe are working with PhillyRising to provide live \
          entertainment on Friday and Saturday afternoons throughout the Summer."
     );
@@ -386,7 +383,7 @@ fn ics_missing_vtimezone_custom_tzid_is_floating() {
     for tz in ["UTC", "Asia/Tokyo"] {
         let c = read("ics_missing_vtimezone_custom_tzid.ics", Some(tz));
         assert_eq!(starts(&c), vec![Some(date(2014, 8, 29).at(8, 0, 0, 0))]);
-        assert_eq!(c.entries[0].title, "");
+        assert_eq!(&*c.entries[0].title, "");
         assert_eq!(c.warnings.len(), 1);
         assert!(
             c.warnings[0]
@@ -438,7 +435,7 @@ fn ics_rrule_rdate_exdate_recurrence_id() {
         c.entries
             .iter()
             .filter(|e| e.date == d)
-            .map(|e| (e.start.unwrap(), e.description.as_str(), e.duration_min))
+            .map(|e| (e.start.unwrap(), &*e.description, e.duration_min))
             .collect()
     };
     // RECURRENCE-ID;TZID=…:20121002T100000 moves the first instance to 15:00.
@@ -485,7 +482,7 @@ fn ics_vtimezone_america_new_york_with_custom_name() {
     let c = read("ics_vtimezone_america_new_york.ics", Some("UTC"));
     assert_eq!(starts(&c), vec![Some(date(2014, 8, 29).at(12, 0, 0, 0))]);
     assert_eq!(c.entries[0].duration_min, Some(120.0));
-    assert_eq!(c.entries[0].title, "an event with a custom tz name");
+    assert_eq!(&*c.entries[0].title, "an event with a custom tz name");
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     let c = read(
         "ics_vtimezone_america_new_york.ics",

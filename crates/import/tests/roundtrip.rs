@@ -97,8 +97,8 @@ fn parse_ics_reads_back_what_write_ics_wrote() {
             assert_eq!(got.date, want.date, "{tz}");
             assert_eq!(got.start, None);
             assert_eq!(got.duration_min, None);
-            assert_eq!(got.title, want.summary);
-            assert_eq!(got.description, want.description);
+            assert_eq!(&*got.title, want.summary);
+            assert_eq!(&*got.description, want.description);
         }
     }
 }

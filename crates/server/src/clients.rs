@@ -755,7 +755,7 @@ pub async fn add_activities(
         .iter()
         .map(|s| RecordedRun {
             date: s.date,
-            title: s.title.clone(),
+            title: s.title.to_string(),
             class: s.class,
             distance_km: s.distance_km,
             duration_min: s.duration_min,

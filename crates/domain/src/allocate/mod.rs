@@ -1219,7 +1219,7 @@ fn finish_of(e: &Event, profile: &Profile, last_day: Date) -> Finish {
         start: None,
         last_date: (last_day > e.date).then_some(last_day),
         end: None,
-        title: e.name.clone(),
+        title: e.name.as_str().into(),
         class: Class::Race,
         distance_km: e.distance_km,
         duration_min: None,

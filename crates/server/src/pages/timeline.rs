@@ -138,7 +138,7 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
                 } else {
                     sessions
                         .iter()
-                        .map(|s| s.title.as_str())
+                        .map(|s| &*s.title)
                         .collect::<Vec<_>>()
                         .join("; ")
                 };
@@ -161,7 +161,7 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
                     label: format!("{}: {what}{extra}", d.strftime("%a %-d %b")),
                     text: main
                         .filter(|s| s.class == Class::Race)
-                        .map(|s| s.title.clone())
+                        .map(|s| s.title.to_string())
                         .unwrap_or_default(),
                     date: d.strftime("%a %-d %b %Y").to_string(),
                     sessions: if sessions.is_empty() {
@@ -171,7 +171,7 @@ pub fn build(season: &Season, plan: &Plan) -> Timeline {
                             "Nothing in your calendar".to_string()
                         }]
                     } else {
-                        sessions.iter().map(|s| s.title.clone()).collect()
+                        sessions.iter().map(|s| s.title.to_string()).collect()
                     },
                     massage_id,
                     massage_mark,
