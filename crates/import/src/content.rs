@@ -35,7 +35,7 @@ impl Prop<'_> {
 /// A component (`VCALENDAR`, `VEVENT`, …) with the lines it spans.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Component<'a> {
-    pub name: String,
+    pub name: Cow<'a, str>,
     pub line: usize,
     pub end_line: usize,
     pub props: Vec<Prop<'a>>,
@@ -135,6 +135,9 @@ fn is_name_char(c: char) -> bool {
 
 /// Checks the shape `NAME *(";" PARAM ["=" VALUE *("," VALUE)]) ":" VALUE` and returns
 /// the length of the name. Stricter than `icalendar` where it would silently guess.
+///
+/// Walks bytes: every character the shape names is ASCII, and in UTF-8 no byte of a
+/// longer character is ASCII, so a byte search never cuts one.
 fn check_syntax(line: &str) -> Result<usize, String> {
     if !line.contains(':') {
         return Err(format!(
@@ -142,62 +145,64 @@ fn check_syntax(line: &str) -> Result<usize, String> {
             quote(line)
         ));
     }
-    let name_len = line.find(|c: char| !is_name_char(c)).unwrap_or(line.len());
-    let mut chars = line.get(name_len..).unwrap_or_default().chars().peekable();
+    let bytes = line.as_bytes();
+    let is_name_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    // The character at byte `i`, as the messages show it.
+    let shown = |i: usize| {
+        line.get(i..)
+            .and_then(|r| r.chars().next())
+            .map(|c| format!("{:?}", c.to_string()))
+    };
+    let name_len = bytes
+        .iter()
+        .position(|b| !is_name_byte(*b))
+        .unwrap_or(bytes.len());
     if name_len == 0 {
-        let found = chars.peek().copied().unwrap_or(' ');
         return Err(format!(
             "expected a property name (letters, digits, '-') at the start of the line, \
-             found {:?} in {}",
-            found.to_string(),
+             found {} in {}",
+            shown(0).unwrap_or_else(|| "\" \"".into()),
             quote(line)
         ));
     }
-    let name = line.get(..name_len).unwrap_or_default();
+    let name = &line[..name_len];
+    let mut i = name_len;
     loop {
-        match chars.next() {
-            Some(':') => return Ok(name_len),
-            Some(';') => {}
-            Some(other) => {
+        match bytes.get(i) {
+            Some(b':') => return Ok(name_len),
+            Some(b';') => i += 1,
+            Some(_) => {
                 return Err(format!(
-                    "expected ';' or ':' after the property name {name:?}, found {:?} in {}",
-                    other.to_string(),
+                    "expected ';' or ':' after the property name {name:?}, found {} in {}",
+                    shown(i).unwrap_or_default(),
                     quote(line)
                 ));
             }
             None => unreachable_colon(line)?,
         }
         // A parameter: spaces after ';' are tolerated, as the icalendar parser does.
-        while chars.peek() == Some(&' ') {
-            chars.next();
+        while bytes.get(i) == Some(&b' ') {
+            i += 1;
         }
-        let mut pname = String::new();
-        while let Some(&c) = chars.peek() {
-            if !is_name_char(c) {
-                break;
-            }
-            pname.push(c);
-            chars.next();
+        let pstart = i;
+        while bytes.get(i).is_some_and(|b| is_name_byte(*b)) {
+            i += 1;
         }
+        let pname = &line[pstart..i];
         if pname.is_empty() {
-            let found = match chars.peek() {
-                Some(c) => format!("{:?}", c.to_string()),
-                None => "the end of the line".to_string(),
-            };
+            let found = shown(i).unwrap_or_else(|| "the end of the line".to_string());
             return Err(format!(
                 "expected a parameter name after ';', found {found} in {}",
                 quote(line)
             ));
         }
-        match chars.peek() {
-            Some(';' | ':') => continue,
-            Some('=') => {
-                chars.next();
-            }
-            Some(other) => {
+        match bytes.get(i) {
+            Some(b';' | b':') => continue,
+            Some(b'=') => i += 1,
+            Some(_) => {
                 return Err(format!(
-                    "expected '=' after the parameter name {pname:?}, found {:?} in {}",
-                    other.to_string(),
+                    "expected '=' after the parameter name {pname:?}, found {} in {}",
+                    shown(i).unwrap_or_default(),
                     quote(line)
                 ));
             }
@@ -205,40 +210,33 @@ fn check_syntax(line: &str) -> Result<usize, String> {
         }
         // Parameter values: quoted or bare, separated by commas.
         loop {
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                let mut closed = false;
-                for c in chars.by_ref() {
-                    if c == '"' {
-                        closed = true;
-                        break;
+            if bytes.get(i) == Some(&b'"') {
+                match bytes[i + 1..].iter().position(|b| *b == b'"') {
+                    Some(k) => i += k + 2,
+                    None => {
+                        return Err(format!(
+                            "expected a closing '\"' for the value of parameter {pname:?}, \
+                             found the end of the line in {}",
+                            quote(line)
+                        ));
                     }
-                }
-                if !closed {
-                    return Err(format!(
-                        "expected a closing '\"' for the value of parameter {pname:?}, \
-                         found the end of the line in {}",
-                        quote(line)
-                    ));
                 }
             } else {
-                while let Some(&c) = chars.peek() {
-                    if matches!(c, ';' | ':' | ',') {
-                        break;
-                    }
-                    chars.next();
+                while bytes
+                    .get(i)
+                    .is_some_and(|b| !matches!(b, b';' | b':' | b','))
+                {
+                    i += 1;
                 }
             }
-            match chars.peek() {
-                Some(',') => {
-                    chars.next();
-                }
-                Some(';' | ':') => break,
-                Some(other) => {
+            match bytes.get(i) {
+                Some(b',') => i += 1,
+                Some(b';' | b':') => break,
+                Some(_) => {
                     return Err(format!(
                         "expected ';' or ':' after the value of parameter {pname:?}, \
-                         found {:?} in {}",
-                        other.to_string(),
+                         found {} in {}",
+                        shown(i).unwrap_or_default(),
                         quote(line)
                     ));
                 }
@@ -275,22 +273,8 @@ fn plain_prop<'a>(logical: &Logical<'a>, name_len: usize) -> Option<Prop<'a>> {
     if value.contains('\\') {
         return None;
     }
-    // Offsets into the logical line, so a borrowed line gives borrowed parts.
-    let at = |part: &str| part.as_ptr() as usize - text.as_ptr() as usize;
-    let piece = |part: &str| -> Cow<'a, str> {
-        let start = at(part);
-        match &logical.text {
-            Cow::Borrowed(line) => Cow::Borrowed(&line[start..start + part.len()]),
-            Cow::Owned(_) => Cow::Owned(part.to_string()),
-        }
-    };
-    let upper = |part: &str| -> Cow<'a, str> {
-        if part.bytes().any(|b| b.is_ascii_lowercase()) {
-            Cow::Owned(part.to_ascii_uppercase())
-        } else {
-            piece(part)
-        }
-    };
+    let piece = |part: &str| piece_of(logical, part);
+    let upper = |part: &str| upper_part(logical, part);
     let mut params = Vec::new();
     if !params_text.is_empty() {
         for p in params_text.strip_prefix(';')?.split(';') {
@@ -312,6 +296,26 @@ fn plain_prop<'a>(logical: &Logical<'a>, name_len: usize) -> Option<Prop<'a>> {
         value: piece(value),
         line: logical.line,
     })
+}
+
+/// `part`, a slice of the logical line, borrowed from the file's text when the line is.
+fn piece_of<'a>(logical: &Logical<'a>, part: &str) -> Cow<'a, str> {
+    match &logical.text {
+        Cow::Borrowed(line) => {
+            let start = part.as_ptr() as usize - line.as_ptr() as usize;
+            Cow::Borrowed(&line[start..start + part.len()])
+        }
+        Cow::Owned(_) => Cow::Owned(part.to_string()),
+    }
+}
+
+/// `part` in upper case, borrowed when it already is.
+fn upper_part<'a>(logical: &Logical<'a>, part: &str) -> Cow<'a, str> {
+    if part.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(part.to_ascii_uppercase())
+    } else {
+        piece_of(logical, part)
+    }
 }
 
 /// Reads one checked content line with `icalendar`'s property parser.
@@ -375,7 +379,7 @@ pub(crate) fn parse<'a>(text: &'a str, file: &str) -> Result<Parsed<'a>, ImportE
                     quote(&logical.text)
                 )));
             };
-            let comp = value.trim().to_ascii_uppercase();
+            let comp = upper_part(&logical, value.trim());
             if comp.is_empty() || !comp.chars().all(is_name_char) {
                 return Err(err(format!(
                     "expected a component name like VEVENT after {}:, found {}",
@@ -393,6 +397,8 @@ pub(crate) fn parse<'a>(text: &'a str, file: &str) -> Result<Parsed<'a>, ImportE
                 stack.push(Component {
                     name: comp,
                     line: logical.line,
+                    // Events carry about ten properties; one allocation holds them.
+                    props: Vec::with_capacity(12),
                     ..Component::default()
                 });
             } else {

@@ -2,7 +2,7 @@
 //! (RECURRENCE-ID) and cancellations, turned into [`Entry`] values on the runner's
 //! local calendar.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{Offset, TimeZone};
@@ -33,11 +33,11 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
     let mut vtimezones: Vec<&Component> = Vec::new();
     let mut vevents: Vec<&Component> = Vec::new();
     for root in &parsed.roots {
-        match root.name.as_str() {
+        match &*root.name {
             "VCALENDAR" => {
                 cal_props.extend(root.props.iter());
                 for child in &root.children {
-                    match child.name.as_str() {
+                    match &*child.name {
                         "VTIMEZONE" => vtimezones.push(child),
                         "VEVENT" => vevents.push(child),
                         _ => {}
@@ -59,7 +59,7 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
 
     // Masters (no RECURRENCE-ID) are expanded first; overrides then replace instances.
     let mut groups: Vec<(usize, Vec<Occ>)> = Vec::new();
-    let mut master_of_uid: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut master_of_uid: HashMap<&str, Option<usize>> = HashMap::default();
     for (idx, ev) in events.iter().enumerate() {
         if ev.rid.is_some() {
             continue;
@@ -73,7 +73,7 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
             ));
             Some(groups.len() - 1)
         };
-        if let Some(uid) = ev.uid.as_deref() {
+        if let Some(uid) = ev.uid {
             master_of_uid.entry(uid).or_insert(group);
         }
     }
@@ -188,7 +188,7 @@ fn runner_zone(
                 .filter_map(|v| v.prop("TZID"))
                 .map(|p| p.value.as_ref()),
         );
-    let mut resolved: HashMap<&str, Option<TimeZone>> = HashMap::new();
+    let mut resolved: HashMap<&str, Option<TimeZone>> = HashMap::default();
     let mut counts: Vec<(String, usize, TimeZone)> = Vec::new();
     for id in tzids {
         let Some(tz) = resolved
@@ -226,7 +226,7 @@ enum Start {
 /// One VEVENT as read from the file.
 struct Event<'a> {
     comp: &'a Component<'a>,
-    uid: Option<String>,
+    uid: Option<&'a str>,
     title: std::sync::Arc<str>,
     description: std::sync::Arc<str>,
     cancelled: bool,
@@ -279,11 +279,8 @@ fn read_event<'a>(
     warnings: &mut Vec<String>,
 ) -> Result<Event<'a>, ImportError> {
     let err = |line: usize, msg: String| ImportError::new(file, Some(line), msg);
-    let text = |name: &str| {
-        comp.prop(name)
-            .map(|p| p.value.to_string())
-            .unwrap_or_default()
-    };
+    let text =
+        |name: &str| -> std::sync::Arc<str> { comp.prop(name).map_or("", |p| &p.value).into() };
     let Some(dtstart) = comp.prop("DTSTART") else {
         return Err(err(
             comp.line,
@@ -325,7 +322,7 @@ fn read_event<'a>(
         }
     };
 
-    let title = text("SUMMARY").into();
+    let title = text("SUMMARY");
     let duration = match start {
         // An all-day event lasts whole days: DTEND is the day after its last one.
         Start::Day(first) => {
@@ -382,10 +379,10 @@ fn read_event<'a>(
         comp,
         uid: comp
             .prop("UID")
-            .map(|p| p.value.trim().to_string())
+            .map(|p| p.value.trim())
             .filter(|u| !u.is_empty()),
         title,
-        description: text("DESCRIPTION").into(),
+        description: text("DESCRIPTION"),
         cancelled,
         zone,
         start,

@@ -89,11 +89,15 @@ pub(crate) fn expand_wall(
             dtstart.date()
         ));
     }
-    let mut parts = Vec::new();
+    // The rule again, upper-cased, with UNTIL in wall-clock time.
+    let mut rebuilt = String::with_capacity(trimmed.len() + 8);
     for part in trimmed.split(';').filter(|p| !p.is_empty()) {
         let Some((key, value)) = part.split_once('=') else {
             return Err(expected());
         };
+        if !rebuilt.is_empty() {
+            rebuilt.push(';');
+        }
         if key.eq_ignore_ascii_case("UNTIL") {
             let until = parse_date_value(value).map_err(|e| format!("RRULE UNTIL: {e}"))?;
             let wall = until_wall(until).ok_or_else(expected)?;
@@ -101,12 +105,12 @@ pub(crate) fn expand_wall(
                 // Nothing repeats; DTSTART alone remains (added by the caller).
                 return Ok(Expansion::default());
             }
-            parts.push(format!("UNTIL={}", wall_string(wall)));
+            rebuilt.push_str("UNTIL=");
+            rebuilt.push_str(&wall_string(wall));
         } else {
-            parts.push(part.to_ascii_uppercase());
+            rebuilt.extend(part.chars().map(|c| c.to_ascii_uppercase()));
         }
     }
-    let rebuilt = parts.join(";");
     let parsed: RRule<Unvalidated> = rebuilt
         .parse()
         .map_err(|e| format!("{}: {e}", expected()))?;
