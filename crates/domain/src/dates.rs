@@ -96,7 +96,8 @@ pub fn add_days(d: Date, n: i32) -> Date {
 /// is counted first, so the walk ends whatever the dates.
 pub fn days(lo: Date, hi: Date) -> impl Iterator<Item = Date> {
     let n = if hi < lo { 0 } else { days_between(lo, hi) + 1 };
-    (0..n).map(move |k| add_days(lo, k))
+    // Each day from the one before; the count, not the dates, ends the walk.
+    std::iter::successors(Some(lo), |d| d.tomorrow().ok()).take(n as usize)
 }
 
 /// `lo`, `lo + step`, … up to `hi` (included), counted first like [`days`].

@@ -267,7 +267,7 @@ fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
             format!("{} is on this day: no massage on race day.", r.label())
         });
     }
-    let eve_of = season.race_on(add_days(d, 1));
+    let eve_of = season.race_near(d, 1);
     if let Some(r) = eve_of {
         out.push(d, RuleId::RaceEve, Severity::Error, || {
             format!(
@@ -279,7 +279,7 @@ fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
     }
     // post-race-too-soon: the day after any race (the same day is race-day above).
     let mut too_soon_after: Option<Date> = None;
-    if let Some(r) = season.race_on(add_days(d, -1)) {
+    if let Some(r) = season.race_near(d, -1) {
         let long = r.is_long(w.long_race_km);
         let sev = if long {
             Severity::Error
@@ -412,9 +412,8 @@ fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
             });
         }
         let next_effort = (1..=w.deep_buffer_days).find_map(|k| {
-            let day = add_days(d, k);
-            (season.quality_near(d, k).is_some() || season.race_on(day).is_some())
-                .then_some((k, day))
+            (season.quality_near(d, k).is_some() || season.race_near(d, k).is_some())
+                .then(|| (k, add_days(d, k)))
         });
         if let Some((k, day)) = next_effort {
             out.push(d, RuleId::DeepNeedsBuffer, Severity::Warning, || {

@@ -292,6 +292,14 @@ impl Season {
         self.races.iter().find(|r| r.covers(d))
     }
 
+    /// The race on the day `k` days after `d` (before, for a negative `k`).
+    pub fn race_near(&self, d: Date, k: i32) -> Option<&Race> {
+        let n = day_number(d) + i64::from(k);
+        self.races
+            .iter()
+            .find(|r| day_number(r.date) <= n && n <= day_number(r.last_day()))
+    }
+
     /// First and last days the calendar holds training (anything but races): inside
     /// them an empty day is a day off; outside them nothing is known of the runner's days.
     pub fn training_span(&self) -> Option<(Date, Date)> {
