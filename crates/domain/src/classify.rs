@@ -180,7 +180,7 @@ pub fn classify(entry: &Entry) -> Session {
 /// recurring event's occurrences share them).
 pub fn classify_all(entries: &[Entry]) -> Vec<Session> {
     type Key<'a> = (&'a str, &'a str, Option<&'a str>, Option<u64>, Option<u64>);
-    let mut seen: std::collections::HashMap<Key<'_>, Reading> = std::collections::HashMap::new();
+    let mut seen: rustc_hash::FxHashMap<Key<'_>, Reading> = rustc_hash::FxHashMap::default();
     entries
         .iter()
         .map(|e| {

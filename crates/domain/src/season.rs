@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Serialize};
 
@@ -174,8 +173,9 @@ pub struct Season {
     pub races: Vec<Race>,
     days: DayTable,
     weeks: Vec<Week>,
-    /// The load phase of each week in `weeks`, by week number from the first Monday.
+    /// The load phase of each week in `weeks`, from the week numbered `first_week`.
     week_phase: Vec<Phase>,
+    first_week: i64,
     training: Option<(Date, Date)>,
     profile: Profile,
 }
@@ -184,8 +184,13 @@ use crate::dates::day_number;
 pub use crate::dates::{add_days, days_between};
 
 pub fn monday_of(d: Date) -> Date {
-    let back = d.weekday().to_monday_zero_offset() as i32;
-    d.checked_sub(back.days()).unwrap_or(d)
+    add_days(d, -i32::from(d.weekday().to_monday_zero_offset()))
+}
+
+/// The number of the week holding day number `n` (weeks start on Monday; 1970-01-01,
+/// day 0, was a Thursday).
+fn week_number(n: i64) -> i64 {
+    (n + 3).div_euclid(7)
 }
 
 impl Season {
@@ -245,6 +250,7 @@ impl Season {
             days,
             weeks: Vec::new(),
             week_phase: Vec::new(),
+            first_week: 0,
             profile: profile.clone(),
         };
         season.compute_weeks();
@@ -392,12 +398,8 @@ impl Season {
         if a_races().any(|r| (1..=rec).contains(&days_between(r.last_day(), d))) {
             return Phase::Recovery;
         }
-        self.days
-            .first()
-            .and_then(|first| {
-                let week = (day_number(d) - day_number(monday_of(first))).div_euclid(7);
-                usize::try_from(week).ok()
-            })
+        usize::try_from(week_number(day_number(d)) - self.first_week)
+            .ok()
             .and_then(|w| self.week_phase.get(w))
             .copied()
             .unwrap_or(Phase::Base)
@@ -501,6 +503,7 @@ impl Season {
             prev = phase;
         }
         self.week_phase = weeks.iter().map(|w| w.phase).collect();
+        self.first_week = week_number(day_number(lo));
         // Weekly phase as shown: the phase of the week's Monday, so taper, race week and
         // recovery (which races define) win over the load phase.
         for week in &mut weeks {
@@ -572,10 +575,13 @@ fn median(xs: &[f64]) -> f64 {
 type Measure = (fn(&Session) -> Option<f64>, f64);
 
 fn mark_long_runs(sessions: &mut [Session], p: &crate::profile::Phases) {
-    let mut weeks: BTreeMap<Date, Vec<usize>> = BTreeMap::new();
+    let mut weeks: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (i, s) in sessions.iter().enumerate() {
         if matches!(s.class, Class::Easy | Class::Long | Class::Hard) {
-            weeks.entry(monday_of(s.date)).or_default().push(i);
+            weeks
+                .entry(week_number(day_number(s.date)))
+                .or_default()
+                .push(i);
         }
     }
     let measures: [Measure; 2] = [

@@ -2,7 +2,9 @@
 //! in `vocab/` (compiled in), read once. The classifier asks which kinds of word a title
 //! holds, whatever the language it is written in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -182,7 +184,7 @@ pub(crate) struct Vocab {
     #[cfg(test)]
     by_sense: BTreeMap<Sense, Vec<Phrase>>,
     /// Phrases by their first word (all but one-word prefixes).
-    by_first: HashMap<String, Vec<(Sense, Phrase)>>,
+    by_first: FxHashMap<String, Vec<(Sense, Phrase)>>,
     /// One-word prefixes ("interval*"), tried against every word.
     prefixes: Vec<(Sense, Phrase)>,
 }
@@ -220,7 +222,7 @@ impl Vocab {
                     .extend(list.iter().filter_map(|p| Phrase::new(p)));
             }
         }
-        let mut by_first: HashMap<String, Vec<(Sense, Phrase)>> = HashMap::new();
+        let mut by_first: FxHashMap<String, Vec<(Sense, Phrase)>> = FxHashMap::default();
         let mut prefixes = Vec::new();
         for (sense, list) in &by_sense {
             for p in list {

@@ -75,7 +75,7 @@ fn physical_lines(text: &str) -> impl Iterator<Item = &str> {
     std::iter::from_fn(move || {
         let r = rest?;
         // Line breaks are ASCII, so a byte search never splits a character.
-        match r.bytes().position(|b| b == b'\r' || b == b'\n') {
+        match memchr::memchr2(b'\r', b'\n', r.as_bytes()) {
             None => {
                 rest = None;
                 Some(r)
