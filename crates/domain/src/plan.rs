@@ -205,7 +205,7 @@ pub(crate) struct Target {
 }
 
 /// Why a day could not take a session.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Block {
     Rule(RuleId),
     Unavailable,
@@ -462,10 +462,10 @@ pub fn improving_change(season: &Season, req: &PlanRequest, plan: &Plan) -> Opti
     // moved them).
     for i in 0..planner.placed.len().min(planner.slots.len()) {
         let d = planner.placed[i].date;
-        planner.slots[i].cost = match planner.spaced(&planner.slot_day(i, d), d, &[i]) {
-            Fit::Good(c) | Fit::Lenient(c) => c.cost,
-            Fit::Blocked(_) => f64::INFINITY,
-        };
+        planner.slots[i].cost = planner.with_slot_day(i, d, |v| match v {
+            Fit::Good(c) | Fit::Lenient(c) if planner.too_close(d, &[i]).is_none() => c.cost,
+            _ => f64::INFINITY,
+        });
     }
     planner
         .improving_change()
@@ -787,14 +787,11 @@ impl<'a> Planner<'a> {
         if t.kind == Kind::Maintenance && !maintenance_phase(self.season.phase_on(d)) {
             return Fit::Blocked(Block::OutOfRange);
         }
-        let (pressure, findings) = self.pressure_for(t.kind, d, t.race.as_ref());
-        if let Some(e) = findings.iter().find(|f| f.severity == Severity::Error) {
+        let (pressure, mut warnings) = self.pressure_for(t.kind, d, t.race.as_ref());
+        if let Some(e) = warnings.iter().find(|f| f.severity == Severity::Error) {
             return Fit::Blocked(Block::Rule(e.rule));
         }
-        let warnings: Vec<Finding> = findings
-            .into_iter()
-            .filter(|f| f.severity == Severity::Warning)
-            .collect();
+        warnings.retain(|f| f.severity == Severity::Warning);
         let cost = self.cost(t, d, warnings.len());
         if !warnings.is_empty() && !t.must {
             return Fit::Lenient(Choice {
@@ -825,73 +822,96 @@ impl<'a> Planner<'a> {
             .find(|m| days_between(*m, d).abs() < gap)
     }
 
-    /// A day's verdict with the spacing from the other sessions applied.
-    fn spaced(&self, v: &Fit, d: Date, skip: &[usize]) -> Fit {
+    /// Why a day with verdict `v` cannot be used once the spacing from the other
+    /// sessions (leaving out those at `skip`) is applied; `None` when it can.
+    fn block_of(&self, v: &Fit, d: Date, skip: &[usize]) -> Option<Block> {
         match v {
-            Fit::Blocked(_) => v.clone(),
-            _ => match self.too_close(d, skip) {
-                Some(other) => Fit::Blocked(Block::TooClose(other)),
-                None => v.clone(),
-            },
+            Fit::Blocked(b) => Some(*b),
+            _ => self.too_close(d, skip).map(Block::TooClose),
         }
     }
 
-    /// How day `d` suits target `t`, with the sessions at `skip` left out of the
-    /// spacing check (the ones being moved).
-    fn judge(&self, t: &Target, d: Date, skip: &[usize], attend: bool) -> Fit {
-        self.spaced(&self.verdict(t, d, attend), d, skip)
+    /// The choice a day with verdict `v` offers free of every warning, spacing applied.
+    fn good<'f>(&self, v: &'f Fit, d: Date, skip: &[usize]) -> Option<&'f Choice> {
+        match v {
+            Fit::Good(c) if self.too_close(d, skip).is_none() => Some(c),
+            _ => None,
+        }
     }
 
-    /// The stored verdict of slot `i` for day `d`, or a fresh one outside its table.
-    fn slot_day(&self, i: usize, d: Date) -> Fit {
+    /// `f` of slot `i`'s stored verdict for day `d`, or of a fresh one outside its table.
+    fn with_slot_day<R>(&self, i: usize, d: Date, f: impl FnOnce(&Fit) -> R) -> R {
         let slot = &self.slots[i];
-        usize::try_from(days_between(slot.target.lo, d))
+        let stored = usize::try_from(days_between(slot.target.lo, d))
             .ok()
-            .and_then(|k| slot.days.get(k))
-            .cloned()
-            .unwrap_or_else(|| self.verdict(&slot.target, d, true))
+            .and_then(|k| slot.days.get(k));
+        match stored {
+            Some(v) => f(v),
+            None => f(&self.verdict(&slot.target, d, true)),
+        }
     }
 
     /// Places one target on its best day, or records why it could not be placed.
     /// Returns the date used.
     fn place(&mut self, t: &Target) -> Option<Date> {
-        let mut options: Vec<Choice> = Vec::new();
         let mut blocks: BTreeMap<Block, Vec<Date>> = BTreeMap::new();
-        let mut lenient: Vec<Choice> = Vec::new();
         // The best day the runner said they cannot attend, had it been possible.
         let mut unavailable_best: Option<(f64, Date)> = None;
+        // Every day's verdict, kept for the search; the best usable and the best
+        // lenient day are found as they come.
         let mut days: Vec<Fit> = Vec::new();
+        let by_cost = |a: &Choice, b: &Choice| a.cost.total_cmp(&b.cost).then(a.date.cmp(&b.date));
+        let (mut good, mut lenient): (Option<usize>, Option<usize>) = (None, None);
+        let better = |days: &[Fit], at: Option<usize>, c: &Choice| {
+            at.and_then(|k| match &days[k] {
+                Fit::Good(b) | Fit::Lenient(b) => Some(b),
+                Fit::Blocked(_) => None,
+            })
+            .is_none_or(|b| by_cost(c, b).is_lt())
+        };
         for d in crate::dates::days(t.lo, t.hi) {
             let v = self.verdict(t, d, true);
-            let fit = self.spaced(&v, d, &[]);
-            days.push(v);
-            match fit {
-                Fit::Blocked(b) => {
+            match (self.block_of(&v, d, &[]), &v) {
+                (Some(b), _) => {
                     if b == Block::Unavailable
-                        && let Fit::Good(c) = self.judge(t, d, &[], false)
-                        && unavailable_best.is_none_or(|(cost, _)| c.cost < cost)
+                        && let Some(cost) = {
+                            let free = self.verdict(t, d, false);
+                            self.good(&free, d, &[]).map(|c| c.cost)
+                        }
+                        && unavailable_best.is_none_or(|(best, _)| cost < best)
                     {
-                        unavailable_best = Some((c.cost, d));
+                        unavailable_best = Some((cost, d));
                     }
                     blocks.entry(b).or_default().push(d);
                 }
-                Fit::Lenient(c) => {
+                (None, Fit::Lenient(c)) => {
                     for f in &c.findings {
                         blocks.entry(Block::Rule(f.rule)).or_default().push(d);
                     }
                     // Kept for a shorter, lighter session should no day suit a full one.
-                    lenient.push(c);
+                    if better(&days, lenient, c) {
+                        lenient = Some(days.len());
+                    }
                 }
-                Fit::Good(c) => options.push(c),
+                (None, Fit::Good(c)) => {
+                    if better(&days, good, c) {
+                        good = Some(days.len());
+                    }
+                }
+                (None, Fit::Blocked(_)) => {}
             }
+            days.push(v);
         }
-        let by_cost = |a: &Choice, b: &Choice| a.cost.total_cmp(&b.cost).then(a.date.cmp(&b.date));
-        let mut best = options.into_iter().min_by(by_cost);
+        let choice_at = |at: Option<usize>| match at.map(|k| &days[k]) {
+            Some(Fit::Good(c) | Fit::Lenient(c)) => Some(c.clone()),
+            _ => None,
+        };
+        let mut best = choice_at(good);
         // Maintenance bends before it breaks: with no day free of every warning, a
         // shorter, lighter session goes on the least bad day that breaks no error rule.
         let shortened = best.is_none() && matches!(t.kind, Kind::Maintenance | Kind::RecoveryPhase);
         if shortened {
-            best = lenient.into_iter().min_by(by_cost);
+            best = choice_at(lenient);
         }
         let Some(best) = best else {
             let ideal = t.ideal_lo.max(self.from).min(self.to.max(self.from));
@@ -1034,11 +1054,13 @@ impl<'a> Planner<'a> {
                 if d == self.placed[i].date {
                     continue;
                 }
-                if let Fit::Good(c) = self.spaced(&self.slot_day(i, d), d, &[i]) {
-                    let saving = slot.cost - c.cost;
-                    if better(saving, &best) {
-                        best = Some((saving, Change::Move(i, c)));
-                    }
+                let found = self.with_slot_day(i, d, |v| {
+                    self.good(v, d, &[i])
+                        .filter(|c| better(slot.cost - c.cost, &best))
+                        .cloned()
+                });
+                if let Some(c) = found {
+                    best = Some((slot.cost - c.cost, Change::Move(i, c)));
                 }
             }
         }
@@ -1049,15 +1071,20 @@ impl<'a> Planner<'a> {
                 if di == dj || dj < ti.lo || dj > ti.hi || di < tj.lo || di > tj.hi {
                     continue;
                 }
-                let (Fit::Good(a), Fit::Good(b)) = (
-                    self.spaced(&self.slot_day(i, dj), dj, &[i, j]),
-                    self.spaced(&self.slot_day(j, di), di, &[i, j]),
-                ) else {
+                let choice = |k: usize, d: Date| {
+                    self.with_slot_day(k, d, |v| self.good(v, d, &[i, j]).map(|c| c.cost))
+                };
+                let (Some(a), Some(b)) = (choice(i, dj), choice(j, di)) else {
                     continue;
                 };
-                let saving = self.slots[i].cost + self.slots[j].cost - a.cost - b.cost;
+                let saving = self.slots[i].cost + self.slots[j].cost - a - b;
                 if better(saving, &best) {
-                    best = Some((saving, Change::Swap(i, a, j, b)));
+                    let take = |k: usize, d: Date| {
+                        self.with_slot_day(k, d, |v| self.good(v, d, &[i, j]).cloned())
+                    };
+                    if let (Some(a), Some(b)) = (take(i, dj), take(j, di)) {
+                        best = Some((saving, Change::Swap(i, a, j, b)));
+                    }
                 }
             }
         }
@@ -1434,9 +1461,12 @@ mod tests {
             .find_map(|i| {
                 let t = planner.slots[i].target.clone();
                 crate::dates::days(t.lo, t.hi)
-                    .filter_map(|d| match planner.judge(&t, d, &[i], true) {
-                        Fit::Good(c) if c.cost > planner.slots[i].cost + 1.0 => Some(c),
-                        _ => None,
+                    .filter_map(|d| {
+                        let v = planner.verdict(&t, d, true);
+                        planner
+                            .good(&v, d, &[i])
+                            .filter(|c| c.cost > planner.slots[i].cost + 1.0)
+                            .cloned()
                     })
                     .max_by(|a, b| a.cost.total_cmp(&b.cost))
                     .map(|c| (i, c))
