@@ -80,10 +80,7 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
     let mut standalone: Vec<Occ> = Vec::new();
     for (idx, ev) in events.iter().enumerate() {
         let Some(rid_prop) = ev.rid else { continue };
-        let master = ev
-            .uid
-            .as_deref()
-            .and_then(|uid| master_of_uid.get(uid).copied());
+        let master = ev.uid.and_then(|uid| master_of_uid.get(uid).copied());
         let own = || Occ {
             when: ev.start_when,
             wall: ev.wall(),
