@@ -7,7 +7,7 @@
 
 use crate::entry::Entry;
 use crate::session::{Class, HALF_MARATHON_KM, MARATHON_KM, MILE_KM, Priority, Session};
-use crate::vocab::{Sense, Senses, VOCAB, words_of};
+use crate::vocab::{Sense, Senses, VOCAB, words_of_lower};
 
 /// A number and the unit written right after it ("30 km", "10k", "40'", "6x800").
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,8 +29,8 @@ struct Text {
 }
 
 fn tokenize(s: &str) -> Text {
-    let words = words_of(s);
     let lower = s.to_lowercase();
+    let words = words_of_lower(&lower);
     Text {
         senses: VOCAB.senses(&words),
         words,
@@ -39,53 +39,44 @@ fn tokenize(s: &str) -> Text {
     }
 }
 
-/// Scans for numbers and what follows them.
+/// Scans for numbers and what follows them. Works on byte offsets: digits, spaces and
+/// the marks it looks for are ASCII, and words are read as whole characters.
 fn quantities(s: &str) -> Vec<Quantity> {
-    let chars: Vec<char> = s.chars().collect();
+    let bytes = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() {
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
             i += 1;
             continue;
         }
         // A number glued to letters before it ("vo2", "z2") is not a quantity.
-        let glued = i > 0 && chars[i - 1].is_alphabetic();
+        let glued = s[..i].chars().next_back().is_some_and(char::is_alphabetic);
         let start = i;
-        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
             i += 1;
         }
-        let num: String = chars[start..i].iter().collect();
-        let Ok(value) = num.trim_end_matches('.').parse::<f64>() else {
+        let Ok(value) = s[start..i].trim_end_matches('.').parse::<f64>() else {
             continue;
         };
         if glued {
             continue;
         }
         // Look behind for "@" (a pace: "@ 5K").
-        let mut b = start;
-        while b > 0 && chars[b - 1] == ' ' {
-            b -= 1;
-        }
-        let after_at = b > 0 && chars[b - 1] == '@';
+        let after_at = s[..start].trim_end_matches(' ').ends_with('@');
         // Look ahead past spaces for the unit.
-        let mut j = i;
-        while j < chars.len() && chars[j] == ' ' {
-            j += 1;
-        }
-        let unit_start = j;
-        while j < chars.len()
-            && (chars[j].is_alphabetic() || chars[j] == '\'' || chars[j] == '"' || chars[j] == '’')
-        {
-            j += 1;
-        }
-        let unit: String = chars[unit_start..j].iter().collect();
+        let unit_start = i + s[i..].len() - s[i..].trim_start_matches(' ').len();
+        let unit_len = s[unit_start..]
+            .find(|c: char| !(c.is_alphabetic() || c == '\'' || c == '"' || c == '’'))
+            .unwrap_or(s.len() - unit_start);
+        let j = unit_start + unit_len;
+        let unit = &s[unit_start..j];
         if unit == "x" || unit == "×" {
             out.push(Quantity::Reps);
             i = j;
             continue;
         }
-        let q = match unit.as_str() {
+        let q = match unit {
             "k" | "km" | "kms" | "kilometers" | "kilometres" => Some(Quantity::Km(value)),
             "mi" | "mile" | "miles" => Some(Quantity::Km(value * MILE_KM)),
             "m" | "meters" | "metres" => Some(Quantity::Km(value / 1000.0)),
@@ -94,9 +85,11 @@ fn quantities(s: &str) -> Vec<Quantity> {
             _ => None,
         };
         if let Some(q) = q {
-            // "5K pace", "@ 10K", "10k effort": a pace, not a distance.
-            let rest: String = chars[j..].iter().take(12).collect();
-            let rest = rest.trim_start();
+            // "5K pace", "@ 10K", "10k effort": a pace, not a distance (read within the
+            // next twelve characters).
+            let after = &s[j..];
+            let twelve = after.char_indices().nth(12).map_or(after.len(), |(k, _)| k);
+            let rest = after[..twelve].trim_start();
             let is_pace = after_at
                 || rest.starts_with("pace")
                 || rest.starts_with("effort")
@@ -108,7 +101,7 @@ fn quantities(s: &str) -> Vec<Quantity> {
             });
         }
         // A bare "x" right after a number with a space ("5 x 1 mile").
-        if unit.is_empty() && j < chars.len() && (chars[j] == 'x' || chars[j] == '×') {
+        if unit.is_empty() && (s[j..].starts_with('x') || s[j..].starts_with('×')) {
             out.push(Quantity::Reps);
         }
         i = j.max(i);
@@ -403,7 +396,7 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
     if (rest_phrase || (t.says(Sense::Rest) && !active && !t.has("jog"))) && !recovery_run {
         return Some(Class::Rest);
     }
-    let lower = raw.to_lowercase();
+    let lower = &t.lower;
     let pace = talks_about_pace(t);
     let talk = race_talk(t);
     let race_word = !talk && (t.says(Sense::Race) || lower.contains("race:"));

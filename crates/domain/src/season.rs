@@ -80,12 +80,13 @@ impl RaceSpec {
 
 /// What one day holds, summarised for the rules.
 #[derive(Debug, Clone, Default)]
-pub struct Day {
-    /// Indexes into `Season::sessions`.
-    pub sessions: Vec<usize>,
+struct Day {
+    /// Where the day's sessions are listed in `DayTable::order`.
+    first: u32,
+    end: u32,
     /// The first hard or long session of the day, an index into `Season::sessions`.
-    pub quality: Option<usize>,
-    pub load: f64,
+    quality: Option<usize>,
+    load: f64,
 }
 
 /// The days that hold sessions, found by day number: through a dense index over the
@@ -95,6 +96,8 @@ pub struct Day {
 struct DayTable {
     /// Sorted by day number; every day holds at least one session.
     days: Vec<(i64, Day)>,
+    /// Indexes into `Season::sessions`, day by day, each day's in order.
+    order: Vec<usize>,
     /// `index[n - base]` is the position in `days` plus one, or 0 for an empty day.
     index: Vec<u32>,
     base: i64,
@@ -108,15 +111,20 @@ impl DayTable {
     fn new(mut covered: Vec<(i64, usize)>, sessions: &[Session]) -> DayTable {
         covered.sort_unstable();
         let mut days: Vec<(i64, Day)> = Vec::new();
-        for (n, i) in covered {
+        for (k, &(n, i)) in covered.iter().enumerate() {
+            let k = k as u32;
             if days.last().is_none_or(|(m, _)| *m != n) {
-                days.push((n, Day::default()));
+                let day = Day {
+                    first: k,
+                    ..Day::default()
+                };
+                days.push((n, day));
             }
             let Some((_, day)) = days.last_mut() else {
                 continue;
             };
             let s = &sessions[i];
-            day.sessions.push(i);
+            day.end = k + 1;
             if s.class.is_quality() && day.quality.is_none() {
                 day.quality = Some(i);
             }
@@ -131,7 +139,20 @@ impl DayTable {
                 index[(n - base) as usize] = pos as u32 + 1;
             }
         }
-        DayTable { days, index, base }
+        let order = covered.into_iter().map(|(_, i)| i).collect();
+        DayTable {
+            days,
+            order,
+            index,
+            base,
+        }
+    }
+
+    /// The sessions of a day from this table, as indexes into `Season::sessions`.
+    fn sessions(&self, day: &Day) -> &[usize] {
+        self.order
+            .get(day.first as usize..day.end as usize)
+            .unwrap_or_default()
     }
 
     fn get(&self, n: i64) -> Option<&Day> {
@@ -276,7 +297,7 @@ impl Season {
         self.days
             .get(day_number(d))
             .into_iter()
-            .flat_map(|day| day.sessions.iter().map(|&i| &self.sessions[i]))
+            .flat_map(|day| self.days.sessions(day).iter().map(|&i| &self.sessions[i]))
     }
 
     /// The hard or long session on this day, if any.
@@ -324,8 +345,9 @@ impl Season {
     pub fn is_rest(&self, d: Date) -> bool {
         match self.days.get(day_number(d)) {
             None => self.knows(d),
-            Some(day) => day
-                .sessions
+            Some(day) => self
+                .days
+                .sessions(day)
                 .iter()
                 .all(|&i| self.sessions[i].class == Class::Rest),
         }
@@ -335,8 +357,9 @@ impl Season {
     pub fn is_easy(&self, d: Date) -> bool {
         self.days.get(day_number(d)).is_some_and(|day| {
             day.quality.is_none()
-                && day
-                    .sessions
+                && self
+                    .days
+                    .sessions(day)
                     .iter()
                     .all(|&i| self.sessions[i].class != Class::Race)
         }) && !self.is_rest(d)
@@ -424,7 +447,7 @@ impl Season {
             };
             for k in 0..7 {
                 if let Some(day) = self.days.get(day_number(w) + k) {
-                    for &i in &day.sessions {
+                    for &i in self.days.sessions(day) {
                         let s = &self.sessions[i];
                         if s.class != Class::Rest {
                             week.sessions += 1;

@@ -84,8 +84,12 @@ impl Phrase {
 /// The words of a text as the classifier reads them: lower case, split at anything but
 /// letters, digits, apostrophes and inner dots ("70.3", "26.2").
 pub(crate) fn words_of(s: &str) -> Vec<String> {
-    s.to_lowercase()
-        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '.'))
+    words_of_lower(&s.to_lowercase())
+}
+
+/// [`words_of`] for text already in lower case.
+pub(crate) fn words_of_lower(s: &str) -> Vec<String> {
+    s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '.'))
         .map(|w| w.trim_matches(|c: char| c == '.' || c == '\''))
         .filter(|w| !w.is_empty())
         .map(str::to_string)
