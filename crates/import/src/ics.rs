@@ -118,33 +118,42 @@ pub fn parse_ics(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
 
     // One copy of the file's name, shared by every entry.
     let origin_file: std::sync::Arc<str> = file.into();
-    let mut entries: Vec<Entry> = groups
+    // Every instance's local date and start, sorted by date, start and line while they
+    // are small; the entries are then made in that order.
+    let mut placed: Vec<(Date, Option<DateTime>, usize, Occ)> = groups
         .into_iter()
         .flat_map(|(_, occs)| occs)
         .chain(standalone)
         .filter_map(|occ| {
-            events
-                .get(occ.src)
-                .map(|ev| to_entry(&occ, ev, &origin_file, &runner))
+            let ev = events.get(occ.src)?;
+            let (date, start) = local_start(occ.when, &runner);
+            Some((date, start, ev.comp.line, occ))
         })
         .collect();
-    if let Some(e) = entries
+    if let Some((date, _, line, occ)) = placed
         .iter()
-        .find(|e| !kneadtime_domain::dates::accepted(e.date))
+        .find(|(date, ..)| !kneadtime_domain::dates::accepted(*date))
     {
+        let title = events.get(occ.src).map_or("", |ev| &ev.title);
         return Err(ImportError::new(
             file,
-            e.origin.line,
+            Some(*line),
             format!(
-                "the event {} falls on {}: expected dates between {} and {}",
-                quote(&e.title),
-                e.date,
+                "the event {} falls on {date}: expected dates between {} and {}",
+                quote(title),
                 kneadtime_domain::dates::EARLIEST,
                 kneadtime_domain::dates::LATEST
             ),
         ));
     }
-    crate::sort_entries(&mut entries);
+    placed.sort_by_key(|(date, start, line, _)| (*date, *start, *line));
+    let entries: Vec<Entry> = placed
+        .iter()
+        .filter_map(|(date, start, _, occ)| {
+            let ev = events.get(occ.src)?;
+            Some(to_entry(occ, (*date, *start), ev, &origin_file, &runner))
+        })
+        .collect();
     Ok(Calendar {
         entries,
         zone: zone_name(&runner),
@@ -495,6 +504,10 @@ struct ExSet {
 }
 
 impl ExSet {
+    fn is_empty(&self) -> bool {
+        self.days.is_empty() && self.ats.is_empty() && self.walls.is_empty()
+    }
+
     fn add(&mut self, key: Key) {
         match key {
             Key::Day(d) => {
@@ -547,11 +560,15 @@ fn expand(
         duration: ev.duration,
         src: idx,
     }];
-    let mut seen: HashSet<When> = occs.iter().map(|o| o.when).collect();
+    // Filled on the first repeat, so an event that does not repeat allocates nothing.
+    let mut seen: HashSet<When> = HashSet::default();
     let mut capped = false;
     // Last wall-clock instance a capped rule produced, for the warning.
     let mut capped_at: Option<DateTime> = None;
     let mut push = |occs: &mut Vec<Occ>, occ: Occ| {
+        if seen.is_empty() {
+            seen.extend(occs.iter().map(|o| o.when));
+        }
         if seen.insert(occ.when) {
             occs.push(occ);
         }
@@ -673,7 +690,9 @@ fn expand(
             ex.add(key);
         }
     }
-    occs.retain(|o| !ex.contains(o));
+    if !ex.is_empty() {
+        occs.retain(|o| !ex.contains(o));
+    }
 
     if occs.len() > MAX_INSTANCES {
         occs.sort_by_key(Occ::approx);
@@ -695,15 +714,25 @@ fn expand(
     Ok(occs)
 }
 
-fn to_entry(occ: &Occ, ev: &Event<'_>, file: &std::sync::Arc<str>, runner: &TimeZone) -> Entry {
-    let (date, start) = match occ.when {
+/// The local date an instance falls on, and its local start when it has a time.
+fn local_start(when: When, runner: &TimeZone) -> (Date, Option<DateTime>) {
+    match when {
         When::Day(d) => (d, None),
         When::At(ts) => {
             let dt = runner.to_datetime(ts);
             (dt.date(), Some(dt))
         }
         When::Floating(w) => (w.date(), Some(w)),
-    };
+    }
+}
+
+fn to_entry(
+    occ: &Occ,
+    (date, start): (Date, Option<DateTime>),
+    ev: &Event<'_>,
+    file: &std::sync::Arc<str>,
+    runner: &TimeZone,
+) -> Entry {
     // What it covers: whole days for an all-day event, up to the end for a timed one
     // (an end at midnight does not reach into the next day). At most a year.
     let secs = occ.duration.filter(|s| *s > 0).map(|s| s.min(366 * 86_400));
