@@ -192,6 +192,8 @@ pub struct Week {
 pub struct Season {
     pub sessions: Vec<Session>,
     pub races: Vec<Race>,
+    /// Each race's first and last day numbers, in the order of `races`.
+    race_days: Vec<(i64, i64)>,
     days: DayTable,
     weeks: Vec<Week>,
     /// The load phase of each week in `weeks`, from the week numbered `first_week`.
@@ -267,6 +269,10 @@ impl Season {
         let mut season = Season {
             training,
             sessions,
+            race_days: races
+                .iter()
+                .map(|r| (day_number(r.date), day_number(r.last_day())))
+                .collect(),
             races,
             days,
             weeks: Vec::new(),
@@ -322,9 +328,9 @@ impl Season {
     /// The race on the day `k` days after `d` (before, for a negative `k`).
     pub fn race_near(&self, d: Date, k: i32) -> Option<&Race> {
         let n = day_number(d) + i64::from(k);
-        self.races
-            .iter()
-            .find(|r| day_number(r.date) <= n && n <= day_number(r.last_day()))
+        self.races_with_days()
+            .find(|(_, (first, last))| *first <= n && n <= *last)
+            .map(|(r, _)| r)
     }
 
     /// First and last days the calendar holds training (anything but races): inside
@@ -374,11 +380,18 @@ impl Season {
 
     /// The nearest A or B race `k` days after `d` with `lo <= k <= hi`.
     pub fn next_ab_race(&self, d: Date, lo: i32, hi: i32) -> Option<&Race> {
-        self.races
-            .iter()
-            .filter(|r| r.priority != Priority::C)
-            .filter(|r| (lo..=hi).contains(&days_between(d, r.date)))
-            .min_by_key(|r| days_between(d, r.date))
+        let n = day_number(d);
+        self.races_with_days()
+            .filter(|(r, _)| r.priority != Priority::C)
+            .map(|(r, (first, _))| (r, first - n))
+            .filter(|(_, k)| (i64::from(lo)..=i64::from(hi)).contains(k))
+            .min_by_key(|(_, k)| *k)
+            .map(|(r, _)| r)
+    }
+
+    /// The races with their first and last day numbers.
+    fn races_with_days(&self) -> impl Iterator<Item = (&Race, (i64, i64))> {
+        self.races.iter().zip(self.race_days.iter().copied())
     }
 
     /// The nearest A or B race `k` days before `d` with `lo <= k <= hi`.

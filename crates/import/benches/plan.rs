@@ -7,9 +7,6 @@
 use jiff::civil::date;
 use kneadtime_domain::{PlanRequest, Profile, Season, classify_all, plan};
 
-#[global_allocator]
-static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
-
 fn main() {
     divan::main();
 }
