@@ -32,6 +32,11 @@ pub async fn end_session(core: &Clinic, token_hash: &str) -> CoreResult<()> {
     Ok(core.store.delete_web_session(token_hash).await?)
 }
 
+/// Removes every session that has expired by now; how many went.
+pub async fn sweep_sessions(core: &Clinic) -> CoreResult<u64> {
+    Ok(core.store.expire_web_sessions(core.now()).await?)
+}
+
 /// Failed sign-ins counted under `bucket` in the current window.
 pub async fn failures(core: &Clinic, bucket: &str, window_secs: i64) -> CoreResult<i64> {
     Ok(core.store.hits(bucket, window_secs).await?)

@@ -12,6 +12,7 @@ pub mod booking;
 pub mod catalog;
 pub mod clients;
 pub mod context;
+pub mod demo;
 pub mod error;
 pub mod export;
 pub mod feeds;
@@ -76,6 +77,17 @@ impl Clinic {
     /// Now, in Unix seconds.
     pub fn now(&self) -> i64 {
         self.clock.unix()
+    }
+
+    /// Whether the database takes writes now (a full disk, a read-only or removed file
+    /// and a lost connection all say no).
+    pub async fn writable(&self) -> CoreResult<()> {
+        Ok(self.store.probe_write().await?)
+    }
+
+    /// Closes the database's connections, letting queries under way finish.
+    pub async fn close(&self) {
+        self.store.close().await;
     }
 }
 

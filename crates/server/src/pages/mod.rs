@@ -427,28 +427,3 @@ pub async fn require_form(
         None => Err(Redirect::to("/staff/login").into_response()),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    /// The pages reach the clinic through its core: none names the store.
-    #[test]
-    fn no_page_touches_the_store() {
-        let pages = [
-            ("mod.rs", include_str!("mod.rs")),
-            ("client.rs", include_str!("client.rs")),
-            ("events.rs", include_str!("events.rs")),
-            ("record.rs", include_str!("record.rs")),
-            ("runner.rs", include_str!("runner.rs")),
-            ("settings.rs", include_str!("settings.rs")),
-            ("signin.rs", include_str!("signin.rs")),
-            ("staff.rs", include_str!("staff.rs")),
-            ("timeline.rs", include_str!("timeline.rs")),
-        ];
-        for (name, text) in pages {
-            assert!(
-                !crate::names_the_store(text),
-                "pages/{name} reads the store directly"
-            );
-        }
-    }
-}
