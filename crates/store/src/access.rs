@@ -58,7 +58,7 @@ macro_rules! staff_select {
 }
 
 fn normal_email(e: &str) -> String {
-    e.trim().to_lowercase()
+    crate::email_key(e)
 }
 
 impl Store {

@@ -59,7 +59,7 @@ impl Store {
         };
         sqlx::query(
             "INSERT INTO clients (id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             created_at, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&c.id)
         .bind(&c.name)
@@ -69,6 +69,7 @@ impl Store {
         .bind(&c.access_token_hash)
         .bind(c.password_hash.clone())
         .bind(c.created_at)
+        .bind(crate::email_key(&c.email))
         .execute(self.db()?)
         .await?;
         Ok(c)
@@ -117,13 +118,15 @@ impl Store {
         // The secrets are never written here, so an edit racing a new link cannot bring
         // the old link back.
         let done = sqlx::query(
-            "UPDATE clients SET name = $1, email = $2, phone = $3, unavailable_weekdays = $4 WHERE id = $5",
+            "UPDATE clients SET name = $1, email = $2, phone = $3, unavailable_weekdays = $4, \
+             email_key = $6 WHERE id = $5",
         )
         .bind(&c.name)
         .bind(c.email.trim())
         .bind(&c.phone)
         .bind(weekdays_text(&c.unavailable_weekdays))
         .bind(&c.id)
+        .bind(crate::email_key(&c.email))
         .execute(self.db()?)
         .await?;
         found(done)
@@ -405,6 +408,78 @@ async fn bump_season(
     Ok(())
 }
 
+impl Store {
+    /// Folds again the email keys holding letters beyond ASCII, which a database may have
+    /// folded otherwise (SQLite's `LOWER` leaves "Ü" as it is). A record whose key then
+    /// names another record's email is the same person: the newer record is merged into
+    /// the older. Records booked at the same time cannot be merged and are left apart.
+    /// Runs on every open; with nothing to fold it reads a handful of rows.
+    pub(crate) async fn refold_email_keys(&self) -> Result<(), StoreError> {
+        let beyond_ascii = match self.backend() {
+            crate::Backend::Sqlite => "email_key GLOB '*[^ -~]*'",
+            crate::Backend::Postgres => "email_key ~ '[^ -~]'",
+        };
+        let sql = format!(
+            "SELECT id, email, email_key FROM clients WHERE email_key <> '' AND {beyond_ascii} \
+             ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.db()?)
+            .await?;
+        for row in rows {
+            let (id, email, held): (String, String, String) = (
+                col(&row, "id")?,
+                col(&row, "email")?,
+                col(&row, "email_key")?,
+            );
+            let key = crate::email_key(&email);
+            if key == held {
+                continue;
+            }
+            let holder = sqlx::query(
+                "SELECT id FROM clients WHERE email_key = $1 AND id <> $2 ORDER BY created_at, id",
+            )
+            .bind(&key)
+            .bind(&id)
+            .fetch_optional(self.db()?)
+            .await?;
+            if let Some(holder) = holder {
+                let other: String = col(&holder, "id")?;
+                // Rows come oldest first, so the record already holding the key is the
+                // older one unless it was folded in this same pass.
+                let age = |c: Client| (c.created_at, c.id);
+                let older = age(self.client(&other).await?) <= age(self.client(&id).await?);
+                let (keep, gone) = if older {
+                    (other, id.clone())
+                } else {
+                    (id.clone(), other)
+                };
+                match self.merge_clients(&keep, &gone).await {
+                    Ok(()) | Err(StoreError::NotFound) => {}
+                    Err(StoreError::ClientBusy) => continue,
+                    Err(e) => return Err(e),
+                }
+                if keep != id {
+                    continue;
+                }
+            }
+            match sqlx::query("UPDATE clients SET email_key = $1 WHERE id = $2 AND email_key = $3")
+                .bind(&key)
+                .bind(&id)
+                .bind(&held)
+                .execute(self.db()?)
+                .await
+            {
+                Ok(_) => {}
+                // Another instance folding at the same time got there first.
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What a merge of two client records found.
 enum MergeOutcome {
     Done,
@@ -508,12 +583,14 @@ impl Store {
         // built from more now.
         sqlx::query(
             "UPDATE clients SET season_version = season_version + 1, \
+             email_key = CASE WHEN email = '' THEN $4 ELSE email_key END, \
              email = CASE WHEN email = '' THEN $2 ELSE email END, \
              phone = CASE WHEN phone = '' THEN $3 ELSE phone END WHERE id = $1",
         )
         .bind(keep)
         .bind(old_email.trim())
         .bind(old_phone.trim())
+        .bind(crate::email_key(&old_email))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

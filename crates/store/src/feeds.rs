@@ -68,9 +68,9 @@ impl Store {
     pub async fn clients_by_email(&self, email: &str) -> Result<Vec<Client>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
-             FROM clients WHERE LOWER(email) = LOWER($1) AND email <> '' ORDER BY created_at, id",
+             FROM clients WHERE email_key = $1 AND email_key <> '' ORDER BY created_at, id",
         )
-        .bind(email.trim())
+        .bind(crate::email_key(email))
         .fetch_all(self.db()?)
         .await?;
         rows.iter().map(crate::clients::client_from).collect()

@@ -301,6 +301,7 @@ impl Store {
                 StoreError::Backend(format!("cannot write {}: {e}", marker_path(p).display()))
             })?;
         }
+        store.refold_email_keys().await?;
         Ok(store)
     }
 
@@ -404,6 +405,13 @@ impl Store {
 
 /// A fresh random 128-bit id as 32 lowercase hex digits.
 /// `Ok` when a write touched a row, `NotFound` when nothing matched.
+/// The key an email is told apart by: trimmed, every letter lower-cased (not only A to
+/// Z, which is all SQLite's `LOWER` does), so both databases agree on what is the same
+/// email.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 pub(crate) fn found(done: sqlx::any::AnyQueryResult) -> Result<(), StoreError> {
     if done.rows_affected() == 0 {
         Err(StoreError::NotFound)

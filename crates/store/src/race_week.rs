@@ -365,39 +365,25 @@ impl Store {
         let _gate = self.gate().await;
         let done: Enrolled = retry_write!(self, async {
             let mut tx = self.begin_write().await?;
-            // Who is known already. Emails are compared as the database lower-cases
-            // them (the unique index on LOWER(email) decides what is the same email),
-            // so each given email is folded by it too.
-            let mut folded: Vec<String> = Vec::with_capacity(runners.len());
+            // Who is known already, by the email key the unique index holds.
+            let emails: Vec<String> = runners.iter().map(|r| crate::email_key(&r.email)).collect();
             let mut known: std::collections::HashMap<String, String> = Default::default();
-            for chunk in runners.chunks(CHUNK) {
-                let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("(${i})")).collect();
+            for chunk in emails.chunks(CHUNK) {
+                let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
                 let sql = format!(
-                    "SELECT x.column1 AS given, LOWER(x.column1) AS folded, c.id AS client_id \
-                     FROM (VALUES {}) AS x LEFT JOIN clients c \
-                     ON c.email <> '' AND LOWER(c.email) = LOWER(x.column1)",
+                    "SELECT email_key, id FROM clients WHERE email_key <> '' AND email_key IN ({})",
                     marks.join(", ")
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for r in chunk {
-                    q = q.bind(r.email.trim().to_string());
+                for e in chunk {
+                    q = q.bind(e.clone());
                 }
-                let mut fold: std::collections::HashMap<String, String> = Default::default();
                 for row in q.fetch_all(&mut *tx).await? {
-                    let given: String = sqlx::Row::try_get(&row, "given")?;
-                    let f: String = sqlx::Row::try_get(&row, "folded")?;
-                    let id: Option<String> = sqlx::Row::try_get(&row, "client_id")?;
-                    if let Some(id) = id {
-                        known.entry(f.clone()).or_insert(id);
-                    }
-                    fold.insert(given, f);
-                }
-                for r in chunk {
-                    let e = r.email.trim();
-                    folded.push(fold.get(e).cloned().unwrap_or_else(|| e.to_string()));
+                    let key: String = sqlx::Row::try_get(&row, "email_key")?;
+                    let id: String = sqlx::Row::try_get(&row, "id")?;
+                    known.entry(key).or_insert(id);
                 }
             }
-            let emails = folded;
             // The rest become clients, once each.
             let mut fresh: Vec<(String, &NewRunner)> = Vec::new();
             for (r, email) in runners.iter().zip(&emails) {
@@ -410,20 +396,21 @@ impl Store {
             for chunk in fresh.chunks(CHUNK) {
                 let values: Vec<String> = (0..chunk.len())
                     .map(|i| {
-                        let b = i * 5;
+                        let b = i * 6;
                         format!(
-                            "(${}, ${}, ${}, '', '[]', ${}, NULL, ${})",
+                            "(${}, ${}, ${}, '', '[]', ${}, NULL, ${}, ${})",
                             b + 1,
                             b + 2,
                             b + 3,
                             b + 4,
-                            b + 5
+                            b + 5,
+                            b + 6
                         )
                     })
                     .collect();
                 let sql = format!(
                     "INSERT INTO clients (id, name, email, phone, unavailable_weekdays, access_token_hash, \
-                     password_hash, created_at) VALUES {}",
+                     password_hash, created_at, email_key) VALUES {}",
                     values.join(", ")
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -434,7 +421,8 @@ impl Store {
                         .bind(r.name.trim().to_string())
                         .bind(r.email.trim().to_string())
                         .bind(format!("unissued:{}", new_id()))
-                        .bind(now);
+                        .bind(now)
+                        .bind(crate::email_key(&r.email));
                 }
                 q.execute(&mut *tx).await?;
             }

@@ -12,7 +12,101 @@ use kneadtime_store::{NewClient, StoreError};
 both!(
     records_sharing_an_email_become_one,
     the_owner_merges_two_records_of_one_person,
+    emails_differing_only_in_the_case_of_any_letter_are_one_person,
+    records_kept_apart_by_an_older_fold_become_one_on_open,
 );
+
+/// Case is folded for every letter, not only A to Z: on SQLite `LOWER` folds only ASCII,
+/// so the email's key is folded by the store, the same on both databases.
+async fn emails_differing_only_in_the_case_of_any_letter_are_one_person(t: Ctx) {
+    let first = t
+        .store
+        .create_client(&person("Jürgen", "jürgen.öz@example.org", "token-1"))
+        .await
+        .unwrap();
+    for other in [
+        "JÜRGEN.ÖZ@example.org",
+        "  Jürgen.Öz@Example.ORG ",
+        "jürgen.öz@EXAMPLE.org",
+    ] {
+        assert_eq!(
+            t.store
+                .create_client(&person("Jürgen again", other, "token-2"))
+                .await
+                .map(|c| c.id),
+            Err(StoreError::Conflict),
+            "{other}"
+        );
+        let found = t.store.clients_by_email(other).await.unwrap();
+        assert_eq!(found.len(), 1, "{other}");
+        assert_eq!(found[0].id, first.id);
+    }
+    // Another client cannot take it by a change of email either.
+    let mut cat = t
+        .store
+        .create_client(&person("Cat", "cat@example.org", "token-cat"))
+        .await
+        .unwrap();
+    cat.email = "JÜRGEN.ÖZ@EXAMPLE.ORG".into();
+    assert_eq!(t.store.update_client(&cat).await, Err(StoreError::Conflict));
+    // The email is kept as typed.
+    assert_eq!(
+        t.store.client(&first.id).await.unwrap().email,
+        "jürgen.öz@example.org"
+    );
+}
+
+/// A database whose keys were folded the old way (ASCII only, as SQLite's `LOWER` does)
+/// holds two records of one person; opening it folds every key again and merges them
+/// into the older record.
+async fn records_kept_apart_by_an_older_fold_become_one_on_open(t: Ctx) {
+    let older = t
+        .store
+        .create_client(&person("Zoë", "zoë@example.org", "token-old"))
+        .await
+        .unwrap();
+    let newer = t
+        .store
+        .create_client(&person("Zoë K.", "ZOË@example.org", "token-new"))
+        .await
+        .err();
+    assert_eq!(newer, Some(StoreError::Conflict));
+    // Made as the old fold would have let it be: its key has the capital Ë.
+    raw(
+        &t.url,
+        &format!(
+            "INSERT INTO clients (id, name, email, email_key, phone, unavailable_weekdays, \
+             access_token_hash, password_hash, created_at) VALUES ('zoe-2', 'Zoë K.', \
+             'ZOË@example.org', 'zoË@example.org', '', '[]', 'token-new', NULL, {})",
+            older.created_at + 10
+        ),
+    )
+    .await;
+    t.store
+        .add_race(
+            "zoe-2",
+            jiff::civil::date(2026, 9, 20),
+            10.0,
+            Priority::B,
+            "River 10K",
+        )
+        .await
+        .unwrap();
+    let reopened = kneadtime_store::Store::open(&t.url).await.unwrap();
+    let found = reopened.clients_by_email("zoë@example.org").await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, older.id, "the older record is kept");
+    assert_eq!(
+        reopened.races(&older.id).await.unwrap().len(),
+        1,
+        "the race moved"
+    );
+    assert!(matches!(
+        reopened.client("zoe-2").await,
+        Err(StoreError::NotFound)
+    ));
+    reopened.close().await;
+}
 
 async fn the_owner_merges_two_records_of_one_person(t: Ctx) {
     let w = world(&t.store, 0).await;
