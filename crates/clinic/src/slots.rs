@@ -154,12 +154,12 @@ async fn day_candidates(
         .fold((i64::MAX, i64::MIN), |(a, b), (x, y)| (a.min(x), b.max(y)));
     let len = q.service.length_min * 60;
     let buffer = q.service.buffer_after_min * 60;
-    // Bookings reaching into the day, buffers included (a span may end at midnight and a
-    // buffer run past it).
+    // Bookings holding time from the day's start until the last slot that starts in it
+    // ends, its buffer included (the store finds those begun the day before).
     let mut busy: HashMap<&str, HashSet<i64>> = HashMap::new();
     let intervals = clinic
         .store
-        .busy_intervals_between(day_begins - 86_400, day_end + 86_400)
+        .busy_intervals_between(day_begins, day_end + len + buffer)
         .await?;
     for (id, t, a, b) in &intervals {
         if Some(id.as_str()) == q.moving {

@@ -199,6 +199,109 @@ async fn a_clinic_day_from_setup_to_feed() {
     }
 }
 
+/// Time held across midnight counts on both days: a buffer that runs past midnight
+/// keeps the next day's first slots, and a booking just after midnight keeps the evening
+/// slots whose buffer would reach it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn time_held_across_midnight_is_busy_on_both_days() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        let all_day: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .map(|d| json!({ "day": d, "start": "00:00", "end": "24:00" }))
+            .collect();
+        let (s, h) = srv
+            .call(
+                Method::PUT,
+                &format!("/api/therapists/{}/hours", w.t1),
+                Some(&o),
+                Some(json!(all_day)),
+            )
+            .await;
+        assert_eq!(s, 200, "{h}");
+        let mut clients = Vec::new();
+        for name in ["Cy Walker", "Di Walker", "Ed Walker"] {
+            let c = srv.post("/api/clients", &o, json!({ "name": name })).await;
+            clients.push(c["client"]["id"].as_str().unwrap().to_string());
+        }
+        // Sixty minutes and a fifteen-minute buffer.
+        let day = add_days(common::today_in("Europe/London"), 10);
+        let times = |client: String, date: jiff::civil::Date| {
+            let srv = &srv;
+            let (o, t1, sports) = (o.clone(), w.t1.clone(), w.sports.clone());
+            async move {
+                let v = srv
+                    .get(
+                        &format!(
+                            "/api/clients/{client}/slots?service_id={sports}&therapist_id={t1}&from={date}&days=1&limit=500"
+                        ),
+                        &o,
+                    )
+                    .await;
+                slots(&v)
+                    .iter()
+                    .map(|s| {
+                        (
+                            s["local_time"].as_str().unwrap().to_string(),
+                            s["start"].clone(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }
+        };
+        let book = |client: &str, start: &Value| json!({ "client_id": client, "service_id": w.sports, "therapist_id": w.t1, "start": start });
+        // 23:00 to midnight, held until 00:15 by the buffer.
+        let evening = times(clients[0].clone(), day).await;
+        let eleven = &evening
+            .iter()
+            .find(|(t, _)| t == "23:00")
+            .expect("23:00 free")
+            .1;
+        let (s, b) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&o),
+                Some(book(&clients[0], eleven)),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+        let next = add_days(day, 1);
+        let morning = times(clients[1].clone(), next).await;
+        let at = |list: &Vec<(String, Value)>, t: &str| list.iter().any(|(x, _)| x == t);
+        assert!(
+            !at(&morning, "00:00"),
+            "the buffer from the evening before holds 00:00"
+        );
+        assert!(at(&morning, "00:15"), "{morning:?}");
+        // 00:00 the day after `next`: the 23:00 slot on `next` would run its buffer into it.
+        let later = times(clients[2].clone(), add_days(next, 1)).await;
+        let midnight = &later
+            .iter()
+            .find(|(t, _)| t == "00:00")
+            .expect("00:00 free")
+            .1;
+        let (s, b) = srv
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&o),
+                Some(book(&clients[2], midnight)),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+        let evening = times(clients[1].clone(), next).await;
+        assert!(
+            !at(&evening, "23:00"),
+            "its buffer would reach the booking at midnight"
+        );
+        assert!(at(&evening, "22:45"), "{evening:?}");
+        srv.stop().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn race_eve_is_refused_with_better_slots_and_staff_may_override() {
     for backend in backends() {
