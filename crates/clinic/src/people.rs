@@ -24,7 +24,7 @@ pub async fn clients(core: &Clinic) -> CoreResult<Vec<Client>> {
     Ok(core.store.clients().await?)
 }
 
-/// The clients on file under `email` (as the database folds its case); usually none or
+/// The clients on file under `email` (trimmed, every letter's case aside); usually none or
 /// one.
 pub async fn clients_by_email(core: &Clinic, email: &str) -> CoreResult<Vec<Client>> {
     Ok(core.store.clients_by_email(email.trim()).await?)

@@ -251,9 +251,9 @@ impl Season {
                 }
                 _ => s.date,
             };
+            // Its days from the first to `last`: none when `last` comes before it.
             let first = day_number(s.date);
-            covered
-                .extend((0..=i64::from(days_between(s.date, last).max(0))).map(|k| (first + k, i)));
+            covered.extend((0..=i64::from(days_between(s.date, last))).map(|k| (first + k, i)));
         }
         let days = DayTable::new(covered, &sessions);
         // Sessions are sorted by date, so the first and last training days are found

@@ -14,6 +14,13 @@ pub const THERAPIST_PASSWORD: &str = "demo-therapist-pass";
 /// Loads the demo when the database has no therapists yet; `None` when it already has
 /// data.
 pub async fn load(state: &AppState, today: Date) -> Result<Option<DemoInfo>, String> {
+    // A clinic with data keeps it; the passwords are not hashed for nothing.
+    let therapists = kneadtime_clinic::catalog::therapists(&state.clinic, true)
+        .await
+        .map_err(|e| format!("loading the demo clinic: {e}"))?;
+    if !therapists.is_empty() {
+        return Ok(None);
+    }
     let pw = |p: &str| hash_password(p.to_string());
     let credentials = kneadtime_clinic::demo::Credentials {
         owner_password_hash: pw(OWNER_PASSWORD).await.map_err(|e| e.message)?,

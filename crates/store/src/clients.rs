@@ -409,19 +409,20 @@ async fn bump_season(
 }
 
 impl Store {
-    /// Folds again the email keys holding letters beyond ASCII, which a database may have
-    /// folded otherwise (SQLite's `LOWER` leaves "Ü" as it is). A record whose key then
+    /// Folds again the keys of emails holding letters beyond ASCII, which a database may
+    /// have folded otherwise (SQLite's `LOWER` leaves "Ü" as it is; PostgreSQL's follows
+    /// its locale), and fills keys left empty by an older binary. A record whose key then
     /// names another record's email is the same person: the newer record is merged into
     /// the older. Records booked at the same time cannot be merged and are left apart.
-    /// Runs on every open; with nothing to fold it reads a handful of rows.
+    /// Runs on every open: a scan of the clients' emails, reading only the rows it folds.
     pub(crate) async fn refold_email_keys(&self) -> Result<(), StoreError> {
         let beyond_ascii = match self.backend() {
-            crate::Backend::Sqlite => "email_key GLOB '*[^ -~]*'",
-            crate::Backend::Postgres => "email_key ~ '[^ -~]'",
+            crate::Backend::Sqlite => "email GLOB '*[^ -~]*'",
+            crate::Backend::Postgres => "email ~ '[^ -~]'",
         };
         let sql = format!(
-            "SELECT id, email, email_key FROM clients WHERE email_key <> '' AND {beyond_ascii} \
-             ORDER BY created_at, id"
+            "SELECT id, email, email_key FROM clients WHERE email <> '' \
+             AND (email_key = '' OR {beyond_ascii}) ORDER BY created_at, id"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(self.db()?)
@@ -447,8 +448,15 @@ impl Store {
                 let other: String = col(&holder, "id")?;
                 // Rows come oldest first, so the record already holding the key is the
                 // older one unless it was folded in this same pass.
+                // Either may be gone already: another instance opening at the same time,
+                // or an owner's merge.
+                let (a, b) = match (self.client(&other).await, self.client(&id).await) {
+                    (Ok(a), Ok(b)) => (a, b),
+                    (Err(StoreError::NotFound), _) | (_, Err(StoreError::NotFound)) => continue,
+                    (Err(e), _) | (_, Err(e)) => return Err(e),
+                };
                 let age = |c: Client| (c.created_at, c.id);
-                let older = age(self.client(&other).await?) <= age(self.client(&id).await?);
+                let older = age(a) <= age(b);
                 let (keep, gone) = if older {
                     (other, id.clone())
                 } else {

@@ -403,8 +403,6 @@ impl Store {
     }
 }
 
-/// A fresh random 128-bit id as 32 lowercase hex digits.
-/// `Ok` when a write touched a row, `NotFound` when nothing matched.
 /// The key an email is told apart by: trimmed, every letter lower-cased (not only A to
 /// Z, which is all SQLite's `LOWER` does), so both databases agree on what is the same
 /// email.
@@ -412,6 +410,7 @@ pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// `Ok` when a write touched a row, `NotFound` when nothing matched.
 pub(crate) fn found(done: sqlx::any::AnyQueryResult) -> Result<(), StoreError> {
     if done.rows_affected() == 0 {
         Err(StoreError::NotFound)
@@ -420,6 +419,7 @@ pub(crate) fn found(done: sqlx::any::AnyQueryResult) -> Result<(), StoreError> {
     }
 }
 
+/// A fresh random 128-bit id as 32 lowercase hex digits.
 pub(crate) fn new_id() -> String {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).expect("the OS random source failed");

@@ -82,6 +82,24 @@ async fn records_kept_apart_by_an_older_fold_become_one_on_open(t: Ctx) {
         ),
     )
     .await;
+    // Written by an older binary still running beside a new one: no key at all.
+    let pat = t
+        .store
+        .create_client(&person("Pat", "pat@example.org", "token-pat"))
+        .await
+        .unwrap();
+    for (id, email) in [("pat-2", "PAT@example.org"), ("solo", "Solo@Example.org")] {
+        raw(
+            &t.url,
+            &format!(
+                "INSERT INTO clients (id, name, email, email_key, phone, unavailable_weekdays, \
+                 access_token_hash, password_hash, created_at) VALUES ('{id}', '{id}', \
+                 '{email}', '', '', '[]', 'token-{id}', NULL, {})",
+                pat.created_at + 10
+            ),
+        )
+        .await;
+    }
     t.store
         .add_race(
             "zoe-2",
@@ -105,6 +123,16 @@ async fn records_kept_apart_by_an_older_fold_become_one_on_open(t: Ctx) {
         reopened.client("zoe-2").await,
         Err(StoreError::NotFound)
     ));
+    let pats = reopened.clients_by_email("pat@example.org").await.unwrap();
+    assert_eq!(
+        pats.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        [pat.id.as_str()]
+    );
+    let solo = reopened.clients_by_email("solo@example.org").await.unwrap();
+    assert_eq!(
+        solo.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["solo"]
+    );
     reopened.close().await;
 }
 
