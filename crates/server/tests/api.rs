@@ -251,23 +251,22 @@ async fn time_held_across_midnight_is_busy_on_both_days() {
                     .collect::<Vec<_>>()
             }
         };
-        let book = |client: &str, start: &Value| json!({ "client_id": client, "service_id": w.sports, "therapist_id": w.t1, "start": start });
+        // Books `client` with the therapist at local time `at` on `date`, offered first.
+        let book = |client: String, date: jiff::civil::Date, at: &'static str| {
+            let (srv, o, sports, t1) = (&srv, o.clone(), w.sports.clone(), w.t1.clone());
+            let offered = times(client.clone(), date);
+            async move {
+                let list = offered.await;
+                let start = &list.iter().find(|(t, _)| t == at).expect("offered").1;
+                let body = json!({ "client_id": client, "service_id": sports, "therapist_id": t1, "start": start });
+                let (s, b) = srv
+                    .call(Method::POST, "/api/appointments", Some(&o), Some(body))
+                    .await;
+                assert_eq!(s, 201, "{b}");
+            }
+        };
         // 23:00 to midnight, held until 00:15 by the buffer.
-        let evening = times(clients[0].clone(), day).await;
-        let eleven = &evening
-            .iter()
-            .find(|(t, _)| t == "23:00")
-            .expect("23:00 free")
-            .1;
-        let (s, b) = srv
-            .call(
-                Method::POST,
-                "/api/appointments",
-                Some(&o),
-                Some(book(&clients[0], eleven)),
-            )
-            .await;
-        assert_eq!(s, 201, "{b}");
+        book(clients[0].clone(), day, "23:00").await;
         let next = add_days(day, 1);
         let morning = times(clients[1].clone(), next).await;
         let at = |list: &Vec<(String, Value)>, t: &str| list.iter().any(|(x, _)| x == t);
@@ -277,21 +276,7 @@ async fn time_held_across_midnight_is_busy_on_both_days() {
         );
         assert!(at(&morning, "00:15"), "{morning:?}");
         // 00:00 the day after `next`: the 23:00 slot on `next` would run its buffer into it.
-        let later = times(clients[2].clone(), add_days(next, 1)).await;
-        let midnight = &later
-            .iter()
-            .find(|(t, _)| t == "00:00")
-            .expect("00:00 free")
-            .1;
-        let (s, b) = srv
-            .call(
-                Method::POST,
-                "/api/appointments",
-                Some(&o),
-                Some(book(&clients[2], midnight)),
-            )
-            .await;
-        assert_eq!(s, 201, "{b}");
+        book(clients[2].clone(), add_days(next, 1), "00:00").await;
         let evening = times(clients[1].clone(), next).await;
         assert!(
             !at(&evening, "23:00"),
