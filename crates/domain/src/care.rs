@@ -97,7 +97,7 @@ pub fn race_windows(
     let w = &season.profile().windows;
     let wants = |k: Kind| kind.is_none_or(|x| x == k);
     let mut out = Vec::new();
-    for r in &season.races {
+    for r in season.races() {
         let race = RaceRef::from(r);
         if wants(Kind::PreEvent) {
             let (from, to) = (

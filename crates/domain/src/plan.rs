@@ -240,7 +240,7 @@ pub const MAX_PLAN_DAYS: i32 = 3 * 366;
 /// of races alone still gets its pre-race massage.
 pub fn start_for(season: &Season, today: Date) -> Date {
     let lead = season
-        .races
+        .races()
         .first()
         .map(|r| add_days(r.date, -season.profile().windows.pre_event_max_days));
     match season.span() {
@@ -261,7 +261,7 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
         .or(span.map(|s| s.0))
         .unwrap_or(jiff::civil::date(2000, 1, 1));
     let last_race_end = season
-        .races
+        .races()
         .iter()
         .map(|r| {
             let tail = if r.priority == Priority::A {
@@ -340,9 +340,9 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
     } else if season.training_span().is_none() {
         notes.push("The calendar holds only races, no training: the sessions are timed around the races alone, the weeks between them are taken as base training, and pressure stays moderate at most because your hard days are not known. Add your training calendar for a plan that fits your week.".into());
     }
-    if season.races.is_empty() {
+    if season.races().is_empty() {
         notes.push("No race found in the calendar (a title like \"Race: …\" or \"… Marathon\" names one), so this plan is maintenance only. Add your race for pre- and post-race massage.".into());
-    } else if !season.races.iter().any(|r| r.priority == Priority::A) {
+    } else if !season.races().iter().any(|r| r.priority == Priority::A) {
         notes.push("No goal race found: pre-race massage is planned only for a race that matters. Mark your goal race to plan its pre-race session.".into());
     }
     // The weekday that would take the most of what was left out.
@@ -357,20 +357,20 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
     }
     let block = season.profile().phases.block_weeks as i32 * 7;
     for goal in season
-        .races
+        .races()
         .iter()
         .filter(|r| r.priority == Priority::A && !r.marked)
         .filter(|r| r.last_day() >= from && r.date <= to)
     {
         let tune_ups: Vec<String> = season
-            .races
+            .races()
             .iter()
             .filter(|r| r.priority == Priority::B && !r.marked)
             .filter(|r| days_between(r.date, goal.date).abs() <= block)
             .map(|r| format!("{} ({})", r.label(), r.date))
             .collect();
         let alone = !season
-            .races
+            .races()
             .iter()
             .any(|r| r.date != goal.date && days_between(r.date, goal.date).abs() <= block);
         notes.push(if alone {
@@ -438,7 +438,7 @@ pub fn plan(season: &Season, req: &PlanRequest) -> Plan {
         dropped,
         findings,
         notes,
-        races: season.races.iter().map(RaceRef::from).collect(),
+        races: season.races().iter().map(RaceRef::from).collect(),
         unclassified,
         total_price,
         slots,
@@ -509,7 +509,7 @@ impl<'a> Planner<'a> {
         let mut targets = Vec::new();
         for r in self
             .season
-            .races
+            .races()
             .iter()
             .filter(|r| r.priority != Priority::C)
         {
@@ -607,7 +607,7 @@ impl<'a> Planner<'a> {
         let iv = p.intervals.recovery;
         for r in self
             .season
-            .races
+            .races()
             .iter()
             .filter(|r| r.priority == Priority::A)
         {

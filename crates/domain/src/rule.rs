@@ -211,7 +211,7 @@ fn days_word(n: i32) -> String {
 pub fn judged_pre_race<'a>(season: &'a Season, m: &Massage) -> Option<&'a Race> {
     let w = &season.profile().windows;
     if let (Some(Kind::PreEvent), Some(rd)) = (m.kind, m.race) {
-        return season.races.iter().find(|r| r.date == rd);
+        return season.races().iter().find(|r| r.date == rd);
     }
     if m.kind == Some(Kind::PreEvent) {
         return season.next_ab_race(m.date, 1, crate::profile::MAX_WINDOW_DAYS);
@@ -226,7 +226,7 @@ pub fn judged_pre_race<'a>(season: &'a Season, m: &Massage) -> Option<&'a Race> 
 pub fn judged_post_race<'a>(season: &'a Season, m: &Massage) -> Option<&'a Race> {
     let w = &season.profile().windows;
     if let (Some(Kind::PostEvent), Some(rd)) = (m.kind, m.race) {
-        return season.races.iter().find(|r| r.date == rd);
+        return season.races().iter().find(|r| r.date == rd);
     }
     if m.kind == Some(Kind::PostEvent) {
         return season.prev_ab_race(m.date, 0, crate::profile::MAX_WINDOW_DAYS);
@@ -397,7 +397,7 @@ fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
     // taper-pressure / deep-needs-buffer
     if m.pressure == Pressure::Deep {
         if let Some(r) = season
-            .races
+            .races()
             .iter()
             .filter(|r| r.priority == Priority::A)
             .find(|r| (1..=w.taper_pressure_days).contains(&days_between(d, r.date)))

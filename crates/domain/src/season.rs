@@ -191,7 +191,7 @@ pub struct Week {
 #[derive(Debug, Clone)]
 pub struct Season {
     pub sessions: Vec<Session>,
-    pub races: Vec<Race>,
+    races: Vec<Race>,
     /// Each race's first and last day numbers, in the order of `races`.
     race_days: Vec<(i64, i64)>,
     days: DayTable,
@@ -286,6 +286,12 @@ impl Season {
 
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// The races with their priorities settled, by date. Read-only: the season keeps
+    /// what it derived from them (day numbers, phases).
+    pub fn races(&self) -> &[Race] {
+        &self.races
     }
 
     /// First and last dates with anything on them (sessions or races).

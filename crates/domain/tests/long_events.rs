@@ -33,8 +33,8 @@ fn a_stage_race_is_a_race_on_every_day_and_recovery_counts_from_its_last() {
         ));
     }
     let s = season(&entries);
-    assert_eq!(s.races.len(), 1);
-    assert_eq!(s.races[0].priority, Priority::A);
+    assert_eq!(s.races().len(), 1);
+    assert_eq!(s.races()[0].priority, Priority::A);
     for d in [date(2027, 9, 3), date(2027, 9, 4), date(2027, 9, 5)] {
         let f = evaluate(&s, &moderate(d));
         assert!(
@@ -85,7 +85,7 @@ fn an_overnight_ultra_counts_hours_from_the_finish() {
     ultra.start = Some(date(2027, 7, 24).at(18, 0, 0, 0));
     ultra.duration_min = Some(34.0 * 60.0);
     let s = season(&[ultra]);
-    let r = &s.races[0];
+    let r = &s.races()[0];
     assert_eq!(
         r.last_day(),
         date(2027, 7, 26),

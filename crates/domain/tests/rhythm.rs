@@ -116,7 +116,7 @@ fn no_recovery_session_falls_in_another_races_post_race_window() {
     entries.push(Entry::new(ten_k, "Park 10K"));
     let s = season(&entries);
     assert_eq!(
-        s.races.iter().find(|r| r.date == ten_k).unwrap().priority,
+        s.races().iter().find(|r| r.date == ten_k).unwrap().priority,
         Priority::B
     );
     let p = plan(&s, &from(date(2027, 1, 4)));

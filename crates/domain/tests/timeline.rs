@@ -41,7 +41,7 @@ fn recorded_sessions_replace_the_plan_up_to_the_last_day_and_count_once() {
         ["Easy 8 km"],
         "after the last recorded day the plan stands"
     );
-    assert_eq!(s.races.len(), 1);
+    assert_eq!(s.races().len(), 1);
     assert!(s.sessions.iter().any(|x| x.class == Class::Race));
 }
 
