@@ -111,30 +111,6 @@ async fn therapist_at(
     Ok(t.id)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn service(
-    store: &Store,
-    name: &str,
-    kind: ServiceKind,
-    length_min: i64,
-    price_cents: i64,
-    pressure: (Pressure, Pressure),
-    buffer_after_min: i64,
-) -> Result<Service, StoreError> {
-    store
-        .create_service(&NewService {
-            name: name.into(),
-            kind,
-            length_min,
-            price_cents,
-            pressure_min: pressure.0,
-            pressure_max: pressure.1,
-            buffer_after_min,
-            location_id: None,
-        })
-        .await
-}
-
 /// Loads the demo when the database has no therapists yet; `None` when it already has data.
 /// Twelve weeks of running around `today`, four runs a week, with hill sessions rising
 /// from one a week five weeks ago to three in the last fortnight.
@@ -344,61 +320,72 @@ pub async fn load(
         .map_err(err)?;
 
     use Pressure::*;
-    let pre = service(
-        store,
-        "Pre-race flush (30 min)",
-        ServiceKind::Massage(Kind::PreEvent),
-        30,
-        4000,
-        (Light, Moderate),
-        10,
-    )
-    .await
-    .map_err(err)?;
-    let post = service(
-        store,
-        "Post-race recovery (45 min)",
-        ServiceKind::Massage(Kind::PostEvent),
-        45,
-        5500,
-        (Light, Moderate),
-        15,
-    )
-    .await
-    .map_err(err)?;
-    let sports = service(
-        store,
-        "Sports massage (60 min)",
-        ServiceKind::Massage(Kind::Maintenance),
-        60,
-        6500,
-        (Moderate, Deep),
-        15,
-    )
-    .await
-    .map_err(err)?;
-    service(
-        store,
-        "Recovery block massage (60 min)",
-        ServiceKind::Massage(Kind::RecoveryPhase),
-        60,
-        6000,
-        (Light, Moderate),
-        15,
-    )
-    .await
-    .map_err(err)?;
-    service(
-        store,
-        "Consultation and assessment (30 min)",
-        ServiceKind::General,
-        30,
-        3000,
-        (Light, Light),
-        0,
-    )
-    .await
-    .map_err(err)?;
+    // Name, kind, minutes, price in pence, pressures, buffer minutes.
+    let menu = [
+        (
+            "Pre-race flush (30 min)",
+            ServiceKind::Massage(Kind::PreEvent),
+            30,
+            4000,
+            (Light, Moderate),
+            10,
+        ),
+        (
+            "Post-race recovery (45 min)",
+            ServiceKind::Massage(Kind::PostEvent),
+            45,
+            5500,
+            (Light, Moderate),
+            15,
+        ),
+        (
+            "Sports massage (60 min)",
+            ServiceKind::Massage(Kind::Maintenance),
+            60,
+            6500,
+            (Moderate, Deep),
+            15,
+        ),
+        (
+            "Recovery block massage (60 min)",
+            ServiceKind::Massage(Kind::RecoveryPhase),
+            60,
+            6000,
+            (Light, Moderate),
+            15,
+        ),
+        (
+            "Consultation and assessment (30 min)",
+            ServiceKind::General,
+            30,
+            3000,
+            (Light, Light),
+            0,
+        ),
+    ];
+    let mut services = Vec::with_capacity(menu.len());
+    for (name, kind, length_min, price_cents, (pressure_min, pressure_max), buffer_after_min) in
+        menu
+    {
+        let s = store
+            .create_service(&NewService {
+                name: name.into(),
+                kind,
+                length_min,
+                price_cents,
+                pressure_min,
+                pressure_max,
+                buffer_after_min,
+                location_id: None,
+            })
+            .await
+            .map_err(err)?;
+        services.push(s);
+    }
+    let [pre, post, sports, ..] = &services[..] else {
+        return Err("loading the demo clinic: its services were not all made".into());
+    };
+    let (pre, post, sports) = (pre.clone(), post.clone(), sports.clone());
 
     // Two runners with marathon plans; regulars without calendars.
     let mut links = Vec::new();
