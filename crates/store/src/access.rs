@@ -92,7 +92,7 @@ impl Store {
         .bind(s.role.as_str())
         .bind(s.therapist_id.clone())
         .bind(&s.password_hash)
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         Ok(s)
     }
@@ -129,7 +129,7 @@ impl Store {
         let r = sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?;
         found(r)
     }
@@ -142,7 +142,7 @@ impl Store {
             sqlx::query("UPDATE staff SET daily_email = $1 WHERE id = $2")
                 .bind(i64::from(on))
                 .bind(id)
-                .execute(self.db()?)
+                .execute(self.wdb()?)
         )?;
         found(r)
     }
@@ -164,7 +164,7 @@ impl Store {
             .bind(staff_id)
             .bind(day)
             .bind(self.now())
-            .execute(self.db()?)
+            .execute(self.wdb()?)
         )?;
         Ok(r.rows_affected() == 1)
     }
@@ -181,7 +181,7 @@ impl Store {
             sqlx::query("DELETE FROM daily_schedules WHERE staff_id = $1 AND day = $2")
                 .bind(staff_id)
                 .bind(day)
-                .execute(self.db()?)
+                .execute(self.wdb()?)
         )?;
         Ok(())
     }
@@ -239,7 +239,7 @@ impl Store {
         sqlx::query("DELETE FROM web_sessions WHERE staff_id = $1 AND token_hash <> $2")
             .bind(staff_id)
             .bind(keep.unwrap_or(""))
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?;
         Ok(())
     }
@@ -253,7 +253,7 @@ impl Store {
         sqlx::query("DELETE FROM web_sessions WHERE client_id = $1 AND token_hash <> $2")
             .bind(client_id)
             .bind(keep.unwrap_or(""))
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?;
         Ok(())
     }
@@ -262,7 +262,7 @@ impl Store {
     pub async fn claim_setup(&self) -> Result<bool, StoreError> {
         let r = sqlx::query("INSERT INTO setup_claims (id, claimed_at) VALUES ('owner', $1) ON CONFLICT (id) DO NOTHING")
             .bind(self.now())
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -270,7 +270,7 @@ impl Store {
     /// Gives the setup claim back (the owner could not be created after all).
     pub async fn release_setup(&self) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM setup_claims WHERE id = 'owner'")
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?;
         Ok(())
     }
@@ -285,7 +285,7 @@ impl Store {
         .bind(account)
         .bind(address)
         .bind(self.now())
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         Ok(())
     }
@@ -322,7 +322,7 @@ impl Store {
         .bind(s.expires_at)
         .bind(s.via.as_str())
         .bind(s.created_at)
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         Ok(())
     }
@@ -369,7 +369,7 @@ impl Store {
     pub async fn delete_web_session(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?;
         Ok(())
     }
@@ -378,7 +378,7 @@ impl Store {
     pub async fn expire_web_sessions(&self, now: i64) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?;
         Ok(r.rows_affected())
     }
@@ -437,7 +437,7 @@ impl Store {
         )
         .bind(bucket)
         .bind(window_start)
-        .fetch_one(self.db()?)
+        .fetch_one(self.wdb()?)
         .await?;
         let count: i64 = col(&row, "count")?;
         Ok(count <= limit)

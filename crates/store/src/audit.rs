@@ -38,7 +38,7 @@ impl Store {
             .bind(action)
             .bind(client_id.map(str::to_string))
             .bind(subject)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
         )?;
         Ok(())
     }

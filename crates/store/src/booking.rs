@@ -701,7 +701,7 @@ impl Store {
              AND status = 'booked'",
         )
         .bind(id)
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         crate::found(done)?;
         drop(_gate);

@@ -70,7 +70,7 @@ impl Store {
         .bind(c.password_hash.clone())
         .bind(c.created_at)
         .bind(crate::email_key(&c.email))
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         Ok(c)
     }
@@ -127,7 +127,7 @@ impl Store {
         .bind(weekdays_text(&c.unavailable_weekdays))
         .bind(&c.id)
         .bind(crate::email_key(&c.email))
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         found(done)
     }
@@ -163,7 +163,7 @@ impl Store {
         let done = sqlx::query("UPDATE clients SET password_hash = $1 WHERE id = $2")
             .bind(password_hash.map(str::to_string))
             .bind(client_id)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?;
         found(done)
     }
@@ -475,7 +475,7 @@ impl Store {
                 .bind(&key)
                 .bind(&id)
                 .bind(&held)
-                .execute(self.db()?)
+                .execute(self.wdb()?)
                 .await
             {
                 Ok(_) => {}

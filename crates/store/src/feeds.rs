@@ -28,7 +28,7 @@ impl Store {
             .bind(t)
             .bind(c)
             .bind(self.now())
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?;
         Ok(())
     }
@@ -59,7 +59,7 @@ impl Store {
         };
         Ok(sqlx::query(sql)
             .bind(id)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?
             .rows_affected())
     }

@@ -124,7 +124,7 @@ impl Store {
             .bind(i.consented_at)
             .bind(i.updated_at)
             .bind(&i.updated_by)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
         )?;
         Ok(())
     }
@@ -144,7 +144,7 @@ impl Store {
             .bind(now)
             .bind(by)
             .bind(client_id)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
         )?;
         found(done)
     }

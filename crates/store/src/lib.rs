@@ -68,6 +68,10 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where writes run: on SQLite a pool of one connection kept for them, so its page
+    /// cache is never thrown away for another connection's write and no write waits for
+    /// a connection busy with reads; on PostgreSQL the same pool as reads.
+    writer: AnyPool,
     backend: Backend,
     /// The SQLite file and its identity when opened: a file removed or replaced under
     /// the server is refused, not written into.
@@ -219,42 +223,45 @@ impl Store {
         } else {
             url.clone()
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if sqlite { 8 } else { 10 })
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if sqlite {
-                        // Per-connection settings: wait up to 5 s for a lock, make a
-                        // confirmed booking survive power loss, enforce references.
-                        sqlx::query("PRAGMA busy_timeout = 5000")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA synchronous = FULL")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA foreign_keys = ON")
-                            .execute(&mut *conn)
-                            .await?;
-                        // Pages read through a memory map and a larger cache rather
-                        // than a read() per page (reads only; writes go through the WAL).
-                        sqlx::query("PRAGMA mmap_size = 268435456")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA cache_size = -16384")
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                    Ok(())
+        let options = move |connections: u32| {
+            AnyPoolOptions::new()
+                .max_connections(connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        if sqlite {
+                            // Per-connection settings: wait up to 5 s for a lock, make a
+                            // confirmed booking survive power loss, enforce references.
+                            sqlx::query("PRAGMA busy_timeout = 5000")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA synchronous = FULL")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA foreign_keys = ON")
+                                .execute(&mut *conn)
+                                .await?;
+                            // Pages read through a memory map and a larger cache rather
+                            // than a read() per page (reads only; writes go through the WAL).
+                            sqlx::query("PRAGMA mmap_size = 268435456")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA cache_size = -16384")
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .after_release(|conn, _meta| {
-                // A connection handed back still inside a transaction (a COMMIT that failed
-                // on a full disk leaves the driver counting one) is closed, so the next
-                // request gets a clean one and the pool recovers by itself.
-                let clean = !conn.is_in_transaction();
-                Box::pin(async move { Ok(clean) })
-            })
+                .after_release(|conn, _meta| {
+                    // A connection handed back still inside a transaction (a COMMIT that failed
+                    // on a full disk leaves the driver counting one) is closed, so the next
+                    // request gets a clean one and the pool recovers by itself.
+                    let clean = !conn.is_in_transaction();
+                    Box::pin(async move { Ok(clean) })
+                })
+        };
+        let pool = options(if sqlite { 8 } else { 10 })
             .connect(&pool_url)
             .await?;
 
@@ -274,8 +281,14 @@ impl Store {
             }
             None => None,
         };
+        let writer = if sqlite {
+            options(1).connect(&pool_url).await?
+        } else {
+            pool.clone()
+        };
         let store = Store {
             pool,
+            writer,
             backend,
             file,
             gate: Default::default(),
@@ -321,6 +334,13 @@ impl Store {
         Ok(&self.pool)
     }
 
+    /// The pool single-statement writes run on (see [`Store::writer`]), once the
+    /// database file is known to be the one opened.
+    pub(crate) fn wdb(&self) -> Result<&AnyPool, StoreError> {
+        self.db()?;
+        Ok(&self.writer)
+    }
+
     /// Notified whenever this store queues a message in the outbox.
     pub fn outbox_wake(&self) -> &tokio::sync::Notify {
         &self.outbox_wake
@@ -331,9 +351,9 @@ impl Store {
         &self.waitlist_wake
     }
 
-    /// [`Store::db`] for code that runs inside a retried write.
-    pub(crate) fn db_sqlx(&self) -> Result<&AnyPool, sqlx::Error> {
-        self.db().map_err(|e| sqlx::Error::Protocol(e.to_string()))
+    /// [`Store::wdb`] for code that runs inside a retried write.
+    pub(crate) fn wdb_sqlx(&self) -> Result<&AnyPool, sqlx::Error> {
+        self.wdb().map_err(|e| sqlx::Error::Protocol(e.to_string()))
     }
 
     /// The same store, telling the time by `clock` from now on.
@@ -360,7 +380,7 @@ impl Store {
              ON CONFLICT (bucket) DO UPDATE SET window_start = excluded.window_start, count = rate_limits.count + 1",
         )
         .bind(self.now())
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         Ok(())
     }
@@ -373,6 +393,7 @@ impl Store {
     /// Closes the pool; later calls fail with [`StoreError::Backend`].
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     pub(crate) fn is_sqlite(&self) -> bool {
@@ -397,8 +418,8 @@ impl Store {
             return Err(sqlx::Error::Protocol(why));
         }
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
         }
     }
 }
@@ -483,4 +504,41 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
 ) -> Result<T, StoreError> {
     serde_json::from_str(s)
         .map_err(|e| StoreError::Backend(format!("stored {what} is not valid JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every read connection held by long reads: a write still gets its own connection
+    /// at once instead of queueing behind them.
+    #[tokio::test]
+    async fn a_write_never_waits_for_a_connection_busy_with_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("clinic.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let mut held = Vec::new();
+        for _ in 0..8 {
+            let mut c = store.pool.acquire().await.unwrap();
+            sqlx::query("BEGIN").execute(&mut *c).await.unwrap();
+            sqlx::query("SELECT count(*) FROM clients")
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
+            held.push(c);
+        }
+        // The pool's own wait is 30 s; a write that queued for a read connection would
+        // run into this bound instead.
+        let bound = Duration::from_secs(10);
+        tokio::time::timeout(bound, store.probe_write())
+            .await
+            .expect("a single-statement write went ahead")
+            .unwrap();
+        let tx = tokio::time::timeout(bound, store.begin_write())
+            .await
+            .expect("a write transaction began")
+            .unwrap();
+        tx.commit().await.unwrap();
+        drop(held);
+    }
 }

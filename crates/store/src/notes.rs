@@ -126,7 +126,7 @@ impl Store {
         .bind(&c.assessment)
         .bind(&c.next_visit)
         .bind(author)
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         drop(_gate);
         self.note(&id).await
@@ -157,7 +157,7 @@ impl Store {
         .bind(&c.next_visit)
         .bind(self.now())
         .bind(id)
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         drop(_gate);
         self.locked_unless(done, id).await
@@ -173,7 +173,7 @@ impl Store {
         .bind(self.now())
         .bind(by)
         .bind(id)
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         drop(_gate);
         self.locked_unless(done, id).await
@@ -216,7 +216,7 @@ impl Store {
         .bind(reason)
         .bind(json_text(content))
         .bind(id)
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         drop(_gate);
         let n = self.note(id).await?;
@@ -298,7 +298,7 @@ impl Store {
         let r = sqlx::query("UPDATE session_notes SET homework_done = $1 WHERE id = $2")
             .bind(i64::from(done))
             .bind(note_id)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
             .await?;
         found(r)
     }

@@ -106,7 +106,7 @@ impl Store {
             .bind(now + lease_secs.max(1))
             .bind(claim)
             .bind(now)
-            .fetch_optional(self.db_sqlx()?)
+            .fetch_optional(self.wdb_sqlx()?)
             .await
     }
 
@@ -131,7 +131,7 @@ impl Store {
             .bind(&c.notice.id)
             .bind(&c.claim)
             .bind(note)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
         )?;
         Ok(done.rows_affected() == 1)
     }
@@ -161,7 +161,7 @@ impl Store {
             .bind(&error)
             .bind(&c.notice.id)
             .bind(&c.claim)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
         )?;
         Ok(done.rows_affected() == 1)
     }
@@ -181,7 +181,7 @@ impl Store {
             )
             .bind(now)
             .bind(id)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
         )?;
         crate::found(done)
     }

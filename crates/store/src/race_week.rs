@@ -284,7 +284,7 @@ impl Store {
         .bind(&e.service_id)
         .bind(e.start_minute)
         .bind(e.created_at)
-        .execute(self.db()?)
+        .execute(self.wdb()?)
         .await?;
         Ok(e)
     }

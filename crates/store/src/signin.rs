@@ -18,7 +18,7 @@ impl Store {
             self,
             sqlx::query("DELETE FROM sign_in_links WHERE expires_at < $1")
                 .bind(now - 86_400)
-                .execute(self.db()?)
+                .execute(self.wdb()?)
         )?;
         retry_write!(
             self,
@@ -30,7 +30,7 @@ impl Store {
             .bind(client_id)
             .bind(now)
             .bind(now + ttl_secs.max(1))
-            .execute(self.db()?)
+            .execute(self.wdb()?)
         )?;
         Ok(())
     }
@@ -48,7 +48,7 @@ impl Store {
             )
             .bind(now)
             .bind(token_hash)
-            .fetch_optional(self.db()?)
+            .fetch_optional(self.wdb()?)
         )?;
         match row {
             Some(r) => col(&r, "client_id"),

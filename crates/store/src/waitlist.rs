@@ -118,7 +118,7 @@ impl Store {
             .bind(&e.note)
             .bind(e.created_at)
             .bind(MAX_WAITING_PER_CLIENT)
-            .execute(self.db()?)
+            .execute(self.wdb()?)
         )?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Invalid(format!(
@@ -348,7 +348,7 @@ impl Store {
         let mut out = Vec::new();
         for _ in 0..limit {
             let _gate = self.gate().await;
-            let row = retry_write!(self, sqlx::query(sql).fetch_optional(self.db()?))?;
+            let row = retry_write!(self, sqlx::query(sql).fetch_optional(self.wdb()?))?;
             match row {
                 Some(r) => out.push(freed_from(&r)?),
                 None => break,
