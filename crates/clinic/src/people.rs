@@ -24,6 +24,14 @@ pub async fn clients(core: &Clinic) -> CoreResult<Vec<Client>> {
     Ok(core.store.clients().await?)
 }
 
+/// The names of these clients, by id (ids not on file are left out).
+pub async fn names_of(
+    core: &Clinic,
+    client_ids: &[String],
+) -> CoreResult<std::collections::HashMap<String, String>> {
+    Ok(core.store.client_names(client_ids).await?)
+}
+
 /// The clients on file under `email` (trimmed, every letter's case aside); usually none or
 /// one.
 pub async fn clients_by_email(core: &Clinic, email: &str) -> CoreResult<Vec<Client>> {

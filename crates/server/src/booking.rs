@@ -148,13 +148,27 @@ impl Names {
         self.services.get(id).cloned().unwrap_or_default()
     }
 
-    pub async fn with_clients(mut self, state: &AppState) -> ApiResult<Names> {
-        self.clients = kneadtime_clinic::people::clients(&state.clinic)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
+    /// These names with those of the clients `ids` beside them.
+    pub async fn with_clients(mut self, state: &AppState, ids: &[String]) -> ApiResult<Names> {
+        self.add_clients(state, ids).await?;
         Ok(self)
+    }
+
+    /// Loads the names of the clients `ids` not yet known: one read for the clients on
+    /// show, whatever the number on file.
+    pub async fn add_clients(&mut self, state: &AppState, ids: &[String]) -> ApiResult<()> {
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|id| !self.clients.contains_key(*id))
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !missing.is_empty() {
+            self.clients
+                .extend(kneadtime_clinic::people::names_of(&state.clinic, &missing).await?);
+        }
+        Ok(())
     }
 
     pub fn view(
@@ -323,7 +337,10 @@ async fn replay(state: &AppState, a: &Appointment, request_hash: &str) -> ApiRes
             "this Idempotency-Key was used for a different request; use a new key",
         ));
     }
-    let names = Names::load(state).await?.with_clients(state).await?;
+    let names = Names::load(state)
+        .await?
+        .with_clients(state, std::slice::from_ref(&a.client_id))
+        .await?;
     Ok((StatusCode::CREATED, Json(names.view(a, None, None))).into_response())
 }
 
@@ -492,7 +509,10 @@ pub async fn cancel(
 ) -> ApiResult<Json<AppointmentOut>> {
     let a = load_visible(&state, &caller, &id).await?;
     let a = kneadtime_clinic::booking::cancel(&state.clinic, &a, caller.is_staff()).await?;
-    let names = Names::load(&state).await?.with_clients(&state).await?;
+    let names = Names::load(&state)
+        .await?
+        .with_clients(&state, std::slice::from_ref(&a.client_id))
+        .await?;
     Ok(Json(names.view(&a, None, None)))
 }
 
@@ -612,7 +632,10 @@ pub async fn set_status(
         }
     };
     let a = kneadtime_clinic::booking::set_status(&state.clinic, &a, status).await?;
-    let names = Names::load(&state).await?.with_clients(&state).await?;
+    let names = Names::load(&state)
+        .await?
+        .with_clients(&state, std::slice::from_ref(&a.client_id))
+        .await?;
     Ok(Json(names.view(&a, None, None)))
 }
 
@@ -682,7 +705,7 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<AppointmentOut>>> {
-    let names = Names::load(&state).await?.with_clients(&state).await?;
+    let names = Names::load(&state).await?;
     let tz = names.tz.clone();
     let today = local_date(state.now(), &tz);
     let from = q
@@ -729,10 +752,16 @@ pub async fn list(
         None => core_booking::between(&state.clinic, lo, hi).await?,
     };
     let include_cancelled = q.include_cancelled.unwrap_or(false);
+    let shown: Vec<&Appointment> = all
+        .iter()
+        .filter(|a| client.as_deref().is_none_or(|c| a.client_id == c))
+        .filter(|a| include_cancelled || a.status != Status::Cancelled)
+        .collect();
+    let ids: Vec<String> = shown.iter().map(|a| a.client_id.clone()).collect();
+    let names = names.with_clients(&state, &ids).await?;
     Ok(Json(
-        all.iter()
-            .filter(|a| client.as_deref().is_none_or(|c| a.client_id == c))
-            .filter(|a| include_cancelled || a.status != Status::Cancelled)
+        shown
+            .into_iter()
             .map(|a| names.view(a, None, None))
             .collect(),
     ))

@@ -208,7 +208,8 @@ pub async fn requests_page(
     let (all, setup) =
         tokio::try_join!(race_week::requests(&state.clinic, id), state.clinic.setup())?;
     let locations = setup.sites.locations.clone();
-    let names = Names::load(state).await?.with_clients(state).await?;
+    let ids: Vec<String> = all.iter().map(|r| r.client_id.clone()).collect();
+    let names = Names::load(state).await?.with_clients(state, &ids).await?;
     let place: HashMap<String, String> = locations.into_iter().map(|l| (l.id, l.name)).collect();
     let matching: Vec<_> = all
         .into_iter()

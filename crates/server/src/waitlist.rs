@@ -223,7 +223,8 @@ pub async fn visible_waiting(
         None => client_id.map(str::to_string),
     };
     let entries = waitlist::waiting(&state.clinic, client_id.as_deref()).await?;
-    let names = Names::load(state).await?.with_clients(state).await?;
+    let ids: Vec<String> = entries.iter().map(|e| e.client_id.clone()).collect();
+    let names = Names::load(state).await?.with_clients(state, &ids).await?;
     let mut out = Vec::new();
     for e in &entries {
         if permitted(state, caller, Act::Client(&e.client_id)).await? {

@@ -899,3 +899,76 @@ async fn a_client_is_never_in_two_rooms() {
         srv.stop().await;
     }
 }
+
+/// Every answer about appointments names their clients: a booking, the same booking
+/// asked again under its key, a list holding several clients, a cancellation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_name_the_clients_they_are_about() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        // Clients on file that no answer here is about.
+        for i in 0..5 {
+            srv.post(
+                "/api/clients",
+                &o,
+                json!({ "name": format!("Bystander {i}") }),
+            )
+            .await;
+        }
+        let from = add_days(common::today_in("Europe/London"), 3);
+        let mut ids = Vec::new();
+        for (client, name, key) in [
+            (&w.a, "Ada Runner", "names-a"),
+            (&w.b, "Ben Other", "names-b"),
+        ] {
+            let v = srv
+                .get(
+                    &format!(
+                        "/api/clients/{client}/slots?service_id={}&therapist_id={}&from={from}&days=14&limit=1",
+                        w.sports, w.t1
+                    ),
+                    &o,
+                )
+                .await;
+            let start = slots(&v)[0]["start"].clone();
+            let body = json!({ "client_id": client, "service_id": w.sports, "therapist_id": w.t1, "start": start });
+            for _ in 0..2 {
+                let res = srv
+                    .http
+                    .post(format!("{}/api/appointments", srv.base))
+                    .bearer_auth(&o)
+                    .header("Idempotency-Key", key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status().as_u16(), 201);
+                let a: Value = res.json().await.unwrap();
+                assert_eq!(a["client_name"], name, "{a}");
+                ids.push(a["id"].as_str().unwrap().to_string());
+            }
+        }
+        let to = add_days(from, 20);
+        let listed = srv
+            .get(&format!("/api/appointments?from={from}&to={to}"), &o)
+            .await;
+        let mut names: Vec<&str> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["client_name"].as_str().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["Ada Runner", "Ben Other"], "{listed}");
+        let cancelled = srv
+            .post(
+                &format!("/api/appointments/{}/cancel", ids[2]),
+                &o,
+                json!({}),
+            )
+            .await;
+        assert_eq!(cancelled["client_name"], "Ben Other", "{cancelled}");
+    }
+}

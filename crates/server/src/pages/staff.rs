@@ -229,7 +229,7 @@ async fn schedule_view(
     q: ScheduleQuery,
 ) -> Result<Schedule, ApiError> {
     let core = &state.clinic;
-    let names = Names::load(state).await?.with_clients(state).await?;
+    let mut names = Names::load(state).await?;
     let tz = names.tz.clone();
     let t = state.now();
     let today = local_date(t, &tz);
@@ -297,6 +297,8 @@ async fn schedule_view(
             start_of(add_days(first, n_days)),
         )
         .await?;
+        let ids: Vec<String> = appts.iter().map(|a| a.client_id.clone()).collect();
+        names.add_clients(state, &ids).await?;
         let unread: Vec<String> = appts
             .iter()
             .map(|a| a.client_id.clone())
