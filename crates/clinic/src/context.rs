@@ -22,10 +22,8 @@ pub struct ClientContext {
     pub clinic: kneadtime_store::Clinic,
     pub season: Arc<Season>,
     pub tz: TimeZone,
-    /// Local dates of the client's other massages (booked or done), by appointment id.
-    pub massages: Vec<(String, Date)>,
-    /// The client's booked appointments: id, start and end (no buffer).
-    pub booked: Vec<(String, i64, i64)>,
+    /// The client's appointments that matter for judging a day.
+    bookings: Arc<Bookings>,
     pub warnings: Arc<Vec<String>>,
     /// What the client told the clinic before their first visit, if they have.
     pub intake: Option<kneadtime_store::Intake>,
@@ -63,14 +61,16 @@ impl ClientContext {
     /// Whether the client is booked during any of `[start, end)`, leaving out the
     /// appointment being moved.
     pub fn busy_during(&self, start: i64, end: i64, except: Option<&str>) -> bool {
-        self.booked
+        self.bookings
+            .booked
             .iter()
             .any(|(id, a, b)| Some(id.as_str()) != except && *a < end && start < *b)
     }
 
     /// Local dates that already hold one of the client's booked massages.
     pub fn booked_dates(&self, except: Option<&str>) -> HashSet<Date> {
-        self.booked
+        self.bookings
+            .booked
             .iter()
             .filter(|(id, _, _)| Some(id.as_str()) != except)
             .map(|(_, a, _)| local_date(*a, &self.tz))
@@ -78,7 +78,8 @@ impl ClientContext {
     }
 
     pub fn previous(&self, except: Option<&str>) -> Vec<Date> {
-        self.massages
+        self.bookings
+            .massages
             .iter()
             .filter(|(id, _)| Some(id.as_str()) != except)
             .map(|(_, d)| *d)
@@ -113,18 +114,11 @@ pub async fn client_context_in(
     client_id: &str,
 ) -> CoreResult<ClientContext> {
     let now = core.now();
-    // Independent reads, side by side on the pool. The season version is read with the
-    // client, before the calendars and races (below, only when the kept season is out
-    // of date), so a season is never kept under a version newer than what it was built
-    // from.
-    let ((client, version), appointments, intake) = tokio::try_join!(
-        core.store.client_and_season_version(client_id),
-        // Massages that matter for judging a day: a season back, a year ahead.
-        core.store.appointments_for_client_between(
-            client_id,
-            now - 180 * 86_400,
-            now + 400 * 86_400
-        ),
+    // The versions are read with the client, before anything they version (below, only
+    // when what is kept is out of date), so nothing is kept under a version newer than
+    // what it was read from.
+    let ((client, versions), intake) = tokio::try_join!(
+        core.store.client_and_versions(client_id),
         core.store.intake(client_id),
     )
     .map_err(|e| match e {
@@ -136,7 +130,7 @@ pub async fn client_context_in(
     let profile = setup.profile()?;
     let zone = tz.iana_name().unwrap_or("UTC").to_string();
     let key = SeasonKey {
-        version,
+        version: versions.season,
         zone: zone.clone(),
         profile: clinic.profile_toml.clone(),
     };
@@ -148,26 +142,57 @@ pub async fn client_context_in(
             built
         }
     };
-    let booked = appointments
-        .iter()
-        .filter(|a| a.status == Status::Booked)
-        .map(|a| (a.id.clone(), a.start_at, a.end_at))
-        .collect();
-    let massages = appointments
-        .into_iter()
-        .filter(|a| matches!(a.status, Status::Booked | Status::Completed))
-        .map(|a| (a.id, local_date(a.start_at, &tz)))
-        .collect();
+    let key = BookingsKey {
+        version: versions.bookings,
+        day: now.div_euclid(86_400),
+        zone,
+    };
+    let bookings = match core.seasons.bookings(client_id, &key) {
+        Some(kept) => kept,
+        None => {
+            // Massages that matter for judging a day: a season back, a year ahead.
+            let appointments = core
+                .store
+                .appointments_for_client_between(client_id, now - 180 * 86_400, now + 400 * 86_400)
+                .await?;
+            let read = Arc::new(Bookings::of(appointments, &tz));
+            core.seasons.put_bookings(client_id, key, read.clone());
+            read
+        }
+    };
     Ok(ClientContext {
         client,
         clinic,
         season,
         tz,
-        massages,
-        booked,
+        bookings,
         warnings,
         intake,
     })
+}
+
+/// A client's appointments as a day is judged against them.
+pub(crate) struct Bookings {
+    /// Local dates of their massages (booked or done), by appointment id.
+    massages: Vec<(String, Date)>,
+    /// Their booked appointments: id, start and end (no buffer).
+    booked: Vec<(String, i64, i64)>,
+}
+
+impl Bookings {
+    fn of(appointments: Vec<kneadtime_store::Appointment>, tz: &TimeZone) -> Bookings {
+        let booked = appointments
+            .iter()
+            .filter(|a| a.status == Status::Booked)
+            .map(|a| (a.id.clone(), a.start_at, a.end_at))
+            .collect();
+        let massages = appointments
+            .into_iter()
+            .filter(|a| matches!(a.status, Status::Booked | Status::Completed))
+            .map(|a| (a.id, local_date(a.start_at, tz)))
+            .collect();
+        Bookings { massages, booked }
+    }
 }
 
 /// Reads the client's calendars (each stored file once per zone) and races, and builds
@@ -301,24 +326,55 @@ pub(crate) struct SeasonKey {
 
 type Kept = (Arc<Season>, Arc<Vec<String>>);
 
-/// Each client's season as last built, with what it was built under (a bounded map;
-/// cleared when full). A season whose key no longer matches the database is rebuilt.
+/// What kept bookings were read for: the client's bookings version, the day (the window
+/// read moves with it) and the zone their dates are told in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BookingsKey {
+    version: i64,
+    day: i64,
+    zone: String,
+}
+
+/// What is kept of one client.
 #[derive(Default)]
-pub struct SeasonCache(Mutex<HashMap<String, (SeasonKey, Kept)>>);
+struct KeptFor {
+    season: Option<(SeasonKey, Kept)>,
+    bookings: Option<(BookingsKey, Arc<Bookings>)>,
+}
+
+/// Each client's season as last built and their appointments as last read, with what
+/// each was read under (a bounded map; cleared when full). Anything whose key no longer
+/// matches the database is read again.
+#[derive(Default)]
+pub struct SeasonCache(Mutex<HashMap<String, KeptFor>>);
 
 impl SeasonCache {
     pub(crate) fn get(&self, client_id: &str, key: &SeasonKey) -> Option<Kept> {
         let m = self.0.lock().ok()?;
-        let (k, kept) = m.get(client_id)?;
+        let (k, kept) = m.get(client_id)?.season.as_ref()?;
         (k == key).then(|| kept.clone())
     }
 
     pub(crate) fn put(&self, client_id: &str, key: SeasonKey, kept: Kept) {
+        self.with_entry(client_id, |e| e.season = Some((key, kept)));
+    }
+
+    pub(crate) fn bookings(&self, client_id: &str, key: &BookingsKey) -> Option<Arc<Bookings>> {
+        let m = self.0.lock().ok()?;
+        let (k, kept) = m.get(client_id)?.bookings.as_ref()?;
+        (k == key).then(|| kept.clone())
+    }
+
+    pub(crate) fn put_bookings(&self, client_id: &str, key: BookingsKey, kept: Arc<Bookings>) {
+        self.with_entry(client_id, |e| e.bookings = Some((key, kept)));
+    }
+
+    fn with_entry(&self, client_id: &str, change: impl FnOnce(&mut KeptFor)) {
         if let Ok(mut m) = self.0.lock() {
             if m.len() >= CACHE_MAX && !m.contains_key(client_id) {
                 m.clear();
             }
-            m.insert(client_id.to_string(), (key, kept));
+            change(m.entry(client_id.to_string()).or_default());
         }
     }
 

@@ -253,3 +253,82 @@ async fn the_set_up_kept_by_one_server_follows_changes_made_on_another() {
         a.stop().await;
     }
 }
+
+/// A client's appointments kept by one server follow bookings made, cancelled and
+/// moved on another: the client is never offered a time they hold elsewhere, and is
+/// offered it again once it is free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clients_bookings_kept_by_one_server_follow_changes_made_on_another() {
+    for backend in backends() {
+        let a = Srv::start(backend, "Europe/London").await;
+        let w = world(&a, "Europe/London").await;
+        let b = a.beside().await;
+        let o = a.owner.clone();
+        let day = add_days(w.race, -20);
+        // Times offered to client B with Tess on `day`.
+        async fn offered(srv: &Srv, o: &str, path: &str) -> Vec<String> {
+            srv.get(path, o).await["slots"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|s| s["local_time"].as_str().unwrap().to_string())
+                .collect()
+        }
+        let path = format!(
+            "/api/clients/{}/slots?service_id={}&therapist_id={}&from={day}&days=1&limit=200",
+            w.b, w.sports, w.t1
+        );
+        let ten = "10:00".to_string();
+        // Server A reads (and keeps) the client's appointments: none.
+        assert!(offered(&a, &o, &path).await.contains(&ten), "{backend}");
+        // Server B books the client with Theo at 10:00.
+        let (s, v) = b
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&o),
+                Some(json!({ "client_id": w.b, "service_id": w.sports, "therapist_id": w.t2, "start": format!("{day}T10:00") })),
+            )
+            .await;
+        assert_eq!(s, 201, "{backend}: {v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        // Server A no longer offers the client 10:00 with Tess, and refuses it.
+        assert!(!offered(&a, &o, &path).await.contains(&ten), "{backend}");
+        let (s, e) = a
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&o),
+                Some(json!({ "client_id": w.b, "service_id": w.sports, "therapist_id": w.t1, "start": format!("{day}T10:00") })),
+            )
+            .await;
+        assert_eq!(s, 409, "{backend}: {e}");
+        // Server B moves the booking to the next day: A offers 10:00 again.
+        let next = add_days(day, 1);
+        let (s, v) = b
+            .call(
+                Method::POST,
+                &format!("/api/appointments/{id}/reschedule"),
+                Some(&o),
+                Some(json!({ "start": format!("{next}T10:00") })),
+            )
+            .await;
+        assert_eq!(s, 200, "{backend}: {v}");
+        assert!(offered(&a, &o, &path).await.contains(&ten), "{backend}");
+        // Server B cancels it, after A has read the moved booking.
+        b.post(&format!("/api/appointments/{id}/cancel"), &o, json!({}))
+            .await;
+        let (s, v) = a
+            .call(
+                Method::POST,
+                "/api/appointments",
+                Some(&o),
+                Some(json!({ "client_id": w.b, "service_id": w.sports, "therapist_id": w.t1, "start": format!("{next}T10:00") })),
+            )
+            .await;
+        assert_eq!(s, 201, "{backend}: {v}");
+        b.stop().await;
+        a.stop().await;
+    }
+}

@@ -12,6 +12,16 @@ use crate::{
     from_json, new_id, weekday_of, weekdays_text,
 };
 
+/// Versions of what an instance may keep about a client, each moved in the same
+/// transaction as what it versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    /// Their calendars, recorded history and races (what their season is built from).
+    pub season: i64,
+    /// Their appointments, in any state (moved by the database on every change).
+    pub bookings: i64,
+}
+
 pub(crate) fn client_from(row: &AnyRow) -> Result<Client, StoreError> {
     let days: String = col(row, "unavailable_weekdays")?;
     let days: Vec<i64> = from_json(&days, "unavailable_weekdays")?;
@@ -82,12 +92,16 @@ impl Store {
         client_from(&row)
     }
 
-    /// The client and the version of what their season is built from, in one read.
-    pub async fn client_and_season_version(&self, id: &str) -> Result<(Client, i64), StoreError> {
+    /// The client and the versions of what is kept about them, in one read.
+    pub async fn client_and_versions(&self, id: &str) -> Result<(Client, Versions), StoreError> {
         let sql = "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at, \
-                   season_version FROM clients WHERE id = $1";
+                   season_version, bookings_version FROM clients WHERE id = $1";
         let row = sqlx::query(sql).bind(id).fetch_one(self.db()?).await?;
-        Ok((client_from(&row)?, col(&row, "season_version")?))
+        let versions = Versions {
+            season: col(&row, "season_version")?,
+            bookings: col(&row, "bookings_version")?,
+        };
+        Ok((client_from(&row)?, versions))
     }
 
     /// The client whose link token hashes to `hash`.

@@ -44,6 +44,7 @@ use sqlx::{Any, AnyPool, Connection, Row, Transaction};
 
 pub use booking::cells;
 pub use catalog::MAX_NOTICE_HOURS;
+pub use clients::Versions;
 pub use clock::{Clock, SetClock, SystemClock};
 pub use error::StoreError;
 pub use feeds::FeedOwner;

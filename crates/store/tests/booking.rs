@@ -20,6 +20,7 @@ both!(
     bad_times_and_unknown_references_are_invalid,
     completed_appointments_keep_their_cells_and_cannot_be_cancelled,
     busy_time_is_what_a_booking_holds_after_its_buffer_changes,
+    every_change_to_a_clients_appointments_moves_their_bookings_version,
 );
 
 async fn an_overlapping_booking_is_a_conflict(t: Ctx) {
@@ -341,4 +342,56 @@ async fn busy_time_is_what_a_booking_holds_after_its_buffer_changes(t: Ctx) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// What a server keeps of a client's appointments is checked against this version, so
+/// every kind of change moves it: booked, moved, cancelled, finished, merged away; and
+/// nothing else a client does (a refused booking) moves it.
+async fn every_change_to_a_clients_appointments_moves_their_bookings_version(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let version = |id: String| {
+        let store = t.store.clone();
+        async move { store.client_and_versions(&id).await.unwrap().1.bookings }
+    };
+    let mut last = version(w.client.id.clone()).await;
+    let mut moved = |now: i64, what: &str| {
+        assert!(now > last, "{what}: {last} then {now}");
+        last = now;
+    };
+    let a = t.store.book(w.at(NINE, 60)).await.unwrap();
+    moved(version(w.client.id.clone()).await, "booked");
+    let b = t.store.book(w.at(NINE + 24 * 3600, 60)).await.unwrap();
+    moved(version(w.client.id.clone()).await, "booked again");
+    let before = version(w.client.id.clone()).await;
+    t.store.book(w.at(NINE + 30 * MIN, 60)).await.unwrap_err();
+    assert_eq!(
+        version(w.client.id.clone()).await,
+        before,
+        "a refused booking"
+    );
+    t.store
+        .reschedule(&a.id, NINE + 120 * MIN, NINE + 180 * MIN, None)
+        .await
+        .unwrap();
+    moved(version(w.client.id.clone()).await, "moved");
+    t.store.cancel(&a.id).await.unwrap();
+    moved(version(w.client.id.clone()).await, "cancelled");
+    t.store.set_status(&b.id, Status::Completed).await.unwrap();
+    moved(version(w.client.id.clone()).await, "finished");
+    // Merged into another record: both records' versions move.
+    let keep = t
+        .store
+        .create_client(&kneadtime_store::NewClient {
+            name: "Ben R.".into(),
+            email: String::new(),
+            phone: String::new(),
+            unavailable_weekdays: vec![],
+            access_token_hash: "hash-keep".into(),
+            password_hash: None,
+        })
+        .await
+        .unwrap();
+    let kept_before = version(keep.id.clone()).await;
+    t.store.merge_clients(&keep.id, &w.client.id).await.unwrap();
+    assert!(version(keep.id.clone()).await > kept_before, "merged in");
 }
