@@ -85,6 +85,11 @@ impl Clinic {
         Ok(self.store.probe_write().await?)
     }
 
+    /// Brings the database's query statistics up to date where tables grew.
+    pub async fn refresh_statistics(&self) -> CoreResult<()> {
+        Ok(self.store.refresh_statistics().await?)
+    }
+
     /// Closes the database's connections, letting queries under way finish.
     pub async fn close(&self) {
         self.store.close().await;

@@ -543,12 +543,16 @@ pub async fn start_with_clock(
 const UPKEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Deletes expired web sessions at start and every hour after, in every instance (the
-/// delete is idempotent, so instances need not agree on who does it).
+/// delete is idempotent, so instances need not agree on who does it), and brings the
+/// database's query statistics up to date for tables that grew.
 fn spawn_upkeep(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             if let Err(e) = kneadtime_clinic::accounts::sweep_sessions(&state.clinic).await {
                 log::line(&format!("upkeep: expired sessions were not swept: {e}"));
+            }
+            if let Err(e) = state.clinic.refresh_statistics().await {
+                log::line(&format!("upkeep: query statistics were not refreshed: {e}"));
             }
             tokio::time::sleep(UPKEEP).await;
         }

@@ -316,6 +316,7 @@ impl Store {
             })?;
         }
         store.refold_email_keys().await?;
+        store.refresh_statistics().await?;
         Ok(store)
     }
 
@@ -383,6 +384,25 @@ impl Store {
         .bind(self.now())
         .execute(self.wdb()?)
         .await?;
+        Ok(())
+    }
+
+    /// Brings the query planner's statistics up to date for the tables that grew a lot
+    /// or were never measured, so the indexes it picks follow the clinic as it grows.
+    /// On SQLite this is `PRAGMA optimize` (nothing else gathers statistics there), each
+    /// table's look bounded by `analysis_limit`; PostgreSQL's autovacuum does it itself.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if !self.is_sqlite() {
+            return Ok(());
+        }
+        let _gate = self.gate().await;
+        let mut conn = self.wdb()?.acquire().await?;
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("PRAGMA optimize = 0x10002")
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 
@@ -541,5 +561,35 @@ mod tests {
             .unwrap();
         tx.commit().await.unwrap();
         drop(held);
+    }
+
+    /// SQLite gathers no statistics by itself: a table that grew is measured when the
+    /// store refreshes them, and a database opened again keeps them.
+    #[tokio::test]
+    async fn statistics_follow_a_table_that_grew() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("clinic.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let measured = |store: Store| async move {
+            sqlx::query("SELECT stat FROM sqlite_stat1 WHERE tbl = 'rate_limits'")
+                .fetch_optional(&store.pool)
+                .await
+                .ok()
+                .flatten()
+                .map(|r| r.get::<String, _>("stat"))
+        };
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) \
+             INSERT INTO rate_limits (bucket, window_start, count) SELECT 'grown:' || i, 0, 1 FROM n",
+        )
+        .execute(&store.writer)
+        .await
+        .unwrap();
+        let before = measured(store.clone()).await;
+        store.refresh_statistics().await.unwrap();
+        let after = measured(store.clone()).await.expect("rate_limits measured");
+        assert_ne!(before.as_deref(), Some(after.as_str()));
+        let rows: i64 = after.split(' ').next().unwrap().parse().unwrap();
+        assert!(rows >= 5000, "{after}");
     }
 }
