@@ -199,11 +199,11 @@ pub async fn find(core: &Clinic, id: &str) -> CoreResult<Client> {
 
 /// The clients a therapist treats: booked with them, or seen by them since `since`.
 pub async fn treated_by(core: &Clinic, therapist_id: &str, since: i64) -> CoreResult<Vec<Client>> {
-    let (all, mine) = tokio::try_join!(
-        core.store.clients(),
-        core.store.client_ids_of_therapist(therapist_id, since),
-    )?;
-    Ok(all.into_iter().filter(|c| mine.contains(&c.id)).collect())
+    let mine = core
+        .store
+        .client_ids_of_therapist(therapist_id, since)
+        .await?;
+    Ok(core.store.clients_with_ids(&mine).await?)
 }
 
 /// Stores a client's changed details; an email another client has is refused.

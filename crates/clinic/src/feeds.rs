@@ -36,19 +36,16 @@ pub async fn feed(core: &Clinic, token_hash: &str) -> CoreResult<Feed> {
     let clinic = &setup.clinic;
     let now = core.now();
     let (from, to) = (now - PAST_SECS, now + AHEAD_SECS);
-    // Client names: the one client of a client's feed; every client a therapist sees.
+    // Client names: the one client of a client's feed; the clients in a therapist's.
     let (title, appts, clients): (String, _, HashMap<String, String>) = match &owner {
         FeedOwner::Therapist(id) => {
             let t = setup.therapist(id).ok_or(CoreError::NotFound("feed"))?;
-            let (appts, all) = tokio::try_join!(
-                core.store.appointments_for_therapist(id, from, to),
-                core.store.clients(),
-            )?;
-            (
-                format!("{} – {}", clinic.name, t.name),
-                appts,
-                all.into_iter().map(|c| (c.id, c.name)).collect(),
-            )
+            let appts = core.store.appointments_for_therapist(id, from, to).await?;
+            let mut ids: Vec<String> = appts.iter().map(|a| a.client_id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let names = core.store.client_names(&ids).await?;
+            (format!("{} – {}", clinic.name, t.name), appts, names)
         }
         FeedOwner::Client(id) => {
             let (c, list) = tokio::try_join!(

@@ -143,18 +143,25 @@ pub async fn audit_log(
     client_id: Option<&str>,
     limit: i64,
 ) -> CoreResult<Vec<AuditLine>> {
-    let (list, staff, clients) = tokio::try_join!(
+    let (list, staff) = tokio::try_join!(
         core.store.audit_entries(client_id, limit),
         core.store.staff_list(),
-        core.store.clients(),
     )?;
-    let client_name = |id: &str| {
-        clients
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.name.clone())
-            .unwrap_or_default()
-    };
+    // The clients named in these lines, as subjects or as actors.
+    let mut ids: Vec<String> = list
+        .iter()
+        .flat_map(|e| {
+            let actor = match e.actor.split_once(':') {
+                Some(("client", id)) => Some(id.to_string()),
+                _ => None,
+            };
+            e.client_id.clone().into_iter().chain(actor)
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let clients = core.store.client_names(&ids).await?;
+    let client_name = |id: &str| clients.get(id).cloned().unwrap_or_default();
     Ok(list
         .into_iter()
         .map(|e| {

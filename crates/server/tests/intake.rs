@@ -236,6 +236,13 @@ async fn every_reading_and_change_of_a_record_is_in_the_owner_s_log() {
         srv.get(&format!("/api/clients/{}/notes", w.a), &w.t1_token)
             .await;
         let log = srv.get(&format!("/api/audit?client_id={}", w.a), &o).await;
+        assert!(
+            log.as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["client_name"] == "Ada Runner"),
+            "{log}"
+        );
         let seen: Vec<(String, String)> = log
             .as_array()
             .unwrap()
