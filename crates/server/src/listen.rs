@@ -1,7 +1,9 @@
 //! The connection layer: accepts TCP connections under a cap in all and per address,
 //! serves each with HTTP/1.1 under a header timeout, closes connections that sit idle
 //! (sooner when the server is nearly full), and on stop lets requests in flight finish
-//! for a grace period, then closes the rest.
+//! for a grace period, then closes the rest. A closed connection reads what its client
+//! is still sending for a moment, so an answer given before a request was read whole (a
+//! 413 for an oversized upload) reaches the client instead of being lost to a reset.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -14,6 +16,7 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt as _;
@@ -236,7 +239,7 @@ async fn connection(
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(limits.header_timeout_secs))
         .max_buf_size(64 * 1024);
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let conn = builder.serve_connection(TokioIo::new(Lingering(Some(stream))), service);
     let mut conn = std::pin::pin!(conn);
     let idle = Duration::from_secs(limits.idle_timeout_secs);
     // When the server is three quarters full, idle connections get a second at most.
@@ -268,4 +271,98 @@ async fn connection(
         }
     }
     drop(seat);
+}
+
+/// How long, and how much, a closed connection reads of what its client still sends.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 32 * 1024 * 1024;
+
+/// A connection's socket that, when dropped, is closed the lingering way: the answer is
+/// finished (FIN), then what the client is still sending is read and thrown away until
+/// it stops, for at most [`LINGER_TIME`] and [`LINGER_BYTES`]. Closing a socket with
+/// unread data resets it, and a client still writing an upload the server has already
+/// refused then loses the refusal.
+struct Lingering(Option<TcpStream>);
+
+impl Lingering {
+    fn stream(self: std::pin::Pin<&mut Self>) -> std::pin::Pin<&mut TcpStream> {
+        std::pin::Pin::new(
+            self.get_mut()
+                .0
+                .as_mut()
+                .expect("the socket is only taken when dropped"),
+        )
+    }
+}
+
+impl AsyncRead for Lingering {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.stream().poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Lingering {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.stream().poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.stream().poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.as_ref().is_some_and(|s| s.is_write_vectored())
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.stream().poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.stream().poll_shutdown(cx)
+    }
+}
+
+impl Drop for Lingering {
+    fn drop(&mut self) {
+        let Some(mut stream) = self.0.take() else {
+            return;
+        };
+        // Outside a runtime (never, in the server) the socket is simply closed.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            let _ = stream.shutdown().await;
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut left = LINGER_BYTES;
+            let _ = tokio::time::timeout(LINGER_TIME, async {
+                while left > 0 {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => left = left.saturating_sub(n),
+                    }
+                }
+            })
+            .await;
+        });
+    }
 }

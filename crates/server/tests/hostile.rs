@@ -531,3 +531,44 @@ async fn the_plan_page_and_slot_search_answer_for_every_accepted_date() {
     }
     srv.stop().await;
 }
+
+/// An upload over the size limit is answered 413 even when the client sends all of it
+/// before reading the answer (as simple clients do): the connection is not reset under
+/// it, losing the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_sends_a_whole_oversized_upload_still_reads_the_refusal() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let addr: SocketAddr = srv.base.trim_start_matches("http://").parse().unwrap();
+    let uploads = [
+        (
+            format!("/api/clients/{}/activities?filename=huge.fit", w.b),
+            "application/octet-stream",
+        ),
+        ("/api/clients".to_string(), "application/json"),
+    ];
+    // A reset is a race the client usually wins once: each upload is tried a few times.
+    for (path, kind) in uploads.iter().cycle().take(8) {
+        let size = 6 * 1024 * 1024;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: {kind}\r\nContent-Length: {size}\r\n\r\n",
+            w.b_token
+        );
+        let sent = bounded("upload", async {
+            s.write_all(head.as_bytes()).await?;
+            s.write_all(&vec![b' '; size]).await
+        })
+        .await;
+        assert!(sent.is_ok(), "{path}: the upload was cut off: {sent:?}");
+        let mut answer = Vec::new();
+        let read = bounded("answer", s.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(read.is_ok(), "{path}: {read:?} after {answer}");
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(
+            answer.contains("\"code\":\"too_large\""),
+            "{path}: {answer}"
+        );
+    }
+}
