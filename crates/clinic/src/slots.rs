@@ -136,6 +136,25 @@ async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
     })
 }
 
+/// The span of time a date's slots can touch: from the day's start in the earliest zone
+/// the group works in to the end, in the latest, of the last slot that starts in it, its
+/// buffer included.
+fn reach(ctx: &ClientContext, q: &Search<'_>, w: &Window, date: Date) -> (i64, i64) {
+    let (day_begins, day_end) = w
+        .zones
+        .iter()
+        .chain(std::iter::once(&ctx.tz))
+        .map(|tz| (day_start(date, tz), day_start(add_days(date, 1), tz)))
+        .fold((i64::MAX, i64::MIN), |(a, b), (x, y)| (a.min(x), b.max(y)));
+    let len = q.service.length_min * 60;
+    let buffer = q.service.buffer_after_min * 60;
+    (day_begins, day_end + len + buffer)
+}
+
+/// Bookings holding time in `[from, until)`, as the store reads them (those begun before
+/// `from` too): (appointment, therapist, start, end with buffer).
+type Busy = Vec<(String, String, i64, i64)>;
+
 /// The free start times of one local date, as (therapist index, start), earliest first
 /// (then by therapist name). One query for the day's bookings across the clinic.
 async fn day_candidates(
@@ -145,24 +164,25 @@ async fn day_candidates(
     w: &Window,
     date: Date,
 ) -> CoreResult<Vec<(usize, i64)>> {
-    // The day in every zone the group works in: the earliest start, the latest end.
-    let (day_begins, day_end) = w
-        .zones
-        .iter()
-        .chain(std::iter::once(&ctx.tz))
-        .map(|tz| (day_start(date, tz), day_start(add_days(date, 1), tz)))
-        .fold((i64::MAX, i64::MIN), |(a, b), (x, y)| (a.min(x), b.max(y)));
+    let (from, until) = reach(ctx, q, w, date);
+    let intervals = clinic.store.busy_intervals_between(from, until).await?;
+    Ok(candidates_in(ctx, q, w, date, &intervals))
+}
+
+/// [`day_candidates`] from bookings already read for a span holding the date's reach.
+fn candidates_in(
+    ctx: &ClientContext,
+    q: &Search<'_>,
+    w: &Window,
+    date: Date,
+    intervals: &Busy,
+) -> Vec<(usize, i64)> {
+    let (from, until) = reach(ctx, q, w, date);
     let len = q.service.length_min * 60;
     let buffer = q.service.buffer_after_min * 60;
-    // Bookings holding time from the day's start until the last slot that starts in it
-    // ends, its buffer included (the store finds those begun the day before).
     let mut busy: HashMap<&str, HashSet<i64>> = HashMap::new();
-    let intervals = clinic
-        .store
-        .busy_intervals_between(day_begins, day_end + len + buffer)
-        .await?;
-    for (id, t, a, b) in &intervals {
-        if Some(id.as_str()) == q.moving {
+    for (id, t, a, b) in intervals {
+        if Some(id.as_str()) == q.moving || *b <= from || *a >= until {
             continue;
         }
         if let Some(th) = w.therapists.iter().find(|x| &x.id == t) {
@@ -203,7 +223,7 @@ async fn day_candidates(
         x.1.cmp(&y.1)
             .then_with(|| w.therapists[x.0].name.cmp(&w.therapists[y.0].name))
     });
-    Ok(out)
+    out
 }
 
 fn slot(w: &Window, q: &Search<'_>, (i, start): (usize, i64), fit: &DayFit) -> Slot {
@@ -281,8 +301,12 @@ pub async fn best(
     Ok((out, false))
 }
 
+/// How many of the nearest days [`nearest_good`] reads the bookings of first.
+const NEAR_DAYS: usize = 7;
+
 /// The free, allowed, warning-free slots nearest to `around` (either side), one per day,
-/// for a refused booking. Days are tried nearest first, so only a few are read.
+/// for a refused booking. Days are tried nearest first, their bookings read in two
+/// steps at most (the nearest days, then the rest when those do not give five).
 pub async fn nearest_good(
     clinic: &Clinic,
     ctx: &ClientContext,
@@ -307,31 +331,48 @@ pub async fn nearest_good(
     let previous = ctx.previous(moving);
     let unavailable = &ctx.client.unavailable_weekdays;
     let taken = ctx.booked_dates(moving);
+    // The days to look at, nearest first, with their fit: those the client can come
+    // and whose fit is clean.
+    let days: Vec<(Date, DayFit)> = (0..=12)
+        .flat_map(|k| if k == 0 { vec![0] } else { vec![-k, k] })
+        .map(|k| add_days(day, k))
+        .filter(|date| {
+            *date >= from
+                && *date < add_days(from, q.days as i32)
+                && !unavailable.contains(&date.weekday())
+                && !taken.contains(date)
+        })
+        .filter_map(|date| {
+            let fit = day_fit(&ctx.season, ctx.wanted(service), date, None, &previous);
+            let clean = fit.allowed
+                && !fit
+                    .findings
+                    .iter()
+                    .any(|f| f.severity >= kneadtime_domain::Severity::Warning);
+            clean.then_some((date, fit))
+        })
+        .collect();
+    // The bookings are read for the nearest days first and for the rest only when those
+    // do not give five: two reads at most, instead of one a day.
     let mut out: Vec<Slot> = Vec::new();
-    for k in (0..=12).flat_map(|k| if k == 0 { vec![0] } else { vec![-k, k] }) {
-        let date = add_days(day, k);
-        if date < from
-            || date >= add_days(from, q.days as i32)
-            || unavailable.contains(&date.weekday())
-            || taken.contains(&date)
-        {
+    let mut looked = 0;
+    for ring in [NEAR_DAYS, days.len()] {
+        let part = &days[looked.min(days.len())..ring.min(days.len())];
+        looked = ring;
+        if part.is_empty() || out.len() == 5 {
             continue;
         }
-        let fit = day_fit(&ctx.season, ctx.wanted(service), date, None, &previous);
-        if !fit.allowed
-            || fit
-                .findings
-                .iter()
-                .any(|f| f.severity >= kneadtime_domain::Severity::Warning)
-        {
-            continue;
-        }
-        let found = day_candidates(clinic, ctx, &q, &w, date).await?;
-        if let Some(best) = found.into_iter().min_by_key(|(_, s)| (s - around).abs()) {
-            out.push(slot(&w, &q, best, &fit));
-        }
-        if out.len() == 5 {
-            break;
+        let spans = part.iter().map(|(date, _)| reach(ctx, &q, &w, *date));
+        let (lo, hi) = spans.fold((i64::MAX, i64::MIN), |(a, b), (x, y)| (a.min(x), b.max(y)));
+        let intervals = clinic.store.busy_intervals_between(lo, hi).await?;
+        for (date, fit) in part {
+            let found = candidates_in(ctx, &q, &w, *date, &intervals);
+            if let Some(best) = found.into_iter().min_by_key(|(_, s)| (s - around).abs()) {
+                out.push(slot(&w, &q, best, fit));
+            }
+            if out.len() == 5 {
+                break;
+            }
         }
     }
     out.sort_by_key(|s| (s.start_at - around).abs());

@@ -972,3 +972,85 @@ async fn answers_name_the_clients_they_are_about() {
         assert_eq!(cancelled["client_name"], "Ben Other", "{cancelled}");
     }
 }
+
+/// A refused booking's nearest good times come from further days when the nearest are
+/// full, and each is a time slot search offers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nearest_good_times_reach_past_a_full_week() {
+    for backend in backends() {
+        let srv = Srv::start(backend, "Europe/London").await;
+        let w = world(&srv, "Europe/London").await;
+        let o = srv.owner.clone();
+        // One hour a day each: one slot a day per therapist.
+        let one_slot: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .map(|d| json!({ "day": d, "start": "10:00", "end": "11:00" }))
+            .collect();
+        for t in [&w.t1, &w.t2] {
+            let (s, h) = srv
+                .call(
+                    Method::PUT,
+                    &format!("/api/therapists/{t}/hours"),
+                    Some(&o),
+                    Some(json!(one_slot)),
+                )
+                .await;
+            assert_eq!(s, 200, "{h}");
+        }
+        // Both therapists booked by others for a week either side of the wanted day.
+        let wanted = add_days(w.race, -20);
+        for (i, t) in [&w.t1, &w.t2].into_iter().enumerate() {
+            let other = srv
+                .post("/api/clients", &o, json!({ "name": format!("Other {i}") }))
+                .await["client"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            for k in -6..=6 {
+                let day = add_days(wanted, k);
+                let body = json!({ "client_id": other, "service_id": w.sports, "therapist_id": t,
+                                   "start": format!("{day}T10:00"), "override_reason": "test set-up" });
+                let (s, v) = srv
+                    .call(Method::POST, "/api/appointments", Some(&o), Some(body))
+                    .await;
+                assert_eq!(s, 201, "{v}");
+            }
+        }
+        let body = json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1, "start": format!("{wanted}T10:00") });
+        let (s, e) = srv
+            .call(Method::POST, "/api/appointments", Some(&o), Some(body))
+            .await;
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (409, Some("slot_taken")),
+            "{e}"
+        );
+        let nearest = e["error"]["details"]["nearest"].as_array().unwrap();
+        assert!(!nearest.is_empty(), "{e}");
+        let from = add_days(wanted, -10);
+        let offered = srv
+            .get(
+                &format!(
+                    "/api/clients/{}/slots?service_id={}&from={from}&days=24&limit=200",
+                    w.a, w.sports
+                ),
+                &o,
+            )
+            .await;
+        let offered: Vec<(Value, Value)> = slots(&offered)
+            .iter()
+            .map(|s| (s["therapist_id"].clone(), s["start"].clone()))
+            .collect();
+        for n in nearest {
+            let day: jiff::civil::Date = n["date"].as_str().unwrap().parse().unwrap();
+            assert!(
+                (day - wanted).get_days().abs() > 6,
+                "{day} is inside the full fortnight: {e}"
+            );
+            assert!(
+                offered.contains(&(n["therapist_id"].clone(), n["start"].clone())),
+                "{n} is not offered by slot search"
+            );
+        }
+    }
+}
