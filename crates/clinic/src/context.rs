@@ -114,17 +114,17 @@ pub async fn client_context_in(
     client_id: &str,
 ) -> CoreResult<ClientContext> {
     let now = core.now();
-    // The versions are read with the client, before anything they version (below, only
-    // when what is kept is out of date), so nothing is kept under a version newer than
-    // what it was read from.
-    let ((client, versions), intake) = tokio::try_join!(
-        core.store.client_and_versions(client_id),
-        core.store.intake(client_id),
-    )
-    .map_err(|e| match e {
-        kneadtime_store::StoreError::NotFound => CoreError::NotFound("client"),
-        e => e.into(),
-    })?;
+    // The versions are read with the client and their intake, before anything they
+    // version (below, only when what is kept is out of date), so nothing is kept under a
+    // version newer than what it was read from.
+    let (client, versions, intake) =
+        core.store
+            .client_and_versions(client_id)
+            .await
+            .map_err(|e| match e {
+                kneadtime_store::StoreError::NotFound => CoreError::NotFound("client"),
+                e => e.into(),
+            })?;
     let clinic = setup.clinic.clone();
     let tz = zone_of(&clinic.time_zone);
     let profile = setup.profile()?;

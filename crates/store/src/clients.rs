@@ -92,16 +92,37 @@ impl Store {
         client_from(&row)
     }
 
-    /// The client and the versions of what is kept about them, in one read.
-    pub async fn client_and_versions(&self, id: &str) -> Result<(Client, Versions), StoreError> {
-        let sql = "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at, \
-                   season_version, bookings_version FROM clients WHERE id = $1";
-        let row = sqlx::query(sql).bind(id).fetch_one(self.db()?).await?;
+    /// The client, the versions of what is kept about them and their intake (if they
+    /// filled one in), in one read.
+    pub async fn client_and_versions(
+        &self,
+        id: &str,
+    ) -> Result<(Client, Versions, Option<crate::Intake>), StoreError> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let intake: Vec<String> = crate::intake::INTAKE_COLUMNS
+                .split(',')
+                .map(|c| format!("i.{}", c.trim()))
+                .collect();
+            format!(
+                "SELECT c.id, c.name, c.email, c.phone, c.unavailable_weekdays, c.access_token_hash, \
+                 c.password_hash, c.created_at, c.season_version, c.bookings_version, {} \
+                 FROM clients c LEFT JOIN intakes i ON i.client_id = c.id WHERE c.id = $1",
+                intake.join(", ")
+            )
+        });
+        let row = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+            .bind(id)
+            .fetch_one(self.db()?)
+            .await?;
         let versions = Versions {
             season: col(&row, "season_version")?,
             bookings: col(&row, "bookings_version")?,
         };
-        Ok((client_from(&row)?, versions))
+        let intake = match col::<Option<String>>(&row, "client_id")? {
+            Some(_) => Some(crate::intake::intake_from(&row)?),
+            None => None,
+        };
+        Ok((client_from(&row)?, versions, intake))
     }
 
     /// The client whose link token hashes to `hash`.

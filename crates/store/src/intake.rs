@@ -10,10 +10,10 @@ use crate::{Intake, Store, StoreError, col, found, retry_write};
 pub const MAX_ANSWER_CHARS: usize = 2000;
 
 /// The columns [`intake_from`] reads, written once.
-const INTAKE_COLUMNS: &str = "client_id, running, goals, injuries, current_pain, pain, medication, \
+pub(crate) const INTAKE_COLUMNS: &str = "client_id, running, goals, injuries, current_pain, pain, medication, \
      conditions, flags, consent_name, consented_at, updated_at, updated_by, reviewed_at, reviewed_by";
 
-fn intake_from(row: &AnyRow) -> Result<Intake, StoreError> {
+pub(crate) fn intake_from(row: &AnyRow) -> Result<Intake, StoreError> {
     let flags: String = col(row, "flags")?;
     Ok(Intake {
         client_id: col(row, "client_id")?,
