@@ -301,12 +301,12 @@ pub async fn best(
     Ok((out, false))
 }
 
-/// How many of the nearest days [`nearest_good`] reads the bookings of first.
+/// How many days' bookings [`nearest_good`] reads at a time, nearest first.
 const NEAR_DAYS: usize = 7;
 
 /// The free, allowed, warning-free slots nearest to `around` (either side), one per day,
-/// for a refused booking. Days are tried nearest first, their bookings read in two
-/// steps at most (the nearest days, then the rest when those do not give five).
+/// for a refused booking. Days are tried nearest first, their bookings read a week of
+/// days at a time until five are found.
 pub async fn nearest_good(
     clinic: &Clinic,
     ctx: &ClientContext,
@@ -352,11 +352,11 @@ pub async fn nearest_good(
             clean.then_some((date, fit))
         })
         .collect();
-    // The bookings are read for the nearest days first and for the rest only when those
-    // do not give five: two reads at most, instead of one a day.
+    // The bookings are read a week of days at a time, nearest first, and only until five
+    // are found: a few reads at most, instead of one a day, each no larger than it needs.
     let mut out: Vec<Slot> = Vec::new();
     let mut looked = 0;
-    for ring in [NEAR_DAYS, days.len()] {
+    for ring in (1..=days.len().div_ceil(NEAR_DAYS)).map(|r| r * NEAR_DAYS) {
         let part = &days[looked.min(days.len())..ring.min(days.len())];
         looked = ring;
         if part.is_empty() || out.len() == 5 {

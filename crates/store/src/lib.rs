@@ -244,7 +244,11 @@ impl Store {
                                 .await?;
                             // Pages read through a memory map and a larger cache rather
                             // than a read() per page (reads only; writes go through the WAL).
-                            sqlx::query("PRAGMA mmap_size = 268435456")
+                            // The map is address space, not memory, and SQLite maps no
+                            // more than the file: 2 GiB covers a group's years of bookings
+                            // (a year for 50 therapists is about 420 MB), where pages past
+                            // a smaller map's end were read one call at a time.
+                            sqlx::query("PRAGMA mmap_size = 2147483648")
                                 .execute(&mut *conn)
                                 .await?;
                             sqlx::query("PRAGMA cache_size = -16384")
