@@ -22,6 +22,14 @@ pub struct Versions {
     pub bookings: i64,
 }
 
+/// The columns [`client_from`] reads, written once.
+macro_rules! client_columns {
+    () => {
+        "id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at"
+    };
+}
+pub(crate) use client_columns;
+
 pub(crate) fn client_from(row: &AnyRow) -> Result<Client, StoreError> {
     let days: String = col(row, "unavailable_weekdays")?;
     let days: Vec<i64> = from_json(&days, "unavailable_weekdays")?;
@@ -86,8 +94,7 @@ impl Store {
     }
 
     pub async fn client(&self, id: &str) -> Result<Client, StoreError> {
-        let sql = "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
-                   FROM clients WHERE id = $1";
+        let sql = concat!("SELECT ", client_columns!(), " FROM clients WHERE id = $1");
         let row = sqlx::query(sql).bind(id).fetch_one(self.db()?).await?;
         client_from(&row)
     }
@@ -99,15 +106,19 @@ impl Store {
         id: &str,
     ) -> Result<(Client, Versions, Option<crate::Intake>), StoreError> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            let intake: Vec<String> = crate::intake::INTAKE_COLUMNS
-                .split(',')
-                .map(|c| format!("i.{}", c.trim()))
-                .collect();
+            let of = |table: &str, columns: &str| {
+                columns
+                    .split(',')
+                    .map(|c| format!("{table}.{}", c.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             format!(
-                "SELECT c.id, c.name, c.email, c.phone, c.unavailable_weekdays, c.access_token_hash, \
-                 c.password_hash, c.created_at, c.season_version, c.bookings_version, {} \
-                 FROM clients c LEFT JOIN intakes i ON i.client_id = c.id WHERE c.id = $1",
-                intake.join(", ")
+                "SELECT {}, c.season_version, COALESCE(v.version, 0) AS bookings_version, {} \
+                 FROM clients c LEFT JOIN intakes i ON i.client_id = c.id \
+                 LEFT JOIN bookings_versions v ON v.client_id = c.id WHERE c.id = $1",
+                of("c", client_columns!()),
+                of("i", crate::intake::INTAKE_COLUMNS)
             )
         });
         let row = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
@@ -127,10 +138,11 @@ impl Store {
 
     /// The client whose link token hashes to `hash`.
     pub async fn client_by_token_hash(&self, hash: &str) -> Result<Client, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
-             FROM clients WHERE access_token_hash = $1",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            client_columns!(),
+            " FROM clients WHERE access_token_hash = $1"
+        ))
         .bind(hash)
         .fetch_one(self.db()?)
         .await?;
@@ -139,10 +151,11 @@ impl Store {
 
     /// All clients by name.
     pub async fn clients(&self) -> Result<Vec<Client>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
-             FROM clients ORDER BY name, id",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            client_columns!(),
+            " FROM clients ORDER BY name, id"
+        ))
         .fetch_all(self.db()?)
         .await?;
         rows.iter().map(client_from).collect()
@@ -154,8 +167,8 @@ impl Store {
         for chunk in ids.chunks(200) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
-                 FROM clients WHERE id IN ({})",
+                "SELECT {} FROM clients WHERE id IN ({})",
+                client_columns!(),
                 marks.join(", ")
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

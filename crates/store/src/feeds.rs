@@ -66,10 +66,11 @@ impl Store {
 
     /// Clients with this email (trimmed, compared without case), oldest first.
     pub async fn clients_by_email(&self, email: &str) -> Result<Vec<Client>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, email, phone, unavailable_weekdays, access_token_hash, password_hash, created_at \
-             FROM clients WHERE email_key = $1 AND email_key <> '' ORDER BY created_at, id",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            crate::clients::client_columns!(),
+            " FROM clients WHERE email_key = $1 AND email_key <> '' ORDER BY created_at, id"
+        ))
         .bind(crate::email_key(email))
         .fetch_all(self.db()?)
         .await?;

@@ -11,6 +11,7 @@ both!(
     two_hundred_racers_for_one_slot_make_one_booking,
     racers_sharing_an_idempotency_key_get_one_appointment,
     two_stores_on_one_database_book_a_hundred_slots_once_each,
+    racers_booking_one_client_with_many_therapists_are_refused_cleanly,
 );
 
 async fn two_hundred_racers_for_one_slot_make_one_booking(t: Ctx) {
@@ -124,4 +125,47 @@ async fn two_stores_on_one_database_book_a_hundred_slots_once_each(t: Ctx) {
         1200
     );
     second.close().await;
+}
+
+/// One client booked at once with many therapists, at times that partly overlap: each
+/// racer is booked or refused (the client busy, the therapist taken), never failed by the
+/// database, and the client ends up in one room at a time.
+async fn racers_booking_one_client_with_many_therapists_are_refused_cleanly(t: Ctx) {
+    let w = world(&t.store, 0).await;
+    let mut therapists = vec![w.therapist.id.clone()];
+    for i in 0..7 {
+        let th = t
+            .store
+            .create_therapist(&kneadtime_store::NewTherapist {
+                name: format!("Racer {i}"),
+                skills: vec![],
+                location_id: None,
+            })
+            .await
+            .unwrap();
+        therapists.push(th.id);
+    }
+    for round in 0..3i64 {
+        let mut tasks = Vec::new();
+        for i in 0..120i64 {
+            let store = t.store.clone();
+            let mut req = w.at(NINE + round * 86_400 + (i % 12) * 1_800, 60);
+            req.therapist_id = therapists[(i % 8) as usize].clone();
+            tasks.push(tokio::spawn(async move { store.book(req).await }));
+        }
+        let mut other = Vec::new();
+        for task in tasks {
+            match task.await.expect("no panic") {
+                Ok(_) | Err(StoreError::ClientBusy | StoreError::Conflict) => {}
+                Err(e) => other.push(e),
+            }
+        }
+        assert_eq!(other, vec![], "round {round}");
+    }
+    let mut booked = t.store.appointments_for_client(&w.client.id).await.unwrap();
+    booked.sort_by_key(|a| a.start_at);
+    assert!(!booked.is_empty());
+    for pair in booked.windows(2) {
+        assert!(pair[0].end_at <= pair[1].start_at, "{pair:?}");
+    }
 }
