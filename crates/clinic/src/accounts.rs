@@ -37,6 +37,12 @@ pub async fn sweep_sessions(core: &Clinic) -> CoreResult<u64> {
     Ok(core.store.expire_web_sessions(core.now()).await?)
 }
 
+/// Forgets rate-limit counts whose longest possible window is over; how many went.
+pub async fn sweep_rate_limits(core: &Clinic) -> CoreResult<u64> {
+    let before = core.now() - kneadtime_store::RATE_LIMIT_WINDOW_MAX_SECS;
+    Ok(core.store.forget_rate_limits(before).await?)
+}
+
 /// Failed sign-ins counted under `bucket` in the current window.
 pub async fn failures(core: &Clinic, bucket: &str, window_secs: i64) -> CoreResult<i64> {
     Ok(core.store.hits(bucket, window_secs).await?)

@@ -411,7 +411,7 @@ pub struct SessionOut {
 }
 
 /// Sign-in limits. Only failures count. An address is slowed after `login_attempts`
-/// failures in the window, whatever accounts it tried; an account after ten times that
+/// failures in the five minutes after the first, whatever accounts it tried; an account after ten times that
 /// many from all addresses together, except from addresses it signed in from before
 /// (within the session lifetime), so a stranger guessing cannot lock its owner out.
 pub(crate) struct Gate {

@@ -539,17 +539,22 @@ pub async fn start_with_clock(
     })
 }
 
-/// How often expired web sessions are swept away.
+/// How often expired web sessions and rate-limit counts are swept away.
 const UPKEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Deletes expired web sessions at start and every hour after, in every instance (the
-/// delete is idempotent, so instances need not agree on who does it), and brings the
+/// Deletes expired web sessions and rate-limit counts at start and every hour after, in
+/// every instance (the deletes are idempotent, so instances need not agree on who does it), and brings the
 /// database's query statistics up to date for tables that grew.
 fn spawn_upkeep(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             if let Err(e) = kneadtime_clinic::accounts::sweep_sessions(&state.clinic).await {
                 log::line(&format!("upkeep: expired sessions were not swept: {e}"));
+            }
+            if let Err(e) = kneadtime_clinic::accounts::sweep_rate_limits(&state.clinic).await {
+                log::line(&format!(
+                    "upkeep: old rate-limit counts were not swept: {e}"
+                ));
             }
             if let Err(e) = state.clinic.refresh_statistics().await {
                 log::line(&format!("upkeep: query statistics were not refreshed: {e}"));

@@ -1,5 +1,5 @@
 //! Who may do what, and the server's bookkeeping: staff logins, web sessions (staff or
-//! client), and fixed-window rate limits. Only hashes of
+//! client), and rate limits whose window begins with its first hit. Only hashes of
 //! secrets are stored; hashing happens in the server.
 
 use sqlx::any::AnyRow;
@@ -9,6 +9,9 @@ use crate::model::parse_or;
 use crate::{
     NewStaff, Principal, Role, Staff, Store, StoreError, WebSession, col, new_id, retry_write,
 };
+
+/// The longest rate-limit window: counts older than this are never read again.
+pub const RATE_LIMIT_WINDOW_MAX_SECS: i64 = 86_400;
 
 fn staff_from(row: &AnyRow) -> Result<Staff, StoreError> {
     let role: String = col(row, "role")?;
@@ -383,8 +386,9 @@ impl Store {
         Ok(r.rows_affected())
     }
 
-    /// Counts one hit on `bucket` in the current fixed window of `window_secs`; true while
-    /// the window has seen at most `limit` hits. One atomic upsert.
+    /// Counts one hit on `bucket` in its current window of `window_secs` (which begins
+    /// with the first hit after the last window ended); true while the window has seen at
+    /// most `limit` hits. One atomic upsert.
     pub async fn hit(
         &self,
         bucket: &str,
@@ -394,23 +398,35 @@ impl Store {
         self.hit_at(bucket, window_secs, limit, self.now()).await
     }
 
-    /// How many hits `bucket` has in the current fixed window of `window_secs` (none
-    /// counted by asking).
+    /// How many hits `bucket` has in its current window of `window_secs` (none counted
+    /// by asking). A window begins with the first hit after the last one ended.
     pub async fn hits(&self, bucket: &str, window_secs: i64) -> Result<i64, StoreError> {
         if window_secs <= 0 {
             return Err(StoreError::Invalid(
                 "a rate-limit window must be positive".into(),
             ));
         }
-        let window_start = self.now().div_euclid(window_secs) * window_secs;
+        let now = self.now();
         let row = sqlx::query("SELECT count, window_start FROM rate_limits WHERE bucket = $1")
             .bind(bucket)
             .fetch_optional(self.db()?)
             .await?;
         match row {
-            Some(r) if col::<i64>(&r, "window_start")? == window_start => col(&r, "count"),
+            Some(r) if col::<i64>(&r, "window_start")? > now.saturating_sub(window_secs) => {
+                col(&r, "count")
+            }
             _ => Ok(0),
         }
+    }
+
+    /// Forgets rate-limit counts whose window began at or before `before` (Unix
+    /// seconds); returns how many went.
+    pub async fn forget_rate_limits(&self, before: i64) -> Result<u64, StoreError> {
+        let r = sqlx::query("DELETE FROM rate_limits WHERE window_start <= $1")
+            .bind(before)
+            .execute(self.wdb()?)
+            .await?;
+        Ok(r.rows_affected())
     }
 
     /// [`Store::hit`] at a given time (Unix seconds), for tests.
@@ -421,22 +437,24 @@ impl Store {
         limit: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        if window_secs <= 0 {
+        if !(1..=RATE_LIMIT_WINDOW_MAX_SECS).contains(&window_secs) {
             return Err(StoreError::Invalid(
-                "a rate-limit window must be positive".into(),
+                "a rate-limit window must be positive and at most a day".into(),
             ));
         }
-        let window_start = now.div_euclid(window_secs) * window_secs;
+        // A window is the `window_secs` after its first hit, so hits either side of a
+        // round time still count together. Both SET expressions read the old row.
         let _gate = self.gate().await;
         let row = sqlx::query(
             "INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, $2, 1) \
              ON CONFLICT (bucket) DO UPDATE SET \
-               count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END, \
-               window_start = excluded.window_start \
+               count = CASE WHEN rate_limits.window_start > $3 THEN rate_limits.count + 1 ELSE 1 END, \
+               window_start = CASE WHEN rate_limits.window_start > $3 THEN rate_limits.window_start ELSE excluded.window_start END \
              RETURNING count",
         )
         .bind(bucket)
-        .bind(window_start)
+        .bind(now)
+        .bind(now.saturating_sub(window_secs))
         .fetch_one(self.wdb()?)
         .await?;
         let count: i64 = col(&row, "count")?;

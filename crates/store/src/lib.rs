@@ -19,6 +19,7 @@
 //! message, nor a message queued for a change that was rolled back.
 
 mod access;
+pub use access::RATE_LIMIT_WINDOW_MAX_SECS;
 mod audit;
 mod booking;
 mod catalog;

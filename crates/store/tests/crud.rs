@@ -22,6 +22,8 @@ both!(
     staff_emails_are_unique_and_case_blind,
     web_sessions_expire,
     rate_limits_count_per_window,
+    a_rate_limit_window_begins_with_its_first_hit,
+    old_rate_limit_counts_are_forgotten,
     opening_twice_keeps_the_data,
     feed_tokens_and_lookups,
 );
@@ -463,6 +465,49 @@ async fn rate_limits_count_per_window(t: Ctx) {
     assert!(!hits(179).await, "fourth hit in the window is refused");
     assert!(hits(180).await, "a new window starts over");
     assert!(t.store.hit("other", 60, 1).await.unwrap());
+}
+
+async fn a_rate_limit_window_begins_with_its_first_hit(t: Ctx) {
+    // Hits a few seconds either side of a whole minute count together: the window is
+    // the minute after the first hit, not a minute of the clock.
+    let clock = std::sync::Arc::new(kneadtime_store::SetClock::at(
+        jiff::Timestamp::from_second(1_000_170).unwrap(),
+    ));
+    let store = t.store.clone().with_clock(clock.clone());
+    assert!(store.hit("login:5.6.7.8", 60, 2).await.unwrap());
+    clock.advance(9);
+    assert!(store.hit("login:5.6.7.8", 60, 2).await.unwrap());
+    clock.advance(2);
+    assert_eq!(store.hits("login:5.6.7.8", 60).await.unwrap(), 2);
+    assert!(
+        !store.hit("login:5.6.7.8", 60, 2).await.unwrap(),
+        "a third hit eleven seconds after the first is refused"
+    );
+    clock.advance(48);
+    assert_eq!(store.hits("login:5.6.7.8", 60).await.unwrap(), 3);
+    clock.advance(1);
+    assert_eq!(
+        store.hits("login:5.6.7.8", 60).await.unwrap(),
+        0,
+        "a minute after the first hit the window is over"
+    );
+    assert!(store.hit("login:5.6.7.8", 60, 2).await.unwrap());
+    assert_eq!(store.hits("login:5.6.7.8", 60).await.unwrap(), 1);
+}
+
+async fn old_rate_limit_counts_are_forgotten(t: Ctx) {
+    t.store.hit_at("old", 60, 5, 1_000).await.unwrap();
+    t.store.hit_at("new", 60, 5, 2_000).await.unwrap();
+    assert_eq!(t.store.forget_rate_limits(1_000).await.unwrap(), 1);
+    assert!(!t.store.hit_at("new", 60, 1, 2_010).await.unwrap(), "kept");
+    assert!(
+        t.store.hit_at("old", 60, 1, 1_010).await.unwrap(),
+        "forgotten"
+    );
+    assert!(
+        t.store.hit_at("x", 86_401, 1, 0).await.is_err(),
+        "longer than a day"
+    );
 }
 
 async fn opening_twice_keeps_the_data(t: Ctx) {
