@@ -2,13 +2,15 @@
 //! for the client, and how well each free slot fits the client's training. The fit comes
 //! from the domain's `day_fit`, never from rules computed here.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use kneadtime_domain::season::add_days;
 use kneadtime_domain::{DayFit, Wanted, day_fit};
-use kneadtime_store::{Service, ServiceKind, Therapist, TherapistException, WorkingHours, cells};
+use kneadtime_store::{
+    CELL_SECS, Service, ServiceKind, Therapist, TherapistException, WorkingHours,
+};
 use serde::Serialize;
 
 use crate::Clinic;
@@ -90,6 +92,10 @@ struct Window {
     therapists: Vec<Therapist>,
     /// Each therapist's location zone, by index.
     zones: Vec<TimeZone>,
+    /// The zones above once each (most groups work in one).
+    distinct_zones: Vec<TimeZone>,
+    /// Each therapist's index in `therapists`, by id.
+    index: HashMap<String, usize>,
     sites: Sites,
     hours: HashMap<String, Vec<WorkingHours>>,
     exceptions: HashMap<String, Vec<TherapistException>>,
@@ -126,10 +132,26 @@ async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
                 .push(closed(c, &t.id));
         }
     }
-    let zones = therapists.iter().map(|t| sites.zone_of(t)).collect();
+    let zones: Vec<TimeZone> = therapists.iter().map(|t| sites.zone_of(t)).collect();
+    let mut distinct_zones: Vec<TimeZone> = Vec::new();
+    for z in &zones {
+        if !distinct_zones
+            .iter()
+            .any(|d| d.iana_name().is_some() && d.iana_name() == z.iana_name())
+        {
+            distinct_zones.push(z.clone());
+        }
+    }
+    let index = therapists
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.clone(), i))
+        .collect();
     Ok(Window {
         therapists,
         zones,
+        distinct_zones,
+        index,
         sites,
         hours,
         exceptions,
@@ -141,7 +163,7 @@ async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
 /// buffer included.
 fn reach(ctx: &ClientContext, q: &Search<'_>, w: &Window, date: Date) -> (i64, i64) {
     let (day_begins, day_end) = w
-        .zones
+        .distinct_zones
         .iter()
         .chain(std::iter::once(&ctx.tz))
         .map(|tz| (day_start(date, tz), day_start(add_days(date, 1), tz)))
@@ -151,9 +173,36 @@ fn reach(ctx: &ClientContext, q: &Search<'_>, w: &Window, date: Date) -> (i64, i
     (day_begins, day_end + len + buffer)
 }
 
-/// Bookings holding time in `[from, until)`, as the store reads them (those begun before
-/// `from` too): (appointment, therapist, start, end with buffer).
-type Busy = Vec<(String, String, i64, i64)>;
+/// Bookings holding time in a span, each therapist's as (start, end with buffer), by
+/// the window's therapist index, earliest first. The appointment being moved is left out.
+struct Busy(Vec<Vec<(i64, i64)>>);
+
+impl Busy {
+    /// Sorts the store's rows (appointment, therapist, start, end) by therapist, once per
+    /// read rather than once per day looked at.
+    fn of(w: &Window, q: &Search<'_>, rows: Vec<(String, String, i64, i64)>) -> Busy {
+        let mut by = vec![Vec::new(); w.therapists.len()];
+        for (id, t, a, b) in rows {
+            if Some(id.as_str()) == q.moving {
+                continue;
+            }
+            if let Some(&i) = w.index.get(&t) {
+                by[i].push((a, b));
+            }
+        }
+        for list in &mut by {
+            list.sort_unstable();
+        }
+        Busy(by)
+    }
+}
+
+/// Whether `[a1, b1)` and `[a2, b2)` hold a cell in common, as the store's cells count
+/// them (every cell from the one holding the start to the last one begun before the end).
+fn share_a_cell(a1: i64, b1: i64, a2: i64, b2: i64) -> bool {
+    let floor = |t: i64| t.div_euclid(CELL_SECS) * CELL_SECS;
+    floor(a1).max(floor(a2)) < b1.min(b2)
+}
 
 /// The free start times of one local date, as (therapist index, start), earliest first
 /// (then by therapist name). One query for the day's bookings across the clinic.
@@ -164,35 +213,25 @@ async fn day_candidates(
     w: &Window,
     date: Date,
 ) -> CoreResult<Vec<(usize, i64)>> {
-    let (from, until) = reach(ctx, q, w, date);
-    let intervals = clinic.store.busy_intervals_between(from, until).await?;
-    Ok(candidates_in(ctx, q, w, date, &intervals))
+    let span = reach(ctx, q, w, date);
+    let rows = clinic.store.busy_intervals_between(span.0, span.1).await?;
+    Ok(candidates_in(ctx, q, w, date, span, &Busy::of(w, q, rows)))
 }
 
-/// [`day_candidates`] from bookings already read for a span holding the date's reach.
+/// [`day_candidates`] from bookings already read for a span holding the date's `span`
+/// (its [`reach`]).
 fn candidates_in(
     ctx: &ClientContext,
     q: &Search<'_>,
     w: &Window,
     date: Date,
-    intervals: &Busy,
+    (from, until): (i64, i64),
+    busy: &Busy,
 ) -> Vec<(usize, i64)> {
-    let (from, until) = reach(ctx, q, w, date);
     let len = q.service.length_min * 60;
     let buffer = q.service.buffer_after_min * 60;
-    let mut busy: HashMap<&str, HashSet<i64>> = HashMap::new();
-    for (id, t, a, b) in intervals {
-        if Some(id.as_str()) == q.moving || *b <= from || *a >= until {
-            continue;
-        }
-        if let Some(th) = w.therapists.iter().find(|x| &x.id == t) {
-            busy.entry(th.id.as_str())
-                .or_default()
-                .extend(cells(*a, *b));
-        }
-    }
-    let empty = HashSet::new();
     let mut out = Vec::new();
+    let mut taken: Vec<(i64, i64)> = Vec::new();
     for (i, t) in w.therapists.iter().enumerate() {
         let Some(hours) = w.hours.get(&t.id) else {
             continue;
@@ -200,7 +239,13 @@ fn candidates_in(
         if w.exceptions.get(&t.id).is_some_and(|e| off_on(date, e)) {
             continue;
         }
-        let taken = busy.get(t.id.as_str()).unwrap_or(&empty);
+        taken.clear();
+        taken.extend(
+            busy.0[i]
+                .iter()
+                .filter(|(a, b)| *b > from && *a < until)
+                .copied(),
+        );
         for (a, b) in w.sites.bookable_spans(t, hours, date) {
             let mut s = a.div_euclid(STEP_SECS) * STEP_SECS;
             if s < a {
@@ -209,9 +254,10 @@ fn candidates_in(
             while s + len <= b {
                 let start = s;
                 s += STEP_SECS;
+                let end = start + len + buffer;
                 // Free for the therapist, and the client is not in another room then.
                 if start >= q.not_before
-                    && !cells(start, start + len + buffer).any(|c| taken.contains(&c))
+                    && !taken.iter().any(|&(x, y)| share_a_cell(start, end, x, y))
                     && !ctx.busy_during(start, start + len, q.moving)
                 {
                     out.push((i, start));
@@ -362,11 +408,17 @@ pub async fn nearest_good(
         if part.is_empty() || out.len() == 5 {
             continue;
         }
-        let spans = part.iter().map(|(date, _)| reach(ctx, &q, &w, *date));
-        let (lo, hi) = spans.fold((i64::MAX, i64::MIN), |(a, b), (x, y)| (a.min(x), b.max(y)));
-        let intervals = clinic.store.busy_intervals_between(lo, hi).await?;
-        for (date, fit) in part {
-            let found = candidates_in(ctx, &q, &w, *date, &intervals);
+        let spans: Vec<(i64, i64)> = part
+            .iter()
+            .map(|(date, _)| reach(ctx, &q, &w, *date))
+            .collect();
+        let (lo, hi) = spans.iter().fold((i64::MAX, i64::MIN), |(a, b), (x, y)| {
+            (a.min(*x), b.max(*y))
+        });
+        let rows = clinic.store.busy_intervals_between(lo, hi).await?;
+        let busy = Busy::of(&w, &q, rows);
+        for ((date, fit), span) in part.iter().zip(spans) {
+            let found = candidates_in(ctx, &q, &w, *date, span, &busy);
             if let Some(best) = found.into_iter().min_by_key(|(_, s)| (s - around).abs()) {
                 out.push(slot(&w, &q, best, fit));
             }
@@ -401,4 +453,30 @@ pub fn within_hours(setup: &Setup, therapist_id: &str, start: i64, len: i64) -> 
         .bookable_spans(therapist, hours, date)
         .iter()
         .any(|(a, b)| *a <= start && start + len <= *b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sharing_a_cell_is_what_the_stores_cells_say() {
+        // Every pair of spans on a 100-second grid across a few cells, negative times too.
+        let times: Vec<i64> = (-8..=16).map(|k| k * 100).collect();
+        for &a1 in &times {
+            for &b1 in times.iter().filter(|&&b| b > a1) {
+                for &a2 in &times {
+                    for &b2 in times.iter().filter(|&&b| b > a2) {
+                        let by_cells = kneadtime_store::cells(a1, b1)
+                            .any(|c| kneadtime_store::cells(a2, b2).any(|d| d == c));
+                        assert_eq!(
+                            share_a_cell(a1, b1, a2, b2),
+                            by_cells,
+                            "[{a1}, {b1}) and [{a2}, {b2})"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
