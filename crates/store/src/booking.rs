@@ -25,6 +25,22 @@ macro_rules! appointment_columns {
     };
 }
 
+/// Every appointment overlapping `[$1, $2)`; `$3` is `$1` less a day, the longest an
+/// appointment lasts.
+pub(crate) const APPOINTMENTS_BETWEEN: &str = concat!(
+    "SELECT ",
+    appointment_columns!(),
+    " FROM appointments \
+     WHERE start_at < $2 AND start_at > $3 AND end_at > $1 ORDER BY start_at, id"
+);
+
+/// The bookings holding time in `[$1, $2)` and the end of their last cell; `$3` bounds
+/// the starts from below. Both parts are read from indexes alone.
+pub(crate) const BUSY_INTERVALS_BETWEEN: &str = "SELECT a.id, a.therapist_id, a.start_at, \
+     (SELECT MAX(c.cell_start) FROM appointment_cells c WHERE c.appointment_id = a.id) AS last_cell \
+     FROM appointments a \
+     WHERE a.status <> 'cancelled' AND a.start_at < $2 AND a.start_at > $3";
+
 fn appointment_from(row: &AnyRow) -> Result<Appointment, StoreError> {
     let status: String = col(row, "status")?;
     Ok(Appointment {
@@ -759,16 +775,14 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<Appointment>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            appointment_columns!(),
-            " FROM appointments \
-             WHERE start_at < $2 AND end_at > $1 ORDER BY start_at, id"
-        ))
-        .bind(from)
-        .bind(to)
-        .fetch_all(self.db()?)
-        .await?;
+        let rows = sqlx::query(APPOINTMENTS_BETWEEN)
+            .bind(from)
+            .bind(to)
+            // An appointment lasts at most a day: earlier starts cannot reach `from`,
+            // and the index on start_at skips them instead of reading all history.
+            .bind(from - 86_400)
+            .fetch_all(self.db()?)
+            .await?;
         rows.iter().map(appointment_from).collect()
     }
 
@@ -838,19 +852,14 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT a.id, a.therapist_id, a.start_at, \
-             (SELECT MAX(c.cell_start) FROM appointment_cells c WHERE c.appointment_id = a.id) AS last_cell \
-             FROM appointments a \
-             WHERE a.status <> 'cancelled' AND a.start_at < $2 AND a.start_at > $3",
-        )
-        .bind(from)
-        .bind(to)
-        // An appointment lasts at most a day and a buffer at most four hours: earlier
-        // starts cannot reach `from`, and the index on start_at skips them.
-        .bind(from - 2 * 86_400)
-        .fetch_all(self.db()?)
-        .await?;
+        let rows = sqlx::query(BUSY_INTERVALS_BETWEEN)
+            .bind(from)
+            .bind(to)
+            // An appointment lasts at most a day and a buffer at most four hours: earlier
+            // starts cannot reach `from`, and the index on start_at skips them.
+            .bind(from - 2 * 86_400)
+            .fetch_all(self.db()?)
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let last: Option<i64> = col(r, "last_cell")?;

@@ -568,6 +568,41 @@ mod tests {
         drop(held);
     }
 
+    /// The range reads behind slot search, the diary and the reminders find their rows
+    /// by a start bounded on both sides of an index, and slot search's read touches no
+    /// table row at all.
+    #[tokio::test]
+    async fn range_reads_use_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("clinic.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let plan = |sql: &'static str| {
+            let pool = store.pool.clone();
+            async move {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                    .bind(0i64)
+                    .bind(1i64)
+                    .bind(-1i64)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+                rows.iter()
+                    .map(|r| r.get::<String, _>("detail"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+        };
+        let between = plan(booking::APPOINTMENTS_BETWEEN).await;
+        assert!(between.contains("start_at>? AND start_at<?"), "{between}");
+        let busy = plan(booking::BUSY_INTERVALS_BETWEEN).await;
+        assert!(
+            busy.contains("SEARCH a USING COVERING INDEX")
+                && busy.contains("start_at>? AND start_at<?")
+                && busy.contains("SEARCH c USING COVERING INDEX"),
+            "{busy}"
+        );
+    }
+
     /// SQLite gathers no statistics by itself: a table that grew is measured when the
     /// store refreshes them, and a database opened again keeps them.
     #[tokio::test]
