@@ -16,6 +16,23 @@ fn race_dates(plan: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The slots a slot-search path answers with.
+async fn slots(srv: &Srv, o: &str, path: &str) -> Vec<Value> {
+    srv.get(path, o).await["slots"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The local start times a slot-search path offers.
+async fn local_times(srv: &Srv, o: &str, path: &str) -> Vec<String> {
+    slots(srv, o, path)
+        .await
+        .iter()
+        .map(|s| s["local_time"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_season_kept_by_one_server_follows_changes_made_on_another() {
     for backend in backends() {
@@ -115,12 +132,6 @@ async fn the_set_up_kept_by_one_server_follows_changes_made_on_another() {
         let b = a.beside().await;
         let o = a.owner.clone();
         let day = add_days(w.race, -20);
-        async fn slots(srv: &Srv, o: &str, path: &str) -> Vec<Value> {
-            srv.get(path, o).await["slots"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        }
         let path = format!(
             "/api/clients/{}/slots?service_id={}&therapist_id={}&from={day}&days=1&limit=200",
             w.a, w.sports, w.t1
@@ -266,22 +277,13 @@ async fn a_clients_bookings_kept_by_one_server_follow_changes_made_on_another() 
         let o = a.owner.clone();
         let day = add_days(w.race, -20);
         // Times offered to client B with Tess on `day`.
-        async fn offered(srv: &Srv, o: &str, path: &str) -> Vec<String> {
-            srv.get(path, o).await["slots"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .map(|s| s["local_time"].as_str().unwrap().to_string())
-                .collect()
-        }
         let path = format!(
             "/api/clients/{}/slots?service_id={}&therapist_id={}&from={day}&days=1&limit=200",
             w.b, w.sports, w.t1
         );
         let ten = "10:00".to_string();
         // Server A reads (and keeps) the client's appointments: none.
-        assert!(offered(&a, &o, &path).await.contains(&ten), "{backend}");
+        assert!(local_times(&a, &o, &path).await.contains(&ten), "{backend}");
         // Server B books the client with Theo at 10:00.
         let (s, v) = b
             .call(
@@ -294,7 +296,10 @@ async fn a_clients_bookings_kept_by_one_server_follow_changes_made_on_another() 
         assert_eq!(s, 201, "{backend}: {v}");
         let id = v["id"].as_str().unwrap().to_string();
         // Server A no longer offers the client 10:00 with Tess, and refuses it.
-        assert!(!offered(&a, &o, &path).await.contains(&ten), "{backend}");
+        assert!(
+            !local_times(&a, &o, &path).await.contains(&ten),
+            "{backend}"
+        );
         let (s, e) = a
             .call(
                 Method::POST,
@@ -315,7 +320,7 @@ async fn a_clients_bookings_kept_by_one_server_follow_changes_made_on_another() 
             )
             .await;
         assert_eq!(s, 200, "{backend}: {v}");
-        assert!(offered(&a, &o, &path).await.contains(&ten), "{backend}");
+        assert!(local_times(&a, &o, &path).await.contains(&ten), "{backend}");
         // Server B cancels it, after A has read the moved booking.
         b.post(&format!("/api/appointments/{id}/cancel"), &o, json!({}))
             .await;

@@ -163,22 +163,9 @@ impl Store {
 
     /// These clients by name (ids not on file are left out): one read per 200 ids.
     pub async fn clients_with_ids(&self, ids: &[String]) -> Result<Vec<Client>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(200) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT {} FROM clients WHERE id IN ({})",
-                client_columns!(),
-                marks.join(", ")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(id);
-            }
-            for row in q.fetch_all(self.db()?).await? {
-                out.push(client_from(&row)?);
-            }
-        }
+        let mut out = self
+            .rows_with_ids(client_columns!(), "clients", "id", ids, client_from)
+            .await?;
         out.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         Ok(out)
     }
@@ -189,22 +176,12 @@ impl Store {
         &self,
         ids: &[String],
     ) -> Result<std::collections::HashMap<String, String>, StoreError> {
-        let mut out = std::collections::HashMap::new();
-        for chunk in ids.chunks(200) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT id, name FROM clients WHERE id IN ({})",
-                marks.join(", ")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(id);
-            }
-            for row in q.fetch_all(self.db()?).await? {
-                out.insert(col(&row, "id")?, col(&row, "name")?);
-            }
-        }
-        Ok(out)
+        let pairs = self
+            .rows_with_ids("id, name", "clients", "id", ids, |row| {
+                Ok((col(row, "id")?, col(row, "name")?))
+            })
+            .await?;
+        Ok(pairs.into_iter().collect())
     }
 
     /// Replaces every field but the id and creation time (matched by `c.id`).

@@ -50,23 +50,14 @@ impl Store {
     /// The intakes of the clients named (those without one are left out), for staff
     /// views that show many clients at once.
     pub async fn intakes_of(&self, client_ids: &[String]) -> Result<Vec<Intake>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in client_ids.chunks(200) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT {} FROM intakes WHERE client_id IN ({})",
-                INTAKE_COLUMNS,
-                marks.join(", ")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(id);
-            }
-            for row in q.fetch_all(self.db()?).await? {
-                out.push(intake_from(&row)?);
-            }
-        }
-        Ok(out)
+        self.rows_with_ids(
+            INTAKE_COLUMNS,
+            "intakes",
+            "client_id",
+            client_ids,
+            intake_from,
+        )
+        .await
     }
 
     /// Writes the client's intake whole (a new one, or the answers changed). A change

@@ -481,6 +481,40 @@ pub(crate) async fn backoff(attempt: u32) {
     .await;
 }
 
+/// How many ids one `IN (…)` list binds: well under either database's limit on bound
+/// values.
+const IN_CHUNK: usize = 200;
+
+impl Store {
+    /// Runs `SELECT {columns} FROM {table} WHERE {key} IN (…)` for `ids`, one read per
+    /// [`IN_CHUNK`] of them, and maps each row with `map`. Ids not on file give no row.
+    pub(crate) async fn rows_with_ids<T>(
+        &self,
+        columns: &str,
+        table: &str,
+        key: &str,
+        ids: &[String],
+        map: impl Fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_CHUNK) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT {columns} FROM {table} WHERE {key} IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for row in q.fetch_all(self.db()?).await? {
+                out.push(map(&row)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Reads column `name` of `row`, as a [`StoreError`] when it is missing or mistyped.
 pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, StoreError>
 where
