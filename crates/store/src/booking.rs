@@ -34,6 +34,15 @@ pub(crate) const APPOINTMENTS_BETWEEN: &str = concat!(
      WHERE start_at < $2 AND start_at > $3 AND end_at > $1 ORDER BY start_at, id"
 );
 
+/// A therapist's (`$1`) appointments overlapping `[$2, $3)`; `$4` is `$2` less a day.
+pub(crate) const APPOINTMENTS_FOR_THERAPIST: &str = concat!(
+    "SELECT ",
+    appointment_columns!(),
+    " FROM appointments \
+     WHERE therapist_id = $1 AND start_at < $3 AND start_at > $4 AND end_at > $2 \
+     ORDER BY start_at, id"
+);
+
 /// The bookings holding time in `[$1, $2)` and the end of their last cell; `$3` bounds
 /// the starts from below. Both parts are read from indexes alone.
 pub(crate) const BUSY_INTERVALS_BETWEEN: &str = "SELECT a.id, a.therapist_id, a.start_at, \
@@ -755,17 +764,13 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<Appointment>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            appointment_columns!(),
-            " FROM appointments \
-             WHERE therapist_id = $1 AND start_at < $3 AND end_at > $2 ORDER BY start_at, id"
-        ))
-        .bind(therapist_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(self.db()?)
-        .await?;
+        let rows = sqlx::query(APPOINTMENTS_FOR_THERAPIST)
+            .bind(therapist_id)
+            .bind(from)
+            .bind(to)
+            .bind(from - 86_400)
+            .fetch_all(self.db()?)
+            .await?;
         rows.iter().map(appointment_from).collect()
     }
 

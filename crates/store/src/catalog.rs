@@ -301,7 +301,8 @@ impl Store {
         let done = sqlx::query(
             "UPDATE therapists SET name = $1, skills = $2, active = $3, location_id = $5 WHERE id = $4 \
              AND (location_id = $5 OR NOT EXISTS (SELECT 1 FROM appointments a \
-                  WHERE a.therapist_id = $4 AND a.status = 'booked' AND a.end_at > $6))",
+                  WHERE a.therapist_id = $4 AND a.status = 'booked' AND a.end_at > $6 \
+                  AND a.start_at > $6 - 86400))",
         )
         .bind(&t.name)
         .bind(skills_text(&t.skills))

@@ -509,7 +509,8 @@ impl Store {
                 continue;
             }
             let holder = sqlx::query(
-                "SELECT id FROM clients WHERE email_key = $1 AND id <> $2 ORDER BY created_at, id",
+                "SELECT id FROM clients WHERE email_key = $1 AND email_key <> '' AND id <> $2 \
+                 ORDER BY created_at, id",
             )
             .bind(&key)
             .bind(&id)
@@ -685,9 +686,8 @@ const ERASE: [&str; 18] = [
     "DELETE FROM homework_ticks WHERE homework_id IN (SELECT id FROM homework WHERE client_id = $1)",
     "DELETE FROM homework WHERE client_id = $1",
     "DELETE FROM session_notes WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = $1)",
-    "DELETE FROM outbox WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = $1) \
-     OR offer_id IN (SELECT o.id FROM waitlist_offers o JOIN waitlist w ON w.id = o.entry_id WHERE w.client_id = $1) \
-     OR wait_id IN (SELECT id FROM waitlist WHERE client_id = $1)",
+    // Messages about waitlist offers and entries go with them (ON DELETE CASCADE).
+    "DELETE FROM outbox WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id = $1)",
     "DELETE FROM race_requests WHERE client_id = $1",
     "DELETE FROM waitlist_offers WHERE entry_id IN (SELECT id FROM waitlist WHERE client_id = $1)",
     "DELETE FROM waitlist WHERE client_id = $1",

@@ -11,6 +11,17 @@ pub enum FeedOwner {
     Client(String),
 }
 
+/// Whether therapist `$1` treats client `$2`: a completed appointment, or a booked one
+/// ending after `$3`.
+pub(crate) const TREATS: &str = "SELECT COUNT(*) AS n FROM appointments \
+     WHERE therapist_id = $1 AND client_id = $2 \
+     AND (status = 'completed' OR (status = 'booked' AND end_at > $3))";
+
+/// The clients therapist `$1` treats, as [`TREATS`] reads it (`$2` for its `$3`).
+pub(crate) const CLIENTS_OF_THERAPIST: &str = "SELECT DISTINCT client_id FROM appointments \
+     WHERE therapist_id = $1 \
+     AND (status = 'completed' OR (status = 'booked' AND end_at > $2)) ORDER BY client_id";
+
 impl Store {
     /// Records a feed token hash for a therapist or a client. An owner may have several
     /// (a new one is made when the old link is revoked).
@@ -86,15 +97,12 @@ impl Store {
         client_id: &str,
         booked_since: i64,
     ) -> Result<bool, StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM appointments WHERE therapist_id = $1 AND client_id = $2 \
-             AND (status = 'completed' OR (status = 'booked' AND end_at > $3))",
-        )
-        .bind(therapist_id)
-        .bind(client_id)
-        .bind(booked_since)
-        .fetch_one(self.db()?)
-        .await?;
+        let row = sqlx::query(TREATS)
+            .bind(therapist_id)
+            .bind(client_id)
+            .bind(booked_since)
+            .fetch_one(self.db()?)
+            .await?;
         Ok(col::<i64>(&row, "n")? > 0)
     }
 
@@ -104,14 +112,11 @@ impl Store {
         therapist_id: &str,
         booked_since: i64,
     ) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT DISTINCT client_id FROM appointments WHERE therapist_id = $1 \
-             AND (status = 'completed' OR (status = 'booked' AND end_at > $2)) ORDER BY client_id",
-        )
-        .bind(therapist_id)
-        .bind(booked_since)
-        .fetch_all(self.db()?)
-        .await?;
+        let rows = sqlx::query(CLIENTS_OF_THERAPIST)
+            .bind(therapist_id)
+            .bind(booked_since)
+            .fetch_all(self.db()?)
+            .await?;
         rows.iter().map(|r| col(r, "client_id")).collect()
     }
 }

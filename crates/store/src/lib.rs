@@ -602,9 +602,9 @@ mod tests {
         drop(held);
     }
 
-    /// The range reads behind slot search, the diary and the reminders find their rows
-    /// by a start bounded on both sides of an index, and slot search's read touches no
-    /// table row at all.
+    /// The range reads behind slot search, the diary, the reminders, the mail counts and
+    /// the audit log find their rows by an index bounded on both sides, and slot search's
+    /// read touches no table row at all.
     #[tokio::test]
     async fn range_reads_use_their_indexes() {
         let dir = tempfile::tempdir().unwrap();
@@ -612,22 +612,27 @@ mod tests {
         let store = Store::open(&url).await.unwrap();
         let plan = |sql: &'static str| {
             let pool = store.pool.clone();
+            // As many values as the statement has placeholders.
+            let params = (1..=9).filter(|i| sql.contains(&format!("${i}"))).count();
             async move {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
-                    .bind(0i64)
-                    .bind(1i64)
-                    .bind(-1i64)
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap();
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+                for i in 0..params {
+                    q = q.bind(i as i64);
+                }
+                let rows = q.fetch_all(&pool).await.unwrap();
                 rows.iter()
                     .map(|r| r.get::<String, _>("detail"))
                     .collect::<Vec<_>>()
                     .join("\n")
             }
         };
-        let between = plan(booking::APPOINTMENTS_BETWEEN).await;
-        assert!(between.contains("start_at>? AND start_at<?"), "{between}");
+        for sql in [
+            booking::APPOINTMENTS_BETWEEN,
+            booking::APPOINTMENTS_FOR_THERAPIST,
+        ] {
+            let p = plan(sql).await;
+            assert!(p.contains("start_at>? AND start_at<?"), "{sql}\n{p}");
+        }
         let busy = plan(booking::BUSY_INTERVALS_BETWEEN).await;
         assert!(
             busy.contains("SEARCH a USING COVERING INDEX")
@@ -635,6 +640,23 @@ mod tests {
                 && busy.contains("SEARCH c USING COVERING INDEX"),
             "{busy}"
         );
+        let counts = plan(outbox::OUTBOX_COUNTS).await;
+        assert!(
+            !counts.contains("SCAN") && counts.contains("state=? AND due_at>?"),
+            "{counts}"
+        );
+        let audit = plan(audit::AUDIT_OF_CLIENT).await;
+        assert!(
+            audit.contains("audit_log_by_client (client_id=?)"),
+            "{audit}"
+        );
+        for sql in [feeds::TREATS, feeds::CLIENTS_OF_THERAPIST] {
+            let p = plan(sql).await;
+            assert!(
+                p.contains("COVERING INDEX appointments_by_therapist_client"),
+                "{sql}\n{p}"
+            );
+        }
     }
 
     /// SQLite gathers no statistics by itself: a table that grew is measured when the

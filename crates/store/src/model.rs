@@ -660,6 +660,7 @@ pub struct OutboxCounts {
     pub waiting: i64,
     /// Queued for later (reminders, retries).
     pub later: i64,
+    /// Sent in the last 30 days.
     pub sent: i64,
     pub failed: i64,
 }

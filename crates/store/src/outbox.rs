@@ -50,6 +50,19 @@ pub struct Claimed {
 /// Longest error text kept with a message.
 const MAX_ERROR_CHARS: usize = 500;
 
+/// Sent messages are counted over this many days; older ones stay on file uncounted.
+pub(crate) const SENT_COUNTED_DAYS: i64 = 30;
+
+/// Queued (and of those, due by `$1`) and failed messages, and those sent since `$2`:
+/// every part a range of the index on (state, due_at), so the count does not grow with
+/// the years of messages sent.
+pub(crate) const OUTBOX_COUNTS: &str = "SELECT state, \
+     SUM(CASE WHEN due_at <= $1 THEN 1 ELSE 0 END) AS due, COUNT(*) AS n \
+     FROM outbox WHERE state IN ('queued', 'failed') GROUP BY state \
+     UNION ALL \
+     SELECT 'sent' AS state, 0 AS due, COUNT(*) AS n FROM outbox \
+     WHERE state = 'sent' AND due_at > $2";
+
 impl Store {
     /// Takes the next message due now, for `lease_secs`; `None` when none is due.
     pub async fn claim_notice(&self, lease_secs: i64) -> Result<Option<Claimed>, StoreError> {
@@ -188,24 +201,25 @@ impl Store {
 
     /// How many messages stand in each state.
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
-        let rows = sqlx::query(
-            "SELECT state, CASE WHEN due_at <= $1 THEN 1 ELSE 0 END AS due, COUNT(*) AS n \
-             FROM outbox GROUP BY state, CASE WHEN due_at <= $1 THEN 1 ELSE 0 END",
-        )
-        .bind(self.now())
-        .fetch_all(self.db()?)
-        .await?;
+        let now = self.now();
+        let rows = sqlx::query(OUTBOX_COUNTS)
+            .bind(now)
+            .bind(now - SENT_COUNTED_DAYS * 86_400)
+            .fetch_all(self.db()?)
+            .await?;
         let mut c = OutboxCounts::default();
         for r in &rows {
             let state: String = col(r, "state")?;
             let due: i64 = col(r, "due")?;
             let n: i64 = col(r, "n")?;
-            match (NoticeState::parse(&state), due) {
-                (Some(NoticeState::Queued), 1) => c.waiting += n,
-                (Some(NoticeState::Queued), _) => c.later += n,
-                (Some(NoticeState::Sent), _) => c.sent += n,
-                (Some(NoticeState::Failed), _) => c.failed += n,
-                _ => {}
+            match NoticeState::parse(&state) {
+                Some(NoticeState::Queued) => {
+                    c.waiting += due;
+                    c.later += n - due;
+                }
+                Some(NoticeState::Sent) => c.sent += n,
+                Some(NoticeState::Failed) => c.failed += n,
+                Some(NoticeState::Skipped) | None => {}
             }
         }
         Ok(c)

@@ -19,6 +19,7 @@ both!(
     the_first_to_accept_books_and_the_rest_are_told,
     expired_and_declined_offers_go_to_the_next_in_line,
     a_client_waits_on_a_bounded_number_of_windows,
+    erasing_a_waiting_client_takes_the_messages_about_their_offers,
 );
 
 fn at_three_days_before(store: &Store) -> (Store, Arc<SetClock>) {
@@ -273,4 +274,39 @@ async fn a_client_waits_on_a_bounded_number_of_windows(t: Ctx) {
         store.waiting(Some(&w.client.id)).await.unwrap().len() as i64,
         kneadtime_store::MAX_WAITING_PER_CLIENT
     );
+}
+
+async fn erasing_a_waiting_client_takes_the_messages_about_their_offers(t: Ctx) {
+    let (store, _clock) = at_three_days_before(&t.store);
+    let w = world(&store, 0).await;
+    let cleo = second_client(&store, "Cleo").await;
+    let dan = second_client(&store, "Dan").await;
+    let mut entries = Vec::new();
+    for c in [&cleo, &dan] {
+        entries.push(store.join_waitlist(wait(c, &w.service.id)).await.unwrap());
+    }
+    let offers: Vec<NewOffer> = entries
+        .iter()
+        .map(|e| NewOffer {
+            entry_id: e.id.clone(),
+            therapist_id: w.therapist.id.clone(),
+            start_at: NINE,
+            end_at: NINE + 60 * MIN,
+            expires_at: NINE - 86_400,
+        })
+        .collect();
+    assert_eq!(store.make_offers(&offers).await.unwrap().len(), 2);
+    let queued = || async {
+        store
+            .notices(kneadtime_store::NoticeState::Queued, 1000)
+            .await
+            .unwrap()
+    };
+    let before = queued().await;
+    assert_eq!(before.len(), 2, "one offer message each");
+    store.erase_client(&cleo).await.unwrap();
+    let after = queued().await;
+    assert_eq!(after.len(), 1, "Cleo's offer message went with her");
+    assert!(after.iter().all(|n| before[..].contains(n)));
+    assert_eq!(store.outbox_counts().await.unwrap().waiting, 1);
 }
