@@ -392,12 +392,23 @@ pub async fn open_offers(
     client_id: Option<&str>,
 ) -> CoreResult<Vec<(Offer, WaitEntry)>> {
     let offers = core.store.open_offers(client_id).await?;
-    let mut out = Vec::with_capacity(offers.len());
-    for o in offers {
-        let e = core.store.wait_entry(&o.entry_id).await?;
-        out.push((o, e));
-    }
-    Ok(out)
+    // The entries in one read, not one per offer.
+    let mut ids: Vec<String> = offers.iter().map(|o| o.entry_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let entries: std::collections::HashMap<String, WaitEntry> = core
+        .store
+        .wait_entries_with_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect();
+    // An offer's entry is held by a foreign key; one erased between the two reads
+    // leaves its offer out rather than failing the page.
+    Ok(offers
+        .into_iter()
+        .filter_map(|o| entries.get(&o.entry_id).cloned().map(|e| (o, e)))
+        .collect())
 }
 
 /// Declines the open offer `id`, so its time goes to the next in line: false when it

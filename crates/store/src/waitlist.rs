@@ -140,6 +140,15 @@ impl Store {
         entry_from(&row)
     }
 
+    /// The entries with these ids (ids not on file are left out), one read per 200.
+    pub async fn wait_entries_with_ids(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<WaitEntry>, StoreError> {
+        self.rows_with_ids(entry_columns!(), "waitlist", "id", ids, entry_from)
+            .await
+    }
+
     /// Entries still waiting (window not yet over), for one client or for everyone,
     /// soonest window first, at most 500.
     pub async fn waiting(&self, client_id: Option<&str>) -> Result<Vec<WaitEntry>, StoreError> {
