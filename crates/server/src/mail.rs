@@ -313,7 +313,7 @@ pub async fn outbox(state: &AppState) -> crate::error::ApiResult<OutboxOut> {
     operation_id = "getOutbox",
     tag = "clinic",
     summary = "Messages to clients (owner)",
-    description = "Owner only. Confirmations, changes, cancellations and reminders are queued with the booking change and sent by each server's mail worker; this shows how many wait, were sent or failed, and the failed ones.",
+    description = "Owner only. Confirmations, changes, cancellations and reminders are queued with the booking change and sent by each server's mail worker; this shows how many wait, were sent in the last 30 days or failed, and the failed ones.",
     responses(
         (status = 200, description = "The outbox.", body = OutboxOut),
     ),

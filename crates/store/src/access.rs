@@ -401,9 +401,9 @@ impl Store {
     /// How many hits `bucket` has in its current window of `window_secs` (none counted
     /// by asking). A window begins with the first hit after the last one ended.
     pub async fn hits(&self, bucket: &str, window_secs: i64) -> Result<i64, StoreError> {
-        if window_secs <= 0 {
+        if !(1..=RATE_LIMIT_WINDOW_MAX_SECS).contains(&window_secs) {
             return Err(StoreError::Invalid(
-                "a rate-limit window must be positive".into(),
+                "a rate-limit window must be positive and at most a day".into(),
             ));
         }
         let now = self.now();

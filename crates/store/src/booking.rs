@@ -14,7 +14,8 @@ use sqlx::{Any, Transaction};
 
 use crate::model::parse_or;
 use crate::{
-    Appointment, CELL_SECS, NewAppointment, Status, Store, StoreError, col, new_id, retry_write,
+    Appointment, CELL_SECS, MAX_APPOINTMENT_SECS, NewAppointment, Status, Store, StoreError, col,
+    new_id, retry_write,
 };
 
 /// The columns [`appointment_from`] reads, written once for every query that feeds it.
@@ -109,7 +110,7 @@ fn check_times(start_at: i64, end_at: i64) -> Result<(), StoreError> {
             "an appointment must end after it starts".into(),
         ));
     }
-    if end_at - start_at > 24 * 3600 {
+    if end_at - start_at > MAX_APPOINTMENT_SECS {
         return Err(StoreError::Invalid(
             "an appointment cannot last over a day".into(),
         ));
@@ -768,7 +769,7 @@ impl Store {
             .bind(therapist_id)
             .bind(from)
             .bind(to)
-            .bind(from - 86_400)
+            .bind(from - MAX_APPOINTMENT_SECS)
             .fetch_all(self.db()?)
             .await?;
         rows.iter().map(appointment_from).collect()
@@ -785,7 +786,7 @@ impl Store {
             .bind(to)
             // An appointment lasts at most a day: earlier starts cannot reach `from`,
             // and the index on start_at skips them instead of reading all history.
-            .bind(from - 86_400)
+            .bind(from - MAX_APPOINTMENT_SECS)
             .fetch_all(self.db()?)
             .await?;
         rows.iter().map(appointment_from).collect()

@@ -302,7 +302,7 @@ impl Store {
             "UPDATE therapists SET name = $1, skills = $2, active = $3, location_id = $5 WHERE id = $4 \
              AND (location_id = $5 OR NOT EXISTS (SELECT 1 FROM appointments a \
                   WHERE a.therapist_id = $4 AND a.status = 'booked' AND a.end_at > $6 \
-                  AND a.start_at > $6 - 86400))",
+                  AND a.start_at > $7))",
         )
         .bind(&t.name)
         .bind(skills_text(&t.skills))
@@ -310,6 +310,8 @@ impl Store {
         .bind(&t.id)
         .bind(&t.location_id)
         .bind(self.now())
+        // Appointments last at most a day: earlier starts have ended.
+        .bind(self.now() - crate::MAX_APPOINTMENT_SECS)
         .execute(&mut *tx)
         .await?;
         bump_setup(&mut tx).await?;

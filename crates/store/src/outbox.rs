@@ -54,14 +54,14 @@ const MAX_ERROR_CHARS: usize = 500;
 pub(crate) const SENT_COUNTED_DAYS: i64 = 30;
 
 /// Queued (and of those, due by `$1`) and failed messages, and those sent since `$2`:
-/// every part a range of the index on (state, due_at), so the count does not grow with
-/// the years of messages sent.
+/// each part a range of an index on the state, so the count does not grow with the years
+/// of messages sent.
 pub(crate) const OUTBOX_COUNTS: &str = "SELECT state, \
      SUM(CASE WHEN due_at <= $1 THEN 1 ELSE 0 END) AS due, COUNT(*) AS n \
      FROM outbox WHERE state IN ('queued', 'failed') GROUP BY state \
      UNION ALL \
      SELECT 'sent' AS state, 0 AS due, COUNT(*) AS n FROM outbox \
-     WHERE state = 'sent' AND due_at > $2";
+     WHERE state = 'sent' AND sent_at > $2";
 
 impl Store {
     /// Takes the next message due now, for `lease_secs`; `None` when none is due.

@@ -563,7 +563,7 @@ impl Store {
                 start_at, end_at, ..
             } = b
                 && (end_at <= start_at
-                    || end_at - start_at > 24 * 3600
+                    || end_at - start_at > crate::MAX_APPOINTMENT_SECS
                     || start_at.rem_euclid(crate::CELL_SECS) != 0)
             {
                 return Err(StoreError::Invalid(

@@ -468,10 +468,10 @@ async fn rate_limits_count_per_window(t: Ctx) {
 }
 
 async fn a_rate_limit_window_begins_with_its_first_hit(t: Ctx) {
-    // Hits a few seconds either side of a whole minute count together: the window is
-    // the minute after the first hit, not a minute of the clock.
+    // Hits a few seconds either side of a whole minute (1_000_200) count together: the
+    // window is the minute after the first hit, not a minute of the clock.
     let clock = std::sync::Arc::new(kneadtime_store::SetClock::at(
-        jiff::Timestamp::from_second(1_000_170).unwrap(),
+        jiff::Timestamp::from_second(1_000_190).unwrap(),
     ));
     let store = t.store.clone().with_clock(clock.clone());
     assert!(store.hit("login:5.6.7.8", 60, 2).await.unwrap());

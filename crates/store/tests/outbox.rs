@@ -16,6 +16,7 @@ both!(
     a_claim_is_settled_only_by_its_holder,
     failures_are_retried_later_then_kept_for_the_owner,
     racing_workers_take_each_message_once,
+    messages_sent_over_a_month_ago_are_not_counted,
 );
 
 /// The store at a set time, three days before NINE.
@@ -163,4 +164,31 @@ async fn racing_workers_take_each_message_once(t: Ctx) {
     assert_eq!(distinct.len(), all.len(), "no message taken twice");
     assert_eq!(all.len(), 40, "every due confirmation taken");
     assert_eq!(store.outbox_counts().await.unwrap().sent, 40);
+}
+
+async fn messages_sent_over_a_month_ago_are_not_counted(t: Ctx) {
+    let (store, clock) = at_three_days_before(&t.store);
+    let w = world(&store, 0).await;
+    store.book(w.at(NINE, 60)).await.unwrap();
+    // Sent ten days after it was due (mail was down): counted by when it went.
+    clock.advance(10 * 86_400);
+    let c = store
+        .claim_notice(30)
+        .await
+        .unwrap()
+        .expect("a due message");
+    assert!(store.notice_done(&c, NoticeState::Sent, "").await.unwrap());
+    assert_eq!(store.outbox_counts().await.unwrap().sent, 1);
+    clock.advance(30 * 86_400 - 1);
+    assert_eq!(
+        store.outbox_counts().await.unwrap().sent,
+        1,
+        "due 40 days ago, sent 30 days ago"
+    );
+    clock.advance(2);
+    assert_eq!(
+        store.outbox_counts().await.unwrap().sent,
+        0,
+        "sent over 30 days ago"
+    );
 }

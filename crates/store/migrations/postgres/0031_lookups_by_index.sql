@@ -10,6 +10,8 @@ CREATE INDEX race_requests_by_seq ON race_requests (event_id, seq);
 -- Which clients a therapist treats (asked on every request a therapist makes about a
 -- client), from the index alone.
 CREATE INDEX appointments_by_therapist_client ON appointments (therapist_id, client_id, status, end_at);
+-- Messages sent lately are counted by when they went, not by reading every one ever sent.
+CREATE INDEX outbox_sent ON outbox (state, sent_at);
 -- Only open offers are ever looked up by therapist and time; past ones stay on file.
 CREATE INDEX waitlist_offers_open_by_time ON waitlist_offers (therapist_id, state, start_at);
 DROP INDEX waitlist_offers_by_time;
