@@ -193,10 +193,12 @@ pub async fn offer_round(core: &Clinic, t: &FreedTime) -> CoreResult<usize> {
         return Ok(0);
     }
     let waiting = core.store.waiting_for(t).await?;
+    // Services come from the kept set-up, not one read per waiting client.
+    let setup = core.setup().await?;
     let mut scored: Vec<(u32, i64, NewOffer)> = Vec::new();
     for e in &waiting {
-        let service = match core.store.service(&e.service_id).await {
-            Ok(s) if s.active => s,
+        let service = match setup.service(&e.service_id) {
+            Some(s) if s.active => s.clone(),
             _ => continue,
         };
         // A client whose season cannot be read is skipped, not the whole round.
