@@ -198,7 +198,7 @@ fn clinic_db(dir: &std::path::Path, race: &str) -> String {
                 name: n.to_string(),
                 email: format!("{n}@example.org"),
                 request: NewRaceRequest {
-                    client_id: String::new(),
+                    client_id: ClientId::from(String::new()),
                     finish_at: None,
                     locations: vec!["main".into()],
                     days: vec![],

@@ -3,6 +3,7 @@
 //! remembering the addresses an account signs in from, passwords, and the clinic's first
 //! owner. Tokens and password hashes are made by the caller; only their hashes come here.
 
+use kneadtime_store::ids::*;
 use kneadtime_store::{Client, NewStaff, Role, Staff, StoreError, WebSession};
 
 use crate::Clinic;
@@ -83,7 +84,7 @@ pub async fn client_with_password(core: &Clinic, email: &str) -> CoreResult<Opti
 /// Sets a client's password (its hash); every other session of theirs ends.
 pub async fn set_client_password(
     core: &Clinic,
-    client_id: &str,
+    client_id: &ClientId,
     password_hash: &str,
     keep_session: &str,
 ) -> CoreResult<()> {
@@ -99,7 +100,7 @@ pub async fn set_client_password(
 /// Sets a staff member's password (its hash); every other session of theirs ends.
 pub async fn set_staff_password(
     core: &Clinic,
-    staff_id: &str,
+    staff_id: &StaffId,
     password_hash: &str,
     keep_session: &str,
 ) -> CoreResult<()> {

@@ -7,6 +7,7 @@
 
 use jiff::tz::TimeZone;
 use kneadtime_domain::{DayFit, Finding, Severity, day_fit};
+use kneadtime_store::ids::*;
 use kneadtime_store::{
     Appointment, Location, NewAppointment, Service, Status, StoreError, Therapist,
 };
@@ -105,9 +106,9 @@ pub type BookResult<T> = Result<T, BookError>;
 /// A booking as asked.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
-    pub client_id: &'a str,
-    pub service_id: &'a str,
-    pub therapist_id: &'a str,
+    pub client_id: &'a ClientId,
+    pub service_id: &'a ServiceId,
+    pub therapist_id: &'a TherapistId,
     /// RFC 3339, or a wall-clock time in the location's zone.
     pub start: &'a str,
     /// Staff only: why it goes ahead against an error rule.
@@ -119,7 +120,7 @@ pub struct Request<'a> {
 /// A booking judged and ready to write: what the review step shows and the booking
 /// writes.
 pub struct Prepared {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub service: Service,
     pub therapist: Therapist,
     /// Where the session is (the therapist's location), and its zone.
@@ -133,7 +134,7 @@ pub struct Prepared {
     pub staff: bool,
 }
 
-fn active_service(setup: &Setup, id: &str) -> BookResult<Service> {
+fn active_service(setup: &Setup, id: &ServiceId) -> BookResult<Service> {
     match setup.service(id) {
         Some(s) if s.active => Ok(s.clone()),
         Some(_) => Err(BookError::ServiceInactive),
@@ -144,7 +145,7 @@ fn active_service(setup: &Setup, id: &str) -> BookResult<Service> {
     }
 }
 
-fn active_therapist(setup: &Setup, id: &str) -> BookResult<Therapist> {
+fn active_therapist(setup: &Setup, id: &TherapistId) -> BookResult<Therapist> {
     match setup.therapist(id) {
         Some(t) if t.active => Ok(t.clone()),
         Some(_) => Err(BookError::TherapistInactive),
@@ -205,12 +206,12 @@ async fn judge(
     setup: &Setup,
     ctx: &ClientContext,
     service: &Service,
-    therapist_id: &str,
+    therapist_id: &TherapistId,
     tz: &TimeZone,
     start: i64,
     override_reason: Option<&str>,
     staff: bool,
-    moving: Option<&str>,
+    moving: Option<&AppointmentId>,
 ) -> BookResult<DayFit> {
     let now = core.now();
     let len = service.length_min * 60;
@@ -312,7 +313,7 @@ pub async fn prepare(core: &Clinic, r: &Request<'_>) -> BookResult<Prepared> {
         r.override_reason.map(|x| x.trim().to_string())
     };
     Ok(Prepared {
-        client_id: r.client_id.to_string(),
+        client_id: r.client_id.clone(),
         service,
         therapist,
         location,
@@ -363,7 +364,7 @@ pub async fn commit(
     p: &Prepared,
     created_by: &str,
     key: Option<(String, String)>,
-    offer: Option<String>,
+    offer: Option<OfferId>,
 ) -> BookResult<Appointment> {
     let my_hash = key.as_ref().map(|(_, h)| h.clone());
     let new = NewAppointment {
@@ -440,7 +441,7 @@ pub async fn cancel(core: &Clinic, a: &Appointment, staff: bool) -> BookResult<A
 pub struct Move<'a> {
     pub start: &'a str,
     /// The therapist after the move (the same one unless staff change it).
-    pub therapist_id: &'a str,
+    pub therapist_id: &'a TherapistId,
     pub override_reason: Option<&'a str>,
     /// The clinic moves it on its own account; the client is asked to keep it.
     pub ask_client: bool,
@@ -558,19 +559,19 @@ pub async fn keep(core: &Clinic, a: &Appointment) -> BookResult<Appointment> {
 }
 
 /// The appointment `id`, as it stands.
-pub async fn appointment(core: &Clinic, id: &str) -> crate::CoreResult<Appointment> {
+pub async fn appointment(core: &Clinic, id: &AppointmentId) -> crate::CoreResult<Appointment> {
     Ok(core.store.appointment(id).await?)
 }
 
 /// Every appointment of the client, by start, cancelled ones too.
-pub async fn of_client(core: &Clinic, client_id: &str) -> crate::CoreResult<Vec<Appointment>> {
+pub async fn of_client(core: &Clinic, client_id: &ClientId) -> crate::CoreResult<Vec<Appointment>> {
     Ok(core.store.appointments_for_client(client_id).await?)
 }
 
 /// The therapist's appointments starting in `from..to` (Unix seconds), by start.
 pub async fn of_therapist(
     core: &Clinic,
-    therapist_id: &str,
+    therapist_id: &TherapistId,
     from: i64,
     to: i64,
 ) -> crate::CoreResult<Vec<Appointment>> {

@@ -5,6 +5,7 @@
 //! is offered to those waiting.
 
 use jiff::civil::Date;
+use kneadtime_store::ids::*;
 use kneadtime_store::{
     Clinic as ClinicRow, Closure, ExceptionReason, NewException, NewService, NewStaff,
     NewTherapist, Role, Service, Skill, Staff, StoreError, Therapist, TherapistException,
@@ -137,7 +138,7 @@ pub async fn therapists(core: &Clinic, with_inactive: bool) -> CoreResult<Vec<Th
 }
 
 /// One therapist.
-pub async fn therapist(core: &Clinic, id: &str) -> CoreResult<Therapist> {
+pub async fn therapist(core: &Clinic, id: &TherapistId) -> CoreResult<Therapist> {
     core.setup()
         .await?
         .therapist(id)
@@ -148,7 +149,7 @@ pub async fn therapist(core: &Clinic, id: &str) -> CoreResult<Therapist> {
 /// A therapist with their weekly hours and every day off they have.
 pub async fn therapist_with_time(
     core: &Clinic,
-    id: &str,
+    id: &TherapistId,
 ) -> CoreResult<(Therapist, Vec<WorkingHours>, Vec<TherapistException>)> {
     let setup = core.setup().await?;
     let t = setup
@@ -173,7 +174,7 @@ pub async fn add_therapist(
     core: &Clinic,
     name: &str,
     skills: Vec<Skill>,
-    location_id: Option<String>,
+    location_id: Option<LocationId>,
     login: Option<NewLogin>,
 ) -> CoreResult<(Therapist, Option<Staff>)> {
     let name = check_text("name", name, 200)?;
@@ -227,7 +228,7 @@ pub struct TherapistChange {
     pub name: Option<String>,
     pub skills: Option<Vec<Skill>>,
     pub active: Option<bool>,
-    pub location_id: Option<String>,
+    pub location_id: Option<LocationId>,
 }
 
 /// Changes a therapist. Deactivating one who still has clients booked within the booking
@@ -235,7 +236,7 @@ pub struct TherapistChange {
 /// therapist's logins stop at once (sign-in refused, sessions ended).
 pub async fn change_therapist(
     core: &Clinic,
-    id: &str,
+    id: &TherapistId,
     ch: TherapistChange,
 ) -> CoreResult<Therapist> {
     let mut t = core
@@ -281,7 +282,7 @@ pub async fn change_therapist(
 
 /// Replaces a therapist's weekly hours. Booked clients the new hours leave out are
 /// listed instead; weekdays gained are offered to those waiting on the weeks ahead.
-pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreResult<()> {
+pub async fn set_hours(core: &Clinic, id: &TherapistId, hours: &[WorkingHours]) -> CoreResult<()> {
     therapist(core, id).await?;
     refuse_stranded(core, leave::stranded_by_hours(core, id, hours).await?).await?;
     let before = core.store.working_hours(id).await?;
@@ -292,13 +293,13 @@ pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreR
     }
     let clinic = core.store.clinic().await?;
     let today = local_date(core.now(), &zone_of(&clinic.time_zone));
-    waitlist::weekdays_opened(core, &[id.to_string()], &gained, today).await
+    waitlist::weekdays_opened(core, std::slice::from_ref(id), &gained, today).await
 }
 
 /// Days off for a therapist, `from..=to`. Clients booked on them are listed instead.
 pub async fn add_days_off(
     core: &Clinic,
-    id: &str,
+    id: &TherapistId,
     from: Date,
     to: Date,
     reason: ExceptionReason,
@@ -309,7 +310,7 @@ pub async fn add_days_off(
     Ok(core
         .store
         .create_exception(&NewException {
-            therapist_id: id.to_string(),
+            therapist_id: id.clone(),
             from_date: from,
             to_date: to,
             reason,
@@ -319,14 +320,18 @@ pub async fn add_days_off(
 }
 
 /// Removes a therapist's days off; the days come back and are offered to those waiting.
-pub async fn remove_days_off(core: &Clinic, id: &str, exception_id: &str) -> CoreResult<()> {
+pub async fn remove_days_off(
+    core: &Clinic,
+    id: &TherapistId,
+    exception_id: &str,
+) -> CoreResult<()> {
     let mine = core.setup().await?.exceptions_of(id, FIRST_DAY, LAST_DAY);
     let Some(gone) = mine.iter().find(|e| e.id == exception_id) else {
         return Err(CoreError::NotFound("day off"));
     };
     core.store.delete_exception(exception_id).await?;
     let days = waitlist::dates_between(gone.from_date, gone.to_date);
-    waitlist::opened(core, &[id.to_string()], &days).await?;
+    waitlist::opened(core, std::slice::from_ref(id), &days).await?;
     Ok(())
 }
 
@@ -344,7 +349,7 @@ pub async fn add_closure(
     from: Date,
     to: Date,
     note: &str,
-    location_id: Option<&str>,
+    location_id: Option<&LocationId>,
 ) -> CoreResult<Closure> {
     if let Some(l) = location_id {
         core.store.location(l).await.map_err(|e| match e {
@@ -378,7 +383,7 @@ pub async fn remove_closure(core: &Clinic, id: &str) -> CoreResult<()> {
         .await
         .map_err(|e| CoreError::missing(e, "closure"))?;
     if let Some(c) = gone {
-        let therapists: Vec<String> = setup
+        let therapists: Vec<TherapistId> = setup
             .therapists
             .iter()
             .filter(|t| t.active && c.closes(&t.location_id))
@@ -434,7 +439,7 @@ fn checked_service(s: NewService) -> CoreResult<NewService> {
             .as_deref()
             .map(str::trim)
             .filter(|l| !l.is_empty())
-            .map(str::to_string),
+            .map(LocationId::from),
         ..s
     })
 }
@@ -448,7 +453,7 @@ pub async fn add_service(core: &Clinic, new: NewService) -> CoreResult<Service> 
 }
 
 /// Replaces a service's fields; whether it is offered stays as it was.
-pub async fn change_service(core: &Clinic, id: &str, new: NewService) -> CoreResult<Service> {
+pub async fn change_service(core: &Clinic, id: &ServiceId, new: NewService) -> CoreResult<Service> {
     let old = core
         .store
         .service(id)
@@ -475,7 +480,7 @@ pub async fn change_service(core: &Clinic, id: &str, new: NewService) -> CoreRes
 }
 
 /// Stops offering a service; past bookings keep it.
-pub async fn retire_service(core: &Clinic, id: &str) -> CoreResult<()> {
+pub async fn retire_service(core: &Clinic, id: &ServiceId) -> CoreResult<()> {
     core.store
         .deactivate_service(id)
         .await
@@ -522,7 +527,7 @@ pub struct StaffChange {
 
 /// Revokes, restores or resets a staff login. The clinic's only active owner cannot be
 /// revoked.
-pub async fn change_staff(core: &Clinic, id: &str, ch: StaffChange) -> CoreResult<Staff> {
+pub async fn change_staff(core: &Clinic, id: &StaffId, ch: StaffChange) -> CoreResult<Staff> {
     let s = core
         .store
         .staff(id)

@@ -5,6 +5,7 @@
 
 use jiff::civil::Date;
 use kneadtime_domain::Priority;
+use kneadtime_store::ids::*;
 use kneadtime_store::{
     Appointment, Client, ClientCalendar, ClientHistory, ClientRace, FeedOwner, NewClient,
     StoreError,
@@ -190,7 +191,7 @@ mod tests {
 }
 
 /// A client, or not found.
-pub async fn find(core: &Clinic, id: &str) -> CoreResult<Client> {
+pub async fn find(core: &Clinic, id: &ClientId) -> CoreResult<Client> {
     core.store
         .client(id)
         .await
@@ -198,7 +199,11 @@ pub async fn find(core: &Clinic, id: &str) -> CoreResult<Client> {
 }
 
 /// The clients a therapist treats: booked with them, or seen by them since `since`.
-pub async fn treated_by(core: &Clinic, therapist_id: &str, since: i64) -> CoreResult<Vec<Client>> {
+pub async fn treated_by(
+    core: &Clinic,
+    therapist_id: &TherapistId,
+    since: i64,
+) -> CoreResult<Vec<Client>> {
     let mine = core
         .store
         .client_ids_of_therapist(therapist_id, since)
@@ -219,7 +224,7 @@ pub async fn change(core: &Clinic, c: &Client) -> CoreResult<()> {
 }
 
 /// Gives a client a new personal link (by its token's hash); the old one stops working.
-pub async fn new_link(core: &Clinic, id: &str, token_hash: &str) -> CoreResult<()> {
+pub async fn new_link(core: &Clinic, id: &ClientId, token_hash: &str) -> CoreResult<()> {
     find(core, id).await?;
     Ok(core.store.set_client_link(id, token_hash).await?)
 }
@@ -260,7 +265,7 @@ pub struct ClientFile {
 }
 
 /// A client's races, uploads and appointments.
-pub async fn file(core: &Clinic, id: &str) -> CoreResult<ClientFile> {
+pub async fn file(core: &Clinic, id: &ClientId) -> CoreResult<ClientFile> {
     let (races, calendars, history, appointments) = tokio::try_join!(
         core.store.races(id),
         core.store.calendars(id),
@@ -278,7 +283,7 @@ pub async fn file(core: &Clinic, id: &str) -> CoreResult<ClientFile> {
 /// A race for a client.
 pub async fn add_race(
     core: &Clinic,
-    id: &str,
+    id: &ClientId,
     date: Date,
     km: f64,
     priority: Priority,
@@ -289,7 +294,7 @@ pub async fn add_race(
 }
 
 /// Removes one of a client's races.
-pub async fn remove_race(core: &Clinic, id: &str, race_id: &str) -> CoreResult<()> {
+pub async fn remove_race(core: &Clinic, id: &ClientId, race_id: &str) -> CoreResult<()> {
     if !core.store.races(id).await?.iter().any(|r| r.id == race_id) {
         return Err(CoreError::NotFound("race"));
     }
@@ -299,7 +304,7 @@ pub async fn remove_race(core: &Clinic, id: &str, race_id: &str) -> CoreResult<(
 /// Keeps a training calendar a client uploaded (already read and found good).
 pub async fn add_calendar(
     core: &Clinic,
-    id: &str,
+    id: &ClientId,
     filename: &str,
     content: &str,
 ) -> CoreResult<ClientCalendar> {
@@ -309,7 +314,7 @@ pub async fn add_calendar(
 /// Keeps recorded history a client uploaded: the sessions read from it, as JSON.
 pub async fn add_history(
     core: &Clinic,
-    id: &str,
+    id: &ClientId,
     filename: &str,
     sessions_json: &str,
 ) -> CoreResult<ClientHistory> {
@@ -317,7 +322,7 @@ pub async fn add_history(
 }
 
 /// Removes an upload of a client's, a calendar or recorded history, by its id.
-pub async fn remove_upload(core: &Clinic, id: &str, upload_id: &str) -> CoreResult<()> {
+pub async fn remove_upload(core: &Clinic, id: &ClientId, upload_id: &str) -> CoreResult<()> {
     let (calendars, history) = tokio::try_join!(core.store.calendars(id), core.store.history(id))?;
     if calendars.iter().any(|c| c.id == upload_id) {
         core.store.delete_calendar(upload_id).await?;

@@ -2,6 +2,7 @@
 //! the stored calendars, recorded history and races under the clinic's profile, and
 //! their other appointments.
 
+use kneadtime_store::ids::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -60,28 +61,28 @@ impl ClientContext {
 
     /// Whether the client is booked during any of `[start, end)`, leaving out the
     /// appointment being moved.
-    pub fn busy_during(&self, start: i64, end: i64, except: Option<&str>) -> bool {
+    pub fn busy_during(&self, start: i64, end: i64, except: Option<&AppointmentId>) -> bool {
         self.bookings
             .booked
             .iter()
-            .any(|(id, a, b)| Some(id.as_str()) != except && *a < end && start < *b)
+            .any(|(id, a, b)| Some(id) != except && *a < end && start < *b)
     }
 
     /// Local dates that already hold one of the client's booked massages.
-    pub fn booked_dates(&self, except: Option<&str>) -> HashSet<Date> {
+    pub fn booked_dates(&self, except: Option<&AppointmentId>) -> HashSet<Date> {
         self.bookings
             .booked
             .iter()
-            .filter(|(id, _, _)| Some(id.as_str()) != except)
+            .filter(|(id, _, _)| Some(id) != except)
             .map(|(_, a, _)| local_date(*a, &self.tz))
             .collect()
     }
 
-    pub fn previous(&self, except: Option<&str>) -> Vec<Date> {
+    pub fn previous(&self, except: Option<&AppointmentId>) -> Vec<Date> {
         self.bookings
             .massages
             .iter()
-            .filter(|(id, _)| Some(id.as_str()) != except)
+            .filter(|(id, _)| Some(id) != except)
             .map(|(_, d)| *d)
             .collect()
     }
@@ -102,7 +103,7 @@ pub fn clinic_profile(toml_text: &str) -> Result<Profile, String> {
 /// Builds the client's season from their stored calendars and races, in the clinic's
 /// zone and under the clinic's profile; or takes the one kept, when the database says
 /// nothing it is built from has changed since (on any instance).
-pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<ClientContext> {
+pub async fn client_context(core: &Clinic, client_id: &ClientId) -> CoreResult<ClientContext> {
     let setup = core.setup().await?;
     client_context_in(core, &setup, client_id).await
 }
@@ -111,7 +112,7 @@ pub async fn client_context(core: &Clinic, client_id: &str) -> CoreResult<Client
 pub async fn client_context_in(
     core: &Clinic,
     setup: &Setup,
-    client_id: &str,
+    client_id: &ClientId,
 ) -> CoreResult<ClientContext> {
     let now = core.now();
     // The versions are read with the client and their intake, before anything they
@@ -174,9 +175,9 @@ pub async fn client_context_in(
 /// A client's appointments as a day is judged against them.
 pub(crate) struct Bookings {
     /// Local dates of their massages (booked or done), by appointment id.
-    massages: Vec<(String, Date)>,
+    massages: Vec<(AppointmentId, Date)>,
     /// Their booked appointments: id, start and end (no buffer).
-    booked: Vec<(String, i64, i64)>,
+    booked: Vec<(AppointmentId, i64, i64)>,
 }
 
 impl Bookings {
@@ -199,7 +200,7 @@ impl Bookings {
 /// their season off the async threads.
 async fn build_season(
     core: &Clinic,
-    client_id: &str,
+    client_id: &ClientId,
     tz: &TimeZone,
     zone: &str,
     profile: Profile,
@@ -379,9 +380,9 @@ impl SeasonCache {
     }
 
     /// Drops what is kept for a client (an erased one).
-    pub fn forget(&self, client_id: &str) {
+    pub fn forget(&self, client_id: &ClientId) {
         if let Ok(mut m) = self.0.lock() {
-            m.remove(client_id);
+            m.remove(client_id.as_str());
         }
     }
 }

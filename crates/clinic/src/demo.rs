@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use kneadtime_domain::season::add_days;
 use kneadtime_domain::{Kind, Pressure, Priority, day_fit};
+use kneadtime_store::ids::*;
 use kneadtime_store::{
     NewAppointment, NewClient, NewService, NewStaff, NewTherapist, Role, Service, ServiceKind,
     Skill, Store, StoreError, WorkingHours,
@@ -81,22 +82,22 @@ async fn therapist(
     name: &str,
     skills: &[Skill],
     hours: &[(i64, i64, i64)],
-) -> Result<String, StoreError> {
+) -> Result<TherapistId, StoreError> {
     therapist_at(store, None, name, skills, hours).await
 }
 
 async fn therapist_at(
     store: &Store,
-    location: Option<&str>,
+    location: Option<&LocationId>,
     name: &str,
     skills: &[Skill],
     hours: &[(i64, i64, i64)],
-) -> Result<String, StoreError> {
+) -> Result<TherapistId, StoreError> {
     let t = store
         .create_therapist(&NewTherapist {
             name: name.into(),
             skills: skills.to_vec(),
-            location_id: location.map(str::to_string),
+            location_id: location.cloned(),
         })
         .await?;
     let hours: Vec<WorkingHours> = hours
@@ -143,8 +144,8 @@ fn hill_block(today: Date) -> String {
 /// calf routine given at the last one, done on two days since.
 async fn cal_record(
     core: &Clinic,
-    cal: &str,
-    sam: &str,
+    cal: &ClientId,
+    sam: &TherapistId,
     sports: &Service,
     today: Date,
     tz: &TimeZone,
@@ -170,8 +171,8 @@ async fn cal_record(
         };
         let Ok(a) = store
             .book(NewAppointment {
-                therapist_id: sam.into(),
-                client_id: cal.into(),
+                therapist_id: sam.clone(),
+                client_id: cal.clone(),
                 service_id: sports.id.clone(),
                 start_at: start,
                 end_at: start + sports.length_min * 60,
@@ -549,10 +550,13 @@ pub async fn load(
 /// The clinic as a group: two more locations across the city with their own therapists
 /// and opening hours, and race week for Priya's City Marathon, which she asked to be
 /// booked for (the owner adds the rest of the field on the event page).
-async fn group(core: &Clinic, race: &Date, post: &Service, priya: &str) -> Result<(), String> {
+async fn group(core: &Clinic, race: &Date, post: &Service, priya: &ClientId) -> Result<(), String> {
     let store = &core.store;
     let err = |e: StoreError| format!("loading the demo clinic: {e}");
-    let mut main = store.location("main").await.map_err(err)?;
+    let mut main = store
+        .location(&LocationId::from("main"))
+        .await
+        .map_err(err)?;
     let week = |from: i64, to: i64| -> Vec<WorkingHours> {
         crate::waitlist::WEEK
             .into_iter()
@@ -630,7 +634,7 @@ async fn group(core: &Clinic, race: &Date, post: &Service, priya: &str) -> Resul
         .put_race_requests(
             &ev.id,
             &[kneadtime_store::NewRaceRequest {
-                client_id: priya.to_string(),
+                client_id: priya.clone(),
                 finish_at: None,
                 locations: vec!["main".into()],
                 days: vec![],

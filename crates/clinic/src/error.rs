@@ -2,6 +2,7 @@
 //! enum, so the HTTP layer and the pages match on variants, never on strings.
 
 use kneadtime_store::StoreError;
+use kneadtime_store::ids::*;
 
 /// The machine-readable code of a refusal, as the API spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub enum CoreError {
     },
     /// Another client already has this email; `existing` is theirs.
     #[error("a client with this email is already on file")]
-    EmailTaken { existing: String },
+    EmailTaken { existing: ClientId },
     /// Too much work is under way; try again shortly.
     #[error("the server is busy; try again shortly")]
     Busy,

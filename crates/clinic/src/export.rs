@@ -3,6 +3,7 @@
 //! sections of plain lines that the pages print and that read as Markdown.
 
 use kneadtime_domain::notes::Trend;
+use kneadtime_store::ids::*;
 
 use crate::context::ClientContext;
 use crate::homework::{self, compliance_text};
@@ -302,7 +303,7 @@ pub fn markdown(e: &Export) -> String {
 /// logged as `actor`'s.
 pub async fn logged(
     core: &Clinic,
-    client_id: &str,
+    client_id: &ClientId,
     audience: Audience,
     actor: &str,
 ) -> CoreResult<Export> {

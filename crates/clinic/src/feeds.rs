@@ -3,6 +3,7 @@
 //! zone, ready to be written as one calendar. The secret's hash is the only credential;
 //! checking it is here, serving the file is the server's.
 
+use kneadtime_store::ids::*;
 use std::collections::HashMap;
 
 use kneadtime_import::TimedEvent;
@@ -37,11 +38,11 @@ pub async fn feed(core: &Clinic, token_hash: &str) -> CoreResult<Feed> {
     let now = core.now();
     let (from, to) = (now - PAST_SECS, now + AHEAD_SECS);
     // Client names: the one client of a client's feed; the clients in a therapist's.
-    let (title, appts, clients): (String, _, HashMap<String, String>) = match &owner {
+    let (title, appts, clients): (String, _, HashMap<ClientId, String>) = match &owner {
         FeedOwner::Therapist(id) => {
             let t = setup.therapist(id).ok_or(CoreError::NotFound("feed"))?;
             let appts = core.store.appointments_for_therapist(id, from, to).await?;
-            let mut ids: Vec<String> = appts.iter().map(|a| a.client_id.clone()).collect();
+            let mut ids: Vec<ClientId> = appts.iter().map(|a| a.client_id.clone()).collect();
             ids.sort();
             ids.dedup();
             let names = core.store.client_names(&ids).await?;

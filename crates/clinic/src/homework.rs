@@ -5,6 +5,7 @@
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use kneadtime_domain::homework::{self, Compliance, Routine};
+use kneadtime_store::ids::*;
 use kneadtime_store::{Homework, StoreError};
 
 use crate::time::local_date;
@@ -45,8 +46,8 @@ fn view(h: Homework, today: Date) -> Option<HomeworkView> {
 #[allow(clippy::too_many_arguments)]
 pub async fn assign(
     core: &Clinic,
-    client_id: &str,
-    note_id: Option<&str>,
+    client_id: &ClientId,
+    note_id: Option<&NoteId>,
     routine_id: &str,
     per_week: i64,
     by: &str,
@@ -107,7 +108,11 @@ pub async fn stop(core: &Clinic, h: &Homework, actor: &str) -> CoreResult<()> {
 
 /// Every routine given to a client, under way first. Routines the library no longer
 /// holds are left out.
-pub async fn list(core: &Clinic, client_id: &str, tz: &TimeZone) -> CoreResult<Vec<HomeworkView>> {
+pub async fn list(
+    core: &Clinic,
+    client_id: &ClientId,
+    tz: &TimeZone,
+) -> CoreResult<Vec<HomeworkView>> {
     let today = local_date(core.now(), tz);
     Ok(core
         .store

@@ -4,6 +4,7 @@
 //! question (the server's `policy`).
 
 use kneadtime_domain::intake::Flag;
+use kneadtime_store::ids::*;
 use kneadtime_store::{Intake, MAX_INTAKE_ANSWER_CHARS, StoreError};
 
 use crate::people::audit;
@@ -47,7 +48,12 @@ fn flags_of(ids: &[String]) -> CoreResult<Vec<Flag>> {
 
 /// Checks the intake and keeps it, signed by the client's consent, as changed by `actor`
 /// (`client:ID` or `staff:ID`). Nothing is kept when any field is wrong.
-pub async fn save(core: &Clinic, client_id: &str, actor: &str, b: &IntakeInput) -> CoreResult<()> {
+pub async fn save(
+    core: &Clinic,
+    client_id: &ClientId,
+    actor: &str,
+    b: &IntakeInput,
+) -> CoreResult<()> {
     if !(0..=10).contains(&b.pain) {
         return Err(CoreError::field(
             "pain",
@@ -92,7 +98,7 @@ pub async fn save(core: &Clinic, client_id: &str, actor: &str, b: &IntakeInput) 
     let now = core.now();
     core.store
         .save_intake(&Intake {
-            client_id: client_id.to_string(),
+            client_id: client_id.clone(),
             running: b.running.clone(),
             goals: b.goals.clone(),
             injuries: b.injuries.clone(),
@@ -113,7 +119,7 @@ pub async fn save(core: &Clinic, client_id: &str, actor: &str, b: &IntakeInput) 
 }
 
 /// Records that `actor` (staff) went through the client's intake with them again.
-pub async fn review(core: &Clinic, client_id: &str, actor: &str) -> CoreResult<()> {
+pub async fn review(core: &Clinic, client_id: &ClientId, actor: &str) -> CoreResult<()> {
     match core.store.review_intake(client_id, actor).await {
         Ok(()) => {}
         Err(StoreError::NotFound) => return Err(CoreError::NotFound("intake")),
@@ -123,7 +129,7 @@ pub async fn review(core: &Clinic, client_id: &str, actor: &str) -> CoreResult<(
 }
 
 /// Logs that `actor` read the client's intake.
-pub async fn viewed(core: &Clinic, client_id: &str, actor: &str) -> CoreResult<()> {
+pub async fn viewed(core: &Clinic, client_id: &ClientId, actor: &str) -> CoreResult<()> {
     audit(core, actor, "intake.view", Some(client_id), "").await
 }
 

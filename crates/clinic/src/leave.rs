@@ -3,6 +3,7 @@
 //! client (another therapist or another day, judged by the same training fit), so the
 //! clinic moves or cancels each one rather than leaving it silently unserved.
 
+use kneadtime_store::ids::*;
 use std::collections::HashMap;
 
 use jiff::civil::Date;
@@ -32,16 +33,16 @@ pub struct Stranded {
 /// Whose time off it is.
 #[derive(Debug, Clone, Copy)]
 enum Away<'a> {
-    Therapist(&'a str),
+    Therapist(&'a TherapistId),
     /// One location closed, or (`None`) every location.
-    Closed(Option<&'a str>),
+    Closed(Option<&'a LocationId>),
 }
 
 /// The therapist's booked, future appointments on local dates `from..=to`, each with a
 /// proposal.
 pub async fn stranded_by_leave(
     core: &Clinic,
-    therapist_id: &str,
+    therapist_id: &TherapistId,
     from: Date,
     to: Date,
 ) -> CoreResult<Vec<Stranded>> {
@@ -52,7 +53,7 @@ pub async fn stranded_by_leave(
 /// closes then (or, with `None`, at every location), each with a proposal outside it.
 pub async fn stranded_by_closure(
     core: &Clinic,
-    location_id: Option<&str>,
+    location_id: Option<&LocationId>,
     from: Date,
     to: Date,
 ) -> CoreResult<Vec<Stranded>> {
@@ -70,11 +71,12 @@ async fn stranded(
     let (sites, therapists) = tokio::try_join!(Sites::read(core), async {
         Ok(core.store.therapists().await?)
     })?;
-    let location: HashMap<String, String> = therapists
+    let location: HashMap<TherapistId, LocationId> = therapists
         .into_iter()
         .map(|t| (t.id, t.location_id))
         .collect();
-    let zone_of_therapist = |id: &str| location.get(id).map_or(TimeZone::UTC, |l| sites.zone(l));
+    let zone_of_therapist =
+        |id: &TherapistId| location.get(id).map_or(TimeZone::UTC, |l| sites.zone(l));
     let now = core.now();
     // The widest span the dates cover in any of the group's zones.
     let (lo, hi) = sites
@@ -96,7 +98,7 @@ async fn stranded(
         Away::Therapist(t) => core.store.appointments_for_therapist(t, lo, hi).await?,
         Away::Closed(_) => core.store.appointments_between(lo, hi).await?,
     };
-    let covered = |therapist_id: &str, start_at: i64| {
+    let covered = |therapist_id: &TherapistId, start_at: i64| {
         let here = match away {
             Away::Therapist(t) => therapist_id == t,
             Away::Closed(None) => true,
@@ -117,7 +119,7 @@ async fn stranded(
 /// outside `hours`, were those their working hours; each with a proposal that does not.
 pub async fn stranded_by_hours(
     core: &Clinic,
-    therapist_id: &str,
+    therapist_id: &TherapistId,
     hours: &[WorkingHours],
 ) -> CoreResult<Vec<Stranded>> {
     let (clinic, sites, therapist) = tokio::try_join!(
@@ -153,7 +155,7 @@ pub async fn stranded_by_hours(
 /// therapists work); each with a proposal that does not.
 pub async fn stranded_by_opening_hours(
     core: &Clinic,
-    location_id: &str,
+    location_id: &LocationId,
     open: &[WorkingHours],
 ) -> CoreResult<Vec<Stranded>> {
     if open.is_empty() {
@@ -165,7 +167,7 @@ pub async fn stranded_by_opening_hours(
         async { Ok(core.store.therapists().await?) },
     )?;
     let tz = crate::time::zone_of(&location.time_zone);
-    let here: Vec<String> = therapists
+    let here: Vec<TherapistId> = therapists
         .into_iter()
         .filter(|t| t.location_id == location_id)
         .map(|t| t.id)
@@ -228,7 +230,7 @@ async fn with_proposals(
 /// The therapist's days off and changed hours that touch `from..=to`.
 pub async fn exceptions(
     core: &Clinic,
-    therapist_id: &str,
+    therapist_id: &TherapistId,
     from: Date,
     to: Date,
 ) -> CoreResult<Vec<kneadtime_store::TherapistException>> {

@@ -1,6 +1,7 @@
 //! Setting up the clinic group's locations: each checked (a name, an address, a real
 //! time zone, opening hours that make sense) before the store keeps it.
 
+use kneadtime_store::ids::*;
 use kneadtime_store::{Location, NewLocation, StoreError, WorkingHours};
 
 use crate::Clinic;
@@ -86,7 +87,7 @@ pub async fn create(core: &Clinic, input: LocationInput) -> CoreResult<Location>
 }
 
 /// Changes what is given and keeps the rest.
-pub async fn update(core: &Clinic, id: &str, input: LocationInput) -> CoreResult<Location> {
+pub async fn update(core: &Clinic, id: &LocationId, input: LocationInput) -> CoreResult<Location> {
     let mut l = core.store.location(id).await.map_err(refused)?;
     if let Some(n) = &input.name {
         l.name = check_text("name", n, 120, true)?;
@@ -129,7 +130,7 @@ pub async fn all(core: &Clinic) -> CoreResult<Vec<(Location, Vec<WorkingHours>)>
 }
 
 /// One location with its opening hours.
-pub async fn one(core: &Clinic, id: &str) -> CoreResult<(Location, Vec<WorkingHours>)> {
+pub async fn one(core: &Clinic, id: &LocationId) -> CoreResult<(Location, Vec<WorkingHours>)> {
     let setup = core.setup().await?;
     let l = setup
         .sites
@@ -144,7 +145,7 @@ pub async fn one(core: &Clinic, id: &str) -> CoreResult<(Location, Vec<WorkingHo
 /// none means open whenever its therapists work). Clients booked at times the new hours
 /// leave out are listed instead; weekdays gained are offered to those waiting on the
 /// weeks ahead.
-pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreResult<()> {
+pub async fn set_hours(core: &Clinic, id: &LocationId, hours: &[WorkingHours]) -> CoreResult<()> {
     crate::catalog::refuse_stranded(
         core,
         crate::leave::stranded_by_opening_hours(core, id, hours).await?,
@@ -177,7 +178,7 @@ pub async fn set_hours(core: &Clinic, id: &str, hours: &[WorkingHours]) -> CoreR
         async { Ok(core.store.location(id).await?) },
         crate::catalog::therapists(core, false),
     )?;
-    let here: Vec<String> = therapists
+    let here: Vec<TherapistId> = therapists
         .into_iter()
         .filter(|t| t.location_id == id)
         .map(|t| t.id)

@@ -7,6 +7,7 @@ use kneadtime_domain::notes::{
     Hint, Observation, RegionPattern, Side, hints, normal_region, patterns,
 };
 use kneadtime_domain::{Pressure, intake};
+use kneadtime_store::ids::*;
 use kneadtime_store::{Appointment, Finding, NoteContent, SessionNote, StoreError};
 
 use crate::context::ClientContext;
@@ -168,7 +169,7 @@ pub async fn write(
 /// Amends a signed note with the whole note as it now reads and why.
 pub async fn amend(
     core: &Clinic,
-    note_id: &str,
+    note_id: &NoteId,
     author: &str,
     reason: &str,
     input: &NoteInput,
@@ -323,18 +324,18 @@ pub fn describe_findings(findings: &[Finding]) -> String {
 /// The note written for the appointment, when there is one.
 pub async fn of_appointment(
     core: &Clinic,
-    appointment_id: &str,
+    appointment_id: &AppointmentId,
 ) -> CoreResult<Option<SessionNote>> {
     Ok(core.store.note_of_appointment(appointment_id).await?)
 }
 
 /// Signs the note as `by`: from then on it changes only by amendment.
-pub async fn sign(core: &Clinic, note_id: &str, by: &str) -> CoreResult<SessionNote> {
+pub async fn sign(core: &Clinic, note_id: &NoteId, by: &str) -> CoreResult<SessionNote> {
     Ok(core.store.sign_note(note_id, by).await?)
 }
 
 /// The note `id`.
-pub async fn get(core: &Clinic, id: &str) -> CoreResult<SessionNote> {
+pub async fn get(core: &Clinic, id: &NoteId) -> CoreResult<SessionNote> {
     core.store.note(id).await.map_err(|e| match e {
         StoreError::NotFound => CoreError::NotFound("note"),
         e => e.into(),
@@ -342,13 +343,13 @@ pub async fn get(core: &Clinic, id: &str) -> CoreResult<SessionNote> {
 }
 
 /// Replaces what an unsigned note says (a signed note is refused by the store).
-pub async fn edit(core: &Clinic, id: &str, input: &NoteInput) -> CoreResult<SessionNote> {
+pub async fn edit(core: &Clinic, id: &NoteId, input: &NoteInput) -> CoreResult<SessionNote> {
     let content = content_of(input)?;
     Ok(core.store.edit_note(id, &content).await?)
 }
 
 /// Records whether the homework a note gave was done, and returns the note.
-pub async fn set_homework_done(core: &Clinic, id: &str, done: bool) -> CoreResult<SessionNote> {
+pub async fn set_homework_done(core: &Clinic, id: &NoteId, done: bool) -> CoreResult<SessionNote> {
     core.store.set_homework_done(id, done).await?;
     get(core, id).await
 }

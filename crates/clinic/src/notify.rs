@@ -6,6 +6,7 @@
 use kneadtime_domain::care::{purpose, self_care};
 use kneadtime_domain::day_fit;
 use kneadtime_import::{Parties, TimedEvent, write_invitation};
+use kneadtime_store::ids::*;
 use kneadtime_store::{
     Appointment, Claimed, Notice, NoticeKind, NoticeState, OutboxCounts, ServiceKind, Status,
     StoreError,
@@ -166,7 +167,7 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
             .as_deref()
             .and_then(|k| k.strip_prefix("race:"))
             .and_then(|k| k.split(':').next())
-        && let Ok(ev) = core.store.race_event(event_id).await
+        && let Ok(ev) = core.store.race_event(&RaceEventId::from(event_id)).await
     {
         text.push_str(&format!(
             "You asked for a session around {}; this is the time the clinic found for you, chosen with every other runner's so the best days go round.\n\n",
@@ -357,7 +358,7 @@ async fn compose_waitlisted(
         .map(|r| {
             r.locations
                 .iter()
-                .filter_map(|id| locations.iter().find(|l| &l.id == id))
+                .filter_map(|id| locations.iter().find(|l| l.id == id))
                 .collect()
         })
         .unwrap_or_default();
@@ -640,12 +641,12 @@ pub async fn settle(core: &Clinic, c: &Claimed, outcome: Outcome<'_>) -> CoreRes
 
 /// Claims the staff member's schedule for `day` (`YYYY-MM-DD`) once across every
 /// instance: true when this caller is to send it.
-pub async fn claim_daily(core: &Clinic, staff_id: &str, day: &str) -> CoreResult<bool> {
+pub async fn claim_daily(core: &Clinic, staff_id: &StaffId, day: &str) -> CoreResult<bool> {
     Ok(core.store.claim_daily_schedule(staff_id, day).await?)
 }
 
 /// Gives back a claimed schedule that could not be sent, so it is tried again.
-pub async fn release_daily(core: &Clinic, staff_id: &str, day: &str) -> CoreResult<()> {
+pub async fn release_daily(core: &Clinic, staff_id: &StaffId, day: &str) -> CoreResult<()> {
     Ok(core.store.release_daily_schedule(staff_id, day).await?)
 }
 

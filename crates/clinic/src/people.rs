@@ -2,6 +2,7 @@
 //! what each has on file, the record of who looked at what, and the counters that slow
 //! down repeated attempts. Pages and handlers read people here, never from the store.
 
+use kneadtime_store::ids::*;
 use kneadtime_store::{Client, Intake, Staff, StoreError};
 
 use crate::Clinic;
@@ -10,12 +11,12 @@ use crate::error::CoreResult;
 /// Who a signed-in person is, as the clinic names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Person {
-    Client(String),
-    Staff(String),
+    Client(ClientId),
+    Staff(StaffId),
 }
 
 /// The client `id`.
-pub async fn client(core: &Clinic, id: &str) -> CoreResult<Client> {
+pub async fn client(core: &Clinic, id: &ClientId) -> CoreResult<Client> {
     Ok(core.store.client(id).await?)
 }
 
@@ -27,8 +28,8 @@ pub async fn clients(core: &Clinic) -> CoreResult<Vec<Client>> {
 /// The names of these clients, by id (ids not on file are left out).
 pub async fn names_of(
     core: &Clinic,
-    client_ids: &[String],
-) -> CoreResult<std::collections::HashMap<String, String>> {
+    client_ids: &[ClientId],
+) -> CoreResult<std::collections::HashMap<ClientId, String>> {
     Ok(core.store.client_names(client_ids).await?)
 }
 
@@ -39,7 +40,7 @@ pub async fn clients_by_email(core: &Clinic, email: &str) -> CoreResult<Vec<Clie
 }
 
 /// The staff member `id`.
-pub async fn staff(core: &Clinic, id: &str) -> CoreResult<Staff> {
+pub async fn staff(core: &Clinic, id: &StaffId) -> CoreResult<Staff> {
     Ok(core.store.staff(id).await?)
 }
 
@@ -52,12 +53,12 @@ pub async fn name_of(core: &Clinic, p: &Person) -> CoreResult<String> {
 }
 
 /// The client's intake form, when they have filled it in.
-pub async fn intake(core: &Clinic, client_id: &str) -> CoreResult<Option<Intake>> {
+pub async fn intake(core: &Clinic, client_id: &ClientId) -> CoreResult<Option<Intake>> {
     Ok(core.store.intake(client_id).await?)
 }
 
 /// The intake forms of these clients (those who filled one in).
-pub async fn intakes_of(core: &Clinic, client_ids: &[String]) -> CoreResult<Vec<Intake>> {
+pub async fn intakes_of(core: &Clinic, client_ids: &[ClientId]) -> CoreResult<Vec<Intake>> {
     Ok(core.store.intakes_of(client_ids).await?)
 }
 
@@ -67,7 +68,7 @@ pub async fn audit(
     core: &Clinic,
     actor: &str,
     action: &str,
-    client_id: Option<&str>,
+    client_id: Option<&ClientId>,
     subject: &str,
 ) -> CoreResult<()> {
     Ok(core.store.audit(actor, action, client_id, subject).await?)
@@ -88,7 +89,7 @@ pub async fn attempt(
 /// `minutes`.
 pub async fn keep_sign_in_link(
     core: &Clinic,
-    client_id: &str,
+    client_id: &ClientId,
     token_hash: &str,
     minutes: i64,
 ) -> CoreResult<()> {
@@ -109,7 +110,10 @@ pub async fn use_sign_in_link(core: &Clinic, token_hash: &str) -> CoreResult<Opt
 }
 
 /// The races the client has told the clinic about, by date.
-pub async fn races(core: &Clinic, client_id: &str) -> CoreResult<Vec<kneadtime_store::ClientRace>> {
+pub async fn races(
+    core: &Clinic,
+    client_id: &ClientId,
+) -> CoreResult<Vec<kneadtime_store::ClientRace>> {
     Ok(core.store.races(client_id).await?)
 }
 
@@ -131,7 +135,7 @@ pub struct AuditLine {
     /// The person behind `actor` ("" when the record is gone).
     pub actor_name: String,
     pub action: String,
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
     /// "" when the client was erased.
     pub client_name: String,
     pub subject: String,
@@ -140,7 +144,7 @@ pub struct AuditLine {
 /// The newest `limit` entries of the audit log (for one client, or all), named.
 pub async fn audit_log(
     core: &Clinic,
-    client_id: Option<&str>,
+    client_id: Option<&ClientId>,
     limit: i64,
 ) -> CoreResult<Vec<AuditLine>> {
     let (list, staff) = tokio::try_join!(
@@ -148,11 +152,11 @@ pub async fn audit_log(
         core.store.staff_list(),
     )?;
     // The clients named in these lines, as subjects or as actors.
-    let mut ids: Vec<String> = list
+    let mut ids: Vec<ClientId> = list
         .iter()
         .flat_map(|e| {
             let actor = match e.actor.split_once(':') {
-                Some(("client", id)) => Some(id.to_string()),
+                Some(("client", id)) => Some(ClientId::from(id)),
                 _ => None,
             };
             e.client_id.clone().into_iter().chain(actor)
@@ -203,7 +207,7 @@ fn same_name(a: &str, b: &str) -> bool {
 /// returned), and the erasure is logged as `actor`'s, naming the client by id only.
 pub async fn erase(
     core: &Clinic,
-    client_id: &str,
+    client_id: &ClientId,
     confirm_name: &str,
     actor: &str,
 ) -> CoreResult<i64> {
@@ -235,14 +239,19 @@ pub async fn erase(
 
 /// Turns a staff member's morning schedule email on or off; the mail worker looks at
 /// once (this morning's may be due already).
-pub async fn set_daily_email(core: &Clinic, staff_id: &str, on: bool) -> CoreResult<()> {
+pub async fn set_daily_email(core: &Clinic, staff_id: &StaffId, on: bool) -> CoreResult<()> {
     core.store.set_staff_daily_email(staff_id, on).await?;
     core.store.outbox_wake().notify_one();
     Ok(())
 }
 
 /// True when `therapist` treats `client`: booked with them, or seen by them since `since`.
-pub async fn treats(core: &Clinic, therapist: &str, client: &str, since: i64) -> CoreResult<bool> {
+pub async fn treats(
+    core: &Clinic,
+    therapist: &TherapistId,
+    client: &ClientId,
+    since: i64,
+) -> CoreResult<bool> {
     Ok(core.store.treats(therapist, client, since).await?)
 }
 

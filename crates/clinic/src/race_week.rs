@@ -4,6 +4,7 @@
 //! transaction, every runner told through the outbox and the rest put on the waitlist.
 //! Capacity planning says how many therapist-hours the week needs, beside the rota.
 
+use kneadtime_store::ids::*;
 use std::collections::{HashMap, HashSet};
 
 use jiff::civil::{Date, DateTime, Time};
@@ -41,7 +42,7 @@ pub struct EventInput {
     /// post_event or pre_event.
     pub kind: String,
     /// The service to book; the first active one of the kind when not given.
-    pub service_id: Option<String>,
+    pub service_id: Option<ServiceId>,
     /// When the race starts, "09:00".
     pub start: Option<String>,
 }
@@ -50,7 +51,7 @@ pub struct EventInput {
 #[derive(Debug, Clone, Default)]
 pub struct RequestInput {
     /// A client the clinic knows, or else a name and an email.
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
     pub name: String,
     pub email: String,
     /// Local finish, "2027-04-18 13:05" or "13:05" on race day.
@@ -152,7 +153,7 @@ fn check_service(s: &Service) -> CoreResult<()> {
 }
 
 /// The event, or not found.
-pub async fn event(core: &Clinic, id: &str) -> CoreResult<RaceEvent> {
+pub async fn event(core: &Clinic, id: &RaceEventId) -> CoreResult<RaceEvent> {
     core.store.race_event(id).await.map_err(|e| match e {
         StoreError::NotFound => CoreError::NotFound("event"),
         e => e.into(),
@@ -180,7 +181,7 @@ impl Names {
         })
     }
 
-    fn location(&self, s: &str) -> Option<String> {
+    fn location(&self, s: &str) -> Option<LocationId> {
         let s = s.trim();
         self.sites
             .locations
@@ -189,7 +190,7 @@ impl Names {
             .map(|l| l.id.clone())
     }
 
-    fn therapist(&self, s: &str) -> Option<String> {
+    fn therapist(&self, s: &str) -> Option<TherapistId> {
         let s = s.trim();
         self.therapists
             .iter()
@@ -335,7 +336,7 @@ pub struct Added {
 /// one bad runner refuses the lot, naming it.
 pub async fn add_requests(
     core: &Clinic,
-    event_id: &str,
+    event_id: &RaceEventId,
     runners: &[RequestInput],
 ) -> CoreResult<Added> {
     let ev = event(core, event_id).await?;
@@ -349,7 +350,7 @@ pub async fn add_requests(
         ));
     }
     let names = Names::read(core).await?;
-    let known: HashSet<String> = core
+    let known: HashSet<ClientId> = core
         .store
         .clients()
         .await?
@@ -370,7 +371,7 @@ pub async fn add_requests(
                     ));
                 }
                 by_id.push(NewRaceRequest {
-                    client_id: id.trim().to_string(),
+                    client_id: ClientId::from(id.trim()),
                     ..req
                 });
             }
@@ -404,7 +405,7 @@ pub async fn add_requests(
 /// error naming the file, line and field.
 pub async fn add_requests_csv(
     core: &Clinic,
-    event_id: &str,
+    event_id: &RaceEventId,
     file: &str,
     text: &str,
 ) -> CoreResult<Added> {
@@ -446,7 +447,12 @@ pub async fn add_requests_csv(
 
 /// A made-up field of `n` runners for trying race week out: names and example.org
 /// emails, spread over the group's open locations, the same for the same seed.
-pub async fn add_sample(core: &Clinic, event_id: &str, n: usize, seed: u64) -> CoreResult<Added> {
+pub async fn add_sample(
+    core: &Clinic,
+    event_id: &RaceEventId,
+    n: usize,
+    seed: u64,
+) -> CoreResult<Added> {
     if n == 0 || n > MAX_SAMPLE {
         return Err(field(
             "runners",
@@ -468,7 +474,7 @@ pub async fn add_sample(core: &Clinic, event_id: &str, n: usize, seed: u64) -> C
     let de = domain_event(&ev, 45, 15);
     let runners = allocate::sample::runners(seed, size, &de);
     let by_name: HashMap<String, String> = (0..open.len())
-        .map(|c| (allocate::sample::clinic_name(c), open[c].id.clone()))
+        .map(|c| (allocate::sample::clinic_name(c), open[c].id.to_string()))
         .collect();
     let input: Vec<RequestInput> = runners
         .into_iter()
@@ -536,13 +542,13 @@ struct Field {
     requests: Vec<RaceRequest>,
     shifts: Vec<Shift>,
     /// Runners who booked a session of the event's kind in race week themselves.
-    held: HashMap<String, Appointment>,
+    held: HashMap<ClientId, Appointment>,
     /// The days of race week each runner has another appointment on.
-    taken: HashMap<String, Vec<Date>>,
-    client_names: HashMap<String, String>,
+    taken: HashMap<ClientId, Vec<Date>>,
+    client_names: HashMap<ClientId, String>,
 }
 
-async fn read_field(core: &Clinic, event_id: &str) -> CoreResult<Field> {
+async fn read_field(core: &Clinic, event_id: &RaceEventId) -> CoreResult<Field> {
     let ev = event(core, event_id).await?;
     let (service, clinic, names, requests, clients) = tokio::try_join!(
         async { Ok::<_, CoreError>(core.store.service(&ev.service_id).await?) },
@@ -567,7 +573,7 @@ async fn read_field(core: &Clinic, event_id: &str) -> CoreResult<Field> {
         day_start(add_days(to, 2), &names.tz),
     );
     let asking: HashSet<&str> = requests.iter().map(|r| r.client_id.as_str()).collect();
-    let kind_services: HashSet<String> = core
+    let kind_services: HashSet<ServiceId> = core
         .store
         .services()
         .await?
@@ -578,7 +584,7 @@ async fn read_field(core: &Clinic, event_id: &str) -> CoreResult<Field> {
     let mut held = HashMap::new();
     // The days each runner has another appointment already: they are not given a
     // second session that day (and could not be in two rooms at once).
-    let mut taken: HashMap<String, Vec<Date>> = HashMap::new();
+    let mut taken: HashMap<ClientId, Vec<Date>> = HashMap::new();
     for a in core.store.appointments_between(lo, hi).await? {
         if a.status != Status::Booked || !asking.contains(a.client_id.as_str()) {
             continue;
@@ -716,9 +722,9 @@ async fn rota(
                     .filter_map(|(x, y)| local_span((*x).max(a), (*y).min(b), date, &tz))
                     .collect();
                 out.push(Shift {
-                    therapist: th.id.clone(),
+                    therapist: th.id.to_string(),
                     therapist_name: th.name.clone(),
-                    clinic: th.location_id.clone(),
+                    clinic: th.location_id.to_string(),
                     date,
                     from: start,
                     to: end,
@@ -764,17 +770,17 @@ fn runners_of(f: &Field) -> Vec<Runner> {
         .filter(|r| matches!(r.state, RequestState::Pending | RequestState::Waitlisted))
         .filter(|r| !f.held.contains_key(&r.client_id))
         .map(|r| Runner {
-            id: r.client_id.clone(),
+            id: r.client_id.to_string(),
             name: f
                 .client_names
                 .get(&r.client_id)
                 .cloned()
                 .unwrap_or_default(),
             finish: r.finish_at.map(|t| local_datetime(t, &f.names.tz)),
-            clinics: r.locations.clone(),
+            clinics: r.locations.iter().map(ToString::to_string).collect(),
             days: r.days.clone(),
             parts: r.parts.iter().filter_map(|p| Part::parse(p)).collect(),
-            therapist: r.therapist_id.clone(),
+            therapist: r.therapist_id.as_ref().map(ToString::to_string),
             tier: Tier::parse(&r.tier).unwrap_or_default(),
             taken: f.taken.get(&r.client_id).cloned().unwrap_or_default(),
         })
@@ -862,7 +868,7 @@ pub async fn field_input(core: &Clinic, which: &str) -> CoreResult<FieldInput> {
         .sites
         .locations
         .iter()
-        .map(|l| (l.id.clone(), l.name.clone()))
+        .map(|l| (l.id.to_string(), l.name.clone()))
         .collect();
     let distinct: HashSet<&String> = names.values().collect();
     let by_name = distinct.len() == names.len();
@@ -876,7 +882,7 @@ pub async fn field_input(core: &Clinic, which: &str) -> CoreResult<FieldInput> {
                 if by_name {
                     l.name.clone()
                 } else {
-                    l.id.clone()
+                    l.id.to_string()
                 },
                 f.names.sites.zone(&l.id),
             )
@@ -909,7 +915,7 @@ pub async fn field_input(core: &Clinic, which: &str) -> CoreResult<FieldInput> {
 /// One location's share of an allocation.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LocationRow {
-    pub location_id: String,
+    pub location_id: LocationId,
     pub name: String,
     /// Sessions the rota holds in race week, and how many are given.
     pub times: usize,
@@ -942,7 +948,7 @@ fn count(requests: &[RaceRequest], s: RequestState) -> usize {
 }
 
 /// The allocation for everyone still to place, beside first come, first served.
-pub async fn preview(core: &Clinic, event_id: &str) -> CoreResult<Preview> {
+pub async fn preview(core: &Clinic, event_id: &RaceEventId) -> CoreResult<Preview> {
     let f = read_field(core, event_id).await?;
     let a = solve(&f).await?;
     let (from, to) = week_of(
@@ -1004,7 +1010,7 @@ pub struct Booked {
 /// the waitlist for their window, in one transaction, each told by email. Run again, it
 /// books only runners added since (or places freed); a run that finds a time taken in
 /// the meantime is read and solved again.
-pub async fn book(core: &Clinic, event_id: &str, by: &str) -> CoreResult<Booked> {
+pub async fn book(core: &Clinic, event_id: &RaceEventId, by: &str) -> CoreResult<Booked> {
     for attempt in 1..=MAX_ATTEMPTS {
         let f = read_field(core, event_id).await?;
         let a = solve(&f).await?;
@@ -1017,7 +1023,7 @@ pub async fn book(core: &Clinic, event_id: &str, by: &str) -> CoreResult<Booked>
             .iter()
             .filter(|(c, _)| {
                 f.requests.iter().any(|r| {
-                    &r.client_id == *c
+                    r.client_id == *c
                         && matches!(r.state, RequestState::Pending | RequestState::Waitlisted)
                 })
             })
@@ -1031,15 +1037,15 @@ pub async fn book(core: &Clinic, event_id: &str, by: &str) -> CoreResult<Booked>
         for (r, runner) in a.runners().iter().enumerate() {
             match a.outcome(r) {
                 Outcome::Booked { slot, .. } => {
-                    let tz = f.names.sites.zone(&slot.clinic);
+                    let tz = f.names.sites.zone(&LocationId::from(&slot.clinic));
                     let start = tz
                         .to_ambiguous_timestamp(slot.start)
                         .compatible()
                         .map_err(|_| CoreError::Fault)?
                         .as_second();
                     bookings.push(RaceBooking::New {
-                        client_id: runner.id.clone(),
-                        therapist_id: slot.therapist.clone(),
+                        client_id: ClientId::from(&runner.id),
+                        therapist_id: TherapistId::from(&slot.therapist),
                         start_at: start,
                         end_at: start + f.service.length_min * 60,
                     });
@@ -1048,12 +1054,12 @@ pub async fn book(core: &Clinic, event_id: &str, by: &str) -> CoreResult<Booked>
                     let (lo, hi) = a.window_of(r);
                     let (lo, hi) = if hi < lo { (lo, lo) } else { (lo, hi) };
                     // The days are those where they would go first.
-                    let tz = runner
-                        .clinics
-                        .first()
-                        .map_or_else(|| f.names.tz.clone(), |l| f.names.sites.zone(l));
+                    let tz = runner.clinics.first().map_or_else(
+                        || f.names.tz.clone(),
+                        |l| f.names.sites.zone(&LocationId::from(l)),
+                    );
                     waits.push(RaceWait {
-                        client_id: runner.id.clone(),
+                        client_id: ClientId::from(&runner.id),
                         from_at: day_start(lo, &tz),
                         until_at: day_start(add_days(hi, 1), &tz),
                         note: what.clone(),
@@ -1087,7 +1093,7 @@ pub async fn book(core: &Clinic, event_id: &str, by: &str) -> CoreResult<Booked>
 /// ahead, or just run for a post-race session), with their request when they made one.
 pub async fn for_client(
     core: &Clinic,
-    client_id: &str,
+    client_id: &ClientId,
 ) -> CoreResult<Vec<(RaceEvent, Option<RaceRequest>)>> {
     let (events, mine, clinic) = tokio::try_join!(
         core.store.race_events(),
@@ -1116,7 +1122,11 @@ pub async fn for_client(
 }
 
 /// A runner no longer wants their race-week session (before it is booked).
-pub async fn withdraw(core: &Clinic, event_id: &str, client_id: &str) -> CoreResult<()> {
+pub async fn withdraw(
+    core: &Clinic,
+    event_id: &RaceEventId,
+    client_id: &ClientId,
+) -> CoreResult<()> {
     core.store
         .withdraw_race_request(event_id, client_id)
         .await
@@ -1177,7 +1187,7 @@ fn duration_minutes(name: &str, s: &str) -> CoreResult<i32> {
 /// between locations as the requests' first choices do (evenly when there are none).
 pub async fn capacity(
     core: &Clinic,
-    event_id: &str,
+    event_id: &RaceEventId,
     input: &CapacityInput,
 ) -> CoreResult<Capacity> {
     let f = read_field(core, event_id).await?;
@@ -1209,7 +1219,7 @@ pub async fn capacity(
     {
         counted += 1;
         match r.locations.iter().find(|l| open.contains(&l.as_str())) {
-            Some(first) => *weights.entry(first.clone()).or_default() += 1.0,
+            Some(first) => *weights.entry(first.to_string()).or_default() += 1.0,
             None => {
                 for l in &open {
                     *weights.entry((*l).to_string()).or_default() += 1.0 / open.len() as f64;
@@ -1257,7 +1267,7 @@ pub async fn capacity(
             .sites
             .locations
             .iter()
-            .map(|l| (l.id.clone(), l.name.clone()))
+            .map(|l| (l.id.to_string(), l.name.clone()))
             .collect(),
         length_min: f.service.length_min,
         buffer_min: f.service.buffer_after_min,
@@ -1270,6 +1280,6 @@ pub async fn events(core: &Clinic) -> CoreResult<Vec<RaceEvent>> {
 }
 
 /// Every runner's request for an event, as it stands.
-pub async fn requests(core: &Clinic, event_id: &str) -> CoreResult<Vec<RaceRequest>> {
+pub async fn requests(core: &Clinic, event_id: &RaceEventId) -> CoreResult<Vec<RaceRequest>> {
     Ok(core.store.race_requests(event_id).await?)
 }

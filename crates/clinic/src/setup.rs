@@ -5,6 +5,7 @@
 //! changes it (the version moves in the same transaction as every change), so one
 //! query — the version — answers most requests.
 
+use kneadtime_store::ids::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -30,26 +31,26 @@ pub struct Setup {
     pub sites: Sites,
     /// Every therapist, inactive ones too, by name.
     pub therapists: Vec<Therapist>,
-    hours: HashMap<String, Vec<WorkingHours>>,
+    hours: HashMap<TherapistId, Vec<WorkingHours>>,
     /// Every service, inactive ones too, by name.
     pub services: Vec<Service>,
     /// Each therapist's days off, by start.
-    exceptions: HashMap<String, Vec<TherapistException>>,
+    exceptions: HashMap<TherapistId, Vec<TherapistException>>,
     /// Every closure, by start.
     closures: Vec<Closure>,
 }
 
 impl Setup {
-    pub fn therapist(&self, id: &str) -> Option<&Therapist> {
-        self.therapists.iter().find(|t| t.id == id)
+    pub fn therapist(&self, id: &TherapistId) -> Option<&Therapist> {
+        self.therapists.iter().find(|t| t.id == *id)
     }
 
-    pub fn service(&self, id: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.id == id)
+    pub fn service(&self, id: &ServiceId) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == *id)
     }
 
     /// A therapist's weekly working hours (none for an unknown one).
-    pub fn hours_of(&self, therapist_id: &str) -> &[WorkingHours] {
+    pub fn hours_of(&self, therapist_id: &TherapistId) -> &[WorkingHours] {
         self.hours.get(therapist_id).map_or(&[], Vec::as_slice)
     }
 
@@ -66,7 +67,7 @@ impl Setup {
     /// The therapist's days off that touch `from..=to`.
     pub fn exceptions_of(
         &self,
-        therapist_id: &str,
+        therapist_id: &TherapistId,
         from: Date,
         to: Date,
     ) -> Vec<TherapistException> {
@@ -84,7 +85,7 @@ impl Setup {
         &self,
         from: Date,
         to: Date,
-    ) -> HashMap<String, Vec<TherapistException>> {
+    ) -> HashMap<TherapistId, Vec<TherapistException>> {
         self.exceptions
             .iter()
             .map(|(t, all)| {
@@ -109,7 +110,7 @@ impl Setup {
     }
 
     /// Every therapist's weekly working hours.
-    pub fn hours(&self) -> &HashMap<String, Vec<WorkingHours>> {
+    pub fn hours(&self) -> &HashMap<TherapistId, Vec<WorkingHours>> {
         &self.hours
     }
 
@@ -127,14 +128,14 @@ impl Setup {
             store.exceptions_between(FIRST_DAY, LAST_DAY),
             store.closures_between(FIRST_DAY, LAST_DAY),
         )?;
-        let mut exceptions: HashMap<String, Vec<TherapistException>> = HashMap::new();
+        let mut exceptions: HashMap<TherapistId, Vec<TherapistException>> = HashMap::new();
         for e in days_off {
             exceptions
                 .entry(e.therapist_id.clone())
                 .or_default()
                 .push(e);
         }
-        let mut by_therapist: HashMap<String, Vec<WorkingHours>> = HashMap::new();
+        let mut by_therapist: HashMap<TherapistId, Vec<WorkingHours>> = HashMap::new();
         for (t, h) in hours {
             by_therapist.entry(t).or_default().push(h);
         }

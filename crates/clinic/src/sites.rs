@@ -2,6 +2,7 @@
 //! hours, which location each therapist works at, and the absolute spans a therapist is
 //! bookable on a local date (their hours inside the location's, in the location's zone).
 
+use kneadtime_store::ids::*;
 use std::collections::HashMap;
 
 use jiff::civil::Date;
@@ -16,8 +17,8 @@ use crate::time::{spans_on, zone_of};
 #[derive(Debug, Clone)]
 pub struct Sites {
     pub locations: Vec<Location>,
-    zones: HashMap<String, TimeZone>,
-    open: HashMap<String, Vec<WorkingHours>>,
+    zones: HashMap<LocationId, TimeZone>,
+    open: HashMap<LocationId, Vec<WorkingHours>>,
 }
 
 impl Sites {
@@ -28,12 +29,12 @@ impl Sites {
         Ok(Sites::new(locations, hours))
     }
 
-    pub fn new(locations: Vec<Location>, hours: Vec<(String, WorkingHours)>) -> Sites {
+    pub fn new(locations: Vec<Location>, hours: Vec<(LocationId, WorkingHours)>) -> Sites {
         let zones = locations
             .iter()
             .map(|l| (l.id.clone(), zone_of(&l.time_zone)))
             .collect();
-        let mut open: HashMap<String, Vec<WorkingHours>> = HashMap::new();
+        let mut open: HashMap<LocationId, Vec<WorkingHours>> = HashMap::new();
         for (l, h) in hours {
             open.entry(l).or_default().push(h);
         }
@@ -44,18 +45,18 @@ impl Sites {
         }
     }
 
-    pub fn location(&self, id: &str) -> Option<&Location> {
-        self.locations.iter().find(|l| l.id == id)
+    pub fn location(&self, id: &LocationId) -> Option<&Location> {
+        self.locations.iter().find(|l| l.id == *id)
     }
 
     /// The location's name, or its id when unknown.
-    pub fn name(&self, id: &str) -> String {
+    pub fn name(&self, id: &LocationId) -> String {
         self.location(id)
             .map_or_else(|| id.to_string(), |l| l.name.clone())
     }
 
     /// The zone a location's hours are read in; UTC for an unknown one.
-    pub fn zone(&self, location_id: &str) -> TimeZone {
+    pub fn zone(&self, location_id: &LocationId) -> TimeZone {
         self.zones
             .get(location_id)
             .cloned()
@@ -68,7 +69,7 @@ impl Sites {
     }
 
     /// A location's opening hours; empty when it is open whenever its therapists work.
-    pub fn opening_hours(&self, location_id: &str) -> &[WorkingHours] {
+    pub fn opening_hours(&self, location_id: &LocationId) -> &[WorkingHours] {
         self.open.get(location_id).map_or(&[], Vec::as_slice)
     }
 
@@ -113,7 +114,7 @@ pub fn intersect(x: &[(i64, i64)], y: &[(i64, i64)]) -> Vec<(i64, i64)> {
 /// The closures in `all` that close `location_id`.
 pub fn closures_at<'a>(
     all: &'a [Closure],
-    location_id: &'a str,
+    location_id: &'a LocationId,
 ) -> impl Iterator<Item = &'a Closure> {
     all.iter().filter(move |c| c.closes(location_id))
 }
@@ -175,7 +176,7 @@ mod tests {
             vec![loc("lon", "Europe/London")],
             day(600, 960)
                 .into_iter()
-                .map(|h| ("lon".to_string(), h))
+                .map(|h| (LocationId::from("lon"), h))
                 .collect(),
         );
         let d = date(2027, 6, 1);
@@ -197,10 +198,10 @@ mod tests {
             from_date: jiff::civil::date(2027, 6, 1),
             to_date: jiff::civil::date(2027, 6, 1),
             note: String::new(),
-            location_id: l.map(str::to_string),
+            location_id: (l.map(str::to_string)).map(LocationId::from),
         };
         let all = vec![c(None), c(Some("a")), c(Some("b"))];
-        assert_eq!(closures_at(&all, "a").count(), 2);
-        assert_eq!(closures_at(&all, "z").count(), 1);
+        assert_eq!(closures_at(&all, &LocationId::from("a")).count(), 2);
+        assert_eq!(closures_at(&all, &LocationId::from("z")).count(), 1);
     }
 }

@@ -2,6 +2,7 @@
 //! for the client, and how well each free slot fits the client's training. The fit comes
 //! from the domain's `day_fit`, never from rules computed here.
 
+use kneadtime_store::ids::*;
 use std::collections::HashMap;
 
 use jiff::civil::Date;
@@ -38,12 +39,12 @@ pub fn wanted(service: &Service) -> Wanted {
 /// One bookable slot with its fit.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Slot {
-    pub therapist_id: String,
+    pub therapist_id: TherapistId,
     pub therapist_name: String,
     /// Where the session is.
-    pub location_id: String,
+    pub location_id: LocationId,
     pub location_name: String,
-    pub service_id: String,
+    pub service_id: ServiceId,
     /// RFC 3339 with the location's offset.
     #[schema(format = DateTime)]
     pub start: String,
@@ -65,20 +66,20 @@ pub struct Search<'a> {
     pub service: &'a Service,
     pub from: Date,
     pub days: i64,
-    pub therapist_id: Option<&'a str>,
+    pub therapist_id: Option<&'a TherapistId>,
     /// Nothing starting before this instant.
     pub not_before: i64,
     /// An appointment being moved: its own cells count as free, its date as not taken.
-    pub moving: Option<&'a str>,
+    pub moving: Option<&'a AppointmentId>,
     /// Keep slots on days that break an error rule (marked not allowed).
     pub include_refused: bool,
 }
 
 /// A closure as one therapist's time away.
-fn closed(c: &kneadtime_store::Closure, therapist_id: &str) -> TherapistException {
+fn closed(c: &kneadtime_store::Closure, therapist_id: &TherapistId) -> TherapistException {
     TherapistException {
         id: c.id.clone(),
-        therapist_id: therapist_id.to_string(),
+        therapist_id: therapist_id.clone(),
         from_date: c.from_date,
         to_date: c.to_date,
         reason: kneadtime_store::ExceptionReason::Other,
@@ -95,10 +96,10 @@ struct Window {
     /// The zones above once each (most groups work in one).
     distinct_zones: Vec<TimeZone>,
     /// Each therapist's index in `therapists`, by id.
-    index: HashMap<String, usize>,
+    index: HashMap<TherapistId, usize>,
     sites: Sites,
-    hours: HashMap<String, Vec<WorkingHours>>,
-    exceptions: HashMap<String, Vec<TherapistException>>,
+    hours: HashMap<TherapistId, Vec<WorkingHours>>,
+    exceptions: HashMap<TherapistId, Vec<TherapistException>>,
 }
 
 async fn window(clinic: &Clinic, q: &Search<'_>) -> CoreResult<Window> {
@@ -180,10 +181,10 @@ struct Busy(Vec<Vec<(i64, i64)>>);
 impl Busy {
     /// Sorts the store's rows (appointment, therapist, start, end) by therapist, once per
     /// read rather than once per day looked at.
-    fn of(w: &Window, q: &Search<'_>, rows: Vec<(String, String, i64, i64)>) -> Busy {
+    fn of(w: &Window, q: &Search<'_>, rows: Vec<(AppointmentId, TherapistId, i64, i64)>) -> Busy {
         let mut by = vec![Vec::new(); w.therapists.len()];
         for (id, t, a, b) in rows {
-            if Some(id.as_str()) == q.moving {
+            if Some(&id) == q.moving {
                 continue;
             }
             if let Some(&i) = w.index.get(&t) {
@@ -358,7 +359,7 @@ pub async fn nearest_good(
     ctx: &ClientContext,
     service: &Service,
     around: i64,
-    moving: Option<&str>,
+    moving: Option<&AppointmentId>,
     now: i64,
 ) -> CoreResult<Vec<Slot>> {
     let day = local_date(around, &ctx.tz);
@@ -434,7 +435,12 @@ pub async fn nearest_good(
 /// Whether `[start, start + len)` lies inside one of the therapist's bookable spans on
 /// its local date (in their location's zone, inside its opening hours), days off and
 /// closures aside.
-pub fn within_hours(setup: &Setup, therapist_id: &str, start: i64, len: i64) -> CoreResult<bool> {
+pub fn within_hours(
+    setup: &Setup,
+    therapist_id: &TherapistId,
+    start: i64,
+    len: i64,
+) -> CoreResult<bool> {
     let Some(therapist) = setup.therapist(therapist_id) else {
         return Err(crate::error::CoreError::NotFound("therapist"));
     };

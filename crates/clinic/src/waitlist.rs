@@ -8,6 +8,7 @@ use kneadtime_domain::Kind;
 use kneadtime_domain::care::race_windows;
 use kneadtime_domain::plan::RaceRef;
 use kneadtime_domain::season::add_days;
+use kneadtime_store::ids::*;
 use kneadtime_store::{
     FreedTime, NewOffer, NewWaitEntry, Offer, OfferState, Service, ServiceKind, StoreError,
     WaitEntry,
@@ -77,9 +78,9 @@ pub fn default_window(
 /// What a client asks to wait for.
 #[derive(Debug, Clone)]
 pub struct Join<'a> {
-    pub client_id: &'a str,
-    pub service_id: &'a str,
-    pub therapist_id: Option<&'a str>,
+    pub client_id: &'a ClientId,
+    pub service_id: &'a ServiceId,
+    pub therapist_id: Option<&'a TherapistId>,
     /// Both or neither; neither takes [`default_window`].
     pub from: Option<Date>,
     pub to: Option<Date>,
@@ -161,9 +162,9 @@ pub async fn join(core: &Clinic, j: &Join<'_>) -> CoreResult<WaitEntry> {
     let entry = core
         .store
         .join_waitlist(NewWaitEntry {
-            client_id: j.client_id.to_string(),
+            client_id: j.client_id.clone(),
             service_id: service.id.clone(),
-            therapist_id: j.therapist_id.map(str::to_string),
+            therapist_id: j.therapist_id.cloned(),
             from_at: day_start(window.from, &ctx.tz).max(now),
             until_at: day_start(add_days(to, 1), &ctx.tz),
             note: window.note,
@@ -278,7 +279,7 @@ pub async fn tick(core: &Clinic, batch: usize) -> CoreResult<usize> {
 /// on `days` for `therapists`: each therapist's day from today on (up to
 /// [`OPENED_DAYS`] ahead) is noted for the waitlist worker when someone waits over it,
 /// and the worker offers the best-fitting times in it. Returns how many days were noted.
-pub async fn opened(core: &Clinic, therapists: &[String], days: &[Date]) -> CoreResult<usize> {
+pub async fn opened(core: &Clinic, therapists: &[TherapistId], days: &[Date]) -> CoreResult<usize> {
     let (sites, all) = tokio::try_join!(crate::sites::Sites::read(core), async {
         Ok(core.store.therapists().await?)
     })?;
@@ -287,7 +288,7 @@ pub async fn opened(core: &Clinic, therapists: &[String], days: &[Date]) -> Core
         // Each therapist's days are read in their location's zone.
         let tz = all
             .iter()
-            .find(|t| &t.id == id)
+            .find(|t| t.id == id)
             .map_or(jiff::tz::TimeZone::UTC, |t| sites.zone_of(t));
         let today = local_date(core.now(), &tz);
         let last = add_days(today, OPENED_DAYS);
@@ -326,7 +327,7 @@ pub fn weekdays_gained(
 /// [`OPENED_DAYS`]) to those waiting on `therapists`' time.
 pub async fn weekdays_opened(
     core: &Clinic,
-    therapists: &[String],
+    therapists: &[TherapistId],
     gained: &[jiff::civil::Weekday],
     today: Date,
 ) -> CoreResult<()> {
@@ -357,7 +358,7 @@ pub fn dates_between(from: Date, to: Date) -> Vec<Date> {
 }
 
 /// The waitlist entry `id`.
-pub async fn entry(core: &Clinic, id: &str) -> CoreResult<WaitEntry> {
+pub async fn entry(core: &Clinic, id: &WaitId) -> CoreResult<WaitEntry> {
     core.store.wait_entry(id).await.map_err(|e| match e {
         StoreError::NotFound => CoreError::NotFound("waitlist entry"),
         e => e.into(),
@@ -365,12 +366,12 @@ pub async fn entry(core: &Clinic, id: &str) -> CoreResult<WaitEntry> {
 }
 
 /// The entries still waiting, of one client or all.
-pub async fn waiting(core: &Clinic, client_id: Option<&str>) -> CoreResult<Vec<WaitEntry>> {
+pub async fn waiting(core: &Clinic, client_id: Option<&ClientId>) -> CoreResult<Vec<WaitEntry>> {
     Ok(core.store.waiting(client_id).await?)
 }
 
 /// Takes the entry `id` off the waitlist: false when it was no longer waiting.
-pub async fn withdraw(core: &Clinic, id: &str) -> CoreResult<bool> {
+pub async fn withdraw(core: &Clinic, id: &WaitId) -> CoreResult<bool> {
     match core.store.withdraw_wait(id).await {
         Ok(()) => Ok(true),
         Err(StoreError::NotFound) => Ok(false),
@@ -379,7 +380,7 @@ pub async fn withdraw(core: &Clinic, id: &str) -> CoreResult<bool> {
 }
 
 /// The offer `id` with the entry it was made to.
-pub async fn offer(core: &Clinic, id: &str) -> CoreResult<(Offer, WaitEntry)> {
+pub async fn offer(core: &Clinic, id: &OfferId) -> CoreResult<(Offer, WaitEntry)> {
     let o = core.store.offer(id).await.map_err(|e| match e {
         StoreError::NotFound => CoreError::NotFound("offer"),
         e => e.into(),
@@ -391,14 +392,14 @@ pub async fn offer(core: &Clinic, id: &str) -> CoreResult<(Offer, WaitEntry)> {
 /// The open offers (to one client, or all), each with the entry it was made to.
 pub async fn open_offers(
     core: &Clinic,
-    client_id: Option<&str>,
+    client_id: Option<&ClientId>,
 ) -> CoreResult<Vec<(Offer, WaitEntry)>> {
     let offers = core.store.open_offers(client_id).await?;
     // The entries in one read, not one per offer.
-    let mut ids: Vec<String> = offers.iter().map(|o| o.entry_id.clone()).collect();
+    let mut ids: Vec<WaitId> = offers.iter().map(|o| o.entry_id.clone()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let entries: std::collections::HashMap<String, WaitEntry> = core
+    let entries: std::collections::HashMap<WaitId, WaitEntry> = core
         .store
         .wait_entries_with_ids(&ids)
         .await?
@@ -415,7 +416,7 @@ pub async fn open_offers(
 
 /// Declines the open offer `id`, so its time goes to the next in line: false when it
 /// was no longer open.
-pub async fn decline(core: &Clinic, id: &str) -> CoreResult<bool> {
+pub async fn decline(core: &Clinic, id: &OfferId) -> CoreResult<bool> {
     Ok(core.store.end_offer(id, OfferState::Declined).await?)
 }
 

@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             end_minute: 20 * 60,
         })
         .collect();
-    let mut locations = vec!["main".to_string()];
+    let mut locations = vec![kneadtime_store::LocationId::from("main")];
     for k in 1..LOCATIONS {
         let l = store
             .create_location(&NewLocation {
@@ -94,8 +94,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             name: format!("Runner {i}"),
             email: format!("runner{i}@example.org"),
             locations: vec![
-                locations[i % LOCATIONS].clone(),
-                locations[(i + 1) % LOCATIONS].clone(),
+                String::from(locations[i % LOCATIONS].clone()),
+                String::from(locations[(i + 1) % LOCATIONS].clone()),
             ],
             parts: if i % 3 == 0 {
                 vec!["morning".into()]

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use kneadtime_clinic::people;
+use kneadtime_store::ids::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -22,7 +23,7 @@ pub struct AuditOut {
     /// intake.view, intake.change, intake.review, notes.view, notes.add, notes.change,
     /// record.view.
     pub action: String,
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
     /// "" when the client was erased.
     pub client_name: String,
     pub subject: String,
@@ -32,7 +33,7 @@ pub struct AuditOut {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
     /// 1 to 1000; 200 by default.
     pub limit: Option<i64>,
 }
@@ -41,7 +42,7 @@ pub struct AuditQuery {
 pub async fn entries(
     state: &AppState,
     caller: &Caller,
-    client_id: Option<&str>,
+    client_id: Option<&ClientId>,
     limit: i64,
 ) -> ApiResult<Vec<AuditOut>> {
     caller.require_owner()?;
@@ -88,7 +89,7 @@ pub async fn get(
         entries(
             &state,
             &caller,
-            q.client_id.as_deref(),
+            (q.client_id.as_deref()).map(ClientId::from).as_ref(),
             q.limit.unwrap_or(200),
         )
         .await?,

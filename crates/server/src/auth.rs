@@ -2,6 +2,7 @@
 //! link (or a password they set), server-side sessions in the database, CSRF checks on
 //! cookie sessions, and rate-limited sign-in. Only hashes of secrets are stored.
 
+use kneadtime_store::ids::*;
 use std::net::SocketAddr;
 
 use argon2::Argon2;
@@ -173,14 +174,14 @@ const MIN_PASSWORD_SCORE: u8 = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Who {
     Owner {
-        staff_id: String,
+        staff_id: StaffId,
     },
     Therapist {
-        staff_id: String,
-        therapist_id: Option<String>,
+        staff_id: StaffId,
+        therapist_id: Option<TherapistId>,
     },
     Client {
-        client_id: String,
+        client_id: ClientId,
     },
 }
 
@@ -574,7 +575,7 @@ pub async fn login(
         Principal::Staff(staff.id.clone()),
         SignIn::Password,
         role,
-        staff.id,
+        String::from(staff.id),
         staff.name,
     )
     .await
@@ -682,7 +683,7 @@ pub async fn client_login(
         Principal::Client(client.id.clone()),
         via,
         "client",
-        client.id,
+        String::from(client.id),
         client.name,
     )
     .await
@@ -730,7 +731,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum
             let c = kneadtime_clinic::people::client(&state.clinic, client_id).await?;
             Me {
                 role: MeRole::Client,
-                id: c.id,
+                id: String::from(c.id),
                 name: c.name,
                 email: None,
                 therapist_id: None,
@@ -745,10 +746,10 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<axum
                     Role::Owner => MeRole::Owner,
                     Role::Therapist => MeRole::Therapist,
                 },
-                id: s.id,
+                id: String::from(s.id),
                 name: s.name,
                 email: Some(s.email),
-                therapist_id: Some(s.therapist_id),
+                therapist_id: Some((s.therapist_id).map(String::from)),
                 daily_email: Some(s.daily_email),
                 csrf_token: caller.csrf_token,
             }
@@ -881,7 +882,7 @@ pub async fn setup(
         Principal::Staff(staff.id.clone()),
         SignIn::Password,
         "owner",
-        staff.id,
+        String::from(staff.id),
         staff.name,
     )
     .await

@@ -4,6 +4,7 @@
 //! core's (`kneadtime_clinic::booking`), whose refusals map to the API's errors in one
 //! place (`error.rs`).
 
+use kneadtime_store::ids::*;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -26,11 +27,11 @@ use crate::schedule::{local_date, local_datetime, parse_date, show, zone_of};
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AppointmentOut {
     pub id: String,
-    pub therapist_id: String,
+    pub therapist_id: TherapistId,
     pub therapist_name: String,
-    pub client_id: String,
+    pub client_id: ClientId,
     pub client_name: String,
-    pub service_id: String,
+    pub service_id: ServiceId,
     pub service_name: String,
     /// RFC 3339 with the clinic's offset, e.g. 2027-04-27T10:00:00+01:00.
     #[schema(format = DateTime)]
@@ -44,7 +45,7 @@ pub struct AppointmentOut {
     pub local_time: String,
     pub time_zone: String,
     /// Where the session is.
-    pub location_id: String,
+    pub location_id: LocationId,
     pub location_name: String,
     pub status: Status,
     /// Why staff booked against an error rule; left out when none.
@@ -61,11 +62,11 @@ pub struct AppointmentOut {
 
 /// Names for ids, loaded once per request.
 pub struct Names {
-    therapists: HashMap<String, String>,
-    services: HashMap<String, String>,
-    clients: HashMap<String, String>,
+    therapists: HashMap<TherapistId, String>,
+    services: HashMap<ServiceId, String>,
+    clients: HashMap<ClientId, String>,
     /// Each therapist's location: its id, name and zone.
-    places: HashMap<String, (String, String, jiff::tz::TimeZone)>,
+    places: HashMap<TherapistId, (LocationId, String, jiff::tz::TimeZone)>,
     /// The group's zone, for what belongs to no therapist.
     pub tz: jiff::tz::TimeZone,
 }
@@ -149,15 +150,15 @@ impl Names {
     }
 
     /// These names with those of the clients `ids` beside them.
-    pub async fn with_clients(mut self, state: &AppState, ids: &[String]) -> ApiResult<Names> {
+    pub async fn with_clients(mut self, state: &AppState, ids: &[ClientId]) -> ApiResult<Names> {
         self.add_clients(state, ids).await?;
         Ok(self)
     }
 
     /// Loads the names of the clients `ids` not yet known: one read for the clients on
     /// show, whatever the number on file.
-    pub async fn add_clients(&mut self, state: &AppState, ids: &[String]) -> ApiResult<()> {
-        let missing: Vec<String> = ids
+    pub async fn add_clients(&mut self, state: &AppState, ids: &[ClientId]) -> ApiResult<()> {
+        let missing: Vec<ClientId> = ids
             .iter()
             .filter(|id| !self.clients.contains_key(*id))
             .cloned()
@@ -177,7 +178,12 @@ impl Names {
         client_name: Option<&str>,
         fit: Option<DayFit>,
     ) -> AppointmentOut {
-        let name = |m: &HashMap<String, String>, id: &str| m.get(id).cloned().unwrap_or_default();
+        fn name<K: std::borrow::Borrow<str> + Eq + std::hash::Hash>(
+            m: &HashMap<K, String>,
+            id: &str,
+        ) -> String {
+            m.get(id).cloned().unwrap_or_default()
+        }
         let tz = self.zone(&a.therapist_id);
         let (location_id, location_name) = self
             .places
@@ -185,7 +191,7 @@ impl Names {
             .map(|(id, n, _)| (id.clone(), n.clone()))
             .unwrap_or_default();
         AppointmentOut {
-            id: a.id.clone(),
+            id: String::from(a.id.clone()),
             therapist_id: a.therapist_id.clone(),
             therapist_name: name(&self.therapists, &a.therapist_id),
             client_id: a.client_id.clone(),
@@ -219,7 +225,7 @@ pub fn may_see(caller: &Caller, a: &Appointment) -> bool {
 }
 
 async fn load_visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Appointment> {
-    let a = match core_booking::appointment(&state.clinic, id).await {
+    let a = match core_booking::appointment(&state.clinic, &AppointmentId::from(id)).await {
         Ok(a) => a,
         Err(kneadtime_clinic::CoreError::Store(StoreError::NotFound)) => {
             return Err(ApiError::not_found("appointment"));
@@ -238,16 +244,16 @@ async fn load_visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<
 #[serde(deny_unknown_fields)]
 pub struct BookBody {
     /// Required for staff; a client books for themself.
-    pub client_id: Option<String>,
-    pub service_id: String,
-    pub therapist_id: String,
+    pub client_id: Option<ClientId>,
+    pub service_id: ServiceId,
+    pub therapist_id: TherapistId,
     /// RFC 3339 (`2027-04-27T10:00:00+01:00`) or wall-clock time in the clinic's zone.
     pub start: String,
     /// Staff only: why the booking goes ahead against an error rule.
     pub override_reason: Option<String>,
     /// The waitlist offer this booking accepts (set by accepting an offer, not sent).
     #[serde(skip)]
-    pub offer_id: Option<String>,
+    pub offer_id: Option<OfferId>,
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
@@ -349,7 +355,7 @@ async fn replay(state: &AppState, a: &Appointment, request_hash: &str) -> ApiRes
 async fn limit_self_booking(
     state: &AppState,
     caller: &Caller,
-    client_id: &str,
+    client_id: &ClientId,
     from: IpAddr,
 ) -> ApiResult<()> {
     if caller.is_staff() {
@@ -390,7 +396,7 @@ fn booked_client(caller: &Caller, body: &BookBody) -> ApiResult<String> {
         (Some(me), None) => Ok(me.to_string()),
         (Some(me), Some(c)) if c == me => Ok(me.to_string()),
         (Some(_), Some(_)) => Err(ApiError::forbidden()),
-        (None, Some(c)) => Ok(c.clone()),
+        (None, Some(c)) => Ok(String::from(c.clone())),
         (None, None) => Err(ApiError::field("client_id", "expected the client's id")),
     }
 }
@@ -439,7 +445,7 @@ pub(crate) async fn prepare(
     Ok(kneadtime_clinic::booking::prepare(
         &state.clinic,
         &kneadtime_clinic::booking::Request {
-            client_id: &client_id,
+            client_id: &ClientId::from(&client_id),
             service_id: &body.service_id,
             therapist_id: &body.therapist_id,
             start: &body.start,
@@ -472,7 +478,13 @@ pub(crate) async fn book(
     from: IpAddr,
 ) -> ApiResult<AppointmentOut> {
     // Every attempt counts towards the hourly limits, refused ones too.
-    limit_self_booking(state, caller, &booked_client(caller, body)?, from).await?;
+    limit_self_booking(
+        state,
+        caller,
+        &ClientId::from(booked_client(caller, body)?),
+        from,
+    )
+    .await?;
     let p = prepare(state, caller, body).await?;
     let a = kneadtime_clinic::booking::commit(
         &state.clinic,
@@ -522,7 +534,7 @@ pub struct RescheduleBody {
     /// RFC 3339 or wall-clock time in the clinic's zone.
     pub start: String,
     /// Move to another therapist (staff only; a therapist only to themself).
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     /// Staff only.
     pub override_reason: Option<String>,
     /// Staff only: the clinic moves it on its own account (a day off in the way), and
@@ -676,9 +688,9 @@ pub struct ListQuery {
     #[param(format = Date)]
     pub to: Option<String>,
     /// Only this therapist.
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     /// Only this client.
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
     /// Include cancelled appointments.
     #[param(default = json!(false))]
     pub include_cancelled: Option<bool>,
@@ -739,13 +751,13 @@ pub async fn list(
         if client.as_deref().is_some_and(|c| c != me) {
             return Err(ApiError::forbidden());
         }
-        client = Some(me.to_string());
+        client = Some(ClientId::from(me.to_string()));
     } else if !caller.is_owner() {
         let me = caller.therapist_id().ok_or_else(ApiError::forbidden)?;
         if therapist.as_deref().is_some_and(|t| t != me) {
             return Err(ApiError::forbidden());
         }
-        therapist = Some(me.to_string());
+        therapist = Some(TherapistId::from(me.to_string()));
     }
     let all = match &therapist {
         Some(t) => core_booking::of_therapist(&state.clinic, t, lo, hi).await?,
@@ -757,7 +769,7 @@ pub async fn list(
         .filter(|a| client.as_deref().is_none_or(|c| a.client_id == c))
         .filter(|a| include_cancelled || a.status != Status::Cancelled)
         .collect();
-    let ids: Vec<String> = shown.iter().map(|a| a.client_id.clone()).collect();
+    let ids: Vec<ClientId> = shown.iter().map(|a| a.client_id.clone()).collect();
     let names = names.with_clients(&state, &ids).await?;
     Ok(Json(
         shown

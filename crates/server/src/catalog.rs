@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use jiff::civil::Date;
 use kneadtime_clinic::catalog;
 use kneadtime_domain::Pressure;
+use kneadtime_store::ids::*;
 use kneadtime_store::{
     ExceptionReason, NewService, NewStaff, Role, Service, ServiceKind, Skill, Staff, StoreError,
     Therapist, TherapistException, WorkingHours,
@@ -189,7 +190,7 @@ pub struct TherapistBody {
     /// With email: the login's first password (10 characters or more).
     pub password: Option<String>,
     /// Where they work; the group's first location when not given.
-    pub location_id: Option<String>,
+    pub location_id: Option<LocationId>,
 }
 
 /// POST /api/therapists (owner): a therapist, with a login when email and password are given.
@@ -254,14 +255,14 @@ pub struct StaffOut {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     /// False once the owner revoked the login.
     pub active: bool,
 }
 
 fn staff_out(s: &Staff) -> StaffOut {
     StaffOut {
-        id: s.id.clone(),
+        id: String::from(s.id.clone()),
         email: s.email.clone(),
         name: s.name.clone(),
         role: s.role,
@@ -308,7 +309,7 @@ pub struct StaffPatch {
 pub async fn patch_staff(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<StaffId>,
     ApiJson(body): ApiJson<StaffPatch>,
 ) -> ApiResult<Json<StaffOut>> {
     caller.require_owner()?;
@@ -351,7 +352,7 @@ pub async fn patch_staff(
 pub async fn get_therapist(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<TherapistId>,
 ) -> ApiResult<Json<TherapistDetail>> {
     caller.require_staff()?;
     let (therapist, hours, exceptions) = catalog::therapist_with_time(&state.clinic, &id).await?;
@@ -372,7 +373,7 @@ pub struct TherapistPatch {
     pub skills: Option<Vec<String>>,
     pub active: Option<bool>,
     /// Move them to another location (refused while they have sessions booked ahead).
-    pub location_id: Option<String>,
+    pub location_id: Option<LocationId>,
 }
 
 /// PATCH /api/therapists/{id} (owner)
@@ -395,7 +396,7 @@ pub struct TherapistPatch {
 pub async fn patch_therapist(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<TherapistId>,
     ApiJson(body): ApiJson<TherapistPatch>,
 ) -> ApiResult<Json<Therapist>> {
     caller.require_owner()?;
@@ -516,7 +517,7 @@ pub fn hours_in(spans: &[HoursSpan]) -> ApiResult<Vec<WorkingHours>> {
 pub async fn get_hours(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<TherapistId>,
 ) -> ApiResult<Json<Vec<HoursSpan>>> {
     caller.require_staff()?;
     let (_, hours, _) = catalog::therapist_with_time(&state.clinic, &id).await?;
@@ -543,7 +544,7 @@ pub async fn get_hours(
 pub async fn put_hours(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<TherapistId>,
     ApiJson(body): ApiJson<Vec<HoursSpan>>,
 ) -> ApiResult<Json<Vec<HoursSpan>>> {
     caller.require_therapist_access(&id)?;
@@ -605,7 +606,7 @@ fn date_range(from: &str, to: Option<&str>) -> ApiResult<(Date, Date)> {
 pub async fn create_exception(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<TherapistId>,
     ApiJson(body): ApiJson<ExceptionBody>,
 ) -> ApiResult<Created<TherapistException>> {
     caller.require_therapist_access(&id)?;
@@ -639,7 +640,7 @@ pub async fn create_exception(
 pub async fn list_exceptions(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<TherapistId>,
 ) -> ApiResult<Json<Vec<TherapistException>>> {
     caller.require_staff()?;
     let (_, _, days_off) = catalog::therapist_with_time(&state.clinic, &id).await?;
@@ -667,7 +668,7 @@ pub async fn delete_exception(
     Path((id, exception_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_therapist_access(&id)?;
-    catalog::remove_days_off(&state.clinic, &id, &exception_id).await?;
+    catalog::remove_days_off(&state.clinic, &TherapistId::from(&id), &exception_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -682,7 +683,7 @@ pub struct ClosureBody {
     #[serde(default)]
     pub note: String,
     /// The location closed; every location when not given.
-    pub location_id: Option<String>,
+    pub location_id: Option<LocationId>,
 }
 
 /// GET /api/closures: the days a location or the whole group is closed, from today on;
@@ -729,7 +730,14 @@ pub async fn create_closure(
     let (from, to) = date_range(&body.from, body.to.as_deref())?;
     let location = body.location_id.as_deref().map(str::trim);
     Ok(Created(
-        catalog::add_closure(&state.clinic, from, to, &body.note, location).await?,
+        catalog::add_closure(
+            &state.clinic,
+            from,
+            to,
+            &body.note,
+            (location).map(LocationId::from).as_ref(),
+        )
+        .await?,
     ))
 }
 
@@ -797,7 +805,7 @@ pub struct ServiceBody {
     pub buffer_after_min: i64,
     /// The one location that offers it; every location when not given.
     #[serde(default)]
-    pub location_id: Option<String>,
+    pub location_id: Option<LocationId>,
 }
 
 fn service_in(b: &ServiceBody) -> ApiResult<NewService> {
@@ -866,7 +874,7 @@ pub async fn create_service(
 pub async fn put_service(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ServiceId>,
     ApiJson(body): ApiJson<ServiceBody>,
 ) -> ApiResult<Json<Service>> {
     caller.require_owner()?;
@@ -894,7 +902,7 @@ pub async fn put_service(
 pub async fn delete_service(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ServiceId>,
 ) -> ApiResult<StatusCode> {
     caller.require_owner()?;
     catalog::retire_service(&state.clinic, &id).await?;
@@ -937,7 +945,7 @@ pub struct StaffBody {
     #[schema(value_type = Role)]
     pub role: String,
     /// Required for a therapist login: an existing therapist's id.
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     pub password: String,
 }
 

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use kneadtime_clinic::clients as core_clients;
 use kneadtime_domain::Priority;
 use kneadtime_domain::session::parse_distance;
+use kneadtime_store::ids::*;
 use kneadtime_store::{Client, ClientRace, FeedOwner};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -39,7 +40,7 @@ pub struct ClientOut {
 
 pub fn client_out(c: &Client) -> ClientOut {
     ClientOut {
-        id: c.id.clone(),
+        id: String::from(c.id.clone()),
         name: c.name.clone(),
         email: c.email.clone(),
         phone: c.phone.clone(),
@@ -64,7 +65,7 @@ fn check_email(e: &str) -> ApiResult<String> {
 }
 
 async fn client_or_404(state: &AppState, id: &str) -> ApiResult<Client> {
-    Ok(core_clients::find(&state.clinic, id).await?)
+    Ok(core_clients::find(&state.clinic, &ClientId::from(id)).await?)
 }
 
 /// Access to a client, answering 404 (not 403) to callers who may not know it exists.
@@ -102,7 +103,7 @@ pub async fn list(
         kneadtime_clinic::people::clients(&state.clinic).await?
     } else if let Some(t) = caller.therapist_id() {
         let since = state.now() - crate::policy::AWAITING_STATUS_SECS;
-        core_clients::treated_by(&state.clinic, t, since).await?
+        core_clients::treated_by(&state.clinic, &TherapistId::from(t), since).await?
     } else {
         Vec::new()
     };
@@ -220,7 +221,7 @@ pub async fn new_feed(state: &AppState, owner: FeedOwner) -> ApiResult<String> {
 pub async fn new_link(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> ApiResult<Json<ClientLink>> {
     crate::policy::allow(&state, &caller, crate::policy::Act::RotateClientLink(&id)).await?;
     let token = new_token();
@@ -265,7 +266,7 @@ pub async fn merge(state: &AppState, caller: &Caller, into: &str, from: &str) ->
 pub async fn post_merge(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     ApiJson(body): ApiJson<MergeBody>,
 ) -> ApiResult<Json<ClientDetail>> {
     merge(&state, &caller, &id, &body.from).await?;
@@ -290,7 +291,7 @@ pub async fn post_merge(
 pub async fn client_feed(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> ApiResult<Json<FeedUrl>> {
     visible_client(&state, &caller, &id).await?;
     Ok(Json(FeedUrl {
@@ -316,7 +317,7 @@ pub async fn client_feed(
 pub async fn therapist_feed(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<TherapistId>,
 ) -> ApiResult<Json<FeedUrl>> {
     caller.require_therapist_access(&id)?;
     kneadtime_clinic::catalog::therapist(&state.clinic, &id).await?;
@@ -343,7 +344,7 @@ pub async fn therapist_feed(
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> ApiResult<Json<ClientDetail>> {
     let c = visible_client(&state, &caller, &id).await?;
     let (file, names) = tokio::try_join!(
@@ -498,7 +499,7 @@ pub struct RaceBody {
 pub async fn add_race(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     ApiJson(body): ApiJson<RaceBody>,
 ) -> ApiResult<Created<ClientRace>> {
     visible_client(&state, &caller, &id).await?;
@@ -552,7 +553,7 @@ pub async fn delete_race(
     Path((id, race_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     visible_client(&state, &caller, &id).await?;
-    core_clients::remove_race(&state.clinic, &id, &race_id).await?;
+    core_clients::remove_race(&state.clinic, &ClientId::from(&id), &race_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -585,7 +586,7 @@ pub struct CalendarBody {
 pub async fn add_calendar(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     ApiJson(body): ApiJson<CalendarBody>,
 ) -> ApiResult<Created<CalendarCreated>> {
     visible_client(&state, &caller, &id).await?;
@@ -707,7 +708,7 @@ pub struct UploadQuery {
 pub async fn add_activities(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     ApiQuery(q): ApiQuery<UploadQuery>,
     ApiBytes(bytes): ApiBytes,
 ) -> ApiResult<Created<HistoryCreated>> {
@@ -792,7 +793,7 @@ pub async fn delete_calendar(
     Path((id, cal_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     visible_client(&state, &caller, &id).await?;
-    core_clients::remove_upload(&state.clinic, &id, &cal_id).await?;
+    core_clients::remove_upload(&state.clinic, &ClientId::from(&id), &cal_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -817,7 +818,7 @@ pub async fn delete_calendar(
 pub async fn get_plan(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> ApiResult<Json<PlanOut>> {
     visible_client(&state, &caller, &id).await?;
     let ctx = client_context(&state.clinic, &id).await?;

@@ -2,6 +2,7 @@
 //! beside first come, first served, booking it for everyone at once, and capacity
 //! planning. The work is the clinic core's (`kneadtime_clinic::race_week`).
 
+use kneadtime_store::ids::*;
 use std::collections::HashMap;
 
 use axum::Json;
@@ -89,7 +90,7 @@ pub struct EventBody {
     #[serde(default)]
     pub kind: String,
     /// The service to book; the first active service of the kind when left out.
-    pub service_id: Option<String>,
+    pub service_id: Option<ServiceId>,
     /// When the race starts, "09:00" (the default).
     pub start: Option<String>,
 }
@@ -144,7 +145,7 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<RaceEventId>,
 ) -> ApiResult<Json<EventOut>> {
     allow(&state, &caller, Act::Clinic).await?;
     let e = race_week::event(&state.clinic, &id).await?;
@@ -154,7 +155,7 @@ pub async fn get(
 /// A runner's request as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RequestOut {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub client_name: String,
     pub state: RequestState,
     pub tier: String,
@@ -162,7 +163,7 @@ pub struct RequestOut {
     pub locations: Vec<String>,
     pub days: Vec<jiff::civil::Date>,
     pub parts: Vec<String>,
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     /// The booked time, once booked.
     pub appointment: Option<crate::booking::AppointmentOut>,
     /// Why they wait, when they do.
@@ -205,12 +206,16 @@ pub async fn requests_page(
         })?),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let (all, setup) =
-        tokio::try_join!(race_week::requests(&state.clinic, id), state.clinic.setup())?;
+    let event = RaceEventId::from(id);
+    let (all, setup) = tokio::try_join!(
+        race_week::requests(&state.clinic, &event),
+        state.clinic.setup()
+    )?;
     let locations = setup.sites.locations.clone();
-    let ids: Vec<String> = all.iter().map(|r| r.client_id.clone()).collect();
+    let ids: Vec<ClientId> = all.iter().map(|r| r.client_id.clone()).collect();
     let names = Names::load(state).await?.with_clients(state, &ids).await?;
-    let place: HashMap<String, String> = locations.into_iter().map(|l| (l.id, l.name)).collect();
+    let place: HashMap<LocationId, String> =
+        locations.into_iter().map(|l| (l.id, l.name)).collect();
     let matching: Vec<_> = all
         .into_iter()
         .filter(|r| want.is_none_or(|s| r.state == s))
@@ -236,7 +241,12 @@ pub async fn requests_page(
             locations: r
                 .locations
                 .iter()
-                .map(|l| place.get(l).cloned().unwrap_or_else(|| l.clone()))
+                .map(|l| {
+                    place
+                        .get(l)
+                        .cloned()
+                        .unwrap_or_else(|| String::from(l.clone()))
+                })
                 .collect(),
             days: r.days,
             parts: r.parts,
@@ -266,7 +276,7 @@ pub async fn requests_page(
 pub async fn list_requests(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<RaceEventId>,
     ApiQuery(q): ApiQuery<RequestsQuery>,
 ) -> ApiResult<Json<RequestsOut>> {
     allow(&state, &caller, Act::Clinic).await?;
@@ -280,7 +290,7 @@ pub async fn list_requests(
 pub struct RunnerIn {
     /// A client of the clinic; otherwise name and email, matched to a client by email or
     /// made one.
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -333,7 +343,7 @@ pub struct RequestsBody {
 pub async fn add_requests(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<RaceEventId>,
     ApiJson(b): ApiJson<RequestsBody>,
 ) -> ApiResult<Json<Added>> {
     allow(&state, &caller, Act::Clinic).await?;
@@ -400,7 +410,12 @@ pub async fn withdraw(
     if caller.client_id() != Some(client_id.as_str()) {
         allow(&state, &caller, Act::Clinic).await?;
     }
-    race_week::withdraw(&state.clinic, &id, &client_id).await?;
+    race_week::withdraw(
+        &state.clinic,
+        &RaceEventId::from(id),
+        &ClientId::from(client_id),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -423,7 +438,7 @@ pub async fn withdraw(
 pub async fn allocation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<RaceEventId>,
 ) -> ApiResult<Json<Preview>> {
     allow(&state, &caller, Act::Clinic).await?;
     Ok(Json(race_week::preview(&state.clinic, &id).await?))
@@ -449,7 +464,7 @@ pub async fn allocation(
 pub async fn book(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<RaceEventId>,
 ) -> ApiResult<Json<Booked>> {
     allow(&state, &caller, Act::Clinic).await?;
     Ok(Json(
@@ -490,7 +505,7 @@ pub struct CapacityQuery {
 pub async fn capacity(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<RaceEventId>,
     ApiQuery(q): ApiQuery<CapacityQuery>,
 ) -> ApiResult<Json<Capacity>> {
     allow(&state, &caller, Act::Clinic).await?;

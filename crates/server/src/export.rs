@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use kneadtime_clinic::export::{self, Audience, Export};
 use kneadtime_clinic::people;
+use kneadtime_store::ids::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -47,7 +48,7 @@ pub fn audience_of(caller: &Caller, asked: Option<&str>) -> ApiResult<Audience> 
 pub async fn record(
     state: &AppState,
     caller: &Caller,
-    client_id: &str,
+    client_id: &ClientId,
     audience: Audience,
 ) -> ApiResult<Export> {
     visible_client(state, caller, client_id).await?;
@@ -105,7 +106,7 @@ pub fn markdown_file(e: &Export, name: &str) -> Response {
 pub async fn get_record(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     ApiQuery(q): ApiQuery<RecordQuery>,
 ) -> ApiResult<Response> {
     let audience = audience_of(&caller, q.audience.as_deref())?;
@@ -147,7 +148,7 @@ pub struct Erased {
 pub async fn erase(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     ApiJson(body): ApiJson<EraseBody>,
 ) -> ApiResult<Json<Erased>> {
     caller.require_owner()?;

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use kneadtime_clinic::homework::{self, HomeworkView, compliance_text};
 use kneadtime_domain::homework::{Compliance, LIBRARY, Routine};
 use kneadtime_store::Homework;
+use kneadtime_store::ids::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -34,7 +35,7 @@ pub struct HomeworkOut {
     pub per_week: u8,
     pub from_date: jiff::civil::Date,
     pub assigned_by: String,
-    pub note_id: Option<String>,
+    pub note_id: Option<NoteId>,
     pub ended: bool,
     pub ticks: Vec<jiff::civil::Date>,
     pub compliance: Compliance,
@@ -99,7 +100,7 @@ pub async fn library(caller: Caller) -> Json<&'static [Routine]> {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> ApiResult<Json<Vec<HomeworkOut>>> {
     visible_client(&state, &caller, &id).await?;
     let tz = clinic_zone(&state).await?;
@@ -120,7 +121,7 @@ pub struct AssignBody {
     /// 1 … 14
     pub per_week: i64,
     /// The session note it goes with, if any.
-    pub note_id: Option<String>,
+    pub note_id: Option<NoteId>,
 }
 
 /// POST /api/clients/{id}/homework: staff who treat the client give a routine.
@@ -142,7 +143,7 @@ pub struct AssignBody {
 pub async fn assign(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     ApiJson(body): ApiJson<AssignBody>,
 ) -> ApiResult<Created<HomeworkOut>> {
     caller.require_staff()?;
@@ -152,7 +153,7 @@ pub async fn assign(
     let v = homework::assign(
         &state.clinic,
         &id,
-        body.note_id.as_deref(),
+        (body.note_id.as_deref()).map(NoteId::from).as_ref(),
         &body.routine,
         body.per_week,
         &by,

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use kneadtime_clinic::intake::{self, IntakeInput};
 use kneadtime_domain::Pressure;
 use kneadtime_store::Intake;
+use kneadtime_store::ids::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -40,12 +41,12 @@ pub struct IntakeView {
 /// The client's intake view, for `caller` who may see the client; the reading is logged.
 pub async fn view(state: &AppState, caller: &Caller, client_id: &str) -> ApiResult<IntakeView> {
     visible_client(state, caller, client_id).await?;
-    intake::viewed(&state.clinic, client_id, &caller.actor()).await?;
+    intake::viewed(&state.clinic, &ClientId::from(client_id), &caller.actor()).await?;
     view_unlogged(state, client_id).await
 }
 
 async fn view_unlogged(state: &AppState, client_id: &str) -> ApiResult<IntakeView> {
-    let ctx = client_context(&state.clinic, client_id).await?;
+    let ctx = client_context(&state.clinic, &ClientId::from(client_id)).await?;
     Ok(IntakeView {
         flags: ctx
             .intake
@@ -137,7 +138,7 @@ impl From<&IntakeBody> for IntakeInput {
 pub async fn save(
     state: &AppState,
     caller: &Caller,
-    client_id: &str,
+    client_id: &ClientId,
     b: &IntakeBody,
 ) -> ApiResult<IntakeView> {
     visible_client(state, caller, client_id).await?;
@@ -164,7 +165,7 @@ pub async fn save(
 pub async fn put(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     ApiJson(body): ApiJson<IntakeBody>,
 ) -> ApiResult<Json<IntakeView>> {
     Ok(Json(save(&state, &caller, &id, &body).await?))
@@ -174,7 +175,7 @@ pub async fn put(
 pub async fn review(state: &AppState, caller: &Caller, client_id: &str) -> ApiResult<IntakeView> {
     caller.require_staff()?;
     visible_client(state, caller, client_id).await?;
-    intake::review(&state.clinic, client_id, &caller.actor()).await?;
+    intake::review(&state.clinic, &ClientId::from(client_id), &caller.actor()).await?;
     view_unlogged(state, client_id).await
 }
 

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use kneadtime_clinic::locations::{self, LocationInput};
 use kneadtime_store::Location;
+use kneadtime_store::ids::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -32,7 +33,7 @@ pub struct LocationOut {
 
 fn out(l: Location, hours: &[kneadtime_store::WorkingHours]) -> LocationOut {
     LocationOut {
-        id: l.id,
+        id: String::from(l.id),
         name: l.name,
         address: l.address,
         time_zone: l.time_zone,
@@ -43,7 +44,7 @@ fn out(l: Location, hours: &[kneadtime_store::WorkingHours]) -> LocationOut {
 }
 
 async fn one(state: &AppState, id: &str) -> ApiResult<LocationOut> {
-    let (l, hours) = locations::one(&state.clinic, id).await?;
+    let (l, hours) = locations::one(&state.clinic, &LocationId::from(id)).await?;
     Ok(out(l, &hours))
 }
 
@@ -183,7 +184,7 @@ pub async fn create(
 pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<LocationId>,
     ApiJson(body): ApiJson<LocationBody>,
 ) -> ApiResult<Json<LocationOut>> {
     allow(&state, &caller, Act::Clinic).await?;
@@ -218,7 +219,7 @@ pub async fn patch(
 pub async fn put_hours(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<LocationId>,
     ApiJson(body): ApiJson<Vec<HoursSpan>>,
 ) -> ApiResult<Json<LocationOut>> {
     allow(&state, &caller, Act::Clinic).await?;

@@ -4,6 +4,7 @@
 //! It also sends staff who asked for it their day's schedule each morning.
 //! Without SMTP settings it does not run and messages wait in the queue.
 
+use kneadtime_store::ids::*;
 use std::time::Duration;
 
 use kneadtime_clinic::notify::{self, Composed, Email, Letterhead, Outcome, compose};
@@ -185,13 +186,16 @@ async fn daily(state: &AppState, mailer: &Mailer, head: &Letterhead, days: &mut 
     // Only today's are kept.
     days.done.retain(|(_, d)| *d == key);
     for s in staff.iter().filter(|s| s.active && s.daily_email) {
-        if days.done.contains(&(s.id.clone(), key.clone())) {
+        if days
+            .done
+            .contains(&(String::from(s.id.clone()), key.clone()))
+        {
             continue;
         }
         match notify::claim_daily(&state.clinic, &s.id, &key).await {
             Ok(true) => {}
             Ok(false) => {
-                days.done.insert((s.id.clone(), key.clone()));
+                days.done.insert((String::from(s.id.clone()), key.clone()));
                 continue;
             }
             Err(_) => continue,
@@ -204,7 +208,7 @@ async fn daily(state: &AppState, mailer: &Mailer, head: &Letterhead, days: &mut 
         };
         match sent {
             Ok(()) => {
-                days.done.insert((s.id.clone(), key.clone()));
+                days.done.insert((String::from(s.id.clone()), key.clone()));
             }
             Err(why) => {
                 crate::log::line(&format!(
@@ -261,9 +265,9 @@ pub struct NoticeOut {
     pub id: String,
     pub kind: kneadtime_store::NoticeKind,
     /// What it is about: an appointment, or a waitlist offer.
-    pub appointment_id: Option<String>,
+    pub appointment_id: Option<AppointmentId>,
     /// The waitlist offer the message is about.
-    pub offer_id: Option<String>,
+    pub offer_id: Option<OfferId>,
     pub state: NoticeState,
     /// When it was (or is) due, in the clinic's zone.
     pub due: String,

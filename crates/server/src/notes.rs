@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use kneadtime_clinic::notes::{self, FindingInput, NoteInput};
 use kneadtime_clinic::{CoreError, booking, people};
 use kneadtime_domain::notes::{Hint, RegionPattern};
+use kneadtime_store::ids::*;
 use kneadtime_store::{Appointment, SessionNote, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -105,7 +106,7 @@ async fn log(
     state: &AppState,
     caller: &Caller,
     action: &str,
-    client_id: Option<&str>,
+    client_id: Option<&ClientId>,
     subject: &str,
 ) -> ApiResult<()> {
     Ok(people::audit(&state.clinic, &caller.actor(), action, client_id, subject).await?)
@@ -124,7 +125,7 @@ pub async fn author(state: &AppState, caller: &Caller) -> ApiResult<String> {
 /// An appointment the caller may write notes for; 404 for anyone else.
 pub async fn treated(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Appointment> {
     caller.require_staff()?;
-    let a = booking::appointment(&state.clinic, id)
+    let a = booking::appointment(&state.clinic, &AppointmentId::from(id))
         .await
         .map_err(|e| match e {
             CoreError::Store(StoreError::NotFound) => ApiError::not_found("appointment"),
@@ -143,7 +144,7 @@ async fn writable(
     id: &str,
 ) -> ApiResult<(SessionNote, Appointment)> {
     caller.require_staff()?;
-    let n = notes::get(&state.clinic, id).await?;
+    let n = notes::get(&state.clinic, &NoteId::from(id)).await?;
     let a = booking::appointment(&state.clinic, &n.appointment_id).await?;
     if decide(caller, Act::Treat(&a)) != Some(true) {
         return Err(ApiError::not_found("note"));
@@ -172,7 +173,7 @@ async fn writable(
 pub async fn add_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<AppointmentId>,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> ApiResult<Created<SessionNote>> {
     let a = treated(&state, &caller, &id).await?;
@@ -209,7 +210,7 @@ pub async fn add_note(
 pub async fn put_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<NoteId>,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> ApiResult<Json<SessionNote>> {
     let (_, a) = writable(&state, &caller, &id).await?;
@@ -237,7 +238,7 @@ pub async fn put_note(
 pub async fn sign_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<NoteId>,
 ) -> ApiResult<Json<SessionNote>> {
     let (_, a) = writable(&state, &caller, &id).await?;
     let who = author(&state, &caller).await?;
@@ -266,7 +267,7 @@ pub async fn sign_note(
 pub async fn amend_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<NoteId>,
     ApiJson(body): ApiJson<AmendBody>,
 ) -> ApiResult<Created<SessionNote>> {
     let (n, a) = writable(&state, &caller, &id).await?;
@@ -288,7 +289,7 @@ pub struct NoteOut {
     pub note: SessionNote,
     /// The appointment's local date.
     pub date: jiff::civil::Date,
-    pub therapist_id: String,
+    pub therapist_id: TherapistId,
     pub therapist_name: String,
     pub service_name: String,
 }
@@ -302,7 +303,7 @@ pub struct RecordOut {
 }
 
 async fn record_out(state: &AppState, client_id: &str) -> ApiResult<RecordOut> {
-    let ctx = client_context(&state.clinic, client_id).await?;
+    let ctx = client_context(&state.clinic, &ClientId::from(client_id)).await?;
     let r = notes::record(&state.clinic, &ctx).await?;
     let names = Names::load(state).await?;
     let notes = r
@@ -346,7 +347,7 @@ async fn record_out(state: &AppState, client_id: &str) -> ApiResult<RecordOut> {
 pub async fn list_notes(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> ApiResult<Json<Vec<NoteOut>>> {
     visible_client(&state, &caller, &id).await?;
     log(&state, &caller, "notes.view", Some(&id), "").await?;
@@ -376,7 +377,7 @@ pub async fn list_notes(
 pub async fn get_patterns(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> ApiResult<Json<Patterns>> {
     visible_client(&state, &caller, &id).await?;
     log(&state, &caller, "notes.view", Some(&id), "patterns").await?;
@@ -458,7 +459,7 @@ pub struct HomeworkBody {
 pub async fn patch_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<NoteId>,
     ApiJson(body): ApiJson<HomeworkBody>,
 ) -> ApiResult<Json<SessionNote>> {
     let n = notes::get(&state.clinic, &id).await?;

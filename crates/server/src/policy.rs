@@ -17,6 +17,7 @@
 //!   the clinic's set-up are the owner's.
 
 use kneadtime_store::Appointment;
+use kneadtime_store::ids::*;
 
 use crate::AppState;
 use crate::auth::{Caller, Who};
@@ -123,8 +124,8 @@ pub fn decide(caller: &Caller, act: Act<'_>) -> Option<bool> {
 pub async fn treats(state: &AppState, therapist: &str, client: &str) -> ApiResult<bool> {
     Ok(kneadtime_clinic::people::treats(
         &state.clinic,
-        therapist,
-        client,
+        &TherapistId::from(therapist),
+        &ClientId::from(client),
         state.now() - AWAITING_STATUS_SECS,
     )
     .await?)

@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use kneadtime_domain::next::next;
 use kneadtime_domain::season::add_days;
 use kneadtime_domain::{Finding, Kind, PlanRequest};
+use kneadtime_store::ids::*;
 use kneadtime_store::{Service, ServiceKind};
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +31,7 @@ const MAX_DAYS: i64 = 92;
 #[serde(deny_unknown_fields)]
 pub struct SlotQuery {
     /// The service to book; without it, one is suggested.
-    pub service_id: Option<String>,
+    pub service_id: Option<ServiceId>,
     /// First local date (default and earliest: today).
     #[param(format = Date)]
     pub from: Option<String>,
@@ -38,7 +39,7 @@ pub struct SlotQuery {
     #[param(minimum = 1, maximum = 92, default = json!(DEFAULT_DAYS))]
     pub days: Option<i64>,
     /// Only this therapist.
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     /// At most this many slots.
     #[param(minimum = 1, maximum = 500, default = json!(20))]
     pub limit: Option<usize>,
@@ -50,8 +51,8 @@ pub struct SlotQuery {
 /// suggested is present only when service_id was not given.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SlotsOut {
-    pub client_id: String,
-    pub service_id: String,
+    pub client_id: ClientId,
+    pub service_id: ServiceId,
     pub service_name: String,
     /// Set when the service was chosen for the client ("what should I book next?").
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,7 +98,7 @@ pub struct Suggested {
 pub async fn slots(
     State(state): State<AppState>,
     caller: Caller,
-    Path(client_id): Path<String>,
+    Path(client_id): Path<ClientId>,
     ApiQuery(q): ApiQuery<SlotQuery>,
 ) -> ApiResult<Json<SlotsOut>> {
     // The owner for anyone, a therapist for the clients they treat, a client for themself.
@@ -135,7 +136,7 @@ pub async fn slots(
         Some(id) => {
             let s = services
                 .iter()
-                .find(|s| &s.id == id)
+                .find(|s| s.id == id)
                 .cloned()
                 .ok_or_else(|| ApiError::not_found("service"))?;
             (s, None)
@@ -169,12 +170,12 @@ pub async fn slots(
         }
     };
     let include_refused = q.include_refused.unwrap_or(false) && caller.is_staff();
-    let therapist_id = q.therapist_id.as_deref();
+    let therapist_id = q.therapist_id.as_deref().map(TherapistId::from);
     let search_q = Search {
         service: &service,
         from,
         days,
-        therapist_id,
+        therapist_id: therapist_id.as_ref(),
         // Online, only times with the clinic's notice; staff see every free time.
         not_before: if caller.is_staff() {
             now

@@ -2,6 +2,7 @@
 //! one (a booking under every rule slot search and booking apply) or declining it, and
 //! the worker that runs the offer rounds in every instance.
 
+use kneadtime_store::ids::*;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::Json;
@@ -41,12 +42,12 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WaitOut {
     pub id: String,
-    pub client_id: String,
+    pub client_id: ClientId,
     pub client_name: String,
-    pub service_id: String,
+    pub service_id: ServiceId,
     pub service_name: String,
     /// `None`: any therapist.
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     /// First and last local day of the window.
     pub from: jiff::civil::Date,
     pub to: jiff::civil::Date,
@@ -59,11 +60,11 @@ pub struct WaitOut {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OfferOut {
     pub id: String,
-    pub entry_id: String,
-    pub client_id: String,
-    pub service_id: String,
+    pub entry_id: WaitId,
+    pub client_id: ClientId,
+    pub service_id: ServiceId,
     pub service_name: String,
-    pub therapist_id: String,
+    pub therapist_id: TherapistId,
     pub therapist_name: String,
     /// RFC 3339 in the clinic's zone.
     pub start: String,
@@ -80,7 +81,7 @@ pub struct OfferOut {
 
 fn wait_out(e: &WaitEntry, names: &Names, client_name: &str) -> WaitOut {
     WaitOut {
-        id: e.id.clone(),
+        id: String::from(e.id.clone()),
         client_id: e.client_id.clone(),
         client_name: client_name.to_string(),
         service_id: e.service_id.clone(),
@@ -96,7 +97,7 @@ fn wait_out(e: &WaitEntry, names: &Names, client_name: &str) -> WaitOut {
 
 fn offer_out(o: &Offer, e: &WaitEntry, names: &Names) -> OfferOut {
     OfferOut {
-        id: o.id.clone(),
+        id: String::from(o.id.clone()),
         entry_id: o.entry_id.clone(),
         client_id: e.client_id.clone(),
         service_id: e.service_id.clone(),
@@ -122,10 +123,10 @@ fn offer_out(o: &Offer, e: &WaitEntry, names: &Names) -> OfferOut {
 #[serde(deny_unknown_fields)]
 pub struct JoinBody {
     /// Required for staff; a client joins for themself.
-    pub client_id: Option<String>,
-    pub service_id: String,
+    pub client_id: Option<ClientId>,
+    pub service_id: ServiceId,
     /// Only this therapist; any when left out.
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     /// First and last day (YYYY-MM-DD), both or neither: neither waits on the client's
     /// next race window for the service.
     #[schema(format = Date)]
@@ -162,9 +163,11 @@ pub async fn join(state: &AppState, caller: &Caller, body: &JoinBody) -> ApiResu
     let entry = kneadtime_clinic::waitlist::join(
         &state.clinic,
         &Join {
-            client_id: &client_id,
+            client_id: &ClientId::from(&client_id),
             service_id: &body.service_id,
-            therapist_id: body.therapist_id.as_deref(),
+            therapist_id: (body.therapist_id.as_deref())
+                .map(TherapistId::from)
+                .as_ref(),
             from,
             to,
         },
@@ -177,7 +180,7 @@ pub async fn join(state: &AppState, caller: &Caller, body: &JoinBody) -> ApiResu
         e => e.into(),
     })?;
     let names = Names::load(state).await?;
-    let client = people::client(&state.clinic, &client_id).await?;
+    let client = people::client(&state.clinic, &ClientId::from(&client_id)).await?;
     Ok(wait_out(&entry, &names, &client.name))
 }
 
@@ -208,7 +211,7 @@ pub async fn post_join(
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only this client's entries.
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
 }
 
 /// The entries still waiting that `caller` may see (a client their own; a therapist
@@ -216,14 +219,17 @@ pub struct ListQuery {
 pub async fn visible_waiting(
     state: &AppState,
     caller: &Caller,
-    client_id: Option<&str>,
+    client_id: Option<&ClientId>,
 ) -> ApiResult<Vec<WaitOut>> {
     let client_id = match caller.client_id() {
-        Some(me) => Some(client_of(caller, client_id.or(Some(me)))?),
-        None => client_id.map(str::to_string),
+        Some(me) => Some(ClientId::from(client_of(
+            caller,
+            client_id.map(ClientId::as_str).or(Some(me)),
+        )?)),
+        None => client_id.cloned(),
     };
-    let entries = waitlist::waiting(&state.clinic, client_id.as_deref()).await?;
-    let ids: Vec<String> = entries.iter().map(|e| e.client_id.clone()).collect();
+    let entries = waitlist::waiting(&state.clinic, client_id.as_ref()).await?;
+    let ids: Vec<ClientId> = entries.iter().map(|e| e.client_id.clone()).collect();
     let names = Names::load(state).await?.with_clients(state, &ids).await?;
     let mut out = Vec::new();
     for e in &entries {
@@ -256,14 +262,19 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<WaitOut>>> {
     Ok(Json(
-        visible_waiting(&state, &caller, q.client_id.as_deref()).await?,
+        visible_waiting(
+            &state,
+            &caller,
+            (q.client_id.as_deref()).map(ClientId::from).as_ref(),
+        )
+        .await?,
     ))
 }
 
 /// The entry `id` when `caller` may change it; 404 otherwise (so no one learns of
 /// another client's entry).
 async fn entry_for(state: &AppState, caller: &Caller, id: &str) -> ApiResult<WaitEntry> {
-    let e = waitlist::entry(&state.clinic, id).await?;
+    let e = waitlist::entry(&state.clinic, &WaitId::from(id)).await?;
     if !permitted(state, caller, Act::Client(&e.client_id)).await? {
         return Err(ApiError::not_found("waitlist entry"));
     }
@@ -282,7 +293,7 @@ pub async fn withdraw(state: &AppState, caller: &Caller, id: &str) -> ApiResult<
             ),
         ));
     }
-    if waitlist::withdraw(&state.clinic, id).await? {
+    if waitlist::withdraw(&state.clinic, &WaitId::from(id)).await? {
         Ok(())
     } else {
         Err(ApiError::conflict(
@@ -320,7 +331,11 @@ pub async fn delete(
 /// The open offers `caller` may see: a client their own; a therapist those on their
 /// schedule; the owner all.
 pub async fn visible_offers(state: &AppState, caller: &Caller) -> ApiResult<Vec<OfferOut>> {
-    let offers = waitlist::open_offers(&state.clinic, caller.client_id()).await?;
+    let offers = waitlist::open_offers(
+        &state.clinic,
+        (caller.client_id()).map(ClientId::from).as_ref(),
+    )
+    .await?;
     let names = Names::load(state).await?;
     let mut out = Vec::new();
     for (o, e) in &offers {
@@ -356,7 +371,7 @@ pub async fn offers(
 
 /// The offer `id` with its entry, when `caller` may book for its client; 404 otherwise.
 async fn offer_for(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Offer, WaitEntry)> {
-    let (o, e) = waitlist::offer(&state.clinic, id).await?;
+    let (o, e) = waitlist::offer(&state.clinic, &OfferId::from(id)).await?;
     let act = Act::Book {
         client: &e.client_id,
         therapist: &o.therapist_id,
@@ -426,7 +441,7 @@ pub async fn post_accept(
 
 /// Declines an offer; the time goes to the next in line.
 pub async fn decline(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    let (o, e) = waitlist::offer(&state.clinic, id).await?;
+    let (o, e) = waitlist::offer(&state.clinic, &OfferId::from(id)).await?;
     let act = Act::Offer {
         client: &e.client_id,
         therapist: &o.therapist_id,
@@ -434,7 +449,7 @@ pub async fn decline(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(
     if !permitted(state, caller, act).await? {
         return Err(ApiError::not_found("offer"));
     }
-    if o.state != OfferState::Open || !waitlist::decline(&state.clinic, id).await? {
+    if o.state != OfferState::Open || !waitlist::decline(&state.clinic, &OfferId::from(id)).await? {
         return Err(gone());
     }
     Ok(())

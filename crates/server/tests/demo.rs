@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use kneadtime_clinic::{Clinic, client_context, local_date, local_datetime, wanted};
 use kneadtime_domain::{Severity, day_fit};
 use kneadtime_server::{Config, start};
+use kneadtime_store::ClientId;
 use kneadtime_store::{Status, Store};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,7 +68,9 @@ async fn the_demo_week_is_one_the_clinic_would_book() {
                 );
             }
         }
-        let ctx = client_context(&clinic, client).await.unwrap();
+        let ctx = client_context(&clinic, &ClientId::from(*client))
+            .await
+            .unwrap();
         for a in appts {
             let date = local_date(a.start_at, &ctx.tz);
             let fit = day_fit(

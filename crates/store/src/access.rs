@@ -2,6 +2,7 @@
 //! client), and rate limits whose window begins with its first hit. Only hashes of
 //! secrets are stored; hashing happens in the server.
 
+use crate::ids::*;
 use sqlx::any::AnyRow;
 
 use crate::found;
@@ -29,8 +30,8 @@ fn staff_from(row: &AnyRow) -> Result<Staff, StoreError> {
 
 /// A web session from its row.
 fn session_from(row: &AnyRow) -> Result<WebSession, StoreError> {
-    let staff: Option<String> = col(row, "staff_id")?;
-    let client: Option<String> = col(row, "client_id")?;
+    let staff: Option<StaffId> = col(row, "staff_id")?;
+    let client: Option<ClientId> = col(row, "client_id")?;
     let principal = match (staff, client) {
         (Some(s), None) => Principal::Staff(s),
         (None, Some(c)) => Principal::Client(c),
@@ -116,7 +117,7 @@ impl Store {
         rows.iter().map(staff_from).collect()
     }
 
-    pub async fn staff(&self, id: &str) -> Result<Staff, StoreError> {
+    pub async fn staff(&self, id: &StaffId) -> Result<Staff, StoreError> {
         let row = sqlx::query(staff_select!("WHERE id = $1"))
             .bind(id)
             .fetch_one(self.db()?)
@@ -126,7 +127,7 @@ impl Store {
 
     pub async fn set_staff_password(
         &self,
-        id: &str,
+        id: &StaffId,
         password_hash: &str,
     ) -> Result<(), StoreError> {
         let r = sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
@@ -138,7 +139,7 @@ impl Store {
     }
 
     /// Turns a staff member's morning schedule email on or off.
-    pub async fn set_staff_daily_email(&self, id: &str, on: bool) -> Result<(), StoreError> {
+    pub async fn set_staff_daily_email(&self, id: &StaffId, on: bool) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let r = retry_write!(
             self,
@@ -154,7 +155,7 @@ impl Store {
     /// the one caller that gets it, on any instance.
     pub async fn claim_daily_schedule(
         &self,
-        staff_id: &str,
+        staff_id: &StaffId,
         day: &str,
     ) -> Result<bool, StoreError> {
         let _gate = self.gate().await;
@@ -175,7 +176,7 @@ impl Store {
     /// Gives back a claimed day whose email could not be sent, to be tried again.
     pub async fn release_daily_schedule(
         &self,
-        staff_id: &str,
+        staff_id: &StaffId,
         day: &str,
     ) -> Result<(), StoreError> {
         let _gate = self.gate().await;
@@ -190,7 +191,7 @@ impl Store {
     }
 
     /// Revokes or restores a staff login. Revoking ends every session it has.
-    pub async fn set_staff_active(&self, id: &str, active: bool) -> Result<(), StoreError> {
+    pub async fn set_staff_active(&self, id: &StaffId, active: bool) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let mut tx = self.begin_write().await?;
         let r = sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
@@ -213,7 +214,7 @@ impl Store {
     /// deactivated or comes back).
     pub async fn set_therapist_logins_active(
         &self,
-        therapist_id: &str,
+        therapist_id: &TherapistId,
         active: bool,
     ) -> Result<(), StoreError> {
         let _gate = self.gate().await;
@@ -236,7 +237,7 @@ impl Store {
     /// Ends every session of a staff login but `keep` (a password reset ends the rest).
     pub async fn end_staff_sessions(
         &self,
-        staff_id: &str,
+        staff_id: &StaffId,
         keep: Option<&str>,
     ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM web_sessions WHERE staff_id = $1 AND token_hash <> $2")
@@ -250,7 +251,7 @@ impl Store {
     /// Ends every session of a client but `keep`.
     pub async fn end_client_sessions(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
         keep: Option<&str>,
     ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM web_sessions WHERE client_id = $1 AND token_hash <> $2")

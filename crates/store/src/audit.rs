@@ -1,6 +1,7 @@
 //! The audit log: one row for each time someone reads or changes a client's intake or
 //! session notes, for the owner to read.
 
+use crate::ids::*;
 use sqlx::any::AnyRow;
 
 use crate::{AuditEntry, Store, StoreError, col, new_id, retry_write};
@@ -30,7 +31,7 @@ impl Store {
         &self,
         actor: &str,
         action: &str,
-        client_id: Option<&str>,
+        client_id: Option<&ClientId>,
         subject: &str,
     ) -> Result<(), StoreError> {
         let _gate = self.gate().await;
@@ -40,11 +41,11 @@ impl Store {
                 "INSERT INTO audit_log (id, at, actor, action, client_id, subject) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(new_id())
+            .bind(new_id::<String>())
             .bind(self.now())
             .bind(actor)
             .bind(action)
-            .bind(client_id.map(str::to_string))
+            .bind(client_id.cloned())
             .bind(subject)
             .execute(self.wdb()?)
         )?;
@@ -54,7 +55,7 @@ impl Store {
     /// The newest entries, for one client or all, at most `limit` (1–1000).
     pub async fn audit_entries(
         &self,
-        client_id: Option<&str>,
+        client_id: Option<&ClientId>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let limit = limit.clamp(1, 1000);

@@ -9,6 +9,7 @@
 //! key and is told [`StoreError::Conflict`] (the therapist is taken) or
 //! [`StoreError::ClientBusy`]; nothing is left half-written.
 
+use crate::ids::*;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -223,12 +224,12 @@ pub(crate) async fn queue_notices(
          SELECT $6, 'reminder', $3, $4, $7 - c.reminder_hours * 3600, $5 FROM clinic c \
          WHERE $8 = 1 AND c.reminder_hours > 0 AND $7 - c.reminder_hours * 3600 > $5",
     )
-    .bind(new_id())
+    .bind(new_id::<String>())
     .bind(kind.as_str())
     .bind(&a.id)
     .bind(a.sequence)
     .bind(now)
-    .bind(new_id())
+    .bind(new_id::<String>())
     .bind(a.start_at)
     .bind(i64::from(remind))
     .execute(&mut **tx)
@@ -265,7 +266,7 @@ async fn note_freed(
          WHERE w.state = 'waiting' AND w.until_at > $3 AND w.from_at < $4 \
          AND (w.therapist_id IS NULL OR w.therapist_id = $2))",
     )
-    .bind(new_id())
+    .bind(new_id::<String>())
     .bind(therapist_id)
     .bind(start_at)
     .bind(end_at)
@@ -281,7 +282,7 @@ impl Store {
     /// the hours), and wakes the waitlist worker; `true` when noted.
     pub async fn note_opened(
         &self,
-        therapist_id: &str,
+        therapist_id: &TherapistId,
         start_at: i64,
         end_at: i64,
     ) -> Result<bool, StoreError> {
@@ -510,13 +511,17 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::NotFound`], or [`StoreError::Invalid`] when it was completed or a no-show.
-    pub async fn cancel(&self, id: &str) -> Result<Appointment, StoreError> {
+    pub async fn cancel(&self, id: &AppointmentId) -> Result<Appointment, StoreError> {
         self.cancel_as(id, false).await
     }
 
     /// Cancels like [`Store::cancel`], recording whether it came inside the clinic's
     /// cancellation window.
-    pub async fn cancel_as(&self, id: &str, late: bool) -> Result<Appointment, StoreError> {
+    pub async fn cancel_as(
+        &self,
+        id: &AppointmentId,
+        late: bool,
+    ) -> Result<Appointment, StoreError> {
         let gate = self.gate().await;
         let outcome = retry_write!(self, self.finish_once(id, Status::Cancelled, late))?;
         drop(gate);
@@ -533,7 +538,11 @@ impl Store {
     }
 
     /// Marks a booked appointment completed or a no-show (its cells stay taken).
-    pub async fn set_status(&self, id: &str, status: Status) -> Result<Appointment, StoreError> {
+    pub async fn set_status(
+        &self,
+        id: &AppointmentId,
+        status: Status,
+    ) -> Result<Appointment, StoreError> {
         if status == Status::Booked {
             return Err(StoreError::Invalid("use book or reschedule to book".into()));
         }
@@ -619,10 +628,10 @@ impl Store {
     /// [`StoreError::NotFound`], [`StoreError::Invalid`] when it is not booked.
     pub async fn reschedule(
         &self,
-        id: &str,
+        id: &AppointmentId,
         start_at: i64,
         end_at: i64,
-        therapist_id: Option<&str>,
+        therapist_id: Option<&TherapistId>,
     ) -> Result<Appointment, StoreError> {
         self.reschedule_by(id, start_at, end_at, therapist_id, false)
             .await
@@ -633,10 +642,10 @@ impl Store {
     /// clears that), in the same transaction as the move and its email.
     pub async fn reschedule_by(
         &self,
-        id: &str,
+        id: &AppointmentId,
         start_at: i64,
         end_at: i64,
-        therapist_id: Option<&str>,
+        therapist_id: Option<&TherapistId>,
         by_clinic: bool,
     ) -> Result<Appointment, StoreError> {
         check_times(start_at, end_at)?;
@@ -661,10 +670,10 @@ impl Store {
 
     async fn reschedule_once(
         &self,
-        id: &str,
+        id: &AppointmentId,
         start_at: i64,
         end_at: i64,
-        therapist_id: Option<&str>,
+        therapist_id: Option<&TherapistId>,
         by_clinic: bool,
     ) -> Result<Outcome, sqlx::Error> {
         let now = self.now();
@@ -678,7 +687,7 @@ impl Store {
              (SELECT 1 FROM waitlist w WHERE w.state = 'waiting' AND w.until_at > a.start_at \
              AND w.from_at < a.end_at AND (w.therapist_id IS NULL OR w.therapist_id = a.therapist_id))",
         )
-        .bind(new_id())
+        .bind(new_id::<String>())
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
@@ -689,7 +698,7 @@ impl Store {
         )
         .bind(start_at)
         .bind(end_at)
-        .bind(therapist_id.map(str::to_string))
+        .bind(therapist_id.cloned())
         .bind(id)
         .bind(i64::from(by_clinic))
         .execute(&mut *tx)
@@ -720,7 +729,7 @@ impl Store {
 
     /// The client keeps the time the clinic moved their booking to. `NotFound` when the
     /// booking is not waiting for that.
-    pub async fn keep_moved_time(&self, id: &str) -> Result<Appointment, StoreError> {
+    pub async fn keep_moved_time(&self, id: &AppointmentId) -> Result<Appointment, StoreError> {
         let _gate = self.gate().await;
         let done = sqlx::query(
             "UPDATE appointments SET awaiting_client = 0 WHERE id = $1 AND awaiting_client = 1 \
@@ -734,7 +743,7 @@ impl Store {
         self.appointment(id).await
     }
 
-    pub async fn appointment(&self, id: &str) -> Result<Appointment, StoreError> {
+    pub async fn appointment(&self, id: &AppointmentId) -> Result<Appointment, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT ",
             appointment_columns!(),
@@ -761,7 +770,7 @@ impl Store {
     /// A therapist's appointments of every status that overlap `[from, to)`, by start.
     pub async fn appointments_for_therapist(
         &self,
-        therapist_id: &str,
+        therapist_id: &TherapistId,
         from: i64,
         to: i64,
     ) -> Result<Vec<Appointment>, StoreError> {
@@ -795,7 +804,7 @@ impl Store {
     /// A client's appointments of every status starting within `[from, to)`, by start.
     pub async fn appointments_for_client_between(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
         from: i64,
         to: i64,
     ) -> Result<Vec<Appointment>, StoreError> {
@@ -816,7 +825,7 @@ impl Store {
     /// A client's appointments of every status, by start.
     pub async fn appointments_for_client(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
     ) -> Result<Vec<Appointment>, StoreError> {
         let rows = sqlx::query(concat!(
             "SELECT ",
@@ -833,7 +842,7 @@ impl Store {
     /// ascending: what slot search must avoid.
     pub async fn busy_cells(
         &self,
-        therapist_id: &str,
+        therapist_id: &TherapistId,
         from: i64,
         to: i64,
     ) -> Result<Vec<i64>, StoreError> {
@@ -857,7 +866,7 @@ impl Store {
         &self,
         from: i64,
         to: i64,
-    ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+    ) -> Result<Vec<(AppointmentId, TherapistId, i64, i64)>, StoreError> {
         let rows = sqlx::query(BUSY_INTERVALS_BETWEEN)
             .bind(from)
             .bind(to)
@@ -884,7 +893,7 @@ impl Store {
     }
 
     /// The cells held by one appointment, ascending.
-    pub async fn cells_of(&self, appointment_id: &str) -> Result<Vec<i64>, StoreError> {
+    pub async fn cells_of(&self, appointment_id: &AppointmentId) -> Result<Vec<i64>, StoreError> {
         let rows = sqlx::query("SELECT cell_start FROM appointment_cells WHERE appointment_id = $1 ORDER BY cell_start")
             .bind(appointment_id)
             .fetch_all(self.db()?)

@@ -2,6 +2,7 @@
 //! working hours and exceptions (holidays, sick days). Plain CRUD; "deactivate" keeps
 //! the row so old appointments still point at something.
 
+use crate::ids::*;
 use jiff::civil::Date;
 use kneadtime_domain::Pressure;
 use sqlx::any::AnyRow;
@@ -264,7 +265,7 @@ impl Store {
         Ok(t)
     }
 
-    pub async fn therapist(&self, id: &str) -> Result<Therapist, StoreError> {
+    pub async fn therapist(&self, id: &TherapistId) -> Result<Therapist, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT ",
             therapist_columns!(),
@@ -326,7 +327,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn deactivate_therapist(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn deactivate_therapist(&self, id: &TherapistId) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE therapists SET active = 0 WHERE id = $1")
@@ -377,7 +378,7 @@ impl Store {
         Ok(s)
     }
 
-    pub async fn service(&self, id: &str) -> Result<Service, StoreError> {
+    pub async fn service(&self, id: &ServiceId) -> Result<Service, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT ",
             service_columns!(),
@@ -440,7 +441,7 @@ impl Store {
         found(done)
     }
 
-    pub async fn deactivate_service(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn deactivate_service(&self, id: &ServiceId) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE services SET active = 0 WHERE id = $1")
@@ -455,7 +456,7 @@ impl Store {
     /// Replaces a therapist's whole weekly pattern in one transaction.
     pub async fn set_working_hours(
         &self,
-        therapist_id: &str,
+        therapist_id: &TherapistId,
         hours: &[WorkingHours],
     ) -> Result<(), StoreError> {
         crate::locations::check_hours(hours)?;
@@ -484,7 +485,10 @@ impl Store {
     }
 
     /// A therapist's weekly pattern, by weekday then start.
-    pub async fn working_hours(&self, therapist_id: &str) -> Result<Vec<WorkingHours>, StoreError> {
+    pub async fn working_hours(
+        &self,
+        therapist_id: &TherapistId,
+    ) -> Result<Vec<WorkingHours>, StoreError> {
         let rows = sqlx::query(
             "SELECT weekday, start_minute, end_minute FROM working_hours WHERE therapist_id = $1 \
              ORDER BY weekday, start_minute",
@@ -504,7 +508,7 @@ impl Store {
     }
 
     /// Every therapist's weekly pattern in one query, by therapist, weekday, start.
-    pub async fn working_hours_all(&self) -> Result<Vec<(String, WorkingHours)>, StoreError> {
+    pub async fn working_hours_all(&self) -> Result<Vec<(TherapistId, WorkingHours)>, StoreError> {
         let rows = sqlx::query(
             "SELECT therapist_id, weekday, start_minute, end_minute FROM working_hours \
              ORDER BY therapist_id, weekday, start_minute",
@@ -578,7 +582,7 @@ impl Store {
     /// A therapist's exceptions that touch the dates `from..=to` ('YYYY-MM-DD').
     pub async fn exceptions(
         &self,
-        therapist_id: &str,
+        therapist_id: &TherapistId,
         from: Date,
         to: Date,
     ) -> Result<Vec<TherapistException>, StoreError> {

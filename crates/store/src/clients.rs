@@ -1,6 +1,7 @@
 //! Clients and what they bring: their races, their uploaded training calendars, and the
 //! therapists' session notes about them.
 
+use crate::ids::*;
 use kneadtime_domain::Priority;
 use sqlx::any::AnyRow;
 
@@ -93,7 +94,7 @@ impl Store {
         Ok(c)
     }
 
-    pub async fn client(&self, id: &str) -> Result<Client, StoreError> {
+    pub async fn client(&self, id: &ClientId) -> Result<Client, StoreError> {
         let sql = concat!("SELECT ", client_columns!(), " FROM clients WHERE id = $1");
         let row = sqlx::query(sql).bind(id).fetch_one(self.db()?).await?;
         client_from(&row)
@@ -162,7 +163,7 @@ impl Store {
     }
 
     /// These clients by name (ids not on file are left out): one read per 200 ids.
-    pub async fn clients_with_ids(&self, ids: &[String]) -> Result<Vec<Client>, StoreError> {
+    pub async fn clients_with_ids(&self, ids: &[ClientId]) -> Result<Vec<Client>, StoreError> {
         let mut out = self
             .rows_with_ids(client_columns!(), "clients", "id", ids, client_from)
             .await?;
@@ -174,8 +175,8 @@ impl Store {
     /// 200 ids, whatever the number of clients on file.
     pub async fn client_names(
         &self,
-        ids: &[String],
-    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        ids: &[ClientId],
+    ) -> Result<std::collections::HashMap<ClientId, String>, StoreError> {
         let pairs = self
             .rows_with_ids("id, name", "clients", "id", ids, |row| {
                 Ok((col(row, "id")?, col(row, "name")?))
@@ -206,7 +207,7 @@ impl Store {
     /// A new personal link (its hash); every session the client had ends with it.
     pub async fn set_client_link(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
         token_hash: &str,
     ) -> Result<(), StoreError> {
         let _gate = self.gate().await;
@@ -228,7 +229,7 @@ impl Store {
     /// Sets (or clears) the client's password hash.
     pub async fn set_client_password(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
         password_hash: Option<&str>,
     ) -> Result<(), StoreError> {
         let done = sqlx::query("UPDATE clients SET password_hash = $1 WHERE id = $2")
@@ -241,7 +242,7 @@ impl Store {
 
     pub async fn add_race(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
         date: jiff::civil::Date,
         distance_km: f64,
         priority: Priority,
@@ -254,7 +255,7 @@ impl Store {
         }
         let r = ClientRace {
             id: new_id(),
-            client_id: client_id.to_string(),
+            client_id: client_id.clone(),
             date,
             distance_km,
             priority,
@@ -279,7 +280,7 @@ impl Store {
     }
 
     /// A client's races by date.
-    pub async fn races(&self, client_id: &str) -> Result<Vec<ClientRace>, StoreError> {
+    pub async fn races(&self, client_id: &ClientId) -> Result<Vec<ClientRace>, StoreError> {
         let rows = sqlx::query("SELECT * FROM client_races WHERE client_id = $1 ORDER BY date, id")
             .bind(client_id)
             .fetch_all(self.db()?)
@@ -294,13 +295,13 @@ impl Store {
     /// Stores an uploaded calendar file verbatim (the importer parses it later).
     pub async fn add_calendar(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
         filename: &str,
         content: &str,
     ) -> Result<ClientCalendar, StoreError> {
         let c = ClientCalendar {
             id: new_id(),
-            client_id: client_id.to_string(),
+            client_id: client_id.clone(),
             filename: filename.to_string(),
             content: content.to_string(),
             uploaded_at: self.now(),
@@ -327,7 +328,7 @@ impl Store {
     /// content of a stored calendar never changes, so callers may cache it by id.
     pub async fn calendar_heads(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
     ) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query("SELECT id, filename FROM client_calendars WHERE client_id = $1 ORDER BY uploaded_at, id")
             .bind(client_id)
@@ -347,7 +348,7 @@ impl Store {
         col(&row, "content")
     }
 
-    pub async fn calendars(&self, client_id: &str) -> Result<Vec<ClientCalendar>, StoreError> {
+    pub async fn calendars(&self, client_id: &ClientId) -> Result<Vec<ClientCalendar>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, client_id, filename, content, uploaded_at FROM client_calendars WHERE client_id = $1 \
              ORDER BY uploaded_at, id",
@@ -376,13 +377,13 @@ impl Store {
     /// season version in the same transaction.
     pub async fn add_history(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
         filename: &str,
         sessions: &str,
     ) -> Result<ClientHistory, StoreError> {
         let h = ClientHistory {
             id: new_id(),
-            client_id: client_id.to_string(),
+            client_id: client_id.clone(),
             filename: filename.to_string(),
             sessions: sessions.to_string(),
             uploaded_at: self.now(),
@@ -405,7 +406,7 @@ impl Store {
     }
 
     /// A client's recorded history, oldest upload first.
-    pub async fn history(&self, client_id: &str) -> Result<Vec<ClientHistory>, StoreError> {
+    pub async fn history(&self, client_id: &ClientId) -> Result<Vec<ClientHistory>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, client_id, filename, sessions, uploaded_at FROM client_history \
              WHERE client_id = $1 ORDER BY uploaded_at, id",
@@ -454,7 +455,7 @@ impl Store {
 
     /// The version of what the client's season is built from (calendars, recorded
     /// history, races): it changes in the same transaction as any of them.
-    pub async fn season_version(&self, client_id: &str) -> Result<i64, StoreError> {
+    pub async fn season_version(&self, client_id: &ClientId) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT season_version FROM clients WHERE id = $1")
             .bind(client_id)
             .fetch_one(self.db()?)
@@ -499,7 +500,7 @@ impl Store {
             .fetch_all(self.db()?)
             .await?;
         for row in rows {
-            let (id, email, held): (String, String, String) = (
+            let (id, email, held): (ClientId, String, String) = (
                 col(&row, "id")?,
                 col(&row, "email")?,
                 col(&row, "email_key")?,
@@ -517,7 +518,7 @@ impl Store {
             .fetch_optional(self.db()?)
             .await?;
             if let Some(holder) = holder {
-                let other: String = col(&holder, "id")?;
+                let other: ClientId = col(&holder, "id")?;
                 // Rows come oldest first, so the record already holding the key is the
                 // older one unless it was folded in this same pass.
                 // Either may be gone already: another instance opening at the same time,
@@ -708,7 +709,7 @@ impl Store {
     /// races, links and bookings go; what stays of the bookings is a count per day,
     /// therapist, service and status. One transaction. Returns how many bookings were
     /// counted. `NotFound` when there is no such client.
-    pub async fn erase_client(&self, client_id: &str) -> Result<i64, StoreError> {
+    pub async fn erase_client(&self, client_id: &ClientId) -> Result<i64, StoreError> {
         let _gate = self.gate().await;
         retry_write!(self, self.erase_once(client_id))?.ok_or(StoreError::NotFound)
     }
@@ -739,7 +740,7 @@ impl Store {
                 "INSERT INTO anonymous_visits (id, erased_at, day_at, therapist_id, service_id, status, visits) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(new_id())
+            .bind(new_id::<String>())
             .bind(now)
             .bind(sqlx::Row::try_get::<i64, _>(g, "day_at")?)
             .bind(sqlx::Row::try_get::<String, _>(g, "therapist_id")?)

@@ -1,5 +1,6 @@
 //! Days a location, or the whole group, is closed: every therapist there is away.
 
+use crate::ids::*;
 use sqlx::any::AnyRow;
 
 use jiff::civil::Date;
@@ -24,7 +25,7 @@ impl Store {
         from: Date,
         to: Date,
         note: &str,
-        location_id: Option<&str>,
+        location_id: Option<&LocationId>,
     ) -> Result<Closure, StoreError> {
         if to < from {
             return Err(StoreError::Invalid(
@@ -36,7 +37,7 @@ impl Store {
             from_date: from,
             to_date: to,
             note: note.chars().take(500).collect(),
-            location_id: location_id.map(str::to_string),
+            location_id: location_id.cloned(),
         };
         if let Some(l) = location_id {
             self.location(l).await.map_err(|e| match e {

@@ -2,13 +2,14 @@
 //! lookups the server's access rules need: which clients a therapist treats, which
 //! note belongs to which appointment, clients by email.
 
+use crate::ids::*;
 use crate::{Client, Store, StoreError, col};
 
 /// Whose appointments a feed shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedOwner {
-    Therapist(String),
-    Client(String),
+    Therapist(TherapistId),
+    Client(ClientId),
 }
 
 /// Whether therapist `$1` treats client `$2`: a completed appointment, or a booked one
@@ -31,8 +32,8 @@ impl Store {
         owner: &FeedOwner,
     ) -> Result<(), StoreError> {
         let (t, c) = match owner {
-            FeedOwner::Therapist(id) => (Some(id.clone()), None),
-            FeedOwner::Client(id) => (None, Some(id.clone())),
+            FeedOwner::Therapist(id) => (Some(id.as_str()), None),
+            FeedOwner::Client(id) => (None, Some(id.as_str())),
         };
         sqlx::query("INSERT INTO feed_tokens (token_hash, therapist_id, client_id, created_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
@@ -51,8 +52,8 @@ impl Store {
                 .bind(token_hash)
                 .fetch_one(self.db()?)
                 .await?;
-        let t: Option<String> = col(&row, "therapist_id")?;
-        let c: Option<String> = col(&row, "client_id")?;
+        let t: Option<TherapistId> = col(&row, "therapist_id")?;
+        let c: Option<ClientId> = col(&row, "client_id")?;
         match (t, c) {
             (Some(t), None) => Ok(FeedOwner::Therapist(t)),
             (None, Some(c)) => Ok(FeedOwner::Client(c)),
@@ -65,8 +66,11 @@ impl Store {
     /// Revokes every feed token of an owner.
     pub async fn revoke_feed_tokens(&self, owner: &FeedOwner) -> Result<u64, StoreError> {
         let (sql, id) = match owner {
-            FeedOwner::Therapist(id) => ("DELETE FROM feed_tokens WHERE therapist_id = $1", id),
-            FeedOwner::Client(id) => ("DELETE FROM feed_tokens WHERE client_id = $1", id),
+            FeedOwner::Therapist(id) => (
+                "DELETE FROM feed_tokens WHERE therapist_id = $1",
+                id.as_str(),
+            ),
+            FeedOwner::Client(id) => ("DELETE FROM feed_tokens WHERE client_id = $1", id.as_str()),
         };
         Ok(sqlx::query(sql)
             .bind(id)
@@ -93,8 +97,8 @@ impl Store {
     /// completed, or booked and ending after `booked_since` (Unix seconds).
     pub async fn treats(
         &self,
-        therapist_id: &str,
-        client_id: &str,
+        therapist_id: &TherapistId,
+        client_id: &ClientId,
         booked_since: i64,
     ) -> Result<bool, StoreError> {
         let row = sqlx::query(TREATS)
@@ -109,9 +113,9 @@ impl Store {
     /// Ids of the clients a therapist treats, as [`Store::treats`] reads it.
     pub async fn client_ids_of_therapist(
         &self,
-        therapist_id: &str,
+        therapist_id: &TherapistId,
         booked_since: i64,
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<ClientId>, StoreError> {
         let rows = sqlx::query(CLIENTS_OF_THERAPIST)
             .bind(therapist_id)
             .bind(booked_since)

@@ -1,5 +1,6 @@
 //! Homework between visits: routines given to a client and the days they tick done.
 
+use crate::ids::*;
 use jiff::civil::Date;
 use sqlx::any::AnyRow;
 
@@ -33,8 +34,8 @@ impl Store {
     /// past a dozen routines under way at once.
     pub async fn assign_homework(
         &self,
-        client_id: &str,
-        note_id: Option<&str>,
+        client_id: &ClientId,
+        note_id: Option<&NoteId>,
         routine: &str,
         per_week: u8,
         from: Date,
@@ -56,14 +57,14 @@ impl Store {
                 "at most {MAX_ACTIVE} routines at once: stop one first"
             )));
         }
-        let id = new_id();
+        let id: String = new_id();
         sqlx::query(
             "INSERT INTO homework (id, client_id, note_id, routine, per_week, from_date, assigned_by, assigned_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&id)
         .bind(client_id)
-        .bind(note_id.map(str::to_string))
+        .bind(note_id.cloned())
         .bind(routine)
         .bind(i64::from(per_week))
         .bind(from.to_string())
@@ -97,7 +98,10 @@ impl Store {
 
     /// Every routine given to a client (under way first, then stopped; newest first),
     /// with their ticks.
-    pub async fn homework_for_client(&self, client_id: &str) -> Result<Vec<Homework>, StoreError> {
+    pub async fn homework_for_client(
+        &self,
+        client_id: &ClientId,
+    ) -> Result<Vec<Homework>, StoreError> {
         let rows = sqlx::query(
             "SELECT * FROM homework WHERE client_id = $1 \
              ORDER BY CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END, assigned_at DESC, id",

@@ -1,6 +1,7 @@
 //! Each client's intake: one row, written whole when they (or staff) fill it in, and
 //! stamped when staff go through it with them again at a visit.
 
+use crate::ids::*;
 use kneadtime_domain::intake::Flag;
 use sqlx::any::AnyRow;
 
@@ -37,7 +38,7 @@ pub(crate) fn intake_from(row: &AnyRow) -> Result<Intake, StoreError> {
 
 impl Store {
     /// The client's intake, if they have filled one in.
-    pub async fn intake(&self, client_id: &str) -> Result<Option<Intake>, StoreError> {
+    pub async fn intake(&self, client_id: &ClientId) -> Result<Option<Intake>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {INTAKE_COLUMNS} FROM intakes WHERE client_id = $1"
         )))
@@ -49,7 +50,7 @@ impl Store {
 
     /// The intakes of the clients named (those without one are left out), for staff
     /// views that show many clients at once.
-    pub async fn intakes_of(&self, client_ids: &[String]) -> Result<Vec<Intake>, StoreError> {
+    pub async fn intakes_of(&self, client_ids: &[ClientId]) -> Result<Vec<Intake>, StoreError> {
         self.rows_with_ids(
             INTAKE_COLUMNS,
             "intakes",
@@ -124,7 +125,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::NotFound`] when the client has no intake.
-    pub async fn review_intake(&self, client_id: &str, by: &str) -> Result<(), StoreError> {
+    pub async fn review_intake(&self, client_id: &ClientId, by: &str) -> Result<(), StoreError> {
         let now = self.now();
         let _gate = self.gate().await;
         let done = retry_write!(

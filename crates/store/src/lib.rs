@@ -29,6 +29,7 @@ mod closures;
 mod error;
 mod feeds;
 mod homework;
+pub mod ids;
 mod intake;
 mod locations;
 mod model;
@@ -49,6 +50,7 @@ pub use clients::Versions;
 pub use clock::{Clock, SetClock, SystemClock};
 pub use error::StoreError;
 pub use feeds::FeedOwner;
+pub use ids::*;
 pub use intake::MAX_ANSWER_CHARS as MAX_INTAKE_ANSWER_CHARS;
 pub use locations::MAX_LOCATIONS;
 pub use model::*;
@@ -471,10 +473,10 @@ pub(crate) fn found(done: sqlx::any::AnyQueryResult) -> Result<(), StoreError> {
 }
 
 /// A fresh random 128-bit id as 32 lowercase hex digits.
-pub(crate) fn new_id() -> String {
+pub(crate) fn new_id<T: From<String>>() -> T {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).expect("the OS random source failed");
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    T::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>())
 }
 
 pub(crate) async fn backoff(attempt: u32) {
@@ -492,14 +494,17 @@ const IN_CHUNK: usize = 200;
 impl Store {
     /// Runs `SELECT {columns} FROM {table} WHERE {key} IN (…)` for `ids`, one read per
     /// [`IN_CHUNK`] of them, and maps each row with `map`. Ids not on file give no row.
-    pub(crate) async fn rows_with_ids<T>(
+    pub(crate) async fn rows_with_ids<T, I>(
         &self,
         columns: &str,
         table: &str,
         key: &str,
-        ids: &[String],
+        ids: &[I],
         map: impl Fn(&AnyRow) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
+    ) -> Result<Vec<T>, StoreError>
+    where
+        I: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Clone + Send + Sync,
+    {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IN_CHUNK) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -509,7 +514,7 @@ impl Store {
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {
-                q = q.bind(id);
+                q = q.bind(id.clone());
             }
             for row in q.fetch_all(self.db()?).await? {
                 out.push(map(&row)?);

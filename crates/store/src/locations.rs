@@ -2,6 +2,7 @@
 //! is open, and their order on pages. A location is never deleted (past sessions name
 //! it); one with therapists still working there cannot be closed down.
 
+use crate::ids::*;
 use sqlx::any::AnyRow;
 
 use crate::{
@@ -69,7 +70,7 @@ impl Store {
         rows.iter().map(location_from).collect()
     }
 
-    pub async fn location(&self, id: &str) -> Result<Location, StoreError> {
+    pub async fn location(&self, id: &LocationId) -> Result<Location, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT ",
             location_columns!(),
@@ -82,7 +83,7 @@ impl Store {
     }
 
     /// The location `id` when it is open for business; `Invalid` naming it otherwise.
-    pub(crate) async fn active_location(&self, id: &str) -> Result<Location, StoreError> {
+    pub(crate) async fn active_location(&self, id: &LocationId) -> Result<Location, StoreError> {
         match self.location(id).await {
             Ok(l) if l.active => Ok(l),
             Ok(l) => Err(StoreError::Invalid(format!(
@@ -195,7 +196,7 @@ impl Store {
     /// therapists work.
     pub async fn set_location_hours(
         &self,
-        location_id: &str,
+        location_id: &LocationId,
         hours: &[WorkingHours],
     ) -> Result<(), StoreError> {
         check_hours(hours)?;
@@ -226,7 +227,7 @@ impl Store {
     }
 
     /// Every location's opening hours in one query, by location, weekday, start.
-    pub async fn location_hours_all(&self) -> Result<Vec<(String, WorkingHours)>, StoreError> {
+    pub async fn location_hours_all(&self) -> Result<Vec<(LocationId, WorkingHours)>, StoreError> {
         let rows = sqlx::query(
             "SELECT location_id, weekday, start_minute, end_minute FROM location_hours \
              ORDER BY location_id, weekday, start_minute",
@@ -248,7 +249,10 @@ impl Store {
     }
 
     /// A location's opening hours, by weekday then start.
-    pub async fn location_hours(&self, location_id: &str) -> Result<Vec<WorkingHours>, StoreError> {
+    pub async fn location_hours(
+        &self,
+        location_id: &LocationId,
+    ) -> Result<Vec<WorkingHours>, StoreError> {
         Ok(self
             .location_hours_all()
             .await?
@@ -259,7 +263,10 @@ impl Store {
     }
 
     /// The location a therapist works at.
-    pub async fn location_of_therapist(&self, therapist_id: &str) -> Result<Location, StoreError> {
+    pub async fn location_of_therapist(
+        &self,
+        therapist_id: &TherapistId,
+    ) -> Result<Location, StoreError> {
         let row = sqlx::query(
             "SELECT l.id, l.name, l.address, l.time_zone, l.active, l.position FROM locations l \
              JOIN therapists t ON t.location_id = l.id WHERE t.id = $1",

@@ -8,6 +8,10 @@ use kneadtime_domain::{Kind, Pressure, Priority};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
+use crate::{
+    AppointmentId, ClientId, LocationId, NoteId, OfferId, RaceEventId, ServiceId, StaffId,
+    TherapistId, WaitId,
+};
 
 /// Defines a string-backed enum with `as_str` / `parse`, the spelling stored in SQL.
 macro_rules! text_enum {
@@ -175,12 +179,12 @@ pub struct Clinic {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Therapist {
-    pub id: String,
+    pub id: TherapistId,
     pub name: String,
     pub skills: Vec<Skill>,
     pub active: bool,
     /// The location they work at.
-    pub location_id: String,
+    pub location_id: LocationId,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,13 +193,13 @@ pub struct NewTherapist {
     pub skills: Vec<Skill>,
     /// Where they work; the group's first active location when not given.
     #[serde(default)]
-    pub location_id: Option<String>,
+    pub location_id: Option<LocationId>,
 }
 
 /// One of the clinic group's locations: where clients come, in its own time zone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
-    pub id: String,
+    pub id: LocationId,
     pub name: String,
     /// Where clients come to, as shown in emails, feeds and pages.
     pub address: String,
@@ -215,7 +219,7 @@ pub struct NewLocation {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Service {
-    pub id: String,
+    pub id: ServiceId,
     pub name: String,
     pub kind: ServiceKind,
     pub length_min: i64,
@@ -226,7 +230,7 @@ pub struct Service {
     pub buffer_after_min: i64,
     pub active: bool,
     /// The one location that offers it; `None` for every location.
-    pub location_id: Option<String>,
+    pub location_id: Option<LocationId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -239,7 +243,7 @@ pub struct NewService {
     pub pressure_max: Pressure,
     pub buffer_after_min: i64,
     #[serde(default)]
-    pub location_id: Option<String>,
+    pub location_id: Option<LocationId>,
 }
 
 /// One working span in the clinic's local time.
@@ -254,7 +258,7 @@ pub struct WorkingHours {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TherapistException {
     pub id: String,
-    pub therapist_id: String,
+    pub therapist_id: TherapistId,
     /// The first day, inclusive.
     pub from_date: jiff::civil::Date,
     /// The last day, inclusive.
@@ -273,19 +277,19 @@ pub struct Closure {
     pub to_date: jiff::civil::Date,
     pub note: String,
     /// The location closed; `None` for every location.
-    pub location_id: Option<String>,
+    pub location_id: Option<LocationId>,
 }
 
 impl Closure {
     /// Whether it closes the location `location_id`.
-    pub fn closes(&self, location_id: &str) -> bool {
+    pub fn closes(&self, location_id: &LocationId) -> bool {
         self.location_id.as_deref().is_none_or(|l| l == location_id)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewException {
-    pub therapist_id: String,
+    pub therapist_id: TherapistId,
     pub from_date: jiff::civil::Date,
     pub to_date: jiff::civil::Date,
     pub reason: ExceptionReason,
@@ -294,7 +298,7 @@ pub struct NewException {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
-    pub id: String,
+    pub id: ClientId,
     pub name: String,
     pub email: String,
     pub phone: String,
@@ -319,7 +323,7 @@ pub struct NewClient {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClientRace {
     pub id: String,
-    pub client_id: String,
+    pub client_id: ClientId,
     /// The day it starts.
     pub date: jiff::civil::Date,
     pub distance_km: f64,
@@ -330,7 +334,7 @@ pub struct ClientRace {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientCalendar {
     pub id: String,
-    pub client_id: String,
+    pub client_id: ClientId,
     pub filename: String,
     pub content: String,
     pub uploaded_at: i64,
@@ -341,7 +345,7 @@ pub struct ClientCalendar {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientHistory {
     pub id: String,
-    pub client_id: String,
+    pub client_id: ClientId,
     pub filename: String,
     pub sessions: String,
     pub uploaded_at: i64,
@@ -349,10 +353,10 @@ pub struct ClientHistory {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Appointment {
-    pub id: String,
-    pub therapist_id: String,
-    pub client_id: String,
-    pub service_id: String,
+    pub id: AppointmentId,
+    pub therapist_id: TherapistId,
+    pub client_id: ClientId,
+    pub service_id: ServiceId,
     /// Unix seconds, UTC.
     pub start_at: i64,
     /// End of the service itself; the service's buffer is not included.
@@ -377,9 +381,9 @@ pub struct Appointment {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAppointment {
-    pub therapist_id: String,
-    pub client_id: String,
-    pub service_id: String,
+    pub therapist_id: TherapistId,
+    pub client_id: ClientId,
+    pub service_id: ServiceId,
     pub start_at: i64,
     pub end_at: i64,
     pub override_reason: Option<String>,
@@ -390,32 +394,32 @@ pub struct NewAppointment {
     /// The waitlist offer this booking accepts: it must still be open, and the booking
     /// settles it (and the other offers of the same time) in its own transaction.
     #[serde(default)]
-    pub offer_id: Option<String>,
+    pub offer_id: Option<OfferId>,
 }
 
 /// A client waiting for a time in `[from_at, until_at)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaitEntry {
-    pub id: String,
-    pub client_id: String,
-    pub service_id: String,
+    pub id: WaitId,
+    pub client_id: ClientId,
+    pub service_id: ServiceId,
     /// `None`: any therapist.
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     pub from_at: i64,
     pub until_at: i64,
     /// What the window is for, in the client's words ("pre-race, before the City Half").
     pub note: String,
     pub state: WaitState,
     /// The booking that ended the wait.
-    pub appointment_id: Option<String>,
+    pub appointment_id: Option<AppointmentId>,
     pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewWaitEntry {
-    pub client_id: String,
-    pub service_id: String,
-    pub therapist_id: Option<String>,
+    pub client_id: ClientId,
+    pub service_id: ServiceId,
+    pub therapist_id: Option<TherapistId>,
     pub from_at: i64,
     pub until_at: i64,
     pub note: String,
@@ -424,9 +428,9 @@ pub struct NewWaitEntry {
 /// A freed time offered to one waiting client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Offer {
-    pub id: String,
-    pub entry_id: String,
-    pub therapist_id: String,
+    pub id: OfferId,
+    pub entry_id: WaitId,
+    pub therapist_id: TherapistId,
     pub start_at: i64,
     pub end_at: i64,
     pub state: OfferState,
@@ -437,8 +441,8 @@ pub struct Offer {
 /// An offer to make: the entry, the time and when the offer ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOffer {
-    pub entry_id: String,
-    pub therapist_id: String,
+    pub entry_id: WaitId,
+    pub therapist_id: TherapistId,
     pub start_at: i64,
     pub end_at: i64,
     pub expires_at: i64,
@@ -447,7 +451,7 @@ pub struct NewOffer {
 /// A therapist's time freed by a cancellation or a move (or left by an offer no one took).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FreedTime {
-    pub therapist_id: String,
+    pub therapist_id: TherapistId,
     pub start_at: i64,
     pub end_at: i64,
 }
@@ -531,8 +535,8 @@ pub struct Amendment {
 /// the latest: the note as signed, or its last amendment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionNote {
-    pub id: String,
-    pub appointment_id: String,
+    pub id: NoteId,
+    pub appointment_id: AppointmentId,
     #[serde(flatten)]
     pub content: NoteContent,
     /// Whether the homework given in this note was done (the client says so later).
@@ -561,12 +565,12 @@ impl SessionNote {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Staff {
-    pub id: String,
+    pub id: StaffId,
     /// Stored trimmed and lower-cased; unique.
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     pub password_hash: String,
     /// False once the owner revokes the login: it cannot sign in and has no sessions.
     pub active: bool,
@@ -579,15 +583,15 @@ pub struct NewStaff {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     pub password_hash: String,
 }
 
 /// Who a web session belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Principal {
-    Staff(String),
-    Client(String),
+    Staff(StaffId),
+    Client(ClientId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -639,9 +643,9 @@ pub struct Notice {
     pub kind: NoticeKind,
     /// What the message is about: an appointment, a waitlist offer (for `Offer`), or a
     /// waitlist entry (for `Waitlisted`).
-    pub appointment_id: Option<String>,
-    pub offer_id: Option<String>,
-    pub wait_id: Option<String>,
+    pub appointment_id: Option<AppointmentId>,
+    pub offer_id: Option<OfferId>,
+    pub wait_id: Option<WaitId>,
     /// The appointment's sequence when the message was queued.
     pub sequence: i64,
     pub state: NoticeState,
@@ -669,9 +673,9 @@ pub struct OutboxCounts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Homework {
     pub id: String,
-    pub client_id: String,
+    pub client_id: ClientId,
     /// The session note it was given with, when it was.
-    pub note_id: Option<String>,
+    pub note_id: Option<NoteId>,
     /// A routine id of the library.
     pub routine: String,
     /// 1 … 14 times a week.
@@ -690,7 +694,7 @@ pub struct Homework {
 /// A client's intake: their background and what holds back the work, with consent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Intake {
-    pub client_id: String,
+    pub client_id: ClientId,
     /// Years running, weekly volume, recent training.
     pub running: String,
     /// The races they are training for.
@@ -728,14 +732,14 @@ pub struct AuditEntry {
     pub actor: String,
     /// What was done: `intake.view`, `intake.change`, `notes.view`…
     pub action: String,
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
     pub subject: String,
 }
 
 /// A race-week event: the race, and the session runners ask for around it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RaceEvent {
-    pub id: String,
+    pub id: RaceEventId,
     pub name: String,
     /// The day it starts.
     pub race_date: jiff::civil::Date,
@@ -743,7 +747,7 @@ pub struct RaceEvent {
     /// post_event or pre_event.
     pub kind: Kind,
     /// What is booked for each runner.
-    pub service_id: String,
+    pub service_id: ServiceId,
     /// When the race starts, minutes after local midnight.
     pub start_minute: i64,
     pub created_at: i64,
@@ -757,29 +761,29 @@ pub struct NewRaceEvent {
     pub race_date: jiff::civil::Date,
     pub distance_km: Option<f64>,
     pub kind: Kind,
-    pub service_id: String,
+    pub service_id: ServiceId,
     pub start_minute: i64,
 }
 
 /// One runner who asked for a session in race week.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RaceRequest {
-    pub event_id: String,
-    pub client_id: String,
+    pub event_id: RaceEventId,
+    pub client_id: ClientId,
     /// Predicted or recorded finish, Unix seconds.
     pub finish_at: Option<i64>,
     /// Location ids, best first; empty for any.
-    pub locations: Vec<String>,
+    pub locations: Vec<LocationId>,
     /// The days they can come; empty for any.
     pub days: Vec<jiff::civil::Date>,
     /// morning, afternoon or evening; empty for any.
     pub parts: Vec<String>,
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     /// standard, charity, elite or pre-booked.
     pub tier: String,
     pub state: RequestState,
-    pub appointment_id: Option<String>,
-    pub wait_id: Option<String>,
+    pub appointment_id: Option<AppointmentId>,
+    pub wait_id: Option<WaitId>,
     /// Why they were left out, in their words.
     pub reason: String,
     pub created_at: i64,
@@ -787,12 +791,12 @@ pub struct RaceRequest {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRaceRequest {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub finish_at: Option<i64>,
-    pub locations: Vec<String>,
+    pub locations: Vec<LocationId>,
     pub days: Vec<jiff::civil::Date>,
     pub parts: Vec<String>,
-    pub therapist_id: Option<String>,
+    pub therapist_id: Option<TherapistId>,
     pub tier: String,
 }
 
@@ -800,22 +804,22 @@ pub struct NewRaceRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RaceBooking {
     New {
-        client_id: String,
-        therapist_id: String,
+        client_id: ClientId,
+        therapist_id: TherapistId,
         start_at: i64,
         end_at: i64,
     },
     /// They booked a session in their window themselves: that one counts.
     Held {
-        client_id: String,
-        appointment_id: String,
+        client_id: ClientId,
+        appointment_id: AppointmentId,
     },
 }
 
 /// A runner a booking run leaves out: the window they wait on and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RaceWait {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub from_at: i64,
     pub until_at: i64,
     /// What the window is for ("post-race, after the City Marathon").

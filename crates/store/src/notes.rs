@@ -1,6 +1,7 @@
 //! Session notes: one per appointment, edited until the therapist signs it, changed
 //! after that only by amendments kept beside it with who made them, when and why.
 
+use crate::ids::*;
 use sqlx::any::AnyRow;
 
 use crate::{
@@ -99,12 +100,12 @@ impl Store {
     /// `Conflict` when the appointment has a note already.
     pub async fn create_note(
         &self,
-        appointment_id: &str,
+        appointment_id: &AppointmentId,
         author: &str,
         content: &NoteContent,
     ) -> Result<SessionNote, StoreError> {
         check(content)?;
-        let id = new_id();
+        let id: NoteId = new_id();
         let now = self.now();
         let _gate = self.gate().await;
         let c = content;
@@ -135,7 +136,7 @@ impl Store {
     /// Replaces what an unsigned note says. `Locked` once it is signed.
     pub async fn edit_note(
         &self,
-        id: &str,
+        id: &NoteId,
         content: &NoteContent,
     ) -> Result<SessionNote, StoreError> {
         check(content)?;
@@ -165,7 +166,7 @@ impl Store {
 
     /// Signs a note as `by` (a staff member's name); it then changes only by amendment.
     /// `Locked` when it is signed already.
-    pub async fn sign_note(&self, id: &str, by: &str) -> Result<SessionNote, StoreError> {
+    pub async fn sign_note(&self, id: &NoteId, by: &str) -> Result<SessionNote, StoreError> {
         let _gate = self.gate().await;
         let done = sqlx::query(
             "UPDATE session_notes SET signed_at = $1, signed_by = $2 WHERE id = $3 AND signed_at IS NULL",
@@ -184,7 +185,7 @@ impl Store {
     async fn locked_unless(
         &self,
         done: sqlx::any::AnyQueryResult,
-        id: &str,
+        id: &NoteId,
     ) -> Result<SessionNote, StoreError> {
         let n = self.note(id).await?;
         if done.rows_affected() == 0 {
@@ -197,7 +198,7 @@ impl Store {
     /// when the note is not signed yet (edit it instead).
     pub async fn amend_note(
         &self,
-        id: &str,
+        id: &NoteId,
         author: &str,
         reason: &str,
         content: &NoteContent,
@@ -210,7 +211,7 @@ impl Store {
             "INSERT INTO note_amendments (id, note_id, at, author, reason, content) \
              SELECT $1, id, $2, $3, $4, $5 FROM session_notes WHERE id = $6 AND signed_at IS NOT NULL",
         )
-        .bind(new_id())
+        .bind(new_id::<String>())
         .bind(self.now())
         .bind(author)
         .bind(reason)
@@ -229,7 +230,7 @@ impl Store {
     }
 
     /// One note by id, with its amendments.
-    pub async fn note(&self, id: &str) -> Result<SessionNote, StoreError> {
+    pub async fn note(&self, id: &NoteId) -> Result<SessionNote, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM session_notes n WHERE n.id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
@@ -253,9 +254,9 @@ impl Store {
     /// The note of an appointment, if it has one.
     pub async fn note_of_appointment(
         &self,
-        appointment_id: &str,
+        appointment_id: &AppointmentId,
     ) -> Result<Option<SessionNote>, StoreError> {
-        let id: Option<String> =
+        let id: Option<NoteId> =
             sqlx::query_scalar("SELECT id FROM session_notes WHERE appointment_id = $1")
                 .bind(appointment_id)
                 .fetch_optional(self.db()?)
@@ -267,7 +268,10 @@ impl Store {
     }
 
     /// Every note about a client, in appointment order, with their amendments.
-    pub async fn notes_for_client(&self, client_id: &str) -> Result<Vec<SessionNote>, StoreError> {
+    pub async fn notes_for_client(
+        &self,
+        client_id: &ClientId,
+    ) -> Result<Vec<SessionNote>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM session_notes n JOIN appointments a ON a.id = n.appointment_id \
              WHERE a.client_id = $1 ORDER BY a.start_at, n.created_at, n.id"
@@ -293,7 +297,7 @@ impl Store {
     }
 
     /// Records whether the homework of a note was done.
-    pub async fn set_homework_done(&self, note_id: &str, done: bool) -> Result<(), StoreError> {
+    pub async fn set_homework_done(&self, note_id: &NoteId, done: bool) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let r = sqlx::query("UPDATE session_notes SET homework_done = $1 WHERE id = $2")
             .bind(i64::from(done))

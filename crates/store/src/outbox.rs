@@ -7,6 +7,7 @@
 //! the same message at once. A worker that dies mid-send loses its lease and the message
 //! is tried again after it runs out.
 
+use crate::ids::*;
 use sqlx::any::AnyRow;
 
 use crate::model::parse_or;
@@ -76,7 +77,7 @@ impl Store {
         if due.is_none() {
             return Ok(None);
         }
-        let claim = new_id();
+        let claim: String = new_id();
         let gate = self.gate().await;
         let row = retry_write!(self, self.claim_once(&claim, lease_secs))?;
         drop(gate);
@@ -240,7 +241,10 @@ impl Store {
     }
 
     /// Every message about one appointment, by the change it tells of, then when due.
-    pub async fn notices_for(&self, appointment_id: &str) -> Result<Vec<Notice>, StoreError> {
+    pub async fn notices_for(
+        &self,
+        appointment_id: &AppointmentId,
+    ) -> Result<Vec<Notice>, StoreError> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             notice_columns!(),

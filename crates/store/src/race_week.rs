@@ -6,6 +6,7 @@
 //! after it committed — or racing another — books nobody twice; a run that finds a time
 //! taken or a request changed since it read them is rolled back whole and says so.
 
+use crate::ids::*;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -62,7 +63,7 @@ fn request_from(row: &AnyRow) -> Result<RaceRequest, StoreError> {
         event_id: col(row, "event_id")?,
         client_id: col(row, "client_id")?,
         finish_at: col(row, "finish_at")?,
-        locations: list("locations")?,
+        locations: from_json(&col::<String>(row, "locations")?, "locations")?,
         days: from_json(&col::<String>(row, "days")?, "days")?,
         parts: list("parts")?,
         therapist_id: col(row, "therapist_id")?,
@@ -179,11 +180,11 @@ async fn write_requests(
         for r in chunk {
             q = q.bind(&r.client_id);
         }
-        let has: std::collections::HashSet<String> = q
+        let has: std::collections::HashSet<ClientId> = q
             .fetch_all(&mut **tx)
             .await?
             .iter()
-            .map(|row| sqlx::Row::try_get::<String, _>(row, "client_id"))
+            .map(|row| sqlx::Row::try_get::<ClientId, _>(row, "client_id"))
             .collect::<Result<_, _>>()?;
         let missing: Vec<&&NewRaceRequest> = chunk
             .iter()
@@ -204,7 +205,7 @@ async fn write_requests(
             .bind(event.distance_km.unwrap_or(42.195))
             .bind(&event.name);
         for r in &missing {
-            q = q.bind(new_id()).bind(&r.client_id);
+            q = q.bind(new_id::<String>()).bind(&r.client_id);
         }
         q.execute(&mut **tx).await?;
         let marks: Vec<String> = (0..missing.len()).map(|i| format!("${}", i + 1)).collect();
@@ -301,7 +302,7 @@ impl Store {
         rows.iter().map(event_from).collect()
     }
 
-    pub async fn race_event(&self, id: &str) -> Result<RaceEvent, StoreError> {
+    pub async fn race_event(&self, id: &RaceEventId) -> Result<RaceEvent, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT ",
             event_columns!(),
@@ -318,7 +319,7 @@ impl Store {
     /// races, so their season knows it. Returns how many requests were written.
     pub async fn put_race_requests(
         &self,
-        event_id: &str,
+        event_id: &RaceEventId,
         requests: &[NewRaceRequest],
     ) -> Result<usize, StoreError> {
         check_requests(requests)?;
@@ -341,7 +342,7 @@ impl Store {
     /// and has their request written.
     pub async fn enrol_runners(
         &self,
-        event_id: &str,
+        event_id: &RaceEventId,
         runners: &[NewRunner],
     ) -> Result<Enrolled, StoreError> {
         if runners.len() > MAX_REQUESTS {
@@ -367,7 +368,7 @@ impl Store {
             let mut tx = self.begin_write().await?;
             // Who is known already, by the email key the unique index holds.
             let emails: Vec<String> = runners.iter().map(|r| crate::email_key(&r.email)).collect();
-            let mut known: std::collections::HashMap<String, String> = Default::default();
+            let mut known: std::collections::HashMap<String, ClientId> = Default::default();
             for chunk in emails.chunks(CHUNK) {
                 let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
                 let sql = format!(
@@ -380,15 +381,15 @@ impl Store {
                 }
                 for row in q.fetch_all(&mut *tx).await? {
                     let key: String = sqlx::Row::try_get(&row, "email_key")?;
-                    let id: String = sqlx::Row::try_get(&row, "id")?;
+                    let id: ClientId = sqlx::Row::try_get(&row, "id")?;
                     known.entry(key).or_insert(id);
                 }
             }
             // The rest become clients, once each.
-            let mut fresh: Vec<(String, &NewRunner)> = Vec::new();
+            let mut fresh: Vec<(ClientId, &NewRunner)> = Vec::new();
             for (r, email) in runners.iter().zip(&emails) {
                 if !known.contains_key(email) {
-                    let id = new_id();
+                    let id: ClientId = new_id();
                     known.insert(email.clone(), id.clone());
                     fresh.push((id, r));
                 }
@@ -420,7 +421,7 @@ impl Store {
                         .bind(id.clone())
                         .bind(r.name.trim().to_string())
                         .bind(r.email.trim().to_string())
-                        .bind(format!("unissued:{}", new_id()))
+                        .bind(format!("unissued:{}", new_id::<String>()))
                         .bind(now)
                         .bind(crate::email_key(&r.email));
                 }
@@ -466,7 +467,10 @@ impl Store {
     }
 
     /// The event's requests, by when they came.
-    pub async fn race_requests(&self, event_id: &str) -> Result<Vec<RaceRequest>, StoreError> {
+    pub async fn race_requests(
+        &self,
+        event_id: &RaceEventId,
+    ) -> Result<Vec<RaceRequest>, StoreError> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             request_columns!(),
@@ -479,7 +483,10 @@ impl Store {
     }
 
     /// A client's requests across events.
-    pub async fn race_requests_of(&self, client_id: &str) -> Result<Vec<RaceRequest>, StoreError> {
+    pub async fn race_requests_of(
+        &self,
+        client_id: &ClientId,
+    ) -> Result<Vec<RaceRequest>, StoreError> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             request_columns!(),
@@ -496,8 +503,8 @@ impl Store {
     /// refused (`Invalid`): cancel its appointment instead.
     pub async fn withdraw_race_request(
         &self,
-        event_id: &str,
-        client_id: &str,
+        event_id: &RaceEventId,
+        client_id: &ClientId,
     ) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let done: u64 = retry_write!(self, async {
@@ -548,7 +555,7 @@ impl Store {
     /// (nothing written) when a time was taken or a request changed since they were read.
     pub async fn book_race_week(
         &self,
-        event_id: &str,
+        event_id: &RaceEventId,
         by: &str,
         bookings: &[RaceBooking],
         waits: &[RaceWait],
@@ -608,7 +615,7 @@ impl Store {
         let buffer: i64 = sqlx::Row::try_get(&row, "buffer_after_min")?;
         let reminder_hours: i64 = sqlx::Row::try_get(&row, "reminder_hours")?;
         // Where each request stands now, read inside the transaction.
-        let states: std::collections::HashMap<String, String> =
+        let states: std::collections::HashMap<ClientId, String> =
             sqlx::query("SELECT client_id, state FROM race_requests WHERE event_id = $1")
                 .bind(&event.id)
                 .fetch_all(&mut *tx)
@@ -616,19 +623,19 @@ impl Store {
                 .iter()
                 .map(|r| {
                     Ok::<_, sqlx::Error>((
-                        sqlx::Row::try_get::<String, _>(r, "client_id")?,
+                        sqlx::Row::try_get::<ClientId, _>(r, "client_id")?,
                         sqlx::Row::try_get::<String, _>(r, "state")?,
                     ))
                 })
                 .collect::<Result<_, _>>()?;
-        let open = |c: &str| {
+        let open = |c: &ClientId| {
             matches!(
                 states.get(c).map(String::as_str),
                 Some("pending" | "waitlisted")
             )
         };
         let mut fresh: Vec<Appointment> = Vec::new();
-        let mut placed: Vec<(&str, String)> = Vec::new();
+        let mut placed: Vec<(&ClientId, AppointmentId)> = Vec::new();
         for b in bookings {
             match b {
                 RaceBooking::Held {
@@ -743,7 +750,7 @@ impl Store {
         }
         // Each placed request is booked, and a wait it had ends.
         for chunk in placed.chunks(CHUNK) {
-            let (case, ids, args) = case_of(chunk.iter().map(|(c, a)| (*c, a.as_str())), 2);
+            let (case, ids, args) = case_of(chunk.iter().map(|(c, a)| (c.as_str(), a.as_str())), 2);
             // The waitlist row's own client_id picks its appointment.
             let sql = format!(
                 "UPDATE waitlist SET state = 'booked', appointment_id = {case} \

@@ -1,6 +1,7 @@
 //! One-time sign-in links for clients: made when a client asks for one by email (or
 //! staff send one), used once before they expire. Only the secret's hash is stored.
 
+use crate::ids::*;
 use crate::{Store, StoreError, col, retry_write};
 
 impl Store {
@@ -8,7 +9,7 @@ impl Store {
     /// clears links that ended over a day ago.
     pub async fn create_sign_in_link(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
         token_hash: &str,
         ttl_secs: i64,
     ) -> Result<(), StoreError> {

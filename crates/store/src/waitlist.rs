@@ -7,6 +7,7 @@
 //! offered time is decided by the booking that accepts it: its cells are the time's,
 //! so of two clients accepting at once one books and the other is told it was taken.
 
+use crate::ids::*;
 use sqlx::any::AnyRow;
 
 use crate::model::parse_or;
@@ -128,7 +129,7 @@ impl Store {
         Ok(e)
     }
 
-    pub async fn wait_entry(&self, id: &str) -> Result<WaitEntry, StoreError> {
+    pub async fn wait_entry(&self, id: &WaitId) -> Result<WaitEntry, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT ",
             entry_columns!(),
@@ -143,7 +144,7 @@ impl Store {
     /// The entries with these ids (ids not on file are left out), one read per 200.
     pub async fn wait_entries_with_ids(
         &self,
-        ids: &[String],
+        ids: &[WaitId],
     ) -> Result<Vec<WaitEntry>, StoreError> {
         self.rows_with_ids(entry_columns!(), "waitlist", "id", ids, entry_from)
             .await
@@ -151,7 +152,10 @@ impl Store {
 
     /// Entries still waiting (window not yet over), for one client or for everyone,
     /// soonest window first, at most 500.
-    pub async fn waiting(&self, client_id: Option<&str>) -> Result<Vec<WaitEntry>, StoreError> {
+    pub async fn waiting(
+        &self,
+        client_id: Option<&ClientId>,
+    ) -> Result<Vec<WaitEntry>, StoreError> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             entry_columns!(),
@@ -159,7 +163,7 @@ impl Store {
              AND ($2 = '' OR client_id = $2) ORDER BY from_at, created_at, id LIMIT 500"
         ))
         .bind(self.now())
-        .bind(client_id.unwrap_or(""))
+        .bind(client_id.map_or("", ClientId::as_str))
         .fetch_all(self.db()?)
         .await?;
         rows.iter().map(entry_from).collect()
@@ -170,7 +174,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::NotFound`] when no waiting entry has that id.
-    pub async fn withdraw_wait(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn withdraw_wait(&self, id: &WaitId) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let done = retry_write!(self, self.withdraw_once(id))?;
         if done {
@@ -215,7 +219,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(REOFFER)
-                .bind(new_id())
+                .bind(new_id::<String>())
                 .bind(now)
                 .bind(offer)
                 .execute(&mut *tx)
@@ -327,7 +331,7 @@ impl Store {
                 "INSERT INTO outbox (id, kind, offer_id, sequence, due_at, created_at) \
                  VALUES ($1, 'offer', $2, 0, $3, $3)",
             )
-            .bind(new_id())
+            .bind(new_id::<String>())
             .bind(&o.id)
             .bind(now)
             .execute(&mut *tx)
@@ -370,7 +374,7 @@ impl Store {
     /// offers is still open for the next in line; how many offers ended.
     pub async fn expire_offers(&self) -> Result<usize, StoreError> {
         let now = self.now();
-        let due: Vec<String> = sqlx::query(
+        let due: Vec<OfferId> = sqlx::query(
             "SELECT id FROM waitlist_offers WHERE state = 'open' AND expires_at <= $1 LIMIT 200",
         )
         .bind(now)
@@ -390,7 +394,7 @@ impl Store {
 
     /// Ends an open offer as `state` (declined, expired or taken); for declined and
     /// expired, the time goes back for the next in line. `false` when it was not open.
-    pub async fn end_offer(&self, id: &str, state: OfferState) -> Result<bool, StoreError> {
+    pub async fn end_offer(&self, id: &OfferId, state: OfferState) -> Result<bool, StoreError> {
         let _gate = self.gate().await;
         let done = retry_write!(self, self.end_once(id, state))?;
         if done {
@@ -413,7 +417,7 @@ impl Store {
         }
         if state != OfferState::Taken {
             sqlx::query(REOFFER)
-                .bind(new_id())
+                .bind(new_id::<String>())
                 .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
@@ -423,7 +427,7 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn offer(&self, id: &str) -> Result<Offer, StoreError> {
+    pub async fn offer(&self, id: &OfferId) -> Result<Offer, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT ",
             offer_columns!(),
@@ -436,7 +440,10 @@ impl Store {
     }
 
     /// The offers still open (and unexpired) to one client, or to anyone, soonest first.
-    pub async fn open_offers(&self, client_id: Option<&str>) -> Result<Vec<Offer>, StoreError> {
+    pub async fn open_offers(
+        &self,
+        client_id: Option<&ClientId>,
+    ) -> Result<Vec<Offer>, StoreError> {
         let rows = sqlx::query(
             "SELECT o.id, o.entry_id, o.therapist_id, o.start_at, o.end_at, o.state, o.expires_at, \
              o.created_at FROM waitlist_offers o JOIN waitlist w ON w.id = o.entry_id \
@@ -444,7 +451,7 @@ impl Store {
              ORDER BY o.start_at, o.id LIMIT 500",
         )
         .bind(self.now())
-        .bind(client_id.unwrap_or(""))
+        .bind(client_id.map_or("", ClientId::as_str))
         .fetch_all(self.db()?)
         .await?;
         rows.iter().map(offer_from).collect()

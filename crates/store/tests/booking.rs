@@ -1,6 +1,7 @@
 //! The no-double-booking guarantee, one rule per test, on SQLite and (when a server is
 //! named) PostgreSQL: overlaps, adjacency, buffers, cancel, reschedule, idempotency.
 
+use kneadtime_store::ids::*;
 mod common;
 
 use common::{Ctx, MIN, NINE, count, world};
@@ -178,7 +179,7 @@ async fn cancelling_frees_the_slot(t: Ctx) {
     let b = t.store.book(w.at(NINE, 60)).await.unwrap();
     assert_eq!(t.store.cells_of(&b.id).await.unwrap().len(), 14);
     assert_eq!(
-        t.store.cancel("no-such-id").await,
+        t.store.cancel(&AppointmentId::from("no-such-id")).await,
         Err(StoreError::NotFound)
     );
 }
@@ -353,19 +354,22 @@ async fn every_change_to_a_clients_appointments_moves_their_bookings_version(t: 
         let store = t.store.clone();
         async move { store.client_and_versions(&id).await.unwrap().1.bookings }
     };
-    let mut last = version(w.client.id.clone()).await;
+    let mut last = version(String::from(w.client.id.clone())).await;
     let mut moved = |now: i64, what: &str| {
         assert!(now > last, "{what}: {last} then {now}");
         last = now;
     };
     let a = t.store.book(w.at(NINE, 60)).await.unwrap();
-    moved(version(w.client.id.clone()).await, "booked");
+    moved(version(String::from(w.client.id.clone())).await, "booked");
     let b = t.store.book(w.at(NINE + 24 * 3600, 60)).await.unwrap();
-    moved(version(w.client.id.clone()).await, "booked again");
-    let before = version(w.client.id.clone()).await;
+    moved(
+        version(String::from(w.client.id.clone())).await,
+        "booked again",
+    );
+    let before = version(String::from(w.client.id.clone())).await;
     t.store.book(w.at(NINE + 30 * MIN, 60)).await.unwrap_err();
     assert_eq!(
-        version(w.client.id.clone()).await,
+        version(String::from(w.client.id.clone())).await,
         before,
         "a refused booking"
     );
@@ -373,11 +377,14 @@ async fn every_change_to_a_clients_appointments_moves_their_bookings_version(t: 
         .reschedule(&a.id, NINE + 120 * MIN, NINE + 180 * MIN, None)
         .await
         .unwrap();
-    moved(version(w.client.id.clone()).await, "moved");
+    moved(version(String::from(w.client.id.clone())).await, "moved");
     t.store.cancel(&a.id).await.unwrap();
-    moved(version(w.client.id.clone()).await, "cancelled");
+    moved(
+        version(String::from(w.client.id.clone())).await,
+        "cancelled",
+    );
     t.store.set_status(&b.id, Status::Completed).await.unwrap();
-    moved(version(w.client.id.clone()).await, "finished");
+    moved(version(String::from(w.client.id.clone())).await, "finished");
     // Merged into another record: both records' versions move.
     let keep = t
         .store
@@ -391,7 +398,10 @@ async fn every_change_to_a_clients_appointments_moves_their_bookings_version(t: 
         })
         .await
         .unwrap();
-    let kept_before = version(keep.id.clone()).await;
+    let kept_before = version(String::from(keep.id.clone())).await;
     t.store.merge_clients(&keep.id, &w.client.id).await.unwrap();
-    assert!(version(keep.id.clone()).await > kept_before, "merged in");
+    assert!(
+        version(String::from(keep.id.clone())).await > kept_before,
+        "merged in"
+    );
 }

@@ -2,6 +2,7 @@
 //! therapists, services, hours, exceptions, clients, races, calendars, staff,
 //! web sessions and rate limits.
 
+use kneadtime_store::ids::*;
 mod common;
 
 use common::{Ctx, NINE, world};
@@ -48,9 +49,14 @@ async fn therapists_round_trip_and_deactivate(t: Ctx) {
     assert_eq!(t.store.therapist(&th.id).await.unwrap(), th);
     t.store.deactivate_therapist(&th.id).await.unwrap();
     assert!(!t.store.therapists().await.unwrap()[0].active);
-    assert_eq!(t.store.therapist("nope").await, Err(StoreError::NotFound));
     assert_eq!(
-        t.store.deactivate_therapist("nope").await,
+        t.store.therapist(&TherapistId::from("nope")).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        t.store
+            .deactivate_therapist(&TherapistId::from("nope"))
+            .await,
         Err(StoreError::NotFound)
     );
 }
@@ -137,7 +143,9 @@ async fn working_hours_are_replaced_whole(t: Ctx) {
         Err(StoreError::Invalid(_))
     ));
     assert_eq!(
-        t.store.set_working_hours("nope", &week).await,
+        t.store
+            .set_working_hours(&TherapistId::from("nope"), &week)
+            .await,
         Err(StoreError::NotFound)
     );
 }
@@ -272,7 +280,7 @@ async fn clients_races_and_calendars_round_trip(t: Ctx) {
     assert!(matches!(
         t.store
             .add_race(
-                "nobody",
+                &ClientId::from("nobody"),
                 jiff::civil::date(2026, 10, 4),
                 5.0,
                 Priority::C,
@@ -333,7 +341,7 @@ async fn the_season_version_moves_with_calendars_and_races(t: Ctx) {
     assert!(
         t.store
             .add_race(
-                "nobody",
+                &ClientId::from("nobody"),
                 jiff::civil::date(2026, 10, 4),
                 5.0,
                 Priority::C,
@@ -371,7 +379,7 @@ async fn the_season_version_moves_with_calendars_and_races(t: Ctx) {
         .unwrap();
     assert_eq!(v().await.unwrap(), v4);
     assert!(matches!(
-        t.store.season_version("nobody").await,
+        t.store.season_version(&ClientId::from("nobody")).await,
         Err(StoreError::NotFound)
     ));
 }

@@ -3,6 +3,7 @@
 //! closures of one location or all, and the guards (no closing down a location people
 //! still work at, no moving a therapist away from booked clients).
 
+use kneadtime_store::ids::*;
 mod common;
 
 use common::{Ctx, MIN, world};
@@ -30,7 +31,7 @@ async fn the_clinic_becomes_its_first_location(t: Ctx) {
     t.store.update_clinic(&c).await.unwrap();
     c.name = "Fast Feet".into();
     t.store.update_clinic(&c).await.unwrap();
-    let main = t.store.location("main").await.unwrap();
+    let main = t.store.location(&LocationId::from("main")).await.unwrap();
     assert_eq!(main.name, "Fast Feet");
     assert_eq!(main.address, "1 Track Lane");
     assert_eq!(main.time_zone, "Europe/London");
@@ -46,7 +47,11 @@ async fn the_clinic_becomes_its_first_location(t: Ctx) {
     c.address = "Head office".into();
     t.store.update_clinic(&c).await.unwrap();
     assert_eq!(
-        t.store.location("main").await.unwrap().address,
+        t.store
+            .location(&LocationId::from("main"))
+            .await
+            .unwrap()
+            .address,
         "1 Track Lane"
     );
 }
@@ -71,7 +76,13 @@ async fn locations_round_trip_with_opening_hours(t: Ctx) {
     }];
     t.store.set_location_hours(&l.id, &hours).await.unwrap();
     assert_eq!(t.store.location_hours(&l.id).await.unwrap(), hours.to_vec());
-    assert!(t.store.location_hours("main").await.unwrap().is_empty());
+    assert!(
+        t.store
+            .location_hours(&LocationId::from("main"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Bad spans and names are refused.
     let backwards = [WorkingHours {
         weekday: jiff::civil::Weekday::Monday,
@@ -96,7 +107,7 @@ async fn locations_round_trip_with_opening_hours(t: Ctx) {
     renamed.name = "North Gate".into();
     renamed.position = 0;
     t.store.update_location(&renamed).await.unwrap();
-    let mut main = t.store.location("main").await.unwrap();
+    let mut main = t.store.location(&LocationId::from("main")).await.unwrap();
     main.position = 2;
     t.store.update_location(&main).await.unwrap();
     let names: Vec<String> = t
@@ -162,7 +173,7 @@ async fn therapists_and_services_belong_to_a_location(t: Ctx) {
 
 async fn a_location_in_use_cannot_close_down(t: Ctx) {
     let w = world(&t.store, 0).await;
-    let mut main = t.store.location("main").await.unwrap();
+    let mut main = t.store.location(&LocationId::from("main")).await.unwrap();
     main.active = false;
     // The only location, with a therapist working there.
     assert!(matches!(
@@ -184,7 +195,13 @@ async fn a_location_in_use_cannot_close_down(t: Ctx) {
     moved.location_id = dock.id.clone();
     t.store.update_therapist(&moved).await.unwrap();
     t.store.update_location(&main).await.unwrap();
-    assert!(!t.store.location("main").await.unwrap().active);
+    assert!(
+        !t.store
+            .location(&LocationId::from("main"))
+            .await
+            .unwrap()
+            .active
+    );
     // A closed location takes no new therapist.
     assert!(matches!(
         t.store
@@ -290,15 +307,15 @@ async fn closures_close_one_location_or_all(t: Ctx) {
         .await
         .unwrap();
     assert_eq!(got, vec![one.clone(), all.clone()]);
-    assert!(one.closes(&dock.id) && !one.closes("main"));
-    assert!(all.closes(&dock.id) && all.closes("main"));
+    assert!(one.closes(&dock.id) && !one.closes(&LocationId::from("main")));
+    assert!(all.closes(&dock.id) && all.closes(&LocationId::from("main")));
     assert!(matches!(
         t.store
             .create_closure(
                 jiff::civil::date(2027, 12, 25),
                 jiff::civil::date(2027, 12, 25),
                 "",
-                Some("nowhere")
+                Some(&LocationId::from("nowhere"))
             )
             .await,
         Err(StoreError::Invalid(_))
@@ -376,7 +393,7 @@ async fn a_zone_does_not_change_under_bookings_ahead(t: Ctx) {
     let start = (now / 300 + 12 * 24) * 300;
     t.store.book(w.at(start, 60)).await.unwrap();
     // Through the one location, or through the clinic it stands for: refused.
-    let mut main = t.store.location("main").await.unwrap();
+    let mut main = t.store.location(&LocationId::from("main")).await.unwrap();
     main.time_zone = "America/New_York".into();
     assert!(matches!(
         t.store.update_location(&main).await,
@@ -390,7 +407,7 @@ async fn a_zone_does_not_change_under_bookings_ahead(t: Ctx) {
     assert_eq!(t.store.clinic().await.unwrap().time_zone, "Europe/London");
     // The name and address change; and, the one location being the clinic, the clinic's
     // follow, so saving the clinic's settings later does not undo them.
-    let mut main = t.store.location("main").await.unwrap();
+    let mut main = t.store.location(&LocationId::from("main")).await.unwrap();
     main.name = "Fast Feet Riverside".into();
     main.address = "3 Mill Lane".into();
     t.store.update_location(&main).await.unwrap();

@@ -3,6 +3,7 @@
 //! unique index that refuses new ones, and the owner's merge of two records of one person
 //! under different emails.
 
+use kneadtime_store::ids::*;
 mod common;
 
 use common::{Ctx, MIN, NINE, count, raw, world};
@@ -102,7 +103,7 @@ async fn records_kept_apart_by_an_older_fold_become_one_on_open(t: Ctx) {
     }
     t.store
         .add_race(
-            "zoe-2",
+            &ClientId::from("zoe-2"),
             jiff::civil::date(2026, 9, 20),
             10.0,
             Priority::B,
@@ -120,7 +121,7 @@ async fn records_kept_apart_by_an_older_fold_become_one_on_open(t: Ctx) {
         "the race moved"
     );
     assert!(matches!(
-        reopened.client("zoe-2").await,
+        reopened.client(&ClientId::from("zoe-2")).await,
         Err(StoreError::NotFound)
     ));
     let pats = reopened.clients_by_email("pat@example.org").await.unwrap();

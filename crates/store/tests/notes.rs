@@ -3,6 +3,7 @@
 //! for one visit into one note and its amendment; homework given, ticked and stopped.
 //! On SQLite and PostgreSQL.
 
+use kneadtime_store::ids::*;
 mod common;
 
 use common::{Ctx, NINE, raw, world};
@@ -106,7 +107,10 @@ async fn a_note_is_edited_until_signed_then_amended(t: Ctx) {
         Err(StoreError::Invalid(_))
     ));
     assert_eq!(
-        t.store.edit_note("nobody", &content()).await.unwrap_err(),
+        t.store
+            .edit_note(&NoteId::from("nobody"), &content())
+            .await
+            .unwrap_err(),
         StoreError::NotFound
     );
 }

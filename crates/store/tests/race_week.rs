@@ -3,6 +3,7 @@
 //! repeated or racing another booking nobody twice, and a run that finds a time taken
 //! rolled back without a trace.
 
+use kneadtime_store::ids::*;
 mod common;
 
 use common::{Ctx, MIN, world};
@@ -23,7 +24,7 @@ both!(
     merging_a_booked_runner_into_a_pending_one_keeps_the_booking,
 );
 
-async fn client(store: &Store, n: usize) -> String {
+async fn client(store: &Store, n: usize) -> ClientId {
     store
         .create_client(&NewClient {
             name: format!("Runner {n}"),
@@ -56,7 +57,7 @@ fn ahead(store: &Store, days: i64) -> i64 {
     (now / 86_400 + days) * 86_400 + 10 * 3600
 }
 
-async fn event(store: &Store, service: &str) -> String {
+async fn event(store: &Store, service: &str) -> RaceEventId {
     store
         .create_race_event(&NewRaceEvent {
             name: "City Marathon".into(),
@@ -151,7 +152,7 @@ async fn a_run_is_written_whole_and_once(t: Ctx) {
     assert_eq!(ra.state, RequestState::Booked);
     let appt = t
         .store
-        .appointment(ra.appointment_id.as_deref().unwrap())
+        .appointment(&AppointmentId::from(ra.appointment_id.as_deref().unwrap()))
         .await
         .unwrap();
     assert_eq!(
@@ -167,7 +168,7 @@ async fn a_run_is_written_whole_and_once(t: Ctx) {
     assert_eq!(rb.reason, "every time went to others");
     let wait = t
         .store
-        .wait_entry(rb.wait_id.as_deref().unwrap())
+        .wait_entry(&WaitId::from(rb.wait_id.as_deref().unwrap()))
         .await
         .unwrap();
     assert_eq!(wait.client_id, b);
@@ -216,7 +217,7 @@ async fn a_run_is_written_whole_and_once(t: Ctx) {
     );
     let wait = t
         .store
-        .wait_entry(rb.wait_id.as_deref().unwrap())
+        .wait_entry(&WaitId::from(rb.wait_id.as_deref().unwrap()))
         .await
         .unwrap();
     assert_eq!(wait.state, kneadtime_store::WaitState::Booked);
@@ -602,7 +603,9 @@ async fn merging_a_booked_runner_into_a_pending_one_keeps_the_booking(t: Ctx) {
     assert_eq!(reqs[0].state, RequestState::Booked);
     let appt = t
         .store
-        .appointment(reqs[0].appointment_id.as_deref().unwrap())
+        .appointment(&AppointmentId::from(
+            reqs[0].appointment_id.as_deref().unwrap(),
+        ))
         .await
         .unwrap();
     assert_eq!(appt.client_id, keep);

@@ -4,6 +4,7 @@
 //! acceptance is refused, and an offer that expires or is declined goes to the next in
 //! line.
 
+use kneadtime_store::ids::*;
 mod common;
 
 use std::sync::Arc;
@@ -29,7 +30,7 @@ fn at_three_days_before(store: &Store) -> (Store, Arc<SetClock>) {
     (store.clone().with_clock(clock.clone()), clock)
 }
 
-async fn second_client(store: &Store, name: &str) -> String {
+async fn second_client(store: &Store, name: &str) -> ClientId {
     store
         .create_client(&NewClient {
             name: name.into(),
@@ -219,7 +220,7 @@ async fn expired_and_declined_offers_go_to_the_next_in_line(t: Ctx) {
     );
     // The time is back, and only Dan (never offered it) is a candidate now.
     assert_eq!(store.take_freed(10).await.unwrap(), vec![t0.clone()]);
-    let next: Vec<String> = store
+    let next: Vec<WaitId> = store
         .waiting_for(&t0)
         .await
         .unwrap()

@@ -3,6 +3,7 @@
 //! with better slots when a chosen time breaks a rule, and a confirmation with an
 //! "add to calendar" file.
 
+use kneadtime_store::ids::*;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -133,7 +134,7 @@ async fn my_record(
     me: &str,
     names: &Names,
 ) -> Result<MyRecord, crate::error::ApiError> {
-    let ctx = client_context(&state.clinic, me).await?;
+    let ctx = client_context(&state.clinic, &ClientId::from(me)).await?;
     let record = kneadtime_clinic::notes::record(&state.clinic, &ctx).await?;
     let latest = record
         .visits
@@ -153,12 +154,12 @@ async fn my_record(
             &state.clinic,
             &caller.actor(),
             "notes.view",
-            Some(me),
+            Some(&ClientId::from(me)),
             "own record",
         )
         .await?;
     }
-    let homework = kneadtime_clinic::homework::list(&state.clinic, me, &names.tz)
+    let homework = kneadtime_clinic::homework::list(&state.clinic, &ClientId::from(me), &names.tz)
         .await?
         .into_iter()
         .filter(|v| v.homework.ended_at.is_none())
@@ -214,7 +215,7 @@ async fn my_view(
 ) -> Result<Me, ApiError> {
     let core = &state.clinic;
     let names = Names::load(state).await?;
-    let appts = booking::of_client(core, me).await?;
+    let appts = booking::of_client(core, &ClientId::from(me)).await?;
     let t = state.now();
     let views: Vec<ApptView> = appts
         .iter()
@@ -235,9 +236,10 @@ async fn my_view(
         })
         .collect();
     let offers = crate::waitlist::visible_offers(state, caller).await?;
-    let waiting = crate::waitlist::visible_waiting(state, caller, Some(me)).await?;
+    let waiting =
+        crate::waitlist::visible_waiting(state, caller, Some(&ClientId::from(me))).await?;
     let (found, latest, homework) = my_record(state, caller, me, &names).await?;
-    let race_week = kneadtime_clinic::race_week::for_client(core, me)
+    let race_week = kneadtime_clinic::race_week::for_client(core, &ClientId::from(me))
         .await?
         .into_iter()
         .map(|(e, r)| RaceWeekView {
@@ -246,7 +248,7 @@ async fn my_view(
                 Kind::PreEvent => "pre-race",
                 _ => "post-race",
             },
-            id: e.id,
+            id: String::from(e.id),
             state: r
                 .as_ref()
                 .map(|r| r.state.as_str().to_string())
@@ -260,7 +262,7 @@ async fn my_view(
             .locations
             .iter()
             .filter(|l| l.active)
-            .map(|l| (l.id.clone(), l.name.clone()))
+            .map(|l| (l.id.to_string(), l.name.clone()))
             .collect()
     } else {
         Vec::new()
@@ -279,7 +281,7 @@ async fn my_view(
         notice,
         offers,
         waiting,
-        intake_done: people::intake(core, me).await?.is_some(),
+        intake_done: people::intake(core, &ClientId::from(me)).await?.is_some(),
     })
 }
 
@@ -288,9 +290,9 @@ pub struct WaitForm {
     #[serde(default)]
     pub csrf_token: String,
     #[serde(default)]
-    pub client_id: String,
+    pub client_id: ClientId,
     #[serde(default)]
-    pub service_id: String,
+    pub service_id: ServiceId,
     #[serde(default)]
     pub from: String,
     #[serde(default)]
@@ -428,7 +430,7 @@ pub async fn me_race_week(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(id): Path<RaceEventId>,
     Form(f): Form<RaceWeekForm>,
 ) -> Response {
     let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
@@ -439,7 +441,7 @@ pub async fn me_race_week(
         return Redirect::to("/staff/events").into_response();
     };
     // Only an event whose race week is still ahead.
-    let open = kneadtime_clinic::race_week::for_client(&state.clinic, me)
+    let open = kneadtime_clinic::race_week::for_client(&state.clinic, &ClientId::from(me))
         .await
         .unwrap_or_default()
         .iter()
@@ -454,7 +456,7 @@ pub async fn me_race_week(
         .await;
     }
     let request = kneadtime_clinic::race_week::RequestInput {
-        client_id: Some(me.to_string()),
+        client_id: Some(ClientId::from(me.to_string())),
         finish: Some(f.finish.clone()).filter(|s| !s.trim().is_empty()),
         locations: [f.first.clone(), f.second.clone()]
             .into_iter()
@@ -498,7 +500,13 @@ pub async fn me_race_week_withdraw(
     let Some(me) = c.client_id() else {
         return Redirect::to("/staff/events").into_response();
     };
-    let notice = match kneadtime_clinic::race_week::withdraw(&state.clinic, &id, me).await {
+    let notice = match kneadtime_clinic::race_week::withdraw(
+        &state.clinic,
+        &RaceEventId::from(&id),
+        &ClientId::from(me),
+    )
+    .await
+    {
         Ok(()) => {
             "You have withdrawn: the clinic will not book you for that race week.".to_string()
         }
@@ -607,7 +615,12 @@ pub async fn me_feed(
     let Some(me) = c.client_id().map(str::to_string) else {
         return Redirect::to("/staff").into_response();
     };
-    match crate::clients::new_feed(&state, kneadtime_store::FeedOwner::Client(me)).await {
+    match crate::clients::new_feed(
+        &state,
+        kneadtime_store::FeedOwner::Client(ClientId::from(me)),
+    )
+    .await
+    {
         Ok(url) => my_page(&state, &c, url, String::new()).await,
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
@@ -657,7 +670,7 @@ fn service_opts(services: &[Service], selected: &str, currency: &str) -> Vec<Ser
         .iter()
         .filter(|s| s.active)
         .map(|s| ServiceOpt {
-            id: s.id.clone(),
+            id: String::from(s.id.clone()),
             name: s.name.clone(),
             detail: format!(
                 "{} min, {}",
@@ -703,7 +716,7 @@ pub async fn start(State(state): State<AppState>, PageCaller(caller): PageCaller
 #[derive(Deserialize, Default)]
 pub struct StartForm {
     #[serde(default)]
-    pub service_id: String,
+    pub service_id: ServiceId,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -855,7 +868,7 @@ pub async fn start_submit(
 
 #[derive(Clone, Debug)]
 pub struct SlotView {
-    pub therapist_id: String,
+    pub therapist_id: TherapistId,
     pub therapist_name: String,
     /// Where the session is.
     pub location_name: String,
@@ -893,7 +906,7 @@ impl SlotView {
         let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
         let date: Option<jiff::civil::Date> = v["date"].as_str().and_then(|d| d.parse().ok());
         SlotView {
-            therapist_id: s("therapist_id"),
+            therapist_id: TherapistId::from(s("therapist_id")),
             therapist_name: s("therapist_name"),
             location_name: s("location_name"),
             start: s("start"),
@@ -935,9 +948,9 @@ pub struct DaySlots {
 #[template(path = "book_slots.html")]
 pub struct BookSlots {
     pub chrome: Chrome,
-    pub client_id: String,
+    pub client_id: ClientId,
     pub client_name: String,
-    pub service_id: String,
+    pub service_id: ServiceId,
     pub service_name: String,
     pub recommended: Vec<SlotView>,
     pub days: Vec<DaySlots>,
@@ -994,9 +1007,9 @@ fn policy_line(clinic: &kneadtime_store::Clinic, service: &Service) -> String {
 
 #[derive(Deserialize)]
 pub struct SlotsQuery {
-    pub service_id: String,
+    pub service_id: ServiceId,
     /// Staff booking for a client.
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
     /// First day shown (default today): pages through the season three weeks at a time.
     pub from: Option<String>,
     /// The day whose free times are listed (default the first with any).
@@ -1015,7 +1028,7 @@ pub struct PageQuery {
 async fn whose(
     state: &AppState,
     caller: &Option<Caller>,
-    client_id: Option<&str>,
+    client_id: Option<&ClientId>,
 ) -> Result<(Caller, String), Response> {
     match caller {
         Some(c) if c.client_id().is_some() => {
@@ -1042,8 +1055,8 @@ async fn whose(
 async fn slots_page(
     state: &AppState,
     caller: &Caller,
-    client_id: &str,
-    service_id: &str,
+    client_id: &ClientId,
+    service_id: &ServiceId,
     refusal: Option<&ApiError>,
 ) -> Response {
     slots_page_for(
@@ -1062,8 +1075,8 @@ async fn slots_page(
 async fn slots_page_for(
     state: &AppState,
     caller: &Caller,
-    client_id: &str,
-    service_id: &str,
+    client_id: &ClientId,
+    service_id: &ServiceId,
     refusal: Option<&ApiError>,
     moving: Option<&kneadtime_store::Appointment>,
     paging: &PageQuery,
@@ -1103,13 +1116,13 @@ async fn slots_page_for(
         service: &service,
         from: first,
         days: PAGE_DAYS,
-        therapist_id: moving.map(|a| a.therapist_id.as_str()),
+        therapist_id: moving.map(|a| &a.therapist_id),
         not_before: if caller.is_staff() {
             t
         } else {
             t + ctx.clinic.min_notice_hours * 3600
         },
-        moving: moving.map(|a| a.id.as_str()),
+        moving: moving.map(|a| &a.id),
         include_refused: false,
     };
     let all = match crate::schedule::search(&state.clinic, &ctx, &q).await {
@@ -1225,7 +1238,7 @@ async fn slots_page_for(
         .therapists
         .iter()
         .filter(|t| t.active)
-        .map(|t| (t.id.clone(), t.name.clone()))
+        .map(|t| (t.id.to_string(), t.name.clone()))
         .collect();
     let status = refusal.map(|e| e.status).unwrap_or(StatusCode::OK);
     let wait = kneadtime_clinic::waitlist::default_window(&ctx.season, &service, today);
@@ -1234,7 +1247,7 @@ async fn slots_page_for(
         &BookSlots {
             chrome: Chrome::load(state, Some(caller)).await,
             policy: policy_line(&ctx.clinic, &service),
-            client_id: client_id.to_string(),
+            client_id: ClientId::from(client_id.to_string()),
             client_name: ctx.client.name.clone(),
             service_id: service.id.clone(),
             service_name: service.name.clone(),
@@ -1299,8 +1312,8 @@ async fn slots_page_for(
 /// The address of another page of times.
 fn page_link(
     moving: Option<&kneadtime_store::Appointment>,
-    client_id: &str,
-    service_id: &str,
+    client_id: &ClientId,
+    service_id: &ServiceId,
     from: jiff::civil::Date,
     staff: bool,
 ) -> String {
@@ -1319,7 +1332,7 @@ async fn my_changeable(
     c: &Caller,
     id: &str,
 ) -> Result<kneadtime_store::Appointment, Response> {
-    let a = match booking::appointment(&state.clinic, id).await {
+    let a = match booking::appointment(&state.clinic, &AppointmentId::from(id)).await {
         Ok(a) if c.client_id() == Some(a.client_id.as_str()) => a,
         _ => {
             return Err(message(
@@ -1447,14 +1460,20 @@ pub async fn slots(
     PageCaller(caller): PageCaller,
     Query(q): Query<SlotsQuery>,
 ) -> Response {
-    let (c, client_id) = match whose(&state, &caller, q.client_id.as_deref()).await {
+    let (c, client_id) = match whose(
+        &state,
+        &caller,
+        (q.client_id.as_deref()).map(ClientId::from).as_ref(),
+    )
+    .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
     slots_page_for(
         &state,
         &c,
-        &client_id,
+        &ClientId::from(&client_id),
         &q.service_id,
         None,
         None,
@@ -1471,9 +1490,9 @@ pub struct BookForm {
     #[serde(default)]
     pub csrf_token: String,
     #[serde(default)]
-    pub service_id: String,
+    pub service_id: ServiceId,
     #[serde(default)]
-    pub therapist_id: String,
+    pub therapist_id: TherapistId,
     /// RFC 3339 from a slot button, or empty when `date` and `time` are picked by hand.
     #[serde(default)]
     pub start: String,
@@ -1482,7 +1501,7 @@ pub struct BookForm {
     #[serde(default)]
     pub time: String,
     #[serde(default)]
-    pub client_id: String,
+    pub client_id: ClientId,
     #[serde(default)]
     pub override_reason: String,
     /// "1" once the client has seen the review step and confirms.
@@ -1506,9 +1525,9 @@ pub struct BookReview {
     pub policy: String,
     pub override_reason: String,
     /// What the confirm button posts again.
-    pub client_id: String,
-    pub service_id: String,
-    pub therapist_id: String,
+    pub client_id: ClientId,
+    pub service_id: ServiceId,
+    pub therapist_id: TherapistId,
     pub start: String,
     pub back: String,
 }
@@ -1618,7 +1637,8 @@ pub async fn book(
                     | Code::TooManyOpen
             ) =>
         {
-            let who = client_id.unwrap_or_else(|| c.client_id().unwrap_or_default().to_string());
+            let who = client_id
+                .unwrap_or_else(|| ClientId::from(c.client_id().unwrap_or_default().to_string()));
             slots_page(&state, &c, &who, &f.service_id, Some(&e)).await
         }
         Err(e) => error_page(&state, Some(&c), &e).await,
@@ -1638,7 +1658,7 @@ pub struct BookDone {
 pub async fn done(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    Path(id): Path<AppointmentId>,
 ) -> Response {
     let Some(c) = caller else {
         return Redirect::to("/book").into_response();
@@ -1742,7 +1762,7 @@ pub struct IntakePage {
 pub async fn intake_page(
     state: &AppState,
     c: &Caller,
-    client_id: &str,
+    client_id: &ClientId,
     typed: Option<(&BTreeMap<String, String>, &ApiError)>,
 ) -> Response {
     let saved = match crate::intake::view(state, c, client_id).await {
@@ -1857,7 +1877,7 @@ pub async fn me_intake(State(state): State<AppState>, PageCaller(caller): PageCa
     match caller {
         Some(c) if c.client_id().is_some() => {
             let me = c.client_id().unwrap_or_default().to_string();
-            intake_page(&state, &c, &me, None).await
+            intake_page(&state, &c, &ClientId::from(&me), None).await
         }
         Some(_) => Redirect::to("/staff").into_response(),
         None => Redirect::to("/signin").into_response(),
@@ -1880,7 +1900,7 @@ pub async fn me_intake_save(
         return Redirect::to("/staff").into_response();
     };
     let saved = match intake_body(&f) {
-        Ok(body) => crate::intake::save(&state, &c, &me, &body).await,
+        Ok(body) => crate::intake::save(&state, &c, &ClientId::from(&me), &body).await,
         Err(e) => Err(e),
     };
     match saved {
@@ -1894,7 +1914,7 @@ pub async fn me_intake_save(
             .await
         }
         Err(e) if e.status.is_client_error() && e.field.is_some() => {
-            intake_page(&state, &c, &me, Some((&f, &e))).await
+            intake_page(&state, &c, &ClientId::from(&me), Some((&f, &e))).await
         }
         Err(e) => error_page(&state, Some(&c), &e).await,
     }

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kneadtime_clinic::race_week::{self, Capacity, CapacityInput, EventInput, Preview};
 use kneadtime_domain::allocate::{Summary, Tier};
+use kneadtime_store::ids::*;
 use serde::Deserialize;
 
 use super::{Chrome, PageCaller, error_page, message, page_with, require_form};
@@ -271,7 +272,7 @@ async fn event_page(
     notice: &str,
     error: &str,
 ) -> Response {
-    let ev = match race_week::event(&state.clinic, id).await {
+    let ev = match race_week::event(&state.clinic, &RaceEventId::from(id)).await {
         Ok(e) => e,
         Err(e) => return error_page(state, Some(c), &e.into()).await,
     };
@@ -281,7 +282,7 @@ async fn event_page(
     };
     let to_place = event.pending + event.waitlisted;
     let (preview, mut error) = if to_place > 0 {
-        match race_week::preview(&state.clinic, id).await {
+        match race_week::preview(&state.clinic, &RaceEventId::from(id)).await {
             Ok(p) => (Some(p), error.to_string()),
             Err(e) => (None, ApiError::from(e).message),
         }
@@ -369,7 +370,7 @@ async fn event_page(
                     spread: cap_spread.clone(),
                     share_percent,
                 };
-                match race_week::capacity(&state.clinic, id, &input).await {
+                match race_week::capacity(&state.clinic, &RaceEventId::from(id), &input).await {
                     Ok(cap) => {
                         (needs, cap_summary) = need_rows(&cap);
                         chart = capacity_chart(&cap);
@@ -590,7 +591,7 @@ pub async fn add_runners(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(id): Path<RaceEventId>,
     mut mp: Multipart,
 ) -> Response {
     if let Err(r) = owner(&state, &caller).await {
@@ -668,7 +669,7 @@ pub async fn book(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(id): Path<RaceEventId>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Err(r) = owner(&state, &caller).await {

@@ -2,6 +2,7 @@
 //! handlers and domain calls as the JSON API. Runners plan a season without an account,
 //! clients book through their link or with name and email, staff run their day.
 
+use kneadtime_store::ids::*;
 pub mod client;
 pub mod events;
 pub mod record;
@@ -360,7 +361,7 @@ pub struct ApptView {
     pub service: String,
     pub therapist: String,
     pub client: String,
-    pub client_id: String,
+    pub client_id: ClientId,
     pub status: String,
     pub cancelled: bool,
     pub upcoming: bool,

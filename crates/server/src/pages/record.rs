@@ -2,6 +2,7 @@
 //! as a draft, signed, then amended with a reason), and the notes and hints the client
 //! page shows.
 
+use kneadtime_store::ids::*;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -248,7 +249,7 @@ fn rows_of(f: &BTreeMap<String, String>) -> Vec<RegionInput> {
 /// What a stored note shows on the pages: its status and its four parts in lines.
 pub struct NoteView {
     pub id: String,
-    pub appointment_id: String,
+    pub appointment_id: AppointmentId,
     pub date: String,
     pub therapist: String,
     /// "Draft", "Signed by Ana on 3 Feb 2027".
@@ -322,7 +323,7 @@ pub fn note_view(
         (None, _) => "Draft: not signed yet".into(),
     };
     NoteView {
-        id: n.id.clone(),
+        id: String::from(n.id.clone()),
         appointment_id: n.appointment_id.clone(),
         date: day_label(date),
         therapist: therapist.to_string(),
@@ -422,7 +423,7 @@ async fn note_page(
     };
     let (names, note, client) = match tokio::try_join!(
         async { Names::load(state).await },
-        async { Ok(notes::of_appointment(&state.clinic, id).await?) },
+        async { Ok(notes::of_appointment(&state.clinic, &AppointmentId::from(id)).await?) },
         async { Ok(people::client(&state.clinic, &a.client_id).await?) },
     ) {
         Ok(x) => x,
@@ -549,7 +550,7 @@ async fn save(
     let a = crate::notes::treated(state, c, id).await?;
     let input = form_input(f)?;
     let who = crate::notes::author(state, c).await?;
-    let existing = notes::of_appointment(&state.clinic, id).await?;
+    let existing = notes::of_appointment(&state.clinic, &AppointmentId::from(id)).await?;
     let (note, what) = match existing {
         Some(n) if n.signed() => {
             let reason = f.get("reason").map(String::as_str).unwrap_or("");
@@ -578,7 +579,7 @@ async fn save(
         &note.id,
     )
     .await?;
-    Ok((a.client_id, what))
+    Ok((String::from(a.client_id), what))
 }
 
 /// A routine given, as the client page shows it to staff.
@@ -597,7 +598,7 @@ pub struct HomeworkRow {
 
 pub async fn homework_rows(
     state: &AppState,
-    client_id: &str,
+    client_id: &ClientId,
     tz: &jiff::tz::TimeZone,
 ) -> Result<Vec<HomeworkRow>, ApiError> {
     Ok(
@@ -667,7 +668,7 @@ pub async fn homework_assign(
     match crate::homework::assign(
         State(state.clone()),
         c.clone(),
-        Path(id.clone()),
+        Path(ClientId::from(id.clone())),
         crate::error::ApiJson(body),
     )
     .await
@@ -740,7 +741,7 @@ pub struct ForQuery {
 async fn record_response(
     state: &AppState,
     c: &Caller,
-    client_id: &str,
+    client_id: &ClientId,
     asked: &str,
     markdown: bool,
     base: &str,
@@ -819,7 +820,16 @@ async fn staff_record_as(
     };
     let base = format!("/staff/clients/{id}/record");
     let back = format!("/staff/clients/{id}");
-    record_response(&state, &c, &id, &q.audience, markdown, &base, &back).await
+    record_response(
+        &state,
+        &c,
+        &ClientId::from(&id),
+        &q.audience,
+        markdown,
+        &base,
+        &back,
+    )
+    .await
 }
 
 /// GET /me/record and /me/record.md: the client's own record for their coach or physio.
@@ -856,7 +866,16 @@ async fn my_record_as(
     } else {
         &q.audience
     };
-    record_response(&state, &c, &me, asked, markdown, "/me/record", "/me").await
+    record_response(
+        &state,
+        &c,
+        &ClientId::from(&me),
+        asked,
+        markdown,
+        "/me/record",
+        "/me",
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -882,7 +901,7 @@ pub async fn erase(
     let body = crate::export::EraseBody {
         confirm_name: f.confirm_name.clone(),
     };
-    match crate::export::erase(State(state.clone()), c.clone(), Path(id.clone()), crate::error::ApiJson(body))
+    match crate::export::erase(State(state.clone()), c.clone(), Path(ClientId::from(id.clone())), crate::error::ApiJson(body))
         .await
     {
         Ok(done) => {

@@ -137,7 +137,7 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
                 .location_id
                 .as_ref()
                 .filter(|_| several)
-                .and_then(|l| locations.iter().find(|x| &x.id == l))
+                .and_then(|l| locations.iter().find(|x| x.id == l))
                 .map(|l| format!(" · at {} only", l.name))
                 .unwrap_or_default();
             (

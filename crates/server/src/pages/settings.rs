@@ -2,6 +2,7 @@
 //! therapists, working hours and days off. Each form posts to the same handlers as the
 //! JSON API; a rejected form comes back with its values and the message beside the field.
 
+use kneadtime_store::ids::*;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -149,7 +150,7 @@ pub struct ServiceRow {
     pub buffer: i64,
     pub active: bool,
     /// The location that offers it ("" for every location), and where in words.
-    pub location_id: String,
+    pub location_id: LocationId,
     pub place: String,
 }
 
@@ -199,10 +200,11 @@ fn service_body(f: &BTreeMap<String, String>) -> Result<catalog::ServiceBody, Ap
         pressure_min: v("pressure_min"),
         pressure_max: v("pressure_max"),
         buffer_after_min: v("buffer_after_min").trim().parse().unwrap_or(-1),
-        location_id: f
+        location_id: (f
             .get("location_id")
             .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty()),
+            .filter(|l| !l.is_empty()))
+        .map(LocationId::from),
     })
 }
 
@@ -235,7 +237,7 @@ pub struct TherapistRow {
     pub hours: String,
     pub days_off: Vec<(String, String)>,
     /// Where they work: the location's id, and its name.
-    pub location_id: String,
+    pub location_id: LocationId,
     pub place: String,
 }
 
@@ -305,7 +307,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
     let location_choices: Vec<(String, String)> = all_locations
         .iter()
         .filter(|l| l.active)
-        .map(|l| (l.id.clone(), l.name.clone()))
+        .map(|l| (l.id.to_string(), l.name.clone()))
         .collect();
     let locations: Vec<LocationRow> = all_locations
         .iter()
@@ -316,7 +318,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
                 .collect::<Vec<_>>()
                 .join("\n");
             LocationRow {
-                id: l.id.clone(),
+                id: String::from(l.id.clone()),
                 name: l.name.clone(),
                 address: l.address.clone(),
                 time_zone: l.time_zone.clone(),
@@ -339,7 +341,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
         .iter()
         .cloned()
         .map(|s| ServiceRow {
-            id: s.id,
+            id: String::from(s.id),
             name: s.name,
             kind: match s.kind {
                 kneadtime_store::ServiceKind::Massage(k) => k.label().to_string(),
@@ -419,7 +421,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             hours_key: format!("hours-{}", t.id),
             plain_name,
             grid: grid_of(&hours),
-            id: t.id,
+            id: String::from(t.id),
             skills,
             skill_values,
             hours,
@@ -508,10 +510,12 @@ async fn closures_of(
             if several {
                 let place = match &c.location_id {
                     None => "every location".to_string(),
-                    Some(l) => locations
-                        .iter()
-                        .find(|x| &x.id == l)
-                        .map_or_else(|| l.clone(), |x| x.name.clone()),
+                    Some(l) => String::from(
+                        locations
+                            .iter()
+                            .find(|x| x.id == l)
+                            .map_or_else(|| l.clone(), |x| LocationId::from(x.name.clone())),
+                    ),
                 };
                 days = format!("{days} ({place})");
             }
@@ -647,7 +651,7 @@ pub async fn submit(
                 .map(|_| "Service added."),
             Err(e) => Err(e),
         },
-        "service-stop" => catalog::delete_service(st, c.clone(), Path(id.clone()))
+        "service-stop" => catalog::delete_service(st, c.clone(), Path(ServiceId::from(id.clone())))
             .await
             .map(|_| "Service no longer offered."),
         "therapist" => {
@@ -658,16 +662,22 @@ pub async fn submit(
                 skills,
                 email: (!email.trim().is_empty()).then_some(email),
                 password: (!password.is_empty()).then_some(password),
-                location_id: f.get("location_id").cloned().filter(|l| !l.is_empty()),
+                location_id: (f.get("location_id").cloned().filter(|l| !l.is_empty()))
+                    .map(LocationId::from),
             };
             catalog::create_therapist(st, c.clone(), ApiJson(body))
                 .await
                 .map(|_| "Therapist added.")
         }
         "service-edit" => match service_body(&f) {
-            Ok(body) => catalog::put_service(st, c.clone(), Path(id.clone()), ApiJson(body))
-                .await
-                .map(|_| "Service saved."),
+            Ok(body) => catalog::put_service(
+                st,
+                c.clone(),
+                Path(ServiceId::from(id.clone())),
+                ApiJson(body),
+            )
+            .await
+            .map(|_| "Service saved."),
             Err(e) => Err(e),
         },
         "therapist-edit" => {
@@ -676,16 +686,27 @@ pub async fn submit(
                 name: Some(v("name")),
                 skills: Some(skills),
                 active: None,
-                location_id: f.get("location_id").cloned().filter(|l| !l.is_empty()),
+                location_id: (f.get("location_id").cloned().filter(|l| !l.is_empty()))
+                    .map(LocationId::from),
             };
-            catalog::patch_therapist(st, c.clone(), Path(id.clone()), ApiJson(body))
-                .await
-                .map(|_| "Therapist saved.")
+            catalog::patch_therapist(
+                st,
+                c.clone(),
+                Path(TherapistId::from(id.clone())),
+                ApiJson(body),
+            )
+            .await
+            .map(|_| "Therapist saved.")
         }
         "hours" => match parse_hours(&v("hours")) {
-            Ok(spans) => catalog::put_hours(st, c.clone(), Path(id.clone()), ApiJson(spans))
-                .await
-                .map(|_| "Working hours saved."),
+            Ok(spans) => catalog::put_hours(
+                st,
+                c.clone(),
+                Path(TherapistId::from(id.clone())),
+                ApiJson(spans),
+            )
+            .await
+            .map(|_| "Working hours saved."),
             Err(e) => Err(e),
         },
         "location" => {
@@ -708,9 +729,14 @@ pub async fn submit(
                     position,
                     ..Default::default()
                 };
-                crate::locations::patch(st, c.clone(), Path(id.clone()), ApiJson(body))
-                    .await
-                    .map(|_| "Location saved.")
+                crate::locations::patch(
+                    st,
+                    c.clone(),
+                    Path(LocationId::from(id.clone())),
+                    ApiJson(body),
+                )
+                .await
+                .map(|_| "Location saved.")
             }
             Err(e) => Err(e),
         },
@@ -720,22 +746,30 @@ pub async fn submit(
                 active: Some(open),
                 ..Default::default()
             };
-            crate::locations::patch(st, c.clone(), Path(id.clone()), ApiJson(body))
-                .await
-                .map(|_| {
-                    if open {
-                        "Location open again."
-                    } else {
-                        "Location closed down."
-                    }
-                })
+            crate::locations::patch(
+                st,
+                c.clone(),
+                Path(LocationId::from(id.clone())),
+                ApiJson(body),
+            )
+            .await
+            .map(|_| {
+                if open {
+                    "Location open again."
+                } else {
+                    "Location closed down."
+                }
+            })
         }
         "location-hours" => match parse_hours(&v("hours")) {
-            Ok(spans) => {
-                crate::locations::put_hours(st, c.clone(), Path(id.clone()), ApiJson(spans))
-                    .await
-                    .map(|_| "Opening hours saved.")
-            }
+            Ok(spans) => crate::locations::put_hours(
+                st,
+                c.clone(),
+                Path(LocationId::from(id.clone())),
+                ApiJson(spans),
+            )
+            .await
+            .map(|_| "Opening hours saved."),
             Err(e) => Err(e),
         },
         "dayoff" => add_days_off(&state, &c, &f).await,
@@ -749,7 +783,7 @@ pub async fn submit(
             let done = if section == "move" {
                 let body = crate::booking::RescheduleBody {
                     start: v("start"),
-                    therapist_id: Some(v("to_therapist")),
+                    therapist_id: Some(TherapistId::from(v("to_therapist"))),
                     override_reason: None,
                     ask_client: true,
                 };
@@ -766,7 +800,7 @@ pub async fn submit(
                     Ok(spans) => catalog::put_hours(
                         State(state.clone()),
                         c.clone(),
-                        Path(v("hours_therapist")),
+                        Path(TherapistId::from(v("hours_therapist"))),
                         ApiJson(spans),
                     )
                     .await
@@ -860,7 +894,7 @@ async fn add_days_off(
     catalog::create_exception(
         State(state.clone()),
         c.clone(),
-        Path(v("therapist_id")),
+        Path(TherapistId::from(v("therapist_id"))),
         ApiJson(body),
     )
     .await
@@ -878,7 +912,8 @@ async fn add_closure(
         from: v("from"),
         to: (!v("to").is_empty()).then(|| v("to")),
         note: v("note"),
-        location_id: f.get("location_id").cloned().filter(|l| !l.is_empty()),
+        location_id: (f.get("location_id").cloned().filter(|l| !l.is_empty()))
+            .map(LocationId::from),
     };
     catalog::create_closure(State(state.clone()), c.clone(), ApiJson(body))
         .await

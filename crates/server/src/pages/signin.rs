@@ -3,6 +3,7 @@
 //! a button rather than signing in at once, so a mail scanner that fetches links does not
 //! use it up. Every answer to "send me a link" is the same, whether the email is known.
 
+use kneadtime_store::ids::*;
 use std::net::SocketAddr;
 
 use askama::Template;
@@ -232,7 +233,13 @@ pub async fn use_link(
         }
         Err(e) => return error_page(&state, None, &e.into()).await,
     };
-    match new_session(&state, Principal::Client(client_id), SignIn::Link).await {
+    match new_session(
+        &state,
+        Principal::Client(ClientId::from(client_id)),
+        SignIn::Link,
+    )
+    .await
+    {
         Ok((_, _, _, cookie)) => redirect_with_cookie("/me", &cookie),
         Err(e) => error_page(&state, None, &e).await,
     }

@@ -2,6 +2,7 @@
 //! for the owner), clients with their races, training, appointments and notes history,
 //! the session-notes form, and the owner's settings.
 
+use kneadtime_store::ids::*;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -265,7 +266,7 @@ async fn schedule_view(
         .therapist
         .clone()
         .filter(|id| visible.iter().any(|t| &t.id == id))
-        .or_else(|| visible.first().map(|t| t.id.clone()));
+        .or_else(|| (visible.first().map(|t| t.id.clone())).map(String::from));
     let start_of = |d: Date| {
         tz.to_ambiguous_timestamp(d.at(0, 0, 0, 0))
             .compatible()
@@ -279,12 +280,12 @@ async fn schedule_view(
     };
     // What each client's intake holds back, beside their name on every card.
     let rules = setup.profile()?.intake;
-    let mut cautions: std::collections::HashMap<String, String> = Default::default();
+    let mut cautions: std::collections::HashMap<ClientId, String> = Default::default();
     let mut columns = Vec::new();
     let shown: Vec<_> = if week {
         visible
             .iter()
-            .filter(|t| Some(&t.id) == chosen.as_ref())
+            .filter(|t| Some(&t.id) == (chosen.as_ref()).map(TherapistId::from).as_ref())
             .collect()
     } else {
         visible.iter().collect()
@@ -297,9 +298,9 @@ async fn schedule_view(
             start_of(add_days(first, n_days)),
         )
         .await?;
-        let ids: Vec<String> = appts.iter().map(|a| a.client_id.clone()).collect();
+        let ids: Vec<ClientId> = appts.iter().map(|a| a.client_id.clone()).collect();
         names.add_clients(state, &ids).await?;
-        let unread: Vec<String> = appts
+        let unread: Vec<ClientId> = appts
             .iter()
             .map(|a| a.client_id.clone())
             .filter(|c| !cautions.contains_key(c))
@@ -388,7 +389,13 @@ async fn schedule_view(
         columns,
         therapists: visible
             .iter()
-            .map(|t| (t.id.clone(), t.name.clone(), Some(&t.id) == chosen.as_ref()))
+            .map(|t| {
+                (
+                    t.id.to_string(),
+                    t.name.clone(),
+                    Some(&t.id) == (chosen.as_ref()).map(TherapistId::from).as_ref(),
+                )
+            })
             .collect(),
         therapist: chosen.unwrap_or_default(),
     })
@@ -566,11 +573,11 @@ async fn client_view(
         core,
         &c.actor(),
         "record.view",
-        Some(id),
+        Some(&ClientId::from(id)),
         "intake and notes",
     )
     .await?;
-    let ctx = client_context(core, id).await?;
+    let ctx = client_context(core, &ClientId::from(id)).await?;
     let tz = ctx.tz.clone();
     let t = state.now();
     let today = local_date(t, &tz);
@@ -590,7 +597,7 @@ async fn client_view(
         })
         .collect();
     let names = Names::load(state).await?;
-    let appts = booking::of_client(core, id).await?;
+    let appts = booking::of_client(core, &ClientId::from(id)).await?;
     let views: Vec<ApptView> = appts
         .iter()
         // The page is reached only under the client rule, and shows every therapist's
@@ -639,8 +646,8 @@ async fn client_view(
         .collect();
     let notes = super::record::note_views(&record, &names);
     let planned = super::record::next_planned(state, &ctx, &record).await?;
-    let homework = super::record::homework_rows(state, id, &tz).await?;
-    let races = people::races(core, id)
+    let homework = super::record::homework_rows(state, &ClientId::from(id), &tz).await?;
+    let races = people::races(core, &ClientId::from(id))
         .await?
         .iter()
         .map(|r| {
@@ -659,7 +666,7 @@ async fn client_view(
         .services
         .iter()
         .filter(|s| s.active)
-        .map(|s| (s.id.clone(), s.name.clone()))
+        .map(|s| (s.id.to_string(), s.name.clone()))
         .collect();
     Ok(ClientPage {
         chrome: Chrome::load(state, Some(c)).await,
@@ -702,7 +709,7 @@ async fn client_view(
             .unwrap_or_default(),
         intake: ctx.intake.clone(),
         audit: if c.is_owner() {
-            crate::audit::entries(state, c, Some(id), 100)
+            crate::audit::entries(state, c, Some(&ClientId::from(id)), 100)
                 .await?
                 .into_iter()
                 .map(|e| {
@@ -735,7 +742,7 @@ async fn client_view(
                     } else {
                         x.email
                     };
-                    (x.id, format!("{} · {email}", x.name))
+                    (x.id.to_string(), format!("{} · {email}", x.name))
                 })
                 .collect();
             all.sort_by_key(|a| a.1.to_lowercase());
@@ -743,7 +750,7 @@ async fn client_view(
         } else {
             Vec::new()
         },
-        waiting: crate::waitlist::visible_waiting(state, c, Some(id)).await?,
+        waiting: crate::waitlist::visible_waiting(state, c, Some(&ClientId::from(id))).await?,
         offers: crate::waitlist::visible_offers(state, c)
             .await?
             .into_iter()
@@ -799,7 +806,7 @@ pub async fn add_race(
     match crate::clients::add_race(
         State(state.clone()),
         c.clone(),
-        Path(id.clone()),
+        Path(ClientId::from(id.clone())),
         ApiJson(body),
     )
     .await
@@ -814,7 +821,7 @@ pub async fn send_sign_in(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Form(f): Form<super::client::CsrfForm>,
 ) -> Response {
     let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
@@ -921,7 +928,7 @@ pub async fn remove_from_waitlist(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(id): Path<WaitId>,
     Form(f): Form<super::client::CsrfForm>,
 ) -> Response {
     let c = match require_form(&state, &caller, &f.csrf_token, &headers).await {
@@ -1006,7 +1013,7 @@ pub async fn merge_client(
 pub async fn intake_form(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> Response {
     let Some(c) = caller.filter(|c| c.is_staff()) else {
         return Redirect::to("/staff/login").into_response();
@@ -1019,7 +1026,7 @@ pub async fn intake_save(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Response {
     let token = f.get("csrf_token").cloned().unwrap_or_default();
