@@ -3,6 +3,7 @@
 //! remembering the addresses an account signs in from, passwords, and the clinic's first
 //! owner. Tokens and password hashes are made by the caller; only their hashes come here.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use kneadtime_store::{Client, NewStaff, Role, Staff, StoreError, WebSession};
 
@@ -16,7 +17,11 @@ pub async fn session(
     token_hash: &str,
     now: i64,
 ) -> CoreResult<Option<(WebSession, Option<Staff>)>> {
-    match core.store.web_session_with_staff(token_hash, now).await {
+    match core
+        .store
+        .web_session_with_staff(token_hash, UnixTime::from_second(now))
+        .await
+    {
         Ok(x) => Ok(Some(x)),
         Err(StoreError::NotFound) => Ok(None),
         Err(e) => Err(e.into()),
@@ -35,13 +40,19 @@ pub async fn end_session(core: &Clinic, token_hash: &str) -> CoreResult<()> {
 
 /// Removes every session that has expired by now; how many went.
 pub async fn sweep_sessions(core: &Clinic) -> CoreResult<u64> {
-    Ok(core.store.expire_web_sessions(core.now()).await?)
+    Ok(core
+        .store
+        .expire_web_sessions(UnixTime::from_second(core.now()))
+        .await?)
 }
 
 /// Forgets rate-limit counts whose longest possible window is over; how many went.
 pub async fn sweep_rate_limits(core: &Clinic) -> CoreResult<u64> {
     let before = core.now() - kneadtime_store::RATE_LIMIT_WINDOW_MAX_SECS;
-    Ok(core.store.forget_rate_limits(before).await?)
+    Ok(core
+        .store
+        .forget_rate_limits(UnixTime::from_second(before))
+        .await?)
 }
 
 /// Failed sign-ins counted under `bucket` in the current window.
@@ -61,7 +72,10 @@ pub async fn known_address(
     address: &str,
     since: i64,
 ) -> CoreResult<bool> {
-    Ok(core.store.known_sign_in(account, address, since).await?)
+    Ok(core
+        .store
+        .known_sign_in(account, address, UnixTime::from_second(since))
+        .await?)
 }
 
 /// The staff login with this email, if any.

@@ -7,6 +7,7 @@
 
 use jiff::tz::TimeZone;
 use kneadtime_domain::{DayFit, Finding, Severity, day_fit};
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use kneadtime_store::{
     Appointment, Location, NewAppointment, Service, Status, StoreError, Therapist,
@@ -187,11 +188,15 @@ async fn limit_open_bookings(core: &Clinic, ctx: &ClientContext) -> BookResult<(
     let until = now + ctx.clinic.booking_horizon_days * 86_400 + 86_400;
     let open = core
         .store
-        .appointments_for_client_between(&ctx.client.id, now, until)
+        .appointments_for_client_between(
+            &ctx.client.id,
+            UnixTime::from_second(now),
+            UnixTime::from_second(until),
+        )
         .await?;
     let held = open
         .iter()
-        .filter(|a| a.status == Status::Booked && a.start_at > now)
+        .filter(|a| a.status == Status::Booked && a.start_at > UnixTime::from_second(now))
         .count() as i64;
     if held >= ctx.clinic.max_open_bookings {
         return Err(BookError::TooManyOpen { held });
@@ -371,8 +376,8 @@ pub async fn commit(
         therapist_id: p.therapist.id.clone(),
         client_id: p.client_id.clone(),
         service_id: p.service.id.clone(),
-        start_at: p.start,
-        end_at: p.start + p.service.length_min * 60,
+        start_at: UnixTime::from_second(p.start),
+        end_at: UnixTime::from_second(p.start + p.service.length_min * 60),
         override_reason: p.override_reason.clone(),
         created_by: created_by.to_string(),
         idempotency_key: key.map(|(k, _)| k),
@@ -413,7 +418,7 @@ pub async fn inside_window(core: &Clinic, a: &Appointment, staff: bool) -> BookR
         return Ok(false);
     }
     let clinic = core.store.clinic().await?;
-    let late = !changeable_online(&clinic, a.start_at, core.now());
+    let late = !changeable_online(&clinic, a.start_at.as_second(), core.now());
     if late && !staff {
         return Err(BookError::TooLateToChange {
             hours: clinic.cancel_window_hours,
@@ -488,8 +493,8 @@ pub async fn reschedule(
         .store
         .reschedule_by(
             &a.id,
-            start,
-            start + service.length_min * 60,
+            UnixTime::from_second(start),
+            UnixTime::from_second(start + service.length_min * 60),
             Some(m.therapist_id),
             m.ask_client,
         )
@@ -524,7 +529,7 @@ pub async fn set_status(core: &Clinic, a: &Appointment, status: Status) -> BookR
             message: format!("expected completed or no_show, found {:?}", status.as_str()),
         });
     }
-    if a.status == Status::Booked && a.start_at > core.now() {
+    if a.status == Status::Booked && a.start_at > UnixTime::from_second(core.now()) {
         return Err(BookError::WrongState {
             message: format!(
                 "the appointment has not started yet, so it cannot be marked {}; cancel it instead, or mark it once it has begun",
@@ -577,13 +582,20 @@ pub async fn of_therapist(
 ) -> crate::CoreResult<Vec<Appointment>> {
     Ok(core
         .store
-        .appointments_for_therapist(therapist_id, from, to)
+        .appointments_for_therapist(
+            therapist_id,
+            UnixTime::from_second(from),
+            UnixTime::from_second(to),
+        )
         .await?)
 }
 
 /// Every appointment starting in `from..to` (Unix seconds), by start.
 pub async fn between(core: &Clinic, from: i64, to: i64) -> crate::CoreResult<Vec<Appointment>> {
-    Ok(core.store.appointments_between(from, to).await?)
+    Ok(core
+        .store
+        .appointments_between(UnixTime::from_second(from), UnixTime::from_second(to))
+        .await?)
 }
 
 /// The appointment booked under an idempotency key (already scoped to its caller), if

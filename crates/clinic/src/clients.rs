@@ -5,6 +5,7 @@
 
 use jiff::civil::Date;
 use kneadtime_domain::Priority;
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use kneadtime_store::{
     Appointment, Client, ClientCalendar, ClientHistory, ClientRace, FeedOwner, NewClient,
@@ -206,7 +207,7 @@ pub async fn treated_by(
 ) -> CoreResult<Vec<Client>> {
     let mine = core
         .store
-        .client_ids_of_therapist(therapist_id, since)
+        .client_ids_of_therapist(therapist_id, UnixTime::from_second(since))
         .await?;
     Ok(core.store.clients_with_ids(&mine).await?)
 }

@@ -2,6 +2,7 @@
 //! the stored calendars, recorded history and races under the clinic's profile, and
 //! their other appointments.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -154,7 +155,11 @@ pub async fn client_context_in(
             // Massages that matter for judging a day: a season back, a year ahead.
             let appointments = core
                 .store
-                .appointments_for_client_between(client_id, now - 180 * 86_400, now + 400 * 86_400)
+                .appointments_for_client_between(
+                    client_id,
+                    UnixTime::from_second(now - 180 * 86_400),
+                    UnixTime::from_second(now + 400 * 86_400),
+                )
                 .await?;
             let read = Arc::new(Bookings::of(appointments, &tz));
             core.seasons.put_bookings(client_id, key, read.clone());
@@ -185,12 +190,12 @@ impl Bookings {
         let booked = appointments
             .iter()
             .filter(|a| a.status == Status::Booked)
-            .map(|a| (a.id.clone(), a.start_at, a.end_at))
+            .map(|a| (a.id.clone(), a.start_at.as_second(), a.end_at.as_second()))
             .collect();
         let massages = appointments
             .into_iter()
             .filter(|a| matches!(a.status, Status::Booked | Status::Completed))
-            .map(|a| (a.id, local_date(a.start_at, tz)))
+            .map(|a| (a.id, local_date(a.start_at.as_second(), tz)))
             .collect();
         Bookings { massages, booked }
     }

@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use kneadtime_domain::season::add_days;
 use kneadtime_domain::{Kind, Pressure, Priority, day_fit};
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use kneadtime_store::{
     NewAppointment, NewClient, NewService, NewStaff, NewTherapist, Role, Service, ServiceKind,
@@ -174,8 +175,8 @@ async fn cal_record(
                 therapist_id: sam.clone(),
                 client_id: cal.clone(),
                 service_id: sports.id.clone(),
-                start_at: start,
-                end_at: start + sports.length_min * 60,
+                start_at: UnixTime::from_second(start),
+                end_at: UnixTime::from_second(start + sports.length_min * 60),
                 override_reason: None,
                 created_by: "demo".into(),
                 idempotency_key: None,
@@ -654,8 +655,8 @@ async fn book(store: &Store, therapist: &str, client: &str, service: &Service, s
             therapist_id: therapist.into(),
             client_id: client.into(),
             service_id: service.id.clone(),
-            start_at: start,
-            end_at: start + service.length_min * 60,
+            start_at: UnixTime::from_second(start),
+            end_at: UnixTime::from_second(start + service.length_min * 60),
             override_reason: None,
             created_by: "demo".into(),
             idempotency_key: None,

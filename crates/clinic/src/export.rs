@@ -133,7 +133,7 @@ pub async fn export(
                 l.push(format!(
                     "Consent given by {} on {}",
                     line(&i.consent_name),
-                    local_date(i.consented_at, &ctx.tz)
+                    local_date(i.consented_at.as_second(), &ctx.tz)
                 ));
                 l
             }
@@ -216,7 +216,7 @@ pub async fn export(
             for a in &v.note.amendments {
                 visits.push(format!(
                     "  amended {} by {}: {}",
-                    local_date(a.at, &ctx.tz),
+                    local_date(a.at.as_second(), &ctx.tz),
                     if a.author.is_empty() {
                         "the clinic"
                     } else {

@@ -3,6 +3,7 @@
 //! zone, ready to be written as one calendar. The secret's hash is the only credential;
 //! checking it is here, serving the file is the server's.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use std::collections::HashMap;
 
@@ -41,7 +42,14 @@ pub async fn feed(core: &Clinic, token_hash: &str) -> CoreResult<Feed> {
     let (title, appts, clients): (String, _, HashMap<ClientId, String>) = match &owner {
         FeedOwner::Therapist(id) => {
             let t = setup.therapist(id).ok_or(CoreError::NotFound("feed"))?;
-            let appts = core.store.appointments_for_therapist(id, from, to).await?;
+            let appts = core
+                .store
+                .appointments_for_therapist(
+                    id,
+                    UnixTime::from_second(from),
+                    UnixTime::from_second(to),
+                )
+                .await?;
             let mut ids: Vec<ClientId> = appts.iter().map(|a| a.client_id.clone()).collect();
             ids.sort();
             ids.dedup();
@@ -55,7 +63,10 @@ pub async fn feed(core: &Clinic, token_hash: &str) -> CoreResult<Feed> {
             )?;
             let appts = list
                 .into_iter()
-                .filter(|a| a.end_at >= from && a.start_at <= to)
+                .filter(|a| {
+                    a.end_at >= UnixTime::from_second(from)
+                        && a.start_at <= UnixTime::from_second(to)
+                })
                 .collect();
             (
                 format!("{} – {}", clinic.name, c.name),
@@ -82,7 +93,7 @@ pub async fn feed(core: &Clinic, token_hash: &str) -> CoreResult<Feed> {
                 || crate::time::zone_of(&clinic.time_zone),
                 |t| setup.sites.zone_of(t),
             );
-            let local_time = local_datetime(a.start_at, &tz)
+            let local_time = local_datetime(a.start_at.as_second(), &tz)
                 .time()
                 .strftime("%H:%M")
                 .to_string();
@@ -92,8 +103,8 @@ pub async fn feed(core: &Clinic, token_hash: &str) -> CoreResult<Feed> {
             };
             TimedEvent {
                 uid: format!("{}@kneadtime", a.id),
-                start: jiff::Timestamp::from_second(a.start_at).unwrap_or_default(),
-                end: jiff::Timestamp::from_second(a.end_at).unwrap_or_default(),
+                start: a.start_at.timestamp().unwrap_or_default(),
+                end: a.end_at.timestamp().unwrap_or_default(),
                 summary,
                 description: format!(
                     "{service} at {place}, {local_time} ({}).",

@@ -4,6 +4,7 @@
 //! question (the server's `policy`).
 
 use kneadtime_domain::intake::Flag;
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use kneadtime_store::{Intake, MAX_INTAKE_ANSWER_CHARS, StoreError};
 
@@ -108,8 +109,8 @@ pub async fn save(
             conditions: b.conditions.clone(),
             flags,
             consent_name: b.consent_name.clone(),
-            consented_at: now,
-            updated_at: now,
+            consented_at: UnixTime::from_second(now),
+            updated_at: UnixTime::from_second(now),
             updated_by: actor.to_string(),
             reviewed_at: None,
             reviewed_by: None,

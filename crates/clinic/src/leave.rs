@@ -3,6 +3,7 @@
 //! client (another therapist or another day, judged by the same training fit), so the
 //! clinic moves or cancels each one rather than leaving it silently unserved.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use std::collections::HashMap;
 
@@ -95,8 +96,16 @@ async fn stranded(
         return Ok(Vec::new());
     }
     let all = match away {
-        Away::Therapist(t) => core.store.appointments_for_therapist(t, lo, hi).await?,
-        Away::Closed(_) => core.store.appointments_between(lo, hi).await?,
+        Away::Therapist(t) => {
+            core.store
+                .appointments_for_therapist(t, UnixTime::from_second(lo), UnixTime::from_second(hi))
+                .await?
+        }
+        Away::Closed(_) => {
+            core.store
+                .appointments_between(UnixTime::from_second(lo), UnixTime::from_second(hi))
+                .await?
+        }
     };
     let covered = |therapist_id: &TherapistId, start_at: i64| {
         let here = match away {
@@ -109,8 +118,8 @@ async fn stranded(
     };
     let booked: Vec<Appointment> = all
         .into_iter()
-        .filter(|a| a.status == Status::Booked && a.start_at >= now)
-        .filter(|a| covered(&a.therapist_id, a.start_at))
+        .filter(|a| a.status == Status::Booked && a.start_at >= UnixTime::from_second(now))
+        .filter(|a| covered(&a.therapist_id, a.start_at.as_second()))
         .collect();
     with_proposals(core, booked, |s, _| !covered(&s.therapist_id, s.start_at)).await
 }
@@ -138,11 +147,15 @@ pub async fn stranded_by_hours(
     };
     let booked: Vec<Appointment> = core
         .store
-        .appointments_for_therapist(therapist_id, now, until)
+        .appointments_for_therapist(
+            therapist_id,
+            UnixTime::from_second(now),
+            UnixTime::from_second(until),
+        )
         .await?
         .into_iter()
-        .filter(|a| a.status == Status::Booked && a.start_at >= now)
-        .filter(|a| !fits(a.start_at, a.end_at))
+        .filter(|a| a.status == Status::Booked && a.start_at >= UnixTime::from_second(now))
+        .filter(|a| !fits(a.start_at.as_second(), a.end_at.as_second()))
         .collect();
     with_proposals(core, booked, |s, a| {
         s.therapist_id != therapist_id || fits(s.start_at, s.start_at + (a.end_at - a.start_at))
@@ -181,11 +194,13 @@ pub async fn stranded_by_opening_hours(
     let until = now + (clinic.booking_horizon_days + 2) * 86_400;
     let booked: Vec<Appointment> = core
         .store
-        .appointments_between(now, until)
+        .appointments_between(UnixTime::from_second(now), UnixTime::from_second(until))
         .await?
         .into_iter()
-        .filter(|a| a.status == Status::Booked && a.start_at >= now)
-        .filter(|a| here.contains(&a.therapist_id) && !fits(a.start_at, a.end_at))
+        .filter(|a| a.status == Status::Booked && a.start_at >= UnixTime::from_second(now))
+        .filter(|a| {
+            here.contains(&a.therapist_id) && !fits(a.start_at.as_second(), a.end_at.as_second())
+        })
         .collect();
     with_proposals(core, booked, |s, a| {
         s.location_id != location_id || fits(s.start_at, s.start_at + (a.end_at - a.start_at))
@@ -209,14 +224,22 @@ async fn with_proposals(
                 .map_err(CoreError::from)
         })?;
         let near = if out.len() < MAX_PROPOSALS {
-            nearest_good(core, &ctx, &service, a.start_at, Some(&a.id), now).await?
+            nearest_good(
+                core,
+                &ctx,
+                &service,
+                a.start_at.as_second(),
+                Some(&a.id),
+                now,
+            )
+            .await?
         } else {
             Vec::new()
         };
         let proposal = near
             .into_iter()
             .filter(|s| keep(s, &a))
-            .min_by_key(|s| (s.start_at - a.start_at).abs());
+            .min_by_key(|s| (s.start_at - a.start_at.as_second()).abs());
         out.push(Stranded {
             client_name: ctx.client.name.clone(),
             service_name: service.name.clone(),

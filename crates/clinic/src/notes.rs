@@ -240,7 +240,7 @@ pub async fn record(core: &Clinic, ctx: &ClientContext) -> CoreResult<Record> {
         let Some(a) = appts.iter().find(|a| a.id == n.appointment_id) else {
             continue;
         };
-        let date = local_date(a.start_at, &ctx.tz);
+        let date = local_date(a.start_at.as_second(), &ctx.tz);
         for f in &n.content.findings {
             obs.push(Observation {
                 date,

@@ -6,6 +6,7 @@
 use kneadtime_domain::care::{purpose, self_care};
 use kneadtime_domain::day_fit;
 use kneadtime_import::{Parties, TimedEvent, write_invitation};
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use kneadtime_store::{
     Appointment, Claimed, Notice, NoticeKind, NoticeState, OutboxCounts, ServiceKind, Status,
@@ -95,7 +96,7 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
     // Times are told in the zone of the location the client goes to.
     let tz = zone_of(&location.time_zone);
     let zone = tz.iana_name().unwrap_or("UTC");
-    let start = local_datetime(a.start_at, &tz);
+    let start = local_datetime(a.start_at.as_second(), &tz);
     let when = format!("{} ({zone})", start.strftime("%a %-d %b %Y, %H:%M"));
     let place = place_of(&clinic, &location);
     let kind = match service.kind {
@@ -108,7 +109,7 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
         None
     } else {
         client_context(core, &a.client_id).await.ok().map(|ctx| {
-            let date = local_date(a.start_at, &ctx.tz);
+            let date = local_date(a.start_at.as_second(), &ctx.tz);
             let fit = day_fit(
                 &ctx.season,
                 ctx.wanted(&service),
@@ -120,7 +121,7 @@ pub async fn compose(core: &Clinic, notice: &Notice, head: &Letterhead) -> CoreR
         })
     };
     let today = local_date(core.now(), &tz);
-    let day = local_date(a.start_at, &tz);
+    let day = local_date(a.start_at.as_second(), &tz);
     let at = start.strftime("%H:%M").to_string();
     let soon = match kneadtime_domain::dates::days_between(today, day) {
         0 => format!("today at {at}"),
@@ -246,7 +247,9 @@ async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> Cor
         Err(StoreError::NotFound) => return Ok(Composed::Skip("the offer is gone")),
         Err(e) => return Err(e.into()),
     };
-    if offer.state != kneadtime_store::OfferState::Open || offer.expires_at <= core.now() {
+    if offer.state != kneadtime_store::OfferState::Open
+        || offer.expires_at <= UnixTime::from_second(core.now())
+    {
         return Ok(Composed::Skip("the offer ended before it was sent"));
     }
     let entry = core.store.wait_entry(&offer.entry_id).await?;
@@ -262,8 +265,8 @@ async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> Cor
     }
     let tz = zone_of(&location.time_zone);
     let zone = tz.iana_name().unwrap_or("UTC");
-    let start = local_datetime(offer.start_at, &tz);
-    let ends = local_datetime(offer.expires_at, &tz);
+    let start = local_datetime(offer.start_at.as_second(), &tz);
+    let ends = local_datetime(offer.expires_at.as_second(), &tz);
     let place = place_of(&clinic, &location);
     let kind = match service.kind {
         ServiceKind::Massage(k) => Some(k),
@@ -273,7 +276,7 @@ async fn compose_offer(core: &Clinic, notice: &Notice, head: &Letterhead) -> Cor
         .await
         .ok()
         .map(|ctx| {
-            let date = local_date(offer.start_at, &ctx.tz);
+            let date = local_date(offer.start_at.as_second(), &ctx.tz);
             let fit = day_fit(
                 &ctx.season,
                 ctx.wanted(&service),
@@ -373,8 +376,8 @@ async fn compose_waitlisted(
         let names: Vec<&str> = chosen.iter().map(|l| l.name.trim()).collect();
         format!(" at {}", names.join(" or "))
     };
-    let first = local_date(entry.from_at, &tz);
-    let last = local_date(entry.until_at - 1, &tz);
+    let first = local_date(entry.from_at.as_second(), &tz);
+    let last = local_date((entry.until_at - 1).as_second(), &tz);
     let mut text = format!(
         "Hello {},\n\nthank you for asking {} for a massage ({}). We could not give you a time yet.\n\n",
         client.name.trim(),
@@ -425,8 +428,8 @@ pub fn place_of(clinic: &kneadtime_store::Clinic, location: &kneadtime_store::Lo
 fn event(a: &Appointment, service: &str, therapist: &str, place: &str) -> TimedEvent {
     TimedEvent {
         uid: format!("{}@kneadtime", a.id),
-        start: jiff::Timestamp::from_second(a.start_at).unwrap_or_default(),
-        end: jiff::Timestamp::from_second(a.end_at).unwrap_or_default(),
+        start: a.start_at.timestamp().unwrap_or_default(),
+        end: a.end_at.timestamp().unwrap_or_default(),
         summary: format!("{service} with {therapist}"),
         description: String::new(),
         location: place.to_string(),
@@ -470,9 +473,19 @@ pub async fn daily_schedule(
         day_start(kneadtime_domain::season::add_days(day, 1), &tz),
     );
     let all = match &staff.therapist_id {
-        Some(t) => core.store.appointments_for_therapist(t, from, to).await?,
+        Some(t) => {
+            core.store
+                .appointments_for_therapist(
+                    t,
+                    UnixTime::from_second(from),
+                    UnixTime::from_second(to),
+                )
+                .await?
+        }
         None if staff.role == kneadtime_store::Role::Owner => {
-            core.store.appointments_between(from, to).await?
+            core.store
+                .appointments_between(UnixTime::from_second(from), UnixTime::from_second(to))
+                .await?
         }
         None => return Ok(None),
     };
@@ -512,7 +525,7 @@ pub async fn daily_schedule(
                 &ctx.season,
                 ctx.wanted(service),
                 day,
-                Some(local_datetime(a.start_at, &here)),
+                Some(local_datetime(a.start_at.as_second(), &here)),
                 &ctx.previous(Some(&a.id)),
             );
             purpose(kind, fit.race.as_ref(), day)
@@ -530,8 +543,8 @@ pub async fn daily_schedule(
         };
         text.push_str(&format!(
             "  {}–{}  {} · {}{with}\n",
-            local_datetime(a.start_at, &here).strftime("%H:%M"),
-            local_datetime(a.end_at, &here).strftime("%H:%M"),
+            local_datetime(a.start_at.as_second(), &here).strftime("%H:%M"),
+            local_datetime(a.end_at.as_second(), &here).strftime("%H:%M"),
             service.name,
             client.name.trim(),
         ));
@@ -634,7 +647,11 @@ pub async fn settle(core: &Clinic, c: &Claimed, outcome: Outcome<'_>) -> CoreRes
     match outcome {
         Outcome::Sent => core.store.notice_done(c, NoticeState::Sent, "").await?,
         Outcome::Skipped(why) => core.store.notice_done(c, NoticeState::Skipped, why).await?,
-        Outcome::Failed { why, retry_at } => core.store.notice_failed(c, why, retry_at).await?,
+        Outcome::Failed { why, retry_at } => {
+            core.store
+                .notice_failed(c, why, retry_at.map(UnixTime::from_second))
+                .await?
+        }
     };
     Ok(())
 }

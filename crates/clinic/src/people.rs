@@ -2,6 +2,7 @@
 //! what each has on file, the record of who looked at what, and the counters that slow
 //! down repeated attempts. Pages and handlers read people here, never from the store.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use kneadtime_store::{Client, Intake, Staff, StoreError};
 
@@ -179,7 +180,7 @@ pub async fn audit_log(
                 _ => String::new(),
             };
             AuditLine {
-                at: e.at,
+                at: e.at.as_second(),
                 client_name: e.client_id.as_deref().map(client_name).unwrap_or_default(),
                 actor: e.actor,
                 actor_name,
@@ -252,7 +253,10 @@ pub async fn treats(
     client: &ClientId,
     since: i64,
 ) -> CoreResult<bool> {
-    Ok(core.store.treats(therapist, client, since).await?)
+    Ok(core
+        .store
+        .treats(therapist, client, UnixTime::from_second(since))
+        .await?)
 }
 
 #[cfg(test)]

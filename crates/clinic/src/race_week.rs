@@ -4,6 +4,7 @@
 //! transaction, every runner told through the outbox and the rest put on the waitlist.
 //! Capacity planning says how many therapist-hours the week needs, beside the rota.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use std::collections::{HashMap, HashSet};
 
@@ -314,7 +315,7 @@ fn read_request(
     };
     Ok(NewRaceRequest {
         client_id: r.client_id.clone().unwrap_or_default(),
-        finish_at,
+        finish_at: finish_at.map(UnixTime::from_second),
         locations,
         days,
         parts,
@@ -528,7 +529,7 @@ fn last_finish(ev: &RaceEvent, requests: &[RaceRequest], tz: &TimeZone) -> Date 
     requests
         .iter()
         .filter_map(|r| r.finish_at)
-        .map(|t| crate::time::local_date(t, tz))
+        .map(|t| crate::time::local_date(t.as_second(), tz))
         .filter(|d| dates::days_between(day, *d) <= allocate::MAX_RACE_DAYS)
         .fold(day, Date::max)
 }
@@ -585,7 +586,11 @@ async fn read_field(core: &Clinic, event_id: &RaceEventId) -> CoreResult<Field> 
     // The days each runner has another appointment already: they are not given a
     // second session that day (and could not be in two rooms at once).
     let mut taken: HashMap<ClientId, Vec<Date>> = HashMap::new();
-    for a in core.store.appointments_between(lo, hi).await? {
+    for a in core
+        .store
+        .appointments_between(UnixTime::from_second(lo), UnixTime::from_second(hi))
+        .await?
+    {
         if a.status != Status::Booked || !asking.contains(a.client_id.as_str()) {
             continue;
         }
@@ -594,7 +599,7 @@ async fn read_field(core: &Clinic, event_id: &RaceEventId) -> CoreResult<Field> 
             .iter()
             .find(|t| t.id == a.therapist_id)
             .map_or_else(|| names.tz.clone(), |t| names.sites.zone_of(t));
-        let day = crate::time::local_date(a.start_at, &zone);
+        let day = crate::time::local_date(a.start_at.as_second(), &zone);
         if (from..=to).contains(&day) {
             let days = taken.entry(a.client_id.clone()).or_default();
             if !days.contains(&day) {
@@ -648,7 +653,10 @@ async fn rota(
         day_start(add_days(from, -1), &names.tz),
         day_start(add_days(to, 2), &names.tz),
     );
-    let busy = core.store.busy_intervals_between(lo, hi).await?;
+    let busy = core
+        .store
+        .busy_intervals_between(UnixTime::from_second(lo), UnixTime::from_second(hi))
+        .await?;
     let mut out = Vec::new();
     for th in &names.therapists {
         let Some(loc) = names.sites.location(&th.location_id) else {
@@ -689,7 +697,7 @@ async fn rota(
         let mine: Vec<(i64, i64)> = busy
             .iter()
             .filter(|(_, t, _, _)| *t == th.id)
-            .map(|(_, _, a, b)| (*a, *b))
+            .map(|(_, _, a, b)| (a.as_second(), b.as_second()))
             .collect();
         let n = dates::days_between(from, to).max(-1) + 1;
         for k in 0..n {
@@ -776,7 +784,9 @@ fn runners_of(f: &Field) -> Vec<Runner> {
                 .get(&r.client_id)
                 .cloned()
                 .unwrap_or_default(),
-            finish: r.finish_at.map(|t| local_datetime(t, &f.names.tz)),
+            finish: r
+                .finish_at
+                .map(|t| local_datetime(t.as_second(), &f.names.tz)),
             clinics: r.locations.iter().map(ToString::to_string).collect(),
             days: r.days.clone(),
             parts: r.parts.iter().filter_map(|p| Part::parse(p)).collect(),
@@ -1046,8 +1056,8 @@ pub async fn book(core: &Clinic, event_id: &RaceEventId, by: &str) -> CoreResult
                     bookings.push(RaceBooking::New {
                         client_id: ClientId::from(&runner.id),
                         therapist_id: TherapistId::from(&slot.therapist),
-                        start_at: start,
-                        end_at: start + f.service.length_min * 60,
+                        start_at: UnixTime::from_second(start),
+                        end_at: UnixTime::from_second(start + f.service.length_min * 60),
                     });
                 }
                 Outcome::Waitlisted { reason } => {
@@ -1060,8 +1070,8 @@ pub async fn book(core: &Clinic, event_id: &RaceEventId, by: &str) -> CoreResult
                     );
                     waits.push(RaceWait {
                         client_id: ClientId::from(&runner.id),
-                        from_at: day_start(lo, &tz),
-                        until_at: day_start(add_days(hi, 1), &tz),
+                        from_at: UnixTime::from_second(day_start(lo, &tz)),
+                        until_at: UnixTime::from_second(day_start(add_days(hi, 1), &tz)),
                         note: what.clone(),
                         reason,
                     });

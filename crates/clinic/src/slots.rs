@@ -2,6 +2,7 @@
 //! for the client, and how well each free slot fits the client's training. The fit comes
 //! from the domain's `day_fit`, never from rules computed here.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use std::collections::HashMap;
 
@@ -181,14 +182,18 @@ struct Busy(Vec<Vec<(i64, i64)>>);
 impl Busy {
     /// Sorts the store's rows (appointment, therapist, start, end) by therapist, once per
     /// read rather than once per day looked at.
-    fn of(w: &Window, q: &Search<'_>, rows: Vec<(AppointmentId, TherapistId, i64, i64)>) -> Busy {
+    fn of(
+        w: &Window,
+        q: &Search<'_>,
+        rows: Vec<(AppointmentId, TherapistId, UnixTime, UnixTime)>,
+    ) -> Busy {
         let mut by = vec![Vec::new(); w.therapists.len()];
         for (id, t, a, b) in rows {
             if Some(&id) == q.moving {
                 continue;
             }
             if let Some(&i) = w.index.get(&t) {
-                by[i].push((a, b));
+                by[i].push((a.as_second(), b.as_second()));
             }
         }
         for list in &mut by {
@@ -215,7 +220,10 @@ async fn day_candidates(
     date: Date,
 ) -> CoreResult<Vec<(usize, i64)>> {
     let span = reach(ctx, q, w, date);
-    let rows = clinic.store.busy_intervals_between(span.0, span.1).await?;
+    let rows = clinic
+        .store
+        .busy_intervals_between(UnixTime::from_second(span.0), UnixTime::from_second(span.1))
+        .await?;
     Ok(candidates_in(ctx, q, w, date, span, &Busy::of(w, q, rows)))
 }
 
@@ -416,7 +424,10 @@ pub async fn nearest_good(
         let (lo, hi) = spans.iter().fold((i64::MAX, i64::MIN), |(a, b), (x, y)| {
             (a.min(*x), b.max(*y))
         });
-        let rows = clinic.store.busy_intervals_between(lo, hi).await?;
+        let rows = clinic
+            .store
+            .busy_intervals_between(UnixTime::from_second(lo), UnixTime::from_second(hi))
+            .await?;
         let busy = Busy::of(&w, &q, rows);
         for ((date, fit), span) in part.iter().zip(spans) {
             let found = candidates_in(ctx, &q, &w, *date, span, &busy);

@@ -8,6 +8,7 @@ use kneadtime_domain::Kind;
 use kneadtime_domain::care::race_windows;
 use kneadtime_domain::plan::RaceRef;
 use kneadtime_domain::season::add_days;
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use kneadtime_store::{
     FreedTime, NewOffer, NewWaitEntry, Offer, OfferState, Service, ServiceKind, StoreError,
@@ -165,8 +166,8 @@ pub async fn join(core: &Clinic, j: &Join<'_>) -> CoreResult<WaitEntry> {
             client_id: j.client_id.clone(),
             service_id: service.id.clone(),
             therapist_id: j.therapist_id.cloned(),
-            from_at: day_start(window.from, &ctx.tz).max(now),
-            until_at: day_start(add_days(to, 1), &ctx.tz),
+            from_at: UnixTime::from_second(day_start(window.from, &ctx.tz).max(now)),
+            until_at: UnixTime::from_second(day_start(add_days(to, 1), &ctx.tz)),
             note: window.note,
         })
         .await
@@ -190,7 +191,7 @@ pub async fn offer_round(core: &Clinic, t: &FreedTime) -> CoreResult<usize> {
     let now = core.now();
     let clinic = core.store.clinic().await?;
     let notice = clinic.min_notice_hours * 3600;
-    if t.start_at - notice < now + MIN_OFFER_SECS {
+    if t.start_at - notice < UnixTime::from_second(now + MIN_OFFER_SECS) {
         return Ok(0);
     }
     let waiting = core.store.waiting_for(t).await?;
@@ -209,18 +210,18 @@ pub async fn offer_round(core: &Clinic, t: &FreedTime) -> CoreResult<usize> {
         let len = service.length_min * 60;
         let q = Search {
             service: &service,
-            from: local_date(t.start_at, &ctx.tz),
+            from: local_date(t.start_at.as_second(), &ctx.tz),
             days: 1,
             therapist_id: Some(&t.therapist_id),
-            not_before: (now + notice).max(e.from_at),
+            not_before: (now + notice).max(e.from_at.as_second()),
             moving: None,
             include_refused: false,
         };
         let best = search(core, &ctx, &q).await?.into_iter().find(|s| {
             s.fit.allowed
-                && s.start_at >= t.start_at
-                && s.start_at < t.end_at
-                && s.start_at + len <= e.until_at
+                && s.start_at >= t.start_at.as_second()
+                && s.start_at < t.end_at.as_second()
+                && s.start_at + len <= e.until_at.as_second()
         });
         let Some(slot) = best else {
             continue;
@@ -231,13 +232,13 @@ pub async fn offer_round(core: &Clinic, t: &FreedTime) -> CoreResult<usize> {
         }
         scored.push((
             slot.fit.score,
-            e.created_at,
+            e.created_at.as_second(),
             NewOffer {
                 entry_id: e.id.clone(),
                 therapist_id: t.therapist_id.clone(),
-                start_at: slot.start_at,
-                end_at: slot.start_at + len,
-                expires_at,
+                start_at: UnixTime::from_second(slot.start_at),
+                end_at: UnixTime::from_second(slot.start_at + len),
+                expires_at: UnixTime::from_second(expires_at),
             },
         ));
     }
@@ -294,7 +295,11 @@ pub async fn opened(core: &Clinic, therapists: &[TherapistId], days: &[Date]) ->
         let last = add_days(today, OPENED_DAYS);
         for d in days.iter().filter(|d| **d >= today && **d <= last) {
             let (start, end) = (day_start(*d, &tz), day_start(add_days(*d, 1), &tz));
-            noted += usize::from(core.store.note_opened(id, start, end).await?);
+            noted += usize::from(
+                core.store
+                    .note_opened(id, UnixTime::from_second(start), UnixTime::from_second(end))
+                    .await?,
+            );
         }
     }
     Ok(noted)

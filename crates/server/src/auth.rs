@@ -2,6 +2,7 @@
 //! link (or a password they set), server-side sessions in the database, CSRF checks on
 //! cookie sessions, and rate-limited sign-in. Only hashes of secrets are stored.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use std::net::SocketAddr;
 
@@ -340,7 +341,7 @@ pub async fn session_caller(
         session_hash: hash,
         csrf_token: session.csrf_token.clone(),
         via: session.via,
-        signed_in_at: session.created_at,
+        signed_in_at: session.created_at.as_second(),
     };
     Ok(Some((session, caller)))
 }
@@ -494,9 +495,9 @@ pub(crate) async fn new_session(
             token_hash: hash_token(&token),
             principal,
             csrf_token: csrf.clone(),
-            expires_at,
+            expires_at: UnixTime::from_second(expires_at),
             via,
-            created_at,
+            created_at: UnixTime::from_second(created_at),
         },
     )
     .await?;

@@ -200,10 +200,10 @@ impl Names {
                 .unwrap_or_else(|| name(&self.clients, &a.client_id)),
             service_id: a.service_id.clone(),
             service_name: name(&self.services, &a.service_id),
-            start: show(a.start_at, tz),
-            end: show(a.end_at, tz),
-            date: local_date(a.start_at, tz),
-            local_time: local_datetime(a.start_at, tz)
+            start: show(a.start_at.as_second(), tz),
+            end: show(a.end_at.as_second(), tz),
+            date: local_date(a.start_at.as_second(), tz),
+            local_time: local_datetime(a.start_at.as_second(), tz)
                 .time()
                 .strftime("%H:%M")
                 .to_string(),

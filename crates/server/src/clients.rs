@@ -50,7 +50,9 @@ pub fn client_out(c: &Client) -> ClientOut {
             .map(|d| DAYS[d.to_monday_zero_offset() as usize])
             .collect(),
         has_password: c.password_hash.is_some(),
-        created_at: jiff::Timestamp::from_second(c.created_at)
+        created_at: c
+            .created_at
+            .timestamp()
             .map(|t| t.to_string())
             .unwrap_or_default(),
     }
@@ -355,12 +357,26 @@ pub async fn get(
     let calendars: Vec<Upload> = file
         .calendars
         .iter()
-        .map(|k| Upload::new(&k.id, &k.filename, k.content.len(), k.uploaded_at))
+        .map(|k| {
+            Upload::new(
+                &k.id,
+                &k.filename,
+                k.content.len(),
+                k.uploaded_at.as_second(),
+            )
+        })
         .collect();
     let history: Vec<Upload> = file
         .history
         .iter()
-        .map(|h| Upload::new(&h.id, &h.filename, h.sessions.len(), h.uploaded_at))
+        .map(|h| {
+            Upload::new(
+                &h.id,
+                &h.filename,
+                h.sessions.len(),
+                h.uploaded_at.as_second(),
+            )
+        })
         .collect();
     let appointments: Vec<_> = file
         .appointments

@@ -415,7 +415,7 @@ pub fn stranded_error(
                 "client_id": s.appointment.client_id,
                 "client_name": s.client_name,
                 "service_name": s.service_name,
-                "start": kneadtime_clinic::show(s.appointment.start_at, tz),
+                "start": kneadtime_clinic::show(s.appointment.start_at.as_second(), tz),
                 "proposal": s.proposal.as_ref().map(|p| json!({
                     "therapist_id": p.therapist_id,
                     "therapist_name": p.therapist_name,

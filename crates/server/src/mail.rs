@@ -297,7 +297,7 @@ pub async fn outbox(state: &AppState) -> crate::error::ApiResult<OutboxOut> {
             .failed
             .into_iter()
             .map(|n| NoticeOut {
-                due: kneadtime_clinic::show(n.due_at, &tz),
+                due: kneadtime_clinic::show(n.due_at.as_second(), &tz),
                 id: n.id,
                 kind: n.kind,
                 appointment_id: n.appointment_id,

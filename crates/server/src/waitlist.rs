@@ -2,6 +2,7 @@
 //! one (a booking under every rule slot search and booking apply) or declining it, and
 //! the worker that runs the offer rounds in every instance.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 use std::net::{IpAddr, SocketAddr};
 
@@ -87,9 +88,9 @@ fn wait_out(e: &WaitEntry, names: &Names, client_name: &str) -> WaitOut {
         service_id: e.service_id.clone(),
         service_name: names.service(&e.service_id),
         therapist_id: e.therapist_id.clone(),
-        from: local_date(e.from_at, &names.tz),
+        from: local_date(e.from_at.as_second(), &names.tz),
         // The window ends at the start of the day after its last.
-        to: local_date(e.until_at - 1, &names.tz),
+        to: local_date((e.until_at - 1).as_second(), &names.tz),
         note: e.note.clone(),
         state: e.state,
     }
@@ -104,14 +105,14 @@ fn offer_out(o: &Offer, e: &WaitEntry, names: &Names) -> OfferOut {
         service_name: names.service(&e.service_id),
         therapist_id: o.therapist_id.clone(),
         therapist_name: names.therapist(&o.therapist_id),
-        start: show(o.start_at, &names.tz),
-        end: show(o.end_at, &names.tz),
-        date: local_date(o.start_at, &names.tz),
-        local_time: kneadtime_clinic::local_datetime(o.start_at, &names.tz)
+        start: show(o.start_at.as_second(), &names.tz),
+        end: show(o.end_at.as_second(), &names.tz),
+        date: local_date(o.start_at.as_second(), &names.tz),
+        local_time: kneadtime_clinic::local_datetime(o.start_at.as_second(), &names.tz)
             .strftime("%H:%M")
             .to_string(),
-        expires: show(o.expires_at, &names.tz),
-        expires_local: kneadtime_clinic::local_datetime(o.expires_at, &names.tz)
+        expires: show(o.expires_at.as_second(), &names.tz),
+        expires_local: kneadtime_clinic::local_datetime(o.expires_at.as_second(), &names.tz)
             .strftime("%a %-d %b at %H:%M")
             .to_string(),
         state: o.state,
@@ -396,16 +397,14 @@ pub async fn accept(
     from: IpAddr,
 ) -> ApiResult<AppointmentOut> {
     let (o, e) = offer_for(state, caller, id).await?;
-    if o.state != OfferState::Open || o.expires_at <= state.now() {
+    if o.state != OfferState::Open || o.expires_at <= UnixTime::from_second(state.now()) {
         return Err(gone());
     }
     let body = BookBody {
         client_id: Some(e.client_id.clone()),
         service_id: e.service_id.clone(),
         therapist_id: o.therapist_id.clone(),
-        start: jiff::Timestamp::from_second(o.start_at)
-            .map_err(|_| gone())?
-            .to_string(),
+        start: o.start_at.timestamp().ok_or_else(gone)?.to_string(),
         override_reason: None,
         offer_id: Some(o.id.clone()),
     };

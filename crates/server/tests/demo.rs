@@ -2,6 +2,7 @@
 //! than twice in its week, and every booking one the clinic would take — judged by the
 //! same rules as any booking, from each client's own season.
 
+use kneadtime_store::UnixTime;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -31,7 +32,10 @@ async fn the_demo_week_is_one_the_clinic_would_book() {
     let clinic = Clinic::new(store.clone());
     let now = jiff::Timestamp::now().as_second();
     let all: Vec<_> = store
-        .appointments_between(now - 86_400, now + 9 * 86_400)
+        .appointments_between(
+            UnixTime::from_second(now - 86_400),
+            UnixTime::from_second(now + 9 * 86_400),
+        )
         .await
         .unwrap()
         .into_iter()
@@ -72,12 +76,12 @@ async fn the_demo_week_is_one_the_clinic_would_book() {
             .await
             .unwrap();
         for a in appts {
-            let date = local_date(a.start_at, &ctx.tz);
+            let date = local_date(a.start_at.as_second(), &ctx.tz);
             let fit = day_fit(
                 &ctx.season,
                 wanted(&services[&a.service_id]),
                 date,
-                Some(local_datetime(a.start_at, &ctx.tz)),
+                Some(local_datetime(a.start_at.as_second(), &ctx.tz)),
                 &ctx.previous(Some(&a.id)),
             );
             assert!(

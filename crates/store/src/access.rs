@@ -2,6 +2,7 @@
 //! client), and rate limits whose window begins with its first hit. Only hashes of
 //! secrets are stored; hashing happens in the server.
 
+use crate::UnixTime;
 use crate::ids::*;
 use sqlx::any::AnyRow;
 
@@ -299,7 +300,7 @@ impl Store {
         &self,
         account: &str,
         address: &str,
-        since: i64,
+        since: UnixTime,
     ) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM known_sign_ins WHERE account = $1 AND address = $2 AND last_at >= $3")
             .bind(account)
@@ -332,7 +333,11 @@ impl Store {
     }
 
     /// The session with this token hash if it has not expired at `now` (Unix seconds).
-    pub async fn web_session(&self, token_hash: &str, now: i64) -> Result<WebSession, StoreError> {
+    pub async fn web_session(
+        &self,
+        token_hash: &str,
+        now: UnixTime,
+    ) -> Result<WebSession, StoreError> {
         let row = sqlx::query(
             "SELECT token_hash, staff_id, client_id, csrf_token, expires_at, via, created_at FROM web_sessions \
              WHERE token_hash = $1 AND expires_at > $2",
@@ -349,7 +354,7 @@ impl Store {
     pub async fn web_session_with_staff(
         &self,
         token_hash: &str,
-        now: i64,
+        now: UnixTime,
     ) -> Result<(WebSession, Option<Staff>), StoreError> {
         let row = sqlx::query(
             "SELECT w.token_hash, w.staff_id, w.client_id, w.csrf_token, w.expires_at, w.via, \
@@ -379,7 +384,7 @@ impl Store {
     }
 
     /// Deletes sessions expired at `now`; returns how many.
-    pub async fn expire_web_sessions(&self, now: i64) -> Result<u64, StoreError> {
+    pub async fn expire_web_sessions(&self, now: UnixTime) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1")
             .bind(now)
             .execute(self.wdb()?)
@@ -413,16 +418,14 @@ impl Store {
             .fetch_optional(self.db()?)
             .await?;
         match row {
-            Some(r) if col::<i64>(&r, "window_start")? > now.saturating_sub(window_secs) => {
-                col(&r, "count")
-            }
+            Some(r) if col::<UnixTime>(&r, "window_start")? > now - window_secs => col(&r, "count"),
             _ => Ok(0),
         }
     }
 
     /// Forgets rate-limit counts whose window began at or before `before` (Unix
     /// seconds); returns how many went.
-    pub async fn forget_rate_limits(&self, before: i64) -> Result<u64, StoreError> {
+    pub async fn forget_rate_limits(&self, before: UnixTime) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM rate_limits WHERE window_start <= $1")
             .bind(before)
             .execute(self.wdb()?)
@@ -436,7 +439,7 @@ impl Store {
         bucket: &str,
         window_secs: i64,
         limit: i64,
-        now: i64,
+        now: UnixTime,
     ) -> Result<bool, StoreError> {
         if !(1..=RATE_LIMIT_WINDOW_MAX_SECS).contains(&window_secs) {
             return Err(StoreError::Invalid(
@@ -455,7 +458,7 @@ impl Store {
         )
         .bind(bucket)
         .bind(now)
-        .bind(now.saturating_sub(window_secs))
+        .bind(now - window_secs)
         .fetch_one(self.wdb()?)
         .await?;
         let count: i64 = col(&row, "count")?;

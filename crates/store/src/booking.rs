@@ -9,6 +9,7 @@
 //! key and is told [`StoreError::Conflict`] (the therapist is taken) or
 //! [`StoreError::ClientBusy`]; nothing is left half-written.
 
+use crate::UnixTime;
 use crate::ids::*;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
@@ -283,10 +284,12 @@ impl Store {
     pub async fn note_opened(
         &self,
         therapist_id: &TherapistId,
-        start_at: i64,
-        end_at: i64,
+        start_at: UnixTime,
+        end_at: UnixTime,
     ) -> Result<bool, StoreError> {
-        let noted = self.note_free(therapist_id, start_at, end_at).await?;
+        let noted = self
+            .note_free(therapist_id, start_at.as_second(), end_at.as_second())
+            .await?;
         if noted {
             self.waitlist_wake.notify_one();
         }
@@ -296,7 +299,12 @@ impl Store {
     /// Puts a freed time back for a later round (one that failed), without waking the
     /// worker; `true` when someone still waits over it.
     pub async fn put_back_freed(&self, t: &crate::FreedTime) -> Result<bool, StoreError> {
-        self.note_free(&t.therapist_id, t.start_at, t.end_at).await
+        self.note_free(
+            &t.therapist_id,
+            t.start_at.as_second(),
+            t.end_at.as_second(),
+        )
+        .await
     }
 
     async fn note_free(
@@ -309,7 +317,8 @@ impl Store {
         let _gate = self.gate().await;
         let noted = crate::retry_write!(self, async {
             let mut tx = self.begin_write().await?;
-            let noted = note_freed(&mut tx, therapist_id, start_at, end_at, now).await?;
+            let noted =
+                note_freed(&mut tx, therapist_id, start_at, end_at, now.as_second()).await?;
             tx.commit().await?;
             Ok::<bool, sqlx::Error>(noted)
         })?;
@@ -404,7 +413,7 @@ impl Store {
     /// [`StoreError::Conflict`] when any cell of the therapist is taken,
     /// [`StoreError::Invalid`] for bad times or an unknown therapist, client or service.
     pub async fn book(&self, new: NewAppointment) -> Result<Appointment, StoreError> {
-        check_times(new.start_at, new.end_at)?;
+        check_times(new.start_at.as_second(), new.end_at.as_second())?;
         // A key already used is found by its unique index when the row is written (and
         // the appointment it booked returned), so it is not looked up first.
         let offer = new.offer_id.clone();
@@ -492,16 +501,29 @@ impl Store {
         }
         // An offer no longer open refuses the booking whether or not its time is free.
         if let Some(offer) = offer
-            && !settle_offer(&mut tx, offer, a, a.created_at).await?
+            && !settle_offer(&mut tx, offer, a, a.created_at.as_second()).await?
         {
             return Ok(Outcome::OfferGone);
         }
-        if let Some(clash) =
-            insert_cells(&mut tx, a, &a.therapist_id, a.start_at, a.end_at, buffer).await?
+        if let Some(clash) = insert_cells(
+            &mut tx,
+            a,
+            &a.therapist_id,
+            a.start_at.as_second(),
+            a.end_at.as_second(),
+            buffer,
+        )
+        .await?
         {
             return Ok(clash_outcome(clash));
         }
-        queue_notices(&mut tx, a, crate::NoticeKind::Booked, a.created_at).await?;
+        queue_notices(
+            &mut tx,
+            a,
+            crate::NoticeKind::Booked,
+            a.created_at.as_second(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Outcome::Done)
     }
@@ -593,8 +615,15 @@ impl Store {
             let a =
                 appointment_from(&row).map_err(|e| sqlx::Error::Decode(e.to_string().into()))?;
             let now = self.now();
-            queue_notices(&mut tx, &a, crate::NoticeKind::Cancelled, now).await?;
-            note_freed(&mut tx, &a.therapist_id, a.start_at, a.end_at, now).await?;
+            queue_notices(&mut tx, &a, crate::NoticeKind::Cancelled, now.as_second()).await?;
+            note_freed(
+                &mut tx,
+                &a.therapist_id,
+                a.start_at.as_second(),
+                a.end_at.as_second(),
+                now.as_second(),
+            )
+            .await?;
             // A race-week session cancelled: the runner's request no longer stands booked
             // (they may ask again, or be added again), and the event's key is freed so a
             // later run can give them another time.
@@ -629,8 +658,8 @@ impl Store {
     pub async fn reschedule(
         &self,
         id: &AppointmentId,
-        start_at: i64,
-        end_at: i64,
+        start_at: UnixTime,
+        end_at: UnixTime,
         therapist_id: Option<&TherapistId>,
     ) -> Result<Appointment, StoreError> {
         self.reschedule_by(id, start_at, end_at, therapist_id, false)
@@ -643,16 +672,22 @@ impl Store {
     pub async fn reschedule_by(
         &self,
         id: &AppointmentId,
-        start_at: i64,
-        end_at: i64,
+        start_at: UnixTime,
+        end_at: UnixTime,
         therapist_id: Option<&TherapistId>,
         by_clinic: bool,
     ) -> Result<Appointment, StoreError> {
-        check_times(start_at, end_at)?;
+        check_times(start_at.as_second(), end_at.as_second())?;
         let gate = self.gate().await;
         let outcome = retry_write!(
             self,
-            self.reschedule_once(id, start_at, end_at, therapist_id, by_clinic)
+            self.reschedule_once(
+                id,
+                start_at.as_second(),
+                end_at.as_second(),
+                therapist_id,
+                by_clinic
+            )
         )?;
         drop(gate);
         match outcome {
@@ -722,7 +757,7 @@ impl Store {
         {
             return Ok(clash_outcome(clash));
         }
-        queue_notices(&mut tx, &a, crate::NoticeKind::Rescheduled, now).await?;
+        queue_notices(&mut tx, &a, crate::NoticeKind::Rescheduled, now.as_second()).await?;
         tx.commit().await?;
         Ok(Outcome::Done)
     }
@@ -771,8 +806,8 @@ impl Store {
     pub async fn appointments_for_therapist(
         &self,
         therapist_id: &TherapistId,
-        from: i64,
-        to: i64,
+        from: UnixTime,
+        to: UnixTime,
     ) -> Result<Vec<Appointment>, StoreError> {
         let rows = sqlx::query(APPOINTMENTS_FOR_THERAPIST)
             .bind(therapist_id)
@@ -787,8 +822,8 @@ impl Store {
     /// Every appointment of every status overlapping `[from, to)`, by start.
     pub async fn appointments_between(
         &self,
-        from: i64,
-        to: i64,
+        from: UnixTime,
+        to: UnixTime,
     ) -> Result<Vec<Appointment>, StoreError> {
         let rows = sqlx::query(APPOINTMENTS_BETWEEN)
             .bind(from)
@@ -805,8 +840,8 @@ impl Store {
     pub async fn appointments_for_client_between(
         &self,
         client_id: &ClientId,
-        from: i64,
-        to: i64,
+        from: UnixTime,
+        to: UnixTime,
     ) -> Result<Vec<Appointment>, StoreError> {
         let rows = sqlx::query(concat!(
             "SELECT ",
@@ -864,9 +899,9 @@ impl Store {
     /// earlier bookings holding what they held. Cancelled ones hold none.
     pub async fn busy_intervals_between(
         &self,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<(AppointmentId, TherapistId, i64, i64)>, StoreError> {
+        from: UnixTime,
+        to: UnixTime,
+    ) -> Result<Vec<(AppointmentId, TherapistId, UnixTime, UnixTime)>, StoreError> {
         let rows = sqlx::query(BUSY_INTERVALS_BETWEEN)
             .bind(from)
             .bind(to)
@@ -879,7 +914,7 @@ impl Store {
         for r in &rows {
             let last: Option<i64> = col(r, "last_cell")?;
             let Some(last) = last else { continue };
-            let until = last + CELL_SECS;
+            let until = UnixTime::from_second(last + CELL_SECS);
             if until > from {
                 out.push((
                     col(r, "id")?,

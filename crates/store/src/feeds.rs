@@ -2,6 +2,7 @@
 //! lookups the server's access rules need: which clients a therapist treats, which
 //! note belongs to which appointment, clients by email.
 
+use crate::UnixTime;
 use crate::ids::*;
 use crate::{Client, Store, StoreError, col};
 
@@ -99,7 +100,7 @@ impl Store {
         &self,
         therapist_id: &TherapistId,
         client_id: &ClientId,
-        booked_since: i64,
+        booked_since: UnixTime,
     ) -> Result<bool, StoreError> {
         let row = sqlx::query(TREATS)
             .bind(therapist_id)
@@ -114,7 +115,7 @@ impl Store {
     pub async fn client_ids_of_therapist(
         &self,
         therapist_id: &TherapistId,
-        booked_since: i64,
+        booked_since: UnixTime,
     ) -> Result<Vec<ClientId>, StoreError> {
         let rows = sqlx::query(CLIENTS_OF_THERAPIST)
             .bind(therapist_id)

@@ -143,6 +143,10 @@ macro_rules! id_type {
             fn type_info() -> AnyTypeInfo {
                 <String as sqlx::Type<Any>>::type_info()
             }
+
+            fn compatible(ty: &AnyTypeInfo) -> bool {
+                <String as sqlx::Type<Any>>::compatible(ty)
+            }
         }
 
         impl<'q> sqlx::Encode<'q, Any> for $name {

@@ -37,6 +37,7 @@ mod notes;
 mod outbox;
 mod race_week;
 mod signin;
+mod unix_time;
 mod waitlist;
 
 use std::time::Duration;
@@ -56,6 +57,7 @@ pub use locations::MAX_LOCATIONS;
 pub use model::*;
 pub use outbox::Claimed;
 pub use race_week::MAX_REQUESTS as MAX_RACE_REQUESTS;
+pub use unix_time::UnixTime;
 pub use waitlist::MAX_WAITING_PER_CLIENT;
 
 /// Length of one booking cell in seconds.
@@ -381,8 +383,8 @@ impl Store {
     }
 
     /// Now, in Unix seconds, by this store's clock.
-    pub(crate) fn now(&self) -> i64 {
-        self.clock.unix()
+    pub(crate) fn now(&self) -> UnixTime {
+        UnixTime::from_second(self.clock.unix())
     }
 
     /// Writes one row, to learn whether the database takes writes now.

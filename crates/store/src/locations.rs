@@ -148,7 +148,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // A new zone moves every local hour there; sessions booked ahead would be left
         // at instants their therapist's hours no longer cover.
-        let ahead = booked_ahead(&mut tx, &l.id, &l.time_zone, self.now()).await?;
+        let ahead = booked_ahead(&mut tx, &l.id, &l.time_zone, self.now().as_second()).await?;
         if ahead > 0 {
             return Err(StoreError::Invalid(format!(
                 "{ahead} session(s) are booked ahead at {:?}: its time zone cannot change until they are moved or cancelled",

@@ -7,11 +7,11 @@ use kneadtime_domain::notes::Side;
 use kneadtime_domain::{Kind, Pressure, Priority};
 use serde::{Deserialize, Serialize};
 
-use crate::StoreError;
 use crate::{
     AppointmentId, ClientId, LocationId, NoteId, OfferId, RaceEventId, ServiceId, StaffId,
     TherapistId, WaitId,
 };
+use crate::{StoreError, UnixTime};
 
 /// Defines a string-backed enum with `as_str` / `parse`, the spelling stored in SQL.
 macro_rules! text_enum {
@@ -307,7 +307,7 @@ pub struct Client {
     /// Hash of the client's link token; the raw token is never stored.
     pub access_token_hash: String,
     pub password_hash: Option<String>,
-    pub created_at: i64,
+    pub created_at: UnixTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -337,7 +337,7 @@ pub struct ClientCalendar {
     pub client_id: ClientId,
     pub filename: String,
     pub content: String,
-    pub uploaded_at: i64,
+    pub uploaded_at: UnixTime,
 }
 
 /// What a runner's watch recorded, from one uploaded file: the runs as the domain's
@@ -348,7 +348,7 @@ pub struct ClientHistory {
     pub client_id: ClientId,
     pub filename: String,
     pub sessions: String,
-    pub uploaded_at: i64,
+    pub uploaded_at: UnixTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -358,14 +358,14 @@ pub struct Appointment {
     pub client_id: ClientId,
     pub service_id: ServiceId,
     /// Unix seconds, UTC.
-    pub start_at: i64,
+    pub start_at: UnixTime,
     /// End of the service itself; the service's buffer is not included.
-    pub end_at: i64,
+    pub end_at: UnixTime,
     pub status: Status,
     /// Why staff booked against the domain's advice, when they did.
     pub override_reason: Option<String>,
     pub created_by: String,
-    pub created_at: i64,
+    pub created_at: UnixTime,
     pub idempotency_key: Option<String>,
     /// A digest of the request that booked it with the key, so a different request
     /// under the same key can be told apart.
@@ -384,8 +384,8 @@ pub struct NewAppointment {
     pub therapist_id: TherapistId,
     pub client_id: ClientId,
     pub service_id: ServiceId,
-    pub start_at: i64,
-    pub end_at: i64,
+    pub start_at: UnixTime,
+    pub end_at: UnixTime,
     pub override_reason: Option<String>,
     pub created_by: String,
     /// Same key twice returns the first appointment instead of booking again.
@@ -405,14 +405,14 @@ pub struct WaitEntry {
     pub service_id: ServiceId,
     /// `None`: any therapist.
     pub therapist_id: Option<TherapistId>,
-    pub from_at: i64,
-    pub until_at: i64,
+    pub from_at: UnixTime,
+    pub until_at: UnixTime,
     /// What the window is for, in the client's words ("pre-race, before the City Half").
     pub note: String,
     pub state: WaitState,
     /// The booking that ended the wait.
     pub appointment_id: Option<AppointmentId>,
-    pub created_at: i64,
+    pub created_at: UnixTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -420,8 +420,8 @@ pub struct NewWaitEntry {
     pub client_id: ClientId,
     pub service_id: ServiceId,
     pub therapist_id: Option<TherapistId>,
-    pub from_at: i64,
-    pub until_at: i64,
+    pub from_at: UnixTime,
+    pub until_at: UnixTime,
     pub note: String,
 }
 
@@ -431,11 +431,11 @@ pub struct Offer {
     pub id: OfferId,
     pub entry_id: WaitId,
     pub therapist_id: TherapistId,
-    pub start_at: i64,
-    pub end_at: i64,
+    pub start_at: UnixTime,
+    pub end_at: UnixTime,
     pub state: OfferState,
-    pub expires_at: i64,
-    pub created_at: i64,
+    pub expires_at: UnixTime,
+    pub created_at: UnixTime,
 }
 
 /// An offer to make: the entry, the time and when the offer ends.
@@ -443,17 +443,17 @@ pub struct Offer {
 pub struct NewOffer {
     pub entry_id: WaitId,
     pub therapist_id: TherapistId,
-    pub start_at: i64,
-    pub end_at: i64,
-    pub expires_at: i64,
+    pub start_at: UnixTime,
+    pub end_at: UnixTime,
+    pub expires_at: UnixTime,
 }
 
 /// A therapist's time freed by a cancellation or a move (or left by an offer no one took).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FreedTime {
     pub therapist_id: TherapistId,
-    pub start_at: i64,
-    pub end_at: i64,
+    pub start_at: UnixTime,
+    pub end_at: UnixTime,
 }
 
 /// One finding of a session: a body region, its side, how tight it was and how many
@@ -524,7 +524,7 @@ impl NoteContent {
 pub struct Amendment {
     pub id: String,
     /// Unix seconds.
-    pub at: i64,
+    pub at: UnixTime,
     /// The name of the staff member who made it.
     pub author: String,
     pub reason: String,
@@ -544,11 +544,11 @@ pub struct SessionNote {
     /// The name of the staff member who wrote it.
     pub author: String,
     /// Unix seconds (not RFC 3339, unlike other instants).
-    pub created_at: i64,
+    pub created_at: UnixTime,
     /// Unix seconds.
-    pub updated_at: i64,
+    pub updated_at: UnixTime,
     /// When it was signed, and by whom; a signed note changes only by amendment.
-    pub signed_at: Option<i64>,
+    pub signed_at: Option<UnixTime>,
     pub signed_by: Option<String>,
     /// The note as signed, when amendments have changed it since.
     /// The note as it was signed, when amendments have changed it since.
@@ -599,11 +599,11 @@ pub struct WebSession {
     pub token_hash: String,
     pub principal: Principal,
     pub csrf_token: String,
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
     /// How it was opened.
     pub via: SignIn,
     /// When it was opened (Unix seconds).
-    pub created_at: i64,
+    pub created_at: UnixTime,
 }
 
 /// How a session was opened.
@@ -650,11 +650,11 @@ pub struct Notice {
     pub sequence: i64,
     pub state: NoticeState,
     /// Unix seconds: not sent before this.
-    pub due_at: i64,
+    pub due_at: UnixTime,
     pub attempts: i64,
     pub last_error: String,
-    pub created_at: i64,
-    pub sent_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub sent_at: Option<UnixTime>,
 }
 
 /// How many messages stand in each state.
@@ -684,9 +684,9 @@ pub struct Homework {
     pub from_date: jiff::civil::Date,
     /// The staff member's name.
     pub assigned_by: String,
-    pub assigned_at: i64,
+    pub assigned_at: UnixTime,
     /// Set when it was stopped.
-    pub ended_at: Option<i64>,
+    pub ended_at: Option<UnixTime>,
     /// Local dates ticked done, oldest first.
     pub ticks: Vec<jiff::civil::Date>,
 }
@@ -714,12 +714,12 @@ pub struct Intake {
     /// The client's typed name, and when they consented.
     pub consent_name: String,
     /// Unix seconds.
-    pub consented_at: i64,
-    pub updated_at: i64,
+    pub consented_at: UnixTime,
+    pub updated_at: UnixTime,
     /// `client:ID` or `staff:ID`.
     pub updated_by: String,
     /// When staff last went through it with the client, and who.
-    pub reviewed_at: Option<i64>,
+    pub reviewed_at: Option<UnixTime>,
     pub reviewed_by: Option<String>,
 }
 
@@ -727,7 +727,7 @@ pub struct Intake {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// Unix seconds.
-    pub at: i64,
+    pub at: UnixTime,
     /// `staff:ID` or `client:ID`.
     pub actor: String,
     /// What was done: `intake.view`, `intake.change`, `notes.view`…
@@ -750,9 +750,9 @@ pub struct RaceEvent {
     pub service_id: ServiceId,
     /// When the race starts, minutes after local midnight.
     pub start_minute: i64,
-    pub created_at: i64,
+    pub created_at: UnixTime,
     /// The last booking run.
-    pub booked_at: Option<i64>,
+    pub booked_at: Option<UnixTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -771,7 +771,7 @@ pub struct RaceRequest {
     pub event_id: RaceEventId,
     pub client_id: ClientId,
     /// Predicted or recorded finish, Unix seconds.
-    pub finish_at: Option<i64>,
+    pub finish_at: Option<UnixTime>,
     /// Location ids, best first; empty for any.
     pub locations: Vec<LocationId>,
     /// The days they can come; empty for any.
@@ -786,13 +786,13 @@ pub struct RaceRequest {
     pub wait_id: Option<WaitId>,
     /// Why they were left out, in their words.
     pub reason: String,
-    pub created_at: i64,
+    pub created_at: UnixTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRaceRequest {
     pub client_id: ClientId,
-    pub finish_at: Option<i64>,
+    pub finish_at: Option<UnixTime>,
     pub locations: Vec<LocationId>,
     pub days: Vec<jiff::civil::Date>,
     pub parts: Vec<String>,
@@ -806,8 +806,8 @@ pub enum RaceBooking {
     New {
         client_id: ClientId,
         therapist_id: TherapistId,
-        start_at: i64,
-        end_at: i64,
+        start_at: UnixTime,
+        end_at: UnixTime,
     },
     /// They booked a session in their window themselves: that one counts.
     Held {
@@ -820,8 +820,8 @@ pub enum RaceBooking {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RaceWait {
     pub client_id: ClientId,
-    pub from_at: i64,
-    pub until_at: i64,
+    pub from_at: UnixTime,
+    pub until_at: UnixTime,
     /// What the window is for ("post-race, after the City Marathon").
     pub note: String,
     pub reason: String,

@@ -1,6 +1,7 @@
 //! Session notes: one per appointment, edited until the therapist signs it, changed
 //! after that only by amendments kept beside it with who made them, when and why.
 
+use crate::UnixTime;
 use crate::ids::*;
 use sqlx::any::AnyRow;
 
@@ -47,8 +48,10 @@ fn note_from(row: &AnyRow) -> Result<SessionNote, StoreError> {
         },
         homework_done: opt_bool(row, "homework_done")?,
         author: col(row, "author")?,
-        created_at,
-        updated_at: col::<Option<i64>>(row, "updated_at")?.unwrap_or(created_at),
+        created_at: UnixTime::from_second(created_at),
+        updated_at: UnixTime::from_second(
+            col::<Option<i64>>(row, "updated_at")?.unwrap_or(created_at),
+        ),
         signed_at: col(row, "signed_at")?,
         signed_by: col(row, "signed_by")?,
         signed_content: None,

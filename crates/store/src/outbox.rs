@@ -7,6 +7,7 @@
 //! the same message at once. A worker that dies mid-send loses its lease and the message
 //! is tried again after it runs out.
 
+use crate::UnixTime;
 use crate::ids::*;
 use sqlx::any::AnyRow;
 
@@ -156,7 +157,7 @@ impl Store {
         &self,
         c: &Claimed,
         error: &str,
-        retry_at: Option<i64>,
+        retry_at: Option<UnixTime>,
     ) -> Result<bool, StoreError> {
         let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
         let (state, due) = match retry_at {

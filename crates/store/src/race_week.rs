@@ -330,7 +330,7 @@ impl Store {
         let _gate = self.gate().await;
         let written: usize = retry_write!(self, async {
             let mut tx = self.begin_write().await?;
-            let written = write_requests(&mut tx, &event, &requests, now).await?;
+            let written = write_requests(&mut tx, &event, &requests, now.as_second()).await?;
             tx.commit().await?;
             Ok::<usize, sqlx::Error>(written)
         })?;
@@ -436,7 +436,7 @@ impl Store {
                 })
                 .collect();
             let requests = last_per_client(&requests);
-            let written = write_requests(&mut tx, &event, &requests, now).await?;
+            let written = write_requests(&mut tx, &event, &requests, now.as_second()).await?;
             tx.commit().await?;
             Ok::<Enrolled, sqlx::Error>(Enrolled {
                 requests: written,
@@ -570,8 +570,8 @@ impl Store {
                 start_at, end_at, ..
             } = b
                 && (end_at <= start_at
-                    || end_at - start_at > crate::MAX_APPOINTMENT_SECS
-                    || start_at.rem_euclid(crate::CELL_SECS) != 0)
+                    || *end_at - *start_at > crate::MAX_APPOINTMENT_SECS
+                    || start_at.as_second().rem_euclid(crate::CELL_SECS) != 0)
             {
                 return Err(StoreError::Invalid(
                     "a race-week booking starts on the 5-minute grid and ends after it starts"
@@ -722,14 +722,14 @@ impl Store {
             let therapist: Vec<(&str, &str, i64)> = chunk
                 .iter()
                 .flat_map(|a| {
-                    cells(a.start_at, a.end_at + buffer * 60)
+                    cells(a.start_at.as_second(), (a.end_at + buffer * 60).as_second())
                         .map(move |c| (a.therapist_id.as_str(), a.id.as_str(), c))
                 })
                 .collect();
             let client: Vec<(&str, &str, i64)> = chunk
                 .iter()
                 .flat_map(|a| {
-                    cells(a.start_at, a.end_at)
+                    cells(a.start_at.as_second(), a.end_at.as_second())
                         .map(move |c| (a.client_id.as_str(), a.id.as_str(), c))
                 })
                 .collect();
@@ -740,13 +740,13 @@ impl Store {
             }
             let mut notices: Vec<(String, &str, &str, i64)> = Vec::new();
             for a in chunk {
-                notices.push((new_id(), "booked", a.id.as_str(), now));
+                notices.push((new_id(), "booked", a.id.as_str(), now.as_second()));
                 let due = a.start_at - reminder_hours * 3600;
                 if reminder_hours > 0 && due > now {
-                    notices.push((new_id(), "reminder", a.id.as_str(), due));
+                    notices.push((new_id(), "reminder", a.id.as_str(), due.as_second()));
                 }
             }
-            insert_notices(&mut tx, "appointment_id", &notices, now).await?;
+            insert_notices(&mut tx, "appointment_id", &notices, now.as_second()).await?;
         }
         // Each placed request is booked, and a wait it had ends.
         for chunk in placed.chunks(CHUNK) {
@@ -862,9 +862,9 @@ impl Store {
             }
             let notices: Vec<(String, &str, &str, i64)> = ids
                 .iter()
-                .map(|id| (new_id(), "waitlisted", id.as_str(), now))
+                .map(|id| (new_id(), "waitlisted", id.as_str(), now.as_second()))
                 .collect();
-            insert_notices(&mut tx, "wait_id", &notices, now).await?;
+            insert_notices(&mut tx, "wait_id", &notices, now.as_second()).await?;
         }
         sqlx::query("UPDATE race_events SET booked_at = $2 WHERE id = $1")
             .bind(&event.id)

@@ -7,6 +7,7 @@
 //! offered time is decided by the booking that accepts it: its cells are the time's,
 //! so of two clients accepting at once one books and the other is told it was taken.
 
+use crate::UnixTime;
 use crate::ids::*;
 use sqlx::any::AnyRow;
 
@@ -297,7 +298,7 @@ impl Store {
         &self,
         made: &[Offer],
         therapist_id: &str,
-        (from, until): (i64, i64),
+        (from, until): (UnixTime, UnixTime),
     ) -> Result<bool, sqlx::Error> {
         let now = self.now();
         let mut tx = self.begin_write().await?;

@@ -1,6 +1,7 @@
 //! The no-double-booking guarantee, one rule per test, on SQLite and (when a server is
 //! named) PostgreSQL: overlaps, adjacency, buffers, cancel, reschedule, idempotency.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 mod common;
 
@@ -43,7 +44,11 @@ async fn an_overlapping_booking_is_a_conflict(t: Ctx) {
     ));
     assert_eq!(
         t.store
-            .appointments_for_therapist(&w.therapist.id, NINE - 3600, NINE + 7200)
+            .appointments_for_therapist(
+                &w.therapist.id,
+                UnixTime::from_second(NINE - 3600),
+                UnixTime::from_second(NINE + 7200)
+            )
             .await
             .unwrap()
             .len(),
@@ -79,7 +84,7 @@ async fn the_buffer_blocks_the_next_cell(t: Ctx) {
     let a = t.store.book(w.at(NINE, 60)).await.unwrap();
     assert_eq!(
         a.end_at,
-        NINE + 3600,
+        UnixTime::from_second(NINE + 3600),
         "end_at is the service end, without the buffer"
     );
     assert_eq!(t.store.cells_of(&a.id).await.unwrap().len(), 15);
@@ -137,8 +142,8 @@ async fn a_client_is_never_in_two_rooms(t: Ctx) {
     );
     // The client is held for the session itself, not the therapist's buffer: right
     // after the hour, with another therapist, is fine.
-    clash.start_at = NINE + 60 * MIN;
-    clash.end_at = NINE + 120 * MIN;
+    clash.start_at = UnixTime::from_second(NINE + 60 * MIN);
+    clash.end_at = UnixTime::from_second(NINE + 120 * MIN);
     let second = t.store.book(clash).await.unwrap();
     assert_eq!(
         count(
@@ -152,7 +157,12 @@ async fn a_client_is_never_in_two_rooms(t: Ctx) {
     // Moving the second onto the first is refused and changes nothing.
     assert_eq!(
         t.store
-            .reschedule(&second.id, NINE + 30 * MIN, NINE + 90 * MIN, None)
+            .reschedule(
+                &second.id,
+                UnixTime::from_second(NINE + 30 * MIN),
+                UnixTime::from_second(NINE + 90 * MIN),
+                None
+            )
             .await,
         Err(StoreError::ClientBusy)
     );
@@ -160,7 +170,12 @@ async fn a_client_is_never_in_two_rooms(t: Ctx) {
     // Cancelling the first frees the client's time.
     t.store.cancel(&first.id).await.unwrap();
     t.store
-        .reschedule(&second.id, NINE + 30 * MIN, NINE + 90 * MIN, None)
+        .reschedule(
+            &second.id,
+            UnixTime::from_second(NINE + 30 * MIN),
+            UnixTime::from_second(NINE + 90 * MIN),
+            None,
+        )
         .await
         .unwrap();
 }
@@ -191,7 +206,12 @@ async fn a_rescheduling_conflict_leaves_the_original_intact(t: Ctx) {
     let before = t.store.cells_of(&a.id).await.unwrap();
     assert_eq!(
         t.store
-            .reschedule(&a.id, NINE + 90 * MIN, NINE + 150 * MIN, None)
+            .reschedule(
+                &a.id,
+                UnixTime::from_second(NINE + 90 * MIN),
+                UnixTime::from_second(NINE + 150 * MIN),
+                None
+            )
             .await,
         Err(StoreError::Conflict)
     );
@@ -206,12 +226,20 @@ async fn rescheduling_moves_the_cells(t: Ctx) {
     // Overlapping its own old slot is fine.
     let moved = t
         .store
-        .reschedule(&a.id, NINE + 30 * MIN, NINE + 90 * MIN, None)
+        .reschedule(
+            &a.id,
+            UnixTime::from_second(NINE + 30 * MIN),
+            UnixTime::from_second(NINE + 90 * MIN),
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(
         (moved.start_at, moved.end_at),
-        (NINE + 30 * MIN, NINE + 90 * MIN)
+        (
+            UnixTime::from_second(NINE + 30 * MIN),
+            UnixTime::from_second(NINE + 90 * MIN)
+        )
     );
     assert_eq!(
         t.store.cells_of(&a.id).await.unwrap().first(),
@@ -224,7 +252,12 @@ async fn rescheduling_moves_the_cells(t: Ctx) {
     t.store.book(theirs).await.unwrap();
     let moved = t
         .store
-        .reschedule(&a.id, NINE, NINE + 3600, Some(&other.therapist.id))
+        .reschedule(
+            &a.id,
+            UnixTime::from_second(NINE),
+            UnixTime::from_second(NINE + 3600),
+            Some(&other.therapist.id),
+        )
         .await
         .unwrap();
     assert_eq!(moved.therapist_id, other.therapist.id);
@@ -306,7 +339,12 @@ async fn completed_appointments_keep_their_cells_and_cannot_be_cancelled(t: Ctx)
     ));
     assert!(matches!(
         t.store
-            .reschedule(&a.id, NINE + 7200, NINE + 10800, None)
+            .reschedule(
+                &a.id,
+                UnixTime::from_second(NINE + 7200),
+                UnixTime::from_second(NINE + 10800),
+                None
+            )
             .await,
         Err(StoreError::Invalid(_))
     ));
@@ -323,12 +361,20 @@ async fn busy_time_is_what_a_booking_holds_after_its_buffer_changes(t: Ctx) {
     t.store.update_service(&shorter).await.unwrap();
     let busy = t
         .store
-        .busy_intervals_between(NINE - 3600, NINE + 4 * 3600)
+        .busy_intervals_between(
+            UnixTime::from_second(NINE - 3600),
+            UnixTime::from_second(NINE + 4 * 3600),
+        )
         .await
         .unwrap();
     assert_eq!(
         busy,
-        vec![(a.id.clone(), w.therapist.id.clone(), NINE, NINE + 90 * MIN)]
+        vec![(
+            a.id.clone(),
+            w.therapist.id.clone(),
+            UnixTime::from_second(NINE),
+            UnixTime::from_second(NINE + 90 * MIN)
+        )]
     );
     assert_eq!(
         t.store.book(w.at(NINE + 65 * MIN, 30)).await,
@@ -338,7 +384,10 @@ async fn busy_time_is_what_a_booking_holds_after_its_buffer_changes(t: Ctx) {
     t.store.cancel(&a.id).await.unwrap();
     assert!(
         t.store
-            .busy_intervals_between(NINE - 3600, NINE + 4 * 3600)
+            .busy_intervals_between(
+                UnixTime::from_second(NINE - 3600),
+                UnixTime::from_second(NINE + 4 * 3600)
+            )
             .await
             .unwrap()
             .is_empty()
@@ -374,7 +423,12 @@ async fn every_change_to_a_clients_appointments_moves_their_bookings_version(t: 
         "a refused booking"
     );
     t.store
-        .reschedule(&a.id, NINE + 120 * MIN, NINE + 180 * MIN, None)
+        .reschedule(
+            &a.id,
+            UnixTime::from_second(NINE + 120 * MIN),
+            UnixTime::from_second(NINE + 180 * MIN),
+            None,
+        )
         .await
         .unwrap();
     moved(version(String::from(w.client.id.clone())).await, "moved");

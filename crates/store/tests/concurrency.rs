@@ -2,6 +2,7 @@
 //! several connections. Exactly one wins, 199 get Conflict, nothing else; the database
 //! then holds exactly one appointment and its cells.
 
+use kneadtime_store::UnixTime;
 mod common;
 
 use common::{Ctx, NINE, count, world};
@@ -44,7 +45,11 @@ async fn two_hundred_racers_for_one_slot_make_one_booking(t: Ctx) {
     );
     let booked = t
         .store
-        .appointments_for_therapist(tid, 0, i64::MAX)
+        .appointments_for_therapist(
+            tid,
+            UnixTime::from_second(0),
+            UnixTime::from_second(i64::MAX),
+        )
         .await
         .unwrap();
     let cells = t.store.cells_of(&booked[0].id).await.unwrap();
@@ -58,7 +63,7 @@ async fn two_hundred_racers_for_one_slot_make_one_booking(t: Ctx) {
         .await,
         14
     );
-    assert_eq!(cells[0], booked[0].start_at);
+    assert_eq!(cells[0], booked[0].start_at.as_second());
 }
 
 async fn racers_sharing_an_idempotency_key_get_one_appointment(t: Ctx) {

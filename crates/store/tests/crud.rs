@@ -2,6 +2,7 @@
 //! therapists, services, hours, exceptions, clients, races, calendars, staff,
 //! web sessions and rate limits.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 mod common;
 
@@ -431,33 +432,48 @@ async fn web_sessions_expire(t: Ctx) {
         token_hash: "t1".into(),
         principal: Principal::Staff(owner.id.clone()),
         csrf_token: "c1".into(),
-        expires_at: 1000,
+        expires_at: UnixTime::from_second(1000),
         via: kneadtime_store::SignIn::Password,
-        created_at: 10,
+        created_at: UnixTime::from_second(10),
     };
     let client_session = WebSession {
         token_hash: "t2".into(),
         principal: Principal::Client(w.client.id.clone()),
         csrf_token: "c2".into(),
-        expires_at: 2000,
+        expires_at: UnixTime::from_second(2000),
         via: kneadtime_store::SignIn::Link,
-        created_at: 20,
+        created_at: UnixTime::from_second(20),
     };
     t.store.create_web_session(&staff_session).await.unwrap();
     t.store.create_web_session(&client_session).await.unwrap();
-    assert_eq!(t.store.web_session("t1", 999).await.unwrap(), staff_session);
     assert_eq!(
-        t.store.web_session("t1", 1000).await,
+        t.store
+            .web_session("t1", UnixTime::from_second(999))
+            .await
+            .unwrap(),
+        staff_session
+    );
+    assert_eq!(
+        t.store.web_session("t1", UnixTime::from_second(1000)).await,
         Err(StoreError::NotFound)
     );
-    assert_eq!(t.store.expire_web_sessions(1500).await.unwrap(), 1);
     assert_eq!(
-        t.store.web_session("t2", 1500).await.unwrap(),
+        t.store
+            .expire_web_sessions(UnixTime::from_second(1500))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        t.store
+            .web_session("t2", UnixTime::from_second(1500))
+            .await
+            .unwrap(),
         client_session
     );
     t.store.delete_web_session("t2").await.unwrap();
     assert_eq!(
-        t.store.web_session("t2", 0).await,
+        t.store.web_session("t2", UnixTime::from_second(0)).await,
         Err(StoreError::NotFound)
     );
 }
@@ -467,11 +483,17 @@ async fn rate_limits_count_per_window(t: Ctx) {
         let store = t.store.clone();
         async move { store.hit_at("login:1.2.3.4", 60, 3, now).await.unwrap() }
     };
-    assert!(hits(120).await);
-    assert!(hits(130).await);
-    assert!(hits(179).await);
-    assert!(!hits(179).await, "fourth hit in the window is refused");
-    assert!(hits(180).await, "a new window starts over");
+    assert!(hits(UnixTime::from_second(120)).await);
+    assert!(hits(UnixTime::from_second(130)).await);
+    assert!(hits(UnixTime::from_second(179)).await);
+    assert!(
+        !hits(UnixTime::from_second(179)).await,
+        "fourth hit in the window is refused"
+    );
+    assert!(
+        hits(UnixTime::from_second(180)).await,
+        "a new window starts over"
+    );
     assert!(t.store.hit("other", 60, 1).await.unwrap());
 }
 
@@ -504,16 +526,40 @@ async fn a_rate_limit_window_begins_with_its_first_hit(t: Ctx) {
 }
 
 async fn old_rate_limit_counts_are_forgotten(t: Ctx) {
-    t.store.hit_at("old", 60, 5, 1_000).await.unwrap();
-    t.store.hit_at("new", 60, 5, 2_000).await.unwrap();
-    assert_eq!(t.store.forget_rate_limits(1_000).await.unwrap(), 1);
-    assert!(!t.store.hit_at("new", 60, 1, 2_010).await.unwrap(), "kept");
+    t.store
+        .hit_at("old", 60, 5, UnixTime::from_second(1_000))
+        .await
+        .unwrap();
+    t.store
+        .hit_at("new", 60, 5, UnixTime::from_second(2_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store
+            .forget_rate_limits(UnixTime::from_second(1_000))
+            .await
+            .unwrap(),
+        1
+    );
     assert!(
-        t.store.hit_at("old", 60, 1, 1_010).await.unwrap(),
+        !t.store
+            .hit_at("new", 60, 1, UnixTime::from_second(2_010))
+            .await
+            .unwrap(),
+        "kept"
+    );
+    assert!(
+        t.store
+            .hit_at("old", 60, 1, UnixTime::from_second(1_010))
+            .await
+            .unwrap(),
         "forgotten"
     );
     assert!(
-        t.store.hit_at("x", 86_401, 1, 0).await.is_err(),
+        t.store
+            .hit_at("x", 86_401, 1, UnixTime::from_second(0))
+            .await
+            .is_err(),
         "longer than a day"
     );
 }
@@ -586,38 +632,56 @@ async fn feed_tokens_and_lookups(ctx: Ctx) {
     );
     assert_eq!(s.feed_owner("h2").await, Err(StoreError::NotFound));
 
-    assert!(!s.treats(&t.id, &c.id, 0).await.unwrap());
+    assert!(
+        !s.treats(&t.id, &c.id, UnixTime::from_second(0))
+            .await
+            .unwrap()
+    );
     let a = s.book(w.at(NINE, 60)).await.unwrap();
-    assert!(s.treats(&t.id, &c.id, 0).await.unwrap());
+    assert!(
+        s.treats(&t.id, &c.id, UnixTime::from_second(0))
+            .await
+            .unwrap()
+    );
     assert!(
         !s.treats(&t.id, &c.id, a.end_at).await.unwrap(),
         "a booking long past is no tie until completed"
     );
     assert_eq!(
-        s.client_ids_of_therapist(&t.id, 0).await.unwrap(),
+        s.client_ids_of_therapist(&t.id, UnixTime::from_second(0))
+            .await
+            .unwrap(),
         vec![c.id.clone()]
     );
     s.cancel(&a.id).await.unwrap();
     assert!(
-        !s.treats(&t.id, &c.id, 0).await.unwrap(),
+        !s.treats(&t.id, &c.id, UnixTime::from_second(0))
+            .await
+            .unwrap(),
         "a cancelled appointment is no tie"
     );
     assert!(
-        s.client_ids_of_therapist(&t.id, 0)
+        s.client_ids_of_therapist(&t.id, UnixTime::from_second(0))
             .await
             .unwrap()
             .is_empty()
     );
     assert_eq!(
-        s.appointments_between(NINE, NINE + 1).await.unwrap().len(),
+        s.appointments_between(UnixTime::from_second(NINE), UnixTime::from_second(NINE + 1))
+            .await
+            .unwrap()
+            .len(),
         1,
         "cancelled appointments are still listed"
     );
     assert!(
-        s.appointments_between(NINE + 3600, NINE + 9000)
-            .await
-            .unwrap()
-            .is_empty()
+        s.appointments_between(
+            UnixTime::from_second(NINE + 3600),
+            UnixTime::from_second(NINE + 9000)
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
     let asked = format!("  {} ", c.email.to_uppercase());
     let found = s.clients_by_email(&asked).await.unwrap();

@@ -3,6 +3,7 @@
 //! closures of one location or all, and the guards (no closing down a location people
 //! still work at, no moving a therapist away from booked clients).
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 mod common;
 
@@ -246,8 +247,8 @@ async fn a_therapist_with_bookings_ahead_does_not_move(t: Ctx) {
             therapist_id: w.therapist.id.clone(),
             client_id: w.client.id.clone(),
             service_id: w.service.id.clone(),
-            start_at: start,
-            end_at: start + 60 * MIN,
+            start_at: UnixTime::from_second(start),
+            end_at: UnixTime::from_second(start + 60 * MIN),
             override_reason: None,
             created_by: "test".into(),
             idempotency_key: None,

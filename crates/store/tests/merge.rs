@@ -3,6 +3,7 @@
 //! unique index that refuses new ones, and the owner's merge of two records of one person
 //! under different emails.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 mod common;
 
@@ -79,7 +80,7 @@ async fn records_kept_apart_by_an_older_fold_become_one_on_open(t: Ctx) {
             "INSERT INTO clients (id, name, email, email_key, phone, unavailable_weekdays, \
              access_token_hash, password_hash, created_at) VALUES ('zoe-2', 'Zoë K.', \
              'ZOË@example.org', 'zoË@example.org', '', '[]', 'token-new', NULL, {})",
-            older.created_at + 10
+            (older.created_at + 10).as_second()
         ),
     )
     .await;
@@ -96,7 +97,7 @@ async fn records_kept_apart_by_an_older_fold_become_one_on_open(t: Ctx) {
                 "INSERT INTO clients (id, name, email, email_key, phone, unavailable_weekdays, \
                  access_token_hash, password_hash, created_at) VALUES ('{id}', '{id}', \
                  '{email}', '', '', '[]', 'token-{id}', NULL, {})",
-                pat.created_at + 10
+                (pat.created_at + 10).as_second()
             ),
         )
         .await;
@@ -197,8 +198,8 @@ async fn the_owner_merges_two_records_of_one_person(t: Ctx) {
         conditions: String::new(),
         flags: vec![],
         consent_name: "Ben R.".into(),
-        consented_at: NINE,
-        updated_at: NINE,
+        consented_at: UnixTime::from_second(NINE),
+        updated_at: UnixTime::from_second(NINE),
         updated_by: "client".into(),
         reviewed_at: None,
         reviewed_by: None,

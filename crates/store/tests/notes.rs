@@ -167,8 +167,8 @@ async fn notes_saved_twice_for_a_visit_become_one_with_an_amendment(t: Ctx) {
              ('again', '{}', '[{{\"region\":\"calves\",\"tightness\":2}}]', 'deep', '[\"cupping\"]', \
              'Foam roll', 1, {}, {}, '')",
             a.id,
-            first.created_at + 60,
-            first.created_at + 60
+            (first.created_at + 60).as_second(),
+            (first.created_at + 60).as_second()
         ),
     )
     .await;

@@ -3,6 +3,7 @@
 //! failures are retried later or kept as failed for the owner, and racing workers take
 //! each message once.
 
+use kneadtime_store::UnixTime;
 mod common;
 
 use std::collections::HashSet;
@@ -39,9 +40,18 @@ async fn each_change_queues_its_message_and_reminder(t: Ctx) {
         vec![(NoticeKind::Booked, 0), (NoticeKind::Reminder, 0)],
         "{n:?}"
     );
-    assert_eq!(n[1].due_at, NINE - 24 * 3600, "the clinic's default lead");
+    assert_eq!(
+        n[1].due_at,
+        UnixTime::from_second(NINE - 24 * 3600),
+        "the clinic's default lead"
+    );
     let a = store
-        .reschedule(&a.id, NINE + 120 * MIN, NINE + 180 * MIN, None)
+        .reschedule(
+            &a.id,
+            UnixTime::from_second(NINE + 120 * MIN),
+            UnixTime::from_second(NINE + 180 * MIN),
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(a.sequence, 1);
@@ -108,7 +118,7 @@ async fn failures_are_retried_later_then_kept_for_the_owner(t: Ctx) {
     let later = store.clock().unix() + 60;
     assert!(
         store
-            .notice_failed(&c, "connection refused", Some(later))
+            .notice_failed(&c, "connection refused", Some(UnixTime::from_second(later)))
             .await
             .unwrap()
     );

@@ -3,6 +3,7 @@
 //! repeated or racing another booking nobody twice, and a run that finds a time taken
 //! rolled back without a trace.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 mod common;
 
@@ -125,13 +126,13 @@ async fn a_run_is_written_whole_and_once(t: Ctx) {
     let bookings = vec![RaceBooking::New {
         client_id: a.clone(),
         therapist_id: w.therapist.id.clone(),
-        start_at: at,
-        end_at: at + 60 * MIN,
+        start_at: UnixTime::from_second(at),
+        end_at: UnixTime::from_second(at + 60 * MIN),
     }];
     let waits = vec![RaceWait {
         client_id: b.clone(),
-        from_at: at - 86_400,
-        until_at: at + 3 * 86_400,
+        from_at: UnixTime::from_second(at - 86_400),
+        until_at: UnixTime::from_second(at + 3 * 86_400),
         note: "post-race, after the City Marathon".into(),
         reason: "every time went to others".into(),
     }];
@@ -152,12 +153,12 @@ async fn a_run_is_written_whole_and_once(t: Ctx) {
     assert_eq!(ra.state, RequestState::Booked);
     let appt = t
         .store
-        .appointment(&AppointmentId::from(ra.appointment_id.as_deref().unwrap()))
+        .appointment(ra.appointment_id.as_ref().unwrap())
         .await
         .unwrap();
     assert_eq!(
         (appt.start_at, appt.therapist_id.clone()),
-        (at, w.therapist.id.clone())
+        (UnixTime::from_second(at), w.therapist.id.clone())
     );
     assert_eq!(
         appt.idempotency_key.as_deref(),
@@ -201,8 +202,8 @@ async fn a_run_is_written_whole_and_once(t: Ctx) {
             &[RaceBooking::New {
                 client_id: b.clone(),
                 therapist_id: w.therapist.id.clone(),
-                start_at: later,
-                end_at: later + 60 * MIN,
+                start_at: UnixTime::from_second(later),
+                end_at: UnixTime::from_second(later + 60 * MIN),
             }],
             &[],
         )
@@ -240,8 +241,8 @@ async fn a_run_that_finds_a_time_taken_leaves_no_trace(t: Ctx) {
             therapist_id: w.therapist.id.clone(),
             client_id: other,
             service_id: w.service.id.clone(),
-            start_at: at + 3600,
-            end_at: at + 2 * 3600,
+            start_at: UnixTime::from_second(at + 3600),
+            end_at: UnixTime::from_second(at + 2 * 3600),
             override_reason: None,
             created_by: "test".into(),
             idempotency_key: None,
@@ -265,14 +266,14 @@ async fn a_run_that_finds_a_time_taken_leaves_no_trace(t: Ctx) {
                 RaceBooking::New {
                     client_id: a.clone(),
                     therapist_id: w.therapist.id.clone(),
-                    start_at: at,
-                    end_at: at + 60 * MIN,
+                    start_at: UnixTime::from_second(at),
+                    end_at: UnixTime::from_second(at + 60 * MIN),
                 },
                 RaceBooking::New {
                     client_id: b.clone(),
                     therapist_id: w.therapist.id.clone(),
-                    start_at: at + 3600,
-                    end_at: at + 2 * 3600,
+                    start_at: UnixTime::from_second(at + 3600),
+                    end_at: UnixTime::from_second(at + 2 * 3600),
                 },
             ],
             &[],
@@ -322,8 +323,8 @@ async fn two_runs_at_once_book_each_runner_once(t: Ctx) {
         .map(|(i, c)| RaceBooking::New {
             client_id: c.clone(),
             therapist_id: w.therapist.id.clone(),
-            start_at: at + i as i64 * 3600,
-            end_at: at + i as i64 * 3600 + 60 * MIN,
+            start_at: UnixTime::from_second(at + i as i64 * 3600),
+            end_at: UnixTime::from_second(at + i as i64 * 3600 + 60 * MIN),
         })
         .collect();
     let (s1, s2) = (t.store.clone(), t.store.clone());
@@ -450,8 +451,8 @@ async fn a_cancelled_race_week_session_frees_the_runner_to_be_booked_again(t: Ct
         vec![RaceBooking::New {
             client_id: a.clone(),
             therapist_id: w.therapist.id.clone(),
-            start_at: start,
-            end_at: start + 60 * MIN,
+            start_at: UnixTime::from_second(start),
+            end_at: UnixTime::from_second(start + 60 * MIN),
         }]
     };
     let run = t
@@ -514,8 +515,8 @@ async fn a_run_never_books_a_time_already_past_nor_a_session_no_longer_held(t: C
             &[RaceBooking::New {
                 client_id: a.clone(),
                 therapist_id: w.therapist.id.clone(),
-                start_at: past,
-                end_at: past + 60 * MIN,
+                start_at: UnixTime::from_second(past),
+                end_at: UnixTime::from_second(past + 60 * MIN),
             }],
             &[],
         )
@@ -580,8 +581,8 @@ async fn merging_a_booked_runner_into_a_pending_one_keeps_the_booking(t: Ctx) {
             &[RaceBooking::New {
                 client_id: old.clone(),
                 therapist_id: w.therapist.id.clone(),
-                start_at: at,
-                end_at: at + 60 * MIN,
+                start_at: UnixTime::from_second(at),
+                end_at: UnixTime::from_second(at + 60 * MIN),
             }],
             &[],
         )

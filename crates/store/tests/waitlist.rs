@@ -4,6 +4,7 @@
 //! acceptance is refused, and an offer that expires or is declined goes to the next in
 //! line.
 
+use kneadtime_store::UnixTime;
 use kneadtime_store::ids::*;
 mod common;
 
@@ -50,8 +51,8 @@ fn wait(client: &str, service: &str) -> NewWaitEntry {
         client_id: client.into(),
         service_id: service.into(),
         therapist_id: None,
-        from_at: NINE - 86_400,
-        until_at: NINE + 86_400,
+        from_at: UnixTime::from_second(NINE - 86_400),
+        until_at: UnixTime::from_second(NINE + 86_400),
         note: "pre-race".into(),
     }
 }
@@ -72,7 +73,12 @@ async fn a_cancellation_over_a_window_frees_the_time_once(t: Ctx) {
     let a = store.book(w.at(NINE, 60)).await.unwrap();
     // A move leaves the old time free too.
     let a = store
-        .reschedule(&a.id, NINE + 120 * MIN, NINE + 180 * MIN, None)
+        .reschedule(
+            &a.id,
+            UnixTime::from_second(NINE + 120 * MIN),
+            UnixTime::from_second(NINE + 180 * MIN),
+            None,
+        )
         .await
         .unwrap();
     store.cancel(&a.id).await.unwrap();
@@ -83,13 +89,13 @@ async fn a_cancellation_over_a_window_frees_the_time_once(t: Ctx) {
         vec![
             FreedTime {
                 therapist_id: w.therapist.id.clone(),
-                start_at: NINE,
-                end_at: NINE + 60 * MIN
+                start_at: UnixTime::from_second(NINE),
+                end_at: UnixTime::from_second(NINE + 60 * MIN)
             },
             FreedTime {
                 therapist_id: w.therapist.id.clone(),
-                start_at: NINE + 120 * MIN,
-                end_at: NINE + 180 * MIN
+                start_at: UnixTime::from_second(NINE + 120 * MIN),
+                end_at: UnixTime::from_second(NINE + 180 * MIN)
             },
         ]
     );
@@ -118,16 +124,16 @@ async fn the_first_to_accept_books_and_the_rest_are_told(t: Ctx) {
         .unwrap();
     let t0 = FreedTime {
         therapist_id: w.therapist.id.clone(),
-        start_at: NINE,
-        end_at: NINE + 60 * MIN,
+        start_at: UnixTime::from_second(NINE),
+        end_at: UnixTime::from_second(NINE + 60 * MIN),
     };
     assert_eq!(store.waiting_for(&t0).await.unwrap().len(), 2);
     let offer = |entry: &str| NewOffer {
         entry_id: entry.into(),
         therapist_id: w.therapist.id.clone(),
-        start_at: NINE,
-        end_at: NINE + 60 * MIN,
-        expires_at: NINE - 86_400,
+        start_at: UnixTime::from_second(NINE),
+        end_at: UnixTime::from_second(NINE + 60 * MIN),
+        expires_at: UnixTime::from_second(NINE - 86_400),
     };
     let made = store
         .make_offers(&[offer(&e1.id), offer(&e2.id)])
@@ -197,8 +203,8 @@ async fn expired_and_declined_offers_go_to_the_next_in_line(t: Ctx) {
         .unwrap();
     let t0 = FreedTime {
         therapist_id: w.therapist.id.clone(),
-        start_at: NINE,
-        end_at: NINE + 60 * MIN,
+        start_at: UnixTime::from_second(NINE),
+        end_at: UnixTime::from_second(NINE + 60 * MIN),
     };
     let now = NINE - 3 * 86_400;
     let made = store
@@ -207,7 +213,7 @@ async fn expired_and_declined_offers_go_to_the_next_in_line(t: Ctx) {
             therapist_id: t0.therapist_id.clone(),
             start_at: t0.start_at,
             end_at: t0.end_at,
-            expires_at: now + 3600,
+            expires_at: UnixTime::from_second(now + 3600),
         }])
         .await
         .unwrap();
@@ -234,7 +240,7 @@ async fn expired_and_declined_offers_go_to_the_next_in_line(t: Ctx) {
             therapist_id: t0.therapist_id.clone(),
             start_at: t0.start_at,
             end_at: t0.end_at,
-            expires_at: now + 7200,
+            expires_at: UnixTime::from_second(now + 7200),
         }])
         .await
         .unwrap();
@@ -291,9 +297,9 @@ async fn erasing_a_waiting_client_takes_the_messages_about_their_offers(t: Ctx) 
         .map(|e| NewOffer {
             entry_id: e.id.clone(),
             therapist_id: w.therapist.id.clone(),
-            start_at: NINE,
-            end_at: NINE + 60 * MIN,
-            expires_at: NINE - 86_400,
+            start_at: UnixTime::from_second(NINE),
+            end_at: UnixTime::from_second(NINE + 60 * MIN),
+            expires_at: UnixTime::from_second(NINE - 86_400),
         })
         .collect();
     assert_eq!(store.make_offers(&offers).await.unwrap().len(), 2);

@@ -219,7 +219,14 @@ async fn my_view(
     let t = state.now();
     let views: Vec<ApptView> = appts
         .iter()
-        .map(|a| ApptView::from(&names.view(a, None, None), a.start_at, t, &names.tz))
+        .map(|a| {
+            ApptView::from(
+                &names.view(a, None, None),
+                a.start_at.as_second(),
+                t,
+                &names.tz,
+            )
+        })
         .collect();
     let (upcoming, past): (Vec<_>, Vec<_>) = views.into_iter().partition(|v| v.upcoming);
     let setup = core.setup().await?;
@@ -229,10 +236,9 @@ async fn my_view(
     let changeable: Vec<bool> = upcoming
         .iter()
         .map(|v| {
-            appts
-                .iter()
-                .find(|a| a.id == v.id)
-                .is_some_and(|a| kneadtime_clinic::changeable_online(clinic, a.start_at, t))
+            appts.iter().find(|a| a.id == v.id).is_some_and(|a| {
+                kneadtime_clinic::changeable_online(clinic, a.start_at.as_second(), t)
+            })
         })
         .collect();
     let offers = crate::waitlist::visible_offers(state, caller).await?;
@@ -1301,7 +1307,7 @@ async fn slots_page_for(
                 .unwrap_or_else(|| "/book".to_string()),
             moving: moving
                 .map(|a| {
-                    let when = kneadtime_clinic::local_datetime(a.start_at, &ctx.tz);
+                    let when = kneadtime_clinic::local_datetime(a.start_at.as_second(), &ctx.tz);
                     when.strftime("%a %-d %b at %H:%M").to_string()
                 })
                 .unwrap_or_default(),
@@ -1354,7 +1360,7 @@ async fn my_changeable(
     let clinic = &setup.clinic;
     let window = clinic.cancel_window_hours;
     if a.status != kneadtime_store::Status::Booked
-        || !kneadtime_clinic::changeable_online(clinic, a.start_at, state.now())
+        || !kneadtime_clinic::changeable_online(clinic, a.start_at.as_second(), state.now())
     {
         return Err(message(state, Some(c), StatusCode::CONFLICT, "Call the clinic",
             &format!("This booking can no longer be changed online (less than {window} hours to go, or it is not booked). Call the clinic to change it."),
@@ -1704,8 +1710,8 @@ pub async fn done(
     }
     let event = kneadtime_import::TimedEvent {
         uid: format!("{}@kneadtime", a.id),
-        start: jiff::Timestamp::from_second(a.start_at).unwrap_or_default(),
-        end: jiff::Timestamp::from_second(a.end_at).unwrap_or_default(),
+        start: a.start_at.timestamp().unwrap_or_default(),
+        end: a.end_at.timestamp().unwrap_or_default(),
         summary: format!("{} with {}", view.service_name, view.therapist_name),
         description: format!(
             "{} at {}.",
@@ -1724,7 +1730,7 @@ pub async fn done(
     );
     page(&BookDone {
         chrome: Chrome::load(&state, Some(&c)).await,
-        appt: ApptView::from(&view, a.start_at, state.now(), &names.tz),
+        appt: ApptView::from(&view, a.start_at.as_second(), state.now(), &names.tz),
         reasons,
         ics_href,
     })

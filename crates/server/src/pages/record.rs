@@ -308,8 +308,8 @@ pub fn note_view(
         (Some(at), by) => {
             let by = by.as_deref().filter(|b| !b.is_empty());
             let mut s = match by {
-                Some(by) => format!("Signed by {by} on {}", when(*at, tz)),
-                None => format!("Signed on {}", when(*at, tz)),
+                Some(by) => format!("Signed by {by} on {}", when(at.as_second(), tz)),
+                None => format!("Signed on {}", when(at.as_second(), tz)),
             };
             if !n.amendments.is_empty() {
                 s.push_str(&format!(
@@ -344,7 +344,7 @@ pub fn note_view(
             .iter()
             .map(|a| {
                 (
-                    when(a.at, tz),
+                    when(a.at.as_second(), tz),
                     if a.author.is_empty() {
                         "—".to_string()
                     } else {
@@ -431,7 +431,7 @@ async fn note_page(
     };
     let appt = ApptView::from(
         &names.view(&a, Some(&client.name), None),
-        a.start_at,
+        a.start_at.as_second(),
         state.now(),
         &names.tz,
     );
@@ -443,7 +443,7 @@ async fn note_page(
     let view = note.as_ref().map(|n| {
         note_view(
             n,
-            local_date(a.start_at, &names.tz),
+            local_date(a.start_at.as_second(), &names.tz),
             &appt.therapist,
             &names.tz,
         )

@@ -329,10 +329,14 @@ async fn schedule_view(
                     label: day_label(d),
                     appts: appts
                         .iter()
-                        .filter(|a| local_date(a.start_at, &tz) == d)
+                        .filter(|a| local_date(a.start_at.as_second(), &tz) == d)
                         .map(|a| {
-                            let mut v =
-                                ApptView::from(&names.view(a, None, None), a.start_at, t, &tz);
+                            let mut v = ApptView::from(
+                                &names.view(a, None, None),
+                                a.start_at.as_second(),
+                                t,
+                                &tz,
+                            );
                             v.caution = cautions.get(&a.client_id).cloned().unwrap_or_default();
                             v
                         })
@@ -605,7 +609,7 @@ async fn client_view(
         .map(|a| {
             ApptView::from(
                 &names.view(a, Some(&ctx.client.name), None),
-                a.start_at,
+                a.start_at.as_second(),
                 t,
                 &tz,
             )
@@ -702,7 +706,7 @@ async fn client_view(
             .as_ref()
             .and_then(|i| i.reviewed_at)
             .map(|t| {
-                crate::schedule::local_date(t, &tz)
+                crate::schedule::local_date(t.as_second(), &tz)
                     .strftime("%-d %b %Y")
                     .to_string()
             })

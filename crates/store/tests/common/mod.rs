@@ -3,6 +3,7 @@
 //! KNEADTIME_TEST_POSTGRES_URL), fixtures, and `both!`, which runs each test on both.
 #![allow(dead_code)]
 
+use kneadtime_store::UnixTime;
 use std::future::Future;
 
 use kneadtime_domain::{Kind, Pressure};
@@ -159,8 +160,8 @@ impl World {
             therapist_id: self.therapist.id.clone(),
             client_id: self.client.id.clone(),
             service_id: self.service.id.clone(),
-            start_at: start,
-            end_at: start + minutes * MIN,
+            start_at: UnixTime::from_second(start),
+            end_at: UnixTime::from_second(start + minutes * MIN),
             override_reason: None,
             created_by: "test".into(),
             idempotency_key: None,
