@@ -323,7 +323,7 @@ pub async fn add_days_off(
 pub async fn remove_days_off(
     core: &Clinic,
     id: &TherapistId,
-    exception_id: &str,
+    exception_id: &ExceptionId,
 ) -> CoreResult<()> {
     let mine = core.setup().await?.exceptions_of(id, FIRST_DAY, LAST_DAY);
     let Some(gone) = mine.iter().find(|e| e.id == exception_id) else {
@@ -372,7 +372,7 @@ pub async fn add_closure(
 
 /// Removes a closure: the location opens again on those days, and every active
 /// therapist's time there is offered to those waiting on it.
-pub async fn remove_closure(core: &Clinic, id: &str) -> CoreResult<()> {
+pub async fn remove_closure(core: &Clinic, id: &ClosureId) -> CoreResult<()> {
     let setup = core.setup().await?;
     let gone = setup
         .closures_between(FIRST_DAY, LAST_DAY)

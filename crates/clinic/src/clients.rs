@@ -295,7 +295,7 @@ pub async fn add_race(
 }
 
 /// Removes one of a client's races.
-pub async fn remove_race(core: &Clinic, id: &ClientId, race_id: &str) -> CoreResult<()> {
+pub async fn remove_race(core: &Clinic, id: &ClientId, race_id: &RaceId) -> CoreResult<()> {
     if !core.store.races(id).await?.iter().any(|r| r.id == race_id) {
         return Err(CoreError::NotFound("race"));
     }
@@ -323,7 +323,7 @@ pub async fn add_history(
 }
 
 /// Removes an upload of a client's, a calendar or recorded history, by its id.
-pub async fn remove_upload(core: &Clinic, id: &ClientId, upload_id: &str) -> CoreResult<()> {
+pub async fn remove_upload(core: &Clinic, id: &ClientId, upload_id: &UploadId) -> CoreResult<()> {
     let (calendars, history) = tokio::try_join!(core.store.calendars(id), core.store.history(id))?;
     if calendars.iter().any(|c| c.id == upload_id) {
         core.store.delete_calendar(upload_id).await?;

@@ -220,7 +220,7 @@ async fn build_season(
         let parsed = match core.calendars.get(&id, zone) {
             Some(p) => p,
             None => {
-                let content = core.store.calendar_content(&id).await?;
+                let content = core.store.calendar_content(&UploadId::from(&id)).await?;
                 let tz = tz.clone();
                 let p = std::sync::Arc::new(
                     crate::cpu(move || parse_stored(&filename, &content, &tz)).await?,

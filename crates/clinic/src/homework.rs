@@ -162,7 +162,7 @@ pub fn compliance_text(c: &Compliance) -> String {
 }
 
 /// The routine given as `id`.
-pub async fn get(core: &Clinic, id: &str) -> CoreResult<Homework> {
+pub async fn get(core: &Clinic, id: &HomeworkId) -> CoreResult<Homework> {
     core.store.homework(id).await.map_err(|e| match e {
         StoreError::NotFound => CoreError::NotFound("homework"),
         e => e.into(),

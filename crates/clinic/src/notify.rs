@@ -608,7 +608,7 @@ pub fn sign_in_email(
 
 /// Sends a message that failed once more, waking the sender; not found when there is no
 /// such failed message.
-pub async fn retry(core: &Clinic, notice_id: &str) -> CoreResult<()> {
+pub async fn retry(core: &Clinic, notice_id: &NoticeId) -> CoreResult<()> {
     match core.store.retry_notice(notice_id).await {
         Ok(()) => {
             core.store.outbox_wake().notify_one();

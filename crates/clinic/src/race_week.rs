@@ -684,7 +684,7 @@ async fn rota(
             .cloned()
             .chain(closures_at(&closures, &th.location_id).map(|c| {
                 kneadtime_store::TherapistException {
-                    id: c.id.clone(),
+                    id: ExceptionId::from(c.id.as_str()),
                     therapist_id: th.id.clone(),
                     from_date: c.from_date,
                     to_date: c.to_date,

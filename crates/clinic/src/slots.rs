@@ -79,7 +79,7 @@ pub struct Search<'a> {
 /// A closure as one therapist's time away.
 fn closed(c: &kneadtime_store::Closure, therapist_id: &TherapistId) -> TherapistException {
     TherapistException {
-        id: c.id.clone(),
+        id: ExceptionId::from(c.id.as_str()),
         therapist_id: therapist_id.clone(),
         from_date: c.from_date,
         to_date: c.to_date,

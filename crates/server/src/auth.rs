@@ -214,14 +214,14 @@ impl Caller {
     }
 
     /// The therapist record a therapist login works as.
-    pub fn therapist_id(&self) -> Option<&str> {
+    pub fn therapist_id(&self) -> Option<&TherapistId> {
         match &self.who {
-            Who::Therapist { therapist_id, .. } => therapist_id.as_deref(),
+            Who::Therapist { therapist_id, .. } => therapist_id.as_ref(),
             _ => None,
         }
     }
 
-    pub fn client_id(&self) -> Option<&str> {
+    pub fn client_id(&self) -> Option<&ClientId> {
         match &self.who {
             Who::Client { client_id } => Some(client_id),
             _ => None,

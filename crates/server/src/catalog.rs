@@ -668,7 +668,12 @@ pub async fn delete_exception(
     Path((id, exception_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_therapist_access(&id)?;
-    catalog::remove_days_off(&state.clinic, &TherapistId::from(&id), &exception_id).await?;
+    catalog::remove_days_off(
+        &state.clinic,
+        &TherapistId::from(&id),
+        &ExceptionId::from(&exception_id),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -761,7 +766,7 @@ pub async fn delete_closure(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
-    catalog::remove_closure(&state.clinic, &id).await?;
+    catalog::remove_closure(&state.clinic, &ClosureId::from(&id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

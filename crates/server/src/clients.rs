@@ -105,7 +105,7 @@ pub async fn list(
         kneadtime_clinic::people::clients(&state.clinic).await?
     } else if let Some(t) = caller.therapist_id() {
         let since = state.now() - crate::policy::AWAITING_STATUS_SECS;
-        core_clients::treated_by(&state.clinic, &TherapistId::from(t), since).await?
+        core_clients::treated_by(&state.clinic, t, since).await?
     } else {
         Vec::new()
     };
@@ -569,7 +569,7 @@ pub async fn delete_race(
     Path((id, race_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     visible_client(&state, &caller, &id).await?;
-    core_clients::remove_race(&state.clinic, &ClientId::from(&id), &race_id).await?;
+    core_clients::remove_race(&state.clinic, &ClientId::from(&id), &RaceId::from(&race_id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -637,7 +637,7 @@ pub async fn add_calendar(
     let first = cal.entries.first().map(|e| e.date);
     let last = cal.entries.last().map(|e| e.date);
     Ok(Created(CalendarCreated {
-        id: stored.id,
+        id: String::from(stored.id),
         filename,
         entries: cal.entries.len(),
         first,
@@ -780,7 +780,7 @@ pub async fn add_activities(
         })
         .collect();
     Ok(Created(HistoryCreated {
-        id: stored.id,
+        id: String::from(stored.id),
         filename,
         sessions: summary,
     }))
@@ -809,7 +809,12 @@ pub async fn delete_calendar(
     Path((id, cal_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     visible_client(&state, &caller, &id).await?;
-    core_clients::remove_upload(&state.clinic, &ClientId::from(&id), &cal_id).await?;
+    core_clients::remove_upload(
+        &state.clinic,
+        &ClientId::from(&id),
+        &UploadId::from(&cal_id),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

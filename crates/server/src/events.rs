@@ -407,7 +407,7 @@ pub async fn withdraw(
     caller: Caller,
     Path((id, client_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    if caller.client_id() != Some(client_id.as_str()) {
+    if caller.client_id() != Some(&ClientId::from(client_id.as_str())) {
         allow(&state, &caller, Act::Clinic).await?;
     }
     race_week::withdraw(

@@ -48,7 +48,7 @@ pub struct HomeworkOut {
 pub fn out(v: HomeworkView) -> HomeworkOut {
     HomeworkOut {
         kept_up: compliance_text(&v.compliance),
-        id: v.homework.id,
+        id: String::from(v.homework.id),
         routine: v.routine,
         per_week: v.homework.per_week,
         from_date: v.homework.from_date,
@@ -166,7 +166,7 @@ pub async fn assign(
 
 /// A routine the caller may see (the client's own, or staff who may see the client).
 async fn visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Homework> {
-    let h = homework::get(&state.clinic, id).await?;
+    let h = homework::get(&state.clinic, &HomeworkId::from(id)).await?;
     visible_client(state, caller, &h.client_id)
         .await
         .map_err(|_| ApiError::not_found("homework"))?;

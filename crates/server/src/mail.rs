@@ -298,7 +298,7 @@ pub async fn outbox(state: &AppState) -> crate::error::ApiResult<OutboxOut> {
             .into_iter()
             .map(|n| NoticeOut {
                 due: kneadtime_clinic::show(n.due_at.as_second(), &tz),
-                id: n.id,
+                id: String::from(n.id),
                 kind: n.kind,
                 appointment_id: n.appointment_id,
                 offer_id: n.offer_id,
@@ -351,7 +351,7 @@ pub async fn retry(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> crate::error::ApiResult<axum::Json<OutboxOut>> {
     crate::policy::allow(&state, &caller, crate::policy::Act::Clinic).await?;
-    notify::retry(&state.clinic, &id).await?;
+    notify::retry(&state.clinic, &NoticeId::from(&id)).await?;
     Ok(axum::Json(outbox(&state).await?))
 }
 

@@ -332,11 +332,7 @@ pub async fn delete(
 /// The open offers `caller` may see: a client their own; a therapist those on their
 /// schedule; the owner all.
 pub async fn visible_offers(state: &AppState, caller: &Caller) -> ApiResult<Vec<OfferOut>> {
-    let offers = waitlist::open_offers(
-        &state.clinic,
-        (caller.client_id()).map(ClientId::from).as_ref(),
-    )
-    .await?;
+    let offers = waitlist::open_offers(&state.clinic, caller.client_id()).await?;
     let names = Names::load(state).await?;
     let mut out = Vec::new();
     for (o, e) in &offers {

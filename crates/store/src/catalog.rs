@@ -615,7 +615,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_exception(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn delete_exception(&self, id: &ExceptionId) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM exceptions WHERE id = $1")

@@ -288,7 +288,7 @@ impl Store {
         rows.iter().map(race_from).collect()
     }
 
-    pub async fn delete_race(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn delete_race(&self, id: &RaceId) -> Result<(), StoreError> {
         self.delete_season_part("client_races", id).await
     }
 
@@ -340,7 +340,7 @@ impl Store {
     }
 
     /// One calendar's content.
-    pub async fn calendar_content(&self, id: &str) -> Result<String, StoreError> {
+    pub async fn calendar_content(&self, id: &UploadId) -> Result<String, StoreError> {
         let row = sqlx::query("SELECT content FROM client_calendars WHERE id = $1")
             .bind(id)
             .fetch_one(self.db()?)
@@ -369,7 +369,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn delete_calendar(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn delete_calendar(&self, id: &UploadId) -> Result<(), StoreError> {
         self.delete_season_part("client_calendars", id).await
     }
 
@@ -427,7 +427,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn delete_history(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn delete_history(&self, id: &UploadId) -> Result<(), StoreError> {
         self.delete_season_part("client_history", id).await
     }
 

@@ -76,7 +76,7 @@ impl Store {
         rows.iter().map(closure_from).collect()
     }
 
-    pub async fn delete_closure(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn delete_closure(&self, id: &ClosureId) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM closures WHERE id = $1")

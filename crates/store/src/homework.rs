@@ -74,11 +74,11 @@ impl Store {
         .await?;
         tx.commit().await?;
         drop(_gate);
-        self.homework(&id).await
+        self.homework(&HomeworkId::from(&id)).await
     }
 
     /// One routine given, with its ticks.
-    pub async fn homework(&self, id: &str) -> Result<Homework, StoreError> {
+    pub async fn homework(&self, id: &HomeworkId) -> Result<Homework, StoreError> {
         let row = sqlx::query("SELECT * FROM homework WHERE id = $1")
             .bind(id)
             .fetch_one(self.db()?)
@@ -127,7 +127,12 @@ impl Store {
     }
 
     /// Sets whether the routine was done on `day`.
-    pub async fn tick_homework(&self, id: &str, day: Date, done: bool) -> Result<(), StoreError> {
+    pub async fn tick_homework(
+        &self,
+        id: &HomeworkId,
+        day: Date,
+        done: bool,
+    ) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         if done {
             sqlx::query(
@@ -150,7 +155,7 @@ impl Store {
     }
 
     /// Stops a routine (its ticks stay on record).
-    pub async fn end_homework(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn end_homework(&self, id: &HomeworkId) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let r = sqlx::query("UPDATE homework SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
             .bind(self.now())

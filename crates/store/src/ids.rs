@@ -187,6 +187,20 @@ id_type! {
     OfferId;
     /// A race-week event's id.
     RaceEventId;
+    /// A therapist's days off.
+    ExceptionId;
+    /// A closure of a location or the group.
+    ClosureId;
+    /// A race a client entered.
+    RaceId;
+    /// A file a client uploaded: a training calendar or recorded history.
+    UploadId;
+    /// A home-care routine given to a client.
+    HomeworkId;
+    /// A message in the outbox.
+    NoticeId;
+    /// An amendment to a signed note.
+    AmendmentId;
 }
 
 #[cfg(test)]

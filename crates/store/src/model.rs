@@ -7,10 +7,7 @@ use kneadtime_domain::notes::Side;
 use kneadtime_domain::{Kind, Pressure, Priority};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    AppointmentId, ClientId, LocationId, NoteId, OfferId, RaceEventId, ServiceId, StaffId,
-    TherapistId, WaitId,
-};
+use crate::ids::*;
 use crate::{StoreError, UnixTime};
 
 /// Defines a string-backed enum with `as_str` / `parse`, the spelling stored in SQL.
@@ -257,7 +254,7 @@ pub struct WorkingHours {
 /// Days off, inclusive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TherapistException {
-    pub id: String,
+    pub id: ExceptionId,
     pub therapist_id: TherapistId,
     /// The first day, inclusive.
     pub from_date: jiff::civil::Date,
@@ -270,7 +267,7 @@ pub struct TherapistException {
 /// Days a location, or the whole group, is closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Closure {
-    pub id: String,
+    pub id: ClosureId,
     /// The first day, inclusive.
     pub from_date: jiff::civil::Date,
     /// The last day, inclusive.
@@ -322,7 +319,7 @@ pub struct NewClient {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClientRace {
-    pub id: String,
+    pub id: RaceId,
     pub client_id: ClientId,
     /// The day it starts.
     pub date: jiff::civil::Date,
@@ -333,7 +330,7 @@ pub struct ClientRace {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientCalendar {
-    pub id: String,
+    pub id: UploadId,
     pub client_id: ClientId,
     pub filename: String,
     pub content: String,
@@ -344,7 +341,7 @@ pub struct ClientCalendar {
 /// sessions (JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientHistory {
-    pub id: String,
+    pub id: UploadId,
     pub client_id: ClientId,
     pub filename: String,
     pub sessions: String,
@@ -522,7 +519,7 @@ impl NoteContent {
 /// when and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Amendment {
-    pub id: String,
+    pub id: AmendmentId,
     /// Unix seconds.
     pub at: UnixTime,
     /// The name of the staff member who made it.
@@ -639,7 +636,7 @@ pub(crate) fn parse_or<T>(v: Option<T>, what: &str, raw: &str) -> Result<T, Stor
 /// One message in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
-    pub id: String,
+    pub id: NoticeId,
     pub kind: NoticeKind,
     /// What the message is about: an appointment, a waitlist offer (for `Offer`), or a
     /// waitlist entry (for `Waitlisted`).
@@ -672,7 +669,7 @@ pub struct OutboxCounts {
 /// A routine from the homework library given to a client, with the days they ticked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Homework {
-    pub id: String,
+    pub id: HomeworkId,
     pub client_id: ClientId,
     /// The session note it was given with, when it was.
     pub note_id: Option<NoteId>,

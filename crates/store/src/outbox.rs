@@ -185,7 +185,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::NotFound`] when no failed message has that id.
-    pub async fn retry_notice(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn retry_notice(&self, id: &NoticeId) -> Result<(), StoreError> {
         let now = self.now();
         let _gate = self.gate().await;
         let done = retry_write!(

@@ -164,7 +164,7 @@ async fn my_record(
         .into_iter()
         .filter(|v| v.homework.ended_at.is_none())
         .map(|v| MyHomework {
-            id: v.homework.id.clone(),
+            id: String::from(v.homework.id.clone()),
             name: v.routine.name.to_string(),
             minutes: v.routine.minutes,
             per_week: v.homework.per_week,
@@ -447,7 +447,7 @@ pub async fn me_race_week(
         return Redirect::to("/staff/events").into_response();
     };
     // Only an event whose race week is still ahead.
-    let open = kneadtime_clinic::race_week::for_client(&state.clinic, &ClientId::from(me))
+    let open = kneadtime_clinic::race_week::for_client(&state.clinic, me)
         .await
         .unwrap_or_default()
         .iter()
@@ -506,18 +506,15 @@ pub async fn me_race_week_withdraw(
     let Some(me) = c.client_id() else {
         return Redirect::to("/staff/events").into_response();
     };
-    let notice = match kneadtime_clinic::race_week::withdraw(
-        &state.clinic,
-        &RaceEventId::from(&id),
-        &ClientId::from(me),
-    )
-    .await
-    {
-        Ok(()) => {
-            "You have withdrawn: the clinic will not book you for that race week.".to_string()
-        }
-        Err(e) => return refused_on_my_page(&state, &c, e.into()).await,
-    };
+    let notice =
+        match kneadtime_clinic::race_week::withdraw(&state.clinic, &RaceEventId::from(&id), me)
+            .await
+        {
+            Ok(()) => {
+                "You have withdrawn: the clinic will not book you for that race week.".to_string()
+            }
+            Err(e) => return refused_on_my_page(&state, &c, e.into()).await,
+        };
     my_page(&state, &c, String::new(), notice).await
 }
 
@@ -618,15 +615,10 @@ pub async fn me_feed(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let Some(me) = c.client_id().map(str::to_string) else {
+    let Some(me) = c.client_id().cloned() else {
         return Redirect::to("/staff").into_response();
     };
-    match crate::clients::new_feed(
-        &state,
-        kneadtime_store::FeedOwner::Client(ClientId::from(me)),
-    )
-    .await
-    {
+    match crate::clients::new_feed(&state, kneadtime_store::FeedOwner::Client(me)).await {
         Ok(url) => my_page(&state, &c, url, String::new()).await,
         Err(e) => error_page(&state, Some(&c), &e).await,
     }
@@ -1037,9 +1029,10 @@ async fn whose(
     client_id: Option<&ClientId>,
 ) -> Result<(Caller, String), Response> {
     match caller {
-        Some(c) if c.client_id().is_some() => {
-            Ok((c.clone(), c.client_id().unwrap_or_default().to_string()))
-        }
+        Some(c) if c.client_id().is_some() => Ok((
+            c.clone(),
+            c.client_id().map(ToString::to_string).unwrap_or_default(),
+        )),
         Some(c) if c.is_staff() => match client_id {
             Some(id) => Ok((c.clone(), id.to_string())),
             None => Err(message(
@@ -1339,7 +1332,7 @@ async fn my_changeable(
     id: &str,
 ) -> Result<kneadtime_store::Appointment, Response> {
     let a = match booking::appointment(&state.clinic, &AppointmentId::from(id)).await {
-        Ok(a) if c.client_id() == Some(a.client_id.as_str()) => a,
+        Ok(a) if c.client_id() == Some(&ClientId::from(a.client_id.as_str())) => a,
         _ => {
             return Err(message(
                 state,
@@ -1643,8 +1636,7 @@ pub async fn book(
                     | Code::TooManyOpen
             ) =>
         {
-            let who = client_id
-                .unwrap_or_else(|| ClientId::from(c.client_id().unwrap_or_default().to_string()));
+            let who = client_id.unwrap_or_else(|| c.client_id().cloned().unwrap_or_default());
             slots_page(&state, &c, &who, &f.service_id, Some(&e)).await
         }
         Err(e) => error_page(&state, Some(&c), &e).await,
@@ -1882,8 +1874,8 @@ pub fn intake_body(f: &BTreeMap<String, String>) -> Result<crate::intake::Intake
 pub async fn me_intake(State(state): State<AppState>, PageCaller(caller): PageCaller) -> Response {
     match caller {
         Some(c) if c.client_id().is_some() => {
-            let me = c.client_id().unwrap_or_default().to_string();
-            intake_page(&state, &c, &ClientId::from(&me), None).await
+            let me = c.client_id().cloned().unwrap_or_default();
+            intake_page(&state, &c, &me, None).await
         }
         Some(_) => Redirect::to("/staff").into_response(),
         None => Redirect::to("/signin").into_response(),
@@ -1902,11 +1894,11 @@ pub async fn me_intake_save(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let Some(me) = c.client_id().map(str::to_string) else {
+    let Some(me) = c.client_id().cloned() else {
         return Redirect::to("/staff").into_response();
     };
     let saved = match intake_body(&f) {
-        Ok(body) => crate::intake::save(&state, &c, &ClientId::from(&me), &body).await,
+        Ok(body) => crate::intake::save(&state, &c, &me, &body).await,
         Err(e) => Err(e),
     };
     match saved {
@@ -1920,7 +1912,7 @@ pub async fn me_intake_save(
             .await
         }
         Err(e) if e.status.is_client_error() && e.field.is_some() => {
-            intake_page(&state, &c, &ClientId::from(&me), Some((&f, &e))).await
+            intake_page(&state, &c, &me, Some((&f, &e))).await
         }
         Err(e) => error_page(&state, Some(&c), &e).await,
     }

@@ -606,7 +606,7 @@ pub async fn homework_rows(
             .await?
             .into_iter()
             .map(|v| HomeworkRow {
-                id: v.homework.id.clone(),
+                id: String::from(v.homework.id.clone()),
                 name: v.routine.name.to_string(),
                 per_week: v.homework.per_week,
                 since: day_label(v.homework.from_date),
@@ -707,7 +707,7 @@ pub async fn homework_stop(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let client = kneadtime_clinic::homework::get(&state.clinic, &id)
+    let client = kneadtime_clinic::homework::get(&state.clinic, &HomeworkId::from(&id))
         .await
         .map(|h| h.client_id);
     match crate::homework::stop(State(state.clone()), c.clone(), Path(id)).await {
@@ -858,7 +858,7 @@ async fn my_record_as(
     let Some(c) = caller else {
         return Redirect::to("/signin").into_response();
     };
-    let Some(me) = c.client_id().map(str::to_string) else {
+    let Some(me) = c.client_id().cloned() else {
         return Redirect::to("/staff").into_response();
     };
     let asked = if q.audience.is_empty() {
@@ -866,16 +866,7 @@ async fn my_record_as(
     } else {
         &q.audience
     };
-    record_response(
-        &state,
-        &c,
-        &ClientId::from(&me),
-        asked,
-        markdown,
-        "/me/record",
-        "/me",
-    )
-    .await
+    record_response(&state, &c, &me, asked, markdown, "/me/record", "/me").await
 }
 
 #[derive(serde::Deserialize)]

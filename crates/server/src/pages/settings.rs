@@ -387,7 +387,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             .into_iter()
             .map(|e| {
                 (
-                    e.id,
+                    e.id.to_string(),
                     format!(
                         "{} to {}: {}{}",
                         e.from_date,
@@ -524,7 +524,7 @@ async fn closures_of(
             } else {
                 format!("{days}: {}", c.note)
             };
-            (c.id, label)
+            (c.id.to_string(), label)
         })
         .collect()
 }
@@ -641,7 +641,7 @@ pub async fn submit(
             }
             .await
         }
-        "retry" => kneadtime_clinic::notify::retry(&state.clinic, &id)
+        "retry" => kneadtime_clinic::notify::retry(&state.clinic, &NoticeId::from(&id))
             .await
             .map(|()| "The message will be sent again.")
             .map_err(ApiError::from),

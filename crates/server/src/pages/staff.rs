@@ -251,7 +251,7 @@ async fn schedule_view(
         all.clone()
     } else {
         all.iter()
-            .filter(|t| Some(t.id.as_str()) == c.therapist_id())
+            .filter(|t| Some(&t.id) == c.therapist_id())
             .cloned()
             .collect()
     };
