@@ -26,7 +26,7 @@ use crate::schedule::{local_date, local_datetime, parse_date, show, zone_of};
 /// fit is present only when the day was judged in this request (booking, rescheduling).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AppointmentOut {
-    pub id: String,
+    pub id: AppointmentId,
     pub therapist_id: TherapistId,
     pub therapist_name: String,
     pub client_id: ClientId,
@@ -191,7 +191,7 @@ impl Names {
             .map(|(id, n, _)| (id.clone(), n.clone()))
             .unwrap_or_default();
         AppointmentOut {
-            id: String::from(a.id.clone()),
+            id: a.id.clone(),
             therapist_id: a.therapist_id.clone(),
             therapist_name: name(&self.therapists, &a.therapist_id),
             client_id: a.client_id.clone(),

@@ -251,7 +251,7 @@ pub struct TherapistCreated {
 /// A staff login, without its password hash.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StaffOut {
-    pub id: String,
+    pub id: StaffId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -262,7 +262,7 @@ pub struct StaffOut {
 
 fn staff_out(s: &Staff) -> StaffOut {
     StaffOut {
-        id: String::from(s.id.clone()),
+        id: s.id.clone(),
         email: s.email.clone(),
         name: s.name.clone(),
         role: s.role,

@@ -24,7 +24,7 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClientOut {
-    pub id: String,
+    pub id: ClientId,
     pub name: String,
     /// May be empty.
     pub email: String,
@@ -40,7 +40,7 @@ pub struct ClientOut {
 
 pub fn client_out(c: &Client) -> ClientOut {
     ClientOut {
-        id: String::from(c.id.clone()),
+        id: c.id.clone(),
         name: c.name.clone(),
         email: c.email.clone(),
         phone: c.phone.clone(),
@@ -637,7 +637,7 @@ pub async fn add_calendar(
     let first = cal.entries.first().map(|e| e.date);
     let last = cal.entries.last().map(|e| e.date);
     Ok(Created(CalendarCreated {
-        id: String::from(stored.id),
+        id: stored.id,
         filename,
         entries: cal.entries.len(),
         first,
@@ -649,7 +649,7 @@ pub async fn add_calendar(
 /// A training calendar taken in, and what was read from it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CalendarCreated {
-    pub id: String,
+    pub id: UploadId,
     pub filename: String,
     /// Training sessions read.
     #[schema(minimum = 1)]
@@ -665,7 +665,7 @@ pub struct CalendarCreated {
 /// Recorded history taken in: the runs it held.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HistoryCreated {
-    pub id: String,
+    pub id: UploadId,
     pub filename: String,
     pub sessions: Vec<RecordedRun>,
 }
@@ -780,7 +780,7 @@ pub async fn add_activities(
         })
         .collect();
     Ok(Created(HistoryCreated {
-        id: String::from(stored.id),
+        id: stored.id,
         filename,
         sessions: summary,
     }))

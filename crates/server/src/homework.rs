@@ -30,7 +30,7 @@ pub struct RoutineShort {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HomeworkOut {
-    pub id: String,
+    pub id: HomeworkId,
     pub routine: &'static Routine,
     pub per_week: u8,
     pub from_date: jiff::civil::Date,
@@ -48,7 +48,7 @@ pub struct HomeworkOut {
 pub fn out(v: HomeworkView) -> HomeworkOut {
     HomeworkOut {
         kept_up: compliance_text(&v.compliance),
-        id: String::from(v.homework.id),
+        id: v.homework.id,
         routine: v.routine,
         per_week: v.homework.per_week,
         from_date: v.homework.from_date,

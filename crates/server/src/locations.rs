@@ -18,7 +18,7 @@ use crate::policy::{Act, allow};
 /// A location with its opening hours.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LocationOut {
-    pub id: String,
+    pub id: LocationId,
     pub name: String,
     pub address: String,
     /// IANA zone its opening hours and its therapists' hours are read in.
@@ -33,7 +33,7 @@ pub struct LocationOut {
 
 fn out(l: Location, hours: &[kneadtime_store::WorkingHours]) -> LocationOut {
     LocationOut {
-        id: String::from(l.id),
+        id: l.id,
         name: l.name,
         address: l.address,
         time_zone: l.time_zone,

@@ -262,7 +262,7 @@ async fn settle(state: &AppState, mailer: &Mailer, head: &Letterhead, c: Claimed
 /// One message as the owner sees it.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct NoticeOut {
-    pub id: String,
+    pub id: NoticeId,
     pub kind: kneadtime_store::NoticeKind,
     /// What it is about: an appointment, or a waitlist offer.
     pub appointment_id: Option<AppointmentId>,
@@ -298,7 +298,7 @@ pub async fn outbox(state: &AppState) -> crate::error::ApiResult<OutboxOut> {
             .into_iter()
             .map(|n| NoticeOut {
                 due: kneadtime_clinic::show(n.due_at.as_second(), &tz),
-                id: String::from(n.id),
+                id: n.id,
                 kind: n.kind,
                 appointment_id: n.appointment_id,
                 offer_id: n.offer_id,

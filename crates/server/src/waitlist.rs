@@ -42,7 +42,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 /// A waitlist entry as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WaitOut {
-    pub id: String,
+    pub id: WaitId,
     pub client_id: ClientId,
     pub client_name: String,
     pub service_id: ServiceId,
@@ -60,7 +60,7 @@ pub struct WaitOut {
 /// An offer of a freed time as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OfferOut {
-    pub id: String,
+    pub id: OfferId,
     pub entry_id: WaitId,
     pub client_id: ClientId,
     pub service_id: ServiceId,
@@ -82,7 +82,7 @@ pub struct OfferOut {
 
 fn wait_out(e: &WaitEntry, names: &Names, client_name: &str) -> WaitOut {
     WaitOut {
-        id: String::from(e.id.clone()),
+        id: e.id.clone(),
         client_id: e.client_id.clone(),
         client_name: client_name.to_string(),
         service_id: e.service_id.clone(),
@@ -98,7 +98,7 @@ fn wait_out(e: &WaitEntry, names: &Names, client_name: &str) -> WaitOut {
 
 fn offer_out(o: &Offer, e: &WaitEntry, names: &Names) -> OfferOut {
     OfferOut {
-        id: String::from(o.id.clone()),
+        id: o.id.clone(),
         entry_id: o.entry_id.clone(),
         client_id: e.client_id.clone(),
         service_id: e.service_id.clone(),

@@ -94,7 +94,7 @@ pub struct Me {
 
 /// One race-week event on the client's page.
 pub struct RaceWeekView {
-    pub id: String,
+    pub id: RaceEventId,
     /// "City Marathon, Sun 18 Apr".
     pub title: String,
     /// "post-race" or "pre-race".
@@ -107,7 +107,7 @@ pub struct RaceWeekView {
 
 /// A routine under way on the client's page.
 pub struct MyHomework {
-    pub id: String,
+    pub id: HomeworkId,
     pub name: String,
     pub minutes: u8,
     pub per_week: u8,
@@ -164,7 +164,7 @@ async fn my_record(
         .into_iter()
         .filter(|v| v.homework.ended_at.is_none())
         .map(|v| MyHomework {
-            id: String::from(v.homework.id.clone()),
+            id: v.homework.id.clone(),
             name: v.routine.name.to_string(),
             minutes: v.routine.minutes,
             per_week: v.homework.per_week,
@@ -254,7 +254,7 @@ async fn my_view(
                 Kind::PreEvent => "pre-race",
                 _ => "post-race",
             },
-            id: String::from(e.id),
+            id: e.id,
             state: r
                 .as_ref()
                 .map(|r| r.state.as_str().to_string())
@@ -657,7 +657,7 @@ pub async fn me_cancel(
 
 #[derive(Clone)]
 pub struct ServiceOpt {
-    pub id: String,
+    pub id: ServiceId,
     pub name: String,
     pub detail: String,
     pub selected: bool,
@@ -668,7 +668,7 @@ fn service_opts(services: &[Service], selected: &str, currency: &str) -> Vec<Ser
         .iter()
         .filter(|s| s.active)
         .map(|s| ServiceOpt {
-            id: String::from(s.id.clone()),
+            id: s.id.clone(),
             name: s.name.clone(),
             detail: format!(
                 "{} min, {}",

@@ -355,7 +355,7 @@ pub async fn css() -> Response {
 /// An appointment as pages show it.
 #[derive(Debug, Clone)]
 pub struct ApptView {
-    pub id: String,
+    pub id: AppointmentId,
     pub when: String,
     pub time: String,
     pub service: String,

@@ -248,7 +248,7 @@ fn rows_of(f: &BTreeMap<String, String>) -> Vec<RegionInput> {
 
 /// What a stored note shows on the pages: its status and its four parts in lines.
 pub struct NoteView {
-    pub id: String,
+    pub id: NoteId,
     pub appointment_id: AppointmentId,
     pub date: String,
     pub therapist: String,
@@ -323,7 +323,7 @@ pub fn note_view(
         (None, _) => "Draft: not signed yet".into(),
     };
     NoteView {
-        id: String::from(n.id.clone()),
+        id: n.id.clone(),
         appointment_id: n.appointment_id.clone(),
         date: day_label(date),
         therapist: therapist.to_string(),
@@ -584,7 +584,7 @@ async fn save(
 
 /// A routine given, as the client page shows it to staff.
 pub struct HomeworkRow {
-    pub id: String,
+    pub id: HomeworkId,
     pub name: String,
     pub per_week: u8,
     pub since: String,
@@ -606,7 +606,7 @@ pub async fn homework_rows(
             .await?
             .into_iter()
             .map(|v| HomeworkRow {
-                id: String::from(v.homework.id.clone()),
+                id: v.homework.id.clone(),
                 name: v.routine.name.to_string(),
                 per_week: v.homework.per_week,
                 since: day_label(v.homework.from_date),

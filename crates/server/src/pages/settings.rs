@@ -135,7 +135,7 @@ impl Sent {
 }
 
 pub struct ServiceRow {
-    pub id: String,
+    pub id: ServiceId,
     pub name: String,
     /// In words, and as the form sends it.
     pub kind: String,
@@ -156,7 +156,7 @@ pub struct ServiceRow {
 
 /// One of the group's locations as the settings page shows it.
 pub struct LocationRow {
-    pub id: String,
+    pub id: LocationId,
     pub name: String,
     pub address: String,
     pub time_zone: String,
@@ -223,7 +223,7 @@ fn skill_words(s: Skill) -> String {
 }
 
 pub struct TherapistRow {
-    pub id: String,
+    pub id: TherapistId,
     /// The name as the change form shows it (without "(inactive)").
     pub plain_name: String,
     /// The skills as the change form ticks them.
@@ -318,7 +318,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
                 .collect::<Vec<_>>()
                 .join("\n");
             LocationRow {
-                id: String::from(l.id.clone()),
+                id: l.id.clone(),
                 name: l.name.clone(),
                 address: l.address.clone(),
                 time_zone: l.time_zone.clone(),
@@ -341,7 +341,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
         .iter()
         .cloned()
         .map(|s| ServiceRow {
-            id: String::from(s.id),
+            id: s.id,
             name: s.name,
             kind: match s.kind {
                 kneadtime_store::ServiceKind::Massage(k) => k.label().to_string(),
@@ -421,7 +421,7 @@ async fn render(state: &AppState, c: &Caller, sent: Sent, saved: &str) -> Respon
             hours_key: format!("hours-{}", t.id),
             plain_name,
             grid: grid_of(&hours),
-            id: String::from(t.id),
+            id: t.id,
             skills,
             skill_values,
             hours,

@@ -448,7 +448,7 @@ async fn clients_page(
             clients: list
                 .into_iter()
                 .map(|c| ClientRow {
-                    id: c.id,
+                    id: String::from(c.id),
                     name: c.name,
                     email: c.email,
                 })
