@@ -187,19 +187,19 @@ id_type! {
     OfferId;
     /// A race-week event's id.
     RaceEventId;
-    /// A therapist's days off.
+    /// The id of a therapist's days off.
     ExceptionId;
-    /// A closure of a location or the group.
+    /// The id of a closure (of one location or the whole group).
     ClosureId;
-    /// A race a client entered.
+    /// The id of a race a client entered.
     RaceId;
-    /// A file a client uploaded: a training calendar or recorded history.
+    /// The id of a file a client uploaded: a training calendar or recorded history.
     UploadId;
-    /// A home-care routine given to a client.
+    /// The id of a home-care routine given to a client.
     HomeworkId;
-    /// A message in the outbox.
+    /// The id of a message to a client.
     NoticeId;
-    /// An amendment to a signed note.
+    /// The id of an amendment to a signed note.
     AmendmentId;
 }
 

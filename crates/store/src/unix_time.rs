@@ -9,8 +9,9 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Any, Database};
 
-/// An instant in whole Unix seconds (UTC). It has no `Display`: text for people comes
-/// from a zone (`timestamp()`), and SQL takes it as a bound number, never spliced in.
+// It has no `Display`: text for people comes from a zone (`timestamp()`), and SQL takes
+// it as a bound number, never spliced in.
+/// An instant in whole Unix seconds (UTC).
 #[derive(
     Debug,
     Clone,
