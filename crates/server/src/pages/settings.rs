@@ -209,6 +209,13 @@ fn service_body(f: &BTreeMap<String, String>) -> Result<catalog::ServiceBody, Ap
 }
 
 /// The skills ticked in a therapist form (`skill_<id>` boxes).
+/// The location a form picked; none when left blank.
+fn chosen_location(f: &BTreeMap<String, String>) -> Option<LocationId> {
+    f.get("location_id")
+        .filter(|l| !l.is_empty())
+        .map(|l| LocationId::from(l.as_str()))
+}
+
 fn ticked_skills(f: &BTreeMap<String, String>) -> Vec<String> {
     Skill::ALL
         .iter()
@@ -662,8 +669,7 @@ pub async fn submit(
                 skills,
                 email: (!email.trim().is_empty()).then_some(email),
                 password: (!password.is_empty()).then_some(password),
-                location_id: (f.get("location_id").cloned().filter(|l| !l.is_empty()))
-                    .map(LocationId::from),
+                location_id: chosen_location(&f),
             };
             catalog::create_therapist(st, c.clone(), ApiJson(body))
                 .await
@@ -686,8 +692,7 @@ pub async fn submit(
                 name: Some(v("name")),
                 skills: Some(skills),
                 active: None,
-                location_id: (f.get("location_id").cloned().filter(|l| !l.is_empty()))
-                    .map(LocationId::from),
+                location_id: chosen_location(&f),
             };
             catalog::patch_therapist(
                 st,
@@ -912,8 +917,7 @@ async fn add_closure(
         from: v("from"),
         to: (!v("to").is_empty()).then(|| v("to")),
         note: v("note"),
-        location_id: (f.get("location_id").cloned().filter(|l| !l.is_empty()))
-            .map(LocationId::from),
+        location_id: chosen_location(f),
     };
     catalog::create_closure(State(state.clone()), c.clone(), ApiJson(body))
         .await
