@@ -367,8 +367,16 @@ fn is_event(t: &Text) -> bool {
         && t.words
             .last()
             .is_some_and(|w| VOCAB.says(std::slice::from_ref(w), Sense::Half));
+    // "Semi de Boulogne", "Mezza di Roma": a short form, then where it is run.
+    let half_at_place = t.words.windows(3).any(|w| {
+        VOCAB.says(&w[..1], Sense::Half)
+            && VOCAB.says(&w[1..2], Sense::Place)
+            && !VOCAB.knows(&w[2])
+            && !w[2].chars().any(|c| c.is_ascii_digit())
+    });
     full_half
         || named_half
+        || half_at_place
         || [
             Sense::Marathon,
             Sense::Ultra,
@@ -698,6 +706,37 @@ mod tests {
         assert_eq!(p("Hauptwettkampf: Berlin-Marathon", ""), Some(Priority::A));
         assert_eq!(p("Semi-marathon de préparation", ""), Some(Priority::B));
         assert_eq!(p("Carrera popular 10K", "por diversión"), Some(Priority::C));
+    }
+
+    /// A race over several days is named as such in every language, and a training camp
+    /// whose name holds a race word stays a camp.
+    #[test]
+    fn stage_races_and_camps_in_every_language() {
+        for title in [
+            "Transalpine stage race",
+            "Trail en étapes 3 jours",
+            "Course par étapes",
+            "Etappenlauf TransAlpine",
+            "Carrera por etapas",
+            "Corsa a tappe",
+            "Gara a tappe in Dolomiti",
+            "Meerdaagse etappeloop",
+            "Corrida por etapas",
+        ] {
+            check(title, Class::Race, None);
+        }
+        check("Stage de course en montagne", Class::Long, None);
+        check("Treino de rampas", Class::Hard, None);
+    }
+
+    /// A short name of the half marathon followed by where it is run is the race.
+    #[test]
+    fn a_short_half_with_its_place_is_a_race() {
+        check("Semi de Boulogne", Class::Race, Some(HALF_MARATHON_KM));
+        check("Mezza di Roma", Class::Race, Some(HALF_MARATHON_KM));
+        check("Halve van Egmond", Class::Race, Some(HALF_MARATHON_KM));
+        check("Allure semi 3x5 km", Class::Hard, None);
+        check("Half of the long run at pace", Class::Long, None);
     }
 
     /// One table per language: the everyday words of plans written in it.

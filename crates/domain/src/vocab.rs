@@ -124,6 +124,8 @@ pub(crate) struct Table {
     pub when: Vec<String>,
     /// A training camp: days of heavy training away from home.
     pub camp: Vec<String>,
+    /// Words that join a race's short name to where it is run ("Semi de Boulogne").
+    pub place: Vec<String>,
 }
 
 /// What a word says.
@@ -151,10 +153,11 @@ pub(crate) enum Sense {
     TrainingRace,
     When,
     Camp,
+    Place,
 }
 
 impl Table {
-    fn lists(&self) -> [(Sense, &Vec<String>); 22] {
+    fn lists(&self) -> [(Sense, &Vec<String>); 23] {
         [
             (Sense::Rest, &self.rest),
             (Sense::Hard, &self.hard),
@@ -178,6 +181,7 @@ impl Table {
             (Sense::TrainingRace, &self.training_race),
             (Sense::When, &self.when),
             (Sense::Camp, &self.camp),
+            (Sense::Place, &self.place),
         ]
     }
 }
