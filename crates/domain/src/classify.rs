@@ -158,6 +158,7 @@ const EASY_PACE: &[&str] = &[
 struct Reading {
     class: Class,
     unclassified: bool,
+    away: bool,
     distance_km: Option<f64>,
     duration_min: Option<f64>,
     priority_hint: Option<Priority>,
@@ -199,6 +200,8 @@ fn read(entry: &Entry) -> Reading {
         Some(c) => (c, false),
         None => match class_of(&title, &entry.title) {
             Some(c) => (c, false),
+            // A holiday or a trip with no training named: days without a session.
+            None if title.says(Sense::Away) => (Class::Rest, false),
             // The title said nothing; the description may ("Coach's notes: 5x1k at 10K").
             // A race named only in the description is a race when it names the event.
             None => match class_of(&desc, &entry.description) {
@@ -241,6 +244,7 @@ fn read(entry: &Entry) -> Reading {
     Reading {
         class,
         unclassified,
+        away: title.says(Sense::Away),
         distance_km,
         duration_min,
         priority_hint,
@@ -276,6 +280,7 @@ fn assemble(entry: &Entry, r: &Reading) -> Session {
         priority_hint: r.priority_hint,
         load: None,
         origin: entry.origin.clone(),
+        away: r.away,
     }
 }
 

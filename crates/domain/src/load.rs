@@ -231,6 +231,7 @@ pub fn activity_load(a: &Activity, class: Class, p: &Physiology) -> (f64, LoadSo
         priority_hint: None,
         load: None,
         origin: a.origin.clone(),
+        away: false,
     };
     (estimate_load(&s), LoadSource::Estimate)
 }
@@ -324,6 +325,7 @@ pub fn understand(activities: &[Activity], p: &Physiology) -> Vec<Completed> {
                 priority_hint: None,
                 load: Some(load),
                 origin: a.origin.clone(),
+                away: false,
             };
             Completed {
                 session,

@@ -38,8 +38,11 @@ pub fn next(season: &Season, req: &PlanRequest, today: Date) -> NextAnswer {
     };
     let plan = plan(season, &req);
     let planned = plan.massages.iter().find(|m| m.date >= today).cloned();
-    let available =
-        |d: Date| !req.unavailable_weekdays.contains(&d.weekday()) && !req.busy_dates.contains(&d);
+    let available = |d: Date| {
+        !req.unavailable_weekdays.contains(&d.weekday())
+            && !req.busy_dates.contains(&d)
+            && !season.is_away(d)
+    };
     let judge = |d: Date| {
         evaluate(
             season,

@@ -470,6 +470,7 @@ mod tests {
             priority_hint: None,
             load: None,
             origin: crate::entry::Origin::default(),
+            away: false,
         }
     }
 

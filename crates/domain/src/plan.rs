@@ -210,6 +210,8 @@ enum Block {
     Rule(RuleId),
     Unavailable,
     Busy,
+    /// The training calendar says the runner is away (a holiday, a trip).
+    Away,
     TooClose(Date),
     OutOfRange,
 }
@@ -783,6 +785,9 @@ impl<'a> Planner<'a> {
         if attend && self.req.busy_dates.contains(&d) {
             return Fit::Blocked(Block::Busy);
         }
+        if attend && self.season.is_away(d) {
+            return Fit::Blocked(Block::Away);
+        }
         // Maintenance keeps to the phases it belongs to.
         if t.kind == Kind::Maintenance && !maintenance_phase(self.season.phase_on(d)) {
             return Fit::Blocked(Block::OutOfRange);
@@ -1346,6 +1351,7 @@ fn describe_blocks(t: &Target, blocks: &BTreeMap<Block, Vec<Date>>) -> String {
             Block::Rule(id) => format!("{} ({days})", id.plain()),
             Block::Unavailable => format!("days you cannot attend ({days})"),
             Block::Busy => format!("busy in your calendar ({days})"),
+            Block::Away => format!("away from home ({days})"),
             Block::TooClose(other) => format!("too close to the massage on {other} ({days})"),
             Block::OutOfRange => format!("outside the planning range or phase ({days})"),
         };

@@ -200,6 +200,8 @@ pub struct Season {
     week_phase: Vec<Phase>,
     first_week: i64,
     training: Option<(Date, Date)>,
+    /// Day numbers of the first and last day of each time away (a holiday, a trip).
+    away: Vec<(i64, i64)>,
     profile: Profile,
 }
 
@@ -256,6 +258,17 @@ impl Season {
             covered.extend((0..=i64::from(days_between(s.date, last))).map(|k| (first + k, i)));
         }
         let days = DayTable::new(covered, &sessions);
+        let away = sessions
+            .iter()
+            .filter(|s| s.away)
+            .map(|s| {
+                let last = s
+                    .last_date
+                    .unwrap_or(s.date)
+                    .min(add_days(s.date, MAX_SPAN_DAYS - 1));
+                (day_number(s.date), day_number(last))
+            })
+            .collect();
         // Sessions are sorted by date, so the first and last training days are found
         // from either end.
         let is_training = |s: &&Session| s.class != Class::Race;
@@ -268,6 +281,7 @@ impl Season {
         );
         let mut season = Season {
             training,
+            away,
             sessions,
             race_days: races
                 .iter()
@@ -290,6 +304,12 @@ impl Season {
 
     /// The races with their priorities settled, by date. Read-only: the season keeps
     /// what it derived from them (day numbers, phases).
+    /// True when the calendar says the runner is away that day (a holiday, a trip).
+    pub fn is_away(&self, d: Date) -> bool {
+        let n = day_number(d);
+        self.away.iter().any(|(a, b)| *a <= n && n <= *b)
+    }
+
     pub fn races(&self) -> &[Race] {
         &self.races
     }

@@ -210,6 +210,9 @@ pub struct Session {
     #[serde(default)]
     pub load: Option<f64>,
     pub origin: Origin,
+    /// The runner is away (a holiday, a trip) on every day it covers: no massage then.
+    #[serde(default)]
+    pub away: bool,
 }
 
 /// The text with its first letter in capitals.

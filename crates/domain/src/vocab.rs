@@ -126,6 +126,8 @@ pub(crate) struct Table {
     pub camp: Vec<String>,
     /// Words that join a race's short name to where it is run ("Semi de Boulogne").
     pub place: Vec<String>,
+    /// Days away from home: a holiday, a trip ("Urlaub", "vacances").
+    pub away: Vec<String>,
 }
 
 /// What a word says.
@@ -154,10 +156,11 @@ pub(crate) enum Sense {
     When,
     Camp,
     Place,
+    Away,
 }
 
 impl Table {
-    fn lists(&self) -> [(Sense, &Vec<String>); 23] {
+    fn lists(&self) -> [(Sense, &Vec<String>); 24] {
         [
             (Sense::Rest, &self.rest),
             (Sense::Hard, &self.hard),
@@ -182,6 +185,7 @@ impl Table {
             (Sense::When, &self.when),
             (Sense::Camp, &self.camp),
             (Sense::Place, &self.place),
+            (Sense::Away, &self.away),
         ]
     }
 }

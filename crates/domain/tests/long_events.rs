@@ -216,3 +216,62 @@ fn a_training_camp_is_training_on_every_day_it_covers() {
         );
     }
 }
+
+/// A holiday or a trip in the training calendar, in any language, is days away: no
+/// massage is proposed on any day it covers, and it is not taken for a run.
+#[test]
+fn a_holiday_in_the_training_calendar_keeps_massage_off_every_day_it_covers() {
+    for title in [
+        "Holiday in Spain",
+        "Urlaub Mallorca",
+        "Vacances en Bretagne",
+        "Vacaciones",
+        "Vakantie",
+        "Férias no Algarve",
+        "Vacanze al mare",
+    ] {
+        let mut away = Entry::new(date(2027, 3, 8), title);
+        away.last_date = Some(date(2027, 3, 21));
+        let mut entries = vec![away];
+        for k in 0..70 {
+            let d = date(2027, 1, 4)
+                .checked_add(jiff::Span::new().days(k))
+                .unwrap();
+            let t = match k % 7 {
+                0 => "Rest",
+                1 => "Intervals 6x800",
+                5 => "Long run 25 km",
+                _ => "Easy 8 km",
+            };
+            entries.push(Entry::new(d, t));
+        }
+        let s = season(&entries);
+        let holiday = s
+            .sessions
+            .iter()
+            .find(|x| &*x.title == title)
+            .expect("the holiday is in the season");
+        assert!(!holiday.unclassified, "{title:?} is understood");
+        assert_ne!(
+            holiday.class,
+            kneadtime_domain::Class::Easy,
+            "{title:?} is no run"
+        );
+        let p = plan(
+            &s,
+            &PlanRequest {
+                from: Some(date(2027, 1, 4)),
+                to: Some(date(2027, 4, 30)),
+                ..Default::default()
+            },
+        );
+        assert!(!p.massages.is_empty(), "{title:?}");
+        for m in &p.massages {
+            assert!(
+                m.date < date(2027, 3, 8) || m.date > date(2027, 3, 21),
+                "{title:?}: a massage on {} while away",
+                m.date
+            );
+        }
+    }
+}

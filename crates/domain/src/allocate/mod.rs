@@ -1228,6 +1228,7 @@ fn finish_of(e: &Event, profile: &Profile, last_day: Date) -> Finish {
         priority_hint: Some(Priority::A),
         load: None,
         origin: Origin::default(),
+        away: false,
     };
     let spec = RaceSpec {
         date: e.date,
