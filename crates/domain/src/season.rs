@@ -508,6 +508,8 @@ impl Season {
         let mut prev = Phase::Base;
         // Weeks the previous phase has held; the calendar's first phase has no past.
         let mut held = p.min_weeks;
+        // The A race the previous week trained for.
+        let mut prev_race: Option<Date> = None;
         for (i, week) in weeks.iter_mut().enumerate() {
             let from = i.saturating_sub(p.history_weeks as usize);
             let trailing = &loads[from..i];
@@ -536,6 +538,9 @@ impl Season {
                 {
                     Phase::Build
                 }
+                // Inside a race's block, once building has begun, a light week (a
+                // holiday, a cold) is a pause in it, not a return to base.
+                _ if in_block && matches!(prev, Phase::Build | Phase::Peak) => Phase::Build,
                 _ => Phase::Base,
             };
             if let Some(race) = next_a {
@@ -543,14 +548,17 @@ impl Season {
                 let block_start = add_days(taper_start, -(p.block_weeks as i32 + 6) * 7);
                 let block_max = weeks_max(&loads, block_start, taper_start, lo);
                 let near = days_between(week.start, taper_start) <= p.peak_weeks as i32 * 7;
-                if near
-                    && (reference.is_some() || in_block)
+                let heavy = (reference.is_some() || in_block)
                     && block_max > 0.0
-                    && week.load >= p.peak_share * block_max
-                {
+                    && week.load >= p.peak_share * block_max;
+                // Once the block has peaked, a lighter week before the taper is a
+                // cutback inside the peak, not a step back to building.
+                let peaked = prev == Phase::Peak && prev_race == Some(race.date);
+                if near && (heavy || peaked) {
                     phase = Phase::Peak;
                 }
             }
+            prev_race = next_a.map(|r| r.date);
             // A phase holds for two weeks: one heavy or light week does not change it.
             // Peak comes from the race's calendar, so it is not held back.
             if phase != prev && held < p.min_weeks && phase != Phase::Peak {

@@ -87,3 +87,60 @@ fn a_phase_holds_for_two_weeks() {
             .all(|w| w.start.weekday() == Weekday::Monday)
     );
 }
+
+/// Once the block has peaked, a lighter week before the taper is a cutback inside the
+/// peak, not a step back to building.
+#[test]
+fn a_cutback_week_after_the_peak_stays_peak() {
+    let first = date(2027, 1, 4);
+    let race = date(2027, 4, 25);
+    let mut entries = Vec::new();
+    for w in 0..16 {
+        let monday = day(first, 7 * w);
+        if w == 12 {
+            // A week away from full training, four weeks before the race.
+            entries.push(Entry::new(day(monday, 2), "Easy 8 km"));
+            entries.push(Entry::new(day(monday, 6), "Long run 20 km"));
+        } else {
+            steady_week(monday, &mut entries);
+        }
+    }
+    entries.push(Entry::new(race, "City Marathon"));
+    let s = season(&entries);
+    let peaked = (0..16)
+        .map(|w| day(first, 7 * w))
+        .find(|d| s.phase_on(*d) == Phase::Peak)
+        .expect("the block peaks");
+    for d in kneadtime_domain::dates::days(peaked, day(first, 7 * 13 + 6)) {
+        let phase = s.phase_on(d);
+        assert!(
+            matches!(phase, Phase::Peak | Phase::Taper | Phase::RaceWeek),
+            "{d} reads as {phase:?} after the block peaked on {peaked}"
+        );
+    }
+}
+
+/// One light week inside a block (a holiday, a cold) does not send the runner back to
+/// base for two weeks: the block goes on being built.
+#[test]
+fn one_light_week_inside_a_block_is_not_base() {
+    let first = date(2027, 1, 4);
+    let race = date(2027, 4, 25);
+    let mut entries = Vec::new();
+    for w in 0..16 {
+        let monday = day(first, 7 * w);
+        if w == 7 {
+            entries.push(Entry::new(day(monday, 3), "Easy 5 km"));
+        } else {
+            steady_week(monday, &mut entries);
+        }
+    }
+    entries.push(Entry::new(race, "City Marathon"));
+    let s = season(&entries);
+    let runs: Vec<(Date, Phase)> = s.weeks().iter().map(|w| (w.start, w.phase)).collect();
+    for (monday, phase) in &runs {
+        if *monday >= day(first, 7 * 4) {
+            assert_ne!(*phase, Phase::Base, "{monday}: {runs:?}");
+        }
+    }
+}
