@@ -313,6 +313,8 @@ fn ranked_days(ctx: &ClientContext, q: &Search<'_>) -> Vec<DayFit> {
         .map(|k| add_days(q.from, k))
         .filter(|d| !unavailable.contains(&d.weekday()))
         .filter(|d| !taken.contains(d))
+        // Nor a day the runner's calendar says they are away.
+        .filter(|d| !ctx.season.is_away(*d))
         .map(|d| day_fit(&ctx.season, w, d, None, &previous))
         .filter(|f| f.allowed || q.include_refused)
         .collect();
@@ -396,6 +398,7 @@ pub async fn nearest_good(
                 && *date < add_days(from, q.days as i32)
                 && !unavailable.contains(&date.weekday())
                 && !taken.contains(date)
+                && !ctx.season.is_away(*date)
         })
         .filter_map(|date| {
             let fit = day_fit(&ctx.season, ctx.wanted(service), date, None, &previous);

@@ -1054,3 +1054,45 @@ async fn the_nearest_good_times_reach_past_a_full_week() {
         }
     }
 }
+
+/// A holiday in the runner's own calendar keeps slot search off every day it covers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_time_is_offered_while_the_runner_is_away() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let o = srv.owner.clone();
+    let first = add_days(w.race, -30);
+    let last = add_days(w.race, -17);
+    let csv = format!("date,title,end\n{first},Holiday in Portugal,{last}\n");
+    let (s, v) = srv
+        .call(
+            Method::POST,
+            &format!("/api/clients/{}/calendars", w.a),
+            Some(&o),
+            Some(json!({ "filename": "away.csv", "content": csv })),
+        )
+        .await;
+    assert!(s == 200 || s == 201, "{s} {v}");
+    let from = add_days(first, -3);
+    let offered = srv
+        .get(
+            &format!(
+                "/api/clients/{}/slots?service_id={}&from={from}&days=21&limit=500",
+                w.a, w.sports
+            ),
+            &o,
+        )
+        .await;
+    let days: Vec<String> = slots(&offered)
+        .iter()
+        .map(|s| s["start"].as_str().unwrap()[..10].to_string())
+        .collect();
+    assert!(!days.is_empty(), "{offered}");
+    for d in &days {
+        assert!(
+            *d < first.to_string() || *d > last.to_string(),
+            "offered {d} while away {first}..{last}"
+        );
+    }
+    srv.stop().await;
+}
