@@ -453,6 +453,8 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
 
 /// Distances races are run over (km), for titles like "Riverside 10K".
 const RACE_DISTANCES_KM: &[f64] = &[5.0, 8.0, 10.0, 12.0, 15.0, 16.09, 20.0, 25.0, 30.0];
+/// From this far (km), a name and a distance alone are an ultra race, not a run.
+const ULTRA_NAMED_KM: f64 = 42.0;
 /// Unit words that follow a number.
 const UNITS: &[&str] = &["k", "km", "kms", "mi", "mile", "miles"];
 
@@ -463,7 +465,9 @@ fn named_distance(t: &Text, raw: &str) -> bool {
     let [Quantity::Km(km)] = t.quantities.as_slice() else {
         return false;
     };
-    if !RACE_DISTANCES_KM.iter().any(|d| (d - km).abs() < 0.06) {
+    // A standard race distance, or one past the marathon that no training run covers
+    // ("Spartathlon 246 km", "UTMB 171 km").
+    if !RACE_DISTANCES_KM.iter().any(|d| (d - km).abs() < 0.06) && *km < ULTRA_NAMED_KM {
         return false;
     }
     let words: Vec<&String> = t
@@ -652,7 +656,13 @@ mod tests {
         check("Race-day rehearsal 10 km", Class::Hard, Some(10.0));
         check("Half marathon pace 8 km", Class::Hard, Some(8.0));
         check("Marathon des Sables 250 km", Class::Race, Some(250.0));
-        check("UTMB 171 km", Class::Long, Some(171.0));
+        // A name and a distance no training run covers: the race itself.
+        check("UTMB 171 km", Class::Race, Some(171.0));
+        check("Spartathlon 246 km", Class::Race, Some(246.0));
+        check("Lakeland 50 mi", Class::Race, Some(50.0 * MILE_KM));
+        // A training word keeps it training, however far.
+        check("Long run 50 km", Class::Long, Some(50.0));
+        check("Trail 45 km", Class::Long, Some(45.0));
         check("Ultra trail du Mont-Blanc", Class::Race, Some(50.0));
         check("Comrades Marathon 90 km", Class::Race, Some(90.0));
         check(
