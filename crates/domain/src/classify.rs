@@ -367,9 +367,12 @@ fn race_talk(t: &Text) -> bool {
 /// triathlon or duathlon.
 fn is_event(t: &Text) -> bool {
     let full_half = VOCAB.occurs(&t.words, Sense::Half, |p| p.is_full_name());
-    // "Great North Half", "Brighton Half": a short form ending a race's name.
-    let named_half = t.words.len() > 1
-        && t.words
+    // "Great North Half", "Brighton Half": a short form ending a race's name, before
+    // any note in brackets ("Brighton Half (pacing a friend)").
+    let name = t.lower.split(['(', '[']).next().unwrap_or_default();
+    let name_words = crate::vocab::words_of_lower(name);
+    let named_half = name_words.len() > 1
+        && name_words
             .last()
             .is_some_and(|w| VOCAB.says(std::slice::from_ref(w), Sense::Half));
     // "Semi de Boulogne", "Mezza di Roma": a short form, then where it is run.
@@ -680,6 +683,12 @@ mod tests {
             Some(HALF_MARATHON_KM),
         );
         check("Great North Half", Class::Race, Some(HALF_MARATHON_KM));
+        check(
+            "Brighton Half (pacing a friend)",
+            Class::Race,
+            Some(HALF_MARATHON_KM),
+        );
+        check("Spinning class", Class::Cross, None);
     }
 
     #[test]
