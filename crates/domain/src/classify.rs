@@ -366,36 +366,43 @@ fn race_talk(t: &Text) -> bool {
 /// Names a race event: a marathon, a half marathon by its full name, an ultra, a
 /// triathlon or duathlon.
 fn is_event(t: &Text) -> bool {
-    let full_half = VOCAB.occurs(&t.words, Sense::Half, |p| p.is_full_name());
-    // "Great North Half", "Brighton Half": a short form ending a race's name, before
-    // any note in brackets ("Brighton Half (pacing a friend)").
-    let name = t.lower.split(['(', '[']).next().unwrap_or_default();
-    let name_words = crate::vocab::words_of_lower(name);
-    let named_half = name_words.len() > 1
-        && name_words
-            .last()
-            .is_some_and(|w| VOCAB.says(std::slice::from_ref(w), Sense::Half));
-    // "Semi de Boulogne", "Mezza di Roma": a short form, then where it is run.
-    let half_at_place = t.words.windows(3).any(|w| {
-        VOCAB.says(&w[..1], Sense::Half)
-            && VOCAB.says(&w[1..2], Sense::Place)
-            && !VOCAB.knows(&w[2])
-            && !w[2].chars().any(|c| c.is_ascii_digit())
-    });
-    full_half
-        || named_half
-        || half_at_place
-        || [
-            Sense::Marathon,
-            Sense::Ultra,
-            Sense::SprintTriathlon,
-            Sense::OlympicTriathlon,
-            Sense::HalfIronman,
-            Sense::Ironman,
-            Sense::Duathlon,
-        ]
-        .iter()
-        .any(|s| t.says(*s))
+    let half = t.says(Sense::Half) && is_half_event(t);
+    half || [
+        Sense::Marathon,
+        Sense::Ultra,
+        Sense::SprintTriathlon,
+        Sense::OlympicTriathlon,
+        Sense::HalfIronman,
+        Sense::Ironman,
+        Sense::Duathlon,
+    ]
+    .iter()
+    .any(|s| t.says(*s))
+}
+
+/// A half marathon named as an event: by its full name, a short form ending the race's
+/// name ("Great North Half", "Brighton Half (pacing a friend)"), or a short form followed
+/// by where it is run ("Semi de Boulogne", "Mezza di Roma").
+fn is_half_event(t: &Text) -> bool {
+    if VOCAB.occurs(&t.words, Sense::Half, |p| p.is_full_name()) {
+        return true;
+    }
+    let is_half = |w: &String| VOCAB.says(std::slice::from_ref(w), Sense::Half);
+    // The name is what comes before any note in brackets.
+    let named_half = match t.lower.find(['(', '[']) {
+        None => t.words.len() > 1 && t.words.last().is_some_and(is_half),
+        Some(cut) => {
+            let name = crate::vocab::words_of_lower(&t.lower[..cut]);
+            name.len() > 1 && name.last().is_some_and(is_half)
+        }
+    };
+    named_half
+        || t.words.windows(3).any(|w| {
+            is_half(&w[0])
+                && VOCAB.says(&w[1..2], Sense::Place)
+                && !w[2].chars().any(|c| c.is_ascii_digit())
+                && !VOCAB.knows(&w[2])
+        })
 }
 
 fn class_of(t: &Text, raw: &str) -> Option<Class> {
