@@ -302,14 +302,14 @@ impl Season {
         &self.profile
     }
 
-    /// The races with their priorities settled, by date. Read-only: the season keeps
-    /// what it derived from them (day numbers, phases).
     /// True when the calendar says the runner is away that day (a holiday, a trip).
     pub fn is_away(&self, d: Date) -> bool {
         let n = day_number(d);
         self.away.iter().any(|(a, b)| *a <= n && n <= *b)
     }
 
+    /// The races with their priorities settled, by date. Read-only: the season keeps
+    /// what it derived from them (day numbers, phases).
     pub fn races(&self) -> &[Race] {
         &self.races
     }
