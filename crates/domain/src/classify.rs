@@ -196,12 +196,13 @@ fn read(entry: &Entry) -> Reading {
     // Most titles say enough; the description is read only when asked.
     let desc = std::cell::LazyCell::new(|| tokenize(&entry.description));
     let explicit = entry.kind_hint.as_deref().and_then(Class::parse);
+    let away = title.says(Sense::Away);
     let (class, unclassified) = match explicit {
         Some(c) => (c, false),
         None => match class_of(&title, &entry.title) {
             Some(c) => (c, false),
             // A holiday or a trip with no training named: days without a session.
-            None if title.says(Sense::Away) => (Class::Rest, false),
+            None if away => (Class::Rest, false),
             // The title said nothing; the description may ("Coach's notes: 5x1k at 10K").
             // A race named only in the description is a race when it names the event.
             None => match class_of(&desc, &entry.description) {
@@ -244,7 +245,7 @@ fn read(entry: &Entry) -> Reading {
     Reading {
         class,
         unclassified,
-        away: title.says(Sense::Away),
+        away,
         distance_km,
         duration_min,
         priority_hint,
