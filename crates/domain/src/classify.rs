@@ -7,7 +7,7 @@
 
 use crate::entry::Entry;
 use crate::session::{Class, HALF_MARATHON_KM, MARATHON_KM, MILE_KM, Priority, Session};
-use crate::vocab::{Sense, Senses, VOCAB, words_of_lower};
+use crate::vocab::{Sense, Senses, Unit, VOCAB, words_of_lower};
 
 /// A number and the unit written right after it ("30 km", "10k", "40'", "6x800").
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,13 +76,18 @@ fn quantities(s: &str) -> Vec<Quantity> {
             i = j;
             continue;
         }
+        // Marks and abbreviations here; unit words come from the vocabulary tables.
         let q = match unit {
             "k" | "km" | "kms" | "kilometers" | "kilometres" => Some(Quantity::Km(value)),
-            "mi" | "mile" | "miles" => Some(Quantity::Km(value * MILE_KM)),
+            "mi" => Some(Quantity::Km(value * MILE_KM)),
             "m" | "meters" | "metres" => Some(Quantity::Km(value / 1000.0)),
-            "'" | "’" | "min" | "mins" | "minute" | "minutes" => Some(Quantity::Minutes(value)),
-            "h" | "hr" | "hrs" | "hour" | "hours" => Some(Quantity::Minutes(value * 60.0)),
-            _ => None,
+            "'" | "’" => Some(Quantity::Minutes(value)),
+            "h" => Some(Quantity::Minutes(value * 60.0)),
+            word => VOCAB.unit(word).map(|u| match u {
+                Unit::Mile => Quantity::Km(value * MILE_KM),
+                Unit::Hour => Quantity::Minutes(value * 60.0),
+                Unit::Minute => Quantity::Minutes(value),
+            }),
         };
         if let Some(q) = q {
             // "5K pace", "@ 10K", "10k effort": a pace, not a distance (read within the
@@ -397,13 +402,19 @@ fn is_half_event(t: &Text) -> bool {
             name.len() > 1 && name.last().is_some_and(is_half)
         }
     };
-    named_half
-        || t.words.windows(3).any(|w| {
-            is_half(&w[0])
-                && VOCAB.says(&w[1..2], Sense::Place)
-                && !w[2].chars().any(|c| c.is_ascii_digit())
-                && !VOCAB.knows(&w[2])
-        })
+    named_half || before_a_place(t, is_half)
+}
+
+/// A word `first` accepts, then a joining word and a name no table knows: "Semi de
+/// Boulogne", "Cross de Lille", "Corrida de Houilles" (not "Corrida de recuperação" or
+/// "Cross de 45 min").
+fn before_a_place(t: &Text, first: impl Fn(&String) -> bool) -> bool {
+    t.words.windows(3).any(|w| {
+        first(&w[0])
+            && VOCAB.says(&w[1..2], Sense::Place)
+            && !w[2].chars().any(|c| c.is_ascii_digit())
+            && !VOCAB.knows(&w[2])
+    })
 }
 
 fn class_of(t: &Text, raw: &str) -> Option<Class> {
@@ -423,7 +434,13 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
     let lower = &t.lower;
     let pace = talks_about_pace(t);
     let talk = race_talk(t);
-    let race_word = !talk && (t.says(Sense::Race) || lower.contains("race:"));
+    let race_word = !talk
+        && (t.says(Sense::Race)
+            || lower.contains("race:")
+            || (t.says(Sense::BeforePlace)
+                && before_a_place(t, |w| {
+                    VOCAB.says(std::slice::from_ref(w), Sense::BeforePlace)
+                })));
     let event_word = is_event(t)
         && !talk
         && !pace
@@ -466,8 +483,8 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
 const RACE_DISTANCES_KM: &[f64] = &[5.0, 8.0, 10.0, 12.0, 15.0, 16.09, 20.0, 25.0, 30.0];
 /// From this far (km), a name and a distance alone are an ultra race, not a run.
 const ULTRA_NAMED_KM: f64 = 42.0;
-/// Unit words that follow a number.
-const UNITS: &[&str] = &["k", "km", "kms", "mi", "mile", "miles"];
+/// Distance marks that follow a number (unit words are in the vocabulary tables).
+const UNITS: &[&str] = &["k", "km", "kms", "mi"];
 
 /// A race distance after a name and nothing else ("Riverside 10K", "Bay to Breakers
 /// 12K"): a name no table knows, capitalised as names are, and no word saying what kind
@@ -484,11 +501,17 @@ fn named_distance(t: &Text, raw: &str) -> bool {
     let words: Vec<&String> = t
         .words
         .iter()
-        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()) && !UNITS.contains(&w.as_str()))
+        .filter(|w| {
+            !w.chars().any(|c| c.is_ascii_digit())
+                && !UNITS.contains(&w.as_str())
+                && VOCAB.unit(w).is_none()
+        })
         .collect();
-    let says_what = words
-        .iter()
-        .any(|w| VOCAB.knows(w) && !VOCAB.says(std::slice::from_ref(*w), Sense::When));
+    // Words of when, with whom or where ("Sunday", "von") say nothing of the kind.
+    let says_what = words.iter().any(|w| {
+        let senses = VOCAB.senses(std::slice::from_ref(*w));
+        senses.any() && !senses.has(Sense::When) && !senses.has(Sense::Place)
+    });
     let capitalised: Vec<String> = raw
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
@@ -759,6 +782,79 @@ mod tests {
         }
         check("Stage de course en montagne", Class::Long, None);
         check("Treino de rampas", Class::Hard, None);
+    }
+
+    /// Cross-country races, relays and the names races go by in each language are races;
+    /// cross-training and cross-country skiing stay cross-training.
+    #[test]
+    fn cross_country_relays_and_race_names_in_every_language() {
+        for title in [
+            "Cross country",
+            "County cross-country championships",
+            "XC race",
+            "Relay",
+            "Ekiden",
+            "Turkey Trot",
+            "Obstacle race",
+            "Road race",
+            "Crosslauf",
+            "Silvesterlauf",
+            "Firmenlauf",
+            "Staffellauf",
+            "Hindernislauf",
+            "Cross de Lille",
+            "Cross du Figaro",
+            "Corrida de Noël",
+            "Relais",
+            "Cross de Itálica",
+            "Campo a través",
+            "San Silvestre Vallecana",
+            "Corsa campestre",
+            "Cross di Cinque Mulini",
+            "Corsa in montagna",
+            "Maratonina",
+            "Stracittadina",
+            "Staffetta",
+            "Veldloop",
+            "Crossloop",
+            "Estafette",
+            "Corta-mato",
+            "Corrida de São Silvestre",
+            "Estafeta",
+        ] {
+            check(title, Class::Race, None);
+        }
+        check("Cross-train", Class::Cross, None);
+        check("Cross country ski", Class::Cross, None);
+        check("Cross-country skiing 2 h", Class::Cross, None);
+        check("Corrida leve 40 min", Class::Easy, None);
+        check("Corrida de recuperação 30 min", Class::Easy, None);
+        check("Cross de 45 min", Class::Cross, None);
+    }
+
+    /// Miles and hours are read in the words each language writes them with.
+    #[test]
+    fn units_in_every_language() {
+        check("10 Meilen von Berlin", Class::Race, Some(10.0 * MILE_KM));
+        check("Dauerlauf 2 Std", Class::Long, None);
+        check("Sortie longue 2 heures", Class::Long, None);
+        check("Rodaje 10 millas", Class::Easy, Some(10.0 * MILE_KM));
+        check("Lungo 3 ore", Class::Long, None);
+        check("Duurloop 6 mijl", Class::Easy, Some(6.0 * MILE_KM));
+        check("Rodagem 5 milhas", Class::Easy, Some(5.0 * MILE_KM));
+        for (title, minutes) in [
+            ("Dauerlauf 2 Std", 120.0),
+            ("Lockerer Lauf 1 Stunde", 60.0),
+            ("Footing 1 heure", 60.0),
+            ("Rodaje 2 horas", 120.0),
+            ("Lungo 3 ore", 180.0),
+            ("Duurloop 2 uur", 120.0),
+            ("Longão 2 horas", 120.0),
+            ("Dauerlauf 45 Minuten", 45.0),
+        ] {
+            let s = classify(&Entry::new(date(2027, 1, 4), title));
+            assert_eq!(s.duration_min, Some(minutes), "{title:?}");
+        }
     }
 
     /// A short name of the half marathon followed by where it is run is the race.

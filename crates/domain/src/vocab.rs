@@ -128,6 +128,20 @@ pub(crate) struct Table {
     pub place: Vec<String>,
     /// Days away from home: a holiday, a trip ("Urlaub", "vacances").
     pub away: Vec<String>,
+    /// Words that begin a race's name when a place follows ("Cross de Lille").
+    pub before_place: Vec<String>,
+    /// Unit words written after a number: miles, hours, minutes.
+    pub mile_units: Vec<String>,
+    pub hour_units: Vec<String>,
+    pub minute_units: Vec<String>,
+}
+
+/// A unit written after a number, in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unit {
+    Mile,
+    Hour,
+    Minute,
 }
 
 /// What a word says.
@@ -157,10 +171,11 @@ pub(crate) enum Sense {
     Camp,
     Place,
     Away,
+    BeforePlace,
 }
 
 impl Table {
-    fn lists(&self) -> [(Sense, &Vec<String>); 24] {
+    fn lists(&self) -> [(Sense, &Vec<String>); 25] {
         [
             (Sense::Rest, &self.rest),
             (Sense::Hard, &self.hard),
@@ -186,6 +201,7 @@ impl Table {
             (Sense::Camp, &self.camp),
             (Sense::Place, &self.place),
             (Sense::Away, &self.away),
+            (Sense::BeforePlace, &self.before_place),
         ]
     }
 }
@@ -199,6 +215,8 @@ pub(crate) struct Vocab {
     by_first: FxHashMap<String, Vec<(Sense, Phrase)>>,
     /// One-word prefixes ("interval*"), tried against every word.
     prefixes: Vec<(Sense, Phrase)>,
+    /// Unit words in every language ("meilen", "horas").
+    units: FxHashMap<String, Unit>,
 }
 
 /// The senses a text holds, one bit each.
@@ -222,11 +240,21 @@ impl Senses {
 impl Vocab {
     fn load() -> Vocab {
         let mut by_sense: BTreeMap<Sense, Vec<Phrase>> = BTreeMap::new();
+        let mut units = FxHashMap::default();
         // A table that cannot be read adds nothing (a test reads every one).
         for t in TABLES
             .iter()
             .filter_map(|(_, text)| toml::from_str::<Table>(text).ok())
         {
+            for (unit, list) in [
+                (Unit::Mile, &t.mile_units),
+                (Unit::Hour, &t.hour_units),
+                (Unit::Minute, &t.minute_units),
+            ] {
+                for w in list {
+                    units.insert(w.trim().to_lowercase(), unit);
+                }
+            }
             for (sense, list) in t.lists() {
                 by_sense
                     .entry(sense)
@@ -253,7 +281,13 @@ impl Vocab {
             by_sense,
             by_first,
             prefixes,
+            units,
         }
+    }
+
+    /// The unit a word after a number names, in any language.
+    pub(crate) fn unit(&self, word: &str) -> Option<Unit> {
+        self.units.get(word).copied()
     }
 
     /// Every sense some phrase of which occurs in `words`.
