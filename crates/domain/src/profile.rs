@@ -64,6 +64,10 @@ pub struct Windows {
     pub deep_buffer_days: i32,
     /// From this distance up, massage on the day after a race is an error, not a warning.
     pub long_race_km: f64,
+    /// A training run this far (km) or farther is recovered from like a long race…
+    pub ultra_effort_km: f64,
+    /// …and so is one this long on foot (minutes).
+    pub ultra_effort_min: f64,
     /// The planner prefers a maintenance massage this many days after a hard session.
     pub after_quality_ideal_min_days: i32,
     pub after_quality_ideal_max_days: i32,
@@ -200,6 +204,8 @@ impl Default for Windows {
             taper_pressure_days: 14,
             deep_buffer_days: 2,
             long_race_km: crate::session::HALF_MARATHON_KM,
+            ultra_effort_km: crate::session::MARATHON_KM,
+            ultra_effort_min: 240.0,
             after_quality_ideal_min_days: 2,
             after_quality_ideal_max_days: 3,
         }
@@ -406,6 +412,18 @@ impl Profile {
             return Err(format!(
                 "windows.long_race_km: expected a positive distance; found {}",
                 w.long_race_km
+            ));
+        }
+        if !(w.ultra_effort_km.is_finite() && (1.0..=1000.0).contains(&w.ultra_effort_km)) {
+            return Err(format!(
+                "windows.ultra_effort_km: expected a distance from 1 to 1000 km; found {}",
+                w.ultra_effort_km
+            ));
+        }
+        if !(w.ultra_effort_min.is_finite() && (30.0..=24.0 * 60.0).contains(&w.ultra_effort_min)) {
+            return Err(format!(
+                "windows.ultra_effort_min: expected 30 to 1440 minutes; found {}",
+                w.ultra_effort_min
             ));
         }
         for (name, i) in [

@@ -309,6 +309,31 @@ fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
         });
         too_soon_after = Some(r.last_day());
     }
+    // A training run of a marathon's length or more: the same on its day and the next.
+    if too_soon_after.is_none() && season.race_on(d).is_none() {
+        let effort = season
+            .effort_near(d, 0)
+            .map(|s| (s, true))
+            .or_else(|| season.effort_near(d, -1).map(|s| (s, false)));
+        if let Some((s, same_day)) = effort {
+            out.push(d, RuleId::PostRaceTooSoon, Severity::Error, || {
+                let wait = w.post_event_min_days.max(2);
+                let since = match (s.end, m.start) {
+                    (Some(end), Some(at)) if !same_day && at >= end => {
+                        let hours = end
+                            .until((jiff::Unit::Hour, at))
+                            .map_or(0, |span| span.get_hours());
+                        format!("{hours} h after you finish \"{}\"", s.title)
+                    }
+                    _ if same_day => format!("\"{}\" is on this day", s.title),
+                    _ => format!("The day after \"{}\"", s.title),
+                };
+                format!(
+                    "{since}: a run this long leaves the muscles as damaged as a long race does; wait until at least {wait} days after it."
+                )
+            });
+        }
+    }
 
     // pre-event-window
     if let Some(r) = judged_pre_race(season, m) {
@@ -488,10 +513,10 @@ pub fn describe(id: RuleId, p: &Profile) -> RuleInfo {
             "003 (explicit); 000, 001, 002 (their windows end earlier)",
         ),
         RuleId::PostRaceTooSoon => (
-            "error for races of half-marathon distance or more; warning for shorter ones",
+            "error for races of half-marathon distance or more and for training runs of a marathon's length or more; warning for shorter races",
             format!(
-                "No massage on the day of or the day after a race of {:.1} km or more; after a shorter race, the next day is a warning.",
-                w.long_race_km
+                "No massage on the day of or the day after a race of {:.1} km or more, or a training run of {:.1} km or {} minutes or more; after a shorter race, the next day is a warning.",
+                w.long_race_km, w.ultra_effort_km, w.ultra_effort_min
             ),
             "Straight after a long race the muscle fibres are damaged and inflamed; pressing on them then adds to the damage. Two or three days later the same work speeds recovery.",
             "001 (marathon), 003 (48–72 h)",

@@ -202,11 +202,24 @@ pub struct Season {
     training: Option<(Date, Date)>,
     /// Day numbers of the first and last day of each time away (a holiday, a trip).
     away: Vec<(i64, i64)>,
+    /// Training runs long enough to be recovered from like a long race: first and last
+    /// day numbers and the session's index.
+    efforts: Vec<(i64, i64, usize)>,
     profile: Profile,
 }
 
 use crate::dates::day_number;
 pub use crate::dates::{add_days, days_between};
+
+/// A run (not a race) far or long enough to be recovered from like a long race. A span
+/// of more than a day and a half is days of training (a camp), not one effort.
+fn is_ultra_effort(s: &Session, km: f64, minutes: f64) -> bool {
+    matches!(s.class, Class::Long | Class::Easy | Class::Hard)
+        && !s.away
+        && (s.distance_km.is_some_and(|d| d >= km - 0.05)
+            || s.duration_min
+                .is_some_and(|m| m >= minutes && m <= 36.0 * 60.0))
+}
 
 pub fn monday_of(d: Date) -> Date {
     add_days(d, -i32::from(d.weekday().to_monday_zero_offset()))
@@ -269,6 +282,16 @@ impl Season {
                 (day_number(s.date), day_number(last))
             })
             .collect();
+        let w = &profile.windows;
+        let efforts = sessions
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| is_ultra_effort(s, w.ultra_effort_km, w.ultra_effort_min))
+            .map(|(i, s)| {
+                let last = s.end.map_or(s.date, |e| e.date()).max(s.date);
+                (day_number(s.date), day_number(last), i)
+            })
+            .collect();
         // Sessions are sorted by date, so the first and last training days are found
         // from either end.
         let is_training = |s: &&Session| s.class != Class::Race;
@@ -282,6 +305,7 @@ impl Season {
         let mut season = Season {
             training,
             away,
+            efforts,
             sessions,
             race_days: races
                 .iter()
@@ -300,6 +324,17 @@ impl Season {
 
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// A training run of a marathon's length or more, or hours on foot (the profile's
+    /// `ultra_effort_km` and `ultra_effort_min`), on the day `k` days after `d`: it is
+    /// recovered from like a long race, whatever its title calls it.
+    pub fn effort_near(&self, d: Date, k: i32) -> Option<&Session> {
+        let n = day_number(d) + i64::from(k);
+        self.efforts
+            .iter()
+            .find(|(first, last, _)| *first <= n && n <= *last)
+            .map(|(_, _, i)| &self.sessions[*i])
     }
 
     /// True when the calendar says the runner is away that day (a holiday, a trip).

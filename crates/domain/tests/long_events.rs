@@ -275,3 +275,78 @@ fn a_holiday_in_the_training_calendar_keeps_massage_off_every_day_it_covers() {
         }
     }
 }
+
+/// A training run of a marathon's distance or more, or four hours on foot, is recovered
+/// from like a long race: no massage that day or the next, whatever its title calls it;
+/// a shorter long run keeps the ordinary rules.
+#[test]
+fn an_ultra_length_training_run_is_recovered_from_like_a_race() {
+    let mut entries = Vec::new();
+    for k in 0..30 {
+        entries.push(Entry::new(
+            date(2027, 5, 1)
+                .checked_add(jiff::Span::new().days(k * 2))
+                .unwrap(),
+            "Easy 10 km",
+        ));
+    }
+    entries.push(Entry::new(date(2027, 6, 12), "Long run 50 km"));
+    let mut timed = Entry::new(date(2027, 6, 26), "Trail run");
+    timed.duration_min = Some(300.0);
+    timed.start = Some(date(2027, 6, 26).at(7, 0, 0, 0));
+    entries.push(timed);
+    entries.push(Entry::new(date(2027, 7, 3), "Long run 30 km"));
+    let s = season(&entries);
+    assert!(s.races().is_empty(), "training runs are not races");
+    for d in [
+        date(2027, 6, 12),
+        date(2027, 6, 13),
+        date(2027, 6, 26),
+        date(2027, 6, 27),
+    ] {
+        let f = evaluate(&s, &moderate(d));
+        let too_soon = f
+            .iter()
+            .find(|f| f.rule == RuleId::PostRaceTooSoon)
+            .unwrap_or_else(|| panic!("{d}: {f:?}"));
+        assert_eq!(too_soon.severity, Severity::Error, "{d}");
+    }
+    // Hours since the end, where the start and length are known (07:00 + 5 h = 12:00).
+    let mut next_day = moderate(date(2027, 6, 27));
+    next_day.start = Some(date(2027, 6, 27).at(10, 0, 0, 0));
+    let f = evaluate(&s, &next_day);
+    let said = &f
+        .iter()
+        .find(|f| f.rule == RuleId::PostRaceTooSoon)
+        .expect("too soon")
+        .message;
+    assert!(said.contains("22 h after"), "{said}");
+    // Two days after, and after an ordinary long run, nothing forbids a massage.
+    for d in [date(2027, 6, 14), date(2027, 7, 4)] {
+        let f = evaluate(&s, &moderate(d));
+        assert!(
+            !f.iter().any(|f| f.severity == Severity::Error),
+            "{d}: {f:?}"
+        );
+    }
+    // The planner never proposes those days.
+    let p = plan(
+        &s,
+        &PlanRequest {
+            from: Some(date(2027, 5, 1)),
+            ..Default::default()
+        },
+    );
+    for m in &p.massages {
+        assert!(
+            ![
+                date(2027, 6, 12),
+                date(2027, 6, 13),
+                date(2027, 6, 26),
+                date(2027, 6, 27)
+            ]
+            .contains(&m.date),
+            "{m:?}"
+        );
+    }
+}
