@@ -38,13 +38,14 @@ pub enum RuleId {
     AfterQuality,
     TaperPressure,
     DeepNeedsBuffer,
+    Away,
     MaintenanceInterval,
     PreferRestDay,
     PlanAhead,
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 12] = [
+    pub const ALL: [RuleId; 13] = [
         RuleId::RaceDay,
         RuleId::RaceEve,
         RuleId::PostRaceTooSoon,
@@ -54,6 +55,7 @@ impl RuleId {
         RuleId::AfterQuality,
         RuleId::TaperPressure,
         RuleId::DeepNeedsBuffer,
+        RuleId::Away,
         RuleId::MaintenanceInterval,
         RuleId::PreferRestDay,
         RuleId::PlanAhead,
@@ -70,6 +72,7 @@ impl RuleId {
             RuleId::AfterQuality => "after-quality",
             RuleId::TaperPressure => "taper-pressure",
             RuleId::DeepNeedsBuffer => "deep-needs-buffer",
+            RuleId::Away => "away",
             RuleId::MaintenanceInterval => "maintenance-interval",
             RuleId::PreferRestDay => "prefer-rest-day",
             RuleId::PlanAhead => "plan-ahead",
@@ -89,6 +92,7 @@ impl RuleId {
             RuleId::AfterQuality => "the day of a hard session or long run",
             RuleId::TaperPressure => "too close to your goal race for deep work",
             RuleId::DeepNeedsBuffer => "a hard session too soon after deep work",
+            RuleId::Away => "away from home",
             RuleId::MaintenanceInterval => "off the spacing between sessions",
             RuleId::PreferRestDay => "not a rest day",
             RuleId::PlanAhead => "not planned ahead",
@@ -455,6 +459,15 @@ fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
             });
         }
     }
+    // away: the calendar says the runner is not at home.
+    if let Some(s) = season.away_on(d) {
+        out.push(d, RuleId::Away, Severity::Warning, || {
+            format!(
+                "Your calendar has \"{}\" on this day: you will be away from home, so a massage booked then is likely to be missed.",
+                s.title
+            )
+        });
+    }
     let mut out = out.list;
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
     out
@@ -569,6 +582,12 @@ pub fn describe(id: RuleId, p: &Profile) -> RuleInfo {
             "Deep tissue work is a training load of its own; the muscles need about two days to absorb it before the next hard effort.",
             "003, 004",
         ),
+        RuleId::Away => (
+            "warning",
+            "No massage on a day the training calendar says you are away (a holiday, a trip).".to_string(),
+            "A session booked while you are away is one you will miss; the days at home before and after the trip are where it fits.",
+            "the product's own rule: a holiday or trip blocks every day it covers",
+        ),
         RuleId::MaintenanceInterval => (
             "info",
             format!(
@@ -609,8 +628,8 @@ mod tests {
     use crate::dates::add_days;
     use jiff::civil::{Weekday, date};
 
-    /// A marathon block with a B half marathon and quality sessions, so every rule a
-    /// day can break fires somewhere.
+    /// A marathon block with a B half marathon, quality sessions and a day away, so
+    /// every rule a day can break fires somewhere.
     fn season() -> Season {
         crate::test_support::block(
             |w| match w {
@@ -621,6 +640,7 @@ mod tests {
                 _ => None,
             },
             &[
+                (date(2027, 2, 10), "Holiday in Spain"),
                 (date(2027, 3, 21), "Spring Half Marathon (B)"),
                 (date(2027, 4, 25), "City Marathon"),
             ],

@@ -200,8 +200,9 @@ pub struct Season {
     week_phase: Vec<Phase>,
     first_week: i64,
     training: Option<(Date, Date)>,
-    /// Day numbers of the first and last day of each time away (a holiday, a trip).
-    away: Vec<(i64, i64)>,
+    /// Day numbers of the first and last day of each time away (a holiday, a trip), and
+    /// the session that says so.
+    away: Vec<(i64, i64, usize)>,
     /// Training runs long enough to be recovered from like a long race: first and last
     /// day numbers and the session's index.
     efforts: Vec<(i64, i64, usize)>,
@@ -273,13 +274,14 @@ impl Season {
         let days = DayTable::new(covered, &sessions);
         let away = sessions
             .iter()
-            .filter(|s| s.away)
-            .map(|s| {
+            .enumerate()
+            .filter(|(_, s)| s.away)
+            .map(|(i, s)| {
                 let last = s
                     .last_date
                     .unwrap_or(s.date)
                     .min(add_days(s.date, MAX_SPAN_DAYS - 1));
-                (day_number(s.date), day_number(last))
+                (day_number(s.date), day_number(last), i)
             })
             .collect();
         let w = &profile.windows;
@@ -339,8 +341,16 @@ impl Season {
 
     /// True when the calendar says the runner is away that day (a holiday, a trip).
     pub fn is_away(&self, d: Date) -> bool {
+        self.away_on(d).is_some()
+    }
+
+    /// The entry that says the runner is away on `d` ("Holiday in Spain").
+    pub fn away_on(&self, d: Date) -> Option<&Session> {
         let n = day_number(d);
-        self.away.iter().any(|(a, b)| *a <= n && n <= *b)
+        self.away
+            .iter()
+            .find(|(a, b, _)| *a <= n && n <= *b)
+            .map(|(_, _, i)| &self.sessions[*i])
     }
 
     /// The races with their priorities settled, by date. Read-only: the season keeps

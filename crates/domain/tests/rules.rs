@@ -423,3 +423,46 @@ fn profile_numbers_change_the_rules() {
         None,
     );
 }
+
+/// A massage on a day the calendar says the runner is away (a holiday, a trip) is
+/// flagged, with the trip named and a day at home suggested; the days around it are not.
+#[test]
+fn away() {
+    let mut trip = Entry::new(date(2027, 5, 10), "Holiday in Spain");
+    trip.last_date = Some(date(2027, 5, 14));
+    let mut sessions = vec![classify(&trip)];
+    for k in 0..20 {
+        sessions.push(classify(&Entry::new(
+            date(2027, 5, 1)
+                .checked_add(jiff::Span::new().days(k * 2))
+                .unwrap(),
+            "Easy 8 km",
+        )));
+    }
+    let s = Season::new(sessions, &[], &Profile::default());
+    for d in [date(2027, 5, 10), date(2027, 5, 12), date(2027, 5, 14)] {
+        check(
+            &s,
+            massage(d, Pressure::Moderate, None),
+            RuleId::Away,
+            Some(Severity::Warning),
+        );
+        let f = evaluate(&s, &massage(d, Pressure::Moderate, None));
+        let said = &f.iter().find(|f| f.rule == RuleId::Away).unwrap().message;
+        assert!(said.contains("Holiday in Spain"), "{said}");
+    }
+    for d in [date(2027, 5, 9), date(2027, 5, 15)] {
+        check(&s, massage(d, Pressure::Moderate, None), RuleId::Away, None);
+    }
+    let booked = kneadtime_domain::Booking {
+        massage: massage(date(2027, 5, 12), Pressure::Moderate, None),
+        pressure_unknown: false,
+    };
+    let found = kneadtime_domain::check(&s, &[booked]);
+    let away = found
+        .iter()
+        .find(|f| f.rule == RuleId::Away)
+        .expect("flagged");
+    let moved = away.suggestion.expect("a day at home");
+    assert!(!s.is_away(moved), "{moved}");
+}

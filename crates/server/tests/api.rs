@@ -1094,5 +1094,29 @@ async fn no_time_is_offered_while_the_runner_is_away() {
             "offered {d} while away {first}..{last}"
         );
     }
+    // The front desk may still book it (plans change), and is told the runner is away.
+    let mut day = add_days(first, 2);
+    while day.weekday() == jiff::civil::Weekday::Sunday {
+        day = add_days(day, 1);
+    }
+    let body = json!({ "client_id": w.a, "service_id": w.sports, "therapist_id": w.t1, "start": format!("{day}T11:00") });
+    let (s, a) = srv
+        .call(Method::POST, "/api/appointments", Some(&o), Some(body))
+        .await;
+    assert_eq!(s, 201, "{a}");
+    let away = a["fit"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "away")
+        .unwrap_or_else(|| panic!("no away finding: {a}"));
+    assert_eq!(away["severity"], "warning");
+    assert!(
+        away["message"]
+            .as_str()
+            .unwrap()
+            .contains("Holiday in Portugal"),
+        "{away}"
+    );
     srv.stop().await;
 }
