@@ -132,13 +132,31 @@ pub fn read_calendars(
     paths: &[PathBuf],
     tz: Option<TimeZone>,
 ) -> Result<(Vec<Entry>, String, Vec<String>), Bad> {
+    read_calendars_ending(paths, tz, None)
+}
+
+/// [`read_calendars`], placing a plan laid out by week on `race_day` (the goal race
+/// given with --race).
+fn read_calendars_ending(
+    paths: &[PathBuf],
+    tz: Option<TimeZone>,
+    race_day: Option<Date>,
+) -> Result<(Vec<Entry>, String, Vec<String>), Bad> {
     let mut entries = Vec::new();
     let mut warnings = Vec::new();
     let mut tz = tz;
     let mut zone = tz.as_ref().and_then(|t| t.iana_name().map(String::from));
     for path in paths {
-        let cal = kneadtime_import::read_calendar_file(path, tz.as_ref())
-            .map_err(|e| Bad::new(e.to_string()))?;
+        let cal = kneadtime_import::read_calendar_file_ending(path, tz.as_ref(), race_day)
+            .map_err(|e| {
+                if e.needs_race_day {
+                    Bad::new(format!(
+                        "{e} (--race DATE:DISTANCE, for example --race 2027-06-12:80k)"
+                    ))
+                } else {
+                    Bad::new(e.to_string())
+                }
+            })?;
         if tz.is_none() {
             tz = TimeZone::get(&cal.zone).ok();
             zone = Some(cal.zone.clone());
@@ -175,16 +193,24 @@ pub fn load(
         ));
     }
     let tz = parse_tz(common.tz.as_deref())?;
-    let (entries, mut zone, warnings) = read_calendars(&paths, tz.clone())?;
-    if paths.is_empty() && tz.is_none() {
-        zone = TimeZone::system().iana_name().unwrap_or("UTC").to_string();
-    }
-    let zone_tz = TimeZone::get(&zone).unwrap_or(TimeZone::UTC);
     let specs = common
         .races
         .iter()
         .map(|s| parse_race(s))
         .collect::<Result<Vec<_>, _>>()?;
+    // A plan laid out by week leads to the goal race: the last A race given, else the
+    // last race.
+    let race_day = specs
+        .iter()
+        .filter(|s| s.priority == Some(kneadtime_domain::Priority::A))
+        .map(|s| s.date)
+        .max()
+        .or_else(|| specs.iter().map(|s| s.date).max());
+    let (entries, mut zone, warnings) = read_calendars_ending(&paths, tz.clone(), race_day)?;
+    if paths.is_empty() && tz.is_none() {
+        zone = TimeZone::system().iana_name().unwrap_or("UTC").to_string();
+    }
+    let zone_tz = TimeZone::get(&zone).unwrap_or(TimeZone::UTC);
     let history = read_history(common, &zone_tz)?;
     let recorded = history
         .iter()

@@ -779,3 +779,49 @@ fn workouts_that_talk_about_the_race_are_workouts_and_the_marathon_is_the_goal()
     );
     assert!(plan["unclassified"].as_array().unwrap().is_empty());
 }
+
+/// A published plan laid out by week (no dates) plans once its race day is given, and
+/// without it the runner is told exactly what to add.
+#[test]
+fn a_plan_laid_out_by_week_is_placed_from_its_race_day() {
+    let grid = realdata().join("csv_plan_ultra80k_weekgrid.csv");
+    let grid = grid.to_str().unwrap();
+    let o = run(&["plan", "--calendar", grid, "--today", TODAY]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("laid out by week") && err.contains("--race DATE:DISTANCE"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let o = run(&[
+        "plan",
+        "--calendar",
+        grid,
+        "--race",
+        "2027-06-12:80k",
+        "--today",
+        TODAY,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    let races = v["races"].as_array().unwrap();
+    assert_eq!(races.len(), 1, "{races:?}");
+    assert_eq!(races[0]["date"], "2027-06-12");
+    assert_eq!(races[0]["distance_km"], 80.0);
+    let kinds: Vec<&str> = v["massages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    for k in ["pre_event", "post_event", "maintenance"] {
+        assert!(kinds.contains(&k), "{kinds:?}");
+    }
+    // The sessions were read: every title is understood but a few unusual ones.
+    let unclassified = v["unclassified"].as_array().unwrap();
+    assert!(unclassified.len() <= 3, "{unclassified:?}");
+}

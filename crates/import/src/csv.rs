@@ -1,5 +1,5 @@
 //! Reading a training plan written as CSV: one row per session, with a header naming
-//! the columns (`date` and `title` required).
+//! the columns (`date` and `title` required), or a plan laid out by week (see `grid`).
 
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
@@ -20,6 +20,17 @@ const TITLE: &str = "title";
 /// optionally followed by ` HH:MM` or `THH:MM`. Dates are the runner's local dates as
 /// written; `tz` only decides the zone reported in [`Calendar::zone`].
 pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calendar, ImportError> {
+    parse_csv_ending(text, file, tz, None)
+}
+
+/// [`parse_csv`], placing a plan laid out by week (no dates) so that its race falls on
+/// `race_day`.
+pub fn parse_csv_ending(
+    text: &str,
+    file: &str,
+    tz: Option<&TimeZone>,
+    race_day: Option<Date>,
+) -> Result<Calendar, ImportError> {
     let text = crate::strip_bom(text);
     let origin_file: std::sync::Arc<str> = file.into();
     let mut reader = csv::ReaderBuilder::new()
@@ -58,6 +69,25 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
             .iter()
             .find_map(|w| names.iter().position(|n| n == w))
     };
+    let zone = || match tz {
+        Some(tz) => zone_name(tz),
+        None => zone_name(&system_or_utc()),
+    };
+    if col(&[DATE]).is_none()
+        && let Some(layout) = crate::grid::layout(&names)
+    {
+        let rows = records
+            .map(|r| r.map(|r| (line_of(&r), r)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(csv_error)?;
+        let mut entries = crate::grid::read(&layout, &rows, file, line_of(&header), race_day)?;
+        crate::sort_entries(&mut entries);
+        return Ok(Calendar {
+            entries,
+            zone: zone(),
+            warnings: Vec::new(),
+        });
+    }
     let (Some(date_col), Some(title_col)) = (col(&[DATE]), col(&[TITLE])) else {
         const SHOWN: usize = 16;
         let mut found: Vec<String> = header
@@ -192,13 +222,9 @@ pub fn parse_csv(text: &str, file: &str, tz: Option<&TimeZone>) -> Result<Calend
         });
     }
     crate::sort_entries(&mut entries);
-    let zone = match tz {
-        Some(tz) => zone_name(tz),
-        None => zone_name(&system_or_utc()),
-    };
     Ok(Calendar {
         entries,
-        zone,
+        zone: zone(),
         warnings: Vec::new(),
     })
 }

@@ -39,6 +39,7 @@
 pub mod allocation;
 mod content;
 mod csv;
+mod grid;
 mod ics;
 mod ics_write;
 mod plan_ics;
@@ -50,7 +51,7 @@ use std::path::Path;
 
 pub use kneadtime_domain::{Entry, Origin};
 
-pub use crate::csv::parse_csv;
+pub use crate::csv::{parse_csv, parse_csv_ending};
 pub use crate::ics::parse_ics;
 pub use crate::ics_write::{
     IcsEvent, Parties, TimedEvent, write_calendar, write_feed, write_ics, write_invitation,
@@ -81,6 +82,9 @@ pub struct ImportError {
     pub line: Option<usize>,
     /// What was expected and what was found.
     pub message: String,
+    /// True when the file is a plan laid out by week that can be read once its race day
+    /// is given (see [`read_calendar_file_ending`]).
+    pub needs_race_day: bool,
 }
 
 fn display_line(line: &Option<usize>) -> String {
@@ -96,6 +100,7 @@ impl ImportError {
             file: file.to_string(),
             line,
             message: message.into(),
+            needs_race_day: false,
         }
     }
 }
@@ -105,13 +110,18 @@ impl ImportError {
 fn format_of(name: &str) -> Option<Parser> {
     let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
     match ext.as_str() {
-        "ics" | "ical" | "ifb" => Some(parse_ics),
-        "csv" => Some(parse_csv),
+        "ics" | "ical" | "ifb" => Some(|text, file, tz, _| parse_ics(text, file, tz)),
+        "csv" => Some(parse_csv_ending),
         _ => None,
     }
 }
 
-type Parser = fn(&str, &str, Option<&jiff::tz::TimeZone>) -> Result<Calendar, ImportError>;
+type Parser = fn(
+    &str,
+    &str,
+    Option<&jiff::tz::TimeZone>,
+    Option<jiff::civil::Date>,
+) -> Result<Calendar, ImportError>;
 
 /// Whether a file's name is one of the calendar formats [`read_named`] reads.
 pub fn is_calendar_name(name: &str) -> bool {
@@ -143,13 +153,23 @@ pub fn read_named(
 ) -> Result<Calendar, ImportError> {
     let parse = format_of(name).ok_or_else(|| wrong_name(name, name))?;
     let text = decode_utf8(bytes, name)?;
-    parse(text, name, tz)
+    parse(text, name, tz, None)
 }
 
 /// Reads a calendar file with [`read_named`], naming it by its path.
 pub fn read_calendar_file(
     path: &Path,
     tz: Option<&jiff::tz::TimeZone>,
+) -> Result<Calendar, ImportError> {
+    read_calendar_file_ending(path, tz, None)
+}
+
+/// [`read_calendar_file`], placing a plan laid out by week without dates (a published
+/// plan's grid of weeks and weekdays) so that the race it leads to falls on `race_day`.
+pub fn read_calendar_file_ending(
+    path: &Path,
+    tz: Option<&jiff::tz::TimeZone>,
+    race_day: Option<jiff::civil::Date>,
 ) -> Result<Calendar, ImportError> {
     let file = path.display().to_string();
     // The name is checked before the file is read.
@@ -162,7 +182,7 @@ pub fn read_calendar_file(
     };
     let bytes = std::fs::read(path)
         .map_err(|e| ImportError::new(&file, None, format!("could not read the file: {e}")))?;
-    parse(decode_utf8(&bytes, &file)?, &file, tz)
+    parse(decode_utf8(&bytes, &file)?, &file, tz, race_day)
 }
 
 /// Checks the bytes are UTF-8 and drops a leading byte-order mark.

@@ -77,18 +77,60 @@ fn every_realdata_calendar_file_is_covered() {
     assert_eq!(found, COVERED);
 }
 
+/// A published plan laid out by week (WEEK, Monday … Sunday) has no dates: without its
+/// race day it is refused, saying what is needed; with it, every week lands on the
+/// calendar with the race on that day.
 #[test]
-fn csv_week_grid_is_not_a_dated_plan() {
+fn csv_week_grid_is_placed_from_its_race_day() {
     let e = fail("csv_plan_ultra80k_weekgrid.csv");
     assert_eq!(e.line, Some(1));
-    assert_eq!(
-        e.message,
-        "expected a header with columns \"date\" and \"title\"; found: WEEK, Monday, Tuesday, \
-         Wednesday, Thursday, Friday, Saturday, Sunday, Estimated km, (blank), Duration, Avg km, Miles"
+    assert!(
+        e.message.contains("laid out by week") && e.message.contains("race day"),
+        "{}",
+        e.message
     );
     assert!(
         e.to_string()
             .ends_with(&format!("csv_plan_ultra80k_weekgrid.csv:1: {}", e.message))
+    );
+
+    // "Race day!" is the Saturday of week 16.
+    let race = jiff::civil::date(2027, 6, 12);
+    let cal = kneadtime_import::read_calendar_file_ending(
+        &path("csv_plan_ultra80k_weekgrid.csv"),
+        Some(&TimeZone::UTC),
+        Some(race),
+    )
+    .expect("placed");
+    let last = cal.entries.last().expect("entries");
+    assert_eq!(last.date, race);
+    assert_eq!(&*last.title, "Race day!");
+    let first = &cal.entries[0];
+    // Week 1's Tuesday: 15 weeks and 4 days before the race.
+    assert_eq!(first.date, jiff::civil::date(2027, 2, 23));
+    assert!(first.title.contains("14k, 4x 1.6k @TMP"), "{}", first.title);
+    assert!(!first.title.contains('\n'));
+    assert!(
+        first.description.contains("warmup"),
+        "{}",
+        first.description
+    );
+    // 15 weeks of five sessions, three and the race in week 16, and nothing from the
+    // summary rows under the grid.
+    assert_eq!(cal.entries.len(), 15 * 5 + 4);
+    assert!(cal.entries.iter().all(|e| e.date <= race));
+
+    // A race day on the wrong weekday is refused, naming both days.
+    let e = kneadtime_import::read_calendar_file_ending(
+        &path("csv_plan_ultra80k_weekgrid.csv"),
+        Some(&TimeZone::UTC),
+        Some(jiff::civil::date(2027, 6, 13)),
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("Saturday") && e.message.contains("Sunday"),
+        "{}",
+        e.message
     );
 }
 
