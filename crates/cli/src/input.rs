@@ -198,14 +198,7 @@ pub fn load(
         .iter()
         .map(|s| parse_race(s))
         .collect::<Result<Vec<_>, _>>()?;
-    // A plan laid out by week leads to the goal race: the last A race given, else the
-    // last race.
-    let race_day = specs
-        .iter()
-        .filter(|s| s.priority == Some(kneadtime_domain::Priority::A))
-        .map(|s| s.date)
-        .max()
-        .or_else(|| specs.iter().map(|s| s.date).max());
+    let race_day = RaceSpec::goal_day(&specs);
     let (entries, mut zone, warnings) = read_calendars_ending(&paths, tz.clone(), race_day)?;
     if paths.is_empty() && tz.is_none() {
         zone = TimeZone::system().iana_name().unwrap_or("UTC").to_string();

@@ -215,17 +215,25 @@ async fn build_season(
         core.store.races(client_id),
         core.store.history(client_id),
     )?;
+    let specs = race_specs(&races);
+    // A plan laid out by week is placed from the goal race, so it is read again when
+    // that race moves.
+    let race_day = RaceSpec::goal_day(&specs);
+    let key = match race_day {
+        Some(d) => format!("{zone} {d}"),
+        None => zone.to_string(),
+    };
     let mut parsed_all = Vec::new();
     for (id, filename) in heads {
-        let parsed = match core.calendars.get(&id, zone) {
+        let parsed = match core.calendars.get(&id, &key) {
             Some(p) => p,
             None => {
                 let content = core.store.calendar_content(&UploadId::from(&id)).await?;
                 let tz = tz.clone();
                 let p = std::sync::Arc::new(
-                    crate::cpu(move || parse_stored(&filename, &content, &tz)).await?,
+                    crate::cpu(move || parse_stored(&filename, &content, &tz, race_day)).await?,
                 );
-                core.calendars.put(&id, zone, p.clone());
+                core.calendars.put(&id, &key, p.clone());
                 p
             }
         };
@@ -244,25 +252,13 @@ async fn build_season(
         };
         parsed_all.push(parsed);
     }
-    let (season, warnings) = crate::cpu(move || season_of(&parsed_all, &races, &profile)).await?;
+    let (season, warnings) = crate::cpu(move || season_of(&parsed_all, &specs, &profile)).await?;
     Ok((Arc::new(season), Arc::new(warnings)))
 }
 
-/// The season of a client's stored calendars and races.
-fn season_of(
-    parsed_all: &[std::sync::Arc<Parsed>],
-    races: &[kneadtime_store::ClientRace],
-    profile: &Profile,
-) -> (Season, Vec<String>) {
-    let mut entries = Vec::new();
-    let mut warnings = Vec::new();
-    let mut history: Vec<kneadtime_domain::Session> = Vec::new();
-    for parsed in parsed_all {
-        entries.extend(parsed.entries.iter().cloned());
-        history.extend(parsed.history.iter().cloned());
-        warnings.extend(parsed.warnings.iter().cloned());
-    }
-    let specs: Vec<RaceSpec> = races
+/// The races a client told the clinic about, as the season reads them.
+pub fn race_specs(races: &[kneadtime_store::ClientRace]) -> Vec<RaceSpec> {
+    races
         .iter()
         .filter_map(|r| {
             // A race stored before dates were bounded is left out rather than planned.
@@ -274,8 +270,24 @@ fn season_of(
                 priority: Some(r.priority),
             })
         })
-        .collect();
-    (Season::build(&entries, history, &specs, profile), warnings)
+        .collect()
+}
+
+/// The season of a client's stored calendars and races.
+fn season_of(
+    parsed_all: &[std::sync::Arc<Parsed>],
+    specs: &[RaceSpec],
+    profile: &Profile,
+) -> (Season, Vec<String>) {
+    let mut entries = Vec::new();
+    let mut warnings = Vec::new();
+    let mut history: Vec<kneadtime_domain::Session> = Vec::new();
+    for parsed in parsed_all {
+        entries.extend(parsed.entries.iter().cloned());
+        history.extend(parsed.history.iter().cloned());
+        warnings.extend(parsed.warnings.iter().cloned());
+    }
+    (Season::build(&entries, history, specs, profile), warnings)
 }
 
 /// A stored calendar, read: planned entries, or recorded sessions, and what to tell.
@@ -303,8 +315,13 @@ fn parse_history(h: &kneadtime_store::ClientHistory) -> Parsed {
     }
 }
 
-fn parse_stored(filename: &str, content: &str, tz: &TimeZone) -> Parsed {
-    match kneadtime_import::read_named(filename, content.as_bytes(), Some(tz)) {
+fn parse_stored(
+    filename: &str,
+    content: &str,
+    tz: &TimeZone,
+    race_day: Option<jiff::civil::Date>,
+) -> Parsed {
+    match kneadtime_import::read_named_ending(filename, content.as_bytes(), Some(tz), race_day) {
         Ok(c) => Parsed {
             entries: c.entries,
             warnings: c

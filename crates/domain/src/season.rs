@@ -26,6 +26,19 @@ pub struct RaceSpec {
 }
 
 impl RaceSpec {
+    /// The day a plan without dates (laid out by week) leads to: the last A race given,
+    /// else the last race.
+    pub fn goal_day(specs: &[RaceSpec]) -> Option<Date> {
+        specs
+            .iter()
+            .filter(|s| s.priority == Some(Priority::A))
+            .map(|s| s.date)
+            .max()
+            .or_else(|| specs.iter().map(|s| s.date).max())
+    }
+}
+
+impl RaceSpec {
     /// Reads a race as runners give it: a date, a distance with its unit (or a name such
     /// as marathon) and an optional priority, separated by colons or spaces —
     /// `2027-04-25:marathon:A`, `2027-04-25 42.2km B`. The one reading of a race for the

@@ -151,9 +151,20 @@ pub fn read_named(
     bytes: &[u8],
     tz: Option<&jiff::tz::TimeZone>,
 ) -> Result<Calendar, ImportError> {
+    read_named_ending(name, bytes, tz, None)
+}
+
+/// [`read_named`], placing a plan laid out by week without dates so that the race it
+/// leads to falls on `race_day`.
+pub fn read_named_ending(
+    name: &str,
+    bytes: &[u8],
+    tz: Option<&jiff::tz::TimeZone>,
+    race_day: Option<jiff::civil::Date>,
+) -> Result<Calendar, ImportError> {
     let parse = format_of(name).ok_or_else(|| wrong_name(name, name))?;
     let text = decode_utf8(bytes, name)?;
-    parse(text, name, tz, None)
+    parse(text, name, tz, race_day)
 }
 
 /// Reads a calendar file with [`read_named`], naming it by its path.

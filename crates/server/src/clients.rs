@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kneadtime_clinic::clients as core_clients;
-use kneadtime_domain::Priority;
 use kneadtime_domain::session::parse_distance;
+use kneadtime_domain::{Priority, RaceSpec};
 use kneadtime_store::ids::*;
 use kneadtime_store::{Client, ClientRace, FeedOwner};
 use serde::{Deserialize, Serialize};
@@ -623,9 +623,16 @@ pub async fn add_calendar(
     }
     let clinic = kneadtime_clinic::catalog::clinic(&state.clinic).await?;
     let tz = zone_of(&clinic.time_zone);
-    let cal = kneadtime_import::read_named(&filename, body.content.as_bytes(), Some(&tz)).map_err(
-        |e| ApiError::unprocessable(Code::BadCalendar, e.to_string()).with_field("content"),
-    )?;
+    // A plan laid out by week is placed from the client's goal race.
+    let races = kneadtime_clinic::people::races(&state.clinic, &id).await?;
+    let race_day = RaceSpec::goal_day(&kneadtime_clinic::context::race_specs(&races));
+    let cal = kneadtime_import::read_named_ending(
+        &filename,
+        body.content.as_bytes(),
+        Some(&tz),
+        race_day,
+    )
+    .map_err(|e| ApiError::unprocessable(Code::BadCalendar, e.to_string()).with_field("content"))?;
     if cal.entries.is_empty() {
         return Err(ApiError::unprocessable(
             Code::EmptyCalendar,

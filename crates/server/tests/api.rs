@@ -1056,6 +1056,45 @@ async fn the_nearest_good_times_reach_past_a_full_week() {
 }
 
 /// A holiday in the runner's own calendar keeps slot search off every day it covers.
+/// A plan laid out by week is placed from the client's goal race; a client with no race
+/// is told what the file needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_laid_out_by_week_is_placed_from_the_clients_race() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let w = world(&srv, "Europe/London").await;
+    let grid = "Week,Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday\n\
+                1,Rest,Intervals 6x800,Easy 8 km,,,,Long run 24 km\n\
+                2,Rest,Easy 6 km,,,,Shakeout,Test City Marathon\n";
+    let upload = |client: String| {
+        let srv = &srv;
+        async move {
+            srv.call(
+                Method::POST,
+                &format!("/api/clients/{client}/calendars"),
+                Some(&srv.owner),
+                Some(json!({ "filename": "weeks.csv", "content": grid })),
+            )
+            .await
+        }
+    };
+    let (s, v) = upload(w.b.clone()).await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["code"], "bad_calendar");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("laid out by week"),
+        "{v}"
+    );
+    let (s, v) = upload(w.a.clone()).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["entries"], 8, "{v}");
+    assert_eq!(v["last"], w.race.to_string(), "{v}");
+    assert_eq!(v["first"], add_days(w.race, -13).to_string(), "{v}");
+    srv.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_time_is_offered_while_the_runner_is_away() {
     let srv = Srv::start("sqlite", "Europe/London").await;

@@ -337,3 +337,50 @@ async fn the_sign_up_page_and_the_api_check_a_new_client_alike() {
         srv.stop().await;
     }
 }
+
+/// A multipart body for POST /plan: one file and the races typed on the page.
+fn plan_form(filename: &str, content: &[u8], races: &str) -> (String, Vec<u8>) {
+    let boundary = "kneadtimeboundary93ab";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(content);
+    body.extend_from_slice(
+        format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"races\"\r\n\r\n{races}\r\n--{boundary}--\r\n")
+            .as_bytes(),
+    );
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A published plan laid out by week plans on the page once its race is typed there;
+/// without it the page says what is missing, in words, naming no command-line flag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_laid_out_by_week_plans_on_the_page_with_its_race() {
+    let srv = Srv::start("sqlite", "Europe/London").await;
+    let grid = b"Week,Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday\n\
+        1,Rest,Intervals 6x800,Easy 8 km,Tempo 40',Rest,Easy 6 km,Long run 24 km\n\
+        2,Rest,Intervals 5x1000,Easy 8 km,Tempo 45',Rest,Easy 6 km,Long run 28 km\n\
+        3,Rest,Intervals 6x1000,Easy 8 km,Tempo 50',Rest,Easy 6 km,Long run 30 km\n\
+        4,Rest,Easy 6 km,Easy 5 km,Strides,Rest,Shakeout,Riverside Marathon\n";
+    for (races, status, said) in [
+        ("", 400, "laid out by week"),
+        ("2027-05-09 marathon A", 200, "Riverside Marathon"),
+    ] {
+        let (ct, body) = plan_form("weeks.csv", grid, races);
+        let res = srv
+            .http
+            .post(format!("{}/plan", srv.base))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status().as_u16(), status);
+        let page = res.text().await.unwrap();
+        assert!(page.contains(said), "{races:?}: {page}");
+        assert!(!page.contains("--race"), "{page}");
+    }
+    srv.stop().await;
+}

@@ -366,11 +366,12 @@ fn plan_upload(
     let mut activities = Vec::new();
     let mut warnings = Vec::new();
     let mut names = Vec::new();
+    let race_day = RaceSpec::goal_day(races);
     for (name, bytes) in files {
         names.push(name.clone());
         if kneadtime_import::is_calendar_name(name) {
-            let c =
-                kneadtime_import::read_named(name, bytes, Some(tz)).map_err(|e| e.to_string())?;
+            let c = kneadtime_import::read_named_ending(name, bytes, Some(tz), race_day)
+                .map_err(|e| e.to_string())?;
             warnings.extend(c.warnings.into_iter().map(|w| format!("{name}: {w}")));
             entries.extend(c.entries);
         } else {
