@@ -53,15 +53,33 @@ fn quantities(s: &str) -> Vec<Quantity> {
         // A number glued to letters before it ("vo2", "z2") is not a quantity.
         let glued = s[..i].chars().next_back().is_some_and(char::is_alphabetic);
         let start = i;
-        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
             i += 1;
         }
-        let Ok(value) = s[start..i].trim_end_matches('.').parse::<f64>() else {
+        let whole = &s[start..i];
+        // A decimal part after a dot or a comma ("21.1", "21,1"), when digits follow it.
+        let mut fraction = "";
+        if i + 1 < bytes.len() && matches!(bytes[i], b'.' | b',') && bytes[i + 1].is_ascii_digit() {
+            let from = i + 1;
+            i = from;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            fraction = &s[from..i];
+        }
+        let Ok(value) = format!("{whole}.{fraction}")
+            .trim_end_matches('.')
+            .parse::<f64>()
+        else {
             continue;
         };
         if glued {
             continue;
         }
+        // In metres, three digits after the mark are thousands ("10,000 m", "10.000 m").
+        let thousands = (fraction.len() == 3)
+            .then(|| format!("{whole}{fraction}").parse::<f64>().ok())
+            .flatten();
         // Look behind for "@" (a pace: "@ 5K").
         let after_at = s[..start].trim_end_matches(' ').ends_with('@');
         // Look ahead past spaces for the unit.
@@ -80,10 +98,11 @@ fn quantities(s: &str) -> Vec<Quantity> {
         let q = match unit {
             "k" | "km" | "kms" | "kilometers" | "kilometres" => Some(Quantity::Km(value)),
             "mi" => Some(Quantity::Km(value * MILE_KM)),
-            "m" | "meters" | "metres" => Some(Quantity::Km(value / 1000.0)),
+            "m" => Some(Quantity::Km(thousands.unwrap_or(value) / 1000.0)),
             "'" | "’" => Some(Quantity::Minutes(value)),
             "h" => Some(Quantity::Minutes(value * 60.0)),
             word => VOCAB.unit(word).map(|u| match u {
+                Unit::Metre => Quantity::Km(thousands.unwrap_or(value) / 1000.0),
                 Unit::Mile => Quantity::Km(value * MILE_KM),
                 Unit::Hour => Quantity::Minutes(value * 60.0),
                 Unit::Minute => Quantity::Minutes(value),
@@ -830,6 +849,22 @@ mod tests {
         check("Corrida leve 40 min", Class::Easy, None);
         check("Corrida de recuperação 30 min", Class::Easy, None);
         check("Cross de 45 min", Class::Cross, None);
+    }
+
+    /// Decimals written with a comma, as most of Europe writes them, and thousands
+    /// separators in metres ("10,000 m", "10.000 metros").
+    #[test]
+    fn decimal_commas_and_thousands_in_metres() {
+        check("Semi-marathon de Lyon 21,1 km", Class::Race, Some(21.1));
+        check("Maratón de Sevilla 42,195 km", Class::Race, Some(42.195));
+        check("Dauerlauf 12,5 km", Class::Easy, Some(12.5));
+        check("Tempo 2 x 3,5 km", Class::Hard, Some(3.5));
+        check("10,000 m race", Class::Race, Some(10.0));
+        check("Corrida 10.000 metros", Class::Easy, Some(10.0));
+        check("Bahn 5.000 Meter", Class::Hard, Some(5.0));
+        check("Easy 8 km, strides", Class::Easy, Some(8.0));
+        check("Intervals 6x800, 4x400", Class::Hard, None);
+        check("Easy run 5,10 km", Class::Easy, Some(5.1));
     }
 
     /// Miles and hours are read in the words each language writes them with.

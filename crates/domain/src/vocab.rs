@@ -130,7 +130,8 @@ pub(crate) struct Table {
     pub away: Vec<String>,
     /// Words that begin a race's name when a place follows ("Cross de Lille").
     pub before_place: Vec<String>,
-    /// Unit words written after a number: miles, hours, minutes.
+    /// Unit words written after a number: metres, miles, hours, minutes.
+    pub metre_units: Vec<String>,
     pub mile_units: Vec<String>,
     pub hour_units: Vec<String>,
     pub minute_units: Vec<String>,
@@ -139,6 +140,7 @@ pub(crate) struct Table {
 /// A unit written after a number, in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Unit {
+    Metre,
     Mile,
     Hour,
     Minute,
@@ -247,6 +249,7 @@ impl Vocab {
             .filter_map(|(_, text)| toml::from_str::<Table>(text).ok())
         {
             for (unit, list) in [
+                (Unit::Metre, &t.metre_units),
                 (Unit::Mile, &t.mile_units),
                 (Unit::Hour, &t.hour_units),
                 (Unit::Minute, &t.minute_units),
