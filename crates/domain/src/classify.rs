@@ -526,11 +526,24 @@ fn named_distance(t: &Text, raw: &str) -> bool {
                 && VOCAB.unit(w).is_none()
         })
         .collect();
-    // Words of when, with whom or where ("Sunday", "von") say nothing of the kind.
+    // Words of when, with whom or where ("Sunday", "von") say nothing of the kind;
+    // phrases count as a whole ("Time trial 5 km").
     let says_what = words.iter().any(|w| {
         let senses = VOCAB.senses(std::slice::from_ref(*w));
         senses.any() && !senses.has(Sense::When) && !senses.has(Sense::Place)
-    });
+    }) || {
+        let kept: Vec<String> = words.iter().map(|w| (*w).clone()).collect();
+        let all = VOCAB.senses(&kept);
+        [
+            Sense::Hard,
+            Sense::Long,
+            Sense::Easy,
+            Sense::Cross,
+            Sense::Strength,
+        ]
+        .iter()
+        .any(|s| all.has(*s))
+    };
     let capitalised: Vec<String> = raw
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
@@ -865,6 +878,61 @@ mod tests {
         check("Easy 8 km, strides", Class::Easy, Some(8.0));
         check("Intervals 6x800, 4x400", Class::Hard, None);
         check("Easy run 5,10 km", Class::Easy, Some(5.1));
+    }
+
+    /// Titles as apps and runners write them: emoji, capitals, fractions, abbreviations,
+    /// hours written "1h45".
+    #[test]
+    fn titles_as_apps_write_them() {
+        let cases: &[(&str, Class, Option<f64>)] = &[
+            ("🏃 Easy 5k", Class::Easy, Some(5.0)),
+            ("🏁 Race: Berlin Marathon", Class::Race, Some(MARATHON_KM)),
+            ("LONG RUN 20 MILES", Class::Long, Some(20.0 * MILE_KM)),
+            ("1/2 marathon", Class::Race, Some(HALF_MARATHON_KM)),
+            ("½ Marathon Hamburg", Class::Race, Some(HALF_MARATHON_KM)),
+            ("Half-Marathon", Class::Race, Some(HALF_MARATHON_KM)),
+            ("5K Parkrun", Class::Race, Some(5.0)),
+            ("Threshold intervals 4x8min", Class::Hard, None),
+            ("Progression run 10 km", Class::Hard, Some(10.0)),
+            ("Marathon Training Week 3: Long Run", Class::Long, None),
+            ("Recovery", Class::Easy, None),
+            ("Cross training 45'", Class::Cross, None),
+            ("Rest day / optional yoga", Class::Rest, None),
+            ("Hill sprints 8x10s", Class::Hard, None),
+            ("Fartlek 30'", Class::Hard, None),
+            ("Norwegian 4x4", Class::Hard, None),
+            ("Yasso 800s", Class::Hard, None),
+            ("Strides", Class::Easy, None),
+            ("MLR 15 mi", Class::Long, Some(15.0 * MILE_KM)),
+            ("LT2 3x10'", Class::Hard, None),
+            ("Time trial 5 km", Class::Hard, Some(5.0)),
+            ("5 km time trial", Class::Hard, Some(5.0)),
+            ("Virtual race 10K", Class::Race, Some(10.0)),
+            ("Berlin Marathon (A)", Class::Race, Some(MARATHON_KM)),
+            ("Ultra Trail du Mont-Blanc", Class::Race, Some(50.0)),
+            ("Long run w/ 10 mi @ MP", Class::Long, None),
+            ("Sortie longue 1h45", Class::Long, None),
+            ("Footing 1h", Class::Easy, None),
+            ("Tirada larga 1h30", Class::Long, None),
+            ("Lungo 1h50'", Class::Long, None),
+            ("Duurloop 1u30", Class::Easy, None),
+        ];
+        let mut bad = Vec::new();
+        for (t, c, km) in cases {
+            let s = classify(&Entry::new(date(2027, 1, 4), *t));
+            let km_ok = match (km, s.distance_km) {
+                (None, _) => true,
+                (Some(a), Some(b)) => (a - b).abs() < 0.01,
+                _ => false,
+            };
+            if s.class != *c || !km_ok || s.unclassified {
+                bad.push(format!(
+                    "{t:?}: {:?} {:?} {:?} unclassified={}",
+                    s.class, s.distance_km, s.duration_min, s.unclassified
+                ));
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
     }
 
     /// Miles and hours are read in the words each language writes them with.
