@@ -108,7 +108,9 @@ fn quantities(s: &str) -> Vec<Quantity> {
                 Unit::Minute => Quantity::Minutes(value),
             }),
         };
-        if let Some(q) = q {
+        // "4:30 min/km", "8:30 min/mi": a pace, which says nothing of the length.
+        let per_distance = s[j..].trim_start().starts_with('/');
+        if let Some(q) = q.filter(|q| !(per_distance && matches!(q, Quantity::Minutes(_)))) {
             // "5K pace", "@ 10K", "10k effort": a pace, not a distance (read within the
             // next twelve characters).
             let after = &s[j..];
@@ -933,6 +935,26 @@ mod tests {
             }
         }
         assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    /// A pace ("4:30 min/km", "5,30 min/km", "7:45/mi") is not the session's length.
+    #[test]
+    fn paces_are_not_lengths() {
+        for (title, km) in [
+            ("Tempo 8 km @ 4:30 min/km", Some(8.0)),
+            ("Easy 10 km (5,30 min/km)", Some(10.0)),
+            ("Dauerlauf 12 km in 5:45 min/km", Some(12.0)),
+            ("Steady 6 mi at 8:30 min/mi", Some(6.0 * MILE_KM)),
+        ] {
+            let s = classify(&Entry::new(date(2027, 1, 4), title));
+            assert_eq!(s.duration_min, None, "{title:?}");
+            assert!(
+                s.distance_km
+                    .is_some_and(|d| (d - km.unwrap()).abs() < 0.01),
+                "{title:?}: {:?}",
+                s.distance_km
+            );
+        }
     }
 
     /// Miles and hours are read in the words each language writes them with.
