@@ -57,9 +57,25 @@ fn quantities(s: &str) -> Vec<Quantity> {
             i += 1;
         }
         let whole = &s[start..i];
+        // A number after a colon is the second half of a clock time ("18:30", "4:30").
+        let after_colon = s[..start].ends_with(':');
+        // "2:30": hours and minutes (or minutes and seconds), read with the unit below.
+        let mut clock: Option<f64> = None;
+        if bytes.get(i) == Some(&b':')
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_digit)
+            && !bytes.get(i + 3).is_some_and(u8::is_ascii_digit)
+        {
+            clock = s[i + 1..i + 3].parse().ok();
+            i += 3;
+        }
         // A decimal part after a dot or a comma ("21.1", "21,1"), when digits follow it.
         let mut fraction = "";
-        if i + 1 < bytes.len() && matches!(bytes[i], b'.' | b',') && bytes[i + 1].is_ascii_digit() {
+        if clock.is_none()
+            && i + 1 < bytes.len()
+            && matches!(bytes[i], b'.' | b',')
+            && bytes[i + 1].is_ascii_digit()
+        {
             let from = i + 1;
             i = from;
             while i < bytes.len() && bytes[i].is_ascii_digit() {
@@ -73,9 +89,14 @@ fn quantities(s: &str) -> Vec<Quantity> {
         else {
             continue;
         };
-        if glued {
+        if glued || after_colon {
             continue;
         }
+        // "at 18h", "om 19.30 uur", "a las 19 horas": a time of day.
+        let at_time = s[..start]
+            .split(|c: char| !c.is_alphanumeric())
+            .rfind(|w| !w.is_empty())
+            .is_some_and(|w| VOCAB.says(&[w.to_string()], Sense::Clock));
         // In metres, three digits after the mark are thousands ("10,000 m", "10.000 m").
         let thousands = (fraction.len() == 3)
             .then(|| format!("{whole}{fraction}").parse::<f64>().ok())
@@ -87,26 +108,46 @@ fn quantities(s: &str) -> Vec<Quantity> {
         let unit_len = s[unit_start..]
             .find(|c: char| !(c.is_alphabetic() || c == '\'' || c == '"' || c == '’'))
             .unwrap_or(s.len() - unit_start);
-        let j = unit_start + unit_len;
+        let mut j = unit_start + unit_len;
         let unit = &s[unit_start..j];
+        // "1h45": minutes written straight after the hour mark.
+        let mut minutes_after_h = None;
+        if unit == "h"
+            && bytes.get(j).is_some_and(u8::is_ascii_digit)
+            && bytes.get(j + 1).is_some_and(u8::is_ascii_digit)
+            && !bytes.get(j + 2).is_some_and(u8::is_ascii_digit)
+        {
+            minutes_after_h = s[j..j + 2].parse::<f64>().ok();
+            j += 2;
+        }
         if unit == "x" || unit == "×" {
             out.push(Quantity::Reps);
             i = j;
             continue;
         }
         // Marks and abbreviations here; unit words come from the vocabulary tables.
-        let q = match unit {
-            "k" | "km" | "kms" | "kilometers" | "kilometres" => Some(Quantity::Km(value)),
-            "mi" => Some(Quantity::Km(value * MILE_KM)),
-            "m" => Some(Quantity::Km(thousands.unwrap_or(value) / 1000.0)),
-            "'" | "’" => Some(Quantity::Minutes(value)),
-            "h" => Some(Quantity::Minutes(value * 60.0)),
-            word => VOCAB.unit(word).map(|u| match u {
-                Unit::Metre => Quantity::Km(thousands.unwrap_or(value) / 1000.0),
-                Unit::Mile => Quantity::Km(value * MILE_KM),
-                Unit::Hour => Quantity::Minutes(value * 60.0),
-                Unit::Minute => Quantity::Minutes(value),
-            }),
+        let unit_kind = match unit {
+            "k" | "km" | "kms" | "kilometers" | "kilometres" => Some(Unit::Km),
+            "mi" => Some(Unit::Mile),
+            "m" => Some(Unit::Metre),
+            "'" | "’" => Some(Unit::Minute),
+            "h" => Some(Unit::Hour),
+            word => VOCAB.unit(word),
+        };
+        let hours = value + minutes_after_h.or(clock).unwrap_or(0.0) / 60.0;
+        let q = match unit_kind {
+            // A clock time with no unit of time is a time of day or a pace.
+            _ if clock.is_some() && !matches!(unit_kind, Some(Unit::Hour | Unit::Minute)) => None,
+            Some(Unit::Hour | Unit::Minute) if at_time => None,
+            // "18h30" is half past six in the evening, not a run of eighteen hours.
+            Some(Unit::Hour) if minutes_after_h.is_some() && value >= 10.0 => None,
+            Some(Unit::Km) => Some(Quantity::Km(value)),
+            Some(Unit::Metre) => Some(Quantity::Km(thousands.unwrap_or(value) / 1000.0)),
+            Some(Unit::Mile) => Some(Quantity::Km(value * MILE_KM)),
+            Some(Unit::Hour) => Some(Quantity::Minutes(hours * 60.0)),
+            // "45:00 min": minutes and seconds.
+            Some(Unit::Minute) => Some(Quantity::Minutes(value + clock.unwrap_or(0.0) / 60.0)),
+            None => None,
         };
         // "4:30 min/km", "8:30 min/mi": a pace, which says nothing of the length.
         let per_distance = s[j..].trim_start().starts_with('/');
@@ -170,6 +211,8 @@ const SPRINT_TRI_KM: f64 = 10.0;
 const OLYMPIC_TRI_KM: f64 = HALF_MARATHON_KM;
 const HALF_IRON_KM: f64 = MARATHON_KM;
 const IRON_KM: f64 = 100.0;
+/// The longest run (not a race) a title's hours are believed for, in minutes.
+const MAX_TITLED_RUN_MIN: f64 = 12.0 * 60.0;
 /// An ultra named without its distance.
 const ULTRA_KM: f64 = 50.0;
 
@@ -249,9 +292,15 @@ fn read(entry: &Entry) -> Reading {
             .or_else(|| race_distance(&title))
             .or_else(|| race_distance(&desc));
     }
+    // Over twelve hours in the title of a run is a time of day ("Footing 18h"); a
+    // 24-hour race keeps its length.
     let duration_min = entry
         .duration_min
-        .or_else(|| title.minutes())
+        .or_else(|| {
+            title
+                .minutes()
+                .filter(|m| class == Class::Race || *m <= MAX_TITLED_RUN_MIN)
+        })
         .or(said_minutes);
     let priority_hint = if class == Class::Race {
         priority_hint(&title, true).or_else(|| priority_hint(&desc, false))
@@ -426,6 +475,25 @@ fn is_half_event(t: &Text) -> bool {
     named_half || before_a_place(t, is_half)
 }
 
+/// "Cross de Lille", "Corrida de São Silvestre": a word that begins race names, a joining
+/// word, then a name (capitalised, and known to no table), not "Corrida de aquecimento".
+fn named_after_place(t: &Text, raw: &str) -> bool {
+    if !t.says(Sense::BeforePlace) {
+        return false;
+    }
+    let capitalised: Vec<String> = raw
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .map(str::to_lowercase)
+        .collect();
+    t.words.windows(3).any(|w| {
+        VOCAB.says(&w[..1], Sense::BeforePlace)
+            && VOCAB.says(&w[1..2], Sense::Place)
+            && capitalised.contains(&w[2])
+            && !VOCAB.knows(&w[2])
+    })
+}
+
 /// A word `first` accepts, then a joining word and a name no table knows: "Semi de
 /// Boulogne", "Cross de Lille", "Corrida de Houilles" (not "Corrida de recuperação" or
 /// "Cross de 45 min").
@@ -455,13 +523,8 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
     let lower = &t.lower;
     let pace = talks_about_pace(t);
     let talk = race_talk(t);
-    let race_word = !talk
-        && (t.says(Sense::Race)
-            || lower.contains("race:")
-            || (t.says(Sense::BeforePlace)
-                && before_a_place(t, |w| {
-                    VOCAB.says(std::slice::from_ref(w), Sense::BeforePlace)
-                })));
+    let race_word =
+        !talk && (t.says(Sense::Race) || lower.contains("race:") || named_after_place(t, raw));
     let event_word = is_event(t)
         && !talk
         && !pace
@@ -532,7 +595,10 @@ fn named_distance(t: &Text, raw: &str) -> bool {
     // phrases count as a whole ("Time trial 5 km").
     let says_what = words.iter().any(|w| {
         let senses = VOCAB.senses(std::slice::from_ref(*w));
-        senses.any() && !senses.has(Sense::When) && !senses.has(Sense::Place)
+        senses.any()
+            && !senses.has(Sense::When)
+            && !senses.has(Sense::Place)
+            && !senses.has(Sense::Clock)
     }) || {
         let kept: Vec<String> = words.iter().map(|w| (*w).clone()).collect();
         let all = VOCAB.senses(&kept);
@@ -955,6 +1021,45 @@ mod tests {
                 s.distance_km
             );
         }
+    }
+
+    /// Clock times are not lengths: "2:30 h" is two and a half hours, "18h30" and
+    /// "19.30 uur" are times of day, and training runs named with "de" and a word are not
+    /// races unless the word is a name.
+    #[test]
+    fn clock_times_and_training_phrases() {
+        for (title, minutes) in [
+            ("Langer Lauf 2:30 h", Some(150.0)),
+            ("Dauerlauf 1:15 Std", Some(75.0)),
+            ("Sortie longue 1h45", Some(105.0)),
+            ("Footing 18h30", None),
+            ("Footing 18h", None),
+            ("Duurloop 10 km om 19.30 uur", None),
+            ("Rodaje a las 19 horas", None),
+            ("Easy run at 6 pm", None),
+            ("Tempo 45:00 min", Some(45.0)),
+        ] {
+            let s = classify(&Entry::new(date(2027, 1, 4), title));
+            assert_eq!(s.duration_min, minutes, "{title:?}");
+        }
+        for (title, class) in [
+            ("Corrida de aquecimento", Class::Easy),
+            ("Corrida de velocidade", Class::Easy),
+            ("Corrida de soltura", Class::Easy),
+            ("Cross-country MTB 1h30", Class::Cross),
+            ("Cross country walk", Class::Cross),
+        ] {
+            let s = classify(&Entry::new(date(2027, 1, 4), title));
+            assert_eq!(s.class, class, "{title:?}");
+        }
+        let s = classify(&Entry::new(
+            date(2027, 1, 4),
+            "Easy cross-country run 40 min",
+        ));
+        assert_ne!(s.class, Class::Race);
+        check("Corrida de São Silvestre", Class::Race, None);
+        check("Cross de Lille", Class::Race, None);
+        check("County cross-country championships", Class::Race, None);
     }
 
     /// Miles and hours are read in the words each language writes them with.

@@ -225,14 +225,17 @@ pub struct Season {
 use crate::dates::day_number;
 pub use crate::dates::{add_days, days_between};
 
-/// A run (not a race) far or long enough to be recovered from like a long race. A span
-/// of more than a day and a half is days of training (a camp), not one effort.
+/// A run (not a race) far or long enough to be recovered from like a long race. Days
+/// of training given as one entry (a camp: all-day over several days) are not one
+/// effort, nor is a length past half a day.
 fn is_ultra_effort(s: &Session, km: f64, minutes: f64) -> bool {
+    let days_long = s.start.is_none() && s.last_date.is_some_and(|l| l > s.date);
     matches!(s.class, Class::Long | Class::Easy | Class::Hard)
         && !s.away
+        && !days_long
         && (s.distance_km.is_some_and(|d| d >= km - 0.05)
             || s.duration_min
-                .is_some_and(|m| m >= minutes && m <= 36.0 * 60.0))
+                .is_some_and(|m| m >= minutes && m <= 12.0 * 60.0))
 }
 
 pub fn monday_of(d: Date) -> Date {

@@ -130,6 +130,8 @@ pub(crate) struct Table {
     pub away: Vec<String>,
     /// Words that begin a race's name when a place follows ("Cross de Lille").
     pub before_place: Vec<String>,
+    /// Words before a time of day ("at", "à", "um"): the hours after them are not a length.
+    pub clock: Vec<String>,
     /// Unit words written after a number: metres, miles, hours, minutes.
     pub metre_units: Vec<String>,
     pub mile_units: Vec<String>,
@@ -140,6 +142,7 @@ pub(crate) struct Table {
 /// A unit written after a number, in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Unit {
+    Km,
     Metre,
     Mile,
     Hour,
@@ -174,10 +177,11 @@ pub(crate) enum Sense {
     Place,
     Away,
     BeforePlace,
+    Clock,
 }
 
 impl Table {
-    fn lists(&self) -> [(Sense, &Vec<String>); 25] {
+    fn lists(&self) -> [(Sense, &Vec<String>); 26] {
         [
             (Sense::Rest, &self.rest),
             (Sense::Hard, &self.hard),
@@ -204,6 +208,7 @@ impl Table {
             (Sense::Place, &self.place),
             (Sense::Away, &self.away),
             (Sense::BeforePlace, &self.before_place),
+            (Sense::Clock, &self.clock),
         ]
     }
 }

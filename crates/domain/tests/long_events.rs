@@ -296,6 +296,10 @@ fn an_ultra_length_training_run_is_recovered_from_like_a_race() {
     timed.start = Some(date(2027, 6, 26).at(7, 0, 0, 0));
     entries.push(timed);
     entries.push(Entry::new(date(2027, 7, 3), "Long run 30 km"));
+    // Days of training in one entry are not one effort.
+    let mut camp = Entry::new(date(2027, 7, 10), "Trainingslager Mallorca 150 km");
+    camp.last_date = Some(date(2027, 7, 16));
+    entries.push(camp);
     let s = season(&entries);
     assert!(s.races().is_empty(), "training runs are not races");
     for d in [
@@ -321,8 +325,9 @@ fn an_ultra_length_training_run_is_recovered_from_like_a_race() {
         .expect("too soon")
         .message;
     assert!(said.contains("22 h after"), "{said}");
-    // Two days after, and after an ordinary long run, nothing forbids a massage.
-    for d in [date(2027, 6, 14), date(2027, 7, 4)] {
+    // Two days after, after an ordinary long run, and inside a camp, nothing forbids a
+    // massage.
+    for d in [date(2027, 6, 14), date(2027, 7, 4), date(2027, 7, 11)] {
         let f = evaluate(&s, &moderate(d));
         assert!(
             !f.iter().any(|f| f.severity == Severity::Error),

@@ -1055,7 +1055,6 @@ async fn the_nearest_good_times_reach_past_a_full_week() {
     }
 }
 
-/// A holiday in the runner's own calendar keeps slot search off every day it covers.
 /// A plan laid out by week is placed from the client's goal race; a client with no race
 /// is told what the file needs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1095,6 +1094,7 @@ async fn a_plan_laid_out_by_week_is_placed_from_the_clients_race() {
     srv.stop().await;
 }
 
+/// A holiday in the runner's own calendar keeps slot search off every day it covers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_time_is_offered_while_the_runner_is_away() {
     let srv = Srv::start("sqlite", "Europe/London").await;
