@@ -132,15 +132,17 @@ pub fn read_calendars(
     paths: &[PathBuf],
     tz: Option<TimeZone>,
 ) -> Result<(Vec<Entry>, String, Vec<String>), Bad> {
-    read_calendars_ending(paths, tz, None)
+    read_calendars_ending(paths, tz, None, false)
 }
 
 /// [`read_calendars`], placing a plan laid out by week on `race_day` (the goal race
-/// given with --race).
+/// given with --race); `training` says the files are training calendars, for which
+/// --race is the way to give that day.
 fn read_calendars_ending(
     paths: &[PathBuf],
     tz: Option<TimeZone>,
     race_day: Option<Date>,
+    training: bool,
 ) -> Result<(Vec<Entry>, String, Vec<String>), Bad> {
     let mut entries = Vec::new();
     let mut warnings = Vec::new();
@@ -149,7 +151,7 @@ fn read_calendars_ending(
     for path in paths {
         let cal = kneadtime_import::read_calendar_file_ending(path, tz.as_ref(), race_day)
             .map_err(|e| {
-                if e.needs_race_day {
+                if e.needs_race_day && training {
                     Bad::new(format!(
                         "{e} (--race DATE:DISTANCE, for example --race 2027-06-12:80k)"
                     ))
@@ -199,7 +201,7 @@ pub fn load(
         .map(|s| parse_race(s))
         .collect::<Result<Vec<_>, _>>()?;
     let race_day = RaceSpec::goal_day(&specs);
-    let (entries, mut zone, warnings) = read_calendars_ending(&paths, tz.clone(), race_day)?;
+    let (entries, mut zone, warnings) = read_calendars_ending(&paths, tz.clone(), race_day, true)?;
     if paths.is_empty() && tz.is_none() {
         zone = TimeZone::system().iana_name().unwrap_or("UTC").to_string();
     }

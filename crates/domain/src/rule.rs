@@ -85,7 +85,7 @@ impl RuleId {
         match self {
             RuleId::RaceDay => "a race day",
             RuleId::RaceEve => "the day before a race",
-            RuleId::PostRaceTooSoon => "too soon after a race",
+            RuleId::PostRaceTooSoon => "too soon after a race or a very long run",
             RuleId::PreEventWindow => "too early or too late for a pre-race massage",
             RuleId::PostEventWindow => "too early or too late for a post-race massage",
             RuleId::EveOfQuality => "the day before a hard session or long run",

@@ -26,15 +26,32 @@ pub struct RaceSpec {
 }
 
 impl RaceSpec {
-    /// The day a plan without dates (laid out by week) leads to: the last A race given,
-    /// else the last race.
+    /// The day a plan without dates (laid out by week) leads to: the last race marked A;
+    /// else, among races not marked B or C, the longest (the later of equals), as the
+    /// season takes the longest race as the goal.
     pub fn goal_day(specs: &[RaceSpec]) -> Option<Date> {
-        specs
+        if let Some(d) = specs
             .iter()
             .filter(|s| s.priority == Some(Priority::A))
             .map(|s| s.date)
             .max()
-            .or_else(|| specs.iter().map(|s| s.date).max())
+        {
+            return Some(d);
+        }
+        let open: Vec<&RaceSpec> = specs.iter().filter(|s| s.priority.is_none()).collect();
+        let pool = if open.is_empty() {
+            specs.iter().collect()
+        } else {
+            open
+        };
+        pool.into_iter()
+            .max_by(|a, b| {
+                a.distance_km
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.distance_km.unwrap_or(0.0))
+                    .then(a.date.cmp(&b.date))
+            })
+            .map(|s| s.date)
     }
 }
 

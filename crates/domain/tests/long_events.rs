@@ -355,3 +355,32 @@ fn an_ultra_length_training_run_is_recovered_from_like_a_race() {
         );
     }
 }
+
+/// The race a plan laid out by week leads to: the one marked A, else the longest.
+#[test]
+fn the_goal_day_is_the_marked_or_the_longest_race() {
+    use kneadtime_domain::RaceSpec;
+    let spec = |d: Date, km: f64, p: Option<Priority>| RaceSpec {
+        date: d,
+        name: String::new(),
+        distance_km: Some(km),
+        priority: p,
+    };
+    let marathon = spec(date(2027, 4, 25), 42.195, None);
+    let fun = spec(date(2027, 5, 9), 10.0, None);
+    assert_eq!(
+        RaceSpec::goal_day(&[marathon.clone(), fun.clone()]),
+        Some(date(2027, 4, 25))
+    );
+    let marked = spec(date(2027, 5, 9), 10.0, Some(Priority::A));
+    assert_eq!(
+        RaceSpec::goal_day(&[marathon.clone(), marked]),
+        Some(date(2027, 5, 9))
+    );
+    let tune_up = spec(date(2027, 3, 1), 50.0, Some(Priority::C));
+    assert_eq!(
+        RaceSpec::goal_day(&[tune_up, marathon, fun]),
+        Some(date(2027, 4, 25))
+    );
+    assert_eq!(RaceSpec::goal_day(&[]), None);
+}

@@ -18,6 +18,8 @@ const WEEK_HEADERS: &[&str] = &[
     "week #",
     "week no",
     "week number",
+    "weeks to go",
+    "weeks out",
     "woche",
     "semaine",
     "semana",
@@ -132,10 +134,23 @@ pub(crate) const NO_RACE_DAY: &str = "expected dated rows; found a plan laid out
 
 /// The week number a cell holds: "3", "Week 3", "W3".
 fn week_number(cell: &str) -> Option<i64> {
-    let digits = cell.trim_start_matches(|c: char| {
-        c.is_alphabetic() || c.is_whitespace() || c == '#' || c == '.'
-    });
-    let n: i64 = digits.trim().parse().ok()?;
+    let cell = cell.trim();
+    let at = cell.find(|c: char| c.is_ascii_digit())?;
+    // Only a week word may come before the number ("Week 3", "W3", "#3"), not "Total 1,517".
+    let label = cell[..at]
+        .trim()
+        .trim_end_matches(['#', '.', ':'])
+        .trim()
+        .to_lowercase();
+    if !(label.is_empty() || label == "w" || WEEK_HEADERS.contains(&label.as_str())) {
+        return None;
+    }
+    let digits: String = cell[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .take(4)
+        .collect();
+    let n: i64 = digits.parse().ok()?;
     (1..=MAX_WEEKS).contains(&n).then_some(n)
 }
 
@@ -201,16 +216,42 @@ pub(crate) fn read(
     if cells.is_empty() {
         return Ok(Vec::new());
     }
-    // The race cell: the last that reads as a race.
-    let is_race = |c: &Cell| {
+    // The race cell: the longest race in the grid (a fun run after the goal race does not
+    // move the plan), the last of equals.
+    let race_km = |c: &Cell| {
         let mut e = Entry::new(race_day, c.title.as_str());
         e.description = c.description.as_str().into();
-        classify(&e).class == Class::Race
+        let s = classify(&e);
+        (s.class == Class::Race).then(|| s.distance_km.unwrap_or(0.0))
     };
-    let anchor = cells.iter().rev().find(|c| is_race(c));
-    let race_monday = monday_of(race_day);
-    let race_week = match anchor {
-        Some(c) => {
+    let mut anchor: Option<(&Cell, f64)> = None;
+    for c in &cells {
+        if let Some(km) = race_km(c)
+            && anchor.is_none_or(|(_, best)| km >= best)
+        {
+            anchor = Some((c, km));
+        }
+    }
+    // Weeks counted down to the race ("weeks to go") run the other way.
+    let countdown = cells
+        .first()
+        .zip(cells.last())
+        .is_some_and(|(a, b)| a.week > b.week);
+    let direction = if countdown { -1 } else { 1 };
+    // Where a weekday falls in its row's week: a Sunday column before Monday's is the
+    // Sunday that starts the row.
+    let sunday_first = layout.days[6]
+        .zip(layout.days[0])
+        .is_some_and(|(sun, mon)| sun < mon);
+    let day_offset = |day: usize| -> i64 {
+        if day == 6 && sunday_first {
+            -1
+        } else {
+            day as i64
+        }
+    };
+    let (row_monday, race_week) = match anchor {
+        Some((c, _)) => {
             let want = weekday(c.day);
             if race_day.weekday() != want {
                 return Err(ImportError::new(
@@ -224,15 +265,28 @@ pub(crate) fn read(
                     ),
                 ));
             }
-            c.week
+            (add_days(race_day, -day_offset(c.day)), c.week)
         }
-        None => cells.iter().map(|c| c.week).max().unwrap_or(1),
+        // No cell names the race: the race day falls in the plan's last row.
+        None => {
+            let last = if countdown {
+                cells.iter().map(|c| c.week).min()
+            } else {
+                cells.iter().map(|c| c.week).max()
+            };
+            let monday = if sunday_first && race_day.weekday() == Weekday::Sunday {
+                add_days(race_day, 1)
+            } else {
+                monday_of(race_day)
+            };
+            (monday, last.unwrap_or(1))
+        }
     };
     let origin_file: std::sync::Arc<str> = file.into();
     let mut out = Vec::with_capacity(cells.len());
     for c in cells {
-        let offset = (c.week - race_week) * 7 + c.day as i64;
-        let date = race_monday
+        let offset = (c.week - race_week) * 7 * direction + day_offset(c.day);
+        let date = row_monday
             .checked_add(jiff::Span::new().days(offset))
             .ok()
             .filter(|d| kneadtime_domain::dates::accepted(*d))
@@ -256,6 +310,10 @@ pub(crate) fn read(
 
 fn weekday(day: usize) -> Weekday {
     Weekday::from_monday_zero_offset(i8::try_from(day).unwrap_or(0)).unwrap_or(Weekday::Monday)
+}
+
+fn add_days(d: Date, n: i64) -> Date {
+    d.checked_add(jiff::Span::new().days(n)).unwrap_or(d)
 }
 
 fn monday_of(d: Date) -> Date {
@@ -324,5 +382,69 @@ mod tests {
         let text = "Week,Mon,Tue,Wed,Thu,Fri,Sat,Sun\n1,Rest,,,,,,\n100,,,,,,Marathon,\n";
         let e = parse_csv_ending(text, "plan.csv", None, Some(date(1900, 3, 3))).unwrap_err();
         assert!(e.message.contains("week 1"), "{}", e.message);
+    }
+}
+
+#[cfg(test)]
+mod layouts {
+    use crate::parse_csv_ending;
+    use jiff::civil::date;
+
+    fn dated(text: &str, race: jiff::civil::Date) -> Vec<(jiff::civil::Date, String)> {
+        parse_csv_ending(text, "plan.csv", None, Some(race))
+            .expect("placed")
+            .entries
+            .iter()
+            .map(|e| (e.date, e.title.to_string()))
+            .collect()
+    }
+
+    /// US plans start the week on Sunday: that Sunday comes before the row's Monday.
+    #[test]
+    fn weeks_that_start_on_sunday() {
+        let text = "Week,Sun,Mon,Tue,Wed,Thu,Fri,Sat\n\
+                    1,Long run 20 km,Rest,Easy 8 km,,,,\n\
+                    2,Long run 22 km,Rest,,,,,City Marathon\n";
+        let race = date(2027, 5, 8); // a Saturday
+        let got = dated(text, race);
+        assert_eq!(got.last().unwrap(), &(race, "City Marathon".to_string()));
+        assert_eq!(got[0], (date(2027, 4, 25), "Long run 20 km".to_string()));
+        assert_eq!(got[3], (date(2027, 5, 2), "Long run 22 km".to_string()));
+    }
+
+    /// Week labels as plans write them, and weeks counted down to the race.
+    #[test]
+    fn week_labels_and_countdowns() {
+        let text = "Week,Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday\n\
+                    Week 1 of 3,Rest,Easy 8 km,,,,,Long run 20 km\n\
+                    2.,Rest,Easy 8 km,,,,,Long run 24 km\n\
+                    Week 3 (race week),Rest,Easy 5 km,,,,,Spring Marathon\n";
+        let race = date(2027, 4, 25);
+        let got = dated(text, race);
+        assert_eq!(got.len(), 9);
+        assert_eq!(got[0].0, date(2027, 4, 5));
+        assert_eq!(got.last().unwrap(), &(race, "Spring Marathon".to_string()));
+
+        let countdown = "Weeks to go,Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday\n\
+                         3,Rest,Easy 8 km,,,,,Long run 20 km\n\
+                         2,Rest,Easy 8 km,,,,,Long run 24 km\n\
+                         1,Rest,Easy 5 km,,,,,Spring Marathon\n";
+        let got = dated(countdown, race);
+        assert_eq!(got[0], (date(2027, 4, 5), "Rest".to_string()));
+        assert_eq!(got.last().unwrap(), &(race, "Spring Marathon".to_string()));
+    }
+
+    /// A fun run after the goal race does not move the plan: the longest race places it.
+    #[test]
+    fn the_longest_race_places_the_plan() {
+        let text = "Week,Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday\n\
+                    1,Rest,Easy 8 km,,,,,Spring Marathon\n\
+                    2,Rest,Easy 5 km,,,,,Park 10K race\n";
+        let race = date(2027, 4, 25);
+        let got = dated(text, race);
+        assert!(
+            got.contains(&(race, "Spring Marathon".to_string())),
+            "{got:?}"
+        );
     }
 }

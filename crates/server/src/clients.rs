@@ -632,7 +632,17 @@ pub async fn add_calendar(
         Some(&tz),
         race_day,
     )
-    .map_err(|e| ApiError::unprocessable(Code::BadCalendar, e.to_string()).with_field("content"))?;
+    .map_err(|e| {
+        let message = if e.needs_race_day {
+            format!(
+                "{}: a plan laid out by week has no dates and is placed from the client's goal race; add that race to the client first, then send the file again",
+                e.file
+            )
+        } else {
+            e.to_string()
+        };
+        ApiError::unprocessable(Code::BadCalendar, message).with_field("content")
+    })?;
     if cal.entries.is_empty() {
         return Err(ApiError::unprocessable(
             Code::EmptyCalendar,

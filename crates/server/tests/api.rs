@@ -1083,7 +1083,7 @@ async fn a_plan_laid_out_by_week_is_placed_from_the_clients_race() {
         v["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("laid out by week"),
+            .contains("add that race to the client first"),
         "{v}"
     );
     let (s, v) = upload(w.a.clone()).await;
