@@ -26,26 +26,33 @@ const WEEK_HEADERS: &[&str] = &[
     "settimana",
 ];
 
-/// Header words for each weekday, Monday first.
+/// Header words for each weekday, Monday first: full names and the short forms plans
+/// use ("Mo", "lun", "sáb").
 const DAY_HEADERS: [&[&str]; 7] = [
     &[
         "monday",
         "mon",
         "montag",
+        "mo",
         "lundi",
+        "lun",
         "lunes",
         "lunedì",
         "lunedi",
         "maandag",
+        "ma",
         "segunda",
         "segunda-feira",
+        "seg",
     ],
     &[
         "tuesday",
         "tue",
         "tues",
         "dienstag",
+        "di",
         "mardi",
+        "mar",
         "martes",
         "martedì",
         "martedi",
@@ -54,19 +61,26 @@ const DAY_HEADERS: [&[&str]; 7] = [
         "terca",
         "terça-feira",
         "terca-feira",
+        "ter",
     ],
     &[
         "wednesday",
         "wed",
         "mittwoch",
+        "mi",
         "mercredi",
+        "mer",
         "miércoles",
         "miercoles",
+        "mié",
+        "mie",
         "mercoledì",
         "mercoledi",
         "woensdag",
+        "wo",
         "quarta",
         "quarta-feira",
+        "qua",
     ],
     &[
         "thursday",
@@ -74,39 +88,55 @@ const DAY_HEADERS: [&[&str]; 7] = [
         "thur",
         "thurs",
         "donnerstag",
+        "do",
         "jeudi",
+        "jeu",
         "jueves",
+        "jue",
         "giovedì",
         "giovedi",
+        "gio",
         "donderdag",
         "quinta",
         "quinta-feira",
+        "qui",
     ],
     &[
         "friday",
         "fri",
         "freitag",
+        "fr",
         "vendredi",
+        "ven",
         "viernes",
+        "vie",
         "venerdì",
         "venerdi",
         "vrijdag",
+        "vr",
         "sexta",
         "sexta-feira",
+        "sex",
     ],
     &[
         "saturday",
         "sat",
         "samstag",
         "sonnabend",
+        "sa",
         "samedi",
+        "sam",
         "sábado",
         "sabado",
+        "sáb",
+        "sab",
         "sabato",
         "zaterdag",
+        "za",
     ],
     &[
-        "sunday", "sun", "sonntag", "dimanche", "domingo", "domenica", "zondag",
+        "sunday", "sun", "sonntag", "so", "dimanche", "dim", "domingo", "dom", "domenica",
+        "zondag", "zo",
     ],
 ];
 
@@ -410,6 +440,17 @@ mod layouts {
         assert_eq!(got.last().unwrap(), &(race, "City Marathon".to_string()));
         assert_eq!(got[0], (date(2027, 4, 25), "Long run 20 km".to_string()));
         assert_eq!(got[3], (date(2027, 5, 2), "Long run 22 km".to_string()));
+    }
+
+    /// Short weekday names as German and French plans write them.
+    #[test]
+    fn short_weekday_headers() {
+        let text = "Woche,Mo,Di,Mi,Do,Fr,Sa,So\n1,Ruhetag,Intervalle 6x800,,,,,Langer Lauf 25 km\n";
+        let got = dated(text, date(2027, 5, 9));
+        assert_eq!(got.last().unwrap().0, date(2027, 5, 9));
+        let text = "Semaine,lun,mar,mer,jeu,ven,sam,dim\n1,Repos,Fractionné 10x400,,,,,Sortie longue 20 km\n";
+        let got = dated(text, date(2027, 5, 9));
+        assert_eq!(got[1], (date(2027, 5, 4), "Fractionné 10x400".to_string()));
     }
 
     /// Week labels as plans write them, and weeks counted down to the race.
