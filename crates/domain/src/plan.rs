@@ -761,8 +761,12 @@ impl<'a> Planner<'a> {
         let mut f = rules_broken(self.season, &m);
         // Only deep work breaks a pressure rule, and pressure changes nothing else a
         // day is judged by: one step lighter clears them and keeps the rest.
-        let pressure_rule =
-            |f: &Finding| matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer);
+        let pressure_rule = |f: &Finding| {
+            matches!(
+                f.rule,
+                RuleId::TaperPressure | RuleId::DeepNeedsBuffer | RuleId::DeepAfterEffort
+            )
+        };
         if pressure > k.pressure_min && f.iter().any(pressure_rule) {
             pressure = match pressure {
                 Pressure::Deep => Pressure::Moderate,
@@ -995,8 +999,10 @@ impl<'a> Planner<'a> {
                 race: t.race.as_ref().map(|r| r.date),
             };
             for f in evaluate(self.season, &m) {
-                if matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer)
-                    && !rules.contains(&f.rule)
+                if matches!(
+                    f.rule,
+                    RuleId::TaperPressure | RuleId::DeepNeedsBuffer | RuleId::DeepAfterEffort
+                ) && !rules.contains(&f.rule)
                 {
                     rules.push(f.rule);
                 }

@@ -38,6 +38,7 @@ pub enum RuleId {
     AfterQuality,
     TaperPressure,
     DeepNeedsBuffer,
+    DeepAfterEffort,
     Away,
     MaintenanceInterval,
     PreferRestDay,
@@ -45,7 +46,7 @@ pub enum RuleId {
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 13] = [
+    pub const ALL: [RuleId; 14] = [
         RuleId::RaceDay,
         RuleId::RaceEve,
         RuleId::PostRaceTooSoon,
@@ -55,6 +56,7 @@ impl RuleId {
         RuleId::AfterQuality,
         RuleId::TaperPressure,
         RuleId::DeepNeedsBuffer,
+        RuleId::DeepAfterEffort,
         RuleId::Away,
         RuleId::MaintenanceInterval,
         RuleId::PreferRestDay,
@@ -72,6 +74,7 @@ impl RuleId {
             RuleId::AfterQuality => "after-quality",
             RuleId::TaperPressure => "taper-pressure",
             RuleId::DeepNeedsBuffer => "deep-needs-buffer",
+            RuleId::DeepAfterEffort => "deep-after-effort",
             RuleId::Away => "away",
             RuleId::MaintenanceInterval => "maintenance-interval",
             RuleId::PreferRestDay => "prefer-rest-day",
@@ -92,6 +95,7 @@ impl RuleId {
             RuleId::AfterQuality => "the day of a hard session or long run",
             RuleId::TaperPressure => "too close to your goal race for deep work",
             RuleId::DeepNeedsBuffer => "a hard session too soon after deep work",
+            RuleId::DeepAfterEffort => "too soon after a long race or run for deep work",
             RuleId::Away => "away from home",
             RuleId::MaintenanceInterval => "off the spacing between sessions",
             RuleId::PreferRestDay => "not a rest day",
@@ -468,6 +472,30 @@ fn judge(season: &Season, m: &Massage, say: bool) -> Vec<Finding> {
             )
         });
     }
+    // deep-after-effort: deep pressure while a long race or a very long run is still
+    // being recovered from.
+    if m.pressure == Pressure::Deep
+        && too_soon_after.is_none()
+        && let Some((k, what)) = (1..=w.post_event_max_days).find_map(|k| {
+            season
+                .race_near(d, -k)
+                .filter(|r| r.is_long(w.long_race_km))
+                .map(|r| (k, r.label()))
+                .or_else(|| {
+                    season
+                        .effort_near(d, -k)
+                        .map(|s| (k, format!("\"{}\"", s.title)))
+                })
+        })
+    {
+        out.push(d, RuleId::DeepAfterEffort, Severity::Warning, || {
+            format!(
+                "Deep pressure {} after {what}: the muscles are still recovering; keep it light to moderate until {} days after.",
+                days_word(k),
+                w.post_event_max_days + 1
+            )
+        });
+    }
     let mut out = out.list;
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
     out
@@ -581,6 +609,15 @@ pub fn describe(id: RuleId, p: &Profile) -> RuleInfo {
             ),
             "Deep tissue work is a training load of its own; the muscles need about two days to absorb it before the next hard effort.",
             "003, 004",
+        ),
+        RuleId::DeepAfterEffort => (
+            "warning",
+            format!(
+                "No deep pressure in the {} days after a race of {:.1} km or more, or a training run of {:.1} km or {} minutes or more.",
+                w.post_event_max_days, w.long_race_km, w.ultra_effort_km, w.ultra_effort_min
+            ),
+            "After a long race or run the muscles need days to repair; light or moderate work helps them, deep work adds to the damage.",
+            "001 (marathon), 003 (48–72 h)",
         ),
         RuleId::Away => (
             "warning",

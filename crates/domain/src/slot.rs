@@ -98,9 +98,12 @@ pub fn day_fit(
             ..probe.clone()
         };
         let f = evaluate(season, &m);
-        let pressure_rule = f
-            .iter()
-            .any(|f| matches!(f.rule, RuleId::TaperPressure | RuleId::DeepNeedsBuffer));
+        let pressure_rule = f.iter().any(|f| {
+            matches!(
+                f.rule,
+                RuleId::TaperPressure | RuleId::DeepNeedsBuffer | RuleId::DeepAfterEffort
+            )
+        });
         if !pressure_rule || pressure <= lo {
             break f;
         }

@@ -384,3 +384,55 @@ fn the_goal_day_is_the_marked_or_the_longest_race() {
     );
     assert_eq!(RaceSpec::goal_day(&[]), None);
 }
+
+/// In the days after a long race or a run of a marathon's length, deep work waits: the
+/// planner keeps sessions then to moderate or lighter.
+#[test]
+fn deep_work_waits_after_a_very_long_run() {
+    let mut entries = Vec::new();
+    for k in 0..40 {
+        entries.push(Entry::new(
+            date(2027, 5, 1)
+                .checked_add(jiff::Span::new().days(k * 2))
+                .unwrap(),
+            "Easy 10 km",
+        ));
+    }
+    entries.push(Entry::new(date(2027, 6, 12), "Long run 50 km"));
+    let s = season(&entries);
+    let deep = |d: Date| Massage {
+        pressure: Pressure::Deep,
+        ..moderate(d)
+    };
+    for d in [date(2027, 6, 14), date(2027, 6, 17)] {
+        let f = evaluate(&s, &deep(d));
+        assert!(
+            f.iter()
+                .any(|f| f.rule == RuleId::DeepAfterEffort && f.severity == Severity::Warning),
+            "{d}: {f:?}"
+        );
+        assert!(
+            !evaluate(&s, &moderate(d))
+                .iter()
+                .any(|f| f.rule == RuleId::DeepAfterEffort),
+            "{d}"
+        );
+    }
+    assert!(
+        !evaluate(&s, &deep(date(2027, 6, 18)))
+            .iter()
+            .any(|f| f.rule == RuleId::DeepAfterEffort)
+    );
+    let p = plan(
+        &s,
+        &PlanRequest {
+            from: Some(date(2027, 6, 13)),
+            ..Default::default()
+        },
+    );
+    let first = p.massages.first().expect("a session");
+    assert!(
+        first.date > date(2027, 6, 17) || first.pressure != Pressure::Deep,
+        "{first:?}"
+    );
+}
