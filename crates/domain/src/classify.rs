@@ -475,17 +475,21 @@ fn is_half_event(t: &Text) -> bool {
     named_half || before_a_place(t, is_half)
 }
 
+/// The words of `raw` written with a capital, in lower case: the names in a title.
+fn capitalised_words(raw: &str) -> Vec<String> {
+    raw.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .map(str::to_lowercase)
+        .collect()
+}
+
 /// "Cross de Lille", "Corrida de São Silvestre": a word that begins race names, a joining
 /// word, then a name (capitalised, and known to no table), not "Corrida de aquecimento".
 fn named_after_place(t: &Text, raw: &str) -> bool {
     if !t.says(Sense::BeforePlace) {
         return false;
     }
-    let capitalised: Vec<String> = raw
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
-        .map(str::to_lowercase)
-        .collect();
+    let capitalised = capitalised_words(raw);
     t.words.windows(3).any(|w| {
         VOCAB.says(&w[..1], Sense::BeforePlace)
             && VOCAB.says(&w[1..2], Sense::Place)
@@ -614,11 +618,7 @@ fn named_distance(t: &Text, raw: &str) -> bool {
         .iter()
         .any(|s| all.has(*s))
     };
-    let capitalised: Vec<String> = raw
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
-        .map(str::to_lowercase)
-        .collect();
+    let capitalised = capitalised_words(raw);
     let named = words
         .iter()
         .any(|w| !VOCAB.knows(w) && capitalised.contains(*w));

@@ -2,7 +2,7 @@
 //! rules count from the finish, and the hours since an overnight finish are said.
 
 mod common;
-use common::season;
+use common::{easy_every_other_day, season};
 use jiff::civil::{Date, date};
 use kneadtime_domain::{
     Entry, Kind, Massage, PlanRequest, Pressure, Priority, RuleId, Severity, Wanted, day_fit,
@@ -24,14 +24,7 @@ fn a_stage_race_is_a_race_on_every_day_and_recovery_counts_from_its_last() {
     let mut stage = Entry::new(date(2027, 9, 3), "Trans Alpine Run stage race 250 km (A)");
     stage.last_date = Some(date(2027, 9, 5));
     let mut entries = vec![stage];
-    for k in 0..40 {
-        entries.push(Entry::new(
-            date(2027, 7, 20)
-                .checked_add(jiff::Span::new().days(k * 2))
-                .unwrap(),
-            "Easy 10 km",
-        ));
-    }
+    entries.extend(easy_every_other_day(date(2027, 7, 20), 40));
     let s = season(&entries);
     assert_eq!(s.races().len(), 1);
     assert_eq!(s.races()[0].priority, Priority::A);
@@ -281,15 +274,7 @@ fn a_holiday_in_the_training_calendar_keeps_massage_off_every_day_it_covers() {
 /// a shorter long run keeps the ordinary rules.
 #[test]
 fn an_ultra_length_training_run_is_recovered_from_like_a_race() {
-    let mut entries = Vec::new();
-    for k in 0..30 {
-        entries.push(Entry::new(
-            date(2027, 5, 1)
-                .checked_add(jiff::Span::new().days(k * 2))
-                .unwrap(),
-            "Easy 10 km",
-        ));
-    }
+    let mut entries = easy_every_other_day(date(2027, 5, 1), 30);
     entries.push(Entry::new(date(2027, 6, 12), "Long run 50 km"));
     let mut timed = Entry::new(date(2027, 6, 26), "Trail run");
     timed.duration_min = Some(300.0);
@@ -389,15 +374,7 @@ fn the_goal_day_is_the_marked_or_the_longest_race() {
 /// planner keeps sessions then to moderate or lighter.
 #[test]
 fn deep_work_waits_after_a_very_long_run() {
-    let mut entries = Vec::new();
-    for k in 0..40 {
-        entries.push(Entry::new(
-            date(2027, 5, 1)
-                .checked_add(jiff::Span::new().days(k * 2))
-                .unwrap(),
-            "Easy 10 km",
-        ));
-    }
+    let mut entries = easy_every_other_day(date(2027, 5, 1), 40);
     entries.push(Entry::new(date(2027, 6, 12), "Long run 50 km"));
     let s = season(&entries);
     let deep = |d: Date| Massage {

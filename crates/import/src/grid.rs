@@ -4,6 +4,8 @@
 
 use csv::StringRecord;
 use jiff::civil::{Date, Weekday};
+use kneadtime_domain::dates::add_days;
+use kneadtime_domain::season::monday_of;
 use kneadtime_domain::{Class, Entry, Origin, classify};
 
 use crate::ImportError;
@@ -295,7 +297,7 @@ pub(crate) fn read(
                     ),
                 ));
             }
-            (add_days(race_day, -day_offset(c.day)), c.week)
+            (add_days(race_day, -(day_offset(c.day) as i32)), c.week)
         }
         // No cell names the race: the race day falls in the plan's last row.
         None => {
@@ -340,15 +342,6 @@ pub(crate) fn read(
 
 fn weekday(day: usize) -> Weekday {
     Weekday::from_monday_zero_offset(i8::try_from(day).unwrap_or(0)).unwrap_or(Weekday::Monday)
-}
-
-fn add_days(d: Date, n: i64) -> Date {
-    d.checked_add(jiff::Span::new().days(n)).unwrap_or(d)
-}
-
-fn monday_of(d: Date) -> Date {
-    d.checked_sub(jiff::Span::new().days(i64::from(d.weekday().to_monday_zero_offset())))
-        .unwrap_or(d)
 }
 
 #[cfg(test)]

@@ -10,6 +10,13 @@ pub fn day(start: Date, k: i64) -> Date {
     start.checked_add(jiff::Span::new().days(k)).unwrap()
 }
 
+/// `n` easy 10 km runs every other day from `start`: a calendar that knows the days.
+pub fn easy_every_other_day(start: Date, n: i64) -> Vec<Entry> {
+    (0..n)
+        .map(|k| Entry::new(day(start, k * 2), "Easy 10 km"))
+        .collect()
+}
+
 /// The season of `entries` with the default profile and no races given apart.
 pub fn season(entries: &[Entry]) -> Season {
     Season::new(
