@@ -39,6 +39,19 @@ fn tokenize(s: &str) -> Text {
     }
 }
 
+/// The unit a word or mark after a number names: marks and abbreviations here, unit
+/// words from the vocabulary tables.
+fn unit_of(word: &str) -> Option<Unit> {
+    match word {
+        "k" | "km" | "kms" | "kilometers" | "kilometres" => Some(Unit::Km),
+        "mi" => Some(Unit::Mile),
+        "m" => Some(Unit::Metre),
+        "'" | "’" => Some(Unit::Minute),
+        "h" => Some(Unit::Hour),
+        word => VOCAB.unit(word),
+    }
+}
+
 /// Scans for numbers and what follows them. Works on byte offsets: digits, spaces and
 /// the marks it looks for are ASCII, and words are read as whole characters.
 fn quantities(s: &str) -> Vec<Quantity> {
@@ -125,15 +138,7 @@ fn quantities(s: &str) -> Vec<Quantity> {
             i = j;
             continue;
         }
-        // Marks and abbreviations here; unit words come from the vocabulary tables.
-        let unit_kind = match unit {
-            "k" | "km" | "kms" | "kilometers" | "kilometres" => Some(Unit::Km),
-            "mi" => Some(Unit::Mile),
-            "m" => Some(Unit::Metre),
-            "'" | "’" => Some(Unit::Minute),
-            "h" => Some(Unit::Hour),
-            word => VOCAB.unit(word),
-        };
+        let unit_kind = unit_of(unit);
         let hours = value + minutes_after_h.or(clock).unwrap_or(0.0) / 60.0;
         let q = match unit_kind {
             // A clock time with no unit of time is a time of day or a pace.
@@ -483,19 +488,33 @@ fn capitalised_words(raw: &str) -> Vec<String> {
         .collect()
 }
 
-/// "Cross de Lille", "Corrida de São Silvestre": a word that begins race names, a joining
-/// word, then a name (capitalised, and known to no table), not "Corrida de aquecimento".
+/// "Cross de Lille", "Corrida de São Silvestre", "Corrida de 10 km de São João": a word
+/// that begins race names, the race's length if given, a joining word, then a name
+/// (capitalised, and known to no table), not "Corrida de aquecimento".
 fn named_after_place(t: &Text, raw: &str) -> bool {
     if !t.says(Sense::BeforePlace) {
         return false;
     }
     let capitalised = capitalised_words(raw);
-    t.words.windows(3).any(|w| {
-        VOCAB.says(&w[..1], Sense::BeforePlace)
-            && VOCAB.says(&w[1..2], Sense::Place)
-            && capitalised.contains(&w[2])
-            && !VOCAB.knows(&w[2])
-    })
+    let w = &t.words;
+    let place = |i: usize| VOCAB.says(&w[i..=i], Sense::Place);
+    let length = |i: usize| {
+        w.get(i)
+            .is_some_and(|x| x.chars().any(|c| c.is_ascii_digit()) || unit_of(x).is_some())
+    };
+    (0..w.len())
+        .filter(|&i| VOCAB.says(&w[i..=i], Sense::BeforePlace))
+        .any(|i| {
+            // Past the length, with its own joining word: "de 10 km", "15K".
+            let mut j = i + 1;
+            while length(j) || (j < w.len() && place(j) && length(j + 1)) {
+                j += 1;
+            }
+            j + 1 < w.len()
+                && place(j)
+                && capitalised.contains(&w[j + 1])
+                && !VOCAB.knows(&w[j + 1])
+        })
 }
 
 /// A word `first` accepts, then a joining word and a name no table knows: "Semi de
@@ -1059,6 +1078,23 @@ mod tests {
         check("Corrida de São Silvestre", Class::Race, None);
         check("Cross de Lille", Class::Race, None);
         check("County cross-country championships", Class::Race, None);
+    }
+
+    /// A race's name may give its length before the place ("Corrida de 10 km de São
+    /// João"), and French, Spanish, Portuguese and Italian trail races are named "Trail
+    /// des Templiers"; the same words with no name after them are training.
+    #[test]
+    fn race_names_with_a_length_or_a_trail_before_the_place() {
+        check("Corrida de 10 km de São João", Class::Race, Some(10.0));
+        check("Corrida 15K do Porto", Class::Race, Some(15.0));
+        check("Cross 8 km de Lille", Class::Race, Some(8.0));
+        check("Trail des Templiers 78 km", Class::Race, Some(78.0));
+        check("Trail du Ventoux", Class::Race, None);
+        check("Trail de Montanha da Serra", Class::Race, None);
+        check("Trail del Motty 42 km", Class::Race, Some(42.0));
+        check("Corrida de 10 km de recuperação", Class::Easy, Some(10.0));
+        check("Corrida leve 40 min da manhã", Class::Easy, None);
+        check("Trail 2h du dimanche", Class::Long, None);
     }
 
     /// Miles and hours are read in the words each language writes them with.
