@@ -461,6 +461,20 @@ fn is_event(t: &Text) -> bool {
     .any(|s| t.says(*s))
 }
 
+/// A multisport race's size named with a word for long ("Triathlon longue distance",
+/// "Long distance triathlon"): the word is the race's, not a long run's.
+fn long_in_race_size(t: &Text) -> bool {
+    [Sense::HalfIronman, Sense::Ironman]
+        .into_iter()
+        .any(|sense| {
+            VOCAB.occurs(&t.words, sense, |p| {
+                p.words()
+                    .iter()
+                    .any(|w| VOCAB.says(std::slice::from_ref(w), Sense::Long))
+            })
+        })
+}
+
 /// A half marathon named as an event: by its full name, a short form ending the race's
 /// name ("Great North Half", "Brighton Half (pacing a friend)"), or a short form followed
 /// by where it is run ("Semi de Boulogne", "Mezza di Roma").
@@ -551,7 +565,7 @@ fn class_of(t: &Text, raw: &str) -> Option<Class> {
     let event_word = is_event(t)
         && !talk
         && !pace
-        && !t.says(Sense::Long)
+        && (!t.says(Sense::Long) || long_in_race_size(t))
         && !t.has_any(&["training", "specific", "miles"]);
     if race_word || event_word || (!talk && !pace && named_distance(t, raw)) {
         return Some(Class::Race);
@@ -1078,6 +1092,45 @@ mod tests {
         check("Corrida de São Silvestre", Class::Race, None);
         check("Cross de Lille", Class::Race, None);
         check("County cross-country championships", Class::Race, None);
+    }
+
+    /// Multisport sizes in the word orders and languages they are written in: a sprint
+    /// is recovered from like a 10 km race, a middle distance like a marathon.
+    #[test]
+    fn multisport_sizes_in_every_language() {
+        for title in [
+            "Triathlon sprint",
+            "Sprint duathlon",
+            "Duathlon sprint de Paris",
+            "Triatlón sprint Madrid",
+            "Triathlon Sprintdistanz",
+            "Triatlo sprint de Lisboa",
+            "Sprint triatlon Almere",
+            "Triathlon S de Deauville",
+        ] {
+            check(title, Class::Race, Some(SPRINT_TRI_KM));
+        }
+        for title in [
+            "Triathlon Half Distance",
+            "Middle distance triathlon",
+            "Triathlon Mitteldistanz",
+            "Triatlón media distancia",
+            "Triathlon moyenne distance",
+            "Halve triatlon Almere",
+            "Triathlon medio distanza",
+            "Meio Ironman Cascais",
+        ] {
+            check(title, Class::Race, Some(HALF_IRON_KM));
+        }
+        check("Triathlon longue distance", Class::Race, Some(IRON_KM));
+        check("Triatlón larga distancia", Class::Race, Some(IRON_KM));
+        check("Hele triatlon", Class::Race, Some(IRON_KM));
+        check(
+            "Triathlon distance olympique",
+            Class::Race,
+            Some(OLYMPIC_TRI_KM),
+        );
+        check("Hill sprints 8x10s", Class::Hard, None);
     }
 
     /// A race's name may give its length before the place ("Corrida de 10 km de São

@@ -64,6 +64,11 @@ impl Phrase {
         })
     }
 
+    /// The phrase's words.
+    pub(crate) fn words(&self) -> &[String] {
+        &self.words
+    }
+
     /// Words in the phrase.
     pub(crate) fn len(&self) -> usize {
         self.words.len()
