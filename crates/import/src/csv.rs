@@ -8,9 +8,104 @@ use kneadtime_domain::{Entry, Origin};
 use crate::tz::{system_or_utc, zone_name};
 use crate::{Calendar, ImportError};
 
-/// Header names (lower-case) understood, in the order they are looked up.
-const DATE: &str = "date";
-const TITLE: &str = "title";
+/// Header names (lower-case) understood for each column, in the languages the titles
+/// are read in.
+const DATE: &[&str] = &["date", "datum", "fecha", "data"];
+const TITLE: &[&str] = &["title", "titel", "titre", "título", "titulo", "titolo"];
+const TIME: &[&str] = &["time", "zeit", "uhrzeit", "heure", "hora", "ora", "tijd"];
+const DURATION: &[&str] = &[
+    "duration_min",
+    "duration",
+    "dauer",
+    "durée",
+    "duree",
+    "duración",
+    "duracion",
+    "durata",
+    "duur",
+    "duração",
+    "duracao",
+];
+const END: &[&str] = &["end", "end_date", "ende", "fin", "fine", "einde", "fim"];
+const DISTANCE: &[&str] = &[
+    "distance_km",
+    "distanz",
+    "strecke",
+    "distancia",
+    "distanza",
+    "afstand",
+    "distância",
+];
+const DESCRIPTION: &[&str] = &[
+    "description",
+    "notes",
+    "beschreibung",
+    "notizen",
+    "descripción",
+    "descripcion",
+    "notas",
+    "descrizione",
+    "note",
+    "beschrijving",
+    "notities",
+    "descrição",
+    "descricao",
+];
+
+/// English month names, for the readings of a date offered in a message.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Which number of a slashed date ("01/03/2027") is the day: decided once per file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+/// The cell separator: a semicolon or a tab when the header has more of them than
+/// commas (spreadsheets saved where the comma is the decimal mark use semicolons).
+fn delimiter(text: &str) -> u8 {
+    let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let (mut comma, mut semicolon, mut tab, mut quoted) = (0, 0, 0, false);
+    for c in header.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => comma += 1,
+            ';' if !quoted => semicolon += 1,
+            '\t' if !quoted => tab += 1,
+            _ => {}
+        }
+    }
+    if tab > comma && tab > semicolon {
+        b'\t'
+    } else if semicolon > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// A number as spreadsheets write it: "7.5", or "7,5" with a decimal comma.
+fn parse_number(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().or_else(|| {
+        (text.matches(',').count() == 1 && !text.contains('.'))
+            .then(|| text.replacen(',', ".", 1).parse().ok())
+            .flatten()
+    })
+}
 
 /// Parses a CSV plan.
 ///
@@ -34,6 +129,7 @@ pub fn parse_csv_ending(
     let text = crate::strip_bom(text);
     let origin_file: std::sync::Arc<str> = file.into();
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(text))
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -73,7 +169,7 @@ pub fn parse_csv_ending(
         Some(tz) => zone_name(tz),
         None => zone_name(&system_or_utc()),
     };
-    if col(&[DATE]).is_none()
+    if col(DATE).is_none()
         && let Some(layout) = crate::grid::layout(&names)
     {
         let rows = records
@@ -88,7 +184,7 @@ pub fn parse_csv_ending(
             warnings: Vec::new(),
         });
     }
-    let (Some(date_col), Some(title_col)) = (col(&[DATE]), col(&[TITLE])) else {
+    let (Some(date_col), Some(title_col)) = (col(DATE), col(TITLE)) else {
         const SHOWN: usize = 16;
         let mut found: Vec<String> = header
             .iter()
@@ -114,20 +210,28 @@ pub fn parse_csv_ending(
             ),
         ));
     };
-    let time_col = col(&["time"]);
-    let duration_col = col(&["duration_min", "duration"]);
-    let end_col = col(&["end", "end_date"]);
-    let distance_col = col(&["distance_km"]);
+    let time_col = col(TIME);
+    let duration_col = col(DURATION);
+    let end_col = col(END);
+    let distance_col = col(DISTANCE);
     let kind_col = col(&["kind"]);
-    let description_col = col(&["description", "notes"]);
+    let description_col = col(DESCRIPTION);
 
-    let mut entries = Vec::new();
+    let mut rows = Vec::new();
     for record in records {
         let record = record.map_err(csv_error)?;
-        if blank(&record) {
-            continue;
+        if !blank(&record) {
+            rows.push((line_of(&record), record));
         }
-        let line = line_of(&record);
+    }
+    let order = day_order(
+        file,
+        &rows,
+        &[("date", date_col), ("end", end_col.unwrap_or(date_col))],
+    )?;
+
+    let mut entries = Vec::new();
+    for (line, record) in rows {
         let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim).unwrap_or("");
         let field_err = |field: &str, expected: &str, found: &str| {
             let found = if found.is_empty() {
@@ -143,7 +247,7 @@ pub fn parse_csv_ending(
         };
 
         let date_text = cell(Some(date_col));
-        let (date, mut time) = parse_date_time(date_text)
+        let (date, mut time) = parse_date_time(date_text, order)
             .ok_or_else(|| field_err("date", "expected a date like 2027-04-25", date_text))?;
         if !kneadtime_domain::dates::accepted(date) {
             let expected = format!(
@@ -170,8 +274,8 @@ pub fn parse_csv_ending(
                 if text.is_empty() {
                     return Ok(None);
                 }
-                match text.parse::<f64>() {
-                    Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
+                match parse_number(text) {
+                    Some(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
                     _ => Err(field_err(
                         field,
                         &format!("expected {what}, 0 or more"),
@@ -185,7 +289,7 @@ pub fn parse_csv_ending(
         let (last_date, end) = if end_text.is_empty() {
             (None, None)
         } else {
-            let (d, t) = parse_date_time(end_text)
+            let (d, t) = parse_date_time(end_text, order)
                 .filter(|(d, _)| kneadtime_domain::dates::accepted(*d))
                 .ok_or_else(|| {
                     field_err(
@@ -253,20 +357,128 @@ fn number_part(s: &str, min_len: usize, max_len: usize) -> Option<i16> {
     s.parse().ok()
 }
 
-/// `YYYY-MM-DD`, optionally followed by ` HH:MM` or `THH:MM`.
-fn parse_date_time(text: &str) -> Option<(Date, Option<Time>)> {
-    let (date_part, time_part) = match text.find([' ', 'T', 't']) {
+/// The date part of a cell and what follows it (a time).
+fn split_date(text: &str) -> Option<(&str, Option<&str>)> {
+    Some(match text.find([' ', 'T', 't']) {
         Some(i) => (text.get(..i)?, Some(text.get(i + 1..)?.trim())),
         None => (text, None),
-    };
-    let mut parts = date_part.split('-');
+    })
+}
+
+/// "01/03/2027" or "01-03-2027": two numbers then the year, in an order only the file
+/// can tell.
+fn year_last(date_part: &str) -> Option<(i16, i16, i16)> {
+    let sep = if date_part.contains('/') { '/' } else { '-' };
+    let mut parts = date_part.split(sep);
+    let a = number_part(parts.next()?, 1, 2)?;
+    let b = number_part(parts.next()?, 1, 2)?;
     let year = number_part(parts.next()?, 4, 4)?;
-    let month = number_part(parts.next()?, 1, 2)?;
-    let day = number_part(parts.next()?, 1, 2)?;
-    if parts.next().is_some() {
-        return None;
+    parts.next().is_none().then_some((a, b, year))
+}
+
+fn civil(year: i16, month: i16, day: i16) -> Option<Date> {
+    Date::new(year, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok()
+}
+
+/// The order a file writes its slashed dates in, from the dates that can be read only
+/// one way ("13/03/2027"); an error when they disagree, or when every such date reads
+/// both ways and the two readings differ.
+fn day_order(
+    file: &str,
+    rows: &[(Option<usize>, csv::StringRecord)],
+    columns: &[(&str, usize)],
+) -> Result<Option<DayOrder>, ImportError> {
+    let mut seen: [Option<(Option<usize>, &str)>; 2] = [None, None];
+    let mut either: Option<(Option<usize>, &str, &str, Date, Date)> = None;
+    for (line, record) in rows {
+        for &(field, c) in columns {
+            let text = record.get(c).map(str::trim).unwrap_or("");
+            let Some((a, b, year)) = split_date(text).and_then(|(d, _)| year_last(d)) else {
+                continue;
+            };
+            let (day_first, month_first) = (civil(year, b, a), civil(year, a, b));
+            let known = match (day_first, month_first) {
+                (Some(d), Some(m)) if d != m => {
+                    either.get_or_insert((*line, field, text, d, m));
+                    continue;
+                }
+                (Some(_), None) => DayOrder::DayFirst,
+                (None, Some(_)) => DayOrder::MonthFirst,
+                _ => continue,
+            };
+            let other = usize::from(known == DayOrder::DayFirst);
+            if let Some((other_line, other_text)) = seen[other] {
+                let (this, that) = match known {
+                    DayOrder::DayFirst => ("day", "month"),
+                    DayOrder::MonthFirst => ("month", "day"),
+                };
+                let date = day_first.or(month_first).map(|d| d.to_string());
+                return Err(ImportError::new(
+                    file,
+                    *line,
+                    format!(
+                        "field \"{field}\": \"{text}\" puts the {this} first, but \"{other_text}\"{} puts the {that} first; write dates as {}",
+                        other_line
+                            .map(|l| format!(" on line {l}"))
+                            .unwrap_or_default(),
+                        date.unwrap_or_default()
+                    ),
+                ));
+            }
+            seen[1 - other].get_or_insert((*line, text));
+        }
     }
-    let date = Date::new(year, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok()?;
+    Ok(match (seen, either) {
+        ([Some(_), _], _) => Some(DayOrder::DayFirst),
+        ([_, Some(_)], _) => Some(DayOrder::MonthFirst),
+        (_, Some((line, field, text, d, m))) => {
+            let say = |x: Date| format!("{} {}", x.day(), MONTHS[x.month() as usize - 1]);
+            return Err(ImportError::new(
+                file,
+                line,
+                format!(
+                    "field \"{field}\": \"{text}\" may be {} or {} {}; write it as {d} or {m}",
+                    say(d),
+                    say(m),
+                    d.year()
+                ),
+            ));
+        }
+        _ => Some(DayOrder::DayFirst),
+    })
+}
+
+/// `YYYY-MM-DD` (or with `/` or `.`), `DD.MM.YYYY`, or `A/B/YYYY` and `A-B-YYYY` in the
+/// file's `order`; optionally followed by ` HH:MM` or `THH:MM`.
+fn parse_date_time(text: &str, order: Option<DayOrder>) -> Option<(Date, Option<Time>)> {
+    let (date_part, time_part) = split_date(text)?;
+    let sep = date_part.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
+    let first = date_part.split(sep).next()?;
+    let date = if first.len() == 4 {
+        let mut parts = date_part.split(sep);
+        let year = number_part(parts.next()?, 4, 4)?;
+        let month = number_part(parts.next()?, 1, 2)?;
+        let day = number_part(parts.next()?, 1, 2)?;
+        if parts.next().is_some() {
+            return None;
+        }
+        civil(year, month, day)?
+    } else if sep == '.' {
+        let mut parts = date_part.split('.');
+        let day = number_part(parts.next()?, 1, 2)?;
+        let month = number_part(parts.next()?, 1, 2)?;
+        let year = number_part(parts.next()?, 4, 4)?;
+        if parts.next().is_some() {
+            return None;
+        }
+        civil(year, month, day)?
+    } else {
+        let (a, b, year) = year_last(date_part)?;
+        match order? {
+            DayOrder::DayFirst => civil(year, b, a)?,
+            DayOrder::MonthFirst => civil(year, a, b)?,
+        }
+    };
     let time = match time_part {
         Some(t) => Some(parse_time(t)?),
         None => None,
@@ -312,16 +524,19 @@ mod tests {
     #[test]
     fn dates_and_times() {
         assert_eq!(
-            parse_date_time("2027-04-25"),
+            parse_date_time("2027-04-25", None),
             Some((date(2027, 4, 25), None))
         );
-        assert_eq!(parse_date_time("2027-4-5"), Some((date(2027, 4, 5), None)));
         assert_eq!(
-            parse_date_time("2027-04-25 07:30"),
+            parse_date_time("2027-4-5", None),
+            Some((date(2027, 4, 5), None))
+        );
+        assert_eq!(
+            parse_date_time("2027-04-25 07:30", None),
             Some((date(2027, 4, 25), Some(time(7, 30, 0, 0))))
         );
         assert_eq!(
-            parse_date_time("2027-04-25T7:30"),
+            parse_date_time("2027-04-25T7:30", None),
             Some((date(2027, 4, 25), Some(time(7, 30, 0, 0))))
         );
         for bad in [
@@ -333,8 +548,31 @@ mod tests {
             "",
             "２０２７-04-25",
         ] {
-            assert_eq!(parse_date_time(bad), None, "{bad}");
+            assert_eq!(parse_date_time(bad, None), None, "{bad}");
         }
+        let day_first = Some(DayOrder::DayFirst);
+        assert_eq!(
+            parse_date_time("01.03.2027 07:30", None),
+            Some((date(2027, 3, 1), Some(time(7, 30, 0, 0))))
+        );
+        assert_eq!(
+            parse_date_time("2027/03/01", None),
+            Some((date(2027, 3, 1), None))
+        );
+        assert_eq!(
+            parse_date_time("01/03/2027", day_first),
+            Some((date(2027, 3, 1), None))
+        );
+        assert_eq!(
+            parse_date_time("01-03-2027", Some(DayOrder::MonthFirst)),
+            Some((date(2027, 1, 3), None))
+        );
+        assert_eq!(parse_date_time("31.02.2027", None), None);
+        assert_eq!(parse_number("7,5"), Some(7.5));
+        assert_eq!(parse_number("1,000.5"), None);
+        assert_eq!(delimiter("\n\"a;b\",c\n"), b',');
+        assert_eq!(delimiter("Datum;Titel;Dauer\n"), b';');
+        assert_eq!(delimiter("date\ttitle\n"), b'\t');
         assert_eq!(parse_time("07:30:15"), Some(time(7, 30, 15, 0)));
         assert_eq!(parse_time("7:3"), None);
     }

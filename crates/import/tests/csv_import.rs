@@ -119,11 +119,11 @@ fn missing_columns() {
 #[test]
 fn bad_date_names_line_and_field() {
     // The quoted multi-line cell on line 2-3 pushes the bad row to line 7.
-    let text = "date,title,notes\n2027-04-20,Run,\"a\nb\"\n2027-04-21,Run,\n2027-04-22,Run,\n\n25/04/2027,Race,\n";
+    let text = "date,title,notes\n2027-04-20,Run,\"a\nb\"\n2027-04-21,Run,\n2027-04-22,Run,\n\n25/13/2027,Race,\n";
     let e = err(text);
     assert_eq!(
         e.to_string(),
-        "plan.csv:7: field \"date\": expected a date like 2027-04-25, found \"25/04/2027\""
+        "plan.csv:7: field \"date\": expected a date like 2027-04-25, found \"25/13/2027\""
     );
     let e = err("date,title\n2027-02-30,Run\n");
     assert_eq!(
@@ -176,4 +176,96 @@ fn read_calendar_file_dispatches_csv() {
     assert_eq!(e.line, Some(2));
     assert!(e.message.starts_with("expected UTF-8 text"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+fn rows(
+    c: &kneadtime_import::Calendar,
+) -> Vec<(jiff::civil::Date, Option<f64>, Option<f64>, String)> {
+    c.entries
+        .iter()
+        .map(|e| (e.date, e.duration_min, e.distance_km, e.title.to_string()))
+        .collect()
+}
+
+/// Spreadsheets saved where a comma is the decimal mark: semicolons between cells,
+/// decimal commas, headers in the runner's language and dates written day first.
+#[test]
+fn spreadsheets_saved_in_other_languages() {
+    let de = "\u{FEFF}Datum;Titel;Dauer;Distanz\n01.03.2027;Lockerer Lauf;40;7,5\n07.03.2027;Langer Lauf;120;24,5\n";
+    let c = parse_csv(de, "plan.csv", None).unwrap();
+    assert_eq!(
+        rows(&c),
+        vec![
+            (
+                date(2027, 3, 1),
+                Some(40.0),
+                Some(7.5),
+                "Lockerer Lauf".into()
+            ),
+            (
+                date(2027, 3, 7),
+                Some(120.0),
+                Some(24.5),
+                "Langer Lauf".into()
+            ),
+        ]
+    );
+    let fr = "Date;Titre;Durée\n01/03/2027;Footing;45\n14/03/2027;Semi-marathon de Paris;\n";
+    let c = parse_csv(fr, "plan.csv", None).unwrap();
+    assert_eq!(
+        rows(&c),
+        vec![
+            (date(2027, 3, 1), Some(45.0), None, "Footing".into()),
+            (
+                date(2027, 3, 14),
+                None,
+                None,
+                "Semi-marathon de Paris".into()
+            ),
+        ]
+    );
+    let es = "Fecha,Título,Duración,Notas\n2027-03-02,Rodaje suave,50,\"ritmo 5:30, llano\"\n";
+    let c = parse_csv(es, "plan.csv", None).unwrap();
+    assert_eq!(&*c.entries[0].description, "ritmo 5:30, llano");
+    assert_eq!(c.entries[0].duration_min, Some(50.0));
+    let tabs = "date\ttitle\tdistance_km\n2027-03-01\tEasy, short\t6.5\n";
+    let c = parse_csv(tabs, "plan.csv", None).unwrap();
+    assert_eq!(
+        rows(&c),
+        vec![(date(2027, 3, 1), None, Some(6.5), "Easy, short".into())]
+    );
+    // Month first, as written in the United States: 03/14 can only be 14 March.
+    let us = "date,title\n03/01/2027,Easy\n03/14/2027,Long run\n";
+    let c = parse_csv(us, "plan.csv", None).unwrap();
+    assert_eq!(c.entries[0].date, date(2027, 3, 1));
+    assert_eq!(c.entries[1].date, date(2027, 3, 14));
+    // A quoted number with a decimal comma in a comma-separated file.
+    let c = parse_csv(
+        "date,title,distance_km\n2027-03-01,Easy,\"8,5\"\n",
+        "plan.csv",
+        None,
+    )
+    .unwrap();
+    assert_eq!(c.entries[0].distance_km, Some(8.5));
+}
+
+/// Slashed dates that read both ways, or a file that writes them both ways, are
+/// refused with the line and both readings, never guessed.
+#[test]
+fn slashed_dates_in_either_order_are_not_guessed() {
+    let e = err("date,title\n01/03/2027,Easy\n02/03/2027,Run\n");
+    assert_eq!(
+        e.to_string(),
+        "plan.csv:2: field \"date\": \"01/03/2027\" may be 1 March or 3 January 2027; \
+         write it as 2027-03-01 or 2027-01-03"
+    );
+    let e = err("date,title\n13/03/2027,Easy\n03/14/2027,Run\n");
+    assert_eq!(e.line, Some(3));
+    assert_eq!(
+        e.message,
+        "field \"date\": \"03/14/2027\" puts the month first, but \"13/03/2027\" on line 2 \
+         puts the day first; write dates as 2027-03-14"
+    );
+    let e = err("date,title,distance_km\n2027-03-01,Run,\"8,5,1\"\n");
+    assert!(e.message.starts_with("field \"distance_km\""), "{e}");
 }
