@@ -343,7 +343,7 @@ fn markdown_output_is_a_table() {
 fn bad_input_is_one_clear_line_and_exit_2() {
     let dir = tempdir();
     let bad_csv = dir.join("bad.csv");
-    std::fs::write(&bad_csv, "date,title\n2027-01-01,Easy\n25/04/2027,Race\n").unwrap();
+    std::fs::write(&bad_csv, "date,title\n2027-01-01,Easy\n2027-04-31,Race\n").unwrap();
     let far_csv = dir.join("far.csv");
     std::fs::write(
         &far_csv,
