@@ -97,7 +97,7 @@ impl Store {
         .bind(s.role.as_str())
         .bind(s.therapist_id.clone())
         .bind(&s.password_hash)
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         Ok(s)
     }
@@ -134,7 +134,7 @@ impl Store {
         let r = sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         found(r)
     }
@@ -147,7 +147,7 @@ impl Store {
             sqlx::query("UPDATE staff SET daily_email = $1 WHERE id = $2")
                 .bind(i64::from(on))
                 .bind(id)
-                .execute(self.wdb()?)
+                .execute(&mut *self.wconn_sqlx().await?)
         )?;
         found(r)
     }
@@ -169,7 +169,7 @@ impl Store {
             .bind(staff_id)
             .bind(day)
             .bind(self.now())
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn_sqlx().await?)
         )?;
         Ok(r.rows_affected() == 1)
     }
@@ -186,7 +186,7 @@ impl Store {
             sqlx::query("DELETE FROM daily_schedules WHERE staff_id = $1 AND day = $2")
                 .bind(staff_id)
                 .bind(day)
-                .execute(self.wdb()?)
+                .execute(&mut *self.wconn_sqlx().await?)
         )?;
         Ok(())
     }
@@ -244,7 +244,7 @@ impl Store {
         sqlx::query("DELETE FROM web_sessions WHERE staff_id = $1 AND token_hash <> $2")
             .bind(staff_id)
             .bind(keep.unwrap_or(""))
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         Ok(())
     }
@@ -258,7 +258,7 @@ impl Store {
         sqlx::query("DELETE FROM web_sessions WHERE client_id = $1 AND token_hash <> $2")
             .bind(client_id)
             .bind(keep.unwrap_or(""))
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         Ok(())
     }
@@ -267,7 +267,7 @@ impl Store {
     pub async fn claim_setup(&self) -> Result<bool, StoreError> {
         let r = sqlx::query("INSERT INTO setup_claims (id, claimed_at) VALUES ('owner', $1) ON CONFLICT (id) DO NOTHING")
             .bind(self.now())
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -275,7 +275,7 @@ impl Store {
     /// Gives the setup claim back (the owner could not be created after all).
     pub async fn release_setup(&self) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM setup_claims WHERE id = 'owner'")
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         Ok(())
     }
@@ -290,7 +290,7 @@ impl Store {
         .bind(account)
         .bind(address)
         .bind(self.now())
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         Ok(())
     }
@@ -327,7 +327,7 @@ impl Store {
         .bind(s.expires_at)
         .bind(s.via.as_str())
         .bind(s.created_at)
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         Ok(())
     }
@@ -378,7 +378,7 @@ impl Store {
     pub async fn delete_web_session(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         Ok(())
     }
@@ -387,7 +387,7 @@ impl Store {
     pub async fn expire_web_sessions(&self, now: UnixTime) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         Ok(r.rows_affected())
     }
@@ -428,7 +428,7 @@ impl Store {
     pub async fn forget_rate_limits(&self, before: UnixTime) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM rate_limits WHERE window_start <= $1")
             .bind(before)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         Ok(r.rows_affected())
     }
@@ -459,7 +459,7 @@ impl Store {
         .bind(bucket)
         .bind(now)
         .bind(now - window_secs)
-        .fetch_one(self.wdb()?)
+        .fetch_one(&mut *self.wconn().await?)
         .await?;
         let count: i64 = col(&row, "count")?;
         Ok(count <= limit)

@@ -47,7 +47,7 @@ impl Store {
             .bind(action)
             .bind(client_id.cloned())
             .bind(subject)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn_sqlx().await?)
         )?;
         Ok(())
     }

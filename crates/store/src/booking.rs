@@ -12,7 +12,6 @@
 use crate::UnixTime;
 use crate::ids::*;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 
 use crate::model::parse_or;
 use crate::{
@@ -137,7 +136,7 @@ enum Clash {
 /// One multi-row INSERT of `(owner, appointment, cell)` rows: all the cells or none (a
 /// unique violation fails the lot). `Ok(false)` when a cell is taken.
 pub(crate) async fn insert_rows(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::write::WriteTx,
     table: &str,
     owner_column: &str,
     owner: &str,
@@ -172,7 +171,7 @@ pub(crate) async fn insert_rows(
 /// racers wait on each other instead of deadlocking). `Ok(Some(_))` says whose cell was
 /// taken; the caller then drops (rolls back) the transaction.
 async fn insert_cells(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::write::WriteTx,
     a: &Appointment,
     therapist_id: &str,
     start_at: i64,
@@ -212,7 +211,7 @@ async fn insert_cells(
 /// it and, unless cancelled, the reminder the clinic sends `reminder_hours` before (when
 /// that is still ahead). One statement; the clinic row gives the reminder's lead.
 pub(crate) async fn queue_notices(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::write::WriteTx,
     a: &Appointment,
     kind: crate::NoticeKind,
     now: i64,
@@ -239,7 +238,7 @@ pub(crate) async fn queue_notices(
 }
 
 /// Frees every cell an appointment holds, the therapist's and the client's.
-async fn delete_cells(tx: &mut Transaction<'static, Any>, id: &str) -> Result<(), sqlx::Error> {
+async fn delete_cells(tx: &mut crate::write::WriteTx, id: &str) -> Result<(), sqlx::Error> {
     for sql in [
         "DELETE FROM appointment_cells WHERE appointment_id = $1",
         "DELETE FROM client_cells WHERE appointment_id = $1",
@@ -252,7 +251,7 @@ async fn delete_cells(tx: &mut Transaction<'static, Any>, id: &str) -> Result<()
 /// Notes `[start_at, end_at)` of `therapist_id` as freed when some waiting client's
 /// window covers it, for the waitlist worker to offer; `true` when noted.
 async fn note_freed(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::write::WriteTx,
     therapist_id: &str,
     start_at: i64,
     end_at: i64,
@@ -330,7 +329,7 @@ impl Store {
 /// rolled back. Its entry is booked and the other open offers of an overlapping time
 /// end as taken.
 async fn settle_offer(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::write::WriteTx,
     offer_id: &str,
     a: &Appointment,
     now: i64,
@@ -378,7 +377,7 @@ fn clash_outcome(c: Clash) -> Outcome {
 }
 
 async fn service_buffer(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::write::WriteTx,
     service_id: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
     let row = sqlx::query("SELECT buffer_after_min FROM services WHERE id = $1")
@@ -389,7 +388,7 @@ async fn service_buffer(
         .transpose()
 }
 
-async fn status_of(tx: &mut Transaction<'static, Any>, id: &str) -> Result<Outcome, sqlx::Error> {
+async fn status_of(tx: &mut crate::write::WriteTx, id: &str) -> Result<Outcome, sqlx::Error> {
     let row = sqlx::query("SELECT status FROM appointments WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -771,7 +770,7 @@ impl Store {
              AND status = 'booked'",
         )
         .bind(id)
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         crate::found(done)?;
         drop(_gate);

@@ -99,9 +99,7 @@ fn exception_from(row: &AnyRow) -> Result<TherapistException, StoreError> {
 
 /// Moves the set-up version (what the core keeps of therapists, hours, services and
 /// locations is checked against it), in the caller's transaction.
-pub(crate) async fn bump_setup(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-) -> Result<(), sqlx::Error> {
+pub(crate) async fn bump_setup(tx: &mut crate::write::WriteTx) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE clinic SET setup_version = setup_version + 1")
         .execute(&mut **tx)
         .await?;

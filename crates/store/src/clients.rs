@@ -89,7 +89,7 @@ impl Store {
         .bind(c.password_hash.clone())
         .bind(c.created_at)
         .bind(crate::email_key(&c.email))
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         Ok(c)
     }
@@ -199,7 +199,7 @@ impl Store {
         .bind(weekdays_text(&c.unavailable_weekdays))
         .bind(&c.id)
         .bind(crate::email_key(&c.email))
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         found(done)
     }
@@ -235,7 +235,7 @@ impl Store {
         let done = sqlx::query("UPDATE clients SET password_hash = $1 WHERE id = $2")
             .bind(password_hash.map(str::to_string))
             .bind(client_id)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         found(done)
     }
@@ -467,7 +467,7 @@ impl Store {
 /// Moves on the season version of the client `client_of` names (`$1`, or a subquery
 /// on `$1`), inside the transaction that changes their season.
 async fn bump_season(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::write::WriteTx,
     client_of: &str,
     arg: &str,
 ) -> Result<(), sqlx::Error> {
@@ -548,7 +548,7 @@ impl Store {
                 .bind(&key)
                 .bind(&id)
                 .bind(&held)
-                .execute(self.wdb()?)
+                .execute(&mut *self.wconn().await?)
                 .await
             {
                 Ok(_) => {}

@@ -41,7 +41,7 @@ impl Store {
             .bind(t)
             .bind(c)
             .bind(self.now())
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         Ok(())
     }
@@ -75,7 +75,7 @@ impl Store {
         };
         Ok(sqlx::query(sql)
             .bind(id)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?
             .rows_affected())
     }

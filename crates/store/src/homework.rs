@@ -142,13 +142,13 @@ impl Store {
             .bind(id)
             .bind(day.to_string())
             .bind(self.now())
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         } else {
             sqlx::query("DELETE FROM homework_ticks WHERE homework_id = $1 AND day = $2")
                 .bind(id)
                 .bind(day.to_string())
-                .execute(self.wdb()?)
+                .execute(&mut *self.wconn().await?)
                 .await?;
         }
         Ok(())
@@ -160,7 +160,7 @@ impl Store {
         let r = sqlx::query("UPDATE homework SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
             .bind(self.now())
             .bind(id)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         found(r)
     }

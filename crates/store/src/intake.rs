@@ -116,7 +116,7 @@ impl Store {
             .bind(i.consented_at)
             .bind(i.updated_at)
             .bind(&i.updated_by)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn_sqlx().await?)
         )?;
         Ok(())
     }
@@ -136,7 +136,7 @@ impl Store {
             .bind(now)
             .bind(by)
             .bind(client_id)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn_sqlx().await?)
         )?;
         found(done)
     }

@@ -39,11 +39,12 @@ mod race_week;
 mod signin;
 mod unix_time;
 mod waitlist;
+mod write;
 
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Connection, Row, Transaction};
+use sqlx::{Any, AnyPool, Connection, Row};
 
 pub use booking::cells;
 pub use catalog::MAX_NOTICE_HOURS;
@@ -90,6 +91,8 @@ pub struct Store {
     /// when the writer finishes, where waiting in SQLite's busy handler is a sleep of
     /// growing length. (Other processes are still kept out by SQLite's own lock.)
     gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// On SQLite, the one write connection between writes (see [`write`]).
+    write_slot: Option<write::Slot>,
     /// Where "now" comes from: the system clock unless the caller gives another.
     clock: std::sync::Arc<dyn Clock>,
     /// Rung after each commit that queued a message, so this process's mail worker
@@ -145,7 +148,9 @@ macro_rules! retry_write {
     ($store:expr, $op:expr) => {{
         let mut attempt = 0u32;
         loop {
-            match $op.await {
+            // Evaluated in a block of its own, so a connection the attempt holds is let go
+            // before the backoff and the next attempt.
+            match async { $op.await }.await {
                 Err(e)
                     if attempt < crate::MAX_RETRIES
                         && crate::error::is_retryable(&e, $store.is_sqlite()) =>
@@ -306,6 +311,7 @@ impl Store {
             backend,
             file,
             gate: Default::default(),
+            write_slot: sqlite.then(Default::default),
             clock: std::sync::Arc::new(SystemClock),
             outbox_wake: Default::default(),
             waitlist_wake: Default::default(),
@@ -349,11 +355,18 @@ impl Store {
         Ok(&self.pool)
     }
 
-    /// The pool single-statement writes run on (see [`Store::writer`]), once the
-    /// database file is known to be the one opened.
-    pub(crate) fn wdb(&self) -> Result<&AnyPool, StoreError> {
+    /// The connection single-statement writes run on, once the database file is known
+    /// to be the one opened: SQLite's one write connection, or one from the pool.
+    pub(crate) async fn wconn(&self) -> Result<write::WriteConn, StoreError> {
         self.db()?;
-        Ok(&self.writer)
+        Ok(self.write_conn().await?)
+    }
+
+    async fn write_conn(&self) -> Result<write::WriteConn, sqlx::Error> {
+        match &self.write_slot {
+            Some(slot) => write::WriteConn::kept(slot, &self.writer).await,
+            None => Ok(write::WriteConn::Pooled(self.writer.acquire().await?)),
+        }
     }
 
     /// Notified whenever this store queues a message in the outbox.
@@ -366,9 +379,12 @@ impl Store {
         &self.waitlist_wake
     }
 
-    /// [`Store::wdb`] for code that runs inside a retried write.
-    pub(crate) fn wdb_sqlx(&self) -> Result<&AnyPool, sqlx::Error> {
-        self.wdb().map_err(|e| sqlx::Error::Protocol(e.to_string()))
+    /// [`Store::wconn`] for code that runs inside a retried write.
+    pub(crate) async fn wconn_sqlx(&self) -> Result<write::WriteConn, sqlx::Error> {
+        if let Err(e) = self.db() {
+            return Err(sqlx::Error::Protocol(e.to_string()));
+        }
+        self.write_conn().await
     }
 
     /// The same store, telling the time by `clock` from now on.
@@ -395,7 +411,7 @@ impl Store {
              ON CONFLICT (bucket) DO UPDATE SET window_start = excluded.window_start, count = rate_limits.count + 1",
         )
         .bind(self.now())
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         Ok(())
     }
@@ -409,7 +425,7 @@ impl Store {
             return Ok(());
         }
         let _gate = self.gate().await;
-        let mut conn = self.wdb()?.acquire().await?;
+        let mut conn = self.wconn().await?;
         sqlx::query("PRAGMA analysis_limit = 1000")
             .execute(&mut *conn)
             .await?;
@@ -427,6 +443,10 @@ impl Store {
     /// Closes the pool; later calls fail with [`StoreError::Backend`].
     pub async fn close(&self) {
         self.pool.close().await;
+        // The kept write connection goes back to its pool first: closing waits for it.
+        if let Some(slot) = &self.write_slot {
+            slot.lock().await.take();
+        }
         self.writer.close().await;
     }
 
@@ -447,13 +467,13 @@ impl Store {
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
     /// taken up front (waiting under busy_timeout) instead of at the first write, where a
     /// deferred transaction would fail at once with SQLITE_BUSY.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    pub(crate) async fn begin_write(&self) -> Result<write::WriteTx, sqlx::Error> {
         if let Err(StoreError::Backend(why)) = self.db() {
             return Err(sqlx::Error::Protocol(why));
         }
         match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.writer.begin().await,
+            Backend::Sqlite => write::WriteTx::immediate(self.write_conn().await?).await,
+            Backend::Postgres => Ok(write::WriteTx::pooled(self.writer.begin().await?)),
         }
     }
 }
@@ -671,6 +691,42 @@ mod tests {
         }
     }
 
+    /// A write transaction dropped before its commit leaves nothing behind, and the
+    /// write connection serves the next write at once.
+    #[tokio::test]
+    async fn a_write_dropped_before_its_commit_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("clinic.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let insert = |bucket: &'static str| {
+            sqlx::query("INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, 0, 1)")
+                .bind(bucket)
+        };
+        {
+            let mut tx = store.begin_write().await.unwrap();
+            insert("dropped").execute(&mut *tx).await.unwrap();
+        }
+        insert("single")
+            .execute(&mut *store.wconn().await.unwrap())
+            .await
+            .unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        insert("committed").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        let buckets: Vec<String> = sqlx::query(
+            "SELECT bucket FROM rate_limits WHERE bucket NOT LIKE 'health:%' ORDER BY bucket",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("bucket"))
+        .collect();
+        assert_eq!(buckets, ["committed", "single"]);
+        store.close().await;
+        assert!(matches!(store.wconn().await, Err(StoreError::Backend(_))));
+    }
+
     /// SQLite gathers no statistics by itself: a table that grew is measured when the
     /// store refreshes them, and a database opened again keeps them.
     #[tokio::test]
@@ -690,7 +746,7 @@ mod tests {
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) \
              INSERT INTO rate_limits (bucket, window_start, count) SELECT 'grown:' || i, 0, 1 FROM n",
         )
-        .execute(&store.writer)
+        .execute(&mut *store.wconn().await.unwrap())
         .await
         .unwrap();
         let before = measured(store.clone()).await;

@@ -281,7 +281,7 @@ impl Store {
 /// Sessions booked to start after `now` at location `id`, when its zone would change to
 /// `zone`; 0 when the zone stays.
 pub(crate) async fn booked_ahead(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::write::WriteTx,
     id: &str,
     zone: &str,
     now: i64,

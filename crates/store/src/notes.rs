@@ -130,7 +130,7 @@ impl Store {
         .bind(&c.assessment)
         .bind(&c.next_visit)
         .bind(author)
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         drop(_gate);
         self.note(&id).await
@@ -161,7 +161,7 @@ impl Store {
         .bind(&c.next_visit)
         .bind(self.now())
         .bind(id)
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         drop(_gate);
         self.locked_unless(done, id).await
@@ -177,7 +177,7 @@ impl Store {
         .bind(self.now())
         .bind(by)
         .bind(id)
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         drop(_gate);
         self.locked_unless(done, id).await
@@ -220,7 +220,7 @@ impl Store {
         .bind(reason)
         .bind(json_text(content))
         .bind(id)
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         drop(_gate);
         let n = self.note(id).await?;
@@ -305,7 +305,7 @@ impl Store {
         let r = sqlx::query("UPDATE session_notes SET homework_done = $1 WHERE id = $2")
             .bind(i64::from(done))
             .bind(note_id)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn().await?)
             .await?;
         found(r)
     }

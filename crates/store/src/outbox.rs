@@ -121,7 +121,7 @@ impl Store {
             .bind(now + lease_secs.max(1))
             .bind(claim)
             .bind(now)
-            .fetch_optional(self.wdb_sqlx()?)
+            .fetch_optional(&mut *self.wconn_sqlx().await?)
             .await
     }
 
@@ -146,7 +146,7 @@ impl Store {
             .bind(&c.notice.id)
             .bind(&c.claim)
             .bind(note)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn_sqlx().await?)
         )?;
         Ok(done.rows_affected() == 1)
     }
@@ -176,7 +176,7 @@ impl Store {
             .bind(&error)
             .bind(&c.notice.id)
             .bind(&c.claim)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn_sqlx().await?)
         )?;
         Ok(done.rows_affected() == 1)
     }
@@ -196,7 +196,7 @@ impl Store {
             )
             .bind(now)
             .bind(id)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn_sqlx().await?)
         )?;
         crate::found(done)
     }

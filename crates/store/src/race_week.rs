@@ -8,7 +8,6 @@
 
 use crate::ids::*;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 
 use crate::booking::is_unique;
 use crate::model::parse_or;
@@ -122,7 +121,7 @@ fn last_per_client(requests: &[NewRaceRequest]) -> Vec<&NewRaceRequest> {
 /// Upserts the requests and puts the race in each runner's races (when they have none
 /// on its day), moving their season version; in the caller's transaction.
 async fn write_requests(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::write::WriteTx,
     event: &RaceEvent,
     requests: &[&NewRaceRequest],
     now: i64,
@@ -285,7 +284,7 @@ impl Store {
         .bind(&e.service_id)
         .bind(e.start_minute)
         .bind(e.created_at)
-        .execute(self.wdb()?)
+        .execute(&mut *self.wconn().await?)
         .await?;
         Ok(e)
     }
@@ -900,7 +899,7 @@ fn case_of<'a>(
 /// Inserts appointment rows in one statement; `false` when a key is already used (a run
 /// that committed first booked one of these runners).
 async fn insert_appointments(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::write::WriteTx,
     chunk: &[Appointment],
 ) -> Result<bool, sqlx::Error> {
     if chunk.is_empty() {
@@ -940,7 +939,7 @@ async fn insert_appointments(
 /// Inserts `(owner, appointment, cell)` rows, a thousand a statement; `false` when a
 /// cell is taken.
 async fn insert_cell_rows(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::write::WriteTx,
     table: &str,
     owner_column: &str,
     rows: &[(&str, &str, i64)],
@@ -969,7 +968,7 @@ async fn insert_cell_rows(
 /// Queues messages `(id, kind, subject, due)` about appointments or waits
 /// (`subject_column`), in one statement.
 async fn insert_notices(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut crate::write::WriteTx,
     subject_column: &str,
     rows: &[(String, &str, &str, i64)],
     now: i64,

@@ -19,7 +19,7 @@ impl Store {
             self,
             sqlx::query("DELETE FROM sign_in_links WHERE expires_at < $1")
                 .bind(now - 86_400)
-                .execute(self.wdb()?)
+                .execute(&mut *self.wconn_sqlx().await?)
         )?;
         retry_write!(
             self,
@@ -31,7 +31,7 @@ impl Store {
             .bind(client_id)
             .bind(now)
             .bind(now + ttl_secs.max(1))
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn_sqlx().await?)
         )?;
         Ok(())
     }
@@ -49,7 +49,7 @@ impl Store {
             )
             .bind(now)
             .bind(token_hash)
-            .fetch_optional(self.wdb()?)
+            .fetch_optional(&mut *self.wconn_sqlx().await?)
         )?;
         match row {
             Some(r) => col(&r, "client_id"),

@@ -120,7 +120,7 @@ impl Store {
             .bind(&e.note)
             .bind(e.created_at)
             .bind(MAX_WAITING_PER_CLIENT)
-            .execute(self.wdb()?)
+            .execute(&mut *self.wconn_sqlx().await?)
         )?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Invalid(format!(
@@ -362,7 +362,10 @@ impl Store {
         let mut out = Vec::new();
         for _ in 0..limit {
             let _gate = self.gate().await;
-            let row = retry_write!(self, sqlx::query(sql).fetch_optional(self.wdb()?))?;
+            let row = retry_write!(
+                self,
+                sqlx::query(sql).fetch_optional(&mut *self.wconn_sqlx().await?)
+            )?;
             match row {
                 Some(r) => out.push(freed_from(&r)?),
                 None => break,
