@@ -684,6 +684,17 @@ impl<'a> Planner<'a> {
             if lo > self.to {
                 break;
             }
+            // The window ends where the phase does: weeks of taper, race week or recovery
+            // belong to the race's own sessions, not to a maintenance session left out.
+            let phase_end = crate::dates::days(probe, hi)
+                .take_while(|d| maintenance_phase(self.season.phase_on(*d)))
+                .last()
+                .unwrap_or(probe);
+            if lo > phase_end {
+                cursor = add_days(phase_end, 1);
+                continue;
+            }
+            let hi = hi.min(phase_end);
             if let Some(a) = anchors.iter().find(|a| **a >= cursor && **a <= hi) {
                 last = Some(*a);
                 cursor = add_days(*a, 1);

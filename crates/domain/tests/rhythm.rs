@@ -214,3 +214,94 @@ fn races_given_alone_plan_like_races_in_a_file() {
         day(race, -3)
     );
 }
+
+/// A maintenance interval that would fall wholly in the taper is not a session left out:
+/// the race's own sessions cover those weeks. Whatever day the race falls on, a
+/// maintenance session left out was left out of a week it belonged to.
+#[test]
+fn maintenance_due_in_the_taper_is_not_listed_as_left_out() {
+    use kneadtime_domain::Phase;
+    let weeks = [
+        (
+            "Easy Run · 5km",
+            "Intervals · 6 x 400m",
+            "Tempo · 8km",
+            "Long Run · 18km",
+        ),
+        (
+            "Recovery Run · 4km",
+            "Fartlek · 7km",
+            "Progression Run · 9km",
+            "Long Run · 20km",
+        ),
+        (
+            "Easy Run · 6km",
+            "Hill Repeats · 8 x 60s",
+            "Threshold · 10km",
+            "Long Run · 22km",
+        ),
+        (
+            "Easy Run · 5km",
+            "Race Pace · 3 x 3km",
+            "Easy Run · 5km",
+            "Long Run · 14km",
+        ),
+        (
+            "Easy Run · 5km",
+            "Shakeout · 3km",
+            "Easy Run · 4km",
+            "Easy Run · 4km",
+        ),
+    ];
+    let first = date(2027, 3, 1);
+    for shift in 0..14 {
+        let mut entries = Vec::new();
+        for (w, (a, b, c, d)) in weeks.iter().enumerate() {
+            for (k, title) in [(0, a), (1, b), (3, c), (5, d)] {
+                entries.push(Entry::new(day(first, w as i64 * 7 + k), *title));
+            }
+        }
+        let race = day(first, 33 + shift);
+        entries.push(Entry::new(race, "Race Day · Half Marathon"));
+        let s = season(&entries);
+        for start in [day(first, -4), first, day(first, 2)] {
+            let p = plan(&s, &from(start));
+            for d in p.dropped.iter().filter(|d| d.kind == Kind::Maintenance) {
+                assert!(
+                    matches!(s.phase_on(d.date), Phase::Base | Phase::Build | Phase::Peak),
+                    "race {race}, from {start}: {d:?} starts in {:?}",
+                    s.phase_on(d.date)
+                );
+            }
+        }
+    }
+}
+
+/// "Wait until" counts a single day as one day, not "1 days".
+#[test]
+fn waiting_one_day_says_one_day() {
+    let long = date(2027, 3, 7);
+    let mut entries: Vec<Entry> = (-14..21)
+        .map(|k| {
+            Entry::new(
+                day(long, k),
+                if k == 0 {
+                    "Long run 24 km"
+                } else {
+                    "Easy 8 km"
+                },
+            )
+        })
+        .collect();
+    entries.push(Entry::new(day(long, 60), "City Half Marathon"));
+    let s = season(&entries);
+    let answer = kneadtime_domain::next(&s, &PlanRequest::default(), long);
+    assert_eq!(answer.earliest_good_day, Some(day(long, 1)), "{answer:#?}");
+    assert!(
+        answer
+            .summary
+            .starts_with(&format!("Wait until {} (1 day):", day(long, 1))),
+        "{}",
+        answer.summary
+    );
+}
