@@ -28,6 +28,15 @@ pub struct NextAnswer {
 
 const SELF_CARE: &str = "Meanwhile: easy mobility work, gentle stretching and a few minutes of foam rolling on the tight spots; keep runs easy if it is getting worse, and see a physio if it hurts rather than feels tight.";
 
+/// "1 day", "3 days".
+fn days_word(n: i32) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
 /// Looks at most this far ahead for a good day.
 const HORIZON_DAYS: i32 = 42;
 
@@ -78,10 +87,10 @@ pub fn next(season: &Season, req: &PlanRequest, today: Date) -> NextAnswer {
                 p.kind.label()
             ),
             Some(p) => format!(
-                "Today is a good day for a moderate massage. Your next planned session is the {} massage on {} ({} days away).",
+                "Today is a good day for a moderate massage. Your next planned session is the {} massage on {} ({} away).",
                 p.kind.label(),
                 p.date,
-                days_between(today, p.date)
+                days_word(days_between(today, p.date))
             ),
             None => "Today is a good day for a moderate massage.".into(),
         },
@@ -91,8 +100,8 @@ pub fn next(season: &Season, req: &PlanRequest, today: Date) -> NextAnswer {
             p.date
         ),
         (Some(d), _) => format!(
-            "Wait until {d} ({} days): {}",
-            days_between(today, d),
+            "Wait until {d} ({}): {}",
+            days_word(days_between(today, d)),
             not_today
                 .first()
                 .map(|f| f.message.as_str())
