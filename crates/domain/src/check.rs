@@ -37,31 +37,20 @@ impl Booking {
     }
 }
 
-/// "pre-race", "pre-event", "post-marathon", "maintenance", "recovery"…
+/// What a booked massage's title says it is for, in any language the vocabulary tables
+/// hold: "pre-race", "post-marathon", "post gara", "maintenance", "recovery massage"…
 pub fn kind_from_words(text: &str) -> Option<Kind> {
-    let t = text.to_lowercase().replace(['-', '_'], " ");
-    let has = |p: &str| t.contains(p);
-    if has("pre race")
-        || has("pre event")
-        || has("prerace")
-        || has("pre marathon")
-        || has("pre competition")
-    {
-        Some(Kind::PreEvent)
-    } else if has("post race")
-        || has("post event")
-        || has("postrace")
-        || has("post marathon")
-        || has("post competition")
-    {
-        Some(Kind::PostEvent)
-    } else if has("maintenance") {
-        Some(Kind::Maintenance)
-    } else if has("recovery phase") || has("recovery massage") {
-        Some(Kind::RecoveryPhase)
-    } else {
-        None
-    }
+    use crate::vocab::{Sense, VOCAB, words_of};
+    let words = words_of(&text.replace('_', " "));
+    [
+        (Sense::PreRaceMassage, Kind::PreEvent),
+        (Sense::PostRaceMassage, Kind::PostEvent),
+        (Sense::MaintenanceMassage, Kind::Maintenance),
+        (Sense::RecoveryMassage, Kind::RecoveryPhase),
+    ]
+    .into_iter()
+    .find(|(sense, _)| VOCAB.says(&words, *sense))
+    .map(|(_, k)| k)
 }
 
 /// How far either side of a booking to look for a better date.
@@ -154,6 +143,53 @@ mod tests {
             Some(Kind::PostEvent)
         );
         assert_eq!(kind_from_words("Sports massage"), None);
+        assert_eq!(kind_from_words("Massaggio pre-gara"), Some(Kind::PreEvent));
+        assert_eq!(
+            kind_from_words("Massage après la course"),
+            Some(Kind::PostEvent)
+        );
+        assert_eq!(
+            kind_from_words("Masaje de mantenimiento"),
+            Some(Kind::Maintenance)
+        );
+        assert_eq!(
+            kind_from_words("Sportmassage nach dem Wettkampf"),
+            Some(Kind::PostEvent)
+        );
+        assert_eq!(kind_from_words("Massagem pós-prova"), Some(Kind::PostEvent));
+        assert_eq!(kind_from_words("Herstelmassage"), Some(Kind::RecoveryPhase));
+        assert_eq!(kind_from_words("pre_race flush"), Some(Kind::PreEvent));
+    }
+
+    /// The pressure a booking asks for, in the languages the titles are read in; the
+    /// firmest named wins.
+    #[test]
+    fn words_give_the_pressure_in_every_language() {
+        for (title, want) in [
+            ("Sportmassage tief", Some(Pressure::Deep)),
+            ("Tiefengewebsmassage", Some(Pressure::Deep)),
+            ("Massage profond", Some(Pressure::Deep)),
+            ("Masaje profundo", Some(Pressure::Deep)),
+            ("Massaggio decontratturante", Some(Pressure::Deep)),
+            ("Diepe sportmassage", Some(Pressure::Deep)),
+            ("Massagem profunda", Some(Pressure::Deep)),
+            ("Massage modéré", Some(Pressure::Moderate)),
+            ("Massage léger", Some(Pressure::Light)),
+            ("Lichte massage", Some(Pressure::Light)),
+            ("Masaje suave", Some(Pressure::Light)),
+            ("Massaggio leggero", Some(Pressure::Light)),
+            ("Massagem leve", Some(Pressure::Light)),
+            ("Entspannungsmassage", Some(Pressure::Light)),
+            ("Flush massage", Some(Pressure::Light)),
+            (
+                "Light to firm, then deep on the calves",
+                Some(Pressure::Deep),
+            ),
+            ("Sportmassage", None),
+            ("Masaje deportivo", None),
+        ] {
+            assert_eq!(Pressure::from_words(title), want, "{title}");
+        }
     }
 
     #[test]

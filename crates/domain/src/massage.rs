@@ -95,19 +95,19 @@ impl Pressure {
             .find(|p| p.as_str() == s.trim())
     }
 
-    /// Reads the pressure a booking's words ask for: "light", "moderate", "deep" or
-    /// "deep tissue". `None` when the words do not say.
+    /// Reads the pressure a booking's words ask for, in any language the vocabulary
+    /// tables hold: "deep tissue", "Sportmassage tief", "massage léger". The firmest
+    /// named wins; `None` when the words do not say.
     pub fn from_words(text: &str) -> Option<Pressure> {
-        let t = text.to_lowercase();
-        let has = |w: &str| t.split(|c: char| !c.is_alphanumeric()).any(|x| x == w);
-        if has("deep") {
-            Some(Pressure::Deep)
-        } else if has("moderate") || has("medium") || has("firm") {
-            Some(Pressure::Moderate)
-        } else if has("light") || has("gentle") || has("relaxation") {
-            Some(Pressure::Light)
-        } else {
-            None
-        }
+        use crate::vocab::{Sense, VOCAB, words_of};
+        let words = words_of(text);
+        [
+            (Sense::DeepPressure, Pressure::Deep),
+            (Sense::ModeratePressure, Pressure::Moderate),
+            (Sense::LightPressure, Pressure::Light),
+        ]
+        .into_iter()
+        .find(|(sense, _)| VOCAB.says(&words, *sense))
+        .map(|(_, p)| p)
     }
 }

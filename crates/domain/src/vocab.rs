@@ -137,6 +137,16 @@ pub(crate) struct Table {
     pub before_place: Vec<String>,
     /// Words before a time of day ("at", "à", "um"): the hours after them are not a length.
     pub clock: Vec<String>,
+    /// The pressure a booked massage's title asks for ("deep tissue", "Sportmassage
+    /// tief", "massage léger").
+    pub pressure_deep: Vec<String>,
+    pub pressure_moderate: Vec<String>,
+    pub pressure_light: Vec<String>,
+    /// What a booked massage's title says it is for ("pre-race", "post gara").
+    pub massage_pre_race: Vec<String>,
+    pub massage_post_race: Vec<String>,
+    pub massage_maintenance: Vec<String>,
+    pub massage_recovery: Vec<String>,
     /// Unit words written after a number: metres, miles, hours, minutes.
     pub metre_units: Vec<String>,
     pub mile_units: Vec<String>,
@@ -183,10 +193,17 @@ pub(crate) enum Sense {
     Away,
     BeforePlace,
     Clock,
+    DeepPressure,
+    ModeratePressure,
+    LightPressure,
+    PreRaceMassage,
+    PostRaceMassage,
+    MaintenanceMassage,
+    RecoveryMassage,
 }
 
 impl Table {
-    fn lists(&self) -> [(Sense, &Vec<String>); 26] {
+    fn lists(&self) -> [(Sense, &Vec<String>); 33] {
         [
             (Sense::Rest, &self.rest),
             (Sense::Hard, &self.hard),
@@ -214,6 +231,13 @@ impl Table {
             (Sense::Away, &self.away),
             (Sense::BeforePlace, &self.before_place),
             (Sense::Clock, &self.clock),
+            (Sense::DeepPressure, &self.pressure_deep),
+            (Sense::ModeratePressure, &self.pressure_moderate),
+            (Sense::LightPressure, &self.pressure_light),
+            (Sense::PreRaceMassage, &self.massage_pre_race),
+            (Sense::PostRaceMassage, &self.massage_post_race),
+            (Sense::MaintenanceMassage, &self.massage_maintenance),
+            (Sense::RecoveryMassage, &self.massage_recovery),
         ]
     }
 }
@@ -233,11 +257,11 @@ pub(crate) struct Vocab {
 
 /// The senses a text holds, one bit each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Senses(u32);
+pub(crate) struct Senses(u64);
 
 impl Senses {
     pub(crate) fn has(self, sense: Sense) -> bool {
-        self.0 & (1 << sense as u32) != 0
+        self.0 & (1 << sense as u64) != 0
     }
 
     pub(crate) fn any(self) -> bool {
@@ -245,7 +269,7 @@ impl Senses {
     }
 
     fn add(&mut self, sense: Sense) {
-        self.0 |= 1 << sense as u32;
+        self.0 |= 1 << sense as u64;
     }
 }
 
