@@ -690,16 +690,16 @@ fn race_distance(t: &Text) -> Option<f64> {
     None
 }
 
-/// A priority only from an explicit marker: "(A)", "goal race", "tune-up", "training
+/// A priority only from an explicit marker: "(A)" or "[A]", "goal race", "tune-up", "training
 /// race"… in any language. In a description, single-letter phrases ("a race") are not
 /// read: there they are ordinary words.
 fn priority_hint(t: &Text, in_title: bool) -> Option<Priority> {
-    for (mark, p) in [
-        ("(a)", Priority::A),
-        ("(b)", Priority::B),
-        ("(c)", Priority::C),
+    for (marks, p) in [
+        (["(a)", "[a]"], Priority::A),
+        (["(b)", "[b]"], Priority::B),
+        (["(c)", "[c]"], Priority::C),
     ] {
-        if t.lower.contains(mark) {
+        if marks.iter().any(|m| t.lower.contains(m)) {
             return Some(p);
         }
     }
@@ -896,6 +896,30 @@ mod tests {
         assert_eq!(p("Hauptwettkampf: Berlin-Marathon", ""), Some(Priority::A));
         assert_eq!(p("Semi-marathon de préparation", ""), Some(Priority::B));
         assert_eq!(p("Carrera popular 10K", "por diversión"), Some(Priority::C));
+        assert_eq!(p("Half marathon [B]", ""), Some(Priority::B));
+        assert_eq!(p("Spring 10K [C]", ""), Some(Priority::C));
+    }
+
+    /// A German or Dutch word for a tune-up or goal race is a race by itself, with or
+    /// without a distance word beside it.
+    #[test]
+    fn race_words_that_carry_their_priority_are_races() {
+        for (title, priority) in [
+            ("Vorbereitungswettkampf 10 km", Priority::B),
+            ("Aufbauwettkampf", Priority::B),
+            ("Trainingswettkampf 5 km", Priority::C),
+            ("Zielwettkampf", Priority::A),
+            ("Voorbereidingswedstrijd 10 km", Priority::B),
+            ("Testwedstrijd", Priority::B),
+            ("Trainingswedstrijd 5 km", Priority::C),
+        ] {
+            let s = classify(&Entry::new(date(2027, 1, 4), title));
+            assert_eq!(
+                (s.class, s.priority_hint),
+                (Class::Race, Some(priority)),
+                "{title}"
+            );
+        }
     }
 
     /// A race over several days is named as such in every language, and a training camp
