@@ -198,12 +198,18 @@ impl Text {
         })
     }
     fn minutes(&self) -> Option<f64> {
-        // Reps of minutes ("3x10'") are not the session's length.
-        if self.quantities.contains(&Quantity::Reps) {
-            return None;
-        }
-        self.quantities.iter().find_map(|q| match q {
+        let first = self.quantities.iter().find_map(|q| match q {
             Quantity::Minutes(m) => Some(*m),
+            _ => None,
+        });
+        let Some(reps) = self.quantities.iter().position(|q| *q == Quantity::Reps) else {
+            return first;
+        };
+        // Reps of minutes ("3x10'") are not the session's length, nor is a warm-up
+        // before them ("20' warm-up, 3x10'"); a longer time before them is ("Long run
+        // 1h45 with 3x10' at MP").
+        self.quantities[..reps].iter().find_map(|q| match q {
+            Quantity::Minutes(m) if *m > WARM_UP_MAX_MIN => Some(*m),
             _ => None,
         })
     }
@@ -216,6 +222,9 @@ const SPRINT_TRI_KM: f64 = 10.0;
 const OLYMPIC_TRI_KM: f64 = HALF_MARATHON_KM;
 const HALF_IRON_KM: f64 = MARATHON_KM;
 const IRON_KM: f64 = 100.0;
+/// The longest warm-up written before a session's reps, in minutes: a time longer than
+/// this before them is the whole session's.
+const WARM_UP_MAX_MIN: f64 = 45.0;
 /// The longest run (not a race) a title's hours are believed for, in minutes.
 const MAX_TITLED_RUN_MIN: f64 = 12.0 * 60.0;
 /// An ultra named without its distance.
@@ -274,6 +283,11 @@ fn read(entry: &Entry) -> Reading {
     let (class, unclassified) = match explicit {
         Some(c) => (c, false),
         None => match class_of(&title, &entry.title) {
+            // "Run" and nothing else: the description may say what kind of run.
+            Some(Class::Easy) if just_a_run(&title) => match class_of(&desc, &entry.description) {
+                Some(c @ (Class::Long | Class::Hard)) => (c, false),
+                _ => (Class::Easy, false),
+            },
             Some(c) => (c, false),
             // A holiday or a trip with no training named: days without a session.
             None if away => (Class::Rest, false),
@@ -437,6 +451,12 @@ fn clock_minutes(s: &str) -> Option<f64> {
 
 fn talks_about_pace(t: &Text) -> bool {
     t.says(Sense::Pace) || t.quantities.contains(&Quantity::Pace)
+}
+
+/// A title that says only "a run" ("Run", "Lauf", "Course à pied"), with no length.
+fn just_a_run(t: &Text) -> bool {
+    let in_phrase = |w: &String| VOCAB.occurs(&t.words, Sense::JustRun, |p| p.words().contains(w));
+    t.quantities.is_empty() && !t.words.is_empty() && t.words.iter().all(in_phrase)
 }
 
 /// Talk about a race inside a workout ("race pace", "race week", "pre-race shakeout").
@@ -1378,6 +1398,39 @@ mod tests {
         let mut e = Entry::new(date(2027, 1, 4), "Tuesday session");
         e.description = "Warm up, then 5x1k at threshold".into();
         assert_eq!(classify(&e).class, Class::Hard);
+    }
+
+    /// A long run's time is read when reps follow it; a warm-up's and the reps' are not.
+    #[test]
+    fn a_long_runs_time_before_its_reps_is_its_length() {
+        let minutes = |t: &str| classify(&Entry::new(date(2027, 1, 4), t)).duration_min;
+        assert_eq!(
+            minutes("Sortie longue 1h45 avec 3x10' allure semi"),
+            Some(105.0)
+        );
+        assert_eq!(minutes("Long run 2h with 3x10 min at MP"), Some(120.0));
+        assert_eq!(minutes("20' warm-up, 3x10' threshold"), None);
+        assert_eq!(minutes("3x10' threshold"), None);
+        assert_eq!(minutes("Easy 45'"), Some(45.0));
+    }
+
+    /// A title that says only "Run" leaves the kind of run to its description.
+    #[test]
+    fn a_title_that_says_only_run_reads_the_description() {
+        for (title, desc, class) in [
+            ("Run", "Long run, keep HR under 145", Class::Long),
+            ("Lauf", "Intervalle 6x1000 m", Class::Hard),
+            ("Course à pied", "Sortie longue 2h", Class::Long),
+            ("Run", "Nice and relaxed", Class::Easy),
+            ("Easy run", "Next week: long run 30 km", Class::Easy),
+            ("Run 8 km", "Long run next week", Class::Easy),
+        ] {
+            let mut e = Entry::new(date(2027, 1, 4), title);
+            e.description = desc.into();
+            let s = classify(&e);
+            assert_eq!(s.class, class, "{title} | {desc}");
+            assert!(!s.unclassified, "{title} | {desc}");
+        }
     }
 
     #[test]

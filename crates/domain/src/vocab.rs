@@ -147,6 +147,9 @@ pub(crate) struct Table {
     pub massage_post_race: Vec<String>,
     pub massage_maintenance: Vec<String>,
     pub massage_recovery: Vec<String>,
+    /// Words that say only "a run" ("Run", "Lauf", "Course à pied"): a title of nothing
+    /// else leaves the session to its description.
+    pub just_run: Vec<String>,
     /// Unit words written after a number: metres, miles, hours, minutes.
     pub metre_units: Vec<String>,
     pub mile_units: Vec<String>,
@@ -200,10 +203,11 @@ pub(crate) enum Sense {
     PostRaceMassage,
     MaintenanceMassage,
     RecoveryMassage,
+    JustRun,
 }
 
 impl Table {
-    fn lists(&self) -> [(Sense, &Vec<String>); 33] {
+    fn lists(&self) -> [(Sense, &Vec<String>); 34] {
         [
             (Sense::Rest, &self.rest),
             (Sense::Hard, &self.hard),
@@ -238,6 +242,7 @@ impl Table {
             (Sense::PostRaceMassage, &self.massage_post_race),
             (Sense::MaintenanceMassage, &self.massage_maintenance),
             (Sense::RecoveryMassage, &self.massage_recovery),
+            (Sense::JustRun, &self.just_run),
         ]
     }
 }
