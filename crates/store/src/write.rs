@@ -38,6 +38,20 @@ impl WriteConn {
     }
 }
 
+impl WriteConn {
+    /// Closes a connection that may still be inside a transaction, rather than let it
+    /// serve again (the pool would take it back as clean); the next write connects anew.
+    fn discard(self) {
+        let conn = match self {
+            WriteConn::Kept(mut kept) => kept.take(),
+            WriteConn::Pooled(c) => Some(c),
+        };
+        if let Some(mut c) = conn {
+            c.close_on_drop();
+        }
+    }
+}
+
 impl Deref for WriteConn {
     type Target = AnyConnection;
 
@@ -136,18 +150,12 @@ impl Drop for WriteTx {
             Ok(rt) => {
                 rt.spawn(async move {
                     let mut conn = conn;
-                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err()
-                        && let WriteConn::Kept(mut kept) = conn
-                    {
-                        kept.take();
+                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                        conn.discard();
                     }
                 });
             }
-            Err(_) => {
-                if let WriteConn::Kept(mut kept) = conn {
-                    kept.take();
-                }
-            }
+            Err(_) => conn.discard(),
         }
     }
 }
