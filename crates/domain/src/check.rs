@@ -40,17 +40,16 @@ impl Booking {
 /// What a booked massage's title says it is for, in any language the vocabulary tables
 /// hold: "pre-race", "post-marathon", "post gara", "maintenance", "recovery massage"…
 pub fn kind_from_words(text: &str) -> Option<Kind> {
-    use crate::vocab::{Sense, VOCAB, words_of};
-    let words = words_of(&text.replace('_', " "));
-    [
-        (Sense::PreRaceMassage, Kind::PreEvent),
-        (Sense::PostRaceMassage, Kind::PostEvent),
-        (Sense::MaintenanceMassage, Kind::Maintenance),
-        (Sense::RecoveryMassage, Kind::RecoveryPhase),
-    ]
-    .into_iter()
-    .find(|(sense, _)| VOCAB.says(&words, *sense))
-    .map(|(_, k)| k)
+    use crate::vocab::{Sense, first_said};
+    first_said(
+        text,
+        &[
+            (Sense::PreRaceMassage, Kind::PreEvent),
+            (Sense::PostRaceMassage, Kind::PostEvent),
+            (Sense::MaintenanceMassage, Kind::Maintenance),
+            (Sense::RecoveryMassage, Kind::RecoveryPhase),
+        ],
+    )
 }
 
 /// How far either side of a booking to look for a better date.

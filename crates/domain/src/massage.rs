@@ -99,15 +99,14 @@ impl Pressure {
     /// tables hold: "deep tissue", "Sportmassage tief", "massage léger". The firmest
     /// named wins; `None` when the words do not say.
     pub fn from_words(text: &str) -> Option<Pressure> {
-        use crate::vocab::{Sense, VOCAB, words_of};
-        let words = words_of(text);
-        [
-            (Sense::DeepPressure, Pressure::Deep),
-            (Sense::ModeratePressure, Pressure::Moderate),
-            (Sense::LightPressure, Pressure::Light),
-        ]
-        .into_iter()
-        .find(|(sense, _)| VOCAB.says(&words, *sense))
-        .map(|(_, p)| p)
+        use crate::vocab::{Sense, first_said};
+        first_said(
+            text,
+            &[
+                (Sense::DeepPressure, Pressure::Deep),
+                (Sense::ModeratePressure, Pressure::Moderate),
+                (Sense::LightPressure, Pressure::Light),
+            ],
+        )
     }
 }

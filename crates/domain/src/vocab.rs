@@ -247,6 +247,16 @@ impl Table {
     }
 }
 
+/// The value paired with the first of `choices` whose sense `text`'s words hold, in
+/// any language: the firmest pressure a booking names, what it is for.
+pub(crate) fn first_said<T: Copy>(text: &str, choices: &[(Sense, T)]) -> Option<T> {
+    let words = words_of(text);
+    choices
+        .iter()
+        .find(|(sense, _)| VOCAB.says(&words, *sense))
+        .map(|(_, value)| *value)
+}
+
 /// Every language's phrases, by sense, and indexed by their first word so a text is
 /// read in one pass.
 pub(crate) struct Vocab {

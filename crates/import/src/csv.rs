@@ -365,11 +365,15 @@ fn split_date(text: &str) -> Option<(&str, Option<&str>)> {
     })
 }
 
-/// "01/03/2027" or "01-03-2027": two numbers then the year, in an order only the file
-/// can tell.
-fn year_last(date_part: &str) -> Option<(i16, i16, i16)> {
-    let sep = if date_part.contains('/') { '/' } else { '-' };
-    let mut parts = date_part.split(sep);
+/// The mark between a date's numbers: `-`, `/` or `.`.
+fn date_mark(date_part: &str) -> Option<char> {
+    date_part.chars().find(|c| matches!(c, '-' | '/' | '.'))
+}
+
+/// "01/03/2027", "01-03-2027" or "01.03.2027" split at `mark`: two numbers then the
+/// year.
+fn year_last(date_part: &str, mark: char) -> Option<(i16, i16, i16)> {
+    let mut parts = date_part.split(mark);
     let a = number_part(parts.next()?, 1, 2)?;
     let b = number_part(parts.next()?, 1, 2)?;
     let year = number_part(parts.next()?, 4, 4)?;
@@ -393,7 +397,13 @@ fn day_order(
     for (line, record) in rows {
         for &(field, c) in columns {
             let text = record.get(c).map(str::trim).unwrap_or("");
-            let Some((a, b, year)) = split_date(text).and_then(|(d, _)| year_last(d)) else {
+            // Dotted dates put the day first by custom; slashed and dashed ones say
+            // nothing by themselves.
+            let slashed = split_date(text).and_then(|(d, _)| match date_mark(d)? {
+                '.' => None,
+                mark => year_last(d, mark),
+            });
+            let Some((a, b, year)) = slashed else {
                 continue;
             };
             let (day_first, month_first) = (civil(year, b, a), civil(year, a, b));
@@ -452,31 +462,22 @@ fn day_order(
 /// file's `order`; optionally followed by ` HH:MM` or `THH:MM`.
 fn parse_date_time(text: &str, order: Option<DayOrder>) -> Option<(Date, Option<Time>)> {
     let (date_part, time_part) = split_date(text)?;
-    let sep = date_part.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
-    let first = date_part.split(sep).next()?;
-    let date = if first.len() == 4 {
-        let mut parts = date_part.split(sep);
+    let mark = date_mark(date_part)?;
+    let date = if date_part.split(mark).next()?.len() == 4 {
+        let mut parts = date_part.split(mark);
         let year = number_part(parts.next()?, 4, 4)?;
         let month = number_part(parts.next()?, 1, 2)?;
         let day = number_part(parts.next()?, 1, 2)?;
-        if parts.next().is_some() {
-            return None;
-        }
-        civil(year, month, day)?
-    } else if sep == '.' {
-        let mut parts = date_part.split('.');
-        let day = number_part(parts.next()?, 1, 2)?;
-        let month = number_part(parts.next()?, 1, 2)?;
-        let year = number_part(parts.next()?, 4, 4)?;
         if parts.next().is_some() {
             return None;
         }
         civil(year, month, day)?
     } else {
-        let (a, b, year) = year_last(date_part)?;
-        match order? {
-            DayOrder::DayFirst => civil(year, b, a)?,
-            DayOrder::MonthFirst => civil(year, a, b)?,
+        let (a, b, year) = year_last(date_part, mark)?;
+        match (mark, order) {
+            ('.', _) | (_, Some(DayOrder::DayFirst)) => civil(year, b, a)?,
+            (_, Some(DayOrder::MonthFirst)) => civil(year, a, b)?,
+            (_, None) => return None,
         }
     };
     let time = match time_part {
